@@ -1,0 +1,10 @@
+//! rvmmu: a RISC-V RV64GC system emulator built around a modelled MMU.
+//!
+//! The crate is the hardware: a hart ([`hart`]), the physical bus and devices ([`bus`],
+//! [`devices`]) of a QEMU `virt`-compatible machine, and the [`machine`] that ties them
+//! together and runs guest code.
+
+pub mod addr;
+pub mod bus;
+pub mod devices;
+pub mod hart;
