@@ -1,10 +1,14 @@
 //! rvmmu: a RISC-V RV64GC system emulator built around a modelled MMU.
 //!
-//! The crate is the hardware: a hart ([`hart`]), the physical bus and devices ([`bus`],
-//! [`devices`]) of a QEMU `virt`-compatible machine, and the [`machine`] that ties them
-//! together and runs guest code.
+//! The crate is the hardware: a hart ([`hart`]) with its MMU ([`mmu`]), the physical bus and
+//! devices ([`bus`], [`devices`]) of a QEMU `virt`-compatible machine, and the [`machine`]
+//! that ties them together and runs guest code loaded by [`loader`].
 
 pub mod addr;
 pub mod bus;
+pub mod cli;
 pub mod devices;
 pub mod hart;
+pub mod loader;
+pub mod machine;
+pub mod mmu;

@@ -1,1 +1,148 @@
-fn main() {}
+//! The `rvmmu` command: runs RISC-V programs on the emulated machine.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rvmmu::hart::trap::{Interrupt, EXCEPTION_NAMES};
+use rvmmu::machine::{Machine, MachineConfig};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "rvmmu",
+    version,
+    about = "A RISC-V RV64GC system emulator built around a modelled MMU"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
+    /// finisher.
+    Bare(BareArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TraceKind {
+    /// One line per retired instruction.
+    Insns,
+}
+
+#[derive(Args)]
+struct BareArgs {
+    /// RAM size (K, M, G suffixes).
+    #[arg(long, default_value = "128M", value_parser = mem_size)]
+    mem: u64,
+    /// Stop after N instructions and exit with status 124.
+    #[arg(long, value_name = "N")]
+    max_insns: Option<u64>,
+    /// Print instructions retired, speed and traps by cause on stderr at exit.
+    #[arg(long)]
+    stats: bool,
+    /// Trace execution.
+    #[arg(long, value_enum)]
+    trace: Option<TraceKind>,
+    /// Write the trace to FILE instead of stderr.
+    #[arg(long, value_name = "FILE", requires = "trace")]
+    trace_out: Option<PathBuf>,
+    /// The program.
+    elf: PathBuf,
+}
+
+fn mem_size(s: &str) -> Result<u64, String> {
+    rvmmu::cli::parse_size(s).and_then(rvmmu::cli::check_mem)
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad arguments");
+            eprintln!("rvmmu: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
+    match cli.cmd {
+        Cmd::Bare(a) => match run_bare(a) {
+            Ok(code) => code,
+            Err(msg) => {
+                eprintln!("rvmmu: {msg}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
+    let bytes =
+        std::fs::read(&a.elf).map_err(|e| format!("cannot read {}: {e}", a.elf.display()))?;
+    let trace_insns: Option<Box<dyn std::io::Write>> = match (a.trace, &a.trace_out) {
+        (None, _) => None,
+        (Some(TraceKind::Insns), None) => Some(Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stderr(),
+        ))),
+        (Some(TraceKind::Insns), Some(p)) => {
+            let f = std::fs::File::create(p)
+                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+            Some(Box::new(std::io::BufWriter::with_capacity(1 << 16, f)))
+        }
+    };
+    let cfg = MachineConfig {
+        mem_size: a.mem,
+        max_insns: a.max_insns,
+        trace_insns,
+        ..Default::default()
+    };
+    let mut m = Machine::new(cfg).map_err(|e| e.to_string())?;
+    m.load_elf(&bytes)
+        .map_err(|e| format!("{}: {e}", a.elf.display()))?;
+    let start = Instant::now();
+    let exit = m.run();
+    let secs = start.elapsed().as_secs_f64();
+    if let rvmmu::machine::Exit::Halted(why) = &exit {
+        eprintln!("rvmmu: machine halted: {why}");
+    }
+    if a.stats {
+        print_stats(&m, secs);
+    }
+    Ok(ExitCode::from(exit.status() as u8))
+}
+
+fn print_stats(m: &Machine, secs: f64) {
+    let s = m.stats();
+    eprintln!("rvmmu: instructions retired: {}", s.instret);
+    eprintln!("rvmmu: cycles: {} (mtime {})", s.cycles, s.mtime);
+    eprintln!(
+        "rvmmu: host time: {secs:.3} s, {:.1} MIPS",
+        s.steps as f64 / secs.max(1e-9) / 1e6
+    );
+    let mut traps: Vec<String> = Vec::new();
+    for (code, n) in s.exceptions.iter().enumerate().filter(|(_, n)| **n > 0) {
+        traps.push(format!("{} {n}", EXCEPTION_NAMES[code]));
+    }
+    for i in Interrupt::PRIORITY {
+        let n = s.interrupts[i.code() as usize];
+        if n > 0 {
+            traps.push(format!("{} {n}", i.name()));
+        }
+    }
+    eprintln!(
+        "rvmmu: traps: {}",
+        if traps.is_empty() {
+            "none".into()
+        } else {
+            traps.join(", ")
+        }
+    );
+}

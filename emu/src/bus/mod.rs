@@ -40,13 +40,18 @@ pub struct Bus {
 
 impl Bus {
     pub fn new(cfg: BusConfig) -> Result<Bus, BusError> {
-        Ok(Bus { ram: Ram::new(cfg.ram_size)?, finisher: None })
+        Ok(Bus {
+            ram: Ram::new(cfg.ram_size)?,
+            finisher: None,
+        })
     }
 
     /// Reads `size` (1, 2, 4 or 8) bytes at `pa`; `now` is the current mtime.
     pub fn read(&mut self, pa: PhysAddr, size: u8, _now: u64) -> Result<u64, BusFault> {
         let mut b = [0u8; 8];
-        self.ram.read_bytes(pa, &mut b[..size as usize]).map_err(|_| BusFault)?;
+        self.ram
+            .read_bytes(pa, &mut b[..size as usize])
+            .map_err(|_| BusFault)?;
         Ok(u64::from_le_bytes(b))
     }
 
@@ -61,7 +66,9 @@ impl Bus {
             };
             return Ok(());
         }
-        self.ram.write_bytes(pa, &val.to_le_bytes()[..size as usize]).map_err(|_| BusFault)
+        self.ram
+            .write_bytes(pa, &val.to_le_bytes()[..size as usize])
+            .map_err(|_| BusFault)
     }
 
     /// The mip bits the devices drive at mtime `now` (MSIP, MTIP, SEIP, MEIP).

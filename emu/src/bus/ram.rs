@@ -55,9 +55,16 @@ impl Ram {
             )
         };
         if ptr == libc::MAP_FAILED {
-            return Err(RamError::Map { size, err: std::io::Error::last_os_error() });
+            return Err(RamError::Map {
+                size,
+                err: std::io::Error::last_os_error(),
+            });
         }
-        Ok(Ram { base: RAM_BASE, size, ptr: ptr.cast() })
+        Ok(Ram {
+            base: RAM_BASE,
+            size,
+            ptr: ptr.cast(),
+        })
     }
 
     /// First physical address of RAM.
@@ -154,11 +161,19 @@ mod tests {
     #[test]
     fn reads_and_writes_inside_and_refuses_outside() {
         let mut ram = Ram::new(1 << 20).unwrap();
-        assert!(ram.write(PhysAddr(RAM_BASE + 8), 0x1122_3344_5566_7788u64.to_le_bytes()));
-        assert_eq!(ram.read_u64(PhysAddr(RAM_BASE + 8)), Some(0x1122_3344_5566_7788));
+        assert!(ram.write(
+            PhysAddr(RAM_BASE + 8),
+            0x1122_3344_5566_7788u64.to_le_bytes()
+        ));
+        assert_eq!(
+            ram.read_u64(PhysAddr(RAM_BASE + 8)),
+            Some(0x1122_3344_5566_7788)
+        );
         assert_eq!(ram.read::<4>(PhysAddr(RAM_BASE + (1 << 20) - 2)), None);
         assert_eq!(ram.read::<1>(PhysAddr(RAM_BASE - 1)), None);
-        assert!(ram.write_bytes(PhysAddr(RAM_BASE + (1 << 20) - 1), &[1, 2]).is_err());
+        assert!(ram
+            .write_bytes(PhysAddr(RAM_BASE + (1 << 20) - 1), &[1, 2])
+            .is_err());
     }
 
     #[test]

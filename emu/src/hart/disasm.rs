@@ -5,3 +5,8 @@
 pub fn disassemble(insn: u32, _pc: u64) -> String {
     format!(".insn {insn:#x}")
 }
+
+/// Writes the disassembly of `insn` to `out` (STUB).
+pub fn disassemble_into(insn: u32, pc: u64, out: &mut impl core::fmt::Write) -> core::fmt::Result {
+    out.write_str(&disassemble(insn, pc))
+}

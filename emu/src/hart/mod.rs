@@ -1,4 +1,552 @@
-//! The hart (STUB: being written).
+//! One RV64GC hart: architectural state, CSR access, trap and interrupt delivery, and the
+//! memory path every fetch, load and store takes.
+//!
+//! The instruction loop is in [`exec`]; decoding in [`decode`] and [`rvc`]; the decoded-
+//! instruction cache in [`icache`]; F/D arithmetic in [`fpu`]. Time is virtual: the hart
+//! counts *steps* (instructions retired plus instructions that trapped) and *idle* cycles
+//! skipped in WFI; `mcycle = steps + idle` and `mtime = mcycle / INSNS_PER_MTIME_TICK`, so the
+//! same program with the same input always sees the same times.
+
+pub mod csr;
+pub mod decode;
 pub mod disasm;
+mod exec;
 pub mod fpu;
+pub mod icache;
+pub mod rvc;
 pub mod trap;
+
+use crate::bus::Bus;
+use crate::mmu::{Access, Mmu};
+use csr::{ms, num, Csrs};
+use fpu::FpRegs;
+use trap::{irq::*, Exception, Interrupt};
+
+/// Virtual cycles per mtime tick. mtime runs at the device tree's timebase (10 MHz), so the
+/// hart's nominal speed is 100 M instructions per virtual second.
+pub const INSNS_PER_MTIME_TICK: u64 = 10;
+
+/// Privilege levels (priv/machine.adoc, "Privilege Levels").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Priv {
+    U = 0,
+    S = 1,
+    M = 3,
+}
+
+impl Priv {
+    /// From an xPP field value (2, reserved, never stored: WARL legalization prevents it).
+    pub fn from_bits(b: u64) -> Priv {
+        match b & 3 {
+            0 => Priv::U,
+            1 => Priv::S,
+            _ => Priv::M,
+        }
+    }
+
+    /// One-letter name used by traces.
+    pub fn letter(self) -> char {
+        match self {
+            Priv::U => 'U',
+            Priv::S => 'S',
+            Priv::M => 'M',
+        }
+    }
+}
+
+/// A counter that software can overwrite and inhibit (mcycle, minstret).
+#[derive(Clone, Copy, Debug, Default)]
+struct Counter {
+    /// Added to the raw count.
+    adj: u64,
+    /// Value held while inhibited by mcountinhibit.
+    frozen: Option<u64>,
+}
+
+impl Counter {
+    fn read(&self, raw: u64) -> u64 {
+        self.frozen.unwrap_or(raw.wrapping_add(self.adj))
+    }
+    /// Writes `val` so that the next instruction reads `val` (priv/machine.adoc: a CSR write
+    /// takes effect after the writing instruction has otherwise completed, including its own
+    /// increment). `raw_next` is the raw count once the writing instruction has retired.
+    fn write(&mut self, val: u64, raw_next: u64) {
+        match self.frozen {
+            Some(_) => self.frozen = Some(val),
+            None => self.adj = val.wrapping_sub(raw_next),
+        }
+    }
+    fn set_inhibit(&mut self, on: bool, raw: u64) {
+        match (on, self.frozen) {
+            (true, None) => self.frozen = Some(self.read(raw)),
+            (false, Some(v)) => {
+                self.adj = v.wrapping_sub(raw);
+                self.frozen = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Trap counts, by cause, for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct TrapStats {
+    pub exceptions: [u64; 16],
+    pub interrupts: [u64; 12],
+}
+
+/// Why the hart stopped on its own (beyond the machine's exit devices).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Halt {
+    /// WFI with no interrupt enabled that any device could ever raise.
+    Deadlock(String),
+}
+
+/// The hart.
+pub struct Hart {
+    /// x0..x31, plus the write sink at index 32 ([`decode::SINK`]).
+    pub x: [u64; 33],
+    pub pc: u64,
+    pub prv: Priv,
+    pub csr: Csrs,
+    pub fp: FpRegs,
+    pub mmu: Mmu,
+    /// Physical address (8-byte granule) of the LR reservation, or `NO_RESERVATION`.
+    reservation: u64,
+    /// Instructions executed, retired or trapped.
+    pub steps: u64,
+    /// Of those, the ones that trapped (not retired).
+    pub traps: u64,
+    /// Cycles skipped while waiting in WFI.
+    pub idle: u64,
+    cycle_ctr: Counter,
+    instret_ctr: Counter,
+    /// The run loop stops for event processing when `steps` reaches this.
+    pub(crate) stop_at: u64,
+    /// Interrupt lines driven by devices (MSIP, MTIP, SEIP, MEIP), as last sampled.
+    irq_hw: u64,
+    pub(crate) icache: icache::ICache,
+    pub trap_stats: TrapStats,
+    pub(crate) halt: Option<Halt>,
+}
+
+pub(crate) const NO_RESERVATION: u64 = u64::MAX;
+
+impl Hart {
+    /// A hart at reset: M-mode, pc = `reset_pc`, `pmp_entries` PMP entries, and a decoded-
+    /// instruction cache sized for `ram_size` bytes of RAM.
+    pub fn new(reset_pc: u64, pmp_entries: usize, ram_size: u64) -> Hart {
+        Hart {
+            x: [0; 33],
+            pc: reset_pc,
+            prv: Priv::M,
+            csr: Csrs::default(),
+            fp: FpRegs::default(),
+            mmu: Mmu::new(pmp_entries),
+            reservation: NO_RESERVATION,
+            steps: 0,
+            traps: 0,
+            idle: 0,
+            cycle_ctr: Counter::default(),
+            instret_ctr: Counter::default(),
+            stop_at: 0,
+            irq_hw: 0,
+            icache: icache::ICache::new(ram_size),
+            trap_stats: TrapStats::default(),
+            halt: None,
+        }
+    }
+
+    /// Instructions retired so far.
+    pub fn instret(&self) -> u64 {
+        self.steps - self.traps
+    }
+
+    /// The virtual clock: one cycle per step plus the cycles skipped in WFI.
+    pub fn clock(&self) -> u64 {
+        self.steps + self.idle
+    }
+
+    /// Current mtime, derived from the virtual clock.
+    pub fn mtime(&self) -> u64 {
+        self.clock() / INSNS_PER_MTIME_TICK
+    }
+
+    /// mip as software sees it: the software-writable bits ORed with the device lines.
+    pub fn mip(&self) -> u64 {
+        self.csr.mip | self.irq_hw
+    }
+
+    /// Asks the run loop to process events (interrupts, exits) before the next instruction.
+    #[inline]
+    pub(crate) fn request_event_check(&mut self) {
+        self.stop_at = 0;
+    }
+
+    /// Samples the device interrupt lines.
+    pub(crate) fn sample_irqs(&mut self, bus: &mut Bus) {
+        self.irq_hw = bus.irq_lines(self.mtime());
+    }
+
+    // ---------------------------------------------------------------- traps
+
+    /// Takes a trap for `cause` (exception) at the current pc. priv/machine.adoc, "Machine
+    /// Trap Delegation Registers": a trap goes to S-mode when it is delegated and the hart is
+    /// not in M-mode; traps never move to a less privileged mode.
+    pub(crate) fn take_exception(&mut self, e: Exception) {
+        self.trap_stats.exceptions[e.code() as usize] += 1;
+        self.enter_trap(e.code(), false, e.tval());
+    }
+
+    fn take_interrupt(&mut self, i: Interrupt) {
+        self.trap_stats.interrupts[i.code() as usize] += 1;
+        self.enter_trap(i.code(), true, 0);
+    }
+
+    fn enter_trap(&mut self, code: u64, interrupt: bool, tval: u64) {
+        let deleg = if interrupt {
+            self.csr.mideleg
+        } else {
+            self.csr.medeleg
+        };
+        let cause = code | if interrupt { 1 << 63 } else { 0 };
+        let to_s = self.prv != Priv::M && (deleg >> code) & 1 == 1;
+        let s = &mut self.csr;
+        if to_s {
+            s.scause = cause;
+            s.sepc = self.pc;
+            s.stval = tval;
+            let sie = s.mstatus & ms::SIE != 0;
+            s.mstatus &= !(ms::SPIE | ms::SIE | ms::SPP);
+            if sie {
+                s.mstatus |= ms::SPIE;
+            }
+            if self.prv == Priv::S {
+                s.mstatus |= ms::SPP;
+            }
+            self.pc = trap_target(s.stvec, code, interrupt);
+            self.prv = Priv::S;
+        } else {
+            s.mcause = cause;
+            s.mepc = self.pc;
+            s.mtval = tval;
+            let mie = s.mstatus & ms::MIE != 0;
+            s.mstatus &= !(ms::MPIE | ms::MIE | ms::MPP);
+            if mie {
+                s.mstatus |= ms::MPIE;
+            }
+            s.mstatus |= (self.prv as u64) << ms::MPP_SHIFT;
+            self.pc = trap_target(s.mtvec, code, interrupt);
+            self.prv = Priv::M;
+        }
+        self.icache.forget_fetch_page();
+    }
+
+    /// The interrupt to take now, if any (priv/machine.adoc, "Machine Interrupt Registers"):
+    /// an interrupt for M is enabled when the hart runs below M, or in M with mstatus.MIE; one
+    /// delegated to S when the hart runs in U, or in S with mstatus.SIE, never in M. Among
+    /// enabled ones, M's come first, each level in the order MEI, MSI, MTI, SEI, SSI, STI.
+    pub fn pending_interrupt(&self) -> Option<Interrupt> {
+        let pending = self.mip() & self.csr.mie;
+        if pending == 0 {
+            return None;
+        }
+        let m_enabled = self.prv < Priv::M || self.csr.mstatus & ms::MIE != 0;
+        let s_enabled =
+            self.prv < Priv::S || (self.prv == Priv::S && self.csr.mstatus & ms::SIE != 0);
+        let m_pending = if m_enabled {
+            pending & !self.csr.mideleg
+        } else {
+            0
+        };
+        let s_pending = if s_enabled {
+            pending & self.csr.mideleg
+        } else {
+            0
+        };
+        for set in [m_pending, s_pending] {
+            if set != 0 {
+                for i in Interrupt::PRIORITY {
+                    if set & (1 << i.code()) != 0 {
+                        return Some(i);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Takes the highest-priority enabled interrupt, if any. Returns whether one was taken.
+    pub(crate) fn check_interrupts(&mut self) -> bool {
+        match self.pending_interrupt() {
+            Some(i) => {
+                self.take_interrupt(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    // ---------------------------------------------------------------- CSRs
+
+    /// Whether the counter `csr` (0xc00..0xc1f) is readable at the current privilege
+    /// (priv/machine.adoc, "Machine Counter-Enable Register (mcounteren)").
+    fn counter_allowed(&self, csr: u16) -> bool {
+        let bit = 1u64 << (csr & 31);
+        match self.prv {
+            Priv::M => true,
+            Priv::S => self.csr.mcounteren & bit != 0,
+            Priv::U => self.csr.mcounteren & bit != 0 && self.csr.scounteren & bit != 0,
+        }
+    }
+
+    /// Reads CSR `csr` at the current privilege; `Err(())` means illegal instruction.
+    pub(crate) fn csr_read(&self, csr: u16) -> Result<u64, ()> {
+        if (self.prv as u64) < csr::required_priv(csr) {
+            return Err(());
+        }
+        let c = &self.csr;
+        Ok(match csr {
+            num::FFLAGS | num::FRM | num::FCSR if c.fs() == 0 => return Err(()),
+            num::FFLAGS => self.fp.fflags as u64,
+            num::FRM => self.fp.frm as u64,
+            num::FCSR => ((self.fp.frm as u64) << 5) | self.fp.fflags as u64,
+            num::CYCLE..=num::HPMCOUNTER31 if !self.counter_allowed(csr) => return Err(()),
+            num::CYCLE => self.cycle_ctr.read(self.clock()),
+            num::TIME => self.mtime(),
+            num::INSTRET => self.instret_ctr.read(self.instret()),
+            num::HPMCOUNTER3..=num::HPMCOUNTER31 => 0,
+            num::SSTATUS => c.read_mstatus() & ms::S_VISIBLE,
+            num::SIE => c.mie & c.mideleg,
+            num::STVEC => c.stvec,
+            num::SCOUNTEREN => c.scounteren,
+            num::SENVCFG => c.senvcfg,
+            num::SSCRATCH => c.sscratch,
+            num::SEPC => c.sepc,
+            num::SCAUSE => c.scause,
+            num::STVAL => c.stval,
+            num::SIP => self.mip() & c.mideleg,
+            num::SATP if self.prv == Priv::S && c.mstatus & ms::TVM != 0 => return Err(()),
+            num::SATP => c.satp,
+            num::MVENDORID | num::MARCHID | num::MIMPID | num::MHARTID | num::MCONFIGPTR => 0,
+            num::MSTATUS => c.read_mstatus(),
+            num::MISA => csr::MISA,
+            num::MEDELEG => c.medeleg,
+            num::MIDELEG => c.mideleg,
+            num::MIE => c.mie,
+            num::MTVEC => c.mtvec,
+            num::MCOUNTEREN => c.mcounteren,
+            num::MENVCFG => c.menvcfg,
+            num::MCOUNTINHIBIT => c.mcountinhibit,
+            num::MHPMEVENT3..=num::MHPMEVENT31 => 0,
+            num::MSCRATCH => c.mscratch,
+            num::MEPC => c.mepc,
+            num::MCAUSE => c.mcause,
+            num::MTVAL => c.mtval,
+            num::MIP => self.mip(),
+            num::PMPCFG0..=num::PMPCFG15 if csr & 1 == 1 => return Err(()), // RV64: odd ones absent
+            num::PMPCFG0..=num::PMPCFG15 => self.mmu.pmp.read_cfg((csr - num::PMPCFG0) as usize),
+            num::PMPADDR0..=num::PMPADDR63 => {
+                self.mmu.pmp.read_addr((csr - num::PMPADDR0) as usize)
+            }
+            num::MCYCLE => self.cycle_ctr.read(self.clock()),
+            num::MINSTRET => self.instret_ctr.read(self.instret()),
+            num::MHPMCOUNTER3..=num::MHPMCOUNTER31 => 0,
+            _ => return Err(()),
+        })
+    }
+
+    /// Writes CSR `csr` (already read successfully by the same instruction, so it exists and
+    /// is accessible). `Err(())` means illegal instruction (a read-only CSR).
+    pub(crate) fn csr_write(&mut self, csr: u16, val: u64) -> Result<(), ()> {
+        if csr::is_read_only(csr) {
+            return Err(());
+        }
+        let c = &mut self.csr;
+        match csr {
+            num::FFLAGS => self.fp.fflags = (val & 0x1f) as u8,
+            num::FRM => self.fp.frm = (val & 7) as u8,
+            num::FCSR => {
+                self.fp.fflags = (val & 0x1f) as u8;
+                self.fp.frm = ((val >> 5) & 7) as u8;
+            }
+            num::SSTATUS => c.write_mstatus(val, ms::S_WRITABLE),
+            num::SIE => {
+                let mask = csr::MIDELEG_WRITABLE & c.mideleg;
+                c.mie = (c.mie & !mask) | (val & mask);
+            }
+            num::STVEC => c.stvec = csr::legalize_tvec(c.stvec, val),
+            num::SCOUNTEREN => c.scounteren = val & 0xffff_ffff,
+            num::SENVCFG => c.senvcfg = val & csr::ENVCFG_WRITABLE,
+            num::SSCRATCH => c.sscratch = val,
+            num::SEPC => c.sepc = val & !1,
+            num::SCAUSE => c.scause = val,
+            num::STVAL => c.stval = val,
+            num::SIP => {
+                // Only SSIP is writable through sip (priv/supervisor.adoc, "Supervisor
+                // Interrupt Registers"), and only when delegated.
+                let mask = SSIP & c.mideleg;
+                c.mip = (c.mip & !mask) | (val & mask);
+            }
+            num::SATP => {
+                if self.mmu.supports_mode(val) {
+                    c.satp = val;
+                }
+            }
+            num::MSTATUS => c.write_mstatus(val, ms::M_WRITABLE),
+            num::MISA => {}
+            num::MEDELEG => c.medeleg = val & csr::MEDELEG_WRITABLE,
+            num::MIDELEG => c.mideleg = val & csr::MIDELEG_WRITABLE,
+            num::MIE => c.mie = val & csr::MIE_WRITABLE,
+            num::MTVEC => c.mtvec = csr::legalize_tvec(c.mtvec, val),
+            num::MCOUNTEREN => c.mcounteren = val & 0xffff_ffff,
+            num::MENVCFG => c.menvcfg = val & csr::ENVCFG_WRITABLE,
+            num::MCOUNTINHIBIT => {
+                // CY (bit 0) and IR (bit 2); the hpm counters are hardwired to zero.
+                c.mcountinhibit = val & 0b101;
+                let (cy, ir) = (val & 1 != 0, val & 4 != 0);
+                let (clock, instret) = (self.clock(), self.instret());
+                self.cycle_ctr.set_inhibit(cy, clock);
+                self.instret_ctr.set_inhibit(ir, instret);
+            }
+            num::MHPMEVENT3..=num::MHPMEVENT31 => {}
+            num::MSCRATCH => c.mscratch = val,
+            num::MEPC => c.mepc = val & !1,
+            num::MCAUSE => c.mcause = val,
+            num::MTVAL => c.mtval = val,
+            num::MIP => c.mip = (c.mip & !csr::MIP_WRITABLE) | (val & csr::MIP_WRITABLE),
+            num::PMPCFG0..=num::PMPCFG15 => {
+                self.mmu.pmp.write_cfg((csr - num::PMPCFG0) as usize, val)
+            }
+            num::PMPADDR0..=num::PMPADDR63 => {
+                self.mmu.pmp.write_addr((csr - num::PMPADDR0) as usize, val)
+            }
+            num::MCYCLE => {
+                let next = self.clock() + 1;
+                self.cycle_ctr.write(val, next);
+            }
+            num::MINSTRET => {
+                let next = self.instret() + 1;
+                self.instret_ctr.write(val, next);
+            }
+            num::MHPMCOUNTER3..=num::MHPMCOUNTER31 => {}
+            _ => return Err(()),
+        }
+        if matches!(csr, num::FFLAGS | num::FRM | num::FCSR) {
+            self.csr.set_fs_dirty();
+        }
+        // Anything that can make an interrupt pending-and-enabled is looked at before the
+        // next instruction.
+        if matches!(
+            csr,
+            num::MSTATUS | num::SSTATUS | num::MIE | num::SIE | num::MIP | num::SIP | num::MIDELEG
+        ) {
+            self.request_event_check();
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    /// The privilege that loads and stores are checked against: MPRV makes M-mode data
+    /// accesses use MPP (priv/machine.adoc, "Memory Privilege in mstatus Register").
+    #[inline(always)]
+    pub fn data_priv(&self) -> Priv {
+        if self.prv == Priv::M && self.csr.mstatus & ms::MPRV != 0 {
+            self.csr.mpp()
+        } else {
+            self.prv
+        }
+    }
+
+    #[inline(always)]
+    fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
+        self.mmu.translate(va, access)
+    }
+
+    /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
+    /// "Misaligned accesses"): the spec allows either trapping or performing them.
+    #[inline(always)]
+    pub(crate) fn load<const N: usize>(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+    ) -> Result<u64, Exception> {
+        if va & (N as u64 - 1) != 0 {
+            return Err(Exception::LoadAddressMisaligned(va));
+        }
+        let pa = self.translate(va, Access::Load)?;
+        if let Some(b) = bus.ram.read::<N>(crate::addr::PhysAddr(pa)) {
+            let mut w = [0u8; 8];
+            w[..N].copy_from_slice(&b);
+            return Ok(u64::from_le_bytes(w));
+        }
+        self.mmio_read(bus, pa, N as u8)
+            .map_err(|_| Exception::LoadAccessFault(va))
+    }
+
+    /// Stores the low `N` bytes of `val` at `va`.
+    #[inline(always)]
+    pub(crate) fn store<const N: usize>(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        val: u64,
+    ) -> Result<(), Exception> {
+        if va & (N as u64 - 1) != 0 {
+            return Err(Exception::StoreAddressMisaligned(va));
+        }
+        let pa = self.translate(va, Access::Store)?;
+        self.store_pa::<N>(bus, pa, val)
+            .map_err(|_| Exception::StoreAccessFault(va))
+    }
+
+    /// Stores at a physical address: RAM (with the decode cache and reservation kept
+    /// coherent), else a device.
+    #[inline(always)]
+    pub(crate) fn store_pa<const N: usize>(
+        &mut self,
+        bus: &mut Bus,
+        pa: u64,
+        val: u64,
+    ) -> Result<(), ()> {
+        let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
+        if bus.ram.write::<N>(crate::addr::PhysAddr(pa), bytes) {
+            if pa & !7 == self.reservation {
+                self.reservation = NO_RESERVATION;
+            }
+            if self.icache.note_store(pa, N as u64) {
+                self.request_event_check();
+            }
+            return Ok(());
+        }
+        let now = self.mtime();
+        bus.write(crate::addr::PhysAddr(pa), N as u8, val, now)
+            .map_err(|_| ())?;
+        // A device write may raise or lower an interrupt line or re-arm the timer.
+        self.request_event_check();
+        Ok(())
+    }
+
+    fn mmio_read(&mut self, bus: &mut Bus, pa: u64, size: u8) -> Result<u64, ()> {
+        let now = self.mtime();
+        let v = bus
+            .read(crate::addr::PhysAddr(pa), size, now)
+            .map_err(|_| ())?;
+        // Reads can have side effects too (UART receive, PLIC claim).
+        self.request_event_check();
+        Ok(v)
+    }
+}
+
+/// Where a trap enters its handler: BASE, or BASE + 4 × cause for interrupts in vectored
+/// mode (priv/machine.adoc, "Machine Trap-Vector Base-Address Register (mtvec)").
+fn trap_target(tvec: u64, code: u64, interrupt: bool) -> u64 {
+    let base = tvec & !3;
+    if interrupt && tvec & 3 == 1 {
+        base + 4 * code
+    } else {
+        base
+    }
+}

@@ -1,0 +1,561 @@
+//! The instruction loop: fetch through the decoded-instruction cache, execute, trap.
+//!
+//! This is the emulator's hot path. One iteration is: compare the pc's page with the page
+//! being executed, read a decoded slot, `match` on its operation, and bump the step counter.
+//! No allocation, no dynamic dispatch, no interrupt polling: interrupts, timers and exits are
+//! looked at only when `steps` reaches `stop_at`, which every event source lowers (a CSR write
+//! that may enable an interrupt, a device access, the timer deadline, `--max-insns`).
+
+use super::csr::{ms, num};
+use super::decode::{decode, Insn, Op};
+use super::trap::{irq::*, Exception};
+use super::{fpu, Halt, Hart, Priv, INSNS_PER_MTIME_TICK};
+use crate::addr::PhysAddr;
+use crate::bus::Bus;
+use crate::mmu::Access;
+use std::io::Write;
+
+/// Instructions the boot ROM region may be fetched from besides RAM (physical memory
+/// attributes: only RAM and the boot ROM are executable).
+const ROM: core::ops::Range<u64> = 0x1000..0x2000;
+
+impl Hart {
+    /// Runs until `steps` reaches `stop_at`.
+    pub(crate) fn run_fast(&mut self, bus: &mut Bus) {
+        while self.steps < self.stop_at {
+            self.step(bus);
+        }
+    }
+
+    /// The same as [`Hart::run_fast`], writing one line per retired instruction to `out`:
+    /// instruction count, privilege, pc, raw bits, disassembly (docs/TRACING.md).
+    pub(crate) fn run_traced(&mut self, bus: &mut Bus, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut line = String::with_capacity(96);
+        while self.steps < self.stop_at {
+            let (pc, prv, count) = (self.pc, self.prv, self.instret());
+            let fetched = self.fetch(bus);
+            let res = match fetched {
+                Ok(insn) => self.execute(bus, insn),
+                Err(e) => Err(e),
+            };
+            self.steps += 1;
+            match res {
+                Ok(()) => {
+                    let insn = fetched.unwrap_or(Insn::UNDECODED);
+                    line.clear();
+                    use core::fmt::Write as _;
+                    let raw = if insn.raw & 3 == 3 {
+                        format!("{:08x}", insn.raw)
+                    } else {
+                        format!("{:04x}    ", insn.raw)
+                    };
+                    let _ = write!(line, "{count:>10} {} {pc:016x} {raw} ", prv.letter());
+                    let _ = super::disasm::disassemble_into(insn.raw, pc, &mut line);
+                    line.push('\n');
+                    out.write_all(line.as_bytes())?;
+                }
+                Err(e) => {
+                    self.traps += 1;
+                    self.take_exception(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Executes one instruction (or takes the trap it raises).
+    #[inline(always)]
+    fn step(&mut self, bus: &mut Bus) {
+        let res = match self.fetch(bus) {
+            Ok(insn) => self.execute(bus, insn),
+            Err(e) => Err(e),
+        };
+        self.steps += 1;
+        if let Err(e) = res {
+            self.traps += 1;
+            self.take_exception(e);
+        }
+    }
+
+    /// Fetches the decoded instruction at pc.
+    #[inline(always)]
+    fn fetch(&mut self, bus: &mut Bus) -> Result<Insn, Exception> {
+        let pc = self.pc;
+        if pc & !0xfff == self.icache.fetch_tag {
+            let insn = self.icache.slot(self.icache.fetch_idx, pc);
+            if !matches!(insn.op, Op::Undecoded | Op::CrossPage) {
+                return Ok(insn);
+            }
+        }
+        self.fetch_slow(bus)
+    }
+
+    /// Translates pc, finds (or decodes into) its slot, and makes its page the fast path's.
+    #[cold]
+    fn fetch_slow(&mut self, bus: &mut Bus) -> Result<Insn, Exception> {
+        let pc = self.pc;
+        let pa = self.mmu.translate(pc, Access::Fetch)?;
+        if !bus.ram.contains(PhysAddr(pa), 2) {
+            return self.fetch_uncached(bus, pc, pa);
+        }
+        let idx = self.icache.page_for(pa);
+        self.icache.fetch_tag = pc & !0xfff;
+        self.icache.fetch_idx = idx;
+        let cached = self.icache.slot(idx, pa);
+        if !matches!(cached.op, Op::Undecoded | Op::CrossPage) {
+            return Ok(cached);
+        }
+        let lo = u16::from_le_bytes(bus.ram.read::<2>(PhysAddr(pa)).unwrap_or_default()) as u32;
+        if lo & 3 != 3 {
+            let insn = decode(lo);
+            self.icache.fill(idx, pa, insn);
+            return Ok(insn);
+        }
+        if pa & 0xfff == 0xffe {
+            // The upper parcel lives on the next page, whose translation may differ: decode
+            // every time, never cache (priv/supervisor.adoc lets each parcel fault on its own;
+            // the trap value is then the address of the parcel that faulted).
+            self.icache.fill(
+                idx,
+                pa,
+                Insn {
+                    op: Op::CrossPage,
+                    ..Insn::UNDECODED
+                },
+            );
+            let hi = self.fetch_parcel(bus, pc.wrapping_add(2))?;
+            return Ok(decode(lo | hi << 16));
+        }
+        let hi = u16::from_le_bytes(bus.ram.read::<2>(PhysAddr(pa + 2)).unwrap_or_default()) as u32;
+        let insn = decode(lo | hi << 16);
+        self.icache.fill(idx, pa, insn);
+        Ok(insn)
+    }
+
+    /// Fetch from outside RAM (the boot ROM): no caching; anything else is an access fault.
+    fn fetch_uncached(&mut self, bus: &mut Bus, pc: u64, pa: u64) -> Result<Insn, Exception> {
+        self.icache.forget_fetch_page();
+        let lo = self.rom_parcel(bus, pc, pa)?;
+        if lo & 3 != 3 {
+            return Ok(decode(lo));
+        }
+        let hi = self.fetch_parcel(bus, pc.wrapping_add(2))?;
+        Ok(decode(lo | hi << 16))
+    }
+
+    fn fetch_parcel(&mut self, bus: &mut Bus, va: u64) -> Result<u32, Exception> {
+        let pa = self.mmu.translate(va, Access::Fetch)?;
+        match bus.ram.read::<2>(PhysAddr(pa)) {
+            Some(b) => Ok(u16::from_le_bytes(b) as u32),
+            None => self.rom_parcel(bus, va, pa),
+        }
+    }
+
+    fn rom_parcel(&mut self, bus: &mut Bus, va: u64, pa: u64) -> Result<u32, Exception> {
+        if !ROM.contains(&pa) {
+            return Err(Exception::InstructionAccessFault(va));
+        }
+        let now = self.mtime();
+        bus.read(PhysAddr(pa), 2, now)
+            .map(|v| v as u32)
+            .map_err(|_| Exception::InstructionAccessFault(va))
+    }
+
+    /// Executes a decoded instruction; on success pc moves on, on a trap it is untouched.
+    #[inline(always)]
+    fn execute(&mut self, bus: &mut Bus, i: Insn) -> Result<(), Exception> {
+        let pc = self.pc;
+        let rd = i.rd as usize;
+        let a = self.x[i.rs1 as usize];
+        let b = self.x[i.rs2 as usize];
+        let imm = i.imm as i64 as u64;
+        let mut next = pc.wrapping_add(i.length());
+        let sh = i.imm as u32;
+        macro_rules! set {
+            ($v:expr) => {
+                self.x[rd] = $v
+            };
+        }
+        macro_rules! branch {
+            ($cond:expr) => {
+                if $cond {
+                    next = pc.wrapping_add(imm)
+                }
+            };
+        }
+        let sext32 = |v: u32| v as i32 as i64 as u64;
+        match i.op {
+            Op::Lui => set!(imm),
+            Op::Auipc => set!(pc.wrapping_add(imm)),
+            Op::Jal => {
+                set!(next);
+                next = pc.wrapping_add(imm);
+            }
+            Op::Jalr => {
+                // The target is computed before rd is written (rd may equal rs1).
+                let t = a.wrapping_add(imm) & !1;
+                set!(next);
+                next = t;
+            }
+            Op::Beq => branch!(a == b),
+            Op::Bne => branch!(a != b),
+            Op::Blt => branch!((a as i64) < (b as i64)),
+            Op::Bge => branch!((a as i64) >= (b as i64)),
+            Op::Bltu => branch!(a < b),
+            Op::Bgeu => branch!(a >= b),
+            Op::Lb => set!(self.load::<1>(bus, a.wrapping_add(imm))? as i8 as i64 as u64),
+            Op::Lh => set!(self.load::<2>(bus, a.wrapping_add(imm))? as i16 as i64 as u64),
+            Op::Lw => set!(self.load::<4>(bus, a.wrapping_add(imm))? as i32 as i64 as u64),
+            Op::Ld => set!(self.load::<8>(bus, a.wrapping_add(imm))?),
+            Op::Lbu => set!(self.load::<1>(bus, a.wrapping_add(imm))?),
+            Op::Lhu => set!(self.load::<2>(bus, a.wrapping_add(imm))?),
+            Op::Lwu => set!(self.load::<4>(bus, a.wrapping_add(imm))?),
+            Op::Sb => self.store::<1>(bus, a.wrapping_add(imm), b)?,
+            Op::Sh => self.store::<2>(bus, a.wrapping_add(imm), b)?,
+            Op::Sw => self.store::<4>(bus, a.wrapping_add(imm), b)?,
+            Op::Sd => self.store::<8>(bus, a.wrapping_add(imm), b)?,
+            Op::Addi => set!(a.wrapping_add(imm)),
+            Op::Slti => set!(((a as i64) < (imm as i64)) as u64),
+            Op::Sltiu => set!((a < imm) as u64),
+            Op::Xori => set!(a ^ imm),
+            Op::Ori => set!(a | imm),
+            Op::Andi => set!(a & imm),
+            Op::Slli => set!(a << sh),
+            Op::Srli => set!(a >> sh),
+            Op::Srai => set!(((a as i64) >> sh) as u64),
+            Op::Add => set!(a.wrapping_add(b)),
+            Op::Sub => set!(a.wrapping_sub(b)),
+            Op::Sll => set!(a << (b & 63)),
+            Op::Slt => set!(((a as i64) < (b as i64)) as u64),
+            Op::Sltu => set!((a < b) as u64),
+            Op::Xor => set!(a ^ b),
+            Op::Srl => set!(a >> (b & 63)),
+            Op::Sra => set!(((a as i64) >> (b & 63)) as u64),
+            Op::Or => set!(a | b),
+            Op::And => set!(a & b),
+            Op::Addiw => set!(sext32((a as u32).wrapping_add(imm as u32))),
+            Op::Slliw => set!(sext32((a as u32) << sh)),
+            Op::Srliw => set!(sext32((a as u32) >> sh)),
+            Op::Sraiw => set!(((a as i32) >> sh) as i64 as u64),
+            Op::Addw => set!(sext32((a as u32).wrapping_add(b as u32))),
+            Op::Subw => set!(sext32((a as u32).wrapping_sub(b as u32))),
+            Op::Sllw => set!(sext32((a as u32) << (b & 31))),
+            Op::Srlw => set!(sext32((a as u32) >> (b & 31))),
+            Op::Sraw => set!(((a as i32) >> (b & 31)) as i64 as u64),
+            // M (unpriv/m-st-ext.adoc, "Division Operations": the table of division by zero
+            // and overflow results is what wrapping_div/rem and the zero checks produce).
+            Op::Mul => set!(a.wrapping_mul(b)),
+            Op::Mulh => set!(((a as i64 as i128 * b as i64 as i128) >> 64) as u64),
+            Op::Mulhsu => set!(((a as i64 as i128 * b as u128 as i128) >> 64) as u64),
+            Op::Mulhu => set!(((a as u128 * b as u128) >> 64) as u64),
+            Op::Div => set!(if b == 0 {
+                u64::MAX
+            } else {
+                (a as i64).wrapping_div(b as i64) as u64
+            }),
+            Op::Divu => set!(a.checked_div(b).unwrap_or(u64::MAX)),
+            Op::Rem => set!(if b == 0 {
+                a
+            } else {
+                (a as i64).wrapping_rem(b as i64) as u64
+            }),
+            Op::Remu => set!(if b == 0 { a } else { a % b }),
+            Op::Mulw => set!(sext32((a as u32).wrapping_mul(b as u32))),
+            Op::Divw => set!(if b as u32 == 0 {
+                u64::MAX
+            } else {
+                (a as i32).wrapping_div(b as i32) as i64 as u64
+            }),
+            Op::Divuw => set!((a as u32).checked_div(b as u32).map_or(u64::MAX, sext32)),
+            Op::Remw => set!(if b as u32 == 0 {
+                sext32(a as u32)
+            } else {
+                (a as i32).wrapping_rem(b as i32) as i64 as u64
+            }),
+            Op::Remuw => set!(if b as u32 == 0 {
+                sext32(a as u32)
+            } else {
+                sext32(a as u32 % b as u32)
+            }),
+            Op::Fence => {}
+            // The decode cache is kept coherent with every store, so there is nothing stale
+            // to discard (see icache.rs).
+            Op::FenceI => {}
+            Op::Ecall => {
+                return Err(match self.prv {
+                    Priv::U => Exception::EnvironmentCallFromU,
+                    Priv::S => Exception::EnvironmentCallFromS,
+                    Priv::M => Exception::EnvironmentCallFromM,
+                })
+            }
+            // mtval = the address of the EBREAK (priv/machine.adoc, "Machine Trap Value").
+            Op::Ebreak => return Err(Exception::Breakpoint(pc)),
+            Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
+                self.exec_csr(i)?
+            }
+            Op::Mret => next = self.exec_mret(i)?,
+            Op::Sret => next = self.exec_sret(i)?,
+            Op::Wfi => {
+                // priv/machine.adoc, "Wait for Interrupt": illegal in U-mode (S-mode exists),
+                // and in S-mode when mstatus.TW = 1 (our time limit is zero).
+                if self.prv == Priv::U || (self.prv == Priv::S && self.csr.mstatus & ms::TW != 0) {
+                    return Err(Exception::IllegalInstruction(i.raw as u64));
+                }
+                self.pc = next;
+                self.wait_for_interrupt(bus);
+                return Ok(());
+            }
+            Op::SfenceVma => {
+                if self.prv == Priv::U || (self.prv == Priv::S && self.csr.mstatus & ms::TVM != 0) {
+                    return Err(Exception::IllegalInstruction(i.raw as u64));
+                }
+                self.icache.forget_fetch_page();
+            }
+            Op::LrW | Op::LrD => {
+                let w = if i.op == Op::LrW { 4 } else { 8 };
+                let pa = self.atomic_pa(bus, a, w, Access::Load)?;
+                let v = self.atomic_read(bus, pa, w);
+                self.reservation = pa & !7;
+                set!(v);
+            }
+            Op::ScW | Op::ScD => {
+                let w = if i.op == Op::ScW { 4 } else { 8 };
+                let pa = self.atomic_pa(bus, a, w, Access::Store)?;
+                let ok = self.reservation == pa & !7;
+                self.reservation = super::NO_RESERVATION;
+                if ok {
+                    self.atomic_write(bus, pa, w, b);
+                }
+                set!(!ok as u64);
+            }
+            Op::AmoW | Op::AmoD => {
+                let w = if i.op == Op::AmoW { 4 } else { 8 };
+                let pa = self.atomic_pa(bus, a, w, Access::Store)?;
+                let old = self.atomic_read(bus, pa, w);
+                self.atomic_write(bus, pa, w, amo(i.imm as u32, old, b, w));
+                set!(old);
+            }
+            Op::Flw | Op::Fld | Op::Fsw | Op::Fsd | Op::Fp if self.csr.fs() == 0 => {
+                return Err(Exception::IllegalInstruction(i.raw as u64));
+            }
+            Op::Flw => {
+                let v = self.load::<4>(bus, a.wrapping_add(imm))?;
+                self.fp.f[rd & 31] = v | 0xffff_ffff_0000_0000; // NaN-boxed
+                self.csr.set_fs_dirty();
+            }
+            Op::Fld => {
+                self.fp.f[rd & 31] = self.load::<8>(bus, a.wrapping_add(imm))?;
+                self.csr.set_fs_dirty();
+            }
+            Op::Fsw => self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[i.rs2 as usize])?,
+            Op::Fsd => self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[i.rs2 as usize])?,
+            Op::Fp => {
+                let (xr, _) = self.x.split_at_mut(32);
+                let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
+                match fpu::execute(&mut self.fp, xr, i.raw) {
+                    Ok(true) => self.csr.set_fs_dirty(),
+                    Ok(false) => {}
+                    Err(()) => return Err(Exception::IllegalInstruction(i.raw as u64)),
+                }
+            }
+            Op::Illegal | Op::Undecoded | Op::CrossPage => {
+                debug_assert_eq!(
+                    i.op,
+                    Op::Illegal,
+                    "fetch hands out decoded instructions only"
+                );
+                return Err(Exception::IllegalInstruction(i.raw as u64));
+            }
+        }
+        self.pc = next;
+        Ok(())
+    }
+
+    /// CSRRW/CSRRS/CSRRC and their immediate forms (unpriv/zicsr.adoc): CSRRS/CSRRC with
+    /// rs1 = x0 (or uimm = 0) do not write, so they are legal on read-only CSRs.
+    fn exec_csr(&mut self, i: Insn) -> Result<(), Exception> {
+        let ill = Exception::IllegalInstruction(i.raw as u64);
+        let csr = (i.imm as u32 & 0xfff) as u16;
+        let (src, writes) = match i.op {
+            Op::Csrrw => (self.x[i.rs1 as usize], true),
+            Op::Csrrs | Op::Csrrc => (self.x[i.rs1 as usize], i.rs1 != 0),
+            Op::Csrrwi => (i.rs1 as u64, true),
+            _ => (i.rs1 as u64, i.rs1 != 0),
+        };
+        let old = self.csr_read(csr).map_err(|_| ill)?;
+        if writes {
+            // Read-modify-write of mip uses the software-writable SEIP bit, not the PLIC line
+            // ORed into it (priv/machine.adoc, "Machine Interrupt Registers").
+            let base = if csr == num::MIP {
+                (old & !SEIP) | (self.csr.mip & SEIP)
+            } else {
+                old
+            };
+            let new = match i.op {
+                Op::Csrrw | Op::Csrrwi => src,
+                Op::Csrrs | Op::Csrrsi => base | src,
+                _ => base & !src,
+            };
+            self.csr_write(csr, new).map_err(|_| ill)?;
+            if csr == num::SATP {
+                self.icache.forget_fetch_page();
+            }
+        }
+        self.x[i.rd as usize] = old;
+        Ok(())
+    }
+
+    /// MRET (priv/machine.adoc, "Trap-Return Instructions"): privilege from MPP, MIE from
+    /// MPIE, MPIE = 1, MPP = U; leaving M-mode clears MPRV.
+    fn exec_mret(&mut self, i: Insn) -> Result<u64, Exception> {
+        if self.prv != Priv::M {
+            return Err(Exception::IllegalInstruction(i.raw as u64));
+        }
+        let new = self.csr.mpp();
+        let mut s = self.csr.mstatus & !(ms::MIE | ms::MPP);
+        if s & ms::MPIE != 0 {
+            s |= ms::MIE;
+        }
+        s |= ms::MPIE;
+        if new != Priv::M {
+            s &= !ms::MPRV;
+        }
+        self.csr.mstatus = s;
+        self.prv = new;
+        self.icache.forget_fetch_page();
+        self.request_event_check();
+        Ok(self.csr.mepc)
+    }
+
+    /// SRET: illegal in U-mode, and in S-mode when mstatus.TSR = 1.
+    fn exec_sret(&mut self, i: Insn) -> Result<u64, Exception> {
+        if self.prv == Priv::U || (self.prv == Priv::S && self.csr.mstatus & ms::TSR != 0) {
+            return Err(Exception::IllegalInstruction(i.raw as u64));
+        }
+        let new = if self.csr.mstatus & ms::SPP != 0 {
+            Priv::S
+        } else {
+            Priv::U
+        };
+        let mut s = self.csr.mstatus & !(ms::SIE | ms::SPP | ms::MPRV);
+        if s & ms::SPIE != 0 {
+            s |= ms::SIE;
+        }
+        s |= ms::SPIE;
+        self.csr.mstatus = s;
+        self.prv = new;
+        self.icache.forget_fetch_page();
+        self.request_event_check();
+        Ok(self.csr.sepc)
+    }
+
+    /// Address checks for LR/SC/AMOs: naturally aligned (else a misaligned exception; AMOs
+    /// and SC report store/AMO causes), and RAM only (atomics on devices are access faults).
+    fn atomic_pa(&mut self, bus: &Bus, va: u64, w: u64, access: Access) -> Result<u64, Exception> {
+        let load = access == Access::Load;
+        if va & (w - 1) != 0 {
+            return Err(if load {
+                Exception::LoadAddressMisaligned(va)
+            } else {
+                Exception::StoreAddressMisaligned(va)
+            });
+        }
+        let pa = self.mmu.translate(va, access)?;
+        if !bus.ram.contains(PhysAddr(pa), w) {
+            return Err(if load {
+                Exception::LoadAccessFault(va)
+            } else {
+                Exception::StoreAccessFault(va)
+            });
+        }
+        Ok(pa)
+    }
+
+    fn atomic_read(&mut self, bus: &mut Bus, pa: u64, w: u64) -> u64 {
+        if w == 4 {
+            bus.ram
+                .read::<4>(PhysAddr(pa))
+                .map(|b| u32::from_le_bytes(b) as i32 as i64 as u64)
+        } else {
+            bus.ram.read::<8>(PhysAddr(pa)).map(u64::from_le_bytes)
+        }
+        .unwrap_or(0)
+    }
+
+    fn atomic_write(&mut self, bus: &mut Bus, pa: u64, w: u64, v: u64) {
+        // atomic_pa checked the range, so these cannot fail.
+        let _ = if w == 4 {
+            self.store_pa::<4>(bus, pa, v)
+        } else {
+            self.store_pa::<8>(bus, pa, v)
+        };
+    }
+
+    /// WFI: wait until an interrupt is pending in mip & mie, whatever the global enables
+    /// (priv/machine.adoc, "Wait for Interrupt"). Time is virtual, so waiting for the timer
+    /// means jumping the clock to its deadline; waiting for a device means asking the bus for
+    /// host input. When nothing can ever wake the hart, the run ends (a deadlock).
+    fn wait_for_interrupt(&mut self, bus: &mut Bus) {
+        loop {
+            self.sample_irqs(bus);
+            if self.mip() & self.csr.mie != 0 {
+                break;
+            }
+            let deadline = bus.timer_deadline();
+            if self.csr.mie & MTIP != 0 && deadline <= u64::MAX / INSNS_PER_MTIME_TICK {
+                let at = deadline * INSNS_PER_MTIME_TICK;
+                if at > self.clock() {
+                    self.idle += at - self.clock();
+                    continue;
+                }
+            }
+            if !bus.wait_for_input() {
+                self.halt = Some(Halt::Deadlock(format!(
+                    "WFI at pc {:#x}: no enabled interrupt can ever become pending (mie={:#x})",
+                    self.pc.wrapping_sub(4),
+                    self.csr.mie
+                )));
+                break;
+            }
+        }
+        self.request_event_check();
+    }
+}
+
+/// The AMO functions (unpriv/a-st-ext.adoc, "Atomic Memory Operations"); `w` is 4 or 8 and
+/// `old` is already sign-extended for .W.
+fn amo(funct5: u32, old: u64, src: u64, w: u64) -> u64 {
+    let (so, ss, uo, us) = if w == 4 {
+        (
+            old as i32 as i64,
+            src as i32 as i64,
+            old as u32 as u64,
+            src as u32 as u64,
+        )
+    } else {
+        (old as i64, src as i64, old, src)
+    };
+    match funct5 {
+        0b00001 => src,
+        0b00000 => old.wrapping_add(src),
+        0b00100 => old ^ src,
+        0b01100 => old & src,
+        0b01000 => old | src,
+        0b10000 => so.min(ss) as u64,
+        0b10100 => so.max(ss) as u64,
+        0b11000 => {
+            if uo <= us {
+                old
+            } else {
+                src
+            }
+        }
+        _ => {
+            if uo >= us {
+                old
+            } else {
+                src
+            }
+        }
+    }
+}

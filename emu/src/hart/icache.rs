@@ -1,0 +1,172 @@
+//! The decoded-instruction cache: each physical RAM page that code runs from gets an array of
+//! 2048 decoded slots, one per 16-bit parcel, filled on first execution.
+//!
+//! Coherence is exact rather than fence.i-driven: every RAM store by the hart that lands on a
+//! page holding decoded slots clears the slots it overlaps, so modified code is re-decoded on
+//! its next execution. (The spec lets instruction fetches see stale data until FENCE.I;
+//! never doing so is one of the behaviours it permits.) A per-page flag byte makes the check
+//! one load and compare on the store fast path. The same flags mark the page holding the HTIF
+//! `tohost` word, so a store there stops the run loop at once.
+//!
+//! The fetch fast path remembers the page it is executing from (`fetch_tag`, `fetch_idx`);
+//! anything that can change what a fetch address means (a trap, xRET, satp, sfence.vma)
+//! forgets it.
+
+use super::decode::{Insn, Op};
+use crate::bus::RAM_BASE;
+use std::collections::HashMap;
+
+/// Slots per page: one per 2-byte parcel of a 4 KiB page.
+pub const SLOTS: usize = 2048;
+
+/// Page flag: the page has decoded slots.
+const CODE: u8 = 1;
+/// Page flag: the page holds the watched `tohost` word.
+const WATCH: u8 = 2;
+
+/// Decoded pages beyond which the cache is emptied (each page is 24 KiB of host memory).
+const MAX_PAGES: usize = 8192;
+
+type Page = Box<[Insn; SLOTS]>;
+
+/// The cache.
+pub struct ICache {
+    pages: Vec<Page>,
+    /// Physical page number to index in `pages`.
+    index: HashMap<u64, usize>,
+    /// Per RAM page: CODE | WATCH flags.
+    flags: Vec<u8>,
+    /// Fetch fast path: page-aligned pc of the page being executed, or `u64::MAX`.
+    pub fetch_tag: u64,
+    pub fetch_idx: usize,
+    watch: Option<(u64, u64)>,
+}
+
+impl ICache {
+    /// An empty cache for a RAM of `ram_size` bytes.
+    pub fn new(ram_size: u64) -> ICache {
+        ICache {
+            pages: Vec::new(),
+            index: HashMap::new(),
+            // calloc'd: untouched parts cost no host memory, like RAM itself.
+            flags: vec![0; ram_size.div_ceil(4096) as usize],
+            fetch_tag: u64::MAX,
+            fetch_idx: 0,
+            watch: None,
+        }
+    }
+
+    /// The slot for physical address `pa` (which must be in RAM) in the page at `idx`.
+    #[inline(always)]
+    pub fn slot(&self, idx: usize, pa: u64) -> Insn {
+        self.pages[idx][((pa & 0xfff) >> 1) as usize]
+    }
+
+    /// Stores a decoded instruction.
+    #[inline]
+    pub fn fill(&mut self, idx: usize, pa: u64, insn: Insn) {
+        self.pages[idx][((pa & 0xfff) >> 1) as usize] = insn;
+    }
+
+    /// The index of the decoded page for RAM address `pa`, created if needed.
+    pub fn page_for(&mut self, pa: u64) -> usize {
+        let ppn = pa >> 12;
+        if let Some(&i) = self.index.get(&ppn) {
+            return i;
+        }
+        if self.pages.len() >= MAX_PAGES {
+            self.clear();
+        }
+        let i = self.pages.len();
+        self.pages.push(Box::new([Insn::UNDECODED; SLOTS]));
+        self.index.insert(ppn, i);
+        self.flags[((pa - RAM_BASE) >> 12) as usize] |= CODE;
+        i
+    }
+
+    /// Drops every decoded page.
+    pub fn clear(&mut self) {
+        for (&ppn, _) in self.index.iter() {
+            self.flags[((ppn << 12) - RAM_BASE) as usize >> 12] &= !CODE;
+        }
+        self.pages.clear();
+        self.index.clear();
+        self.forget_fetch_page();
+    }
+
+    /// Forgets the fetch fast path's page (the next fetch translates again).
+    #[inline]
+    pub fn forget_fetch_page(&mut self) {
+        self.fetch_tag = u64::MAX;
+    }
+
+    /// Watches the 8 bytes at RAM address `pa` (HTIF tohost).
+    pub fn watch(&mut self, pa: u64) {
+        self.watch = Some((pa, pa + 8));
+        self.flags[((pa - RAM_BASE) >> 12) as usize] |= WATCH;
+    }
+
+    /// Called after every hart store of `len` bytes to RAM address `pa`. Returns true when the
+    /// store touched the watched word.
+    #[inline(always)]
+    pub fn note_store(&mut self, pa: u64, len: u64) -> bool {
+        let f = self.flags[((pa - RAM_BASE) >> 12) as usize];
+        if f == 0 {
+            return false;
+        }
+        self.note_store_slow(f, pa, len)
+    }
+
+    #[cold]
+    fn note_store_slow(&mut self, f: u8, pa: u64, len: u64) -> bool {
+        if f & CODE != 0 {
+            if let Some(&i) = self.index.get(&(pa >> 12)) {
+                // A 32-bit instruction starting one parcel earlier also overlaps the store.
+                let first = ((pa & 0xfff) >> 1).saturating_sub(1) as usize;
+                let last = (((pa & 0xfff) + len - 1) >> 1) as usize;
+                for s in &mut self.pages[i][first..=last.min(SLOTS - 1)] {
+                    s.op = Op::Undecoded;
+                }
+            }
+        }
+        match self.watch {
+            Some((lo, hi)) if f & WATCH != 0 => pa < hi && pa + len > lo,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hart::decode::decode;
+
+    #[test]
+    fn a_store_clears_exactly_the_overlapping_slots() {
+        let mut c = ICache::new(1 << 20);
+        let pa = RAM_BASE + 0x1000;
+        let i = c.page_for(pa);
+        for off in (0..16).step_by(2) {
+            c.fill(i, pa + off, decode(0x13));
+        }
+        assert!(!c.note_store(pa + 8, 4));
+        assert_eq!(c.slot(i, pa + 2).op, Op::Addi);
+        assert_eq!(
+            c.slot(i, pa + 6).op,
+            Op::Undecoded,
+            "a 32-bit insn at +6 overlaps +8"
+        );
+        assert_eq!(c.slot(i, pa + 8).op, Op::Undecoded);
+        assert_eq!(c.slot(i, pa + 10).op, Op::Undecoded);
+        assert_eq!(c.slot(i, pa + 12).op, Op::Addi);
+    }
+
+    #[test]
+    fn the_watched_word_is_reported() {
+        let mut c = ICache::new(1 << 20);
+        c.watch(RAM_BASE + 0x2000);
+        assert!(c.note_store(RAM_BASE + 0x2004, 4));
+        assert!(!c.note_store(RAM_BASE + 0x2008, 8));
+        assert!(!c.note_store(RAM_BASE + 0x3000, 8));
+    }
+}

@@ -1,0 +1,210 @@
+//! The machine: one hart on the `virt`-compatible bus, and the loop that runs it.
+//!
+//! [`Machine::run`] alternates between the hart's instruction loop and event processing
+//! (interrupt sampling, exit devices, `--max-insns`). A run ends when the guest writes the
+//! HTIF `tohost` word or the test finisher, when the instruction limit is reached, or when
+//! the hart waits for an interrupt that can never come.
+
+use crate::bus::{Bus, BusConfig, BusError, FinisherExit};
+use crate::hart::{Halt, Hart, INSNS_PER_MTIME_TICK};
+use crate::loader::{self, LoadError};
+use std::io::Write;
+use thiserror::Error;
+
+/// Steps between event checks when nothing else asks for one (a safety net: every event
+/// source lowers the stop point itself).
+const SLICE: u64 = 1 << 20;
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// tohost = 1, or the test finisher's 0x5555.
+    Pass,
+    /// tohost = (code << 1) | 1, or the finisher's 0x3333 | code << 16.
+    Fail(u64),
+    /// `--max-insns` reached.
+    MaxInsns,
+    /// The machine cannot go on (the message says why).
+    Halted(String),
+}
+
+impl Exit {
+    /// The process exit status `rvmmu bare` uses: 0 pass, the code on failure (1 if its low
+    /// byte is 0), 124 at the instruction limit (like `timeout`), 3 when halted.
+    pub fn status(&self) -> i32 {
+        match self {
+            Exit::Pass => 0,
+            Exit::Fail(c) => match (c & 0xff) as i32 {
+                0 => 1,
+                n => n,
+            },
+            Exit::MaxInsns => 124,
+            Exit::Halted(_) => 3,
+        }
+    }
+}
+
+/// Errors setting a machine up.
+#[derive(Debug, Error)]
+pub enum MachineError {
+    #[error(transparent)]
+    Bus(#[from] BusError),
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("cannot write the trace: {0}")]
+    Trace(#[from] std::io::Error),
+}
+
+/// Machine options.
+pub struct MachineConfig {
+    /// RAM size in bytes.
+    pub mem_size: u64,
+    /// Stop after this many instructions (retired or trapped).
+    pub max_insns: Option<u64>,
+    /// PMP entries (0..=64).
+    pub pmp_entries: usize,
+    /// Where `--trace insns` lines go, when tracing.
+    pub trace_insns: Option<Box<dyn Write>>,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig {
+            mem_size: 128 << 20,
+            max_insns: None,
+            pmp_entries: 16,
+            trace_insns: None,
+        }
+    }
+}
+
+/// Counters reported by `--stats`.
+#[derive(Clone, Debug)]
+pub struct RunStats {
+    pub instret: u64,
+    pub steps: u64,
+    pub cycles: u64,
+    pub mtime: u64,
+    pub exceptions: [u64; 16],
+    pub interrupts: [u64; 12],
+}
+
+/// A machine ready to run.
+pub struct Machine {
+    pub hart: Hart,
+    pub bus: Bus,
+    max_insns: u64,
+    tohost: Option<u64>,
+    trace: Option<Box<dyn Write>>,
+}
+
+impl Machine {
+    /// Builds the machine with empty RAM; the hart starts at the boot ROM.
+    pub fn new(cfg: MachineConfig) -> Result<Machine, MachineError> {
+        let bus = Bus::new(BusConfig {
+            ram_size: cfg.mem_size,
+        })?;
+        Ok(Machine {
+            hart: Hart::new(0x1000, cfg.pmp_entries, cfg.mem_size),
+            bus,
+            max_insns: cfg.max_insns.unwrap_or(u64::MAX),
+            tohost: None,
+            trace: cfg.trace_insns,
+        })
+    }
+
+    /// Loads a bare-metal ELF: its segments into RAM, and the boot hand-over to its entry.
+    pub fn load_elf(&mut self, bytes: &[u8]) -> Result<loader::Loaded, MachineError> {
+        let loaded = loader::load_bare(bytes, &mut self.bus.ram)?;
+        if let Some(t) = loaded.tohost {
+            if self.bus.ram.contains(crate::addr::PhysAddr(t), 8) {
+                self.tohost = Some(t);
+                self.hart.icache.watch(t);
+            }
+        }
+        // Until the boot ROM lands: start at the entry with a0 = hartid, a1 = 0.
+        self.hart.pc = loaded.entry;
+        Ok(loaded)
+    }
+
+    /// Runs until the guest ends the run.
+    pub fn run(&mut self) -> Exit {
+        loop {
+            if let Some(exit) = self.service() {
+                if let Some(t) = self.trace.as_mut() {
+                    let _ = t.flush();
+                }
+                return exit;
+            }
+            match self.trace.as_mut() {
+                None => self.hart.run_fast(&mut self.bus),
+                Some(t) => {
+                    if let Err(e) = self.hart.run_traced(&mut self.bus, t.as_mut()) {
+                        return Exit::Halted(format!("cannot write the trace: {e}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Event processing between instruction runs; returns the exit once the run is over.
+    fn service(&mut self) -> Option<Exit> {
+        let h = &mut self.hart;
+        if let Some(Halt::Deadlock(why)) = h.halt.take() {
+            return Some(Exit::Halted(why));
+        }
+        if let Some(f) = self.bus.finisher_exit() {
+            return Some(match f {
+                FinisherExit::Pass => Exit::Pass,
+                FinisherExit::Fail(c) => Exit::Fail(c as u64),
+            });
+        }
+        if let Some(v) = self
+            .tohost
+            .and_then(|t| self.bus.ram.read_u64(crate::addr::PhysAddr(t)))
+        {
+            if v != 0 {
+                // HTIF: bit 0 set = exit with code v >> 1; anything else is a device request
+                // (console, syscalls) that this machine does not offer.
+                return Some(match (v & 1, v >> 1) {
+                    (1, 0) => Exit::Pass,
+                    (1, code) => Exit::Fail(code),
+                    _ => Exit::Halted(format!("unsupported HTIF request {v:#x} written to tohost")),
+                });
+            }
+        }
+        if h.steps >= self.max_insns {
+            return Some(Exit::MaxInsns);
+        }
+        h.sample_irqs(&mut self.bus);
+        h.check_interrupts();
+        let mut stop = self.max_insns.min(h.steps.saturating_add(SLICE));
+        let deadline = self.bus.timer_deadline();
+        if deadline <= u64::MAX / INSNS_PER_MTIME_TICK {
+            let at = (deadline * INSNS_PER_MTIME_TICK).saturating_sub(h.idle);
+            if at > h.steps {
+                stop = stop.min(at);
+            }
+        }
+        h.stop_at = stop;
+        None
+    }
+
+    /// Counters for `--stats`.
+    pub fn stats(&self) -> RunStats {
+        let h = &self.hart;
+        RunStats {
+            instret: h.instret(),
+            steps: h.steps,
+            cycles: h.clock(),
+            mtime: h.mtime(),
+            exceptions: h.trap_stats.exceptions,
+            interrupts: h.trap_stats.interrupts,
+        }
+    }
+
+    /// Bytes the guest wrote to the console (STUB until the UART lands).
+    pub fn console_output(&self) -> Vec<u8> {
+        Vec::new()
+    }
+}
