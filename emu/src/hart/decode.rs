@@ -14,6 +14,12 @@ use super::rvc;
 /// Register index that absorbs writes to x0.
 pub const SINK: u8 = 32;
 
+/// Size of the hart's register array: the 32 registers, the sink, and padding so that any
+/// index masked with `REG_MASK` is in bounds without a check.
+pub const REG_SLOTS: usize = 64;
+/// Mask applied to register indices on the hot path.
+pub const REG_MASK: u8 = 63;
+
 /// Operations, one per instruction (plus a few internal markers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -118,8 +124,9 @@ pub enum Op {
     Fp,
 }
 
-/// One decoded instruction.
+/// One decoded instruction (16 bytes, so a slot is one aligned load).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(16))]
 pub struct Insn {
     pub op: Op,
     /// Destination register (x0 mapped to [`SINK`]); for FP loads, the f register.
@@ -131,6 +138,8 @@ pub struct Insn {
     pub imm: i32,
     /// The instruction as fetched: 16 bits for a compressed one (then `raw & 3 != 3`).
     pub raw: u32,
+    /// Length in bytes (2 or 4), precomputed so the hot loop does not derive it.
+    pub len: u8,
 }
 
 impl Insn {
@@ -142,16 +151,13 @@ impl Insn {
         rs2: 0,
         imm: 0,
         raw: 0,
+        len: 0,
     };
 
     /// Length in bytes (2 or 4).
     #[inline(always)]
     pub fn length(&self) -> u64 {
-        if self.raw & 3 == 3 {
-            4
-        } else {
-            2
-        }
+        self.len as u64
     }
 
     fn illegal(raw: u32) -> Insn {
@@ -162,6 +168,7 @@ impl Insn {
             rs2: 0,
             imm: 0,
             raw,
+            len: if raw & 3 == 3 { 4 } else { 2 },
         }
     }
 }
@@ -219,6 +226,7 @@ pub fn decode(raw: u32) -> Insn {
         return match rvc::expand(half as u16) {
             Some(full) => Insn {
                 raw: half,
+                len: 2,
                 ..decode32(full)
             },
             None => Insn::illegal(half),
@@ -239,6 +247,7 @@ pub fn decode32(raw: u32) -> Insn {
         rs2,
         imm,
         raw,
+        len: 4,
     };
     let op = match raw & 0x7f {
         0x37 => return mk(Op::Lui, imm_u(raw)),
@@ -377,6 +386,7 @@ pub fn decode32(raw: u32) -> Insn {
                 rs2,
                 imm: imm_i(raw),
                 raw,
+                len: 4,
             };
         }
         0x27 => {
@@ -406,6 +416,7 @@ fn decode_system(raw: u32) -> Insn {
         rs2,
         imm,
         raw,
+        len: 4,
     };
     match f3 {
         0 => {

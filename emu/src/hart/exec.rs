@@ -7,7 +7,7 @@
 //! that may enable an interrupt, a device access, the timer deadline, `--max-insns`).
 
 use super::csr::{ms, num};
-use super::decode::{decode, Insn, Op};
+use super::decode::{decode, Insn, Op, REG_MASK};
 use super::trap::{irq::*, Exception};
 use super::{fpu, Halt, Hart, Priv, INSNS_PER_MTIME_TICK};
 use crate::addr::PhysAddr;
@@ -23,7 +23,17 @@ impl Hart {
     /// Runs until `steps` reaches `stop_at`.
     pub(crate) fn run_fast(&mut self, bus: &mut Bus) {
         while self.steps < self.stop_at {
-            self.step(bus);
+            match self.icache.fast_slot(self.pc) {
+                Some(insn) => {
+                    let res = self.execute(bus, insn);
+                    self.steps += 1;
+                    if let Err(e) = res {
+                        self.traps += 1;
+                        self.take_exception(e);
+                    }
+                }
+                None => self.step(bus),
+            }
         }
     }
 
@@ -63,8 +73,8 @@ impl Hart {
         Ok(())
     }
 
-    /// Executes one instruction (or takes the trap it raises).
-    #[inline(always)]
+    /// Executes one instruction (or takes the trap it raises) by the slow fetch path.
+    #[inline(never)]
     fn step(&mut self, bus: &mut Bus) {
         let res = match self.fetch(bus) {
             Ok(insn) => self.execute(bus, insn),
@@ -80,14 +90,10 @@ impl Hart {
     /// Fetches the decoded instruction at pc.
     #[inline(always)]
     fn fetch(&mut self, bus: &mut Bus) -> Result<Insn, Exception> {
-        let pc = self.pc;
-        if pc & !0xfff == self.icache.fetch_tag {
-            let insn = self.icache.slot(self.icache.fetch_idx, pc);
-            if !matches!(insn.op, Op::Undecoded | Op::CrossPage) {
-                return Ok(insn);
-            }
+        match self.icache.fast_slot(self.pc) {
+            Some(insn) => Ok(insn),
+            None => self.fetch_slow(bus),
         }
-        self.fetch_slow(bus)
     }
 
     /// Translates pc, finds (or decodes into) its slot, and makes its page the fast path's.
@@ -99,8 +105,7 @@ impl Hart {
             return self.fetch_uncached(bus, pc, pa);
         }
         let idx = self.icache.page_for(pa);
-        self.icache.fetch_tag = pc & !0xfff;
-        self.icache.fetch_idx = idx;
+        self.icache.set_fetch_page(pc & !0xfff, idx);
         let cached = self.icache.slot(idx, pa);
         if !matches!(cached.op, Op::Undecoded | Op::CrossPage) {
             return Ok(cached);
@@ -165,9 +170,9 @@ impl Hart {
     #[inline(always)]
     fn execute(&mut self, bus: &mut Bus, i: Insn) -> Result<(), Exception> {
         let pc = self.pc;
-        let rd = i.rd as usize;
-        let a = self.x[i.rs1 as usize];
-        let b = self.x[i.rs2 as usize];
+        let rd = (i.rd & REG_MASK) as usize;
+        let a = self.x[(i.rs1 & REG_MASK) as usize];
+        let b = self.x[(i.rs2 & REG_MASK) as usize];
         let imm = i.imm as i64 as u64;
         let mut next = pc.wrapping_add(i.length());
         let sh = i.imm as u32;
@@ -347,8 +352,8 @@ impl Hart {
                 self.fp.f[rd & 31] = self.load::<8>(bus, a.wrapping_add(imm))?;
                 self.csr.set_fs_dirty();
             }
-            Op::Fsw => self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[i.rs2 as usize])?,
-            Op::Fsd => self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[i.rs2 as usize])?,
+            Op::Fsw => self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?,
+            Op::Fsd => self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?,
             Op::Fp => {
                 let (xr, _) = self.x.split_at_mut(32);
                 let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
@@ -377,8 +382,8 @@ impl Hart {
         let ill = Exception::IllegalInstruction(i.raw as u64);
         let csr = (i.imm as u32 & 0xfff) as u16;
         let (src, writes) = match i.op {
-            Op::Csrrw => (self.x[i.rs1 as usize], true),
-            Op::Csrrs | Op::Csrrc => (self.x[i.rs1 as usize], i.rs1 != 0),
+            Op::Csrrw => (self.x[(i.rs1 & REG_MASK) as usize], true),
+            Op::Csrrs | Op::Csrrc => (self.x[(i.rs1 & REG_MASK) as usize], i.rs1 != 0),
             Op::Csrrwi => (i.rs1 as u64, true),
             _ => (i.rs1 as u64, i.rs1 != 0),
         };
@@ -401,7 +406,7 @@ impl Hart {
                 self.icache.forget_fetch_page();
             }
         }
-        self.x[i.rd as usize] = old;
+        self.x[(i.rd & REG_MASK) as usize] = old;
         Ok(())
     }
 

@@ -39,6 +39,9 @@ pub struct ICache {
     /// Fetch fast path: page-aligned pc of the page being executed, or `u64::MAX`.
     pub fetch_tag: u64,
     pub fetch_idx: usize,
+    /// First slot of page `fetch_idx`, valid while `fetch_tag != u64::MAX` (pages are only
+    /// freed by `clear`, which also resets the tag).
+    fetch_ptr: *const Insn,
     watch: Option<(u64, u64)>,
 }
 
@@ -52,6 +55,7 @@ impl ICache {
             flags: vec![0; ram_size.div_ceil(4096) as usize],
             fetch_tag: u64::MAX,
             fetch_idx: 0,
+            fetch_ptr: core::ptr::null(),
             watch: None,
         }
     }
@@ -92,6 +96,27 @@ impl ICache {
         self.pages.clear();
         self.index.clear();
         self.forget_fetch_page();
+    }
+
+    /// Makes page `idx` the fetch fast path's, for pcs on the page starting at `tag`.
+    #[inline]
+    pub fn set_fetch_page(&mut self, tag: u64, idx: usize) {
+        self.fetch_tag = tag;
+        self.fetch_idx = idx;
+        self.fetch_ptr = self.pages[idx].as_ptr();
+    }
+
+    /// The decoded slot for `pc` when pc lies on the fast path's page and the slot holds a
+    /// decoded instruction; `None` sends the caller to the slow path.
+    #[inline(always)]
+    pub fn fast_slot(&self, pc: u64) -> Option<Insn> {
+        if pc & !0xfff != self.fetch_tag {
+            return None;
+        }
+        // SAFETY: the tag matched, so `fetch_ptr` points at the live page `fetch_idx` (see
+        // the field's invariant); the index is below SLOTS by the mask.
+        let insn = unsafe { *self.fetch_ptr.add(((pc & 0xfff) >> 1) as usize) };
+        (insn.op as u8 > Op::CrossPage as u8).then_some(insn)
     }
 
     /// Forgets the fetch fast path's page (the next fetch translates again).

@@ -105,8 +105,9 @@ pub enum Halt {
 
 /// The hart.
 pub struct Hart {
-    /// x0..x31, plus the write sink at index 32 ([`decode::SINK`]).
-    pub x: [u64; 33],
+    /// x0..x31, the write sink at index 32 ([`decode::SINK`]), and padding (see
+    /// [`decode::REG_SLOTS`]).
+    pub x: [u64; decode::REG_SLOTS],
     pub pc: u64,
     pub prv: Priv,
     pub csr: Csrs,
@@ -138,7 +139,7 @@ impl Hart {
     /// instruction cache sized for `ram_size` bytes of RAM.
     pub fn new(reset_pc: u64, pmp_entries: usize, ram_size: u64) -> Hart {
         Hart {
-            x: [0; 33],
+            x: [0; decode::REG_SLOTS],
             pc: reset_pc,
             prv: Priv::M,
             csr: Csrs::default(),
