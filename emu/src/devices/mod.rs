@@ -7,8 +7,10 @@
 
 pub mod bootrom;
 pub mod clint;
+pub mod console;
 pub mod finisher;
 pub mod plic;
+pub mod uart;
 pub mod virtio_mmio;
 
 use thiserror::Error;
