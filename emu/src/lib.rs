@@ -7,4 +7,5 @@
 pub mod addr;
 pub mod bus;
 pub mod devices;
+pub mod fdt;
 pub mod hart;
