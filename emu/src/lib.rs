@@ -8,6 +8,7 @@ pub mod addr;
 pub mod bus;
 pub mod cli;
 pub mod devices;
+pub mod fdt;
 pub mod hart;
 pub mod loader;
 pub mod machine;

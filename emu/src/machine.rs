@@ -5,7 +5,8 @@
 //! HTIF `tohost` word or the test finisher, when the instruction limit is reached, or when
 //! the hart waits for an interrupt that can never come.
 
-use crate::bus::{Bus, BusConfig, BusError, FinisherExit};
+use crate::bus::{Bus, BusConfig, BusError, Console, ConsoleInput, FinisherExit};
+use std::sync::{Arc, Mutex};
 use crate::hart::{Halt, Hart, INSNS_PER_MTIME_TICK};
 use crate::loader::{self, LoadError};
 use std::io::Write;
@@ -65,6 +66,21 @@ pub struct MachineConfig {
     pub pmp_entries: usize,
     /// Where `--trace insns` lines go, when tracing.
     pub trace_insns: Option<Box<dyn Write>>,
+    /// The UART's host side; [`MachineConfig::capture`] makes one for tests.
+    pub console: Console,
+    /// Kernel command line, put in the device tree's `/chosen/bootargs`.
+    pub bootargs: String,
+    /// Initial RAM disk, placed and described in the device tree as QEMU's `-initrd` does.
+    pub initrd: Option<Vec<u8>>,
+}
+
+impl MachineConfig {
+    /// A configuration whose console output is kept in memory (read it back with
+    /// [`Machine::console_output`]) and whose input is `input`.
+    pub fn capture(input: Vec<u8>) -> MachineConfig {
+        let (console, _) = Console::captured(ConsoleInput::Bytes(input));
+        MachineConfig { console, ..MachineConfig::default() }
+    }
 }
 
 impl Default for MachineConfig {
@@ -74,6 +90,9 @@ impl Default for MachineConfig {
             max_insns: None,
             pmp_entries: 16,
             trace_insns: None,
+            console: Console::default(),
+            bootargs: String::new(),
+            initrd: None,
         }
     }
 }
@@ -96,13 +115,21 @@ pub struct Machine {
     max_insns: u64,
     tohost: Option<u64>,
     trace: Option<Box<dyn Write>>,
+    captured: Option<Arc<Mutex<Vec<u8>>>>,
 }
 
 impl Machine {
     /// Builds the machine with empty RAM; the hart starts at the boot ROM.
     pub fn new(cfg: MachineConfig) -> Result<Machine, MachineError> {
+        let captured = match &cfg.console.output {
+            crate::bus::ConsoleOutput::Capture(buf) => Some(buf.clone()),
+            crate::bus::ConsoleOutput::Stdout => None,
+        };
         let bus = Bus::new(BusConfig {
             ram_size: cfg.mem_size,
+            bootargs: cfg.bootargs,
+            initrd: cfg.initrd,
+            console: cfg.console,
         })?;
         Ok(Machine {
             hart: Hart::new(0x1000, cfg.pmp_entries, cfg.mem_size),
@@ -110,6 +137,7 @@ impl Machine {
             max_insns: cfg.max_insns.unwrap_or(u64::MAX),
             tohost: None,
             trace: cfg.trace_insns,
+            captured,
         })
     }
 
@@ -122,8 +150,9 @@ impl Machine {
                 self.hart.icache.watch(t);
             }
         }
-        // Until the boot ROM lands: start at the entry with a0 = hartid, a1 = 0.
-        self.hart.pc = loaded.entry;
+        // The hart starts in the boot ROM, which hands over to the entry with a0 = hartid and
+        // a1 = the device tree, as QEMU's reset vector does.
+        self.bus.boot(loaded.entry)?;
         Ok(loaded)
     }
 
@@ -134,6 +163,7 @@ impl Machine {
                 if let Some(t) = self.trace.as_mut() {
                     let _ = t.flush();
                 }
+                self.bus.flush_console();
                 return exit;
             }
             match self.trace.as_mut() {
@@ -177,6 +207,8 @@ impl Machine {
             return Some(Exit::MaxInsns);
         }
         h.sample_irqs(&mut self.bus);
+        let now = h.mtime();
+        h.time_offset = self.bus.mtime(now).wrapping_sub(now);
         h.check_interrupts();
         let mut stop = self.max_insns.min(h.steps.saturating_add(SLICE));
         let deadline = self.bus.timer_deadline();
@@ -203,8 +235,12 @@ impl Machine {
         }
     }
 
-    /// Bytes the guest wrote to the console (STUB until the UART lands).
-    pub fn console_output(&self) -> Vec<u8> {
-        Vec::new()
+    /// Bytes the guest wrote to the console, when it is captured (empty otherwise).
+    pub fn console_output(&mut self) -> Vec<u8> {
+        self.bus.flush_console();
+        match &self.captured {
+            Some(buf) => buf.lock().map(|b| b.clone()).unwrap_or_default(),
+            None => Vec::new(),
+        }
     }
 }

@@ -125,6 +125,9 @@ pub struct Hart {
     instret_ctr: Counter,
     /// The run loop stops for event processing when `steps` reaches this.
     pub(crate) stop_at: u64,
+    /// Guest-visible mtime minus the virtual clock's (the guest may write mtime); refreshed
+    /// at every event check, which every device write triggers.
+    pub(crate) time_offset: u64,
     /// Interrupt lines driven by devices (MSIP, MTIP, SEIP, MEIP), as last sampled.
     irq_hw: u64,
     pub(crate) icache: icache::ICache,
@@ -152,6 +155,7 @@ impl Hart {
             cycle_ctr: Counter::default(),
             instret_ctr: Counter::default(),
             stop_at: 0,
+            time_offset: 0,
             irq_hw: 0,
             icache: icache::ICache::new(ram_size),
             trap_stats: TrapStats::default(),
@@ -315,7 +319,7 @@ impl Hart {
             num::FCSR => ((self.fp.frm as u64) << 5) | self.fp.fflags as u64,
             num::CYCLE..=num::HPMCOUNTER31 if !self.counter_allowed(csr) => return Err(()),
             num::CYCLE => self.cycle_ctr.read(self.clock()),
-            num::TIME => self.mtime(),
+            num::TIME => self.mtime().wrapping_add(self.time_offset),
             num::INSTRET => self.instret_ctr.read(self.instret()),
             num::HPMCOUNTER3..=num::HPMCOUNTER31 => 0,
             num::SSTATUS => c.read_mstatus() & ms::S_VISIBLE,

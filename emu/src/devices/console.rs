@@ -1,0 +1,217 @@
+//! The host side of the serial console: where the UART's transmitted bytes go and where the
+//! bytes it receives come from.
+//!
+//! The configuration types ([`Console`], [`ConsoleInput`], [`ConsoleOutput`]) are part of
+//! [`crate::bus::BusConfig`] and are re-exported from [`crate::bus`]; the front end picks stdin
+//! and stdout, tests pick fixed bytes and a captured buffer. [`HostInput`] and [`HostOutput`]
+//! are used only by [`crate::devices::uart`].
+//!
+//! Input is pulled, never pushed: [`HostInput::next_byte`] blocks until the host has a byte,
+//! and the UART calls it only at moments the guest's own behaviour defines (see the
+//! determinism rule in [`crate::devices::uart`]). Output is buffered and written at a newline,
+//! when the buffer grows past [`OUTPUT_CHUNK`], before blocking for input, on
+//! [`HostOutput::flush`] and on drop, so printing costs no system call per byte.
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+
+/// Where received bytes come from.
+#[derive(Debug, Default)]
+pub enum ConsoleInput {
+    /// The emulator's standard input (blocking reads on the emulator thread).
+    Stdin,
+    /// A fixed byte string, then end of input.
+    Bytes(Vec<u8>),
+    /// No input at all: the receive FIFO stays empty.
+    #[default]
+    None,
+}
+
+/// Where transmitted bytes go.
+#[derive(Debug, Default)]
+pub enum ConsoleOutput {
+    /// The emulator's standard output.
+    #[default]
+    Stdout,
+    /// Appended to a shared buffer (tests read it).
+    Capture(Arc<Mutex<Vec<u8>>>),
+}
+
+/// The serial console's host connection.
+#[derive(Debug, Default)]
+pub struct Console {
+    pub input: ConsoleInput,
+    pub output: ConsoleOutput,
+}
+
+impl Console {
+    /// A console that reads `input` and captures its output; returns the capture buffer too.
+    pub fn captured(input: ConsoleInput) -> (Console, Arc<Mutex<Vec<u8>>>) {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        (
+            Console {
+                input,
+                output: ConsoleOutput::Capture(Arc::clone(&buf)),
+            },
+            buf,
+        )
+    }
+}
+
+/// Bytes of stdout output kept before they are written even without a newline.
+pub const OUTPUT_CHUNK: usize = 4096;
+
+/// A blocking source of received bytes. End of input is sticky.
+pub struct HostInput {
+    src: InputSource,
+    eof: bool,
+}
+
+enum InputSource {
+    Stdin(std::io::Stdin),
+    Bytes(VecDeque<u8>),
+    None,
+}
+
+impl HostInput {
+    pub fn new(cfg: ConsoleInput) -> HostInput {
+        let src = match cfg {
+            ConsoleInput::Stdin => InputSource::Stdin(std::io::stdin()),
+            ConsoleInput::Bytes(b) => InputSource::Bytes(b.into()),
+            ConsoleInput::None => InputSource::None,
+        };
+        let eof = matches!(src, InputSource::None);
+        HostInput { src, eof }
+    }
+
+    /// Whether no byte can ever arrive again.
+    pub fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// The next byte, blocking until the host has one; `None` at (and after) end of input.
+    /// Stdin is read through the standard library's buffer, so a burst of typed or piped bytes
+    /// costs one system call; only the guest-visible hand-over is one byte at a time.
+    pub fn next_byte(&mut self) -> Option<u8> {
+        if self.eof {
+            return None;
+        }
+        let b = match &mut self.src {
+            InputSource::Stdin(stdin) => {
+                let mut one = [0u8; 1];
+                loop {
+                    match stdin.lock().read(&mut one) {
+                        Ok(0) => break None,
+                        Ok(_) => break Some(one[0]),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => {
+                            log::warn!("console input closed: {e}");
+                            break None;
+                        }
+                    }
+                }
+            }
+            InputSource::Bytes(q) => q.pop_front(),
+            InputSource::None => None,
+        };
+        self.eof = b.is_none();
+        b
+    }
+}
+
+/// A buffered sink for transmitted bytes.
+pub struct HostOutput {
+    sink: OutputSink,
+    buf: Vec<u8>,
+}
+
+enum OutputSink {
+    Stdout,
+    Capture(Arc<Mutex<Vec<u8>>>),
+}
+
+impl HostOutput {
+    pub fn new(cfg: ConsoleOutput) -> HostOutput {
+        let sink = match cfg {
+            ConsoleOutput::Stdout => OutputSink::Stdout,
+            ConsoleOutput::Capture(b) => OutputSink::Capture(b),
+        };
+        HostOutput {
+            sink,
+            buf: Vec::with_capacity(OUTPUT_CHUNK),
+        }
+    }
+
+    /// Queues one byte; writes the buffer out at a newline or when it is full.
+    pub fn put(&mut self, byte: u8) {
+        self.buf.push(byte);
+        if byte == b'\n' || self.buf.len() >= OUTPUT_CHUNK {
+            self.flush();
+        }
+    }
+
+    /// Writes out everything queued so far.
+    pub fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        match &self.sink {
+            OutputSink::Stdout => {
+                let mut out = std::io::stdout().lock();
+                // A closed stdout (e.g. `| head`) must not stop the guest: drop the bytes.
+                if let Err(e) = out.write_all(&self.buf).and_then(|()| out.flush()) {
+                    log::debug!("console output dropped: {e}");
+                }
+            }
+            OutputSink::Capture(b) => {
+                // A poisoned buffer only means a test thread panicked; keep appending.
+                let mut v = b.lock().unwrap_or_else(|p| p.into_inner());
+                v.extend_from_slice(&self.buf);
+            }
+        }
+        self.buf.clear();
+    }
+}
+
+impl Drop for HostOutput {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_input_ends_and_stays_ended() {
+        let mut i = HostInput::new(ConsoleInput::Bytes(b"ab".to_vec()));
+        assert!(!i.at_eof());
+        assert_eq!(i.next_byte(), Some(b'a'));
+        assert_eq!(i.next_byte(), Some(b'b'));
+        assert_eq!(i.next_byte(), None);
+        assert!(i.at_eof());
+        assert_eq!(i.next_byte(), None);
+        assert!(HostInput::new(ConsoleInput::None).at_eof());
+    }
+
+    #[test]
+    fn capture_is_written_at_newline_flush_and_drop() {
+        let (c, buf) = Console::captured(ConsoleInput::None);
+        let mut o = HostOutput::new(c.output);
+        o.put(b'h');
+        assert!(
+            buf.lock().unwrap().is_empty(),
+            "no newline yet: still buffered"
+        );
+        o.put(b'\n');
+        assert_eq!(&*buf.lock().unwrap(), b"h\n");
+        o.put(b'x');
+        o.flush();
+        assert_eq!(&*buf.lock().unwrap(), b"h\nx");
+        o.put(b'y');
+        drop(o);
+        assert_eq!(&*buf.lock().unwrap(), b"h\nxy");
+    }
+}
