@@ -5,6 +5,14 @@
 //! includes the vector, hypervisor, AIA, state-enable, debug and trigger CSRs and the RV32-only
 //! upper halves (`cycleh`, `mstatush`), and excludes the N extension's user-trap CSRs, which
 //! 2.40 no longer knows. The `objdump_check` test compares all 4096 numbers with objdump.
+//!
+//! These are objdump's names for the current (1.12) privileged spec, which it uses for code
+//! without an ELF priv-spec attribute. For an ELF that records priv spec 1.11 (what this
+//! toolchain's assembler writes by default) objdump instead prints the 1.11 set: `ustatus`,
+//! `uie`, `utvec`, `uscratch`, `uepc`, `ucause`, `utval`, `uip`, `sedeleg`, `sideleg` by name,
+//! and `senvcfg`, `menvcfg`, `mstatush`, `menvcfgh`, `mtinst`, `mtval2`, `pmpcfg4..15`,
+//! `pmpaddr16..63`, `mseccfg`, `mseccfgh`, `mconfigptr` as numbers. The 1.12 set is the one
+//! an RV64 M/S/U machine of today has, so that is the one printed.
 
 use core::fmt::{self, Write};
 
