@@ -146,3 +146,15 @@ void trap_record_reset(void)
 
 uint64_t mtime_read(void) { return MMIO64(CLINT_MTIME); }
 void mtimecmp_write(uint64_t v) { MMIO64(CLINT_MTIMECMP) = v; }
+
+int skip_on_qemu(const char *reason)
+{
+    if (!(MMIO64(HOST_CONFIG_ADDR) & HOSTCFG_QEMU))
+        return 0;
+    print("SKIP case ");
+    print_dec(current_case());
+    print(" on QEMU: ");
+    print(reason);
+    print("\n");
+    return 1;
+}

@@ -47,6 +47,11 @@ long sskip_hook(struct trap_frame *f);  /* for strap_hook */
 void trap_record_reset(void);
 unsigned insn_len_at(uint64_t pc);
 
+/* Known spec-vs-QEMU difference in the current case: returns 1 (after
+ * printing "SKIP case <n> on QEMU: <reason>") when the QEMU harness flagged
+ * the run via HOST_CONFIG_ADDR, else 0. */
+int skip_on_qemu(const char *reason);
+
 uint64_t mtime_read(void);
 void mtimecmp_write(uint64_t v);
 
