@@ -57,6 +57,11 @@ _start:
     li      t0, MSTATUS_FS_INITIAL
     csrs    mstatus, t0
     csrwi   fcsr, 0
+    /* mtimecmp = max: no machine timer interrupt pending until a test arms it
+     * (its reset value is unspecified). */
+    li      t0, CLINT_MTIMECMP
+    li      t1, -1
+    sd      t1, 0(t0)
     call    main
     call    test_exit
 3:  j       3b

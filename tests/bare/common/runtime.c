@@ -123,6 +123,14 @@ unsigned insn_len_at(uint64_t pc)
     return (lo & 3) == 3 ? 4 : 2;
 }
 
+uint64_t insn_bits_at(uint64_t pc)
+{
+    uint64_t lo = *(volatile uint16_t *)(uintptr_t)pc;
+    if ((lo & 3) != 3)
+        return lo;
+    return lo | (uint64_t)*(volatile uint16_t *)(uintptr_t)(pc + 2) << 16;
+}
+
 static long record(struct trap_record *r, struct trap_frame *f)
 {
     r->count++;

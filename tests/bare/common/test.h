@@ -46,6 +46,9 @@ long skip_hook(struct trap_frame *f);   /* for trap_hook */
 long sskip_hook(struct trap_frame *f);  /* for strap_hook */
 void trap_record_reset(void);
 unsigned insn_len_at(uint64_t pc);
+/* The instruction bits at pc (16 or 32 bits; read as halfwords, so a 32-bit
+ * instruction at a 2-byte aligned address is fine). */
+uint64_t insn_bits_at(uint64_t pc);
 
 /* Known spec-vs-QEMU difference in the current case: returns 1 (after
  * printing "SKIP case <n> on QEMU: <reason>") when the QEMU harness flagged
