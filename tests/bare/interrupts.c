@@ -85,7 +85,7 @@ static void reset_irqs(void)
 /* wait (bounded) until all bits are pending in mip */
 static int wait_mip(uint64_t bits)
 {
-    for (long i = 0; i < 10000000; i++)
+    for (long i = 0; i < 1000000; i++)
         if ((read_csr(mip) & bits) == bits)
             return 1;
     return 0;
@@ -138,10 +138,11 @@ int main(void)
     write_csr(mie, MIP_MTIP);
     cmp = mtime_read() + 1000;
     mtimecmp_write(cmp);
-    set_csr(mstatus, MSTATUS_MIE);
-    while (!last_trap.count)                                 /* WFI may also return early */
+    while (!(read_csr(mip) & MIP_MTIP))                      /* MIE = 0: no race with the handler */
         __asm__ volatile("wfi");
+    set_csr(mstatus, MSTATUS_MIE);                           /* taken here */
     clear_csr(mstatus, MSTATUS_MIE);
+    CHECK_EQ(10, last_trap.count, 1);
     CHECK_EQ(10, last_trap.cause, CAUSE_INTERRUPT | IRQ_M_TIMER);
     CHECK(11, irq_mtime >= cmp);
 
@@ -228,14 +229,14 @@ int main(void)
     reset_irqs();
     write_csr(mie, MIP_MTIP);
     mtimecmp_write(mtime_read() + 500);
-    run_in_mode(PRV_U, spin, 10000000);
+    run_in_mode(PRV_U, spin, 1000000);
     CHECK_EQ(52, last_trap.count, 1);
     CHECK_EQ(52, last_trap.cause, CAUSE_INTERRUPT | IRQ_M_TIMER);
     CHECK_EQ(53, (last_trap.status & MSTATUS_MPP) >> 11, PRV_U);
     reset_irqs();                                            /* MSI while in S with MIE = 0 */
     write_csr(mie, MIP_MSIP);
     MSIP_REG = 1;
-    run_in_mode(PRV_S, spin, 10000000);
+    run_in_mode(PRV_S, spin, 1000000);
     CHECK_EQ(54, last_trap.count, 1);
     CHECK_EQ(54, last_trap.cause, CAUSE_INTERRUPT | IRQ_M_SOFT);
 
