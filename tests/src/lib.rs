@@ -1,1 +1,82 @@
-//! Integration-test helpers (being written).
+//! Integration-test helpers for rvmmu.
+//!
+//! The bare-metal ISA test programs (sources in `tests/bare/`, built by
+//! `build.rs` with `riscv64-unknown-elf-gcc`) are listed in [`BARE_TESTS`].
+//! Each program is self-checking: it prints `PASS <name>` or
+//! `FAIL <name> case <n>` on the UART, then writes `tohost` (1 = pass,
+//! `(n << 1) | 1` = fail n) and finally the test finisher at 0x10_0000.
+//!
+//! [`qemu`] runs them on `qemu-system-riscv64` to validate the tests
+//! themselves; `tests/bare_isa.rs` runs them on rvmmu.
+
+include!(concat!(env!("OUT_DIR"), "/bare_tests.rs"));
+
+pub mod qemu;
+
+/// Path of the built ELF of the bare-metal test `name`.
+pub fn bare_test_path(name: &str) -> Option<&'static str> {
+    BARE_TESTS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+}
+
+/// The verdict a bare-metal test printed on its console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// `PASS <name>`.
+    Pass,
+    /// `FAIL <name> case <n>`.
+    Fail(u64),
+    /// No verdict line for this test.
+    Missing,
+}
+
+/// Finds the verdict line of test `name` in its console output.
+pub fn console_verdict(name: &str, console: &str) -> Verdict {
+    let pass = format!("PASS {name}");
+    let fail = format!("FAIL {name} case ");
+    for line in console.lines() {
+        let line = line.trim_end_matches('\r');
+        if line == pass {
+            return Verdict::Pass;
+        }
+        if let Some(n) = line.strip_prefix(&fail).and_then(|n| n.trim().parse().ok()) {
+            return Verdict::Fail(n);
+        }
+    }
+    Verdict::Missing
+}
+
+/// The "SKIP case <n> on QEMU: <reason>" lines a test printed (known QEMU divergences).
+pub fn qemu_skips(console: &str) -> Vec<&str> {
+    console
+        .lines()
+        .filter(|l| l.starts_with("SKIP case "))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_lines() {
+        assert_eq!(console_verdict("rv64i", "x\nPASS rv64i\n"), Verdict::Pass);
+        assert_eq!(
+            console_verdict("rv64i", "FAIL rv64i case 12\r\n"),
+            Verdict::Fail(12)
+        );
+        assert_eq!(console_verdict("rv64i", "PASS rv64im\n"), Verdict::Missing);
+        assert_eq!(console_verdict("rv64i", ""), Verdict::Missing);
+    }
+
+    #[test]
+    fn every_program_was_built() {
+        assert!(!BARE_TESTS.is_empty());
+        for (name, path) in BARE_TESTS {
+            assert!(
+                std::path::Path::new(path).is_file(),
+                "{name}: {path} missing"
+            );
+        }
+        assert!(bare_test_path("rv64i").is_some());
+    }
+}

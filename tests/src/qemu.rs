@@ -1,0 +1,80 @@
+//! Running the bare-metal tests on `qemu-system-riscv64 -machine virt`.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// Address of the host configuration word read by the test runtime
+/// (`HOST_CONFIG_ADDR` in `bare/common/encoding.h`); bit 0 tells the
+/// program it runs on QEMU, so it skips the documented QEMU divergences.
+pub const HOST_CONFIG_ADDR: u64 = 0x80f0_0000;
+
+/// The `qemu-system-riscv64` on `PATH`, if any.
+pub fn find_qemu() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("qemu-system-riscv64"))
+        .find(|p| p.is_file())
+}
+
+/// Outcome of one QEMU run.
+#[derive(Debug)]
+pub struct QemuRun {
+    /// Exit status, `None` if QEMU was killed at the timeout.
+    pub status: Option<ExitStatus>,
+    /// Everything QEMU wrote to stdout (the guest's UART) and stderr.
+    pub console: String,
+}
+
+/// Runs `elf` on QEMU virt (`-bios none`, no graphics, stdin null) for at
+/// most `timeout`, flagging the run as QEMU through the host config word.
+pub fn run(qemu: &PathBuf, elf: &str, timeout: Duration) -> std::io::Result<QemuRun> {
+    let mut child = Command::new(qemu)
+        .args([
+            "-machine",
+            "virt",
+            "-bios",
+            "none",
+            "-nographic",
+            "-kernel",
+            elf,
+        ])
+        .arg("-device")
+        .arg(format!(
+            "loader,addr={HOST_CONFIG_ADDR:#x},data=1,data-len=8"
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.read_to_end(&mut buf);
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut console = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
+    console.push_str(&String::from_utf8_lossy(
+        &err_reader.join().unwrap_or_default(),
+    ));
+    Ok(QemuRun { status, console })
+}
