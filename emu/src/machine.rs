@@ -6,10 +6,10 @@
 //! the hart waits for an interrupt that can never come.
 
 use crate::bus::{Bus, BusConfig, BusError, Console, ConsoleInput, FinisherExit};
-use std::sync::{Arc, Mutex};
 use crate::hart::{Halt, Hart, INSNS_PER_MTIME_TICK};
 use crate::loader::{self, LoadError};
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 /// Steps between event checks when nothing else asks for one (a safety net: every event
@@ -79,7 +79,10 @@ impl MachineConfig {
     /// [`Machine::console_output`]) and whose input is `input`.
     pub fn capture(input: Vec<u8>) -> MachineConfig {
         let (console, _) = Console::captured(ConsoleInput::Bytes(input));
-        MachineConfig { console, ..MachineConfig::default() }
+        MachineConfig {
+            console,
+            ..MachineConfig::default()
+        }
     }
 }
 

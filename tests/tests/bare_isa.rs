@@ -10,7 +10,7 @@ fn run_on_rvmmu(elf: &str) -> Result<(Exit, Vec<u8>), String> {
     let cfg = MachineConfig {
         mem_size: 128 << 20,
         max_insns: Some(50_000_000),
-        ..MachineConfig::default()
+        ..MachineConfig::capture(Vec::new())
     };
     let mut m = Machine::new(cfg).map_err(|e| format!("Machine::new: {e:?}"))?;
     let image = std::fs::read(elf).map_err(|e| format!("read {elf}: {e}"))?;

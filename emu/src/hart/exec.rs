@@ -352,8 +352,12 @@ impl Hart {
                 self.fp.f[rd & 31] = self.load::<8>(bus, a.wrapping_add(imm))?;
                 self.csr.set_fs_dirty();
             }
-            Op::Fsw => self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?,
-            Op::Fsd => self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?,
+            Op::Fsw => {
+                self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?
+            }
+            Op::Fsd => {
+                self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?
+            }
             Op::Fp => {
                 let (xr, _) = self.x.split_at_mut(32);
                 let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
