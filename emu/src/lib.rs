@@ -5,6 +5,7 @@
 //! that ties them together and runs guest code loaded by [`loader`].
 
 pub mod addr;
+pub mod bench;
 pub mod bus;
 pub mod cli;
 pub mod devices;

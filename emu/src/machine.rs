@@ -5,6 +5,7 @@
 //! HTIF `tohost` word or the test finisher, when the instruction limit is reached, or when
 //! the hart waits for an interrupt that can never come.
 
+use crate::addr::PhysAddr;
 use crate::bus::{Bus, BusConfig, BusError, Console, ConsoleInput, FinisherExit};
 use crate::hart::{Halt, Hart, INSNS_PER_MTIME_TICK};
 use crate::loader::{self, LoadError};
@@ -52,6 +53,8 @@ pub enum MachineError {
     Bus(#[from] BusError),
     #[error(transparent)]
     Load(#[from] LoadError),
+    #[error("{0}")]
+    Guest(String),
     #[error("cannot write the trace: {0}")]
     Trace(#[from] std::io::Error),
 }
@@ -157,6 +160,21 @@ impl Machine {
         // a1 = the device tree, as QEMU's reset vector does.
         self.bus.boot(loaded.entry)?;
         Ok(loaded)
+    }
+
+    /// Loads a raw image (no ELF) at `pa` and boots to `entry`.
+    pub fn load_image(
+        &mut self,
+        pa: PhysAddr,
+        bytes: &[u8],
+        entry: u64,
+    ) -> Result<(), MachineError> {
+        self.bus
+            .ram
+            .write_bytes(pa, bytes)
+            .map_err(|e| MachineError::Guest(e.to_string()))?;
+        self.bus.boot(entry)?;
+        Ok(())
     }
 
     /// Runs until the guest ends the run.

@@ -23,6 +23,18 @@ enum Cmd {
     /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
     /// finisher.
     Bare(BareArgs),
+    /// Measure guest speed on the built-in workloads (median of several runs).
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Loop iterations per run.
+    #[arg(long, default_value_t = 25_000_000)]
+    iterations: u64,
+    /// Runs per workload; the median is reported.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+    runs: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +85,13 @@ fn main() -> ExitCode {
         }
     };
     match cli.cmd {
+        Cmd::Bench(b) => match run_bench(b) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(msg) => {
+                eprintln!("rvmmu: {msg}");
+                ExitCode::FAILURE
+            }
+        },
         Cmd::Bare(a) => match run_bare(a) {
             Ok(code) => code,
             Err(msg) => {
@@ -145,4 +164,25 @@ fn print_stats(m: &Machine, secs: f64) {
             traps.join(", ")
         }
     );
+}
+
+fn run_bench(b: BenchArgs) -> Result<(), String> {
+    for w in rvmmu::bench::WORKLOADS {
+        let mut samples = Vec::new();
+        for _ in 0..b.runs {
+            samples.push(rvmmu::bench::run_once(w, b.iterations).map_err(|e| e.to_string())?);
+        }
+        let all: Vec<String> = samples.iter().map(|s| format!("{:.1}", s.mips())).collect();
+        let m = rvmmu::bench::median(samples);
+        println!(
+            "{:<10} {:>8.1} MIPS  median of {} ({} MIPS); {} instructions per run: {}",
+            w.name,
+            m.mips(),
+            b.runs,
+            all.join(", "),
+            m.instructions,
+            w.what
+        );
+    }
+    Ok(())
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building and testing rvmmu needs on a Debian machine that has rustup:
+# the Rust toolchain named in rust-toolchain.toml (with the riscv64 target), and the Debian
+# packages below. Installs only what is missing; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command -> Debian package
+declare -A NEED=(
+  [riscv64-unknown-elf-gcc]=gcc-riscv64-unknown-elf    # bare-metal test programs
+  [riscv64-linux-gnu-gcc]=gcc-riscv64-linux-gnu        # Linux guest programs
+  [qemu-system-riscv64]=qemu-system-misc               # reference machine for bare-metal runs
+  [qemu-riscv64]=qemu-user                             # reference for Linux programs
+  [cmake]=cmake                                        # builds Berkeley SoftFloat (softfloat-sys)
+  [cc]=gcc
+)
+missing=()
+for cmd in "${!NEED[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The toolchain, its components and the riscv64 target, as rust-toolchain.toml names them
+# (rustup does not always install them on its own, e.g. with RUSTUP_AUTO_INSTALL=0).
+rustup toolchain install >/dev/null 2>&1 || rustup show active-toolchain >/dev/null
