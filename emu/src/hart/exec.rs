@@ -22,19 +22,32 @@ const ROM: core::ops::Range<u64> = 0x1000..0x2000;
 impl Hart {
     /// Runs until `steps` reaches `stop_at`.
     pub(crate) fn run_fast(&mut self, bus: &mut Bus) {
+        // pc lives in a register here; `self.pc` is kept current for everything that reads it
+        // (traps, WFI), but the next fetch never waits on the store.
+        let mut pc = self.pc;
         while self.steps < self.stop_at {
-            match self.icache.fast_slot(self.pc) {
+            match self.icache.fast_slot(pc) {
                 Some(insn) => {
+                    self.pc = pc;
                     let res = self.execute(bus, insn);
                     self.steps += 1;
-                    if let Err(e) = res {
-                        self.traps += 1;
-                        self.take_exception(e);
+                    match res {
+                        Ok(next) => pc = next,
+                        Err(e) => {
+                            self.traps += 1;
+                            self.take_exception(e);
+                            pc = self.pc;
+                        }
                     }
                 }
-                None => self.step(bus),
+                None => {
+                    self.pc = pc;
+                    self.step(bus);
+                    pc = self.pc;
+                }
             }
         }
+        self.pc = pc;
     }
 
     /// The same as [`Hart::run_fast`], writing one line per retired instruction to `out`:
@@ -45,7 +58,7 @@ impl Hart {
             let (pc, prv, count) = (self.pc, self.prv, self.instret());
             let fetched = self.fetch(bus);
             let res = match fetched {
-                Ok(insn) => self.execute(bus, insn),
+                Ok(insn) => self.execute(bus, insn).map(|next| self.pc = next),
                 Err(e) => Err(e),
             };
             self.steps += 1;
@@ -77,7 +90,7 @@ impl Hart {
     #[inline(never)]
     fn step(&mut self, bus: &mut Bus) {
         let res = match self.fetch(bus) {
-            Ok(insn) => self.execute(bus, insn),
+            Ok(insn) => self.execute(bus, insn).map(|next| self.pc = next),
             Err(e) => Err(e),
         };
         self.steps += 1;
@@ -166,16 +179,28 @@ impl Hart {
             .map_err(|_| Exception::InstructionAccessFault(va))
     }
 
-    /// Executes a decoded instruction; on success pc moves on, on a trap it is untouched.
+    /// Executes a decoded instruction at `self.pc` and returns the next pc (the caller
+    /// stores it); on a trap, pc is untouched.
     #[inline(always)]
-    fn execute(&mut self, bus: &mut Bus, i: Insn) -> Result<(), Exception> {
+    fn execute(&mut self, bus: &mut Bus, i: Insn) -> Result<u64, Exception> {
         let pc = self.pc;
-        let rd = (i.rd & REG_MASK) as usize;
-        let a = self.x[(i.rs1 & REG_MASK) as usize];
-        let b = self.x[(i.rs2 & REG_MASK) as usize];
-        let imm = i.imm as i64 as u64;
-        let mut next = pc.wrapping_add(i.length());
-        let sh = i.imm as u32;
+        // Scalars only from here on: the instruction never needs an address, so it stays in
+        // registers instead of being copied through the stack.
+        let Insn {
+            op,
+            rd: rd8,
+            rs1,
+            rs2,
+            imm: imm32,
+            raw,
+            len,
+        } = i;
+        let rd = (rd8 & REG_MASK) as usize;
+        let a = self.x[(rs1 & REG_MASK) as usize];
+        let b = self.x[(rs2 & REG_MASK) as usize];
+        let imm = imm32 as i64 as u64;
+        let mut next = pc.wrapping_add(len as u64);
+        let sh = imm32 as u32;
         macro_rules! set {
             ($v:expr) => {
                 self.x[rd] = $v
@@ -189,7 +214,7 @@ impl Hart {
             };
         }
         let sext32 = |v: u32| v as i32 as i64 as u64;
-        match i.op {
+        match op {
             Op::Lui => set!(imm),
             Op::Auipc => set!(pc.wrapping_add(imm)),
             Op::Jal => {
@@ -296,35 +321,35 @@ impl Hart {
             // mtval = the address of the EBREAK (priv/machine.adoc, "Machine Trap Value").
             Op::Ebreak => return Err(Exception::Breakpoint(pc)),
             Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
-                self.exec_csr(i)?
+                self.exec_csr(op, rd8, rs1, imm32, raw)?
             }
-            Op::Mret => next = self.exec_mret(i)?,
-            Op::Sret => next = self.exec_sret(i)?,
+            Op::Mret => next = self.exec_mret(raw)?,
+            Op::Sret => next = self.exec_sret(raw)?,
             Op::Wfi => {
                 // priv/machine.adoc, "Wait for Interrupt": illegal in U-mode (S-mode exists),
                 // and in S-mode when mstatus.TW = 1 (our time limit is zero).
                 if self.prv == Priv::U || (self.prv == Priv::S && self.csr.mstatus & ms::TW != 0) {
-                    return Err(Exception::IllegalInstruction(i.raw as u64));
+                    return Err(Exception::IllegalInstruction(raw as u64));
                 }
                 self.pc = next;
                 self.wait_for_interrupt(bus);
-                return Ok(());
+                return Ok(next);
             }
             Op::SfenceVma => {
                 if self.prv == Priv::U || (self.prv == Priv::S && self.csr.mstatus & ms::TVM != 0) {
-                    return Err(Exception::IllegalInstruction(i.raw as u64));
+                    return Err(Exception::IllegalInstruction(raw as u64));
                 }
                 self.icache.forget_fetch_page();
             }
             Op::LrW | Op::LrD => {
-                let w = if i.op == Op::LrW { 4 } else { 8 };
+                let w = if op == Op::LrW { 4 } else { 8 };
                 let pa = self.atomic_pa(bus, a, w, Access::Load)?;
                 let v = self.atomic_read(bus, pa, w);
                 self.reservation = pa & !7;
                 set!(v);
             }
             Op::ScW | Op::ScD => {
-                let w = if i.op == Op::ScW { 4 } else { 8 };
+                let w = if op == Op::ScW { 4 } else { 8 };
                 let pa = self.atomic_pa(bus, a, w, Access::Store)?;
                 let ok = self.reservation == pa & !7;
                 self.reservation = super::NO_RESERVATION;
@@ -334,14 +359,14 @@ impl Hart {
                 set!(!ok as u64);
             }
             Op::AmoW | Op::AmoD => {
-                let w = if i.op == Op::AmoW { 4 } else { 8 };
+                let w = if op == Op::AmoW { 4 } else { 8 };
                 let pa = self.atomic_pa(bus, a, w, Access::Store)?;
                 let old = self.atomic_read(bus, pa, w);
-                self.atomic_write(bus, pa, w, amo(i.imm as u32, old, b, w));
+                self.atomic_write(bus, pa, w, amo(imm32 as u32, old, b, w));
                 set!(old);
             }
             Op::Flw | Op::Fld | Op::Fsw | Op::Fsd | Op::Fp if self.csr.fs() == 0 => {
-                return Err(Exception::IllegalInstruction(i.raw as u64));
+                return Err(Exception::IllegalInstruction(raw as u64));
             }
             Op::Flw => {
                 let v = self.load::<4>(bus, a.wrapping_add(imm))?;
@@ -352,44 +377,36 @@ impl Hart {
                 self.fp.f[rd & 31] = self.load::<8>(bus, a.wrapping_add(imm))?;
                 self.csr.set_fs_dirty();
             }
-            Op::Fsw => {
-                self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?
-            }
-            Op::Fsd => {
-                self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[(i.rs2 & 31) as usize])?
-            }
+            Op::Fsw => self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[(rs2 & 31) as usize])?,
+            Op::Fsd => self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[(rs2 & 31) as usize])?,
             Op::Fp => {
                 let (xr, _) = self.x.split_at_mut(32);
                 let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
-                match fpu::execute(&mut self.fp, xr, i.raw) {
+                match fpu::execute(&mut self.fp, xr, raw) {
                     Ok(true) => self.csr.set_fs_dirty(),
                     Ok(false) => {}
-                    Err(()) => return Err(Exception::IllegalInstruction(i.raw as u64)),
+                    Err(()) => return Err(Exception::IllegalInstruction(raw as u64)),
                 }
             }
             Op::Illegal | Op::Undecoded | Op::CrossPage => {
-                debug_assert_eq!(
-                    i.op,
-                    Op::Illegal,
-                    "fetch hands out decoded instructions only"
-                );
-                return Err(Exception::IllegalInstruction(i.raw as u64));
+                debug_assert_eq!(op, Op::Illegal, "fetch hands out decoded instructions only");
+                return Err(Exception::IllegalInstruction(raw as u64));
             }
         }
-        self.pc = next;
-        Ok(())
+        Ok(next)
     }
 
     /// CSRRW/CSRRS/CSRRC and their immediate forms (unpriv/zicsr.adoc): CSRRS/CSRRC with
     /// rs1 = x0 (or uimm = 0) do not write, so they are legal on read-only CSRs.
-    fn exec_csr(&mut self, i: Insn) -> Result<(), Exception> {
-        let ill = Exception::IllegalInstruction(i.raw as u64);
-        let csr = (i.imm as u32 & 0xfff) as u16;
-        let (src, writes) = match i.op {
-            Op::Csrrw => (self.x[(i.rs1 & REG_MASK) as usize], true),
-            Op::Csrrs | Op::Csrrc => (self.x[(i.rs1 & REG_MASK) as usize], i.rs1 != 0),
-            Op::Csrrwi => (i.rs1 as u64, true),
-            _ => (i.rs1 as u64, i.rs1 != 0),
+    #[inline(never)]
+    fn exec_csr(&mut self, op: Op, rd: u8, rs1: u8, csr: i32, raw: u32) -> Result<(), Exception> {
+        let ill = Exception::IllegalInstruction(raw as u64);
+        let csr = (csr as u32 & 0xfff) as u16;
+        let (src, writes) = match op {
+            Op::Csrrw => (self.x[(rs1 & REG_MASK) as usize], true),
+            Op::Csrrs | Op::Csrrc => (self.x[(rs1 & REG_MASK) as usize], rs1 != 0),
+            Op::Csrrwi => (rs1 as u64, true),
+            _ => (rs1 as u64, rs1 != 0),
         };
         let old = self.csr_read(csr).map_err(|_| ill)?;
         if writes {
@@ -400,7 +417,7 @@ impl Hart {
             } else {
                 old
             };
-            let new = match i.op {
+            let new = match op {
                 Op::Csrrw | Op::Csrrwi => src,
                 Op::Csrrs | Op::Csrrsi => base | src,
                 _ => base & !src,
@@ -410,15 +427,15 @@ impl Hart {
                 self.icache.forget_fetch_page();
             }
         }
-        self.x[(i.rd & REG_MASK) as usize] = old;
+        self.x[(rd & REG_MASK) as usize] = old;
         Ok(())
     }
 
     /// MRET (priv/machine.adoc, "Trap-Return Instructions"): privilege from MPP, MIE from
     /// MPIE, MPIE = 1, MPP = U; leaving M-mode clears MPRV.
-    fn exec_mret(&mut self, i: Insn) -> Result<u64, Exception> {
+    fn exec_mret(&mut self, raw: u32) -> Result<u64, Exception> {
         if self.prv != Priv::M {
-            return Err(Exception::IllegalInstruction(i.raw as u64));
+            return Err(Exception::IllegalInstruction(raw as u64));
         }
         let new = self.csr.mpp();
         let mut s = self.csr.mstatus & !(ms::MIE | ms::MPP);
@@ -437,9 +454,9 @@ impl Hart {
     }
 
     /// SRET: illegal in U-mode, and in S-mode when mstatus.TSR = 1.
-    fn exec_sret(&mut self, i: Insn) -> Result<u64, Exception> {
+    fn exec_sret(&mut self, raw: u32) -> Result<u64, Exception> {
         if self.prv == Priv::U || (self.prv == Priv::S && self.csr.mstatus & ms::TSR != 0) {
-            return Err(Exception::IllegalInstruction(i.raw as u64));
+            return Err(Exception::IllegalInstruction(raw as u64));
         }
         let new = if self.csr.mstatus & ms::SPP != 0 {
             Priv::S
