@@ -32,7 +32,8 @@ pub use crate::devices::console::{Console, ConsoleInput, ConsoleOutput};
 pub use ram::{Ram, RamError, RAM_BASE};
 
 use crate::addr::PhysAddr;
-use crate::devices::bootrom::{reset_vector, BootRom, ROM_SIZE};
+pub use crate::devices::bootrom::ROM_SIZE;
+use crate::devices::bootrom::{reset_vector, BootRom};
 use crate::devices::clint::{Clint, CLINT_SIZE};
 use crate::devices::finisher::{Finisher, FINISHER_SIZE};
 use crate::devices::plic::{Plic, PLIC_SIZE};
@@ -57,11 +58,10 @@ pub const UART_IRQ: u32 = 10;
 /// First virtio-mmio slot; slot `i` is at `VIRTIO_BASE + 0x1000 * i`.
 pub const VIRTIO_BASE: u64 = 0x1000_1000;
 
-/// `mip` bits the devices drive.
-pub const MIP_MSIP: u64 = 1 << 3;
-pub const MIP_MTIP: u64 = 1 << 7;
-pub const MIP_SEIP: u64 = 1 << 9;
-pub const MIP_MEIP: u64 = 1 << 11;
+/// `mip` bits the devices drive (one definition, shared with the hart).
+pub use crate::hart::trap::irq::{
+    MEIP as MIP_MEIP, MSIP as MIP_MSIP, MTIP as MIP_MTIP, SEIP as MIP_SEIP,
+};
 
 /// PLIC contexts of hart 0.
 const CTX_M: usize = 0;

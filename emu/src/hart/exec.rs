@@ -15,9 +15,10 @@ use crate::bus::Bus;
 use crate::mmu::Access;
 use std::io::Write;
 
-/// Instructions the boot ROM region may be fetched from besides RAM (physical memory
-/// attributes: only RAM and the boot ROM are executable).
-const ROM: core::ops::Range<u64> = 0x1000..0x2000;
+/// Where instructions may be fetched from besides RAM (physical memory attributes: only RAM
+/// and the boot ROM are executable).
+const ROM: core::ops::Range<u64> =
+    crate::bus::ROM_BASE..crate::bus::ROM_BASE + crate::bus::ROM_SIZE;
 
 impl Hart {
     /// Runs until `steps` reaches `stop_at`.
