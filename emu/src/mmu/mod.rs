@@ -7,6 +7,7 @@
 //! translation is the identity (`Mmu::is_bare`).
 
 pub mod pmp;
+pub mod pte;
 
 use crate::hart::trap::Exception;
 
@@ -25,6 +26,40 @@ pub mod satp_mode {
     pub const SV39: u64 = 8;
     pub const SV48: u64 = 9;
     pub const SV57: u64 = 10;
+}
+
+/// A leaf translation: what a successful walk finds and what a TLB entry holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Leaf {
+    /// Virtual address of the (super)page's first byte (canonical, sign-extended).
+    pub va_base: u64,
+    /// Physical address of the (super)page's first byte.
+    pub pa_base: u64,
+    /// Level of the leaf: 0 = 4 KiB page, 1 = 2 MiB, 2 = 1 GiB, 3 = 512 GiB, 4 = 256 TiB.
+    pub level: u8,
+    /// The leaf PTE's flags as they are after any A/D update by this walk.
+    pub flags: pte::PteFlags,
+    /// Physical address of the leaf PTE (for A/D updates on a later access).
+    pub pte_addr: u64,
+    /// ASID of the address space the walk ran in (satp.ASID).
+    pub asid: u16,
+}
+
+impl Leaf {
+    /// Size of the mapped (super)page in bytes.
+    pub fn page_size(&self) -> u64 {
+        4096u64 << (9 * self.level as u32)
+    }
+
+    /// Whether `va` falls inside this (super)page.
+    pub fn covers(&self, va: u64) -> bool {
+        va.wrapping_sub(self.va_base) < self.page_size()
+    }
+
+    /// The physical address of `va` (which must be covered).
+    pub fn translate(&self, va: u64) -> u64 {
+        self.pa_base + (va - self.va_base)
+    }
 }
 
 /// The MMU of one hart.
