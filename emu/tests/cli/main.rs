@@ -12,6 +12,7 @@
 //! [`trace`] (the `--trace insns` snapshot, `--help`, `--version`).
 
 mod errors;
+mod runs;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
