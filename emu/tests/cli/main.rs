@@ -13,6 +13,7 @@
 
 mod errors;
 mod runs;
+mod trace;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
