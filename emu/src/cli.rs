@@ -13,7 +13,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
                 'T' => 40,
                 _ => {
                     return Err(format!(
-                        "unknown size suffix '{c}' in '{s}' (use K, M or G)"
+                        "unknown size suffix '{c}' in '{s}' (use K, M, G or T)"
                     ))
                 }
             };
@@ -32,15 +32,25 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 /// (RAM ends below the 64-bit physical limit of Sv39's 56-bit PA with room to spare).
 pub fn check_mem(size: u64) -> Result<u64, String> {
     if size < (1 << 20) {
-        return Err(format!("--mem {size} is too small (at least 1M)"));
+        return Err(format!("--mem {} is too small (at least 1M)", human(size)));
     }
     if size % 4096 != 0 {
         return Err(format!("--mem {size} is not a multiple of 4K"));
     }
     if size > (64 << 30) {
-        return Err(format!("--mem {size} is too large (at most 64G)"));
+        return Err(format!("--mem {} is too large (at most 64G)", human(size)));
     }
     Ok(size)
+}
+
+/// A byte count in the largest binary unit that divides it (`100G`, `4095`).
+fn human(size: u64) -> String {
+    for (shift, unit) in [(40, "T"), (30, "G"), (20, "M"), (10, "K")] {
+        if size != 0 && size % (1u64 << shift) == 0 {
+            return format!("{}{unit}", size >> shift);
+        }
+    }
+    size.to_string()
 }
 
 #[cfg(test)]

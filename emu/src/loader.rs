@@ -64,6 +64,12 @@ pub fn parse(bytes: &[u8]) -> Result<Elf<'_>, LoadError> {
             return Err(LoadError::BigEndian);
         }
     }
+    if bytes.len() < 64 {
+        return Err(LoadError::Malformed(format!(
+            "file ends after {} bytes, inside the 64-byte ELF header",
+            bytes.len()
+        )));
+    }
     let elf = Elf::parse(bytes).map_err(|e| LoadError::Malformed(e.to_string()))?;
     if elf.header.e_machine != header::EM_RISCV {
         let m = elf.header.e_machine;

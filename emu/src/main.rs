@@ -1,8 +1,10 @@
 //! The `rvmmu` command: runs RISC-V programs on the emulated machine.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rvmmu::bus::{Console, ConsoleInput, ConsoleOutput};
 use rvmmu::hart::trap::{Interrupt, EXCEPTION_NAMES};
 use rvmmu::machine::{Machine, MachineConfig};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -64,8 +66,40 @@ struct BareArgs {
     elf: PathBuf,
 }
 
+/// Clap's error as one line: its message and any indented detail lines (such as the names
+/// of missing arguments), without the usage block and the help hint.
+fn clap_error_line(e: &clap::Error) -> String {
+    use clap::error::ErrorKind;
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "missing subcommand (try 'rvmmu --help')".into();
+    }
+    let text = e.render().to_string();
+    let mut parts = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.trim_start_matches("error: ").to_string());
+        }
+    }
+    let mut msg = parts.join(" ");
+    if msg.is_empty() {
+        msg = "bad arguments (try 'rvmmu --help')".into();
+    }
+    msg
+}
+
 fn mem_size(s: &str) -> Result<u64, String> {
     rvmmu::cli::parse_size(s).and_then(rvmmu::cli::check_mem)
+}
+
+/// Writes one line to stderr, ignoring failure (a closed stderr must not panic the process).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
 }
 
 fn main() -> ExitCode {
@@ -78,9 +112,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("bad arguments");
-            eprintln!("rvmmu: {}", first.trim_start_matches("error: "));
+            say!("rvmmu: {}", clap_error_line(&e));
             return ExitCode::from(2);
         }
     };
@@ -88,14 +120,14 @@ fn main() -> ExitCode {
         Cmd::Bench(b) => match run_bench(b) {
             Ok(()) => ExitCode::SUCCESS,
             Err(msg) => {
-                eprintln!("rvmmu: {msg}");
+                say!("rvmmu: {msg}");
                 ExitCode::FAILURE
             }
         },
         Cmd::Bare(a) => match run_bare(a) {
             Ok(code) => code,
             Err(msg) => {
-                eprintln!("rvmmu: {msg}");
+                say!("rvmmu: {msg}");
                 ExitCode::from(2)
             }
         },
@@ -121,6 +153,11 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
         mem_size: a.mem,
         max_insns: a.max_insns,
         trace_insns,
+        // The program's console is the host's: stdin feeds the UART's receiver.
+        console: Console {
+            input: ConsoleInput::Stdin,
+            output: ConsoleOutput::Stdout,
+        },
         ..Default::default()
     };
     let mut m = Machine::new(cfg).map_err(|e| e.to_string())?;
@@ -130,7 +167,7 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
     let exit = m.run();
     let secs = start.elapsed().as_secs_f64();
     if let rvmmu::machine::Exit::Halted(why) = &exit {
-        eprintln!("rvmmu: machine halted: {why}");
+        say!("rvmmu: machine halted: {why}");
     }
     if a.stats {
         print_stats(&m, secs);
@@ -140,9 +177,9 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
 
 fn print_stats(m: &Machine, secs: f64) {
     let s = m.stats();
-    eprintln!("rvmmu: instructions retired: {}", s.instret);
-    eprintln!("rvmmu: cycles: {} (mtime {})", s.cycles, s.mtime);
-    eprintln!(
+    say!("rvmmu: instructions retired: {}", s.instret);
+    say!("rvmmu: cycles: {} (mtime {})", s.cycles, s.mtime);
+    say!(
         "rvmmu: host time: {secs:.3} s, {:.1} MIPS",
         s.steps as f64 / secs.max(1e-9) / 1e6
     );
@@ -156,7 +193,7 @@ fn print_stats(m: &Machine, secs: f64) {
             traps.push(format!("{} {n}", i.name()));
         }
     }
-    eprintln!(
+    say!(
         "rvmmu: traps: {}",
         if traps.is_empty() {
             "none".into()

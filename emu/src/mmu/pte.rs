@@ -56,7 +56,8 @@ impl Pte {
     /// A leaf has any of R, W, X set; otherwise it points to the next level.
     #[inline]
     pub fn is_leaf(self) -> bool {
-        self.flags().intersects(PteFlags::R | PteFlags::W | PteFlags::X)
+        self.flags()
+            .intersects(PteFlags::R | PteFlags::W | PteFlags::X)
     }
 
     /// Whether the PTE is malformed for a walk: V = 0, W without R, or reserved bits set
@@ -77,7 +78,13 @@ impl Pte {
 
 impl core::fmt::Debug for Pte {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Pte({:#x}: ppn={:#x} {})", self.0, self.ppn(), flag_letters(self.flags()))
+        write!(
+            f,
+            "Pte({:#x}: ppn={:#x} {})",
+            self.0,
+            self.ppn(),
+            flag_letters(self.flags())
+        )
     }
 }
 
@@ -104,14 +111,26 @@ mod tests {
 
     #[test]
     fn fields_and_validity() {
-        let p = Pte::new(0x80001, PteFlags::V | PteFlags::R | PteFlags::W | PteFlags::A);
+        let p = Pte::new(
+            0x80001,
+            PteFlags::V | PteFlags::R | PteFlags::W | PteFlags::A,
+        );
         assert_eq!(p.ppn(), 0x80001);
         assert!(p.is_leaf());
         assert!(!p.is_invalid());
         assert_eq!(flag_letters(p.flags()), "rw---a-");
-        assert!(Pte::new(1, PteFlags::V | PteFlags::W).is_invalid(), "W without R");
+        assert!(
+            Pte::new(1, PteFlags::V | PteFlags::W).is_invalid(),
+            "W without R"
+        );
         assert!(Pte::new(1, PteFlags::R).is_invalid(), "V clear");
-        assert!(Pte(Pte::new(1, PteFlags::V).0 | 1 << 63).is_invalid(), "N bit without Svnapot");
-        assert!(!Pte::new(1, PteFlags::V).is_leaf(), "pointer to the next level");
+        assert!(
+            Pte(Pte::new(1, PteFlags::V).0 | 1 << 63).is_invalid(),
+            "N bit without Svnapot"
+        );
+        assert!(
+            !Pte::new(1, PteFlags::V).is_leaf(),
+            "pointer to the next level"
+        );
     }
 }

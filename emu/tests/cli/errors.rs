@@ -152,7 +152,6 @@ fn trace_out_cannot_be_created() {
 /// line naming the argument (`<ELF>`, `--trace <TRACE>`) is dropped. Without a subcommand,
 /// the one line printed is the program's description.
 #[test]
-#[ignore = "bug: error line for a missing argument does not name the argument"]
 fn missing_argument_is_named() {
     assert_error(&bare(&[]), "<ELF>");
     assert_error(&bare(&["--trace-out", "t.txt", NO_FILE]), "--trace");

@@ -84,7 +84,6 @@ fn trace_write_error_halts() {
 /// trace write fails, the machine halts, and `eprintln!` of the "machine halted" line panics
 /// on the closed stderr (exit status 101; the panic message itself is lost).
 #[test]
-#[ignore = "bug: panics (exit 101) when stderr is closed while tracing to it"]
 fn trace_to_closed_stderr() {
     use std::process::{Command, Stdio};
     let g = guest!("loop.S");
@@ -136,7 +135,6 @@ fn uart_input_at_eof() {
 /// `MachineConfig::default()`, whose console input is `ConsoleInput::None`, so the guest
 /// never receives a byte: it spins until the limit (124) and echoes nothing.
 #[test]
-#[ignore = "bug: rvmmu bare never connects stdin to the UART (ConsoleInput::None)"]
 fn uart_echoes_stdin() {
     let g = guest!("echo.S");
     let out = run(&["bare", "--max-insns", "200000", g.path()], Some(b"abc\n"));
