@@ -146,6 +146,26 @@ fn uart_echoes_stdin() {
     assert_eq!(out.stdout, "ab");
 }
 
+/// Input through interrupts: UART receive → PLIC source 10 → MEIP → the hart wakes from WFI.
+/// A WFI with nothing else to wait for takes one byte from the host, so each byte is one
+/// interrupt: "hi\n" is three wake-ups, on every run (input timing never leaks in).
+#[test]
+fn uart_receive_interrupts_wake_wfi() {
+    let g = guest!("uart_irq.S");
+    let out = run(
+        &["bare", "--max-insns", "1000000", "--stats", g.path()],
+        Some(b"hi\n"),
+    );
+    assert_exit(&out, 0);
+    assert!(out.stdout.starts_with("hi\n"), "{out:#?}");
+    assert_eq!(out.stdout, "hi\n3", "three bytes, three wake-ups");
+    assert_eq!(out.stat("traps"), "rvmmu: traps: machine-external 3");
+    // At end of input with nothing else to wake it, the hart deadlocks in WFI: status 3.
+    let out = run(&["bare", "--max-insns", "1000000", g.path()], Some(b"h"));
+    assert_exit(&out, 3);
+    assert_eq!(out.stdout, "h");
+}
+
 #[test]
 fn stats_are_deterministic() {
     let g = guest!("timer.S");
