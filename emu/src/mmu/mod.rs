@@ -8,6 +8,7 @@
 
 pub mod pmp;
 pub mod pte;
+pub mod tlb;
 
 use crate::hart::trap::Exception;
 

@@ -1,10 +1,19 @@
 //! Physical memory protection registers (priv/machine.adoc, "Physical Memory Protection").
 //!
-//! This module holds `pmpcfg*`/`pmpaddr*` with their WARL rules. The permission checks on
-//! physical accesses belong to the MMU work (issue 3) and will live beside this storage.
+//! This module holds `pmpcfg*`/`pmpaddr*` with their WARL rules and the checks the MMU makes
+//! on every physical access: [`Pmp::check`] for one access, and [`Pmp::uniform_over`], which
+//! tells the MMU whether a whole page has one PMP answer so that a TLB entry may cache it
+//! (Spike's rule: a TLB refill is refused where PMP is not uniform across the page).
 //!
 //! Grain: G = 0 (4-byte granularity), so NA4 is selectable and every pmpaddr bit 53:0 is
-//! writable.
+//! writable. pmpaddr holds bits 55:2 of a 56-bit physical address.
+//!
+//! Ranges are computed as half-open `u128` intervals `[lo, hi)` so that a NAPOT region
+//! covering the whole 2^56 (or more) space and an access ending at 2^64 cannot overflow.
+
+use crate::hart::Priv;
+use crate::mmu::Access;
+use bitflags::bitflags;
 
 /// Most PMP entries the spec allows (and the option's upper bound).
 pub const MAX_ENTRIES: usize = 64;
@@ -21,6 +30,39 @@ pub mod cfg {
     pub const A_NA4: u8 = 2;
     pub const A_NAPOT: u8 = 3;
     pub const L: u8 = 1 << 7;
+}
+
+bitflags! {
+    /// Permissions a PMP entry (or the no-match rule) grants one privilege mode. The bit
+    /// positions are those of pmpcfg.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct Perms: u8 {
+        /// Loads are allowed.
+        const R = cfg::R;
+        /// Stores (and AMOs) are allowed.
+        const W = cfg::W;
+        /// Instruction fetches are allowed.
+        const X = cfg::X;
+    }
+}
+
+impl Perms {
+    /// Whether these permissions allow `access`.
+    #[inline]
+    pub fn allows(self, access: Access) -> bool {
+        self.contains(match access {
+            Access::Load => Perms::R,
+            Access::Store => Perms::W,
+            Access::Fetch => Perms::X,
+        })
+    }
+}
+
+/// How the range `[lo, hi)` relates to an entry's region.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Overlap {
+    Partial,
+    Full,
 }
 
 /// The PMP register file.
@@ -106,6 +148,105 @@ impl Pmp {
         }
         self.addr[i] = val & ((1 << 54) - 1);
     }
+
+    /// The half-open byte range `[lo, hi)` entry `i` matches, or None when it matches nothing
+    /// (priv/machine.adoc, "Address Matching").
+    fn range(&self, i: usize) -> Option<(u128, u128)> {
+        let a = self.addr[i] as u128;
+        match (self.cfg[i] & cfg::A) >> cfg::A_SHIFT {
+            cfg::A_TOR => {
+                // "If PMP entry 0's A field is set to TOR, zero is used for the lower bound";
+                // the bottom is pmpaddr[i-1] "irrespective of the value of pmpcfg[i-1]", and
+                // "if pmpaddr[i-1] >= pmpaddr[i] ... entry i matches no addresses".
+                let lo = if i == 0 {
+                    0
+                } else {
+                    (self.addr[i - 1] as u128) << 2
+                };
+                let hi = a << 2;
+                (lo < hi).then_some((lo, hi))
+            }
+            cfg::A_NA4 => Some((a << 2, (a << 2) + 4)),
+            cfg::A_NAPOT => {
+                // Trailing ones k of pmpaddr: a 2^(k+3)-byte region (Table "NAPOT range
+                // encoding"); k can reach 54 (all writable bits set).
+                let size = 1u128 << (self.addr[i].trailing_ones() + 3);
+                let lo = (a << 2) & !(size - 1);
+                Some((lo, lo + size))
+            }
+            _ => None,
+        }
+    }
+
+    /// What entry `i` grants `prv` once it matches: with L clear M-mode is not checked
+    /// (priv/machine.adoc, "Priority and Matching Logic").
+    fn entry_perms(&self, i: usize, prv: Priv) -> Perms {
+        let c = self.cfg[i];
+        if prv == Priv::M && c & cfg::L == 0 {
+            Perms::all()
+        } else {
+            Perms::from_bits_truncate(c)
+        }
+    }
+
+    /// What `prv` gets where no entry matches: M-mode succeeds; S and U fail if at least one
+    /// entry is implemented.
+    fn default_perms(&self, prv: Priv) -> Perms {
+        if prv == Priv::M || self.entries == 0 {
+            Perms::all()
+        } else {
+            Perms::empty()
+        }
+    }
+
+    /// The first entry (in priority order) that matches any byte of `[lo, hi)`, with how.
+    fn first_match(&self, lo: u128, hi: u128) -> Option<(usize, Overlap)> {
+        (0..self.entries).find_map(|i| {
+            let (rlo, rhi) = self.range(i)?;
+            if hi <= rlo || rhi <= lo {
+                None
+            } else if rlo <= lo && hi <= rhi {
+                Some((i, Overlap::Full))
+            } else {
+                Some((i, Overlap::Partial))
+            }
+        })
+    }
+
+    /// Whether an access of `len` bytes at physical address `pa` by privilege `prv` passes
+    /// PMP. "The lowest-numbered PMP entry that matches any byte of a memory operation
+    /// determines whether that operation succeeds or fails"; a match of only some bytes fails
+    /// "irrespective of the L, R, W, and X bits" (priv/machine.adoc, "Priority and Matching
+    /// Logic"). A zero-length access matches no entry.
+    pub fn check(&self, pa: u64, len: u64, access: Access, prv: Priv) -> bool {
+        if self.entries == 0 {
+            return true;
+        }
+        let lo = pa as u128;
+        match self.first_match(lo, lo + len as u128) {
+            None => self.default_perms(prv).allows(access),
+            Some((_, Overlap::Partial)) => false,
+            Some((i, Overlap::Full)) => self.entry_perms(i, prv).allows(access),
+        }
+    }
+
+    /// The permissions every access by `prv` inside the page `[page_pa, page_pa + page_size)`
+    /// gets, if they are the same everywhere in it, so that a TLB entry may cache them; None
+    /// otherwise, and the MMU then refuses the TLB refill.
+    ///
+    /// The answer is uniform exactly when the first entry touching the page covers all of it
+    /// (or no entry touches it). An entry that covers only part of the page makes it
+    /// non-uniform even if the other part happens to get the same R/W/X: an access straddling
+    /// that entry's boundary fails as a partial match, which a cached answer would miss.
+    /// Cost: one interval comparison per entry, independent of the page size.
+    pub fn uniform_over(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<Perms> {
+        let lo = page_pa as u128;
+        match self.first_match(lo, lo + page_size as u128) {
+            None => Some(self.default_perms(prv)),
+            Some((_, Overlap::Partial)) => None,
+            Some((i, Overlap::Full)) => Some(self.entry_perms(i, prv)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +279,168 @@ mod tests {
         assert_eq!(p.read_addr(0), 0x1000);
         p.write_addr(1, 0x3000);
         assert_eq!(p.read_addr(1), 0);
+    }
+
+    const R: u8 = cfg::R;
+    const RW: u8 = cfg::R | cfg::W;
+    const RWX: u8 = cfg::R | cfg::W | cfg::X;
+    const TOR: u8 = cfg::A_TOR << cfg::A_SHIFT;
+    const NA4: u8 = cfg::A_NA4 << cfg::A_SHIFT;
+    const NAPOT: u8 = cfg::A_NAPOT << cfg::A_SHIFT;
+    use Access::{Fetch, Load, Store};
+    use Priv::{M, S, U};
+
+    /// Sets entry `i`'s address register (a byte address >> 2) and configuration byte.
+    fn set(p: &mut Pmp, i: usize, addr: u64, c: u8) {
+        p.write_addr(i, addr);
+        let (n, b) = ((i / 8) * 2, i % 8);
+        let old = p.read_cfg(n) & !(0xff << (8 * b));
+        p.write_cfg(n, old | (c as u64) << (8 * b));
+    }
+
+    /// pmpaddr for a NAPOT region of `size` bytes at `base`.
+    fn napot(base: u64, size: u64) -> u64 {
+        (base | (size / 2 - 1)) >> 2
+    }
+
+    #[test]
+    fn tor_matches_between_the_previous_address_and_its_own() {
+        let mut p = Pmp::new(16);
+        p.write_addr(0, 0x1000 >> 2); // entry 0 stays OFF: only its address is the bottom
+        set(&mut p, 1, 0x2000 >> 2, TOR | R);
+        assert!(p.check(0x1000, 8, Load, S));
+        assert!(p.check(0x1ff8, 8, Load, U));
+        assert!(!p.check(0x1ff8, 8, Store, S));
+        assert!(
+            !p.check(0x2000, 1, Load, S),
+            "top is exclusive, no match fails for S"
+        );
+        assert!(!p.check(0xfff, 1, Load, S));
+    }
+
+    #[test]
+    fn tor_entry_zero_starts_at_zero() {
+        let mut p = Pmp::new(16);
+        set(&mut p, 0, 0x1000 >> 2, TOR | RWX);
+        assert!(p.check(0, 8, Fetch, U));
+        assert!(p.check(0xffc, 4, Store, U));
+        assert!(!p.check(0x1000, 4, Load, U));
+    }
+
+    #[test]
+    fn tor_with_bottom_above_top_matches_nothing() {
+        let mut p = Pmp::new(16);
+        set(&mut p, 0, 0x3000 >> 2, TOR | R);
+        set(&mut p, 1, 0x2000 >> 2, TOR | RWX);
+        set(&mut p, 2, napot(0, 0x4000), NAPOT | RWX);
+        // Entry 1 matches nothing, so 0x3000.. falls through to entry 2; 0x1000 is entry 0's.
+        assert!(p.check(0x3800, 8, Store, S));
+        assert!(!p.check(0x1000, 8, Store, S));
+        assert_eq!(p.range(1), None);
+        set(&mut p, 1, 0x3000 >> 2, TOR | RWX);
+        assert_eq!(p.range(1), None, "equal bounds match nothing too");
+    }
+
+    #[test]
+    fn na4_matches_four_bytes() {
+        let mut p = Pmp::new(16);
+        set(&mut p, 0, 0x8000_0010 >> 2, NA4 | RW);
+        assert!(p.check(0x8000_0010, 4, Store, U));
+        assert!(p.check(0x8000_0013, 1, Load, U));
+        assert!(!p.check(0x8000_0014, 1, Load, U));
+        assert!(!p.check(0x8000_0010, 4, Fetch, U));
+        // The example of "Priority and Matching Logic": an 8-byte access over 0x8-0xf when
+        // the highest-priority match is 0xc-0xf fails.
+        set(&mut p, 1, 0xc >> 2, NA4 | RWX);
+        set(&mut p, 2, napot(0, 16), NAPOT | RWX);
+        assert!(!p.check(0x8, 8, Load, S));
+        assert!(p.check(0x8, 4, Load, S));
+    }
+
+    #[test]
+    fn napot_sizes_including_eight_bytes() {
+        let mut p = Pmp::new(16);
+        set(&mut p, 0, napot(0x100, 8), NAPOT | R);
+        assert_eq!(p.range(0), Some((0x100, 0x108)));
+        assert!(p.check(0x100, 8, Load, U));
+        assert!(!p.check(0x104, 8, Load, U), "partly outside");
+        assert!(!p.check(0xf8, 8, Load, U));
+        set(&mut p, 1, napot(0x8000_0000, 0x20_0000), NAPOT | RWX);
+        assert_eq!(p.range(1), Some((0x8000_0000, 0x8020_0000)));
+        // All 54 writable bits set: the whole 2^57-byte space.
+        set(&mut p, 2, (1 << 54) - 1, NAPOT | R);
+        assert_eq!(p.range(2), Some((0, 1 << 57)));
+        assert!(p.check((1 << 56) - 8, 8, Load, S));
+    }
+
+    #[test]
+    fn lowest_numbered_match_wins() {
+        let mut p = Pmp::new(16);
+        set(&mut p, 0, napot(0x1000, 0x1000), NAPOT | R);
+        set(&mut p, 1, napot(0, 0x10000), NAPOT | RWX);
+        assert!(!p.check(0x1800, 8, Store, S), "entry 0 denies W");
+        assert!(p.check(0x2800, 8, Store, S));
+        // A partial match of the first entry fails even though entry 1 covers it all.
+        assert!(!p.check(0xffc, 8, Load, S));
+    }
+
+    #[test]
+    fn m_mode_is_checked_only_when_locked() {
+        let mut p = Pmp::new(16);
+        set(&mut p, 0, napot(0x1000, 0x1000), NAPOT);
+        assert!(p.check(0x1000, 8, Store, M));
+        assert!(!p.check(0x1000, 8, Load, S));
+        set(&mut p, 0, napot(0x1000, 0x1000), NAPOT | cfg::L | cfg::X);
+        assert!(!p.check(0x1000, 8, Store, M));
+        assert!(p.check(0x1000, 4, Fetch, M));
+        // A partial match fails even for M-mode with L clear.
+        set(&mut p, 1, napot(0x4000, 0x1000), NAPOT);
+        assert!(!p.check(0x3ffc, 8, Load, M));
+    }
+
+    #[test]
+    fn no_match_rules() {
+        let none = Pmp::new(0);
+        assert!(
+            none.check(0x1234, 8, Store, U),
+            "no entries: everything succeeds"
+        );
+        assert_eq!(none.uniform_over(0, 4096, U), Some(Perms::all()));
+        let mut p = Pmp::new(16);
+        assert!(p.check(0x1234, 8, Store, M));
+        assert!(
+            !p.check(0x1234, 8, Load, S),
+            "entries implemented, all OFF: S fails"
+        );
+        set(&mut p, 3, napot(0, 0x1000), NAPOT | RWX);
+        assert!(!p.check(0x1000, 8, Load, U));
+        assert!(p.check(0x1000, 8, Load, M));
+    }
+
+    #[test]
+    fn uniform_over_pages() {
+        let mut p = Pmp::new(16);
+        // R-only for [0x8000_0000, 0x8000_0800): half of the first page.
+        set(&mut p, 0, 0x8000_0000 >> 2, 0);
+        set(&mut p, 1, 0x8000_0800 >> 2, TOR | R);
+        set(&mut p, 2, napot(0x8000_0000, 0x20_0000), NAPOT | RWX);
+        assert_eq!(
+            p.uniform_over(0x8000_0000, 4096, S),
+            None,
+            "straddles entry 1's top"
+        );
+        assert_eq!(p.uniform_over(0x8000_1000, 4096, S), Some(Perms::all()));
+        assert_eq!(p.uniform_over(0x8000_0000, 0x20_0000, S), None);
+        assert_eq!(p.uniform_over(0x9000_0000, 4096, S), Some(Perms::empty()));
+        assert_eq!(p.uniform_over(0x9000_0000, 4096, M), Some(Perms::all()));
+        // Entry 1 is unlocked: M-mode sees all permissions inside it, but the page is still
+        // not uniform because of the boundary.
+        assert_eq!(p.uniform_over(0x8000_0000, 4096, M), None);
+        set(&mut p, 1, 0x8000_1000 >> 2, TOR | R);
+        assert_eq!(p.uniform_over(0x8000_0000, 4096, U), Some(Perms::R));
+        // A page larger than the 8-byte NAPOT inside it is not uniform.
+        set(&mut p, 0, napot(0x8000_2008, 8), NAPOT | R);
+        assert_eq!(p.uniform_over(0x8000_2000, 4096, S), None);
     }
 
     #[test]

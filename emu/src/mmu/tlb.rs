@@ -1,0 +1,435 @@
+//! The modelled TLB: a set-associative hardware structure holding leaf translations, with
+//! the geometry, replacement and invalidation behaviour a kernel can observe.
+//!
+//! Used by the MMU (`mod.rs`): lookup before a walk, insert after one (unless PMP is not
+//! uniform over the page), `sfence_vma` from `SFENCE.VMA`, `invalidate_all` at reset.
+//!
+//! **Stale entries are kept.** Writing satp does not flush (priv/supervisor.adoc,
+//! "Supervisor Memory-Management Fence Instruction": only SFENCE.VMA orders page-table
+//! updates and satp changes with later translations), so a kernel that forgets a fence sees
+//! stale translations here, as it may on hardware; Spike flushes on every satp write.
+//!
+//! **Geometry** is `ENTRIES[xWAYS|xfull]` (default `64x4`: 16 sets of 4 ways). The number
+//! of sets must be a power of two because the set index is a bit field of the VPN.
+//!
+//! **Replacement** is true LRU within a set: each entry carries the value of a global access
+//! clock at its last hit or refill; a refill takes the lowest-numbered invalid way, else the
+//! way with the oldest stamp. It is deterministic (no randomness: runs are reproducible and
+//! tests can predict victims) and works for any way count, where tree-PLRU, its usual
+//! hardware approximation, needs a power of two.
+//!
+//! **Superpages** share the one array and are indexed by their own VPN bits: a level-`l`
+//! leaf lives in set `(va >> (12 + 9*l)) % sets`. Indexing a 2 MiB page by the 4 KiB VPN of
+//! whichever address missed would leave it findable only from 1/512th of its range. A
+//! lookup therefore probes one set per page size, smallest first, and only for the levels
+//! that have been inserted since the last full flush (`levels`), so a kernel without
+//! superpages pays one probe. A separate fully-associative superpage array would also work
+//! but adds a second geometry to configure and report; a unified array makes superpages
+//! compete for capacity as in a unified second-level TLB.
+
+use super::pte::PteFlags;
+use super::{Access, Leaf};
+use core::fmt;
+use core::str::FromStr;
+
+/// Highest leaf level (Sv57's 256 TiB page).
+const MAX_LEVEL: u8 = 4;
+/// Upper bound on the entry count, so a typo cannot allocate gigabytes.
+pub const MAX_ENTRIES: usize = 1 << 16;
+
+/// Errors from parsing or building a [`TlbGeometry`].
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GeometryError {
+    #[error("invalid tlb geometry `{0}`: expected ENTRIES, ENTRIESxWAYS or ENTRIESxfull")]
+    Syntax(String),
+    #[error("a tlb needs at least one entry")]
+    ZeroEntries,
+    #[error("a tlb needs at least one way")]
+    ZeroWays,
+    #[error("{entries} tlb entries exceed the limit of {MAX_ENTRIES}")]
+    TooManyEntries { entries: usize },
+    #[error("{ways} ways exceed the {entries} entries of the tlb")]
+    WaysExceedEntries { ways: usize, entries: usize },
+    #[error("{entries} tlb entries do not divide into sets of {ways} ways")]
+    Uneven { entries: usize, ways: usize },
+    #[error("{sets} tlb sets is not a power of two (the set index is a field of the vpn)")]
+    SetsNotPowerOfTwo { sets: usize },
+}
+
+/// `Result` of geometry parsing.
+pub type Result<T> = core::result::Result<T, GeometryError>;
+
+/// Size and associativity of a TLB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbGeometry {
+    entries: usize,
+    ways: usize,
+}
+
+impl TlbGeometry {
+    /// `entries` entries in sets of `ways` ways.
+    pub fn new(entries: usize, ways: usize) -> Result<TlbGeometry> {
+        if entries == 0 {
+            return Err(GeometryError::ZeroEntries);
+        }
+        if ways == 0 {
+            return Err(GeometryError::ZeroWays);
+        }
+        if entries > MAX_ENTRIES {
+            return Err(GeometryError::TooManyEntries { entries });
+        }
+        if ways > entries {
+            return Err(GeometryError::WaysExceedEntries { ways, entries });
+        }
+        if entries % ways != 0 {
+            return Err(GeometryError::Uneven { entries, ways });
+        }
+        let sets = entries / ways;
+        if !sets.is_power_of_two() {
+            return Err(GeometryError::SetsNotPowerOfTwo { sets });
+        }
+        Ok(TlbGeometry { entries, ways })
+    }
+
+    /// Parses `64x4` (64 entries, 4-way), `32` or `32xfull` (fully associative), `256x1`
+    /// (direct-mapped).
+    pub fn parse(s: &str) -> Result<TlbGeometry> {
+        let bad = || GeometryError::Syntax(s.to_string());
+        let num = |t: &str| t.trim().parse::<usize>().map_err(|_| bad());
+        match s.trim().split_once(['x', 'X']) {
+            None => {
+                let n = num(s)?;
+                TlbGeometry::new(n, n)
+            }
+            Some((e, w)) if w.trim().eq_ignore_ascii_case("full") => {
+                let n = num(e)?;
+                TlbGeometry::new(n, n)
+            }
+            Some((e, w)) => TlbGeometry::new(num(e)?, num(w)?),
+        }
+    }
+
+    /// Total entries.
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
+
+    /// Ways per set.
+    pub fn ways(&self) -> usize {
+        self.ways
+    }
+
+    /// Number of sets (a power of two).
+    pub fn sets(&self) -> usize {
+        self.entries / self.ways
+    }
+}
+
+impl Default for TlbGeometry {
+    fn default() -> TlbGeometry {
+        TlbGeometry {
+            entries: 64,
+            ways: 4,
+        }
+    }
+}
+
+impl FromStr for TlbGeometry {
+    type Err = GeometryError;
+    fn from_str(s: &str) -> Result<TlbGeometry> {
+        TlbGeometry::parse(s)
+    }
+}
+
+impl fmt::Display for TlbGeometry {
+    /// The spec string that parses back to this geometry (`64x4`, `32xfull`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.sets() == 1 {
+            write!(f, "{}xfull", self.entries)
+        } else {
+            write!(f, "{}x{}", self.entries, self.ways)
+        }
+    }
+}
+
+/// Lookup counters of one access type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AccessStats {
+    pub lookups: u64,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+/// SFENCE.VMA counts by form, and the entries they invalidated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlushStats {
+    /// rs1 = x0, rs2 = x0: everything.
+    pub all: u64,
+    /// rs1 = x0, rs2 = ASID: one address space, global entries kept.
+    pub asid: u64,
+    /// rs1 = VA, rs2 = x0: one page, all address spaces.
+    pub va: u64,
+    /// rs1 = VA, rs2 = ASID: one page of one address space, global entries kept.
+    pub va_asid: u64,
+    /// Valid entries the fences above invalidated.
+    pub entries: u64,
+}
+
+/// TLB counters for `--stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlbStats {
+    pub fetch: AccessStats,
+    pub load: AccessStats,
+    pub store: AccessStats,
+    /// Entries written by `insert`.
+    pub refills: u64,
+    /// Refills that displaced a valid entry.
+    pub evictions: u64,
+    pub flushes: FlushStats,
+}
+
+impl TlbStats {
+    /// The counters of `access`.
+    pub fn access(&self, access: Access) -> &AccessStats {
+        match access {
+            Access::Fetch => &self.fetch,
+            Access::Load => &self.load,
+            Access::Store => &self.store,
+        }
+    }
+
+    fn access_mut(&mut self, access: Access) -> &mut AccessStats {
+        match access {
+            Access::Fetch => &mut self.fetch,
+            Access::Load => &mut self.load,
+            Access::Store => &mut self.store,
+        }
+    }
+}
+
+impl fmt::Display for TlbStats {
+    /// Several lines without a trailing newline; the caller prefixes each (`rvmmu: `).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, s) in [
+            ("fetch", self.fetch),
+            ("load", self.load),
+            ("store", self.store),
+        ] {
+            writeln!(
+                f,
+                "tlb {name}: {} lookups, {} hits, {} misses",
+                s.lookups, s.hits, s.misses
+            )?;
+        }
+        writeln!(
+            f,
+            "tlb refills: {}, evictions: {}",
+            self.refills, self.evictions
+        )?;
+        let fl = &self.flushes;
+        write!(
+            f,
+            "tlb sfence.vma: {} all, {} asid, {} va, {} va+asid ({} entries invalidated)",
+            fl.all, fl.asid, fl.va, fl.va_asid, fl.entries
+        )
+    }
+}
+
+/// A valid entry: the translation and its LRU stamp.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    leaf: Leaf,
+    stamp: u64,
+}
+
+impl Entry {
+    fn global(&self) -> bool {
+        self.leaf.flags.contains(PteFlags::G)
+    }
+
+    /// Usable by address space `asid`: global entries are shared by all address spaces.
+    fn matches_asid(&self, asid: u16) -> bool {
+        self.global() || self.leaf.asid == asid
+    }
+}
+
+/// A valid entry as seen by debuggers and snapshots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbEntry {
+    pub set: usize,
+    pub way: usize,
+    pub leaf: Leaf,
+}
+
+/// The TLB of one hart.
+#[derive(Clone, Debug)]
+pub struct Tlb {
+    geom: TlbGeometry,
+    /// `sets * ways` slots, set-major.
+    slots: Vec<Option<Entry>>,
+    /// Bit `l` set: a level-`l` leaf may be present (cleared only by a full invalidation).
+    levels: u8,
+    /// Advances on every hit and refill; the LRU stamps come from it.
+    clock: u64,
+    stats: TlbStats,
+}
+
+impl Tlb {
+    /// An empty TLB of the given geometry.
+    pub fn new(geom: TlbGeometry) -> Tlb {
+        Tlb {
+            geom,
+            slots: vec![None; geom.entries],
+            levels: 0,
+            clock: 0,
+            stats: TlbStats::default(),
+        }
+    }
+
+    /// The geometry.
+    pub fn geometry(&self) -> TlbGeometry {
+        self.geom
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> &TlbStats {
+        &self.stats
+    }
+
+    /// The set a level-`level` leaf containing `va` lives in: its own VPN bits.
+    fn set_of(&self, va: u64, level: u8) -> usize {
+        (va >> (12 + 9 * level as u32)) as usize & (self.geom.sets() - 1)
+    }
+
+    /// Slot indices of the set holding level-`level` leaves for `va`.
+    fn set_slots(&self, va: u64, level: u8) -> core::ops::Range<usize> {
+        let first = self.set_of(va, level) * self.geom.ways;
+        first..first + self.geom.ways
+    }
+
+    /// Levels that may be present, smallest page first.
+    fn present_levels(&self) -> impl Iterator<Item = u8> + use<> {
+        let levels = self.levels;
+        (0..=MAX_LEVEL).filter(move |l| levels & (1 << l) != 0)
+    }
+
+    /// Looks `va` up for address space `asid`: a hit needs a valid entry, global or of
+    /// `asid`, whose (super)page covers `va`. A hit makes the entry most recently used.
+    pub fn lookup(&mut self, va: u64, asid: u16, access: Access) -> Option<Leaf> {
+        self.stats.access_mut(access).lookups += 1;
+        for level in self.present_levels() {
+            for i in self.set_slots(va, level) {
+                if let Some(e) = &mut self.slots[i] {
+                    if e.matches_asid(asid) && e.leaf.covers(va) {
+                        self.clock += 1;
+                        e.stamp = self.clock;
+                        self.stats.access_mut(access).hits += 1;
+                        return Some(e.leaf);
+                    }
+                }
+            }
+        }
+        self.stats.access_mut(access).misses += 1;
+        None
+    }
+
+    /// Refills with `leaf` (a superpage if `leaf.level > 0`; global if its G flag is set).
+    /// An entry for the same page in the same address space is overwritten in place (a
+    /// re-walk after an A/D update refreshes it rather than duplicating it); otherwise the
+    /// lowest invalid way of the set is used, else the least recently used one.
+    pub fn insert(&mut self, leaf: Leaf) {
+        debug_assert!(leaf.level <= MAX_LEVEL, "leaf level {}", leaf.level);
+        debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
+        let global = leaf.flags.contains(PteFlags::G);
+        let range = self.set_slots(leaf.va_base, leaf.level);
+        let same = |e: &Entry| {
+            e.leaf.va_base == leaf.va_base
+                && e.leaf.level == leaf.level
+                && e.global() == global
+                && (global || e.leaf.asid == leaf.asid)
+        };
+        let slots = &self.slots[range.clone()];
+        let way = slots
+            .iter()
+            .position(|s| s.as_ref().is_some_and(same))
+            .or_else(|| slots.iter().position(Option::is_none))
+            .unwrap_or_else(|| {
+                self.stats.evictions += 1;
+                // The set is full: every slot is Some, so min_by_key sees real stamps.
+                (0..slots.len())
+                    .min_by_key(|&w| slots[w].map_or(0, |e| e.stamp))
+                    .unwrap_or(0)
+            });
+        self.clock += 1;
+        self.slots[range.start + way] = Some(Entry {
+            leaf,
+            stamp: self.clock,
+        });
+        self.levels |= 1 << leaf.level;
+        self.stats.refills += 1;
+    }
+
+    /// SFENCE.VMA (priv/supervisor.adoc, "Supervisor Memory-Management Fence Instruction").
+    /// `va` is rs1 and `asid` rs2, None standing for x0 (the caller resolves the rs1 = x0
+    /// versus "register holding 0" distinction and masks the ASID to ASIDLEN):
+    /// - (None, None): every entry, global ones included;
+    /// - (None, Some(a)): non-global entries of ASID `a`; global entries stay;
+    /// - (Some(v), None): entries covering `v` in every address space, global ones included;
+    /// - (Some(v), Some(a)): entries of ASID `a` covering `v`, except global ones.
+    ///
+    /// Returns how many valid entries were invalidated.
+    pub fn sfence_vma(&mut self, va: Option<u64>, asid: Option<u16>) -> usize {
+        let f = &mut self.stats.flushes;
+        *match (va, asid) {
+            (None, None) => &mut f.all,
+            (None, Some(_)) => &mut f.asid,
+            (Some(_), None) => &mut f.va,
+            (Some(_), Some(_)) => &mut f.va_asid,
+        } += 1;
+        // Whether the fence hits entry `e`: a fence naming an ASID never touches globals.
+        let in_space = |e: &Entry| asid.is_none_or(|a| !e.global() && e.leaf.asid == a);
+        let mut n = 0;
+        let mut kill = |slot: &mut Option<Entry>, hit: &dyn Fn(&Entry) -> bool| {
+            if slot.as_ref().is_some_and(hit) {
+                *slot = None;
+                n += 1;
+            }
+        };
+        match va {
+            None => self.slots.iter_mut().for_each(|s| kill(s, &in_space)),
+            Some(v) => {
+                for level in self.present_levels() {
+                    let range = self.set_slots(v, level);
+                    let hit = |e: &Entry| in_space(e) && e.leaf.covers(v);
+                    self.slots[range].iter_mut().for_each(|s| kill(s, &hit));
+                }
+            }
+        }
+        if va.is_none() && asid.is_none() {
+            self.levels = 0;
+        }
+        self.stats.flushes.entries += n as u64;
+        n
+    }
+
+    /// Invalidates every entry (reset); not counted as a fence.
+    pub fn invalidate_all(&mut self) {
+        self.slots.fill(None);
+        self.levels = 0;
+    }
+
+    /// The valid entries, set by set, way by way.
+    pub fn entries(&self) -> impl Iterator<Item = TlbEntry> + '_ {
+        let ways = self.geom.ways;
+        self.slots.iter().enumerate().filter_map(move |(i, s)| {
+            s.map(|e| TlbEntry {
+                set: i / ways,
+                way: i % ways,
+                leaf: e.leaf,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

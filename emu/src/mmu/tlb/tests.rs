@@ -1,0 +1,370 @@
+//! Unit tests of the modelled TLB: geometry parsing, hit/miss and LRU order per geometry,
+//! ASIDs and global entries, the four SFENCE.VMA forms, superpages, counters.
+
+use super::*;
+use crate::mmu::Access::{Fetch, Load, Store};
+
+const KIB4: u64 = 4096;
+const MIB2: u64 = 2 << 20;
+const GIB1: u64 = 1 << 30;
+
+/// A leaf for `va_base` at `level` in address space `asid`, global if `g`; its pa_base is
+/// derived from va_base so a hit's origin can be checked.
+fn leaf(va_base: u64, level: u8, asid: u16, g: bool) -> Leaf {
+    let mut flags = PteFlags::V | PteFlags::R | PteFlags::W | PteFlags::A | PteFlags::D;
+    if g {
+        flags |= PteFlags::G;
+    }
+    Leaf {
+        va_base,
+        pa_base: 0x8000_0000 + (va_base & 0xfff_ffff_f000) + asid as u64 * GIB1,
+        level,
+        flags,
+        pte_addr: 0,
+        asid,
+    }
+}
+
+fn page(vpn: u64) -> Leaf {
+    leaf(vpn * KIB4, 0, 1, false)
+}
+
+fn tlb(spec: &str) -> Tlb {
+    Tlb::new(TlbGeometry::parse(spec).unwrap())
+}
+
+fn hits(t: &mut Tlb, va: u64) -> bool {
+    t.lookup(va, 1, Load).is_some()
+}
+
+#[test]
+fn geometry_parsing() {
+    let g = TlbGeometry::parse("64x4").unwrap();
+    assert_eq!((g.entries(), g.ways(), g.sets()), (64, 4, 16));
+    assert_eq!(TlbGeometry::default(), g);
+    for full in ["32", "32xfull", "32xFULL", " 32 "] {
+        let g = TlbGeometry::parse(full).unwrap();
+        assert_eq!((g.entries(), g.ways(), g.sets()), (32, 32, 1), "{full}");
+        assert_eq!(g.to_string(), "32xfull");
+    }
+    let g: TlbGeometry = "256x1".parse().unwrap();
+    assert_eq!((g.sets(), g.to_string().as_str()), (256, "256x1"));
+    use GeometryError::*;
+    let err = |s: &str| TlbGeometry::parse(s).unwrap_err();
+    assert_eq!(err("0"), ZeroEntries);
+    assert_eq!(err("0xfull"), ZeroEntries);
+    assert_eq!(err("64x0"), ZeroWays);
+    assert_eq!(
+        err("4x8"),
+        WaysExceedEntries {
+            ways: 8,
+            entries: 4
+        }
+    );
+    assert_eq!(
+        err("10x3"),
+        Uneven {
+            entries: 10,
+            ways: 3
+        }
+    );
+    assert_eq!(err("48x4"), SetsNotPowerOfTwo { sets: 12 });
+    assert_eq!(err("131072"), TooManyEntries { entries: 131072 });
+    for bad in ["", "x4", "64x", "64x4x2", "sixty", "-4"] {
+        assert_eq!(err(bad), Syntax(bad.into()), "{bad:?}");
+    }
+    assert_eq!(
+        err("48x4").to_string(),
+        "12 tlb sets is not a power of two (the set index is a field of the vpn)"
+    );
+    // A non-power-of-two way count is fine as long as the set count is a power of two.
+    assert_eq!(TlbGeometry::parse("48x3").unwrap().sets(), 16);
+}
+
+#[test]
+fn miss_insert_hit_and_counters() {
+    let mut t = tlb("64x4");
+    assert_eq!(t.lookup(0x5000, 1, Fetch), None);
+    t.insert(page(5));
+    assert_eq!(t.lookup(0x5ffc, 1, Fetch), Some(page(5)));
+    assert_eq!(
+        t.lookup(0x5008, 1, Load).unwrap().translate(0x5008),
+        0x8000_5008 + GIB1
+    );
+    assert_eq!(t.lookup(0x6000, 1, Store), None);
+    let s = t.stats();
+    assert_eq!(
+        s.fetch,
+        AccessStats {
+            lookups: 2,
+            hits: 1,
+            misses: 1
+        }
+    );
+    assert_eq!(
+        s.load,
+        AccessStats {
+            lookups: 1,
+            hits: 1,
+            misses: 0
+        }
+    );
+    assert_eq!(
+        *s.access(Store),
+        AccessStats {
+            lookups: 1,
+            hits: 0,
+            misses: 1
+        }
+    );
+    assert_eq!((s.refills, s.evictions), (1, 0));
+}
+
+#[test]
+fn direct_mapped_conflicts() {
+    let mut t = tlb("256x1");
+    t.insert(page(0));
+    t.insert(page(1));
+    assert!(hits(&mut t, 0) && hits(&mut t, KIB4));
+    t.insert(page(256)); // same set as page 0
+    assert!(!hits(&mut t, 0));
+    assert!(hits(&mut t, 256 * KIB4) && hits(&mut t, KIB4));
+    assert_eq!(t.stats().evictions, 1);
+    let e: Vec<_> = t
+        .entries()
+        .map(|e| (e.set, e.way, e.leaf.va_base))
+        .collect();
+    assert_eq!(e, [(0, 0, 256 * KIB4), (1, 0, KIB4)]);
+}
+
+#[test]
+fn set_associative_lru_order() {
+    let mut t = tlb("64x4");
+    // VPNs 0, 16, 32, 48, 64 all index set 0 of 16.
+    for vpn in [0, 16, 32, 48] {
+        t.insert(page(vpn));
+    }
+    assert!(hits(&mut t, 0)); // page 0 becomes most recently used; 16 is now LRU
+    t.insert(page(64));
+    assert!(!hits(&mut t, 16 * KIB4));
+    let ways: Vec<_> = t
+        .entries()
+        .map(|e| (e.set, e.way, e.leaf.va_base / KIB4))
+        .collect();
+    assert_eq!(ways, [(0, 0, 0), (0, 1, 64), (0, 2, 32), (0, 3, 48)]);
+    t.insert(page(80)); // LRU now 32
+    assert!(!hits(&mut t, 32 * KIB4));
+    assert!(hits(&mut t, 0) && hits(&mut t, 48 * KIB4) && hits(&mut t, 64 * KIB4));
+    // Other sets are untouched by set 0's pressure.
+    t.insert(page(1));
+    assert_eq!(t.entries().filter(|e| e.set == 1).count(), 1);
+}
+
+#[test]
+fn fully_associative_lru_order() {
+    let mut t = tlb("32");
+    for vpn in 0..32 {
+        t.insert(page(vpn * 1000));
+    }
+    assert_eq!(t.stats().evictions, 0);
+    assert!(hits(&mut t, 0)); // page 0 saved; page 1000 is LRU
+    t.insert(page(99_999));
+    assert!(hits(&mut t, 0));
+    assert!(!hits(&mut t, 1000 * KIB4));
+    assert!(hits(&mut t, 2000 * KIB4));
+    assert_eq!(t.entries().count(), 32);
+}
+
+#[test]
+fn reinsert_overwrites_in_place() {
+    let mut t = tlb("64x4");
+    t.insert(page(7));
+    let mut dirty = page(7);
+    dirty.flags |= PteFlags::D;
+    dirty.pte_addr = 0x1234;
+    t.insert(dirty);
+    assert_eq!(t.entries().count(), 1);
+    assert_eq!(t.lookup(0x7000, 1, Store), Some(dirty));
+}
+
+#[test]
+fn asids_are_isolated() {
+    let mut t = tlb("64x4");
+    t.insert(leaf(0x1000, 0, 1, false));
+    assert_eq!(t.lookup(0x1000, 2, Load), None);
+    t.insert(leaf(0x1000, 0, 2, false));
+    assert_eq!(t.entries().count(), 2);
+    assert_eq!(t.lookup(0x1000, 1, Load), Some(leaf(0x1000, 0, 1, false)));
+    assert_eq!(t.lookup(0x1000, 2, Load), Some(leaf(0x1000, 0, 2, false)));
+    assert_eq!(t.lookup(0x1000, 3, Load), None);
+}
+
+#[test]
+fn global_entries_serve_every_asid() {
+    let mut t = tlb("64x4");
+    let g = leaf(0xffff_ffff_c000_0000, 0, 7, true);
+    t.insert(g);
+    for asid in [0, 7, 8, 0xffff] {
+        assert_eq!(t.lookup(0xffff_ffff_c000_0123, asid, Fetch), Some(g));
+    }
+}
+
+#[test]
+fn satp_write_does_not_flush() {
+    // The kernel switches satp (same ASID 0, new root) without SFENCE.VMA: the model, like
+    // hardware may, keeps translating with the old entry. The caller never flushes on a satp
+    // write; this documents the behaviour the MMU relies on.
+    let mut t = tlb("64x4");
+    let old = leaf(0x4000, 0, 0, false);
+    t.insert(old);
+    // ... satp written here, no fence ...
+    assert_eq!(t.lookup(0x4000, 0, Load), Some(old));
+    t.sfence_vma(None, None);
+    assert_eq!(t.lookup(0x4000, 0, Load), None);
+}
+
+/// A: 0x1000 ASID 1; B: 0x1000 ASID 2; G: 0x1000 global; C: 0x2000 ASID 1; H: 0x3000
+/// global; S: 2 MiB superpage at 0x20_0000 ASID 1.
+fn fenced(va: Option<u64>, asid: Option<u16>) -> (usize, Vec<&'static str>) {
+    let mut t = tlb("64x4");
+    let all = [
+        ("A", leaf(0x1000, 0, 1, false)),
+        ("B", leaf(0x1000, 0, 2, false)),
+        ("G", leaf(0x1000, 0, 1, true)),
+        ("C", leaf(0x2000, 0, 1, false)),
+        ("H", leaf(0x3000, 0, 2, true)),
+        ("S", leaf(0x20_0000, 1, 1, false)),
+    ];
+    for (_, l) in all {
+        t.insert(l);
+    }
+    let n = t.sfence_vma(va, asid);
+    let left = all
+        .iter()
+        .filter(|(_, l)| t.entries().any(|e| e.leaf == *l))
+        .map(|(name, _)| *name)
+        .collect();
+    (n, left)
+}
+
+#[test]
+fn sfence_vma_all_four_forms() {
+    assert_eq!(fenced(None, None), (6, vec![]));
+    assert_eq!(fenced(None, Some(1)), (3, vec!["B", "G", "H"]));
+    assert_eq!(
+        fenced(None, Some(9)),
+        (0, vec!["A", "B", "G", "C", "H", "S"])
+    );
+    assert_eq!(fenced(Some(0x1ff8), None), (3, vec!["C", "H", "S"]));
+    assert_eq!(
+        fenced(Some(0x3000), None),
+        (1, vec!["A", "B", "G", "C", "S"])
+    );
+    assert_eq!(
+        fenced(Some(0x1000), Some(1)),
+        (1, vec!["B", "G", "C", "H", "S"])
+    );
+    assert_eq!(
+        fenced(Some(0x3000), Some(2)),
+        (0, vec!["A", "B", "G", "C", "H", "S"])
+    );
+    // Any address inside a superpage fences it.
+    assert_eq!(fenced(Some(0x3f_f000), None).0, 1);
+    assert_eq!(
+        fenced(Some(0x2a_b123), Some(1)),
+        (1, vec!["A", "B", "G", "C", "H"])
+    );
+    assert_eq!(fenced(Some(0x2a_b123), Some(2)).0, 0);
+}
+
+#[test]
+fn flush_counters_and_invalidate_all() {
+    let mut t = tlb("64x4");
+    t.insert(page(1));
+    t.insert(page(2));
+    t.sfence_vma(Some(KIB4), None);
+    t.sfence_vma(Some(KIB4), Some(1));
+    t.sfence_vma(None, Some(1));
+    t.sfence_vma(None, None);
+    let f = t.stats().flushes;
+    assert_eq!((f.all, f.asid, f.va, f.va_asid, f.entries), (1, 1, 1, 1, 2));
+    t.insert(page(3));
+    t.invalidate_all();
+    assert_eq!(t.entries().count(), 0);
+    assert_eq!(t.stats().flushes.all, 1, "reset is not a fence");
+}
+
+/// Every 4 KiB page of `sp` (and its first, last and a middle byte) hits; the bytes just
+/// outside miss.
+fn check_superpage(spec: &str, sp: Leaf) {
+    let mut t = tlb(spec);
+    t.insert(sp);
+    let size = sp.page_size();
+    let step = (size / 512).max(KIB4);
+    for off in (0..size).step_by(step as usize) {
+        for va in [sp.va_base + off, sp.va_base + off + step / 2 + 3] {
+            assert_eq!(t.lookup(va, 1, Load), Some(sp), "{spec} va {va:#x}");
+        }
+    }
+    assert_eq!(t.lookup(sp.va_base + size - 1, 1, Load), Some(sp));
+    assert_eq!(t.lookup(sp.va_base.wrapping_sub(1), 1, Load), None);
+    assert_eq!(t.lookup(sp.va_base.wrapping_add(size), 1, Load), None);
+}
+
+#[test]
+fn superpages_hit_everywhere_inside() {
+    for spec in ["64x4", "256x1", "32", "1"] {
+        check_superpage(spec, leaf(0x4020_0000, 1, 1, false));
+        check_superpage(spec, leaf(0x1_4000_0000, 2, 1, false));
+        check_superpage(spec, leaf(0xffff_ffc0_0000_0000, 2, 1, false));
+        check_superpage(spec, leaf(0x80_0000_0000, 3, 1, false));
+    }
+    // Every byte-page of a 2 MiB page, exhaustively, in the default geometry.
+    let mut t = tlb("64x4");
+    let sp = leaf(0x60_0000, 1, 1, true);
+    t.insert(sp);
+    for va in (sp.va_base..sp.va_base + MIB2).step_by(KIB4 as usize) {
+        assert_eq!(t.lookup(va + 0xabc, 42, Fetch), Some(sp));
+    }
+    assert_eq!(t.stats().fetch.hits, 512);
+}
+
+#[test]
+fn superpages_and_pages_share_the_array() {
+    let mut t = tlb("64x4");
+    // A 2 MiB page with VPN[1] = 16 indexes set 0, like 4 KiB pages 0, 16, 32, ...
+    let sp = leaf(16 * MIB2, 1, 1, false);
+    t.insert(sp);
+    assert_eq!(t.entries().next().map(|e| e.set), Some(0));
+    for vpn in [0, 16, 32, 48] {
+        t.insert(page(vpn));
+    }
+    assert!(
+        !hits(&mut t, 16 * MIB2 + 0x1234),
+        "evicted by 4 KiB pages of its set"
+    );
+    // A 4 KiB page inside a superpage's range is found first (smallest page first).
+    let inner = page(16 * MIB2 / KIB4 + 1);
+    t.insert(sp);
+    t.insert(inner);
+    assert_eq!(t.lookup(16 * MIB2 + KIB4, 1, Load), Some(inner));
+    assert_eq!(t.lookup(16 * MIB2 + 2 * KIB4, 1, Load), Some(sp));
+}
+
+#[test]
+fn stats_display() {
+    let mut t = tlb("64x4");
+    t.lookup(0, 1, Fetch);
+    t.insert(page(0));
+    t.lookup(0, 1, Fetch);
+    t.lookup(0, 1, Store);
+    t.sfence_vma(None, Some(1));
+    assert_eq!(
+        t.stats().to_string(),
+        "tlb fetch: 2 lookups, 1 hits, 1 misses\n\
+         tlb load: 0 lookups, 0 hits, 0 misses\n\
+         tlb store: 1 lookups, 1 hits, 0 misses\n\
+         tlb refills: 1, evictions: 0\n\
+         tlb sfence.vma: 0 all, 1 asid, 0 va, 0 va+asid (1 entries invalidated)"
+    );
+}
