@@ -6,8 +6,10 @@
 //! and store of the hart asks [`Mmu::translate`] unless the hart's fast path knows
 //! translation is the identity (`Mmu::is_bare`).
 
+pub mod mode;
 pub mod pmp;
 pub mod pte;
+pub mod walk;
 
 use crate::hart::trap::Exception;
 
