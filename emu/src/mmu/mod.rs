@@ -6,9 +6,12 @@
 //! and store of the hart asks [`Mmu::translate`] unless the hart's fast path knows
 //! translation is the identity (`Mmu::is_bare`).
 
+pub mod dump;
+pub mod mode;
 pub mod pmp;
 pub mod pte;
 pub mod tlb;
+pub mod walk;
 
 use crate::hart::trap::Exception;
 

@@ -1,0 +1,321 @@
+//! The page-table walker: priv/supervisor.adoc, "Virtual Address Translation Process", one
+//! loop for every paging mode ([`PagingMode`] supplies the parameters).
+//!
+//! The MMU calls [`walk`] on a TLB miss and [`check_leaf`] on a TLB hit; both apply the same
+//! permission rules, so a cached leaf never grants what a fresh walk would refuse. The walk
+//! reaches memory only through [`PteMemory`], so it runs on the host over a map of words
+//! (`walk::testmem`) as well as over the machine's bus with PMP.
+//!
+//! Steps, as numbered in the spec (cited in the code as "step N"):
+//! 1. a = satp.ppn × 4096, i = LEVELS-1 (satp active: the caller only walks in S/U mode).
+//! 2. Read the PTE at a + va.vpn\[i\] × 8; a failed read is an access fault.
+//! 3. V=0, W without R, or reserved bits → page fault.
+//! 4. Not a leaf: i -= 1 (page fault below level 0), a = pte.ppn × 4096, go to 2.
+//! 5. Leaf with nonzero low PPN bits at i > 0 (misaligned superpage) → page fault.
+//! 6. U bit vs privilege, SUM and MXR → page fault.
+//! 7. Shadow-stack rules: not implemented (no Zicfiss), nothing to check.
+//! 8. R/W/X vs the access → page fault.
+//! 9. A/D: page fault (Svade) or an atomic update (Svadu), back to step 2 if the PTE changed.
+//! 10. Success: pa = pte.ppn\[LEVELS-1:i\] ++ va.vpn\[i-1:0\] ++ va.pgoff.
+//!
+//! Before step 1, a non-canonical VA is a page fault ("Sv39": "must have bits 63–39 all equal
+//! to bit 38, or else a page-fault exception will occur").
+
+use crate::addr::PAGE_SHIFT;
+use crate::hart::trap::Exception;
+use crate::hart::Priv;
+
+use super::mode::{PagingMode, MAX_LEVELS, PTE_SIZE, VPN_BITS};
+use super::pte::{Pte, PteFlags};
+use super::{Access, Leaf};
+
+#[cfg(test)]
+pub(crate) mod testmem;
+#[cfg(test)]
+mod tests;
+
+/// How the walker reaches page tables in physical memory.
+///
+/// The error is `()` on purpose: the only thing a failed PTE access can become is the access
+/// fault of the original access type, which the walker builds itself (it knows the VA and the
+/// access type; the memory does not).
+#[allow(clippy::result_unit_err)]
+pub trait PteMemory {
+    /// Reads the 8-byte PTE at physical `pa`; Err when it is not memory or PMP denies it
+    /// (→ access fault of the original access type).
+    fn read_pte(&mut self, pa: u64) -> Result<u64, ()>;
+    /// Atomically replaces the PTE at `pa` if it still holds `old` (for Svadu A/D updates);
+    /// Ok(false) if it changed; Err as above.
+    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, ()>;
+}
+
+/// What happens when a leaf's A bit, or its D bit on a store, needs setting (step 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdMode {
+    /// Svade (menvcfg.ADUE = 0): A=0, or a store with D=0, is a page fault.
+    Fault,
+    /// Svadu (menvcfg.ADUE = 1): the walker sets A (and D on stores) with a compare-and-swap,
+    /// going back to step 2 if the PTE changed in between.
+    Hardware,
+}
+
+/// Everything a walk depends on besides the VA and memory.
+#[derive(Clone, Copy, Debug)]
+pub struct WalkCtx {
+    pub satp: u64,
+    pub mode: &'static PagingMode,
+    pub access: Access,
+    /// Effective privilege of the access (after mstatus.MPRV); S or U, since satp is only
+    /// active there. M is treated like S.
+    pub prv: Priv,
+    /// mstatus.SUM: S-mode loads and stores may touch U pages.
+    pub sum: bool,
+    /// mstatus.MXR: loads may read pages that are executable but not readable.
+    pub mxr: bool,
+    pub ad: AdMode,
+}
+
+/// One PTE read by a walk (for traces).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WalkStep {
+    pub level: u8,
+    pub pte_addr: u64,
+    pub pte: u64,
+}
+
+/// An A/D update: what a walk wrote, or what a hit on a cached leaf needs ([`AdNeed`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdUpdate {
+    None,
+    SetA,
+    SetAD,
+    SetD,
+}
+
+/// What [`check_leaf`] asks the caller to write back in [`AdMode::Hardware`].
+pub type AdNeed = AdUpdate;
+
+impl AdUpdate {
+    /// The flag bits the update sets.
+    pub fn bits(self) -> PteFlags {
+        match self {
+            AdUpdate::None => PteFlags::empty(),
+            AdUpdate::SetA => PteFlags::A,
+            AdUpdate::SetAD => PteFlags::A | PteFlags::D,
+            AdUpdate::SetD => PteFlags::D,
+        }
+    }
+
+    fn from_bits(f: PteFlags) -> AdUpdate {
+        match (f.contains(PteFlags::A), f.contains(PteFlags::D)) {
+            (false, false) => AdUpdate::None,
+            (true, false) => AdUpdate::SetA,
+            (true, true) => AdUpdate::SetAD,
+            (false, true) => AdUpdate::SetD,
+        }
+    }
+}
+
+/// The record of one walk: the PTEs it read, the A/D write it made, and its outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Walk {
+    /// PTEs read, top level first; a step 9 retry replaces the step of its level.
+    pub steps: [WalkStep; MAX_LEVELS],
+    pub n_steps: u8,
+    /// The A/D write as (PTE address, old PTE, new PTE), if one was made.
+    pub ad_update: Option<(u64, u64, u64)>,
+    pub result: Result<Leaf, Exception>,
+}
+
+impl Walk {
+    /// The PTEs read, in order.
+    pub fn steps(&self) -> &[WalkStep] {
+        &self.steps[..self.n_steps as usize]
+    }
+
+    /// Which of A/D the walk set.
+    pub fn ad_kind(&self) -> AdUpdate {
+        match self.ad_update {
+            None => AdUpdate::None,
+            Some((_, old, new)) => AdUpdate::from_bits(Pte(old ^ new).flags()),
+        }
+    }
+
+    fn record(&mut self, level: u8, pte_addr: u64, pte: u64) {
+        let step = WalkStep {
+            level,
+            pte_addr,
+            pte,
+        };
+        let n = self.n_steps as usize;
+        if n > 0 && self.steps[n - 1].level == level {
+            self.steps[n - 1] = step; // step 9 went back to step 2 at the same level
+        } else {
+            self.steps[n] = step;
+            self.n_steps += 1;
+        }
+    }
+}
+
+/// satp.PPN (bits 43:0): the root table's physical page number.
+pub const SATP_PPN_MASK: u64 = (1 << 44) - 1;
+
+/// satp.ASID (bits 59:44).
+pub fn satp_asid(satp: u64) -> u16 {
+    (satp >> 44) as u16
+}
+
+/// How many times step 9 may find the PTE changed before the walk gives up with a page fault.
+/// Hardware would retry forever; in this single-threaded model a change only happens when
+/// something else writes the table between the read and the update, and a page fault that the
+/// kernel resolves by returning and retrying is a safe way to end a livelock.
+pub const MAX_AD_RETRIES: u32 = 8;
+
+/// The page fault of an access type, with the faulting VA as tval.
+pub fn page_fault(access: Access, va: u64) -> Exception {
+    match access {
+        Access::Fetch => Exception::InstructionPageFault(va),
+        Access::Load => Exception::LoadPageFault(va),
+        Access::Store => Exception::StorePageFault(va),
+    }
+}
+
+/// The access fault of an access type (a PTE access PMP/PMA refused), with the VA as tval.
+pub fn access_fault(access: Access, va: u64) -> Exception {
+    match access {
+        Access::Fetch => Exception::InstructionAccessFault(va),
+        Access::Load => Exception::LoadAccessFault(va),
+        Access::Store => Exception::StoreAccessFault(va),
+    }
+}
+
+/// Translates `va` by walking the tables `ctx.satp` points to.
+pub fn walk(ctx: &WalkCtx, va: u64, mem: &mut impl PteMemory) -> Walk {
+    let mut w = Walk {
+        steps: [WalkStep::default(); MAX_LEVELS],
+        n_steps: 0,
+        ad_update: None,
+        result: Err(page_fault(ctx.access, va)),
+    };
+    w.result = walk_steps(ctx, va, mem, &mut w);
+    w
+}
+
+fn walk_steps(
+    ctx: &WalkCtx,
+    va: u64,
+    mem: &mut impl PteMemory,
+    w: &mut Walk,
+) -> Result<Leaf, Exception> {
+    let mode = ctx.mode;
+    let pf = page_fault(ctx.access, va);
+    if !mode.is_canonical(va) {
+        return Err(pf);
+    }
+    // Step 1.
+    let mut a = (ctx.satp & SATP_PPN_MASK) << PAGE_SHIFT;
+    let mut i = mode.top_level();
+    let mut retries = 0;
+    loop {
+        // Step 2.
+        let pte_addr = a.wrapping_add(mode.vpn(va, i) * PTE_SIZE);
+        let raw = mem
+            .read_pte(pte_addr)
+            .map_err(|()| access_fault(ctx.access, va))?;
+        w.record(i, pte_addr, raw);
+        let pte = Pte(raw);
+        // Step 3.
+        if pte.is_invalid() {
+            return Err(pf);
+        }
+        // Step 4.
+        if !pte.is_leaf() {
+            if i == 0 {
+                return Err(pf);
+            }
+            i -= 1;
+            a = pte.ppn() << PAGE_SHIFT;
+            continue;
+        }
+        // Step 5.
+        if pte.ppn() & ((1 << (VPN_BITS * i as u32)) - 1) != 0 {
+            return Err(pf);
+        }
+        // Steps 6-9 (the checks shared with TLB hits).
+        let need = check_leaf(pte.flags(), ctx, va)?;
+        let mut flags = pte.flags();
+        if need != AdUpdate::None {
+            // Step 9, Svadu: atomically compare and set.
+            let new = raw | need.bits().bits() as u64;
+            match mem.cas_pte(pte_addr, raw, new) {
+                Err(()) => return Err(access_fault(ctx.access, va)),
+                Ok(false) => {
+                    retries += 1;
+                    if retries > MAX_AD_RETRIES {
+                        return Err(pf);
+                    }
+                    continue; // "If the comparison fails, return to step 2."
+                }
+                Ok(true) => {
+                    w.ad_update = Some((pte_addr, raw, new));
+                    flags |= need.bits();
+                }
+            }
+        }
+        // Step 10. The superpage is aligned (step 5), so the PA base is just pte.ppn.
+        let size = PagingMode::page_size(i);
+        return Ok(Leaf {
+            va_base: va & !(size - 1),
+            pa_base: pte.ppn() << PAGE_SHIFT,
+            level: i,
+            flags,
+            pte_addr,
+            asid: satp_asid(ctx.satp),
+        });
+    }
+}
+
+/// Permission check of a leaf for an access (steps 6, 8 and 9; the TLB uses it on hits):
+/// the U bit with SUM/MXR, R/W/X against the access, and A/D per `ctx.ad`. Returns which A/D
+/// update the access needs in [`AdMode::Hardware`] (always `None` in [`AdMode::Fault`]).
+pub fn check_leaf(flags: PteFlags, ctx: &WalkCtx, va: u64) -> Result<AdNeed, Exception> {
+    let pf = page_fault(ctx.access, va);
+    // Step 6. priv/supervisor.adoc, "Sv32 ... Addressing and Memory Protection" (the PTE's U
+    // bit) and "Supervisor Status (sstatus) Register" (SUM): U-mode may only touch U=1 pages;
+    // S-mode touches U=1 pages only with SUM=1, and never executes them ("Irrespective of
+    // SUM, the supervisor may not execute code on pages with U=1").
+    let user_page = flags.contains(PteFlags::U);
+    let u_ok = match ctx.prv {
+        Priv::U => user_page,
+        Priv::S | Priv::M => !user_page || (ctx.sum && ctx.access != Access::Fetch),
+    };
+    if !u_ok {
+        return Err(pf);
+    }
+    // Step 8. MXR: "loads from pages marked either readable or executable (R=1 or X=1) will
+    // succeed".
+    let rwx_ok = match ctx.access {
+        Access::Fetch => flags.contains(PteFlags::X),
+        Access::Load => flags.contains(PteFlags::R) || (ctx.mxr && flags.contains(PteFlags::X)),
+        Access::Store => flags.contains(PteFlags::W),
+    };
+    if !rwx_ok {
+        return Err(pf);
+    }
+    // Step 9.
+    let store = ctx.access == Access::Store;
+    let need = match (
+        flags.contains(PteFlags::A),
+        store && !flags.contains(PteFlags::D),
+    ) {
+        (true, false) => AdUpdate::None,
+        (true, true) => AdUpdate::SetD,
+        (false, true) => AdUpdate::SetAD,
+        (false, false) => AdUpdate::SetA,
+    };
+    match ctx.ad {
+        AdMode::Fault if need != AdUpdate::None => Err(pf),
+        AdMode::Fault => Ok(AdUpdate::None),
+        AdMode::Hardware => Ok(need),
+    }
+}
