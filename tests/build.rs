@@ -1,8 +1,11 @@
 //! Builds the bare-metal ISA test programs in `bare/` into RISC-V ELF files.
 //!
 //! Every `bare/*.S` and `bare/*.c` becomes `$OUT_DIR/bare/<name>.elf`, linked
-//! with the shared runtime in `bare/common/` at 0x8000_0000. The list of built
-//! programs is written to `$OUT_DIR/bare_tests.rs` (included by `src/lib.rs`).
+//! with the shared runtime in `bare/common/` at 0x8000_0000; so does every
+//! `bare/mmu/*.{S,c}` (the MMU programs; headers there are shared by them).
+//! The lists of built programs (`BARE_TESTS`, `MMU_TESTS`) and the macros
+//! `for_each_bare_test!` / `for_each_mmu_test!` are written to
+//! `$OUT_DIR/bare_tests.rs` (included by `src/lib.rs`).
 //! The cross compiler is `riscv64-unknown-elf-gcc` (override with `RISCV_GCC`).
 
 use std::env;
@@ -28,16 +31,14 @@ fn main() {
         println!("cargo:rerun-if-changed={}", path.display());
     }
 
-    let mut programs: Vec<(String, PathBuf)> = fs::read_dir(&bare)
-        .expect("read bare/")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("S" | "c"))
-        })
-        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), p))
-        .collect();
-    programs.sort();
-    for (_, src) in &programs {
+    let programs = sources_in(&bare);
+    let mmu_programs = sources_in(&bare.join("mmu"));
+    println!("cargo:rerun-if-changed={}", bare.join("mmu").display());
+    for entry in fs::read_dir(bare.join("mmu")).expect("read bare/mmu") {
+        let path = entry.expect("dir entry").path();
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+    for (_, src) in programs.iter().chain(&mmu_programs) {
         println!("cargo:rerun-if-changed={}", src.display());
     }
 
@@ -51,29 +52,85 @@ fn main() {
     }
 
     fs::create_dir_all(&elf_dir).expect("create $OUT_DIR/bare");
+    let mut generated = String::new();
+    generate(
+        &mut generated,
+        &gcc,
+        &bare,
+        &elf_dir,
+        &programs,
+        "BARE_TESTS",
+        "for_each_bare_test",
+        "Bare-metal ISA test programs",
+    );
+    generate(
+        &mut generated,
+        &gcc,
+        &bare,
+        &elf_dir,
+        &mmu_programs,
+        "MMU_TESTS",
+        "for_each_mmu_test",
+        "Bare-metal MMU test programs (`bare/mmu/`)",
+    );
+    fs::write(out_dir.join("bare_tests.rs"), generated).expect("write bare_tests.rs");
+}
+
+/// The `*.S` / `*.c` files directly in `dir`, as (name, path), sorted.
+fn sources_in(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut programs: Vec<(String, PathBuf)> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("S" | "c"))
+        })
+        .map(|p| (p.file_stem().unwrap().to_string_lossy().into_owned(), p))
+        .collect();
+    programs.sort();
+    programs
+}
+
+/// Builds `programs` and appends the list constant `list_name` and the macro
+/// `macro_name` (invoking `$m!(name)` once per program) to `generated`.
+#[allow(clippy::too_many_arguments)]
+fn generate(
+    generated: &mut String,
+    gcc: &str,
+    bare: &Path,
+    elf_dir: &Path,
+    programs: &[(String, PathBuf)],
+    list_name: &str,
+    macro_name: &str,
+    what: &str,
+) {
     let mut list = String::new();
-    for (name, src) in &programs {
+    for (name, src) in programs {
         let elf = elf_dir.join(format!("{name}.elf"));
-        compile(&gcc, &bare, name, src, &elf);
+        compile(gcc, bare, name, src, &elf);
         writeln!(list, "    ({name:?}, {:?}),", elf.display().to_string()).unwrap();
     }
-
-    let mut generated = String::new();
-    generated
-        .push_str("/// Bare-metal test programs built by build.rs: (name, path of the ELF).\n");
-    generated.push_str("pub const BARE_TESTS: &[(&str, &str)] = &[\n");
+    writeln!(
+        generated,
+        "/// {what} built by build.rs: (name, path of the ELF)."
+    )
+    .unwrap();
+    writeln!(generated, "pub const {list_name}: &[(&str, &str)] = &[").unwrap();
     generated.push_str(&list);
     generated.push_str("];\n\n");
-    generated.push_str(
-        "/// Invokes `$m!(name)` once per bare-metal test program (names are identifiers).\n\
-         #[macro_export]\n\
-         macro_rules! for_each_bare_test {\n    ($m:ident) => {\n",
-    );
-    for (name, _) in &programs {
+    writeln!(
+        generated,
+        "/// Invokes `$m!(name)` once per program of [`{list_name}`] (names are identifiers)."
+    )
+    .unwrap();
+    writeln!(
+        generated,
+        "#[macro_export]\nmacro_rules! {macro_name} {{\n    ($m:ident) => {{"
+    )
+    .unwrap();
+    for (name, _) in programs {
         writeln!(generated, "        $m!({name});").unwrap();
     }
-    generated.push_str("    };\n}\n");
-    fs::write(out_dir.join("bare_tests.rs"), generated).expect("write bare_tests.rs");
+    generated.push_str("    };\n}\n\n");
 }
 
 fn compile(gcc: &str, bare: &Path, name: &str, src: &Path, elf: &Path) {

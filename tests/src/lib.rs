@@ -1,7 +1,8 @@
 //! Integration-test helpers for rvmmu.
 //!
 //! The bare-metal ISA test programs (sources in `tests/bare/`, built by
-//! `build.rs` with `riscv64-unknown-elf-gcc`) are listed in [`BARE_TESTS`].
+//! `build.rs` with `riscv64-unknown-elf-gcc`) are listed in [`BARE_TESTS`], the MMU
+//! programs (`tests/bare/mmu/`) in [`MMU_TESTS`].
 //! Each program is self-checking: it prints `PASS <name>` or
 //! `FAIL <name> case <n>` on the UART, then writes `tohost` (1 = pass,
 //! `(n << 1) | 1` = fail n) and finally the test finisher at 0x10_0000.
@@ -13,9 +14,13 @@ include!(concat!(env!("OUT_DIR"), "/bare_tests.rs"));
 
 pub mod qemu;
 
-/// Path of the built ELF of the bare-metal test `name`.
+/// Path of the built ELF of the bare-metal test `name` (ISA or MMU program).
 pub fn bare_test_path(name: &str) -> Option<&'static str> {
-    BARE_TESTS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    BARE_TESTS
+        .iter()
+        .chain(MMU_TESTS)
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
 }
 
 /// The verdict a bare-metal test printed on its console.
@@ -71,12 +76,14 @@ mod tests {
     #[test]
     fn every_program_was_built() {
         assert!(!BARE_TESTS.is_empty());
-        for (name, path) in BARE_TESTS {
+        assert!(!MMU_TESTS.is_empty());
+        for (name, path) in BARE_TESTS.iter().chain(MMU_TESTS) {
             assert!(
                 std::path::Path::new(path).is_file(),
                 "{name}: {path} missing"
             );
         }
         assert!(bare_test_path("rv64i").is_some());
+        assert!(bare_test_path("mmu_sv39").is_some());
     }
 }

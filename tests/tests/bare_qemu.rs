@@ -45,3 +45,4 @@ macro_rules! qemu_test {
 }
 
 rvmmu_tests::for_each_bare_test!(qemu_test);
+rvmmu_tests::for_each_mmu_test!(qemu_test);
