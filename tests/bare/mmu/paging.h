@@ -74,7 +74,7 @@ static inline uint64_t table_of(uint64_t *root, uint64_t va, int level)
     return (uint64_t)pte_ptr(root, va, level) & ~4095UL;
 }
 
-static uint64_t *map(uint64_t *root, uint64_t va, uint64_t pa, int level, uint64_t flags)
+static __attribute__((unused)) uint64_t *map(uint64_t *root, uint64_t va, uint64_t pa, int level, uint64_t flags)
 {
     uint64_t *p = pte_ptr(root, va, level);
     *p = PTE_PPN(pa) | flags;
@@ -110,9 +110,9 @@ static inline void deactivate(void)
 
 /* ---- accesses run in S or U mode through run_in_mode ---- */
 #define STORE_MAGIC 0x5a5a1234c3c35678UL
-static long ld_fn(long va) { return (long)*(volatile uint64_t *)va; }
-static long sd_fn(long va) { *(volatile uint64_t *)va = STORE_MAGIC; return 0; }
-static long fetch_fn(long va)
+static __attribute__((unused)) long ld_fn(long va) { return (long)*(volatile uint64_t *)va; }
+static __attribute__((unused)) long sd_fn(long va) { *(volatile uint64_t *)va = STORE_MAGIC; return 0; }
+static __attribute__((unused)) long fetch_fn(long va)
 {
     long r;
     __asm__ volatile("mv a0, %1\n jalr ra, 0(a0)\n mv %0, a0"
@@ -156,7 +156,7 @@ static long run(long mode, long (*fn)(long), uint64_t arg)
     return run_in_mode(mode, fn, (long)arg);
 }
 
-static void expect_ok(int n)
+static __attribute__((unused)) void expect_ok(int n)
 {
     test_case = n;
     if (last_trap.count) {
@@ -169,7 +169,7 @@ static void expect_ok(int n)
     CHECK_EQ(n, last_trap.count, 0);
 }
 
-static void expect_fault(int n, uint64_t cause, uint64_t tval)
+static __attribute__((unused)) void expect_fault(int n, uint64_t cause, uint64_t tval)
 {
     CHECK_EQ(n, last_trap.count, 1);
     CHECK_EQ(n, last_trap.cause, cause);
@@ -178,7 +178,7 @@ static void expect_fault(int n, uint64_t cause, uint64_t tval)
 
 /* One load, one store and one fetch at va in `mode`, each expected to fault
  * with its page-fault cause and stval = va (fetch only when `fetch`). */
-static void expect_all_fault(int n, long mode, uint64_t va, int fetch)
+static __attribute__((unused)) void expect_all_fault(int n, long mode, uint64_t va, int fetch)
 {
     run(mode, ld_fn, va);
     expect_fault(n, CAUSE_LOAD_PAGE, va);
