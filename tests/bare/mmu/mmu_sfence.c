@@ -5,6 +5,7 @@
  * later walks if their ASID matches or they are global; an SFENCE.VMA is
  * needed for implicit reads to observe PTE writes), satp (ASID).
  *
+ * Case 26 repeats the ASID isolation check with U-mode accesses.
  * The checked accesses, PTE writes and fences all run in S-mode in one
  * run_in_mode call (no trap or CSR write in between that an implementation
  * might use to flush). Only what the spec requires is asserted everywhere:
@@ -289,5 +290,27 @@ int main(void)
     /* 25: sfence.vma x0, x0 covers global entries too */
     stale_run(25, 0, LEAF | PTE_G, 0x58, F_ALL, F_NONE);
     CHECK_EQ(25, st.mid, NEW);
+
+    /* 26: ASID isolation seen from U-mode: M switches satp between ASIDs 5
+     * and 6 (U spaces, one fence after building both, none after) */
+    {
+        deactivate();
+        pt_reset();
+        WORD(FRAME(0) + 0x60) = OLD;
+        WORD(FRAME(1) + 0x60) = NEW;
+        uint64_t *ra = new_space(1), *rb = new_space(1);
+        map(ra, VA, FRAME(0), 0, LEAF | PTE_U);
+        map(rb, VA, FRAME(1), 0, LEAF | PTE_U);
+        sfence_all();
+        for (int i = 0; i < 2; i++) {
+            write_csr(satp, satp_for(ra, ASID));
+            CHECK_EQ(26, run(PRV_U, ld_fn, VA + 0x60), OLD);
+            expect_ok(26);
+            write_csr(satp, satp_for(rb, ASID_B));
+            CHECK_EQ(26, run(PRV_U, ld_fn, VA + 0x60), NEW);
+            expect_ok(26);
+        }
+        deactivate();
+    }
     return 0;
 }
