@@ -22,28 +22,37 @@ const ROM: core::ops::Range<u64> =
 
 impl Hart {
     /// Runs until `steps` reaches `stop_at`.
+    ///
+    /// Not inlined into the machine's run loop: on its own the loop gets a register
+    /// allocation of its own instead of sharing one with the event processing around it.
+    #[inline(never)]
     pub(crate) fn run_fast(&mut self, bus: &mut Bus) {
         // pc lives in a register here; `self.pc` is kept current for everything that reads it
         // (traps, WFI), but the next fetch never waits on the store.
+        // `steps` too: nothing inside `execute` writes `self.steps`, so the count lives in a
+        // register and is only stored (never reloaded) per instruction, keeping the memory
+        // round trip of `self.steps += 1` off the loop-carried dependency chain.
         let mut pc = self.pc;
-        while self.steps < self.stop_at {
-            match self.icache.fast_slot(pc) {
-                Some(insn) => {
-                    self.pc = pc;
-                    let res = self.execute(bus, insn);
-                    self.steps += 1;
-                    match res {
-                        Ok(next) => pc = next,
-                        Err(e) => {
-                            self.traps += 1;
-                            self.take_exception(e);
-                            pc = self.pc;
-                        }
-                    }
-                }
-                None => {
-                    self.pc = pc;
-                    self.step(bus);
+        let mut steps = self.steps;
+        while steps < self.stop_at {
+            let slot = self.icache.fast_slot_ptr(pc);
+            // SAFETY: `fast_slot_ptr` returns a pointer to a live slot (or to a static one).
+            if unsafe { (*slot).op } as u8 <= Op::CrossPage as u8 {
+                self.pc = pc;
+                self.step(bus);
+                pc = self.pc;
+                steps = self.steps;
+                continue;
+            }
+            self.pc = pc;
+            let res = self.execute(bus, slot);
+            steps += 1;
+            self.steps = steps;
+            match res {
+                Ok(next) => pc = next,
+                Err(e) => {
+                    self.traps += 1;
+                    self.take_exception(e);
                     pc = self.pc;
                 }
             }
@@ -59,7 +68,7 @@ impl Hart {
             let (pc, prv, count) = (self.pc, self.prv, self.instret());
             let fetched = self.fetch(bus);
             let res = match fetched {
-                Ok(insn) => self.execute(bus, insn).map(|next| self.pc = next),
+                Ok(insn) => self.execute(bus, &insn).map(|next| self.pc = next),
                 Err(e) => Err(e),
             };
             self.steps += 1;
@@ -91,7 +100,7 @@ impl Hart {
     #[inline(never)]
     fn step(&mut self, bus: &mut Bus) {
         let res = match self.fetch(bus) {
-            Ok(insn) => self.execute(bus, insn).map(|next| self.pc = next),
+            Ok(insn) => self.execute(bus, &insn).map(|next| self.pc = next),
             Err(e) => Err(e),
         };
         self.steps += 1;
@@ -180,27 +189,34 @@ impl Hart {
             .map_err(|_| Exception::InstructionAccessFault(va))
     }
 
-    /// Executes a decoded instruction at `self.pc` and returns the next pc (the caller
-    /// stores it); on a trap, pc is untouched.
+    /// Executes the decoded instruction in `slot` at `self.pc` and returns the next pc (the
+    /// caller stores it); on a trap, pc is untouched. `slot` must point at a live `Insn` that
+    /// nothing changes before this returns except a store by this very instruction (which only
+    /// marks the slot undecoded, after its fields have been read).
+    ///
+    /// A pointer, not a value: the fields the common operations need are read one by one
+    /// into registers, and the rest (`raw`) only by the out-of-line arms, so the hot arms have
+    /// fewer live values (a by-value `Insn` was loaded whole and its fields spilled).
     #[inline(always)]
-    fn execute(&mut self, bus: &mut Bus, i: Insn) -> Result<u64, Exception> {
+    fn execute(&mut self, bus: &mut Bus, slot: *const Insn) -> Result<u64, Exception> {
         let pc = self.pc;
-        // Scalars only from here on: the instruction never needs an address, so it stays in
-        // registers instead of being copied through the stack.
-        let Insn {
-            op,
-            rd: rd8,
-            rs1,
-            rs2,
-            imm: imm32,
-            raw,
-            len,
-        } = i;
+        // SAFETY: the caller's contract above; these reads come before anything this
+        // instruction does.
+        let (op, rd8, rs1, rs2, imm32, len) = unsafe {
+            let i = &*slot;
+            (i.op, i.rd, i.rs1, i.rs2, i.imm, i.len)
+        };
         let rd = (rd8 & REG_MASK) as usize;
         let a = self.x[(rs1 & REG_MASK) as usize];
         let b = self.x[(rs2 & REG_MASK) as usize];
         let imm = imm32 as i64 as u64;
-        let mut next = pc.wrapping_add(len as u64);
+        // A predicted branch on the length, not `pc + len`: the next fetch then does not
+        // wait for this slot's load.
+        let mut next = if len == 4 {
+            pc.wrapping_add(4)
+        } else {
+            compressed_next(pc)
+        };
         let sh = imm32 as u32;
         macro_rules! set {
             ($v:expr) => {
@@ -276,6 +292,39 @@ impl Hart {
             // M (unpriv/m-st-ext.adoc, "Division Operations": the table of division by zero
             // and overflow results is what wrapping_div/rem and the zero checks produce).
             Op::Mul => set!(a.wrapping_mul(b)),
+            // Everything else is out of line, so its needs (`raw`, calls) do not add to the
+            // values live across the hot arms.
+            _ => return self.execute_rare(bus, slot),
+        }
+        Ok(next)
+    }
+
+    /// The less common operations of [`Hart::execute`] (same contract).
+    #[inline(never)]
+    fn execute_rare(&mut self, bus: &mut Bus, slot: *const Insn) -> Result<u64, Exception> {
+        let pc = self.pc;
+        // SAFETY: as in `execute`, which calls this before doing anything else.
+        let Insn {
+            op,
+            rd: rd8,
+            rs1,
+            rs2,
+            imm: imm32,
+            raw,
+            len,
+        } = unsafe { *slot };
+        let rd = (rd8 & REG_MASK) as usize;
+        let a = self.x[(rs1 & REG_MASK) as usize];
+        let b = self.x[(rs2 & REG_MASK) as usize];
+        let imm = imm32 as i64 as u64;
+        let mut next = pc.wrapping_add(len as u64);
+        macro_rules! set {
+            ($v:expr) => {
+                self.x[rd] = $v
+            };
+        }
+        let sext32 = |v: u32| v as i32 as i64 as u64;
+        match op {
             Op::Mulh => set!(((a as i64 as i128 * b as i64 as i128) >> 64) as u64),
             Op::Mulhsu => set!(((a as i64 as i128 * b as u128 as i128) >> 64) as u64),
             Op::Mulhu => set!(((a as u128 * b as u128) >> 64) as u64),
@@ -393,6 +442,7 @@ impl Hart {
                 debug_assert_eq!(op, Op::Illegal, "fetch hands out decoded instructions only");
                 return Err(Exception::IllegalInstruction(raw as u64));
             }
+            _ => unreachable!("{op:?} is executed by execute"),
         }
         Ok(next)
     }
@@ -547,6 +597,14 @@ impl Hart {
         }
         self.request_event_check();
     }
+}
+
+/// The address after a compressed instruction at `pc`; out of line so that the length check
+/// in `execute` stays a branch.
+#[cold]
+#[inline(never)]
+fn compressed_next(pc: u64) -> u64 {
+    pc.wrapping_add(2)
 }
 
 /// The AMO functions (unpriv/a-st-ext.adoc, "Atomic Memory Operations"); `w` is 4 or 8 and

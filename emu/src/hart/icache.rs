@@ -110,13 +110,24 @@ impl ICache {
     /// decoded instruction; `None` sends the caller to the slow path.
     #[inline(always)]
     pub fn fast_slot(&self, pc: u64) -> Option<Insn> {
+        // SAFETY: `fast_slot_ptr` returns a pointer to a live slot or to a static one.
+        let insn = unsafe { *self.fast_slot_ptr(pc) };
+        (insn.op as u8 > Op::CrossPage as u8).then_some(insn)
+    }
+
+    /// A pointer to the slot for `pc` when pc lies on the fast path's page, else to a static
+    /// undecoded slot: one check of the op then covers both the page and the slot. Valid
+    /// until the cache is next changed.
+    #[inline(always)]
+    pub fn fast_slot_ptr(&self, pc: u64) -> *const Insn {
+        static UNDECODED: Insn = Insn::UNDECODED;
         if pc & !0xfff != self.fetch_tag {
-            return None;
+            return &UNDECODED;
         }
         // SAFETY: the tag matched, so `fetch_ptr` points at the live page `fetch_idx` (see
-        // the field's invariant); the index is below SLOTS by the mask.
-        let insn = unsafe { *self.fetch_ptr.add(((pc & 0xfff) >> 1) as usize) };
-        (insn.op as u8 > Op::CrossPage as u8).then_some(insn)
+        // the field's invariant); the index is below SLOTS by the mask, so the result stays
+        // inside the page.
+        unsafe { self.fetch_ptr.add(((pc & 0xfff) >> 1) as usize) }
     }
 
     /// Forgets the fetch fast path's page (the next fetch translates again).
