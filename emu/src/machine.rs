@@ -67,6 +67,10 @@ pub struct MachineConfig {
     pub max_insns: Option<u64>,
     /// PMP entries (0..=64).
     pub pmp_entries: usize,
+    /// TLB geometry (`--tlb`).
+    pub tlb: crate::mmu::tlb::TlbGeometry,
+    /// A/D scheme (`--ad`): the walker sets A/D (Svadu) or faults (Svade).
+    pub ad: crate::mmu::walk::AdMode,
     /// Where `--trace insns` lines go, when tracing.
     pub trace_insns: Option<Box<dyn Write>>,
     /// The UART's host side; [`MachineConfig::capture`] makes one for tests.
@@ -95,6 +99,8 @@ impl Default for MachineConfig {
             mem_size: 128 << 20,
             max_insns: None,
             pmp_entries: 16,
+            tlb: crate::mmu::tlb::TlbGeometry::default(),
+            ad: crate::mmu::walk::AdMode::Hardware,
             trace_insns: None,
             console: Console::default(),
             bootargs: String::new(),
@@ -138,7 +144,11 @@ impl Machine {
             console: cfg.console,
         })?;
         Ok(Machine {
-            hart: Hart::new(0x1000, cfg.pmp_entries, cfg.mem_size),
+            hart: Hart::new(
+                0x1000,
+                crate::mmu::Mmu::new(cfg.pmp_entries, cfg.tlb, cfg.ad),
+                cfg.mem_size,
+            ),
             bus,
             max_insns: cfg.max_insns.unwrap_or(u64::MAX),
             tohost: None,

@@ -40,6 +40,16 @@ struct BenchArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AdArg {
+    Hw,
+    Fault,
+}
+
+fn tlb_geometry(s: &str) -> Result<rvmmu::mmu::tlb::TlbGeometry, String> {
+    rvmmu::mmu::tlb::TlbGeometry::parse(s).map_err(|e| e.to_string())
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum TraceKind {
     /// One line per retired instruction.
     Insns,
@@ -56,6 +66,13 @@ struct BareArgs {
     /// Print instructions retired, speed and traps by cause on stderr at exit.
     #[arg(long)]
     stats: bool,
+    /// TLB geometry: ENTRIESxWAYS (e.g. 64x4), Nxfull (fully associative), Nx1 (direct-mapped).
+    #[arg(long, default_value = "64x4", value_parser = tlb_geometry)]
+    tlb: rvmmu::mmu::tlb::TlbGeometry,
+    /// A and D bits: `hw` the page-table walker sets them (Svadu), `fault` it raises a page
+    /// fault when A = 0 or a store finds D = 0 (Svade) and software sets them.
+    #[arg(long, value_enum, default_value = "hw")]
+    ad: AdArg,
     /// Trace execution.
     #[arg(long, value_enum)]
     trace: Option<TraceKind>,
@@ -152,6 +169,11 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
     let cfg = MachineConfig {
         mem_size: a.mem,
         max_insns: a.max_insns,
+        tlb: a.tlb,
+        ad: match a.ad {
+            AdArg::Hw => rvmmu::mmu::walk::AdMode::Hardware,
+            AdArg::Fault => rvmmu::mmu::walk::AdMode::Fault,
+        },
         trace_insns,
         // The program's console is the host's: stdin feeds the UART's receiver.
         console: Console {
@@ -200,6 +222,28 @@ fn print_stats(m: &Machine, secs: f64) {
         } else {
             traps.join(", ")
         }
+    );
+    let mmu = &m.hart.mmu;
+    say!("rvmmu: tlb geometry {}", mmu.tlb.geometry());
+    for line in mmu.tlb.stats().to_string().lines() {
+        say!("rvmmu: {line}");
+    }
+    let st = &mmu.stats;
+    say!(
+        "rvmmu: walks {}, pte reads {}, pte writes {}, refills refused (pmp) {}",
+        st.walks,
+        st.pte_reads,
+        st.pte_writes,
+        st.refills_refused
+    );
+    say!(
+        "rvmmu: page faults fetch {} load {} store {}; access faults fetch {} load {} store {}",
+        st.page_faults[0],
+        st.page_faults[1],
+        st.page_faults[2],
+        st.access_faults[0],
+        st.access_faults[1],
+        st.access_faults[2]
     );
 }
 

@@ -123,12 +123,18 @@ impl Hart {
     #[cold]
     fn fetch_slow(&mut self, bus: &mut Bus) -> Result<Insn, Exception> {
         let pc = self.pc;
-        let pa = self.mmu.translate(pc, Access::Fetch)?;
+        let pa = self.translate(bus, pc, 2, Access::Fetch)?;
         if !bus.ram.contains(PhysAddr(pa), 2) {
             return self.fetch_uncached(bus, pc, pa);
         }
         let idx = self.icache.page_for(pa);
-        self.icache.set_fetch_page(pc & !0xfff, idx);
+        // The fast path may remember the page only where a fetch needs neither the TLB nor
+        // PMP: then skipping them changes nothing the guest or the counters could see. Under
+        // translation every fetch asks the TLB (exact counters and LRU order, docs/MMU.md).
+        let direct = self.fetch_is_direct();
+        if direct {
+            self.icache.set_fetch_page(pc & !0xfff, idx);
+        }
         let cached = self.icache.slot(idx, pa);
         if !matches!(cached.op, Op::Undecoded | Op::CrossPage) {
             return Ok(cached);
@@ -154,6 +160,9 @@ impl Hart {
             let hi = self.fetch_parcel(bus, pc.wrapping_add(2))?;
             return Ok(decode(lo | hi << 16));
         }
+        if !direct && !self.mmu.pmp.check(pa + 2, 2, Access::Fetch, self.prv) {
+            return Err(Exception::InstructionAccessFault(pc.wrapping_add(2)));
+        }
         let hi = u16::from_le_bytes(bus.ram.read::<2>(PhysAddr(pa + 2)).unwrap_or_default()) as u32;
         let insn = decode(lo | hi << 16);
         self.icache.fill(idx, pa, insn);
@@ -172,7 +181,7 @@ impl Hart {
     }
 
     fn fetch_parcel(&mut self, bus: &mut Bus, va: u64) -> Result<u32, Exception> {
-        let pa = self.mmu.translate(va, Access::Fetch)?;
+        let pa = self.translate(bus, va, 2, Access::Fetch)?;
         match bus.ram.read::<2>(PhysAddr(pa)) {
             Some(b) => Ok(u16::from_le_bytes(b) as u32),
             None => self.rom_parcel(bus, va, pa),
@@ -389,6 +398,11 @@ impl Hart {
                 if self.prv == Priv::U || (self.prv == Priv::S && self.csr.mstatus & ms::TVM != 0) {
                     return Err(Exception::IllegalInstruction(raw as u64));
                 }
+                // rs1 = x0: every address; rs2 = x0: every address space (priv/supervisor.adoc,
+                // "Supervisor Memory-Management Fence Instruction").
+                let va = (rs1 != 0).then_some(a);
+                let asid = (rs2 != 0).then_some(b as u16);
+                self.mmu.sfence_vma(va, asid);
                 self.icache.forget_fetch_page();
             }
             Op::LrW | Op::LrD => {
@@ -500,6 +514,7 @@ impl Hart {
         self.csr.mstatus = s;
         self.prv = new;
         self.icache.forget_fetch_page();
+        self.refresh_data_direct();
         self.request_event_check();
         Ok(self.csr.mepc)
     }
@@ -522,13 +537,20 @@ impl Hart {
         self.csr.mstatus = s;
         self.prv = new;
         self.icache.forget_fetch_page();
+        self.refresh_data_direct();
         self.request_event_check();
         Ok(self.csr.sepc)
     }
 
     /// Address checks for LR/SC/AMOs: naturally aligned (else a misaligned exception; AMOs
     /// and SC report store/AMO causes), and RAM only (atomics on devices are access faults).
-    fn atomic_pa(&mut self, bus: &Bus, va: u64, w: u64, access: Access) -> Result<u64, Exception> {
+    fn atomic_pa(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        w: u64,
+        access: Access,
+    ) -> Result<u64, Exception> {
         let load = access == Access::Load;
         if va & (w - 1) != 0 {
             return Err(if load {
@@ -537,7 +559,7 @@ impl Hart {
                 Exception::StoreAddressMisaligned(va)
             });
         }
-        let pa = self.mmu.translate(va, access)?;
+        let pa = self.translate(bus, va, w, access)?;
         if !bus.ram.contains(PhysAddr(pa), w) {
             return Err(if load {
                 Exception::LoadAccessFault(va)

@@ -17,7 +17,7 @@ pub mod rvc;
 pub mod trap;
 
 use crate::bus::Bus;
-use crate::mmu::{Access, Mmu};
+use crate::mmu::{Access, Mmu, TranslateCtx};
 use csr::{ms, num, Csrs};
 use fpu::FpRegs;
 use trap::{irq::*, Exception, Interrupt};
@@ -112,7 +112,9 @@ pub struct Hart {
     pub prv: Priv,
     pub csr: Csrs,
     pub fp: FpRegs,
-    pub mmu: Mmu,
+    /// Boxed: the TLB is large, and inline it pushed the hot fields apart (measured:
+    /// docs/PERFORMANCE.md, "Wiring the MMU").
+    pub mmu: Box<Mmu>,
     /// Physical address (8-byte granule) of the LR reservation, or `NO_RESERVATION`.
     reservation: u64,
     /// Instructions executed, retired or trapped.
@@ -131,6 +133,12 @@ pub struct Hart {
     /// Interrupt lines driven by devices (MSIP, MTIP, SEIP, MEIP), as last sampled.
     irq_hw: u64,
     pub(crate) icache: icache::ICache,
+    /// Cached `mmu.pmp.m_mode_exempt()`, recomputed on every PMP register write.
+    pmp_m_exempt: bool,
+    /// Loads and stores need neither translation nor PMP: the effective privilege (after
+    /// MPRV) is M and PMP cannot object. Derived from prv, mstatus and PMP; refreshed by
+    /// [`Hart::refresh_data_direct`] wherever those change (trap entry, xRET, CSR writes).
+    data_direct: bool,
     pub trap_stats: TrapStats,
     pub(crate) halt: Option<Halt>,
 }
@@ -138,16 +146,16 @@ pub struct Hart {
 pub(crate) const NO_RESERVATION: u64 = u64::MAX;
 
 impl Hart {
-    /// A hart at reset: M-mode, pc = `reset_pc`, `pmp_entries` PMP entries, and a decoded-
+    /// A hart at reset: M-mode, pc = `reset_pc`, the given MMU, and a decoded-
     /// instruction cache sized for `ram_size` bytes of RAM.
-    pub fn new(reset_pc: u64, pmp_entries: usize, ram_size: u64) -> Hart {
+    pub fn new(reset_pc: u64, mmu: Mmu, ram_size: u64) -> Hart {
         Hart {
             x: [0; decode::REG_SLOTS],
             pc: reset_pc,
             prv: Priv::M,
             csr: Csrs::default(),
             fp: FpRegs::default(),
-            mmu: Mmu::new(pmp_entries),
+            mmu: Box::new(mmu),
             reservation: NO_RESERVATION,
             steps: 0,
             traps: 0,
@@ -158,6 +166,8 @@ impl Hart {
             time_offset: 0,
             irq_hw: 0,
             icache: icache::ICache::new(ram_size),
+            pmp_m_exempt: true,
+            data_direct: true,
             trap_stats: TrapStats::default(),
             halt: None,
         }
@@ -246,6 +256,7 @@ impl Hart {
             self.prv = Priv::M;
         }
         self.icache.forget_fetch_page();
+        self.refresh_data_direct();
     }
 
     /// The interrupt to take now, if any (priv/machine.adoc, "Machine Interrupt Registers"):
@@ -441,6 +452,12 @@ impl Hart {
         if matches!(csr, num::FFLAGS | num::FRM | num::FCSR) {
             self.csr.set_fs_dirty();
         }
+        if matches!(csr, num::PMPCFG0..=num::PMPCFG15 | num::PMPADDR0..=num::PMPADDR63) {
+            // What M-mode may skip, and what a remembered fetch page was allowed, may change.
+            self.pmp_m_exempt = self.mmu.pmp.m_mode_exempt();
+            self.icache.forget_fetch_page();
+        }
+        self.refresh_data_direct();
         // Anything that can make an interrupt pending-and-enabled is looked at before the
         // next instruction.
         if matches!(
@@ -465,23 +482,92 @@ impl Hart {
         }
     }
 
+    /// Recomputes `data_direct` after a change of privilege, mstatus or PMP.
+    #[inline]
+    pub(crate) fn refresh_data_direct(&mut self) {
+        self.data_direct = self.data_priv() == Priv::M && self.pmp_m_exempt;
+    }
+
+    /// Whether fetches at the current privilege need neither translation nor PMP.
     #[inline(always)]
-    fn translate(&mut self, va: u64, access: Access) -> Result<u64, Exception> {
-        self.mmu.translate(va, access)
+    pub(crate) fn fetch_is_direct(&self) -> bool {
+        self.prv == Priv::M && self.pmp_m_exempt
+    }
+
+    /// Translates an access of `len` bytes. In M-mode (after MPRV for data) with PMP unable
+    /// to object (`Pmp::m_mode_exempt`), the address is the physical one and nothing is
+    /// consulted; everything else goes through the MMU: TLB, walk, PMP.
+    #[inline(always)]
+    pub(crate) fn translate(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        len: u64,
+        access: Access,
+    ) -> Result<u64, Exception> {
+        let prv = if access == Access::Fetch {
+            self.prv
+        } else {
+            self.data_priv()
+        };
+        if prv == Priv::M && self.pmp_m_exempt {
+            return Ok(va);
+        }
+        self.translate_mmu(bus, va, len, access, prv)
+    }
+
+    #[cold]
+    fn translate_mmu(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        len: u64,
+        access: Access,
+        prv: Priv,
+    ) -> Result<u64, Exception> {
+        let ctx = TranslateCtx {
+            satp: self.csr.satp,
+            prv,
+            sum: self.csr.mstatus & ms::SUM != 0,
+            mxr: self.csr.mstatus & ms::MXR != 0,
+        };
+        let t = self.mmu.translate(va, len, access, &ctx, &mut bus.ram)?;
+        // An A/D update is a store to RAM like any other: keep decoded code coherent.
+        if let Some(pte) = t.pte_written {
+            if self.icache.note_store(pte, 8) {
+                self.request_event_check();
+            }
+        }
+        Ok(t.pa)
     }
 
     /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
     /// "Misaligned accesses"): the spec allows either trapping or performing them.
+    ///
+    /// The inlined part is only the common case — no translation, no PMP, aligned, in RAM;
+    /// everything else is one out-of-line call, so the hot loop keeps its registers.
     #[inline(always)]
     pub(crate) fn load<const N: usize>(
         &mut self,
         bus: &mut Bus,
         va: u64,
     ) -> Result<u64, Exception> {
+        if self.data_direct && va & (N as u64 - 1) == 0 {
+            if let Some(b) = bus.ram.read::<N>(crate::addr::PhysAddr(va)) {
+                let mut w = [0u8; 8];
+                w[..N].copy_from_slice(&b);
+                return Ok(u64::from_le_bytes(w));
+            }
+        }
+        self.load_slow::<N>(bus, va)
+    }
+
+    #[inline(never)]
+    fn load_slow<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
-        let pa = self.translate(va, Access::Load)?;
+        let pa = self.translate(bus, va, N as u64, Access::Load)?;
         if let Some(b) = bus.ram.read::<N>(crate::addr::PhysAddr(pa)) {
             let mut w = [0u8; 8];
             w[..N].copy_from_slice(&b);
@@ -491,9 +577,26 @@ impl Hart {
             .map_err(|_| Exception::LoadAccessFault(va))
     }
 
-    /// Stores the low `N` bytes of `val` at `va`.
+    /// Stores the low `N` bytes of `val` at `va` (the same split as [`Hart::load`]).
     #[inline(always)]
     pub(crate) fn store<const N: usize>(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        val: u64,
+    ) -> Result<(), Exception> {
+        if self.data_direct && va & (N as u64 - 1) == 0 {
+            let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
+            if bus.ram.write::<N>(crate::addr::PhysAddr(va), bytes) {
+                self.after_ram_store(va, N as u64);
+                return Ok(());
+            }
+        }
+        self.store_slow::<N>(bus, va, val)
+    }
+
+    #[inline(never)]
+    fn store_slow<const N: usize>(
         &mut self,
         bus: &mut Bus,
         va: u64,
@@ -502,9 +605,20 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::StoreAddressMisaligned(va));
         }
-        let pa = self.translate(va, Access::Store)?;
+        let pa = self.translate(bus, va, N as u64, Access::Store)?;
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
+    }
+
+    /// Keeps the LR reservation and the decoded-instruction cache coherent with a RAM store.
+    #[inline(always)]
+    fn after_ram_store(&mut self, pa: u64, len: u64) {
+        if pa & !7 == self.reservation {
+            self.reservation = NO_RESERVATION;
+        }
+        if self.icache.note_store(pa, len) {
+            self.request_event_check();
+        }
     }
 
     /// Stores at a physical address: RAM (with the decode cache and reservation kept
@@ -518,12 +632,7 @@ impl Hart {
     ) -> Result<(), ()> {
         let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
         if bus.ram.write::<N>(crate::addr::PhysAddr(pa), bytes) {
-            if pa & !7 == self.reservation {
-                self.reservation = NO_RESERVATION;
-            }
-            if self.icache.note_store(pa, N as u64) {
-                self.request_event_check();
-            }
+            self.after_ram_store(pa, N as u64);
             return Ok(());
         }
         let now = self.mtime();

@@ -13,7 +13,10 @@ pub mod pte;
 pub mod tlb;
 pub mod walk;
 
+use crate::addr::PhysAddr;
+use crate::bus::Ram;
 use crate::hart::trap::Exception;
+use crate::hart::Priv;
 
 /// The kind of access being translated (they fault with different causes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,29 +69,207 @@ impl Leaf {
     }
 }
 
-/// The MMU of one hart.
+/// What the hart tells the MMU about the access's context.
+#[derive(Clone, Copy, Debug)]
+pub struct TranslateCtx {
+    pub satp: u64,
+    /// Effective privilege (after mstatus.MPRV for loads and stores).
+    pub prv: Priv,
+    /// mstatus.SUM and mstatus.MXR.
+    pub sum: bool,
+    pub mxr: bool,
+}
+
+/// Counters beyond the TLB's own, for `--stats`.
+#[derive(Clone, Debug, Default)]
+pub struct MmuStats {
+    pub walks: u64,
+    pub pte_reads: u64,
+    pub pte_writes: u64,
+    /// Page faults by access type (fetch, load, store).
+    pub page_faults: [u64; 3],
+    /// Access faults (PMP or not memory) by access type.
+    pub access_faults: [u64; 3],
+    /// Walks whose leaf was not cached because PMP is not uniform over the page.
+    pub refills_refused: u64,
+}
+
+/// What a translation produced besides the physical address.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Translated {
+    pub pa: u64,
+    /// Physical address of a PTE the walk rewrote (A/D update), so the hart can keep its
+    /// decoded-instruction cache coherent.
+    pub pte_written: Option<u64>,
+}
+
+/// The MMU of one hart: TLB, walker, PMP, in the order priv/supervisor.adoc and
+/// priv/machine.adoc give (docs/MMU.md, "The order of a translation").
 #[derive(Clone, Debug)]
 pub struct Mmu {
     pub pmp: pmp::Pmp,
+    pub tlb: tlb::Tlb,
+    pub ad: walk::AdMode,
+    pub stats: MmuStats,
+}
+
+/// Page-table memory as the walker sees it: RAM, with every PTE access PMP-checked as an
+/// S-mode access ("implicit accesses by the page-table walker ... are checked as S-mode").
+struct WalkerMemory<'a> {
+    ram: &'a mut Ram,
+    pmp: &'a pmp::Pmp,
+    stats: &'a mut MmuStats,
+}
+
+impl walk::PteMemory for WalkerMemory<'_> {
+    fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
+        self.stats.pte_reads += 1;
+        if !self.pmp.check(pa, 8, Access::Load, Priv::S) {
+            return Err(());
+        }
+        self.ram.read_u64(PhysAddr(pa)).ok_or(())
+    }
+
+    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, ()> {
+        if !self.pmp.check(pa, 8, Access::Store, Priv::S) {
+            return Err(());
+        }
+        // One hart, and the walk runs between two instructions: the read and the write
+        // cannot be separated by another store.
+        match self.ram.read_u64(PhysAddr(pa)) {
+            None => Err(()),
+            Some(v) if v != old => Ok(false),
+            Some(_) => {
+                self.stats.pte_writes += 1;
+                Ok(self.ram.write(PhysAddr(pa), new.to_le_bytes()))
+            }
+        }
+    }
+}
+
+fn access_index(a: Access) -> usize {
+    match a {
+        Access::Fetch => 0,
+        Access::Load => 1,
+        Access::Store => 2,
+    }
 }
 
 impl Mmu {
-    /// An MMU with `pmp_entries` PMP entries.
-    pub fn new(pmp_entries: usize) -> Mmu {
+    /// An MMU with `pmp_entries` PMP entries, a TLB of the given geometry and an A/D scheme.
+    pub fn new(pmp_entries: usize, geometry: tlb::TlbGeometry, ad: walk::AdMode) -> Mmu {
         Mmu {
             pmp: pmp::Pmp::new(pmp_entries),
+            tlb: tlb::Tlb::new(geometry),
+            ad,
+            stats: MmuStats::default(),
         }
     }
 
     /// Whether a satp value selects a mode this MMU implements (satp is WARL: a write with an
     /// unsupported mode has no effect at all).
     pub fn supports_mode(&self, satp: u64) -> bool {
-        satp >> 60 == satp_mode::BARE
+        satp >> 60 == satp_mode::BARE || mode::PagingMode::from_satp(satp).is_some()
     }
 
-    /// Translates `va` for `access`. Bare: the identity.
-    #[inline]
-    pub fn translate(&mut self, va: u64, _access: Access) -> Result<u64, Exception> {
-        Ok(va)
+    /// Translates an access of `len` bytes at `va` and checks PMP on the result.
+    pub fn translate(
+        &mut self,
+        va: u64,
+        len: u64,
+        access: Access,
+        ctx: &TranslateCtx,
+        ram: &mut Ram,
+    ) -> Result<Translated, Exception> {
+        let mut out = Translated {
+            pa: va,
+            pte_written: None,
+        };
+        let paging = if ctx.prv == Priv::M {
+            None
+        } else {
+            mode::PagingMode::from_satp(ctx.satp)
+        };
+        if let Some(mode) = paging {
+            out = self
+                .translate_paged(va, access, ctx, mode, ram)
+                .inspect_err(|e| {
+                    if matches!(
+                        e,
+                        Exception::InstructionPageFault(_)
+                            | Exception::LoadPageFault(_)
+                            | Exception::StorePageFault(_)
+                    ) {
+                        self.stats.page_faults[access_index(access)] += 1;
+                    } else {
+                        self.stats.access_faults[access_index(access)] += 1;
+                    }
+                })?;
+        }
+        if !self.pmp.check(out.pa, len, access, ctx.prv) {
+            self.stats.access_faults[access_index(access)] += 1;
+            return Err(walk::access_fault(access, va));
+        }
+        Ok(out)
+    }
+
+    fn translate_paged(
+        &mut self,
+        va: u64,
+        access: Access,
+        ctx: &TranslateCtx,
+        mode: &'static mode::PagingMode,
+        ram: &mut Ram,
+    ) -> Result<Translated, Exception> {
+        let wctx = walk::WalkCtx {
+            satp: ctx.satp,
+            mode,
+            access,
+            prv: ctx.prv,
+            sum: ctx.sum,
+            mxr: ctx.mxr,
+            ad: self.ad,
+        };
+        let asid = walk::satp_asid(ctx.satp);
+        if let Some(leaf) = self.tlb.lookup(va, asid, access) {
+            // A hit whose permissions pass and that needs no A/D update is used as is (even if
+            // the PTE in memory changed since: stale until a fence, as hardware may be). A hit
+            // that fails, or needs A/D written, walks afresh: the spec forbids doing step 9 on
+            // a cached copy, and a fresh walk decides the fault.
+            if let Ok(walk::AdUpdate::None) = walk::check_leaf(leaf.flags, &wctx, va) {
+                return Ok(Translated {
+                    pa: leaf.translate(va),
+                    pte_written: None,
+                });
+            }
+        }
+        self.stats.walks += 1;
+        let w = {
+            let mut mem = WalkerMemory {
+                ram,
+                pmp: &self.pmp,
+                stats: &mut self.stats,
+            };
+            walk::walk(&wctx, va, &mut mem)
+        };
+        let leaf = w.result?;
+        if self
+            .pmp
+            .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv)
+            .is_some()
+        {
+            self.tlb.insert(leaf);
+        } else {
+            self.stats.refills_refused += 1;
+        }
+        Ok(Translated {
+            pa: leaf.translate(va),
+            pte_written: w.ad_update.map(|(a, _, _)| a),
+        })
+    }
+
+    /// SFENCE.VMA: `va` None when rs1 = x0, `asid` None when rs2 = x0.
+    pub fn sfence_vma(&mut self, va: Option<u64>, asid: Option<u16>) {
+        self.tlb.sfence_vma(va, asid);
     }
 }

@@ -199,6 +199,18 @@ impl Pmp {
         }
     }
 
+    /// Whether M-mode accesses of at most 8 naturally aligned bytes are certain to pass, so
+    /// the hart may skip the check: no active entry is locked (an unlocked full match grants
+    /// M-mode everything, as does no match), and every active entry's bounds are 8-byte
+    /// aligned (so such an access can never match only partly, which would fail even in
+    /// M-mode). The hart caches the answer and recomputes it on every PMP register write.
+    pub fn m_mode_exempt(&self) -> bool {
+        (0..self.entries).all(|i| match self.range(i) {
+            None => true,
+            Some((lo, hi)) => self.cfg[i] & cfg::L == 0 && lo % 8 == 0 && hi % 8 == 0,
+        })
+    }
+
     /// The first entry (in priority order) that matches any byte of `[lo, hi)`, with how.
     fn first_match(&self, lo: u128, hi: u128) -> Option<(usize, Overlap)> {
         (0..self.entries).find_map(|i| {
@@ -450,5 +462,30 @@ mod tests {
         assert_eq!(p.read_cfg(4), 0);
         p.write_addr(20, 5);
         assert_eq!(p.read_addr(20), 0);
+    }
+
+    #[test]
+    fn m_mode_exemption() {
+        let mut p = Pmp::new(16);
+        assert!(p.m_mode_exempt());
+        // NAPOT over everything, RWX, unlocked (what bare-metal start-up code writes).
+        p.write_addr(0, (1 << 54) - 1);
+        p.write_cfg(
+            0,
+            ((cfg::A_NAPOT << cfg::A_SHIFT) | cfg::R | cfg::W | cfg::X) as u64,
+        );
+        assert!(p.m_mode_exempt());
+        // An NA4 region: an 8-byte access can straddle its bounds.
+        p.write_addr(1, 0x2000_0001);
+        p.write_cfg(
+            0,
+            (((cfg::A_NA4 << cfg::A_SHIFT) | cfg::R) as u64) << 8 | p.read_cfg(0),
+        );
+        assert!(!p.m_mode_exempt());
+        p.write_cfg(0, p.read_cfg(0) & 0xff);
+        assert!(p.m_mode_exempt());
+        // A locked entry applies to M-mode.
+        p.write_cfg(0, p.read_cfg(0) | cfg::L as u64);
+        assert!(!p.m_mode_exempt());
     }
 }

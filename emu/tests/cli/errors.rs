@@ -112,6 +112,14 @@ fn bad_mem_values() {
 }
 
 #[test]
+fn bad_mmu_options() {
+    for v in ["0x4", "64x3", "0", "x", "64x128"] {
+        assert_error(&bare(&["--tlb", v, NO_FILE]), &format!("'{v}' for '--tlb"));
+    }
+    assert_error(&bare(&["--ad", "maybe", NO_FILE]), "'maybe' for '--ad");
+}
+
+#[test]
 fn missing_elf_argument() {
     assert_error(&bare(&[]), "required");
     assert_error(&bare(&["--mem", "1M"]), "required");

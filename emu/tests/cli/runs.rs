@@ -166,6 +166,20 @@ fn uart_receive_interrupts_wake_wfi() {
     assert_eq!(out.stdout, "h");
 }
 
+/// `--tlb` reaches the machine: the geometry is reported by `--stats`.
+#[test]
+fn tlb_geometry_is_reported() {
+    let g = guest!("tohost.S", "-DTOHOST_VALUE=1");
+    for (arg, shown) in [("64x4", "64x4"), ("32", "32xfull"), ("256x1", "256x1")] {
+        let out = run(&["bare", "--stats", "--tlb", arg, g.path()], None);
+        assert_exit(&out, 0);
+        assert_eq!(
+            out.stat("tlb geometry"),
+            format!("rvmmu: tlb geometry {shown}")
+        );
+    }
+}
+
 #[test]
 fn stats_are_deterministic() {
     let g = guest!("timer.S");
