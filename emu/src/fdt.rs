@@ -25,6 +25,7 @@ use crate::devices::clint::CLINT_SIZE;
 use crate::devices::finisher::FINISHER_SIZE;
 use crate::devices::plic::{NUM_SOURCES, PLIC_SIZE};
 use crate::devices::virtio_mmio::{VIRTIO_IRQ_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE};
+use crate::hart::trap::Interrupt;
 use thiserror::Error as ThisError;
 use vm_fdt::{Error, FdtWriter};
 
@@ -44,11 +45,11 @@ const PHANDLE_CPU_INTC: u32 = 2;
 const PHANDLE_PLIC: u32 = 3;
 const PHANDLE_TEST: u32 = 4;
 
-/// `mip` bit numbers used in `interrupts-extended`.
-const IRQ_M_SOFT: u32 = 3;
-const IRQ_M_TIMER: u32 = 7;
-const IRQ_S_EXT: u32 = 9;
-const IRQ_M_EXT: u32 = 11;
+/// `mip` bit numbers used in `interrupts-extended` (the hart's own definitions).
+const IRQ_M_SOFT: u32 = Interrupt::MachineSoftware as u32;
+const IRQ_M_TIMER: u32 = Interrupt::MachineTimer as u32;
+const IRQ_S_EXT: u32 = Interrupt::SupervisorExternal as u32;
+const IRQ_M_EXT: u32 = Interrupt::MachineExternal as u32;
 
 /// What varies from one boot to the next.
 #[derive(Clone, Debug, Default)]

@@ -118,9 +118,19 @@ impl Ram {
         true
     }
 
+    /// Reads `N` (1, 2, 4 or 8) bytes at `pa` as a little-endian value, zero-extended; `None`
+    /// when the range is not RAM. The hart's loads and fetches use this.
+    #[inline(always)]
+    pub fn read_le<const N: usize>(&self, pa: PhysAddr) -> Option<u64> {
+        let b = self.read::<N>(pa)?;
+        let mut w = [0u8; 8];
+        w[..N].copy_from_slice(&b);
+        Some(u64::from_le_bytes(w))
+    }
+
     /// Reads a little-endian u64 (used by the loader, snapshots and the page-table dumper).
     pub fn read_u64(&self, pa: PhysAddr) -> Option<u64> {
-        self.read::<8>(pa).map(u64::from_le_bytes)
+        self.read_le::<8>(pa)
     }
 
     /// Copies `data` into RAM at `pa` (ELF loading, device tree, initrd).

@@ -139,7 +139,7 @@ impl Hart {
         if !matches!(cached.op, Op::Undecoded | Op::CrossPage) {
             return Ok(cached);
         }
-        let lo = u16::from_le_bytes(bus.ram.read::<2>(PhysAddr(pa)).unwrap_or_default()) as u32;
+        let lo = bus.ram.read_le::<2>(PhysAddr(pa)).unwrap_or_default() as u32;
         if lo & 3 != 3 {
             let insn = decode(lo);
             self.icache.fill(idx, pa, insn);
@@ -163,7 +163,7 @@ impl Hart {
         if !direct && !self.mmu.pmp.check(pa + 2, 2, Access::Fetch, self.prv) {
             return Err(Exception::InstructionAccessFault(pc.wrapping_add(2)));
         }
-        let hi = u16::from_le_bytes(bus.ram.read::<2>(PhysAddr(pa + 2)).unwrap_or_default()) as u32;
+        let hi = bus.ram.read_le::<2>(PhysAddr(pa + 2)).unwrap_or_default() as u32;
         let insn = decode(lo | hi << 16);
         self.icache.fill(idx, pa, insn);
         Ok(insn)
@@ -182,8 +182,8 @@ impl Hart {
 
     fn fetch_parcel(&mut self, bus: &mut Bus, va: u64) -> Result<u32, Exception> {
         let pa = self.translate(bus, va, 2, Access::Fetch)?;
-        match bus.ram.read::<2>(PhysAddr(pa)) {
-            Some(b) => Ok(u16::from_le_bytes(b) as u32),
+        match bus.ram.read_le::<2>(PhysAddr(pa)) {
+            Some(v) => Ok(v as u32),
             None => self.rom_parcel(bus, va, pa),
         }
     }
@@ -571,14 +571,14 @@ impl Hart {
     }
 
     fn atomic_read(&mut self, bus: &mut Bus, pa: u64, w: u64) -> u64 {
+        // atomic_pa checked the range; .W results are sign-extended.
         if w == 4 {
             bus.ram
-                .read::<4>(PhysAddr(pa))
-                .map(|b| u32::from_le_bytes(b) as i32 as i64 as u64)
+                .read_le::<4>(PhysAddr(pa))
+                .map_or(0, |v| v as u32 as i32 as i64 as u64)
         } else {
-            bus.ram.read::<8>(PhysAddr(pa)).map(u64::from_le_bytes)
+            bus.ram.read_le::<8>(PhysAddr(pa)).unwrap_or(0)
         }
-        .unwrap_or(0)
     }
 
     fn atomic_write(&mut self, bus: &mut Bus, pa: u64, w: u64, v: u64) {

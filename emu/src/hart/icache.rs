@@ -8,7 +8,7 @@
 //! one load and compare on the store fast path. The same flags mark the page holding the HTIF
 //! `tohost` word, so a store there stops the run loop at once.
 //!
-//! The fetch fast path remembers the page it is executing from (`fetch_tag`, `fetch_idx`);
+//! The fetch fast path remembers the page it is executing from (`fetch_tag`, `fetch_ptr`);
 //! anything that can change what a fetch address means (a trap, xRET, satp, sfence.vma)
 //! forgets it.
 
@@ -38,8 +38,7 @@ pub struct ICache {
     flags: Vec<u8>,
     /// Fetch fast path: page-aligned pc of the page being executed, or `u64::MAX`.
     pub fetch_tag: u64,
-    pub fetch_idx: usize,
-    /// First slot of page `fetch_idx`, valid while `fetch_tag != u64::MAX` (pages are only
+    /// First slot of the fast path's page, valid while `fetch_tag != u64::MAX` (pages are only
     /// freed by `clear`, which also resets the tag).
     fetch_ptr: *const Insn,
     watch: Option<(u64, u64)>,
@@ -54,7 +53,6 @@ impl ICache {
             // calloc'd: untouched parts cost no host memory, like RAM itself.
             flags: vec![0; ram_size.div_ceil(4096) as usize],
             fetch_tag: u64::MAX,
-            fetch_idx: 0,
             fetch_ptr: core::ptr::null(),
             watch: None,
         }
@@ -102,7 +100,6 @@ impl ICache {
     #[inline]
     pub fn set_fetch_page(&mut self, tag: u64, idx: usize) {
         self.fetch_tag = tag;
-        self.fetch_idx = idx;
         self.fetch_ptr = self.pages[idx].as_ptr();
     }
 
@@ -124,7 +121,7 @@ impl ICache {
         if pc & !0xfff != self.fetch_tag {
             return &UNDECODED;
         }
-        // SAFETY: the tag matched, so `fetch_ptr` points at the live page `fetch_idx` (see
+        // SAFETY: the tag matched, so `fetch_ptr` points at the live fast-path page (see
         // the field's invariant); the index is below SLOTS by the mask, so the result stays
         // inside the page.
         unsafe { self.fetch_ptr.add(((pc & 0xfff) >> 1) as usize) }

@@ -553,10 +553,8 @@ impl Hart {
         va: u64,
     ) -> Result<u64, Exception> {
         if self.data_direct && va & (N as u64 - 1) == 0 {
-            if let Some(b) = bus.ram.read::<N>(crate::addr::PhysAddr(va)) {
-                let mut w = [0u8; 8];
-                w[..N].copy_from_slice(&b);
-                return Ok(u64::from_le_bytes(w));
+            if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(va)) {
+                return Ok(v);
             }
         }
         self.load_slow::<N>(bus, va)
@@ -568,10 +566,8 @@ impl Hart {
             return Err(Exception::LoadAddressMisaligned(va));
         }
         let pa = self.translate(bus, va, N as u64, Access::Load)?;
-        if let Some(b) = bus.ram.read::<N>(crate::addr::PhysAddr(pa)) {
-            let mut w = [0u8; 8];
-            w[..N].copy_from_slice(&b);
-            return Ok(u64::from_le_bytes(w));
+        if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
+            return Ok(v);
         }
         self.mmio_read(bus, pa, N as u8)
             .map_err(|_| Exception::LoadAccessFault(va))

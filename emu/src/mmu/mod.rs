@@ -1,10 +1,10 @@
 //! The memory-management unit: the single place where a hart's virtual addresses become
 //! physical ones.
 //!
-//! Today it implements satp mode Bare only (the Sv39/Sv48 walker, the modelled TLB and the
-//! PMP checks are the MMU work, issue 3); its PMP registers already exist. Every fetch, load
-//! and store of the hart asks [`Mmu::translate`] unless the hart's fast path knows
-//! translation is the identity (`Mmu::is_bare`).
+//! satp modes Bare, Sv39, Sv48 and Sv57; [`Mmu::translate`] runs TLB lookup, walk and PMP in
+//! the spec's order (docs/MMU.md). The hart asks it for every fetch, load and store except
+//! where nothing can object: M-mode (after MPRV) with `Pmp::m_mode_exempt` (see
+//! `Hart::translate`).
 
 pub mod dump;
 pub mod mode;
