@@ -79,6 +79,11 @@ pub struct MachineConfig {
     pub bootargs: String,
     /// Initial RAM disk, placed and described in the device tree as QEMU's `-initrd` does.
     pub initrd: Option<Vec<u8>>,
+    /// Host-side shortcuts under translation (docs/MMU.md, "The fast path under
+    /// translation"). They never change what the guest sees or what the counters say; off,
+    /// every access goes the long way through the TLB model (tests compare the two, and
+    /// translation tracing turns them off so that every access is seen).
+    pub mmu_fast_path: bool,
 }
 
 impl MachineConfig {
@@ -105,6 +110,7 @@ impl Default for MachineConfig {
             console: Console::default(),
             bootargs: String::new(),
             initrd: None,
+            mmu_fast_path: true,
         }
     }
 }
@@ -143,12 +149,14 @@ impl Machine {
             initrd: cfg.initrd,
             console: cfg.console,
         })?;
+        let mut hart = Hart::new(
+            0x1000,
+            crate::mmu::Mmu::new(cfg.pmp_entries, cfg.tlb, cfg.ad),
+            cfg.mem_size,
+        );
+        hart.mmu_fast = cfg.mmu_fast_path;
         Ok(Machine {
-            hart: Hart::new(
-                0x1000,
-                crate::mmu::Mmu::new(cfg.pmp_entries, cfg.tlb, cfg.ad),
-                cfg.mem_size,
-            ),
+            hart,
             bus,
             max_insns: cfg.max_insns.unwrap_or(u64::MAX),
             tohost: None,

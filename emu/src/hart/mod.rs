@@ -139,6 +139,8 @@ pub struct Hart {
     /// MPRV) is M and PMP cannot object. Derived from prv, mstatus and PMP; refreshed by
     /// [`Hart::refresh_data_direct`] wherever those change (trap entry, xRET, CSR writes).
     data_direct: bool,
+    /// Whether host-side shortcuts may be used under translation (`MachineConfig::mmu_fast_path`).
+    pub(crate) mmu_fast: bool,
     pub trap_stats: TrapStats,
     pub(crate) halt: Option<Halt>,
 }
@@ -168,6 +170,7 @@ impl Hart {
             icache: icache::ICache::new(ram_size),
             pmp_m_exempt: true,
             data_direct: true,
+            mmu_fast: true,
             trap_stats: TrapStats::default(),
             halt: None,
         }
