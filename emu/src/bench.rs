@@ -228,13 +228,7 @@ impl Sample {
 
 /// Runs `w` once with `iterations` loop iterations.
 pub fn run_once(w: &Workload, iterations: u64) -> Result<Sample, MachineError> {
-    let mut m = Machine::new(MachineConfig::capture(Vec::new()))?;
-    let bytes: Vec<u8> = w.code.iter().flat_map(|i| i.to_le_bytes()).collect();
-    m.load_image(PhysAddr(crate::bus::RAM_BASE), &bytes, crate::bus::RAM_BASE)?;
-    m.hart.x[18] = iterations; // s2
-    if let Some(p) = &w.paged {
-        set_up_paging(&mut m, p, iterations)?;
-    }
+    let mut m = prepare(w, iterations, MachineConfig::capture(Vec::new()))?;
     let start = Instant::now();
     let exit = m.run();
     let seconds = start.elapsed().as_secs_f64();
@@ -249,6 +243,18 @@ pub fn run_once(w: &Workload, iterations: u64) -> Result<Sample, MachineError> {
         seconds,
         tlb: *m.hart.mmu.tlb.stats(),
     })
+}
+
+/// A machine configured by `cfg` with `w` loaded, ready to run `iterations` iterations.
+pub fn prepare(w: &Workload, iterations: u64, cfg: MachineConfig) -> Result<Machine, MachineError> {
+    let mut m = Machine::new(cfg)?;
+    let bytes: Vec<u8> = w.code.iter().flat_map(|i| i.to_le_bytes()).collect();
+    m.load_image(PhysAddr(crate::bus::RAM_BASE), &bytes, crate::bus::RAM_BASE)?;
+    m.hart.x[18] = iterations; // s2
+    if let Some(p) = &w.paged {
+        set_up_paging(&mut m, p, iterations)?;
+    }
+    Ok(m)
 }
 
 /// The median of `runs` samples, by speed.
@@ -317,6 +323,33 @@ mod tests {
         // it hits the entry the load's walk refilled.
         assert_eq!((s.tlb.load.lookups, s.tlb.load.misses), (1024, 1024));
         assert_eq!((s.tlb.store.lookups, s.tlb.store.misses), (1025, 1));
+    }
+
+    /// The MMU's fast path changes nothing observable: same exit, instruction count, TLB
+    /// and walker counters, and TLB contents with their LRU stamps, on every workload and
+    /// with TLB geometries that make the fetch page's entry a victim candidate.
+    #[test]
+    fn the_fast_path_changes_no_counter_and_no_tlb_state() {
+        for w in WORKLOADS {
+            for tlb in ["64x4", "8x1", "2xfull", "16x2"] {
+                let run = |fast: bool| {
+                    let cfg = MachineConfig {
+                        tlb: tlb.parse().unwrap(),
+                        mmu_fast_path: fast,
+                        ..MachineConfig::capture(Vec::new())
+                    };
+                    let mut m = prepare(w, 3000, cfg).unwrap();
+                    let exit = m.run();
+                    let mmu = &m.hart.mmu;
+                    let entries: Vec<_> = mmu.tlb.entries().collect();
+                    let state = format!("{:?} {:?} {:?}", mmu.tlb.stats(), mmu.stats, entries);
+                    (exit, m.hart.steps, state)
+                };
+                let (slow, fast) = (run(false), run(true));
+                assert_eq!(slow.0, Exit::Pass, "{} {tlb}", w.name);
+                assert_eq!(slow, fast, "{} with --tlb {tlb}", w.name);
+            }
+        }
     }
 
     #[test]

@@ -154,7 +154,7 @@ impl Machine {
             crate::mmu::Mmu::new(cfg.pmp_entries, cfg.tlb, cfg.ad),
             cfg.mem_size,
         );
-        hart.mmu_fast = cfg.mmu_fast_path;
+        hart.mmu.fast_path = cfg.mmu_fast_path;
         Ok(Machine {
             hart,
             bus,
@@ -199,6 +199,9 @@ impl Machine {
     pub fn run(&mut self) -> Exit {
         loop {
             if let Some(exit) = self.service() {
+                // The counters include the fetch fast path's pending hits (`mmu::fast`).
+                let last = self.hart.steps.saturating_sub(1);
+                self.hart.mmu.catch_up_fetch_run(last);
                 if let Some(t) = self.trace.as_mut() {
                     let _ = t.flush();
                 }
@@ -209,6 +212,8 @@ impl Machine {
                 None => self.hart.run_fast(&mut self.bus),
                 Some(t) => {
                     if let Err(e) = self.hart.run_traced(&mut self.bus, t.as_mut()) {
+                        let last = self.hart.steps.saturating_sub(1);
+                        self.hart.mmu.catch_up_fetch_run(last);
                         return Exit::Halted(format!("cannot write the trace: {e}"));
                     }
                 }
