@@ -37,6 +37,9 @@ struct BenchArgs {
     /// Runs per workload; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
     runs: u64,
+    /// Run only the named workload (int-loop, sv39-hit, sv39-miss).
+    #[arg(long, value_name = "NAME")]
+    only: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -248,7 +251,19 @@ fn print_stats(m: &Machine, secs: f64) {
 }
 
 fn run_bench(b: BenchArgs) -> Result<(), String> {
+    if let Some(name) = &b.only {
+        if !rvmmu::bench::WORKLOADS.iter().any(|w| w.name == name) {
+            let names: Vec<&str> = rvmmu::bench::WORKLOADS.iter().map(|w| w.name).collect();
+            return Err(format!(
+                "no workload named '{name}' (there are: {})",
+                names.join(", ")
+            ));
+        }
+    }
     for w in rvmmu::bench::WORKLOADS {
+        if b.only.as_ref().is_some_and(|n| n != w.name) {
+            continue;
+        }
         let mut samples = Vec::new();
         for _ in 0..b.runs {
             samples.push(rvmmu::bench::run_once(w, b.iterations).map_err(|e| e.to_string())?);

@@ -209,8 +209,10 @@ impl Mmu {
         } else {
             mode::PagingMode::from_satp(ctx.satp)
         };
+        // PMP's answer for the whole page, when the walk has just worked it out.
+        let mut page_perms = None;
         if let Some(mode) = paging {
-            out = self
+            (out, page_perms) = self
                 .translate_paged(va, access, ctx, mode, ram)
                 .inspect_err(|e| {
                     if matches!(
@@ -225,13 +227,20 @@ impl Mmu {
                     }
                 })?;
         }
-        if !self.pmp.check(out.pa, len, access, ctx.prv) {
+        let allowed = match page_perms {
+            // An aligned access of at most 8 bytes lies inside the page.
+            Some(p) if len <= 8 && out.pa & (len - 1) == 0 => p.allows(access),
+            _ => self.pmp.check(out.pa, len, access, ctx.prv),
+        };
+        if !allowed {
             self.stats.access_faults[access_index(access)] += 1;
             return Err(walk::access_fault(access, va));
         }
         Ok(out)
     }
 
+    /// The paged part of [`Mmu::translate`]; also returns PMP's permissions for the whole
+    /// page when it had to compute them (on a refill).
     fn translate_paged(
         &mut self,
         va: u64,
@@ -239,7 +248,7 @@ impl Mmu {
         ctx: &TranslateCtx,
         mode: &'static mode::PagingMode,
         ram: &mut Ram,
-    ) -> Result<Translated, Exception> {
+    ) -> Result<(Translated, Option<pmp::Perms>), Exception> {
         let wctx = walk::WalkCtx {
             satp: ctx.satp,
             mode,
@@ -262,9 +271,12 @@ impl Mmu {
                     fetch_slot: None,
                 };
                 if self.fast_path {
-                    out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, ram);
+                    let perms = self
+                        .pmp
+                        .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv);
+                    out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, perms, ram);
                 }
-                return Ok(out);
+                return Ok((out, None));
             }
         }
         self.stats.walks += 1;
@@ -282,19 +294,18 @@ impl Mmu {
             pte_written: w.ad_update.map(|(a, _, _)| a),
             fetch_slot: None,
         };
-        if self
+        let perms = self
             .pmp
-            .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv)
-            .is_some()
-        {
+            .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv);
+        if perms.is_some() {
             let slot = self.refill(leaf, ctx.now);
             if self.fast_path {
-                out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, ram);
+                out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, perms, ram);
             }
         } else {
             self.stats.refills_refused += 1;
         }
-        Ok(out)
+        Ok((out, perms))
     }
 
     /// Refills the TLB with `leaf` and keeps the fast path a subset of it.
@@ -321,7 +332,9 @@ impl Mmu {
 
     /// Fills the fast path for `va`'s 4 KiB page from the entry in `slot`, for every data
     /// access type the model would serve from it unchanged; for a fetch, returns the slot if
-    /// the fetch page may be tied to it. See [`fast`] for the conditions.
+    /// the fetch page may be tied to it. `leaf_perms` is PMP's answer for the whole leaf,
+    /// if uniform. See [`fast`] for the conditions.
+    #[allow(clippy::too_many_arguments)]
     fn fill_fast(
         &mut self,
         va: u64,
@@ -329,6 +342,7 @@ impl Mmu {
         asid: u16,
         slot: usize,
         leaf: &Leaf,
+        leaf_perms: Option<pmp::Perms>,
         ram: &Ram,
     ) -> Option<usize> {
         if self.tlb.probe(va, asid) != Some(slot) {
@@ -338,7 +352,8 @@ impl Mmu {
         if !ram.contains(PhysAddr(pa_page), 4096) {
             return None;
         }
-        let perms = self.pmp.uniform_over(pa_page, 4096, wctx.prv)?;
+        // Uniform over the leaf means uniform over each of its 4 KiB pages.
+        let perms = leaf_perms?;
         let serves = |access: Access| {
             let ctx = walk::WalkCtx { access, ..*wctx };
             perms.allows(access)

@@ -72,6 +72,11 @@ pub struct Pmp {
     entries: usize,
     cfg: [u8; MAX_ENTRIES],
     addr: [u64; MAX_ENTRIES],
+    /// Each entry's range as [`Pmp::range`] computes it (`(0, 0)` for none), recomputed on
+    /// every register write: the checks run on every physical access, writes are rare.
+    ranges: [(u128, u128); MAX_ENTRIES],
+    /// One past the last entry with a non-empty range: the checks look no further.
+    active: usize,
 }
 
 impl Pmp {
@@ -81,6 +86,19 @@ impl Pmp {
             entries: entries.min(MAX_ENTRIES),
             cfg: [0; MAX_ENTRIES],
             addr: [0; MAX_ENTRIES],
+            ranges: [(0, 0); MAX_ENTRIES],
+            active: 0,
+        }
+    }
+
+    /// Recomputes the decoded ranges after a register write.
+    fn decode_ranges(&mut self) {
+        self.active = 0;
+        for i in 0..self.entries {
+            self.ranges[i] = self.range(i).unwrap_or((0, 0));
+            if self.ranges[i] != (0, 0) {
+                self.active = i + 1;
+            }
         }
     }
 
@@ -123,6 +141,7 @@ impl Pmp {
             }
             self.cfg[i] = c;
         }
+        self.decode_ranges();
     }
 
     /// Reads pmpaddr`i`.
@@ -147,6 +166,7 @@ impl Pmp {
             return;
         }
         self.addr[i] = val & ((1 << 54) - 1);
+        self.decode_ranges();
     }
 
     /// The half-open byte range `[lo, hi)` entry `i` matches, or None when it matches nothing
@@ -212,9 +232,10 @@ impl Pmp {
     }
 
     /// The first entry (in priority order) that matches any byte of `[lo, hi)`, with how.
+    #[inline]
     fn first_match(&self, lo: u128, hi: u128) -> Option<(usize, Overlap)> {
-        (0..self.entries).find_map(|i| {
-            let (rlo, rhi) = self.range(i)?;
+        (0..self.active).find_map(|i| {
+            let (rlo, rhi) = self.ranges[i];
             if hi <= rlo || rhi <= lo {
                 None
             } else if rlo <= lo && hi <= rhi {
