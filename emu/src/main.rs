@@ -38,7 +38,7 @@ struct BenchArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
     runs: u64,
     /// Run only the named workload (int-loop, sv39-hit, sv39-miss).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = workload_name)]
     only: Option<String>,
 }
 
@@ -109,6 +109,15 @@ fn clap_error_line(e: &clap::Error) -> String {
         msg = "bad arguments (try 'rvmmu --help')".into();
     }
     msg
+}
+
+fn workload_name(s: &str) -> Result<String, String> {
+    let names: Vec<&str> = rvmmu::bench::WORKLOADS.iter().map(|w| w.name).collect();
+    if names.contains(&s) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("no such workload (there are: {})", names.join(", ")))
+    }
 }
 
 fn mem_size(s: &str) -> Result<u64, String> {
@@ -251,15 +260,6 @@ fn print_stats(m: &Machine, secs: f64) {
 }
 
 fn run_bench(b: BenchArgs) -> Result<(), String> {
-    if let Some(name) = &b.only {
-        if !rvmmu::bench::WORKLOADS.iter().any(|w| w.name == name) {
-            let names: Vec<&str> = rvmmu::bench::WORKLOADS.iter().map(|w| w.name).collect();
-            return Err(format!(
-                "no workload named '{name}' (there are: {})",
-                names.join(", ")
-            ));
-        }
-    }
     for w in rvmmu::bench::WORKLOADS {
         if b.only.as_ref().is_some_and(|n| n != w.name) {
             continue;
