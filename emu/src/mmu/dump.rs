@@ -35,8 +35,13 @@ use std::collections::HashSet;
 use crate::addr::PAGE_SHIFT;
 
 use super::mode::{PagingMode, PTE_SIZE, VPN_BITS};
+use super::pmp::Pmp;
 use super::pte::{flag_letters, Pte, PteFlags};
 use super::walk::PteMemory;
+use super::Access;
+use crate::addr::PhysAddr;
+use crate::bus::Ram;
+use crate::hart::Priv;
 
 /// Leaves that map one contiguous VA range to one contiguous PA range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +90,30 @@ impl PageTableDump {
     /// Total bytes of page tables.
     pub fn table_bytes(&self) -> u64 {
         self.tables.iter().sum::<u64>() << PAGE_SHIFT
+    }
+}
+
+/// Guest page-table memory as the hardware walker reads it: RAM, each PTE read PMP-checked as
+/// an S-mode load (priv/machine.adoc, "Physical Memory Protection": the walker's implicit
+/// accesses are checked as S-mode). A PTE the walker could not read is `unreadable` in the
+/// dump. Unlike the MMU's own walker memory it counts nothing and never writes: a snapshot
+/// must not change the machine.
+pub struct GuestPtes<'a> {
+    pub ram: &'a Ram,
+    pub pmp: &'a Pmp,
+}
+
+impl PteMemory for GuestPtes<'_> {
+    fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
+        if !self.pmp.check(pa, PTE_SIZE, Access::Load, Priv::S) {
+            return Err(());
+        }
+        self.ram.read_u64(PhysAddr(pa)).ok_or(())
+    }
+
+    /// Never called by [`dump`]; a snapshot writes nothing.
+    fn cas_pte(&mut self, _pa: u64, _old: u64, _new: u64) -> Result<bool, ()> {
+        Err(())
     }
 }
 
