@@ -166,6 +166,13 @@ static void vm_cases(long mode)
     GO();
     expect_all_fault(C(25), mode, TEST_VA + 0x200000 + 0x3008, 1);
     expect_all_fault(C(25), mode, TEST_VA + 0x40000000 + 0x400000, 1);
+#if LEVELS == 4
+    /* ... and a 512 GiB leaf with ppn[2] != 0 */
+    FRESH();
+    map(root, 0x8000000000UL, 0x40000000UL, 3, PTE_RWXAD | uf);
+    GO();
+    expect_all_fault(C(25), mode, 0x8000000000UL + 0x80001000UL, 1);
+#endif
 
     /* 26: non-canonical VAs: bits 63..HIGH_BIT+1 must equal bit HIGH_BIT
      * (Sv39/Sv48 "Addressing and Memory Protection"). The canonical high
