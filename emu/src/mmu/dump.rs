@@ -25,7 +25,8 @@
 //! - The table census: for each level from the top down, how many distinct 4 KiB tables the
 //!   tree has there and their size; then the total.
 //! - One line per bad entry, if any: its PTE's address and level, the raw PTE and why a walk
-//!   through it would fault: `malformed` (V=1 but W without R, or reserved bits set),
+//!   through it would fault: `malformed` (V=1 but W without R, or reserved bits set: 63:54
+//!   anywhere, D, A or U in a pointer to the next level; the subtree is not visited),
 //!   `non-leaf at level 0`, `misaligned superpage`, or `unreadable` (the read failed; the rest
 //!   of that table is skipped). Entries with V=0 are holes and are not listed.
 
@@ -383,6 +384,30 @@ mod tests {
              bad PTE at PA:0x80202018 level 0: 0x0000000020000c05 malformed\n\
              bad PTE at PA:0x80201008 level 1: 0x00000000201804cf misaligned superpage\n"
         ));
+    }
+
+    #[test]
+    fn pointer_with_reserved_bits_is_malformed() {
+        let mut b = PtBuilder::new(&SV39, ROOT);
+        b.map(0x1000, 0x8000_1000, 0, RWXAD);
+        let l1 = b.pte_addr(0x1000, 1);
+        let ptr = b.mem.read(l1);
+        b.mem.write(l1, ptr | F::A.bits() as u64);
+        let d = dump(ROOT >> PAGE_SHIFT, &SV39, &mut b.mem);
+        assert!(
+            d.ranges.is_empty(),
+            "a walk stops there: nothing below is mapped"
+        );
+        assert_eq!(d.tables, vec![0, 1, 1]);
+        assert_eq!(
+            d.bad,
+            vec![BadPte {
+                pte_addr: l1,
+                level: 1,
+                pte: ptr | F::A.bits() as u64,
+                reason: BadReason::Malformed
+            }]
+        );
     }
 
     #[test]

@@ -221,6 +221,21 @@ static void vm_cases(long mode)
     GO();
     expect_all_access(C(36), mode, TEST_VA + 0x78);
 
+    /* 37: in a pointer (non-leaf) PTE, D, A and U are reserved (Sv32 "Addressing and Memory
+     * Protection": "For non-leaf PTEs, the D, A, and U bits are reserved for future standard
+     * use"): set, the walk stops with a page fault (step 3) */
+    FRESH();
+    map(root, TEST_VA, FRAME(1), 0, PTE_RWXAD | uf);
+    map(root, TEST_VA + 0x200000, FRAME(1), 0, PTE_RWXAD | uf);
+    map(root, TEST_VA + 0x400000, FRAME(1), 0, PTE_RWXAD | uf);
+    *pte_ptr(root, TEST_VA, 1) |= PTE_A;
+    *pte_ptr(root, TEST_VA + 0x200000, 1) |= PTE_D;
+    *pte_ptr(root, TEST_VA + 0x400000, 1) |= PTE_U;
+    GO();
+    expect_all_fault(C(37), mode, TEST_VA + 0x88, 1);
+    expect_all_fault(C(37), mode, TEST_VA + 0x200088, 1);
+    expect_all_fault(C(37), mode, TEST_VA + 0x400088, 1);
+
     /* 34: a 4-byte instruction whose second half is on an unmapped page: fetch page fault,
      * stval = the address of the half that faulted, epc = the instruction's start
      * (priv/machine.adoc, "Machine Trap Value (mtval) Register") */
