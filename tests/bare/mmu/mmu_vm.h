@@ -470,6 +470,13 @@ int main(void)
     CHECK(1, (uint64_t)_end <= FRAME_2M);
     write_csr(satp, satp_for(pt_pool[0], 0));
     CHECK_EQ(1, read_csr(satp) >> 60, pg_satp_mode() >> 60);
+    /* 2: "if satp is written with an unsupported MODE, the entire write has no effect"
+     * (satp register): Sv64 (11) and a reserved mode (1) leave it as it was */
+    uint64_t satp_before = read_csr(satp);
+    write_csr(satp, (11UL << 60) | (3UL << SATP_ASID_SHIFT) | 0x12345);
+    CHECK_EQ(2, read_csr(satp), satp_before);
+    write_csr(satp, (1UL << 60) | 0x12345);
+    CHECK_EQ(2, read_csr(satp), satp_before);
     deactivate();
     vm_cases(PRV_S);
     vm_cases(PRV_U);
