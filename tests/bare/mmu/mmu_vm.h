@@ -248,6 +248,23 @@ static void vm_cases(long mode)
     expect_fault(C(34), CAUSE_FETCH_PAGE, TEST_VA + 0x1000);
     CHECK_EQ(C(34), last_trap.epc, TEST_VA + 0xffe);
 
+    /* 38: the same instruction with both pages mapped, the second to another frame: it is
+     * put together from two physical pages; remapping the second page (and a fence) changes
+     * the instruction executed (li a0, 42 becomes li a0, 99) */
+    ((volatile uint16_t *)FRAME(5))[0] = 0x02a0;     /* high half of li a0, 42 */
+    ((volatile uint16_t *)FRAME(5))[1] = 0x8082;     /* c.ret */
+    ((volatile uint16_t *)FRAME(3))[0] = 0x0630;     /* high half of li a0, 99 */
+    ((volatile uint16_t *)FRAME(3))[1] = 0x8082;
+    __asm__ volatile("fence.i" ::: "memory");
+    pte = map(root, TEST_VA + 0x1000, FRAME(5), 0, PTE_V | PTE_R | PTE_X | PTE_A | uf);
+    sfence_all();
+    CHECK_EQ(C(38), run(mode, fetch_fn, TEST_VA + 0xffe), 42);
+    expect_ok(C(38));
+    *pte = PTE_PPN(FRAME(3)) | PTE_V | PTE_R | PTE_X | PTE_A | uf;
+    sfence_all();
+    CHECK_EQ(C(38), run(mode, fetch_fn, TEST_VA + 0xffe), 99);
+    expect_ok(C(38));
+
     /* 35: AMOs raise store/AMO page faults (an AMO on an R-only page), LR load page faults
      * (on an X-only page); LR on a readable page works */
     FRESH();
