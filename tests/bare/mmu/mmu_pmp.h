@@ -11,7 +11,7 @@
  * (lowest priority) unless a case clears it. Accesses run in S and U mode
  * (case n and n + 100) with satp = Bare, except cases 20-24 (Sv39 or Sv48).
  * Access faults: fetch 1, load 5, store 7; mtval = the faulting address
- * (virtual when translated). The L bit case (30) is last: locked entries
+ * (virtual when translated). The L bit cases (30-32) are last: locked entries
  * stay locked until reset. */
 #include "paging.h"
 
