@@ -159,7 +159,7 @@ impl Machine {
             crate::mmu::Mmu::new(cfg.pmp_entries, cfg.tlb, cfg.ad),
             cfg.mem_size,
         );
-        hart.mmu_fast = cfg.mmu_fast_path;
+        hart.mmu.fast_path = cfg.mmu_fast_path;
         Ok(Machine {
             hart,
             bus,
@@ -214,13 +214,16 @@ impl Machine {
     /// trapped, [`Hart::steps`]) have run in all (`None`; at once if that many already have).
     /// A pause changes nothing the guest can see: it is one more event check, of which the
     /// loop makes many anyway, so `run_until(n)` then `run()` ends exactly as `run()` does,
-    /// and what is inspected in between (say [`Machine::page_tables`]) is the state after
-    /// exactly `steps` instructions.
+    /// and what is inspected in between (say [`Machine::page_tables`], or the counters) is
+    /// the state after exactly `steps` instructions.
     pub fn run_until(&mut self, steps: u64) -> Option<Exit> {
         self.pause_at = steps;
         loop {
             let exit = self.service();
             if exit.is_some() || self.hart.steps >= steps {
+                // The counters include the fetch fast path's pending hits (`mmu::fast`).
+                let last = self.hart.steps.saturating_sub(1);
+                self.hart.mmu.catch_up_fetch_run(last);
                 if let Some(t) = self.trace.as_mut() {
                     let _ = t.flush();
                 }
@@ -231,6 +234,8 @@ impl Machine {
                 None => self.hart.run_fast(&mut self.bus),
                 Some(t) => {
                     if let Err(e) = self.hart.run_traced(&mut self.bus, t.as_mut()) {
+                        let last = self.hart.steps.saturating_sub(1);
+                        self.hart.mmu.catch_up_fetch_run(last);
                         return Some(Exit::Halted(format!("cannot write the trace: {e}")));
                     }
                 }

@@ -123,17 +123,25 @@ impl Hart {
     #[cold]
     fn fetch_slow(&mut self, bus: &mut Bus) -> Result<Insn, Exception> {
         let pc = self.pc;
-        let pa = self.translate(bus, pc, 2, Access::Fetch)?;
+        // The instructions since the fetch run began, up to the previous one, were fetched
+        // from its page: count them as the TLB hits they were.
+        self.mmu.end_fetch_run(self.steps.saturating_sub(1));
+        let t = self.translate_full(bus, pc, 2, Access::Fetch)?;
+        let pa = t.pa;
         if !bus.ram.contains(PhysAddr(pa), 2) {
             return self.fetch_uncached(bus, pc, pa);
         }
         let idx = self.icache.page_for(pa);
-        // The fast path may remember the page only where a fetch needs neither the TLB nor
-        // PMP: then skipping them changes nothing the guest or the counters could see. Under
-        // translation every fetch asks the TLB (exact counters and LRU order, docs/MMU.md).
+        // The fast path may remember the page where a fetch needs neither the TLB nor PMP
+        // (then skipping them changes nothing the guest or the counters could see), or, under
+        // translation, where the MMU ties the page to a TLB entry and counts the fetches made
+        // there as hits on it (`mmu::fast`: exact counters and LRU order).
         let direct = self.fetch_is_direct();
         if direct {
             self.icache.set_fetch_page(pc & !0xfff, idx);
+        } else if let Some(slot) = t.fetch_slot {
+            self.icache.set_fetch_page(pc & !0xfff, idx);
+            self.mmu.open_fetch_run(slot, pc & !0xfff, self.steps);
         }
         let cached = self.icache.slot(idx, pa);
         if !matches!(cached.op, Op::Undecoded | Op::CrossPage) {
@@ -402,7 +410,7 @@ impl Hart {
                 // "Supervisor Memory-Management Fence Instruction").
                 let va = (rs1 != 0).then_some(a);
                 let asid = (rs2 != 0).then_some(b as u16);
-                self.mmu.sfence_vma(va, asid);
+                self.mmu.sfence_vma(va, asid, self.steps);
                 self.icache.forget_fetch_page();
             }
             Op::LrW | Op::LrD => {

@@ -17,7 +17,7 @@ pub mod rvc;
 pub mod trap;
 
 use crate::bus::Bus;
-use crate::mmu::{Access, Mmu, TranslateCtx};
+use crate::mmu::{Access, Mmu, TranslateCtx, Translated};
 use csr::{ms, num, Csrs};
 use fpu::FpRegs;
 use trap::{irq::*, Exception, Interrupt};
@@ -139,8 +139,6 @@ pub struct Hart {
     /// MPRV) is M and PMP cannot object. Derived from prv, mstatus and PMP; refreshed by
     /// [`Hart::refresh_data_direct`] wherever those change (trap entry, xRET, CSR writes).
     data_direct: bool,
-    /// Whether host-side shortcuts may be used under translation (`MachineConfig::mmu_fast_path`).
-    pub(crate) mmu_fast: bool,
     pub trap_stats: TrapStats,
     pub(crate) halt: Option<Halt>,
 }
@@ -170,7 +168,6 @@ impl Hart {
             icache: icache::ICache::new(ram_size),
             pmp_m_exempt: true,
             data_direct: true,
-            mmu_fast: true,
             trap_stats: TrapStats::default(),
             halt: None,
         }
@@ -485,10 +482,12 @@ impl Hart {
         }
     }
 
-    /// Recomputes `data_direct` after a change of privilege, mstatus or PMP.
+    /// Recomputes `data_direct` after a change of privilege, mstatus, satp or PMP, and drops
+    /// the MMU's data fast path, whose entries were made for the old context.
     #[inline]
     pub(crate) fn refresh_data_direct(&mut self) {
         self.data_direct = self.data_priv() == Priv::M && self.pmp_m_exempt;
+        self.mmu.fast.flush();
     }
 
     /// Whether fetches at the current privilege need neither translation nor PMP.
@@ -508,13 +507,28 @@ impl Hart {
         len: u64,
         access: Access,
     ) -> Result<u64, Exception> {
+        self.translate_full(bus, va, len, access).map(|t| t.pa)
+    }
+
+    /// [`Hart::translate`] with everything the MMU reports.
+    #[inline(always)]
+    pub(crate) fn translate_full(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        len: u64,
+        access: Access,
+    ) -> Result<Translated, Exception> {
         let prv = if access == Access::Fetch {
             self.prv
         } else {
             self.data_priv()
         };
         if prv == Priv::M && self.pmp_m_exempt {
-            return Ok(va);
+            return Ok(Translated {
+                pa: va,
+                ..Translated::default()
+            });
         }
         self.translate_mmu(bus, va, len, access, prv)
     }
@@ -527,21 +541,40 @@ impl Hart {
         len: u64,
         access: Access,
         prv: Priv,
-    ) -> Result<u64, Exception> {
+    ) -> Result<Translated, Exception> {
+        let phase = match access {
+            Access::Fetch if va == self.pc => 0,
+            Access::Fetch => 1, // the second parcel of an instruction crossing a page
+            Access::Load | Access::Store => 2,
+        };
         let ctx = TranslateCtx {
             satp: self.csr.satp,
             prv,
             sum: self.csr.mstatus & ms::SUM != 0,
             mxr: self.csr.mstatus & ms::MXR != 0,
+            now: self.steps * 4 + phase,
         };
-        let t = self.mmu.translate(va, len, access, &ctx, &mut bus.ram)?;
+        let t = self.mmu.translate(va, len, access, &ctx, &mut bus.ram);
+        if self.mmu.take_fetch_run_dropped() {
+            self.icache.forget_fetch_page();
+        }
+        let t = t?;
         // An A/D update is a store to RAM like any other: keep decoded code coherent.
         if let Some(pte) = t.pte_written {
             if self.icache.note_store(pte, 8) {
                 self.request_event_check();
             }
         }
-        Ok(t.pa)
+        Ok(t)
+    }
+
+    /// A load or store through the MMU's fast path ([`crate::mmu::fast`]), if it knows `va`.
+    #[inline(always)]
+    fn fast_data(&mut self, va: u64, access: Access) -> Option<u64> {
+        if self.data_direct {
+            return None;
+        }
+        self.mmu.fast_data(va, access, self.steps * 4 + 2)
     }
 
     /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
@@ -568,7 +601,10 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
-        let pa = self.translate(bus, va, N as u64, Access::Load)?;
+        let pa = match self.fast_data(va, Access::Load) {
+            Some(pa) => pa,
+            None => self.translate(bus, va, N as u64, Access::Load)?,
+        };
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
         }
@@ -604,7 +640,10 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::StoreAddressMisaligned(va));
         }
-        let pa = self.translate(bus, va, N as u64, Access::Store)?;
+        let pa = match self.fast_data(va, Access::Store) {
+            Some(pa) => pa,
+            None => self.translate(bus, va, N as u64, Access::Store)?,
+        };
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
     }

@@ -7,6 +7,7 @@
 //! `Hart::translate`).
 
 pub mod dump;
+pub mod fast;
 pub mod mode;
 pub mod pmp;
 pub mod pte;
@@ -78,6 +79,10 @@ pub struct TranslateCtx {
     /// mstatus.SUM and mstatus.MXR.
     pub sum: bool,
     pub mxr: bool,
+    /// When the access happens, for the TLB's LRU stamps: 4 × the instruction's index
+    /// (`Hart::steps`) + 0 for a fetch, 1 for the second parcel of a fetch that crosses a
+    /// page, 2 for a load or store.
+    pub now: u64,
 }
 
 /// Counters beyond the TLB's own, for `--stats`.
@@ -101,6 +106,9 @@ pub struct Translated {
     /// Physical address of a PTE the walk rewrote (A/D update), so the hart can keep its
     /// decoded-instruction cache coherent.
     pub pte_written: Option<u64>,
+    /// For a fetch: the TLB slot the hart may tie its fetch page to ([`Mmu::open_fetch_run`]),
+    /// when the fast path may serve the rest of the page.
+    pub fetch_slot: Option<usize>,
 }
 
 /// The MMU of one hart: TLB, walker, PMP, in the order priv/supervisor.adoc and
@@ -111,6 +119,12 @@ pub struct Mmu {
     pub tlb: tlb::Tlb,
     pub ad: walk::AdMode,
     pub stats: MmuStats,
+    /// Whether the host-side fast path ([`fast`]) may be filled.
+    pub fast_path: bool,
+    pub fast: fast::FastTlb,
+    fetch_run: Option<fast::FetchRun>,
+    /// Set when a refill ended the fetch run; the hart then forgets its fetch page.
+    fetch_run_dropped: bool,
 }
 
 /// Page-table memory as the walker sees it: RAM, with every PTE access PMP-checked as an
@@ -163,6 +177,10 @@ impl Mmu {
             tlb: tlb::Tlb::new(geometry),
             ad,
             stats: MmuStats::default(),
+            fast_path: true,
+            fast: fast::FastTlb::default(),
+            fetch_run: None,
+            fetch_run_dropped: false,
         }
     }
 
@@ -184,6 +202,7 @@ impl Mmu {
         let mut out = Translated {
             pa: va,
             pte_written: None,
+            fetch_slot: None,
         };
         let paging = if ctx.prv == Priv::M {
             None
@@ -231,16 +250,21 @@ impl Mmu {
             ad: self.ad,
         };
         let asid = walk::satp_asid(ctx.satp);
-        if let Some(leaf) = self.tlb.lookup(va, asid, access) {
+        if let Some((slot, leaf)) = self.tlb.lookup_slot(va, asid, access, ctx.now) {
             // A hit whose permissions pass and that needs no A/D update is used as is (even if
             // the PTE in memory changed since: stale until a fence, as hardware may be). A hit
             // that fails, or needs A/D written, walks afresh: the spec forbids doing step 9 on
             // a cached copy, and a fresh walk decides the fault.
             if let Ok(walk::AdUpdate::None) = walk::check_leaf(leaf.flags, &wctx, va) {
-                return Ok(Translated {
+                let mut out = Translated {
                     pa: leaf.translate(va),
                     pte_written: None,
-                });
+                    fetch_slot: None,
+                };
+                if self.fast_path {
+                    out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, ram);
+                }
+                return Ok(out);
             }
         }
         self.stats.walks += 1;
@@ -253,23 +277,134 @@ impl Mmu {
             walk::walk(&wctx, va, &mut mem)
         };
         let leaf = w.result?;
+        let mut out = Translated {
+            pa: leaf.translate(va),
+            pte_written: w.ad_update.map(|(a, _, _)| a),
+            fetch_slot: None,
+        };
         if self
             .pmp
             .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv)
             .is_some()
         {
-            self.tlb.insert(leaf);
+            let slot = self.refill(leaf, ctx.now);
+            if self.fast_path {
+                out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, ram);
+            }
         } else {
             self.stats.refills_refused += 1;
         }
-        Ok(Translated {
-            pa: leaf.translate(va),
-            pte_written: w.ad_update.map(|(a, _, _)| a),
-        })
+        Ok(out)
     }
 
-    /// SFENCE.VMA: `va` None when rs1 = x0, `asid` None when rs2 = x0.
-    pub fn sfence_vma(&mut self, va: Option<u64>, asid: Option<u16>) {
+    /// Refills the TLB with `leaf` and keeps the fast path a subset of it.
+    fn refill(&mut self, leaf: Leaf, now: u64) -> usize {
+        if let Some(run) = &self.fetch_run {
+            // Before the victim is chosen, the fetch page's entry gets the stamp of its
+            // latest use: this instruction's fetch, which came from it.
+            self.tlb.restamp(run.slot, now & !3);
+        }
+        let r = self.tlb.insert(leaf, now);
+        if let Some(old) = &r.displaced {
+            self.fast.forget(old);
+        }
+        self.fast.forget(&leaf);
+        if let Some(run) = self.fetch_run {
+            let displaced_run = r.displaced.is_some() && run.slot == r.slot;
+            if displaced_run || leaf.covers(run.va_page) {
+                self.end_fetch_run(now >> 2);
+                self.fetch_run_dropped = true;
+            }
+        }
+        r.slot
+    }
+
+    /// Fills the fast path for `va`'s 4 KiB page from the entry in `slot`, for every data
+    /// access type the model would serve from it unchanged; for a fetch, returns the slot if
+    /// the fetch page may be tied to it. See [`fast`] for the conditions.
+    fn fill_fast(
+        &mut self,
+        va: u64,
+        wctx: &walk::WalkCtx,
+        asid: u16,
+        slot: usize,
+        leaf: &Leaf,
+        ram: &Ram,
+    ) -> Option<usize> {
+        if self.tlb.probe(va, asid) != Some(slot) {
+            return None; // an entry searched earlier would answer a lookup
+        }
+        let pa_page = leaf.translate(va & !0xfff);
+        if !ram.contains(PhysAddr(pa_page), 4096) {
+            return None;
+        }
+        let perms = self.pmp.uniform_over(pa_page, 4096, wctx.prv)?;
+        let serves = |access: Access| {
+            let ctx = walk::WalkCtx { access, ..*wctx };
+            perms.allows(access)
+                && walk::check_leaf(leaf.flags, &ctx, va) == Ok(walk::AdUpdate::None)
+        };
+        if wctx.access == Access::Fetch {
+            return serves(Access::Fetch).then_some(slot);
+        }
+        for access in [Access::Load, Access::Store] {
+            if serves(access) {
+                self.fast.fill(va, access, pa_page, slot);
+            }
+        }
+        None
+    }
+
+    /// A load or store through the fast path: the physical address, counted as the TLB hit
+    /// it stands for. None: take the long way.
+    #[inline(always)]
+    pub fn fast_data(&mut self, va: u64, access: Access, now: u64) -> Option<u64> {
+        let (pa, slot) = self.fast.lookup(va, access)?;
+        self.tlb.count_hits(slot, access, 1, now);
+        Some(pa)
+    }
+
+    /// The hart ties its fetch page (`va_page`) to TLB slot `slot`; instruction `insn`'s
+    /// fetch, which found the slot, has been counted.
+    pub fn open_fetch_run(&mut self, slot: usize, va_page: u64, insn: u64) {
+        debug_assert!(self.fetch_run.is_none());
+        self.fetch_run = Some(fast::FetchRun {
+            slot,
+            va_page,
+            counted: insn,
+        });
+    }
+
+    /// Ends the fetch run, if any, after counting the fetches made in it up to instruction
+    /// `last` (each one TLB hit on its slot).
+    pub fn end_fetch_run(&mut self, last: u64) {
+        self.catch_up_fetch_run(last);
+        self.fetch_run = None;
+    }
+
+    /// Counts the fetch run's fetches up to instruction `last` and keeps it going: for
+    /// readers of the counters mid-run.
+    pub fn catch_up_fetch_run(&mut self, last: u64) {
+        if let Some(run) = &mut self.fetch_run {
+            if last > run.counted {
+                let n = last - run.counted;
+                self.tlb.count_hits(run.slot, Access::Fetch, n, last * 4);
+                run.counted = last;
+            }
+        }
+    }
+
+    /// Whether a refill ended the fetch run since the last call.
+    #[inline]
+    pub fn take_fetch_run_dropped(&mut self) -> bool {
+        core::mem::take(&mut self.fetch_run_dropped)
+    }
+
+    /// SFENCE.VMA, executed by instruction `insn`: `va` None when rs1 = x0, `asid` None when
+    /// rs2 = x0. The fast path is dropped whole (the hart forgets its fetch page too).
+    pub fn sfence_vma(&mut self, va: Option<u64>, asid: Option<u16>, insn: u64) {
+        self.end_fetch_run(insn);
+        self.fast.flush();
         self.tlb.sfence_vma(va, asid);
     }
 }

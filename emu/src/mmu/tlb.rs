@@ -12,11 +12,14 @@
 //! **Geometry** is `ENTRIES[xWAYS|xfull]` (default `64x4`: 16 sets of 4 ways). The number
 //! of sets must be a power of two because the set index is a bit field of the VPN.
 //!
-//! **Replacement** is true LRU within a set: each entry carries the value of a global access
-//! clock at its last hit or refill; a refill takes the lowest-numbered invalid way, else the
-//! way with the oldest stamp. It is deterministic (no randomness: runs are reproducible and
-//! tests can predict victims) and works for any way count, where tree-PLRU, its usual
-//! hardware approximation, needs a power of two.
+//! **Replacement** is true LRU within a set: each entry carries the time of its last hit or
+//! refill; a refill takes the lowest-numbered invalid way, else the way with the oldest
+//! stamp. It is deterministic (no randomness: runs are reproducible and tests can predict
+//! victims) and works for any way count, where tree-PLRU, its usual hardware approximation,
+//! needs a power of two. The time is the caller's: the MMU passes `4 × instruction index +
+//! phase` (fetch first, data last), so a stamp says *when* an entry was used and the
+//! host-side fast path (`fast.rs`) can apply a run of hits after the fact and still leave
+//! exactly the stamps the one-by-one lookups would have left.
 //!
 //! **Superpages** share the one array and are indexed by their own VPN bits: a level-`l`
 //! leaf lives in set `(va >> (12 + 9*l)) % sets`. Indexing a 2 MiB page by the 4 KiB VPN of
@@ -259,6 +262,17 @@ pub struct TlbEntry {
     pub set: usize,
     pub way: usize,
     pub leaf: Leaf,
+    /// Time of the last hit or refill (the LRU order within the set).
+    pub stamp: u64,
+}
+
+/// What a refill did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refill {
+    /// The slot now holding the new entry.
+    pub slot: usize,
+    /// The entry it replaced (evicted, or the same page overwritten in place), if any.
+    pub displaced: Option<Leaf>,
 }
 
 /// The TLB of one hart.
@@ -269,8 +283,6 @@ pub struct Tlb {
     slots: Vec<Option<Entry>>,
     /// Bit `l` set: a level-`l` leaf may be present (cleared only by a full invalidation).
     levels: u8,
-    /// Advances on every hit and refill; the LRU stamps come from it.
-    clock: u64,
     stats: TlbStats,
 }
 
@@ -281,7 +293,6 @@ impl Tlb {
             geom,
             slots: vec![None; geom.entries],
             levels: 0,
-            clock: 0,
             stats: TlbStats::default(),
         }
     }
@@ -313,31 +324,74 @@ impl Tlb {
         (0..=MAX_LEVEL).filter(move |l| levels & (1 << l) != 0)
     }
 
-    /// Looks `va` up for address space `asid`: a hit needs a valid entry, global or of
-    /// `asid`, whose (super)page covers `va`. A hit makes the entry most recently used.
-    pub fn lookup(&mut self, va: u64, asid: u16, access: Access) -> Option<Leaf> {
+    /// The slot a lookup of `va` in `asid` would hit, without counting or touching it.
+    pub fn probe(&self, va: u64, asid: u16) -> Option<usize> {
+        self.present_levels().find_map(|level| {
+            self.set_slots(va, level).find(|&i| {
+                self.slots[i]
+                    .as_ref()
+                    .is_some_and(|e| e.matches_asid(asid) && e.leaf.covers(va))
+            })
+        })
+    }
+
+    /// Looks `va` up for address space `asid` at time `now`: a hit needs a valid entry,
+    /// global or of `asid`, whose (super)page covers `va`. A hit makes the entry most
+    /// recently used. Returns the slot and the entry.
+    pub fn lookup_slot(
+        &mut self,
+        va: u64,
+        asid: u16,
+        access: Access,
+        now: u64,
+    ) -> Option<(usize, Leaf)> {
         self.stats.access_mut(access).lookups += 1;
-        for level in self.present_levels() {
-            for i in self.set_slots(va, level) {
-                if let Some(e) = &mut self.slots[i] {
-                    if e.matches_asid(asid) && e.leaf.covers(va) {
-                        self.clock += 1;
-                        e.stamp = self.clock;
-                        self.stats.access_mut(access).hits += 1;
-                        return Some(e.leaf);
-                    }
-                }
+        match self.probe(va, asid) {
+            Some(i) => {
+                self.stats.access_mut(access).hits += 1;
+                self.slots[i].as_mut().map(|e| {
+                    e.stamp = now;
+                    (i, e.leaf)
+                })
+            }
+            None => {
+                self.stats.access_mut(access).misses += 1;
+                None
             }
         }
-        self.stats.access_mut(access).misses += 1;
-        None
+    }
+
+    /// [`Tlb::lookup_slot`] without the slot.
+    pub fn lookup(&mut self, va: u64, asid: u16, access: Access, now: u64) -> Option<Leaf> {
+        self.lookup_slot(va, asid, access, now).map(|(_, l)| l)
+    }
+
+    /// Counts `n` hits of type `access` on the entry in `slot`, the last of them at `last`:
+    /// the counters and the stamp that `n` lookups hitting it would have left. The fast
+    /// path's way of catching up (its caller guarantees those lookups would have hit there).
+    #[inline]
+    pub fn count_hits(&mut self, slot: usize, access: Access, n: u64, last: u64) {
+        let s = self.stats.access_mut(access);
+        s.lookups += n;
+        s.hits += n;
+        if let Some(e) = &mut self.slots[slot] {
+            e.stamp = e.stamp.max(last);
+        }
+    }
+
+    /// The entry in `slot` was used at `at` (a stamp only: no counters).
+    pub fn restamp(&mut self, slot: usize, at: u64) {
+        if let Some(e) = &mut self.slots[slot] {
+            e.stamp = e.stamp.max(at);
+        }
     }
 
     /// Refills with `leaf` (a superpage if `leaf.level > 0`; global if its G flag is set).
     /// An entry for the same page in the same address space is overwritten in place (a
     /// re-walk after an A/D update refreshes it rather than duplicating it); otherwise the
-    /// lowest invalid way of the set is used, else the least recently used one.
-    pub fn insert(&mut self, leaf: Leaf) {
+    /// lowest invalid way of the set is used, else the least recently used one. `now` is the
+    /// new entry's stamp.
+    pub fn insert(&mut self, leaf: Leaf, now: u64) -> Refill {
         debug_assert!(leaf.level <= MAX_LEVEL, "leaf level {}", leaf.level);
         debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
         let global = leaf.flags.contains(PteFlags::G);
@@ -360,13 +414,12 @@ impl Tlb {
                     .min_by_key(|&w| slots[w].map_or(0, |e| e.stamp))
                     .unwrap_or(0)
             });
-        self.clock += 1;
-        self.slots[range.start + way] = Some(Entry {
-            leaf,
-            stamp: self.clock,
-        });
+        let slot = range.start + way;
+        let displaced = self.slots[slot].map(|e| e.leaf);
+        self.slots[slot] = Some(Entry { leaf, stamp: now });
         self.levels |= 1 << leaf.level;
         self.stats.refills += 1;
+        Refill { slot, displaced }
     }
 
     /// SFENCE.VMA (priv/supervisor.adoc, "Supervisor Memory-Management Fence Instruction").
@@ -426,6 +479,7 @@ impl Tlb {
                 set: i / ways,
                 way: i % ways,
                 leaf: e.leaf,
+                stamp: e.stamp,
             })
         })
     }

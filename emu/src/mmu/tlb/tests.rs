@@ -29,12 +29,19 @@ fn page(vpn: u64) -> Leaf {
     leaf(vpn * KIB4, 0, 1, false)
 }
 
+/// A fresh time for each lookup and refill: increasing, as the MMU's instruction-derived
+/// times are (one counter for all tests is enough, since only the order matters).
+fn tick() -> u64 {
+    static NOW: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NOW.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 fn tlb(spec: &str) -> Tlb {
     Tlb::new(TlbGeometry::parse(spec).unwrap())
 }
 
 fn hits(t: &mut Tlb, va: u64) -> bool {
-    t.lookup(va, 1, Load).is_some()
+    t.lookup(va, 1, Load, tick()).is_some()
 }
 
 #[test]
@@ -84,14 +91,14 @@ fn geometry_parsing() {
 #[test]
 fn miss_insert_hit_and_counters() {
     let mut t = tlb("64x4");
-    assert_eq!(t.lookup(0x5000, 1, Fetch), None);
-    t.insert(page(5));
-    assert_eq!(t.lookup(0x5ffc, 1, Fetch), Some(page(5)));
+    assert_eq!(t.lookup(0x5000, 1, Fetch, tick()), None);
+    t.insert(page(5), tick());
+    assert_eq!(t.lookup(0x5ffc, 1, Fetch, tick()), Some(page(5)));
     assert_eq!(
-        t.lookup(0x5008, 1, Load).unwrap().translate(0x5008),
+        t.lookup(0x5008, 1, Load, tick()).unwrap().translate(0x5008),
         0x8000_5008 + GIB1
     );
-    assert_eq!(t.lookup(0x6000, 1, Store), None);
+    assert_eq!(t.lookup(0x6000, 1, Store, tick()), None);
     let s = t.stats();
     assert_eq!(
         s.fetch,
@@ -123,10 +130,10 @@ fn miss_insert_hit_and_counters() {
 #[test]
 fn direct_mapped_conflicts() {
     let mut t = tlb("256x1");
-    t.insert(page(0));
-    t.insert(page(1));
+    t.insert(page(0), tick());
+    t.insert(page(1), tick());
     assert!(hits(&mut t, 0) && hits(&mut t, KIB4));
-    t.insert(page(256)); // same set as page 0
+    t.insert(page(256), tick()); // same set as page 0
     assert!(!hits(&mut t, 0));
     assert!(hits(&mut t, 256 * KIB4) && hits(&mut t, KIB4));
     assert_eq!(t.stats().evictions, 1);
@@ -142,21 +149,21 @@ fn set_associative_lru_order() {
     let mut t = tlb("64x4");
     // VPNs 0, 16, 32, 48, 64 all index set 0 of 16.
     for vpn in [0, 16, 32, 48] {
-        t.insert(page(vpn));
+        t.insert(page(vpn), tick());
     }
     assert!(hits(&mut t, 0)); // page 0 becomes most recently used; 16 is now LRU
-    t.insert(page(64));
+    t.insert(page(64), tick());
     assert!(!hits(&mut t, 16 * KIB4));
     let ways: Vec<_> = t
         .entries()
         .map(|e| (e.set, e.way, e.leaf.va_base / KIB4))
         .collect();
     assert_eq!(ways, [(0, 0, 0), (0, 1, 64), (0, 2, 32), (0, 3, 48)]);
-    t.insert(page(80)); // LRU now 32
+    t.insert(page(80), tick()); // LRU now 32
     assert!(!hits(&mut t, 32 * KIB4));
     assert!(hits(&mut t, 0) && hits(&mut t, 48 * KIB4) && hits(&mut t, 64 * KIB4));
     // Other sets are untouched by set 0's pressure.
-    t.insert(page(1));
+    t.insert(page(1), tick());
     assert_eq!(t.entries().filter(|e| e.set == 1).count(), 1);
 }
 
@@ -164,11 +171,11 @@ fn set_associative_lru_order() {
 fn fully_associative_lru_order() {
     let mut t = tlb("32");
     for vpn in 0..32 {
-        t.insert(page(vpn * 1000));
+        t.insert(page(vpn * 1000), tick());
     }
     assert_eq!(t.stats().evictions, 0);
     assert!(hits(&mut t, 0)); // page 0 saved; page 1000 is LRU
-    t.insert(page(99_999));
+    t.insert(page(99_999), tick());
     assert!(hits(&mut t, 0));
     assert!(!hits(&mut t, 1000 * KIB4));
     assert!(hits(&mut t, 2000 * KIB4));
@@ -178,34 +185,43 @@ fn fully_associative_lru_order() {
 #[test]
 fn reinsert_overwrites_in_place() {
     let mut t = tlb("64x4");
-    t.insert(page(7));
+    t.insert(page(7), tick());
     let mut dirty = page(7);
     dirty.flags |= PteFlags::D;
     dirty.pte_addr = 0x1234;
-    t.insert(dirty);
+    t.insert(dirty, tick());
     assert_eq!(t.entries().count(), 1);
-    assert_eq!(t.lookup(0x7000, 1, Store), Some(dirty));
+    assert_eq!(t.lookup(0x7000, 1, Store, tick()), Some(dirty));
 }
 
 #[test]
 fn asids_are_isolated() {
     let mut t = tlb("64x4");
-    t.insert(leaf(0x1000, 0, 1, false));
-    assert_eq!(t.lookup(0x1000, 2, Load), None);
-    t.insert(leaf(0x1000, 0, 2, false));
+    t.insert(leaf(0x1000, 0, 1, false), tick());
+    assert_eq!(t.lookup(0x1000, 2, Load, tick()), None);
+    t.insert(leaf(0x1000, 0, 2, false), tick());
     assert_eq!(t.entries().count(), 2);
-    assert_eq!(t.lookup(0x1000, 1, Load), Some(leaf(0x1000, 0, 1, false)));
-    assert_eq!(t.lookup(0x1000, 2, Load), Some(leaf(0x1000, 0, 2, false)));
-    assert_eq!(t.lookup(0x1000, 3, Load), None);
+    assert_eq!(
+        t.lookup(0x1000, 1, Load, tick()),
+        Some(leaf(0x1000, 0, 1, false))
+    );
+    assert_eq!(
+        t.lookup(0x1000, 2, Load, tick()),
+        Some(leaf(0x1000, 0, 2, false))
+    );
+    assert_eq!(t.lookup(0x1000, 3, Load, tick()), None);
 }
 
 #[test]
 fn global_entries_serve_every_asid() {
     let mut t = tlb("64x4");
     let g = leaf(0xffff_ffff_c000_0000, 0, 7, true);
-    t.insert(g);
+    t.insert(g, tick());
     for asid in [0, 7, 8, 0xffff] {
-        assert_eq!(t.lookup(0xffff_ffff_c000_0123, asid, Fetch), Some(g));
+        assert_eq!(
+            t.lookup(0xffff_ffff_c000_0123, asid, Fetch, tick()),
+            Some(g)
+        );
     }
 }
 
@@ -216,11 +232,11 @@ fn satp_write_does_not_flush() {
     // write; this documents the behaviour the MMU relies on.
     let mut t = tlb("64x4");
     let old = leaf(0x4000, 0, 0, false);
-    t.insert(old);
+    t.insert(old, tick());
     // ... satp written here, no fence ...
-    assert_eq!(t.lookup(0x4000, 0, Load), Some(old));
+    assert_eq!(t.lookup(0x4000, 0, Load, tick()), Some(old));
     t.sfence_vma(None, None);
-    assert_eq!(t.lookup(0x4000, 0, Load), None);
+    assert_eq!(t.lookup(0x4000, 0, Load, tick()), None);
 }
 
 /// A: 0x1000 ASID 1; B: 0x1000 ASID 2; G: 0x1000 global; C: 0x2000 ASID 1; H: 0x3000
@@ -236,7 +252,7 @@ fn fenced(va: Option<u64>, asid: Option<u16>) -> (usize, Vec<&'static str>) {
         ("S", leaf(0x20_0000, 1, 1, false)),
     ];
     for (_, l) in all {
-        t.insert(l);
+        t.insert(l, tick());
     }
     let n = t.sfence_vma(va, asid);
     let left = all
@@ -280,15 +296,15 @@ fn sfence_vma_all_four_forms() {
 #[test]
 fn flush_counters_and_invalidate_all() {
     let mut t = tlb("64x4");
-    t.insert(page(1));
-    t.insert(page(2));
+    t.insert(page(1), tick());
+    t.insert(page(2), tick());
     t.sfence_vma(Some(KIB4), None);
     t.sfence_vma(Some(KIB4), Some(1));
     t.sfence_vma(None, Some(1));
     t.sfence_vma(None, None);
     let f = t.stats().flushes;
     assert_eq!((f.all, f.asid, f.va, f.va_asid, f.entries), (1, 1, 1, 1, 2));
-    t.insert(page(3));
+    t.insert(page(3), tick());
     t.invalidate_all();
     assert_eq!(t.entries().count(), 0);
     assert_eq!(t.stats().flushes.all, 1, "reset is not a fence");
@@ -298,17 +314,20 @@ fn flush_counters_and_invalidate_all() {
 /// outside miss.
 fn check_superpage(spec: &str, sp: Leaf) {
     let mut t = tlb(spec);
-    t.insert(sp);
+    t.insert(sp, tick());
     let size = sp.page_size();
     let step = (size / 512).max(KIB4);
     for off in (0..size).step_by(step as usize) {
         for va in [sp.va_base + off, sp.va_base + off + step / 2 + 3] {
-            assert_eq!(t.lookup(va, 1, Load), Some(sp), "{spec} va {va:#x}");
+            assert_eq!(t.lookup(va, 1, Load, tick()), Some(sp), "{spec} va {va:#x}");
         }
     }
-    assert_eq!(t.lookup(sp.va_base + size - 1, 1, Load), Some(sp));
-    assert_eq!(t.lookup(sp.va_base.wrapping_sub(1), 1, Load), None);
-    assert_eq!(t.lookup(sp.va_base.wrapping_add(size), 1, Load), None);
+    assert_eq!(t.lookup(sp.va_base + size - 1, 1, Load, tick()), Some(sp));
+    assert_eq!(t.lookup(sp.va_base.wrapping_sub(1), 1, Load, tick()), None);
+    assert_eq!(
+        t.lookup(sp.va_base.wrapping_add(size), 1, Load, tick()),
+        None
+    );
 }
 
 #[test]
@@ -322,9 +341,9 @@ fn superpages_hit_everywhere_inside() {
     // Every byte-page of a 2 MiB page, exhaustively, in the default geometry.
     let mut t = tlb("64x4");
     let sp = leaf(0x60_0000, 1, 1, true);
-    t.insert(sp);
+    t.insert(sp, tick());
     for va in (sp.va_base..sp.va_base + MIB2).step_by(KIB4 as usize) {
-        assert_eq!(t.lookup(va + 0xabc, 42, Fetch), Some(sp));
+        assert_eq!(t.lookup(va + 0xabc, 42, Fetch, tick()), Some(sp));
     }
     assert_eq!(t.stats().fetch.hits, 512);
 }
@@ -334,10 +353,10 @@ fn superpages_and_pages_share_the_array() {
     let mut t = tlb("64x4");
     // A 2 MiB page with VPN[1] = 16 indexes set 0, like 4 KiB pages 0, 16, 32, ...
     let sp = leaf(16 * MIB2, 1, 1, false);
-    t.insert(sp);
+    t.insert(sp, tick());
     assert_eq!(t.entries().next().map(|e| e.set), Some(0));
     for vpn in [0, 16, 32, 48] {
-        t.insert(page(vpn));
+        t.insert(page(vpn), tick());
     }
     assert!(
         !hits(&mut t, 16 * MIB2 + 0x1234),
@@ -345,19 +364,19 @@ fn superpages_and_pages_share_the_array() {
     );
     // A 4 KiB page inside a superpage's range is found first (smallest page first).
     let inner = page(16 * MIB2 / KIB4 + 1);
-    t.insert(sp);
-    t.insert(inner);
-    assert_eq!(t.lookup(16 * MIB2 + KIB4, 1, Load), Some(inner));
-    assert_eq!(t.lookup(16 * MIB2 + 2 * KIB4, 1, Load), Some(sp));
+    t.insert(sp, tick());
+    t.insert(inner, tick());
+    assert_eq!(t.lookup(16 * MIB2 + KIB4, 1, Load, tick()), Some(inner));
+    assert_eq!(t.lookup(16 * MIB2 + 2 * KIB4, 1, Load, tick()), Some(sp));
 }
 
 #[test]
 fn stats_display() {
     let mut t = tlb("64x4");
-    t.lookup(0, 1, Fetch);
-    t.insert(page(0));
-    t.lookup(0, 1, Fetch);
-    t.lookup(0, 1, Store);
+    t.lookup(0, 1, Fetch, tick());
+    t.insert(page(0), tick());
+    t.lookup(0, 1, Fetch, tick());
+    t.lookup(0, 1, Store, tick());
     t.sfence_vma(None, Some(1));
     assert_eq!(
         t.stats().to_string(),

@@ -1,0 +1,207 @@
+//! The host-side fast path under translation: shortcuts that skip the TLB *search* but never
+//! the TLB *model*.
+//!
+//! Every translation the fast path makes is one the modelled TLB would make at that moment,
+//! from the same entry, and it leaves the same counters and LRU stamps (docs/MMU.md, "The
+//! fast path under translation"). Two parts:
+//!
+//! - **Data** ([`FastTlb`]): for loads and stores, a direct-mapped table per access type,
+//!   indexed by the low bits of the virtual page number, remembering for a 4 KiB virtual page
+//!   its physical page and the TLB slot that maps it. A hit counts as a TLB hit on that slot
+//!   at once (`Tlb::count_hits`): the counters and the stamp are written as the lookup would
+//!   write them.
+//! - **Fetch** ([`FetchRun`]): the hart's decoded-instruction cache already remembers the
+//!   page it executes from. Under translation that page is tied to the TLB slot that mapped
+//!   it, and its hits are counted after the fact: every instruction fetched there is one hit,
+//!   and the entry's last use is the last of those fetches. The catch-up happens whenever the
+//!   order could matter (before a refill chooses a victim) and whenever the run ends.
+//!
+//! An entry is only filled when the model would give the same answer for the whole 4 KiB
+//! page with no side effect: the TLB holds the entry a lookup would hit first, its
+//! permissions pass for the access type without an A/D update, PMP gives the whole page one
+//! answer that allows the access, and the page is RAM. It is dropped when any of that may
+//! change: the TLB slot is refilled or fenced, a refill covers the page, or the context
+//! changes (privilege, satp, mstatus, PMP: [`FastTlb::flush`], O(1) by generation).
+
+use super::{Access, Leaf};
+
+/// Entries per access type (a power of two).
+pub const ENTRIES: usize = 64;
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// Virtual page number (`va >> 12`); `NONE` when empty (no VPN reaches it).
+    vpn: u64,
+    /// The generation it was filled in; stale when it differs from [`FastTlb::gen`].
+    gen: u32,
+    /// The TLB slot holding the translation.
+    slot: u32,
+    /// Physical address of the 4 KiB page.
+    pa_page: u64,
+}
+
+const NONE: u64 = u64::MAX;
+const EMPTY: Entry = Entry {
+    vpn: NONE,
+    gen: 0,
+    slot: 0,
+    pa_page: 0,
+};
+
+/// The data part: one table for loads, one for stores.
+#[derive(Clone, Debug)]
+pub struct FastTlb {
+    load: [Entry; ENTRIES],
+    store: [Entry; ENTRIES],
+    gen: u32,
+}
+
+impl Default for FastTlb {
+    fn default() -> FastTlb {
+        FastTlb {
+            load: [EMPTY; ENTRIES],
+            store: [EMPTY; ENTRIES],
+            gen: 1,
+        }
+    }
+}
+
+#[inline(always)]
+fn index(vpn: u64) -> usize {
+    vpn as usize & (ENTRIES - 1)
+}
+
+impl FastTlb {
+    fn table(&self, access: Access) -> &[Entry; ENTRIES] {
+        match access {
+            Access::Store => &self.store,
+            _ => &self.load,
+        }
+    }
+
+    fn table_mut(&mut self, access: Access) -> &mut [Entry; ENTRIES] {
+        match access {
+            Access::Store => &mut self.store,
+            _ => &mut self.load,
+        }
+    }
+
+    /// The physical address of `va` and the TLB slot behind it, if remembered.
+    #[inline(always)]
+    pub fn lookup(&self, va: u64, access: Access) -> Option<(u64, usize)> {
+        let vpn = va >> 12;
+        let e = &self.table(access)[index(vpn)];
+        (e.vpn == vpn && e.gen == self.gen).then_some((e.pa_page | (va & 0xfff), e.slot as usize))
+    }
+
+    /// Remembers that `va`'s page maps to `pa_page` through TLB slot `slot` for `access`
+    /// (a load or a store).
+    pub fn fill(&mut self, va: u64, access: Access, pa_page: u64, slot: usize) {
+        debug_assert!(access != Access::Fetch);
+        let vpn = va >> 12;
+        let gen = self.gen;
+        self.table_mut(access)[index(vpn)] = Entry {
+            vpn,
+            gen,
+            slot: slot as u32,
+            pa_page,
+        };
+    }
+
+    /// Forgets everything (the translation context changed): a new generation.
+    #[inline]
+    pub fn flush(&mut self) {
+        self.gen = self.gen.wrapping_add(1);
+        if self.gen == 0 {
+            // Entries of the generation about to be reused could come back to life.
+            self.load.fill(EMPTY);
+            self.store.fill(EMPTY);
+            self.gen = 1;
+        }
+    }
+
+    /// Forgets every page `leaf` covers: the one entry per table a 4 KiB page can occupy, or
+    /// everything for a superpage.
+    pub fn forget(&mut self, leaf: &Leaf) {
+        if leaf.level > 0 {
+            self.flush();
+            return;
+        }
+        let vpn = leaf.va_base >> 12;
+        for t in [&mut self.load, &mut self.store] {
+            let e = &mut t[index(vpn)];
+            if e.vpn == vpn {
+                *e = EMPTY;
+            }
+        }
+    }
+}
+
+/// The fetch part: the page the hart is executing from, tied to a TLB slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FetchRun {
+    /// The TLB slot that maps the page.
+    pub slot: usize,
+    /// Virtual address of the 4 KiB page.
+    pub va_page: u64,
+    /// Index of the last instruction whose fetch has been counted: the one whose slow fetch
+    /// opened the run, or the last one caught up to. Later instructions up to the end of the
+    /// run were fetched here.
+    pub counted: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mmu::pte::PteFlags;
+
+    fn leaf(va_base: u64, level: u8) -> Leaf {
+        Leaf {
+            va_base,
+            pa_base: 0x8000_0000,
+            level,
+            flags: PteFlags::V | PteFlags::R,
+            pte_addr: 0,
+            asid: 0,
+        }
+    }
+
+    #[test]
+    fn fill_lookup_and_forget() {
+        let mut f = FastTlb::default();
+        assert_eq!(f.lookup(0x1234, Access::Load), None);
+        f.fill(0x1000, Access::Load, 0x8000_5000, 7);
+        assert_eq!(f.lookup(0x1234, Access::Load), Some((0x8000_5234, 7)));
+        assert_eq!(
+            f.lookup(0x1234, Access::Store),
+            None,
+            "tables are per access"
+        );
+        assert_eq!(f.lookup(0x1000 + 4096 * ENTRIES as u64, Access::Load), None);
+        f.forget(&leaf(0x1000, 0));
+        assert_eq!(f.lookup(0x1234, Access::Load), None);
+    }
+
+    #[test]
+    fn flush_and_superpages_forget_everything() {
+        let mut f = FastTlb::default();
+        f.fill(0x1000, Access::Store, 0x8000_5000, 1);
+        f.flush();
+        assert_eq!(f.lookup(0x1000, Access::Store), None);
+        f.fill(0x1000, Access::Store, 0x8000_5000, 1);
+        f.forget(&leaf(0x4000_0000, 1));
+        assert_eq!(f.lookup(0x1000, Access::Store), None);
+    }
+
+    #[test]
+    fn a_wrapped_generation_does_not_revive_old_entries() {
+        let mut f = FastTlb::default();
+        f.fill(0x1000, Access::Load, 0x8000_5000, 1);
+        f.gen = u32::MAX;
+        f.fill(0x2000, Access::Load, 0x8000_6000, 2);
+        f.flush(); // wraps: tables cleared, gen back to 1
+        assert_eq!(f.gen, 1);
+        assert_eq!(f.lookup(0x1000, Access::Load), None);
+        assert_eq!(f.lookup(0x2000, Access::Load), None);
+    }
+}
