@@ -9,6 +9,9 @@ use crate::addr::PhysAddr;
 use crate::bus::{Bus, BusConfig, BusError, Console, ConsoleInput, FinisherExit};
 use crate::hart::{Halt, Hart, INSNS_PER_MTIME_TICK};
 use crate::loader::{self, LoadError};
+use crate::mmu::dump::{self, GuestPtes, PageTableDump};
+use crate::mmu::mode::PagingMode;
+use crate::mmu::walk::{satp_asid, SATP_PPN_MASK};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
@@ -131,6 +134,8 @@ pub struct Machine {
     pub hart: Hart,
     pub bus: Bus,
     max_insns: u64,
+    /// [`Machine::run_until`]'s pause point: the run loop stops here too.
+    pause_at: u64,
     tohost: Option<u64>,
     trace: Option<Box<dyn Write>>,
     captured: Option<Arc<Mutex<Vec<u8>>>>,
@@ -159,6 +164,7 @@ impl Machine {
             hart,
             bus,
             max_insns: cfg.max_insns.unwrap_or(u64::MAX),
+            pause_at: u64::MAX,
             tohost: None,
             trace: cfg.trace_insns,
             captured,
@@ -198,7 +204,23 @@ impl Machine {
     /// Runs until the guest ends the run.
     pub fn run(&mut self) -> Exit {
         loop {
-            if let Some(exit) = self.service() {
+            if let Some(exit) = self.run_until(u64::MAX) {
+                return exit;
+            }
+        }
+    }
+
+    /// Runs until the guest ends the run (`Some`) or until `steps` instructions (retired or
+    /// trapped, [`Hart::steps`]) have run in all (`None`; at once if that many already have).
+    /// A pause changes nothing the guest can see: it is one more event check, of which the
+    /// loop makes many anyway, so `run_until(n)` then `run()` ends exactly as `run()` does,
+    /// and what is inspected in between (say [`Machine::page_tables`], or the counters) is
+    /// the state after exactly `steps` instructions.
+    pub fn run_until(&mut self, steps: u64) -> Option<Exit> {
+        self.pause_at = steps;
+        loop {
+            let exit = self.service();
+            if exit.is_some() || self.hart.steps >= steps {
                 // The counters include the fetch fast path's pending hits (`mmu::fast`).
                 let last = self.hart.steps.saturating_sub(1);
                 self.hart.mmu.catch_up_fetch_run(last);
@@ -214,7 +236,7 @@ impl Machine {
                     if let Err(e) = self.hart.run_traced(&mut self.bus, t.as_mut()) {
                         let last = self.hart.steps.saturating_sub(1);
                         self.hart.mmu.catch_up_fetch_run(last);
-                        return Exit::Halted(format!("cannot write the trace: {e}"));
+                        return Some(Exit::Halted(format!("cannot write the trace: {e}")));
                     }
                 }
             }
@@ -254,7 +276,10 @@ impl Machine {
         let now = h.mtime();
         h.time_offset = self.bus.mtime(now).wrapping_sub(now);
         h.check_interrupts();
-        let mut stop = self.max_insns.min(h.steps.saturating_add(SLICE));
+        let mut stop = self
+            .max_insns
+            .min(self.pause_at)
+            .min(h.steps.saturating_add(SLICE));
         let deadline = self.bus.timer_deadline();
         if deadline <= u64::MAX / INSNS_PER_MTIME_TICK {
             let at = (deadline * INSNS_PER_MTIME_TICK).saturating_sub(h.idle);
@@ -264,6 +289,33 @@ impl Machine {
         }
         h.stop_at = stop;
         None
+    }
+
+    /// The page tables satp selects now, walked as the hardware walker would (PTE reads
+    /// PMP-checked as S-mode; nothing written, nothing counted); `None` when satp is Bare.
+    pub fn page_tables(&self) -> Option<PageTableDump> {
+        let satp = self.hart.csr.satp;
+        let mode = PagingMode::from_satp(satp)?;
+        let mut mem = GuestPtes {
+            ram: &self.bus.ram,
+            pmp: &self.hart.mmu.pmp,
+        };
+        Some(dump::dump(satp & SATP_PPN_MASK, mode, &mut mem))
+    }
+
+    /// What `--dump-pt` prints: a line naming the moment and satp, then the dump
+    /// (mmu/dump.rs documents its format), or one line saying that satp is Bare.
+    pub fn page_table_report(&self) -> String {
+        let (satp, steps) = (self.hart.csr.satp, self.hart.steps);
+        match self.page_tables() {
+            None => {
+                format!("page tables after {steps} instructions: satp is Bare (no translation)\n")
+            }
+            Some(d) => format!(
+                "page tables after {steps} instructions: satp {satp:#018x} (ASID {})\n{d}",
+                satp_asid(satp)
+            ),
+        }
     }
 
     /// Counters for `--stats`.

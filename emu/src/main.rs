@@ -82,6 +82,20 @@ struct BareArgs {
     /// Write the trace to FILE instead of stderr.
     #[arg(long, value_name = "FILE", requires = "trace")]
     trace_out: Option<PathBuf>,
+    /// Print the page tables satp points at when the run ends (walked as the hardware would).
+    #[arg(long)]
+    dump_pt: bool,
+    /// Print the page tables after N instructions (retired or trapped); the run goes on.
+    /// Repeatable.
+    #[arg(long, value_name = "N")]
+    dump_pt_at: Vec<u64>,
+    /// Write the page-table dumps to FILE instead of stderr.
+    #[arg(long, value_name = "FILE")]
+    dump_pt_out: Option<PathBuf>,
+    /// PMP entries (0 to 64).
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(0..=64))]
+    pmp: u16,
     /// The program.
     elf: PathBuf,
 }
@@ -164,6 +178,10 @@ fn main() -> ExitCode {
 }
 
 fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
+    let dumping = a.dump_pt || !a.dump_pt_at.is_empty();
+    if a.dump_pt_out.is_some() && !dumping {
+        return Err("--dump-pt-out needs --dump-pt or --dump-pt-at".into());
+    }
     let bytes =
         std::fs::read(&a.elf).map_err(|e| format!("cannot read {}: {e}", a.elf.display()))?;
     let trace_insns: Option<Box<dyn std::io::Write>> = match (a.trace, &a.trace_out) {
@@ -178,9 +196,16 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
             Some(Box::new(std::io::BufWriter::with_capacity(1 << 16, f)))
         }
     };
+    let mut pt_out: Box<dyn std::io::Write> = match &a.dump_pt_out {
+        Some(p) => Box::new(
+            std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?,
+        ),
+        None => Box::new(std::io::stderr()),
+    };
     let cfg = MachineConfig {
         mem_size: a.mem,
         max_insns: a.max_insns,
+        pmp_entries: a.pmp.into(),
         tlb: a.tlb,
         ad: match a.ad {
             AdArg::Hw => rvmmu::mmu::walk::AdMode::Hardware,
@@ -198,8 +223,14 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
     m.load_elf(&bytes)
         .map_err(|e| format!("{}: {e}", a.elf.display()))?;
     let start = Instant::now();
-    let exit = m.run();
+    let exit = run_dumping(&mut m, &a.dump_pt_at, pt_out.as_mut())?;
     let secs = start.elapsed().as_secs_f64();
+    if a.dump_pt {
+        pt_out
+            .write_all(m.page_table_report().as_bytes())
+            .and_then(|()| pt_out.flush())
+            .map_err(|e| format!("cannot write the page-table dump: {e}"))?;
+    }
     if let rvmmu::machine::Exit::Halted(why) = &exit {
         say!("rvmmu: machine halted: {why}");
     }
@@ -207,6 +238,37 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
         print_stats(&m, secs);
     }
     Ok(ExitCode::from(exit.status() as u8))
+}
+
+/// Runs `m` to its end, writing its page tables to `out` after each of `points` instructions
+/// (in ascending order; a point the run does not reach gets a line saying so).
+fn run_dumping(
+    m: &mut Machine,
+    points: &[u64],
+    out: &mut dyn std::io::Write,
+) -> Result<rvmmu::machine::Exit, String> {
+    let mut points = points.to_vec();
+    points.sort_unstable();
+    points.dedup();
+    let mut ended = None;
+    for n in points {
+        if ended.is_none() {
+            ended = m.run_until(n);
+        }
+        let report = match ended {
+            None => m.page_table_report(),
+            Some(_) => format!(
+                "page tables after {n} instructions: not reached (the run ended after {})\n",
+                m.hart.steps
+            ),
+        };
+        out.write_all(report.as_bytes())
+            .map_err(|e| format!("cannot write the page-table dump: {e}"))?;
+    }
+    Ok(match ended {
+        Some(e) => e,
+        None => m.run(),
+    })
 }
 
 fn print_stats(m: &Machine, secs: f64) {

@@ -25,7 +25,8 @@
 //! - The table census: for each level from the top down, how many distinct 4 KiB tables the
 //!   tree has there and their size; then the total.
 //! - One line per bad entry, if any: its PTE's address and level, the raw PTE and why a walk
-//!   through it would fault: `malformed` (V=1 but W without R, or reserved bits set),
+//!   through it would fault: `malformed` (V=1 but W without R, or reserved bits set: 63:54
+//!   anywhere, D, A or U in a pointer to the next level; the subtree is not visited),
 //!   `non-leaf at level 0`, `misaligned superpage`, or `unreadable` (the read failed; the rest
 //!   of that table is skipped). Entries with V=0 are holes and are not listed.
 
@@ -35,8 +36,13 @@ use std::collections::HashSet;
 use crate::addr::PAGE_SHIFT;
 
 use super::mode::{PagingMode, PTE_SIZE, VPN_BITS};
+use super::pmp::Pmp;
 use super::pte::{flag_letters, Pte, PteFlags};
 use super::walk::PteMemory;
+use super::Access;
+use crate::addr::PhysAddr;
+use crate::bus::Ram;
+use crate::hart::Priv;
 
 /// Leaves that map one contiguous VA range to one contiguous PA range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +91,30 @@ impl PageTableDump {
     /// Total bytes of page tables.
     pub fn table_bytes(&self) -> u64 {
         self.tables.iter().sum::<u64>() << PAGE_SHIFT
+    }
+}
+
+/// Guest page-table memory as the hardware walker reads it: RAM, each PTE read PMP-checked as
+/// an S-mode load (priv/machine.adoc, "Physical Memory Protection": the walker's implicit
+/// accesses are checked as S-mode). A PTE the walker could not read is `unreadable` in the
+/// dump. Unlike the MMU's own walker memory it counts nothing and never writes: a snapshot
+/// must not change the machine.
+pub struct GuestPtes<'a> {
+    pub ram: &'a Ram,
+    pub pmp: &'a Pmp,
+}
+
+impl PteMemory for GuestPtes<'_> {
+    fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
+        if !self.pmp.check(pa, PTE_SIZE, Access::Load, Priv::S) {
+            return Err(());
+        }
+        self.ram.read_u64(PhysAddr(pa)).ok_or(())
+    }
+
+    /// Never called by [`dump`]; a snapshot writes nothing.
+    fn cas_pte(&mut self, _pa: u64, _old: u64, _new: u64) -> Result<bool, ()> {
+        Err(())
     }
 }
 
@@ -354,6 +384,30 @@ mod tests {
              bad PTE at PA:0x80202018 level 0: 0x0000000020000c05 malformed\n\
              bad PTE at PA:0x80201008 level 1: 0x00000000201804cf misaligned superpage\n"
         ));
+    }
+
+    #[test]
+    fn pointer_with_reserved_bits_is_malformed() {
+        let mut b = PtBuilder::new(&SV39, ROOT);
+        b.map(0x1000, 0x8000_1000, 0, RWXAD);
+        let l1 = b.pte_addr(0x1000, 1);
+        let ptr = b.mem.read(l1);
+        b.mem.write(l1, ptr | F::A.bits() as u64);
+        let d = dump(ROOT >> PAGE_SHIFT, &SV39, &mut b.mem);
+        assert!(
+            d.ranges.is_empty(),
+            "a walk stops there: nothing below is mapped"
+        );
+        assert_eq!(d.tables, vec![0, 1, 1]);
+        assert_eq!(
+            d.bad,
+            vec![BadPte {
+                pte_addr: l1,
+                level: 1,
+                pte: ptr | F::A.bits() as u64,
+                reason: BadReason::Malformed
+            }]
+        );
     }
 
     #[test]

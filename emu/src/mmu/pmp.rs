@@ -486,6 +486,43 @@ mod tests {
     }
 
     #[test]
+    fn zero_entries_are_all_read_only_zero() {
+        let mut p = Pmp::new(0);
+        for n in (0..16).step_by(2) {
+            p.write_cfg(n, u64::MAX);
+            assert_eq!(p.read_cfg(n), 0, "pmpcfg{n}");
+        }
+        for i in 0..MAX_ENTRIES {
+            p.write_addr(i, u64::MAX);
+            assert_eq!(p.read_addr(i), 0, "pmpaddr{i}");
+        }
+        // With no entry implemented there is no PMP: every access succeeds in every mode.
+        for prv in [M, S, U] {
+            assert!(p.check(0x8000_0000, 8, Store, prv));
+            assert_eq!(p.uniform_over(0, 1 << 30, prv), Some(Perms::all()));
+        }
+        assert!(p.m_mode_exempt());
+    }
+
+    #[test]
+    fn sixty_four_entries_reach_pmpcfg14_and_pmpaddr63() {
+        let mut p = Pmp::new(MAX_ENTRIES);
+        assert_eq!(Pmp::new(100).entries(), MAX_ENTRIES, "clamped");
+        p.write_addr(63, napot(0x8000_0000, 4096));
+        p.write_cfg(14, ((NAPOT | R) as u64) << 56);
+        assert_eq!(p.read_cfg(14), ((NAPOT | R) as u64) << 56);
+        assert_eq!(p.read_addr(63), napot(0x8000_0000, 4096));
+        // Entry 63 is the only active one: it matches its page, and nothing else does.
+        assert!(p.check(0x8000_0ff8, 8, Load, U));
+        assert!(!p.check(0x8000_0ff8, 8, Store, U));
+        assert!(!p.check(0x8000_1000, 8, Load, U));
+        // Entry 56 (pmpcfg14 byte 0) wins over entry 63 where both match.
+        set(&mut p, 56, napot(0x8000_0000, 8), NAPOT | RW);
+        assert!(p.check(0x8000_0000, 8, Store, S));
+        assert!(!p.check(0x8000_0008, 8, Store, S));
+    }
+
+    #[test]
     fn m_mode_exemption() {
         let mut p = Pmp::new(16);
         assert!(p.m_mode_exempt());

@@ -61,13 +61,17 @@ impl Pte {
     }
 
     /// Whether the PTE is malformed for a walk: V = 0, W without R, or reserved bits set
-    /// (priv/supervisor.adoc, "Virtual Address Translation Process", step 3).
+    /// (priv/supervisor.adoc, "Virtual Address Translation Process", step 3). Reserved bits
+    /// are bits 63:54 in every PTE and, in a pointer to the next level, D, A and U ("For
+    /// non-leaf PTEs, the D, A, and U bits are reserved for future standard use", Sv32
+    /// "Addressing and Memory Protection").
     #[inline]
     pub fn is_invalid(self) -> bool {
         let f = self.flags();
         !f.contains(PteFlags::V)
             || (f.contains(PteFlags::W) && !f.contains(PteFlags::R))
             || self.0 & HIGH_BITS != 0
+            || (!self.is_leaf() && f.intersects(PteFlags::D | PteFlags::A | PteFlags::U))
     }
 
     /// Builds a PTE from a PPN and flags (the RSW bits 9:8 left zero).
@@ -131,6 +135,16 @@ mod tests {
         assert!(
             !Pte::new(1, PteFlags::V).is_leaf(),
             "pointer to the next level"
+        );
+        for reserved in [PteFlags::D, PteFlags::A, PteFlags::U] {
+            assert!(
+                Pte::new(1, PteFlags::V | reserved).is_invalid(),
+                "{reserved:?} in a pointer"
+            );
+        }
+        assert!(
+            !Pte::new(1, PteFlags::V | PteFlags::G).is_invalid(),
+            "G is defined in a pointer"
         );
     }
 }

@@ -120,6 +120,33 @@ fn bad_mmu_options() {
 }
 
 #[test]
+fn bad_dump_and_pmp_options() {
+    for v in ["65", "x", "100000", ""] {
+        assert_error(&bare(&["--pmp", v, NO_FILE]), &format!("'{v}' for '--pmp"));
+    }
+    assert_error(&bare(&["--pmp", "-1", NO_FILE]), "'-1'");
+    assert_error(
+        &bare(&["--dump-pt-at", "x", NO_FILE]),
+        "'x' for '--dump-pt-at",
+    );
+    assert_error(
+        &bare(&["--dump-pt-out", "pt.txt", NO_FILE]),
+        "--dump-pt-out needs --dump-pt or --dump-pt-at",
+    );
+    assert!(!Path::new("pt.txt").exists(), "no dump file created");
+}
+
+#[test]
+fn dump_out_cannot_be_created() {
+    let g = guest!("tohost.S", "-DTOHOST_VALUE=1");
+    let p = g.dir.path().join("no/such/dir/pt.txt");
+    assert_error(
+        &bare(&["--dump-pt", "--dump-pt-out", p.to_str().unwrap(), g.path()]),
+        "cannot create",
+    );
+}
+
+#[test]
 fn missing_elf_argument() {
     assert_error(&bare(&[]), "required");
     assert_error(&bare(&["--mem", "1M"]), "required");

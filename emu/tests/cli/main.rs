@@ -11,6 +11,7 @@
 //! Modules: [`errors`] (exit status 2 paths), [`runs`] (exit codes, console, determinism),
 //! [`trace`] (the `--trace insns` snapshot, `--help`, `--version`).
 
+mod dump_pt;
 mod errors;
 mod runs;
 mod trace;

@@ -20,6 +20,10 @@
 #define HIGH_BIT 47
 #endif
 #define FRAME_2M 0x80400000UL           /* 2 MiB aligned, above the image */
+#define NO_MEM_PA 0x09000000UL          /* nothing there on QEMU virt or rvmmu */
+#define CAUSE_FETCH_ACC 1
+#define CAUSE_LOAD_ACC 5
+#define CAUSE_STORE_ACC 7
 
 extern char _end[];
 static uint8_t frames[6][4096] __attribute__((aligned(4096)));
@@ -41,6 +45,31 @@ static void check_rw(int n, long mode, uint64_t va, uint64_t pa)
 }
 
 static const char *ad_scheme = "?";
+
+/* amoadd.d 1 and lr.d at va */
+static long amo_fn(long va)
+{
+    long r;
+    __asm__ volatile("amoadd.d %0, %2, (%1)" : "=r"(r) : "r"(va), "r"(1L) : "memory");
+    return r;
+}
+static long lr_fn(long va)
+{
+    long r;
+    __asm__ volatile("lr.d %0, (%1)" : "=r"(r) : "r"(va) : "memory");
+    return r;
+}
+
+/* expect_all_fault for access faults (load 5, store 7, fetch 1) */
+static void expect_all_access(int n, long mode, uint64_t va)
+{
+    run(mode, ld_fn, va);
+    expect_fault(n, CAUSE_LOAD_ACC, va);
+    run(mode, sd_fn, va);
+    expect_fault(n, CAUSE_STORE_ACC, va);
+    run(mode, fetch_fn, va);
+    expect_fault(n, CAUSE_FETCH_ACC, va);
+}
 
 static void vm_cases(long mode)
 {
@@ -137,6 +166,13 @@ static void vm_cases(long mode)
     GO();
     expect_all_fault(C(25), mode, TEST_VA + 0x200000 + 0x3008, 1);
     expect_all_fault(C(25), mode, TEST_VA + 0x40000000 + 0x400000, 1);
+#if LEVELS == 4
+    /* ... and a 512 GiB leaf with ppn[2] != 0 */
+    FRESH();
+    map(root, 0x8000000000UL, 0x40000000UL, 3, PTE_RWXAD | uf);
+    GO();
+    expect_all_fault(C(25), mode, 0x8000000000UL + 0x80001000UL, 1);
+#endif
 
     /* 26: non-canonical VAs: bits 63..HIGH_BIT+1 must equal bit HIGH_BIT
      * (Sv39/Sv48 "Addressing and Memory Protection"). The canonical high
@@ -151,14 +187,98 @@ static void vm_cases(long mode)
     expect_all_fault(C(26), mode, (1UL << 63) | TEST_VA | 0x50, 1);
     expect_all_fault(C(26), mode, va ^ (1UL << (HIGH_BIT + 1)), 1);
 
-    /* 27: reserved PTE bits 60..54 set (step 3; also bits 63..61 when
-     * Svnapot/Svpbmt are not implemented -- not assumed here) */
+    /* 27: reserved PTE bits 60..54 set (step 3) */
     FRESH();
     map(root, TEST_VA, FRAME(1), 0, PTE_RWXAD | uf | (1UL << 54));
     map(root, TEST_VA + 0x1000, FRAME(1), 0, PTE_RWXAD | uf | (1UL << 60));
     GO();
     expect_all_fault(C(27), mode, TEST_VA + 0x60, 1);
     expect_all_fault(C(27), mode, TEST_VA + 0x1060, 1);
+
+    /* 28: PBMT (bits 62..61) and N (bit 63) are reserved when Svpbmt and Svnapot are not
+     * implemented (neither is, on rvmmu; QEMU 7.2 has them off by default): set, they make
+     * the PTE invalid (Sv39 "Addressing and Memory Protection": "if any of these bits are
+     * set, a page-fault exception is raised"; step 3) */
+    FRESH();
+    map(root, TEST_VA, FRAME(1), 0, PTE_RWXAD | uf | (1UL << 61));
+    map(root, TEST_VA + 0x1000, FRAME(1), 0, PTE_RWXAD | uf | (1UL << 63));
+    GO();
+    expect_all_fault(C(28), mode, TEST_VA + 0x68, 1);
+    expect_all_fault(C(28), mode, TEST_VA + 0x1068, 1);
+
+    /* 29: a pointer PTE to a "table" where there is no memory: the PTE access fails a PMA
+     * check (step 2), the access fault of the access type, stval = va */
+    FRESH();
+    *pte_ptr(root, TEST_VA, 1) = PTE_PPN(NO_MEM_PA) | PTE_V;
+    GO();
+    CASE(C(29));
+    if (!skip_on_qemu("a PTE read from where there is no memory is a page fault"))
+        expect_all_access(C(29), mode, TEST_VA + 0x78);
+
+    /* 36: a leaf whose page has no memory: the access fault of the access type, stval = va */
+    FRESH();
+    map(root, TEST_VA, NO_MEM_PA, 0, PTE_RWXAD | uf);
+    GO();
+    expect_all_access(C(36), mode, TEST_VA + 0x78);
+
+    /* 37: in a pointer (non-leaf) PTE, D, A and U are reserved (Sv32 "Addressing and Memory
+     * Protection": "For non-leaf PTEs, the D, A, and U bits are reserved for future standard
+     * use"): set, the walk stops with a page fault (step 3) */
+    FRESH();
+    map(root, TEST_VA, FRAME(1), 0, PTE_RWXAD | uf);
+    map(root, TEST_VA + 0x200000, FRAME(1), 0, PTE_RWXAD | uf);
+    map(root, TEST_VA + 0x400000, FRAME(1), 0, PTE_RWXAD | uf);
+    *pte_ptr(root, TEST_VA, 1) |= PTE_A;
+    *pte_ptr(root, TEST_VA + 0x200000, 1) |= PTE_D;
+    *pte_ptr(root, TEST_VA + 0x400000, 1) |= PTE_U;
+    GO();
+    expect_all_fault(C(37), mode, TEST_VA + 0x88, 1);
+    expect_all_fault(C(37), mode, TEST_VA + 0x200088, 1);
+    expect_all_fault(C(37), mode, TEST_VA + 0x400088, 1);
+
+    /* 34: a 4-byte instruction whose second half is on an unmapped page: fetch page fault,
+     * stval = the address of the half that faulted, epc = the instruction's start
+     * (priv/machine.adoc, "Machine Trap Value (mtval) Register") */
+    FRESH();
+    ((volatile uint16_t *)FRAME(4))[0xffe / 2] = 0x0513;     /* low half of li a0, 42 */
+    __asm__ volatile("fence.i" ::: "memory");
+    map(root, TEST_VA, FRAME(4), 0, PTE_V | PTE_R | PTE_X | PTE_A | uf);
+    GO();
+    CHECK_EQ(C(34), run(mode, fetch_fn, TEST_VA + 0xffe), -1);
+    expect_fault(C(34), CAUSE_FETCH_PAGE, TEST_VA + 0x1000);
+    CHECK_EQ(C(34), last_trap.epc, TEST_VA + 0xffe);
+
+    /* 38: the same instruction with both pages mapped, the second to another frame: it is
+     * put together from two physical pages; remapping the second page (and a fence) changes
+     * the instruction executed (li a0, 42 becomes li a0, 99) */
+    ((volatile uint16_t *)FRAME(5))[0] = 0x02a0;     /* high half of li a0, 42 */
+    ((volatile uint16_t *)FRAME(5))[1] = 0x8082;     /* c.ret */
+    ((volatile uint16_t *)FRAME(3))[0] = 0x0630;     /* high half of li a0, 99 */
+    ((volatile uint16_t *)FRAME(3))[1] = 0x8082;
+    __asm__ volatile("fence.i" ::: "memory");
+    pte = map(root, TEST_VA + 0x1000, FRAME(5), 0, PTE_V | PTE_R | PTE_X | PTE_A | uf);
+    sfence_all();
+    CHECK_EQ(C(38), run(mode, fetch_fn, TEST_VA + 0xffe), 42);
+    expect_ok(C(38));
+    *pte = PTE_PPN(FRAME(3)) | PTE_V | PTE_R | PTE_X | PTE_A | uf;
+    sfence_all();
+    CHECK_EQ(C(38), run(mode, fetch_fn, TEST_VA + 0xffe), 99);
+    expect_ok(C(38));
+
+    /* 35: AMOs raise store/AMO page faults (an AMO on an R-only page), LR load page faults
+     * (on an X-only page); LR on a readable page works */
+    FRESH();
+    map(root, TEST_VA, FRAME(5), 0, PTE_V | PTE_R | PTE_A | PTE_D | uf);
+    map(root, TEST_VA + 0x1000, FRAME(5), 0, PTE_V | PTE_X | PTE_A | PTE_D | uf);
+    GO();
+    WORD(FRAME(5) + 0x80) = 7;
+    run(mode, amo_fn, TEST_VA + 0x80);
+    expect_fault(C(35), CAUSE_STORE_PAGE, TEST_VA + 0x80);
+    CHECK_EQ(C(35), WORD(FRAME(5) + 0x80), 7);
+    run(mode, lr_fn, TEST_VA + 0x1080);
+    expect_fault(C(35), CAUSE_LOAD_PAGE, TEST_VA + 0x1080);
+    CHECK_EQ(C(35), run(mode, lr_fn, TEST_VA + 0x80), 7);
+    expect_ok(C(35));
 
     /* 30: U-mode on a page without U faults; S-mode on a U page (SUM = 0) faults */
     FRESH();
@@ -248,6 +368,21 @@ static void vm_cases(long mode)
         CHECK_EQ(C(52), WORD(FRAME(2) + 16), STORE_MAGIC);
     }
 
+    /* 55: an AMO writes, so it needs D like a store: A = 1, D = 0 */
+    *pte = PTE_PPN(FRAME(2)) | PTE_V | PTE_R | PTE_W | PTE_A | uf;
+    sfence_all();
+    WORD(FRAME(2) + 32) = 5;
+    run(mode, amo_fn, TEST_VA + 32);
+    if (svade) {
+        expect_fault(C(55), CAUSE_STORE_PAGE, TEST_VA + 32);
+        CHECK_EQ(C(55), *pte & PTE_D, 0);
+        CHECK_EQ(C(55), WORD(FRAME(2) + 32), 5);
+    } else {
+        expect_ok(C(55));
+        CHECK_EQ(C(55), *pte & (PTE_A | PTE_D), PTE_A | PTE_D);
+        CHECK_EQ(C(55), WORD(FRAME(2) + 32), 6);
+    }
+
     /* 53: fetch from an X page with A = 0 */
     *pte = PTE_PPN(code_page) | PTE_V | PTE_X | uf;
     sfence_all();
@@ -298,6 +433,7 @@ static void mprv_cases(void)
     uint64_t *root = new_space(0);
     map(root, TEST_VA, FRAME(3), 0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
     map(root, TEST_VA + 0x1000, FRAME(3), 0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_U);
+    map(root, TEST_VA + 0x3000, FRAME(3), 0, PTE_V | PTE_X | PTE_A | PTE_D);
     activate(root, 0);
     WORD(FRAME(3) + 0x18) = 0xabcdef;
     /* 40: MPP = S: translated */
@@ -317,6 +453,29 @@ static void mprv_cases(void)
     expect_ok(42);
     /* 43: M-mode without MPRV is untranslated although satp is active */
     CHECK_EQ(43, WORD(FRAME(3) + 0x18), 0xabcdef);
+    /* 44: MPP = S follows SUM: the U page faults with SUM = 0, loads with SUM = 1 */
+    clear_csr(mstatus, MSTATUS_SUM | MSTATUS_MXR);
+    trap_record_reset();
+    mprv_load(TEST_VA + 0x1018, MSTATUS_MPP_S);
+    expect_fault(44, CAUSE_LOAD_PAGE, TEST_VA + 0x1018);
+    set_csr(mstatus, MSTATUS_SUM);
+    trap_record_reset();
+    CHECK_EQ(44, mprv_load(TEST_VA + 0x1018, MSTATUS_MPP_S), 0xabcdef);
+    expect_ok(44);
+    clear_csr(mstatus, MSTATUS_SUM);
+    /* 45: ... and MXR: the X-only page loads only with MXR = 1 */
+    trap_record_reset();
+    mprv_load(TEST_VA + 0x3018, MSTATUS_MPP_S);
+    expect_fault(45, CAUSE_LOAD_PAGE, TEST_VA + 0x3018);
+    set_csr(mstatus, MSTATUS_MXR);
+    trap_record_reset();
+    CHECK_EQ(45, mprv_load(TEST_VA + 0x3018, MSTATUS_MPP_S), 0xabcdef);
+    expect_ok(45);
+    clear_csr(mstatus, MSTATUS_MXR);
+    /* 46: MPP = M: no translation, so TEST_VA is a physical address without memory */
+    trap_record_reset();
+    mprv_load(TEST_VA + 0x18, MSTATUS_MPP);
+    expect_fault(46, CAUSE_LOAD_ACC, TEST_VA + 0x18);
     deactivate();
 }
 
@@ -328,6 +487,13 @@ int main(void)
     CHECK(1, (uint64_t)_end <= FRAME_2M);
     write_csr(satp, satp_for(pt_pool[0], 0));
     CHECK_EQ(1, read_csr(satp) >> 60, pg_satp_mode() >> 60);
+    /* 2: "if satp is written with an unsupported MODE, the entire write has no effect"
+     * (satp register): Sv64 (11) and a reserved mode (1) leave it as it was */
+    uint64_t satp_before = read_csr(satp);
+    write_csr(satp, (11UL << 60) | (3UL << SATP_ASID_SHIFT) | 0x12345);
+    CHECK_EQ(2, read_csr(satp), satp_before);
+    write_csr(satp, (1UL << 60) | 0x12345);
+    CHECK_EQ(2, read_csr(satp), satp_before);
     deactivate();
     vm_cases(PRV_S);
     vm_cases(PRV_U);

@@ -34,7 +34,13 @@
 #define CAUSE_STORE_PAGE 15
 
 #define PT_POOL_PAGES 40
+#ifdef PT_POOL_PA
+/* Tables at a fixed physical address (above the image), so that a snapshot of them does
+ * not change when the program's code grows. */
+#define pt_pool ((uint64_t (*)[512])(uintptr_t)(PT_POOL_PA))
+#else
 static uint64_t pt_pool[PT_POOL_PAGES][512] __attribute__((aligned(4096)));
+#endif
 static int pt_used;
 static int pg_levels = 3;
 

@@ -159,6 +159,20 @@ fn malformed_ptes_page_fault() {
         // Step 4: a pointer at level 0.
         b.set_raw(va, 0, Pte::new(0x80400, F::V).0);
         assert_eq!(result(&mut b, Load, Priv::S, va), pf, "non-leaf at level 0");
+        // Step 3 again: D, A and U are reserved in a pointer; G is not.
+        b.set_raw(va, 0, good);
+        let l1 = b.pte_addr(va, 1);
+        let ptr = b.mem.read(l1);
+        for bit in [F::D, F::A, F::U] {
+            b.mem.write(l1, ptr | bit.bits() as u64);
+            assert_eq!(
+                result(&mut b, Load, Priv::S, va),
+                pf,
+                "{bit:?} in a pointer"
+            );
+        }
+        b.mem.write(l1, ptr | F::G.bits() as u64);
+        assert!(result(&mut b, Load, Priv::S, va).is_ok(), "G in a pointer");
     }
 }
 
