@@ -130,7 +130,10 @@ fn workload_name(s: &str) -> Result<String, String> {
     if names.contains(&s) {
         Ok(s.to_string())
     } else {
-        Err(format!("no such workload (there are: {})", names.join(", ")))
+        Err(format!(
+            "no such workload (there are: {})",
+            names.join(", ")
+        ))
     }
 }
 
