@@ -245,6 +245,37 @@ pub fn run_once(w: &Workload, iterations: u64) -> Result<Sample, MachineError> {
     })
 }
 
+/// One run of `w` with every translation traced (text records) to `out`: how many records
+/// were written, and in how long (the writing included: the tracer's last flush is inside
+/// the timed run).
+pub fn run_traced(
+    w: &Workload,
+    iterations: u64,
+    out: Box<dyn std::io::Write>,
+) -> Result<(u64, f64), MachineError> {
+    let cfg = MachineConfig {
+        trace: Some(crate::machine::TraceConfig {
+            out,
+            format: crate::trace::Format::Text,
+            insns: false,
+            translations: Some(crate::trace::Filter::default()),
+        }),
+        ..MachineConfig::capture(Vec::new())
+    };
+    let mut m = prepare(w, iterations, cfg)?;
+    let start = Instant::now();
+    let exit = m.run();
+    let seconds = start.elapsed().as_secs_f64();
+    if exit != Exit::Pass {
+        return Err(MachineError::Guest(format!(
+            "benchmark {} ended with {exit:?}",
+            w.name
+        )));
+    }
+    let records = m.hart.mmu.tracer.as_ref().map_or(0, |t| t.records);
+    Ok((records, seconds))
+}
+
 /// A machine configured by `cfg` with `w` loaded, ready to run `iterations` iterations.
 pub fn prepare(w: &Workload, iterations: u64, cfg: MachineConfig) -> Result<Machine, MachineError> {
     let mut m = Machine::new(cfg)?;

@@ -53,9 +53,54 @@ fn human(size: u64) -> String {
     size.to_string()
 }
 
+/// Parses a number in decimal or, with `0x`, hexadecimal (`_` separators allowed).
+pub fn parse_u64(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    let r = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => t.parse(),
+    };
+    r.map_err(|_| format!("'{s}' is not a number (decimal, or hexadecimal with 0x)"))
+}
+
+/// Parses a virtual-address range for `--trace-va`: `START-END` (END excluded) or
+/// `START+LEN`, each a number as [`parse_u64`] reads it. Returns `(start, end)`.
+pub fn parse_va_range(s: &str) -> Result<(u64, u64), String> {
+    let (start, end) = if let Some((a, b)) = s.split_once('+') {
+        let start = parse_u64(a)?;
+        let len = parse_u64(b)?;
+        let end = start
+            .checked_add(len)
+            .ok_or_else(|| format!("range '{s}' runs past the end of the address space"))?;
+        (start, end)
+    } else if let Some((a, b)) = s.split_once('-') {
+        (parse_u64(a)?, parse_u64(b)?)
+    } else {
+        return Err(format!("'{s}' is not a range (START-END or START+LEN)"));
+    };
+    if end <= start {
+        return Err(format!("range '{s}' is empty"));
+    }
+    Ok((start, end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn va_ranges() {
+        assert_eq!(parse_va_range("0x1000-0x2000"), Ok((0x1000, 0x2000)));
+        assert_eq!(parse_va_range("0x1000+4096"), Ok((0x1000, 0x2000)));
+        assert_eq!(
+            parse_va_range("0xffff_ffc0_0000_0000+0x1000"),
+            Ok((0xffff_ffc0_0000_0000, 0xffff_ffc0_0000_1000))
+        );
+        assert!(parse_va_range("0x2000-0x1000").is_err());
+        assert!(parse_va_range("0x1000").is_err());
+        assert!(parse_va_range("0xffffffffffffffff+2").is_err());
+        assert!(parse_va_range("zz-0x10").is_err());
+    }
 
     #[test]
     fn sizes() {

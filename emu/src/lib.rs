@@ -14,3 +14,4 @@ pub mod hart;
 pub mod loader;
 pub mod machine;
 pub mod mmu;
+pub mod trace;

@@ -12,6 +12,7 @@ use crate::loader::{self, LoadError};
 use crate::mmu::dump::{self, GuestPtes, PageTableDump};
 use crate::mmu::mode::PagingMode;
 use crate::mmu::walk::{satp_asid, SATP_PPN_MASK};
+use crate::trace;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
@@ -60,6 +61,19 @@ pub enum MachineError {
     Guest(String),
     #[error("cannot write the trace: {0}")]
     Trace(#[from] std::io::Error),
+    #[error("this rvmmu was built without translation traces (cargo feature trace-translations)")]
+    NoTranslationTrace,
+}
+
+/// What to trace (`--trace`) and where to.
+pub struct TraceConfig {
+    /// Where the records go (the tracer buffers; no need to wrap it).
+    pub out: Box<dyn Write>,
+    pub format: trace::Format,
+    /// One record per retired instruction.
+    pub insns: bool,
+    /// One record per translation, those the filter accepts; `None`: none.
+    pub translations: Option<trace::Filter>,
 }
 
 /// Machine options.
@@ -74,8 +88,8 @@ pub struct MachineConfig {
     pub tlb: crate::mmu::tlb::TlbGeometry,
     /// A/D scheme (`--ad`): the walker sets A/D (Svadu) or faults (Svade).
     pub ad: crate::mmu::walk::AdMode,
-    /// Where `--trace insns` lines go, when tracing.
-    pub trace_insns: Option<Box<dyn Write>>,
+    /// Traces (`--trace`), if any. Tracing translations turns the MMU's fast path off.
+    pub trace: Option<TraceConfig>,
     /// The UART's host side; [`MachineConfig::capture`] makes one for tests.
     pub console: Console,
     /// Kernel command line, put in the device tree's `/chosen/bootargs`.
@@ -109,7 +123,7 @@ impl Default for MachineConfig {
             pmp_entries: 16,
             tlb: crate::mmu::tlb::TlbGeometry::default(),
             ad: crate::mmu::walk::AdMode::Hardware,
-            trace_insns: None,
+            trace: None,
             console: Console::default(),
             bootargs: String::new(),
             initrd: None,
@@ -137,7 +151,8 @@ pub struct Machine {
     /// [`Machine::run_until`]'s pause point: the run loop stops here too.
     pause_at: u64,
     tohost: Option<u64>,
-    trace: Option<Box<dyn Write>>,
+    /// Whether instructions are traced (the run loop is then the traced one).
+    trace_insns: bool,
     captured: Option<Arc<Mutex<Vec<u8>>>>,
 }
 
@@ -160,13 +175,29 @@ impl Machine {
             cfg.mem_size,
         );
         hart.mmu.fast_path = cfg.mmu_fast_path;
+        let trace_insns = cfg.trace.as_ref().is_some_and(|t| t.insns);
+        if let Some(t) = cfg.trace {
+            if t.translations.is_some() {
+                if !cfg!(feature = "trace-translations") {
+                    return Err(MachineError::NoTranslationTrace);
+                }
+                // Every access must reach `Mmu::translate` to be seen.
+                hart.mmu.fast_path = false;
+            }
+            hart.mmu.tracer = Some(Box::new(trace::Tracer::new(
+                t.out,
+                t.format,
+                t.insns,
+                t.translations,
+            )));
+        }
         Ok(Machine {
             hart,
             bus,
             max_insns: cfg.max_insns.unwrap_or(u64::MAX),
             pause_at: u64::MAX,
             tohost: None,
-            trace: cfg.trace_insns,
+            trace_insns,
             captured,
         })
     }
@@ -224,21 +255,32 @@ impl Machine {
                 // The counters include the fetch fast path's pending hits (`mmu::fast`).
                 let last = self.hart.steps.saturating_sub(1);
                 self.hart.mmu.catch_up_fetch_run(last);
-                if let Some(t) = self.trace.as_mut() {
-                    let _ = t.flush();
-                }
+                let flushed = match self.hart.mmu.tracer.as_deref_mut() {
+                    Some(t) => t.flush(),
+                    None => Ok(()),
+                };
                 self.bus.flush_console();
+                if let Err(e) = flushed {
+                    // The trace was asked for: losing it fails the run, however it ended.
+                    return Some(Exit::Halted(format!("cannot write the trace: {e}")));
+                }
                 return exit;
             }
-            match self.trace.as_mut() {
-                None => self.hart.run_fast(&mut self.bus),
-                Some(t) => {
-                    if let Err(e) = self.hart.run_traced(&mut self.bus, t.as_mut()) {
-                        let last = self.hart.steps.saturating_sub(1);
-                        self.hart.mmu.catch_up_fetch_run(last);
-                        return Some(Exit::Halted(format!("cannot write the trace: {e}")));
-                    }
-                }
+            if self.trace_insns {
+                self.hart.run_traced(&mut self.bus);
+            } else {
+                self.hart.run_fast(&mut self.bus);
+            }
+            if let Some(e) = self
+                .hart
+                .mmu
+                .tracer
+                .as_deref_mut()
+                .and_then(|t| t.take_error())
+            {
+                let last = self.hart.steps.saturating_sub(1);
+                self.hart.mmu.catch_up_fetch_run(last);
+                return Some(Exit::Halted(format!("cannot write the trace: {e}")));
             }
         }
     }

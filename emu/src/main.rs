@@ -31,15 +31,19 @@ enum Cmd {
 
 #[derive(Args)]
 struct BenchArgs {
-    /// Loop iterations per run.
-    #[arg(long, default_value_t = 25_000_000)]
-    iterations: u64,
+    /// Loop iterations per run (default 25000000; 200000 with --trace-out).
+    #[arg(long)]
+    iterations: Option<u64>,
     /// Runs per workload; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
     runs: u64,
     /// Run only the named workload (int-loop, sv39-hit, sv39-miss).
     #[arg(long, value_name = "NAME", value_parser = workload_name)]
     only: Option<String>,
+    /// Measure translation tracing instead: run the paged workloads with
+    /// `--trace translations` writing to FILE, and report records per second.
+    #[arg(long, value_name = "FILE")]
+    trace_out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,8 +58,33 @@ fn tlb_geometry(s: &str) -> Result<rvmmu::mmu::tlb::TlbGeometry, String> {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum TraceKind {
-    /// One line per retired instruction.
+    /// One record per retired instruction.
     Insns,
+    /// One record per address translation (TLB hits included), with each walk step.
+    Translations,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TraceFormatArg {
+    /// One line per record (docs/TRACING.md).
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AccessArg {
+    Fetch,
+    Load,
+    Store,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TlbOutcomeArg {
+    /// Translations the TLB served.
+    Hit,
+    /// Translations that walked the page tables.
+    Miss,
 }
 
 #[derive(Args)]
@@ -76,12 +105,28 @@ struct BareArgs {
     /// fault when A = 0 or a store finds D = 0 (Svade) and software sets them.
     #[arg(long, value_enum, default_value = "hw")]
     ad: AdArg,
-    /// Trace execution.
-    #[arg(long, value_enum)]
-    trace: Option<TraceKind>,
+    /// Trace execution: insns, translations, or both (comma-separated; records of an
+    /// instruction's translations come before its own).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
+    trace: Vec<TraceKind>,
     /// Write the trace to FILE instead of stderr.
     #[arg(long, value_name = "FILE", requires = "trace")]
     trace_out: Option<PathBuf>,
+    /// Trace record format.
+    #[arg(long, value_enum, default_value = "text")]
+    trace_format: TraceFormatArg,
+    /// Trace only translations of VAs in START-END (END excluded) or START+LEN.
+    #[arg(long, value_name = "RANGE", value_parser = rvmmu::cli::parse_va_range)]
+    trace_va: Option<(u64, u64)>,
+    /// Trace only these access types (comma-separated: fetch, load, store).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "TYPES")]
+    trace_access: Vec<AccessArg>,
+    /// Trace only TLB hits, or only translations that walked.
+    #[arg(long, value_enum)]
+    trace_tlb: Option<TlbOutcomeArg>,
+    /// Trace only translations in this ASID.
+    #[arg(long, value_name = "N", value_parser = asid)]
+    trace_asid: Option<u16>,
     /// Print the page tables satp points at when the run ends (walked as the hardware would).
     #[arg(long)]
     dump_pt: bool,
@@ -123,6 +168,11 @@ fn clap_error_line(e: &clap::Error) -> String {
         msg = "bad arguments (try 'rvmmu --help')".into();
     }
     msg
+}
+
+fn asid(s: &str) -> Result<u16, String> {
+    let v = rvmmu::cli::parse_u64(s)?;
+    u16::try_from(v).map_err(|_| format!("ASID {v} does not fit in 16 bits"))
 }
 
 fn workload_name(s: &str) -> Result<String, String> {
@@ -185,20 +235,10 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
     if a.dump_pt_out.is_some() && !dumping {
         return Err("--dump-pt-out needs --dump-pt or --dump-pt-at".into());
     }
+    check_trace_args(&a)?;
     let bytes =
         std::fs::read(&a.elf).map_err(|e| format!("cannot read {}: {e}", a.elf.display()))?;
-    let trace_insns: Option<Box<dyn std::io::Write>> = match (a.trace, &a.trace_out) {
-        (None, _) => None,
-        (Some(TraceKind::Insns), None) => Some(Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::io::stderr(),
-        ))),
-        (Some(TraceKind::Insns), Some(p)) => {
-            let f = std::fs::File::create(p)
-                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
-            Some(Box::new(std::io::BufWriter::with_capacity(1 << 16, f)))
-        }
-    };
+    let trace = trace_config(&a)?;
     let mut pt_out: Box<dyn std::io::Write> = match &a.dump_pt_out {
         Some(p) => Box::new(
             std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?,
@@ -214,7 +254,7 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
             AdArg::Hw => rvmmu::mmu::walk::AdMode::Hardware,
             AdArg::Fault => rvmmu::mmu::walk::AdMode::Fault,
         },
-        trace_insns,
+        trace,
         // The program's console is the host's: stdin feeds the UART's receiver.
         console: Console {
             input: ConsoleInput::Stdin,
@@ -241,6 +281,58 @@ fn run_bare(a: BareArgs) -> Result<ExitCode, String> {
         print_stats(&m, secs);
     }
     Ok(ExitCode::from(exit.status() as u8))
+}
+
+/// The combinations of `--trace*` options clap cannot check.
+fn check_trace_args(a: &BareArgs) -> Result<(), String> {
+    let filtering = a.trace_va.is_some()
+        || !a.trace_access.is_empty()
+        || a.trace_tlb.is_some()
+        || a.trace_asid.is_some();
+    if filtering && !a.trace.contains(&TraceKind::Translations) {
+        return Err(
+            "--trace-va, --trace-access, --trace-tlb and --trace-asid need --trace translations"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// The tracer's set-up from `--trace*` options; `None` when nothing is traced.
+fn trace_config(a: &BareArgs) -> Result<Option<rvmmu::machine::TraceConfig>, String> {
+    let insns = a.trace.contains(&TraceKind::Insns);
+    let translations = a.trace.contains(&TraceKind::Translations);
+    if !insns && !translations {
+        return Ok(None);
+    }
+    let out: Box<dyn std::io::Write> = match &a.trace_out {
+        None => Box::new(std::io::stderr()),
+        Some(p) => Box::new(
+            std::fs::File::create(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?,
+        ),
+    };
+    let filter = translations.then(|| {
+        let mut f = rvmmu::trace::Filter {
+            va: a.trace_va,
+            hit: a.trace_tlb.map(|t| t == TlbOutcomeArg::Hit),
+            asid: a.trace_asid,
+            ..Default::default()
+        };
+        if !a.trace_access.is_empty() {
+            f.access = [AccessArg::Fetch, AccessArg::Load, AccessArg::Store]
+                .map(|k| a.trace_access.contains(&k));
+        }
+        f
+    });
+    Ok(Some(rvmmu::machine::TraceConfig {
+        out,
+        format: match a.trace_format {
+            TraceFormatArg::Text => rvmmu::trace::Format::Text,
+            TraceFormatArg::Json => rvmmu::trace::Format::Json,
+        },
+        insns,
+        translations: filter,
+    }))
 }
 
 /// Runs `m` to its end, writing its page tables to `out` after each of `points` instructions
@@ -325,13 +417,17 @@ fn print_stats(m: &Machine, secs: f64) {
 }
 
 fn run_bench(b: BenchArgs) -> Result<(), String> {
+    if let Some(path) = &b.trace_out {
+        return run_trace_bench(&b, path);
+    }
+    let iterations = b.iterations.unwrap_or(25_000_000);
     for w in rvmmu::bench::WORKLOADS {
         if b.only.as_ref().is_some_and(|n| n != w.name) {
             continue;
         }
         let mut samples = Vec::new();
         for _ in 0..b.runs {
-            samples.push(rvmmu::bench::run_once(w, b.iterations).map_err(|e| e.to_string())?);
+            samples.push(rvmmu::bench::run_once(w, iterations).map_err(|e| e.to_string())?);
         }
         let all: Vec<String> = samples.iter().map(|s| format!("{:.1}", s.mips())).collect();
         let m = rvmmu::bench::median(samples);
@@ -343,6 +439,40 @@ fn run_bench(b: BenchArgs) -> Result<(), String> {
             all.join(", "),
             m.instructions,
             w.what
+        );
+    }
+    Ok(())
+}
+
+/// `rvmmu bench --trace-out FILE`: translation records per second, median of the runs.
+fn run_trace_bench(b: &BenchArgs, path: &std::path::Path) -> Result<(), String> {
+    let iterations = b.iterations.unwrap_or(200_000);
+    for w in rvmmu::bench::WORKLOADS {
+        if w.paged.is_none() || b.only.as_ref().is_some_and(|n| n != w.name) {
+            continue;
+        }
+        let mut rates = Vec::new();
+        let mut records = 0;
+        for _ in 0..b.runs {
+            let f = std::fs::File::create(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let (n, secs) =
+                rvmmu::bench::run_traced(w, iterations, Box::new(f)).map_err(|e| e.to_string())?;
+            records = n;
+            rates.push(n as f64 / secs.max(1e-9) / 1e6);
+        }
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        let all: Vec<String> = rates.iter().map(|r| format!("{r:.2}")).collect();
+        rates.sort_by(f64::total_cmp);
+        println!(
+            "{:<10} {:>6.2} M translation records/s  median of {} ({}); {} records, {} bytes per run to {}",
+            w.name,
+            rates[rates.len() / 2],
+            b.runs,
+            all.join(", "),
+            records,
+            bytes,
+            path.display()
         );
     }
     Ok(())

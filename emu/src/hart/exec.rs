@@ -13,7 +13,6 @@ use super::{fpu, Halt, Hart, Priv, INSNS_PER_MTIME_TICK};
 use crate::addr::PhysAddr;
 use crate::bus::Bus;
 use crate::mmu::Access;
-use std::io::Write;
 
 /// Where instructions may be fetched from besides RAM (physical memory attributes: only RAM
 /// and the boot ROM are executable).
@@ -60,10 +59,10 @@ impl Hart {
         self.pc = pc;
     }
 
-    /// The same as [`Hart::run_fast`], writing one line per retired instruction to `out`:
-    /// instruction count, privilege, pc, raw bits, disassembly (docs/TRACING.md).
-    pub(crate) fn run_traced(&mut self, bus: &mut Bus, out: &mut dyn Write) -> std::io::Result<()> {
-        let mut line = String::with_capacity(96);
+    /// The same as [`Hart::run_fast`], writing a record of each retired instruction to the
+    /// MMU's tracer (`crate::trace`, docs/TRACING.md): count, privilege, pc, raw bits,
+    /// disassembly. Runs as `run_fast` when there is no tracer.
+    pub(crate) fn run_traced(&mut self, bus: &mut Bus) {
         while self.steps < self.stop_at {
             let (pc, prv, count) = (self.pc, self.prv, self.instret());
             let fetched = self.fetch(bus);
@@ -74,18 +73,10 @@ impl Hart {
             self.steps += 1;
             match res {
                 Ok(()) => {
-                    let insn = fetched.unwrap_or(Insn::UNDECODED);
-                    line.clear();
-                    use core::fmt::Write as _;
-                    let raw = if insn.raw & 3 == 3 {
-                        format!("{:08x}", insn.raw)
-                    } else {
-                        format!("{:04x}    ", insn.raw)
-                    };
-                    let _ = write!(line, "{count:>10} {} {pc:016x} {raw} ", prv.letter());
-                    let _ = super::disasm::disassemble_into(insn.raw, pc, &mut line);
-                    line.push('\n');
-                    out.write_all(line.as_bytes())?;
+                    let raw = fetched.map_or(0, |insn| insn.raw);
+                    if let Some(t) = self.mmu.tracer.as_deref_mut() {
+                        t.instruction(count, prv, pc, raw);
+                    }
                 }
                 Err(e) => {
                     self.traps += 1;
@@ -93,7 +84,6 @@ impl Hart {
                 }
             }
         }
-        Ok(())
     }
 
     /// Executes one instruction (or takes the trap it raises) by the slow fetch path.

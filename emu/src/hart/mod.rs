@@ -553,6 +553,7 @@ impl Hart {
             sum: self.csr.mstatus & ms::SUM != 0,
             mxr: self.csr.mstatus & ms::MXR != 0,
             now: self.steps * 4 + phase,
+            count: self.instret(),
         };
         let t = self.mmu.translate(va, len, access, &ctx, &mut bus.ram);
         if self.mmu.take_fetch_run_dropped() {

@@ -1,5 +1,5 @@
 //! Command-line tests of the `rvmmu` binary: error reporting, exit codes, the UART console,
-//! `--stats`, `--trace insns`, `--help` and `--version`.
+//! `--stats`, `--trace insns` and `--trace translations`, `--help` and `--version`.
 //!
 //! The guests are small assembly programs in `emu/tests/guests/`, built at test time with
 //! `riscv64-unknown-elf-gcc` (override with `RISCV_GCC`) into a temporary directory. Where the
@@ -9,12 +9,14 @@
 //! spin, a `--max-insns` bound, so a hang fails the test instead of stalling the suite.
 //!
 //! Modules: [`errors`] (exit status 2 paths), [`runs`] (exit codes, console, determinism),
-//! [`trace`] (the `--trace insns` snapshot, `--help`, `--version`).
+//! [`trace`] (the `--trace insns` snapshot, `--help`, `--version`), [`trace_translations`]
+//! (translation records, filters, JSON).
 
 mod dump_pt;
 mod errors;
 mod runs;
 mod trace;
+mod trace_translations;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
