@@ -398,21 +398,17 @@ fn print_stats(m: &Machine, secs: f64) {
         say!("rvmmu: {line}");
     }
     let st = &mmu.stats;
+    let by_access = |what: &str, n: &[u64; 3]| {
+        say!("rvmmu: {what}: fetch {} load {} store {}", n[0], n[1], n[2]);
+    };
+    by_access("walks", &st.walks);
+    by_access("pte reads", &st.pte_reads);
+    by_access("pte writes (A/D)", &st.pte_writes);
+    by_access("page faults", &st.page_faults);
+    by_access("access faults", &st.access_faults);
     say!(
-        "rvmmu: walks {}, pte reads {}, pte writes {}, refills refused (pmp) {}",
-        st.walks,
-        st.pte_reads,
-        st.pte_writes,
+        "rvmmu: refills refused (pmp not uniform over the page): {}",
         st.refills_refused
-    );
-    say!(
-        "rvmmu: page faults fetch {} load {} store {}; access faults fetch {} load {} store {}",
-        st.page_faults[0],
-        st.page_faults[1],
-        st.page_faults[2],
-        st.access_faults[0],
-        st.access_faults[1],
-        st.access_faults[2]
     );
 }
 

@@ -88,13 +88,15 @@ pub struct TranslateCtx {
     pub count: u64,
 }
 
-/// Counters beyond the TLB's own, for `--stats`.
-#[derive(Clone, Debug, Default)]
+/// Counters beyond the TLB's own, for `--stats`. Arrays are indexed by access type (fetch,
+/// load, store): the access whose translation walked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MmuStats {
-    pub walks: u64,
-    pub pte_reads: u64,
-    pub pte_writes: u64,
-    /// Page faults by access type (fetch, load, store).
+    pub walks: [u64; 3],
+    pub pte_reads: [u64; 3],
+    /// A/D updates written by the walker (Svadu).
+    pub pte_writes: [u64; 3],
+    /// Page faults by access type.
     pub page_faults: [u64; 3],
     /// Access faults (PMP or not memory) by access type.
     pub access_faults: [u64; 3],
@@ -140,13 +142,15 @@ struct WalkerMemory<'a, N> {
     ram: &'a mut Ram,
     pmp: &'a pmp::Pmp,
     stats: &'a mut MmuStats,
+    /// The access type whose translation walks, as an index into the counters.
+    access: usize,
     /// Which copy of the translation path walks (see [`Notes`]).
     notes: core::marker::PhantomData<N>,
 }
 
 impl<N> walk::PteMemory for WalkerMemory<'_, N> {
     fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
-        self.stats.pte_reads += 1;
+        self.stats.pte_reads[self.access] += 1;
         if !self.pmp.check(pa, 8, Access::Load, Priv::S) {
             return Err(());
         }
@@ -163,7 +167,7 @@ impl<N> walk::PteMemory for WalkerMemory<'_, N> {
             None => Err(()),
             Some(v) if v != old => Ok(false),
             Some(_) => {
-                self.stats.pte_writes += 1;
+                self.stats.pte_writes[self.access] += 1;
                 Ok(self.ram.write(PhysAddr(pa), new.to_le_bytes()))
             }
         }
@@ -395,12 +399,13 @@ impl Mmu {
             rewalk = true;
         }
         notes.lookup(if rewalk { Lookup::Rewalk } else { Lookup::Miss });
-        self.stats.walks += 1;
+        self.stats.walks[access_index(access)] += 1;
         let w = {
             let mut mem = WalkerMemory::<N> {
                 ram,
                 pmp: &self.pmp,
                 stats: &mut self.stats,
+                access: access_index(access),
                 notes: core::marker::PhantomData,
             };
             walk::walk(&wctx, va, &mut mem)

@@ -304,6 +304,32 @@ fn tracing_leaves_every_counter_as_an_untraced_run() {
         .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
         .sum();
     assert_eq!(lookups, trace.lines().count() as u64);
+    // The walker's counters per access type are what the records show.
+    let recs: Vec<Rec> = trace.lines().map(parse).collect();
+    let per_access = |f: &dyn Fn(&Rec) -> usize| {
+        let n = |a: &str| -> usize { recs.iter().filter(|r| r.access == a).map(f).sum() };
+        format!("fetch {} load {} store {}", n("F"), n("L"), n("S"))
+    };
+    let line = |what: &str| {
+        counters(&out)
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("rvmmu: {what}: ")))
+            .unwrap_or_else(|| panic!("no {what} line in {out:#?}"))
+            .to_string()
+    };
+    assert_eq!(
+        line("walks"),
+        per_access(&|r| matches!(r.lookup.as_str(), "miss" | "rewalk") as usize)
+    );
+    assert_eq!(line("pte reads"), per_access(&|r| r.steps.len()));
+    assert_eq!(
+        line("pte writes (A/D)"),
+        per_access(&|r| r.ad.is_some() as usize)
+    );
+    assert_eq!(
+        line("page faults"),
+        per_access(&|r| r.result.contains("page-fault") as usize)
+    );
 }
 
 #[test]
