@@ -11,6 +11,7 @@ pub mod cli;
 pub mod devices;
 pub mod fdt;
 pub mod hart;
+pub mod initramfs;
 pub mod loader;
 pub mod machine;
 pub mod mmu;
