@@ -36,7 +36,10 @@ fn components(path: &str) -> Result<Vec<&str>, Error> {
     let bad = || Error::BadPath(path.to_string());
     let rest = path.strip_prefix('/').ok_or_else(bad)?;
     let parts: Vec<&str> = rest.split('/').collect();
-    if parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+    if parts
+        .iter()
+        .any(|p| p.is_empty() || *p == "." || *p == "..")
+    {
         return Err(bad());
     }
     Ok(parts)

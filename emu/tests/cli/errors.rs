@@ -192,3 +192,27 @@ fn missing_argument_is_named() {
     assert_error(&bare(&["--trace-out", "t.txt", NO_FILE]), "--trace");
     assert_error(&run(&[], None), "subcommand");
 }
+
+#[test]
+fn run_with_bad_kernel_or_program() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let prog = dir.path().join("prog");
+    std::fs::write(&prog, b"not an ELF, but the kernel is checked first").unwrap();
+    let prog = prog.to_str().unwrap();
+    assert_error(
+        &run(&["run", "--kernel", NO_FILE, prog], None),
+        "cannot read /nonexistent/rvmmu-cli-test.elf",
+    );
+    assert_error(
+        &run(&["run", "--kernel", prog, "/nonexistent/prog"], None),
+        "cannot read /nonexistent/prog",
+    );
+    // A kernel that is not a RISC-V ELF.
+    assert_error(&run(&["run", "--kernel", prog, prog], None), "ELF");
+    for bad in [
+        &["run", "--sysctl", "vm.swappiness", "x"][..],
+        &["run", "--paging", "sv57", "x"],
+    ] {
+        assert_error(&run(bad, None), "");
+    }
+}

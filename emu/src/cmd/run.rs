@@ -1,0 +1,246 @@
+//! `rvmmu run PROGRAM [ARGS...]`: boots the kernel with PROGRAM as its first process, the
+//! way `qemu-system-riscv64 -kernel K -initrd I -append A` would: PROGRAM is packed into an
+//! initramfs (newc cpio) that the device tree describes, and the command line names it.
+//!
+//! How the run's end becomes rvmmu's exit status: the kernel powers the machine off through
+//! the test finisher when its first process ends — 0x5555 for exit status 0, `0x3333 |
+//! code << 16` otherwise, where code is the exit status, or `0x100 | signal` when a signal
+//! killed it. rvmmu then exits as a shell reports a command: the status, or 128 + the signal
+//! with the shell's word on stderr ("Segmentation fault", "Killed").
+
+use super::machine::MachineArgs;
+use clap::{Args, ValueEnum};
+use rvmmu::initramfs;
+use rvmmu::machine::Exit;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PagingArg {
+    /// Three levels, 256 GiB of user space.
+    Sv39,
+    /// Four levels, 128 TiB of user space (the split the notes describe).
+    Sv48,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub machine: MachineArgs,
+    /// The kernel ELF to boot (default: the kernel built into rvmmu).
+    #[arg(long, value_name = "FILE")]
+    pub kernel: Option<PathBuf>,
+    /// The paging mode the kernel runs processes in.
+    #[arg(long, value_enum, default_value = "sv48")]
+    pub paging: PagingArg,
+    /// Set a sysctl at boot, as Linux's `sysctl.NAME=VALUE` parameter (repeatable), e.g.
+    /// `--sysctl vm.swappiness=10`.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = sysctl)]
+    pub sysctl: Vec<String>,
+    /// Also put a host file in the initramfs, at GUEST (default /bin/ and its name).
+    /// Repeatable.
+    #[arg(long, value_name = "HOST[:GUEST]")]
+    pub file: Vec<String>,
+    /// More kernel command-line parameters (QEMU's -append), before the program's arguments.
+    #[arg(long, value_name = "PARAMS")]
+    pub append: Option<String>,
+    /// The program (a host path), run as /bin/ and its name.
+    pub program: PathBuf,
+    /// The program's arguments.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+fn sysctl(s: &str) -> Result<String, String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not NAME=VALUE"))?;
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'/');
+    if !name_ok || value.is_empty() || value.contains(char::is_whitespace) {
+        return Err(format!(
+            "'{s}' is not NAME=VALUE (a sysctl name and one word)"
+        ));
+    }
+    Ok(format!("sysctl.{name}={value}"))
+}
+
+/// A word of the kernel command line: as is, or in double quotes when it has spaces (the
+/// kernel's parser, like Linux's, takes a quoted word whole).
+fn cmdline_word(w: &str) -> Result<String, String> {
+    if w.contains('"') || w.contains(['\n', '\r', '\0']) {
+        return Err(format!(
+            "argument {w:?} cannot be passed on the kernel command line (it has a quote or a control character)"
+        ));
+    }
+    if w.is_empty() || w.contains(char::is_whitespace) {
+        Ok(format!("\"{w}\""))
+    } else {
+        Ok(w.to_string())
+    }
+}
+
+/// A host file's name as a guest path under /bin.
+fn guest_path(host: &Path) -> Result<String, String> {
+    host.file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| format!("/bin/{n}"))
+        .ok_or_else(|| format!("{}: no usable file name", host.display()))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// The kernel command line for a run of `init` with `args`.
+pub fn bootargs(a: &RunArgs, init: &str) -> Result<String, String> {
+    let mut words = vec![
+        format!(
+            "paging={}",
+            match a.paging {
+                PagingArg::Sv39 => "sv39",
+                PagingArg::Sv48 => "sv48",
+            }
+        ),
+        format!("init={}", cmdline_word(init)?),
+    ];
+    words.extend(a.sysctl.iter().cloned());
+    if let Some(more) = &a.append {
+        words.push(more.clone());
+    }
+    if !a.args.is_empty() {
+        words.push("--".into());
+        for w in &a.args {
+            words.push(cmdline_word(w)?);
+        }
+    }
+    Ok(words.join(" "))
+}
+
+/// Shell words for the signals a shell names when they kill a command (bash's).
+fn signal_word(sig: u64) -> Option<&'static str> {
+    Some(match sig {
+        1 => "Hangup",
+        3 => "Quit",
+        4 => "Illegal instruction",
+        5 => "Trace/breakpoint trap",
+        6 => "Aborted",
+        7 => "Bus error",
+        8 => "Floating point exception",
+        9 => "Killed",
+        11 => "Segmentation fault",
+        14 => "Alarm clock",
+        15 => "Terminated",
+        _ => return None,
+    })
+}
+
+pub fn run(a: RunArgs) -> Result<ExitCode, String> {
+    a.machine.check()?;
+    let kernel = match &a.kernel {
+        Some(k) => read(k)?,
+        None => {
+            return Err("this rvmmu has no kernel built in yet: give one with --kernel FILE".into())
+        }
+    };
+    let init = guest_path(&a.program)?;
+    let mut files = vec![initramfs::File {
+        path: init.clone(),
+        data: read(&a.program)?,
+        mode: 0o755,
+    }];
+    for spec in &a.file {
+        let (host, guest) = match spec.split_once(':') {
+            Some((h, g)) => (PathBuf::from(h), g.to_string()),
+            None => (PathBuf::from(spec), guest_path(Path::new(spec))?),
+        };
+        files.push(initramfs::File {
+            path: guest,
+            data: read(&host)?,
+            mode: 0o755,
+        });
+    }
+    let initrd = initramfs::pack(&files).map_err(|e| e.to_string())?;
+    let mut m = a.machine.machine(bootargs(&a, &init)?, Some(initrd))?;
+    m.load_elf(&kernel).map_err(|e| {
+        let k = a
+            .kernel
+            .as_deref()
+            .unwrap_or(Path::new("the built-in kernel"));
+        format!("{}: {e}", k.display())
+    })?;
+    let exit = a.machine.run(&mut m)?;
+    let status = match exit {
+        Exit::Pass => 0,
+        Exit::Fail(code) if code & 0x100 != 0 => {
+            let sig = code & 0x7f;
+            if let Some(word) = signal_word(sig) {
+                say!("{word}");
+            }
+            128 + sig as u8
+        }
+        Exit::Fail(code) => (code & 0xff) as u8,
+        Exit::MaxInsns | Exit::Halted(_) => exit.status() as u8,
+    };
+    Ok(ExitCode::from(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+
+    fn parse(args: &[&str]) -> RunArgs {
+        let mut all = vec!["rvmmu-run"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all)
+            .map(|c| c.run)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_command_line_names_init_then_sysctls_then_the_arguments() {
+        let a = parse(&[
+            "--paging",
+            "sv39",
+            "--sysctl",
+            "vm.swappiness=10",
+            "--append",
+            "loglevel=7",
+            "prog",
+            "-x",
+            "two words",
+            "--mem",
+        ]);
+        assert_eq!(
+            bootargs(&a, "/bin/prog").unwrap(),
+            "paging=sv39 init=/bin/prog sysctl.vm.swappiness=10 loglevel=7 -- -x \"two words\" --mem"
+        );
+        let plain = parse(&["prog"]);
+        assert_eq!(
+            bootargs(&plain, "/bin/prog").unwrap(),
+            "paging=sv48 init=/bin/prog"
+        );
+    }
+
+    #[test]
+    fn words_the_command_line_cannot_carry_are_refused() {
+        let a = parse(&["prog", "say \"hi\""]);
+        assert!(bootargs(&a, "/bin/prog").is_err());
+        assert!(sysctl("vm.swappiness").is_err());
+        assert!(sysctl("=3").is_err());
+        assert!(sysctl("vm.x=1 2").is_err());
+        assert_eq!(
+            sysctl("vm.overcommit_memory=2").unwrap(),
+            "sysctl.vm.overcommit_memory=2"
+        );
+    }
+}
