@@ -7,6 +7,13 @@
 //! `for_each_bare_test!` / `for_each_mmu_test!` are written to
 //! `$OUT_DIR/bare_tests.rs` (included by `src/lib.rs`).
 //! The cross compiler is `riscv64-unknown-elf-gcc` (override with `RISCV_GCC`).
+//!
+//! It also builds the guest Linux programs in `../programs/` with `riscv64-linux-gnu-gcc
+//! -static` (override with `LINUX_GCC`) into `$OUT_DIR/programs/<dir>/<name>`, listed in
+//! `LINUX_PROGRAMS` as ("dir/name", path): `programs/notes/` holds the notes' programs,
+//! byte for byte, compiled with `-w` so that their warnings (pointers printed with `%x`,
+//! `getpid` undeclared) do not need the sources changed; the project's own programs are
+//! compiled with `-Wall -Werror`.
 
 use std::env;
 use std::fmt::Write as _;
@@ -73,7 +80,67 @@ fn main() {
         "for_each_mmu_test",
         "Bare-metal MMU test programs (`bare/mmu/`)",
     );
+    linux_programs(&mut generated, &manifest_dir.join("../programs"), &out_dir);
     fs::write(out_dir.join("bare_tests.rs"), generated).expect("write bare_tests.rs");
+}
+
+/// Builds every `programs/<dir>/*.c` as a static riscv64 Linux executable and appends
+/// `LINUX_PROGRAMS` to `generated`.
+fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
+    println!("cargo:rerun-if-env-changed=LINUX_GCC");
+    println!("cargo:rerun-if-changed={}", programs.display());
+    let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".to_string());
+    let mut dirs: Vec<PathBuf> = fs::read_dir(programs)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    dirs.retain(|d| d.is_dir());
+    dirs.sort();
+    let mut list = String::new();
+    for dir in dirs {
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let dir_name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let notes = dir_name == "notes";
+        let out = out_dir.join("programs").join(&dir_name);
+        fs::create_dir_all(&out).expect("create $OUT_DIR/programs");
+        for (name, src) in sources_in(&dir) {
+            if src.extension().and_then(|e| e.to_str()) != Some("c") {
+                continue;
+            }
+            println!("cargo:rerun-if-changed={}", src.display());
+            let exe = out.join(&name);
+            let mut cmd = Command::new(&gcc);
+            cmd.args(["-static", "-O2", "-g"]);
+            if notes {
+                cmd.arg("-w");
+            } else {
+                cmd.args(["-Wall", "-Werror"]);
+            }
+            cmd.arg(&src).arg("-o").arg(&exe);
+            let output = cmd.output().unwrap_or_else(|e| {
+                eprintln!(
+                    "error: running {gcc}: {e}: install the Debian package gcc-riscv64-linux-gnu"
+                );
+                exit(1)
+            });
+            if !output.status.success() {
+                eprintln!("error: building {dir_name}/{name} failed: {cmd:?}");
+                eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+                exit(1);
+            }
+            writeln!(
+                list,
+                "    (\"{dir_name}/{name}\", {:?}),",
+                exe.display().to_string()
+            )
+            .unwrap();
+        }
+    }
+    generated.push_str(
+        "/// Static riscv64 Linux programs built from `programs/`: (\"dir/name\", path).\n",
+    );
+    generated.push_str("pub const LINUX_PROGRAMS: &[(&str, &str)] = &[\n");
+    generated.push_str(&list);
+    generated.push_str("];\n");
 }
 
 /// The `*.S` / `*.c` files directly in `dir`, as (name, path), sorted.

@@ -12,6 +12,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/bare_tests.rs"));
 
+pub mod linux;
 pub mod qemu;
 
 /// Path of the built ELF of the bare-metal test `name` (ISA or MMU program).
@@ -19,6 +20,14 @@ pub fn bare_test_path(name: &str) -> Option<&'static str> {
     BARE_TESTS
         .iter()
         .chain(MMU_TESTS)
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
+}
+
+/// Path of the built Linux program `dir/name` (from `programs/`).
+pub fn linux_program(name: &str) -> Option<&'static str> {
+    LINUX_PROGRAMS
+        .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, p)| *p)
 }
