@@ -12,6 +12,7 @@ pub mod devices;
 pub mod fdt;
 pub mod hart;
 pub mod initramfs;
+pub mod kernel;
 pub mod loader;
 pub mod machine;
 pub mod mmu;

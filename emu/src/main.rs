@@ -33,6 +33,12 @@ enum Cmd {
     Bare(cmd::bare::BareArgs),
     /// Measure guest speed on the built-in workloads (median of several runs).
     Bench(cmd::bench::BenchArgs),
+    /// Write the built-in kernel's ELF to FILE (for qemu-system-riscv64 -kernel).
+    Kernel {
+        /// Where to write it.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
 }
 
 /// Clap's error as one line: its message and any indented detail lines (such as the names
@@ -84,6 +90,12 @@ fn main() -> ExitCode {
         },
         Cmd::Bare(a) => cmd::bare::run(a),
         Cmd::Run(a) => cmd::run::run(a),
+        Cmd::Kernel { out } => match rvmmu::kernel::embedded() {
+            None => Err("this rvmmu was built without its kernel".into()),
+            Some(k) => std::fs::write(&out, k)
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(|e| format!("cannot write {}: {e}", out.display())),
+        },
     };
     result.unwrap_or_else(|msg| {
         say!("rvmmu: {msg}");
