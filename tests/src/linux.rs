@@ -32,9 +32,22 @@ pub fn run_user(
     stdin: &[u8],
     timeout: Duration,
 ) -> std::io::Result<UserRun> {
+    run_user_env(qemu, program, args, stdin, &[], timeout)
+}
+
+/// [`run_user`] with extra environment variables for the program.
+pub fn run_user_env(
+    qemu: &PathBuf,
+    program: &str,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+    timeout: Duration,
+) -> std::io::Result<UserRun> {
     let mut child = Command::new(qemu)
         .arg(program)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

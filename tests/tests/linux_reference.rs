@@ -50,3 +50,40 @@ fn every_program_is_a_static_riscv64_executable() {
     }
     assert!(rvmmu_tests::LINUX_PROGRAMS.len() >= 5);
 }
+
+#[test]
+fn the_projects_own_programs_pass_under_qemu_user() {
+    let Some(qemu) = find_qemu_user() else {
+        eprintln!("skipped: qemu-riscv64 not found (Debian package qemu-user)");
+        return;
+    };
+    let ours: Vec<_> = rvmmu_tests::LINUX_PROGRAMS
+        .iter()
+        .filter(|(n, _)| n.starts_with("tests/"))
+        .collect();
+    assert!(ours.len() >= 3);
+    for (name, path) in ours {
+        let r = rvmmu_tests::linux::run_user_env(
+            &qemu,
+            path,
+            &[],
+            b"",
+            &[("RVMMU_ON_QEMU_USER", "1")],
+            TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(r.code, Some(0), "{name}: {r:#?}");
+        assert!(!r.stdout.contains("not ok"), "{name}: {}", r.stdout);
+        let plan = r.stdout.lines().last().unwrap_or_default();
+        let n: usize = plan
+            .strip_prefix("1..")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(n > 0, "{name}: no plan line in {}", r.stdout);
+        assert_eq!(
+            r.stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+            n,
+            "{name}"
+        );
+    }
+}
