@@ -30,3 +30,17 @@ fi
 # The toolchain, its components and the riscv64 target, as rust-toolchain.toml names them
 # (rustup does not always install them on its own, e.g. with RUSTUP_AUTO_INSTALL=0).
 rustup toolchain install >/dev/null 2>&1 || rustup show active-toolchain >/dev/null
+
+# zig 0.13 from PyPI (the `ziglang` package) builds the musl guest programs
+# (`zig cc -target riscv64-linux-musl -static`; see programs/README.md).
+if ! python3 -m ziglang version >/dev/null 2>&1; then
+  echo "setup: installing ziglang 0.13.0 from PyPI" >&2
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip >/dev/null
+  fi
+  # Debian's own Python refuses installs outside a virtual environment (PEP 668) unless told.
+  python3 -m pip install -q ziglang==0.13.0 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages ziglang==0.13.0
+fi

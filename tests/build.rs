@@ -13,7 +13,9 @@
 //! `LINUX_PROGRAMS` as ("dir/name", path): `programs/notes/` holds the notes' programs,
 //! byte for byte, compiled with `-w` so that their warnings (pointers printed with `%x`,
 //! `getpid` undeclared) do not need the sources changed; the project's own programs are
-//! compiled with `-Wall -Werror`.
+//! compiled with `-Wall -Werror`. `programs/musl/` is built against musl instead, with
+//! `zig cc -target riscv64-linux-musl -static` (zig 0.13 from PyPI's `ziglang`, run as
+//! `python3 -m ziglang`; override the command with `ZIG`).
 
 use std::env;
 use std::fmt::Write as _;
@@ -84,10 +86,25 @@ fn main() {
     fs::write(out_dir.join("bare_tests.rs"), generated).expect("write bare_tests.rs");
 }
 
+/// `zig cc` for riscv64 musl: `$ZIG cc` if ZIG is set, else `python3 -m ziglang cc`.
+fn zig_cc() -> Command {
+    let mut cmd = match env::var("ZIG") {
+        Ok(zig) => Command::new(zig),
+        Err(_) => {
+            let mut c = Command::new("python3");
+            c.args(["-m", "ziglang"]);
+            c
+        }
+    };
+    cmd.args(["cc", "-target", "riscv64-linux-musl"]);
+    cmd
+}
+
 /// Builds every `programs/<dir>/*.c` as a static riscv64 Linux executable and appends
 /// `LINUX_PROGRAMS` to `generated`.
 fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
     println!("cargo:rerun-if-env-changed=LINUX_GCC");
+    println!("cargo:rerun-if-env-changed=ZIG");
     println!("cargo:rerun-if-changed={}", programs.display());
     let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".to_string());
     let mut dirs: Vec<PathBuf> = fs::read_dir(programs)
@@ -108,7 +125,11 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
             }
             println!("cargo:rerun-if-changed={}", src.display());
             let exe = out.join(&name);
-            let mut cmd = Command::new(&gcc);
+            let mut cmd = if dir_name == "musl" {
+                zig_cc()
+            } else {
+                Command::new(&gcc)
+            };
             cmd.args(["-static", "-O2", "-g"]);
             if notes {
                 cmd.arg("-w");
@@ -118,7 +139,8 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
             cmd.arg(&src).arg("-o").arg(&exe);
             let output = cmd.output().unwrap_or_else(|e| {
                 eprintln!(
-                    "error: running {gcc}: {e}: install the Debian package gcc-riscv64-linux-gnu"
+                    "error: running {cmd:?}: {e}: scripts/setup.sh installs the compilers \
+                     (gcc-riscv64-linux-gnu, and ziglang from PyPI for programs/musl)"
                 );
                 exit(1)
             });

@@ -59,14 +59,20 @@ fn the_projects_own_programs_pass_under_qemu_user() {
     };
     let ours: Vec<_> = rvmmu_tests::LINUX_PROGRAMS
         .iter()
-        .filter(|(n, _)| n.starts_with("tests/"))
+        .filter(|(n, _)| n.starts_with("tests/") || n.starts_with("musl/"))
         .collect();
-    assert!(ours.len() >= 3);
+    assert!(ours.len() >= 4);
     for (name, path) in ours {
+        // musl_basics checks that it got exactly these arguments.
+        let args: &[&str] = if name.starts_with("musl/") {
+            &["one", "two words"]
+        } else {
+            &[]
+        };
         let r = rvmmu_tests::linux::run_user_env(
             &qemu,
             path,
-            &[],
+            args,
             b"",
             &[("RVMMU_ON_QEMU_USER", "1")],
             TIMEOUT,
