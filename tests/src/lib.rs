@@ -12,6 +12,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/bare_tests.rs"));
 
+pub mod kernel;
 pub mod qemu;
 
 /// Path of the built ELF of the bare-metal test `name` (ISA or MMU program).

@@ -1,0 +1,121 @@
+//! Building the kernel (`os/`) and booting it, on rvmmu through the library API and on
+//! `qemu-system-riscv64 -machine virt -bios none -kernel`.
+//!
+//! The kernel is built with its own manifest and target directory (`target/os`), so the
+//! nested cargo does not wait on the lock of the build that runs these tests.
+
+use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::mmu::walk::AdMode;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The kernel's target triple.
+pub const KERNEL_TARGET: &str = "riscv64gc-unknown-none-elf";
+
+/// The repository's root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// Builds the kernel once per test binary (release, `target/os`) and returns its ELF.
+/// Panics with cargo's output when the build fails.
+pub fn kernel_elf() -> &'static Path {
+    static ELF: OnceLock<PathBuf> = OnceLock::new();
+    ELF.get_or_init(|| {
+        let root = repo_root();
+        let target_dir = root.join("target").join("os");
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(&root)
+            .args(["build", "--release", "--manifest-path"])
+            .arg(root.join("os").join("Cargo.toml"))
+            .args(["--target", KERNEL_TARGET, "--target-dir"])
+            .arg(&target_dir)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .output()
+            .expect("run cargo to build the kernel");
+        assert!(
+            out.status.success(),
+            "building the kernel failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        target_dir
+            .join(KERNEL_TARGET)
+            .join("release")
+            .join("rvmmu-os")
+    })
+}
+
+/// One boot's settings.
+#[derive(Clone, Debug)]
+pub struct Boot {
+    pub mem: u64,
+    pub bootargs: String,
+    pub ad: AdMode,
+    pub initrd: Option<Vec<u8>>,
+}
+
+impl Boot {
+    /// `mem` bytes of RAM, these bootargs, hardware A/D, no initrd.
+    pub fn new(mem: u64, bootargs: &str) -> Boot {
+        Boot {
+            mem,
+            bootargs: bootargs.to_string(),
+            ad: AdMode::Hardware,
+            initrd: None,
+        }
+    }
+}
+
+/// Boots the kernel on rvmmu; returns how the run ended and the console.
+pub fn boot_rvmmu(b: &Boot) -> (Exit, String) {
+    let elf = std::fs::read(kernel_elf()).expect("read the kernel ELF");
+    let cfg = MachineConfig {
+        mem_size: b.mem,
+        bootargs: b.bootargs.clone(),
+        ad: b.ad,
+        initrd: b.initrd.clone(),
+        max_insns: Some(500_000_000),
+        ..MachineConfig::capture(Vec::new())
+    };
+    let mut m = Machine::new(cfg).expect("machine");
+    m.load_elf(&elf).expect("load the kernel");
+    let exit = m.run();
+    (
+        exit,
+        String::from_utf8_lossy(&m.console_output()).into_owned(),
+    )
+}
+
+/// Frames the kernel image spans, from the ELF's PT_LOAD program headers (physical
+/// addresses, page-rounded): what the kernel reports as "kernel image".
+pub fn image_frames(elf: &[u8]) -> u64 {
+    let u16_at = |o: usize| u16::from_le_bytes(elf[o..o + 2].try_into().unwrap()) as usize;
+    let u32_at = |o: usize| u32::from_le_bytes(elf[o..o + 4].try_into().unwrap());
+    let u64_at = |o: usize| u64::from_le_bytes(elf[o..o + 8].try_into().unwrap());
+    assert_eq!(&elf[..4], b"\x7fELF", "an ELF file");
+    let (phoff, phentsize, phnum) = (u64_at(0x20) as usize, u16_at(0x36), u16_at(0x38));
+    let (mut lo, mut hi) = (u64::MAX, 0);
+    for i in 0..phnum {
+        let ph = phoff + i * phentsize;
+        if u32_at(ph) == 1 {
+            let (paddr, memsz) = (u64_at(ph + 0x18), u64_at(ph + 0x28));
+            lo = lo.min(paddr);
+            hi = hi.max(paddr + memsz);
+        }
+    }
+    (hi.next_multiple_of(4096) - (lo & !4095)) / 4096
+}
+
+/// The text after `key` on the first console line that contains it, up to the line's end.
+pub fn log_value<'a>(console: &'a str, key: &str) -> Option<&'a str> {
+    console.lines().find_map(|l| {
+        l.split_once(key)
+            .map(|(_, rest)| rest.trim_end_matches('\r'))
+    })
+}
