@@ -70,6 +70,12 @@ static CONSOLE: Mutex<Uart> = Mutex::new(Uart {
     base: phys_to_virt(PhysAddr(UART_PA)).0 as *mut u8,
 });
 
+/// Writes raw bytes (a user process's output) to the console.
+pub fn write_bytes(bytes: &[u8]) {
+    let mut u = CONSOLE.lock();
+    bytes.iter().for_each(|&b| u.putc(b));
+}
+
 /// Writes formatted text to the console.
 pub fn print(args: fmt::Arguments<'_>) {
     let _ = CONSOLE.lock().write_fmt(args);

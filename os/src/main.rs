@@ -16,9 +16,13 @@ mod arch;
 mod cmdline;
 mod console;
 mod dtb;
+mod fs;
 mod mm;
+mod proc;
+mod syscall;
 mod trap;
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use log::{error, info};
 use mm_core::PhysAddr;
@@ -92,8 +96,38 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
         mm::heap::slab_frames(),
         mm::frame::free_blocks()
     );
-    info!("powering off");
-    arch::sbi::shutdown(0)
+    let Some(range) = boot.initrd else {
+        info!("no initramfs: nothing to run, powering off");
+        arch::sbi::shutdown(0)
+    };
+    run_init(space, fs::initrd_bytes(range), &args)
+}
+
+/// Finisher status when init cannot be found or started (a shell's "command not found").
+const NO_INIT_STATUS: u16 = 127;
+
+/// Starts init from the initramfs; does not return (init's exit powers the machine off).
+fn run_init(space: mm::kpt::KernelSpace, archive: &[u8], args: &cmdline::Args<'_>) -> ! {
+    let files = fs::cpio::entries(archive).count();
+    info!("initramfs: {files} entries");
+    let Some(entry) = fs::cpio::find(archive, args.init) else {
+        error!("no {} in the initramfs: nothing to run", args.init);
+        arch::sbi::shutdown(NO_INIT_STATUS)
+    };
+    let name: &'static str = String::leak(String::from(
+        args.init.rsplit('/').next().unwrap_or(args.init),
+    ));
+    let mut argv: Vec<&str> = Vec::from([args.init]);
+    argv.extend(args.init_args.split_ascii_whitespace());
+    let envp = ["HOME=/", "TERM=linux"];
+    info!("starting {} ({} bytes)", args.init, entry.data.len());
+    match proc::exec::exec(space, name, entry.data, &argv, &envp) {
+        Ok(never) => match never {},
+        Err(e) => {
+            error!("cannot start {}: {e}", args.init);
+            arch::sbi::shutdown(NO_INIT_STATUS)
+        }
+    }
 }
 
 /// Allocates through every slab class and the buddy path, checks the contents, frees.

@@ -3,6 +3,7 @@
 
 use crate::arch::csr;
 use crate::arch::trap::TrapFrame;
+use crate::proc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Timer interrupts taken.
@@ -46,8 +47,66 @@ pub extern "C" fn handle_raw(frame: &mut TrapFrame) {
         }
         return;
     }
+    if frame.sstatus & csr::SSTATUS_SPP == 0 {
+        return user_exception(frame, scause, stval);
+    }
     panic!(
         "exception {} in the kernel at sepc {:#x}, stval {:#x}",
         scause, frame.sepc, stval
     );
+}
+
+/// Exception names by scause (priv/supervisor.adoc, "Supervisor Cause Register").
+fn exception_name(code: u64) -> &'static str {
+    match code {
+        0 => "instruction address misaligned",
+        1 => "instruction access fault",
+        2 => "illegal instruction",
+        3 => "breakpoint",
+        4 => "load address misaligned",
+        5 => "load access fault",
+        6 => "store/AMO address misaligned",
+        7 => "store/AMO access fault",
+        12 => "instruction page fault",
+        13 => "load page fault",
+        15 => "store/AMO page fault",
+        _ => "exception",
+    }
+}
+
+/// An exception taken in U-mode: a system call, or a fault that kills the process (never
+/// the kernel).
+fn user_exception(frame: &mut TrapFrame, scause: u64, stval: u64) {
+    const ECALL_FROM_U: u64 = 8;
+    let mut cur = proc::CURRENT.lock();
+    let Some(p) = cur.as_mut() else {
+        panic!("user trap {scause} with no process");
+    };
+    if scause == ECALL_FROM_U {
+        frame.sepc += 4;
+        let r = &frame.regs;
+        let args = [r[10], r[11], r[12], r[13], r[14], r[15]];
+        let nr = r[17];
+        let ret = crate::syscall::dispatch(p, nr, args);
+        frame.regs[10] = ret as u64;
+        return;
+    }
+    let signal = match scause {
+        2 => proc::SIGILL,
+        3 => proc::SIGTRAP,
+        0 | 4 | 6 => proc::SIGBUS,
+        _ => proc::SIGSEGV,
+    };
+    let name = p.name;
+    drop(cur);
+    proc::kill(
+        name,
+        signal,
+        format_args!(
+            "{} at {}, pc {:#x}",
+            exception_name(scause),
+            mm_core::VirtAddr(stval),
+            frame.sepc
+        ),
+    )
 }

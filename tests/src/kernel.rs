@@ -119,3 +119,87 @@ pub fn log_value<'a>(console: &'a str, key: &str) -> Option<&'a str> {
             .map(|(_, rest)| rest.trim_end_matches('\r'))
     })
 }
+
+/// How long a QEMU boot may take.
+pub const QEMU_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Boots the kernel on `qemu-system-riscv64 -machine virt -bios none` with the same RAM,
+/// bootargs (`-append`) and initrd (`-initrd`); returns QEMU's exit code (the finisher's
+/// status) and its console with `\r\n` as `\n`. `None` (and a skip line) when QEMU is not
+/// installed.
+pub fn boot_qemu(b: &Boot) -> Option<(Option<i32>, String)> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let Some(qemu) = crate::qemu::find_qemu() else {
+        eprintln!("skip: qemu-system-riscv64 not on PATH; the kernel is not booted on QEMU");
+        return None;
+    };
+    let elf = kernel_elf().to_str().expect("UTF-8 path").to_string();
+    let mem = format!("{}M", b.mem >> 20);
+    let mut args = vec!["-m", &mem, "-kernel", &elf, "-append", &b.bootargs];
+    let dir = repo_root().join("target").join("os").join(format!(
+        "qemu-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    let initrd_path = dir.join("initrd");
+    if let Some(data) = &b.initrd {
+        std::fs::write(&initrd_path, data).expect("write the initrd");
+        args.extend(["-initrd", initrd_path.to_str().expect("UTF-8 path")]);
+    }
+    let run = crate::qemu::run_with(&qemu, &args, QEMU_TIMEOUT).expect("spawn QEMU");
+    let _ = std::fs::remove_dir_all(&dir);
+    let code = run.status.and_then(|s| s.code());
+    Some((code, run.console.replace("\r\n", "\n")))
+}
+
+/// Builds `programs/NAME.c` with `riscv64-linux-gnu-gcc -static` (once per test binary and
+/// program) and returns the executable's bytes.
+pub fn program(name: &str) -> Vec<u8> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap();
+    let path = built
+        .entry(name.to_string())
+        .or_insert_with(|| {
+            let root = repo_root();
+            let dir = root.join("target").join("os").join("programs");
+            std::fs::create_dir_all(&dir).expect("create target/os/programs");
+            let out = dir.join(name);
+            let status = Command::new("riscv64-linux-gnu-gcc")
+                .args(["-static", "-O2", "-Wall", "-o"])
+                .arg(&out)
+                .arg(root.join("programs").join(format!("{name}.c")))
+                .status()
+                .expect("run riscv64-linux-gnu-gcc (Debian package gcc-riscv64-linux-gnu)");
+            assert!(status.success(), "building programs/{name}.c failed");
+            out
+        })
+        .clone();
+    std::fs::read(path).expect("read the built program")
+}
+
+/// An initramfs whose `/init` is `program`.
+pub fn initramfs_with_init(program: &[u8]) -> Vec<u8> {
+    crate::cpio::archive(&[crate::cpio::File {
+        path: "/init",
+        mode: crate::cpio::EXECUTABLE,
+        data: program,
+    }])
+}
+
+/// The lines of `console` that are not the kernel's log (`LEVEL module: ...`): what the
+/// user program wrote.
+pub fn program_output(console: &str) -> String {
+    console
+        .lines()
+        .filter(|l| {
+            !["ERROR ", "WARN  ", "INFO  ", "DEBUG ", "TRACE "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

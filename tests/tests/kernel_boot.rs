@@ -6,12 +6,10 @@
 
 use rvmmu::machine::Exit;
 use rvmmu::mmu::walk::AdMode;
-use rvmmu_tests::kernel::{self, boot_rvmmu, image_frames, kernel_elf, log_value, Boot};
-use rvmmu_tests::qemu;
-use std::time::Duration;
+use rvmmu_tests::cpio;
+use rvmmu_tests::kernel::{boot_qemu, boot_rvmmu, image_frames, kernel_elf, log_value, Boot};
 
 const MIB: u64 = 1 << 20;
-const QEMU_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The numbers of the `frames:` census line and of the `boot done:` line.
 #[derive(Debug)]
@@ -101,13 +99,17 @@ fn check_report(b: &Boot, console: &str, mode: &str) -> Frames {
         console.contains("timer: interrupt through the M-layer after the deadline"),
         "{console}"
     );
-    assert!(console.trim_end().ends_with("powering off"), "{console}");
     f
 }
 
+/// Boots without an initrd: the kernel has nothing to run and powers off with status 0.
 fn boot_ok(b: &Boot) -> String {
     let (exit, console) = boot_rvmmu(b);
     assert_eq!(exit, Exit::Pass, "{b:?}\n--- console ---\n{console}");
+    assert!(
+        console.trim_end().ends_with("nothing to run, powering off"),
+        "{console}"
+    );
     console
 }
 
@@ -137,20 +139,37 @@ fn rvmmu_boots_sv39_and_sv48_under_both_ad_schemes() {
     );
 }
 
+/// An initramfs without /init: 20 000 bytes in one data file.
+fn initramfs_without_init() -> Vec<u8> {
+    let data: Vec<u8> = (0..19_000u32).map(|i| (i * 31) as u8).collect();
+    cpio::archive(&[cpio::File {
+        path: "/data",
+        mode: 0o100644,
+        data: &data,
+    }])
+}
+
 #[test]
 fn rvmmu_boot_defaults_to_sv39_and_reserves_the_initrd() {
-    let initrd: Vec<u8> = (0..20_000u32).map(|i| (i * 31) as u8).collect();
+    let initrd = initramfs_without_init();
+    let len = initrd.len() as u64;
     let b = Boot {
-        initrd: Some(initrd.clone()),
+        initrd: Some(initrd),
         ..Boot::new(128 * MIB, "")
     };
-    let console = boot_ok(&b);
+    let (exit, console) = boot_rvmmu(&b);
+    assert_eq!(exit, Exit::Fail(127), "no init: status 127\n{console}");
+    assert!(console.contains("initramfs: 1 entries"), "{console}");
+    assert!(
+        console.contains("no /init in the initramfs: nothing to run"),
+        "{console}"
+    );
     check_report(&b, &console, "sv39");
     // QEMU's -initrd placement: kernel load address + min(RAM / 2, 128 MiB).
     let start = 0x8000_0000 + 64 * MIB;
     assert_eq!(
         log_value(&console, "initrd: "),
-        Some(format!("PA:{start:#x}..PA:{:#x} ({} bytes)", start + 20_000, 20_000).as_str())
+        Some(format!("PA:{start:#x}..PA:{:#x} ({len} bytes)", start + len).as_str())
     );
 }
 
@@ -166,48 +185,22 @@ fn bad_bootargs_are_reported_and_ignored() {
     assert_eq!(warned, ["\"paging=sv57\"", "\"quiet\""]);
 }
 
-/// Boots on QEMU with the same settings; `None` when QEMU is not installed.
-fn boot_qemu(b: &Boot) -> Option<String> {
-    let Some(qemu) = qemu::find_qemu() else {
-        eprintln!("skip: qemu-system-riscv64 not on PATH; the kernel is not booted on QEMU");
-        return None;
-    };
-    let elf = kernel_elf().to_str().expect("UTF-8 path").to_string();
-    let mem = format!("{}M", b.mem / MIB);
-    let mut args = vec!["-m", &mem, "-kernel", &elf, "-append", &b.bootargs];
-    let dir = tempdir();
-    let initrd_path = dir.join("initrd");
-    if let Some(data) = &b.initrd {
-        std::fs::write(&initrd_path, data).unwrap();
-        args.extend(["-initrd", initrd_path.to_str().unwrap()]);
-    }
-    let run = qemu::run_with(&qemu, &args, QEMU_TIMEOUT).expect("spawn qemu-system-riscv64");
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        run.status.is_some_and(|s| s.success()),
-        "QEMU run {b:?} ended {:?}\n--- console ---\n{}",
-        run.status,
-        run.console
+/// Boots on QEMU with the same settings and checks its exit status (0 without an initrd,
+/// 127 with an initramfs lacking /init); `None` when QEMU is not installed.
+fn boot_qemu_checked(b: &Boot) -> Option<String> {
+    let (code, console) = boot_qemu(b)?;
+    let want = if b.initrd.is_some() { 127 } else { 0 };
+    assert_eq!(
+        code,
+        Some(want),
+        "QEMU run {b:?}\n--- console ---\n{console}"
     );
-    Some(run.console)
-}
-
-/// A fresh directory for one test's files.
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = kernel::repo_root().join("target").join("os").join(format!(
-        "qemu-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    Some(console)
 }
 
 #[test]
 fn qemu_prints_the_same_boot_log() {
-    let initrd: Vec<u8> = (0..9000u32).map(|i| i as u8).collect();
+    let initrd = initramfs_without_init();
     let boots = [
         ("sv39", Boot::new(64 * MIB, "paging=sv39")),
         ("sv48", Boot::new(64 * MIB, "paging=sv48")),
@@ -220,10 +213,9 @@ fn qemu_prints_the_same_boot_log() {
         ),
     ];
     for (mode, b) in boots {
-        let Some(on_qemu) = boot_qemu(&b) else {
+        let Some(on_qemu) = boot_qemu_checked(&b) else {
             return;
         };
-        let on_qemu = on_qemu.replace("\r\n", "\n");
         check_report(&b, &on_qemu, mode);
         let (_, on_rvmmu) = boot_rvmmu(&b);
         assert_eq!(

@@ -8,6 +8,8 @@ use core::arch::asm;
 pub const SSTATUS_SIE: u64 = 1 << 1;
 /// sstatus.SPP: the privilege the trap came from (1 = S).
 pub const SSTATUS_SPP: u64 = 1 << 8;
+/// sstatus.SPIE: interrupts enabled after `sret`.
+pub const SSTATUS_SPIE: u64 = 1 << 5;
 /// sie.STIE: supervisor timer interrupt enable.
 pub const SIE_STIE: u64 = 1 << 5;
 
@@ -25,6 +27,7 @@ macro_rules! csr_read {
 
 csr_read!(read_time, "time");
 csr_read!(read_satp, "satp");
+csr_read!(read_sstatus, "sstatus");
 
 /// Sets bits in sstatus.
 pub fn set_sstatus(bits: u64) {
@@ -69,6 +72,14 @@ pub fn write_sscratch(v: u64) {
 pub unsafe fn switch_page_table(satp: u64) {
     // SAFETY: the caller's guarantee.
     unsafe { asm!("csrw satp, {}", "sfence.vma", in(reg) satp) };
+}
+
+/// Orders earlier page-table writes before later translations of `va` in every address
+/// space (SFENCE.VMA rs1 = va, rs2 = x0: "Supervisor Memory-Management Fence
+/// Instruction"). Needed after any change to a leaf, an invalid entry made valid included.
+pub fn sfence_va(va: u64) {
+    // SAFETY: a fence changes no architectural state other than the TLB's contents.
+    unsafe { asm!("sfence.vma {}, zero", in(reg) va) };
 }
 
 /// Waits for an interrupt (may return at any time: callers loop).

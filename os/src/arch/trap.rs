@@ -33,6 +33,21 @@ pub fn entry_address() -> u64 {
     trap_entry as *const () as u64
 }
 
+/// Leaves the kernel through the trap exit with `frame`'s registers (how a user process
+/// starts). `frame` must be the topmost [`FRAME_SIZE`] bytes of the kernel stack that the
+/// next trap from U-mode will use (the exit puts that stack's top in sscratch).
+///
+/// # Safety
+/// `frame.sepc`/`frame.sstatus` must describe a valid place to return to; for U-mode, the
+/// current page table must map the process.
+pub unsafe fn return_to(frame: *mut TrapFrame) -> ! {
+    extern "C" {
+        fn trap_return(frame: *mut TrapFrame) -> !;
+    }
+    // SAFETY: the caller's guarantee; trap_return never comes back.
+    unsafe { trap_return(frame) }
+}
+
 core::arch::global_asm!(
     r#"
     .section .text
