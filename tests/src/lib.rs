@@ -12,6 +12,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/bare_tests.rs"));
 
+pub mod kernel;
 pub mod linux;
 pub mod qemu;
 

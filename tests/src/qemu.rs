@@ -30,20 +30,16 @@ pub struct QemuRun {
 /// Runs `elf` on QEMU virt (`-bios none`, no graphics, stdin null) for at
 /// most `timeout`, flagging the run as QEMU through the host config word.
 pub fn run(qemu: &PathBuf, elf: &str, timeout: Duration) -> std::io::Result<QemuRun> {
+    let config = format!("loader,addr={HOST_CONFIG_ADDR:#x},data=1,data-len=8");
+    run_with(qemu, &["-kernel", elf, "-device", &config], timeout)
+}
+
+/// Runs QEMU virt (`-bios none -nographic`, stdin null) with `args` added (`-kernel`,
+/// `-append`, `-initrd`, `-m`, ...) for at most `timeout`.
+pub fn run_with(qemu: &PathBuf, args: &[&str], timeout: Duration) -> std::io::Result<QemuRun> {
     let mut child = Command::new(qemu)
-        .args([
-            "-machine",
-            "virt",
-            "-bios",
-            "none",
-            "-nographic",
-            "-kernel",
-            elf,
-        ])
-        .arg("-device")
-        .arg(format!(
-            "loader,addr={HOST_CONFIG_ADDR:#x},data=1,data-len=8"
-        ))
+        .args(["-machine", "virt", "-bios", "none", "-nographic"])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

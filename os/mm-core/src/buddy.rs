@@ -1,0 +1,427 @@
+//! The buddy allocator for physical frames (NOTES.md, "malloc and the kernel": frames come
+//! from a buddy allocator).
+//!
+//! Free memory is kept as blocks of 2^order frames, order 0 ..= [`MAX_ORDER`] (4 KiB to
+//! 4 MiB), each aligned to its own size. A block's *buddy* is the other half of the block
+//! twice its size: index `i ^ (1 << order)`. Allocating splits a larger block as needed
+//! (the upper halves go back on the lists); freeing merges a block with its buddy as long
+//! as the buddy is free and whole, so free memory is always kept in the largest blocks
+//! its alignment allows.
+//!
+//! The free lists are threaded through the per-frame metadata ([`Page::lru`]), as in Linux:
+//! only the first frame of a free block is on a list, marked [`PageFlags::BUDDY`] with its
+//! `order`. Everything is by frame *index* into the [`Page`] slice (index 0 = the first
+//! frame of RAM), so this module neither reads nor writes the frames themselves.
+
+use crate::page::{ListLink, Page, PageFlags, NIL};
+
+/// The largest order: blocks of 2^10 frames (4 MiB), as Linux's `MAX_ORDER` 10.
+pub const MAX_ORDER: usize = 10;
+
+/// What [`Buddy::free`] refuses (each is a kernel bug, reported rather than corrupting the
+/// lists).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FreeError {
+    /// The block runs past the end of the frames, or `order` > [`MAX_ORDER`].
+    OutOfRange { index: usize, order: usize },
+    /// The index is not a multiple of the block size.
+    Misaligned { index: usize, order: usize },
+    /// A frame of the block is already free or not managed by the allocator.
+    NotAllocated { index: usize },
+}
+
+/// The allocator, over the metadata of every frame of RAM.
+pub struct Buddy<'a> {
+    pages: &'a mut [Page],
+    /// Head of each order's free list ([`NIL`] when empty).
+    heads: [u32; MAX_ORDER + 1],
+    /// Blocks on each order's list.
+    blocks: [usize; MAX_ORDER + 1],
+    /// Free frames in all.
+    free: usize,
+}
+
+impl<'a> Buddy<'a> {
+    /// An allocator with nothing free: every frame stays as the caller set it (normally
+    /// [`Page::RESERVED`]) until [`Buddy::add_range`] hands it over. Frame index `i` must be
+    /// aligned as physical frame number `base + i` for blocks to be naturally aligned in
+    /// physical memory, so the caller's first frame should be 2^[`MAX_ORDER`]-aligned.
+    pub fn new(pages: &'a mut [Page]) -> Buddy<'a> {
+        assert!(pages.len() < NIL as usize, "frame indices are u32");
+        Buddy {
+            pages,
+            heads: [NIL; MAX_ORDER + 1],
+            blocks: [0; MAX_ORDER + 1],
+            free: 0,
+        }
+    }
+
+    /// Frames covered (free or not).
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Whether there are no frames at all.
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    /// Free frames.
+    pub fn free_frames(&self) -> usize {
+        self.free
+    }
+
+    /// Free blocks of `order` (what Linux's /proc/buddyinfo shows per order).
+    pub fn free_blocks(&self, order: usize) -> usize {
+        self.blocks[order]
+    }
+
+    /// The metadata of frame `index`.
+    pub fn page(&self, index: usize) -> &Page {
+        &self.pages[index]
+    }
+
+    /// The metadata of frame `index`, to change (flags, counts, links of an allocated frame).
+    pub fn page_mut(&mut self, index: usize) -> &mut Page {
+        &mut self.pages[index]
+    }
+
+    /// Hands frames `[start, end)` (all reserved until now) to the allocator, in the
+    /// largest aligned blocks that fit, each merged with free neighbours.
+    pub fn add_range(&mut self, start: usize, end: usize) {
+        let end = end.min(self.pages.len());
+        let mut i = start;
+        while i < end {
+            let mut order = (i.trailing_zeros() as usize).min(MAX_ORDER);
+            while i + (1 << order) > end {
+                order -= 1;
+            }
+            for p in &mut self.pages[i..i + (1 << order)] {
+                *p = Page {
+                    flags: PageFlags::empty(),
+                    ..Page::RESERVED
+                };
+            }
+            self.release(i, order);
+            i += 1 << order;
+        }
+    }
+
+    /// Allocates a block of 2^`order` frames; returns the index of its first frame, whose
+    /// refcount is 1 (and which is marked [`PageFlags::HEAD`] when `order` > 0).
+    pub fn alloc(&mut self, order: usize) -> Option<usize> {
+        let found = (order..=MAX_ORDER).find(|&o| self.heads[o] != NIL)?;
+        let index = self.heads[found] as usize;
+        self.unlink(index, found);
+        // Split down: the upper half of each split goes back on the list one order lower.
+        for o in (order..found).rev() {
+            self.push(index + (1 << o), o);
+        }
+        self.free -= 1 << order;
+        let p = &mut self.pages[index];
+        p.flags = if order > 0 {
+            PageFlags::HEAD
+        } else {
+            PageFlags::empty()
+        };
+        p.order = order as u8;
+        p.refcount = 1;
+        Some(index)
+    }
+
+    /// Frees the block of 2^`order` frames at `index` (as [`Buddy::alloc`] returned it).
+    pub fn free(&mut self, index: usize, order: usize) -> Result<(), FreeError> {
+        if order > MAX_ORDER || index.saturating_add(1 << order) > self.pages.len() {
+            return Err(FreeError::OutOfRange { index, order });
+        }
+        if index & ((1 << order) - 1) != 0 {
+            return Err(FreeError::Misaligned { index, order });
+        }
+        let busy = PageFlags::BUDDY | PageFlags::RESERVED;
+        if let Some(bad) = (index..index + (1 << order)).find(|&i| {
+            // A tail frame of a free block carries no flag: look for its head.
+            self.pages[i].flags.intersects(busy) || self.free_head_covering(i).is_some()
+        }) {
+            return Err(FreeError::NotAllocated { index: bad });
+        }
+        for p in &mut self.pages[index..index + (1 << order)] {
+            p.flags = PageFlags::empty();
+            p.refcount = 0;
+            p.mapcount = 0;
+            p.rmap = 0;
+            p.index = 0;
+        }
+        self.release(index, order);
+        Ok(())
+    }
+
+    /// The head of the free block that contains frame `i`, if `i` is free.
+    pub fn free_head_covering(&self, i: usize) -> Option<usize> {
+        (0..=MAX_ORDER).map(|o| i & !((1 << o) - 1)).find(|&h| {
+            let p = &self.pages[h];
+            p.flags.contains(PageFlags::BUDDY) && i < h + (1 << p.order)
+        })
+    }
+
+    /// Puts a block on the lists, merging it with its buddy while that one is free and of
+    /// the same order.
+    fn release(&mut self, mut index: usize, mut order: usize) {
+        self.free += 1 << order;
+        while order < MAX_ORDER {
+            let buddy = index ^ (1 << order);
+            let whole = buddy + (1 << order) <= self.pages.len();
+            if !whole {
+                break;
+            }
+            let b = &self.pages[buddy];
+            if !b.flags.contains(PageFlags::BUDDY) || b.order as usize != order {
+                break;
+            }
+            self.unlink(buddy, order);
+            index = index.min(buddy);
+            order += 1;
+        }
+        self.push(index, order);
+    }
+
+    fn push(&mut self, index: usize, order: usize) {
+        let old = self.heads[order];
+        if old != NIL {
+            self.pages[old as usize].lru.prev = index as u32;
+        }
+        let p = &mut self.pages[index];
+        p.flags = PageFlags::BUDDY;
+        p.order = order as u8;
+        p.lru = ListLink {
+            prev: NIL,
+            next: old,
+        };
+        self.heads[order] = index as u32;
+        self.blocks[order] += 1;
+    }
+
+    fn unlink(&mut self, index: usize, order: usize) {
+        let ListLink { prev, next } = self.pages[index].lru;
+        if prev == NIL {
+            self.heads[order] = next;
+        } else {
+            self.pages[prev as usize].lru.next = next;
+        }
+        if next != NIL {
+            self.pages[next as usize].lru.prev = prev;
+        }
+        let p = &mut self.pages[index];
+        p.lru = ListLink::UNLINKED;
+        p.flags.remove(PageFlags::BUDDY);
+        self.blocks[order] -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+    use std::vec::Vec;
+
+    fn frames(n: usize) -> Vec<Page> {
+        vec![Page::RESERVED; n]
+    }
+
+    /// Every invariant the lists must keep: blocks aligned, disjoint, not merged with a free
+    /// buddy, counts agreeing.
+    fn check(b: &Buddy<'_>) {
+        let mut covered = vec![false; b.len()];
+        let mut total = 0;
+        for o in 0..=MAX_ORDER {
+            let mut n = 0;
+            let mut prev = NIL;
+            let mut i = b.heads[o];
+            while i != NIL {
+                let p = b.page(i as usize);
+                assert!(p.flags.contains(PageFlags::BUDDY));
+                assert_eq!(p.order as usize, o);
+                assert_eq!(p.lru.prev, prev);
+                assert_eq!(
+                    i as usize % (1 << o),
+                    0,
+                    "block {i} of order {o} misaligned"
+                );
+                for c in &mut covered[i as usize..i as usize + (1 << o)] {
+                    assert!(!*c, "overlapping free blocks");
+                    *c = true;
+                }
+                if o < MAX_ORDER {
+                    let buddy = i as usize ^ (1 << o);
+                    if buddy < b.len() {
+                        let bp = b.page(buddy);
+                        assert!(
+                            !(bp.flags.contains(PageFlags::BUDDY) && bp.order as usize == o),
+                            "buddies {i} and {buddy} both free at order {o}"
+                        );
+                    }
+                }
+                n += 1;
+                total += 1 << o;
+                prev = i;
+                i = p.lru.next;
+            }
+            assert_eq!(n, b.free_blocks(o));
+        }
+        assert_eq!(total, b.free_frames());
+    }
+
+    #[test]
+    fn a_range_is_cut_into_the_largest_aligned_blocks() {
+        let mut pages = frames(3000);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(3, 2051);
+        check(&b);
+        assert_eq!(b.free_frames(), 2048);
+        // 3 | 4..8 | 8..16 | ... | 512..1024 | 1024..2048 | 2048..2051
+        assert_eq!(b.free_blocks(MAX_ORDER), 1);
+        assert_eq!(b.free_blocks(0), 2, "frames 3 and 2050");
+        assert_eq!(b.free_blocks(1), 1, "2048..2050");
+        assert!(
+            (2..MAX_ORDER).all(|o| b.free_blocks(o) == 1),
+            "4..8, 8..16, ..., 512..1024"
+        );
+        assert!(b.page(0).flags.contains(PageFlags::RESERVED));
+        assert!(b.page(2051).flags.contains(PageFlags::RESERVED));
+    }
+
+    #[test]
+    fn allocation_splits_and_freeing_merges_back() {
+        let mut pages = frames(1 << MAX_ORDER);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(0, 1 << MAX_ORDER);
+        let a = b.alloc(0).unwrap();
+        assert_eq!(a, 0);
+        check(&b);
+        for o in 0..MAX_ORDER {
+            assert_eq!(b.free_blocks(o), 1, "one upper half per order");
+        }
+        assert_eq!(b.page(a).refcount, 1);
+        b.free(a, 0).unwrap();
+        check(&b);
+        assert_eq!(b.free_blocks(MAX_ORDER), 1);
+        assert_eq!(b.free_frames(), 1 << MAX_ORDER);
+    }
+
+    #[test]
+    fn exhaustion_and_refusals() {
+        let mut pages = frames(64);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(0, 64);
+        assert_eq!(b.alloc(7), None, "64 frames hold no 128-frame block");
+        let big = b.alloc(6).unwrap();
+        assert!(b.page(big).flags.contains(PageFlags::HEAD));
+        assert_eq!(b.alloc(0), None);
+        assert_eq!(
+            b.free(big + 1, 0),
+            Ok(()),
+            "a frame of a block may be freed alone"
+        );
+        assert_eq!(
+            b.free(big + 1, 0),
+            Err(FreeError::NotAllocated { index: 1 })
+        );
+        assert_eq!(b.free(2, 1), Ok(()));
+        assert_eq!(
+            b.free(3, 0),
+            Err(FreeError::NotAllocated { index: 3 }),
+            "inside a free block"
+        );
+        assert_eq!(
+            b.free(6, 2),
+            Err(FreeError::Misaligned { index: 6, order: 2 })
+        );
+        assert_eq!(
+            b.free(62, 2),
+            Err(FreeError::OutOfRange {
+                index: 62,
+                order: 2
+            })
+        );
+        check(&b);
+        assert_eq!(b.free_frames(), 3);
+    }
+
+    #[test]
+    fn reserved_frames_are_never_handed_out() {
+        let mut pages = frames(40);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(0, 16);
+        b.add_range(24, 40);
+        let mut got = Vec::new();
+        while let Some(i) = b.alloc(0) {
+            got.push(i);
+        }
+        got.sort_unstable();
+        let want: Vec<usize> = (0..16).chain(24..40).collect();
+        assert_eq!(got, want);
+        assert_eq!(b.free(20, 0), Err(FreeError::NotAllocated { index: 20 }));
+        for i in got {
+            b.free(i, 0).unwrap();
+        }
+        check(&b);
+        assert_eq!(b.free_blocks(4), 1, "0..16");
+        assert_eq!(
+            b.free_blocks(3),
+            2,
+            "24..32 and 32..40 are not buddies (24's is 16)"
+        );
+        assert_eq!(
+            b.free_blocks(5),
+            0,
+            "16..24 is reserved: no merge across it"
+        );
+    }
+
+    #[test]
+    fn random_allocations_keep_the_invariants() {
+        let n = 5000;
+        let mut pages = frames(n);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(1, n - 7);
+        let initial = b.free_frames();
+        let mut live: Vec<(usize, usize)> = Vec::new();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for step in 0..4000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            if !seed.is_multiple_of(3) || live.is_empty() {
+                let order = (seed >> 8) as usize % 5;
+                if let Some(i) = b.alloc(order) {
+                    assert!(live
+                        .iter()
+                        .all(|&(j, o)| i + (1 << order) <= j || j + (1 << o) <= i));
+                    live.push((i, order));
+                }
+            } else {
+                let (i, o) = live.swap_remove((seed >> 16) as usize % live.len());
+                b.free(i, o).unwrap();
+            }
+            if step % 500 == 0 {
+                check(&b);
+            }
+            let used: usize = live.iter().map(|&(_, o)| 1 << o).sum();
+            assert_eq!(b.free_frames() + used, initial);
+        }
+        for (i, o) in live.drain(..) {
+            b.free(i, o).unwrap();
+        }
+        check(&b);
+        assert_eq!(b.free_frames(), initial);
+        let mut fresh = frames(n);
+        let mut f = Buddy::new(&mut fresh);
+        f.add_range(1, n - 7);
+        for o in 0..=MAX_ORDER {
+            assert_eq!(
+                b.free_blocks(o),
+                f.free_blocks(o),
+                "order {o} after everything merged"
+            );
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The console: the 16550 UART at [`UART_PA`] (through the direct map), and the `log`
+//! backend that writes the boot log to it.
+//!
+//! Log lines are `LEVEL module: message` with no timestamp, so the same boot prints the
+//! same bytes on rvmmu and on QEMU (tests/tests/kernel_boot.rs compares them).
+
+use crate::mm::layout::{phys_to_virt, UART_PA};
+use core::fmt::{self, Write};
+use mm_core::PhysAddr;
+use spin::Mutex;
+
+/// Register offsets (a 16550 with 1-byte register spacing, as QEMU virt's).
+const THR: usize = 0; // transmit holding (write)
+const IER: usize = 1; // interrupt enable
+const FCR: usize = 2; // FIFO control (write)
+const LCR: usize = 3; // line control
+const LSR: usize = 5; // line status
+const LSR_THRE: u8 = 1 << 5; // transmit holding register empty
+
+/// The UART's registers.
+pub struct Uart {
+    base: *mut u8,
+}
+
+// SAFETY: the UART is a device register block reachable from any context; access is
+// serialised by the `CONSOLE` mutex.
+#[allow(unsafe_code)]
+unsafe impl Send for Uart {}
+
+#[allow(unsafe_code)]
+impl Uart {
+    fn reg(&self, off: usize) -> *mut u8 {
+        self.base.wrapping_add(off)
+    }
+
+    fn write_reg(&mut self, off: usize, v: u8) {
+        // SAFETY: `base` maps the UART's register window (boot table and kernel page table
+        // both map it); volatile because these are device registers.
+        unsafe { self.reg(off).write_volatile(v) }
+    }
+
+    fn read_reg(&self, off: usize) -> u8 {
+        // SAFETY: as in write_reg.
+        unsafe { self.reg(off).read_volatile() }
+    }
+
+    /// 8 data bits, no parity, one stop bit; FIFOs on; no interrupts (the kernel polls).
+    fn init(&mut self) {
+        self.write_reg(IER, 0);
+        self.write_reg(LCR, 0x03);
+        self.write_reg(FCR, 0x07);
+    }
+
+    fn putc(&mut self, b: u8) {
+        while self.read_reg(LSR) & LSR_THRE == 0 {
+            core::hint::spin_loop();
+        }
+        self.write_reg(THR, b);
+    }
+}
+
+impl Write for Uart {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        s.bytes().for_each(|b| self.putc(b));
+        Ok(())
+    }
+}
+
+static CONSOLE: Mutex<Uart> = Mutex::new(Uart {
+    base: phys_to_virt(PhysAddr(UART_PA)).0 as *mut u8,
+});
+
+/// Writes raw bytes (a user process's output) to the console.
+pub fn write_bytes(bytes: &[u8]) {
+    let mut u = CONSOLE.lock();
+    bytes.iter().for_each(|&b| u.putc(b));
+}
+
+/// Writes formatted text to the console.
+pub fn print(args: fmt::Arguments<'_>) {
+    let _ = CONSOLE.lock().write_fmt(args);
+}
+
+/// Writes formatted text even if the console is locked (the panic path: the lock holder
+/// will never run again).
+pub fn print_emergency(args: fmt::Arguments<'_>) {
+    let mut u = Uart {
+        base: phys_to_virt(PhysAddr(UART_PA)).0 as *mut u8,
+    };
+    let _ = u.write_fmt(args);
+}
+
+struct Logger;
+
+impl log::Log for Logger {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.level() <= log::max_level()
+    }
+
+    fn log(&self, r: &log::Record<'_>) {
+        if !self.enabled(r.metadata()) {
+            return;
+        }
+        let module = match r.target() {
+            "rvmmu_os" => "kernel",
+            t => t.strip_prefix("rvmmu_os::").unwrap_or(t),
+        };
+        print(format_args!("{:<5} {}: {}\n", r.level(), module, r.args()));
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: Logger = Logger;
+
+/// Initialises the UART and installs the logger at `level`.
+pub fn init(level: log::LevelFilter) {
+    CONSOLE.lock().init();
+    let _ = log::set_logger(&LOGGER);
+    log::set_max_level(level);
+}

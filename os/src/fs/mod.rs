@@ -1,0 +1,14 @@
+//! Files. For now only the initramfs, read in place from the initrd.
+
+pub mod cpio;
+
+use mm_core::PhysAddr;
+
+/// The initrd's bytes, read in place through the direct map.
+#[allow(unsafe_code)]
+pub fn initrd_bytes(range: (PhysAddr, PhysAddr)) -> &'static [u8] {
+    let start = crate::mm::layout::phys_to_virt(range.0).0 as *const u8;
+    // SAFETY: the initrd's frames are RAM reserved at boot (never handed to the allocator)
+    // and never written, so a shared borrow for the kernel's lifetime is sound.
+    unsafe { core::slice::from_raw_parts(start, (range.1 .0 - range.0 .0) as usize) }
+}

@@ -1,0 +1,205 @@
+//! Physical frames: the boot-time carve-up of RAM, then the buddy allocator over the
+//! per-frame metadata array (Linux's `mem_map`; NOTES.md: frames come from a buddy
+//! allocator).
+//!
+//! At boot, before any allocator exists, frames are taken in order right after the kernel
+//! image ([`Bump`]): first the kernel page tables (while only the boot table's first 4 GiB
+//! are mapped), then, under the full direct map, the metadata array, one [`Page`] per frame
+//! of RAM. Then the buddy allocator receives every frame not used by the image, those
+//! tables, the metadata or the initrd (which stays until the initramfs is unpacked).
+
+use super::layout::{self, phys_to_virt};
+use core::fmt;
+use mm_core::buddy::Buddy;
+use mm_core::page::{Page, PageFlags, PAGE_META_SIZE};
+use mm_core::{PhysAddr, PAGE_SIZE};
+use spin::Mutex;
+
+/// Frames taken in order from `next`, skipping the initrd, before the buddy allocator
+/// exists. They are zeroed.
+pub struct Bump {
+    next: PhysAddr,
+    end: PhysAddr,
+    avoid: Option<(PhysAddr, PhysAddr)>,
+    /// Frames handed out for page tables.
+    pub table_frames: usize,
+}
+
+impl Bump {
+    /// Hands out frames from `start` up to `end`, never inside `avoid`.
+    pub fn new(start: PhysAddr, end: PhysAddr, avoid: Option<(PhysAddr, PhysAddr)>) -> Bump {
+        Bump {
+            next: start.align_up(PAGE_SIZE),
+            end,
+            avoid: avoid.map(|(s, e)| (s.align_down(PAGE_SIZE), e.align_up(PAGE_SIZE))),
+            table_frames: 0,
+        }
+    }
+
+    /// `n` contiguous zeroed frames.
+    pub fn alloc(&mut self, n: usize) -> Option<PhysAddr> {
+        let len = n as u64 * PAGE_SIZE;
+        let mut start = self.next;
+        if let Some((s, e)) = self.avoid {
+            if start < e && s < start.add(len) {
+                start = e;
+            }
+        }
+        if start.add(len) > self.end {
+            return None;
+        }
+        self.next = start.add(len);
+        zero(start, len);
+        Some(start)
+    }
+
+    /// Where the next frame would come from.
+    pub fn next(&self) -> PhysAddr {
+        self.next
+    }
+}
+
+#[allow(unsafe_code)]
+fn zero(pa: PhysAddr, len: u64) {
+    let va = phys_to_virt(pa).0 as *mut u8;
+    // SAFETY: the range is RAM the caller owns, mapped by the direct map.
+    unsafe { core::ptr::write_bytes(va, 0, len as usize) };
+}
+
+/// How RAM was divided at boot, in frames.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Census {
+    pub total: usize,
+    pub kernel_image: usize,
+    pub page_tables: usize,
+    pub metadata: usize,
+    pub initrd: usize,
+    pub free: usize,
+}
+
+impl fmt::Display for Census {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} total = {} kernel image + {} page tables + {} metadata + {} initrd + {} free",
+            self.total, self.kernel_image, self.page_tables, self.metadata, self.initrd, self.free
+        )
+    }
+}
+
+/// The frame allocator: the buddy allocator and where frame index 0 is.
+pub struct Frames {
+    buddy: Buddy<'static>,
+    base: PhysAddr,
+}
+
+static FRAMES: Mutex<Option<Frames>> = Mutex::new(None);
+
+/// Builds the metadata array and the buddy allocator over `ram`, marking the image, the
+/// frames `bump` handed out and the initrd as in use. Returns the census.
+#[allow(unsafe_code)]
+pub fn init(
+    ram: (PhysAddr, PhysAddr),
+    initrd: Option<(PhysAddr, PhysAddr)>,
+    bump: &mut Bump,
+) -> Option<Census> {
+    let image = layout::image();
+    let base = ram.0.align_down(PAGE_SIZE);
+    let total = ((ram.1 .0 - base.0) / PAGE_SIZE) as usize;
+    let meta_frames = (total * PAGE_META_SIZE).div_ceil(PAGE_SIZE as usize);
+    let meta = bump.alloc(meta_frames)?;
+    let pages_va = phys_to_virt(meta).0 as *mut Page;
+    // SAFETY: `meta` is `meta_frames` fresh frames of RAM, mapped by the direct map, large
+    // enough for `total` records, and used for nothing else from now on.
+    let pages = unsafe {
+        for i in 0..total {
+            pages_va.add(i).write(Page::RESERVED);
+        }
+        core::slice::from_raw_parts_mut(pages_va, total)
+    };
+    let index = |pa: PhysAddr| (((pa.0 - base.0) / PAGE_SIZE) as usize).min(total);
+    let mut buddy = Buddy::new(pages);
+    // In use, in address order: the image and the bump frames (tables, then metadata), the
+    // initrd (possibly with more bump frames after it, when the bump skipped it).
+    let bump_end = index(bump.next().align_up(PAGE_SIZE));
+    let mut census = Census {
+        total,
+        kernel_image: index(image.end) - index(image.start),
+        page_tables: bump.table_frames,
+        metadata: meta_frames,
+        ..Census::default()
+    };
+    let mut busy: [(usize, usize); 2] = [(index(image.start), bump_end), (0, 0)];
+    if let Some((s, e)) = initrd {
+        let (s, e) = (index(s.align_down(PAGE_SIZE)), index(e.align_up(PAGE_SIZE)));
+        census.initrd = e - s;
+        for i in s..e {
+            buddy.page_mut(i).flags |= PageFlags::INITRD;
+        }
+        busy[1] = (s, e);
+        if s < bump_end {
+            // The bump skipped over the initrd: one busy range covers both.
+            busy = [(busy[0].0, bump_end.max(e)), (0, 0)];
+        }
+    }
+    for i in index(image.end)..index(image.end) + bump.table_frames {
+        let p = buddy.page_mut(i);
+        p.flags = PageFlags::PAGETABLE;
+        p.refcount = 1;
+    }
+    let mut from = 0;
+    for (s, e) in busy {
+        if e > s {
+            buddy.add_range(from, s);
+            from = e;
+        }
+    }
+    buddy.add_range(from, total);
+    census.free = buddy.free_frames();
+    *FRAMES.lock() = Some(Frames { buddy, base });
+    Some(census)
+}
+
+/// Allocates 2^`order` contiguous frames (not zeroed).
+pub fn alloc(order: usize) -> Option<PhysAddr> {
+    let mut g = FRAMES.lock();
+    let f = g.as_mut()?;
+    let i = f.buddy.alloc(order)?;
+    Some(f.base.add(i as u64 * PAGE_SIZE))
+}
+
+/// Frees what [`alloc`] returned. A bad free is a kernel bug: it is logged and ignored.
+pub fn free(pa: PhysAddr, order: usize) {
+    let mut g = FRAMES.lock();
+    if let Some(f) = g.as_mut() {
+        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
+        if let Err(e) = f.buddy.free(i, order) {
+            log::error!("bad free of {pa} order {order}: {e:?}");
+        }
+    }
+}
+
+/// Sets flags on the metadata of the frame at `pa`.
+pub fn mark(pa: PhysAddr, flags: PageFlags) {
+    let mut g = FRAMES.lock();
+    if let Some(f) = g.as_mut() {
+        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
+        f.buddy.page_mut(i).flags |= flags;
+    }
+}
+
+/// Free frames now.
+pub fn free_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| f.buddy.free_frames())
+}
+
+/// Free blocks per order (what /proc/buddyinfo will show).
+pub fn free_blocks() -> [usize; mm_core::buddy::MAX_ORDER + 1] {
+    let mut out = [0; mm_core::buddy::MAX_ORDER + 1];
+    if let Some(f) = FRAMES.lock().as_ref() {
+        for (o, n) in out.iter_mut().enumerate() {
+            *n = f.buddy.free_blocks(o);
+        }
+    }
+    out
+}

@@ -1,0 +1,222 @@
+//! Starting a program: map the ELF's PT_LOAD segments, build the initial stack as Linux
+//! does (LINUX-FACTS.md, "Starting a static program"), enter U-mode.
+//!
+//! The stack, from sp upward: argc; argv[0..n], NULL; envp[..], NULL; auxv pairs in
+//! fs/binfmt_elf.c's order, AT_NULL; then (higher) the 16 AT_RANDOM bytes and the strings.
+//! sp is 16-byte aligned; a0 = 0 (glibc's rtld_fini), every other register 0.
+
+use super::elf::{Elf, ElfError, PF_R, PF_W, PF_X, PT_LOAD};
+use super::space::AddressSpace;
+use super::{Process, CURRENT};
+use crate::arch::csr;
+use crate::arch::trap::{TrapFrame, FRAME_SIZE};
+use crate::mm::frame;
+use crate::mm::kpt::KernelSpace;
+use crate::mm::layout::phys_to_virt;
+use alloc::vec::Vec;
+use mm_core::paging::MapError;
+use mm_core::pte::PteFlags;
+use mm_core::{VirtAddr, PAGE_SIZE};
+
+/// Stack pages mapped at start (the 8 MiB RLIMIT_STACK growth comes with demand paging).
+const STACK_PAGES: u64 = 32;
+/// Order of the kernel stack each process traps onto (16 KiB).
+const KSTACK_ORDER: usize = 2;
+/// AT_HWCAP: rv64imafdc, bit (letter - 'a') per extension.
+const HWCAP: u64 = 0x112d;
+
+/// Why a program could not be started.
+#[derive(Debug)]
+pub enum ExecError {
+    Elf(ElfError),
+    Map(MapError),
+    /// A segment outside the user half.
+    BadAddress(u64),
+    NoMemory,
+}
+
+impl core::fmt::Display for ExecError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ExecError::Elf(e) => write!(f, "bad executable: {e:?}"),
+            ExecError::Map(e) => write!(f, "cannot map it: {e:?}"),
+            ExecError::BadAddress(a) => write!(f, "bad address {a:#x}"),
+            ExecError::NoMemory => f.write_str("out of memory"),
+        }
+    }
+}
+
+impl From<MapError> for ExecError {
+    fn from(e: MapError) -> Self {
+        ExecError::Map(e)
+    }
+}
+
+fn pte_flags(p_flags: u32) -> PteFlags {
+    let mut f = PteFlags::empty();
+    if p_flags & PF_R != 0 {
+        f |= PteFlags::R;
+    }
+    if p_flags & PF_W != 0 {
+        f |= PteFlags::W;
+    }
+    if p_flags & PF_X != 0 {
+        f |= PteFlags::X;
+    }
+    f
+}
+
+/// Loads `image` as process `name` with `argv` and `envp`, and enters it.
+pub fn exec(
+    kernel: KernelSpace,
+    name: &'static str,
+    image: &[u8],
+    argv: &[&str],
+    envp: &[&str],
+) -> Result<core::convert::Infallible, ExecError> {
+    let elf = Elf::parse(image).map_err(ExecError::Elf)?;
+    let mut space = AddressSpace::new(kernel, 1).ok_or(ExecError::NoMemory)?;
+    let user_end = space.mode.user_end().0;
+    let mut top = 0;
+    for s in elf.segments().filter(|s| s.kind == PT_LOAD && s.memsz > 0) {
+        let end = s.vaddr + s.memsz;
+        if end > user_end {
+            return Err(ExecError::BadAddress(s.vaddr));
+        }
+        let flags = pte_flags(s.flags);
+        let first = VirtAddr(s.vaddr).align_down(PAGE_SIZE);
+        let mut va = first;
+        while va.0 < end {
+            if space.translate(va).is_some() {
+                space.add_flags(va, flags | PteFlags::U);
+            } else {
+                space.map_zeroed(va, flags)?;
+            }
+            va = va.add(PAGE_SIZE);
+        }
+        let file = &image[s.offset as usize..(s.offset + s.filesz) as usize];
+        space
+            .copy_out(VirtAddr(s.vaddr), file, true)
+            .map_err(|f| ExecError::BadAddress(f.0 .0))?;
+        top = top.max(end);
+    }
+    let brk = VirtAddr(top).align_up(PAGE_SIZE).0;
+
+    let stack_top = user_end;
+    for i in 1..=STACK_PAGES {
+        space.map_zeroed(
+            VirtAddr(stack_top - i * PAGE_SIZE),
+            PteFlags::R | PteFlags::W,
+        )?;
+    }
+    let execfn = argv.first().copied().unwrap_or(name);
+    let sp = build_stack(&space, &elf, stack_top, argv, envp, execfn)
+        .ok_or(ExecError::BadAddress(stack_top))?;
+    log::info!(
+        "{name}: entry {:#x}, stack {:#x}, brk {:#x}, {} argument(s)",
+        elf.entry,
+        sp,
+        brk,
+        argv.len()
+    );
+
+    let kstack = frame::alloc(KSTACK_ORDER).ok_or(ExecError::NoMemory)?;
+    let kstack_top = phys_to_virt(kstack).0 + (PAGE_SIZE << KSTACK_ORDER);
+    let frame_ptr = (kstack_top - FRAME_SIZE as u64) as *mut TrapFrame;
+    let mut regs = [0u64; 32];
+    regs[2] = sp;
+    let sstatus = (csr::read_sstatus() & !csr::SSTATUS_SPP) | csr::SSTATUS_SPIE;
+    let frame = TrapFrame {
+        regs,
+        sepc: elf.entry,
+        sstatus,
+    };
+    let satp = space.satp();
+    *CURRENT.lock() = Some(Process {
+        name,
+        space,
+        brk_start: brk,
+        brk,
+    });
+    #[allow(unsafe_code)]
+    // SAFETY: `frame_ptr` is the top FRAME_SIZE bytes of a fresh kernel stack owned by this
+    // process; the new table maps the kernel (shared upper half) and the program; the
+    // frame returns to U-mode at the ELF's entry.
+    unsafe {
+        frame_ptr.write(frame);
+        csr::switch_page_table(satp);
+        crate::arch::trap::return_to(frame_ptr)
+    }
+}
+
+/// Writes argc/argv/envp/auxv and the strings below `top`; returns sp.
+fn build_stack(
+    space: &AddressSpace,
+    elf: &Elf<'_>,
+    top: u64,
+    argv: &[&str],
+    envp: &[&str],
+    execfn: &str,
+) -> Option<u64> {
+    let mut at = top;
+    let mut push_str = |s: &str| -> Option<u64> {
+        at -= s.len() as u64 + 1;
+        space.copy_out(VirtAddr(at), s.as_bytes(), false).ok()?;
+        space
+            .copy_out(VirtAddr(at + s.len() as u64), &[0], false)
+            .ok()?;
+        Some(at)
+    };
+    let execfn_at = push_str(execfn)?;
+    let mut env_at = Vec::new();
+    for e in envp.iter().rev() {
+        env_at.push(push_str(e)?);
+    }
+    env_at.reverse();
+    let mut arg_at = Vec::new();
+    for a in argv.iter().rev() {
+        arg_at.push(push_str(a)?);
+    }
+    arg_at.reverse();
+    // AT_RANDOM: 16 bytes. Fixed, so runs are reproducible (a later stage may take a seed
+    // from bootargs); glibc uses them for the stack protector and pointer guard.
+    at = (at - 16) & !15;
+    let random_at = at;
+    let random: [u8; 16] = core::array::from_fn(|i| (i as u8).wrapping_mul(0x9d) ^ 0x5a);
+    space.copy_out(VirtAddr(random_at), &random, false).ok()?;
+
+    let phdr = elf.phdr_vaddr().unwrap_or(0);
+    let auxv: [(u64, u64); 17] = [
+        (16, HWCAP),                   // AT_HWCAP
+        (6, PAGE_SIZE),                // AT_PAGESZ
+        (17, 100),                     // AT_CLKTCK
+        (3, phdr),                     // AT_PHDR
+        (4, super::elf::PHENT as u64), // AT_PHENT
+        (5, elf.phnum as u64),         // AT_PHNUM
+        (7, 0),                        // AT_BASE
+        (8, 0),                        // AT_FLAGS
+        (9, elf.entry),                // AT_ENTRY
+        (11, 0),                       // AT_UID
+        (12, 0),                       // AT_EUID
+        (13, 0),                       // AT_GID
+        (14, 0),                       // AT_EGID
+        (23, 0),                       // AT_SECURE
+        (25, random_at),               // AT_RANDOM
+        (31, execfn_at),               // AT_EXECFN
+        (0, 0),                        // AT_NULL
+    ];
+    let mut words: Vec<u64> = Vec::new();
+    words.push(argv.len() as u64);
+    words.extend(&arg_at);
+    words.push(0);
+    words.extend(&env_at);
+    words.push(0);
+    for (k, v) in auxv {
+        words.push(k);
+        words.push(v);
+    }
+    let sp = (at - words.len() as u64 * 8) & !15;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    space.copy_out(VirtAddr(sp), &bytes, false).ok()?;
+    Some(sp)
+}
