@@ -141,9 +141,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     a.machine.check()?;
     let kernel = match &a.kernel {
         Some(k) => read(k)?,
-        None => {
-            return Err("this rvmmu has no kernel built in yet: give one with --kernel FILE".into())
-        }
+        None => rvmmu::kernel::embedded()
+            .ok_or("this rvmmu was built without its kernel: give one with --kernel FILE")?
+            .to_vec(),
     };
     let init = guest_path(&a.program)?;
     let mut files = vec![initramfs::File {
