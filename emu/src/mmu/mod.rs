@@ -138,7 +138,7 @@ struct WalkerMemory<'a> {
 impl walk::PteMemory for WalkerMemory<'_> {
     fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
         self.stats.pte_reads += 1;
-        if !self.pmp.check(pa, 8, Access::Load, Priv::S) {
+        if !self.pmp.check_pte_read(pa) {
             return Err(());
         }
         self.ram.read_u64(PhysAddr(pa)).ok_or(())

@@ -465,6 +465,7 @@ impl Tlb {
     /// re-walk after an A/D update refreshes it rather than duplicating it); otherwise the
     /// lowest invalid way of the set is used, else the least recently used one (the lowest
     /// way among equally old ones). `now` is the new entry's stamp.
+    #[inline]
     pub fn insert(&mut self, leaf: Leaf, now: u64) -> Refill {
         debug_assert!(leaf.level <= MAX_LEVEL, "leaf level {}", leaf.level);
         debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
@@ -478,9 +479,8 @@ impl Tlb {
         let mut invalid = None;
         let (mut lru, mut oldest) = (0, u64::MAX);
         let mut same = None;
-        for w in 0..tags.len() {
-            let t = tags[w];
-            if t == tag && owners[w] == owner {
+        for (w, ((&t, &o), &stamp)) in tags.iter().zip(owners).zip(stamps).enumerate() {
+            if t == tag && o == owner {
                 same = Some(w);
                 break;
             }
@@ -488,8 +488,8 @@ impl Tlb {
                 if invalid.is_none() {
                     invalid = Some(w);
                 }
-            } else if stamps[w] < oldest {
-                (lru, oldest) = (w, stamps[w]);
+            } else if stamp < oldest {
+                (lru, oldest) = (w, stamp);
             }
         }
         let way = match same.or(invalid) {
