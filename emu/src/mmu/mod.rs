@@ -151,7 +151,7 @@ struct WalkerMemory<'a, N> {
 impl<N> walk::PteMemory for WalkerMemory<'_, N> {
     fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
         self.stats.pte_reads[self.access] += 1;
-        if !self.pmp.check(pa, 8, Access::Load, Priv::S) {
+        if !self.pmp.check_pte_read(pa) {
             return Err(());
         }
         self.ram.read_u64(PhysAddr(pa)).ok_or(())
@@ -375,8 +375,8 @@ impl Mmu {
             ad: self.ad,
         };
         let asid = walk::satp_asid(ctx.satp);
-        let mut rewalk = false;
-        if let Some((slot, leaf)) = self.tlb.lookup_slot(va, asid, access, ctx.now) {
+        let found = self.tlb.lookup_slot(va, asid, access, ctx.now);
+        if let Some((slot, leaf)) = found {
             // A hit whose permissions pass and that needs no A/D update is used as is (even if
             // the PTE in memory changed since: stale until a fence, as hardware may be). A hit
             // that fails, or needs A/D written, walks afresh: the spec forbids doing step 9 on
@@ -392,13 +392,17 @@ impl Mmu {
                     let perms = self
                         .pmp
                         .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv);
-                    out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, perms, ram);
+                    // The lookup just found `slot`: it is the entry a lookup answers from.
+                    out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, true, &leaf, perms, ram);
                 }
                 return Ok((out, None));
             }
-            rewalk = true;
         }
-        notes.lookup(if rewalk { Lookup::Rewalk } else { Lookup::Miss });
+        notes.lookup(if found.is_some() {
+            Lookup::Rewalk
+        } else {
+            Lookup::Miss
+        });
         self.stats.walks[access_index(access)] += 1;
         let w = {
             let mut mem = WalkerMemory::<N> {
@@ -423,7 +427,11 @@ impl Mmu {
         if perms.is_some() {
             let slot = self.refill(leaf, ctx.now);
             if self.fast_path {
-                out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, &leaf, perms, ram);
+                // After a miss no other entry covered `va`, and the refill changed only
+                // `slot`: a lookup would answer from it. After a hit that had to walk again,
+                // the entry hit may still come first.
+                let first = found.is_none();
+                out.fetch_slot = self.fill_fast(va, &wctx, asid, slot, first, &leaf, perms, ram);
             }
         } else {
             notes.uncached();
@@ -457,7 +465,8 @@ impl Mmu {
     /// Fills the fast path for `va`'s 4 KiB page from the entry in `slot`, for every data
     /// access type the model would serve from it unchanged; for a fetch, returns the slot if
     /// the fetch page may be tied to it. `leaf_perms` is PMP's answer for the whole leaf,
-    /// if uniform. See [`fast`] for the conditions.
+    /// if uniform. `first`: the caller knows `slot` is the entry a lookup of `va` would hit
+    /// first (else the TLB is searched). See [`fast`] for the conditions.
     #[allow(clippy::too_many_arguments)]
     fn fill_fast(
         &mut self,
@@ -465,11 +474,13 @@ impl Mmu {
         wctx: &walk::WalkCtx,
         asid: u16,
         slot: usize,
+        first: bool,
         leaf: &Leaf,
         leaf_perms: Option<pmp::Perms>,
         ram: &Ram,
     ) -> Option<usize> {
-        if self.tlb.probe(va, asid) != Some(slot) {
+        debug_assert!(!first || self.tlb.probe(va, asid) == Some(slot));
+        if !first && self.tlb.probe(va, asid) != Some(slot) {
             return None; // an entry searched earlier would answer a lookup
         }
         let pa_page = leaf.translate(va & !0xfff);

@@ -14,6 +14,7 @@
 use crate::hart::Priv;
 use crate::mmu::Access;
 use bitflags::bitflags;
+use core::cell::Cell;
 
 /// Most PMP entries the spec allows (and the option's upper bound).
 pub const MAX_ENTRIES: usize = 64;
@@ -77,7 +78,23 @@ pub struct Pmp {
     ranges: [(u128, u128); MAX_ENTRIES],
     /// One past the last entry with a non-empty range: the checks look no further.
     active: usize,
+    /// The non-empty ranges in priority order, as inclusive `(first byte, last byte, entry)`
+    /// (every range ends below 2^57, so u64 holds it): what the checks search when the
+    /// access's last byte fits in a u64, which is every access but a wrapping one.
+    spans: [(u64, u64, u8); MAX_ENTRIES],
+    n_spans: usize,
+    /// Physical page numbers (direct-mapped by their low bits) where PMP is known to allow
+    /// S-mode loads everywhere ([`Pmp::uniform_over`] the page includes R), so that the
+    /// page-table walker's PTE reads there need no search ([`Pmp::check_pte_read`]).
+    /// [`NO_PAGE`] when empty; emptied by every register write. A cache of answers the
+    /// registers determine: nothing the guest can observe.
+    pte_pages: [Cell<u64>; PTE_PAGES],
 }
+
+/// Entries of [`Pmp`]'s PTE-page cache (a power of two: a walk touches one table per level).
+const PTE_PAGES: usize = 8;
+/// An empty PTE-page cache entry (no physical page number reaches it).
+const NO_PAGE: u64 = u64::MAX;
 
 impl Pmp {
     /// A PMP with `entries` implemented entries (clamped to 0..=64), all OFF.
@@ -88,16 +105,25 @@ impl Pmp {
             addr: [0; MAX_ENTRIES],
             ranges: [(0, 0); MAX_ENTRIES],
             active: 0,
+            spans: [(0, 0, 0); MAX_ENTRIES],
+            n_spans: 0,
+            pte_pages: core::array::from_fn(|_| Cell::new(NO_PAGE)),
         }
     }
 
     /// Recomputes the decoded ranges after a register write.
     fn decode_ranges(&mut self) {
         self.active = 0;
+        self.n_spans = 0;
+        self.pte_pages.iter().for_each(|c| c.set(NO_PAGE));
         for i in 0..self.entries {
             self.ranges[i] = self.range(i).unwrap_or((0, 0));
             if self.ranges[i] != (0, 0) {
                 self.active = i + 1;
+                let (lo, hi) = self.ranges[i];
+                debug_assert!(hi <= 1 << 57);
+                self.spans[self.n_spans] = (lo as u64, (hi - 1) as u64, i as u8);
+                self.n_spans += 1;
             }
         }
     }
@@ -246,6 +272,33 @@ impl Pmp {
         })
     }
 
+    /// [`Pmp::first_match`] for the access `[lo, last]` (inclusive, so that it needs no
+    /// u128): the same answer, searched over the non-empty ranges only.
+    #[inline]
+    fn first_match_incl(&self, lo: u64, last: u64) -> Option<(usize, Overlap)> {
+        self.spans[..self.n_spans]
+            .iter()
+            .find(|&&(rlo, rlast, _)| lo <= rlast && rlo <= last)
+            .map(|&(rlo, rlast, i)| {
+                let how = if rlo <= lo && last <= rlast {
+                    Overlap::Full
+                } else {
+                    Overlap::Partial
+                };
+                (i as usize, how)
+            })
+    }
+
+    /// The first entry matching `len` bytes at `pa`, with how.
+    #[inline]
+    fn first_match_at(&self, pa: u64, len: u64) -> Option<(usize, Overlap)> {
+        match len.checked_sub(1).and_then(|l| pa.checked_add(l)) {
+            Some(last) => self.first_match_incl(pa, last),
+            // Empty, or running past 2^64: the u128 search.
+            None => self.first_match(pa as u128, pa as u128 + len as u128),
+        }
+    }
+
     /// Whether an access of `len` bytes at physical address `pa` by privilege `prv` passes
     /// PMP. "The lowest-numbered PMP entry that matches any byte of a memory operation
     /// determines whether that operation succeeds or fails"; a match of only some bytes fails
@@ -255,12 +308,39 @@ impl Pmp {
         if self.entries == 0 {
             return true;
         }
-        let lo = pa as u128;
-        match self.first_match(lo, lo + len as u128) {
+        match self.first_match_at(pa, len) {
             None => self.default_perms(prv).allows(access),
             Some((_, Overlap::Partial)) => false,
             Some((i, Overlap::Full)) => self.entry_perms(i, prv).allows(access),
         }
+    }
+
+    /// `check(pa, 8, Load, S)` for the page-table walker's PTE reads ("implicit accesses by
+    /// the page-table walker ... are checked as S-mode", priv/supervisor.adoc), remembering
+    /// the pages where the answer is yes throughout. For an 8-byte aligned `pa` in such a page
+    /// the answer cannot differ: the first entry touching the page covers all of it (or none
+    /// touches it), so it is the first entry the read matches, and fully.
+    #[inline]
+    pub fn check_pte_read(&self, pa: u64) -> bool {
+        let page = pa >> 12;
+        let cached = &self.pte_pages[page as usize & (PTE_PAGES - 1)];
+        if cached.get() == page && pa & 7 == 0 {
+            return true;
+        }
+        self.check_pte_read_slow(pa)
+    }
+
+    #[inline(never)]
+    fn check_pte_read_slow(&self, pa: u64) -> bool {
+        let page = pa >> 12;
+        if pa & 7 == 0
+            && self
+                .uniform_over(page << 12, 4096, Priv::S)
+                .is_some_and(|p| p.allows(Access::Load))
+        {
+            self.pte_pages[page as usize & (PTE_PAGES - 1)].set(page);
+        }
+        self.check(pa, 8, Access::Load, Priv::S)
     }
 
     /// The permissions every access by `prv` inside the page `[page_pa, page_pa + page_size)`
@@ -273,8 +353,7 @@ impl Pmp {
     /// that entry's boundary fails as a partial match, which a cached answer would miss.
     /// Cost: one interval comparison per entry, independent of the page size.
     pub fn uniform_over(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<Perms> {
-        let lo = page_pa as u128;
-        match self.first_match(lo, lo + page_size as u128) {
+        match self.first_match_at(page_pa, page_size) {
             None => Some(self.default_perms(prv)),
             Some((_, Overlap::Partial)) => None,
             Some((i, Overlap::Full)) => Some(self.entry_perms(i, prv)),
@@ -545,5 +624,82 @@ mod tests {
         // A locked entry applies to M-mode.
         p.write_cfg(0, p.read_cfg(0) | cfg::L as u64);
         assert!(!p.m_mode_exempt());
+    }
+
+    /// The u64 search over the non-empty ranges gives the u128 search's answer, for random
+    /// configurations (every address mode, bounds near 0 and near the top of the space) and
+    /// accesses, including empty ones and ones running past 2^64.
+    #[test]
+    fn inclusive_search_agrees_with_the_u128_search() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..500 {
+            let mut p = Pmp::new(8);
+            for i in 0..8 {
+                let addr = match rand() % 4 {
+                    0 => rand() % 0x1000,
+                    1 => (1 << 54) - 1 - rand() % 4,
+                    2 => rand(),
+                    _ => (0x8000_0000 >> 2) + rand() % 0x4000,
+                };
+                let c = ((rand() % 4) as u8) << cfg::A_SHIFT | (rand() % 8) as u8;
+                set(&mut p, i, addr, c);
+            }
+            for _ in 0..200 {
+                let pa = match rand() % 4 {
+                    0 => rand() % 0x4000,
+                    1 => u64::MAX - rand() % 16,
+                    2 => 0x8000_0000 + rand() % 0x10000,
+                    _ => rand() >> (rand() % 64),
+                };
+                let len = [0, 1, 2, 4, 8, 4096, 1 << 21][(rand() % 7) as usize];
+                let want = p.first_match(pa as u128, pa as u128 + len as u128);
+                let got = p.first_match_at(pa, len);
+                assert_eq!(
+                    got.map(|(i, o)| (i, o == Overlap::Full)),
+                    want.map(|(i, o)| (i, o == Overlap::Full)),
+                    "pa {pa:#x} len {len}"
+                );
+            }
+        }
+    }
+
+    /// The PTE-page cache answers as `check` does, before and after register writes that
+    /// change the answer for a cached page.
+    #[test]
+    fn pte_read_cache_follows_register_writes() {
+        let mut p = Pmp::new(16);
+        let agree = |p: &Pmp| {
+            for pa in [
+                0x8000_0000u64,
+                0x8000_0ff8,
+                0x8000_1000,
+                0x8000_2008,
+                0x8010_0000,
+            ] {
+                for _ in 0..2 {
+                    assert_eq!(p.check_pte_read(pa), p.check(pa, 8, Load, S), "{pa:#x}");
+                }
+            }
+        };
+        agree(&p);
+        set(&mut p, 0, napot(0x8000_0000, 1 << 20), NAPOT | R);
+        agree(&p);
+        assert!(
+            p.pte_pages.iter().any(|c| c.get() == 0x8_0000),
+            "page cached"
+        );
+        // Entry 0 now ends inside the cached page: its upper half is no longer readable.
+        set(&mut p, 0, 0x8000_0800 >> 2, TOR | R);
+        agree(&p);
+        assert!(!p.check_pte_read(0x8000_0ff8));
+        set(&mut p, 0, 0, 0);
+        agree(&p);
+        assert!(!p.check_pte_read(0x8000_0000), "no entry: S-mode fails");
     }
 }

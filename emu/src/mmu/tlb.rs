@@ -238,24 +238,6 @@ impl fmt::Display for TlbStats {
     }
 }
 
-/// A valid entry: the translation and its LRU stamp.
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    leaf: Leaf,
-    stamp: u64,
-}
-
-impl Entry {
-    fn global(&self) -> bool {
-        self.leaf.flags.contains(PteFlags::G)
-    }
-
-    /// Usable by address space `asid`: global entries are shared by all address spaces.
-    fn matches_asid(&self, asid: u16) -> bool {
-        self.global() || self.leaf.asid == asid
-    }
-}
-
 /// A valid entry as seen by debuggers and snapshots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TlbEntry {
@@ -275,23 +257,89 @@ pub struct Refill {
     pub displaced: Option<Leaf>,
 }
 
+/// Bit 0 of a tag: the slot holds an entry.
+const VALID: u64 = 1;
+/// The owner of a global entry (above every 16-bit ASID).
+const GLOBAL: u32 = 1 << 16;
+
+/// The tag of a slot holding `leaf`: its VA base (aligned to at least 4 KiB, so bits 11:0
+/// are free), the level in bits 3:1, and [`VALID`]. An empty slot's tag is 0.
+#[inline]
+fn tag_of(leaf: &Leaf) -> u64 {
+    leaf.va_base | (leaf.level as u64) << 1 | VALID
+}
+
+/// The owner of a slot holding `leaf`: its ASID, or [`GLOBAL`] if its G flag is set.
+#[inline]
+fn owner_of(leaf: &Leaf) -> u32 {
+    if leaf.flags.contains(PteFlags::G) {
+        GLOBAL
+    } else {
+        leaf.asid as u32
+    }
+}
+
+/// Whether the entry tagged `tag` is valid and its (super)page covers `va`: the tag a level-l
+/// leaf containing `va` would have, with l read from the tag itself (an entry of any level
+/// may sit in the set searched for another level when the set indices coincide).
+#[inline(always)]
+fn tag_covers(tag: u64, va: u64) -> bool {
+    let level = (tag >> 1) & 7;
+    let mask = !((4096u64 << (9 * level)) - 1);
+    tag == (va & mask) | (tag & 0xe) | VALID
+}
+
+/// Whether an entry of `owner` is usable by address space `asid`: global entries are shared
+/// by all address spaces.
+#[inline(always)]
+fn owner_matches(owner: u32, asid: u16) -> bool {
+    owner == asid as u32 || owner == GLOBAL
+}
+
 /// The TLB of one hart.
+///
+/// Stored as parallel arrays (`sets * ways` slots each, set-major), so a lookup compares one
+/// tag and one owner word per way and touches the leaves only on a hit.
 #[derive(Clone, Debug)]
 pub struct Tlb {
     geom: TlbGeometry,
-    /// `sets * ways` slots, set-major.
-    slots: Vec<Option<Entry>>,
+    /// `geom.ways()` and `geom.sets() - 1`, kept at hand for the index arithmetic.
+    ways: usize,
+    set_mask: usize,
+    /// Per slot: [`tag_of`] the entry, 0 when empty.
+    tags: Vec<u64>,
+    /// Per slot: [`owner_of`] the entry (meaningless when empty).
+    owners: Vec<u32>,
+    /// Per slot: the translation (meaningless when empty).
+    leaves: Vec<Leaf>,
+    /// Per slot: the time of the last hit or refill (meaningless when empty).
+    stamps: Vec<u64>,
     /// Bit `l` set: a level-`l` leaf may be present (cleared only by a full invalidation).
     levels: u8,
     stats: TlbStats,
 }
 
+const EMPTY_LEAF: Leaf = Leaf {
+    va_base: 0,
+    pa_base: 0,
+    level: 0,
+    flags: PteFlags::empty(),
+    pte_addr: 0,
+    asid: 0,
+};
+
 impl Tlb {
     /// An empty TLB of the given geometry.
     pub fn new(geom: TlbGeometry) -> Tlb {
+        let n = geom.entries;
         Tlb {
             geom,
-            slots: vec![None; geom.entries],
+            ways: geom.ways,
+            set_mask: geom.sets() - 1,
+            tags: vec![0; n],
+            owners: vec![0; n],
+            leaves: vec![EMPTY_LEAF; n],
+            stamps: vec![0; n],
             levels: 0,
             stats: TlbStats::default(),
         }
@@ -307,15 +355,18 @@ impl Tlb {
         &self.stats
     }
 
-    /// The set a level-`level` leaf containing `va` lives in: its own VPN bits.
-    fn set_of(&self, va: u64, level: u8) -> usize {
-        (va >> (12 + 9 * level as u32)) as usize & (self.geom.sets() - 1)
+    /// The first slot of the set a level-`level` leaf containing `va` lives in: its own VPN
+    /// bits select the set.
+    #[inline(always)]
+    fn set_start(&self, va: u64, level: u8) -> usize {
+        ((va >> (12 + 9 * level as u32)) as usize & self.set_mask) * self.ways
     }
 
     /// Slot indices of the set holding level-`level` leaves for `va`.
+    #[inline(always)]
     fn set_slots(&self, va: u64, level: u8) -> core::ops::Range<usize> {
-        let first = self.set_of(va, level) * self.geom.ways;
-        first..first + self.geom.ways
+        let first = self.set_start(va, level);
+        first..first + self.ways
     }
 
     /// Levels that may be present, smallest page first.
@@ -324,20 +375,43 @@ impl Tlb {
         (0..=MAX_LEVEL).filter(move |l| levels & (1 << l) != 0)
     }
 
-    /// The slot a lookup of `va` in `asid` would hit, without counting or touching it.
+    #[inline(always)]
+    fn valid(&self, slot: usize) -> bool {
+        self.tags[slot] & VALID != 0
+    }
+
+    /// The slot a lookup of `va` in `asid` would hit, without counting or touching it: the
+    /// sets of the present levels, smallest page first, each way in order; the first valid
+    /// entry of `asid` (or global) whose (super)page covers `va`.
+    #[inline]
     pub fn probe(&self, va: u64, asid: u16) -> Option<usize> {
+        if self.levels == 1 {
+            // Only 4 KiB leaves: every candidate's tag is the one key.
+            let key = (va & !0xfff) | VALID;
+            let range = self.set_slots(va, 0);
+            let (tags, owners) = (&self.tags[range.clone()], &self.owners[range.clone()]);
+            return tags
+                .iter()
+                .zip(owners)
+                .position(|(&t, &o)| t == key && owner_matches(o, asid))
+                .map(|w| range.start + w);
+        }
+        self.probe_levels(va, asid)
+    }
+
+    /// [`Tlb::probe`] when superpages may be present (or nothing at all).
+    #[inline(never)]
+    fn probe_levels(&self, va: u64, asid: u16) -> Option<usize> {
         self.present_levels().find_map(|level| {
-            self.set_slots(va, level).find(|&i| {
-                self.slots[i]
-                    .as_ref()
-                    .is_some_and(|e| e.matches_asid(asid) && e.leaf.covers(va))
-            })
+            self.set_slots(va, level)
+                .find(|&i| tag_covers(self.tags[i], va) && owner_matches(self.owners[i], asid))
         })
     }
 
     /// Looks `va` up for address space `asid` at time `now`: a hit needs a valid entry,
     /// global or of `asid`, whose (super)page covers `va`. A hit makes the entry most
     /// recently used. Returns the slot and the entry.
+    #[inline]
     pub fn lookup_slot(
         &mut self,
         va: u64,
@@ -345,17 +419,17 @@ impl Tlb {
         access: Access,
         now: u64,
     ) -> Option<(usize, Leaf)> {
-        self.stats.access_mut(access).lookups += 1;
-        match self.probe(va, asid) {
+        let found = self.probe(va, asid);
+        let s = self.stats.access_mut(access);
+        s.lookups += 1;
+        match found {
             Some(i) => {
-                self.stats.access_mut(access).hits += 1;
-                self.slots[i].as_mut().map(|e| {
-                    e.stamp = now;
-                    (i, e.leaf)
-                })
+                s.hits += 1;
+                self.stamps[i] = now;
+                Some((i, self.leaves[i]))
             }
             None => {
-                self.stats.access_mut(access).misses += 1;
+                s.misses += 1;
                 None
             }
         }
@@ -374,49 +448,63 @@ impl Tlb {
         let s = self.stats.access_mut(access);
         s.lookups += n;
         s.hits += n;
-        if let Some(e) = &mut self.slots[slot] {
-            e.stamp = e.stamp.max(last);
-        }
+        self.restamp(slot, last);
     }
 
     /// The entry in `slot` was used at `at` (a stamp only: no counters).
+    #[inline]
     pub fn restamp(&mut self, slot: usize, at: u64) {
-        if let Some(e) = &mut self.slots[slot] {
-            e.stamp = e.stamp.max(at);
+        if self.valid(slot) {
+            let s = &mut self.stamps[slot];
+            *s = (*s).max(at);
         }
     }
 
     /// Refills with `leaf` (a superpage if `leaf.level > 0`; global if its G flag is set).
     /// An entry for the same page in the same address space is overwritten in place (a
     /// re-walk after an A/D update refreshes it rather than duplicating it); otherwise the
-    /// lowest invalid way of the set is used, else the least recently used one. `now` is the
-    /// new entry's stamp.
+    /// lowest invalid way of the set is used, else the least recently used one (the lowest
+    /// way among equally old ones). `now` is the new entry's stamp.
+    #[inline]
     pub fn insert(&mut self, leaf: Leaf, now: u64) -> Refill {
         debug_assert!(leaf.level <= MAX_LEVEL, "leaf level {}", leaf.level);
         debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
-        let global = leaf.flags.contains(PteFlags::G);
+        let (tag, owner) = (tag_of(&leaf), owner_of(&leaf));
         let range = self.set_slots(leaf.va_base, leaf.level);
-        let same = |e: &Entry| {
-            e.leaf.va_base == leaf.va_base
-                && e.leaf.level == leaf.level
-                && e.global() == global
-                && (global || e.leaf.asid == leaf.asid)
-        };
-        let slots = &self.slots[range.clone()];
-        let way = slots
-            .iter()
-            .position(|s| s.as_ref().is_some_and(same))
-            .or_else(|| slots.iter().position(Option::is_none))
-            .unwrap_or_else(|| {
+        let tags = &self.tags[range.clone()];
+        let owners = &self.owners[range.clone()];
+        let stamps = &self.stamps[range.clone()];
+        // One pass: the same entry wins outright; else the first invalid way; else the
+        // oldest stamp (strictly older, so the lowest way wins a tie).
+        let mut invalid = None;
+        let (mut lru, mut oldest) = (0, u64::MAX);
+        let mut same = None;
+        for (w, ((&t, &o), &stamp)) in tags.iter().zip(owners).zip(stamps).enumerate() {
+            if t == tag && o == owner {
+                same = Some(w);
+                break;
+            }
+            if t & VALID == 0 {
+                if invalid.is_none() {
+                    invalid = Some(w);
+                }
+            } else if stamp < oldest {
+                (lru, oldest) = (w, stamp);
+            }
+        }
+        let way = match same.or(invalid) {
+            Some(w) => w,
+            None => {
                 self.stats.evictions += 1;
-                // The set is full: every slot is Some, so min_by_key sees real stamps.
-                (0..slots.len())
-                    .min_by_key(|&w| slots[w].map_or(0, |e| e.stamp))
-                    .unwrap_or(0)
-            });
+                lru
+            }
+        };
         let slot = range.start + way;
-        let displaced = self.slots[slot].map(|e| e.leaf);
-        self.slots[slot] = Some(Entry { leaf, stamp: now });
+        let displaced = self.valid(slot).then_some(self.leaves[slot]);
+        self.tags[slot] = tag;
+        self.owners[slot] = owner;
+        self.leaves[slot] = leaf;
+        self.stamps[slot] = now;
         self.levels |= 1 << leaf.level;
         self.stats.refills += 1;
         Refill { slot, displaced }
@@ -439,23 +527,25 @@ impl Tlb {
             (Some(_), None) => &mut f.va,
             (Some(_), Some(_)) => &mut f.va_asid,
         } += 1;
-        // Whether the fence hits entry `e`: a fence naming an ASID never touches globals.
-        let in_space = |e: &Entry| asid.is_none_or(|a| !e.global() && e.leaf.asid == a);
-        let mut n = 0;
-        let mut kill = |slot: &mut Option<Entry>, hit: &dyn Fn(&Entry) -> bool| {
-            if slot.as_ref().is_some_and(hit) {
-                *slot = None;
-                n += 1;
-            }
+        // Whether the fence hits the entry in slot `i`: a fence naming an ASID never touches
+        // globals (a global entry's owner is above every ASID).
+        let hit = |tlb: &Tlb, i: usize| {
+            tlb.valid(i)
+                && asid.is_none_or(|a| tlb.owners[i] == a as u32)
+                && va.is_none_or(|v| tag_covers(tlb.tags[i], v))
         };
-        match va {
-            None => self.slots.iter_mut().for_each(|s| kill(s, &in_space)),
-            Some(v) => {
-                for level in self.present_levels() {
-                    let range = self.set_slots(v, level);
-                    let hit = |e: &Entry| in_space(e) && e.leaf.covers(v);
-                    self.slots[range].iter_mut().for_each(|s| kill(s, &hit));
-                }
+        let mut n = 0;
+        let slots: Vec<usize> = match va {
+            None => (0..self.tags.len()).collect(),
+            Some(v) => self
+                .present_levels()
+                .flat_map(|level| self.set_slots(v, level))
+                .collect(),
+        };
+        for i in slots {
+            if hit(self, i) {
+                self.tags[i] = 0;
+                n += 1;
             }
         }
         if va.is_none() && asid.is_none() {
@@ -467,21 +557,21 @@ impl Tlb {
 
     /// Invalidates every entry (reset); not counted as a fence.
     pub fn invalidate_all(&mut self) {
-        self.slots.fill(None);
+        self.tags.fill(0);
         self.levels = 0;
     }
 
     /// The valid entries, set by set, way by way.
     pub fn entries(&self) -> impl Iterator<Item = TlbEntry> + '_ {
-        let ways = self.geom.ways;
-        self.slots.iter().enumerate().filter_map(move |(i, s)| {
-            s.map(|e| TlbEntry {
+        let ways = self.ways;
+        (0..self.tags.len())
+            .filter(|&i| self.valid(i))
+            .map(move |i| TlbEntry {
                 set: i / ways,
                 way: i % ways,
-                leaf: e.leaf,
-                stamp: e.stamp,
+                leaf: self.leaves[i],
+                stamp: self.stamps[i],
             })
-        })
     }
 }
 

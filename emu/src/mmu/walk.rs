@@ -26,7 +26,7 @@ use crate::hart::trap::Exception;
 use crate::hart::Priv;
 
 use super::mode::{PagingMode, MAX_LEVELS, PTE_SIZE, VPN_BITS};
-use super::pte::{Pte, PteFlags};
+use super::pte::{Pte, PteFlags, HIGH_BITS};
 use super::{Access, Leaf};
 
 #[cfg(test)]
@@ -140,21 +140,6 @@ impl Walk {
             Some((_, old, new)) => AdUpdate::from_bits(Pte(old ^ new).flags()),
         }
     }
-
-    fn record(&mut self, level: u8, pte_addr: u64, pte: u64) {
-        let step = WalkStep {
-            level,
-            pte_addr,
-            pte,
-        };
-        let n = self.n_steps as usize;
-        if n > 0 && self.steps[n - 1].level == level {
-            self.steps[n - 1] = step; // step 9 went back to step 2 at the same level
-        } else {
-            self.steps[n] = step;
-            self.n_steps += 1;
-        }
-    }
 }
 
 /// satp.PPN (bits 43:0): the root table's physical page number.
@@ -212,24 +197,41 @@ fn walk_steps(
     if !mode.is_canonical(va) {
         return Err(pf);
     }
+    // The PTE bits the checks below test, as plain masks (one test each on the raw word).
+    const V: u64 = PteFlags::V.bits() as u64;
+    const R: u64 = PteFlags::R.bits() as u64;
+    const W: u64 = PteFlags::W.bits() as u64;
+    const RWX: u64 = (PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits()) as u64;
+    const DAU: u64 = (PteFlags::D.bits() | PteFlags::A.bits() | PteFlags::U.bits()) as u64;
     // Step 1.
     let mut a = (ctx.satp & SATP_PPN_MASK) << PAGE_SHIFT;
     let mut i = mode.top_level();
     let mut retries = 0;
+    // Steps recorded so far (w.steps[..n]); levels only go down, except that a step 9
+    // retry reads its level again and replaces that step.
+    let mut n = 0;
     loop {
         // Step 2.
         let pte_addr = a.wrapping_add(mode.vpn(va, i) * PTE_SIZE);
         let raw = mem
             .read_pte(pte_addr)
             .map_err(|()| access_fault(ctx.access, va))?;
-        w.record(i, pte_addr, raw);
+        w.steps[n] = WalkStep {
+            level: i,
+            pte_addr,
+            pte: raw,
+        };
+        n += 1;
+        w.n_steps = n as u8;
         let pte = Pte(raw);
-        // Step 3.
-        if pte.is_invalid() {
+        // Step 3 (the rules of `Pte::is_invalid`): V = 0, W without R, bits 63:54 set, or
+        // D/A/U set in a pointer to the next level.
+        let leaf = raw & RWX != 0;
+        if raw & V == 0 || raw & (R | W) == W || raw & HIGH_BITS != 0 || (!leaf && raw & DAU != 0) {
             return Err(pf);
         }
         // Step 4.
-        if !pte.is_leaf() {
+        if !leaf {
             if i == 0 {
                 return Err(pf);
             }
@@ -254,6 +256,8 @@ fn walk_steps(
                     if retries > MAX_AD_RETRIES {
                         return Err(pf);
                     }
+                    // The re-read of this level replaces its step in the record.
+                    n -= 1;
                     continue; // "If the comparison fails, return to step 2."
                 }
                 Ok(true) => {
