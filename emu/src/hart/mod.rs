@@ -553,8 +553,16 @@ impl Hart {
             sum: self.csr.mstatus & ms::SUM != 0,
             mxr: self.csr.mstatus & ms::MXR != 0,
             now: self.steps * 4 + phase,
-            count: self.instret(),
         };
+        #[cfg(feature = "trace-translations")]
+        let t = if self.mmu.tracer.is_some() {
+            let count = self.instret();
+            self.mmu
+                .translate_traced(va, len, access, &ctx, &mut bus.ram, count)
+        } else {
+            self.mmu.translate(va, len, access, &ctx, &mut bus.ram)
+        };
+        #[cfg(not(feature = "trace-translations"))]
         let t = self.mmu.translate(va, len, access, &ctx, &mut bus.ram);
         if self.mmu.take_fetch_run_dropped() {
             self.icache.forget_fetch_page();

@@ -411,7 +411,7 @@ impl Tlb {
     /// Looks `va` up for address space `asid` at time `now`: a hit needs a valid entry,
     /// global or of `asid`, whose (super)page covers `va`. A hit makes the entry most
     /// recently used. Returns the slot and the entry.
-    #[inline]
+    #[inline(always)] // one search per translation: keep it in the caller's loop
     pub fn lookup_slot(
         &mut self,
         va: u64,
