@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
-# The demo: builds rvmmu and the bare-metal test programs, shows the first instructions of a
-# run (boot ROM hand-over, then the program) as an instruction trace, runs every program with
-# --stats, and measures the interpreter's speed. Installs what is missing first.
+# The demo: builds rvmmu (with its kernel) and the guest programs, then shows
+#   1. a static Linux program run on the kernel (rvmmu run), and one killed by SIGSEGV;
+#   2. the MMU at work: the page tables a bare-metal program builds (--dump-pt) and the
+#      translations that walk them (--trace translations);
+#   3. every bare-metal test program with --stats;
+#   4. the interpreter's speed, paging off and on (rvmmu bench).
+# Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 cargo build --release --workspace --quiet
 rvmmu=target/release/rvmmu
-bare=$(ls -d target/release/build/rvmmu-tests-*/out/bare | head -n 1)
+out=$(ls -d target/release/build/rvmmu-tests-*/out | head -n 1)
+bare="$out/bare"
+progs="$out/programs"
 
-echo "== the first 16 instructions of the interrupts test: boot ROM at 0x1000, then the program"
-"$rvmmu" bare --trace insns --max-insns 16 "$bare/interrupts.elf" 2>&1 >/dev/null | head -n 16 || true
+echo "== rvmmu run: a static glibc program as the kernel's first process (Sv48)"
+"$rvmmu" run "$progs/kernel/hello" one "two words" || true
+echo
+echo "== rvmmu run: a NULL write; the kernel kills the process, rvmmu exits as a shell would"
+"$rvmmu" run "$progs/kernel/segv" || echo "(exit status $?)"
+echo
+echo "== the page tables pt_shapes_sv39 builds, as the hardware walker sees them"
+"$rvmmu" bare --dump-pt "$bare/pt_shapes_sv39.elf" 2>&1 >/dev/null | head -n 40 || true
+echo
+echo "== the first 12 translations of mmu_sv39 that walked (TLB misses), with each PTE read"
+"$rvmmu" bare --trace translations --trace-tlb miss --max-insns 2000000 "$bare/mmu_sv39.elf" \
+  2>&1 >/dev/null | head -n 12 || true
 echo
 for elf in "$bare"/*.elf; do
   echo "== $(basename "$elf")"
