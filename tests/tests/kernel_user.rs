@@ -134,6 +134,21 @@ fn a_null_write_kills_with_sigsegv_not_the_kernel() {
 }
 
 #[test]
+fn syscall_errors_match_linux() {
+    let console = run_everywhere("syscalls", "", &Exit::Pass);
+    let output = program_output(&console);
+    assert!(output.ends_with("PASS\n"), "{console}");
+    assert!(
+        console.contains("init: syscall 1234 not implemented: -ENOSYS"),
+        "{console}"
+    );
+    if let Some((code, linux)) = on_linux("syscalls", &[]) {
+        assert_eq!(code, 0);
+        assert_eq!(output, linux);
+    }
+}
+
+#[test]
 fn the_exit_status_reaches_the_finisher() {
     for status in ["0", "3", "42"] {
         let want = match status {

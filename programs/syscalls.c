@@ -1,0 +1,56 @@
+/* System-call error paths the kernel must get right without crashing: bad user pointers
+ * (EFAULT), bad descriptors (EBADF), unknown calls (ENOSYS), brk growth and shrink,
+ * mprotect arguments. Prints one line per check and PASS/FAIL; exits with the failures.
+ * The same output is expected under Linux (qemu-riscv64). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static int fails;
+
+static void expect(const char *what, long got, long want_ret, int want_errno)
+{
+    int ok = got == want_ret && (want_ret != -1 || errno == want_errno);
+    printf("%s: %s\n", what, ok ? "ok" : "WRONG");
+    if (!ok) {
+        printf("  got %ld errno %d\n", got, errno);
+        fails++;
+    }
+}
+
+int main(void)
+{
+    const void *volatile null = 0; /* hidden from the compiler's nonnull check */
+    errno = 0;
+    expect("write from a NULL buffer", write(1, null, 10), -1, EFAULT);
+    expect("write from a kernel address",
+           write(1, (void *)0xffffffc080000000UL, 8), -1, EFAULT);
+    expect("write to fd 7", write(7, "x", 1), -1, EBADF);
+    expect("unknown syscall 1234", syscall(1234), -1, ENOSYS);
+    expect("write of 0 bytes", write(1, "", 0), 0, 0);
+
+    char *start = sbrk(0);
+    char *grown = sbrk(3 * 4096);
+    expect("sbrk grows from the old break", grown == start, 1, 0);
+    int zero = 1;
+    for (int i = 0; i < 3 * 4096; i++)
+        zero &= grown[i] == 0;
+    memset(grown, 0x5a, 3 * 4096);
+    expect("new heap memory is zero and writable", zero, 1, 0);
+    expect("sbrk shrinks", sbrk(-2 * 4096) == start + 3 * 4096, 1, 0);
+    expect("brk below the start is refused", brk(start - 4096 * 1000), -1, ENOMEM);
+
+    char *page = (char *)(((unsigned long)start + 4095) & ~4095UL);
+    expect("mprotect misaligned", mprotect(page + 1, 4096, PROT_READ), -1, EINVAL);
+    expect("mprotect bad prot", mprotect(page, 4096, 0x80), -1, EINVAL);
+    expect("mprotect unmapped", mprotect((void *)0x1000, 4096, PROT_READ), -1, ENOMEM);
+    expect("mprotect read-only", mprotect(page, 4096, PROT_READ), 0, 0);
+    expect("still readable", page[0] == 0x5a, 1, 0);
+    expect("mprotect back to read-write", mprotect(page, 4096, PROT_READ | PROT_WRITE), 0, 0);
+    page[0] = 1;
+    puts(fails ? "FAIL" : "PASS");
+    return fails;
+}
