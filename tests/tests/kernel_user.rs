@@ -116,20 +116,42 @@ fn hello_runs_as_init_and_prints_what_linux_prints() {
 }
 
 #[test]
-fn a_null_write_kills_with_sigsegv_not_the_kernel() {
-    let console = run_everywhere("segv", "", &Exit::Fail(139));
-    assert_eq!(program_output(&console), "writing to NULL\n");
-    assert!(
-        console.contains("init: killed by SIGSEGV (store/AMO page fault at VA:0x0, pc "),
-        "{console}"
-    );
-    assert!(
-        console.contains("init: exited with status 139"),
-        "{console}"
-    );
-    if let Some((code, linux)) = on_linux("segv", &[]) {
-        assert_eq!(code, 139, "Linux kills it with SIGSEGV too");
-        assert_eq!(linux, program_output(&console));
+fn misbehaving_programs_get_the_signal_linux_sends() {
+    // (argument, status, the fault the kernel logs)
+    let cases = [
+        ("null", 139, "SIGSEGV (store/AMO page fault at VA:0x0, pc "),
+        (
+            "kernel",
+            139,
+            "SIGSEGV (load page fault at VA:0xffffffc080000000, pc ",
+        ),
+        ("text", 139, "SIGSEGV (store/AMO page fault at VA:0x"),
+        (
+            "stack-exec",
+            139,
+            "SIGSEGV (instruction page fault at VA:0x",
+        ),
+        ("csr", 132, "SIGILL (illegal instruction at "),
+    ];
+    for (what, status, fault) in cases {
+        let console = run_everywhere("segv", what, &Exit::Fail(status));
+        assert_eq!(
+            program_output(&console),
+            format!("misbehaving: {what}\n"),
+            "{console}"
+        );
+        assert!(
+            console.contains(&format!("init: killed by {fault}")),
+            "{what}: {console}"
+        );
+        assert!(
+            console.contains(&format!("init: exited with status {status}")),
+            "{console}"
+        );
+        if let Some((code, linux)) = on_linux("segv", &[what]) {
+            assert_eq!(code, status as i32, "{what}: Linux's status");
+            assert_eq!(linux, program_output(&console));
+        }
     }
 }
 
