@@ -5,6 +5,7 @@
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
+use crate::proc::vma::{Backing, Name, Vma};
 use crate::proc::{self, Process};
 use mm_core::pte::PteFlags;
 use mm_core::{VirtAddr, PAGE_SIZE};
@@ -28,7 +29,7 @@ const BRK_MAX: u64 = 64 << 20;
 pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
     match nr {
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
-        SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, a[0] as u32 & 0xff),
+        SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
         SYS_BRK => brk(p, a[0]) as i64,
         SYS_MPROTECT => mprotect(p, a[0], a[1], a[2]),
         _ => {
@@ -38,7 +39,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
     }
 }
 
-fn write(p: &Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
+fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
     if fd != 1 && fd != 2 {
         return -EBADF;
     }
@@ -57,38 +58,51 @@ fn write(p: &Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
 }
 
 /// brk(addr): moves the break to `addr` when it stays within [brk_start, brk_start +
-/// BRK_MAX] and the pages can be had; returns the (possibly unchanged) break, as Linux does.
+/// BRK_MAX] and does not run into another area; returns the (possibly unchanged) break, as
+/// Linux does. Growing only extends the [heap] area (pages come on first touch); shrinking
+/// unmaps and frees the pages past the new end.
 fn brk(p: &mut Process, addr: u64) -> u64 {
     if addr < p.brk_start || addr > p.brk_start + BRK_MAX {
         return p.brk;
     }
     let old_end = VirtAddr(p.brk).align_up(PAGE_SIZE).0;
     let new_end = VirtAddr(addr).align_up(PAGE_SIZE).0;
-    let mut va = old_end;
-    while va < new_end {
-        if p.space
-            .map_zeroed(VirtAddr(va), PteFlags::R | PteFlags::W)
-            .is_err()
-        {
-            // Undo the partial growth: the break does not move.
-            while va > old_end {
-                va -= PAGE_SIZE;
-                p.space.unmap(VirtAddr(va));
-            }
+    let vmas = &mut p.space.vmas;
+    if new_end > old_end {
+        if vmas.overlaps(old_end, new_end) {
             return p.brk;
         }
-        va += PAGE_SIZE;
-    }
-    let mut va = new_end;
-    while va < old_end {
-        p.space.unmap(VirtAddr(va));
-        va += PAGE_SIZE;
+        match vmas.get_mut(p.brk_start) {
+            Some(heap) => heap.end = new_end,
+            None => {
+                let heap = Vma {
+                    end: new_end,
+                    prot: PteFlags::R | PteFlags::W,
+                    backing: Backing::Anon,
+                    name: Name::Heap,
+                };
+                vmas.insert(p.brk_start, heap);
+            }
+        }
+    } else if new_end < old_end {
+        if new_end == p.brk_start {
+            vmas.remove(p.brk_start);
+        } else if let Some(heap) = vmas.get_mut(p.brk_start) {
+            heap.end = new_end;
+        }
+        let mut va = new_end;
+        while va < old_end {
+            p.space.unmap(VirtAddr(va));
+            va += PAGE_SIZE;
+        }
     }
     p.brk = addr;
     addr
 }
 
-/// mprotect(addr, len, prot) over pages mapped now.
+/// mprotect(addr, len, prot): the areas covering the range (split at its ends) take the new
+/// permissions, and so do the pages present in it. PROT_NONE keeps the pages (see
+/// `space::pte_flags`).
 fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> i64 {
     const PROT_READ: u64 = 1;
     const PROT_WRITE: u64 = 2;
@@ -102,10 +116,8 @@ fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> i64 {
     else {
         return -ENOMEM;
     };
-    if prot == 0 {
-        // PROT_NONE needs an invalid PTE that still owns its frame: it comes with VMAs.
-        log::warn!("{}: mprotect PROT_NONE not supported yet: -EINVAL", p.name);
-        return -EINVAL;
+    if !p.space.vmas.covers(addr, end) {
+        return -ENOMEM;
     }
     let mut flags = PteFlags::empty();
     for (bit, f) in [
@@ -117,12 +129,10 @@ fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> i64 {
             flags |= f;
         }
     }
-    let mut va = addr;
-    while va < end {
-        if p.space.translate(VirtAddr(va)).is_none() {
-            return -ENOMEM;
-        }
-        va += PAGE_SIZE;
+    p.space.vmas.split_at(addr);
+    p.space.vmas.split_at(end);
+    for (_, v) in p.space.vmas.range_mut(addr, end) {
+        v.prot = flags;
     }
     let mut va = addr;
     while va < end {

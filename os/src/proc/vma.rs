@@ -1,0 +1,162 @@
+//! Virtual memory areas (NOTES.md, "Address space": areas tracked as `vm_area_struct`s with
+//! start, end and flags, in an ordered structure; `mm_struct` holds them with the page
+//! table). Here an ordered map from start address to [`Vma`]; areas never overlap.
+//!
+//! An area says what a page *may* be; the page table says what is there now. A page of an
+//! area is made present on its first touch (demand paging: [`super::space`]'s fault path),
+//! filled from the area's [`Backing`].
+
+use alloc::collections::BTreeMap;
+use mm_core::pte::PteFlags;
+use mm_core::PAGE_SIZE;
+
+/// Where an area's pages come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Backing {
+    /// Zero-filled on first touch (heap, stack, bss).
+    Anon,
+    /// A private file mapping: the page at `va` holds the file's bytes from
+    /// `offset + (va - area start)`, up to `file_end` (a virtual address: the segment's
+    /// vaddr + filesz); bytes past it are zero (the bss tail of an ELF data segment).
+    File {
+        data: &'static [u8],
+        offset: u64,
+        file_end: u64,
+    },
+}
+
+/// What the area is, for /proc/PID/maps later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Name {
+    /// The program's own file.
+    Program,
+    Heap,
+    Stack,
+}
+
+impl Name {
+    /// The name /proc/PID/maps shows (the program's path is the process's).
+    pub fn label<'a>(&self, program: &'a str) -> &'a str {
+        match self {
+            Name::Program => program,
+            Name::Heap => "[heap]",
+            Name::Stack => "[stack]",
+        }
+    }
+}
+
+/// One area: `[start, end)` (the map's key is the start).
+#[derive(Clone, Copy, Debug)]
+pub struct Vma {
+    pub end: u64,
+    /// Some of R, W, X (empty = PROT_NONE).
+    pub prot: PteFlags,
+    pub backing: Backing,
+    pub name: Name,
+}
+
+/// A process's areas.
+#[derive(Default)]
+pub struct Vmas(BTreeMap<u64, Vma>);
+
+impl Vmas {
+    /// The area containing `va`, with its start.
+    pub fn find(&self, va: u64) -> Option<(u64, &Vma)> {
+        self.0
+            .range(..=va)
+            .next_back()
+            .filter(|(_, v)| va < v.end)
+            .map(|(s, v)| (*s, v))
+    }
+
+    /// Whether any area intersects `[start, end)`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.find(start).is_some() || self.0.range(start..end).next().is_some()
+    }
+
+    /// Adds an area; false (and nothing added) if it would overlap one.
+    pub fn insert(&mut self, start: u64, vma: Vma) -> bool {
+        if start >= vma.end || self.overlaps(start, vma.end) {
+            return false;
+        }
+        self.0.insert(start, vma);
+        true
+    }
+
+    /// Whether `[start, end)` is covered by areas without a gap.
+    pub fn covers(&self, start: u64, end: u64) -> bool {
+        let mut at = start;
+        while at < end {
+            match self.find(at) {
+                Some((_, v)) => at = v.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Splits the area containing `addr` (page-aligned) in two at `addr`, so that later
+    /// changes can apply to one side.
+    pub fn split_at(&mut self, addr: u64) {
+        let Some((start, v)) = self.find(addr).map(|(s, v)| (s, *v)) else {
+            return;
+        };
+        if start == addr {
+            return;
+        }
+        let backing = match v.backing {
+            Backing::Anon => Backing::Anon,
+            Backing::File {
+                data,
+                offset,
+                file_end,
+            } => Backing::File {
+                data,
+                offset: offset + (addr - start),
+                file_end,
+            },
+        };
+        self.0.get_mut(&start).expect("found above").end = addr;
+        self.0.insert(addr, Vma { backing, ..v });
+    }
+
+    /// Every area with its start, in address order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Vma)> {
+        self.0.iter().map(|(s, v)| (*s, v))
+    }
+
+    /// The areas starting in `[start, end)`, to change.
+    pub fn range_mut(&mut self, start: u64, end: u64) -> impl Iterator<Item = (&u64, &mut Vma)> {
+        self.0.range_mut(start..end)
+    }
+
+    /// The area starting at `start`, to change.
+    pub fn get_mut(&mut self, start: u64) -> Option<&mut Vma> {
+        self.0.get_mut(&start)
+    }
+
+    /// Removes the area starting at `start`.
+    pub fn remove(&mut self, start: u64) -> Option<Vma> {
+        self.0.remove(&start)
+    }
+}
+
+/// Fills `page` (4 KiB) with what `vma` (starting at `start`) holds at `va`.
+pub fn fill(vma: &Vma, start: u64, va: u64, page: &mut [u8]) {
+    match vma.backing {
+        Backing::Anon => page.fill(0),
+        Backing::File {
+            data,
+            offset,
+            file_end,
+        } => {
+            page.fill(0);
+            let in_file = file_end.saturating_sub(va).min(PAGE_SIZE) as usize;
+            let from = (offset + (va - start)) as usize;
+            let avail = data.len().saturating_sub(from).min(in_file);
+            if avail > 0 {
+                page[..avail].copy_from_slice(&data[from..from + avail]);
+            }
+        }
+    }
+}
