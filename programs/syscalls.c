@@ -51,6 +51,9 @@ int main(void)
     expect("still readable", page[0] == 0x5a, 1, 0);
     expect("mprotect back to read-write", mprotect(page, 4096, PROT_READ | PROT_WRITE), 0, 0);
     page[0] = 1;
+    expect("mprotect PROT_NONE", mprotect(page, 4096, PROT_NONE), 0, 0);
+    expect("and back", mprotect(page, 4096, PROT_READ), 0, 0);
+    expect("the data survived", page[0] == 1 && page[1] == 0x5a, 1, 0);
     puts(fails ? "FAIL" : "PASS");
     return fails;
 }

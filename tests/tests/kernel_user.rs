@@ -170,6 +170,31 @@ fn syscall_errors_match_linux() {
     }
 }
 
+/// The `minflt` the kernel logged when init exited.
+fn minflt(console: &str) -> u64 {
+    let line = rvmmu_tests::kernel::log_value(console, "init: minflt ").expect("a minflt line");
+    line.split(',').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn only_touched_pages_fault_in() {
+    let run = |touch: &str| {
+        let (exit, console) = boot_rvmmu(&boot_with("lazy", &format!("-- {touch}"), AdMode::Fault));
+        assert_eq!(exit, Exit::Pass, "{console}");
+        let output = program_output(&console);
+        if let Some((code, linux)) = on_linux("lazy", &[touch]) {
+            assert_eq!((code, linux.as_str()), (0, output.as_str()));
+        }
+        minflt(&console)
+    };
+    let (none, some) = (run("0"), run("40"));
+    assert_eq!(
+        some - none,
+        40,
+        "one fault per touched page ({none} without touching)"
+    );
+}
+
 #[test]
 fn the_exit_status_reaches_the_finisher() {
     for status in ["0", "3", "42"] {
