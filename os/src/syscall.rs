@@ -1,7 +1,7 @@
 //! System calls from U-mode (`ecall`: number in a7, arguments in a0..a5, result in a0,
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
-//! This stage: write, exit, exit_group, brk, mprotect. Anything else returns -ENOSYS and
+//! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous). Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
@@ -11,6 +11,7 @@ use mm_core::pte::PteFlags;
 use mm_core::{VirtAddr, PAGE_SIZE};
 
 pub const EBADF: i64 = 9;
+pub const EEXIST: i64 = 17;
 pub const ENOMEM: i64 = 12;
 pub const EFAULT: i64 = 14;
 pub const EINVAL: i64 = 22;
@@ -20,6 +21,8 @@ const SYS_WRITE: u64 = 64;
 const SYS_EXIT: u64 = 93;
 const SYS_EXIT_GROUP: u64 = 94;
 const SYS_BRK: u64 = 214;
+const SYS_MUNMAP: u64 = 215;
+const SYS_MMAP: u64 = 222;
 const SYS_MPROTECT: u64 = 226;
 
 /// Largest heap (brk) for now; the RLIMIT_DATA and overcommit rules come with reclaim.
@@ -32,6 +35,8 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
         SYS_BRK => brk(p, a[0]) as i64,
         SYS_MPROTECT => mprotect(p, a[0], a[1], a[2]),
+        SYS_MMAP => mmap(p, a),
+        SYS_MUNMAP => munmap(p, a[0], a[1]),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS
@@ -98,6 +103,136 @@ fn brk(p: &mut Process, addr: u64) -> u64 {
     }
     p.brk = addr;
     addr
+}
+
+const MAP_SHARED: u64 = 0x01;
+const MAP_PRIVATE: u64 = 0x02;
+const MAP_SHARED_VALIDATE: u64 = 0x03;
+const MAP_FIXED: u64 = 0x10;
+const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_POPULATE: u64 = 0x8000;
+const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+/// Lowest address mmap hands out (Linux's vm.mmap_min_addr is 4096 or 65536).
+const MMAP_MIN_ADDR: u64 = 0x1_0000;
+/// Gap kept between the top of the mmap area and the top of the user half: Linux's
+/// minimum (128 MiB), which covers the 8 MiB stack area.
+const MMAP_GAP: u64 = 128 << 20;
+
+fn prot_flags(prot: u64) -> Option<PteFlags> {
+    if prot & !7 != 0 {
+        return None;
+    }
+    let mut flags = PteFlags::empty();
+    for (bit, f) in [(1, PteFlags::R), (2, PteFlags::W), (4, PteFlags::X)] {
+        if prot & bit != 0 {
+            flags |= f;
+        }
+    }
+    Some(flags)
+}
+
+/// mmap(addr, len, prot, flags, fd, offset), anonymous mappings only for now (file
+/// mappings need file descriptors: EBADF). Placement is top-down below the mmap base, or at
+/// `addr` with MAP_FIXED (replacing whatever was there, splitting any area) or
+/// MAP_FIXED_NOREPLACE (EEXIST if something is there), or at the hint when it is free.
+/// MAP_SHARED anonymous memory behaves as private while there is one process.
+fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
+    let [addr, len, prot, flags, _fd, off] = a;
+    let Some(prot) = prot_flags(prot) else {
+        return -EINVAL;
+    };
+    let kind = flags & MAP_SHARED_VALIDATE;
+    if len == 0 || !(kind == MAP_SHARED || kind == MAP_PRIVATE || kind == MAP_SHARED_VALIDATE) {
+        return -EINVAL;
+    }
+    if flags & MAP_ANONYMOUS == 0 {
+        return -EBADF;
+    }
+    if !off.is_multiple_of(PAGE_SIZE) {
+        return -EINVAL;
+    }
+    let user_end = p.space.mode.user_end().0;
+    let Some(len) = len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1)) else {
+        return -ENOMEM;
+    };
+    if len > user_end {
+        return -ENOMEM;
+    }
+    let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
+    let start = if fixed {
+        if !addr.is_multiple_of(PAGE_SIZE) {
+            return -EINVAL;
+        }
+        if addr.checked_add(len).is_none_or(|e| e > user_end) {
+            return -ENOMEM;
+        }
+        if p.space.vmas.overlaps(addr, addr + len) {
+            if flags & MAP_FIXED_NOREPLACE != 0 {
+                return -EEXIST;
+            }
+            for (s, e) in p.space.vmas.remove_range(addr, addr + len) {
+                p.space.unmap_range(s, e);
+            }
+        }
+        addr
+    } else {
+        let hint = VirtAddr(addr).align_down(PAGE_SIZE).0;
+        let hint_ok = hint >= MMAP_MIN_ADDR
+            && hint.checked_add(len).is_some_and(|e| e <= user_end)
+            && !p.space.vmas.overlaps(hint, hint + len);
+        if hint_ok {
+            hint
+        } else {
+            match p
+                .space
+                .vmas
+                .gap_below(len, user_end - MMAP_GAP, MMAP_MIN_ADDR)
+            {
+                Some(s) => s,
+                None => return -ENOMEM,
+            }
+        }
+    };
+    let area = Vma {
+        end: start + len,
+        prot,
+        backing: Backing::Anon,
+        name: Name::Anon,
+    };
+    if !p.space.vmas.insert(start, area) {
+        return -ENOMEM;
+    }
+    if flags & MAP_POPULATE != 0 && !prot.is_empty() {
+        let mut va = start;
+        while va < start + len {
+            if p.space.fault_in(VirtAddr(va), PteFlags::empty()).is_err() {
+                break;
+            }
+            va += PAGE_SIZE;
+        }
+    }
+    start as i64
+}
+
+/// munmap(addr, len): removes the areas' parts in the range and frees its pages.
+fn munmap(p: &mut Process, addr: u64, len: u64) -> i64 {
+    if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
+        return -EINVAL;
+    }
+    let user_end = p.space.mode.user_end().0;
+    let Some(end) = addr
+        .checked_add(len)
+        .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
+    else {
+        return -EINVAL;
+    };
+    if end > user_end {
+        return -EINVAL;
+    }
+    for (s, e) in p.space.vmas.remove_range(addr, end) {
+        p.space.unmap_range(s, e);
+    }
+    0
 }
 
 /// mprotect(addr, len, prot): the areas covering the range (split at its ends) take the new

@@ -170,6 +170,19 @@ fn syscall_errors_match_linux() {
     }
 }
 
+#[test]
+fn anonymous_mmap_and_munmap_match_linux() {
+    let console = run_everywhere("mmap", "noreplace", &Exit::Pass);
+    let output = program_output(&console);
+    assert!(output.ends_with("PASS\n"), "{console}");
+    let noreplace = "MAP_FIXED_NOREPLACE over a mapping fails: ok\n";
+    assert!(output.contains(noreplace), "{output}");
+    if let Some((code, linux)) = on_linux("mmap", &[]) {
+        assert_eq!(code, 0);
+        assert_eq!(output.replacen(noreplace, "", 1), linux);
+    }
+}
+
 /// The `minflt` the kernel logged when init exited.
 fn minflt(console: &str) -> u64 {
     let line = rvmmu_tests::kernel::log_value(console, "init: minflt ").expect("a minflt line");

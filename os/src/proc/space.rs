@@ -166,6 +166,16 @@ impl AddressSpace {
         true
     }
 
+    /// Unmaps every present page of `[start, end)` and frees the frames (the areas are the
+    /// caller's business).
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        let mut va = start;
+        while va < end {
+            self.unmap(VirtAddr(va));
+            va += PAGE_SIZE;
+        }
+    }
+
     /// The table and index holding the level-0 PTE of `va`, when the walk gets there.
     fn leaf_slot(&self, va: VirtAddr) -> Option<(PhysAddr, usize)> {
         let mut table = self.root;

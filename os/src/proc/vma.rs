@@ -30,6 +30,8 @@ pub enum Backing {
 pub enum Name {
     /// The program's own file.
     Program,
+    /// An anonymous mapping (mmap): no name.
+    Anon,
     Heap,
     Stack,
 }
@@ -39,6 +41,7 @@ impl Name {
     pub fn label<'a>(&self, program: &'a str) -> &'a str {
         match self {
             Name::Program => program,
+            Name::Anon => "",
             Name::Heap => "[heap]",
             Name::Stack => "[stack]",
         }
@@ -118,6 +121,32 @@ impl Vmas {
         };
         self.0.get_mut(&start).expect("found above").end = addr;
         self.0.insert(addr, Vma { backing, ..v });
+    }
+
+    /// The highest `len`-byte gap that ends at or below `below` and starts at or above
+    /// `floor` (top-down placement, as Linux's mmap does by default).
+    pub fn gap_below(&self, len: u64, below: u64, floor: u64) -> Option<u64> {
+        let mut hi = below;
+        for (s, v) in self.0.range(..below).rev() {
+            if v.end <= hi && hi - v.end >= len {
+                return Some(hi - len);
+            }
+            hi = hi.min(*s);
+        }
+        (hi >= floor && hi - floor >= len).then(|| hi - len)
+    }
+
+    /// Removes `[start, end)` from the areas, splitting those that straddle its ends;
+    /// returns the ranges removed (only there can pages be mapped).
+    pub fn remove_range(&mut self, start: u64, end: u64) -> alloc::vec::Vec<(u64, u64)> {
+        self.split_at(start);
+        self.split_at(end);
+        let gone: alloc::vec::Vec<(u64, u64)> =
+            self.0.range(start..end).map(|(s, v)| (*s, v.end)).collect();
+        for (s, _) in &gone {
+            self.0.remove(s);
+        }
+        gone
     }
 
     /// Every area with its start, in address order.
