@@ -5,9 +5,9 @@
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
-use crate::proc::vma::{Backing, Name, Vma};
 use crate::proc::{self, Process};
 use mm_core::pte::PteFlags;
+use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
 pub const EBADF: i64 = 9;

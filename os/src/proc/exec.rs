@@ -9,7 +9,6 @@
 
 use super::elf::{Elf, ElfError, PF_R, PF_W, PF_X, PT_LOAD};
 use super::space::AddressSpace;
-use super::vma::{Backing, Name, Vma};
 use super::{Process, CURRENT};
 use crate::arch::csr;
 use crate::arch::trap::{TrapFrame, FRAME_SIZE};
@@ -19,6 +18,7 @@ use crate::mm::layout::phys_to_virt;
 use alloc::vec::Vec;
 use mm_core::paging::MapError;
 use mm_core::pte::PteFlags;
+use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
 /// The stack area: RLIMIT_STACK's default 8 MiB below the top of the user half (Linux

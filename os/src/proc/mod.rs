@@ -5,7 +5,6 @@
 pub mod elf;
 pub mod exec;
 pub mod space;
-pub mod vma;
 
 use space::AddressSpace;
 use spin::Mutex;

@@ -14,7 +14,6 @@
 //! [`AddressSpace::copy_out`], which walk the tables in software and fault pages in as a
 //! user access would, so a bad user pointer is an error (EFAULT), never a kernel fault.
 
-use super::vma::{self, Vmas};
 use crate::arch::csr;
 use crate::mm::frame;
 use crate::mm::kpt::KernelSpace;
@@ -23,6 +22,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::page::PageFlags;
 use mm_core::paging::{self, PagingMode, TableAccess, Translation, ENTRIES};
 use mm_core::pte::{Pte, PteFlags};
+use mm_core::vma::{self, Vmas};
 use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 
 /// Tables in RAM through the direct map, new ones from the buddy allocator.

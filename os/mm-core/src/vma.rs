@@ -3,12 +3,13 @@
 //! table). Here an ordered map from start address to [`Vma`]; areas never overlap.
 //!
 //! An area says what a page *may* be; the page table says what is there now. A page of an
-//! area is made present on its first touch (demand paging: [`super::space`]'s fault path),
-//! filled from the area's [`Backing`].
+//! area is made present on its first touch (demand paging: the kernel's `proc/space.rs`
+//! fault path), filled from the area's [`Backing`] by [`fill`].
 
+use crate::pte::PteFlags;
+use crate::PAGE_SIZE;
 use alloc::collections::BTreeMap;
-use mm_core::pte::PteFlags;
-use mm_core::PAGE_SIZE;
+use alloc::vec::Vec;
 
 /// Where an area's pages come from.
 #[derive(Clone, Copy, Debug)]
@@ -138,11 +139,10 @@ impl Vmas {
 
     /// Removes `[start, end)` from the areas, splitting those that straddle its ends;
     /// returns the ranges removed (only there can pages be mapped).
-    pub fn remove_range(&mut self, start: u64, end: u64) -> alloc::vec::Vec<(u64, u64)> {
+    pub fn remove_range(&mut self, start: u64, end: u64) -> Vec<(u64, u64)> {
         self.split_at(start);
         self.split_at(end);
-        let gone: alloc::vec::Vec<(u64, u64)> =
-            self.0.range(start..end).map(|(s, v)| (*s, v.end)).collect();
+        let gone: Vec<(u64, u64)> = self.0.range(start..end).map(|(s, v)| (*s, v.end)).collect();
         for (s, _) in &gone {
             self.0.remove(s);
         }
@@ -187,5 +187,115 @@ pub fn fill(vma: &Vma, start: u64, va: u64, page: &mut [u8]) {
                 page[..avail].copy_from_slice(&data[from..from + avail]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    const RW: PteFlags = PteFlags::R.union(PteFlags::W);
+
+    fn anon(end: u64) -> Vma {
+        Vma {
+            end,
+            prot: RW,
+            backing: Backing::Anon,
+            name: Name::Anon,
+        }
+    }
+
+    fn ranges(v: &Vmas) -> Vec<(u64, u64)> {
+        v.iter().map(|(s, a)| (s, a.end)).collect()
+    }
+
+    #[test]
+    fn areas_never_overlap() {
+        let mut v = Vmas::default();
+        assert!(v.insert(0x1000, anon(0x3000)));
+        assert!(!v.insert(0x2000, anon(0x4000)), "overlaps the end");
+        assert!(!v.insert(0x0, anon(0x2000)), "overlaps the start");
+        assert!(!v.insert(0x0, anon(0x8000)), "contains it");
+        assert!(!v.insert(0x5000, anon(0x5000)), "empty");
+        assert!(v.insert(0x3000, anon(0x4000)), "adjacent is fine");
+        assert_eq!(v.find(0x2fff).map(|(s, _)| s), Some(0x1000));
+        assert_eq!(v.find(0x3000).map(|(s, _)| s), Some(0x3000));
+        assert!(v.find(0x4000).is_none());
+        assert!(v.covers(0x1000, 0x4000));
+        assert!(!v.covers(0x1000, 0x5000));
+    }
+
+    #[test]
+    fn splitting_keeps_file_offsets() {
+        let data: &'static [u8] = &[7; 0x4000];
+        let mut v = Vmas::default();
+        let file = Backing::File {
+            data,
+            offset: 0x1000,
+            file_end: 0x12800,
+        };
+        v.insert(
+            0x10000,
+            Vma {
+                end: 0x13000,
+                prot: PteFlags::R,
+                backing: file,
+                name: Name::Program,
+            },
+        );
+        v.split_at(0x11000);
+        v.split_at(0x11000); // already a boundary: nothing happens
+        assert_eq!(ranges(&v), vec![(0x10000, 0x11000), (0x11000, 0x13000)]);
+        let (s, second) = v.find(0x11000).unwrap();
+        match second.backing {
+            Backing::File { offset, .. } => assert_eq!(offset, 0x2000),
+            Backing::Anon => panic!("backing lost"),
+        }
+        // The page at 0x12000 holds file bytes up to file_end (0x12800), zeros after.
+        let mut page = vec![0xffu8; 4096];
+        fill(second, s, 0x12000, &mut page);
+        assert!(page[..0x800].iter().all(|&b| b == 7));
+        assert!(page[0x800..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn removing_a_range_splits_what_straddles_it() {
+        let mut v = Vmas::default();
+        v.insert(0x10000, anon(0x20000));
+        v.insert(0x30000, anon(0x40000));
+        let gone = v.remove_range(0x18000, 0x38000);
+        assert_eq!(gone, vec![(0x18000, 0x20000), (0x30000, 0x38000)]);
+        assert_eq!(ranges(&v), vec![(0x10000, 0x18000), (0x38000, 0x40000)]);
+        assert!(v.remove_range(0x20000, 0x30000).is_empty());
+    }
+
+    #[test]
+    fn gaps_are_found_top_down() {
+        let mut v = Vmas::default();
+        v.insert(0x8000_0000, anon(0x8001_0000));
+        v.insert(0x7fff_0000, anon(0x7fff_8000));
+        // Highest fit below 0x8001_0000: between the two areas there are 0x8000 bytes.
+        assert_eq!(
+            v.gap_below(0x8000, 0x8001_0000, 0x1_0000),
+            Some(0x7fff_8000)
+        );
+        assert_eq!(
+            v.gap_below(0x9000, 0x8001_0000, 0x1_0000),
+            Some(0x7ffe_7000)
+        );
+        assert_eq!(
+            v.gap_below(0x1000, 0x9000_0000, 0x1_0000),
+            Some(0x8fff_f000)
+        );
+        assert_eq!(v.gap_below(0x7fff_0000, 0x8001_0000, 0x1_0000), None);
+        assert_eq!(
+            Vmas::default().gap_below(0x1000, 0x2_0000, 0x1_0000),
+            Some(0x1_f000)
+        );
+        assert_eq!(
+            Vmas::default().gap_below(0x2_0000, 0x2_0000, 0x1_0000),
+            None
+        );
     }
 }
