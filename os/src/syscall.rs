@@ -1,7 +1,8 @@
 //! System calls from U-mode (`ecall`: number in a7, arguments in a0..a5, result in a0,
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
-//! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous). Anything else returns -ENOSYS and
+//! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous),
+//! getpid/gettid/getppid, set_tid_address, set_robust_list. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
@@ -18,6 +19,11 @@ pub const EINVAL: i64 = 22;
 pub const ENOSYS: i64 = 38;
 
 const SYS_WRITE: u64 = 64;
+const SYS_SET_TID_ADDRESS: u64 = 96;
+const SYS_SET_ROBUST_LIST: u64 = 99;
+const SYS_GETPID: u64 = 172;
+const SYS_GETPPID: u64 = 173;
+const SYS_GETTID: u64 = 178;
 const SYS_EXIT: u64 = 93;
 const SYS_EXIT_GROUP: u64 = 94;
 const SYS_BRK: u64 = 214;
@@ -33,6 +39,11 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
     match nr {
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
         SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
+        // One process, one thread: init is pid and tid 1, its parent the kernel (0). The
+        // clear_child_tid and robust-list addresses matter once threads exit; not kept yet.
+        SYS_SET_TID_ADDRESS | SYS_GETPID | SYS_GETTID => 1,
+        SYS_GETPPID => 0,
+        SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
         SYS_BRK => brk(p, a[0]) as i64,
         SYS_MPROTECT => mprotect(p, a[0], a[1], a[2]),
         SYS_MMAP => mmap(p, a),
@@ -41,6 +52,15 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS
         }
+    }
+}
+
+/// set_robust_list(head, len): Linux accepts only its own head size (24 bytes).
+fn set_robust_list(len: u64) -> i64 {
+    if len == 24 {
+        0
+    } else {
+        -EINVAL
     }
 }
 
