@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int fails;
@@ -54,6 +56,14 @@ int main(void)
     expect("mprotect PROT_NONE", mprotect(page, 4096, PROT_NONE), 0, 0);
     expect("and back", mprotect(page, 4096, PROT_READ), 0, 0);
     expect("the data survived", page[0] == 1 && page[1] == 0x5a, 1, 0);
+    struct iovec iov[3] = {{"writev ", 7}, {"in three ", 9}, {"parts\n", 6}};
+    fflush(stdout);
+    expect("writev returned the total", writev(1, iov, 3), 22, 0);
+    struct iovec bad[2] = {{"first part only\n", 16}, {(void *)null, 5}};
+    fflush(stdout);
+    expect("writev stops at a bad buffer", writev(1, bad, 2), 16, 0);
+    struct winsize ws;
+    expect("TIOCGWINSZ on a non-terminal", ioctl(1, TIOCGWINSZ, &ws), -1, ENOTTY);
     puts(fails ? "FAIL" : "PASS");
     return fails;
 }

@@ -16,9 +16,12 @@ pub const EEXIST: i64 = 17;
 pub const ENOMEM: i64 = 12;
 pub const EFAULT: i64 = 14;
 pub const EINVAL: i64 = 22;
+pub const ENOTTY: i64 = 25;
 pub const ENOSYS: i64 = 38;
 
+const SYS_IOCTL: u64 = 29;
 const SYS_WRITE: u64 = 64;
+const SYS_WRITEV: u64 = 66;
 const SYS_SET_TID_ADDRESS: u64 = 96;
 const SYS_SET_ROBUST_LIST: u64 = 99;
 const SYS_GETPID: u64 = 172;
@@ -38,6 +41,10 @@ const BRK_MAX: u64 = 64 << 20;
 pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
     match nr {
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
+        SYS_WRITEV => writev(p, a[0], VirtAddr(a[1]), a[2]),
+        // The console is not a terminal yet (no termios): what Linux answers for a pipe.
+        SYS_IOCTL if a[0] <= 2 => -ENOTTY,
+        SYS_IOCTL => -EBADF,
         SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
         // One process, one thread: init is pid and tid 1, its parent the kernel (0). The
         // clear_child_tid and robust-list addresses matter once threads exit; not kept yet.
@@ -80,6 +87,36 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
         done += n as u64;
     }
     done as i64
+}
+
+/// writev(fd, iov, iovcnt): the buffers in order, as one write each; stops at the first
+/// bad one (returning what was written, or its error if nothing was).
+fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> i64 {
+    const IOV_MAX: u64 = 1024;
+    if count > IOV_MAX {
+        return -EINVAL;
+    }
+    if fd != 1 && fd != 2 {
+        return -EBADF;
+    }
+    let mut total = 0i64;
+    for i in 0..count {
+        let mut raw = [0u8; 16];
+        if p.space.copy_in(iov.add(i * 16), &mut raw).is_err() {
+            return if total > 0 { total } else { -EFAULT };
+        }
+        let base = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
+        let len = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
+        let n = write(p, fd, VirtAddr(base), len);
+        if n < 0 {
+            return if total > 0 { total } else { n };
+        }
+        total += n;
+        if (n as u64) < len {
+            break;
+        }
+    }
+    total
 }
 
 /// brk(addr): moves the break to `addr` when it stays within [brk_start, brk_start +
