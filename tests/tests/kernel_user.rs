@@ -187,6 +187,50 @@ fn anonymous_mmap_and_munmap_match_linux() {
     }
 }
 
+#[test]
+fn a_bad_init_is_refused_not_a_panic() {
+    let hello = program("hello");
+    let mut kernel_half = hello.clone();
+    // The first PT_LOAD's p_vaddr moved into the kernel half.
+    let phoff = u64::from_le_bytes(hello[0x20..0x28].try_into().unwrap()) as usize;
+    let load = (0..)
+        .map(|i| phoff + i * 56)
+        .find(|&ph| hello[ph..ph + 4] == [1, 0, 0, 0])
+        .unwrap();
+    kernel_half[load + 16..load + 24].copy_from_slice(&0xffff_ffc0_8000_0000u64.to_le_bytes());
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "a script",
+            b"#!/bin/sh\necho hi\n".to_vec(),
+            "bad executable: NotElf",
+        ),
+        (
+            "a truncated ELF",
+            hello[..4096].to_vec(),
+            "bad executable: Malformed(\"PT_LOAD outside the file\")",
+        ),
+        (
+            "a segment in the kernel half",
+            kernel_half,
+            "bad address 0xffffffc080000000",
+        ),
+        ("an empty file", Vec::new(), "bad executable: NotElf"),
+    ];
+    for (what, init, why) in cases {
+        let b = Boot {
+            initrd: Some(rvmmu_tests::kernel::initramfs_with_init(&init)),
+            ..Boot::new(MEM, "")
+        };
+        let (exit, console) = boot_rvmmu(&b);
+        assert_eq!(exit, Exit::Fail(127), "{what}\n{console}");
+        assert!(
+            console.contains(&format!("cannot start /init: {why}")),
+            "{what}\n{console}"
+        );
+        assert!(!console.contains("panic"), "{what}\n{console}");
+    }
+}
+
 /// The `minflt` the kernel logged when init exited.
 fn minflt(console: &str) -> u64 {
     let line = rvmmu_tests::kernel::log_value(console, "init: minflt ").expect("a minflt line");
