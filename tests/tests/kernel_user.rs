@@ -231,6 +231,21 @@ fn a_bad_init_is_refused_not_a_panic() {
     }
 }
 
+#[test]
+fn the_stack_grows_on_demand_up_to_8_mib() {
+    for (kib, want) in [("4000", Exit::Pass), ("12000", Exit::Fail(139))] {
+        let console = run_everywhere("stack", kib, &want);
+        let output = program_output(&console);
+        if want == Exit::Fail(139) {
+            assert!(console.contains("init: killed by SIGSEGV"), "{console}");
+        }
+        if let Some((code, linux)) = on_linux("stack", &[kib]) {
+            assert_eq!(code, want.status(), "{kib} KiB: Linux's status");
+            assert_eq!(output, linux);
+        }
+    }
+}
+
 /// The `minflt` the kernel logged when init exited.
 fn minflt(console: &str) -> u64 {
     let line = rvmmu_tests::kernel::log_value(console, "init: minflt ").expect("a minflt line");

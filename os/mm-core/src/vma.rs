@@ -149,6 +149,27 @@ impl Vmas {
         gone
     }
 
+    /// The first area starting at or above `va`.
+    pub fn above(&self, va: u64) -> Option<(u64, &Vma)> {
+        self.0.range(va..).next().map(|(s, v)| (*s, v))
+    }
+
+    /// Moves the start of the area at `start` down to `new_start`, as a stack grows, if
+    /// no other area lies in `[new_start - guard, start)` (Linux keeps a guard gap below a
+    /// stack). False, and nothing changed, otherwise.
+    pub fn grow_down(&mut self, start: u64, new_start: u64, guard: u64) -> bool {
+        if new_start >= start || self.overlaps(new_start.saturating_sub(guard), start) {
+            return false;
+        }
+        match self.0.remove(&start) {
+            Some(v) => {
+                self.0.insert(new_start, v);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Every area with its start, in address order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &Vma)> {
         self.0.iter().map(|(s, v)| (*s, v))
@@ -268,6 +289,29 @@ mod tests {
         assert_eq!(gone, vec![(0x18000, 0x20000), (0x30000, 0x38000)]);
         assert_eq!(ranges(&v), vec![(0x10000, 0x18000), (0x38000, 0x40000)]);
         assert!(v.remove_range(0x20000, 0x30000).is_empty());
+    }
+
+    #[test]
+    fn a_stack_grows_down_but_keeps_its_guard_gap() {
+        let mut v = Vmas::default();
+        v.insert(0x10_0000, anon(0x20_0000));
+        v.insert(0x40_0000, anon(0x50_0000));
+        assert_eq!(v.above(0x30_0000).map(|(s, _)| s), Some(0x40_0000));
+        assert!(v.grow_down(0x40_0000, 0x3f_0000, 0x1_0000));
+        assert_eq!(
+            v.find(0x3f_0000).map(|(s, a)| (s, a.end)),
+            Some((0x3f_0000, 0x50_0000))
+        );
+        assert!(
+            !v.grow_down(0x3f_0000, 0x20_8000, 0x1_0000),
+            "guard gap reaches 0x1f8000"
+        );
+        assert!(v.grow_down(0x3f_0000, 0x21_0000, 0x1_0000));
+        assert!(!v.grow_down(0x21_0000, 0x21_0000, 0), "not a growth");
+        assert!(
+            !v.grow_down(0x12_3000, 0x11_0000, 0),
+            "no area starts there"
+        );
     }
 
     #[test]

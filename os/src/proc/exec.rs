@@ -21,9 +21,9 @@ use mm_core::pte::PteFlags;
 use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
-/// The stack area: RLIMIT_STACK's default 8 MiB below the top of the user half (Linux
-/// grows the area on faults up to that limit; here it is that size from the start).
-const STACK_SIZE: u64 = 8 << 20;
+/// Room the stack area gets below the initial sp (Linux's setup_arg_pages: 128 KiB); it
+/// grows on faults below it up to RLIMIT_STACK (`space::grow_stack`).
+const STACK_EXPAND: u64 = 128 << 10;
 /// Order of the kernel stack each process traps onto (16 KiB).
 const KSTACK_ORDER: usize = 2;
 /// AT_HWCAP: rv64imafdc, bit (letter - 'a') per extension.
@@ -115,8 +115,8 @@ pub fn exec(
         backing: Backing::Anon,
         name: Name::Stack,
     };
-    if !space.vmas.insert(stack_top - STACK_SIZE, stack) {
-        return Err(ExecError::BadAddress(stack_top - STACK_SIZE));
+    if !space.vmas.insert(stack_top - STACK_EXPAND, stack) {
+        return Err(ExecError::BadAddress(stack_top - STACK_EXPAND));
     }
     let execfn = argv.first().copied().unwrap_or(name);
     for (start, v) in space.vmas.iter() {
@@ -129,6 +129,12 @@ pub fn exec(
     }
     let sp = build_stack(&mut space, &elf, stack_top, argv, envp, execfn)
         .ok_or(ExecError::BadAddress(stack_top))?;
+    let want = VirtAddr(sp).align_down(PAGE_SIZE).0 - STACK_EXPAND;
+    if let Some((start, _)) = space.vmas.find(sp) {
+        if want < start {
+            space.vmas.grow_down(start, want, 0);
+        }
+    }
     log::info!(
         "{name}: entry {:#x}, stack {:#x}, brk {:#x}, {} argument(s)",
         elf.entry,

@@ -55,6 +55,11 @@ pub fn zero_frame(pa: PhysAddr) {
     unsafe { core::ptr::write_bytes(phys_to_virt(pa).0 as *mut u8, 0, PAGE_SIZE as usize) }
 }
 
+/// RLIMIT_STACK's default (8 MiB): how far the stack area may grow.
+pub const STACK_LIMIT: u64 = 8 << 20;
+/// Linux's stack_guard_gap (256 pages): no other area may come this close below a stack.
+pub const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
+
 /// Faults handled, in all processes (Linux's `pgfault` in /proc/vmstat).
 pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
 
@@ -102,8 +107,12 @@ impl AddressSpace {
             return Err(Fault(va));
         }
         let page = va.align_down(PAGE_SIZE);
-        let (start, area) = match self.vmas.find(va.0) {
-            Some((s, v)) if v.prot.contains(need) => (s, *v),
+        let found = match self.vmas.find(va.0) {
+            Some((s, v)) => Some((s, *v)),
+            None => self.grow_stack(page.0),
+        };
+        let (start, area) = match found {
+            Some((s, v)) if v.prot.contains(need) => (s, v),
             _ => return Err(Fault(va)),
         };
         if let Some(t) = self.translate(page) {
@@ -129,6 +138,20 @@ impl AddressSpace {
         self.minflt += 1;
         PGFAULT.fetch_add(1, Ordering::Relaxed);
         Ok(pa)
+    }
+
+    /// A touch of `page`, below every area that holds it, grows the stack area down to it
+    /// when the stack would stay within RLIMIT_STACK and keep its guard gap (Linux's
+    /// expand_stack); returns the grown area.
+    fn grow_stack(&mut self, page: u64) -> Option<(u64, vma::Vma)> {
+        let (start, v) = self.vmas.above(page)?;
+        if v.name != vma::Name::Stack || v.end - page > STACK_LIMIT {
+            return None;
+        }
+        let v = *v;
+        self.vmas
+            .grow_down(start, page, STACK_GUARD_GAP)
+            .then_some((page, v))
     }
 
     /// What maps `va`, if anything.
