@@ -2,7 +2,7 @@
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous),
-//! getpid/gettid/getppid, set_tid_address, set_robust_list. Anything else returns -ENOSYS and
+//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
@@ -11,6 +11,7 @@ use mm_core::pte::PteFlags;
 use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
+pub const ESRCH: i64 = 3;
 pub const EBADF: i64 = 9;
 pub const EEXIST: i64 = 17;
 pub const ENOMEM: i64 = 12;
@@ -30,6 +31,7 @@ const SYS_GETTID: u64 = 178;
 const SYS_EXIT: u64 = 93;
 const SYS_EXIT_GROUP: u64 = 94;
 const SYS_BRK: u64 = 214;
+const SYS_PRLIMIT64: u64 = 261;
 const SYS_MUNMAP: u64 = 215;
 const SYS_MMAP: u64 = 222;
 const SYS_MPROTECT: u64 = 226;
@@ -52,6 +54,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_GETPPID => 0,
         SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
         SYS_BRK => brk(p, a[0]) as i64,
+        SYS_PRLIMIT64 => prlimit64(p, a[0], a[1], VirtAddr(a[2]), VirtAddr(a[3])),
         SYS_MPROTECT => mprotect(p, a[0], a[1], a[2]),
         SYS_MMAP => mmap(p, a),
         SYS_MUNMAP => munmap(p, a[0], a[1]),
@@ -87,6 +90,48 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
         done += n as u64;
     }
     done as i64
+}
+
+/// prlimit64(pid, resource, new, old): this process only (pid 0 or 1). init runs as root,
+/// so it may raise hard limits too (CAP_SYS_RESOURCE); soft above hard is EINVAL.
+fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtAddr) -> i64 {
+    use crate::proc::rlimit::{Limit, NLIMITS, STACK};
+    if pid != 0 && pid != 1 {
+        return -ESRCH;
+    }
+    let r = resource as usize;
+    if r >= NLIMITS {
+        return -EINVAL;
+    }
+    let mut wanted = None;
+    if new.0 != 0 {
+        let mut raw = [0u8; 16];
+        if p.space.copy_in(new, &mut raw).is_err() {
+            return -EFAULT;
+        }
+        let cur = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
+        let max = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
+        if cur > max {
+            return -EINVAL;
+        }
+        wanted = Some(Limit { cur, max });
+    }
+    if old.0 != 0 {
+        let l = p.limits[r];
+        let mut raw = [0u8; 16];
+        raw[..8].copy_from_slice(&l.cur.to_le_bytes());
+        raw[8..].copy_from_slice(&l.max.to_le_bytes());
+        if p.space.copy_out(old, &raw).is_err() {
+            return -EFAULT;
+        }
+    }
+    if let Some(l) = wanted {
+        p.limits[r] = l;
+        if r == STACK {
+            p.space.stack_limit = l.cur;
+        }
+    }
+    0
 }
 
 /// writev(fd, iov, iovcnt): the buffers in order, as one write each; stops at the first

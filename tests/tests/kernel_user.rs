@@ -109,8 +109,12 @@ fn hello_runs_as_init_and_prints_what_linux_prints() {
     }
     // glibc's start-up makes calls this stage does not implement: -ENOSYS and one line each.
     assert!(
-        console.contains("syscall 261 not implemented: -ENOSYS"),
-        "prlimit64\n{console}"
+        console.contains("syscall 78 not implemented: -ENOSYS"),
+        "readlinkat\n{console}"
+    );
+    assert!(
+        !console.contains("syscall 261 "),
+        "prlimit64 is implemented"
     );
     assert!(
         !console.contains("syscall 96 "),
@@ -243,6 +247,20 @@ fn the_stack_grows_on_demand_up_to_8_mib() {
             assert_eq!(code, want.status(), "{kib} KiB: Linux's status");
             assert_eq!(output, linux);
         }
+    }
+}
+
+#[test]
+fn a_lower_rlimit_stack_stops_the_growth_sooner() {
+    // Not compared with qemu-riscv64: its guest stack is fixed and ignores RLIMIT_STACK.
+    for (args, want) in [("2000 4096", Exit::Pass), ("2000 1024", Exit::Fail(139))] {
+        let (exit, console) =
+            boot_rvmmu(&boot_with("stack", &format!("-- {args}"), AdMode::Hardware));
+        assert_eq!(exit, want, "{args}\n{console}");
+        assert!(
+            program_output(&console).contains("RLIMIT_STACK lowered to"),
+            "{console}"
+        );
     }
 }
 

@@ -195,6 +195,11 @@ pub fn mark(pa: PhysAddr, flags: PageFlags) {
     }
 }
 
+/// Frames of RAM in all.
+pub fn total_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| f.buddy.len())
+}
+
 /// Free frames now.
 pub fn free_frames() -> usize {
     FRAMES.lock().as_ref().map_or(0, |f| f.buddy.free_frames())

@@ -4,6 +4,7 @@
 
 pub mod elf;
 pub mod exec;
+pub mod rlimit;
 pub mod space;
 
 use space::AddressSpace;
@@ -22,6 +23,7 @@ pub struct Process {
     /// The program break: `[brk_start, brk)` is the heap.
     pub brk_start: u64,
     pub brk: u64,
+    pub limits: [rlimit::Limit; rlimit::NLIMITS],
 }
 
 /// The running process.

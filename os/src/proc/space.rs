@@ -56,7 +56,7 @@ pub fn zero_frame(pa: PhysAddr) {
 }
 
 /// RLIMIT_STACK's default (8 MiB): how far the stack area may grow.
-pub const STACK_LIMIT: u64 = 8 << 20;
+pub const DEFAULT_STACK_LIMIT: u64 = 8 << 20;
 /// Linux's stack_guard_gap (256 pages): no other area may come this close below a stack.
 pub const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
 
@@ -75,6 +75,8 @@ pub struct AddressSpace {
     pub vmas: Vmas,
     /// Minor faults (no I/O waited for).
     pub minflt: u64,
+    /// How far the stack area may grow (the process's RLIMIT_STACK soft limit).
+    pub stack_limit: u64,
 }
 
 impl AddressSpace {
@@ -91,6 +93,7 @@ impl AddressSpace {
             asid,
             vmas: Vmas::default(),
             minflt: 0,
+            stack_limit: DEFAULT_STACK_LIMIT,
         })
     }
 
@@ -145,7 +148,7 @@ impl AddressSpace {
     /// expand_stack); returns the grown area.
     fn grow_stack(&mut self, page: u64) -> Option<(u64, vma::Vma)> {
         let (start, v) = self.vmas.above(page)?;
-        if v.name != vma::Name::Stack || v.end - page > STACK_LIMIT {
+        if v.name != vma::Name::Stack || v.end - page > self.stack_limit {
             return None;
         }
         let v = *v;
