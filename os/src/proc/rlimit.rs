@@ -1,7 +1,8 @@
 //! Resource limits (getrlimit/setrlimit/prlimit64), with the values Linux 6.1 gives init
 //! (include/asm-generic/resource.h's INIT_RLIMITS, and fork.c's for RLIMIT_NPROC and
-//! RLIMIT_SIGPENDING, which derive from RAM: max_threads = RAM pages / 4 with 16 KiB
-//! kernel stacks, limit = max_threads / 2).
+//! RLIMIT_SIGPENDING, which derive from RAM: max_threads = RAM bytes / (8 × THREAD_SIZE),
+//! 16 KiB kernel stacks on riscv64, at least 20; limit = max_threads / 2. Linux counts the
+//! pages it manages, a little less than all RAM, which is what is used here).
 
 /// RLIM_INFINITY.
 pub const INFINITY: u64 = u64::MAX;
@@ -21,7 +22,7 @@ pub struct Limit {
 pub fn init_limits(ram_pages: u64) -> [Limit; NLIMITS] {
     let both = |v| Limit { cur: v, max: v };
     let inf = both(INFINITY);
-    let threads = ram_pages / 4 / 2;
+    let threads = (ram_pages * 4096 / (8 * 16384)).max(20) / 2;
     [
         inf, // CPU
         inf, // FSIZE
