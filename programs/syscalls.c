@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fails;
@@ -62,6 +63,15 @@ int main(void)
     struct iovec bad[2] = {{"first part only\n", 16}, {(void *)null, 5}};
     fflush(stdout);
     expect("writev stops at a bad buffer", writev(1, bad, 2), 16, 0);
+    struct timespec t1, t2;
+    expect("clock_gettime MONOTONIC", clock_gettime(CLOCK_MONOTONIC, &t1), 0, 0);
+    expect("clock_gettime again", clock_gettime(CLOCK_MONOTONIC, &t2), 0, 0);
+    expect("monotonic", t2.tv_sec > t1.tv_sec ||
+                            (t2.tv_sec == t1.tv_sec && t2.tv_nsec >= t1.tv_nsec), 1, 0);
+    expect("nanoseconds below a second", t1.tv_nsec >= 0 && t1.tv_nsec < 1000000000, 1, 0);
+    expect("clock_gettime to a bad pointer",
+           syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void *)null), -1, EFAULT);
+    expect("clock_gettime of a bad clock", clock_gettime((clockid_t)99, &t1), -1, EINVAL);
     struct winsize ws;
     expect("TIOCGWINSZ on a non-terminal", ioctl(1, TIOCGWINSZ, &ws), -1, ENOTTY);
     puts(fails ? "FAIL" : "PASS");

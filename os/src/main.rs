@@ -20,6 +20,7 @@ mod fs;
 mod mm;
 mod proc;
 mod syscall;
+mod time;
 mod trap;
 
 use alloc::string::String;
@@ -88,6 +89,7 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
 
     trap::init();
     heap_self_test();
+    time::init(boot.timebase);
     timer_self_test(boot.timebase);
 
     info!(

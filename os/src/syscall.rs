@@ -2,7 +2,7 @@
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous),
-//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64. Anything else returns -ENOSYS and
+//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
@@ -25,6 +25,7 @@ const SYS_WRITE: u64 = 64;
 const SYS_WRITEV: u64 = 66;
 const SYS_SET_TID_ADDRESS: u64 = 96;
 const SYS_SET_ROBUST_LIST: u64 = 99;
+const SYS_CLOCK_GETTIME: u64 = 113;
 const SYS_GETPID: u64 = 172;
 const SYS_GETPPID: u64 = 173;
 const SYS_GETTID: u64 = 178;
@@ -54,6 +55,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_GETPPID => 0,
         SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
         SYS_BRK => brk(p, a[0]) as i64,
+        SYS_CLOCK_GETTIME => clock_gettime(p, a[0], VirtAddr(a[1])),
         SYS_PRLIMIT64 => prlimit64(p, a[0], a[1], VirtAddr(a[2]), VirtAddr(a[3])),
         SYS_MPROTECT => mprotect(p, a[0], a[1], a[2]),
         SYS_MMAP => mmap(p, a),
@@ -90,6 +92,22 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
         done += n as u64;
     }
     done as i64
+}
+
+/// clock_gettime(clock, tp): REALTIME, MONOTONIC, MONOTONIC_RAW, REALTIME_COARSE,
+/// MONOTONIC_COARSE and BOOTTIME all read the time since boot (no RTC, no suspend).
+fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
+    if !matches!(clock, 0 | 1 | 4 | 5 | 6 | 7) {
+        return -EINVAL;
+    }
+    let ns = crate::time::now_ns();
+    let mut raw = [0u8; 16];
+    raw[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+    raw[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
+    match p.space.copy_out(tp, &raw) {
+        Ok(()) => 0,
+        Err(_) => -EFAULT,
+    }
 }
 
 /// prlimit64(pid, resource, new, old): this process only (pid 0 or 1). init runs as root,
