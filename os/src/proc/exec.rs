@@ -119,14 +119,6 @@ pub fn exec(
         return Err(ExecError::BadAddress(stack_top - STACK_EXPAND));
     }
     let execfn = argv.first().copied().unwrap_or(name);
-    for (start, v) in space.vmas.iter() {
-        log::debug!(
-            "{name}: area {start:#x}-{:#x} {:?} {}",
-            v.end,
-            v.prot,
-            v.name.label(execfn)
-        );
-    }
     let sp = build_stack(&mut space, &elf, stack_top, argv, envp, execfn)
         .ok_or(ExecError::BadAddress(stack_top))?;
     let want = VirtAddr(sp).align_down(PAGE_SIZE).0 - STACK_EXPAND;
@@ -134,6 +126,14 @@ pub fn exec(
         if want < start {
             space.vmas.grow_down(start, want, 0);
         }
+    }
+    for (start, v) in space.vmas.iter() {
+        log::debug!(
+            "{name}: area {start:#x}-{:#x} {:?} {}",
+            v.end,
+            v.prot,
+            v.name.label(execfn)
+        );
     }
     log::info!(
         "{name}: entry {:#x}, stack {:#x}, brk {:#x}, {} argument(s)",
