@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -72,6 +73,16 @@ int main(void)
     expect("clock_gettime to a bad pointer",
            syscall(SYS_clock_gettime, CLOCK_MONOTONIC, (void *)null), -1, EFAULT);
     expect("clock_gettime of a bad clock", clock_gettime((clockid_t)99, &t1), -1, EINVAL);
+    unsigned char rnd[300];
+    memset(rnd, 0, sizeof rnd);
+    expect("getrandom 300 bytes", getrandom(rnd, sizeof rnd, 0), 300, 0);
+    int nonzero = 0;
+    for (int i = 0; i < 300; i++)
+        nonzero += rnd[i] != 0;
+    expect("they are not all zero", nonzero > 200, 1, 0);
+    expect("getrandom GRND_NONBLOCK", getrandom(rnd, 8, GRND_NONBLOCK), 8, 0);
+    expect("getrandom bad flags", getrandom(rnd, 8, 0x80), -1, EINVAL);
+    expect("getrandom to NULL", getrandom((void *)null, 8, 0), -1, EFAULT);
     struct winsize ws;
     expect("TIOCGWINSZ on a non-terminal", ioctl(1, TIOCGWINSZ, &ws), -1, ENOTTY);
     puts(fails ? "FAIL" : "PASS");

@@ -2,7 +2,8 @@
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous),
-//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime. Anything else returns -ENOSYS and
+//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
+//! getrandom. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
@@ -33,6 +34,7 @@ const SYS_EXIT: u64 = 93;
 const SYS_EXIT_GROUP: u64 = 94;
 const SYS_BRK: u64 = 214;
 const SYS_PRLIMIT64: u64 = 261;
+const SYS_GETRANDOM: u64 = 278;
 const SYS_MUNMAP: u64 = 215;
 const SYS_MMAP: u64 = 222;
 const SYS_MPROTECT: u64 = 226;
@@ -55,6 +57,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_GETPPID => 0,
         SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
         SYS_BRK => brk(p, a[0]) as i64,
+        SYS_GETRANDOM => getrandom(p, VirtAddr(a[0]), a[1], a[2]),
         SYS_CLOCK_GETTIME => clock_gettime(p, a[0], VirtAddr(a[1])),
         SYS_PRLIMIT64 => prlimit64(p, a[0], a[1], VirtAddr(a[2]), VirtAddr(a[3])),
         SYS_MPROTECT => mprotect(p, a[0], a[1], a[2]),
@@ -89,6 +92,42 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
             return if done > 0 { done as i64 } else { -EFAULT };
         }
         console::write_bytes(&chunk[..n]);
+        done += n as u64;
+    }
+    done as i64
+}
+
+/// The state of [`getrandom`]'s generator.
+static RANDOM: spin::Mutex<u64> = spin::Mutex::new(0x853c_49e6_748f_ea9b);
+
+/// getrandom(buf, len, flags): bytes from a generator with a fixed seed (xorshift64*), so
+/// that runs are reproducible, as the fixed AT_RANDOM bytes are; not for cryptography.
+/// Flags as Linux checks them: GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE (not with
+/// GRND_RANDOM); one call returns at most 32 MiB - 1 bytes.
+fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
+    const GRND_RANDOM: u64 = 2;
+    const GRND_INSECURE: u64 = 4;
+    if flags & !7 != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE {
+        return -EINVAL;
+    }
+    let len = len.min((1 << 25) - 1);
+    let mut done = 0u64;
+    let mut chunk = [0u8; 256];
+    while done < len {
+        let n = (len - done).min(chunk.len() as u64) as usize;
+        {
+            let mut s = RANDOM.lock();
+            for word in chunk[..n].chunks_mut(8) {
+                *s ^= *s >> 12;
+                *s ^= *s << 25;
+                *s ^= *s >> 27;
+                let v = s.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
+                word.copy_from_slice(&v[..word.len()]);
+            }
+        }
+        if p.space.copy_out(buf.add(done), &chunk[..n]).is_err() {
+            return if done > 0 { done as i64 } else { -EFAULT };
+        }
         done += n as u64;
     }
     done as i64
