@@ -3,10 +3,11 @@
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous),
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
-//! getrandom. Anything else returns -ENOSYS and
+//! getrandom; the file calls are in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 use crate::console;
+use crate::fs::files::{self, File};
 use crate::proc::{self, Process};
 use mm_core::pte::PteFlags;
 use mm_core::vma::{Backing, Name, Vma};
@@ -22,6 +23,12 @@ pub const ENOTTY: i64 = 25;
 pub const ENOSYS: i64 = 38;
 
 const SYS_IOCTL: u64 = 29;
+const SYS_OPENAT: u64 = 56;
+const SYS_CLOSE: u64 = 57;
+const SYS_LSEEK: u64 = 62;
+const SYS_READ: u64 = 63;
+const SYS_NEWFSTATAT: u64 = 79;
+const SYS_FSTAT: u64 = 80;
 const SYS_WRITE: u64 = 64;
 const SYS_WRITEV: u64 = 66;
 const SYS_SET_TID_ADDRESS: u64 = 96;
@@ -45,11 +52,19 @@ const BRK_MAX: u64 = 64 << 20;
 /// Runs system call `nr` for `p`; returns a0.
 pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
     match nr {
+        SYS_OPENAT => files::openat(p, a[0] as i64, VirtAddr(a[1]), a[2]),
+        SYS_CLOSE => files::close(p, a[0]),
+        SYS_LSEEK => files::lseek(p, a[0], a[1] as i64, a[2]),
+        SYS_READ => files::read(p, a[0], VirtAddr(a[1]), a[2]),
+        SYS_NEWFSTATAT => files::newfstatat(p, a[0] as i64, VirtAddr(a[1]), VirtAddr(a[2]), a[3]),
+        SYS_FSTAT => files::fstat(p, a[0], VirtAddr(a[1])),
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
         SYS_WRITEV => writev(p, a[0], VirtAddr(a[1]), a[2]),
         // The console is not a terminal yet (no termios): what Linux answers for a pipe.
-        SYS_IOCTL if a[0] <= 2 => -ENOTTY,
-        SYS_IOCTL => -EBADF,
+        SYS_IOCTL => match p.files.get(a[0]) {
+            Some(_) => -ENOTTY,
+            None => -EBADF,
+        },
         SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
         // One process, one thread: init is pid and tid 1, its parent the kernel (0). The
         // clear_child_tid and robust-list addresses matter once threads exit; not kept yet.
@@ -80,7 +95,7 @@ fn set_robust_list(len: u64) -> i64 {
 }
 
 fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
-    if fd != 1 && fd != 2 {
+    if !matches!(p.files.get(fd), Some(File::Console)) {
         return -EBADF;
     }
     let mut chunk = [0u8; 256];
@@ -198,7 +213,7 @@ fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> i64 {
     if count > IOV_MAX {
         return -EINVAL;
     }
-    if fd != 1 && fd != 2 {
+    if !matches!(p.files.get(fd), Some(File::Console)) {
         return -EBADF;
     }
     let mut total = 0i64;

@@ -17,6 +17,11 @@ const MEM: u64 = 64 << 20;
 /// under Linux (qemu-riscv64, which passes a guest's fatal signal on to itself) with init's
 /// environment; `None` when qemu-riscv64 is not installed.
 fn on_linux(name: &str, args: &[&str]) -> Option<(i32, String)> {
+    on_linux_in(name, args, &[])
+}
+
+/// [`on_linux`] in a fresh working directory holding `files` (name, contents).
+fn on_linux_in(name: &str, args: &[&str], files: &[(&str, &[u8])]) -> Option<(i32, String)> {
     use std::os::unix::process::ExitStatusExt;
     let qemu = std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join("qemu-riscv64"))
@@ -25,6 +30,11 @@ fn on_linux(name: &str, args: &[&str]) -> Option<(i32, String)> {
         eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
         return None;
     };
+    let dir = std::env::temp_dir().join(format!("rvmmu-user-{}-{name}.d", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, data) in files {
+        std::fs::write(dir.join(file), data).unwrap();
+    }
     let path = std::env::temp_dir().join(format!("rvmmu-user-{}-{name}", std::process::id()));
     std::fs::write(&path, program(name)).unwrap();
     let exec = std::os::unix::fs::PermissionsExt::from_mode(0o755);
@@ -32,11 +42,13 @@ fn on_linux(name: &str, args: &[&str]) -> Option<(i32, String)> {
     let out = Command::new(qemu)
         .env_clear()
         .envs([("HOME", "/"), ("TERM", "linux")])
+        .current_dir(&dir)
         .arg(&path)
         .args(args)
         .output()
         .expect("run qemu-riscv64");
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.stderr.is_empty(),
         "{}",
@@ -261,6 +273,48 @@ fn a_lower_rlimit_stack_stops_the_growth_sooner() {
             program_output(&console).contains("RLIMIT_STACK lowered to"),
             "{console}"
         );
+    }
+}
+
+#[test]
+fn files_of_the_initramfs_read_as_on_linux() {
+    let data = b"hello world from the initramfs\nsecond line\n";
+    let init = program("files");
+    let archive = rvmmu_tests::cpio::archive(&[
+        rvmmu_tests::cpio::File {
+            path: "/init",
+            mode: rvmmu_tests::cpio::EXECUTABLE,
+            data: &init,
+        },
+        rvmmu_tests::cpio::File {
+            path: "/data.txt",
+            mode: 0o100644,
+            data,
+        },
+    ]);
+    let mut consoles = Vec::new();
+    for mode in ["sv39", "sv48"] {
+        let b = Boot {
+            initrd: Some(archive.clone()),
+            ..Boot::new(MEM, &format!("paging={mode}"))
+        };
+        let (exit, console) = boot_rvmmu(&b);
+        assert_eq!(exit, Exit::Pass, "{console}");
+        if let Some((code, on_qemu)) = boot_qemu(&b) {
+            assert_eq!(code, Some(0));
+            assert_eq!(console, on_qemu, "rvmmu (left) and QEMU (right)");
+        }
+        consoles.push(program_output(&console));
+    }
+    assert_eq!(consoles[0], consoles[1]);
+    assert!(
+        consoles[0].contains("5 bytes from 6: world\n"),
+        "{}",
+        consoles[0]
+    );
+    if let Some((code, linux)) = on_linux_in("files", &[], &[("data.txt", data)]) {
+        assert_eq!(code, 0);
+        assert_eq!(consoles[0], linux);
     }
 }
 

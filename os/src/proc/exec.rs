@@ -161,6 +161,7 @@ pub fn exec(
         brk_start: brk,
         brk,
         limits: super::rlimit::init_limits(frame::total_frames() as u64),
+        files: crate::fs::files::FdTable::new(),
     });
     #[allow(unsafe_code)]
     // SAFETY: `frame_ptr` is the top FRAME_SIZE bytes of a fresh kernel stack owned by this

@@ -24,6 +24,7 @@ pub struct Process {
     pub brk_start: u64,
     pub brk: u64,
     pub limits: [rlimit::Limit; rlimit::NLIMITS],
+    pub files: crate::fs::files::FdTable,
 }
 
 /// The running process.
