@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,6 +40,21 @@ int main(void)
     expect("lseek before the start", lseek(fd, -1, SEEK_SET), -1, EINVAL);
     expect("lseek with a bad whence", lseek(fd, 0, 7), -1, EINVAL);
     expect("read to a bad buffer", read(fd, (char *)(long)fails, 4), -1, EFAULT);
+    char *m = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    expect("mmap the file privately", m != MAP_FAILED, 1, 0);
+    if (m != MAP_FAILED) {
+        expect("it holds the file", memcmp(m, "hello world", 11) == 0, 1, 0);
+        expect("past the end of the file: zeros", m[st.st_size] == 0, 1, 0);
+        m[0] = 'J';
+        char first;
+        expect("read again from 0", pread(fd, &first, 1, 0), 1, 0);
+        expect("a private write leaves the file alone", first == 'h' && m[0] == 'J', 1, 0);
+        expect("munmap it", munmap(m, st.st_size), 0, 0);
+    }
+    errno = 0;
+    expect("a shared writable map of a read-only fd",
+           mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) == MAP_FAILED &&
+               errno == EACCES, 1, 0);
     struct stat st2;
     expect("stat by name", stat("./data.txt", &st2), 0, 0);
     expect("same size", st2.st_size == st.st_size && st2.st_ino == st.st_ino, 1, 0);

@@ -33,6 +33,8 @@ pub enum Name {
     Program,
     /// An anonymous mapping (mmap): no name.
     Anon,
+    /// A file mapping (mmap of a descriptor); its path is not kept yet.
+    File,
     Heap,
     Stack,
 }
@@ -42,7 +44,7 @@ impl Name {
     pub fn label<'a>(&self, program: &'a str) -> &'a str {
         match self {
             Name::Program => program,
-            Name::Anon => "",
+            Name::Anon | Name::File => "",
             Name::Heap => "[heap]",
             Name::Stack => "[stack]",
         }

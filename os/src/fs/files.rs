@@ -2,7 +2,8 @@
 //! (0, 1, 2) and the initramfs, which is the whole file system for now: read-only, files
 //! at the root or in paths as the archive names them, the working directory `/`.
 //!
-//! openat(56), close(57), lseek(62), read(63), newfstatat(79), fstat(80), with Linux's
+//! openat(56), close(57), lseek(62), read(63), pread64(67), newfstatat(79), fstat(80),
+//! with Linux's
 //! errors: ENOENT, EROFS for any write access, EISDIR, ENOTDIR, EBADF, ESPIPE, EMFILE,
 //! ENAMETOOLONG, EFAULT.
 
@@ -186,19 +187,36 @@ pub fn close(p: &mut Process, fd: u64) -> i64 {
 
 /// read(fd, buf, len).
 pub fn read(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
+    read_at(p, fd, buf, len, None)
+}
+
+/// pread64(fd, buf, len, offset): reads at `offset`, leaving the file position alone.
+pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -> i64 {
+    if offset < 0 {
+        return -EINVAL;
+    }
+    match p.files.get(fd) {
+        Some(File::Console) => -ESPIPE,
+        _ => read_at(p, fd, buf, len, Some(offset as u64)),
+    }
+}
+
+fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -> i64 {
     let (data, pos) = match p.files.get(fd) {
         None => return -EBADF,
         Some(File::Console) => return 0,
         Some(File::Root) => return -EISDIR,
-        Some(File::Initramfs { data, pos, .. }) => (data, pos),
+        Some(File::Initramfs { data, pos, .. }) => (data, at.unwrap_or(pos)),
     };
     let start = (pos as usize).min(data.len());
     let n = (len as usize).min(data.len() - start);
     if p.space.copy_out(buf, &data[start..start + n]).is_err() {
         return -EFAULT;
     }
-    if let Some(File::Initramfs { pos, .. }) = p.files.get_mut(fd) {
-        *pos += n as u64;
+    if at.is_none() {
+        if let Some(File::Initramfs { pos, .. }) = p.files.get_mut(fd) {
+            *pos += n as u64;
+        }
     }
     n as i64
 }

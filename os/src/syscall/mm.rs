@@ -1,7 +1,8 @@
 //! The memory system calls: brk(214), munmap(215), mmap(222), mprotect(226), over the
 //! process's areas (mm_core::vma) and page table (proc/space.rs).
 
-use super::{EBADF, EEXIST, EINVAL, ENOMEM};
+use super::{EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM};
+use crate::fs::files::File;
 use crate::proc::Process;
 use mm_core::pte::PteFlags;
 use mm_core::vma::{Backing, Name, Vma};
@@ -79,13 +80,14 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
     Some(flags)
 }
 
-/// mmap(addr, len, prot, flags, fd, offset), anonymous mappings only for now (file
-/// mappings need file descriptors: EBADF). Placement is top-down below the mmap base, or at
+/// mmap(addr, len, prot, flags, fd, offset): anonymous memory, or a private mapping of an
+/// initramfs file (bytes past its end read as zero; Linux would raise SIGBUS for whole
+/// pages past the end). Placement is top-down below the mmap base, or at
 /// `addr` with MAP_FIXED (replacing whatever was there, splitting any area) or
 /// MAP_FIXED_NOREPLACE (EEXIST if something is there), or at the hint when it is free.
 /// MAP_SHARED anonymous memory behaves as private while there is one process.
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
-    let [addr, len, prot, flags, _fd, off] = a;
+    let [addr, len, prot, flags, fd, off] = a;
     let Some(prot) = prot_flags(prot) else {
         return -EINVAL;
     };
@@ -93,12 +95,26 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     if len == 0 || !(kind == MAP_SHARED || kind == MAP_PRIVATE || kind == MAP_SHARED_VALIDATE) {
         return -EINVAL;
     }
-    if flags & MAP_ANONYMOUS == 0 {
-        return -EBADF;
-    }
     if !off.is_multiple_of(PAGE_SIZE) {
         return -EINVAL;
     }
+    // A file mapping: the descriptor must be an open initramfs file (read-only, so a
+    // shared writable mapping is refused: EACCES); a private one is copied page by page on
+    // first touch, so writes stay private.
+    let file = if flags & MAP_ANONYMOUS != 0 {
+        None
+    } else {
+        match p.files.get(fd) {
+            None => return -EBADF,
+            Some(File::Initramfs { data, .. }) => {
+                if kind != MAP_PRIVATE && prot.contains(PteFlags::W) {
+                    return -EACCES;
+                }
+                Some(data)
+            }
+            Some(_) => return -ENODEV,
+        }
+    };
     let user_end = p.space.mode.user_end().0;
     let Some(len) = len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1)) else {
         return -ENOMEM;
@@ -141,12 +157,25 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
             }
         }
     };
+    let backing = match file {
+        None => Backing::Anon,
+        Some(data) => Backing::File {
+            data,
+            offset: off,
+            file_end: start + (data.len() as u64).saturating_sub(off),
+        },
+    };
     let area = Vma {
         end: start + len,
         prot,
-        backing: Backing::Anon,
-        name: Name::Anon,
+        backing,
+        name: if file.is_some() {
+            Name::File
+        } else {
+            Name::Anon
+        },
     };
+
     if !p.space.vmas.insert(start, area) {
         return -ENOMEM;
     }

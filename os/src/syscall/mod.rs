@@ -15,6 +15,8 @@ use mm_core::VirtAddr;
 
 pub const ESRCH: i64 = 3;
 pub const EBADF: i64 = 9;
+pub const EACCES: i64 = 13;
+pub const ENODEV: i64 = 19;
 pub const EEXIST: i64 = 17;
 pub const ENOMEM: i64 = 12;
 pub const EFAULT: i64 = 14;
@@ -27,6 +29,7 @@ const SYS_OPENAT: u64 = 56;
 const SYS_CLOSE: u64 = 57;
 const SYS_LSEEK: u64 = 62;
 const SYS_READ: u64 = 63;
+const SYS_PREAD64: u64 = 67;
 const SYS_NEWFSTATAT: u64 = 79;
 const SYS_FSTAT: u64 = 80;
 const SYS_WRITE: u64 = 64;
@@ -53,6 +56,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_CLOSE => files::close(p, a[0]),
         SYS_LSEEK => files::lseek(p, a[0], a[1] as i64, a[2]),
         SYS_READ => files::read(p, a[0], VirtAddr(a[1]), a[2]),
+        SYS_PREAD64 => files::pread64(p, a[0], VirtAddr(a[1]), a[2], a[3] as i64),
         SYS_NEWFSTATAT => files::newfstatat(p, a[0] as i64, VirtAddr(a[1]), VirtAddr(a[2]), a[3]),
         SYS_FSTAT => files::fstat(p, a[0], VirtAddr(a[1])),
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
