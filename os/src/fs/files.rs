@@ -3,9 +3,8 @@
 //! at the root or in paths as the archive names them, the working directory `/`.
 //!
 //! openat(56), close(57), lseek(62), read(63), pread64(67), newfstatat(79), fstat(80),
-//! with Linux's
-//! errors: ENOENT, EROFS for any write access, EISDIR, ENOTDIR, EBADF, ESPIPE, EMFILE,
-//! ENAMETOOLONG, EFAULT.
+//! with Linux's errors: ENOENT, EROFS for any write access, EISDIR, ENOTDIR, EBADF, ESPIPE,
+//! EMFILE, ENAMETOOLONG, EFAULT.
 
 use super::cpio;
 use crate::proc::Process;
