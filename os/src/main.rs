@@ -20,6 +20,7 @@ mod fs;
 mod mm;
 mod proc;
 mod syscall;
+mod time;
 mod trap;
 
 use alloc::string::String;
@@ -88,6 +89,7 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
 
     trap::init();
     heap_self_test();
+    time::init(boot.timebase);
     timer_self_test(boot.timebase);
 
     info!(
@@ -107,7 +109,8 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
 const NO_INIT_STATUS: u16 = 127;
 
 /// Starts init from the initramfs; does not return (init's exit powers the machine off).
-fn run_init(space: mm::kpt::KernelSpace, archive: &[u8], args: &cmdline::Args<'_>) -> ! {
+fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline::Args<'_>) -> ! {
+    fs::files::set_root(archive);
     let files = fs::cpio::entries(archive).count();
     info!("initramfs: {files} entries");
     let Some(entry) = fs::cpio::find(archive, args.init) else {

@@ -91,16 +91,30 @@ fn user_exception(frame: &mut TrapFrame, scause: u64, stval: u64) {
         frame.regs[10] = ret as u64;
         return;
     }
+    // Page faults: demand paging, unless the access is outside every area or against its
+    // permissions (then SIGSEGV below).
+    let need = match scause {
+        12 => Some(mm_core::pte::PteFlags::X),
+        13 => Some(mm_core::pte::PteFlags::R),
+        15 => Some(mm_core::pte::PteFlags::W),
+        _ => None,
+    };
+    if let Some(need) = need {
+        if p.space.fault_in(mm_core::VirtAddr(stval), need).is_ok() {
+            return;
+        }
+    }
     let signal = match scause {
         2 => proc::SIGILL,
         3 => proc::SIGTRAP,
         0 | 4 | 6 => proc::SIGBUS,
         _ => proc::SIGSEGV,
     };
-    let name = p.name;
+    let (name, minflt) = (p.name, p.space.minflt);
     drop(cur);
     proc::kill(
         name,
+        minflt,
         signal,
         format_args!(
             "{} at {}, pc {:#x}",

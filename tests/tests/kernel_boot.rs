@@ -224,3 +224,20 @@ fn qemu_prints_the_same_boot_log() {
         );
     }
 }
+
+#[test]
+fn with_16_gib_the_metadata_goes_past_the_initrd_and_every_frame_is_counted() {
+    // 4 Mi frames of metadata (160 MiB) do not fit between the image and the initrd (at
+    // +128 MiB): the boot allocator skips the initrd and the skipped frames are freed.
+    let b = Boot {
+        initrd: Some(initramfs_without_init()),
+        ..Boot::new(16 << 30, "paging=sv48")
+    };
+    let (exit, console) = boot_rvmmu(&b);
+    assert_eq!(exit, Exit::Fail(127), "{console}");
+    let f = check_report(&b, &console, "sv48");
+    assert!(f.metadata * 4096 > 128 * MIB, "{f:?}");
+    if let Some(on_qemu) = boot_qemu_checked(&b) {
+        assert_eq!(console, on_qemu, "rvmmu (left) and QEMU (right) differ");
+    }
+}

@@ -17,6 +17,11 @@ const MEM: u64 = 64 << 20;
 /// under Linux (qemu-riscv64, which passes a guest's fatal signal on to itself) with init's
 /// environment; `None` when qemu-riscv64 is not installed.
 fn on_linux(name: &str, args: &[&str]) -> Option<(i32, String)> {
+    on_linux_in(name, args, &[])
+}
+
+/// [`on_linux`] in a fresh working directory holding `files` (name, contents).
+fn on_linux_in(name: &str, args: &[&str], files: &[(&str, &[u8])]) -> Option<(i32, String)> {
     use std::os::unix::process::ExitStatusExt;
     let qemu = std::env::split_paths(&std::env::var_os("PATH")?)
         .map(|d| d.join("qemu-riscv64"))
@@ -25,6 +30,11 @@ fn on_linux(name: &str, args: &[&str]) -> Option<(i32, String)> {
         eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
         return None;
     };
+    let dir = std::env::temp_dir().join(format!("rvmmu-user-{}-{name}.d", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, data) in files {
+        std::fs::write(dir.join(file), data).unwrap();
+    }
     let path = std::env::temp_dir().join(format!("rvmmu-user-{}-{name}", std::process::id()));
     std::fs::write(&path, program(name)).unwrap();
     let exec = std::os::unix::fs::PermissionsExt::from_mode(0o755);
@@ -32,11 +42,13 @@ fn on_linux(name: &str, args: &[&str]) -> Option<(i32, String)> {
     let out = Command::new(qemu)
         .env_clear()
         .envs([("HOME", "/"), ("TERM", "linux")])
+        .current_dir(&dir)
         .arg(&path)
         .args(args)
         .output()
         .expect("run qemu-riscv64");
     let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.stderr.is_empty(),
         "{}",
@@ -109,28 +121,227 @@ fn hello_runs_as_init_and_prints_what_linux_prints() {
     }
     // glibc's start-up makes calls this stage does not implement: -ENOSYS and one line each.
     assert!(
-        console.contains("syscall 96 not implemented: -ENOSYS"),
-        "set_tid_address\n{console}"
+        console.contains("syscall 78 not implemented: -ENOSYS"),
+        "readlinkat\n{console}"
+    );
+    assert!(
+        !console.contains("syscall 261 "),
+        "prlimit64 is implemented"
+    );
+    assert!(
+        !console.contains("syscall 96 "),
+        "set_tid_address is implemented"
     );
     assert!(console.contains("init: exited with status 0"), "{console}");
 }
 
 #[test]
-fn a_null_write_kills_with_sigsegv_not_the_kernel() {
-    let console = run_everywhere("segv", "", &Exit::Fail(139));
-    assert_eq!(program_output(&console), "writing to NULL\n");
-    assert!(
-        console.contains("init: killed by SIGSEGV (store/AMO page fault at VA:0x0, pc "),
-        "{console}"
-    );
-    assert!(
-        console.contains("init: exited with status 139"),
-        "{console}"
-    );
-    if let Some((code, linux)) = on_linux("segv", &[]) {
-        assert_eq!(code, 139, "Linux kills it with SIGSEGV too");
-        assert_eq!(linux, program_output(&console));
+fn misbehaving_programs_get_the_signal_linux_sends() {
+    // (argument, status, the fault the kernel logs)
+    let cases = [
+        ("null", 139, "SIGSEGV (store/AMO page fault at VA:0x0, pc "),
+        (
+            "kernel",
+            139,
+            "SIGSEGV (load page fault at VA:0xffffffc080000000, pc ",
+        ),
+        ("text", 139, "SIGSEGV (store/AMO page fault at VA:0x"),
+        (
+            "stack-exec",
+            139,
+            "SIGSEGV (instruction page fault at VA:0x",
+        ),
+        ("csr", 132, "SIGILL (illegal instruction at "),
+    ];
+    for (what, status, fault) in cases {
+        let console = run_everywhere("segv", what, &Exit::Fail(status));
+        assert_eq!(
+            program_output(&console),
+            format!("misbehaving: {what}\n"),
+            "{console}"
+        );
+        assert!(
+            console.contains(&format!("init: killed by {fault}")),
+            "{what}: {console}"
+        );
+        assert!(
+            console.contains(&format!("init: exited with status {status}")),
+            "{console}"
+        );
+        if let Some((code, linux)) = on_linux("segv", &[what]) {
+            assert_eq!(code, status as i32, "{what}: Linux's status");
+            assert_eq!(linux, program_output(&console));
+        }
     }
+}
+
+#[test]
+fn syscall_errors_match_linux() {
+    let console = run_everywhere("syscalls", "", &Exit::Pass);
+    let output = program_output(&console);
+    assert!(output.ends_with("PASS\n"), "{console}");
+    assert!(
+        console.contains("init: syscall 1234 not implemented: -ENOSYS"),
+        "{console}"
+    );
+    if let Some((code, linux)) = on_linux("syscalls", &[]) {
+        assert_eq!(code, 0);
+        assert_eq!(output, linux);
+    }
+}
+
+#[test]
+fn anonymous_mmap_and_munmap_match_linux() {
+    let console = run_everywhere("mmap", "noreplace", &Exit::Pass);
+    let output = program_output(&console);
+    assert!(output.ends_with("PASS\n"), "{console}");
+    let noreplace = "MAP_FIXED_NOREPLACE over a mapping fails: ok\n";
+    assert!(output.contains(noreplace), "{output}");
+    if let Some((code, linux)) = on_linux("mmap", &[]) {
+        assert_eq!(code, 0);
+        assert_eq!(output.replacen(noreplace, "", 1), linux);
+    }
+}
+
+#[test]
+fn a_bad_init_is_refused_not_a_panic() {
+    let hello = program("hello");
+    let mut kernel_half = hello.clone();
+    // The first PT_LOAD's p_vaddr moved into the kernel half.
+    let phoff = u64::from_le_bytes(hello[0x20..0x28].try_into().unwrap()) as usize;
+    let load = (0..)
+        .map(|i| phoff + i * 56)
+        .find(|&ph| hello[ph..ph + 4] == [1, 0, 0, 0])
+        .unwrap();
+    kernel_half[load + 16..load + 24].copy_from_slice(&0xffff_ffc0_8000_0000u64.to_le_bytes());
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "a script",
+            b"#!/bin/sh\necho hi\n".to_vec(),
+            "bad executable: NotElf",
+        ),
+        (
+            "a truncated ELF",
+            hello[..4096].to_vec(),
+            "bad executable: Malformed(\"PT_LOAD outside the file\")",
+        ),
+        (
+            "a segment in the kernel half",
+            kernel_half,
+            "bad address 0xffffffc080000000",
+        ),
+        ("an empty file", Vec::new(), "bad executable: NotElf"),
+    ];
+    for (what, init, why) in cases {
+        let b = Boot {
+            initrd: Some(rvmmu_tests::kernel::initramfs_with_init(&init)),
+            ..Boot::new(MEM, "")
+        };
+        let (exit, console) = boot_rvmmu(&b);
+        assert_eq!(exit, Exit::Fail(127), "{what}\n{console}");
+        assert!(
+            console.contains(&format!("cannot start /init: {why}")),
+            "{what}\n{console}"
+        );
+        assert!(!console.contains("panic"), "{what}\n{console}");
+    }
+}
+
+#[test]
+fn the_stack_grows_on_demand_up_to_8_mib() {
+    for (kib, want) in [("4000", Exit::Pass), ("12000", Exit::Fail(139))] {
+        let console = run_everywhere("stack", kib, &want);
+        let output = program_output(&console);
+        if want == Exit::Fail(139) {
+            assert!(console.contains("init: killed by SIGSEGV"), "{console}");
+        }
+        if let Some((code, linux)) = on_linux("stack", &[kib]) {
+            assert_eq!(code, want.status(), "{kib} KiB: Linux's status");
+            assert_eq!(output, linux);
+        }
+    }
+}
+
+#[test]
+fn a_lower_rlimit_stack_stops_the_growth_sooner() {
+    // Not compared with qemu-riscv64: its guest stack is fixed and ignores RLIMIT_STACK.
+    for (args, want) in [("2000 4096", Exit::Pass), ("2000 1024", Exit::Fail(139))] {
+        let (exit, console) =
+            boot_rvmmu(&boot_with("stack", &format!("-- {args}"), AdMode::Hardware));
+        assert_eq!(exit, want, "{args}\n{console}");
+        assert!(
+            program_output(&console).contains("RLIMIT_STACK lowered to"),
+            "{console}"
+        );
+    }
+}
+
+#[test]
+fn files_of_the_initramfs_read_as_on_linux() {
+    let data = b"hello world from the initramfs\nsecond line\n";
+    let init = program("files");
+    let archive = rvmmu::initramfs::pack(&[
+        rvmmu::initramfs::File {
+            path: "/init".into(),
+            data: init,
+            mode: 0o755,
+        },
+        rvmmu::initramfs::File {
+            path: "/data.txt".into(),
+            data: data.to_vec(),
+            mode: 0o644,
+        },
+    ])
+    .unwrap();
+    let mut consoles = Vec::new();
+    for mode in ["sv39", "sv48"] {
+        let b = Boot {
+            initrd: Some(archive.clone()),
+            ..Boot::new(MEM, &format!("paging={mode}"))
+        };
+        let (exit, console) = boot_rvmmu(&b);
+        assert_eq!(exit, Exit::Pass, "{console}");
+        if let Some((code, on_qemu)) = boot_qemu(&b) {
+            assert_eq!(code, Some(0));
+            assert_eq!(console, on_qemu, "rvmmu (left) and QEMU (right)");
+        }
+        consoles.push(program_output(&console));
+    }
+    assert_eq!(consoles[0], consoles[1]);
+    assert!(
+        consoles[0].contains("5 bytes from 6: world\n"),
+        "{}",
+        consoles[0]
+    );
+    if let Some((code, linux)) = on_linux_in("files", &[], &[("data.txt", data)]) {
+        assert_eq!(code, 0);
+        assert_eq!(consoles[0], linux);
+    }
+}
+
+/// The `minflt` the kernel logged when init exited.
+fn minflt(console: &str) -> u64 {
+    let line = rvmmu_tests::kernel::log_value(console, "init: minflt ").expect("a minflt line");
+    line.split(',').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn only_touched_pages_fault_in() {
+    let run = |touch: &str| {
+        let (exit, console) = boot_rvmmu(&boot_with("lazy", &format!("-- {touch}"), AdMode::Fault));
+        assert_eq!(exit, Exit::Pass, "{console}");
+        let output = program_output(&console);
+        if let Some((code, linux)) = on_linux("lazy", &[touch]) {
+            assert_eq!((code, linux.as_str()), (0, output.as_str()));
+        }
+        minflt(&console)
+    };
+    let (none, some) = (run("0"), run("40"));
+    assert_eq!(
+        some - none,
+        40,
+        "one fault per touched page ({none} without touching)"
+    );
 }
 
 #[test]

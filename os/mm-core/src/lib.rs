@@ -1,8 +1,8 @@
 //! The kernel's memory-management logic that does not touch hardware.
 //!
 //! `os/` (the kernel, built for `riscv64gc-unknown-none-elf`) uses this crate for its frame
-//! metadata ([`page`]), its buddy allocator ([`buddy`]) and its page-table format and
-//! mapping code ([`pte`], [`paging`]). Nothing here reads a CSR or dereferences a physical
+//! metadata ([`page`]), its buddy allocator ([`buddy`]), its page-table format and
+//! mapping code ([`pte`], [`paging`]) and the process's memory areas ([`vma`]). Nothing here reads a CSR or dereferences a physical
 //! address: page tables are reached through the [`paging::TableAccess`] trait, the buddy
 //! allocator works on a slice of [`page::Page`] records. So `cargo test` runs all of it on
 //! the host (the crate is a member of the root workspace), with "physical memory" in a `Vec`.
@@ -14,6 +14,7 @@
 #![no_std]
 #![deny(unsafe_code)]
 
+extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
@@ -22,5 +23,6 @@ pub mod buddy;
 pub mod page;
 pub mod paging;
 pub mod pte;
+pub mod vma;
 
 pub use addr::{PhysAddr, VirtAddr, PAGE_SHIFT, PAGE_SIZE};

@@ -100,6 +100,8 @@ trap_entry:
     sd t0, 256(sp)
     csrr t0, sstatus
     sd t0, 264(sp)
+    li t0, {fs}
+    csrc sstatus, t0            # FS = Off in the kernel: any FP use traps (FP state is U's)
     mv a0, sp
     call {handler}
     mv a0, sp
@@ -150,5 +152,6 @@ trap_return:
     "#,
     frame = const FRAME_SIZE,
     spp = const SSTATUS_SPP,
+    fs = const 3 << 13,
     handler = sym crate::trap::handle_raw,
 );

@@ -1,6 +1,8 @@
-//! Files. For now only the initramfs, read in place from the initrd.
+//! Files: the initramfs, read in place from the initrd, is the (read-only) file system;
+//! [`files`] holds the descriptor table and the file system calls.
 
 pub mod cpio;
+pub mod files;
 
 use mm_core::PhysAddr;
 

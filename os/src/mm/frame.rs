@@ -23,6 +23,8 @@ pub struct Bump {
     avoid: Option<(PhysAddr, PhysAddr)>,
     /// Frames handed out for page tables.
     pub table_frames: usize,
+    /// Frames passed over to avoid the initrd (they go to the buddy allocator).
+    pub skipped: Option<(PhysAddr, PhysAddr)>,
 }
 
 impl Bump {
@@ -33,6 +35,7 @@ impl Bump {
             end,
             avoid: avoid.map(|(s, e)| (s.align_down(PAGE_SIZE), e.align_up(PAGE_SIZE))),
             table_frames: 0,
+            skipped: None,
         }
     }
 
@@ -42,6 +45,9 @@ impl Bump {
         let mut start = self.next;
         if let Some((s, e)) = self.avoid {
             if start < e && s < start.add(len) {
+                if start < s {
+                    self.skipped = Some((start, s));
+                }
                 start = e;
             }
         }
@@ -119,8 +125,8 @@ pub fn init(
     };
     let index = |pa: PhysAddr| (((pa.0 - base.0) / PAGE_SIZE) as usize).min(total);
     let mut buddy = Buddy::new(pages);
-    // In use, in address order: the image and the bump frames (tables, then metadata), the
-    // initrd (possibly with more bump frames after it, when the bump skipped it).
+    // In use: the image and the bump frames (tables, then metadata) minus any frames the
+    // bump skipped to avoid the initrd, and the initrd.
     let bump_end = index(bump.next().align_up(PAGE_SIZE));
     let mut census = Census {
         total,
@@ -129,7 +135,11 @@ pub fn init(
         metadata: meta_frames,
         ..Census::default()
     };
-    let mut busy: [(usize, usize); 2] = [(index(image.start), bump_end), (0, 0)];
+    let mut busy: [(usize, usize); 3] = [(index(image.start), bump_end), (0, 0), (0, 0)];
+    if let Some((s, e)) = bump.skipped {
+        busy[0].1 = index(s);
+        busy[2] = (index(e), bump_end);
+    }
     if let Some((s, e)) = initrd {
         let (s, e) = (index(s.align_down(PAGE_SIZE)), index(e.align_up(PAGE_SIZE)));
         census.initrd = e - s;
@@ -137,11 +147,8 @@ pub fn init(
             buddy.page_mut(i).flags |= PageFlags::INITRD;
         }
         busy[1] = (s, e);
-        if s < bump_end {
-            // The bump skipped over the initrd: one busy range covers both.
-            busy = [(busy[0].0, bump_end.max(e)), (0, 0)];
-        }
     }
+    busy.sort_unstable();
     for i in index(image.end)..index(image.end) + bump.table_frames {
         let p = buddy.page_mut(i);
         p.flags = PageFlags::PAGETABLE;
@@ -151,7 +158,7 @@ pub fn init(
     for (s, e) in busy {
         if e > s {
             buddy.add_range(from, s);
-            from = e;
+            from = from.max(e);
         }
     }
     buddy.add_range(from, total);
@@ -186,6 +193,11 @@ pub fn mark(pa: PhysAddr, flags: PageFlags) {
         let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
         f.buddy.page_mut(i).flags |= flags;
     }
+}
+
+/// Frames of RAM in all.
+pub fn total_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| f.buddy.len())
 }
 
 /// Free frames now.

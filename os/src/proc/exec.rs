@@ -1,5 +1,7 @@
-//! Starting a program: map the ELF's PT_LOAD segments, build the initial stack as Linux
-//! does (LINUX-FACTS.md, "Starting a static program"), enter U-mode.
+//! Starting a program: an area per PT_LOAD segment (a private file mapping of the ELF,
+//! read on first touch) and an 8 MiB stack area, the initial stack as Linux builds it
+//! (LINUX-FACTS.md, "Starting a static program"), then U-mode. Nothing is mapped before it
+//! is touched; the kernel's own writes of the initial stack fault its top pages in.
 //!
 //! The stack, from sp upward: argc; argv[0..n], NULL; envp[..], NULL; auxv pairs in
 //! fs/binfmt_elf.c's order, AT_NULL; then (higher) the 16 AT_RANDOM bytes and the strings.
@@ -16,10 +18,12 @@ use crate::mm::layout::phys_to_virt;
 use alloc::vec::Vec;
 use mm_core::paging::MapError;
 use mm_core::pte::PteFlags;
+use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
-/// Stack pages mapped at start (the 8 MiB RLIMIT_STACK growth comes with demand paging).
-const STACK_PAGES: u64 = 32;
+/// Room the stack area gets below the initial sp (Linux's setup_arg_pages: 128 KiB); it
+/// grows on faults below it up to RLIMIT_STACK (`space::grow_stack`).
+const STACK_EXPAND: u64 = 128 << 10;
 /// Order of the kernel stack each process traps onto (16 KiB).
 const KSTACK_ORDER: usize = 2;
 /// AT_HWCAP: rv64imafdc, bit (letter - 'a') per extension.
@@ -30,7 +34,7 @@ const HWCAP: u64 = 0x112d;
 pub enum ExecError {
     Elf(ElfError),
     Map(MapError),
-    /// A segment outside the user half.
+    /// A segment outside the user half, or overlapping another.
     BadAddress(u64),
     NoMemory,
 }
@@ -70,7 +74,7 @@ fn pte_flags(p_flags: u32) -> PteFlags {
 pub fn exec(
     kernel: KernelSpace,
     name: &'static str,
-    image: &[u8],
+    image: &'static [u8],
     argv: &[&str],
     envp: &[&str],
 ) -> Result<core::convert::Infallible, ExecError> {
@@ -79,39 +83,58 @@ pub fn exec(
     let user_end = space.mode.user_end().0;
     let mut top = 0;
     for s in elf.segments().filter(|s| s.kind == PT_LOAD && s.memsz > 0) {
-        let end = s.vaddr + s.memsz;
-        if end > user_end {
+        let end = VirtAddr(s.vaddr + s.memsz).align_up(PAGE_SIZE).0;
+        let start = VirtAddr(s.vaddr).align_down(PAGE_SIZE).0;
+        let lead = s.vaddr - start;
+        if end > user_end || s.offset < lead {
             return Err(ExecError::BadAddress(s.vaddr));
         }
-        let flags = pte_flags(s.flags);
-        let first = VirtAddr(s.vaddr).align_down(PAGE_SIZE);
-        let mut va = first;
-        while va.0 < end {
-            if space.translate(va).is_some() {
-                space.add_flags(va, flags | PteFlags::U);
-            } else {
-                space.map_zeroed(va, flags)?;
-            }
-            va = va.add(PAGE_SIZE);
+        let area = Vma {
+            end,
+            prot: pte_flags(s.flags),
+            backing: Backing::File {
+                data: image,
+                offset: s.offset - lead,
+                file_end: s.vaddr + s.filesz,
+            },
+            name: Name::Program,
+        };
+        // Segments sharing a page (GNU ld does not make them for these programs) are
+        // refused rather than mapped with mixed permissions.
+        if !space.vmas.insert(start, area) {
+            return Err(ExecError::BadAddress(s.vaddr));
         }
-        let file = &image[s.offset as usize..(s.offset + s.filesz) as usize];
-        space
-            .copy_out(VirtAddr(s.vaddr), file, true)
-            .map_err(|f| ExecError::BadAddress(f.0 .0))?;
         top = top.max(end);
     }
-    let brk = VirtAddr(top).align_up(PAGE_SIZE).0;
+    let brk = top;
 
     let stack_top = user_end;
-    for i in 1..=STACK_PAGES {
-        space.map_zeroed(
-            VirtAddr(stack_top - i * PAGE_SIZE),
-            PteFlags::R | PteFlags::W,
-        )?;
+    let stack = Vma {
+        end: stack_top,
+        prot: PteFlags::R | PteFlags::W,
+        backing: Backing::Anon,
+        name: Name::Stack,
+    };
+    if !space.vmas.insert(stack_top - STACK_EXPAND, stack) {
+        return Err(ExecError::BadAddress(stack_top - STACK_EXPAND));
     }
     let execfn = argv.first().copied().unwrap_or(name);
-    let sp = build_stack(&space, &elf, stack_top, argv, envp, execfn)
+    let sp = build_stack(&mut space, &elf, stack_top, argv, envp, execfn)
         .ok_or(ExecError::BadAddress(stack_top))?;
+    let want = VirtAddr(sp).align_down(PAGE_SIZE).0 - STACK_EXPAND;
+    if let Some((start, _)) = space.vmas.find(sp) {
+        if want < start {
+            space.vmas.grow_down(start, want, 0);
+        }
+    }
+    for (start, v) in space.vmas.iter() {
+        log::debug!(
+            "{name}: area {start:#x}-{:#x} {:?} {}",
+            v.end,
+            v.prot,
+            v.name.label(execfn)
+        );
+    }
     log::info!(
         "{name}: entry {:#x}, stack {:#x}, brk {:#x}, {} argument(s)",
         elf.entry,
@@ -137,6 +160,8 @@ pub fn exec(
         space,
         brk_start: brk,
         brk,
+        limits: super::rlimit::init_limits(frame::total_frames() as u64),
+        files: crate::fs::files::FdTable::new(),
     });
     #[allow(unsafe_code)]
     // SAFETY: `frame_ptr` is the top FRAME_SIZE bytes of a fresh kernel stack owned by this
@@ -151,7 +176,7 @@ pub fn exec(
 
 /// Writes argc/argv/envp/auxv and the strings below `top`; returns sp.
 fn build_stack(
-    space: &AddressSpace,
+    space: &mut AddressSpace,
     elf: &Elf<'_>,
     top: u64,
     argv: &[&str],
@@ -161,10 +186,8 @@ fn build_stack(
     let mut at = top;
     let mut push_str = |s: &str| -> Option<u64> {
         at -= s.len() as u64 + 1;
-        space.copy_out(VirtAddr(at), s.as_bytes(), false).ok()?;
-        space
-            .copy_out(VirtAddr(at + s.len() as u64), &[0], false)
-            .ok()?;
+        space.copy_out(VirtAddr(at), s.as_bytes()).ok()?;
+        space.copy_out(VirtAddr(at + s.len() as u64), &[0]).ok()?;
         Some(at)
     };
     let execfn_at = push_str(execfn)?;
@@ -183,7 +206,7 @@ fn build_stack(
     at = (at - 16) & !15;
     let random_at = at;
     let random: [u8; 16] = core::array::from_fn(|i| (i as u8).wrapping_mul(0x9d) ^ 0x5a);
-    space.copy_out(VirtAddr(random_at), &random, false).ok()?;
+    space.copy_out(VirtAddr(random_at), &random).ok()?;
 
     let phdr = elf.phdr_vaddr().unwrap_or(0);
     let auxv: [(u64, u64); 17] = [
@@ -217,6 +240,6 @@ fn build_stack(
     }
     let sp = (at - words.len() as u64 * 8) & !15;
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    space.copy_out(VirtAddr(sp), &bytes, false).ok()?;
+    space.copy_out(VirtAddr(sp), &bytes).ok()?;
     Some(sp)
 }

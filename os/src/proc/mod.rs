@@ -4,6 +4,7 @@
 
 pub mod elf;
 pub mod exec;
+pub mod rlimit;
 pub mod space;
 
 use space::AddressSpace;
@@ -22,6 +23,8 @@ pub struct Process {
     /// The program break: `[brk_start, brk)` is the heap.
     pub brk_start: u64,
     pub brk: u64,
+    pub limits: [rlimit::Limit; rlimit::NLIMITS],
+    pub files: crate::fs::files::FdTable,
 }
 
 /// The running process.
@@ -29,13 +32,17 @@ pub static CURRENT: Mutex<Option<Process>> = Mutex::new(None);
 
 /// Ends the process with `status` (the wait status's exit code, or 128 + signal as a
 /// shell reports a kill) and, being init, the machine with it.
-pub fn exit(name: &str, status: u32) -> ! {
+pub fn exit(name: &str, minflt: u64, status: u32) -> ! {
+    log::info!(
+        "{name}: minflt {minflt}, majflt 0; pgfault {}",
+        space::PGFAULT.load(core::sync::atomic::Ordering::Relaxed)
+    );
     log::info!("{name}: exited with status {status}");
     crate::arch::sbi::shutdown((status & 0xff) as u16)
 }
 
 /// Kills the process with `signal` (default action: terminate), logging why.
-pub fn kill(name: &str, signal: u32, why: core::fmt::Arguments<'_>) -> ! {
+pub fn kill(name: &str, minflt: u64, signal: u32, why: core::fmt::Arguments<'_>) -> ! {
     let sig = match signal {
         SIGSEGV => "SIGSEGV",
         SIGBUS => "SIGBUS",
@@ -44,5 +51,5 @@ pub fn kill(name: &str, signal: u32, why: core::fmt::Arguments<'_>) -> ! {
         _ => "signal",
     };
     log::info!("{name}: killed by {sig} ({why})");
-    exit(name, 128 + signal)
+    exit(name, minflt, 128 + signal)
 }

@@ -1,22 +1,28 @@
 //! A user address space: a root table whose upper half is the kernel's (the same
 //! lower-level tables, so kernel mappings are shared) and whose lower half maps the process.
 //!
-//! This stage maps eagerly (the ELF's segments, the stack, brk growth); demand paging with
-//! VMAs comes next. User PTEs are made with A set, and D set on writable pages, so no A/D
-//! update is needed under Svade either (reclaim will want A cleared later).
+//! Pages are mapped on demand (NOTES.md, "Page faults": allocation is lazy, the first touch
+//! faults and the handler allocates and maps a frame): [`AddressSpace::fault_in`] finds the
+//! area ([`super::vma`]), checks the access against its permissions (outside any area or
+//! against them: the caller sends SIGSEGV), fills a fresh frame from the area's backing
+//! and maps it. Each such fault is a minor fault (nothing waits for I/O: the initramfs is
+//! in memory) and counts in `pgfault` and the process's `minflt`, as Linux counts them.
+//! User PTEs are made with A set, and D set on writable pages, so no A/D update is needed
+//! under Svade either (reclaim will want A cleared later).
 //!
 //! The kernel reads and writes user memory only through [`AddressSpace::copy_in`] and
-//! [`AddressSpace::copy_out`], which walk the tables in software and refuse anything not
-//! mapped with U and the needed permission, so a bad user pointer is an error (EFAULT),
-//! never a kernel fault.
+//! [`AddressSpace::copy_out`], which walk the tables in software and fault pages in as a
+//! user access would, so a bad user pointer is an error (EFAULT), never a kernel fault.
 
 use crate::arch::csr;
 use crate::mm::frame;
 use crate::mm::kpt::KernelSpace;
 use crate::mm::layout::phys_to_virt;
+use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::page::PageFlags;
-use mm_core::paging::{self, MapError, PagingMode, TableAccess, Translation, ENTRIES};
+use mm_core::paging::{self, PagingMode, TableAccess, Translation, ENTRIES};
 use mm_core::pte::{Pte, PteFlags};
+use mm_core::vma::{self, Vmas};
 use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 
 /// Tables in RAM through the direct map, new ones from the buddy allocator.
@@ -49,6 +55,14 @@ pub fn zero_frame(pa: PhysAddr) {
     unsafe { core::ptr::write_bytes(phys_to_virt(pa).0 as *mut u8, 0, PAGE_SIZE as usize) }
 }
 
+/// RLIMIT_STACK's default (8 MiB): how far the stack area may grow.
+pub const DEFAULT_STACK_LIMIT: u64 = 8 << 20;
+/// Linux's stack_guard_gap (256 pages): no other area may come this close below a stack.
+pub const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
+
+/// Faults handled, in all processes (Linux's `pgfault` in /proc/vmstat).
+pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
+
 /// Why user memory could not be reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fault(pub VirtAddr);
@@ -58,6 +72,11 @@ pub struct AddressSpace {
     pub mode: PagingMode,
     pub root: PhysAddr,
     pub asid: u16,
+    pub vmas: Vmas,
+    /// Minor faults (no I/O waited for).
+    pub minflt: u64,
+    /// How far the stack area may grow (the process's RLIMIT_STACK soft limit).
+    pub stack_limit: u64,
 }
 
 impl AddressSpace {
@@ -72,6 +91,9 @@ impl AddressSpace {
             mode: kernel.mode,
             root,
             asid,
+            vmas: Vmas::default(),
+            minflt: 0,
+            stack_limit: DEFAULT_STACK_LIMIT,
         })
     }
 
@@ -80,28 +102,59 @@ impl AddressSpace {
         self.mode.satp(self.root, self.asid)
     }
 
-    /// Maps a fresh zeroed frame at `va` (page-aligned, in the user half) with `flags`
-    /// (U, A, and D when writable, are added).
-    pub fn map_zeroed(&mut self, va: VirtAddr, flags: PteFlags) -> Result<PhysAddr, MapError> {
+    /// Makes the page holding `va` present for an access needing `need` (R, W or X), as
+    /// the page-fault handler does; returns the page's frame. Refused (`Fault`) when no
+    /// area holds `va`, or its permissions do not allow the access.
+    pub fn fault_in(&mut self, va: VirtAddr, need: PteFlags) -> Result<PhysAddr, Fault> {
         if va.0 >= self.mode.user_end().0 {
-            return Err(MapError::NotCanonical(va));
+            return Err(Fault(va));
         }
-        let pa = frame::alloc(0).ok_or(MapError::OutOfMemory)?;
-        zero_frame(pa);
-        let mut f = flags | PteFlags::U | PteFlags::A;
-        if f.contains(PteFlags::W) {
-            f |= PteFlags::D | PteFlags::R;
-        }
-        match paging::map(self.mode, self.root, va, pa, 0, f, &mut FrameTables) {
-            Ok(flush) => {
-                csr::sfence_va(flush.0 .0);
-                Ok(pa)
+        let page = va.align_down(PAGE_SIZE);
+        let found = match self.vmas.find(va.0) {
+            Some((s, v)) => Some((s, *v)),
+            None => self.grow_stack(page.0),
+        };
+        let (start, area) = match found {
+            Some((s, v)) if v.prot.contains(need) => (s, v),
+            _ => return Err(Fault(va)),
+        };
+        if let Some(t) = self.translate(page) {
+            // Present already: the TLB may have held an older entry, or the access comes
+            // from the kernel's copy routines. Make the PTE match the area and go on.
+            if !t.flags.contains(PteFlags::U | need) {
+                self.set_flags(page, area.prot);
+            } else {
+                csr::sfence_va(page.0);
             }
-            Err(e) => {
+            return Ok(t.pa.align_down(PAGE_SIZE));
+        }
+        let pa = frame::alloc(0).ok_or(Fault(va))?;
+        vma::fill(&area, start, page.0, frame_bytes(pa));
+        let flags = pte_flags(area.prot);
+        match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
+            Ok(flush) => csr::sfence_va(flush.0 .0),
+            Err(_) => {
                 frame::free(pa, 0);
-                Err(e)
+                return Err(Fault(va));
             }
         }
+        self.minflt += 1;
+        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        Ok(pa)
+    }
+
+    /// A touch of `page`, below every area that holds it, grows the stack area down to it
+    /// when the stack would stay within RLIMIT_STACK and keep its guard gap (Linux's
+    /// expand_stack); returns the grown area.
+    fn grow_stack(&mut self, page: u64) -> Option<(u64, vma::Vma)> {
+        let (start, v) = self.vmas.above(page)?;
+        if v.name != vma::Name::Stack || v.end - page > self.stack_limit {
+            return None;
+        }
+        let v = *v;
+        self.vmas
+            .grow_down(start, page, STACK_GUARD_GAP)
+            .then_some((page, v))
     }
 
     /// What maps `va`, if anything.
@@ -109,32 +162,16 @@ impl AddressSpace {
         paging::translate(self.mode, self.root, va, &FrameTables)
     }
 
-    /// Adds permissions to the 4 KiB leaf at `va` (two segments sharing a page).
-    pub fn add_flags(&mut self, va: VirtAddr, flags: PteFlags) {
-        let Some(t) = self.translate(va) else { return };
-        if t.flags.contains(flags) {
-            return;
-        }
-        if let Some((table, i)) = self.leaf_slot(va) {
-            let pte = Pte::leaf(t.pa.align_down(PAGE_SIZE), t.flags | flags);
-            FrameTables.write(table, i, pte);
-            csr::sfence_va(va.0);
-        }
-    }
-
-    /// Replaces the permissions of the 4 KiB leaf at `va` with `flags` (U and A added, D
-    /// when writable); false when nothing is mapped there. `flags` must hold R, W or X.
-    pub fn set_flags(&mut self, va: VirtAddr, flags: PteFlags) -> bool {
+    /// Replaces the permissions of the 4 KiB leaf at `va` with `prot` (some of R, W, X;
+    /// see [`pte_flags`]); false when nothing is mapped there.
+    pub fn set_flags(&mut self, va: VirtAddr, prot: PteFlags) -> bool {
         let Some(t) = self.translate(va) else {
             return false;
         };
         let Some((table, i)) = self.leaf_slot(va) else {
             return false;
         };
-        let mut f = flags | PteFlags::U | PteFlags::A;
-        if f.contains(PteFlags::W) {
-            f |= PteFlags::D | PteFlags::R;
-        }
+        let f = pte_flags(prot);
         FrameTables.write(table, i, Pte::leaf(t.pa.align_down(PAGE_SIZE), f));
         csr::sfence_va(va.0);
         true
@@ -155,6 +192,16 @@ impl AddressSpace {
         true
     }
 
+    /// Unmaps every present page of `[start, end)` and frees the frames (the areas are the
+    /// caller's business).
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        let mut va = start;
+        while va < end {
+            self.unmap(VirtAddr(va));
+            va += PAGE_SIZE;
+        }
+    }
+
     /// The table and index holding the level-0 PTE of `va`, when the walk gets there.
     fn leaf_slot(&self, va: VirtAddr) -> Option<(PhysAddr, usize)> {
         let mut table = self.root;
@@ -168,20 +215,21 @@ impl AddressSpace {
         Some((table, PagingMode::index(va, 0)))
     }
 
-    /// The physical address of user byte `va` if it is mapped with U and `need`.
-    fn user_pa(&self, va: VirtAddr, need: PteFlags) -> Result<PhysAddr, Fault> {
+    /// The physical address of user byte `va` for an access needing `need`, faulting the
+    /// page in as a user access would.
+    fn user_pa(&mut self, va: VirtAddr, need: PteFlags) -> Result<PhysAddr, Fault> {
         if va.0 >= self.mode.user_end().0 {
             return Err(Fault(va));
         }
         match self.translate(va) {
             Some(t) if t.flags.contains(PteFlags::U | need) => Ok(t.pa),
-            _ => Err(Fault(va)),
+            _ => Ok(self.fault_in(va, need)?.add(va.0 % PAGE_SIZE)),
         }
     }
 
     /// Copies `buf.len()` bytes from user address `va`.
     #[allow(unsafe_code)]
-    pub fn copy_in(&self, va: VirtAddr, buf: &mut [u8]) -> Result<(), Fault> {
+    pub fn copy_in(&mut self, va: VirtAddr, buf: &mut [u8]) -> Result<(), Fault> {
         let mut done = 0;
         while done < buf.len() {
             let at = va.add(done as u64);
@@ -196,15 +244,10 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Copies `data` to user address `va` (the pages must be writable by the user, unless
-    /// `force`, which the kernel uses to fill read-only segments it maps).
+    /// Copies `data` to user address `va` (which the user must be allowed to write).
     #[allow(unsafe_code)]
-    pub fn copy_out(&self, va: VirtAddr, data: &[u8], force: bool) -> Result<(), Fault> {
-        let need = if force {
-            PteFlags::empty()
-        } else {
-            PteFlags::W
-        };
+    pub fn copy_out(&mut self, va: VirtAddr, data: &[u8]) -> Result<(), Fault> {
+        let need = PteFlags::W;
         let mut done = 0;
         while done < data.len() {
             let at = va.add(done as u64);
@@ -217,4 +260,26 @@ impl AddressSpace {
         }
         Ok(())
     }
+}
+
+/// The PTE flags of a user page with permissions `prot`: U and A, D when writable (so no
+/// A/D update is ever needed), R with W (W alone is reserved). PROT_NONE keeps the frame
+/// mapped but without U, so every user access faults (and the area refuses it) while the
+/// contents survive a later mprotect.
+pub fn pte_flags(prot: PteFlags) -> PteFlags {
+    if prot.is_empty() {
+        return PteFlags::R | PteFlags::A;
+    }
+    let mut f = prot | PteFlags::U | PteFlags::A;
+    if f.contains(PteFlags::W) {
+        f |= PteFlags::D | PteFlags::R;
+    }
+    f
+}
+
+/// A frame's bytes through the direct map.
+#[allow(unsafe_code)]
+fn frame_bytes(pa: PhysAddr) -> &'static mut [u8] {
+    // SAFETY: the caller has just allocated the frame and nothing else refers to it.
+    unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa).0 as *mut u8, PAGE_SIZE as usize) }
 }

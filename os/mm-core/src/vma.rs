@@ -1,0 +1,347 @@
+//! Virtual memory areas (NOTES.md, "Address space": areas tracked as `vm_area_struct`s with
+//! start, end and flags, in an ordered structure; `mm_struct` holds them with the page
+//! table). Here an ordered map from start address to [`Vma`]; areas never overlap.
+//!
+//! An area says what a page *may* be; the page table says what is there now. A page of an
+//! area is made present on its first touch (demand paging: the kernel's `proc/space.rs`
+//! fault path), filled from the area's [`Backing`] by [`fill`].
+
+use crate::pte::PteFlags;
+use crate::PAGE_SIZE;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+/// Where an area's pages come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Backing {
+    /// Zero-filled on first touch (heap, stack, bss).
+    Anon,
+    /// A private file mapping: the page at `va` holds the file's bytes from
+    /// `offset + (va - area start)`, up to `file_end` (a virtual address: the segment's
+    /// vaddr + filesz); bytes past it are zero (the bss tail of an ELF data segment).
+    File {
+        data: &'static [u8],
+        offset: u64,
+        file_end: u64,
+    },
+}
+
+/// What the area is, for /proc/PID/maps later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Name {
+    /// The program's own file.
+    Program,
+    /// An anonymous mapping (mmap): no name.
+    Anon,
+    /// A file mapping (mmap of a descriptor); its path is not kept yet.
+    File,
+    Heap,
+    Stack,
+}
+
+impl Name {
+    /// The name /proc/PID/maps shows (the program's path is the process's).
+    pub fn label<'a>(&self, program: &'a str) -> &'a str {
+        match self {
+            Name::Program => program,
+            Name::Anon | Name::File => "",
+            Name::Heap => "[heap]",
+            Name::Stack => "[stack]",
+        }
+    }
+}
+
+/// One area: `[start, end)` (the map's key is the start).
+#[derive(Clone, Copy, Debug)]
+pub struct Vma {
+    pub end: u64,
+    /// Some of R, W, X (empty = PROT_NONE).
+    pub prot: PteFlags,
+    pub backing: Backing,
+    pub name: Name,
+}
+
+/// A process's areas.
+#[derive(Default)]
+pub struct Vmas(BTreeMap<u64, Vma>);
+
+impl Vmas {
+    /// The area containing `va`, with its start.
+    pub fn find(&self, va: u64) -> Option<(u64, &Vma)> {
+        self.0
+            .range(..=va)
+            .next_back()
+            .filter(|(_, v)| va < v.end)
+            .map(|(s, v)| (*s, v))
+    }
+
+    /// Whether any area intersects `[start, end)`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.find(start).is_some() || self.0.range(start..end).next().is_some()
+    }
+
+    /// Adds an area; false (and nothing added) if it would overlap one.
+    pub fn insert(&mut self, start: u64, vma: Vma) -> bool {
+        if start >= vma.end || self.overlaps(start, vma.end) {
+            return false;
+        }
+        self.0.insert(start, vma);
+        true
+    }
+
+    /// Whether `[start, end)` is covered by areas without a gap.
+    pub fn covers(&self, start: u64, end: u64) -> bool {
+        let mut at = start;
+        while at < end {
+            match self.find(at) {
+                Some((_, v)) => at = v.end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Splits the area containing `addr` (page-aligned) in two at `addr`, so that later
+    /// changes can apply to one side.
+    pub fn split_at(&mut self, addr: u64) {
+        let Some((start, v)) = self.find(addr).map(|(s, v)| (s, *v)) else {
+            return;
+        };
+        if start == addr {
+            return;
+        }
+        let backing = match v.backing {
+            Backing::Anon => Backing::Anon,
+            Backing::File {
+                data,
+                offset,
+                file_end,
+            } => Backing::File {
+                data,
+                offset: offset + (addr - start),
+                file_end,
+            },
+        };
+        self.0.get_mut(&start).expect("found above").end = addr;
+        self.0.insert(addr, Vma { backing, ..v });
+    }
+
+    /// The highest `len`-byte gap that ends at or below `below` and starts at or above
+    /// `floor` (top-down placement, as Linux's mmap does by default).
+    pub fn gap_below(&self, len: u64, below: u64, floor: u64) -> Option<u64> {
+        let mut hi = below;
+        for (s, v) in self.0.range(..below).rev() {
+            if v.end <= hi && hi - v.end >= len {
+                return Some(hi - len);
+            }
+            hi = hi.min(*s);
+        }
+        (hi >= floor && hi - floor >= len).then(|| hi - len)
+    }
+
+    /// Removes `[start, end)` from the areas, splitting those that straddle its ends;
+    /// returns the ranges removed (only there can pages be mapped).
+    pub fn remove_range(&mut self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        self.split_at(start);
+        self.split_at(end);
+        let gone: Vec<(u64, u64)> = self.0.range(start..end).map(|(s, v)| (*s, v.end)).collect();
+        for (s, _) in &gone {
+            self.0.remove(s);
+        }
+        gone
+    }
+
+    /// The first area starting at or above `va`.
+    pub fn above(&self, va: u64) -> Option<(u64, &Vma)> {
+        self.0.range(va..).next().map(|(s, v)| (*s, v))
+    }
+
+    /// Moves the start of the area at `start` down to `new_start`, as a stack grows, if
+    /// no other area lies in `[new_start - guard, start)` (Linux keeps a guard gap below a
+    /// stack). False, and nothing changed, otherwise.
+    pub fn grow_down(&mut self, start: u64, new_start: u64, guard: u64) -> bool {
+        if new_start >= start || self.overlaps(new_start.saturating_sub(guard), start) {
+            return false;
+        }
+        match self.0.remove(&start) {
+            Some(v) => {
+                self.0.insert(new_start, v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every area with its start, in address order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Vma)> {
+        self.0.iter().map(|(s, v)| (*s, v))
+    }
+
+    /// The areas starting in `[start, end)`, to change.
+    pub fn range_mut(&mut self, start: u64, end: u64) -> impl Iterator<Item = (&u64, &mut Vma)> {
+        self.0.range_mut(start..end)
+    }
+
+    /// The area starting at `start`, to change.
+    pub fn get_mut(&mut self, start: u64) -> Option<&mut Vma> {
+        self.0.get_mut(&start)
+    }
+
+    /// Removes the area starting at `start`.
+    pub fn remove(&mut self, start: u64) -> Option<Vma> {
+        self.0.remove(&start)
+    }
+}
+
+/// Fills `page` (4 KiB) with what `vma` (starting at `start`) holds at `va`.
+pub fn fill(vma: &Vma, start: u64, va: u64, page: &mut [u8]) {
+    match vma.backing {
+        Backing::Anon => page.fill(0),
+        Backing::File {
+            data,
+            offset,
+            file_end,
+        } => {
+            page.fill(0);
+            let in_file = file_end.saturating_sub(va).min(PAGE_SIZE) as usize;
+            let from = (offset + (va - start)) as usize;
+            let avail = data.len().saturating_sub(from).min(in_file);
+            if avail > 0 {
+                page[..avail].copy_from_slice(&data[from..from + avail]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    const RW: PteFlags = PteFlags::R.union(PteFlags::W);
+
+    fn anon(end: u64) -> Vma {
+        Vma {
+            end,
+            prot: RW,
+            backing: Backing::Anon,
+            name: Name::Anon,
+        }
+    }
+
+    fn ranges(v: &Vmas) -> Vec<(u64, u64)> {
+        v.iter().map(|(s, a)| (s, a.end)).collect()
+    }
+
+    #[test]
+    fn areas_never_overlap() {
+        let mut v = Vmas::default();
+        assert!(v.insert(0x1000, anon(0x3000)));
+        assert!(!v.insert(0x2000, anon(0x4000)), "overlaps the end");
+        assert!(!v.insert(0x0, anon(0x2000)), "overlaps the start");
+        assert!(!v.insert(0x0, anon(0x8000)), "contains it");
+        assert!(!v.insert(0x5000, anon(0x5000)), "empty");
+        assert!(v.insert(0x3000, anon(0x4000)), "adjacent is fine");
+        assert_eq!(v.find(0x2fff).map(|(s, _)| s), Some(0x1000));
+        assert_eq!(v.find(0x3000).map(|(s, _)| s), Some(0x3000));
+        assert!(v.find(0x4000).is_none());
+        assert!(v.covers(0x1000, 0x4000));
+        assert!(!v.covers(0x1000, 0x5000));
+    }
+
+    #[test]
+    fn splitting_keeps_file_offsets() {
+        let data: &'static [u8] = &[7; 0x4000];
+        let mut v = Vmas::default();
+        let file = Backing::File {
+            data,
+            offset: 0x1000,
+            file_end: 0x12800,
+        };
+        v.insert(
+            0x10000,
+            Vma {
+                end: 0x13000,
+                prot: PteFlags::R,
+                backing: file,
+                name: Name::Program,
+            },
+        );
+        v.split_at(0x11000);
+        v.split_at(0x11000); // already a boundary: nothing happens
+        assert_eq!(ranges(&v), vec![(0x10000, 0x11000), (0x11000, 0x13000)]);
+        let (s, second) = v.find(0x11000).unwrap();
+        match second.backing {
+            Backing::File { offset, .. } => assert_eq!(offset, 0x2000),
+            Backing::Anon => panic!("backing lost"),
+        }
+        // The page at 0x12000 holds file bytes up to file_end (0x12800), zeros after.
+        let mut page = vec![0xffu8; 4096];
+        fill(second, s, 0x12000, &mut page);
+        assert!(page[..0x800].iter().all(|&b| b == 7));
+        assert!(page[0x800..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn removing_a_range_splits_what_straddles_it() {
+        let mut v = Vmas::default();
+        v.insert(0x10000, anon(0x20000));
+        v.insert(0x30000, anon(0x40000));
+        let gone = v.remove_range(0x18000, 0x38000);
+        assert_eq!(gone, vec![(0x18000, 0x20000), (0x30000, 0x38000)]);
+        assert_eq!(ranges(&v), vec![(0x10000, 0x18000), (0x38000, 0x40000)]);
+        assert!(v.remove_range(0x20000, 0x30000).is_empty());
+    }
+
+    #[test]
+    fn a_stack_grows_down_but_keeps_its_guard_gap() {
+        let mut v = Vmas::default();
+        v.insert(0x10_0000, anon(0x20_0000));
+        v.insert(0x40_0000, anon(0x50_0000));
+        assert_eq!(v.above(0x30_0000).map(|(s, _)| s), Some(0x40_0000));
+        assert!(v.grow_down(0x40_0000, 0x3f_0000, 0x1_0000));
+        assert_eq!(
+            v.find(0x3f_0000).map(|(s, a)| (s, a.end)),
+            Some((0x3f_0000, 0x50_0000))
+        );
+        assert!(
+            !v.grow_down(0x3f_0000, 0x20_8000, 0x1_0000),
+            "guard gap reaches 0x1f8000"
+        );
+        assert!(v.grow_down(0x3f_0000, 0x21_0000, 0x1_0000));
+        assert!(!v.grow_down(0x21_0000, 0x21_0000, 0), "not a growth");
+        assert!(
+            !v.grow_down(0x12_3000, 0x11_0000, 0),
+            "no area starts there"
+        );
+    }
+
+    #[test]
+    fn gaps_are_found_top_down() {
+        let mut v = Vmas::default();
+        v.insert(0x8000_0000, anon(0x8001_0000));
+        v.insert(0x7fff_0000, anon(0x7fff_8000));
+        // Highest fit below 0x8001_0000: between the two areas there are 0x8000 bytes.
+        assert_eq!(
+            v.gap_below(0x8000, 0x8001_0000, 0x1_0000),
+            Some(0x7fff_8000)
+        );
+        assert_eq!(
+            v.gap_below(0x9000, 0x8001_0000, 0x1_0000),
+            Some(0x7ffe_7000)
+        );
+        assert_eq!(
+            v.gap_below(0x1000, 0x9000_0000, 0x1_0000),
+            Some(0x8fff_f000)
+        );
+        assert_eq!(v.gap_below(0x7fff_0000, 0x8001_0000, 0x1_0000), None);
+        assert_eq!(
+            Vmas::default().gap_below(0x1000, 0x2_0000, 0x1_0000),
+            Some(0x1_f000)
+        );
+        assert_eq!(
+            Vmas::default().gap_below(0x2_0000, 0x2_0000, 0x1_0000),
+            None
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! System calls from U-mode (`ecall`: number in a7, arguments in a0..a5, result in a0,
+//! negative errno on failure; riscv64 uses the asm-generic numbers).
+//!
+//! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous),
+//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
+//! getrandom; the file calls are in `fs/files.rs`. Anything else returns -ENOSYS and
+//! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
+
+mod mm;
+
+use crate::console;
+use crate::fs::files::{self, File};
+use crate::proc::{self, Process};
+use mm_core::VirtAddr;
+
+pub const ESRCH: i64 = 3;
+pub const EBADF: i64 = 9;
+pub const EACCES: i64 = 13;
+pub const ENODEV: i64 = 19;
+pub const EEXIST: i64 = 17;
+pub const ENOMEM: i64 = 12;
+pub const EFAULT: i64 = 14;
+pub const EINVAL: i64 = 22;
+pub const ENOTTY: i64 = 25;
+pub const ENOSYS: i64 = 38;
+
+const SYS_IOCTL: u64 = 29;
+const SYS_OPENAT: u64 = 56;
+const SYS_CLOSE: u64 = 57;
+const SYS_LSEEK: u64 = 62;
+const SYS_READ: u64 = 63;
+const SYS_PREAD64: u64 = 67;
+const SYS_NEWFSTATAT: u64 = 79;
+const SYS_FSTAT: u64 = 80;
+const SYS_WRITE: u64 = 64;
+const SYS_WRITEV: u64 = 66;
+const SYS_SET_TID_ADDRESS: u64 = 96;
+const SYS_SET_ROBUST_LIST: u64 = 99;
+const SYS_CLOCK_GETTIME: u64 = 113;
+const SYS_GETPID: u64 = 172;
+const SYS_GETPPID: u64 = 173;
+const SYS_GETTID: u64 = 178;
+const SYS_EXIT: u64 = 93;
+const SYS_EXIT_GROUP: u64 = 94;
+const SYS_BRK: u64 = 214;
+const SYS_PRLIMIT64: u64 = 261;
+const SYS_GETRANDOM: u64 = 278;
+const SYS_MUNMAP: u64 = 215;
+const SYS_MMAP: u64 = 222;
+const SYS_MPROTECT: u64 = 226;
+
+/// Runs system call `nr` for `p`; returns a0.
+pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
+    match nr {
+        SYS_OPENAT => files::openat(p, a[0] as i64, VirtAddr(a[1]), a[2]),
+        SYS_CLOSE => files::close(p, a[0]),
+        SYS_LSEEK => files::lseek(p, a[0], a[1] as i64, a[2]),
+        SYS_READ => files::read(p, a[0], VirtAddr(a[1]), a[2]),
+        SYS_PREAD64 => files::pread64(p, a[0], VirtAddr(a[1]), a[2], a[3] as i64),
+        SYS_NEWFSTATAT => files::newfstatat(p, a[0] as i64, VirtAddr(a[1]), VirtAddr(a[2]), a[3]),
+        SYS_FSTAT => files::fstat(p, a[0], VirtAddr(a[1])),
+        SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
+        SYS_WRITEV => writev(p, a[0], VirtAddr(a[1]), a[2]),
+        // The console is not a terminal yet (no termios): what Linux answers for a pipe.
+        SYS_IOCTL => match p.files.get(a[0]) {
+            Some(_) => -ENOTTY,
+            None => -EBADF,
+        },
+        SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
+        // One process, one thread: init is pid and tid 1, its parent the kernel (0). The
+        // clear_child_tid and robust-list addresses matter once threads exit; not kept yet.
+        SYS_SET_TID_ADDRESS | SYS_GETPID | SYS_GETTID => 1,
+        SYS_GETPPID => 0,
+        SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
+        SYS_BRK => mm::brk(p, a[0]) as i64,
+        SYS_GETRANDOM => getrandom(p, VirtAddr(a[0]), a[1], a[2]),
+        SYS_CLOCK_GETTIME => clock_gettime(p, a[0], VirtAddr(a[1])),
+        SYS_PRLIMIT64 => prlimit64(p, a[0], a[1], VirtAddr(a[2]), VirtAddr(a[3])),
+        SYS_MPROTECT => mm::mprotect(p, a[0], a[1], a[2]),
+        SYS_MMAP => mm::mmap(p, a),
+        SYS_MUNMAP => mm::munmap(p, a[0], a[1]),
+        _ => {
+            log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
+            -ENOSYS
+        }
+    }
+}
+
+/// set_robust_list(head, len): Linux accepts only its own head size (24 bytes).
+fn set_robust_list(len: u64) -> i64 {
+    if len == 24 {
+        0
+    } else {
+        -EINVAL
+    }
+}
+
+fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
+    if !matches!(p.files.get(fd), Some(File::Console)) {
+        return -EBADF;
+    }
+    let mut chunk = [0u8; 256];
+    let mut done = 0u64;
+    while done < len {
+        let n = (len - done).min(chunk.len() as u64) as usize;
+        if p.space.copy_in(buf.add(done), &mut chunk[..n]).is_err() {
+            // Linux returns what was written before the bad byte, or EFAULT.
+            return if done > 0 { done as i64 } else { -EFAULT };
+        }
+        console::write_bytes(&chunk[..n]);
+        done += n as u64;
+    }
+    done as i64
+}
+
+/// The state of [`getrandom`]'s generator.
+static RANDOM: spin::Mutex<u64> = spin::Mutex::new(0x853c_49e6_748f_ea9b);
+
+/// getrandom(buf, len, flags): bytes from a generator with a fixed seed (xorshift64*), so
+/// that runs are reproducible, as the fixed AT_RANDOM bytes are; not for cryptography.
+/// Flags as Linux checks them: GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE (not with
+/// GRND_RANDOM); one call returns at most 32 MiB - 1 bytes.
+fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
+    const GRND_RANDOM: u64 = 2;
+    const GRND_INSECURE: u64 = 4;
+    if flags & !7 != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE {
+        return -EINVAL;
+    }
+    let len = len.min((1 << 25) - 1);
+    let mut done = 0u64;
+    let mut chunk = [0u8; 256];
+    while done < len {
+        let n = (len - done).min(chunk.len() as u64) as usize;
+        {
+            let mut s = RANDOM.lock();
+            for word in chunk[..n].chunks_mut(8) {
+                *s ^= *s >> 12;
+                *s ^= *s << 25;
+                *s ^= *s >> 27;
+                let v = s.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes();
+                word.copy_from_slice(&v[..word.len()]);
+            }
+        }
+        if p.space.copy_out(buf.add(done), &chunk[..n]).is_err() {
+            return if done > 0 { done as i64 } else { -EFAULT };
+        }
+        done += n as u64;
+    }
+    done as i64
+}
+
+/// clock_gettime(clock, tp): REALTIME, MONOTONIC, MONOTONIC_RAW, REALTIME_COARSE,
+/// MONOTONIC_COARSE and BOOTTIME all read the time since boot (no RTC, no suspend).
+fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
+    if !matches!(clock, 0 | 1 | 4 | 5 | 6 | 7) {
+        return -EINVAL;
+    }
+    let ns = crate::time::now_ns();
+    let mut raw = [0u8; 16];
+    raw[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+    raw[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
+    match p.space.copy_out(tp, &raw) {
+        Ok(()) => 0,
+        Err(_) => -EFAULT,
+    }
+}
+
+/// prlimit64(pid, resource, new, old): this process only (pid 0 or 1). init runs as root,
+/// so it may raise hard limits too (CAP_SYS_RESOURCE); soft above hard is EINVAL.
+fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtAddr) -> i64 {
+    use crate::proc::rlimit::{Limit, NLIMITS, STACK};
+    if pid != 0 && pid != 1 {
+        return -ESRCH;
+    }
+    let r = resource as usize;
+    if r >= NLIMITS {
+        return -EINVAL;
+    }
+    let mut wanted = None;
+    if new.0 != 0 {
+        let mut raw = [0u8; 16];
+        if p.space.copy_in(new, &mut raw).is_err() {
+            return -EFAULT;
+        }
+        let cur = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
+        let max = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
+        if cur > max {
+            return -EINVAL;
+        }
+        wanted = Some(Limit { cur, max });
+    }
+    if old.0 != 0 {
+        let l = p.limits[r];
+        let mut raw = [0u8; 16];
+        raw[..8].copy_from_slice(&l.cur.to_le_bytes());
+        raw[8..].copy_from_slice(&l.max.to_le_bytes());
+        if p.space.copy_out(old, &raw).is_err() {
+            return -EFAULT;
+        }
+    }
+    if let Some(l) = wanted {
+        p.limits[r] = l;
+        if r == STACK {
+            p.space.stack_limit = l.cur;
+        }
+    }
+    0
+}
+
+/// writev(fd, iov, iovcnt): the buffers in order, as one write each; stops at the first
+/// bad one (returning what was written, or its error if nothing was).
+fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> i64 {
+    const IOV_MAX: u64 = 1024;
+    if count > IOV_MAX {
+        return -EINVAL;
+    }
+    if !matches!(p.files.get(fd), Some(File::Console)) {
+        return -EBADF;
+    }
+    let mut total = 0i64;
+    for i in 0..count {
+        let mut raw = [0u8; 16];
+        if p.space.copy_in(iov.add(i * 16), &mut raw).is_err() {
+            return if total > 0 { total } else { -EFAULT };
+        }
+        let base = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
+        let len = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
+        let n = write(p, fd, VirtAddr(base), len);
+        if n < 0 {
+            return if total > 0 { total } else { n };
+        }
+        total += n;
+        if (n as u64) < len {
+            break;
+        }
+    }
+    total
+}
