@@ -592,6 +592,17 @@ impl Hart {
             if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(va)) {
                 return Ok(v);
             }
+        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+            // The MMU's fast path, whose pages are RAM.
+            if let Some(pa) = self.mmu.fast_data(va, Access::Load, self.steps * 4 + 2) {
+                if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
+                    return Ok(v);
+                }
+                // Not reached (fast-path pages are RAM), but a device read is still right.
+                return self
+                    .mmio_read(bus, pa, N as u8)
+                    .map_err(|_| Exception::LoadAccessFault(va));
+            }
         }
         self.load_slow::<N>(bus, va)
     }
@@ -625,6 +636,13 @@ impl Hart {
             if bus.ram.write::<N>(crate::addr::PhysAddr(va), bytes) {
                 self.after_ram_store(va, N as u64);
                 return Ok(());
+            }
+        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+            // The MMU's fast path, whose pages are RAM.
+            if let Some(pa) = self.mmu.fast_data(va, Access::Store, self.steps * 4 + 2) {
+                return self
+                    .store_pa::<N>(bus, pa, val)
+                    .map_err(|_| Exception::StoreAccessFault(va));
             }
         }
         self.store_slow::<N>(bus, va, val)
