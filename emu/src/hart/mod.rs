@@ -568,20 +568,12 @@ impl Hart {
         Ok(t)
     }
 
-    /// A load or store through the MMU's fast path ([`crate::mmu::fast`]), if it knows `va`.
-    #[inline(always)]
-    fn fast_data(&mut self, va: u64, access: Access) -> Option<u64> {
-        if self.data_direct {
-            return None;
-        }
-        self.mmu.fast_data(va, access, self.steps * 4 + 2)
-    }
-
     /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
     /// "Misaligned accesses"): the spec allows either trapping or performing them.
     ///
-    /// The inlined part is only the common case — no translation, no PMP, aligned, in RAM;
-    /// everything else is one out-of-line call, so the hot loop keeps its registers.
+    /// The inlined part is only the common cases — aligned, in RAM, and either no translation
+    /// nor PMP, or a page the MMU's fast path ([`crate::mmu::fast`]) knows; everything else
+    /// is one out-of-line call, so the hot loop keeps its registers.
     #[inline(always)]
     pub(crate) fn load<const N: usize>(
         &mut self,
@@ -612,10 +604,8 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
-        let pa = match self.fast_data(va, Access::Load) {
-            Some(pa) => pa,
-            None => self.translate(bus, va, N as u64, Access::Load)?,
-        };
+        // The inlined part has asked the fast path already.
+        let pa = self.translate(bus, va, N as u64, Access::Load)?;
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
         }
@@ -658,10 +648,8 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::StoreAddressMisaligned(va));
         }
-        let pa = match self.fast_data(va, Access::Store) {
-            Some(pa) => pa,
-            None => self.translate(bus, va, N as u64, Access::Store)?,
-        };
+        // The inlined part has asked the fast path already.
+        let pa = self.translate(bus, va, N as u64, Access::Store)?;
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
     }
