@@ -577,20 +577,12 @@ impl Hart {
         Ok(t)
     }
 
-    /// A load or store through the MMU's fast path ([`crate::mmu::fast`]), if it knows `va`.
-    #[inline(always)]
-    fn fast_data(&mut self, va: u64, access: Access) -> Option<u64> {
-        if self.data_direct {
-            return None;
-        }
-        self.mmu.fast_data(va, access, self.steps * 4 + 2)
-    }
-
     /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
     /// "Misaligned accesses"): the spec allows either trapping or performing them.
     ///
-    /// The inlined part is only the common case — no translation, no PMP, aligned, in RAM;
-    /// everything else is one out-of-line call, so the hot loop keeps its registers.
+    /// The inlined part is only the common cases — aligned, in RAM, and either no translation
+    /// nor PMP, or a page the MMU's fast path ([`crate::mmu::fast`]) knows; everything else
+    /// is one out-of-line call, so the hot loop keeps its registers.
     #[inline(always)]
     pub(crate) fn load<const N: usize>(
         &mut self,
@@ -601,6 +593,17 @@ impl Hart {
             if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(va)) {
                 return Ok(v);
             }
+        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+            // The MMU's fast path, whose pages are RAM.
+            if let Some(pa) = self.mmu.fast_data(va, Access::Load, self.steps * 4 + 2) {
+                if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
+                    return Ok(v);
+                }
+                // Not reached (fast-path pages are RAM), but a device read is still right.
+                return self
+                    .mmio_read(bus, pa, N as u8)
+                    .map_err(|_| Exception::LoadAccessFault(va));
+            }
         }
         self.load_slow::<N>(bus, va)
     }
@@ -610,10 +613,8 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
-        let pa = match self.fast_data(va, Access::Load) {
-            Some(pa) => pa,
-            None => self.translate(bus, va, N as u64, Access::Load)?,
-        };
+        // The inlined part has asked the fast path already.
+        let pa = self.translate(bus, va, N as u64, Access::Load)?;
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
         }
@@ -635,6 +636,13 @@ impl Hart {
                 self.after_ram_store(va, N as u64);
                 return Ok(());
             }
+        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+            // The MMU's fast path, whose pages are RAM.
+            if let Some(pa) = self.mmu.fast_data(va, Access::Store, self.steps * 4 + 2) {
+                return self
+                    .store_pa::<N>(bus, pa, val)
+                    .map_err(|_| Exception::StoreAccessFault(va));
+            }
         }
         self.store_slow::<N>(bus, va, val)
     }
@@ -649,10 +657,8 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::StoreAddressMisaligned(va));
         }
-        let pa = match self.fast_data(va, Access::Store) {
-            Some(pa) => pa,
-            None => self.translate(bus, va, N as u64, Access::Store)?,
-        };
+        // The inlined part has asked the fast path already.
+        let pa = self.translate(bus, va, N as u64, Access::Store)?;
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
     }

@@ -30,20 +30,22 @@ pub const ENTRIES: usize = 64;
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    /// Virtual page number (`va >> 12`); `NONE` when empty (no VPN reaches it).
-    vpn: u64,
-    /// The generation it was filled in; stale when it differs from [`FastTlb::gen`].
-    gen: u32,
+    /// The virtual page number (`va >> 12`, at most 52 bits) in bits 51:0 and the
+    /// generation it was filled in in bits 63:52: one compare checks both. 0 when empty
+    /// (generations start at 1).
+    key: u64,
     /// The TLB slot holding the translation.
     slot: u32,
     /// Physical address of the 4 KiB page.
     pa_page: u64,
 }
 
-const NONE: u64 = u64::MAX;
+/// Bits of an [`Entry`] key holding the VPN.
+const VPN_MASK: u64 = (1 << 52) - 1;
+/// Generations run from 1 to 4095 (12 bits, so a key never equals [`EMPTY`]'s), then the
+/// tables are cleared.
 const EMPTY: Entry = Entry {
-    vpn: NONE,
-    gen: 0,
+    key: 0,
     slot: 0,
     pa_page: 0,
 };
@@ -53,7 +55,9 @@ const EMPTY: Entry = Entry {
 pub struct FastTlb {
     load: [Entry; ENTRIES],
     store: [Entry; ENTRIES],
-    gen: u32,
+    /// The current generation, shifted into place (bits 63:52 of a key); entries of another
+    /// generation are stale.
+    gen: u64,
 }
 
 impl Default for FastTlb {
@@ -61,7 +65,7 @@ impl Default for FastTlb {
         FastTlb {
             load: [EMPTY; ENTRIES],
             store: [EMPTY; ENTRIES],
-            gen: 1,
+            gen: 1 << 52,
         }
     }
 }
@@ -91,7 +95,7 @@ impl FastTlb {
     pub fn lookup(&self, va: u64, access: Access) -> Option<(u64, usize)> {
         let vpn = va >> 12;
         let e = &self.table(access)[index(vpn)];
-        (e.vpn == vpn && e.gen == self.gen).then_some((e.pa_page | (va & 0xfff), e.slot as usize))
+        (e.key == vpn | self.gen).then_some((e.pa_page | (va & 0xfff), e.slot as usize))
     }
 
     /// Remembers that `va`'s page maps to `pa_page` through TLB slot `slot` for `access`
@@ -99,10 +103,9 @@ impl FastTlb {
     pub fn fill(&mut self, va: u64, access: Access, pa_page: u64, slot: usize) {
         debug_assert!(access != Access::Fetch);
         let vpn = va >> 12;
-        let gen = self.gen;
+        let key = vpn | self.gen;
         self.table_mut(access)[index(vpn)] = Entry {
-            vpn,
-            gen,
+            key,
             slot: slot as u32,
             pa_page,
         };
@@ -111,12 +114,12 @@ impl FastTlb {
     /// Forgets everything (the translation context changed): a new generation.
     #[inline]
     pub fn flush(&mut self) {
-        self.gen = self.gen.wrapping_add(1);
+        self.gen = self.gen.wrapping_add(1 << 52);
         if self.gen == 0 {
             // Entries of the generation about to be reused could come back to life.
             self.load.fill(EMPTY);
             self.store.fill(EMPTY);
-            self.gen = 1;
+            self.gen = 1 << 52;
         }
     }
 
@@ -127,10 +130,10 @@ impl FastTlb {
             self.flush();
             return;
         }
-        let vpn = leaf.va_base >> 12;
+        let vpn = (leaf.va_base >> 12) & VPN_MASK;
         for t in [&mut self.load, &mut self.store] {
             let e = &mut t[index(vpn)];
-            if e.vpn == vpn {
+            if e.key & VPN_MASK == vpn {
                 *e = EMPTY;
             }
         }
@@ -194,13 +197,25 @@ mod tests {
     }
 
     #[test]
+    fn the_top_page_and_empty_entries_do_not_collide() {
+        let mut f = FastTlb::default();
+        let top = !0xfffu64;
+        assert_eq!(f.lookup(top, Access::Load), None);
+        assert_eq!(f.lookup(0, Access::Load), None);
+        f.fill(top, Access::Load, 0x8000_5000, 3);
+        assert_eq!(f.lookup(u64::MAX, Access::Load), Some((0x8000_5fff, 3)));
+        f.forget(&leaf(top, 0));
+        assert_eq!(f.lookup(top, Access::Load), None);
+    }
+
+    #[test]
     fn a_wrapped_generation_does_not_revive_old_entries() {
         let mut f = FastTlb::default();
         f.fill(0x1000, Access::Load, 0x8000_5000, 1);
-        f.gen = u32::MAX;
+        f.gen = 0xfff << 52;
         f.fill(0x2000, Access::Load, 0x8000_6000, 2);
         f.flush(); // wraps: tables cleared, gen back to 1
-        assert_eq!(f.gen, 1);
+        assert_eq!(f.gen, 1 << 52);
         assert_eq!(f.lookup(0x1000, Access::Load), None);
         assert_eq!(f.lookup(0x2000, Access::Load), None);
     }

@@ -509,7 +509,7 @@ impl Mmu {
     #[inline(always)]
     pub fn fast_data(&mut self, va: u64, access: Access, now: u64) -> Option<u64> {
         let (pa, slot) = self.fast.lookup(va, access)?;
-        self.tlb.count_hits(slot, access, 1, now);
+        self.tlb.count_fast_hit(slot, access, now);
         Some(pa)
     }
 

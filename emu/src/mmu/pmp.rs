@@ -304,6 +304,7 @@ impl Pmp {
     /// determines whether that operation succeeds or fails"; a match of only some bytes fails
     /// "irrespective of the L, R, W, and X bits" (priv/machine.adoc, "Priority and Matching
     /// Logic"). A zero-length access matches no entry.
+    #[inline]
     pub fn check(&self, pa: u64, len: u64, access: Access, prv: Priv) -> bool {
         if self.entries == 0 {
             return true;
@@ -352,6 +353,7 @@ impl Pmp {
     /// non-uniform even if the other part happens to get the same R/W/X: an access straddling
     /// that entry's boundary fails as a partial match, which a cached answer would miss.
     /// Cost: one interval comparison per entry, independent of the page size.
+    #[inline]
     pub fn uniform_over(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<Perms> {
         match self.first_match_at(page_pa, page_size) {
             None => Some(self.default_perms(prv)),

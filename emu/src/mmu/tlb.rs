@@ -451,6 +451,19 @@ impl Tlb {
         self.restamp(slot, last);
     }
 
+    /// One hit of a load or store at `now` on the valid entry in `slot`, counted for the
+    /// fast path ([`Tlb::count_hits`] with n = 1). Its entries are always valid (it drops
+    /// them with their slot), and no stamp lies in the future of a data access (the last
+    /// phase of its instruction), so the stamp is just `now`.
+    #[inline(always)]
+    pub fn count_fast_hit(&mut self, slot: usize, access: Access, now: u64) {
+        debug_assert!(self.valid(slot) && self.stamps[slot] <= now);
+        let s = self.stats.access_mut(access);
+        s.lookups += 1;
+        s.hits += 1;
+        self.stamps[slot] = now;
+    }
+
     /// The entry in `slot` was used at `at` (a stamp only: no counters).
     #[inline]
     pub fn restamp(&mut self, slot: usize, at: u64) {
