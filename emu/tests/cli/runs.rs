@@ -207,3 +207,38 @@ fn stats_are_deterministic() {
         .unwrap();
     assert!(n > 1000, "{n}");
 }
+
+#[test]
+fn the_built_in_kernel_is_written_out_for_qemu() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("kernel.elf");
+    let out = run(&["kernel", "--out", path.to_str().unwrap()], None);
+    if out.code == Some(2) && out.stderr.contains("built without its kernel") {
+        eprintln!("skipped: this rvmmu was built with RVMMU_NO_KERNEL");
+        return;
+    }
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (Some(0), "", "")
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let elf = goblin::elf::Elf::parse(&bytes).expect("an ELF file");
+    assert_eq!(elf.header.e_machine, goblin::elf::header::EM_RISCV);
+    // QEMU's -bios none -kernel starts at the lowest load address, rvmmu at e_entry: the
+    // kernel makes them the same, at the start of RAM.
+    assert_eq!(elf.entry, 0x8000_0000);
+    let lowest = elf
+        .program_headers
+        .iter()
+        .filter(|p| p.p_type == goblin::elf::program_header::PT_LOAD)
+        .map(|p| p.p_paddr)
+        .min();
+    assert_eq!(lowest, Some(0x8000_0000));
+    let out = run(&["kernel", "--out", "/nonexistent/dir/k.elf"], None);
+    assert_eq!(out.code, Some(2), "{out:#?}");
+    assert!(
+        out.stderr
+            .starts_with("rvmmu: cannot write /nonexistent/dir/k.elf"),
+        "{out:#?}"
+    );
+}
