@@ -44,7 +44,8 @@ const PATH_MAX: usize = 4096;
 /// What a descriptor refers to.
 #[derive(Clone, Copy, Debug)]
 pub enum File {
-    /// The UART: reads find no input yet (end of file), writes go to the console.
+    /// The UART: reads take a line of input (end of file after a break), writes go to the
+    /// console.
     Console,
     /// The root directory.
     Root,
@@ -203,7 +204,7 @@ pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -
 fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -> i64 {
     let (data, pos) = match p.files.get(fd) {
         None => return -EBADF,
-        Some(File::Console) => return 0,
+        Some(File::Console) => return read_console(p, buf, len),
         Some(File::Root) => return -EISDIR,
         Some(File::Initramfs { data, pos, .. }) => (data, at.unwrap_or(pos)),
     };
@@ -218,6 +219,22 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
         }
     }
     n as i64
+}
+
+/// A read of the console: one line at most (see [`crate::console::read_line`]); 0 at end
+/// of input. The bytes are taken before the buffer is checked, so a bad buffer loses them
+/// (EFAULT), as a terminal's read would.
+fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
+    if len == 0 {
+        return 0;
+    }
+    let mut line = [0u8; 1024];
+    let want = (len as usize).min(line.len());
+    let n = crate::console::read_line(&mut line[..want]);
+    match p.space.copy_out(buf, &line[..n]) {
+        Ok(()) => n as i64,
+        Err(_) => -EFAULT,
+    }
 }
 
 /// lseek(fd, offset, whence).
