@@ -18,7 +18,10 @@ pub const SIGSEGV: u32 = 11;
 
 /// A process.
 pub struct Process {
+    /// The command name (the program file's base name, Linux's `comm`).
     pub name: &'static str,
+    /// The program's path (/proc/PID/exe, the name of its areas in /proc/PID/maps).
+    pub exe: &'static str,
     pub space: AddressSpace,
     /// The program break: `[brk_start, brk)` is the heap.
     pub brk_start: u64,
