@@ -427,3 +427,29 @@ pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
         -ENOMEM
     }
 }
+
+/// msync(addr, len, flags): nothing to write back (no writable shared file mappings), so
+/// only Linux's checks: EINVAL for an unaligned address, unknown flags or MS_ASYNC with
+/// MS_SYNC; ENOMEM when part of the range is not mapped (programs use that to probe).
+pub fn msync(p: &mut Process, addr: u64, len: u64, flags: u64) -> i64 {
+    const MS_ASYNC: u64 = 1;
+    const MS_INVALIDATE: u64 = 2;
+    const MS_SYNC: u64 = 4;
+    if !addr.is_multiple_of(PAGE_SIZE)
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+    {
+        return -EINVAL;
+    }
+    let Some(end) = addr
+        .checked_add(len)
+        .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
+    else {
+        return -ENOMEM;
+    };
+    if end == addr || p.space.vmas.covers(addr, end) {
+        0
+    } else {
+        -ENOMEM
+    }
+}

@@ -1,7 +1,7 @@
 //! System calls from U-mode (`ecall`: number in a7, arguments in a0..a5, result in a0,
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
-//! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise,
+//! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
 //! getrandom; the file calls are in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
@@ -50,6 +50,7 @@ const SYS_MUNMAP: u64 = 215;
 const SYS_MMAP: u64 = 222;
 const SYS_MPROTECT: u64 = 226;
 const SYS_MREMAP: u64 = 216;
+const SYS_MSYNC: u64 = 227;
 const SYS_MADVISE: u64 = 233;
 
 /// Runs system call `nr` for `p`; returns a0.
@@ -85,6 +86,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_MUNMAP => mm::munmap(p, a[0], a[1]),
         SYS_MREMAP => mm::mremap(p, a),
         SYS_MADVISE => mm::madvise(p, a[0], a[1], a[2]),
+        SYS_MSYNC => mm::msync(p, a[0], a[1], a[2]),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS
