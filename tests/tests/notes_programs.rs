@@ -18,6 +18,12 @@ fn program_path(name: &str) -> &'static str {
 /// Runs `name` (a `dir/name` of programs/) on rvmmu as `rvmmu run --mem MEM --paging MODE`
 /// would, with `stdin` as its console input; returns how the run ended and the console.
 fn on_rvmmu(name: &str, mem: u64, paging: &str, stdin: &[u8]) -> (Exit, String) {
+    on_rvmmu_args(name, mem, paging, stdin, "")
+}
+
+/// [`on_rvmmu`] with `args` as the command line's words after `--` (quoted as `rvmmu run`
+/// quotes them).
+fn on_rvmmu_args(name: &str, mem: u64, paging: &str, stdin: &[u8], args: &str) -> (Exit, String) {
     let base = name.rsplit('/').next().unwrap();
     let init = format!("/bin/{base}");
     let initrd = rvmmu::initramfs::pack(&[rvmmu::initramfs::File {
@@ -29,7 +35,11 @@ fn on_rvmmu(name: &str, mem: u64, paging: &str, stdin: &[u8]) -> (Exit, String) 
     let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
     let cfg = MachineConfig {
         mem_size: mem,
-        bootargs: format!("paging={paging} init={init} quiet"),
+        bootargs: if args.is_empty() {
+            format!("paging={paging} init={init} quiet")
+        } else {
+            format!("paging={paging} init={init} quiet -- {args}")
+        },
         initrd: Some(initrd),
         max_insns: Some(2_000_000_000),
         ..MachineConfig::capture(stdin.to_vec())
@@ -46,6 +56,16 @@ fn on_rvmmu(name: &str, mem: u64, paging: &str, stdin: &[u8]) -> (Exit, String) 
 /// `name` under qemu-riscv64 with `stdin` (and `env`): its exit code and output; `None`
 /// (and a skip line) when qemu-riscv64 is not installed.
 fn on_linux(name: &str, stdin: &[u8], env: &[(&str, &str)]) -> Option<(Option<i32>, String)> {
+    on_linux_args(name, &[], stdin, env)
+}
+
+/// [`on_linux`] with arguments.
+fn on_linux_args(
+    name: &str,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Option<(Option<i32>, String)> {
     let Some(qemu) = find_qemu_user() else {
         eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
         return None;
@@ -53,7 +73,7 @@ fn on_linux(name: &str, stdin: &[u8], env: &[(&str, &str)]) -> Option<(Option<i3
     let run = run_user_env(
         &qemu,
         program_path(name),
-        &[],
+        args,
         stdin,
         env,
         Duration::from_secs(60),
@@ -133,5 +153,19 @@ fn tap_tests_pass_and_print_what_linux_prints() {
                 assert_eq!(console, linux, "{name} {mode}: rvmmu (left), qemu-riscv64");
             }
         }
+    }
+}
+
+#[test]
+fn a_musl_program_gets_a_quoted_argument_whole() {
+    // `rvmmu run prog one "two words"` puts `-- one "two words"` on the command line; the
+    // kernel's parser keeps the quoted words together and drops the quotes.
+    let name = "musl/musl_basics";
+    let (exit, console) = on_rvmmu_args(name, 128 << 20, "sv48", b"", "one \"two words\"");
+    assert_eq!(exit, Exit::Pass, "{console}");
+    assert!(console.contains("ok 1 - argv is as given"), "{console}");
+    if let Some((code, out)) = on_linux_args(name, &["one", "two words"], b"", &[]) {
+        assert_eq!(code, Some(0));
+        assert_eq!(normalize(&console), normalize(&out));
     }
 }
