@@ -6,7 +6,10 @@
 //! Known keys: `paging=sv39|sv48` (default sv39), `loglevel=error|warn|info|debug|trace`
 //! (default info), `quiet` (only warnings and errors, as Linux's `quiet` keeps only the
 //! serious console messages; a later `loglevel=` wins), `init=PATH` (default `/init`: the
-//! program in the initramfs to run). Words after `--` are init's arguments (argv[1..]), as on
+//! program in the initramfs to run), `dump_proc` (rvmmu's own: whenever init is about to
+//! wait for console input, print its /proc/1/maps and /proc/1/status on the console, so a
+//! single process can be watched while it waits in getchar(), as the notes do with `cat`
+//! from a second shell). Words after `--` are init's arguments (argv[1..]), as on
 //! Linux. Other words are reported by [`Args::unknown`] and otherwise ignored.
 //!
 //! Parsing borrows from the line and allocates nothing (it runs before the heap exists);
@@ -19,6 +22,7 @@ use mm_core::paging::{PagingMode, SV39};
 pub struct Args<'a> {
     pub paging: PagingMode,
     pub log_level: log::LevelFilter,
+    pub dump_proc: bool,
     /// init's path, possibly still quoted (see [`unquote`]).
     pub init: &'a str,
     /// The words before `--`.
@@ -80,6 +84,7 @@ pub fn parse(line: &str) -> Args<'_> {
     let mut args = Args {
         paging: SV39,
         log_level: log::LevelFilter::Info,
+        dump_proc: false,
         init: "/init",
         line,
         init_args,
@@ -87,6 +92,10 @@ pub fn parse(line: &str) -> Args<'_> {
     for word in words(line) {
         if word == "quiet" {
             args.log_level = log::LevelFilter::Warn;
+            continue;
+        }
+        if word == "dump_proc" {
+            args.dump_proc = true;
             continue;
         }
         match key_value(word) {
@@ -114,7 +123,7 @@ impl<'a> Args<'a> {
             Some(("paging", v)) => PagingMode::by_name(v).is_none(),
             Some(("loglevel", v)) => v.parse::<log::LevelFilter>().is_err(),
             Some(("init", v)) => !v.starts_with('/'),
-            _ => w != "quiet",
+            _ => w != "quiet" && w != "dump_proc",
         })
     }
 

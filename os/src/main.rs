@@ -112,6 +112,7 @@ const NO_INIT_STATUS: u16 = 127;
 /// Starts init from the initramfs; does not return (init's exit powers the machine off).
 fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline::Args<'_>) -> ! {
     fs::files::set_root(archive);
+    fs::proc::set_dump_on_read(args.dump_proc);
     let files = fs::cpio::entries(archive).count();
     info!("initramfs: {files} entries");
     let Some(entry) = fs::cpio::find(archive, args.init) else {

@@ -35,6 +35,7 @@ fn on_rvmmu_args(name: &str, mem: u64, paging: &str, stdin: &[u8], args: &str) -
     let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
     let cfg = MachineConfig {
         mem_size: mem,
+        // `paging` may carry more words (as `rvmmu run --append` adds them).
         bootargs: if args.is_empty() {
             format!("paging={paging} init={init} quiet")
         } else {
@@ -168,4 +169,122 @@ fn a_musl_program_gets_a_quoted_argument_whole() {
         assert_eq!(code, Some(0));
         assert_eq!(normalize(&console), normalize(&out));
     }
+}
+
+/// The `dump_proc` blocks of a console (the kernel prints /proc/1/maps and status each
+/// time init is about to wait for console input), and the rest (the program's output).
+fn split_dumps(console: &str) -> (Vec<String>, String) {
+    const BEGIN: &str = "--- dump_proc: pid 1 waits for console input ---\n";
+    const END: &str = "--- end of dump_proc ---\n";
+    let (mut dumps, mut rest, mut s) = (Vec::new(), String::new(), console);
+    while let Some(b) = s.find(BEGIN) {
+        rest.push_str(&s[..b]);
+        let after = &s[b + BEGIN.len()..];
+        let e = after.find(END).expect("a dump ends");
+        dumps.push(after[..e].to_string());
+        s = &after[e + END.len()..];
+    }
+    rest.push_str(s);
+    (dumps, rest)
+}
+
+/// The `[start, end)` and name of each line of a maps listing.
+fn areas(dump: &str) -> Vec<(u64, u64, String)> {
+    dump.lines()
+        .skip_while(|l| *l != "/proc/1/maps:")
+        .skip(1)
+        .take_while(|l| *l != "/proc/1/status:")
+        .map(|l| {
+            let (range, _) = l.split_once(' ').unwrap();
+            let (s, e) = range.split_once('-').unwrap();
+            let name = l.get(73..).unwrap_or("").to_string();
+            let hex = |x: &str| u64::from_str_radix(x, 16).unwrap();
+            (hex(s), hex(e), name)
+        })
+        .collect()
+}
+
+/// A `Label:\t%8lu kB` value of the status in `dump`.
+fn status_kb(dump: &str, label: &str) -> u64 {
+    let line = dump
+        .lines()
+        .find(|l| l.starts_with(&format!("{label}:\t")))
+        .unwrap_or_else(|| panic!("no {label} in\n{dump}"));
+    line[label.len() + 2..]
+        .trim()
+        .trim_end_matches(" kB")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The hexadecimal numbers the program printed after `：` (its malloc addresses).
+fn printed_addresses(output: &str) -> Vec<u64> {
+    output
+        .lines()
+        .filter_map(|l| l.rsplit_once('：'))
+        .filter_map(|(_, a)| u64::from_str_radix(a.trim_start_matches("0X"), 16).ok())
+        .collect()
+}
+
+/// Runs a notes program with `dump_proc`: its output still matches Linux's, and the dumps
+/// taken while it waits in getchar() are returned with its output.
+fn dumps_of(name: &str, mem: u64, stdin: &[u8]) -> (Vec<String>, String) {
+    let (exit, console) = on_rvmmu_args(name, mem, "sv48 dump_proc", stdin, "");
+    assert_eq!(exit, Exit::Pass, "{console}");
+    let (dumps, output) = split_dumps(&console);
+    if let Some((_, linux)) = on_linux(name, stdin, &[]) {
+        assert_eq!(normalize(&output), normalize(&linux));
+    }
+    for d in &dumps {
+        assert!(d.contains("\nState:\tS (sleeping)\n"), "{d}");
+    }
+    (dumps, output)
+}
+
+#[test]
+fn malloc_1_waiting_in_getchar_has_a_heap_that_stays_after_free() {
+    let (dumps, output) = dumps_of("notes/malloc_1", 128 << 20, b"\n\n");
+    assert_eq!(dumps.len(), 2, "one dump per getchar()");
+    let addr = printed_addresses(&output)[0];
+    for d in &dumps {
+        let heap = areas(d)
+            .into_iter()
+            .find(|a| a.2 == "[heap]")
+            .expect("a [heap]");
+        assert!(
+            heap.0 <= addr && addr < heap.1,
+            "malloc(1) is in [heap]\n{d}"
+        );
+        // The notes' 132 KiB (glibc's first sbrk), here after the TLS block static glibc
+        // puts at the heap's start.
+        assert!(heap.1 - heap.0 >= 132 << 10, "{d}");
+    }
+    assert_eq!(areas(&dumps[0]), areas(&dumps[1]), "free() keeps the heap");
+    insta::assert_snapshot!("malloc_1_before_free", dumps[0]);
+    insta::assert_snapshot!("malloc_1_after_free", dumps[1]);
+}
+
+#[test]
+fn alloc_4x1g_waiting_in_getchar_has_4_gib_of_areas_and_little_resident() {
+    let (dumps, output) = dumps_of("notes/alloc_4x1g", 2 << 30, b"\n");
+    assert_eq!(dumps.len(), 1);
+    let d = &dumps[0];
+    let addrs = printed_addresses(&output);
+    assert_eq!(addrs.len(), 4, "{output}");
+    let areas = areas(d);
+    for a in &addrs {
+        // %x printed the low 32 bits: find the area whose start matches them.
+        let area = areas
+            .iter()
+            .find(|(s, e, name)| name.is_empty() && e - s > 1 << 30 && (s + 16) as u32 == *a as u32)
+            .unwrap_or_else(|| panic!("an anonymous area of 1 GiB for {a:#x}\n{d}"));
+        assert!(area.1 - area.0 < (1 << 30) + (1 << 20), "{d}");
+    }
+    assert!(status_kb(d, "VmSize") > 4 << 20, "{d}");
+    assert!(
+        status_kb(d, "VmRSS") < 1024,
+        "untouched: only a few hundred KiB\n{d}"
+    );
+    insta::assert_snapshot!("alloc_4x1g_in_getchar", d);
 }

@@ -304,6 +304,7 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
     if len == 0 {
         return 0;
     }
+    super::proc::dump_before_read(p);
     let mut line = [0u8; 1024];
     let want = (len as usize).min(line.len());
     let n = crate::console::read_line(&mut line[..want]);

@@ -7,9 +7,39 @@ use crate::proc::Process;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, Ordering};
 use mm_core::pte::PteFlags;
 use mm_core::vma::{Backing, Name};
 use mm_core::PAGE_SIZE;
+
+/// The `dump_proc` boot option (see `cmdline.rs`).
+static DUMP_ON_READ: AtomicBool = AtomicBool::new(false);
+
+/// Turns the dump before console reads on or off.
+pub fn set_dump_on_read(on: bool) {
+    DUMP_ON_READ.store(on, Ordering::Relaxed);
+}
+
+/// First and last lines of a dump (tests find the dumps by them).
+pub const DUMP_BEGIN: &str = "--- dump_proc: pid 1 waits for console input ---\n";
+pub const DUMP_END: &str = "--- end of dump_proc ---\n";
+
+/// With `dump_proc`, prints /proc/1/maps and /proc/1/status on the console (called before
+/// a console read waits).
+pub fn dump_before_read(p: &mut Process) {
+    if !DUMP_ON_READ.load(Ordering::Relaxed) {
+        return;
+    }
+    let maps = generate(p, Entry::Maps);
+    // As another process reading it would see it: asleep in read.
+    let status = status(p, "S (sleeping)").into_bytes();
+    crate::console::write_bytes(DUMP_BEGIN.as_bytes());
+    crate::console::write_bytes(b"/proc/1/maps:\n");
+    crate::console::write_bytes(&maps);
+    crate::console::write_bytes(b"/proc/1/status:\n");
+    crate::console::write_bytes(&status);
+    crate::console::write_bytes(DUMP_END.as_bytes());
+}
 
 /// A file under /proc/PID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +79,7 @@ pub fn lookup(parts: &[&str]) -> Option<Found> {
 pub fn generate(p: &mut Process, e: Entry) -> Vec<u8> {
     let text = match e {
         Entry::Maps => maps(p),
-        Entry::Status => status(p),
+        Entry::Status => status(p, "R (running)"),
         Entry::Exe => String::from(p.exe),
     };
     text.into_bytes()
@@ -96,8 +126,9 @@ fn maps(p: &Process) -> String {
     out
 }
 
-/// /proc/PID/status: the identity lines and the memory lines (`Label:\t%8lu kB`).
-fn status(p: &mut Process) -> String {
+/// /proc/PID/status: the identity lines and the memory lines (`Label:\t%8lu kB`); `state`
+/// as Linux spells it.
+fn status(p: &mut Process, state: &str) -> String {
     let size = p.space.note_size();
     let kib = |bytes: u64| bytes >> 10;
     let (mut data, mut stack, mut exe, mut file_pages) = (0, 0, 0, 0);
@@ -121,7 +152,7 @@ fn status(p: &mut Process) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "Name:\t{}\nUmask:\t0022\nState:\tR (running)\nTgid:\t{PID}\nNgid:\t0\nPid:\t{PID}\n\
+        "Name:\t{}\nUmask:\t0022\nState:\t{state}\nTgid:\t{PID}\nNgid:\t0\nPid:\t{PID}\n\
          PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n",
         p.name
     );
