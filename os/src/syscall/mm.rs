@@ -181,6 +181,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     if !p.space.vmas.insert(start, area) {
         return -ENOMEM;
     }
+    p.space.vmas.merge_anon(start);
     p.space.note_size();
     if flags & MAP_POPULATE != 0 && !prot.is_empty() {
         let mut va = start;
