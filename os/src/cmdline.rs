@@ -1,41 +1,104 @@
-//! The kernel command line (`/chosen/bootargs`): space-separated `key=value` words.
+//! The kernel command line (`/chosen/bootargs`): words separated by spaces, where a
+//! double-quoted stretch may hold spaces and the quotes themselves are dropped, as Linux's
+//! `next_arg` (lib/cmdline.c, kernel/params.c) does: `init=/bin/p -- one "two words"` gives
+//! init the arguments `one` and `two words`.
 //!
 //! Known keys: `paging=sv39|sv48` (default sv39), `loglevel=error|warn|info|debug|trace`
-//! (default info), `init=PATH` (default `/init`: the program in the initramfs to run).
-//! Words after `--` are init's arguments (argv[1..]), as on Linux. Other words are reported
-//! by [`Args::unknown`] and otherwise ignored.
+//! (default info), `quiet` (only warnings and errors, as Linux's `quiet` keeps only the
+//! serious console messages; a later `loglevel=` wins), `init=PATH` (default `/init`: the
+//! program in the initramfs to run), `dump_proc` (rvmmu's own: whenever init is about to
+//! wait for console input, print its /proc/1/maps and /proc/1/status on the console, so a
+//! single process can be watched while it waits in getchar(), as the notes do with `cat`
+//! from a second shell). Words after `--` are init's arguments (argv[1..]), as on
+//! Linux. Other words are reported by [`Args::unknown`] and otherwise ignored.
+//!
+//! Parsing borrows from the line and allocates nothing (it runs before the heap exists);
+//! [`unquote`] makes the final strings once it does.
 
+use alloc::string::String;
 use mm_core::paging::{PagingMode, SV39};
 
 /// What the command line asks for.
 pub struct Args<'a> {
     pub paging: PagingMode,
     pub log_level: log::LevelFilter,
+    pub dump_proc: bool,
+    /// init's path, possibly still quoted (see [`unquote`]).
     pub init: &'a str,
     /// The words before `--`.
     line: &'a str,
     /// The words after `--`.
-    pub init_args: &'a str,
+    init_args: &'a str,
+}
+
+/// The words of `s`: runs of non-blank bytes, where blanks between double quotes do not
+/// split; quotes are kept (see [`unquote`]). An unclosed quote runs to the end.
+pub fn words(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = s;
+    core::iter::from_fn(move || {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        if rest.is_empty() {
+            return None;
+        }
+        let mut quoted = false;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    quoted = !quoted;
+                }
+                !quoted && c.is_ascii_whitespace()
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let (w, r) = rest.split_at(end);
+        rest = r;
+        Some(w)
+    })
+}
+
+/// A word without its double quotes.
+pub fn unquote(w: &str) -> String {
+    w.chars().filter(|&c| c != '"').collect()
+}
+
+/// `key=value` with the value's quotes trimmed (no allocation).
+fn key_value(w: &str) -> Option<(&str, &str)> {
+    w.split_once('=').map(|(k, v)| (k, v.trim_matches('"')))
+}
+
+/// Where the words before `--` end and init's begin: the first word that is exactly `--`.
+fn split_at_dashes(line: &str) -> (&str, &str) {
+    let base = line.as_ptr() as usize;
+    for w in words(line) {
+        if w == "--" {
+            let at = w.as_ptr() as usize - base;
+            return (&line[..at], &line[at + 2..]);
+        }
+    }
+    (line, "")
 }
 
 /// Parses `line`.
 pub fn parse(line: &str) -> Args<'_> {
-    let (line, init_args) = match line.split_once(" -- ") {
-        Some((l, a)) => (l, a),
-        None => match line.strip_prefix("-- ") {
-            Some(a) => ("", a),
-            None => (line.strip_suffix(" --").unwrap_or(line), ""),
-        },
-    };
+    let (line, init_args) = split_at_dashes(line);
     let mut args = Args {
         paging: SV39,
         log_level: log::LevelFilter::Info,
+        dump_proc: false,
         init: "/init",
         line,
         init_args,
     };
-    for word in line.split_ascii_whitespace() {
-        match word.split_once('=') {
+    for word in words(line) {
+        if word == "quiet" {
+            args.log_level = log::LevelFilter::Warn;
+            continue;
+        }
+        if word == "dump_proc" {
+            args.dump_proc = true;
+            continue;
+        }
+        match key_value(word) {
             Some(("paging", v)) => {
                 if let Some(m) = PagingMode::by_name(v) {
                     args.paging = m;
@@ -56,13 +119,16 @@ pub fn parse(line: &str) -> Args<'_> {
 impl<'a> Args<'a> {
     /// Words that are not understood (unknown keys or bad values).
     pub fn unknown(&self) -> impl Iterator<Item = &'a str> + 'a {
-        self.line
-            .split_ascii_whitespace()
-            .filter(|w| match w.split_once('=') {
-                Some(("paging", v)) => PagingMode::by_name(v).is_none(),
-                Some(("loglevel", v)) => v.parse::<log::LevelFilter>().is_err(),
-                Some(("init", v)) => !v.starts_with('/'),
-                _ => true,
-            })
+        words(self.line).filter(|&w| match key_value(w) {
+            Some(("paging", v)) => PagingMode::by_name(v).is_none(),
+            Some(("loglevel", v)) => v.parse::<log::LevelFilter>().is_err(),
+            Some(("init", v)) => !v.starts_with('/'),
+            _ => w != "quiet" && w != "dump_proc",
+        })
+    }
+
+    /// init's arguments after `--`, quotes removed.
+    pub fn init_args(&self) -> impl Iterator<Item = String> + 'a {
+        words(self.init_args).map(unquote)
     }
 }

@@ -3,6 +3,12 @@
 //!
 //! Log lines are `LEVEL module: message` with no timestamp, so the same boot prints the
 //! same bytes on rvmmu and on QEMU (tests/tests/kernel_boot.rs compares them).
+//!
+//! Input ([`read_line`]) is polled: the kernel reads LSR until a byte is ready (DR) and
+//! takes it from RBR, up to a newline. A break on the line (LSR.BI) is end of file: rvmmu's
+//! UART raises one after the last byte of the host's input (docs/ARCHITECTURE.md); from then
+//! on every console read returns 0. QEMU never sends one, so there a read with no input
+//! waits for ever, as a read of a terminal nobody types into does.
 
 use crate::mm::layout::{phys_to_virt, UART_PA};
 use core::fmt::{self, Write};
@@ -15,11 +21,17 @@ const IER: usize = 1; // interrupt enable
 const FCR: usize = 2; // FIFO control (write)
 const LCR: usize = 3; // line control
 const LSR: usize = 5; // line status
+const RBR: usize = 0; // receive buffer (read)
+const LSR_DR: u8 = 1 << 0; // data ready
+const LSR_BI: u8 = 1 << 4; // break interrupt (cleared by reading LSR)
 const LSR_THRE: u8 = 1 << 5; // transmit holding register empty
 
 /// The UART's registers.
 pub struct Uart {
     base: *mut u8,
+    /// A break was seen: end of input, for good. Any LSR read may be the one that reports
+    /// (and clears) BI, the transmitter's polls included, so every read latches it here.
+    ended: bool,
 }
 
 // SAFETY: the UART is a device register block reachable from any context; access is
@@ -51,11 +63,35 @@ impl Uart {
         self.write_reg(FCR, 0x07);
     }
 
+    /// Reads LSR, latching a break.
+    fn lsr(&mut self) -> u8 {
+        let v = self.read_reg(LSR);
+        if v & LSR_BI != 0 {
+            self.ended = true;
+        }
+        v
+    }
+
     fn putc(&mut self, b: u8) {
-        while self.read_reg(LSR) & LSR_THRE == 0 {
+        while self.lsr() & LSR_THRE == 0 {
             core::hint::spin_loop();
         }
         self.write_reg(THR, b);
+    }
+
+    /// Waits for the next received byte; `None` once the input has ended (a break). A byte
+    /// already received is delivered before the break is acted on.
+    fn getc(&mut self) -> Option<u8> {
+        loop {
+            let lsr = self.lsr();
+            if lsr & LSR_DR != 0 {
+                return Some(self.read_reg(RBR));
+            }
+            if self.ended {
+                return None;
+            }
+            core::hint::spin_loop();
+        }
     }
 }
 
@@ -68,7 +104,29 @@ impl Write for Uart {
 
 static CONSOLE: Mutex<Uart> = Mutex::new(Uart {
     base: phys_to_virt(PhysAddr(UART_PA)).0 as *mut u8,
+    ended: false,
 });
+
+/// Reads console input into `buf` up to and including a newline (a terminal's canonical
+/// mode hands over one line per read; a pipe may give more, which callers must accept
+/// either way), blocking for the first byte. Returns the count; 0 at end of input.
+pub fn read_line(buf: &mut [u8]) -> usize {
+    let mut u = CONSOLE.lock();
+    let mut n = 0;
+    while n < buf.len() {
+        match u.getc() {
+            Some(b) => {
+                buf[n] = b;
+                n += 1;
+                if b == b'\n' {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    n
+}
 
 /// Writes raw bytes (a user process's output) to the console.
 pub fn write_bytes(bytes: &[u8]) {
@@ -86,6 +144,7 @@ pub fn print(args: fmt::Arguments<'_>) {
 pub fn print_emergency(args: fmt::Arguments<'_>) {
     let mut u = Uart {
         base: phys_to_virt(PhysAddr(UART_PA)).0 as *mut u8,
+        ended: false,
     };
     let _ = u.write_fmt(args);
 }

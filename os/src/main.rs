@@ -36,16 +36,17 @@ pub const PANIC_STATUS: u16 = 0xfd;
 #[no_mangle]
 pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
     console::init(log::LevelFilter::Info);
-    info!(
-        "rvmmu-os {} booting on hart {hartid}",
-        env!("CARGO_PKG_VERSION")
-    );
+    // The device tree first: its bootargs may say `quiet` before the first line is logged.
     let boot = match dtb::read(PhysAddr(dtb_pa)) {
         Ok(b) => b,
         Err(e) => panic!("cannot read the device tree at {:#x}: {e}", dtb_pa),
     };
     let args = cmdline::parse(boot.bootargs());
     log::set_max_level(args.log_level);
+    info!(
+        "rvmmu-os {} booting on hart {hartid}",
+        env!("CARGO_PKG_VERSION")
+    );
     let (ram_start, ram_end) = boot.ram;
     info!(
         "memory: {}..{} ({} MiB)",
@@ -111,6 +112,7 @@ const NO_INIT_STATUS: u16 = 127;
 /// Starts init from the initramfs; does not return (init's exit powers the machine off).
 fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline::Args<'_>) -> ! {
     fs::files::set_root(archive);
+    fs::proc::set_dump_on_read(args.dump_proc);
     let files = fs::cpio::entries(archive).count();
     info!("initramfs: {files} entries");
     let Some(entry) = fs::cpio::find(archive, args.init) else {
@@ -120,8 +122,9 @@ fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline:
     let name: &'static str = String::leak(String::from(
         args.init.rsplit('/').next().unwrap_or(args.init),
     ));
+    let init_args: Vec<String> = args.init_args().collect();
     let mut argv: Vec<&str> = Vec::from([args.init]);
-    argv.extend(args.init_args.split_ascii_whitespace());
+    argv.extend(init_args.iter().map(String::as_str));
     let envp = ["HOME=/", "TERM=linux"];
     info!("starting {} ({} bytes)", args.init, entry.data.len());
     match proc::exec::exec(space, name, entry.data, &argv, &envp) {

@@ -175,14 +175,14 @@ fn rvmmu_boot_defaults_to_sv39_and_reserves_the_initrd() {
 
 #[test]
 fn bad_bootargs_are_reported_and_ignored() {
-    let b = Boot::new(64 * MIB, "paging=sv57 quiet loglevel=info");
+    let b = Boot::new(64 * MIB, "paging=sv57 splash loglevel=info");
     let console = boot_ok(&b);
     check_report(&b, &console, "sv39");
     let warned: Vec<&str> = console
         .lines()
         .filter_map(|l| l.split_once("bootargs: ignoring ").map(|(_, w)| w))
         .collect();
-    assert_eq!(warned, ["\"paging=sv57\"", "\"quiet\""]);
+    assert_eq!(warned, ["\"paging=sv57\"", "\"splash\""]);
 }
 
 /// Boots on QEMU with the same settings and checks its exit status (0 without an initrd,

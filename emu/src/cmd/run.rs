@@ -41,6 +41,10 @@ pub struct RunArgs {
     /// Repeatable.
     #[arg(long, value_name = "HOST[:GUEST]")]
     pub file: Vec<String>,
+    /// Show the kernel's boot log on the console (by default the kernel boots `quiet`: only
+    /// its warnings and errors appear, so the console carries just the program's output).
+    #[arg(long)]
+    pub kernel_log: bool,
     /// More kernel command-line parameters (QEMU's -append), before the program's arguments.
     #[arg(long, value_name = "PARAMS")]
     pub append: Option<String>,
@@ -106,6 +110,9 @@ pub fn bootargs(a: &RunArgs, init: &str) -> Result<String, String> {
         ),
         format!("init={}", cmdline_word(init)?),
     ];
+    if !a.kernel_log {
+        words.push("quiet".into());
+    }
     words.extend(a.sysctl.iter().cloned());
     if let Some(more) = &a.append {
         words.push(more.clone());
@@ -222,11 +229,16 @@ mod tests {
         ]);
         assert_eq!(
             bootargs(&a, "/bin/prog").unwrap(),
-            "paging=sv39 init=/bin/prog sysctl.vm.swappiness=10 loglevel=7 -- -x \"two words\" --mem"
+            "paging=sv39 init=/bin/prog quiet sysctl.vm.swappiness=10 loglevel=7 -- -x \"two words\" --mem"
         );
         let plain = parse(&["prog"]);
         assert_eq!(
             bootargs(&plain, "/bin/prog").unwrap(),
+            "paging=sv48 init=/bin/prog quiet"
+        );
+        let logged = parse(&["--kernel-log", "prog"]);
+        assert_eq!(
+            bootargs(&logged, "/bin/prog").unwrap(),
             "paging=sv48 init=/bin/prog"
         );
     }

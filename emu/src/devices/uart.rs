@@ -32,6 +32,18 @@
 //!
 //! At end of input nothing blocks and the FIFO just stays empty. Pending output is flushed
 //! before any blocking read, so a prompt is visible while the emulator waits.
+//!
+//! # End of host input: a break (rvmmu's convention)
+//!
+//! A serial line has no "end of file"; a 16550 reports a *break* (the line held at space
+//! for longer than a character) with LSR bit 4, BI, which reading LSR clears, and raises the
+//! receiver-line-status interrupt (IIR 0x06, enabled by IER bit 2) while it is set. rvmmu
+//! uses that real signal for "the host's input ended": the first time a fetch (rule (a) or
+//! (b) above) finds the host input finished — a finite byte string used up, or stdin
+//! closed, or no input configured at all — the UART sets BI, once per run. Software that
+//! wants end of file (the rvmmu kernel: read(0) returns 0) treats a break on its console as
+//! such. A real 16550 also queues a NUL character with the break; rvmmu does not, so the
+//! break never adds a byte to the data the guest receives. QEMU never signals it.
 
 use super::console::{Console, HostInput, HostOutput};
 use super::{aligned_within, DeviceFault};
@@ -53,7 +65,10 @@ const FCR_ENABLE: u8 = 0x01;
 const FCR_CLEAR_RX: u8 = 0x02;
 const LCR_DLAB: u8 = 0x80;
 const MCR_LOOP: u8 = 0x10;
+const IER_RLSI: u8 = 0x04; // receiver line status (here: the break)
+const IIR_RLSI: u8 = 0x06;
 const LSR_DR: u8 = 0x01;
+const LSR_BI: u8 = 0x10;
 const LSR_THRE: u8 = 0x20;
 const LSR_TEMT: u8 = 0x40;
 
@@ -79,6 +94,10 @@ pub struct Uart {
     thr_ipending: bool,
     /// The previous UART access was an LSR/RBR read that found the FIFO empty.
     polled_empty: bool,
+    /// LSR.BI: a break (end of host input) not yet read from LSR.
+    break_pending: bool,
+    /// The break has been raised (it is raised once per run).
+    break_sent: bool,
     input: HostInput,
     output: HostOutput,
 }
@@ -95,6 +114,8 @@ impl Uart {
             divisor: 0x0c,
             thr_ipending: false,
             polled_empty: false,
+            break_pending: false,
+            break_sent: false,
             input: HostInput::new(console.input),
             output: HostOutput::new(console.output),
         }
@@ -129,7 +150,12 @@ impl Uart {
             }
             LCR => self.lcr,
             MCR => self.mcr,
-            LSR => self.lsr(),
+            LSR => {
+                let v = self.lsr();
+                // Reading LSR clears the error bits, BI among them (16550A data sheet).
+                self.break_pending = false;
+                v
+            }
             MSR => self.msr(),
             SCR => self.scr,
             _ => unreachable!("offset checked against the 8-byte window"),
@@ -187,14 +213,16 @@ impl Uart {
         self.iir() & IIR_NO_INT == 0
     }
 
-    /// Rule (b): blocks for one host byte. True once it is in the FIFO; false at end of input,
-    /// in loopback mode (the host is disconnected) or when the FIFO is full (more input could
-    /// not change anything the guest sees).
+    /// Rule (b): blocks for one host byte. True once it is in the FIFO, or when the input's end
+    /// has just raised the break with its interrupt enabled (a WFI can then wake); false
+    /// otherwise: at end of input, in loopback mode (the host is disconnected) or when the
+    /// FIFO is full (more input could not change anything the guest sees).
     pub fn wait_for_input(&mut self) -> bool {
         if self.mcr & MCR_LOOP != 0 || self.rx.len() >= self.fifo_capacity() {
             return false;
         }
-        self.fetch_one()
+        let sent = self.break_sent;
+        self.fetch_one() || (self.break_sent != sent && self.ier & IER_RLSI != 0)
     }
 
     /// Writes out buffered console output.
@@ -216,18 +244,23 @@ impl Uart {
     }
 
     /// Blocks for one host byte and queues it; false at end of input or in loopback mode.
+    /// The first time it finds the input ended, it raises the break (see the module header).
     fn fetch_one(&mut self) -> bool {
-        if self.mcr & MCR_LOOP != 0 || self.input.at_eof() {
+        if self.mcr & MCR_LOOP != 0 {
             return false;
         }
-        self.output.flush();
-        match self.input.next_byte() {
-            Some(b) => {
+        if !self.input.at_eof() {
+            self.output.flush();
+            if let Some(b) = self.input.next_byte() {
                 self.rx.push_back(b);
-                true
+                return true;
             }
-            None => false,
         }
+        if !self.break_sent {
+            self.break_sent = true;
+            self.break_pending = true;
+        }
+        false
     }
 
     fn rx_trigger(&self) -> usize {
@@ -245,7 +278,10 @@ impl Uart {
         } else {
             0
         };
-        let cause = if self.ier & IER_RDI != 0 && !self.rx.is_empty() {
+        // Priorities (16550A): line status, then received data, then THR empty.
+        let cause = if self.ier & IER_RLSI != 0 && self.break_pending {
+            IIR_RLSI
+        } else if self.ier & IER_RDI != 0 && !self.rx.is_empty() {
             // Below the trigger level a real 16550A reports a character timeout after four
             // idle character times; with no host clock here it is reported at once.
             if self.fcr & FCR_ENABLE != 0 && self.rx.len() < self.rx_trigger() {
@@ -263,7 +299,8 @@ impl Uart {
 
     fn lsr(&self) -> u8 {
         let dr = if self.rx.is_empty() { 0 } else { LSR_DR };
-        dr | LSR_THRE | LSR_TEMT
+        let bi = if self.break_pending { LSR_BI } else { 0 };
+        dr | bi | LSR_THRE | LSR_TEMT
     }
 
     fn msr(&self) -> u8 {
@@ -364,10 +401,59 @@ mod tests {
         // An empty RBR read counts as a look too.
         assert_eq!(rd(&mut u, RBR_THR), 0);
         assert_eq!(rd(&mut u, RBR_THR), b'b');
-        // At end of input polling never blocks and nothing arrives.
+        // At end of input polling never blocks and nothing arrives; the first fetch that
+        // finds the end raises the break, once, and the LSR read that reports it clears it.
+        assert_eq!(rd(&mut u, LSR), 0x60, "a first empty look fetches nothing");
+        assert_eq!(
+            rd(&mut u, LSR),
+            0x60 | LSR_BI,
+            "the second finds the end: break"
+        );
         for _ in 0..5 {
             assert_eq!(rd(&mut u, LSR), 0x60);
         }
+    }
+
+    #[test]
+    fn end_of_input_is_one_break_after_the_last_byte() {
+        let (mut u, _) = uart(b"z");
+        u.write(IER, 1, u64::from(IER_RLSI | IER_RDI)).unwrap();
+        assert_eq!(rd(&mut u, LSR), 0x60);
+        assert_eq!(rd(&mut u, LSR), 0x61, "the byte first");
+        assert_eq!(rd(&mut u, RBR_THR), b'z');
+        assert_eq!(
+            rd(&mut u, LSR),
+            0x60,
+            "no break before the input is found ended"
+        );
+        assert!(!u.irq_level());
+        assert_eq!(
+            rd(&mut u, RBR_THR),
+            0,
+            "the empty RBR read is the second look"
+        );
+        assert!(u.irq_level(), "the break raises the line-status interrupt");
+        assert_eq!(rd(&mut u, IIR_FCR), IIR_RLSI);
+        assert_eq!(u.rx_len(), 0, "no NUL character is queued with the break");
+        assert_eq!(rd(&mut u, LSR), 0x60 | LSR_BI);
+        assert!(!u.irq_level(), "reading LSR cleared BI and the interrupt");
+        for _ in 0..4 {
+            assert_eq!(rd(&mut u, LSR), 0x60, "once per run");
+        }
+        // Through WFI (rule (b)): the break is news once when its interrupt is enabled, then
+        // nothing can wake the hart.
+        let (mut u, _) = uart(b"");
+        u.write(IER, 1, u64::from(IER_RLSI)).unwrap();
+        assert!(u.wait_for_input(), "the end of input raised the break");
+        assert_eq!(rd(&mut u, LSR), 0x60 | LSR_BI);
+        assert!(!u.wait_for_input());
+        // No input configured at all: ended from the start, the same single break.
+        let (c, _) = Console::captured(ConsoleInput::None);
+        let mut u = Uart::new(c);
+        u.write(IER, 1, u64::from(IER_RLSI)).unwrap();
+        assert!(u.wait_for_input());
+        assert_eq!(rd(&mut u, LSR), 0x60 | LSR_BI);
+        assert!(!u.wait_for_input());
     }
 
     #[test]
@@ -390,7 +476,15 @@ mod tests {
         assert!(u.wait_for_input());
         assert_eq!(rd(&mut u, IIR_FCR), IIR_FIFO_ON | IIR_RX_TIMEOUT);
         assert_eq!(rd(&mut u, RBR_THR), b'y');
-        assert!(!u.wait_for_input(), "end of input");
+        assert!(
+            !u.wait_for_input(),
+            "end of input (the break's interrupt is off)"
+        );
+        assert_eq!(
+            rd(&mut u, LSR),
+            0x60 | LSR_BI,
+            "the break is still reported in LSR"
+        );
     }
 
     #[test]

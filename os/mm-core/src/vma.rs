@@ -89,6 +89,39 @@ impl Vmas {
         true
     }
 
+    /// Merges the unnamed anonymous area starting at `start` with the areas right before and
+    /// after it when they are unnamed anonymous areas with the same permissions, as Linux's
+    /// vma_merge does for a new mapping (so consecutive mmaps show as one line in
+    /// /proc/PID/maps). Returns the start of the resulting area.
+    pub fn merge_anon(&mut self, start: u64) -> u64 {
+        let mergeable = |a: &Vma, b: &Vma| {
+            a.name == Name::Anon
+                && b.name == Name::Anon
+                && matches!(a.backing, Backing::Anon)
+                && matches!(b.backing, Backing::Anon)
+                && a.prot == b.prot
+        };
+        let Some(this) = self.0.get(&start).copied() else {
+            return start;
+        };
+        let mut start = start;
+        if let Some((&ps, prev)) = self.0.range(..start).next_back() {
+            if prev.end == start && mergeable(prev, &this) {
+                self.0.remove(&start);
+                self.0.get_mut(&ps).expect("just found").end = this.end;
+                start = ps;
+            }
+        }
+        let end = self.0[&start].end;
+        if let Some(next) = self.0.get(&end).copied() {
+            if mergeable(&self.0[&start], &next) {
+                self.0.remove(&end);
+                self.0.get_mut(&start).expect("present").end = next.end;
+            }
+        }
+        start
+    }
+
     /// Whether `[start, end)` is covered by areas without a gap.
     pub fn covers(&self, start: u64, end: u64) -> bool {
         let mut at = start;
@@ -231,6 +264,35 @@ mod tests {
 
     fn ranges(v: &Vmas) -> Vec<(u64, u64)> {
         v.iter().map(|(s, a)| (s, a.end)).collect()
+    }
+
+    #[test]
+    fn adjacent_anonymous_areas_with_the_same_permissions_merge() {
+        let mut v = Vmas::default();
+        assert!(v.insert(0x5000, anon(0x6000)));
+        assert!(v.insert(0x3000, anon(0x5000)));
+        assert_eq!(v.merge_anon(0x3000), 0x3000, "merged with the next");
+        assert!(v.insert(0x6000, anon(0x7000)));
+        assert_eq!(v.merge_anon(0x6000), 0x3000, "merged with the previous");
+        assert_eq!(ranges(&v), vec![(0x3000, 0x7000)]);
+        // Different permissions, or a named area ([heap]), stay apart.
+        let ro = Vma {
+            prot: PteFlags::R,
+            ..anon(0x8000)
+        };
+        assert!(v.insert(0x7000, ro));
+        assert_eq!(v.merge_anon(0x7000), 0x7000);
+        let heap = Vma {
+            name: Name::Heap,
+            ..anon(0x2000)
+        };
+        assert!(v.insert(0x1000, heap));
+        assert!(v.insert(0x2000, anon(0x3000)));
+        assert_eq!(v.merge_anon(0x2000), 0x2000, "not into the heap");
+        assert_eq!(
+            ranges(&v),
+            vec![(0x1000, 0x2000), (0x2000, 0x7000), (0x7000, 0x8000)]
+        );
     }
 
     #[test]

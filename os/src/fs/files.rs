@@ -22,6 +22,7 @@ pub fn set_root(archive: &'static [u8]) {
 
 const ENOENT: i64 = 2;
 const EBADF: i64 = 9;
+const EACCES: i64 = 13;
 const EFAULT: i64 = 14;
 const ENOTDIR: i64 = 20;
 const EISDIR: i64 = 21;
@@ -44,10 +45,15 @@ const PATH_MAX: usize = 4096;
 /// What a descriptor refers to.
 #[derive(Clone, Copy, Debug)]
 pub enum File {
-    /// The UART: reads find no input yet (end of file), writes go to the console.
+    /// The UART: reads take a line of input (end of file after a break), writes go to the
+    /// console.
     Console,
     /// The root directory.
     Root,
+    /// /proc or /proc/PID.
+    ProcDir,
+    /// A /proc file, made when read (so a read at `pos` sees the process as it is then).
+    Proc { entry: super::proc::Entry, pos: u64 },
     /// A regular file of the initramfs, read from `pos`.
     Initramfs {
         data: &'static [u8],
@@ -136,6 +142,16 @@ fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     if parts.is_empty() {
         return Ok(File::Root);
     }
+    if parts[0] == "proc" {
+        use super::proc::{Entry, Found};
+        return match super::proc::lookup(&parts) {
+            Some(Found::Dir) => Ok(File::ProcDir),
+            // The exe link leads to the program's file.
+            Some(Found::Entry(Entry::Exe)) => lookup(p, AT_FDCWD, p.exe.as_bytes()),
+            Some(Found::Entry(entry)) => Ok(File::Proc { entry, pos: 0 }),
+            None => Err(-ENOENT),
+        };
+    }
     let name = parts.join("/");
     let root = ROOT.get().copied().unwrap_or(&[]);
     let (ino, entry) = cpio::entries(root)
@@ -166,8 +182,10 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
     };
     let writing = flags & O_ACCMODE != 0 || flags & O_TRUNC != 0;
     match file {
-        File::Root if writing => -EISDIR,
-        File::Initramfs { .. } if flags & O_DIRECTORY != 0 => -ENOTDIR,
+        File::Root | File::ProcDir if writing => -EISDIR,
+        File::Initramfs { .. } | File::Proc { .. } if flags & O_DIRECTORY != 0 => -ENOTDIR,
+        // /proc files refuse writes with EACCES (mode 0444), not EROFS.
+        File::Proc { .. } if writing => -EACCES,
         _ if writing => -EROFS,
         f => p.files.install(f),
     }
@@ -203,8 +221,22 @@ pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -
 fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -> i64 {
     let (data, pos) = match p.files.get(fd) {
         None => return -EBADF,
-        Some(File::Console) => return 0,
-        Some(File::Root) => return -EISDIR,
+        Some(File::Console) => return read_console(p, buf, len),
+        Some(File::Root | File::ProcDir) => return -EISDIR,
+        Some(File::Proc { entry, pos }) => {
+            let text = super::proc::generate(p, entry);
+            let start = (at.unwrap_or(pos) as usize).min(text.len());
+            let n = (len as usize).min(text.len() - start);
+            if p.space.copy_out(buf, &text[start..start + n]).is_err() {
+                return -EFAULT;
+            }
+            if at.is_none() {
+                if let Some(File::Proc { pos, .. }) = p.files.get_mut(fd) {
+                    *pos += n as u64;
+                }
+            }
+            return n as i64;
+        }
         Some(File::Initramfs { data, pos, .. }) => (data, at.unwrap_or(pos)),
     };
     let start = (pos as usize).min(data.len());
@@ -220,12 +252,89 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     n as i64
 }
 
+/// readlinkat(dirfd, path, buf, size): the only link is /proc/PID/exe (the program's
+/// path); any other existing file is not a link (EINVAL). Like Linux, at most `size` bytes,
+/// no terminating NUL.
+pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, size: u64) -> i64 {
+    if size as i64 <= 0 {
+        return -EINVAL;
+    }
+    let path = match user_path(p, path) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let is_exe = core::str::from_utf8(&path).is_ok_and(|s| {
+        let parts: Vec<&str> = s
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        (s.starts_with('/') || dirfd == AT_FDCWD)
+            && matches!(
+                super::proc::lookup(&parts),
+                Some(super::proc::Found::Entry(super::proc::Entry::Exe))
+            )
+    });
+    if !is_exe {
+        return match lookup(p, dirfd, &path) {
+            Ok(_) => -EINVAL,
+            Err(e) => e,
+        };
+    }
+    let exe = p.exe.as_bytes();
+    let n = exe.len().min(size as usize);
+    match p.space.copy_out(buf, &exe[..n]) {
+        Ok(()) => n as i64,
+        Err(_) => -EFAULT,
+    }
+}
+
+/// The inode number stat reports for the initramfs file at `path`.
+pub fn ino_of(path: &str) -> Option<u64> {
+    let root = ROOT.get().copied().unwrap_or(&[]);
+    let name = path.trim_start_matches('/');
+    cpio::entries(root)
+        .position(|e| e.name == name)
+        .map(|i| i as u64 + 2)
+}
+
+/// A read of the console: one line at most (see [`crate::console::read_line`]); 0 at end
+/// of input. The bytes are taken before the buffer is checked, so a bad buffer loses them
+/// (EFAULT), as a terminal's read would.
+fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
+    if len == 0 {
+        return 0;
+    }
+    super::proc::dump_before_read(p);
+    let mut line = [0u8; 1024];
+    let want = (len as usize).min(line.len());
+    let n = crate::console::read_line(&mut line[..want]);
+    match p.space.copy_out(buf, &line[..n]) {
+        Ok(()) => n as i64,
+        Err(_) => -EFAULT,
+    }
+}
+
 /// lseek(fd, offset, whence).
 pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
     match p.files.get_mut(fd) {
         None => -EBADF,
         Some(File::Console) => -ESPIPE,
-        Some(File::Root) => -EINVAL,
+        Some(File::Root | File::ProcDir) => -EINVAL,
+        // Size unknown until read: from the start or the current position only.
+        Some(File::Proc { pos, .. }) => {
+            let base = match whence {
+                0 => 0,
+                1 => *pos as i64,
+                _ => return -EINVAL,
+            };
+            match base.checked_add(offset) {
+                Some(n) if n >= 0 => {
+                    *pos = n as u64;
+                    n
+                }
+                _ => -EINVAL,
+            }
+        }
         Some(File::Initramfs { data, pos, .. }) => {
             let base = match whence {
                 0 => 0,
@@ -252,6 +361,9 @@ fn stat_bytes(file: File) -> [u8; 128] {
             // /dev/ttyS0: character device 4:64, on devtmpfs.
             File::Console => (5, 3, 0o020620, 1, (4 << 8) | 64, 0, 1024),
             File::Root => (1, 1, 0o040755, 2, 0, 0, 4096),
+            // procfs (its own device; files are 0444 and report size 0, as Linux's do).
+            File::ProcDir => (0x16, 1, 0o040555, 2, 0, 0, 1024),
+            File::Proc { entry, .. } => (0x16, 2 + entry as u64, 0o100444, 1, 0, 0, 1024),
             File::Initramfs {
                 data, ino, mode, ..
             } => (1, ino + 1, mode, 1, 0, data.len() as u64, 4096),

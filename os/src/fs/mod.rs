@@ -1,8 +1,9 @@
 //! Files: the initramfs, read in place from the initrd, is the (read-only) file system;
-//! [`files`] holds the descriptor table and the file system calls.
+//! [`files`] holds the descriptor table and the file system calls, [`proc`] the /proc files.
 
 pub mod cpio;
 pub mod files;
+pub mod proc;
 
 use mm_core::PhysAddr;
 

@@ -155,8 +155,10 @@ pub fn exec(
         sstatus,
     };
     let satp = space.satp();
+    let exe: &'static str = alloc::string::String::leak(execfn.into());
     *CURRENT.lock() = Some(Process {
         name,
+        exe,
         space,
         brk_start: brk,
         brk,

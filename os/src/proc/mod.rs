@@ -18,7 +18,10 @@ pub const SIGSEGV: u32 = 11;
 
 /// A process.
 pub struct Process {
+    /// The command name (the program file's base name, Linux's `comm`).
     pub name: &'static str,
+    /// The program's path (/proc/PID/exe, the name of its areas in /proc/PID/maps).
+    pub exe: &'static str,
     pub space: AddressSpace,
     /// The program break: `[brk_start, brk)` is the heap.
     pub brk_start: u64,
@@ -30,14 +33,24 @@ pub struct Process {
 /// The running process.
 pub static CURRENT: Mutex<Option<Process>> = Mutex::new(None);
 
-/// Ends the process with `status` (the wait status's exit code, or 128 + signal as a
-/// shell reports a kill) and, being init, the machine with it.
-pub fn exit(name: &str, minflt: u64, status: u32) -> ! {
+/// Finisher status bit saying "killed by a signal": init's end is reported to the machine
+/// as the exit status n (0..=255), or `KILLED | signal` when a signal killed it, which
+/// `rvmmu run` turns into 128 + signal and the shell's word, as a shell reports a wait
+/// status.
+pub const KILLED: u16 = 0x100;
+
+fn fault_counts(name: &str, minflt: u64) {
     log::info!(
         "{name}: minflt {minflt}, majflt 0; pgfault {}",
         space::PGFAULT.load(core::sync::atomic::Ordering::Relaxed)
     );
-    log::info!("{name}: exited with status {status}");
+}
+
+/// Ends the process with exit status `status` (its low 8 bits, as wait reports them) and,
+/// being init, the machine with it.
+pub fn exit(name: &str, minflt: u64, status: u32) -> ! {
+    fault_counts(name, minflt);
+    log::info!("{name}: exited with status {}", status & 0xff);
     crate::arch::sbi::shutdown((status & 0xff) as u16)
 }
 
@@ -51,5 +64,6 @@ pub fn kill(name: &str, minflt: u64, signal: u32, why: core::fmt::Arguments<'_>)
         _ => "signal",
     };
     log::info!("{name}: killed by {sig} ({why})");
-    exit(name, minflt, 128 + signal)
+    fault_counts(name, minflt);
+    crate::arch::sbi::shutdown(KILLED | (signal as u16 & 0x7f))
 }

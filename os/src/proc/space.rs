@@ -77,6 +77,11 @@ pub struct AddressSpace {
     pub minflt: u64,
     /// How far the stack area may grow (the process's RLIMIT_STACK soft limit).
     pub stack_limit: u64,
+    /// Pages present (resident: /proc/PID/status VmRSS) and their high-water mark (VmHWM).
+    pub resident: u64,
+    pub resident_peak: u64,
+    /// The largest total size of the areas so far (VmPeak), in bytes; see [`Self::note_size`].
+    pub size_peak: u64,
 }
 
 impl AddressSpace {
@@ -94,6 +99,9 @@ impl AddressSpace {
             vmas: Vmas::default(),
             minflt: 0,
             stack_limit: DEFAULT_STACK_LIMIT,
+            resident: 0,
+            resident_peak: 0,
+            size_peak: 0,
         })
     }
 
@@ -139,6 +147,8 @@ impl AddressSpace {
             }
         }
         self.minflt += 1;
+        self.resident += 1;
+        self.resident_peak = self.resident_peak.max(self.resident);
         PGFAULT.fetch_add(1, Ordering::Relaxed);
         Ok(pa)
     }
@@ -179,17 +189,133 @@ impl AddressSpace {
 
     /// Unmaps the 4 KiB page at `va` and frees its frame; false when nothing was mapped.
     pub fn unmap(&mut self, va: VirtAddr) -> bool {
-        let Some((table, i)) = self.leaf_slot(va) else {
-            return false;
-        };
+        match self.take(va) {
+            Some(pa) => {
+                frame::free(pa, 0);
+                self.resident -= 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Unmaps the 4 KiB page at `va` and returns its frame, which stays the caller's (still
+    /// counted resident: [`Self::put`] maps it again elsewhere).
+    fn take(&mut self, va: VirtAddr) -> Option<PhysAddr> {
+        let (table, i) = self.leaf_slot(va)?;
         let pte = FrameTables.read(table, i);
         if !pte.is_leaf() {
-            return false;
+            return None;
         }
         FrameTables.write(table, i, Pte::INVALID);
         csr::sfence_va(va.0);
-        frame::free(pte.addr(), 0);
-        true
+        Some(pte.addr())
+    }
+
+    /// Moves the pages present in `[from, from + len)` to `[to, to + len)` (mremap): the
+    /// frames keep their contents and are mapped with `prot`. False if a table for the new
+    /// place could not be allocated (the pages not yet moved are freed then).
+    pub fn move_pages(&mut self, from: u64, to: u64, len: u64, prot: PteFlags) -> bool {
+        let mut ok = true;
+        let mut off = 0;
+        while off < len {
+            if let Some(pa) = self.take(VirtAddr(from + off)) {
+                let va = VirtAddr(to + off);
+                match paging::map(
+                    self.mode,
+                    self.root,
+                    va,
+                    pa,
+                    0,
+                    pte_flags(prot),
+                    &mut FrameTables,
+                ) {
+                    Ok(flush) => csr::sfence_va(flush.0 .0),
+                    Err(_) => {
+                        frame::free(pa, 0);
+                        self.resident -= 1;
+                        ok = false;
+                    }
+                }
+            }
+            off += PAGE_SIZE;
+        }
+        ok
+    }
+
+    /// Records the areas' total size for VmPeak; returns it (VmSize).
+    pub fn note_size(&mut self) -> u64 {
+        let size = self.vmas.iter().map(|(s, v)| v.end - s).sum();
+        self.size_peak = self.size_peak.max(size);
+        size
+    }
+
+    /// Pages present in `[start, end)`.
+    pub fn present_in(&self, start: u64, end: u64) -> u64 {
+        let mut n = 0;
+        self.walk_present(
+            self.root,
+            self.mode.levels - 1,
+            0,
+            start,
+            end,
+            &mut n,
+            &mut 0,
+        );
+        n
+    }
+
+    /// Page-table pages of the user half (VmPTE), the root included.
+    pub fn table_pages(&self) -> u64 {
+        let mut tables = 1;
+        let end = self.mode.user_end().0;
+        self.walk_present(
+            self.root,
+            self.mode.levels - 1,
+            0,
+            0,
+            end,
+            &mut 0,
+            &mut tables,
+        );
+        tables
+    }
+
+    /// Counts the leaves in `[start, end)` under `table` (a level-`level` table mapping from
+    /// `base`) into `leaves` and the lower tables into `tables`, skipping empty entries.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_present(
+        &self,
+        table: PhysAddr,
+        level: usize,
+        base: u64,
+        start: u64,
+        end: u64,
+        leaves: &mut u64,
+        tables: &mut u64,
+    ) {
+        let span = PAGE_SIZE << (9 * level);
+        let half = if level == self.mode.levels - 1 {
+            ENTRIES / 2
+        } else {
+            ENTRIES
+        };
+        for i in 0..half {
+            let lo = base + i as u64 * span;
+            if lo >= end || lo + span <= start {
+                continue;
+            }
+            let pte = FrameTables.read(table, i);
+            if !pte.is_valid() {
+                continue;
+            }
+            if pte.is_leaf() {
+                *leaves += span / PAGE_SIZE;
+            } else if level > 0 {
+                *tables += 1;
+                self.walk_present(pte.addr(), level - 1, lo, start, end, leaves, tables);
+            }
+        }
     }
 
     /// Unmaps every present page of `[start, end)` and frees the frames (the areas are the

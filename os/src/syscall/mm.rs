@@ -1,7 +1,8 @@
-//! The memory system calls: brk(214), munmap(215), mmap(222), mprotect(226), over the
+//! The memory system calls: brk(214), munmap(215), mremap(216), mmap(222), mprotect(226),
+//! madvise(233), over the
 //! process's areas (mm_core::vma) and page table (proc/space.rs).
 
-use super::{EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM};
+use super::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
 use crate::fs::files::File;
 use crate::proc::Process;
 use mm_core::pte::PteFlags;
@@ -51,6 +52,7 @@ pub fn brk(p: &mut Process, addr: u64) -> u64 {
         }
     }
     p.brk = addr;
+    p.space.note_size();
     addr
 }
 
@@ -179,6 +181,8 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     if !p.space.vmas.insert(start, area) {
         return -ENOMEM;
     }
+    p.space.vmas.merge_anon(start);
+    p.space.note_size();
     if flags & MAP_POPULATE != 0 && !prot.is_empty() {
         let mut va = start;
         while va < start + len {
@@ -252,4 +256,201 @@ pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> i64 {
         va += PAGE_SIZE;
     }
     0
+}
+
+const MREMAP_MAYMOVE: u64 = 1;
+const MREMAP_FIXED: u64 = 2;
+const MREMAP_DONTUNMAP: u64 = 4;
+
+/// mremap(addr, old_len, new_len, flags, new_addr): shrinking unmaps the tail; growing
+/// extends the area in place when the pages after it are free, or with MREMAP_MAYMOVE
+/// moves it (its present pages keep their frames and contents) to a new place, chosen
+/// top-down as mmap does or given by MREMAP_FIXED. The old range must lie in one area
+/// (EFAULT otherwise), as Linux requires. MREMAP_DONTUNMAP is not supported (EINVAL).
+pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
+    let [addr, old_len, new_len, flags, new_addr, _] = a;
+    if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
+        || flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 && flags & MREMAP_MAYMOVE == 0
+        || flags & MREMAP_DONTUNMAP != 0
+        || !addr.is_multiple_of(PAGE_SIZE)
+    {
+        return -EINVAL;
+    }
+    let user_end = p.space.mode.user_end().0;
+    let align = |l: u64| l.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1));
+    let (Some(old_len), Some(new_len)) = (align(old_len), align(new_len)) else {
+        return -EINVAL;
+    };
+    if new_len == 0 || old_len == 0 {
+        // old_len 0 duplicates a shared mapping on Linux; there are none here.
+        return -EINVAL;
+    }
+    if addr.checked_add(old_len).is_none_or(|e| e > user_end) || new_len > user_end {
+        return -EINVAL;
+    }
+    let fixed = flags & MREMAP_FIXED != 0;
+    if fixed {
+        let overlap = new_addr < addr + old_len && addr < new_addr.saturating_add(new_len);
+        if !new_addr.is_multiple_of(PAGE_SIZE)
+            || new_addr.checked_add(new_len).is_none_or(|e| e > user_end)
+            || overlap
+        {
+            return -EINVAL;
+        }
+    }
+    if !fixed && new_len <= old_len {
+        for (s, e) in p.space.vmas.remove_range(addr + new_len, addr + old_len) {
+            p.space.unmap_range(s, e);
+        }
+        return addr as i64;
+    }
+    let Some((start, area)) = p.space.vmas.find(addr).map(|(s, v)| (s, *v)) else {
+        return -EFAULT;
+    };
+    if old_len > area.end - addr {
+        return -EFAULT;
+    }
+    // In place, when the area ends where the old range does and the pages after it are
+    // free.
+    if !fixed
+        && area.end == addr + old_len
+        && addr + new_len <= user_end
+        && !p.space.vmas.overlaps(area.end, addr + new_len)
+    {
+        if let Some(v) = p.space.vmas.get_mut(start) {
+            v.end = addr + new_len;
+        }
+        p.space.note_size();
+        return addr as i64;
+    }
+    if flags & MREMAP_MAYMOVE == 0 {
+        return -ENOMEM;
+    }
+    let to = if fixed {
+        for (s, e) in p.space.vmas.remove_range(new_addr, new_addr + new_len) {
+            p.space.unmap_range(s, e);
+        }
+        new_addr
+    } else {
+        match p
+            .space
+            .vmas
+            .gap_below(new_len, user_end - MMAP_GAP, MMAP_MIN_ADDR)
+        {
+            Some(s) => s,
+            None => return -ENOMEM,
+        }
+    };
+    // The moved part of the area: its file offset follows it; it is no longer the heap or
+    // the stack (those are named by where they are).
+    let backing = match area.backing {
+        Backing::Anon => Backing::Anon,
+        Backing::File {
+            data,
+            offset,
+            file_end,
+        } => Backing::File {
+            data,
+            offset: offset + (addr - start),
+            file_end: (file_end - addr).saturating_add(to),
+        },
+    };
+    let name = match area.name {
+        Name::Heap | Name::Stack => Name::Anon,
+        n => n,
+    };
+    let moved = Vma {
+        end: to + new_len,
+        prot: area.prot,
+        backing,
+        name,
+    };
+    if !p.space.vmas.insert(to, moved) {
+        return -ENOMEM;
+    }
+    let keep = old_len.min(new_len);
+    let ok = p.space.move_pages(addr, to, keep, area.prot);
+    for (s, e) in p.space.vmas.remove_range(addr, addr + old_len) {
+        p.space.unmap_range(s, e);
+    }
+    if !ok {
+        log::warn!(
+            "{}: mremap: out of memory for page tables, pages lost",
+            p.name
+        );
+    }
+    if addr == p.brk_start && name == Name::Anon && area.name == Name::Heap {
+        // The heap moved away whole: the break stays where it was, with no area.
+        p.brk = p.brk_start;
+    }
+    p.space.note_size();
+    to as i64
+}
+
+/// madvise(addr, len, advice): MADV_DONTNEED (and MADV_FREE, which may act the same) drop
+/// the pages present in the range, so the next touch faults in a zero page (or the file's
+/// bytes again); the areas stay. Other known advice is accepted and ignored. ENOMEM when
+/// part of the range is not mapped (after acting on the rest), as Linux.
+pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
+    const MADV_DONTNEED: u64 = 4;
+    const MADV_FREE: u64 = 8;
+    const KNOWN: &[u64] = &[
+        0, 1, 2, 3, 4, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+    ];
+    if !addr.is_multiple_of(PAGE_SIZE) || !KNOWN.contains(&advice) {
+        return -EINVAL;
+    }
+    let Some(end) = addr
+        .checked_add(len)
+        .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
+    else {
+        return -EINVAL;
+    };
+    if end == addr {
+        return 0;
+    }
+    let covered = p.space.vmas.covers(addr, end);
+    if advice == MADV_DONTNEED || advice == MADV_FREE {
+        let ranges: alloc::vec::Vec<(u64, u64)> = p
+            .space
+            .vmas
+            .iter()
+            .filter(|&(s, v)| s < end && v.end > addr)
+            .map(|(s, v)| (s.max(addr), v.end.min(end)))
+            .collect();
+        for (s, e) in ranges {
+            p.space.unmap_range(s, e);
+        }
+    }
+    if covered {
+        0
+    } else {
+        -ENOMEM
+    }
+}
+
+/// msync(addr, len, flags): nothing to write back (no writable shared file mappings), so
+/// only Linux's checks: EINVAL for an unaligned address, unknown flags or MS_ASYNC with
+/// MS_SYNC; ENOMEM when part of the range is not mapped (programs use that to probe).
+pub fn msync(p: &mut Process, addr: u64, len: u64, flags: u64) -> i64 {
+    const MS_ASYNC: u64 = 1;
+    const MS_INVALIDATE: u64 = 2;
+    const MS_SYNC: u64 = 4;
+    if !addr.is_multiple_of(PAGE_SIZE)
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
+    {
+        return -EINVAL;
+    }
+    let Some(end) = addr
+        .checked_add(len)
+        .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
+    else {
+        return -ENOMEM;
+    };
+    if end == addr || p.space.vmas.covers(addr, end) {
+        0
+    } else {
+        -ENOMEM
+    }
 }

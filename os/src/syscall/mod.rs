@@ -1,7 +1,7 @@
 //! System calls from U-mode (`ecall`: number in a7, arguments in a0..a5, result in a0,
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
-//! This stage: write, exit, exit_group, brk, mprotect, mmap and munmap (anonymous),
+//! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
 //! getrandom; the file calls are in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
@@ -30,6 +30,7 @@ const SYS_CLOSE: u64 = 57;
 const SYS_LSEEK: u64 = 62;
 const SYS_READ: u64 = 63;
 const SYS_PREAD64: u64 = 67;
+const SYS_READLINKAT: u64 = 78;
 const SYS_NEWFSTATAT: u64 = 79;
 const SYS_FSTAT: u64 = 80;
 const SYS_WRITE: u64 = 64;
@@ -48,6 +49,9 @@ const SYS_GETRANDOM: u64 = 278;
 const SYS_MUNMAP: u64 = 215;
 const SYS_MMAP: u64 = 222;
 const SYS_MPROTECT: u64 = 226;
+const SYS_MREMAP: u64 = 216;
+const SYS_MSYNC: u64 = 227;
+const SYS_MADVISE: u64 = 233;
 
 /// Runs system call `nr` for `p`; returns a0.
 pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
@@ -59,6 +63,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_PREAD64 => files::pread64(p, a[0], VirtAddr(a[1]), a[2], a[3] as i64),
         SYS_NEWFSTATAT => files::newfstatat(p, a[0] as i64, VirtAddr(a[1]), VirtAddr(a[2]), a[3]),
         SYS_FSTAT => files::fstat(p, a[0], VirtAddr(a[1])),
+        SYS_READLINKAT => files::readlinkat(p, a[0] as i64, VirtAddr(a[1]), VirtAddr(a[2]), a[3]),
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
         SYS_WRITEV => writev(p, a[0], VirtAddr(a[1]), a[2]),
         // The console is not a terminal yet (no termios): what Linux answers for a pipe.
@@ -79,6 +84,9 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_MPROTECT => mm::mprotect(p, a[0], a[1], a[2]),
         SYS_MMAP => mm::mmap(p, a),
         SYS_MUNMAP => mm::munmap(p, a[0], a[1]),
+        SYS_MREMAP => mm::mremap(p, a),
+        SYS_MADVISE => mm::madvise(p, a[0], a[1], a[2]),
+        SYS_MSYNC => mm::msync(p, a[0], a[1], a[2]),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS

@@ -1,0 +1,292 @@
+//! The notes' programs (programs/notes/, byte for byte as the notes give them) and the
+//! project's TAP tests (programs/tests/) run on the kernel as `rvmmu run` runs them: the
+//! program at /bin/NAME in an initramfs, bootargs `paging=MODE init=/bin/NAME quiet`, the
+//! console's input supplied (the UART reports a break after its last byte: end of file).
+//! With `quiet` the console holds only the program's output, which must equal what
+//! qemu-riscv64 (Linux's ABI) prints for the same input, line for line after
+//! `rvmmu_tests::linux::normalize` (addresses and pids differ between any two runs).
+
+use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu_tests::linux::{find_qemu_user, normalize, run_user_env};
+use std::time::Duration;
+
+/// The built program `dir/name`.
+fn program_path(name: &str) -> &'static str {
+    rvmmu_tests::linux_program(name).unwrap_or_else(|| panic!("no program {name} was built"))
+}
+
+/// Runs `name` (a `dir/name` of programs/) on rvmmu as `rvmmu run --mem MEM --paging MODE`
+/// would, with `stdin` as its console input; returns how the run ended and the console.
+fn on_rvmmu(name: &str, mem: u64, paging: &str, stdin: &[u8]) -> (Exit, String) {
+    on_rvmmu_args(name, mem, paging, stdin, "")
+}
+
+/// [`on_rvmmu`] with `args` as the command line's words after `--` (quoted as `rvmmu run`
+/// quotes them).
+fn on_rvmmu_args(name: &str, mem: u64, paging: &str, stdin: &[u8], args: &str) -> (Exit, String) {
+    let base = name.rsplit('/').next().unwrap();
+    let init = format!("/bin/{base}");
+    let initrd = rvmmu::initramfs::pack(&[rvmmu::initramfs::File {
+        path: init.clone(),
+        data: std::fs::read(program_path(name)).expect("read the program"),
+        mode: 0o755,
+    }])
+    .expect("an initramfs");
+    let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
+    let cfg = MachineConfig {
+        mem_size: mem,
+        // `paging` may carry more words (as `rvmmu run --append` adds them).
+        bootargs: if args.is_empty() {
+            format!("paging={paging} init={init} quiet")
+        } else {
+            format!("paging={paging} init={init} quiet -- {args}")
+        },
+        initrd: Some(initrd),
+        max_insns: Some(2_000_000_000),
+        ..MachineConfig::capture(stdin.to_vec())
+    };
+    let mut m = Machine::new(cfg).expect("a machine");
+    m.load_elf(kernel).expect("load the kernel");
+    let exit = m.run();
+    (
+        exit,
+        String::from_utf8_lossy(&m.console_output()).into_owned(),
+    )
+}
+
+/// `name` under qemu-riscv64 with `stdin` (and `env`): its exit code and output; `None`
+/// (and a skip line) when qemu-riscv64 is not installed.
+fn on_linux(name: &str, stdin: &[u8], env: &[(&str, &str)]) -> Option<(Option<i32>, String)> {
+    on_linux_args(name, &[], stdin, env)
+}
+
+/// [`on_linux`] with arguments.
+fn on_linux_args(
+    name: &str,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Option<(Option<i32>, String)> {
+    let Some(qemu) = find_qemu_user() else {
+        eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
+        return None;
+    };
+    let run = run_user_env(
+        &qemu,
+        program_path(name),
+        args,
+        stdin,
+        env,
+        Duration::from_secs(60),
+    )
+    .expect("run qemu-riscv64");
+    assert!(run.stderr.is_empty(), "{name}: {}", run.stderr);
+    Some((run.code, run.stdout))
+}
+
+/// Runs a notes program on rvmmu in `modes` and checks it against qemu-riscv64.
+fn notes_program_matches_linux(name: &str, mem: u64, modes: &[&str], stdin: &[u8]) {
+    let name = format!("notes/{name}");
+    let linux = on_linux(&name, stdin, &[]);
+    for mode in modes {
+        let (exit, console) = on_rvmmu(&name, mem, mode, stdin);
+        assert_eq!(exit, Exit::Pass, "{name} {mode}\n{console}");
+        assert!(!console.is_empty(), "{name} {mode}: no output");
+        if let Some((code, out)) = &linux {
+            assert_eq!(*code, Some(0), "{name} under qemu-riscv64\n{out}");
+            assert_eq!(
+                normalize(&console),
+                normalize(out),
+                "{name} {mode}: rvmmu (left) and qemu-riscv64 (right)"
+            );
+        }
+    }
+}
+
+#[test]
+fn malloc_1_prints_what_linux_prints() {
+    notes_program_matches_linux("malloc_1", 128 << 20, &["sv48", "sv39"], b"\n\n");
+}
+
+#[test]
+fn malloc_128k_prints_what_linux_prints() {
+    notes_program_matches_linux("malloc_128k", 128 << 20, &["sv48", "sv39"], b"\n\n");
+}
+
+#[test]
+fn alloc_4x1g_on_2_gib_prints_what_linux_prints() {
+    notes_program_matches_linux("alloc_4x1g", 2 << 30, &["sv48", "sv39"], b"\n");
+}
+
+#[test]
+fn without_input_getchar_sees_end_of_file() {
+    // The break after the (empty) input is end of file: getchar returns EOF at once and
+    // the program runs to its end, as under Linux with stdin at end of file.
+    let name = "notes/malloc_1";
+    let (exit, console) = on_rvmmu(name, 128 << 20, "sv48", b"");
+    assert_eq!(exit, Exit::Pass, "{console}");
+    if let Some((code, out)) = on_linux(name, b"", &[]) {
+        assert_eq!(code, Some(0));
+        assert_eq!(normalize(&console), normalize(&out));
+    }
+}
+
+/// What qemu-riscv64 adds to a TAP line for a check QEMU 7.2's user mode cannot do as
+/// Linux does (programs/README.md); the check itself is "ok" on both.
+const QEMU_SKIP: &str = " # SKIP on qemu-user: ";
+
+/// The project's TAP tests that pass on the kernel today; `fork_cow` needs fork and wait4
+/// (docs/KERNEL.md lists it as not yet passing).
+#[test]
+fn tap_tests_pass_and_print_what_linux_prints() {
+    for name in ["tests/brk_semantics", "tests/mmap_semantics"] {
+        for mode in ["sv48", "sv39"] {
+            let (exit, console) = on_rvmmu(name, 128 << 20, mode, b"");
+            assert_eq!(exit, Exit::Pass, "{name} {mode}\n{console}");
+            assert!(!console.contains("not ok"), "{name} {mode}\n{console}");
+            assert!(console.starts_with("ok 1 "), "{name} {mode}\n{console}");
+            if let Some((code, out)) = on_linux(name, b"", &[("RVMMU_ON_QEMU_USER", "1")]) {
+                assert_eq!(code, Some(0), "{name} under qemu-riscv64\n{out}");
+                let linux: String = out
+                    .lines()
+                    .map(|l| format!("{}\n", l.split(QEMU_SKIP).next().unwrap_or(l)))
+                    .collect();
+                assert_eq!(console, linux, "{name} {mode}: rvmmu (left), qemu-riscv64");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_musl_program_gets_a_quoted_argument_whole() {
+    // `rvmmu run prog one "two words"` puts `-- one "two words"` on the command line; the
+    // kernel's parser keeps the quoted words together and drops the quotes.
+    let name = "musl/musl_basics";
+    let (exit, console) = on_rvmmu_args(name, 128 << 20, "sv48", b"", "one \"two words\"");
+    assert_eq!(exit, Exit::Pass, "{console}");
+    assert!(console.contains("ok 1 - argv is as given"), "{console}");
+    if let Some((code, out)) = on_linux_args(name, &["one", "two words"], b"", &[]) {
+        assert_eq!(code, Some(0));
+        assert_eq!(normalize(&console), normalize(&out));
+    }
+}
+
+/// The `dump_proc` blocks of a console (the kernel prints /proc/1/maps and status each
+/// time init is about to wait for console input), and the rest (the program's output).
+fn split_dumps(console: &str) -> (Vec<String>, String) {
+    const BEGIN: &str = "--- dump_proc: pid 1 waits for console input ---\n";
+    const END: &str = "--- end of dump_proc ---\n";
+    let (mut dumps, mut rest, mut s) = (Vec::new(), String::new(), console);
+    while let Some(b) = s.find(BEGIN) {
+        rest.push_str(&s[..b]);
+        let after = &s[b + BEGIN.len()..];
+        let e = after.find(END).expect("a dump ends");
+        dumps.push(after[..e].to_string());
+        s = &after[e + END.len()..];
+    }
+    rest.push_str(s);
+    (dumps, rest)
+}
+
+/// The `[start, end)` and name of each line of a maps listing.
+fn areas(dump: &str) -> Vec<(u64, u64, String)> {
+    dump.lines()
+        .skip_while(|l| *l != "/proc/1/maps:")
+        .skip(1)
+        .take_while(|l| *l != "/proc/1/status:")
+        .map(|l| {
+            let (range, _) = l.split_once(' ').unwrap();
+            let (s, e) = range.split_once('-').unwrap();
+            let name = l.get(73..).unwrap_or("").to_string();
+            let hex = |x: &str| u64::from_str_radix(x, 16).unwrap();
+            (hex(s), hex(e), name)
+        })
+        .collect()
+}
+
+/// A `Label:\t%8lu kB` value of the status in `dump`.
+fn status_kb(dump: &str, label: &str) -> u64 {
+    let line = dump
+        .lines()
+        .find(|l| l.starts_with(&format!("{label}:\t")))
+        .unwrap_or_else(|| panic!("no {label} in\n{dump}"));
+    line[label.len() + 2..]
+        .trim()
+        .trim_end_matches(" kB")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// The hexadecimal numbers the program printed after `：` (its malloc addresses).
+fn printed_addresses(output: &str) -> Vec<u64> {
+    output
+        .lines()
+        .filter_map(|l| l.rsplit_once('：'))
+        .filter_map(|(_, a)| u64::from_str_radix(a.trim_start_matches("0X"), 16).ok())
+        .collect()
+}
+
+/// Runs a notes program with `dump_proc`: its output still matches Linux's, and the dumps
+/// taken while it waits in getchar() are returned with its output.
+fn dumps_of(name: &str, mem: u64, stdin: &[u8]) -> (Vec<String>, String) {
+    let (exit, console) = on_rvmmu_args(name, mem, "sv48 dump_proc", stdin, "");
+    assert_eq!(exit, Exit::Pass, "{console}");
+    let (dumps, output) = split_dumps(&console);
+    if let Some((_, linux)) = on_linux(name, stdin, &[]) {
+        assert_eq!(normalize(&output), normalize(&linux));
+    }
+    for d in &dumps {
+        assert!(d.contains("\nState:\tS (sleeping)\n"), "{d}");
+    }
+    (dumps, output)
+}
+
+#[test]
+fn malloc_1_waiting_in_getchar_has_a_heap_that_stays_after_free() {
+    let (dumps, output) = dumps_of("notes/malloc_1", 128 << 20, b"\n\n");
+    assert_eq!(dumps.len(), 2, "one dump per getchar()");
+    let addr = printed_addresses(&output)[0];
+    for d in &dumps {
+        let heap = areas(d)
+            .into_iter()
+            .find(|a| a.2 == "[heap]")
+            .expect("a [heap]");
+        assert!(
+            heap.0 <= addr && addr < heap.1,
+            "malloc(1) is in [heap]\n{d}"
+        );
+        // The notes' 132 KiB (glibc's first sbrk), here after the TLS block static glibc
+        // puts at the heap's start.
+        assert!(heap.1 - heap.0 >= 132 << 10, "{d}");
+    }
+    assert_eq!(areas(&dumps[0]), areas(&dumps[1]), "free() keeps the heap");
+    insta::assert_snapshot!("malloc_1_before_free", dumps[0]);
+    insta::assert_snapshot!("malloc_1_after_free", dumps[1]);
+}
+
+#[test]
+fn alloc_4x1g_waiting_in_getchar_has_4_gib_mapped_and_little_resident() {
+    let (dumps, output) = dumps_of("notes/alloc_4x1g", 2 << 30, b"\n");
+    assert_eq!(dumps.len(), 1);
+    let d = &dumps[0];
+    let addrs = printed_addresses(&output);
+    assert_eq!(addrs.len(), 4, "{output}");
+    // glibc maps each block (1 GiB + a page) right below the previous one; as on Linux,
+    // the kernel merges them into one anonymous area of over 4 GiB.
+    let anon: Vec<_> = areas(d).into_iter().filter(|a| a.2.is_empty()).collect();
+    assert_eq!(anon.len(), 1, "{d}");
+    let (start, end, _) = anon[0];
+    assert!(
+        end - start >= 4 << 30 && end - start < (4 << 30) + (1 << 20),
+        "{d}"
+    );
+    // %x printed the low 32 bits of each block's address: the first block is the highest.
+    assert_eq!(addrs[0] as u32, (end - (1 << 30) - 4096 + 16) as u32, "{d}");
+    assert!(status_kb(d, "VmSize") > 4 << 20, "{d}");
+    assert!(
+        status_kb(d, "VmRSS") < 1024,
+        "untouched: only a few hundred KiB\n{d}"
+    );
+    insta::assert_snapshot!("alloc_4x1g_in_getchar", d);
+}
