@@ -14,6 +14,7 @@
 
 mod dump_pt;
 mod errors;
+mod run_cmd;
 mod runs;
 mod trace;
 mod trace_translations;

@@ -1,0 +1,105 @@
+//! `rvmmu run`: a static Linux program (built here with `riscv64-linux-gnu-gcc -static`) on
+//! the built-in kernel: its output on stdout and nothing else, stdin as its input, its exit
+//! status as rvmmu's, a signal as 128 + the signal with the shell's word on stderr.
+
+use crate::{run, Output};
+use std::process::Command;
+
+/// Builds a static riscv64 Linux program from C source; `None` (skip) without the compiler.
+fn linux_program(dir: &std::path::Path, name: &str, source: &str) -> Option<String> {
+    let src = dir.join(format!("{name}.c"));
+    let exe = dir.join(name);
+    std::fs::write(&src, source).unwrap();
+    let out = Command::new("riscv64-linux-gnu-gcc")
+        .args(["-static", "-O1", "-Wall", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .ok()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(exe.to_str().unwrap().to_string())
+}
+
+const ECHO: &str = r#"
+#include <stdio.h>
+#include <string.h>
+int main(int argc, char **argv) {
+    char line[100];
+    for (int i = 1; i < argc; i++)
+        printf("arg %d: [%s]\n", i, argv[i]);
+    while (fgets(line, sizeof line, stdin))
+        printf("read: %s", line);
+    printf("end of input\n");
+    return argc;
+}
+"#;
+
+const SEGV: &str = r#"
+int main(void) {
+    volatile int *volatile p = 0;
+    *p = 1;
+    return 0;
+}
+"#;
+
+fn rvmmu_run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut all = vec!["run", "--max-insns", "500000000"];
+    all.extend_from_slice(args);
+    run(&all, Some(stdin))
+}
+
+#[test]
+fn a_program_gets_its_arguments_and_input_and_gives_its_exit_status() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(echo) = linux_program(dir.path(), "echo", ECHO) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    for paging in ["sv39", "sv48"] {
+        let out = rvmmu_run(
+            &["--paging", paging, &echo, "one", "two words", "--stats"],
+            b"first\nsecond\n",
+        );
+        assert_eq!(out.code, Some(4), "{out:#?}");
+        assert_eq!(
+            out.stdout,
+            "arg 1: [one]\narg 2: [two words]\narg 3: [--stats]\n\
+             read: first\nread: second\nend of input\n",
+            "{out:#?}"
+        );
+        assert_eq!(out.stderr, "", "a quiet boot: {out:#?}");
+    }
+}
+
+#[test]
+fn a_program_killed_by_sigsegv_ends_rvmmu_as_a_shell_reports_it() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(segv) = linux_program(dir.path(), "segv", SEGV) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let out = rvmmu_run(&[&segv], b"");
+    assert_eq!(out.code, Some(139), "{out:#?}");
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("", "Segmentation fault\n")
+    );
+}
+
+#[test]
+fn the_kernel_log_is_shown_on_request() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(echo) = linux_program(dir.path(), "echo", ECHO) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let out = rvmmu_run(&["--kernel-log", &echo], b"");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert!(out.stdout.contains("booting on hart 0"), "{out:#?}");
+    assert!(out.stdout.contains("\nend of input\n"), "{out:#?}");
+    assert!(out.stdout.ends_with("exited with status 1\n"), "{out:#?}");
+}
