@@ -186,11 +186,57 @@ pub fn walk(ctx: &WalkCtx, va: u64, mem: &mut impl PteMemory) -> Walk {
     w
 }
 
+/// [`walk`] without the record, for the untraced translation: the same steps, reads and
+/// writes; returns the outcome and the address of the PTE an A/D update rewrote, if any.
+#[inline(always)]
+pub fn walk_unrecorded(
+    ctx: &WalkCtx,
+    va: u64,
+    mem: &mut impl PteMemory,
+) -> (Result<Leaf, Exception>, Option<u64>) {
+    let mut ad = AdWritten(None);
+    let r = walk_steps(ctx, va, mem, &mut ad);
+    (r, ad.0)
+}
+
+/// Where a walk reports what it did: the full record ([`Walk`], for traces), or only the
+/// A/D write's PTE address ([`AdWritten`], all the untraced translation needs).
+trait StepLog {
+    /// The walk read `step` as its `n`-th PTE (0-based; a step 9 retry reuses its index).
+    fn step(&mut self, n: usize, step: WalkStep);
+    /// The walk wrote `new` over `old` at `pte_addr` (step 9, Svadu).
+    fn ad(&mut self, pte_addr: u64, old: u64, new: u64);
+}
+
+impl StepLog for Walk {
+    #[inline(always)]
+    fn step(&mut self, n: usize, step: WalkStep) {
+        self.steps[n] = step;
+        self.n_steps = n as u8 + 1;
+    }
+    #[inline(always)]
+    fn ad(&mut self, pte_addr: u64, old: u64, new: u64) {
+        self.ad_update = Some((pte_addr, old, new));
+    }
+}
+
+struct AdWritten(Option<u64>);
+
+impl StepLog for AdWritten {
+    #[inline(always)]
+    fn step(&mut self, _: usize, _: WalkStep) {}
+    #[inline(always)]
+    fn ad(&mut self, pte_addr: u64, _: u64, _: u64) {
+        self.0 = Some(pte_addr);
+    }
+}
+
+#[inline(always)]
 fn walk_steps(
     ctx: &WalkCtx,
     va: u64,
     mem: &mut impl PteMemory,
-    w: &mut Walk,
+    w: &mut impl StepLog,
 ) -> Result<Leaf, Exception> {
     let mode = ctx.mode;
     let pf = page_fault(ctx.access, va);
@@ -216,13 +262,15 @@ fn walk_steps(
         let raw = mem
             .read_pte(pte_addr)
             .map_err(|()| access_fault(ctx.access, va))?;
-        w.steps[n] = WalkStep {
-            level: i,
-            pte_addr,
-            pte: raw,
-        };
+        w.step(
+            n,
+            WalkStep {
+                level: i,
+                pte_addr,
+                pte: raw,
+            },
+        );
         n += 1;
-        w.n_steps = n as u8;
         let pte = Pte(raw);
         // Step 3 (the rules of `Pte::is_invalid`): V = 0, W without R, bits 63:54 set, or
         // D/A/U set in a pointer to the next level.
@@ -261,7 +309,7 @@ fn walk_steps(
                     continue; // "If the comparison fails, return to step 2."
                 }
                 Ok(true) => {
-                    w.ad_update = Some((pte_addr, raw, new));
+                    w.ad(pte_addr, raw, new);
                     flags |= need.bits();
                 }
             }
