@@ -498,11 +498,8 @@ impl Mmu {
         }
         // Uniform over the leaf means uniform over each of its 4 KiB pages.
         let perms = leaf_perms?;
-        let serves = |access: Access| {
-            let ctx = walk::WalkCtx { access, ..*wctx };
-            perms.allows(access)
-                && walk::check_leaf(leaf.flags, &ctx, va) == Ok(walk::AdUpdate::None)
-        };
+        let serves =
+            |access: Access| perms.allows(access) && walk::serves_as_is(leaf.flags, wctx, access);
         if wctx.access == Access::Fetch {
             return serves(Access::Fetch).then_some(slot);
         }

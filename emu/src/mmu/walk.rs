@@ -327,6 +327,27 @@ fn walk_steps(
     }
 }
 
+/// Whether [`check_leaf`] passes `access` (in `ctx`'s context otherwise) with no A/D update
+/// to make: the leaf serves it as it is. The fast path's fill test, without building a
+/// context per access type; `tests::serves_as_is_agrees_with_check_leaf` holds it to
+/// `check_leaf` over every combination.
+#[inline]
+pub fn serves_as_is(flags: PteFlags, ctx: &WalkCtx, access: Access) -> bool {
+    let user_page = flags.contains(PteFlags::U);
+    let u_ok = match ctx.prv {
+        Priv::U => user_page,
+        Priv::S | Priv::M => !user_page || (ctx.sum && access != Access::Fetch),
+    };
+    let rwx_ok = match access {
+        Access::Fetch => flags.contains(PteFlags::X),
+        Access::Load => flags.contains(PteFlags::R) || (ctx.mxr && flags.contains(PteFlags::X)),
+        Access::Store => flags.contains(PteFlags::W),
+    };
+    let ad_set =
+        flags.contains(PteFlags::A) && (access != Access::Store || flags.contains(PteFlags::D));
+    u_ok && rwx_ok && ad_set
+}
+
 /// Permission check of a leaf for an access (steps 6, 8 and 9; the TLB uses it on hits):
 /// the U bit with SUM/MXR, R/W/X against the access, and A/D per `ctx.ad`. Returns which A/D
 /// update the access needs in [`AdMode::Hardware`] (always `None` in [`AdMode::Fault`]).
