@@ -174,6 +174,25 @@ pub fn access_fault(access: Access, va: u64) -> Exception {
     }
 }
 
+/// Step 3's rules on the flag byte (bits 7:0 of a PTE), one entry per value: true when V = 0,
+/// W is set without R, or D/A/U is set in a pointer to the next level (R = W = X = 0). The
+/// fourth rule, reserved bits 63:54, is tested on the word.
+static BAD_FLAGS: [bool; 256] = {
+    const V: u8 = PteFlags::V.bits();
+    const R: u8 = PteFlags::R.bits();
+    const W: u8 = PteFlags::W.bits();
+    const RWX: u8 = PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits();
+    const DAU: u8 = PteFlags::D.bits() | PteFlags::A.bits() | PteFlags::U.bits();
+    let mut t = [false; 256];
+    let mut f = 0;
+    while f < 256 {
+        let b = f as u8;
+        t[f] = b & V == 0 || b & (R | W) == W || (b & RWX == 0 && b & DAU != 0);
+        f += 1;
+    }
+    t
+};
+
 /// Translates `va` by walking the tables `ctx.satp` points to.
 pub fn walk(ctx: &WalkCtx, va: u64, mem: &mut impl PteMemory) -> Walk {
     let mut w = Walk {
@@ -243,12 +262,7 @@ fn walk_steps(
     if !mode.is_canonical(va) {
         return Err(pf);
     }
-    // The PTE bits the checks below test, as plain masks (one test each on the raw word).
-    const V: u64 = PteFlags::V.bits() as u64;
-    const R: u64 = PteFlags::R.bits() as u64;
-    const W: u64 = PteFlags::W.bits() as u64;
     const RWX: u64 = (PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits()) as u64;
-    const DAU: u64 = (PteFlags::D.bits() | PteFlags::A.bits() | PteFlags::U.bits()) as u64;
     // Step 1.
     let mut a = (ctx.satp & SATP_PPN_MASK) << PAGE_SHIFT;
     let mut i = mode.top_level();
@@ -275,7 +289,7 @@ fn walk_steps(
         // Step 3 (the rules of `Pte::is_invalid`): V = 0, W without R, bits 63:54 set, or
         // D/A/U set in a pointer to the next level.
         let leaf = raw & RWX != 0;
-        if raw & V == 0 || raw & (R | W) == W || raw & HIGH_BITS != 0 || (!leaf && raw & DAU != 0) {
+        if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 {
             return Err(pf);
         }
         // Step 4.

@@ -471,3 +471,17 @@ fn serves_as_is_agrees_with_check_leaf() {
         }
     }
 }
+
+#[test]
+fn step_3_table_follows_pte_is_invalid() {
+    for flags in 0..=255u64 {
+        for high in [0, 1 << 54, 1 << 63] {
+            let raw = flags | high | 0x1234 << 10;
+            assert_eq!(
+                BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0,
+                Pte(raw).is_invalid(),
+                "{raw:#x}"
+            );
+        }
+    }
+}
