@@ -131,11 +131,12 @@ impl FastTlb {
             return;
         }
         let vpn = (leaf.va_base >> 12) & VPN_MASK;
-        for t in [&mut self.load, &mut self.store] {
-            let e = &mut t[index(vpn)];
-            if e.key & VPN_MASK == vpn {
-                *e = EMPTY;
-            }
+        let i = index(vpn);
+        if self.load[i].key & VPN_MASK == vpn {
+            self.load[i] = EMPTY;
+        }
+        if self.store[i].key & VPN_MASK == vpn {
+            self.store[i] = EMPTY;
         }
     }
 }

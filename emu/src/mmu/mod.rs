@@ -183,6 +183,8 @@ impl<N> walk::PteMemory for WalkerMemory<'_, N> {
 /// callgrind on sv39-miss: 5% more host instructions; with the copies apart and the
 /// tracer checked once in the hart, 1.4%, against a build without traces).
 trait Notes {
+    /// Whether the walk's record is wanted (else the walker does not build it).
+    const WANTS_WALK: bool;
     fn lookup(&mut self, l: Lookup);
     fn walk(&mut self, w: &walk::Walk);
     fn uncached(&mut self);
@@ -191,6 +193,7 @@ trait Notes {
 struct NoNotes;
 
 impl Notes for NoNotes {
+    const WANTS_WALK: bool = false;
     #[inline(always)]
     fn lookup(&mut self, _: Lookup) {}
     #[inline(always)]
@@ -208,6 +211,7 @@ struct TraceNotes {
 
 #[cfg(feature = "trace-translations")]
 impl Notes for TraceNotes {
+    const WANTS_WALK: bool = true;
     fn lookup(&mut self, l: Lookup) {
         self.lookup = l;
     }
@@ -403,7 +407,7 @@ impl Mmu {
             Lookup::Miss
         });
         self.stats.walks[access_index(access)] += 1;
-        let w = {
+        let (result, pte_written) = {
             let mut mem = WalkerMemory::<N> {
                 ram,
                 pmp: &self.pmp,
@@ -411,13 +415,19 @@ impl Mmu {
                 access: access_index(access),
                 notes: core::marker::PhantomData,
             };
-            walk::walk(&wctx, va, &mut mem)
+            if N::WANTS_WALK {
+                let w = walk::walk(&wctx, va, &mut mem);
+                notes.walk(&w);
+                (w.result, w.ad_update.map(|(a, _, _)| a))
+            } else {
+                // The same walk without its record (only traces read it).
+                walk::walk_unrecorded(&wctx, va, &mut mem)
+            }
         };
-        notes.walk(&w);
-        let leaf = w.result?;
+        let leaf = result?;
         let mut out = Translated {
             pa: leaf.translate(va),
-            pte_written: w.ad_update.map(|(a, _, _)| a),
+            pte_written,
             fetch_slot: None,
         };
         let perms = self
@@ -488,11 +498,8 @@ impl Mmu {
         }
         // Uniform over the leaf means uniform over each of its 4 KiB pages.
         let perms = leaf_perms?;
-        let serves = |access: Access| {
-            let ctx = walk::WalkCtx { access, ..*wctx };
-            perms.allows(access)
-                && walk::check_leaf(leaf.flags, &ctx, va) == Ok(walk::AdUpdate::None)
-        };
+        let serves =
+            |access: Access| perms.allows(access) && walk::serves_as_is(leaf.flags, wctx, access);
         if wctx.access == Access::Fetch {
             return serves(Access::Fetch).then_some(slot);
         }

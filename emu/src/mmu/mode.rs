@@ -68,9 +68,14 @@ pub const MAX_LEVELS: usize = 5;
 
 impl PagingMode {
     /// The mode a satp value selects; `None` for Bare and for reserved encodings.
+    #[inline]
     pub fn from_satp(satp: u64) -> Option<&'static PagingMode> {
-        let mode = satp >> 60;
-        ALL.iter().copied().find(|m| m.satp_mode == mode)
+        match satp >> 60 {
+            satp_mode::SV39 => Some(&SV39),
+            satp_mode::SV48 => Some(&SV48),
+            satp_mode::SV57 => Some(&SV57),
+            _ => None,
+        }
     }
 
     /// The 9-bit index of `va` into a table at `level` (VPN[level]).

@@ -353,8 +353,27 @@ impl Pmp {
     /// non-uniform even if the other part happens to get the same R/W/X: an access straddling
     /// that entry's boundary fails as a partial match, which a cached answer would miss.
     /// Cost: one interval comparison per entry, independent of the page size.
-    #[inline]
+    ///
+    /// The common answer comes first, inlined: a page inside the first span (the
+    /// lowest-numbered active entry, which the search would find first, fully).
+    #[inline(always)]
     pub fn uniform_over(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<Perms> {
+        if let Some(&(lo, last, i)) = self.spans[..self.n_spans].first() {
+            if lo <= page_pa
+                && page_size != 0
+                && page_pa
+                    .checked_add(page_size - 1)
+                    .is_some_and(|end| end <= last)
+            {
+                return Some(self.entry_perms(i as usize, prv));
+            }
+        }
+        self.uniform_over_search(page_pa, page_size, prv)
+    }
+
+    /// [`Pmp::uniform_over`] by searching every entry.
+    #[inline(never)]
+    fn uniform_over_search(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<Perms> {
         match self.first_match_at(page_pa, page_size) {
             None => Some(self.default_perms(prv)),
             Some((_, Overlap::Partial)) => None,
@@ -667,6 +686,14 @@ mod tests {
                     want.map(|(i, o)| (i, o == Overlap::Full)),
                     "pa {pa:#x} len {len}"
                 );
+                // The first-span shortcut of `uniform_over` answers as the search does.
+                for prv in [Priv::U, Priv::S, Priv::M] {
+                    assert_eq!(
+                        p.uniform_over(pa, len, prv),
+                        p.uniform_over_search(pa, len, prv),
+                        "pa {pa:#x} len {len} {prv:?}"
+                    );
+                }
             }
         }
     }

@@ -484,35 +484,37 @@ impl Tlb {
         debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
         let (tag, owner) = (tag_of(&leaf), owner_of(&leaf));
         let range = self.set_slots(leaf.va_base, leaf.level);
-        let tags = &self.tags[range.clone()];
-        let owners = &self.owners[range.clone()];
-        let stamps = &self.stamps[range.clone()];
+        // All four arrays have one element per slot: one bounds check for the whole set.
+        let n = self.tags.len();
+        assert!(range.end <= n && self.owners.len() == n && self.stamps.len() == n);
         // One pass: the same entry wins outright; else the first invalid way; else the
         // oldest stamp (strictly older, so the lowest way wins a tie).
-        let mut invalid = None;
-        let (mut lru, mut oldest) = (0, u64::MAX);
-        let mut same = None;
-        for (w, ((&t, &o), &stamp)) in tags.iter().zip(owners).zip(stamps).enumerate() {
-            if t == tag && o == owner {
-                same = Some(w);
+        let mut invalid = usize::MAX;
+        let (mut lru, mut oldest) = (range.start, u64::MAX);
+        let mut same = usize::MAX;
+        for i in range.clone() {
+            let t = self.tags[i];
+            if t == tag && self.owners[i] == owner {
+                same = i;
                 break;
             }
             if t & VALID == 0 {
-                if invalid.is_none() {
-                    invalid = Some(w);
+                invalid = invalid.min(i);
+            } else {
+                let stamp = self.stamps[i];
+                if stamp < oldest {
+                    (lru, oldest) = (i, stamp);
                 }
-            } else if stamp < oldest {
-                (lru, oldest) = (w, stamp);
             }
         }
-        let way = match same.or(invalid) {
-            Some(w) => w,
-            None => {
-                self.stats.evictions += 1;
-                lru
-            }
+        let slot = if same != usize::MAX {
+            same
+        } else if invalid != usize::MAX {
+            invalid
+        } else {
+            self.stats.evictions += 1;
+            lru
         };
-        let slot = range.start + way;
         let displaced = self.valid(slot).then_some(self.leaves[slot]);
         self.tags[slot] = tag;
         self.owners[slot] = owner;

@@ -174,6 +174,25 @@ pub fn access_fault(access: Access, va: u64) -> Exception {
     }
 }
 
+/// Step 3's rules on the flag byte (bits 7:0 of a PTE), one entry per value: true when V = 0,
+/// W is set without R, or D/A/U is set in a pointer to the next level (R = W = X = 0). The
+/// fourth rule, reserved bits 63:54, is tested on the word.
+static BAD_FLAGS: [bool; 256] = {
+    const V: u8 = PteFlags::V.bits();
+    const R: u8 = PteFlags::R.bits();
+    const W: u8 = PteFlags::W.bits();
+    const RWX: u8 = PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits();
+    const DAU: u8 = PteFlags::D.bits() | PteFlags::A.bits() | PteFlags::U.bits();
+    let mut t = [false; 256];
+    let mut f = 0;
+    while f < 256 {
+        let b = f as u8;
+        t[f] = b & V == 0 || b & (R | W) == W || (b & RWX == 0 && b & DAU != 0);
+        f += 1;
+    }
+    t
+};
+
 /// Translates `va` by walking the tables `ctx.satp` points to.
 pub fn walk(ctx: &WalkCtx, va: u64, mem: &mut impl PteMemory) -> Walk {
     let mut w = Walk {
@@ -186,23 +205,64 @@ pub fn walk(ctx: &WalkCtx, va: u64, mem: &mut impl PteMemory) -> Walk {
     w
 }
 
+/// [`walk`] without the record, for the untraced translation: the same steps, reads and
+/// writes; returns the outcome and the address of the PTE an A/D update rewrote, if any.
+#[inline(always)]
+pub fn walk_unrecorded(
+    ctx: &WalkCtx,
+    va: u64,
+    mem: &mut impl PteMemory,
+) -> (Result<Leaf, Exception>, Option<u64>) {
+    let mut ad = AdWritten(None);
+    let r = walk_steps(ctx, va, mem, &mut ad);
+    (r, ad.0)
+}
+
+/// Where a walk reports what it did: the full record ([`Walk`], for traces), or only the
+/// A/D write's PTE address ([`AdWritten`], all the untraced translation needs).
+trait StepLog {
+    /// The walk read `step` as its `n`-th PTE (0-based; a step 9 retry reuses its index).
+    fn step(&mut self, n: usize, step: WalkStep);
+    /// The walk wrote `new` over `old` at `pte_addr` (step 9, Svadu).
+    fn ad(&mut self, pte_addr: u64, old: u64, new: u64);
+}
+
+impl StepLog for Walk {
+    #[inline(always)]
+    fn step(&mut self, n: usize, step: WalkStep) {
+        self.steps[n] = step;
+        self.n_steps = n as u8 + 1;
+    }
+    #[inline(always)]
+    fn ad(&mut self, pte_addr: u64, old: u64, new: u64) {
+        self.ad_update = Some((pte_addr, old, new));
+    }
+}
+
+struct AdWritten(Option<u64>);
+
+impl StepLog for AdWritten {
+    #[inline(always)]
+    fn step(&mut self, _: usize, _: WalkStep) {}
+    #[inline(always)]
+    fn ad(&mut self, pte_addr: u64, _: u64, _: u64) {
+        self.0 = Some(pte_addr);
+    }
+}
+
+#[inline(always)]
 fn walk_steps(
     ctx: &WalkCtx,
     va: u64,
     mem: &mut impl PteMemory,
-    w: &mut Walk,
+    w: &mut impl StepLog,
 ) -> Result<Leaf, Exception> {
     let mode = ctx.mode;
     let pf = page_fault(ctx.access, va);
     if !mode.is_canonical(va) {
         return Err(pf);
     }
-    // The PTE bits the checks below test, as plain masks (one test each on the raw word).
-    const V: u64 = PteFlags::V.bits() as u64;
-    const R: u64 = PteFlags::R.bits() as u64;
-    const W: u64 = PteFlags::W.bits() as u64;
     const RWX: u64 = (PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits()) as u64;
-    const DAU: u64 = (PteFlags::D.bits() | PteFlags::A.bits() | PteFlags::U.bits()) as u64;
     // Step 1.
     let mut a = (ctx.satp & SATP_PPN_MASK) << PAGE_SHIFT;
     let mut i = mode.top_level();
@@ -216,18 +276,20 @@ fn walk_steps(
         let raw = mem
             .read_pte(pte_addr)
             .map_err(|()| access_fault(ctx.access, va))?;
-        w.steps[n] = WalkStep {
-            level: i,
-            pte_addr,
-            pte: raw,
-        };
+        w.step(
+            n,
+            WalkStep {
+                level: i,
+                pte_addr,
+                pte: raw,
+            },
+        );
         n += 1;
-        w.n_steps = n as u8;
         let pte = Pte(raw);
         // Step 3 (the rules of `Pte::is_invalid`): V = 0, W without R, bits 63:54 set, or
         // D/A/U set in a pointer to the next level.
         let leaf = raw & RWX != 0;
-        if raw & V == 0 || raw & (R | W) == W || raw & HIGH_BITS != 0 || (!leaf && raw & DAU != 0) {
+        if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 {
             return Err(pf);
         }
         // Step 4.
@@ -261,7 +323,7 @@ fn walk_steps(
                     continue; // "If the comparison fails, return to step 2."
                 }
                 Ok(true) => {
-                    w.ad_update = Some((pte_addr, raw, new));
+                    w.ad(pte_addr, raw, new);
                     flags |= need.bits();
                 }
             }
@@ -277,6 +339,27 @@ fn walk_steps(
             asid: satp_asid(ctx.satp),
         });
     }
+}
+
+/// Whether [`check_leaf`] passes `access` (in `ctx`'s context otherwise) with no A/D update
+/// to make: the leaf serves it as it is. The fast path's fill test, without building a
+/// context per access type; `tests::serves_as_is_agrees_with_check_leaf` holds it to
+/// `check_leaf` over every combination.
+#[inline]
+pub fn serves_as_is(flags: PteFlags, ctx: &WalkCtx, access: Access) -> bool {
+    let user_page = flags.contains(PteFlags::U);
+    let u_ok = match ctx.prv {
+        Priv::U => user_page,
+        Priv::S | Priv::M => !user_page || (ctx.sum && access != Access::Fetch),
+    };
+    let rwx_ok = match access {
+        Access::Fetch => flags.contains(PteFlags::X),
+        Access::Load => flags.contains(PteFlags::R) || (ctx.mxr && flags.contains(PteFlags::X)),
+        Access::Store => flags.contains(PteFlags::W),
+    };
+    let ad_set =
+        flags.contains(PteFlags::A) && (access != Access::Store || flags.contains(PteFlags::D));
+    u_ok && rwx_ok && ad_set
 }
 
 /// Permission check of a leaf for an access (steps 6, 8 and 9; the TLB uses it on hits):

@@ -438,3 +438,50 @@ fn satp_fields() {
     assert_eq!((satp & SATP_PPN_MASK) << PAGE_SHIFT, ROOT);
     assert_eq!(PagingMode::from_satp(satp), Some(&SV48));
 }
+
+#[test]
+fn serves_as_is_agrees_with_check_leaf() {
+    let mode = &SV39;
+    for bits in 0..=255u8 {
+        let flags = F::from_bits_truncate(bits);
+        for prv in [Priv::U, Priv::S, Priv::M] {
+            for (sum, mxr) in [(false, false), (false, true), (true, false), (true, true)] {
+                for ad in [AdMode::Fault, AdMode::Hardware] {
+                    for access in [Fetch, Load, Store] {
+                        let c = WalkCtx {
+                            satp: 0,
+                            mode,
+                            access,
+                            prv,
+                            sum,
+                            mxr,
+                            ad,
+                        };
+                        let expected = check_leaf(flags, &c, 0x1000) == Ok(AdUpdate::None);
+                        // The context's own access type does not matter, only the argument.
+                        let other = WalkCtx { access: Fetch, ..c };
+                        assert_eq!(
+                            serves_as_is(flags, &other, access),
+                            expected,
+                            "{flags:?} {prv:?} sum {sum} mxr {mxr} {ad:?} {access:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn step_3_table_follows_pte_is_invalid() {
+    for flags in 0..=255u64 {
+        for high in [0, 1 << 54, 1 << 63] {
+            let raw = flags | high | 0x1234 << 10;
+            assert_eq!(
+                BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0,
+                Pte(raw).is_invalid(),
+                "{raw:#x}"
+            );
+        }
+    }
+}
