@@ -88,7 +88,7 @@ impl Filter {
     /// Whether a translation with these properties is written.
     #[inline]
     pub fn accepts(&self, va: u64, access: Access, lookup: Lookup, asid: Option<u16>) -> bool {
-        if !self.access[access_index(access)] {
+        if !self.access[access.index()] {
             return false;
         }
         if let Some((start, end)) = self.va {
@@ -277,20 +277,12 @@ impl Tracer {
     }
 }
 
-fn access_index(a: Access) -> usize {
-    match a {
-        Access::Fetch => 0,
-        Access::Load => 1,
-        Access::Store => 2,
-    }
-}
-
 fn access_letter(a: Access) -> u8 {
-    [b'F', b'L', b'S'][access_index(a)]
+    [b'F', b'L', b'S'][a.index()]
 }
 
 fn access_name(a: Access) -> &'static str {
-    ["fetch", "load", "store"][access_index(a)]
+    ["fetch", "load", "store"][a.index()]
 }
 
 fn ad_name(ad: AdUpdate) -> &'static str {

@@ -28,6 +28,18 @@ pub enum Access {
     Store,
 }
 
+impl Access {
+    /// 0, 1, 2 for fetch, load, store: the index of per-access-type counters and tables.
+    #[inline]
+    pub fn index(self) -> usize {
+        match self {
+            Access::Fetch => 0,
+            Access::Load => 1,
+            Access::Store => 2,
+        }
+    }
+}
+
 /// satp.MODE values (priv/supervisor.adoc, "Supervisor Address Translation and Protection
 /// (satp) Register").
 pub mod satp_mode {
@@ -223,14 +235,6 @@ impl Notes for TraceNotes {
     }
 }
 
-fn access_index(a: Access) -> usize {
-    match a {
-        Access::Fetch => 0,
-        Access::Load => 1,
-        Access::Store => 2,
-    }
-}
-
 impl Mmu {
     /// An MMU with `pmp_entries` PMP entries, a TLB of the given geometry and an A/D scheme.
     pub fn new(pmp_entries: usize, geometry: tlb::TlbGeometry, ad: walk::AdMode) -> Mmu {
@@ -338,9 +342,9 @@ impl Mmu {
                             | Exception::LoadPageFault(_)
                             | Exception::StorePageFault(_)
                     ) {
-                        self.stats.page_faults[access_index(access)] += 1;
+                        self.stats.page_faults[access.index()] += 1;
                     } else {
-                        self.stats.access_faults[access_index(access)] += 1;
+                        self.stats.access_faults[access.index()] += 1;
                     }
                 })?;
         }
@@ -350,7 +354,7 @@ impl Mmu {
             _ => self.pmp.check(out.pa, len, access, ctx.prv),
         };
         if !allowed {
-            self.stats.access_faults[access_index(access)] += 1;
+            self.stats.access_faults[access.index()] += 1;
             return Err(walk::access_fault(access, va));
         }
         Ok(out)
@@ -406,13 +410,13 @@ impl Mmu {
         } else {
             Lookup::Miss
         });
-        self.stats.walks[access_index(access)] += 1;
+        self.stats.walks[access.index()] += 1;
         let (result, pte_written) = {
             let mut mem = WalkerMemory::<N> {
                 ram,
                 pmp: &self.pmp,
                 stats: &mut self.stats,
-                access: access_index(access),
+                access: access.index(),
                 notes: core::marker::PhantomData,
             };
             if N::WANTS_WALK {
