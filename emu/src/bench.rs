@@ -228,16 +228,7 @@ impl Sample {
 
 /// Runs `w` once with `iterations` loop iterations.
 pub fn run_once(w: &Workload, iterations: u64) -> Result<Sample, MachineError> {
-    let mut m = prepare(w, iterations, MachineConfig::capture(Vec::new()))?;
-    let start = Instant::now();
-    let exit = m.run();
-    let seconds = start.elapsed().as_secs_f64();
-    if exit != Exit::Pass {
-        return Err(MachineError::Guest(format!(
-            "benchmark {} ended with {exit:?}",
-            w.name
-        )));
-    }
+    let (m, seconds) = run_timed(w, iterations, MachineConfig::capture(Vec::new()))?;
     Ok(Sample {
         instructions: m.hart.steps,
         seconds,
@@ -262,6 +253,18 @@ pub fn run_traced(
         }),
         ..MachineConfig::capture(Vec::new())
     };
+    let (m, seconds) = run_timed(w, iterations, cfg)?;
+    let records = m.hart.mmu.tracer.as_ref().map_or(0, |t| t.records);
+    Ok((records, seconds))
+}
+
+/// Prepares `w` on a machine configured by `cfg` and runs it to its end: the machine after
+/// the run and the run's seconds. A run that does not pass is an error.
+fn run_timed(
+    w: &Workload,
+    iterations: u64,
+    cfg: MachineConfig,
+) -> Result<(Machine, f64), MachineError> {
     let mut m = prepare(w, iterations, cfg)?;
     let start = Instant::now();
     let exit = m.run();
@@ -272,8 +275,7 @@ pub fn run_traced(
             w.name
         )));
     }
-    let records = m.hart.mmu.tracer.as_ref().map_or(0, |t| t.records);
-    Ok((records, seconds))
+    Ok((m, seconds))
 }
 
 /// A machine configured by `cfg` with `w` loaded, ready to run `iterations` iterations.
