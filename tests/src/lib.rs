@@ -14,6 +14,7 @@ include!(concat!(env!("OUT_DIR"), "/bare_tests.rs"));
 
 pub mod kernel;
 pub mod linux;
+pub mod process;
 pub mod qemu;
 
 /// Path of the built ELF of the bare-metal test `name` (ISA or MMU program).

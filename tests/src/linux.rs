@@ -2,10 +2,9 @@
 //! Linux program prints, and what may legitimately differ between two runs of one: the
 //! addresses it prints and its pid.
 
-use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// The `qemu-riscv64` on `PATH`, if any.
 pub fn find_qemu_user() -> Option<PathBuf> {
@@ -44,50 +43,14 @@ pub fn run_user_env(
     env: &[(&str, &str)],
     timeout: Duration,
 ) -> std::io::Result<UserRun> {
-    let mut child = Command::new(qemu)
-        .arg(program)
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut input = child.stdin.take().expect("piped stdin");
-    let stdin = stdin.to_vec();
-    // The program may exit without reading everything: a broken pipe is fine.
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&stdin);
-    });
-    let mut out = child.stdout.take().expect("piped stdout");
-    let mut err = child.stderr.take().expect("piped stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out.read_to_end(&mut b);
-        b
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    let start = Instant::now();
-    let code = loop {
-        if let Some(status) = child.try_wait()? {
-            break status.code();
-        }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let _ = writer.join();
+    let mut cmd = Command::new(qemu);
+    cmd.arg(program).args(args).envs(env.iter().copied());
+    let run = crate::process::run_with_timeout(cmd, Some(stdin.to_vec()), timeout)?;
     let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
     Ok(UserRun {
-        code,
-        stdout: text(out_reader.join().unwrap_or_default()),
-        stderr: text(err_reader.join().unwrap_or_default()),
+        code: run.status.and_then(|s| s.code()),
+        stdout: text(run.stdout),
+        stderr: text(run.stderr),
     })
 }
 

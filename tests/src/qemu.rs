@@ -1,9 +1,8 @@
 //! Running the bare-metal tests on `qemu-system-riscv64 -machine virt`.
 
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus};
+use std::time::Duration;
 
 /// Address of the host configuration word read by the test runtime
 /// (`HOST_CONFIG_ADDR` in `bare/common/encoding.h`); bit 0 tells the
@@ -37,40 +36,14 @@ pub fn run(qemu: &PathBuf, elf: &str, timeout: Duration) -> std::io::Result<Qemu
 /// Runs QEMU virt (`-bios none -nographic`, stdin null) with `args` added (`-kernel`,
 /// `-append`, `-initrd`, `-m`, ...) for at most `timeout`.
 pub fn run_with(qemu: &PathBuf, args: &[&str], timeout: Duration) -> std::io::Result<QemuRun> {
-    let mut child = Command::new(qemu)
-        .args(["-machine", "virt", "-bios", "none", "-nographic"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stdout.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = stderr.read_to_end(&mut buf);
-        buf
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut console = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
-    console.push_str(&String::from_utf8_lossy(
-        &err_reader.join().unwrap_or_default(),
-    ));
-    Ok(QemuRun { status, console })
+    let mut cmd = Command::new(qemu);
+    cmd.args(["-machine", "virt", "-bios", "none", "-nographic"])
+        .args(args);
+    let run = crate::process::run_with_timeout(cmd, None, timeout)?;
+    let mut console = String::from_utf8_lossy(&run.stdout).into_owned();
+    console.push_str(&String::from_utf8_lossy(&run.stderr));
+    Ok(QemuRun {
+        status: run.status,
+        console,
+    })
 }
