@@ -94,10 +94,6 @@ fn guest_path(host: &Path) -> Result<String, String> {
         .ok_or_else(|| format!("{}: no usable file name", host.display()))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
 /// The kernel command line for a run of `init` with `args`.
 pub fn bootargs(a: &RunArgs, init: &str) -> Result<String, String> {
     let mut words = vec![
@@ -147,7 +143,7 @@ fn signal_word(sig: u64) -> Option<&'static str> {
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     a.machine.check()?;
     let kernel = match &a.kernel {
-        Some(k) => read(k)?,
+        Some(k) => super::read_file(k)?,
         None => rvmmu::kernel::embedded()
             .ok_or("this rvmmu was built without its kernel: give one with --kernel FILE")?
             .to_vec(),
@@ -155,7 +151,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let init = guest_path(&a.program)?;
     let mut files = vec![initramfs::File {
         path: init.clone(),
-        data: read(&a.program)?,
+        data: super::read_file(&a.program)?,
         mode: 0o755,
     }];
     for spec in &a.file {
@@ -165,7 +161,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         };
         files.push(initramfs::File {
             path: guest,
-            data: read(&host)?,
+            data: super::read_file(&host)?,
             mode: 0o755,
         });
     }
