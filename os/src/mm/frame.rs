@@ -97,6 +97,10 @@ impl fmt::Display for Census {
 pub struct Frames {
     buddy: Buddy<'static>,
     base: PhysAddr,
+    /// Frames given to the buddy allocator at boot (Linux's managed pages: MemTotal).
+    managed: usize,
+    /// The boot page tables, flagged PAGETABLE but not managed.
+    boot_tables: usize,
 }
 
 static FRAMES: Mutex<Option<Frames>> = Mutex::new(None);
@@ -163,7 +167,12 @@ pub fn init(
     }
     buddy.add_range(from, total);
     census.free = buddy.free_frames();
-    *FRAMES.lock() = Some(Frames { buddy, base });
+    *FRAMES.lock() = Some(Frames {
+        buddy,
+        base,
+        managed: census.free,
+        boot_tables: bump.table_frames,
+    });
     Some(census)
 }
 
@@ -214,4 +223,21 @@ pub fn free_blocks() -> [usize; mm_core::buddy::MAX_ORDER + 1] {
         }
     }
     out
+}
+
+/// Frames the buddy allocator manages (those it was given at boot; /proc/meminfo's
+/// MemTotal).
+pub fn managed_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| f.managed)
+}
+
+/// Page-table frames allocated from the buddy allocator (flagged PAGETABLE, the boot
+/// tables not counted): /proc/meminfo's PageTables. A walk of the metadata array.
+pub fn page_table_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| {
+        let flagged = (0..f.buddy.len())
+            .filter(|&i| f.buddy.page(i).flags.contains(PageFlags::PAGETABLE))
+            .count();
+        flagged - f.boot_tables
+    })
 }

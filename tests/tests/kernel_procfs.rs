@@ -1,0 +1,171 @@
+//! /proc's memory files, /proc/sys/vm set from the command line, directory listings and a
+//! static-pie program, run on the kernel as `rvmmu run` runs a program (at /bin/NAME,
+//! `init=/bin/NAME quiet`), on rvmmu (Sv48 and Sv39) and on QEMU virt, and compared with
+//! qemu-riscv64. The programs are TAP tests (programs/tests/procfs_mem.c,
+//! programs/musl/static_pie.c); where qemu-riscv64 shows the host's /proc they check only
+//! formats there and say `# SKIP on qemu-user` for the values.
+
+use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu_tests::kernel::{boot_qemu, Boot};
+use rvmmu_tests::linux::{find_qemu_user, run_user_env};
+use std::time::Duration;
+
+const MEM: u64 = 128 << 20;
+
+/// What qemu-riscv64 adds to a check it cannot do as Linux does.
+const QEMU_SKIP: &str = " # SKIP on qemu-user: ";
+
+/// An initramfs with the built program `dir/name` at /bin/NAME, and that path.
+fn initramfs(name: &str) -> (Vec<u8>, String) {
+    let path = rvmmu_tests::linux_program(name).unwrap_or_else(|| panic!("no program {name}"));
+    let init = format!("/bin/{}", name.rsplit('/').next().unwrap());
+    let archive = rvmmu::initramfs::pack(&[rvmmu::initramfs::File {
+        path: init.clone(),
+        data: std::fs::read(path).unwrap(),
+        mode: 0o755,
+    }])
+    .unwrap();
+    (archive, init)
+}
+
+/// The bootargs for a run of `init` with `more` words and init's `args`.
+fn bootargs(paging: &str, init: &str, more: &str, args: &str) -> String {
+    let mut s = format!("paging={paging} init={init} quiet {more}");
+    if !args.is_empty() {
+        s = format!("{s} -- {args}");
+    }
+    s
+}
+
+/// Runs `name` on rvmmu; returns how it ended and the console.
+fn on_rvmmu(name: &str, paging: &str, more: &str, args: &str) -> (Exit, String) {
+    let (initrd, init) = initramfs(name);
+    let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
+    let cfg = MachineConfig {
+        mem_size: MEM,
+        bootargs: bootargs(paging, &init, more, args),
+        initrd: Some(initrd),
+        max_insns: Some(2_000_000_000),
+        ..MachineConfig::capture(Vec::new())
+    };
+    let mut m = Machine::new(cfg).expect("a machine");
+    m.load_elf(kernel).expect("load the kernel");
+    let exit = m.run();
+    (
+        exit,
+        String::from_utf8_lossy(&m.console_output()).into_owned(),
+    )
+}
+
+/// The TAP output of `name` under qemu-riscv64 with the SKIP remarks removed; `None`
+/// without qemu-riscv64.
+fn on_linux(name: &str, args: &[&str]) -> Option<String> {
+    let Some(qemu) = find_qemu_user() else {
+        eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
+        return None;
+    };
+    let path = rvmmu_tests::linux_program(name).unwrap();
+    let run = run_user_env(
+        &qemu,
+        path,
+        args,
+        b"",
+        &[("RVMMU_ON_QEMU_USER", "1")],
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{name} under qemu-riscv64\n{}",
+        run.stdout
+    );
+    Some(
+        run.stdout
+            .lines()
+            .map(|l| format!("{}\n", l.split(QEMU_SKIP).next().unwrap_or(l)))
+            .collect(),
+    )
+}
+
+/// Runs a TAP program on rvmmu in both modes, on QEMU virt, and under qemu-riscv64; all
+/// must print the same lines and pass.
+fn tap_everywhere(name: &str, args: &str) -> String {
+    let linux = on_linux(name, &args.split_whitespace().collect::<Vec<_>>());
+    let mut first = None;
+    for paging in ["sv48", "sv39"] {
+        let (exit, console) = on_rvmmu(name, paging, "", args);
+        assert_eq!(exit, Exit::Pass, "{name} {paging}\n{console}");
+        assert!(!console.contains("not ok"), "{name} {paging}\n{console}");
+        assert!(console.starts_with("ok 1 "), "{name} {paging}\n{console}");
+        if let Some(linux) = &linux {
+            assert_eq!(
+                &console, linux,
+                "{name} {paging}: rvmmu (left), qemu-riscv64"
+            );
+        }
+        if paging == "sv48" {
+            let (initrd, init) = initramfs(name);
+            let b = Boot {
+                initrd: Some(initrd),
+                ..Boot::new(MEM, &bootargs(paging, &init, "", args))
+            };
+            if let Some((code, on_qemu)) = boot_qemu(&b) {
+                assert_eq!(code, Some(0), "QEMU\n{on_qemu}");
+                assert_eq!(console, on_qemu, "{name}: rvmmu (left) and QEMU (right)");
+            }
+        }
+        first.get_or_insert(console);
+    }
+    first.unwrap()
+}
+
+#[test]
+fn proc_meminfo_vmstat_stat_and_directories_as_on_linux() {
+    tap_everywhere("tests/procfs_mem", "");
+}
+
+#[test]
+fn a_static_pie_runs_as_on_linux() {
+    tap_everywhere("musl/static_pie", "");
+}
+
+#[test]
+fn sysctl_words_on_the_command_line_set_proc_sys_vm() {
+    let (exit, console) = on_rvmmu("tests/procfs_mem", "sv48", "sysctl.vm.swappiness=10", "10");
+    assert_eq!(exit, Exit::Pass, "{console}");
+    assert!(
+        console.contains("ok 37 - swappiness is 60, or what the command line said\n"),
+        "{console}"
+    );
+    assert!(!console.contains("WARN"), "{console}");
+    // Out of range, not a number, unknown: a warning each, the default kept.
+    let (exit, console) = on_rvmmu(
+        "tests/procfs_mem",
+        "sv48",
+        "sysctl.vm.swappiness=201 sysctl.vm.page-cluster=x sysctl.vm.nope=1",
+        "60",
+    );
+    assert_eq!(exit, Exit::Pass, "{console}");
+    for warning in [
+        "sysctl: vm.swappiness=201 refused (201 is out of range 0..=200): keeping 60",
+        "sysctl: vm.page-cluster=x refused (\"x\" is not a number): keeping 3",
+        "sysctl: no such parameter vm.nope (only vm.* exist): ignored",
+    ] {
+        assert!(console.contains(warning), "{warning}\n{console}");
+    }
+    assert!(!console.contains("not ok"), "{console}");
+}
+
+#[test]
+fn sysctl_words_do_not_reach_init() {
+    // musl_basics checks that argv is exactly its two arguments.
+    let (exit, console) = on_rvmmu(
+        "musl/musl_basics",
+        "sv48",
+        "sysctl.vm.swappiness=10 sysctl.vm.overcommit_memory=1",
+        "one \"two words\"",
+    );
+    assert_eq!(exit, Exit::Pass, "{console}");
+    assert!(console.contains("ok 1 - argv is as given"), "{console}");
+}
