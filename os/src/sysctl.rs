@@ -85,8 +85,7 @@ pub fn value(name: &str) -> i64 {
 
 /// Computes the machine-dependent defaults from the managed and free frames at boot.
 pub fn init(managed_frames: u64, free_frames: u64) {
-    let lowmem_kb = managed_frames * 4;
-    let min_free = isqrt(lowmem_kb * 16).clamp(128, 262_144);
+    let min_free = mm_core::watermark::default_min_free_kbytes(managed_frames * 4);
     let free_kb = free_frames * 4;
     let set = |name: &str, v: u64| {
         if let Some(s) = find(name) {
@@ -120,39 +119,14 @@ pub fn apply_bootargs<'a>(words: impl Iterator<Item = (&'a str, &'a str)>) {
     }
 }
 
-/// Free-page thresholds of the one zone, in pages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Watermarks {
-    pub min: u64,
-    pub low: u64,
-    pub high: u64,
-}
+pub use mm_core::watermark::Watermarks;
 
-/// The watermarks for `managed` frames, as Linux 4.6+ sets them (__setup_per_zone_wmarks):
-/// min = min_free_kbytes in pages; step = max(min / 4, managed × watermark_scale_factor /
-/// 10000); low = min + step; high = min + 2 × step. (The notes' rule, low = min × 5/4 and
-/// high = min × 3/2, is the step min / 4: what small machines get.)
+/// The watermarks of the one zone of `managed` frames, from min_free_kbytes and
+/// watermark_scale_factor (`mm_core::watermark` has the rule).
 pub fn watermarks(managed: u64) -> Watermarks {
-    let min = value("min_free_kbytes").max(0) as u64 / 4;
-    let wsf = value("watermark_scale_factor").max(0) as u64;
-    let step = (min / 4).max(managed * wsf / 10_000);
-    Watermarks {
-        min,
-        low: min + step,
-        high: min + 2 * step,
-    }
-}
-
-/// The integer square root (rounded down), as Linux's int_sqrt.
-fn isqrt(n: u64) -> u64 {
-    if n < 2 {
-        return n;
-    }
-    let mut x = n;
-    let mut y = x.div_ceil(2);
-    while y < x {
-        x = y;
-        y = (x + n / x) / 2;
-    }
-    x
+    Watermarks::new(
+        value("min_free_kbytes").max(0) as u64,
+        value("watermark_scale_factor").max(0) as u64,
+        managed,
+    )
 }

@@ -169,3 +169,21 @@ fn sysctl_words_do_not_reach_init() {
     assert_eq!(exit, Exit::Pass, "{console}");
     assert!(console.contains("ok 1 - argv is as given"), "{console}");
 }
+
+#[test]
+fn a_static_pie_is_placed_right_below_mmap_base() {
+    // Linux 6.1 maps an ET_DYN without interpreter like mmap(NULL): top-down below
+    // mmap_base, the top of the user half less 128 MiB.
+    for (paging, user_end) in [("sv39", 1u64 << 38), ("sv48", 1 << 47)] {
+        let (exit, console) = on_rvmmu("musl/static_pie", paging, "loglevel=info", "");
+        assert_eq!(exit, Exit::Pass, "{console}");
+        let entry = rvmmu_tests::kernel::log_value(&console, "static_pie: entry 0x")
+            .and_then(|v| u64::from_str_radix(v.split(',').next()?, 16).ok())
+            .unwrap_or_else(|| panic!("no entry in the log\n{console}"));
+        let mmap_base = user_end - (128 << 20);
+        assert!(
+            entry < mmap_base && entry > mmap_base - (1 << 20),
+            "{paging}: entry {entry:#x}\n{console}"
+        );
+    }
+}

@@ -180,8 +180,8 @@ pub fn statm(p: &mut Process) -> String {
     let pages = ProcessPages::of(p);
     let s = sizes(p);
     let l = p.loaded;
-    let text =
-        (l.end_code.next_multiple_of(PAGE_SIZE) - (l.start_code & !(PAGE_SIZE - 1))) / PAGE_SIZE;
+    let code_end = l.end_code.div_ceil(PAGE_SIZE);
+    let text = code_end.saturating_sub(l.start_code / PAGE_SIZE);
     let data = (s.data + s.stack) / PAGE_SIZE;
     alloc::format!(
         "{size} {} {} {text} 0 {data} 0\n",

@@ -97,7 +97,7 @@ impl ProcessPages {
                 out.committed += (v.end - start) / page;
             }
         }
-        out.anon = p.space.resident - out.file;
+        out.anon = p.space.resident.saturating_sub(out.file);
         out
     }
 }
