@@ -6,6 +6,7 @@
 //! formats there and say `# SKIP on qemu-user` for the values.
 
 use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::mmu::walk::AdMode;
 use rvmmu_tests::kernel::{boot_qemu, Boot};
 use rvmmu_tests::linux::{find_qemu_user, run_user_env};
 use std::time::Duration;
@@ -39,12 +40,18 @@ fn bootargs(paging: &str, init: &str, more: &str, args: &str) -> String {
 
 /// Runs `name` on rvmmu; returns how it ended and the console.
 fn on_rvmmu(name: &str, paging: &str, more: &str, args: &str) -> (Exit, String) {
+    on_rvmmu_ad(name, paging, AdMode::Hardware, more, args)
+}
+
+/// [`on_rvmmu`] with the A/D scheme `ad`.
+fn on_rvmmu_ad(name: &str, paging: &str, ad: AdMode, more: &str, args: &str) -> (Exit, String) {
     let (initrd, init) = initramfs(name);
     let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
     let cfg = MachineConfig {
         mem_size: MEM,
         bootargs: bootargs(paging, &init, more, args),
         initrd: Some(initrd),
+        ad,
         max_insns: Some(2_000_000_000),
         ..MachineConfig::capture(Vec::new())
     };
@@ -88,13 +95,17 @@ fn on_linux(name: &str, args: &[&str]) -> Option<String> {
     )
 }
 
-/// Runs a TAP program on rvmmu in both modes, on QEMU virt, and under qemu-riscv64; all
-/// must print the same lines and pass.
+/// Runs a TAP program on rvmmu in both modes (and Sv39 also with A/D faults), on QEMU
+/// virt, and under qemu-riscv64; all must print the same lines and pass.
 fn tap_everywhere(name: &str, args: &str) -> String {
     let linux = on_linux(name, &args.split_whitespace().collect::<Vec<_>>());
     let mut first = None;
-    for paging in ["sv48", "sv39"] {
-        let (exit, console) = on_rvmmu(name, paging, "", args);
+    for (paging, ad) in [
+        ("sv48", AdMode::Hardware),
+        ("sv39", AdMode::Hardware),
+        ("sv39", AdMode::Fault),
+    ] {
+        let (exit, console) = on_rvmmu_ad(name, paging, ad, "", args);
         assert_eq!(exit, Exit::Pass, "{name} {paging}\n{console}");
         assert!(!console.contains("not ok"), "{name} {paging}\n{console}");
         assert!(console.starts_with("ok 1 "), "{name} {paging}\n{console}");
@@ -105,6 +116,7 @@ fn tap_everywhere(name: &str, args: &str) -> String {
             );
         }
         if paging == "sv48" {
+            // The same console on QEMU virt.
             let (initrd, init) = initramfs(name);
             let b = Boot {
                 initrd: Some(initrd),
