@@ -201,6 +201,11 @@ int main(int argc, char **argv) {
   CHECK_NOT_ON_QEMU(ON_QEMU, fault1 - fault0 == 1024, "pgfault counts one fault per page");
   CHECK_NOT_ON_QEMU("getrusage is the qemu process's", ru1.ru_minflt - ru0.ru_minflt == 1024,
                     "getrusage's ru_minflt counts them too");
+  long freed0 = vmstat("pgfree");
+  munmap(mem, 1024 * 4096);
+  long freed1 = vmstat("pgfree"), free2 = meminfo("MemFree");
+  CHECK_NOT_ON_QEMU(ON_QEMU, freed1 - freed0 >= 1024 && free2 - free1 >= 4096,
+                    "munmap frees them: pgfree and MemFree rise by 4 MiB");
 
   /* /proc/vmstat */
   CHECK(slurp("/proc/vmstat") > 0, "/proc/vmstat reads");
@@ -221,7 +226,7 @@ int main(int argc, char **argv) {
                           "oom_kill"};
   CHECK(in_order(buf, counts, sizeof counts / sizeof *counts, " "),
         "vmstat has Linux's counters in Linux's order");
-  const char *more[] = {"pgactivate", "pgdeactivate", "pageoutrun", "allocstall_normal",
+  const char *more[] = {"pgpgin", "pgpgout", "pgalloc_normal", "pgfree", "pgactivate", "pgdeactivate", "pageoutrun", "allocstall_normal",
                         "pgscan_anon", "pgscan_file", "pgsteal_anon", "pgsteal_file"};
   int all = 1;
   for (size_t i = 0; i < sizeof more / sizeof *more; i++)

@@ -147,7 +147,8 @@ fn sysctl_words_on_the_command_line_set_proc_sys_vm() {
     let (exit, console) = on_rvmmu("tests/procfs_mem", "sv48", "sysctl.vm.swappiness=10", "10");
     assert_eq!(exit, Exit::Pass, "{console}");
     assert!(
-        console.contains("ok 37 - swappiness is 60, or what the command line said\n"),
+        console.lines().any(|l| l.starts_with("ok ")
+            && l.ends_with(" - swappiness is 60, or what the command line said")),
         "{console}"
     );
     assert!(!console.contains("WARN"), "{console}");

@@ -181,6 +181,7 @@ pub fn alloc(order: usize) -> Option<PhysAddr> {
     let mut g = FRAMES.lock();
     let f = g.as_mut()?;
     let i = f.buddy.alloc(order)?;
+    super::vmstat::add(&super::vmstat::PGALLOC_NORMAL, 1 << order);
     Some(f.base.add(i as u64 * PAGE_SIZE))
 }
 
@@ -189,8 +190,9 @@ pub fn free(pa: PhysAddr, order: usize) {
     let mut g = FRAMES.lock();
     if let Some(f) = g.as_mut() {
         let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
-        if let Err(e) = f.buddy.free(i, order) {
-            log::error!("bad free of {pa} order {order}: {e:?}");
+        match f.buddy.free(i, order) {
+            Ok(()) => super::vmstat::add(&super::vmstat::PGFREE, 1 << order),
+            Err(e) => log::error!("bad free of {pa} order {order}: {e:?}"),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! (mm/vmstat.c's `vmstat_text`), and the page counts /proc/meminfo and /proc/vmstat show,
 //! computed when read from the frames' metadata and the processes' page tables.
 //!
-//! Events are counted where they happen (`pgfault` by the fault handler). The reclaim,
+//! Events are counted where they happen (`pgfault` by the fault handler, `pgalloc_normal`
+//! and `pgfree` by the frame allocator). The reclaim,
 //! swap and OOM events (`pswpin`, `pgscan_*`, `pgsteal_*`, `pgactivate`, `pageoutrun`,
 //! `allocstall_normal`, `oom_kill`, ...) exist with their final names and stay 0 until
 //! reclaim, swap and the OOM killer do (ROADMAP.md step 4): nothing increments them yet,
@@ -17,6 +18,13 @@ use mm_core::vma::Backing;
 pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
 /// Faults that waited for I/O (`pgmajfault`: swap-in, file read).
 pub static PGMAJFAULT: AtomicU64 = AtomicU64::new(0);
+/// kB read from and written to block devices (swap included; none exist yet).
+pub static PGPGIN: AtomicU64 = AtomicU64::new(0);
+pub static PGPGOUT: AtomicU64 = AtomicU64::new(0);
+/// Frames allocated and freed by the buddy allocator (the one zone stands where Linux's
+/// ZONE_NORMAL would).
+pub static PGALLOC_NORMAL: AtomicU64 = AtomicU64::new(0);
+pub static PGFREE: AtomicU64 = AtomicU64::new(0);
 /// Pages read from and written to swap.
 pub static PSWPIN: AtomicU64 = AtomicU64::new(0);
 pub static PSWPOUT: AtomicU64 = AtomicU64::new(0);
@@ -40,10 +48,14 @@ pub static ALLOCSTALL_NORMAL: AtomicU64 = AtomicU64::new(0);
 pub static OOM_KILL: AtomicU64 = AtomicU64::new(0);
 
 /// The event counters in /proc/vmstat's order (Linux 6.1's, the ones this kernel has).
-pub static EVENTS: [(&str, &AtomicU64); 17] = [
+pub static EVENTS: [(&str, &AtomicU64); 21] = [
+    ("pgpgin", &PGPGIN),
+    ("pgpgout", &PGPGOUT),
     ("pswpin", &PSWPIN),
     ("pswpout", &PSWPOUT),
+    ("pgalloc_normal", &PGALLOC_NORMAL),
     ("allocstall_normal", &ALLOCSTALL_NORMAL),
+    ("pgfree", &PGFREE),
     ("pgactivate", &PGACTIVATE),
     ("pgdeactivate", &PGDEACTIVATE),
     ("pgfault", &PGFAULT),
@@ -63,6 +75,11 @@ pub static EVENTS: [(&str, &AtomicU64); 17] = [
 /// An event counter's value.
 pub fn read(counter: &AtomicU64) -> u64 {
     counter.load(Ordering::Relaxed)
+}
+
+/// Counts `n` events.
+pub fn add(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
 }
 
 /// Bytes of the kernel stack each process has (exec.rs allocates 2^KSTACK_ORDER frames).
