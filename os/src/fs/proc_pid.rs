@@ -109,13 +109,19 @@ pub fn status(p: &mut Process, pid: u64, state: &str) -> String {
         ("VmStk", s.stack),
         ("VmExe", s.exe),
         ("VmLib", 0),
-        ("VmPTE", p.space.table_pages() * PAGE_SIZE),
+        ("VmPTE", table_pages(p) * PAGE_SIZE),
         ("VmSwap", 0),
     ] {
         let _ = writeln!(out, "{label}:\t{:8} kB", kib(bytes));
     }
     out.push_str("Threads:\t1\n");
     out
+}
+
+/// The process's page-table pages as Linux counts them (mm_pgtables_bytes: the tables
+/// below the root; the root table is not counted): VmPTE and the OOM score's share.
+fn table_pages(p: &Process) -> u64 {
+    p.space.table_pages().saturating_sub(1)
 }
 
 /// The clock ticks per second of times in /proc (USER_HZ, AT_CLKTCK).
@@ -223,7 +229,6 @@ pub fn oom_score(p: &Process, pid: u64) -> u64 {
         return 0;
     }
     let total = crate::mm::frame::managed_frames().max(1) as i64;
-    let points =
-        (p.space.resident + p.space.table_pages()) as i64 + oom_score_adj(p) * (total / 1000);
+    let points = (p.space.resident + table_pages(p)) as i64 + oom_score_adj(p) * (total / 1000);
     ((1000 + points * 1000 / total) * 2 / 3).max(0) as u64
 }
