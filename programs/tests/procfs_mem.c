@@ -20,6 +20,8 @@
 
 #define ON_QEMU "/proc here is the host's"
 
+extern char **environ;
+
 static char buf[1 << 16];
 
 /* The whole file at `path` into buf (NUL-terminated); its length, or -1. */
@@ -290,6 +292,15 @@ int main(int argc, char **argv) {
   for (long at = 0, i = 0; same && i < argc; at += strlen(argv[i]) + 1, i++)
     same = strcmp(buf + at, argv[i]) == 0;
   CHECK(same, "/proc/self/cmdline is argv, each with its NUL");
+  n = slurp("/proc/self/environ");
+  want = 0;
+  for (char **e = environ; *e; e++)
+    want += strlen(*e) + 1;
+  same = n == want;
+  long at = 0;
+  for (char **e = environ; same && *e; at += strlen(*e) + 1, e++)
+    same = strcmp(buf + at, *e) == 0;
+  CHECK_NOT_ON_QEMU("it is the qemu process's", same, "/proc/self/environ is envp, each with its NUL");
   char name[32];
   const char *base = strrchr(argv[0], '/');
   snprintf(name, sizeof name, "%.15s\n", base ? base + 1 : argv[0]);
@@ -336,7 +347,7 @@ int main(int argc, char **argv) {
   char pid[16];
   snprintf(pid, sizeof pid, "%d", getpid());
   CHECK(has_entry("/proc", pid, DT_DIR), "ls /proc: our pid, a directory");
-  const char *mine[] = {"status", "stat", "statm", "maps", "cmdline", "comm", "oom_score",
+  const char *mine[] = {"environ", "status", "stat", "statm", "maps", "cmdline", "comm", "oom_score",
                         "oom_score_adj"};
   all = has_entry("/proc/self", "exe", DT_LNK);
   for (size_t i = 0; i < sizeof mine / sizeof *mine; i++)

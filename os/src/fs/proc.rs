@@ -1,7 +1,7 @@
 //! /proc: what its paths name, its directories' listings, and the files' contents, made
 //! when read as Linux's seq_file makes them. The machine's files are `meminfo`, `vmstat`
 //! ([`super::proc_mem`]) and `sys/vm/*` (`crate::sysctl`); each process's, under
-//! /proc/PID and /proc/self, are `status`, `comm`, `cmdline`, `stat`, `statm`, `maps`,
+//! /proc/PID and /proc/self, are `environ`, `status`, `comm`, `cmdline`, `stat`, `statm`, `maps`,
 //! `exe` (a link: opening it opens the program), `oom_score` and `oom_score_adj`
 //! ([`super::proc_pid`]).
 //!
@@ -58,6 +58,7 @@ pub enum Entry {
 /// A file under /proc/PID, in the order Linux lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PidEntry {
+    Environ,
     Status,
     Comm,
     Cmdline,
@@ -70,7 +71,8 @@ pub enum PidEntry {
     OomScoreAdj,
 }
 
-const PID_ENTRIES: [(&str, PidEntry); 9] = [
+const PID_ENTRIES: [(&str, PidEntry); 10] = [
+    ("environ", PidEntry::Environ),
     ("status", PidEntry::Status),
     ("comm", PidEntry::Comm),
     ("cmdline", PidEntry::Cmdline),
@@ -224,6 +226,7 @@ pub fn generate_pid(p: &mut Process, pid: u64, e: PidEntry) -> Vec<u8> {
         PidEntry::Stat => proc_pid::stat(p, pid),
         PidEntry::Statm => proc_pid::statm(p),
         PidEntry::Cmdline => return proc_pid::cmdline(p),
+        PidEntry::Environ => return proc_pid::environ(p),
         PidEntry::Comm => proc_pid::comm(p),
         PidEntry::OomScore => alloc::format!("{}\n", proc_pid::oom_score(p, pid)),
         PidEntry::OomScoreAdj => alloc::format!("{}\n", proc_pid::oom_score_adj(p)),

@@ -1,6 +1,6 @@
 //! The files of /proc/PID, made from the process given (any process: the caller looks the
 //! pid up), in Linux 6.1's formats (fs/proc/array.c, task_mmu.c, base.c; LINUX-FACTS.md):
-//! maps, status, stat, statm, cmdline, comm, oom_score, oom_score_adj.
+//! maps, status, stat, statm, cmdline, environ, comm, oom_score, oom_score_adj.
 
 use crate::mm::vmstat::ProcessPages;
 use crate::proc::Process;
@@ -200,12 +200,23 @@ pub fn statm(p: &mut Process) -> String {
 /// each with its NUL (empty if that memory is gone).
 pub fn cmdline(p: &mut Process) -> Vec<u8> {
     let l = p.loaded;
-    let len = l.arg_end.saturating_sub(l.arg_start).min(1 << 20) as usize;
+    user_bytes(p, l.arg_start, l.arg_end)
+}
+
+/// The bytes of `[start, end)` in `p`'s memory (at most 1 MiB); empty if unreadable.
+fn user_bytes(p: &mut Process, start: u64, end: u64) -> Vec<u8> {
+    let len = end.saturating_sub(start).min(1 << 20) as usize;
     let mut buf = alloc::vec![0u8; len];
-    match p.space.copy_in(mm_core::VirtAddr(l.arg_start), &mut buf) {
+    match p.space.copy_in(mm_core::VirtAddr(start), &mut buf) {
         Ok(()) => buf,
         Err(_) => Vec::new(),
     }
+}
+
+/// /proc/PID/environ: the environment strings as they are now in the process's memory.
+pub fn environ(p: &mut Process) -> Vec<u8> {
+    let l = p.loaded;
+    user_bytes(p, l.env_start, l.env_end)
 }
 
 /// /proc/PID/comm: the command name (at most 15 bytes) and a newline.

@@ -99,8 +99,8 @@ pub struct Frames {
     base: PhysAddr,
     /// Frames given to the buddy allocator at boot (Linux's managed pages: MemTotal).
     managed: usize,
-    /// The boot page tables, flagged PAGETABLE but not managed.
-    boot_tables: usize,
+    /// Managed frames flagged PAGETABLE (by [`mark`]; the boot tables are not managed).
+    tables: usize,
 }
 
 static FRAMES: Mutex<Option<Frames>> = Mutex::new(None);
@@ -171,7 +171,7 @@ pub fn init(
         buddy,
         base,
         managed: census.free,
-        boot_tables: bump.table_frames,
+        tables: 0,
     });
     Some(census)
 }
@@ -190,8 +190,12 @@ pub fn free(pa: PhysAddr, order: usize) {
     let mut g = FRAMES.lock();
     if let Some(f) = g.as_mut() {
         let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
+        let table = i < f.buddy.len() && f.buddy.page(i).flags.contains(PageFlags::PAGETABLE);
         match f.buddy.free(i, order) {
-            Ok(()) => super::vmstat::add(&super::vmstat::PGFREE, 1 << order),
+            Ok(()) => {
+                super::vmstat::add(&super::vmstat::PGFREE, 1 << order);
+                f.tables -= usize::from(table);
+            }
             Err(e) => log::error!("bad free of {pa} order {order}: {e:?}"),
         }
     }
@@ -202,7 +206,11 @@ pub fn mark(pa: PhysAddr, flags: PageFlags) {
     let mut g = FRAMES.lock();
     if let Some(f) = g.as_mut() {
         let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
-        f.buddy.page_mut(i).flags |= flags;
+        let page = f.buddy.page_mut(i);
+        let new_table =
+            flags.contains(PageFlags::PAGETABLE) && !page.flags.contains(PageFlags::PAGETABLE);
+        page.flags |= flags;
+        f.tables += usize::from(new_table);
     }
 }
 
@@ -233,13 +241,8 @@ pub fn managed_frames() -> usize {
     FRAMES.lock().as_ref().map_or(0, |f| f.managed)
 }
 
-/// Page-table frames allocated from the buddy allocator (flagged PAGETABLE, the boot
-/// tables not counted): /proc/meminfo's PageTables. A walk of the metadata array.
+/// Page-table frames allocated from the buddy allocator (flagged PAGETABLE by [`mark`]
+/// and not yet freed; the boot tables are not managed): /proc/meminfo's PageTables.
 pub fn page_table_frames() -> usize {
-    FRAMES.lock().as_ref().map_or(0, |f| {
-        let flagged = (0..f.buddy.len())
-            .filter(|&i| f.buddy.page(i).flags.contains(PageFlags::PAGETABLE))
-            .count();
-        flagged - f.boot_tables
-    })
+    FRAMES.lock().as_ref().map_or(0, |f| f.tables)
 }
