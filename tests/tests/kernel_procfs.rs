@@ -200,3 +200,52 @@ fn a_static_pie_is_placed_right_below_mmap_base() {
         );
     }
 }
+
+/// `elf` with program header `i`'s u32 type or u64 field at `off` replaced.
+fn patch_phdr(elf: &mut [u8], i: usize, off: usize, value: &[u8]) {
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let at = phoff + i * 56 + off;
+    elf[at..at + value.len()].copy_from_slice(value);
+}
+
+#[test]
+fn bad_position_independent_programs_are_refused_not_a_panic() {
+    let pie = std::fs::read(rvmmu_tests::linux_program("musl/static_pie").unwrap()).unwrap();
+    let phnum = u16::from_le_bytes([pie[56], pie[57]]) as usize;
+    let phoff = u64::from_le_bytes(pie[0x20..0x28].try_into().unwrap()) as usize;
+    let ptype = |i: usize| u32::from_le_bytes(pie[phoff + i * 56..][..4].try_into().unwrap());
+    let last_load = (0..phnum).rev().find(|&i| ptype(i) == 1).unwrap();
+    let stack = (0..phnum).find(|&i| ptype(i) == 0x6474_e551).unwrap();
+    let mut interp = pie.clone();
+    patch_phdr(&mut interp, stack, 0, &3u32.to_le_bytes());
+    let mut relocatable = pie.clone();
+    relocatable[16] = 1;
+    let mut huge = pie.clone();
+    patch_phdr(&mut huge, last_load, 40, &(1u64 << 50).to_le_bytes());
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        (
+            "a PT_INTERP",
+            interp,
+            "bad executable: Unsupported(\"dynamically linked (PT_INTERP)\")",
+        ),
+        (
+            "ET_REL",
+            relocatable,
+            "bad executable: Unsupported(\"not ET_EXEC or ET_DYN\")",
+        ),
+        ("a span larger than the user half", huge, "bad address 0x"),
+    ];
+    for (what, init, why) in cases {
+        let b = Boot {
+            initrd: Some(rvmmu_tests::kernel::initramfs_with_init(&init)),
+            ..Boot::new(MEM, "")
+        };
+        let (exit, console) = rvmmu_tests::kernel::boot_rvmmu(&b);
+        assert_eq!(exit, Exit::Fail(127), "{what}\n{console}");
+        assert!(
+            console.contains(&format!("cannot start /init: {why}")),
+            "{what}\n{console}"
+        );
+        assert!(!console.contains("panic"), "{what}\n{console}");
+    }
+}
