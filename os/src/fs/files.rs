@@ -447,6 +447,9 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
         Ok(v) => v,
         Err(e) => return e,
     };
+    if path.is_empty() {
+        return -ENOENT;
+    }
     let parts = match components(p, dirfd, &path) {
         Ok(v) => v,
         Err(e) => return e,
@@ -455,7 +458,6 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
     let target = match (parts.as_slice(), super::proc::lookup(&parts)) {
         (["proc", "self"], _) => alloc::format!("{}", super::proc::SELF_PID),
         (_, Some(Found::Entry(Entry::Pid(_, PidEntry::Exe)))) => String::from(p.exe),
-        _ if path.is_empty() => return -ENOENT,
         _ => {
             return match lookup(p, dirfd, &path) {
                 Ok(_) => -EINVAL,
