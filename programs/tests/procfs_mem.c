@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -353,6 +354,11 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < sizeof mine / sizeof *mine; i++)
     all &= has_entry("/proc/self", mine[i], DT_REG);
   CHECK(all, "ls /proc/self: the files read above, and the exe link");
+  struct stat st_self, st_exe, st_dir;
+  CHECK(lstat("/proc/self", &st_self) == 0 && S_ISLNK(st_self.st_mode) &&
+            lstat("/proc/self/exe", &st_exe) == 0 && S_ISLNK(st_exe.st_mode) &&
+            stat("/proc/self", &st_dir) == 0 && S_ISDIR(st_dir.st_mode),
+        "lstat sees /proc/self and /proc/self/exe as links, stat follows them");
   CHECK(has_entry("/proc/sys/vm", "swappiness", DT_REG) && has_entry("/proc/sys/vm", "min_free_kbytes", DT_REG),
         "ls /proc/sys/vm");
   CHECK(has_entry("/", "proc", -1) && has_entry("/", ".", DT_DIR) && has_entry("/", "..", DT_DIR),

@@ -37,6 +37,7 @@ const ENAMETOOLONG: i64 = 36;
 
 const AT_FDCWD: i64 = -100;
 const AT_EMPTY_PATH: u64 = 0x1000;
+const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 const O_ACCMODE: u64 = 3;
 const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
@@ -569,6 +570,19 @@ fn stat_bytes(file: File) -> [u8; 128] {
                 data, ino, mode, ..
             } => (1, ino + 1, mode, 1, 0, data.len() as u64, 4096),
         };
+    raw_stat(dev, ino, mode, nlink, rdev, size, blksize)
+}
+
+/// A `struct stat` with these fields (uid, gid and the times 0).
+fn raw_stat(
+    dev: u64,
+    ino: u64,
+    mode: u32,
+    nlink: u32,
+    rdev: u64,
+    size: u64,
+    blksize: u32,
+) -> [u8; 128] {
     let mut b = [0u8; 128];
     b[0..8].copy_from_slice(&dev.to_le_bytes());
     b[8..16].copy_from_slice(&ino.to_le_bytes());
@@ -609,8 +623,29 @@ pub fn newfstatat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, fl
         }
         return fstat(p, dirfd as u64, buf);
     }
+    if flags & AT_SYMLINK_NOFOLLOW != 0 && !path.is_empty() {
+        if let Some(ino) = proc_link_ino(p, dirfd, &path) {
+            // lstat of a /proc link: lrwxrwxrwx, size 0.
+            let raw = raw_stat(0x16, ino, 0o120777, 1, 0, 0, 1024);
+            return match p.space.copy_out(buf, &raw) {
+                Ok(()) => 0,
+                Err(_) => -EFAULT,
+            };
+        }
+    }
     match lookup(p, dirfd, &path) {
         Ok(f) => put_stat(p, f, buf),
         Err(e) => e,
+    }
+}
+
+/// The inode of the /proc link `path` names (/proc/self, /proc/PID/exe), if it is one.
+fn proc_link_ino(p: &Process, dirfd: i64, path: &[u8]) -> Option<u64> {
+    let parts = components(p, dirfd, path).ok()?;
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    match (parts.as_slice(), super::proc::lookup(&parts)?) {
+        (["proc", "self"], _) => Some(super::proc::SELF_INO),
+        (_, Found::Entry(e @ Entry::Pid(_, PidEntry::Exe))) => Some(super::proc::entry_ino(e)),
+        _ => None,
     }
 }

@@ -104,6 +104,8 @@ pub enum Found {
 const PID: u64 = 1;
 /// The pid /proc/self names (the caller's; today always init).
 pub const SELF_PID: u64 = PID;
+/// The inode of the /proc/self link.
+pub const SELF_INO: u64 = 0x10;
 
 /// The pid `name` (a /proc component) stands for, if that process exists.
 fn pid_of(name: &str) -> Option<u64> {
@@ -174,7 +176,7 @@ pub fn list(d: Dir) -> Vec<(u64, u8, String)> {
             push(dir_ino(Dir::Sys), DT_DIR, "sys");
             push(entry_ino(Entry::Vmstat), DT_REG, "vmstat");
             push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
-            push(0x10, DT_LNK, "self");
+            push(SELF_INO, DT_LNK, "self");
             push(dir_ino(Dir::Pid(PID)), DT_DIR, "1");
         }
         Dir::Sys => push(dir_ino(Dir::SysVm), DT_DIR, "vm"),
