@@ -3,11 +3,12 @@
 //! computed when read from the frames' metadata and the processes' page tables.
 //!
 //! Events are counted where they happen (`pgfault` by the fault handler, `pgalloc_normal`
-//! and `pgfree` by the frame allocator). The reclaim,
-//! swap and OOM events (`pswpin`, `pgscan_*`, `pgsteal_*`, `pgactivate`, `pageoutrun`,
-//! `allocstall_normal`, `oom_kill`, ...) exist with their final names and stay 0 until
-//! reclaim, swap and the OOM killer do (ROADMAP.md step 4): nothing increments them yet,
-//! which is what a Linux without swap and under no pressure shows too.
+//! and `pgfree` by the frame allocator) with [`add`]. The reclaim, swap and OOM events
+//! (`pswpin`, `pgscan_*`, `pgsteal_*`, `pgactivate`, `pageoutrun`, `allocstall_normal`,
+//! `oom_kill`, ...) and the I/O ones (`pgmajfault`, `pgpgin`, `pgpgout`) exist with their
+//! final names and stay 0 until reclaim, swap, the OOM killer and block I/O come
+//! (ROADMAP.md step 4): nothing increments them yet, which is what a Linux without swap
+//! and under no pressure shows too.
 
 use crate::proc::Process;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -130,7 +131,7 @@ pub struct Snapshot {
     /// Frames of kernel heap objects: slabs and large objects (Linux counts kmalloc's
     /// large allocations as unreclaimable slab too).
     pub slab: u64,
-    /// Page-table frames allocated since boot (frames flagged PAGETABLE).
+    /// Page-table frames in use (flagged PAGETABLE; the boot tables, not managed, aside).
     pub page_tables: u64,
     /// Processes' kernel stacks, in bytes.
     pub kernel_stack_bytes: u64,
