@@ -222,7 +222,14 @@ fn bad_position_independent_programs_are_refused_not_a_panic() {
     relocatable[16] = 1;
     let mut huge = pie.clone();
     patch_phdr(&mut huge, last_load, 40, &(1u64 << 50).to_le_bytes());
-    let cases: [(&str, Vec<u8>, &str); 3] = [
+    let mut top = pie.clone();
+    patch_phdr(
+        &mut top,
+        last_load,
+        16,
+        &0xffff_ffff_f000_0000u64.to_le_bytes(),
+    );
+    let cases: [(&str, Vec<u8>, &str); 4] = [
         (
             "a PT_INTERP",
             interp,
@@ -234,6 +241,11 @@ fn bad_position_independent_programs_are_refused_not_a_panic() {
             "bad executable: Unsupported(\"not ET_EXEC or ET_DYN\")",
         ),
         ("a span larger than the user half", huge, "bad address 0x"),
+        (
+            "a segment at the top of the address space",
+            top,
+            "bad address 0x",
+        ),
     ];
     for (what, init, why) in cases {
         let b = Boot {

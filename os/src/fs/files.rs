@@ -216,8 +216,11 @@ fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     }
     // A directory the archive does not list but holds files under.
     cpio::entries(root)
-        .find(|e| e.name.len() > name.len() && e.name.starts_with(name.as_str()))
-        .filter(|e| e.name.as_bytes()[name.len()] == b'/')
+        .find(|e| {
+            e.name.len() > name.len()
+                && e.name.starts_with(name.as_str())
+                && e.name.as_bytes()[name.len()] == b'/'
+        })
         .map(|e| File::Dir {
             path: &e.name[..name.len()],
             pos: 0,

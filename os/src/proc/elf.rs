@@ -163,21 +163,23 @@ impl Elf<'_> {
         if !self.pie || self.bias != 0 {
             return;
         }
-        let Some(first) = self.segments().find(|s| s.kind == PT_LOAD && s.memsz > 0) else {
+        // The span from the lowest segment's page to the highest end (Linux takes the first
+        // PT_LOAD's, the lowest in a valid file, where they are sorted by address).
+        let loads = || self.segments().filter(|s| s.kind == PT_LOAD && s.memsz > 0);
+        let Some(low) = loads().map(|s| s.vaddr & !(PAGE - 1)).min() else {
             return;
         };
-        let low = first.vaddr & !(PAGE - 1);
-        let high = self
-            .segments()
-            .filter(|s| s.kind == PT_LOAD)
-            .map(|s| s.vaddr.saturating_add(s.memsz))
-            .max()
-            .unwrap_or(low);
-        let span = (high - low).next_multiple_of(PAGE);
+        // (parse checked that no segment wraps)
+        let high = loads().map(|s| s.vaddr + s.memsz).max().unwrap_or(low);
+        let Some(span) = (high - low).checked_next_multiple_of(PAGE) else {
+            return;
+        };
         let Some(at) = (user_end - MMAP_GAP).checked_sub(span) else {
             return;
         };
-        self.bias = at - low;
+        // Every segment lands in [at, at + span): the sum wraps only where the subtraction
+        // below did.
+        self.bias = at.wrapping_sub(low);
         self.entry = self.entry.wrapping_add(self.bias);
     }
 }
