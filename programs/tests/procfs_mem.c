@@ -365,6 +365,17 @@ int main(int argc, char **argv) {
         "ls /: proc, . and ..");
   CHECK_NOT_ON_QEMU("the host's root", has_entry("/", "bin", DT_DIR) && has_entry("/bin", base ? base + 1 : argv[0], DT_REG),
                     "ls / and /bin: the initramfs's directory and this program");
+  int self_fd = open("/proc/self", O_RDONLY | O_DIRECTORY);
+  int stat_fd = openat(self_fd, "stat", O_RDONLY);
+  int up_fd = openat(self_fd, "../meminfo", O_RDONLY);
+  CHECK(self_fd >= 0 && stat_fd >= 0 && up_fd >= 0 && read(up_fd, buf, 9) == 9 &&
+            memcmp(buf, "MemTotal:", 9) == 0,
+        "openat relative to /proc/self: stat, and ../meminfo");
+  close(up_fd);
+  close(stat_fd);
+  errno = 0;
+  CHECK(openat(self_fd, "no_such_file", O_RDONLY) < 0 && errno == ENOENT, "and a missing name: ENOENT");
+  close(self_fd);
   DIR *d = opendir("/proc/self");
   int first = d ? count_entries(d) : -1;
   if (d)
