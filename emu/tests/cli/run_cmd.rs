@@ -113,6 +113,11 @@ int main(int argc, char **argv) {
     if (!f || !fgets(value, sizeof value, f))
         return 1;
     printf("swappiness %s", value);
+    fclose(f);
+    f = fopen("/proc/sys/vm/page-cluster", "r");
+    if (!f || !fgets(value, sizeof value, f))
+        return 1;
+    printf("page-cluster %s", value);
     for (int i = 0; i < argc; i++)
         printf("argv[%d] %s\n", i, argv[i]);
     for (char **e = environ; *e; e++)
@@ -128,12 +133,25 @@ fn sysctl_sets_proc_sys_vm_and_reaches_neither_argv_nor_envp() {
         eprintln!("skipped: no riscv64-linux-gnu-gcc");
         return;
     };
-    let out = rvmmu_run(&["--sysctl", "vm.swappiness=10", &prog, "a"], b"");
+    let out = rvmmu_run(
+        &[
+            "--sysctl",
+            "vm.swappiness=10",
+            "--sysctl",
+            "vm.page-cluster=5",
+            &prog,
+            "a",
+        ],
+        b"",
+    );
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(
         out.stdout,
-        "swappiness 10\nargv[0] /bin/sysctl\nargv[1] a\nenv HOME=/\nenv TERM=linux\n"
+        "swappiness 10\npage-cluster 5\nargv[0] /bin/sysctl\nargv[1] a\nenv HOME=/\nenv TERM=linux\n"
     );
     let out = rvmmu_run(&[&prog], b"");
-    assert!(out.stdout.starts_with("swappiness 60\n"), "{out:?}");
+    assert!(
+        out.stdout.starts_with("swappiness 60\npage-cluster 3\n"),
+        "{out:?}"
+    );
 }
