@@ -10,6 +10,7 @@
 use alloc::format;
 use alloc::string::String;
 use core::sync::atomic::{AtomicI64, Ordering};
+pub use mm_core::watermark::Watermarks;
 
 /// A tunable: its file name under /proc/sys/vm, value and range (inclusive).
 pub struct Sysctl {
@@ -118,8 +119,6 @@ pub fn apply_bootargs<'a>(words: impl Iterator<Item = (&'a str, &'a str)>) {
         }
     }
 }
-
-pub use mm_core::watermark::Watermarks;
 
 /// The watermarks of the one zone of `managed` frames, from min_free_kbytes and
 /// watermark_scale_factor (`mm_core::watermark` has the rule).
