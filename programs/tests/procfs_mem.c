@@ -186,6 +186,14 @@ int main(int argc, char **argv) {
                     && mem_value(buf, "Slab") > 0 && mem_value(buf, "AnonPages") > 0,
                     "one kernel stack, and page tables, slab and anonymous pages in use");
 
+  long page_tables = 0, vm_pte = -1;
+  for (int i = 0; i < 2; i++) { /* (twice: the first pass may fault code in) */
+    page_tables = meminfo("PageTables");
+    slurp("/proc/self/status");
+    vm_pte = mem_value(buf, "VmPTE");
+  }
+  CHECK_NOT_ON_QEMU(ON_QEMU, page_tables == vm_pte, "PageTables is the one process's VmPTE");
+
   /* Touching 1024 pages: MemFree falls, AnonPages and pgfault rise, by those pages. */
   struct rusage ru0, ru1;
   getrusage(RUSAGE_SELF, &ru0);

@@ -131,7 +131,8 @@ pub struct Snapshot {
     /// Frames of kernel heap objects: slabs and large objects (Linux counts kmalloc's
     /// large allocations as unreclaimable slab too).
     pub slab: u64,
-    /// Page-table frames in use (flagged PAGETABLE; the boot tables, not managed, aside).
+    /// Page-table frames in use below the processes' roots (flagged PAGETABLE; the boot
+    /// tables, not managed, aside).
     pub page_tables: u64,
     /// Processes' kernel stacks, in bytes.
     pub kernel_stack_bytes: u64,
@@ -148,7 +149,9 @@ impl Snapshot {
             managed: super::frame::managed_frames() as u64,
             free: super::frame::free_frames() as u64,
             slab: (super::heap::slab_frames() + super::heap::large_frames()) as u64,
-            page_tables: super::frame::page_table_frames() as u64,
+            // Each process's root table aside, as Linux on riscv64 counts (its pgd is not
+            // accounted), so the sum of the processes' VmPTE is PageTables.
+            page_tables: super::frame::page_table_frames().saturating_sub(procs.len()) as u64,
             kernel_stack_bytes: procs.len() as u64 * KERNEL_STACK_BYTES,
             ..Snapshot::default()
         };
