@@ -69,6 +69,18 @@ static long vmstat(const char *name) {
   return vm_value(buf, name);
 }
 
+/* On this kernel every frame in use is one of these (the root page table, 4 kB per
+ * process, being outside PageTables as on Linux); Linux has more kinds of memory. */
+static int all_frames_accounted(const char *text) {
+  long used = mem_value(text, "MemTotal") - mem_value(text, "MemFree");
+  long sum = mem_value(text, "Slab") + mem_value(text, "PageTables") +
+             mem_value(text, "KernelStack") + mem_value(text, "AnonPages") +
+             mem_value(text, "Cached") + 4;
+  if (used != sum)
+    printf("# used %ld kB, accounted %ld kB\n", used, sum);
+  return used == sum;
+}
+
 /* Every meminfo line is `Label:` padded to 16 columns, then a number right-aligned in 8
  * (or longer), then ` kB` (HugePages_* counts have no unit). */
 static int meminfo_lines_well_formed(char *text) {
@@ -209,6 +221,8 @@ int main(int argc, char **argv) {
   CHECK_NOT_ON_QEMU(ON_QEMU, free0 - free1 >= 4096 && free0 - free1 <= 4096 + 64,
                     "MemFree falls by the 4 MiB touched (and a few page tables)");
   CHECK_NOT_ON_QEMU(ON_QEMU, anon1 - anon0 == 4096, "AnonPages rises by 4 MiB");
+  CHECK_NOT_ON_QEMU(ON_QEMU, all_frames_accounted(buf),
+                    "every frame in use is slab, page table, kernel stack, anonymous or file");
   CHECK_NOT_ON_QEMU(ON_QEMU, fault1 - fault0 == 1024, "pgfault counts one fault per page");
   CHECK_NOT_ON_QEMU("getrusage is the qemu process's", ru1.ru_minflt - ru0.ru_minflt == 1024,
                     "getrusage's ru_minflt counts them too");
