@@ -62,7 +62,7 @@ fn sysctl(s: &str) -> Result<String, String> {
     let name_ok = !name.is_empty()
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'/');
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-' || b == b'/');
     if !name_ok || value.is_empty() || value.contains(char::is_whitespace) {
         return Err(format!(
             "'{s}' is not NAME=VALUE (a sysctl name and one word)"

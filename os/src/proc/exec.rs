@@ -25,7 +25,7 @@ use mm_core::{VirtAddr, PAGE_SIZE};
 /// grows on faults below it up to RLIMIT_STACK (`space::grow_stack`).
 const STACK_EXPAND: u64 = 128 << 10;
 /// Order of the kernel stack each process traps onto (16 KiB).
-const KSTACK_ORDER: usize = 2;
+pub const KSTACK_ORDER: usize = 2;
 /// AT_HWCAP: rv64imafdc, bit (letter - 'a') per extension.
 const HWCAP: u64 = 0x112d;
 
@@ -78,9 +78,10 @@ pub fn exec(
     argv: &[&str],
     envp: &[&str],
 ) -> Result<core::convert::Infallible, ExecError> {
-    let elf = Elf::parse(image).map_err(ExecError::Elf)?;
+    let mut elf = Elf::parse(image).map_err(ExecError::Elf)?;
     let mut space = AddressSpace::new(kernel, 1).ok_or(ExecError::NoMemory)?;
     let user_end = space.mode.user_end().0;
+    elf.place(user_end);
     let mut top = 0;
     for s in elf.segments().filter(|s| s.kind == PT_LOAD && s.memsz > 0) {
         let end = VirtAddr(s.vaddr + s.memsz).align_up(PAGE_SIZE).0;
@@ -164,6 +165,7 @@ pub fn exec(
         brk,
         limits: super::rlimit::init_limits(frame::total_frames() as u64),
         files: crate::fs::files::FdTable::new(),
+        loaded: super::elf::Loaded::new(&elf, stack_top, sp, argv, envp, execfn),
     });
     #[allow(unsafe_code)]
     // SAFETY: `frame_ptr` is the top FRAME_SIZE bytes of a fresh kernel stack owned by this

@@ -28,6 +28,8 @@ pub struct Process {
     pub brk: u64,
     pub limits: [rlimit::Limit; rlimit::NLIMITS],
     pub files: crate::fs::files::FdTable,
+    /// Where exec put the code, data, stack and argument strings (/proc/PID/stat).
+    pub loaded: elf::Loaded,
 }
 
 /// The running process.

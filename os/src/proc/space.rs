@@ -18,7 +18,7 @@ use crate::arch::csr;
 use crate::mm::frame;
 use crate::mm::kpt::KernelSpace;
 use crate::mm::layout::phys_to_virt;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 use mm_core::page::PageFlags;
 use mm_core::paging::{self, PagingMode, TableAccess, Translation, ENTRIES};
 use mm_core::pte::{Pte, PteFlags};
@@ -61,7 +61,7 @@ pub const DEFAULT_STACK_LIMIT: u64 = 8 << 20;
 pub const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
 
 /// Faults handled, in all processes (Linux's `pgfault` in /proc/vmstat).
-pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
+pub use crate::mm::vmstat::PGFAULT;
 
 /// Why user memory could not be reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

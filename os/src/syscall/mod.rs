@@ -87,6 +87,8 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_MREMAP => mm::mremap(p, a),
         SYS_MADVISE => mm::madvise(p, a[0], a[1], a[2]),
         SYS_MSYNC => mm::msync(p, a[0], a[1], a[2]),
+        61 => files::getdents64(p, a[0], VirtAddr(a[1]), a[2] & 0xffff_ffff), // getdents64
+        165 => crate::rusage::getrusage(p, a[0] as i32 as i64, VirtAddr(a[1])), // getrusage
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS
