@@ -504,54 +504,28 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
 
 /// lseek(fd, offset, whence).
 pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
-    match p.files.get_mut(fd) {
-        None => -EBADF,
-        Some(File::Console) => -ESPIPE,
-        // Directories: a position from the start or the current one (rewinddir).
-        Some(File::Dir { pos, .. } | File::ProcDir { pos, .. }) => {
-            let base = match whence {
-                0 => 0,
-                1 => *pos as i64,
-                _ => return -EINVAL,
-            };
-            match base.checked_add(offset) {
-                Some(n) if n >= 0 => {
-                    *pos = n as u64;
-                    n
-                }
-                _ => -EINVAL,
-            }
+    let (pos, size) = match p.files.get_mut(fd) {
+        None => return -EBADF,
+        Some(File::Console) => return -ESPIPE,
+        // Directories (rewinddir) and /proc files, whose size is unknown until read: from
+        // the start or the current position only.
+        Some(File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. }) => {
+            (pos, None)
         }
-        // Size unknown until read: from the start or the current position only.
-        Some(File::Proc { pos, .. }) => {
-            let base = match whence {
-                0 => 0,
-                1 => *pos as i64,
-                _ => return -EINVAL,
-            };
-            match base.checked_add(offset) {
-                Some(n) if n >= 0 => {
-                    *pos = n as u64;
-                    n
-                }
-                _ => -EINVAL,
-            }
+        Some(File::Initramfs { data, pos, .. }) => (pos, Some(data.len() as i64)),
+    };
+    let base = match (whence, size) {
+        (0, _) => 0,
+        (1, _) => *pos as i64,
+        (2, Some(size)) => size,
+        _ => return -EINVAL,
+    };
+    match base.checked_add(offset) {
+        Some(n) if n >= 0 => {
+            *pos = n as u64;
+            n
         }
-        Some(File::Initramfs { data, pos, .. }) => {
-            let base = match whence {
-                0 => 0,
-                1 => *pos as i64,
-                2 => data.len() as i64,
-                _ => return -EINVAL,
-            };
-            match base.checked_add(offset) {
-                Some(n) if n >= 0 => {
-                    *pos = n as u64;
-                    n
-                }
-                _ => -EINVAL,
-            }
-        }
+        _ => -EINVAL,
     }
 }
 
