@@ -577,6 +577,33 @@ impl Hart {
         Ok(t)
     }
 
+    /// An aligned load or store of at most 8 bytes at `va` that the fast path did not serve,
+    /// translated by the MMU's common TLB miss ([`Mmu::data_miss`]) if it can: a physical
+    /// address in RAM, with everything counted as [`Hart::translate`] would have. None: it
+    /// changed nothing, ask [`Hart::translate`].
+    #[inline(always)]
+    fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access) -> Option<u64> {
+        #[cfg(feature = "trace-translations")]
+        let traced = self.mmu.tracer.is_some();
+        #[cfg(not(feature = "trace-translations"))]
+        let traced = false;
+        if self.data_direct || !self.mmu.fast_path || traced {
+            return None;
+        }
+        let ctx = TranslateCtx {
+            satp: self.csr.satp,
+            prv: self.data_priv(),
+            sum: self.csr.mstatus & ms::SUM != 0,
+            mxr: self.csr.mstatus & ms::MXR != 0,
+            now: self.steps * 4 + 2,
+        };
+        let pa = self.mmu.data_miss(va, access, &ctx, &bus.ram)?;
+        if self.mmu.take_fetch_run_dropped() {
+            self.icache.forget_fetch_page();
+        }
+        Some(pa)
+    }
+
     /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
     /// "Misaligned accesses"): the spec allows either trapping or performing them.
     ///
@@ -614,7 +641,10 @@ impl Hart {
             return Err(Exception::LoadAddressMisaligned(va));
         }
         // The inlined part has asked the fast path already.
-        let pa = self.translate(bus, va, N as u64, Access::Load)?;
+        let pa = match self.data_miss(bus, va, Access::Load) {
+            Some(pa) => pa,
+            None => self.translate(bus, va, N as u64, Access::Load)?,
+        };
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
         }
@@ -658,7 +688,10 @@ impl Hart {
             return Err(Exception::StoreAddressMisaligned(va));
         }
         // The inlined part has asked the fast path already.
-        let pa = self.translate(bus, va, N as u64, Access::Store)?;
+        let pa = match self.data_miss(bus, va, Access::Store) {
+            Some(pa) => pa,
+            None => self.translate(bus, va, N as u64, Access::Store)?,
+        };
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
     }

@@ -59,6 +59,16 @@ impl Perms {
     }
 }
 
+impl Perms {
+    /// Bit `access.index()` set for each access type these permissions allow.
+    #[inline(always)]
+    pub fn access_mask(self) -> u8 {
+        let b = self.bits();
+        // X (bit 2) → fetch (bit 0), R (bit 0) → load (bit 1), W (bit 1) → store (bit 2).
+        (b & cfg::X) >> 2 | (b & (cfg::R | cfg::W)) << 1
+    }
+}
+
 /// How the range `[lo, hi)` relates to an entry's region.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Overlap {
@@ -385,6 +395,16 @@ impl Pmp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_mask_follows_allows() {
+        for b in 0..8u8 {
+            let p = Perms::from_bits_truncate(b);
+            for access in [Access::Fetch, Access::Load, Access::Store] {
+                assert_eq!(p.access_mask() >> access.index() & 1 != 0, p.allows(access));
+            }
+        }
+    }
 
     #[test]
     fn cfg_warl_rules() {

@@ -341,6 +341,111 @@ fn walk_steps(
     }
 }
 
+/// A leaf PTE as [`walk_common`] found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The leaf PTE word.
+    pub pte: u64,
+    /// Its physical address.
+    pub pte_addr: u64,
+    /// Its level (0 = 4 KiB page).
+    pub level: u8,
+}
+
+/// The walk of [`walk`] for the common case only: a canonical `va` whose tables are all
+/// readable through `read` (a PTE read allowed by PMP, in RAM) and well formed, ending in an
+/// aligned leaf. Returns that leaf; the number of PTEs read is `mode.levels - level`. None
+/// wherever [`walk`] would fault (or might: `read` answering None only means "not
+/// here"), so the caller falls back to the general walk, which decides. Steps 6-9 are the
+/// caller's (with [`serves_as_is`]); this reads and writes nothing but through `read`.
+#[inline(always)]
+pub fn walk_common(
+    mode: &PagingMode,
+    satp: u64,
+    va: u64,
+    mut read: impl FnMut(u64) -> Option<u64>,
+) -> Option<Found> {
+    const RWX: u64 = (PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits()) as u64;
+    if !mode.is_canonical(va) {
+        return None;
+    }
+    // Step 1.
+    let mut a = (satp & SATP_PPN_MASK) << PAGE_SHIFT;
+    let mut i = mode.top_level();
+    loop {
+        // Step 2.
+        let pte_addr = a.wrapping_add(mode.vpn(va, i) * PTE_SIZE);
+        let raw = read(pte_addr)?;
+        // Step 3.
+        if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 {
+            return None;
+        }
+        let ppn = Pte(raw).ppn();
+        if raw & RWX == 0 {
+            // Step 4.
+            if i == 0 {
+                return None;
+            }
+            i -= 1;
+            a = ppn << PAGE_SHIFT;
+            continue;
+        }
+        // Step 5.
+        if ppn & ((1 << (VPN_BITS * i as u32)) - 1) != 0 {
+            return None;
+        }
+        return Some(Found {
+            pte: raw,
+            pte_addr,
+            level: i,
+        });
+    }
+}
+
+/// [`serves_as_is`] for all three access types at once, by table: bit `access.index()` of
+/// the answer is set when the leaf serves that access as it is. One table of the flag byte
+/// per context (U-mode or not, SUM, MXR; M is treated as S, as everywhere in the walker),
+/// built at compile time from the same rules; `tests::serves_mask_agrees_with_serves_as_is`
+/// holds it to [`serves_as_is`] over every combination.
+#[inline(always)]
+pub fn serves_mask(flags: PteFlags, prv: Priv, sum: bool, mxr: bool) -> u8 {
+    let ctx = (prv == Priv::U) as usize | (sum as usize) << 1 | (mxr as usize) << 2;
+    SERVES[ctx][flags.bits() as usize]
+}
+
+/// The table behind [`serves_mask`]: `[U-mode | SUM << 1 | MXR << 2][flag byte]`.
+static SERVES: [[u8; 256]; 8] = {
+    const R: u8 = PteFlags::R.bits();
+    const W: u8 = PteFlags::W.bits();
+    const X: u8 = PteFlags::X.bits();
+    const U: u8 = PteFlags::U.bits();
+    const A: u8 = PteFlags::A.bits();
+    const D: u8 = PteFlags::D.bits();
+    let mut t = [[0u8; 256]; 8];
+    let mut c = 0;
+    while c < 8 {
+        let (umode, sum, mxr) = (c & 1 != 0, c & 2 != 0, c & 4 != 0);
+        let mut f = 0;
+        while f < 256 {
+            let b = f as u8;
+            let user_page = b & U != 0;
+            // Step 6: U-mode only on U pages; S-mode on U pages only with SUM and never to
+            // execute.
+            let u_fetch = if umode { user_page } else { !user_page };
+            let u_data = if umode { user_page } else { !user_page || sum };
+            // Steps 8 and 9 with nothing to update.
+            let a = b & A != 0;
+            let fetch = u_fetch && b & X != 0 && a;
+            let load = u_data && (b & R != 0 || (mxr && b & X != 0)) && a;
+            let store = u_data && b & W != 0 && a && b & D != 0;
+            t[c][f] = fetch as u8 | (load as u8) << 1 | (store as u8) << 2;
+            f += 1;
+        }
+        c += 1;
+    }
+    t
+};
+
 /// Whether [`check_leaf`] passes `access` (in `ctx`'s context otherwise) with no A/D update
 /// to make: the leaf serves it as it is. The fast path's fill test, without building a
 /// context per access type; `tests::serves_as_is_agrees_with_check_leaf` holds it to
