@@ -359,7 +359,7 @@ impl Mmu {
         let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
         // Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
         // it throughout the page.
-        let perms = self.pmp.uniform_over(pa_page, 4096, ctx.prv)?;
+        let perms = self.pmp.uniform_over_su(pa_page, ctx.prv)?;
         let mask = walk::serves_mask(flags, ctx.prv, ctx.sum, ctx.mxr) & perms.access_mask();
         if mask >> access.index() & 1 == 0 || !ram.contains(PhysAddr(pa_page), 4096) {
             return None;

@@ -554,20 +554,23 @@ impl Tlb {
         debug_assert!(self.probe(leaf.va_base, leaf.asid).is_none());
         let start = self.set_start(leaf.va_base, 0);
         let end = start + self.ways;
-        let slot = match self.tags[start..end].iter().position(|&t| t & VALID == 0) {
-            Some(w) => start + w,
-            None => {
-                let stamps = &self.stamps[start..end];
-                let (mut lru, mut oldest) = (0, stamps[0]);
-                for (w, &s) in stamps.iter().enumerate().skip(1) {
-                    if s < oldest {
-                        (lru, oldest) = (w, s);
-                    }
-                }
-                self.stats.evictions += 1;
-                start + lru
+        // One pass: the first invalid way, else the oldest stamp (strictly older, so the
+        // lowest way wins a tie).
+        let (tags, stamps) = (&self.tags[start..end], &self.stamps[start..end]);
+        let (mut victim, mut oldest, mut invalid) = (0, u64::MAX, false);
+        for (w, (&t, &s)) in tags.iter().zip(stamps).enumerate() {
+            if t & VALID == 0 {
+                (victim, invalid) = (w, true);
+                break;
             }
-        };
+            if s < oldest {
+                (victim, oldest) = (w, s);
+            }
+        }
+        if !invalid {
+            self.stats.evictions += 1;
+        }
+        let slot = start + victim;
         let old = self.tags[slot];
         self.tags[slot] = tag_of(&leaf);
         self.owners[slot] = owner_of(&leaf);
