@@ -616,11 +616,13 @@ impl Hart {
         bus: &mut Bus,
         va: u64,
     ) -> Result<u64, Exception> {
-        if self.data_direct && va & (N as u64 - 1) == 0 {
+        if va & (N as u64 - 1) != 0 {
+            // Misaligned: trapped by the slow path.
+        } else if self.data_direct {
             if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(va)) {
                 return Ok(v);
             }
-        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+        } else {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Load, self.steps * 4 + 2) {
                 if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
@@ -660,13 +662,15 @@ impl Hart {
         va: u64,
         val: u64,
     ) -> Result<(), Exception> {
-        if self.data_direct && va & (N as u64 - 1) == 0 {
+        if va & (N as u64 - 1) != 0 {
+            // Misaligned: trapped by the slow path.
+        } else if self.data_direct {
             let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
             if bus.ram.write::<N>(crate::addr::PhysAddr(va), bytes) {
                 self.after_ram_store(va, N as u64);
                 return Ok(());
             }
-        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+        } else {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Store, self.steps * 4 + 2) {
                 return self
