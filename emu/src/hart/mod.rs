@@ -486,8 +486,12 @@ impl Hart {
     /// the MMU's data fast path, whose entries were made for the old context.
     #[inline]
     pub(crate) fn refresh_data_direct(&mut self) {
-        self.data_direct = self.data_priv() == Priv::M && self.pmp_m_exempt;
+        let prv = self.data_priv();
+        self.data_direct = prv == Priv::M && self.pmp_m_exempt;
         self.mmu.fast.flush();
+        let s = self.csr.mstatus;
+        self.mmu
+            .set_data_ctx(self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0);
     }
 
     /// Whether fetches at the current privilege need neither translation nor PMP.
@@ -587,17 +591,18 @@ impl Hart {
         let traced = self.mmu.tracer.is_some();
         #[cfg(not(feature = "trace-translations"))]
         let traced = false;
-        if self.data_direct || !self.mmu.fast_path || traced {
+        if !self.mmu.fast_path || traced {
             return None;
         }
-        let ctx = TranslateCtx {
-            satp: self.csr.satp,
-            prv: self.data_priv(),
-            sum: self.csr.mstatus & ms::SUM != 0,
-            mxr: self.csr.mstatus & ms::MXR != 0,
-            now: self.steps * 4 + 2,
-        };
-        let pa = self.mmu.data_miss(va, access, &ctx, &bus.ram)?;
+        // The context was set where it last changed (`refresh_data_direct`).
+        debug_assert_eq!(self.mmu.data_ctx(), {
+            let (s, prv) = (self.csr.mstatus, self.data_priv());
+            let paged = prv != Priv::M && self.csr.satp >> 60 != 0;
+            paged.then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
+        });
+        let pa = self
+            .mmu
+            .data_miss(va, access, self.steps * 4 + 2, &bus.ram)?;
         if self.mmu.take_fetch_run_dropped() {
             self.icache.forget_fetch_page();
         }

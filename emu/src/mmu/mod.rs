@@ -101,6 +101,36 @@ pub struct TranslateCtx {
     pub now: u64,
 }
 
+/// A translation context with paging on, as [`Mmu::miss_common`] uses it: satp with its
+/// mode and ASID decoded, the effective privilege (S or U), SUM and MXR.
+#[derive(Clone, Copy, Debug)]
+struct PagedCtx {
+    satp: u64,
+    mode: &'static mode::PagingMode,
+    asid: u16,
+    prv: Priv,
+    sum: bool,
+    mxr: bool,
+}
+
+impl PagedCtx {
+    /// None when translation is off: M-mode, or satp Bare.
+    #[inline(always)]
+    fn new(satp: u64, prv: Priv, sum: bool, mxr: bool) -> Option<PagedCtx> {
+        if prv == Priv::M {
+            return None;
+        }
+        Some(PagedCtx {
+            satp,
+            mode: mode::PagingMode::from_satp(satp)?,
+            asid: walk::satp_asid(satp),
+            prv,
+            sum,
+            mxr,
+        })
+    }
+}
+
 /// Counters beyond the TLB's own, for `--stats`. Arrays are indexed by access type (fetch,
 /// load, store): the access whose translation walked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -141,6 +171,9 @@ pub struct Mmu {
     pub fast_path: bool,
     pub fast: fast::FastTlb,
     fetch_run: Option<fast::FetchRun>,
+    /// The context of loads and stores ([`Mmu::set_data_ctx`]), None when they are not
+    /// translated.
+    data_ctx: Option<PagedCtx>,
     /// Set when a refill ended the fetch run; the hart then forgets its fetch page.
     fetch_run_dropped: bool,
     /// Where translation records go (`--trace translations`), and instruction records too
@@ -255,6 +288,7 @@ impl Mmu {
             fast_path: true,
             fast: fast::FastTlb::default(),
             fetch_run: None,
+            data_ctx: None,
             fetch_run_dropped: false,
             tracer: None,
             #[cfg(test)]
@@ -283,7 +317,10 @@ impl Mmu {
         ram: &mut Ram,
     ) -> Result<Translated, Exception> {
         if self.fast_path && len <= 8 && va & (len - 1) == 0 {
-            if let Some((pa, fetch_slot)) = self.miss_common(va, access, ctx, ram) {
+            let paged = PagedCtx::new(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
+            if let Some((pa, fetch_slot)) =
+                paged.and_then(|p| self.miss_common(va, access, &p, ctx.now, ram))
+            {
                 return Ok(Translated {
                     pa,
                     pte_written: None,
@@ -299,15 +336,23 @@ impl Mmu {
     /// (see [`Mmu::miss_common`]); None when it changed nothing and the caller must ask
     /// [`Mmu::translate`]. Never with a tracer.
     #[inline(never)]
-    pub fn data_miss(
-        &mut self,
-        va: u64,
-        access: Access,
-        ctx: &TranslateCtx,
-        ram: &Ram,
-    ) -> Option<u64> {
+    pub fn data_miss(&mut self, va: u64, access: Access, now: u64, ram: &Ram) -> Option<u64> {
         debug_assert!(access != Access::Fetch && self.fast_path);
-        self.miss_common(va, access, ctx, ram).map(|(pa, _)| pa)
+        let ctx = self.data_ctx?;
+        self.miss_common(va, access, &ctx, now, ram)
+            .map(|(pa, _)| pa)
+    }
+
+    /// Sets the context of loads and stores for [`Mmu::data_miss`]: satp, the effective
+    /// privilege (after MPRV), SUM and MXR. The hart calls it whenever one of them may have
+    /// changed (where it drops the fast path: trap entry, xRET, every CSR write).
+    pub fn set_data_ctx(&mut self, satp: u64, prv: Priv, sum: bool, mxr: bool) {
+        self.data_ctx = PagedCtx::new(satp, prv, sum, mxr);
+    }
+
+    /// What [`Mmu::set_data_ctx`] was last told, if it translates (for assertions).
+    pub fn data_ctx(&self) -> Option<(u64, Priv, bool, bool)> {
+        self.data_ctx.map(|c| (c.satp, c.prv, c.sum, c.mxr))
     }
 
     /// The common TLB miss: paging on with only 4 KiB leaves in the TLB, no entry for `va`,
@@ -328,18 +373,19 @@ impl Mmu {
         &mut self,
         va: u64,
         access: Access,
-        ctx: &TranslateCtx,
+        ctx: &PagedCtx,
+        now: u64,
         ram: &Ram,
     ) -> Option<(u64, Option<usize>)> {
         #[cfg(test)]
         if self.no_common {
             return None;
         }
-        if ctx.prv == Priv::M || !self.tlb.only_4k() {
+        if !self.tlb.only_4k() {
             return None;
         }
-        let mode = mode::PagingMode::from_satp(ctx.satp)?;
-        let asid = walk::satp_asid(ctx.satp);
+        let mode = ctx.mode;
+        let asid = ctx.asid;
         if self.tlb.probe(va, asid).is_some() {
             return None;
         }
@@ -381,7 +427,7 @@ impl Mmu {
             pte_addr: found.pte_addr,
             asid,
         };
-        let slot = self.refill_by::<true>(leaf, ctx.now);
+        let slot = self.refill_by::<true>(leaf, now);
         let pa = pa_page | (va & 0xfff);
         if access == Access::Fetch {
             self.fast.forget(&leaf);

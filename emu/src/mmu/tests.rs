@@ -185,10 +185,23 @@ fn the_common_miss_agrees_with_the_general_path() {
                             m.sfence_vma(None, None, step);
                         }
                     }
+                    // Loads and stores of the first MMU as the hart makes them: the common
+                    // miss through `data_miss` first, with the context it was given.
+                    mmus[0].set_data_ctx(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
                     let got: Vec<_> = mmus
                         .iter_mut()
                         .zip(ram.iter_mut())
-                        .map(|(m, r)| m.translate(va, len, access, &ctx, r))
+                        .enumerate()
+                        .map(|(i, (m, r))| {
+                            let data = access != Access::Fetch && i == 0;
+                            match data.then(|| m.data_miss(va, access, ctx.now, r)).flatten() {
+                                Some(pa) => Ok(Translated {
+                                    pa,
+                                    ..Translated::default()
+                                }),
+                                None => m.translate(va, len, access, &ctx, r),
+                            }
+                        })
                         .collect();
                     let what =
                         format!("{} {ad:?} {tlb} step {step}: {access:?} {va:#x}", mode.name);
