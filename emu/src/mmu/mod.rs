@@ -390,17 +390,20 @@ impl Mmu {
             return None;
         }
         let pmp = &self.pmp;
-        let found = walk::walk_common(mode, ctx.satp, va, |pa| {
+        let read = |pa| {
             if pmp.check_pte_read(pa) {
                 ram.read_u64(PhysAddr(pa))
             } else {
                 None
             }
-        })?;
-        if found.level != 0 {
-            return None;
-        }
-        let pte = pte::Pte(found.pte);
+        };
+        let (raw, pte_addr) = match mode.levels {
+            3 => walk::walk_4k::<3>(ctx.satp, va, read),
+            4 => walk::walk_4k::<4>(ctx.satp, va, read),
+            5 => walk::walk_4k::<5>(ctx.satp, va, read),
+            _ => None,
+        }?;
+        let pte = pte::Pte(raw);
         let flags = pte.flags();
         let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
         // Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
@@ -424,7 +427,7 @@ impl Mmu {
             pa_base: pa_page,
             level: 0,
             flags,
-            pte_addr: found.pte_addr,
+            pte_addr,
             asid,
         };
         let slot = self.refill_by::<true>(leaf, now);

@@ -150,7 +150,7 @@ fn the_common_miss_agrees_with_the_general_path() {
         seed ^= seed << 17;
         seed % n
     };
-    for mode in [&mode::SV39, &mode::SV48] {
+    for mode in [&mode::SV39, &mode::SV48, &mode::SV57] {
         for ad in [walk::AdMode::Hardware, walk::AdMode::Fault] {
             for tlb in ["64x4", "8x2", "4xfull"] {
                 let mut ram: Vec<Ram> = (0..3).map(|_| Ram::new(64 * MIB).unwrap()).collect();

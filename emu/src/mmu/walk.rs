@@ -341,64 +341,49 @@ fn walk_steps(
     }
 }
 
-/// A leaf PTE as [`walk_common`] found it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Found {
-    /// The leaf PTE word.
-    pub pte: u64,
-    /// Its physical address.
-    pub pte_addr: u64,
-    /// Its level (0 = 4 KiB page).
-    pub level: u8,
-}
-
-/// The walk of [`walk`] for the common case only: a canonical `va` whose tables are all
-/// readable through `read` (a PTE read allowed by PMP, in RAM) and well formed, ending in an
-/// aligned leaf. Returns that leaf; the number of PTEs read is `mode.levels - level`. None
-/// wherever [`walk`] would fault (or might: `read` answering None only means "not
-/// here"), so the caller falls back to the general walk, which decides. Steps 6-9 are the
-/// caller's (with [`serves_as_is`]); this reads and writes nothing but through `read`.
+/// The walk of [`walk`] for the common case only, in a mode of `LEVELS` levels (known at
+/// compile time, so the loop unrolls): a canonical `va` whose tables are all readable
+/// through `read` (a PTE read allowed by PMP, in RAM) and well formed, with pointers down to a
+/// 4 KiB leaf. Returns the leaf PTE and its address; the walk read `LEVELS` PTEs. None
+/// wherever [`walk`] would fault or find a superpage (or might: `read` answering None only
+/// means "not here"), so that the caller falls back to the general walk, which decides.
+/// Steps 6-9 are the caller's (with [`serves_mask`]); this reads and writes nothing but
+/// through `read`.
 #[inline(always)]
-pub fn walk_common(
-    mode: &PagingMode,
+pub fn walk_4k<const LEVELS: u8>(
     satp: u64,
     va: u64,
     mut read: impl FnMut(u64) -> Option<u64>,
-) -> Option<Found> {
+) -> Option<(u64, u64)> {
     const RWX: u64 = (PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits()) as u64;
-    if !mode.is_canonical(va) {
+    // Canonical: bits 63..va_bits-1 all equal.
+    let shift = 64 - (PAGE_SHIFT + VPN_BITS * LEVELS as u32);
+    if ((va << shift) as i64 >> shift) as u64 != va {
         return None;
     }
+    let vpn = |level: u8| (va >> (PAGE_SHIFT + VPN_BITS * level as u32)) & 0x1ff;
     // Step 1.
     let mut a = (satp & SATP_PPN_MASK) << PAGE_SHIFT;
-    let mut i = mode.top_level();
+    let mut level = LEVELS - 1;
     loop {
         // Step 2.
-        let pte_addr = a.wrapping_add(mode.vpn(va, i) * PTE_SIZE);
+        let pte_addr = a.wrapping_add(vpn(level) * PTE_SIZE);
         let raw = read(pte_addr)?;
         // Step 3.
         if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 {
             return None;
         }
-        let ppn = Pte(raw).ppn();
-        if raw & RWX == 0 {
-            // Step 4.
-            if i == 0 {
-                return None;
-            }
-            i -= 1;
-            a = ppn << PAGE_SHIFT;
-            continue;
+        let leaf = raw & RWX != 0;
+        if level == 0 {
+            // A leaf (step 5 has nothing to check at level 0), or a fault (step 4).
+            return leaf.then_some((raw, pte_addr));
         }
-        // Step 5.
-        if ppn & ((1 << (VPN_BITS * i as u32)) - 1) != 0 {
-            return None;
+        if leaf {
+            return None; // a superpage
         }
-        return Some(Found {
-            pte: raw,
-            pte_addr,
-            level: i,
-        });
+        // Step 4.
+        level -= 1;
+        a = Pte(raw).ppn() << PAGE_SHIFT;
     }
 }
 
