@@ -94,10 +94,18 @@ impl Ram {
         self.ptr.wrapping_add((pa.0 - self.base) as usize)
     }
 
+    /// [`Ram::contains`] for a constant length of at most 4 KiB, with one comparison: RAM's
+    /// size is a positive multiple of 4 KiB ([`Ram::new`]), so `size - N` cannot wrap.
+    #[inline(always)]
+    fn contains_n<const N: usize>(&self, pa: PhysAddr) -> bool {
+        const { assert!(N <= 4096) };
+        pa.0.wrapping_sub(self.base) <= self.size - N as u64
+    }
+
     /// Reads `N` little-endian bytes at `pa`, or `None` when the range is not RAM.
     #[inline(always)]
     pub fn read<const N: usize>(&self, pa: PhysAddr) -> Option<[u8; N]> {
-        if !self.contains(pa, N as u64) {
+        if !self.contains_n::<N>(pa) {
             return None;
         }
         let mut out = [0u8; N];
@@ -110,7 +118,7 @@ impl Ram {
     /// Writes `N` bytes at `pa`; false when the range is not RAM.
     #[inline(always)]
     pub fn write<const N: usize>(&mut self, pa: PhysAddr, bytes: [u8; N]) -> bool {
-        if !self.contains(pa, N as u64) {
+        if !self.contains_n::<N>(pa) {
             return false;
         }
         // SAFETY: range checked above; `&mut self` guarantees no other Rust reference into RAM.
@@ -184,6 +192,38 @@ mod tests {
         assert!(ram
             .write_bytes(PhysAddr(RAM_BASE + (1 << 20) - 1), &[1, 2])
             .is_err());
+    }
+
+    #[test]
+    fn the_one_comparison_bounds_check_agrees_with_contains() {
+        let ram = Ram::new(1 << 20).unwrap();
+        let end = RAM_BASE + (1 << 20);
+        for pa in [
+            0,
+            RAM_BASE - 8,
+            RAM_BASE - 1,
+            RAM_BASE,
+            RAM_BASE + 4,
+            end - 9,
+            end - 8,
+        ]
+        .into_iter()
+        .chain([
+            end - 7,
+            end - 4,
+            end - 1,
+            end,
+            end + 8,
+            u64::MAX - 3,
+            u64::MAX,
+        ]) {
+            let pa = PhysAddr(pa);
+            assert_eq!(ram.contains_n::<1>(pa), ram.contains(pa, 1), "{pa}");
+            assert_eq!(ram.contains_n::<2>(pa), ram.contains(pa, 2), "{pa}");
+            assert_eq!(ram.contains_n::<4>(pa), ram.contains(pa, 4), "{pa}");
+            assert_eq!(ram.contains_n::<8>(pa), ram.contains(pa, 8), "{pa}");
+            assert_eq!(ram.contains_n::<4096>(pa), ram.contains(pa, 4096), "{pa}");
+        }
     }
 
     #[test]

@@ -15,10 +15,12 @@ use super::rvc;
 pub const SINK: u8 = 32;
 
 /// Size of the hart's register array: the 32 registers, the sink, and padding so that any
-/// index masked with `REG_MASK` is in bounds without a check.
-pub const REG_SLOTS: usize = 64;
-/// Mask applied to register indices on the hot path.
-pub const REG_MASK: u8 = 63;
+/// `u8` index is in bounds without a check (the hot path indexes with the decoded fields as
+/// they are: no mask, no bounds check).
+pub const REG_SLOTS: usize = 256;
+/// Mask applied to register indices on the hot path: all of a `u8`, so it costs nothing
+/// (kept so that the indexing reads the same whatever `REG_SLOTS` is).
+pub const REG_MASK: u8 = (REG_SLOTS - 1) as u8;
 
 /// Operations, one per instruction (plus a few internal markers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -486,8 +486,12 @@ impl Hart {
     /// the MMU's data fast path, whose entries were made for the old context.
     #[inline]
     pub(crate) fn refresh_data_direct(&mut self) {
-        self.data_direct = self.data_priv() == Priv::M && self.pmp_m_exempt;
+        let prv = self.data_priv();
+        self.data_direct = prv == Priv::M && self.pmp_m_exempt;
         self.mmu.fast.flush();
+        let s = self.csr.mstatus;
+        self.mmu
+            .set_data_ctx(self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0);
     }
 
     /// Whether fetches at the current privilege need neither translation nor PMP.
@@ -577,6 +581,34 @@ impl Hart {
         Ok(t)
     }
 
+    /// An aligned load or store of at most 8 bytes at `va` that the fast path did not serve,
+    /// translated by the MMU's common TLB miss ([`Mmu::data_miss`]) if it can: a physical
+    /// address in RAM, with everything counted as [`Hart::translate`] would have. None: it
+    /// changed nothing, ask [`Hart::translate`].
+    #[inline(always)]
+    fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access) -> Option<u64> {
+        #[cfg(feature = "trace-translations")]
+        let traced = self.mmu.tracer.is_some();
+        #[cfg(not(feature = "trace-translations"))]
+        let traced = false;
+        if !self.mmu.fast_path || traced {
+            return None;
+        }
+        // The context was set where it last changed (`refresh_data_direct`).
+        debug_assert_eq!(self.mmu.data_ctx(), {
+            let (s, prv) = (self.csr.mstatus, self.data_priv());
+            let paged = prv != Priv::M && self.csr.satp >> 60 != 0;
+            paged.then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
+        });
+        let pa = self
+            .mmu
+            .data_miss(va, access, self.steps * 4 + 2, &bus.ram)?;
+        if self.mmu.take_fetch_run_dropped() {
+            self.icache.forget_fetch_page();
+        }
+        Some(pa)
+    }
+
     /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
     /// "Misaligned accesses"): the spec allows either trapping or performing them.
     ///
@@ -589,11 +621,13 @@ impl Hart {
         bus: &mut Bus,
         va: u64,
     ) -> Result<u64, Exception> {
-        if self.data_direct && va & (N as u64 - 1) == 0 {
+        if va & (N as u64 - 1) != 0 {
+            // Misaligned: trapped by the slow path.
+        } else if self.data_direct {
             if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(va)) {
                 return Ok(v);
             }
-        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+        } else {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Load, self.steps * 4 + 2) {
                 if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
@@ -614,7 +648,10 @@ impl Hart {
             return Err(Exception::LoadAddressMisaligned(va));
         }
         // The inlined part has asked the fast path already.
-        let pa = self.translate(bus, va, N as u64, Access::Load)?;
+        let pa = match self.data_miss(bus, va, Access::Load) {
+            Some(pa) => pa,
+            None => self.translate(bus, va, N as u64, Access::Load)?,
+        };
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
         }
@@ -630,13 +667,15 @@ impl Hart {
         va: u64,
         val: u64,
     ) -> Result<(), Exception> {
-        if self.data_direct && va & (N as u64 - 1) == 0 {
+        if va & (N as u64 - 1) != 0 {
+            // Misaligned: trapped by the slow path.
+        } else if self.data_direct {
             let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
             if bus.ram.write::<N>(crate::addr::PhysAddr(va), bytes) {
                 self.after_ram_store(va, N as u64);
                 return Ok(());
             }
-        } else if !self.data_direct && va & (N as u64 - 1) == 0 {
+        } else {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Store, self.steps * 4 + 2) {
                 return self
@@ -658,7 +697,10 @@ impl Hart {
             return Err(Exception::StoreAddressMisaligned(va));
         }
         // The inlined part has asked the fast path already.
-        let pa = self.translate(bus, va, N as u64, Access::Store)?;
+        let pa = match self.data_miss(bus, va, Access::Store) {
+            Some(pa) => pa,
+            None => self.translate(bus, va, N as u64, Access::Store)?,
+        };
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
     }

@@ -111,6 +111,28 @@ impl FastTlb {
         };
     }
 
+    /// [`FastTlb::forget`] of `va`'s 4 KiB page followed by [`FastTlb::fill`] for the access
+    /// types in `mask` (bit 1 load, bit 2 store, as [`Access::index`]): each table's one
+    /// entry for the page is either the new translation or, if it was the page's, emptied.
+    #[inline(always)]
+    pub fn refresh_page(&mut self, va: u64, mask: u8, pa_page: u64, slot: usize) {
+        let vpn = (va >> 12) & VPN_MASK;
+        let i = index(vpn);
+        let new = Entry {
+            key: vpn | self.gen,
+            slot: slot as u32,
+            pa_page,
+        };
+        for (table, bit) in [(&mut self.load, 2), (&mut self.store, 4)] {
+            let e = &mut table[i];
+            if mask & bit != 0 {
+                *e = new;
+            } else if e.key & VPN_MASK == vpn {
+                *e = EMPTY;
+            }
+        }
+    }
+
     /// Forgets everything (the translation context changed): a new generation.
     #[inline]
     pub fn flush(&mut self) {
@@ -130,7 +152,13 @@ impl FastTlb {
             self.flush();
             return;
         }
-        let vpn = (leaf.va_base >> 12) & VPN_MASK;
+        self.forget_4k(leaf.va_base);
+    }
+
+    /// [`FastTlb::forget`] of the 4 KiB page at `va_page`.
+    #[inline(always)]
+    pub fn forget_4k(&mut self, va_page: u64) {
+        let vpn = (va_page >> 12) & VPN_MASK;
         let i = index(vpn);
         if self.load[i].key & VPN_MASK == vpn {
             self.load[i] = EMPTY;
@@ -158,6 +186,37 @@ pub struct FetchRun {
 mod tests {
     use super::*;
     use crate::mmu::pte::PteFlags;
+
+    #[test]
+    fn refresh_page_is_forget_then_fill() {
+        for mask in 0..8u8 {
+            for other_first in [false, true] {
+                let mut a = FastTlb::default();
+                // Something in both tables at the page's index: the page itself, or another
+                // page sharing the index.
+                let old = if other_first {
+                    0x1000 + 4096 * ENTRIES as u64
+                } else {
+                    0x1000
+                };
+                a.fill(old, Access::Load, 0x8000_1000, 3);
+                a.fill(old, Access::Store, 0x8000_1000, 3);
+                let mut b = a.clone();
+                a.forget(&leaf(0x1000, 0));
+                for access in [Access::Load, Access::Store] {
+                    if mask >> access.index() & 1 != 0 {
+                        a.fill(0x1234, access, 0x8000_5000, 9);
+                    }
+                }
+                b.refresh_page(0x1234, mask, 0x8000_5000, 9);
+                for va in [0x1000, old] {
+                    for access in [Access::Load, Access::Store] {
+                        assert_eq!(a.lookup(va, access), b.lookup(va, access), "{mask} {va:#x}");
+                    }
+                }
+            }
+        }
+    }
 
     fn leaf(va_base: u64, level: u8) -> Leaf {
         Leaf {

@@ -14,6 +14,9 @@ pub mod pte;
 pub mod tlb;
 pub mod walk;
 
+#[cfg(test)]
+mod tests;
+
 use crate::addr::PhysAddr;
 use crate::bus::Ram;
 use crate::hart::trap::Exception;
@@ -98,6 +101,36 @@ pub struct TranslateCtx {
     pub now: u64,
 }
 
+/// A translation context with paging on, as [`Mmu::miss_common`] uses it: satp with its
+/// mode and ASID decoded, the effective privilege (S or U), SUM and MXR.
+#[derive(Clone, Copy, Debug)]
+struct PagedCtx {
+    satp: u64,
+    mode: &'static mode::PagingMode,
+    asid: u16,
+    prv: Priv,
+    sum: bool,
+    mxr: bool,
+}
+
+impl PagedCtx {
+    /// None when translation is off: M-mode, or satp Bare.
+    #[inline(always)]
+    fn new(satp: u64, prv: Priv, sum: bool, mxr: bool) -> Option<PagedCtx> {
+        if prv == Priv::M {
+            return None;
+        }
+        Some(PagedCtx {
+            satp,
+            mode: mode::PagingMode::from_satp(satp)?,
+            asid: walk::satp_asid(satp),
+            prv,
+            sum,
+            mxr,
+        })
+    }
+}
+
 /// Counters beyond the TLB's own, for `--stats`. Arrays are indexed by access type (fetch,
 /// load, store): the access whose translation walked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -138,12 +171,21 @@ pub struct Mmu {
     pub fast_path: bool,
     pub fast: fast::FastTlb,
     fetch_run: Option<fast::FetchRun>,
+    /// The context of loads and stores ([`Mmu::set_data_ctx`]), None when they are not
+    /// translated.
+    data_ctx: Option<PagedCtx>,
     /// Set when a refill ended the fetch run; the hart then forgets its fetch page.
     fetch_run_dropped: bool,
     /// Where translation records go (`--trace translations`), and instruction records too
     /// (the hart writes them here, so both kinds share one ordered output). The fast path
     /// must be off while translations are traced, or most accesses would not be seen.
     pub tracer: Option<Box<crate::trace::Tracer>>,
+    /// Translations the common miss ([`Mmu::miss_common`]) made (for tests).
+    #[cfg(test)]
+    common_misses: u64,
+    /// Turns the common miss off, leaving the rest of the fast path on (for tests).
+    #[cfg(test)]
+    no_common: bool,
 }
 
 /// Page-table memory as the walker sees it: RAM, with every PTE access PMP-checked as an
@@ -246,8 +288,13 @@ impl Mmu {
             fast_path: true,
             fast: fast::FastTlb::default(),
             fetch_run: None,
+            data_ctx: None,
             fetch_run_dropped: false,
             tracer: None,
+            #[cfg(test)]
+            common_misses: 0,
+            #[cfg(test)]
+            no_common: false,
         }
     }
 
@@ -269,7 +316,129 @@ impl Mmu {
         ctx: &TranslateCtx,
         ram: &mut Ram,
     ) -> Result<Translated, Exception> {
+        if self.fast_path && len <= 8 && va & (len - 1) == 0 {
+            let paged = PagedCtx::new(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
+            if let Some((pa, fetch_slot)) =
+                paged.and_then(|p| self.miss_common(va, access, &p, ctx.now, ram))
+            {
+                return Ok(Translated {
+                    pa,
+                    pte_written: None,
+                    fetch_slot,
+                });
+            }
+        }
         self.translate_noting(va, len, access, ctx, ram, &mut NoNotes)
+    }
+
+    /// The common TLB miss in one place, for the hart's loads and stores that the fast path
+    /// did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
+    /// (see [`Mmu::miss_common`]); None when it changed nothing and the caller must ask
+    /// [`Mmu::translate`]. Never with a tracer.
+    #[inline(never)]
+    pub fn data_miss(&mut self, va: u64, access: Access, now: u64, ram: &Ram) -> Option<u64> {
+        debug_assert!(access != Access::Fetch && self.fast_path);
+        let ctx = self.data_ctx?;
+        self.miss_common(va, access, &ctx, now, ram)
+            .map(|(pa, _)| pa)
+    }
+
+    /// Sets the context of loads and stores for [`Mmu::data_miss`]: satp, the effective
+    /// privilege (after MPRV), SUM and MXR. The hart calls it whenever one of them may have
+    /// changed (where it drops the fast path: trap entry, xRET, every CSR write).
+    pub fn set_data_ctx(&mut self, satp: u64, prv: Priv, sum: bool, mxr: bool) {
+        self.data_ctx = PagedCtx::new(satp, prv, sum, mxr);
+    }
+
+    /// What [`Mmu::set_data_ctx`] was last told, if it translates (for assertions).
+    pub fn data_ctx(&self) -> Option<(u64, Priv, bool, bool)> {
+        self.data_ctx.map(|c| (c.satp, c.prv, c.sum, c.mxr))
+    }
+
+    /// The common TLB miss: paging on with only 4 KiB leaves in the TLB, no entry for `va`,
+    /// and a walk that reads well-formed PTEs from RAM where PMP lets it, down to a 4 KiB
+    /// leaf that serves the access with no A/D update, on a RAM page PMP is uniform over and
+    /// allows (the access is aligned and at most 8 bytes, so inside that page). Then it
+    /// counts the lookup, the walk and its PTE reads, refills the TLB and fills the fast
+    /// path as [`Mmu::translate`] would, and returns the physical address and, for a fetch,
+    /// the slot to tie the fetch page to. Anything else returns None having changed nothing
+    /// (a PTE read is not a side effect until counted), and the general path decides:
+    /// faults, A/D updates, superpages, PMP oddities, devices, TLB hits.
+    ///
+    /// Only with the fast path on: with it off every translation takes the general path,
+    /// which is how the tests compare the two (`tests/tests/mmu_fast_path.rs`,
+    /// `bench::tests`, and `tests::the_common_miss_agrees_with_the_general_path`).
+    #[inline(always)]
+    fn miss_common(
+        &mut self,
+        va: u64,
+        access: Access,
+        ctx: &PagedCtx,
+        now: u64,
+        ram: &Ram,
+    ) -> Option<(u64, Option<usize>)> {
+        #[cfg(test)]
+        if self.no_common {
+            return None;
+        }
+        if !self.tlb.only_4k() {
+            return None;
+        }
+        let mode = ctx.mode;
+        let asid = ctx.asid;
+        if self.tlb.probe(va, asid).is_some() {
+            return None;
+        }
+        let pmp = &self.pmp;
+        let read = |pa| {
+            if pmp.check_pte_read(pa) {
+                ram.read_u64(PhysAddr(pa))
+            } else {
+                None
+            }
+        };
+        let (raw, pte_addr) = match mode.levels {
+            3 => walk::walk_4k::<3>(ctx.satp, va, read),
+            4 => walk::walk_4k::<4>(ctx.satp, va, read),
+            5 => walk::walk_4k::<5>(ctx.satp, va, read),
+            _ => None,
+        }?;
+        let pte = pte::Pte(raw);
+        let flags = pte.flags();
+        let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
+        // Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
+        // it throughout the page.
+        let perms = self.pmp.uniform_over_su(pa_page, ctx.prv)?;
+        let mask = walk::serves_mask(flags, ctx.prv, ctx.sum, ctx.mxr) & perms.access_mask();
+        if mask >> access.index() & 1 == 0 || !ram.contains(PhysAddr(pa_page), 4096) {
+            return None;
+        }
+        // What the general path does after the same lookup and walk.
+        #[cfg(test)]
+        {
+            self.common_misses += 1;
+        }
+        self.tlb.count_miss(access);
+        let a = access.index();
+        self.stats.walks[a] += 1;
+        self.stats.pte_reads[a] += mode.levels as u64;
+        let leaf = Leaf {
+            va_base: va & !0xfff,
+            pa_base: pa_page,
+            level: 0,
+            flags,
+            pte_addr,
+            asid,
+        };
+        let slot = self.refill_by::<true>(leaf, now);
+        let pa = pa_page | (va & 0xfff);
+        if access == Access::Fetch {
+            self.fast.forget(&leaf);
+            return Some((pa, Some(slot)));
+        }
+        // `fill_fast` for the load and store tables, with `refill`'s forget of the new page.
+        self.fast.refresh_page(va, mask, pa_page, slot);
+        Some((pa, None))
     }
 
     /// [`Mmu::translate`] writing a record of the translation to the tracer (if any);
@@ -455,24 +624,42 @@ impl Mmu {
 
     /// Refills the TLB with `leaf` and keeps the fast path a subset of it.
     fn refill(&mut self, leaf: Leaf, now: u64) -> usize {
+        let slot = self.refill_by::<false>(leaf, now);
+        self.fast.forget(&leaf);
+        slot
+    }
+
+    /// [`Mmu::refill`] without forgetting `leaf`'s own pages in the fast path (the caller
+    /// does); `MISSED_4K`: `leaf` is a 4 KiB page a probe has just missed, with only 4 KiB
+    /// leaves present ([`tlb::Tlb::insert_missed_4k`]).
+    #[inline(always)]
+    fn refill_by<const MISSED_4K: bool>(&mut self, leaf: Leaf, now: u64) -> usize {
         if let Some(run) = &self.fetch_run {
             // Before the victim is chosen, the fetch page's entry gets the stamp of its
             // latest use: this instruction's fetch, which came from it.
             self.tlb.restamp(run.slot, now & !3);
         }
-        let r = self.tlb.insert(leaf, now);
-        if let Some(old) = &r.displaced {
-            self.fast.forget(old);
-        }
-        self.fast.forget(&leaf);
+        let (slot, displaced) = if MISSED_4K {
+            let (slot, old_page) = self.tlb.insert_missed_4k(leaf, now);
+            if let Some(page) = old_page {
+                self.fast.forget_4k(page);
+            }
+            (slot, old_page.is_some())
+        } else {
+            let r = self.tlb.insert(leaf, now);
+            if let Some(old) = &r.displaced {
+                self.fast.forget(old);
+            }
+            (r.slot, r.displaced.is_some())
+        };
         if let Some(run) = self.fetch_run {
-            let displaced_run = r.displaced.is_some() && run.slot == r.slot;
+            let displaced_run = displaced && run.slot == slot;
             if displaced_run || leaf.covers(run.va_page) {
                 self.end_fetch_run(now >> 2);
                 self.fetch_run_dropped = true;
             }
         }
-        r.slot
+        slot
     }
 
     /// Fills the fast path for `va`'s 4 KiB page from the entry in `slot`, for every data

@@ -59,6 +59,16 @@ impl Perms {
     }
 }
 
+impl Perms {
+    /// Bit `access.index()` set for each access type these permissions allow.
+    #[inline(always)]
+    pub fn access_mask(self) -> u8 {
+        let b = self.bits();
+        // X (bit 2) → fetch (bit 0), R (bit 0) → load (bit 1), W (bit 1) → store (bit 2).
+        (b & cfg::X) >> 2 | (b & (cfg::R | cfg::W)) << 1
+    }
+}
+
 /// How the range `[lo, hi)` relates to an entry's region.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Overlap {
@@ -83,6 +93,9 @@ pub struct Pmp {
     /// access's last byte fits in a u64, which is every access but a wrapping one.
     spans: [(u64, u64, u8); MAX_ENTRIES],
     n_spans: usize,
+    /// The first span with what its entry grants S and U mode (L does not matter below M),
+    /// for [`Pmp::uniform_over_su`]; `(1, 0, _)`, matching nothing, when there is none.
+    first_su: (u64, u64, Perms),
     /// Physical page numbers (direct-mapped by their low bits) where PMP is known to allow
     /// S-mode loads everywhere ([`Pmp::uniform_over`] the page includes R), so that the
     /// page-table walker's PTE reads there need no search ([`Pmp::check_pte_read`]).
@@ -107,12 +120,21 @@ impl Pmp {
             active: 0,
             spans: [(0, 0, 0); MAX_ENTRIES],
             n_spans: 0,
+            first_su: (1, 0, Perms::empty()),
             pte_pages: core::array::from_fn(|_| Cell::new(NO_PAGE)),
         }
     }
 
     /// Recomputes the decoded ranges after a register write.
     fn decode_ranges(&mut self) {
+        self.decode_spans();
+        self.first_su = match self.spans[..self.n_spans].first() {
+            Some(&(lo, last, i)) => (lo, last, self.entry_perms(i as usize, Priv::S)),
+            None => (1, 0, Perms::empty()),
+        };
+    }
+
+    fn decode_spans(&mut self) {
         self.active = 0;
         self.n_spans = 0;
         self.pte_pages.iter().for_each(|c| c.set(NO_PAGE));
@@ -371,6 +393,19 @@ impl Pmp {
         self.uniform_over_search(page_pa, page_size, prv)
     }
 
+    /// [`Pmp::uniform_over`] for S or U mode and a 4 KiB page: the first span's answer
+    /// precomputed (`first_su`), the search out of line otherwise.
+    #[inline(always)]
+    pub fn uniform_over_su(&self, page_pa: u64, prv: Priv) -> Option<Perms> {
+        debug_assert!(prv != Priv::M && page_pa & 0xfff == 0);
+        let (lo, last, perms) = self.first_su;
+        // page_pa is 4 KiB aligned, so page_pa + 0xfff cannot wrap.
+        if lo <= page_pa && page_pa + 0xfff <= last {
+            return Some(perms);
+        }
+        self.uniform_over_search(page_pa, 4096, prv)
+    }
+
     /// [`Pmp::uniform_over`] by searching every entry.
     #[inline(never)]
     fn uniform_over_search(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<Perms> {
@@ -385,6 +420,16 @@ impl Pmp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_mask_follows_allows() {
+        for b in 0..8u8 {
+            let p = Perms::from_bits_truncate(b);
+            for access in [Access::Fetch, Access::Load, Access::Store] {
+                assert_eq!(p.access_mask() >> access.index() & 1 != 0, p.allows(access));
+            }
+        }
+    }
 
     #[test]
     fn cfg_warl_rules() {
@@ -692,6 +737,15 @@ mod tests {
                         p.uniform_over(pa, len, prv),
                         p.uniform_over_search(pa, len, prv),
                         "pa {pa:#x} len {len} {prv:?}"
+                    );
+                }
+                // And so does the S/U one for the access's 4 KiB page.
+                for prv in [Priv::U, Priv::S] {
+                    let page = pa & !0xfff;
+                    assert_eq!(
+                        p.uniform_over_su(page, prv),
+                        p.uniform_over_search(page, 4096, prv),
+                        "page {page:#x} {prv:?}"
                     );
                 }
             }

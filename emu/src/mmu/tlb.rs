@@ -435,6 +435,15 @@ impl Tlb {
         }
     }
 
+    /// Counts a lookup of type `access` that missed, as [`Tlb::lookup_slot`] does when
+    /// [`Tlb::probe`] finds nothing: for a caller that has probed already.
+    #[inline(always)]
+    pub fn count_miss(&mut self, access: Access) {
+        let s = self.stats.access_mut(access);
+        s.lookups += 1;
+        s.misses += 1;
+    }
+
     /// [`Tlb::lookup_slot`] without the slot.
     pub fn lookup(&mut self, va: u64, asid: u16, access: Access, now: u64) -> Option<Leaf> {
         self.lookup_slot(va, asid, access, now).map(|(_, l)| l)
@@ -465,7 +474,7 @@ impl Tlb {
     }
 
     /// The entry in `slot` was used at `at` (a stamp only: no counters).
-    #[inline]
+    #[inline(always)]
     pub fn restamp(&mut self, slot: usize, at: u64) {
         if self.valid(slot) {
             let s = &mut self.stamps[slot];
@@ -523,6 +532,53 @@ impl Tlb {
         self.levels |= 1 << leaf.level;
         self.stats.refills += 1;
         Refill { slot, displaced }
+    }
+
+    /// Whether only 4 KiB leaves may be present: then [`Tlb::probe`] searches one set.
+    #[inline(always)]
+    pub fn only_4k(&self) -> bool {
+        self.levels == 1
+    }
+
+    /// [`Tlb::insert`] of a 4 KiB leaf whose page [`Tlb::probe`] has just missed in the
+    /// leaf's address space, with only 4 KiB leaves present ([`Tlb::only_4k`]). No entry of
+    /// the set is then the same page of the same owner (the probe would have found it, global
+    /// or not), so `insert`'s choice is the first invalid way, else the oldest stamp (the
+    /// lowest way on a tie): the same slot, counters and displaced entry.
+    /// `tests::insert_after_a_miss_agrees_with_insert` compares the two.
+    ///
+    /// Returns the slot and, if it held a (4 KiB) entry, that entry's VA base.
+    #[inline(always)]
+    pub fn insert_missed_4k(&mut self, leaf: Leaf, now: u64) -> (usize, Option<u64>) {
+        debug_assert!(self.only_4k() && leaf.level == 0);
+        debug_assert!(self.probe(leaf.va_base, leaf.asid).is_none());
+        let start = self.set_start(leaf.va_base, 0);
+        let end = start + self.ways;
+        // One pass: the first invalid way, else the oldest stamp (strictly older, so the
+        // lowest way wins a tie).
+        let (tags, stamps) = (&self.tags[start..end], &self.stamps[start..end]);
+        let (mut victim, mut oldest, mut invalid) = (0, u64::MAX, false);
+        for (w, (&t, &s)) in tags.iter().zip(stamps).enumerate() {
+            if t & VALID == 0 {
+                (victim, invalid) = (w, true);
+                break;
+            }
+            if s < oldest {
+                (victim, oldest) = (w, s);
+            }
+        }
+        if !invalid {
+            self.stats.evictions += 1;
+        }
+        let slot = start + victim;
+        let old = self.tags[slot];
+        self.tags[slot] = tag_of(&leaf);
+        self.owners[slot] = owner_of(&leaf);
+        self.leaves[slot] = leaf;
+        self.stamps[slot] = now;
+        self.stats.refills += 1;
+        // A valid tag is the VA base | level 0 | VALID.
+        (slot, (old & VALID != 0).then_some(old & !0xfff))
     }
 
     /// SFENCE.VMA (priv/supervisor.adoc, "Supervisor Memory-Management Fence Instruction").

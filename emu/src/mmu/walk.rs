@@ -341,6 +341,96 @@ fn walk_steps(
     }
 }
 
+/// The walk of [`walk`] for the common case only, in a mode of `LEVELS` levels (known at
+/// compile time, so the loop unrolls): a canonical `va` whose tables are all readable
+/// through `read` (a PTE read allowed by PMP, in RAM) and well formed, with pointers down to a
+/// 4 KiB leaf. Returns the leaf PTE and its address; the walk read `LEVELS` PTEs. None
+/// wherever [`walk`] would fault or find a superpage (or might: `read` answering None only
+/// means "not here"), so that the caller falls back to the general walk, which decides.
+/// Steps 6-9 are the caller's (with [`serves_mask`]); this reads and writes nothing but
+/// through `read`.
+#[inline(always)]
+pub fn walk_4k<const LEVELS: u8>(
+    satp: u64,
+    va: u64,
+    mut read: impl FnMut(u64) -> Option<u64>,
+) -> Option<(u64, u64)> {
+    const RWX: u64 = (PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits()) as u64;
+    // Canonical: bits 63..va_bits-1 all equal.
+    let shift = 64 - (PAGE_SHIFT + VPN_BITS * LEVELS as u32);
+    if ((va << shift) as i64 >> shift) as u64 != va {
+        return None;
+    }
+    let vpn = |level: u8| (va >> (PAGE_SHIFT + VPN_BITS * level as u32)) & 0x1ff;
+    // Step 1.
+    let mut a = (satp & SATP_PPN_MASK) << PAGE_SHIFT;
+    let mut level = LEVELS - 1;
+    loop {
+        // Step 2.
+        let pte_addr = a.wrapping_add(vpn(level) * PTE_SIZE);
+        let raw = read(pte_addr)?;
+        // Step 3.
+        if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 {
+            return None;
+        }
+        let leaf = raw & RWX != 0;
+        if level == 0 {
+            // A leaf (step 5 has nothing to check at level 0), or a fault (step 4).
+            return leaf.then_some((raw, pte_addr));
+        }
+        if leaf {
+            return None; // a superpage
+        }
+        // Step 4.
+        level -= 1;
+        a = Pte(raw).ppn() << PAGE_SHIFT;
+    }
+}
+
+/// [`serves_as_is`] for all three access types at once, by table: bit `access.index()` of
+/// the answer is set when the leaf serves that access as it is. One table of the flag byte
+/// per context (U-mode or not, SUM, MXR; M is treated as S, as everywhere in the walker),
+/// built at compile time from the same rules; `tests::serves_mask_agrees_with_serves_as_is`
+/// holds it to [`serves_as_is`] over every combination.
+#[inline(always)]
+pub fn serves_mask(flags: PteFlags, prv: Priv, sum: bool, mxr: bool) -> u8 {
+    let ctx = (prv == Priv::U) as usize | (sum as usize) << 1 | (mxr as usize) << 2;
+    SERVES[ctx][flags.bits() as usize]
+}
+
+/// The table behind [`serves_mask`]: `[U-mode | SUM << 1 | MXR << 2][flag byte]`.
+static SERVES: [[u8; 256]; 8] = {
+    const R: u8 = PteFlags::R.bits();
+    const W: u8 = PteFlags::W.bits();
+    const X: u8 = PteFlags::X.bits();
+    const U: u8 = PteFlags::U.bits();
+    const A: u8 = PteFlags::A.bits();
+    const D: u8 = PteFlags::D.bits();
+    let mut t = [[0u8; 256]; 8];
+    let mut c = 0;
+    while c < 8 {
+        let (umode, sum, mxr) = (c & 1 != 0, c & 2 != 0, c & 4 != 0);
+        let mut f = 0;
+        while f < 256 {
+            let b = f as u8;
+            let user_page = b & U != 0;
+            // Step 6: U-mode only on U pages; S-mode on U pages only with SUM and never to
+            // execute.
+            let u_fetch = if umode { user_page } else { !user_page };
+            let u_data = if umode { user_page } else { !user_page || sum };
+            // Steps 8 and 9 with nothing to update.
+            let a = b & A != 0;
+            let fetch = u_fetch && b & X != 0 && a;
+            let load = u_data && (b & R != 0 || (mxr && b & X != 0)) && a;
+            let store = u_data && b & W != 0 && a && b & D != 0;
+            t[c][f] = fetch as u8 | (load as u8) << 1 | (store as u8) << 2;
+            f += 1;
+        }
+        c += 1;
+    }
+    t
+};
+
 /// Whether [`check_leaf`] passes `access` (in `ctx`'s context otherwise) with no A/D update
 /// to make: the leaf serves it as it is. The fast path's fill test, without building a
 /// context per access type; `tests::serves_as_is_agrees_with_check_leaf` holds it to

@@ -557,3 +557,54 @@ fn parallel_arrays_agree_with_the_reference_model() {
         assert_eq!(t.stats().evictions, evictions, "{spec}");
     }
 }
+
+#[test]
+fn insert_after_a_miss_agrees_with_insert() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rand = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for spec in ["64x4", "8x1", "4xfull", "16x2"] {
+        let (mut a, mut b) = (tlb(spec), tlb(spec));
+        let mut fast_inserts = 0;
+        for step in 1..20_000u64 {
+            let now = step / 2;
+            let va = rand(48) * KIB4 + rand(2) * GIB1;
+            let asid = rand(3) as u16;
+            match rand(16) {
+                0..=5 => {
+                    assert_eq!(
+                        a.lookup_slot(va, asid, Load, now),
+                        b.lookup_slot(va, asid, Load, now)
+                    );
+                }
+                6..=14 => {
+                    let l = leaf(va & !0xfff, 0, asid, rand(5) == 0);
+                    let missed = b.only_4k() && b.probe(va, asid).is_none();
+                    let want = a.insert(l, now);
+                    if missed {
+                        fast_inserts += 1;
+                        let got = b.insert_missed_4k(l, now);
+                        let want = (want.slot, want.displaced.map(|d| d.va_base));
+                        assert_eq!(got, want, "{spec} insert {l:?} at {now}");
+                    } else {
+                        assert_eq!(b.insert(l, now), want, "{spec} insert {l:?} at {now}");
+                    }
+                }
+                _ => {
+                    let fva = (rand(2) == 0).then_some(va);
+                    let fasid = (rand(2) == 0).then_some(asid);
+                    assert_eq!(a.sfence_vma(fva, fasid), b.sfence_vma(fva, fasid));
+                }
+            }
+            assert_eq!(a.stats(), b.stats(), "{spec} at {now}");
+            if step % 61 == 0 {
+                assert!(a.entries().eq(b.entries()), "{spec} contents at {now}");
+            }
+        }
+        assert!(fast_inserts > 5_000, "{spec}: {fast_inserts}");
+    }
+}

@@ -473,6 +473,34 @@ fn serves_as_is_agrees_with_check_leaf() {
 }
 
 #[test]
+fn serves_mask_agrees_with_serves_as_is() {
+    for bits in 0..=255u8 {
+        let flags = F::from_bits_truncate(bits);
+        for prv in [Priv::U, Priv::S, Priv::M] {
+            for (sum, mxr) in [(false, false), (false, true), (true, false), (true, true)] {
+                let c = WalkCtx {
+                    satp: 0,
+                    mode: &SV39,
+                    access: Fetch,
+                    prv,
+                    sum,
+                    mxr,
+                    ad: AdMode::Hardware,
+                };
+                let mask = serves_mask(flags, prv, sum, mxr);
+                for access in [Fetch, Load, Store] {
+                    assert_eq!(
+                        mask >> access.index() & 1 != 0,
+                        serves_as_is(flags, &c, access),
+                        "{flags:?} {prv:?} sum {sum} mxr {mxr} {access:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn step_3_table_follows_pte_is_invalid() {
     for flags in 0..=255u64 {
         for high in [0, 1 << 54, 1 << 63] {

@@ -1,0 +1,251 @@
+//! The common TLB miss ([`Mmu::miss_common`]) against the general path: the same sequence of
+//! translations on two MMUs over two copies of the same memory, one with the fast path (and
+//! so the common miss) on, one with it off, must give the same results, counters, TLB
+//! entries with their stamps, and page-table contents (A/D updates), for page tables of
+//! every shape the common path must either handle or leave alone.
+
+use super::*;
+use crate::bus::RAM_BASE;
+use crate::mmu::pte::{Pte, PteFlags as F};
+
+const MIB: u64 = 1 << 20;
+/// Page tables from here on.
+const PT: u64 = RAM_BASE + MIB;
+/// Data pages from here on.
+const DATA: u64 = RAM_BASE + 8 * MIB;
+
+/// Lays out page tables in RAM.
+struct Builder<'a> {
+    ram: &'a mut Ram,
+    mode: &'static mode::PagingMode,
+    next: u64,
+}
+
+impl Builder<'_> {
+    fn root(&self) -> u64 {
+        PT
+    }
+
+    /// The table at `level` on the way to `va`, created if needed.
+    fn table(&mut self, va: u64, level: u8) -> u64 {
+        let mut t = self.root();
+        for l in (level + 1..self.mode.levels).rev() {
+            let slot = t + self.mode.vpn(va, l) * 8;
+            let pte = Pte(self.ram.read_u64(PhysAddr(slot)).unwrap());
+            t = if pte.flags().contains(F::V) && !pte.is_leaf() {
+                pte.ppn() << 12
+            } else {
+                let n = self.next;
+                self.next += 4096;
+                self.put(slot, Pte::new(n >> 12, F::V).0);
+                n
+            };
+        }
+        t
+    }
+
+    fn put(&mut self, pa: u64, raw: u64) {
+        assert!(self.ram.write(PhysAddr(pa), raw.to_le_bytes()));
+    }
+
+    /// Maps `va` at `level` with the raw PTE `raw`; returns the PTE's address.
+    fn map(&mut self, va: u64, level: u8, raw: u64) -> u64 {
+        let slot = self.table(va, level) + self.mode.vpn(va, level) * 8;
+        self.put(slot, raw);
+        slot
+    }
+}
+
+fn leaf_pte(pa: u64, flags: F) -> u64 {
+    Pte::new(pa >> 12, flags | F::V).0
+}
+
+/// Virtual pages (4 KiB apart from `BASE`) and the PTE shapes behind them.
+const BASE: u64 = 0x4000_0000;
+
+fn build(ram: &mut Ram, mode: &'static mode::PagingMode) -> Vec<u64> {
+    let rw = F::R | F::W | F::A | F::D;
+    let mut b = Builder {
+        ram,
+        mode,
+        next: PT + 4096,
+    };
+    let mut vas = Vec::new();
+    let mut page = |b: &mut Builder, raw: u64| {
+        let va = BASE + vas.len() as u64 * 4096;
+        b.map(va, 0, raw);
+        vas.push(va);
+    };
+    let data = |i: u64| DATA + i * 4096;
+    // The common shapes, many of them so that sets fill and entries are evicted.
+    for i in 0..40 {
+        page(&mut b, leaf_pte(data(i), rw));
+    }
+    page(&mut b, leaf_pte(data(40), rw | F::G));
+    page(&mut b, leaf_pte(data(41), F::R | F::A));
+    page(&mut b, leaf_pte(data(42), F::R | F::X | F::A));
+    page(&mut b, leaf_pte(data(43), F::X | F::A));
+    page(&mut b, leaf_pte(data(44), rw | F::U));
+    page(&mut b, leaf_pte(data(45), rw | F::U | F::X));
+    // A/D to set (Svadu) or to fault on (Svade).
+    page(&mut b, leaf_pte(data(46), F::R | F::W));
+    page(&mut b, leaf_pte(data(47), F::R | F::W | F::A));
+    page(&mut b, leaf_pte(data(48), F::R | F::X));
+    // Malformed: invalid, W without R, reserved bits, D/A/U in a pointer (below).
+    page(&mut b, leaf_pte(data(49), rw) & !1);
+    page(&mut b, leaf_pte(data(50), F::W | F::A | F::D));
+    page(&mut b, leaf_pte(data(51), rw) | 1 << 60);
+    page(&mut b, leaf_pte(data(52), rw) | 1 << 54);
+    // Not RAM: a device page, and a page past the end of RAM.
+    page(&mut b, leaf_pte(0x1000_0000, rw));
+    page(&mut b, leaf_pte(RAM_BASE + 64 * MIB, rw));
+    // A page of RAM that PMP treats unevenly (see `pmp`).
+    page(&mut b, leaf_pte(data(60), rw));
+    // A non-leaf at level 0.
+    page(&mut b, Pte::new(data(61) >> 12, F::V).0);
+    // A superpage, and a misaligned one, in a different gigabyte.
+    let sp = 0x8000_0000u64;
+    b.map(sp, 1, leaf_pte(RAM_BASE + 4 * MIB, rw));
+    b.map(sp + 2 * MIB, 1, leaf_pte(RAM_BASE + 4 * MIB + 4096, rw));
+    vas.extend([sp + 0x1000, sp + 2 * MIB + 0x1000]);
+    // A pointer with A set, and a pointer to a table outside RAM.
+    let bad = 0xc000_0000u64;
+    let t = b.table(bad, 1);
+    b.put(
+        t + mode.vpn(bad, 1) * 8,
+        Pte::new(data(62) >> 12, F::V | F::A).0,
+    );
+    b.put(
+        t + mode.vpn(bad + 2 * MIB, 1) * 8,
+        Pte::new(0x2000_0000 >> 12, F::V).0,
+    );
+    vas.extend([bad, bad + 2 * MIB]);
+    // Unmapped, and not canonical.
+    vas.extend([0x1_0000_0000 - 4096, 1 << 47 | BASE]);
+    vas
+}
+
+/// PMP: entry 0 denies the upper half of the uneven page, entry 1 allows everything.
+fn pmp(mmu: &mut Mmu) {
+    let uneven = DATA + 60 * 4096 + 2048;
+    mmu.pmp.write_addr(0, (uneven + 1023) >> 2); // NAPOT, 2 KiB at `uneven`
+    mmu.pmp.write_addr(1, u64::MAX >> 10);
+    mmu.pmp.write_cfg(0, 0x18 | (0x1f << 8)); // entry 0: NAPOT, no access; entry 1: NAPOT RWX
+}
+
+fn mmu(fast: bool, common: bool, ad: walk::AdMode, tlb: &str) -> Mmu {
+    let mut m = Mmu::new(16, tlb.parse().unwrap(), ad);
+    m.fast_path = fast;
+    m.no_common = !common;
+    pmp(&mut m);
+    m
+}
+
+#[test]
+fn the_common_miss_agrees_with_the_general_path() {
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    let mut rand = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for mode in [&mode::SV39, &mode::SV48, &mode::SV57] {
+        for ad in [walk::AdMode::Hardware, walk::AdMode::Fault] {
+            for tlb in ["64x4", "8x2", "4xfull"] {
+                let mut ram: Vec<Ram> = (0..3).map(|_| Ram::new(64 * MIB).unwrap()).collect();
+                let vas = build(&mut ram[0], mode);
+                build(&mut ram[1], mode);
+                build(&mut ram[2], mode);
+                // The common miss; the general path with the rest of the fast path; neither.
+                let mut mmus = [
+                    mmu(true, true, ad, tlb),
+                    mmu(true, false, ad, tlb),
+                    mmu(false, false, ad, tlb),
+                ];
+                let satp = mode.satp_mode << 60 | 5 << 44 | PT >> 12;
+                for step in 1..6000u64 {
+                    let va = vas[rand(vas.len() as u64) as usize] + rand(512) * 8;
+                    let access = [Access::Fetch, Access::Load, Access::Store][rand(3) as usize];
+                    let len = if access == Access::Fetch {
+                        2
+                    } else {
+                        [1, 2, 4, 8][rand(4) as usize]
+                    };
+                    let va = va & !(len - 1);
+                    let ctx = TranslateCtx {
+                        satp,
+                        prv: [Priv::S, Priv::S, Priv::U][rand(3) as usize],
+                        sum: rand(4) == 0,
+                        mxr: rand(4) == 0,
+                        now: step * 4 + 2,
+                    };
+                    if rand(150) == 0 {
+                        for m in &mut mmus {
+                            m.sfence_vma(None, None, step);
+                        }
+                    }
+                    // Loads and stores of the first MMU as the hart makes them: the common
+                    // miss through `data_miss` first, with the context it was given.
+                    mmus[0].set_data_ctx(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
+                    let got: Vec<_> = mmus
+                        .iter_mut()
+                        .zip(ram.iter_mut())
+                        .enumerate()
+                        .map(|(i, (m, r))| {
+                            let data = access != Access::Fetch && i == 0;
+                            match data.then(|| m.data_miss(va, access, ctx.now, r)).flatten() {
+                                Some(pa) => Ok(Translated {
+                                    pa,
+                                    ..Translated::default()
+                                }),
+                                None => m.translate(va, len, access, &ctx, r),
+                            }
+                        })
+                        .collect();
+                    let what =
+                        format!("{} {ad:?} {tlb} step {step}: {access:?} {va:#x}", mode.name);
+                    // Everything, fetch slot and fast-path tables included, against the
+                    // general path with the fast path on.
+                    assert_eq!(got[0], got[1], "{what}");
+                    for a in [Access::Load, Access::Store] {
+                        let fast = mmus.each_ref().map(|m| m.fast.lookup(va, a));
+                        assert_eq!(fast[0], fast[1], "{what}: fast path for {a:?}");
+                    }
+                    // The guest-visible result, against the fast path off.
+                    let result = |t: &Result<Translated, _>| t.map(|t| (t.pa, t.pte_written));
+                    assert_eq!(result(&got[0]), result(&got[2]), "{what}");
+                    for m in &mmus[1..] {
+                        assert_eq!(mmus[0].tlb.stats(), m.tlb.stats(), "{what}");
+                        assert_eq!(mmus[0].stats, m.stats, "{what}");
+                    }
+                    if step % 50 == 0 {
+                        for (i, m) in mmus.iter().enumerate().skip(1) {
+                            assert!(mmus[0].tlb.entries().eq(m.tlb.entries()), "{what}");
+                            let (mut a, mut b) = ([0u8; 4096], [0u8; 4096]);
+                            for t in (PT..PT + 64 * 4096).step_by(4096) {
+                                ram[0].read_bytes(PhysAddr(t), &mut a).unwrap();
+                                ram[i].read_bytes(PhysAddr(t), &mut b).unwrap();
+                                assert_eq!(a, b, "{what}: table {t:#x}");
+                            }
+                        }
+                    }
+                }
+                let taken = mmus[0].common_misses;
+                assert!(
+                    taken > 500,
+                    "{} {ad:?} {tlb}: common path taken {taken}",
+                    mode.name
+                );
+                assert_eq!(mmus[1].common_misses + mmus[2].common_misses, 0);
+                // The general path had its share too (faults, superpages, A/D, devices).
+                let general = mmus[0].stats.walks.iter().sum::<u64>() - taken;
+                assert!(
+                    general > 300,
+                    "{} {ad:?} {tlb}: general walks {general}",
+                    mode.name
+                );
+            }
+        }
+    }
+}
