@@ -119,16 +119,16 @@ fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline:
         error!("no {} in the initramfs: nothing to run", args.init);
         arch::sbi::shutdown(NO_INIT_STATUS)
     };
-    let name: &'static str = String::leak(String::from(
-        args.init.rsplit('/').next().unwrap_or(args.init),
-    ));
+    let name = proc::intern(args.init.rsplit('/').next().unwrap_or(args.init));
     let init_args: Vec<String> = args.init_args().collect();
     let mut argv: Vec<&str> = Vec::from([args.init]);
     argv.extend(init_args.iter().map(String::as_str));
     let envp = ["HOME=/", "TERM=linux"];
     info!("starting {} ({} bytes)", args.init, entry.data.len());
-    match proc::exec::exec(space, name, entry.data, &argv, &envp) {
-        Ok(never) => match never {},
+    let asid = proc::init_asids();
+    let exe = proc::intern(argv[0]);
+    match proc::exec::load(space, asid, name, entry.data, &argv, &envp) {
+        Ok(loaded) => proc::start_init(loaded, name, exe),
         Err(e) => {
             error!("cannot start {}: {e}", args.init);
             arch::sbi::shutdown(NO_INIT_STATUS)

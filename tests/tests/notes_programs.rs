@@ -24,17 +24,37 @@ fn on_rvmmu(name: &str, mem: u64, paging: &str, stdin: &[u8]) -> (Exit, String) 
 /// [`on_rvmmu`] with `args` as the command line's words after `--` (quoted as `rvmmu run`
 /// quotes them).
 fn on_rvmmu_args(name: &str, mem: u64, paging: &str, stdin: &[u8], args: &str) -> (Exit, String) {
+    on_rvmmu_with(name, mem, paging, stdin, args, Vec::new())
+}
+
+/// [`on_rvmmu_args`] with `extra` files in the initramfs besides the program. `paging`
+/// may end with ` ad=fault`: the A/D scheme where the walker faults (Svade) instead of
+/// setting the bits.
+fn on_rvmmu_with(
+    name: &str,
+    mem: u64,
+    paging: &str,
+    stdin: &[u8],
+    args: &str,
+    extra: Vec<rvmmu::initramfs::File>,
+) -> (Exit, String) {
     let base = name.rsplit('/').next().unwrap();
     let init = format!("/bin/{base}");
-    let initrd = rvmmu::initramfs::pack(&[rvmmu::initramfs::File {
+    let mut files = vec![rvmmu::initramfs::File {
         path: init.clone(),
         data: std::fs::read(program_path(name)).expect("read the program"),
         mode: 0o755,
-    }])
-    .expect("an initramfs");
+    }];
+    files.extend(extra);
+    let initrd = rvmmu::initramfs::pack(&files).expect("an initramfs");
     let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
+    let (paging, ad) = match paging.strip_suffix(" ad=fault") {
+        Some(p) => (p, rvmmu::mmu::walk::AdMode::Fault),
+        None => (paging, rvmmu::mmu::walk::AdMode::Hardware),
+    };
     let cfg = MachineConfig {
         mem_size: mem,
+        ad,
         // `paging` may carry more words (as `rvmmu run --append` adds them).
         bootargs: if args.is_empty() {
             format!("paging={paging} init={init} quiet")
@@ -135,13 +155,38 @@ fn without_input_getchar_sees_end_of_file() {
 /// Linux does (programs/README.md); the check itself is "ok" on both.
 const QEMU_SKIP: &str = " # SKIP on qemu-user: ";
 
-/// The project's TAP tests that pass on the kernel today; `fork_cow` needs fork and wait4
-/// (docs/KERNEL.md lists it as not yet passing).
+/// The files processes.c expects besides itself: another program to execve, an
+/// executable that is not ELF, a file without execute permission.
+fn process_test_files() -> Vec<rvmmu::initramfs::File> {
+    let file = |path: &str, data: Vec<u8>, mode| rvmmu::initramfs::File {
+        path: path.to_string(),
+        data,
+        mode,
+    };
+    vec![
+        file(
+            "/bin/exit_code",
+            std::fs::read(program_path("kernel/exit_code")).expect("read exit_code"),
+            0o755,
+        ),
+        file("/bin/not_elf", b"just text\n".to_vec(), 0o755),
+        file("/etc/data", b"data\n".to_vec(), 0o644),
+    ]
+}
+
+/// The project's TAP tests: all pass on the kernel in both paging modes and A/D schemes,
+/// and print what Linux (qemu-riscv64) prints.
 #[test]
 fn tap_tests_pass_and_print_what_linux_prints() {
-    for name in ["tests/brk_semantics", "tests/mmap_semantics"] {
-        for mode in ["sv48", "sv39"] {
-            let (exit, console) = on_rvmmu(name, 128 << 20, mode, b"");
+    for name in [
+        "tests/brk_semantics",
+        "tests/mmap_semantics",
+        "tests/fork_cow",
+        "tests/processes",
+    ] {
+        for mode in ["sv48", "sv39", "sv48 ad=fault", "sv39 ad=fault"] {
+            let (exit, console) =
+                on_rvmmu_with(name, 128 << 20, mode, b"", "", process_test_files());
             assert_eq!(exit, Exit::Pass, "{name} {mode}\n{console}");
             assert!(!console.contains("not ok"), "{name} {mode}\n{console}");
             assert!(console.starts_with("ok 1 "), "{name} {mode}\n{console}");

@@ -63,7 +63,9 @@ pub enum File {
     },
 }
 
-/// A process's descriptors.
+/// A process's descriptors (a fork copies them: here each copy keeps its own file
+/// positions, where Linux's share one open file description).
+#[derive(Clone)]
 pub struct FdTable(Vec<Option<File>>);
 
 impl FdTable {
@@ -102,7 +104,7 @@ impl Default for FdTable {
 }
 
 /// Reads a NUL-terminated path from user memory.
-fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
+pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
     let mut path = Vec::new();
     let mut byte = [0u8];
     loop {
@@ -123,7 +125,7 @@ fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
 }
 
 /// What `path` (relative to `dirfd`) names in the initramfs.
-fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
+pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     if path.is_empty() {
         return Err(-ENOENT);
     }
@@ -144,7 +146,7 @@ fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     }
     if parts[0] == "proc" {
         use super::proc::{Entry, Found};
-        return match super::proc::lookup(&parts) {
+        return match super::proc::lookup(&parts, p.pid) {
             Some(Found::Dir) => Ok(File::ProcDir),
             // The exe link leads to the program's file.
             Some(Found::Entry(Entry::Exe)) => lookup(p, AT_FDCWD, p.exe.as_bytes()),
@@ -270,7 +272,7 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
             .collect();
         (s.starts_with('/') || dirfd == AT_FDCWD)
             && matches!(
-                super::proc::lookup(&parts),
+                super::proc::lookup(&parts, p.pid),
                 Some(super::proc::Found::Entry(super::proc::Entry::Exe))
             )
     });
@@ -304,7 +306,14 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
     if len == 0 {
         return 0;
     }
-    super::proc::dump_before_read(p);
+    if !p.restarted {
+        super::proc::dump_before_read(p);
+    }
+    if !crate::console::input_ready() {
+        // Nothing to read yet: the process sleeps and the read runs again when input
+        // arrives (other processes run meanwhile).
+        return -crate::syscall::ERESTARTSYS;
+    }
     let mut line = [0u8; 1024];
     let want = (len as usize).min(line.len());
     let n = crate::console::read_line(&mut line[..want]);

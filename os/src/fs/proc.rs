@@ -57,14 +57,12 @@ pub enum Found {
     Entry(Entry),
 }
 
-/// init's pid: the only process.
-const PID: u64 = 1;
-
-/// What `parts` (a path's components, the first being "proc") names, if anything.
-pub fn lookup(parts: &[&str]) -> Option<Found> {
+/// What `parts` (a path's components, the first being "proc") names for process `me`, if
+/// anything (only its own directory yet: /proc/self and /proc/ME).
+pub fn lookup(parts: &[&str], me: u32) -> Option<Found> {
     match parts {
         ["proc"] => Some(Found::Dir),
-        ["proc", pid, rest @ ..] if *pid == "self" || pid.parse() == Ok(PID) => match rest {
+        ["proc", pid, rest @ ..] if *pid == "self" || pid.parse() == Ok(me) => match rest {
             [] => Some(Found::Dir),
             ["maps"] => Some(Found::Entry(Entry::Maps)),
             ["status"] => Some(Found::Entry(Entry::Status)),
@@ -152,9 +150,11 @@ fn status(p: &mut Process, state: &str) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "Name:\t{}\nUmask:\t0022\nState:\t{state}\nTgid:\t{PID}\nNgid:\t0\nPid:\t{PID}\n\
-         PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n",
-        p.name
+        "Name:\t{}\nUmask:\t0022\nState:\t{state}\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
+         PPid:\t{}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n",
+        p.name,
+        p.ppid,
+        pid = p.pid,
     );
     for (label, bytes) in [
         ("VmPeak", p.space.size_peak),

@@ -127,30 +127,91 @@ impl AddressSpace {
             _ => return Err(Fault(va)),
         };
         if let Some(t) = self.translate(page) {
+            let pa = t.pa.align_down(PAGE_SIZE);
+            if need == PteFlags::W && !t.flags.contains(PteFlags::W) {
+                // A store to a present page its area lets it write: copy-on-write.
+                return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
+            }
             // Present already: the TLB may have held an older entry, or the access comes
             // from the kernel's copy routines. Make the PTE match the area and go on.
             if !t.flags.contains(PteFlags::U | need) {
                 self.set_flags(page, area.prot);
             } else {
-                csr::sfence_va(page.0);
+                csr::sfence_va_asid(page.0, self.asid);
             }
-            return Ok(t.pa.align_down(PAGE_SIZE));
+            return Ok(pa);
         }
         let pa = frame::alloc(0).ok_or(Fault(va))?;
         vma::fill(&area, start, page.0, frame_bytes(pa));
         let flags = pte_flags(area.prot);
         match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
-            Ok(flush) => csr::sfence_va(flush.0 .0),
+            Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
             Err(_) => {
                 frame::free(pa, 0);
                 return Err(Fault(va));
             }
         }
+        frame::mapped(pa);
         self.minflt += 1;
         self.resident += 1;
         self.resident_peak = self.resident_peak.max(self.resident);
         PGFAULT.fetch_add(1, Ordering::Relaxed);
         Ok(pa)
+    }
+
+    /// The write fault on a copy-on-write page (present without W in a writable area):
+    /// the only reference left makes the page writable in place; otherwise the contents go
+    /// to a new frame, mapped writable here, and the shared frame loses one reference
+    /// (Linux's do_wp_page). Counts as a minor fault. `None` when no frame is free.
+    fn break_cow(&mut self, page: VirtAddr, old: PhysAddr, prot: PteFlags) -> Option<PhysAddr> {
+        let (table, i) = self.leaf_slot(page)?;
+        let pa = if frame::refcount(old) <= 1 {
+            old
+        } else {
+            let new = frame::alloc(0)?;
+            frame_bytes(new).copy_from_slice(frame_bytes(old));
+            frame::mapped(new);
+            frame::unshare(old);
+            new
+        };
+        FrameTables.write(table, i, Pte::leaf(pa, pte_flags(prot)));
+        csr::sfence_va_asid(page.0, self.asid);
+        self.minflt += 1;
+        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        Some(pa)
+    }
+
+    /// A copy of this space for a child (fork): the same areas, and every present page
+    /// mapped in both; pages of writable areas copy-on-write (W cleared in both tables, the
+    /// frames' reference and map counts up), the others shared as they are. `None` when
+    /// memory runs out (everything the copy took is given back).
+    pub fn fork(&mut self, kernel: KernelSpace, asid: u16) -> Option<AddressSpace> {
+        let mut child = AddressSpace::new(kernel, asid)?;
+        child.vmas = self.vmas.clone();
+        child.stack_limit = self.stack_limit;
+        child.resident = self.resident;
+        child.resident_peak = self.resident;
+        child.size_peak = self.size_peak;
+        let vmas = &self.vmas;
+        let r = paging::fork_copy(
+            self.mode,
+            self.root,
+            child.root,
+            &mut FrameTables,
+            &mut |va, _| match vmas.find(va.0) {
+                Some((_, v)) if v.prot.contains(PteFlags::W) => paging::ForkPage::CopyOnWrite,
+                _ => paging::ForkPage::Share,
+            },
+            &mut |pa| frame::share(pa),
+        );
+        // Parent leaves lost W (even on failure, some may have): one fence for all of them,
+        // and one orders the child's new tables before its first walk.
+        csr::sfence_asid(self.asid);
+        csr::sfence_asid(child.asid);
+        match r {
+            Ok(_) => Some(child),
+            Err(_) => None, // dropping `child` gives back what it took
+        }
     }
 
     /// A touch of `page`, below every area that holds it, grows the stack area down to it
@@ -181,9 +242,15 @@ impl AddressSpace {
         let Some((table, i)) = self.leaf_slot(va) else {
             return false;
         };
-        let f = pte_flags(prot);
-        FrameTables.write(table, i, Pte::leaf(t.pa.align_down(PAGE_SIZE), f));
-        csr::sfence_va(va.0);
+        let pa = t.pa.align_down(PAGE_SIZE);
+        let mut f = pte_flags(prot);
+        if frame::refcount(pa) > 1 {
+            // Shared with another process since a fork: it stays copy-on-write, and the
+            // next store copies it.
+            f -= PteFlags::W | PteFlags::D;
+        }
+        FrameTables.write(table, i, Pte::leaf(pa, f));
+        csr::sfence_va_asid(va.0, self.asid);
         true
     }
 
@@ -191,7 +258,7 @@ impl AddressSpace {
     pub fn unmap(&mut self, va: VirtAddr) -> bool {
         match self.take(va) {
             Some(pa) => {
-                frame::free(pa, 0);
+                frame::unshare(pa);
                 self.resident -= 1;
                 true
             }
@@ -208,7 +275,7 @@ impl AddressSpace {
             return None;
         }
         FrameTables.write(table, i, Pte::INVALID);
-        csr::sfence_va(va.0);
+        csr::sfence_va_asid(va.0, self.asid);
         Some(pte.addr())
     }
 
@@ -230,9 +297,9 @@ impl AddressSpace {
                     pte_flags(prot),
                     &mut FrameTables,
                 ) {
-                    Ok(flush) => csr::sfence_va(flush.0 .0),
+                    Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
                     Err(_) => {
-                        frame::free(pa, 0);
+                        frame::unshare(pa);
                         self.resident -= 1;
                         ok = false;
                     }
@@ -385,6 +452,23 @@ impl AddressSpace {
             done += n;
         }
         Ok(())
+    }
+}
+
+impl Drop for AddressSpace {
+    /// Gives back every user frame (one reference each), the user half's tables and the
+    /// root, then fences the ASID so that its next owner sees none of these translations.
+    /// The space must not be the one in satp (the kernel switches to its own table first).
+    fn drop(&mut self) {
+        paging::clear_user(
+            self.mode,
+            self.root,
+            &mut FrameTables,
+            &mut |_, pte| frame::unshare(pte.addr()),
+            &mut |table| frame::free(table, 0),
+        );
+        frame::free(self.root, 0);
+        csr::sfence_asid(self.asid);
     }
 }
 

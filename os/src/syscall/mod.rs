@@ -7,10 +7,12 @@
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 mod mm;
+mod process;
 
+use crate::arch::trap::TrapFrame;
 use crate::console;
 use crate::fs::files::{self, File};
-use crate::proc::{self, Process};
+use crate::proc::{Outcome, Process};
 use mm_core::VirtAddr;
 
 pub const ESRCH: i64 = 3;
@@ -23,6 +25,9 @@ pub const EFAULT: i64 = 14;
 pub const EINVAL: i64 = 22;
 pub const ENOTTY: i64 = 25;
 pub const ENOSYS: i64 = 38;
+/// Not an error a program sees: the call must wait, and runs again when the process
+/// wakes (Linux's internal ERESTARTSYS has the same number).
+pub const ERESTARTSYS: i64 = 512;
 
 const SYS_IOCTL: u64 = 29;
 const SYS_OPENAT: u64 = 56;
@@ -52,6 +57,43 @@ const SYS_MPROTECT: u64 = 226;
 const SYS_MREMAP: u64 = 216;
 const SYS_MSYNC: u64 = 227;
 const SYS_MADVISE: u64 = 233;
+const SYS_SCHED_YIELD: u64 = 124;
+const SYS_CLONE: u64 = 220;
+const SYS_EXECVE: u64 = 221;
+const SYS_WAIT4: u64 = 260;
+
+/// Runs the system call in `frame` (number in a7, arguments in a0..a5) for `p`: the
+/// process calls here, the rest through [`dispatch`]; a0 gets the result unless the call
+/// waits (it runs again then), ends the process or replaces its program.
+pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
+    let r = &frame.regs;
+    let a = [r[10], r[11], r[12], r[13], r[14], r[15]];
+    let nr = r[17];
+    let ret = match nr {
+        SYS_EXIT | SYS_EXIT_GROUP => {
+            return Outcome::End(mm_core::task::Ending::Exited(a[0] as u32 & 0xff))
+        }
+        SYS_SCHED_YIELD => {
+            frame.regs[10] = 0;
+            return Outcome::Yield;
+        }
+        SYS_CLONE => crate::proc::fork(p, frame, a),
+        SYS_WAIT4 => match crate::proc::wait4(p, a) {
+            Ok(v) => v,
+            Err(w) => return Outcome::Sleep(w),
+        },
+        SYS_EXECVE => match process::execve(p, frame, a) {
+            Ok(()) => return Outcome::Resume,
+            Err(e) => -e,
+        },
+        _ => dispatch(p, nr, a),
+    };
+    if ret == -ERESTARTSYS {
+        return Outcome::Sleep(crate::proc::Wait::Console);
+    }
+    frame.regs[10] = ret as u64;
+    Outcome::Resume
+}
 
 /// Runs system call `nr` for `p`; returns a0.
 pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
@@ -71,11 +113,13 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
             Some(_) => -ENOTTY,
             None => -EBADF,
         },
-        SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
-        // One process, one thread: init is pid and tid 1, its parent the kernel (0). The
-        // clear_child_tid and robust-list addresses matter once threads exit; not kept yet.
-        SYS_SET_TID_ADDRESS | SYS_GETPID | SYS_GETTID => 1,
-        SYS_GETPPID => 0,
+        // One thread per process: the tid is the pid. init's parent is the kernel (0).
+        SYS_SET_TID_ADDRESS => {
+            p.clear_child_tid = a[0];
+            p.pid as i64
+        }
+        SYS_GETPID | SYS_GETTID => p.pid as i64,
+        SYS_GETPPID => p.ppid as i64,
         SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
         SYS_BRK => mm::brk(p, a[0]) as i64,
         SYS_GETRANDOM => getrandom(p, VirtAddr(a[0]), a[1], a[2]),
@@ -173,11 +217,11 @@ fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
     }
 }
 
-/// prlimit64(pid, resource, new, old): this process only (pid 0 or 1). init runs as root,
+/// prlimit64(pid, resource, new, old): this process only (pid 0 or its own). init runs as root,
 /// so it may raise hard limits too (CAP_SYS_RESOURCE); soft above hard is EINVAL.
 fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtAddr) -> i64 {
     use crate::proc::rlimit::{Limit, NLIMITS, STACK};
-    if pid != 0 && pid != 1 {
+    if pid != 0 && pid != p.pid as u64 {
         return -ESRCH;
     }
     let r = resource as usize;

@@ -1,0 +1,122 @@
+//! execve(221): a program from the initramfs replaces the calling process's (clone, wait4,
+//! exit and the scheduler are in `proc/`).
+
+use super::{EACCES, EFAULT, ENOMEM};
+use crate::arch::trap::TrapFrame;
+use crate::fs::files::{self, File};
+use crate::proc::{self, exec, Process};
+use alloc::string::String;
+use alloc::vec::Vec;
+use mm_core::VirtAddr;
+
+const E2BIG: i64 = 7;
+const ENOEXEC: i64 = 8;
+const AT_FDCWD: i64 = -100;
+/// Linux's MAX_ARG_STRLEN: one argument or environment string, NUL included (32 pages).
+const MAX_ARG_STRLEN: usize = 32 * 4096;
+
+/// Reads the NULL-terminated array of string pointers at `va` (NULL itself: no strings,
+/// as Linux allows) into `out`, counting bytes in `total` as Linux counts them against
+/// the limit: each string with its NUL, plus a pointer's 8 bytes.
+fn strings(
+    p: &mut Process,
+    va: u64,
+    out: &mut Vec<String>,
+    total: &mut u64,
+    limit: u64,
+) -> Result<(), i64> {
+    if va == 0 {
+        return Ok(());
+    }
+    for i in 0.. {
+        let mut raw = [0u8; 8];
+        p.space
+            .copy_in(VirtAddr(va).add(i * 8), &mut raw)
+            .map_err(|_| EFAULT)?;
+        let ptr = u64::from_le_bytes(raw);
+        if ptr == 0 {
+            return Ok(());
+        }
+        let mut s = Vec::new();
+        let mut byte = [0u8];
+        loop {
+            p.space
+                .copy_in(VirtAddr(ptr).add(s.len() as u64), &mut byte)
+                .map_err(|_| EFAULT)?;
+            if byte[0] == 0 {
+                break;
+            }
+            s.push(byte[0]);
+            if s.len() + 1 > MAX_ARG_STRLEN {
+                return Err(E2BIG);
+            }
+        }
+        *total += s.len() as u64 + 1 + 8;
+        if *total > limit {
+            return Err(E2BIG);
+        }
+        // Arguments are bytes on Linux; ours are kept as text (invalid UTF-8 is replaced).
+        out.push(String::from_utf8_lossy(&s).into_owned());
+    }
+    Ok(())
+}
+
+/// execve(path, argv, envp): the file must be an executable regular file of the initramfs
+/// (ENOENT, EACCES for a directory or a file without execute permission, ENOEXEC for
+/// anything but a static RISC-V ELF); argv and envp are copied from user memory (EFAULT;
+/// E2BIG past a quarter of RLIMIT_STACK, as Linux, or a string over 128 KiB). On success
+/// the pid, parent, descriptors and limits stay; the address space, registers and FP
+/// state are new, and nothing is returned (the new program starts).
+pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(), i64> {
+    let [path, argv, envp, ..] = a;
+    let path = files::user_path(p, VirtAddr(path)).map_err(|e| -e)?;
+    let file = files::lookup(p, AT_FDCWD, &path).map_err(|e| -e)?;
+    let (data, mode) = match file {
+        File::Initramfs { data, mode, .. } => (data, mode),
+        File::Root | File::ProcDir | File::Console => return Err(EACCES),
+        File::Proc { .. } => return Err(EACCES),
+    };
+    if mode & 0o111 == 0 {
+        return Err(EACCES);
+    }
+    let limit = p.space.stack_limit / 4;
+    let (mut args, mut env, mut total) = (Vec::new(), Vec::new(), 0);
+    strings(p, argv, &mut args, &mut total, limit)?;
+    strings(p, envp, &mut env, &mut total, limit)?;
+    let path = String::from_utf8_lossy(&path).into_owned();
+    let name = proc::intern(path.rsplit('/').next().unwrap_or(&path));
+    let exe = proc::intern(&absolute(&path));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let envp: Vec<&str> = env.iter().map(String::as_str).collect();
+    let kernel = match crate::mm::kpt::kernel() {
+        Some(k) => k,
+        None => return Err(ENOMEM),
+    };
+    // The new program's stack wants argv[0] for AT_EXECFN; Linux uses the path given.
+    let loaded = match exec::load(kernel, p.space.asid, name, data, &argv, &envp) {
+        Ok(l) => l,
+        Err(exec::ExecError::Elf(_)) => return Err(ENOEXEC),
+        Err(exec::ExecError::NoMemory) => return Err(ENOMEM),
+        Err(exec::ExecError::Map(_)) => return Err(ENOMEM),
+        Err(exec::ExecError::BadAddress(_)) => return Err(ENOEXEC),
+    };
+    log::debug!("pid {}: execve {exe}", p.pid);
+    proc::replace_image(p, frame, loaded, name, exe);
+    let stack = p.limits[proc::rlimit::STACK].cur;
+    p.space.stack_limit = stack;
+    Ok(())
+}
+
+/// `path` made absolute (the working directory is always `/`), as /proc/PID/exe shows it.
+fn absolute(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let mut s = String::new();
+    for c in parts {
+        s.push('/');
+        s.push_str(c);
+    }
+    s
+}

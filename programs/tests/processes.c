@@ -1,0 +1,175 @@
+/* Several processes: fork + execve of another program, wait4's statuses (exit, SIGSEGV),
+ * WNOHANG, ECHILD, orphans going to init, the kernel's process limit against a fork bomb,
+ * and preemption (a child spinning in a loop does not stop its parent).
+ *
+ * On rvmmu this program is init (pid 1) and the harness puts /bin/exit_code (exits with
+ * argv[1]), /bin/not_elf (executable text) and /etc/data (not executable) in the
+ * initramfs. qemu-riscv64 runs execve on the host (no initramfs, no binfmt_misc), has no
+ * process limit below the host's and no init to reparent to: those checks are skipped
+ * there. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "check.h"
+
+/* The kernel's documented process limit (docs/KERNEL.md, "Processes"). */
+#define MAX_PROCS 64
+
+static char *const envp[] = {"HOME=/", NULL};
+
+static long ms_since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Spins (no system call but the clock) for `ms` milliseconds. */
+static void spin(long ms) {
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while (ms_since(&t0) < ms)
+    ;
+}
+
+/* fork + execve("/bin/exit_code", "7"): the child becomes the other program. */
+static int exec_child_status(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    char *const argv[] = {"exit_code", "7", NULL};
+    execve("/bin/exit_code", argv, envp);
+    _exit(100 + errno);
+  }
+  int st = 0;
+  if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+    return -1;
+  return WEXITSTATUS(st);
+}
+
+static int exec_errno(const char *path, char *const *argv) {
+  errno = 0;
+  int r = execve(path, argv, envp);
+  return r == -1 ? errno : 0;
+}
+
+/* An orphan goes to init: on rvmmu that is this process, which then reaps it. */
+static int orphan_reaped_by_init(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    pid_t g = fork();
+    if (g == 0) {
+      spin(30);
+      _exit(getppid() == 1 ? 9 : 8);
+    }
+    _exit(g > 0 ? 0 : 1);
+  }
+  int st = 0;
+  if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    return 0;
+  pid_t g = waitpid(-1, &st, 0);
+  return g > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 9;
+}
+
+/* Forks until fork fails; every child exits at once (zombies count until reaped). Returns
+ * the number of children made; *err gets fork's errno; *reaped how many wait4 returned. */
+static int fork_bomb(int *err, int *reaped) {
+  int n = 0;
+  for (;;) {
+    errno = 0;
+    pid_t c = fork();
+    if (c == 0)
+      _exit(0);
+    if (c < 0) {
+      *err = errno;
+      break;
+    }
+    if (++n > 4 * MAX_PROCS)
+      break;
+  }
+  int st;
+  *reaped = 0;
+  while (waitpid(-1, &st, 0) > 0)
+    (*reaped)++;
+  return n;
+}
+
+static int bomb_bounded(void) {
+  int err = 0, reaped = 0;
+  int n = fork_bomb(&err, &reaped);
+  /* This process plus n children fill the table. */
+  return n == MAX_PROCS - 1 && err == EAGAIN && reaped == n && errno == ECHILD;
+}
+
+static int fork_works_again(void) {
+  pid_t c = fork();
+  if (c == 0)
+    _exit(3);
+  int st = 0;
+  return c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 3;
+}
+
+int main(void) {
+  int st = 0;
+  pid_t me = getpid();
+
+  /* Exit statuses, and the child's view of its parent. */
+  pid_t c = fork();
+  if (c == 0)
+    _exit(getppid() == me ? 42 : 1);
+  CHECK(c > 0, "fork returns a pid to the parent");
+  struct rusage ru;
+  memset(&ru, 0xff, sizeof ru);
+  CHECK(wait4(c, &st, 0, &ru) == c, "wait4 returns that child");
+  CHECK(WIFEXITED(st) && !WIFSIGNALED(st) && WEXITSTATUS(st) == 42,
+        "the child's exit status arrives, and it saw its parent's pid");
+  CHECK(ru.ru_minflt > 0 && ru.ru_majflt == 0, "wait4's rusage counts the child's faults");
+
+  /* A child killed by a signal. */
+  c = fork();
+  if (c == 0) {
+    volatile uintptr_t addr = 16;
+    *(volatile int *)addr = 1;
+    _exit(0);
+  }
+  CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && !WIFEXITED(st) && WTERMSIG(st) == SIGSEGV,
+        "a child storing to address 16 ends by SIGSEGV");
+
+  /* execve of another program from the initramfs, in a forked child. */
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_child_status() == 7,
+                    "fork + execve(/bin/exit_code 7) gives exit status 7");
+  char *const noargs[] = {"x", NULL};
+  CHECK(exec_errno("/bin/no_such_program", noargs) == ENOENT, "execve of a missing file: ENOENT");
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_errno("/etc/data", noargs) == EACCES,
+                    "execve of a file without execute permission: EACCES");
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_errno("/bin/not_elf", noargs) == ENOEXEC,
+                    "execve of an executable that is not ELF: ENOEXEC");
+  CHECK_NOT_ON_QEMU("execve runs on the host",
+                    exec_errno("/bin/exit_code", (char *const *)8) == EFAULT,
+                    "execve with a bad argv: EFAULT");
+
+  /* Preemption: the child spins; this process still runs (and sees it running). */
+  c = fork();
+  if (c == 0) {
+    spin(200);
+    _exit(5);
+  }
+  sched_yield();
+  CHECK(waitpid(c, &st, WNOHANG) == 0, "WNOHANG with a child still spinning: 0");
+  CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 5,
+        "the spinning child ends and is reaped");
+
+  errno = 0;
+  CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD, "no children: ECHILD");
+  errno = 0;
+  CHECK(wait4(-1, &st, 0, NULL) == -1 && errno == ECHILD, "no children, blocking: ECHILD");
+
+  CHECK_NOT_ON_QEMU("the host's init adopts orphans", orphan_reaped_by_init(),
+                    "an orphan goes to init, which reaps it");
+  CHECK_NOT_ON_QEMU("the host has no such process limit", bomb_bounded(),
+                    "a fork bomb stops at the process limit with EAGAIN; all are reaped");
+  CHECK(fork_works_again(), "fork works again afterwards");
+  return done();
+}
