@@ -35,6 +35,31 @@ static void spin(long ms) {
     ;
 }
 
+/* Floating-point work across preemption: `a` and `b` live in FP registers through the
+ * loop (callee-saved across the clock calls), while another process does the same with
+ * other values; a switch that lost FP state would show in the sums. */
+static int fp_spin(double seed, long ms) {
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double a = seed, b = seed * 2;
+  long n = 0;
+  while (ms_since(&t0) < ms) {
+    a += 1.0;
+    b += 2.0;
+    n++;
+  }
+  return n > 0 && a == seed + n && b == seed * 2 + 2.0 * n;
+}
+
+static int fp_survives_switches(void) {
+  pid_t c = fork();
+  if (c == 0)
+    _exit(fp_spin(3.0, 120) ? 0 : 1);
+  int ok = fp_spin(1000.5, 120);
+  int st = 0;
+  return waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0 && ok;
+}
+
 /* fork + execve("/bin/exit_code", "7"): the child becomes the other program. */
 static int exec_child_status(void) {
   pid_t c = fork();
@@ -160,6 +185,8 @@ int main(void) {
   CHECK(waitpid(c, &st, WNOHANG) == 0, "WNOHANG with a child still spinning: 0");
   CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 5,
         "the spinning child ends and is reaped");
+
+  CHECK(fp_survives_switches(), "two processes computing with FP registers both get their sums");
 
   errno = 0;
   CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD, "no children: ECHILD");

@@ -335,3 +335,35 @@ fn alloc_4x1g_waiting_in_getchar_has_4_gib_mapped_and_little_resident() {
     );
     insta::assert_snapshot!("alloc_4x1g_in_getchar", d);
 }
+
+/// The process tests on QEMU virt too (the same kernel, a real-time timer, so a different
+/// interleaving of processes): the TAP output is the same as on rvmmu.
+#[test]
+fn process_tests_print_the_same_on_qemu_virt() {
+    use rvmmu_tests::kernel::{boot_qemu, Boot};
+    for name in ["tests/fork_cow", "tests/processes"] {
+        let base = name.rsplit('/').next().unwrap();
+        let mut files = vec![rvmmu::initramfs::File {
+            path: format!("/bin/{base}"),
+            data: std::fs::read(program_path(name)).expect("read the program"),
+            mode: 0o755,
+        }];
+        files.extend(process_test_files());
+        for mode in ["sv39", "sv48"] {
+            let (exit, console) =
+                on_rvmmu_with(name, 128 << 20, mode, b"", "", process_test_files());
+            assert_eq!(exit, Exit::Pass, "{name} {mode}\n{console}");
+            let b = Boot {
+                initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+                ..Boot::new(128 << 20, &format!("paging={mode} init=/bin/{base} quiet"))
+            };
+            if let Some((code, on_qemu)) = boot_qemu(&b) {
+                assert_eq!(code, Some(0), "{name} {mode} on QEMU\n{on_qemu}");
+                assert_eq!(
+                    console, on_qemu,
+                    "{name} {mode}: rvmmu (left) and QEMU (right)"
+                );
+            }
+        }
+    }
+}

@@ -404,6 +404,14 @@ fn end(p: Box<Process>, ending: Ending) {
     let minflt = p.space.minflt;
     if p.pid == INIT {
         fault_counts(p.name, minflt);
+        log::debug!(
+            "at init's end: {} free frames, {} processes left",
+            crate::mm::frame::free_frames(),
+            {
+                let t = TABLE.lock();
+                t.live.len() + t.zombies.len()
+            }
+        );
         match ending {
             Ending::Exited(code) => {
                 log::info!("{}: exited with status {}", p.name, code & 0xff);

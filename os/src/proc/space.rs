@@ -10,6 +10,10 @@
 //! User PTEs are made with A set, and D set on writable pages, so no A/D update is needed
 //! under Svade either (reclaim will want A cleared later).
 //!
+//! After a fork, frames of writable areas are shared copy-on-write (present without W in
+//! both spaces; their refcount says how many hold them): [`AddressSpace::fault_in`] copies
+//! one on the first store, or makes it writable again once it is the only holder.
+//!
 //! The kernel reads and writes user memory only through [`AddressSpace::copy_in`] and
 //! [`AddressSpace::copy_out`], which walk the tables in software and fault pages in as a
 //! user access would, so a bad user pointer is an error (EFAULT), never a kernel fault.

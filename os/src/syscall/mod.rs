@@ -3,7 +3,8 @@
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
-//! getrandom; the file calls are in `fs/files.rs`. Anything else returns -ENOSYS and
+//! getrandom, sched_yield; clone and wait4 are in `proc/`, execve in `process.rs`, the
+//! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 mod mm;
