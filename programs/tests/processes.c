@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
@@ -58,6 +59,38 @@ static int fp_survives_switches(void) {
   int ok = fp_spin(1000.5, 120);
   int st = 0;
   return waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0 && ok;
+}
+
+/* Reads a /proc file of process `pid` into buf (NUL-terminated); 0 on failure. */
+static int read_proc(pid_t pid, const char *file, char *buf, size_t size) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return 0;
+  size_t n = 0;
+  ssize_t r;
+  while (n + 1 < size && (r = read(fd, buf + n, size - 1 - n)) > 0)
+    n += r;
+  buf[n] = 0;
+  close(fd);
+  return n > 0;
+}
+
+/* Another process's /proc/PID files, as the notes read them from a second shell. */
+static int proc_of_a_child(void) {
+  static char buf[16384];
+  pid_t c = fork();
+  if (c == 0) {
+    spin(100);
+    _exit(0);
+  }
+  char ppid[32];
+  snprintf(ppid, sizeof ppid, "\nPPid:\t%d\n", (int)getpid());
+  int ok = read_proc(c, "status", buf, sizeof buf) && strstr(buf, ppid) != NULL;
+  ok = ok && read_proc(c, "maps", buf, sizeof buf) && strstr(buf, "[stack]") != NULL;
+  int st = 0;
+  return waitpid(c, &st, 0) == c && ok;
 }
 
 /* fork + execve("/bin/exit_code", "7"): the child becomes the other program. */
@@ -186,6 +219,7 @@ int main(void) {
   CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 5,
         "the spinning child ends and is reaped");
 
+  CHECK(proc_of_a_child(), "/proc/PID/status and maps of a running child");
   CHECK(fp_survives_switches(), "two processes computing with FP registers both get their sums");
 
   errno = 0;

@@ -21,6 +21,7 @@ pub fn set_root(archive: &'static [u8]) {
 }
 
 const ENOENT: i64 = 2;
+const ESRCH: i64 = 3;
 const EBADF: i64 = 9;
 const EACCES: i64 = 13;
 const EFAULT: i64 = 14;
@@ -53,7 +54,11 @@ pub enum File {
     /// /proc or /proc/PID.
     ProcDir,
     /// A /proc file, made when read (so a read at `pos` sees the process as it is then).
-    Proc { entry: super::proc::Entry, pos: u64 },
+    Proc {
+        entry: super::proc::Entry,
+        pid: u32,
+        pos: u64,
+    },
     /// A regular file of the initramfs, read from `pos`.
     Initramfs {
         data: &'static [u8],
@@ -149,8 +154,11 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
         return match super::proc::lookup(&parts, p.pid) {
             Some(Found::Dir) => Ok(File::ProcDir),
             // The exe link leads to the program's file.
-            Some(Found::Entry(Entry::Exe)) => lookup(p, AT_FDCWD, p.exe.as_bytes()),
-            Some(Found::Entry(entry)) => Ok(File::Proc { entry, pos: 0 }),
+            Some(Found::Entry(Entry::Exe, pid)) => match super::proc::exe_of(p, pid) {
+                Some(exe) => lookup(p, AT_FDCWD, exe.as_bytes()),
+                None => Err(-ENOENT),
+            },
+            Some(Found::Entry(entry, pid)) => Ok(File::Proc { entry, pid, pos: 0 }),
             None => Err(-ENOENT),
         };
     }
@@ -225,8 +233,10 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
         None => return -EBADF,
         Some(File::Console) => return read_console(p, buf, len),
         Some(File::Root | File::ProcDir) => return -EISDIR,
-        Some(File::Proc { entry, pos }) => {
-            let text = super::proc::generate(p, entry);
+        Some(File::Proc { entry, pid, pos }) => {
+            let Some(text) = super::proc::generate(p, pid, entry) else {
+                return -ESRCH; // the process has ended
+            };
             let start = (at.unwrap_or(pos) as usize).min(text.len());
             let n = (len as usize).min(text.len() - start);
             if p.space.copy_out(buf, &text[start..start + n]).is_err() {
@@ -265,24 +275,26 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
         Ok(v) => v,
         Err(e) => return e,
     };
-    let is_exe = core::str::from_utf8(&path).is_ok_and(|s| {
+    let exe_of = core::str::from_utf8(&path).ok().and_then(|s| {
         let parts: Vec<&str> = s
             .split('/')
             .filter(|c| !c.is_empty() && *c != ".")
             .collect();
-        (s.starts_with('/') || dirfd == AT_FDCWD)
-            && matches!(
-                super::proc::lookup(&parts, p.pid),
-                Some(super::proc::Found::Entry(super::proc::Entry::Exe))
-            )
+        if !(s.starts_with('/') || dirfd == AT_FDCWD) {
+            return None;
+        }
+        match super::proc::lookup(&parts, p.pid) {
+            Some(super::proc::Found::Entry(super::proc::Entry::Exe, pid)) => Some(pid),
+            _ => None,
+        }
     });
-    if !is_exe {
+    let Some(exe) = exe_of.and_then(|pid| super::proc::exe_of(p, pid)) else {
         return match lookup(p, dirfd, &path) {
             Ok(_) => -EINVAL,
             Err(e) => e,
         };
-    }
-    let exe = p.exe.as_bytes();
+    };
+    let exe = exe.as_bytes();
     let n = exe.len().min(size as usize);
     match p.space.copy_out(buf, &exe[..n]) {
         Ok(()) => n as i64,

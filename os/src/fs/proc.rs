@@ -1,4 +1,4 @@
-//! /proc for the running process: `/proc/self` and `/proc/PID` (PID 1, init) with `maps`,
+//! /proc: `/proc/self` and `/proc/PID` (any live process) with `maps`,
 //! `status` and the `exe` link, in Linux 6.1's formats (fs/proc/task_mmu.c, array.c; the
 //! facts are in LINUX-FACTS.md). Contents are made when read, from the process's areas and
 //! page table, as Linux's seq_file does.
@@ -30,7 +30,7 @@ pub fn dump_before_read(p: &mut Process) {
     if !DUMP_ON_READ.load(Ordering::Relaxed) {
         return;
     }
-    let maps = generate(p, Entry::Maps);
+    let maps = contents(p, Entry::Maps);
     // As another process reading it would see it: asleep in read.
     let status = status(p, "S (sleeping)").into_bytes();
     crate::console::write_bytes(DUMP_BEGIN.as_bytes());
@@ -54,30 +54,62 @@ pub enum Entry {
 pub enum Found {
     /// /proc or /proc/PID.
     Dir,
-    Entry(Entry),
+    /// A file of process PID.
+    Entry(Entry, u32),
 }
 
 /// What `parts` (a path's components, the first being "proc") names for process `me`, if
-/// anything (only its own directory yet: /proc/self and /proc/ME).
+/// anything: /proc/self is `me`, /proc/PID any live process (not zombies yet).
 pub fn lookup(parts: &[&str], me: u32) -> Option<Found> {
     match parts {
         ["proc"] => Some(Found::Dir),
-        ["proc", pid, rest @ ..] if *pid == "self" || pid.parse() == Ok(me) => match rest {
-            [] => Some(Found::Dir),
-            ["maps"] => Some(Found::Entry(Entry::Maps)),
-            ["status"] => Some(Found::Entry(Entry::Status)),
-            ["exe"] => Some(Found::Entry(Entry::Exe)),
-            _ => None,
-        },
+        ["proc", pid, rest @ ..] => {
+            let pid = if *pid == "self" {
+                me
+            } else {
+                pid.parse().ok()?
+            };
+            if pid != me && !crate::proc::is_live(pid) {
+                return None;
+            }
+            match rest {
+                [] => Some(Found::Dir),
+                ["maps"] => Some(Found::Entry(Entry::Maps, pid)),
+                ["status"] => Some(Found::Entry(Entry::Status, pid)),
+                ["exe"] => Some(Found::Entry(Entry::Exe, pid)),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
 
+/// The contents of `e` for process `pid`, read by `p` (which may be that process); `None`
+/// when it has ended.
+pub fn generate(p: &mut Process, pid: u32, e: Entry) -> Option<Vec<u8>> {
+    if pid == p.pid {
+        return Some(contents(p, e));
+    }
+    crate::proc::with_live(pid, |q| contents(q, e))
+}
+
+/// The program path of process `pid` (the `exe` link), read by `p`.
+pub fn exe_of(p: &Process, pid: u32) -> Option<&'static str> {
+    if pid == p.pid {
+        return Some(p.exe);
+    }
+    crate::proc::with_live(pid, |q| q.exe)
+}
+
 /// The contents of `e` for `p`.
-pub fn generate(p: &mut Process, e: Entry) -> Vec<u8> {
+fn contents(p: &mut Process, e: Entry) -> Vec<u8> {
     let text = match e {
         Entry::Maps => maps(p),
-        Entry::Status => status(p, "R (running)"),
+        // The reader itself is running; another process as the scheduler has it.
+        Entry::Status => match p.state {
+            crate::proc::State::Sleeping(_) => status(p, "S (sleeping)"),
+            crate::proc::State::Runnable => status(p, "R (running)"),
+        },
         Entry::Exe => String::from(p.exe),
     };
     text.into_bytes()

@@ -516,6 +516,10 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
         );
         return -crate::syscall::EINVAL;
     }
+    // Leave the kernel's heap some frames (the new Process and table nodes come from it).
+    if crate::mm::frame::free_frames() < FORK_RESERVE_FRAMES {
+        return -crate::syscall::ENOMEM;
+    }
     let (pid, asid) = {
         let mut guard = TABLE.lock();
         let t = &mut *guard;
@@ -594,6 +598,9 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
     pid as i64
 }
 
+/// Frames a fork leaves free at least (for the kernel heap's next slab frames).
+const FORK_RESERVE_FRAMES: usize = 16;
+
 /// wait4's options.
 const WNOHANG: u64 = 1;
 const WUNTRACED: u64 = 2;
@@ -661,6 +668,17 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
         p.cminflt += z.minflt;
     }
     Ok(child as i64)
+}
+
+/// Whether `pid` is a live process other than the one running (which is out of the table
+/// while it runs a system call).
+pub fn is_live(pid: u32) -> bool {
+    TABLE.lock().live.contains_key(&pid)
+}
+
+/// Runs `f` on live process `pid` (not the one running: see [`is_live`]).
+pub fn with_live<R>(pid: u32, f: impl FnOnce(&mut Process) -> R) -> Option<R> {
+    TABLE.lock().live.get_mut(&pid).map(|q| f(q))
 }
 
 /// Replaces `p`'s program (execve, after the checks): its new address space (same ASID)
