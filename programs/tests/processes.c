@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -59,6 +60,48 @@ static int fp_survives_switches(void) {
   int ok = fp_spin(1000.5, 120);
   int st = 0;
   return waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0 && ok;
+}
+
+/* A child moves (mremap) pages it shares copy-on-write with its parent and writes them:
+ * the parent's stay as they were. */
+static int mremap_keeps_cow(void) {
+  size_t pg = 4096;
+  char *a = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (a == MAP_FAILED)
+    return 0;
+  memset(a, 'p', 2 * pg);
+  /* Something right after the area, so that growing it must move it. */
+  char *block = mmap(a + 2 * pg, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                     -1, 0);
+  pid_t c = fork();
+  if (c == 0) {
+    char *b = mremap(a, 2 * pg, 8 * pg, MREMAP_MAYMOVE);
+    if (b == MAP_FAILED)
+      _exit(1);
+    memset(b, 'c', 2 * pg);
+    _exit(b[0] == 'c' ? 0 : 2);
+  }
+  int st = 0;
+  int ok = waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  ok = ok && a[0] == 'p' && a[2 * pg - 1] == 'p';
+  munmap(a, 2 * pg);
+  if (block != MAP_FAILED)
+    munmap(block, pg);
+  return ok;
+}
+
+/* wait4 with a bad status pointer: EFAULT, and the child is reaped all the same. */
+static int wait_efault_reaps(void) {
+  pid_t c = fork();
+  if (c == 0)
+    _exit(0);
+  errno = 0;
+  int r = wait4(c, (int *)8, 0, NULL);
+  int e = errno;
+  int st;
+  errno = 0;
+  int again = waitpid(c, &st, 0);
+  return r == -1 && e == EFAULT && again == -1 && errno == ECHILD;
 }
 
 /* Reads a /proc file of process `pid` into buf (NUL-terminated); 0 on failure. */
@@ -219,6 +262,8 @@ int main(void) {
   CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 5,
         "the spinning child ends and is reaped");
 
+  CHECK(mremap_keeps_cow(), "a child's mremap of copy-on-write pages leaves the parent's alone");
+  CHECK(wait_efault_reaps(), "wait4 with a bad status pointer: EFAULT, the child reaped");
   CHECK(proc_of_a_child(), "/proc/PID/status and maps of a running child");
   CHECK(fp_survives_switches(), "two processes computing with FP registers both get their sums");
 

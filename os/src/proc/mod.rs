@@ -646,12 +646,12 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             Err(Wait::Child)
         };
     };
-    if status != 0
-        && p.space
-            .copy_out(VirtAddr(status), &ending.wait_status().to_le_bytes())
-            .is_err()
-    {
-        return Ok(-crate::syscall::EFAULT);
+    // Reaped first: as on Linux, a bad status or rusage pointer gives EFAULT, but the
+    // child is gone all the same.
+    let z = TABLE.lock().zombies.remove(&child);
+    if let Some(z) = z {
+        exec::free_kstack(z.kstack);
+        p.cminflt += z.minflt;
     }
     if rusage != 0 {
         // struct rusage: two timevals (32 bytes), then 14 longs: maxrss, ixrss, idrss,
@@ -662,10 +662,12 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             return Ok(-crate::syscall::EFAULT);
         }
     }
-    let z = TABLE.lock().zombies.remove(&child);
-    if let Some(z) = z {
-        exec::free_kstack(z.kstack);
-        p.cminflt += z.minflt;
+    if status != 0
+        && p.space
+            .copy_out(VirtAddr(status), &ending.wait_status().to_le_bytes())
+            .is_err()
+    {
+        return Ok(-crate::syscall::EFAULT);
     }
     Ok(child as i64)
 }

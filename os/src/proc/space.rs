@@ -292,15 +292,12 @@ impl AddressSpace {
         while off < len {
             if let Some(pa) = self.take(VirtAddr(from + off)) {
                 let va = VirtAddr(to + off);
-                match paging::map(
-                    self.mode,
-                    self.root,
-                    va,
-                    pa,
-                    0,
-                    pte_flags(prot),
-                    &mut FrameTables,
-                ) {
+                let mut flags = pte_flags(prot);
+                if frame::refcount(pa) > 1 {
+                    // Still shared copy-on-write with another process: stays read-only.
+                    flags -= PteFlags::W | PteFlags::D;
+                }
+                match paging::map(self.mode, self.root, va, pa, 0, flags, &mut FrameTables) {
                     Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
                     Err(_) => {
                         frame::unshare(pa);
