@@ -23,6 +23,7 @@ pub mod buddy;
 pub mod page;
 pub mod paging;
 pub mod pte;
+pub mod rmap;
 pub mod task;
 pub mod vma;
 

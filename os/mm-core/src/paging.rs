@@ -335,6 +335,43 @@ fn fork_level(
     Ok(())
 }
 
+/// Calls `leaf` for every valid leaf of the lower (user) half of the tree at `root`.
+pub fn user_leaves(
+    mode: PagingMode,
+    root: PhysAddr,
+    mem: &impl TableAccess,
+    leaf: &mut impl FnMut(VirtAddr, Pte),
+) {
+    leaves_level(mode, root, mode.levels - 1, 0, mem, leaf);
+}
+
+fn leaves_level(
+    mode: PagingMode,
+    table: PhysAddr,
+    level: usize,
+    base: u64,
+    mem: &impl TableAccess,
+    leaf: &mut impl FnMut(VirtAddr, Pte),
+) {
+    let count = if level == mode.levels - 1 {
+        ENTRIES / 2
+    } else {
+        ENTRIES
+    };
+    for i in 0..count {
+        let pte = mem.read(table, i);
+        if !pte.is_valid() {
+            continue;
+        }
+        let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
+        if pte.is_leaf() {
+            leaf(VirtAddr(va), pte);
+        } else if level > 0 {
+            leaves_level(mode, pte.addr(), level - 1, va, mem, leaf);
+        }
+    }
+}
+
 /// Tears down the lower (user) half of the tree at `root`: `leaf` sees every valid leaf
 /// (to drop its frame), `free_table` every table below the root (the root stays, its
 /// lower half cleared). The caller fences (the address space's ASID) before reuse.

@@ -235,9 +235,24 @@ pub fn share(pa: PhysAddr) {
     });
 }
 
-/// A user frame newly mapped by its first PTE (it was just allocated: refcount 1).
-pub fn mapped(pa: PhysAddr) {
-    with_page(pa, |p| p.mapcount = 1);
+/// A user frame newly mapped by its first PTE (it was just allocated: refcount 1), at
+/// virtual page `vpn` of an address space of `family` (the reverse map: `mm_core::rmap`).
+pub fn mapped(pa: PhysAddr, family: u64, vpn: u64) {
+    with_page(pa, |p| {
+        p.mapcount = 1;
+        p.rmap = family;
+        p.index = vpn;
+    });
+}
+
+/// The frame's only mapping moved to virtual page `vpn` (mremap).
+pub fn moved(pa: PhysAddr, vpn: u64) {
+    with_page(pa, |p| p.index = vpn);
+}
+
+/// The reverse-map fields of the frame at `pa`: family, virtual page, mapcount.
+pub fn rmap_of(pa: PhysAddr) -> Option<(u64, u64, u32)> {
+    with_page(pa, |p| (p.rmap, p.index, p.mapcount))
 }
 
 /// References held on the frame at `pa` (1: one owner, which may write it in place).
@@ -251,6 +266,10 @@ pub fn unshare(pa: PhysAddr) {
     let last = with_page(pa, |p| {
         p.mapcount = p.mapcount.saturating_sub(1);
         p.refcount = p.refcount.saturating_sub(1);
+        if p.refcount == 0 {
+            p.rmap = 0;
+            p.index = 0;
+        }
         p.refcount == 0
     });
     if last == Some(true) {

@@ -27,7 +27,7 @@ use mm_core::page::PageFlags;
 use mm_core::paging::{self, PagingMode, TableAccess, Translation, ENTRIES};
 use mm_core::pte::{Pte, PteFlags};
 use mm_core::vma::{self, Vmas};
-use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
+use mm_core::{PhysAddr, VirtAddr, PAGE_SHIFT, PAGE_SIZE};
 
 /// Tables in RAM through the direct map, new ones from the buddy allocator.
 pub struct FrameTables;
@@ -86,7 +86,13 @@ pub struct AddressSpace {
     pub resident_peak: u64,
     /// The largest total size of the areas so far (VmPeak), in bytes; see [`Self::note_size`].
     pub size_peak: u64,
+    /// The reverse map's family (`mm_core::rmap`): the spaces a fork tree shares frames
+    /// with. A new program starts one; fork keeps it.
+    pub family: u64,
 }
+
+/// The last family handed out.
+static FAMILIES: AtomicU64 = AtomicU64::new(0);
 
 impl AddressSpace {
     /// A new space sharing the kernel's upper half.
@@ -106,6 +112,7 @@ impl AddressSpace {
             resident: 0,
             resident_peak: 0,
             size_peak: 0,
+            family: FAMILIES.fetch_add(1, Ordering::Relaxed) + 1,
         })
     }
 
@@ -155,7 +162,7 @@ impl AddressSpace {
                 return Err(Fault(va));
             }
         }
-        frame::mapped(pa);
+        frame::mapped(pa, self.family, page.0 >> PAGE_SHIFT);
         self.minflt += 1;
         self.resident += 1;
         self.resident_peak = self.resident_peak.max(self.resident);
@@ -174,7 +181,7 @@ impl AddressSpace {
         } else {
             let new = frame::alloc(0)?;
             frame_bytes(new).copy_from_slice(frame_bytes(old));
-            frame::mapped(new);
+            frame::mapped(new, self.family, page.0 >> PAGE_SHIFT);
             frame::unshare(old);
             new
         };
@@ -196,6 +203,7 @@ impl AddressSpace {
         child.resident = self.resident;
         child.resident_peak = self.resident;
         child.size_peak = self.size_peak;
+        child.family = self.family;
         let vmas = &self.vmas;
         let r = paging::fork_copy(
             self.mode,
@@ -294,8 +302,11 @@ impl AddressSpace {
                 let va = VirtAddr(to + off);
                 let mut flags = pte_flags(prot);
                 if frame::refcount(pa) > 1 {
-                    // Still shared copy-on-write with another process: stays read-only.
+                    // Still shared copy-on-write with another process: stays read-only
+                    // (and the reverse map finds this mapping by its slow path).
                     flags -= PteFlags::W | PteFlags::D;
+                } else {
+                    frame::moved(pa, va.0 >> PAGE_SHIFT);
                 }
                 match paging::map(self.mode, self.root, va, pa, 0, flags, &mut FrameTables) {
                     Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
