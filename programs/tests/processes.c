@@ -227,6 +227,10 @@ int main(void) {
   CHECK(WIFEXITED(st) && !WIFSIGNALED(st) && WEXITSTATUS(st) == 42,
         "the child's exit status arrives, and it saw its parent's pid");
   CHECK(ru.ru_minflt > 0 && ru.ru_majflt == 0, "wait4's rusage counts the child's faults");
+  struct rusage self, children;
+  CHECK(getrusage(RUSAGE_SELF, &self) == 0 && getrusage(RUSAGE_CHILDREN, &children) == 0 &&
+            self.ru_minflt > 0 && self.ru_maxrss > 0 && children.ru_minflt >= ru.ru_minflt,
+        "getrusage: this process's faults and peak size, and the reaped child's faults");
 
   /* A child killed by a signal. */
   c = fork();

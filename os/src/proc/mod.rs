@@ -756,6 +756,28 @@ pub fn with_live<R>(pid: u32, f: impl FnOnce(&mut Process) -> R) -> Option<R> {
     TABLE.lock().live.get_mut(&pid).map(|q| f(q))
 }
 
+/// getrusage(who, usage): RUSAGE_SELF (0) and RUSAGE_THREAD (1, one thread per
+/// process) report the process's minor faults and peak resident size (ru_maxrss, KiB);
+/// RUSAGE_CHILDREN (-1) the reaped children's faults (and their children's). Times are 0
+/// (no accounting yet), majflt 0 (no I/O yet). Other `who`: EINVAL.
+pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
+    let (minflt, maxrss) = match who as i64 {
+        0 | 1 => (
+            p.space.minflt,
+            p.space.resident_peak * mm_core::PAGE_SIZE / 1024,
+        ),
+        -1 => (p.cminflt, 0),
+        _ => return -crate::syscall::EINVAL,
+    };
+    let mut ru = [0u8; 144];
+    ru[32..40].copy_from_slice(&maxrss.to_le_bytes());
+    ru[64..72].copy_from_slice(&minflt.to_le_bytes());
+    match p.space.copy_out(VirtAddr(usage), &ru) {
+        Ok(()) => 0,
+        Err(_) => -crate::syscall::EFAULT,
+    }
+}
+
 /// Replaces `p`'s program (execve, after the checks): its new address space (same ASID)
 /// goes live, the old one is given back; registers and FP state start afresh.
 pub fn replace_image(

@@ -3,7 +3,7 @@
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
-//! getrandom, sched_yield; clone and wait4 are in `proc/`, execve in `process.rs`, the
+//! getrandom, sched_yield; clone, wait4 and getrusage are in `proc/`, execve in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
@@ -62,6 +62,7 @@ const SYS_SCHED_YIELD: u64 = 124;
 const SYS_CLONE: u64 = 220;
 const SYS_EXECVE: u64 = 221;
 const SYS_WAIT4: u64 = 260;
+const SYS_GETRUSAGE: u64 = 165;
 
 /// Runs the system call in `frame` (number in a7, arguments in a0..a5) for `p`: the
 /// process calls here, the rest through [`dispatch`]; a0 gets the result unless the call
@@ -79,6 +80,7 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
             return Outcome::Yield;
         }
         SYS_CLONE => crate::proc::fork(p, frame, a),
+        SYS_GETRUSAGE => crate::proc::getrusage(p, a[0], a[1]),
         SYS_WAIT4 => match crate::proc::wait4(p, a) {
             Ok(v) => v,
             Err(w) => return Outcome::Sleep(w),
