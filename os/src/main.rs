@@ -128,7 +128,12 @@ fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline:
     info!("starting {} ({} bytes)", args.init, entry.data.len());
     let asid = proc::init_asids();
     let exe = proc::intern(argv[0]);
-    match proc::exec::load(space, asid, name, entry.data, &argv, &envp) {
+    let prog = proc::exec::Program {
+        name,
+        image: entry.data,
+        path: args.init,
+    };
+    match proc::exec::load(space, asid, prog, &argv, &envp) {
         Ok(loaded) => proc::start_init(loaded, name, exe),
         Err(e) => {
             error!("cannot start {}: {e}", args.init);

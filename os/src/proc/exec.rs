@@ -78,16 +78,24 @@ pub struct Loaded {
     pub brk: u64,
 }
 
-/// Loads `image` as program `name` into a new address space with ASID `asid`, its stack
-/// holding `argv` and `envp` (init's start and execve).
+/// The program to load: its command name, its ELF image and the path it was started by
+/// (AT_EXECFN, as Linux gives execve's filename).
+pub struct Program<'a> {
+    pub name: &'a str,
+    pub image: &'static [u8],
+    pub path: &'a str,
+}
+
+/// Loads `prog` into a new address space with ASID `asid`, its stack holding `argv` and
+/// `envp` (init's start and execve).
 pub fn load(
     kernel: KernelSpace,
     asid: u16,
-    name: &str,
-    image: &'static [u8],
+    prog: Program<'_>,
     argv: &[&str],
     envp: &[&str],
 ) -> Result<Loaded, ExecError> {
+    let Program { name, image, path } = prog;
     let elf = Elf::parse(image).map_err(ExecError::Elf)?;
     let mut space = AddressSpace::new(kernel, asid).ok_or(ExecError::NoMemory)?;
     let user_end = space.mode.user_end().0;
@@ -128,7 +136,7 @@ pub fn load(
     if !space.vmas.insert(stack_top - STACK_EXPAND, stack) {
         return Err(ExecError::BadAddress(stack_top - STACK_EXPAND));
     }
-    let execfn = argv.first().copied().unwrap_or(name);
+    let execfn = path;
     let sp = build_stack(&mut space, &elf, stack_top, argv, envp, execfn)
         .ok_or(ExecError::BadAddress(stack_top))?;
     let want = VirtAddr(sp).align_down(PAGE_SIZE).0 - STACK_EXPAND;

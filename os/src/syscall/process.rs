@@ -92,8 +92,12 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
         Some(k) => k,
         None => return Err(ENOMEM),
     };
-    // The new program's stack wants argv[0] for AT_EXECFN; Linux uses the path given.
-    let loaded = match exec::load(kernel, p.space.asid, name, data, &argv, &envp) {
+    let prog = exec::Program {
+        name,
+        image: data,
+        path: &path,
+    };
+    let loaded = match exec::load(kernel, p.space.asid, prog, &argv, &envp) {
         Ok(l) => l,
         Err(exec::ExecError::Elf(_)) => return Err(ENOEXEC),
         Err(exec::ExecError::NoMemory) => return Err(ENOMEM),
