@@ -62,6 +62,22 @@ static int fp_survives_switches(void) {
   return waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0 && ok;
 }
 
+/* nanosleep: the sleeper gives the hart to a spinning child, which ends meanwhile. */
+static int sleep_lets_a_child_run(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    spin(30);
+    _exit(4);
+  }
+  struct timespec t0, d = {0, 100 * 1000000};
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int r = nanosleep(&d, NULL);
+  long slept = ms_since(&t0);
+  int st = 0;
+  pid_t w = waitpid(c, &st, WNOHANG);
+  return r == 0 && slept >= 100 && w == c && WIFEXITED(st) && WEXITSTATUS(st) == 4;
+}
+
 /* A child moves (mremap) pages it shares copy-on-write with its parent and writes them:
  * the parent's stay as they were. */
 static int mremap_keeps_cow(void) {
@@ -269,6 +285,7 @@ int main(void) {
   CHECK(mremap_keeps_cow(), "a child's mremap of copy-on-write pages leaves the parent's alone");
   CHECK(wait_efault_reaps(), "wait4 with a bad status pointer: EFAULT, the child reaped");
   CHECK(proc_of_a_child(), "/proc/PID/status and maps of a running child");
+  CHECK(sleep_lets_a_child_run(), "nanosleep sleeps 100 ms while a child runs to its end");
   CHECK(fp_survives_switches(), "two processes computing with FP registers both get their sums");
 
   errno = 0;

@@ -210,6 +210,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
             0
         },
         cminflt: 0,
+        sleep_until: None,
         restarted: false,
     });
     let mut regs = frame.clone();

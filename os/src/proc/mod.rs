@@ -58,6 +58,8 @@ pub enum Wait {
     Child,
     /// Console input (read on the console).
     Console,
+    /// The clock to reach this many nanoseconds since boot (nanosleep).
+    Timer(u64),
 }
 
 /// A live process's state (an ended one is a [`Zombie`]).
@@ -92,6 +94,8 @@ pub struct Process {
     pub clear_child_tid: u64,
     /// Minor faults of the children reaped so far (their own and their reaped children's).
     pub cminflt: u64,
+    /// Where a nanosleep that had to wait ends (ns since boot), kept across its restarts.
+    pub sleep_until: Option<u64>,
     /// The current system call is a restart after a sleep (its side effects before the
     /// sleep, such as the dump_proc print, are not repeated).
     pub restarted: bool,
@@ -197,6 +201,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         fp: FpRegs::default(),
         clear_child_tid: 0,
         cminflt: 0,
+        sleep_until: None,
         restarted: false,
     });
     let fptr = p.frame();

@@ -75,7 +75,7 @@ pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
 }
 
 /// The process to run after `prev` (round robin among the runnable ones, `prev` last);
-/// with none, waits for an interrupt (each tick checks the console again). Switches the
+/// with none, waits for an interrupt (each tick checks the console and the clock again). Switches the
 /// address space and FP registers to it and returns its saved registers.
 fn schedule(prev: u32) -> *mut TrapFrame {
     loop {
@@ -90,6 +90,12 @@ fn schedule(prev: u32) -> *mut TrapFrame {
                     if p.state == State::Sleeping(Wait::Console) {
                         p.state = State::Runnable;
                     }
+                }
+            }
+            let now = crate::time::now_ns();
+            for p in t.live.values_mut() {
+                if matches!(p.state, State::Sleeping(Wait::Timer(at)) if at <= now) {
+                    p.state = State::Runnable;
                 }
             }
             let live = &t.live;

@@ -3,7 +3,8 @@
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
-//! getrandom, sched_yield; clone, wait4 and getrusage are in `proc/`, execve in `process.rs`, the
+//! getrandom, sched_yield; clone, wait4 and getrusage are in `proc/`, execve and
+//! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
@@ -63,6 +64,8 @@ const SYS_CLONE: u64 = 220;
 const SYS_EXECVE: u64 = 221;
 const SYS_WAIT4: u64 = 260;
 const SYS_GETRUSAGE: u64 = 165;
+const SYS_NANOSLEEP: u64 = 101;
+const SYS_CLOCK_NANOSLEEP: u64 = 115;
 
 /// Runs the system call in `frame` (number in a7, arguments in a0..a5) for `p`: the
 /// process calls here, the rest through [`dispatch`]; a0 gets the result unless the call
@@ -81,6 +84,16 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
         }
         SYS_CLONE => crate::proc::fork(p, frame, a),
         SYS_GETRUSAGE => crate::proc::getrusage(p, a[0], a[1]),
+        SYS_NANOSLEEP | SYS_CLOCK_NANOSLEEP => {
+            let (clock, flags, req) = match nr {
+                SYS_NANOSLEEP => (1, 0, a[0]),
+                _ => (a[0], a[1], a[2]),
+            };
+            match process::nanosleep(p, clock, flags, VirtAddr(req)) {
+                Ok(v) => v,
+                Err(w) => return Outcome::Sleep(w),
+            }
+        }
         SYS_WAIT4 => match crate::proc::wait4(p, a) {
             Ok(v) => v,
             Err(w) => return Outcome::Sleep(w),

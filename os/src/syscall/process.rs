@@ -1,10 +1,11 @@
-//! execve(221): a program from the initramfs replaces the calling process's (clone, wait4,
-//! exit and the scheduler are in `proc/`).
+//! execve(221): a program from the initramfs replaces the calling process's; nanosleep(101)
+//! and clock_nanosleep(115): the process sleeps until a time (clone, wait4, exit and the
+//! scheduler are in `proc/`).
 
-use super::{EACCES, EFAULT, ENOMEM};
+use super::{EACCES, EFAULT, EINVAL, ENOMEM};
 use crate::arch::trap::TrapFrame;
 use crate::fs::files::{self, File};
-use crate::proc::{self, exec, Process};
+use crate::proc::{self, exec, Process, Wait};
 use alloc::string::String;
 use alloc::vec::Vec;
 use mm_core::VirtAddr;
@@ -123,4 +124,47 @@ fn absolute(path: &str) -> String {
         s.push_str(c);
     }
     s
+}
+
+/// clock_nanosleep(clock, flags, req, rem) (nanosleep is CLOCK_MONOTONIC, relative): sleeps
+/// until `req` from now, or until the time `req` with TIMER_ABSTIME (1). REALTIME,
+/// MONOTONIC and BOOTTIME all count from boot here (see clock_gettime). The deadline is
+/// kept while the process sleeps (the call is restarted each time it is woken); the
+/// scheduler wakes it on the first tick at or after the deadline, so sleeps are rounded up
+/// to the 10 ms tick. No signals interrupt it, so `rem` is never written. EINVAL for
+/// another clock or a bad timespec, EFAULT for a bad pointer.
+pub fn nanosleep(p: &mut Process, clock: u64, flags: u64, req: VirtAddr) -> Result<i64, Wait> {
+    const TIMER_ABSTIME: u64 = 1;
+    let now = crate::time::now_ns();
+    let until = match p.sleep_until {
+        Some(t) if p.restarted => t,
+        _ => {
+            if !matches!(clock, 0 | 1 | 7) || flags & !TIMER_ABSTIME != 0 {
+                return Ok(-EINVAL);
+            }
+            let mut raw = [0u8; 16];
+            if p.space.copy_in(req, &mut raw).is_err() {
+                return Ok(-EFAULT);
+            }
+            let sec = i64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
+            let nsec = i64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
+            if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+                return Ok(-EINVAL);
+            }
+            let t = (sec as u64)
+                .saturating_mul(1_000_000_000)
+                .saturating_add(nsec as u64);
+            if flags & TIMER_ABSTIME != 0 {
+                t
+            } else {
+                now.saturating_add(t)
+            }
+        }
+    };
+    if now >= until {
+        p.sleep_until = None;
+        return Ok(0);
+    }
+    p.sleep_until = Some(until);
+    Err(Wait::Timer(until))
 }
