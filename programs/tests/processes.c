@@ -172,6 +172,22 @@ static int exec_errno(const char *path, char *const *argv) {
   return r == -1 ? errno : 0;
 }
 
+/* execve's argument limits: one string over 128 KiB (MAX_ARG_STRLEN), or all of them over
+ * a quarter of RLIMIT_STACK (8 MiB / 4). */
+static int exec_e2big(int one_long) {
+  static char big[200 << 10];
+  size_t len = one_long ? sizeof big - 1 : (100 << 10);
+  memset(big, 'a', len);
+  big[len] = 0;
+  char *argv[32];
+  int n = one_long ? 1 : 30;
+  argv[0] = "exit_code";
+  for (int i = 1; i <= n; i++)
+    argv[i] = big;
+  argv[n + 1] = NULL;
+  return exec_errno("/bin/exit_code", argv);
+}
+
 /* An orphan goes to init: on rvmmu that is this process, which then reaps it. */
 static int orphan_reaped_by_init(void) {
   pid_t c = fork();
@@ -270,6 +286,11 @@ int main(void) {
   CHECK_NOT_ON_QEMU("execve runs on the host",
                     exec_errno("/bin/exit_code", (char *const *)8) == EFAULT,
                     "execve with a bad argv: EFAULT");
+
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_e2big(1) == E2BIG,
+                    "execve with a 200 KiB argument: E2BIG");
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_e2big(0) == E2BIG,
+                    "execve with 3 MiB of arguments: E2BIG");
 
   /* Preemption: the child spins; this process still runs (and sees it running). */
   c = fork();

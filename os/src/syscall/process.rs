@@ -38,18 +38,20 @@ fn strings(
         if ptr == 0 {
             return Ok(());
         }
+        // The string, read a page (or less) at a time up to its NUL.
         let mut s = Vec::new();
-        let mut byte = [0u8];
+        let mut chunk = [0u8; 4096];
         loop {
-            p.space
-                .copy_in(VirtAddr(ptr).add(s.len() as u64), &mut byte)
-                .map_err(|_| EFAULT)?;
-            if byte[0] == 0 {
-                break;
-            }
-            s.push(byte[0]);
+            let at = VirtAddr(ptr).add(s.len() as u64);
+            let n = (4096 - (at.0 % 4096)) as usize;
+            p.space.copy_in(at, &mut chunk[..n]).map_err(|_| EFAULT)?;
+            let end = chunk[..n].iter().position(|&b| b == 0);
+            s.extend_from_slice(&chunk[..end.unwrap_or(n)]);
             if s.len() + 1 > MAX_ARG_STRLEN {
                 return Err(E2BIG);
+            }
+            if end.is_some() {
+                break;
             }
         }
         *total += s.len() as u64 + 1 + 8;
