@@ -15,6 +15,8 @@ const ENOEXEC: i64 = 8;
 const AT_FDCWD: i64 = -100;
 /// Linux's MAX_ARG_STRLEN: one argument or environment string, NUL included (32 pages).
 const MAX_ARG_STRLEN: usize = 32 * 4096;
+/// Linux's floor for the arguments' total (32 pages), whatever RLIMIT_STACK says.
+const ARG_MAX: u64 = 32 * 4096;
 
 /// Reads the NULL-terminated array of string pointers at `va` (NULL itself: no strings,
 /// as Linux allows) into `out`, counting bytes in `total` as Linux counts them against
@@ -67,7 +69,8 @@ fn strings(
 /// execve(path, argv, envp): the file must be an executable regular file of the initramfs
 /// (ENOENT, EACCES for a directory or a file without execute permission, ENOEXEC for
 /// anything but a static RISC-V ELF); argv and envp are copied from user memory (EFAULT;
-/// E2BIG past a quarter of RLIMIT_STACK, as Linux, or a string over 128 KiB). On success
+/// E2BIG past a quarter of RLIMIT_STACK, within [128 KiB, 6 MiB], as Linux, or for a
+/// string over 128 KiB). On success
 /// the pid, parent, descriptors and limits stay; the address space, registers and FP
 /// state are new, and nothing is returned (the new program starts).
 pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(), i64> {
@@ -82,7 +85,9 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     if mode & 0o111 == 0 {
         return Err(EACCES);
     }
-    let limit = p.space.stack_limit / 4;
+    // Linux's limit on the strings and their pointers: a quarter of RLIMIT_STACK, at most
+    // 3/4 of the 8 MiB default stack, at least ARG_MAX (32 pages).
+    let limit = (p.limits[proc::rlimit::STACK].cur / 4).clamp(ARG_MAX, (8 << 20) / 4 * 3);
     let (mut args, mut env, mut total) = (Vec::new(), Vec::new(), 0);
     strings(p, argv, &mut args, &mut total, limit)?;
     strings(p, envp, &mut env, &mut total, limit)?;
