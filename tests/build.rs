@@ -15,7 +15,10 @@
 //! `getpid` undeclared) do not need the sources changed; the project's own programs are
 //! compiled with `-Wall -Werror`. `programs/musl/` is built against musl instead, with
 //! `zig cc -target riscv64-linux-musl -static` (zig 0.13 from PyPI's `ziglang`, run as
-//! `python3 -m ziglang`; override the command with `ZIG`).
+//! `python3 -m ziglang`; override the command with `ZIG`). A source containing
+//! `rvmmu-build: static-pie` is linked as a static-pie (ET_DYN without interpreter):
+//! `-static -fPIE -pie` with zig for musl; `-static-pie` with gcc, which Debian's riscv64
+//! glibc 2.36 cannot link (it ships no rcrt1.o), so such programs live in `programs/musl/`.
 
 use std::env;
 use std::fmt::Write as _;
@@ -130,7 +133,13 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
             } else {
                 Command::new(&gcc)
             };
-            cmd.args(["-static", "-O2", "-g"]);
+            let pie = fs::read_to_string(&src).is_ok_and(|t| t.contains("rvmmu-build: static-pie"));
+            match (pie, dir_name == "musl") {
+                (true, true) => cmd.args(["-static", "-fPIE", "-pie"]),
+                (true, false) => cmd.arg("-static-pie"),
+                (false, _) => cmd.arg("-static"),
+            };
+            cmd.args(["-O2", "-g"]);
             if notes {
                 cmd.arg("-w");
             } else {

@@ -10,8 +10,11 @@
 //! wait for console input, print its /proc/1/maps and /proc/1/status on the console, so a
 //! single process can be watched while it waits in getchar(), as the notes do with `cat`
 //! from a second shell), `check_rmap` (rvmmu's own: check the reverse map at every fork and
-//! process end, see `proc::check_rmap`). Words after `--` are init's arguments (argv[1..]), as on
-//! Linux. Other words are reported by [`Args::unknown`] and otherwise ignored.
+//! process end, see `proc::check_rmap`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
+//! takes them: [`Args::sysctls`], applied by `sysctl.rs`). Words after `--` are init's
+//! arguments (argv[1..]), as on Linux. Other words are reported by [`Args::unknown`] and
+//! otherwise ignored: none of the words before `--` reaches init (Linux too keeps dotted
+//! parameters such as `sysctl.*` from init's argv and envp).
 //!
 //! Parsing borrows from the line and allocates nothing (it runs before the heap exists);
 //! [`unquote`] makes the final strings once it does.
@@ -62,6 +65,9 @@ pub fn words(s: &str) -> impl Iterator<Item = &str> {
 pub fn unquote(w: &str) -> String {
     w.chars().filter(|&c| c != '"').collect()
 }
+
+/// The prefix of the words that set a sysctl.
+const SYSCTL: &str = "sysctl.";
 
 /// `key=value` with the value's quotes trimmed (no allocation).
 fn key_value(w: &str) -> Option<(&str, &str)> {
@@ -130,7 +136,16 @@ impl<'a> Args<'a> {
             Some(("paging", v)) => PagingMode::by_name(v).is_none(),
             Some(("loglevel", v)) => v.parse::<log::LevelFilter>().is_err(),
             Some(("init", v)) => !v.starts_with('/'),
-            _ => w != "quiet" && w != "dump_proc" && w != "check_rmap",
+            _ => w != "quiet" && w != "dump_proc" && w != "check_rmap" && !w.starts_with(SYSCTL),
+        })
+    }
+
+    /// The `sysctl.NAME=VALUE` words as (NAME, VALUE), quotes trimmed from the value; a
+    /// word without `=` gives an empty value (which the table refuses).
+    pub fn sysctls(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        words(self.line).filter_map(|w| {
+            let rest = w.strip_prefix(SYSCTL)?;
+            Some(key_value(rest).unwrap_or((rest, "")))
         })
     }
 

@@ -20,6 +20,7 @@ mod fs;
 mod mm;
 mod proc;
 mod syscall;
+mod sysctl;
 mod time;
 mod trap;
 
@@ -88,6 +89,11 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
         census.metadata
     );
 
+    sysctl::init(
+        mm::frame::managed_frames() as u64,
+        mm::frame::free_frames() as u64,
+    );
+    sysctl::apply_bootargs(args.sysctls());
     trap::init();
     heap_self_test();
     time::init(boot.timebase);

@@ -15,8 +15,7 @@ pub struct BareArgs {
 
 pub fn run(a: BareArgs) -> Result<ExitCode, String> {
     a.machine.check()?;
-    let bytes =
-        std::fs::read(&a.elf).map_err(|e| format!("cannot read {}: {e}", a.elf.display()))?;
+    let bytes = super::read_file(&a.elf)?;
     let mut m = a.machine.machine(String::new(), None)?;
     m.load_elf(&bytes)
         .map_err(|e| format!("{}: {e}", a.elf.display()))?;

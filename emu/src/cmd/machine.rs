@@ -164,10 +164,7 @@ impl MachineArgs {
     /// statistics on stderr, and returns how the run ended.
     pub fn run(&self, m: &mut Machine) -> Result<Exit, String> {
         let mut pt_out: Box<dyn std::io::Write> = match &self.dump_pt_out {
-            Some(p) => Box::new(
-                std::fs::File::create(p)
-                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?,
-            ),
+            Some(p) => Box::new(super::create_file(p)?),
             None => Box::new(std::io::stderr()),
         };
         let start = Instant::now();
@@ -197,10 +194,7 @@ impl MachineArgs {
         }
         let out: Box<dyn std::io::Write> = match &self.trace_out {
             None => Box::new(std::io::stderr()),
-            Some(p) => Box::new(
-                std::fs::File::create(p)
-                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?,
-            ),
+            Some(p) => Box::new(super::create_file(p)?),
         };
         let filter = translations.then(|| {
             let mut f = rvmmu::trace::Filter {

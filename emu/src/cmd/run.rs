@@ -62,7 +62,7 @@ fn sysctl(s: &str) -> Result<String, String> {
     let name_ok = !name.is_empty()
         && name
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'/');
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-' || b == b'/');
     if !name_ok || value.is_empty() || value.contains(char::is_whitespace) {
         return Err(format!(
             "'{s}' is not NAME=VALUE (a sysctl name and one word)"
@@ -92,10 +92,6 @@ fn guest_path(host: &Path) -> Result<String, String> {
         .and_then(|n| n.to_str())
         .map(|n| format!("/bin/{n}"))
         .ok_or_else(|| format!("{}: no usable file name", host.display()))
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// The kernel command line for a run of `init` with `args`.
@@ -147,7 +143,7 @@ fn signal_word(sig: u64) -> Option<&'static str> {
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     a.machine.check()?;
     let kernel = match &a.kernel {
-        Some(k) => read(k)?,
+        Some(k) => super::read_file(k)?,
         None => rvmmu::kernel::embedded()
             .ok_or("this rvmmu was built without its kernel: give one with --kernel FILE")?
             .to_vec(),
@@ -155,7 +151,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     let init = guest_path(&a.program)?;
     let mut files = vec![initramfs::File {
         path: init.clone(),
-        data: read(&a.program)?,
+        data: super::read_file(&a.program)?,
         mode: 0o755,
     }];
     for spec in &a.file {
@@ -165,7 +161,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         };
         files.push(initramfs::File {
             path: guest,
-            data: read(&host)?,
+            data: super::read_file(&host)?,
             mode: 0o755,
         });
     }

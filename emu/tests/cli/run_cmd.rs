@@ -103,3 +103,55 @@ fn the_kernel_log_is_shown_on_request() {
     assert!(out.stdout.contains("\nend of input\n"), "{out:#?}");
     assert!(out.stdout.ends_with("exited with status 1\n"), "{out:#?}");
 }
+
+const SYSCTL: &str = r#"
+#include <stdio.h>
+extern char **environ;
+int main(int argc, char **argv) {
+    char value[32] = "";
+    FILE *f = fopen("/proc/sys/vm/swappiness", "r");
+    if (!f || !fgets(value, sizeof value, f))
+        return 1;
+    printf("swappiness %s", value);
+    fclose(f);
+    f = fopen("/proc/sys/vm/page-cluster", "r");
+    if (!f || !fgets(value, sizeof value, f))
+        return 1;
+    printf("page-cluster %s", value);
+    for (int i = 0; i < argc; i++)
+        printf("argv[%d] %s\n", i, argv[i]);
+    for (char **e = environ; *e; e++)
+        printf("env %s\n", *e);
+    return 0;
+}
+"#;
+
+#[test]
+fn sysctl_sets_proc_sys_vm_and_reaches_neither_argv_nor_envp() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(prog) = linux_program(dir.path(), "sysctl", SYSCTL) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let out = rvmmu_run(
+        &[
+            "--sysctl",
+            "vm.swappiness=10",
+            "--sysctl",
+            "vm.page-cluster=5",
+            &prog,
+            "a",
+        ],
+        b"",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "swappiness 10\npage-cluster 5\nargv[0] /bin/sysctl\nargv[1] a\nenv HOME=/\nenv TERM=linux\n"
+    );
+    let out = rvmmu_run(&[&prog], b"");
+    assert!(
+        out.stdout.starts_with("swappiness 60\npage-cluster 3\n"),
+        "{out:?}"
+    );
+}

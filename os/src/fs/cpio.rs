@@ -25,6 +25,11 @@ impl Entry<'_> {
     pub fn is_file(&self) -> bool {
         self.mode & 0o170000 == 0o100000
     }
+
+    /// A directory (S_IFDIR).
+    pub fn is_dir(&self) -> bool {
+        self.mode & 0o170000 == 0o040000
+    }
 }
 
 /// The members of `archive`, in order, up to the trailer or the first malformed header.

@@ -1,13 +1,16 @@
 //! Open files and the file system calls: a per-process descriptor table over the console
-//! (0, 1, 2) and the initramfs, which is the whole file system for now: read-only, files
-//! at the root or in paths as the archive names them, the working directory `/`.
+//! (0, 1, 2), the initramfs, which is the whole file system for now (read-only, files at
+//! the root or in paths as the archive names them, a directory wherever the archive has one
+//! or a path under it, the working directory `/`), and /proc.
 //!
-//! openat(56), close(57), lseek(62), read(63), pread64(67), newfstatat(79), fstat(80),
-//! with Linux's errors: ENOENT, EROFS for any write access, EISDIR, ENOTDIR, EBADF, ESPIPE,
-//! EMFILE, ENAMETOOLONG, EFAULT.
+//! openat(56), close(57), getdents64(61), lseek(62), read(63), pread64(67),
+//! readlinkat(78), newfstatat(79), fstat(80), with Linux's errors: ENOENT, EROFS for any
+//! write access, EISDIR, ENOTDIR, EBADF, ESPIPE, EMFILE, ENAMETOOLONG, EINVAL, EFAULT.
 
 use super::cpio;
+use super::proc::{Dir, Entry, Found, PidEntry};
 use crate::proc::Process;
+use alloc::string::String;
 use alloc::vec::Vec;
 use mm_core::VirtAddr;
 use spin::Once;
@@ -35,6 +38,7 @@ const ENAMETOOLONG: i64 = 36;
 
 const AT_FDCWD: i64 = -100;
 const AT_EMPTY_PATH: u64 = 0x1000;
+const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
 const O_ACCMODE: u64 = 3;
 const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
@@ -49,16 +53,13 @@ pub enum File {
     /// The UART: reads take a line of input (end of file after a break), writes go to the
     /// console.
     Console,
-    /// The root directory.
-    Root,
-    /// /proc or /proc/PID.
-    ProcDir,
+    /// A directory of the initramfs (`""` is the root); `pos` is the index of the next
+    /// entry getdents64 returns (0 is `.`, 1 is `..`).
+    Dir { path: &'static str, pos: u64 },
+    /// A directory of /proc, read as [`File::Dir`].
+    ProcDir { dir: Dir, pos: u64 },
     /// A /proc file, made when read (so a read at `pos` sees the process as it is then).
-    Proc {
-        entry: super::proc::Entry,
-        pid: u32,
-        pos: u64,
-    },
+    Proc { entry: Entry, pos: u64 },
     /// A regular file of the initramfs, read from `pos`.
     Initramfs {
         data: &'static [u8],
@@ -129,54 +130,237 @@ pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
     }
 }
 
-/// What `path` (relative to `dirfd`) names in the initramfs.
+/// The path (components joined by `/`, no leading `/`) of the directory open at `fd`.
+fn dir_path(p: &Process, fd: u64) -> Result<String, i64> {
+    match p.files.get(fd) {
+        None => Err(-EBADF),
+        Some(File::Dir { path, .. }) => Ok(String::from(path)),
+        Some(File::ProcDir { dir, .. }) => Ok(match dir {
+            Dir::Root => String::from("proc"),
+            Dir::Sys => String::from("proc/sys"),
+            Dir::SysVm => String::from("proc/sys/vm"),
+            Dir::Pid(pid) => alloc::format!("proc/{pid}"),
+        }),
+        Some(_) => Err(-ENOTDIR),
+    }
+}
+
+/// The components of `path` (relative to `dirfd`), with `.` dropped and `..` applied.
+fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, i64> {
+    let path = core::str::from_utf8(path).map_err(|_| -ENOENT)?;
+    let mut full = String::new();
+    if !path.starts_with('/') && dirfd != AT_FDCWD {
+        full = dir_path(p, dirfd as u64)?;
+        full.push('/');
+    }
+    full.push_str(path);
+    let mut parts: Vec<String> = Vec::new();
+    for c in full.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(String::from(c)),
+        }
+    }
+    Ok(parts)
+}
+
+/// What `path` (relative to `dirfd`) names.
 pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     if path.is_empty() {
         return Err(-ENOENT);
     }
-    if path[0] != b'/' && dirfd != AT_FDCWD {
-        match p.files.get(dirfd as u64) {
-            None => return Err(-EBADF),
-            Some(File::Root) => {}
-            Some(_) => return Err(-ENOTDIR),
-        }
-    }
-    let path = core::str::from_utf8(path).map_err(|_| -ENOENT)?;
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .collect();
-    if parts.is_empty() {
-        return Ok(File::Root);
-    }
-    if parts[0] == "proc" {
-        use super::proc::{Entry, Found};
-        return match super::proc::lookup(&parts, p.pid) {
-            Some(Found::Dir) => Ok(File::ProcDir),
+    let parts = components(p, dirfd, path)?;
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    if parts.first() == Some(&"proc") {
+        return match super::proc::lookup(&parts, u64::from(p.pid)) {
+            Some(Found::Dir(dir)) => Ok(File::ProcDir { dir, pos: 0 }),
             // The exe link leads to the program's file.
-            Some(Found::Entry(Entry::Exe, pid)) => match super::proc::exe_of(p, pid) {
-                Some(exe) => lookup(p, AT_FDCWD, exe.as_bytes()),
-                None => Err(-ENOENT),
-            },
-            Some(Found::Entry(entry, pid)) => Ok(File::Proc { entry, pid, pos: 0 }),
+            Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe))) => {
+                match super::proc::exe_of(p, pid) {
+                    Some(exe) => lookup(p, AT_FDCWD, exe.as_bytes()),
+                    None => Err(-ENOENT),
+                }
+            }
+            Some(Found::Entry(entry)) => Ok(File::Proc { entry, pos: 0 }),
             None => Err(-ENOENT),
         };
     }
-    let name = parts.join("/");
     let root = ROOT.get().copied().unwrap_or(&[]);
-    let (ino, entry) = cpio::entries(root)
+    if parts.is_empty() {
+        return Ok(File::Dir { path: "", pos: 0 });
+    }
+    // A regular file on the way is not a directory.
+    for n in 1..parts.len() {
+        let prefix = parts[..n].join("/");
+        if cpio::entries(root).any(|e| e.name == prefix && e.is_file()) {
+            return Err(-ENOTDIR);
+        }
+    }
+    let name = parts.join("/");
+    if let Some((ino, entry)) = cpio::entries(root)
         .enumerate()
         .find(|(_, e)| e.name == name)
-        .ok_or(-ENOENT)?;
-    if !entry.is_file() {
+    {
+        if entry.is_file() {
+            return Ok(File::Initramfs {
+                data: entry.data,
+                ino: ino as u64 + 1,
+                mode: entry.mode,
+                pos: 0,
+            });
+        }
+        if entry.is_dir() {
+            return Ok(File::Dir {
+                path: entry.name,
+                pos: 0,
+            });
+        }
         return Err(-ENOENT);
     }
-    Ok(File::Initramfs {
-        data: entry.data,
-        ino: ino as u64 + 1,
-        mode: entry.mode,
-        pos: 0,
-    })
+    // A directory the archive does not list but holds files under.
+    cpio::entries(root)
+        .find(|e| {
+            e.name.len() > name.len()
+                && e.name.starts_with(name.as_str())
+                && e.name.as_bytes()[name.len()] == b'/'
+        })
+        .map(|e| File::Dir {
+            path: &e.name[..name.len()],
+            pos: 0,
+        })
+        .ok_or(-ENOENT)
+}
+
+/// The inode number /proc's mount point has in the root's listing.
+const PROC_MOUNT_INO: u64 = 0x20_0000;
+
+/// The inode number of the initramfs directory `path` (`""`: the root, 1): its archive
+/// entry's, or past every entry's for a directory the archive only implies.
+fn dir_ino(path: &str) -> u64 {
+    if path.is_empty() {
+        return 1;
+    }
+    let root = ROOT.get().copied().unwrap_or(&[]);
+    let under = |e: &cpio::Entry<'_>| {
+        e.name.len() > path.len()
+            && e.name.starts_with(path)
+            && e.name.as_bytes()[path.len()] == b'/'
+    };
+    match cpio::entries(root).position(|e| e.name == path) {
+        Some(i) => i as u64 + 2,
+        None => 0x10_0000 + cpio::entries(root).position(|e| under(&e)).unwrap_or(0) as u64,
+    }
+}
+
+/// The entries of the initramfs directory `path` after `.` and `..`: (inode, type,
+/// name), newest first (the archive's last member first), as Linux's ramfs lists a
+/// directory the archive was unpacked into.
+fn list_dir(path: &str) -> Vec<(u64, u8, String)> {
+    use super::proc::{DT_DIR, DT_LNK, DT_REG};
+    let root = ROOT.get().copied().unwrap_or(&[]);
+    let all: Vec<cpio::Entry<'_>> = cpio::entries(root).collect();
+    let mut out: Vec<(u64, u8, String)> = Vec::new();
+    for e in all.iter().rev() {
+        let rest = if path.is_empty() {
+            e.name
+        } else {
+            match e.name.strip_prefix(path).and_then(|r| r.strip_prefix('/')) {
+                Some(r) => r,
+                None => continue,
+            }
+        };
+        if rest.is_empty() {
+            continue;
+        }
+        let (child, deeper) = match rest.split_once('/') {
+            Some((c, _)) => (c, true),
+            None => (rest, false),
+        };
+        if out.iter().any(|(_, _, n)| n == child) {
+            continue;
+        }
+        let child_path = if path.is_empty() {
+            String::from(child)
+        } else {
+            alloc::format!("{path}/{child}")
+        };
+        let (ino, t) = if deeper || e.is_dir() {
+            (dir_ino(&child_path), DT_DIR)
+        } else if e.mode & 0o170000 == 0o120000 {
+            (ino_of(&child_path).unwrap_or(0), DT_LNK)
+        } else {
+            (ino_of(&child_path).unwrap_or(0), DT_REG)
+        };
+        out.push((ino, t, String::from(child)));
+    }
+    out
+}
+
+/// getdents64(fd, dirp, count): as many `struct linux_dirent64` records (d_ino, d_off,
+/// d_reclen, d_type, the name and its NUL, padded to 8 bytes) as fit, from the
+/// directory's position; 0 at the end. EINVAL when not even the next record fits.
+pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
+    use super::proc::DT_DIR;
+    let (mut entries, pos, ino, parent) = match p.files.get(fd) {
+        None => return -EBADF,
+        Some(File::Dir { path, pos }) => {
+            let parent = match path.rsplit_once('/') {
+                Some((up, _)) => dir_ino(up),
+                None => 1,
+            };
+            (Vec::new(), pos, dir_ino(path), parent)
+        }
+        Some(File::ProcDir { dir, pos }) => (
+            Vec::new(),
+            pos,
+            super::proc::dir_ino(dir),
+            super::proc::parent_ino(dir),
+        ),
+        Some(_) => return -ENOTDIR,
+    };
+    entries.push((ino, DT_DIR, String::from(".")));
+    entries.push((parent, DT_DIR, String::from("..")));
+    match p.files.get(fd) {
+        Some(File::Dir { path, .. }) => {
+            // Where procfs is mounted (the inode of the directory under it).
+            if path.is_empty() {
+                entries.push((PROC_MOUNT_INO, DT_DIR, String::from("proc")));
+            }
+            entries.extend(list_dir(path))
+        }
+        Some(File::ProcDir { dir, .. }) => entries.extend(super::proc::list(dir, u64::from(p.pid))),
+        _ => {}
+    }
+    let count = count.min(i32::MAX as u64) as usize;
+    let mut out: Vec<u8> = Vec::new();
+    let mut i = pos as usize;
+    while let Some((ino, t, name)) = entries.get(i) {
+        let reclen = (19 + name.len() + 1).next_multiple_of(8);
+        if out.len() + reclen > count {
+            break;
+        }
+        let at = out.len();
+        out.resize(at + reclen, 0);
+        out[at..at + 8].copy_from_slice(&ino.to_le_bytes());
+        out[at + 8..at + 16].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+        out[at + 16..at + 18].copy_from_slice(&(reclen as u16).to_le_bytes());
+        out[at + 18] = *t;
+        out[at + 19..at + 19 + name.len()].copy_from_slice(name.as_bytes());
+        i += 1;
+    }
+    if out.is_empty() && i < entries.len() {
+        return -EINVAL;
+    }
+    if p.space.copy_out(buf, &out).is_err() {
+        return -EFAULT;
+    }
+    if let Some(File::Dir { pos, .. } | File::ProcDir { pos, .. }) = p.files.get_mut(fd) {
+        *pos = i as u64;
+    }
+    out.len() as i64
 }
 
 /// openat(dirfd, path, flags, mode).
@@ -192,7 +376,7 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
     };
     let writing = flags & O_ACCMODE != 0 || flags & O_TRUNC != 0;
     match file {
-        File::Root | File::ProcDir if writing => -EISDIR,
+        File::Dir { .. } | File::ProcDir { .. } if writing => -EISDIR,
         File::Initramfs { .. } | File::Proc { .. } if flags & O_DIRECTORY != 0 => -ENOTDIR,
         // /proc files refuse writes with EACCES (mode 0444), not EROFS.
         File::Proc { .. } if writing => -EACCES,
@@ -232,9 +416,9 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     let (data, pos) = match p.files.get(fd) {
         None => return -EBADF,
         Some(File::Console) => return read_console(p, buf, len),
-        Some(File::Root | File::ProcDir) => return -EISDIR,
-        Some(File::Proc { entry, pid, pos }) => {
-            let Some(text) = super::proc::generate(p, pid, entry) else {
+        Some(File::Dir { .. } | File::ProcDir { .. }) => return -EISDIR,
+        Some(File::Proc { entry, pos }) => {
+            let Some(text) = super::proc::generate(p, entry) else {
                 return -ESRCH; // the process has ended
             };
             let start = (at.unwrap_or(pos) as usize).min(text.len());
@@ -264,9 +448,9 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     n as i64
 }
 
-/// readlinkat(dirfd, path, buf, size): the only link is /proc/PID/exe (the program's
-/// path); any other existing file is not a link (EINVAL). Like Linux, at most `size` bytes,
-/// no terminating NUL.
+/// readlinkat(dirfd, path, buf, size): the links are /proc/PID/exe (the program's path)
+/// and /proc/self (the caller's pid); any other existing file is not a link (EINVAL). Like
+/// Linux, at most `size` bytes, no terminating NUL.
 pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, size: u64) -> i64 {
     if size as i64 <= 0 {
         return -EINVAL;
@@ -275,28 +459,34 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
         Ok(v) => v,
         Err(e) => return e,
     };
-    let exe_of = core::str::from_utf8(&path).ok().and_then(|s| {
-        let parts: Vec<&str> = s
-            .split('/')
-            .filter(|c| !c.is_empty() && *c != ".")
-            .collect();
-        if !(s.starts_with('/') || dirfd == AT_FDCWD) {
-            return None;
-        }
-        match super::proc::lookup(&parts, p.pid) {
-            Some(super::proc::Found::Entry(super::proc::Entry::Exe, pid)) => Some(pid),
-            _ => None,
-        }
-    });
-    let Some(exe) = exe_of.and_then(|pid| super::proc::exe_of(p, pid)) else {
-        return match lookup(p, dirfd, &path) {
-            Ok(_) => -EINVAL,
-            Err(e) => e,
-        };
+    if path.is_empty() {
+        return -ENOENT;
+    }
+    let parts = match components(p, dirfd, &path) {
+        Ok(v) => v,
+        Err(e) => return e,
     };
-    let exe = exe.as_bytes();
-    let n = exe.len().min(size as usize);
-    match p.space.copy_out(buf, &exe[..n]) {
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let target = match (
+        parts.as_slice(),
+        super::proc::lookup(&parts, u64::from(p.pid)),
+    ) {
+        (["proc", "self"], _) => alloc::format!("{}", p.pid),
+        (_, Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe)))) => {
+            match super::proc::exe_of(p, pid) {
+                Some(exe) => String::from(exe),
+                None => return -ENOENT,
+            }
+        }
+        _ => {
+            return match lookup(p, dirfd, &path) {
+                Ok(_) => -EINVAL,
+                Err(e) => e,
+            }
+        }
+    };
+    let n = target.len().min(size as usize);
+    match p.space.copy_out(buf, &target.as_bytes()[..n]) {
         Ok(()) => n as i64,
         Err(_) => -EFAULT,
     }
@@ -337,40 +527,28 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
 
 /// lseek(fd, offset, whence).
 pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
-    match p.files.get_mut(fd) {
-        None => -EBADF,
-        Some(File::Console) => -ESPIPE,
-        Some(File::Root | File::ProcDir) => -EINVAL,
-        // Size unknown until read: from the start or the current position only.
-        Some(File::Proc { pos, .. }) => {
-            let base = match whence {
-                0 => 0,
-                1 => *pos as i64,
-                _ => return -EINVAL,
-            };
-            match base.checked_add(offset) {
-                Some(n) if n >= 0 => {
-                    *pos = n as u64;
-                    n
-                }
-                _ => -EINVAL,
-            }
+    let (pos, size) = match p.files.get_mut(fd) {
+        None => return -EBADF,
+        Some(File::Console) => return -ESPIPE,
+        // Directories (rewinddir) and /proc files, whose size is unknown until read: from
+        // the start or the current position only.
+        Some(File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. }) => {
+            (pos, None)
         }
-        Some(File::Initramfs { data, pos, .. }) => {
-            let base = match whence {
-                0 => 0,
-                1 => *pos as i64,
-                2 => data.len() as i64,
-                _ => return -EINVAL,
-            };
-            match base.checked_add(offset) {
-                Some(n) if n >= 0 => {
-                    *pos = n as u64;
-                    n
-                }
-                _ => -EINVAL,
-            }
+        Some(File::Initramfs { data, pos, .. }) => (pos, Some(data.len() as i64)),
+    };
+    let base = match (whence, size) {
+        (0, _) => 0,
+        (1, _) => *pos as i64,
+        (2, Some(size)) => size,
+        _ => return -EINVAL,
+    };
+    match base.checked_add(offset) {
+        Some(n) if n >= 0 => {
+            *pos = n as u64;
+            n
         }
+        _ => -EINVAL,
     }
 }
 
@@ -381,14 +559,30 @@ fn stat_bytes(file: File) -> [u8; 128] {
         match file {
             // /dev/ttyS0: character device 4:64, on devtmpfs.
             File::Console => (5, 3, 0o020620, 1, (4 << 8) | 64, 0, 1024),
-            File::Root => (1, 1, 0o040755, 2, 0, 0, 4096),
-            // procfs (its own device; files are 0444 and report size 0, as Linux's do).
-            File::ProcDir => (0x16, 1, 0o040555, 2, 0, 0, 1024),
-            File::Proc { entry, .. } => (0x16, 2 + entry as u64, 0o100444, 1, 0, 0, 1024),
+            File::Dir { path, .. } => (1, dir_ino(path), 0o040755, 2, 0, 0, 4096),
+            // procfs (its own device; files report size 0, as Linux's do, and are 0444:
+            // none can be written yet).
+            File::ProcDir { dir, .. } => (0x16, super::proc::dir_ino(dir), 0o040555, 2, 0, 0, 1024),
+            File::Proc { entry, .. } => {
+                (0x16, super::proc::entry_ino(entry), 0o100444, 1, 0, 0, 1024)
+            }
             File::Initramfs {
                 data, ino, mode, ..
             } => (1, ino + 1, mode, 1, 0, data.len() as u64, 4096),
         };
+    raw_stat(dev, ino, mode, nlink, rdev, size, blksize)
+}
+
+/// A `struct stat` with these fields (uid, gid and the times 0).
+fn raw_stat(
+    dev: u64,
+    ino: u64,
+    mode: u32,
+    nlink: u32,
+    rdev: u64,
+    size: u64,
+    blksize: u32,
+) -> [u8; 128] {
     let mut b = [0u8; 128];
     b[0..8].copy_from_slice(&dev.to_le_bytes());
     b[8..16].copy_from_slice(&ino.to_le_bytes());
@@ -425,12 +619,36 @@ pub fn newfstatat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, fl
     };
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            return put_stat(p, File::Root, buf);
+            return put_stat(p, File::Dir { path: "", pos: 0 }, buf);
         }
         return fstat(p, dirfd as u64, buf);
+    }
+    if flags & AT_SYMLINK_NOFOLLOW != 0 && !path.is_empty() {
+        if let Some(ino) = proc_link_ino(p, dirfd, &path) {
+            // lstat of a /proc link: lrwxrwxrwx, size 0.
+            let raw = raw_stat(0x16, ino, 0o120777, 1, 0, 0, 1024);
+            return match p.space.copy_out(buf, &raw) {
+                Ok(()) => 0,
+                Err(_) => -EFAULT,
+            };
+        }
     }
     match lookup(p, dirfd, &path) {
         Ok(f) => put_stat(p, f, buf),
         Err(e) => e,
+    }
+}
+
+/// The inode of the /proc link `path` names (/proc/self, /proc/PID/exe), if it is one.
+fn proc_link_ino(p: &Process, dirfd: i64, path: &[u8]) -> Option<u64> {
+    let parts = components(p, dirfd, path).ok()?;
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    match (
+        parts.as_slice(),
+        super::proc::lookup(&parts, u64::from(p.pid))?,
+    ) {
+        (["proc", "self"], _) => Some(super::proc::SELF_INO),
+        (_, Found::Entry(e @ Entry::Pid(_, PidEntry::Exe))) => Some(super::proc::entry_ino(e)),
+        _ => None,
     }
 }

@@ -1,9 +1,11 @@
 //! Files: the initramfs, read in place from the initrd, is the (read-only) file system;
-//! [`files`] holds the descriptor table and the file system calls, [`proc`] the /proc files.
+//! [`files`] holds the descriptor table and the file system calls, [`proc`] the /proc tree, [`proc_pid`] and [`proc_mem`] its files.
 
 pub mod cpio;
 pub mod files;
 pub mod proc;
+pub mod proc_mem;
+pub mod proc_pid;
 
 use mm_core::PhysAddr;
 

@@ -1,16 +1,20 @@
-//! /proc: `/proc/self` and `/proc/PID` (any live process) with `maps`,
-//! `status` and the `exe` link, in Linux 6.1's formats (fs/proc/task_mmu.c, array.c; the
-//! facts are in LINUX-FACTS.md). Contents are made when read, from the process's areas and
-//! page table, as Linux's seq_file does.
+//! /proc: what its paths name, its directories' listings, and the files' contents, made
+//! when read as Linux's seq_file makes them. The machine's files are `meminfo`, `vmstat`
+//! ([`super::proc_mem`]) and `sys/vm/*` (`crate::sysctl`); each process's, under
+//! /proc/PID and /proc/self, are `environ`, `status`, `comm`, `cmdline`, `stat`, `statm`, `maps`,
+//! `exe` (a link: opening it opens the program), `oom_score` and `oom_score_adj`
+//! ([`super::proc_pid`]).
+//!
+//! The generators take the process as an argument; [`generate`] finds it by pid: the
+//! reader itself (`self`, out of the process table while it runs a system call) or any
+//! other live process in the table. Ended processes (zombies) have no /proc directory.
 
+use super::{proc_mem, proc_pid};
+use crate::mm::vmstat::Snapshot;
 use crate::proc::Process;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
-use mm_core::pte::PteFlags;
-use mm_core::vma::{Backing, Name};
-use mm_core::PAGE_SIZE;
 
 /// The `dump_proc` boot option (see `cmdline.rs`).
 static DUMP_ON_READ: AtomicBool = AtomicBool::new(false);
@@ -30,9 +34,9 @@ pub fn dump_before_read(p: &mut Process) {
     if !DUMP_ON_READ.load(Ordering::Relaxed) {
         return;
     }
-    let maps = contents(p, Entry::Maps);
+    let maps = proc_pid::maps(p).into_bytes();
     // As another process reading it would see it: asleep in read.
-    let status = status(p, "S (sleeping)").into_bytes();
+    let status = proc_pid::status(p, "S (sleeping)").into_bytes();
     crate::console::write_bytes(DUMP_BEGIN.as_bytes());
     crate::console::write_bytes(b"/proc/1/maps:\n");
     crate::console::write_bytes(&maps);
@@ -41,42 +45,98 @@ pub fn dump_before_read(p: &mut Process) {
     crate::console::write_bytes(DUMP_END.as_bytes());
 }
 
-/// A file under /proc/PID.
+/// A file under /proc.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
-    Maps,
+    Meminfo,
+    Vmstat,
+    /// /proc/sys/vm/NAME: index into `sysctl::VM`.
+    Sysctl(usize),
+    /// Files of /proc/PID.
+    Pid(u64, PidEntry),
+}
+
+/// A file under /proc/PID, in the order Linux lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PidEntry {
+    Environ,
     Status,
+    Comm,
+    Cmdline,
+    Stat,
+    Statm,
+    Maps,
     /// The `exe` link (followed on open, read by readlinkat).
     Exe,
+    OomScore,
+    OomScoreAdj,
+}
+
+const PID_ENTRIES: [(&str, PidEntry); 10] = [
+    ("environ", PidEntry::Environ),
+    ("status", PidEntry::Status),
+    ("comm", PidEntry::Comm),
+    ("cmdline", PidEntry::Cmdline),
+    ("stat", PidEntry::Stat),
+    ("statm", PidEntry::Statm),
+    ("maps", PidEntry::Maps),
+    ("exe", PidEntry::Exe),
+    ("oom_score", PidEntry::OomScore),
+    ("oom_score_adj", PidEntry::OomScoreAdj),
+];
+
+/// A directory of /proc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    Root,
+    Pid(u64),
+    Sys,
+    SysVm,
 }
 
 /// What a path under /proc names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Found {
-    /// /proc or /proc/PID.
-    Dir,
-    /// A file of process PID.
-    Entry(Entry, u32),
+    Dir(Dir),
+    Entry(Entry),
 }
 
-/// What `parts` (a path's components, the first being "proc") names for process `me`, if
-/// anything: /proc/self is `me`, /proc/PID any live process (not zombies yet).
-pub fn lookup(parts: &[&str], me: u32) -> Option<Found> {
+/// The inode of the /proc/self link.
+pub const SELF_INO: u64 = 0x10;
+
+/// The pid `name` (a /proc component) stands for, for reader `me`, if that process lives.
+fn pid_of(name: &str, me: u64) -> Option<u64> {
+    match name {
+        "self" => Some(me),
+        n => n
+            .parse::<u32>()
+            .ok()
+            .filter(|&p| u64::from(p) == me || crate::proc::is_live(p))
+            .map(u64::from),
+    }
+}
+
+/// What `parts` (a path's components, the first being "proc") names for the process `me`
+/// looking it up, if anything.
+pub fn lookup(parts: &[&str], me: u64) -> Option<Found> {
     match parts {
-        ["proc"] => Some(Found::Dir),
+        ["proc"] => Some(Found::Dir(Dir::Root)),
+        ["proc", "meminfo"] => Some(Found::Entry(Entry::Meminfo)),
+        ["proc", "vmstat"] => Some(Found::Entry(Entry::Vmstat)),
+        ["proc", "sys"] => Some(Found::Dir(Dir::Sys)),
+        ["proc", "sys", "vm"] => Some(Found::Dir(Dir::SysVm)),
+        ["proc", "sys", "vm", name] => crate::sysctl::VM
+            .iter()
+            .position(|s| s.name == *name)
+            .map(|i| Found::Entry(Entry::Sysctl(i))),
         ["proc", pid, rest @ ..] => {
-            let pid = if *pid == "self" {
-                me
-            } else {
-                pid.parse().ok()?
-            };
-            if pid != me && !crate::proc::is_live(pid) {
-                return None;
-            }
+            let pid = pid_of(pid, me)?;
             match rest {
-                [] => Some(Found::Dir),
-                ["maps"] => Some(Found::Entry(Entry::Maps, pid)),
-                ["status"] => Some(Found::Entry(Entry::Status, pid)),
-                ["exe"] => Some(Found::Entry(Entry::Exe, pid)),
+                [] => Some(Found::Dir(Dir::Pid(pid))),
+                [name] => PID_ENTRIES
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|&(_, e)| Found::Entry(Entry::Pid(pid, e))),
                 _ => None,
             }
         }
@@ -84,129 +144,121 @@ pub fn lookup(parts: &[&str], me: u32) -> Option<Found> {
     }
 }
 
-/// The contents of `e` for process `pid`, read by `p` (which may be that process); `None`
-/// when it has ended.
-pub fn generate(p: &mut Process, pid: u32, e: Entry) -> Option<Vec<u8>> {
-    if pid == p.pid {
-        return Some(contents(p, e));
+/// Directory-entry types (d_type).
+pub const DT_DIR: u8 = 4;
+pub const DT_REG: u8 = 8;
+pub const DT_LNK: u8 = 10;
+
+/// Inode numbers of /proc's nodes (procfs's own device; any stable distinct numbers).
+pub fn dir_ino(d: Dir) -> u64 {
+    match d {
+        Dir::Root => 1,
+        Dir::Sys => 2,
+        Dir::SysVm => 3,
+        Dir::Pid(pid) => 0x1000 + pid * 0x20,
     }
-    crate::proc::with_live(pid, |q| contents(q, e))
 }
 
-/// The program path of process `pid` (the `exe` link), read by `p`.
-pub fn exe_of(p: &Process, pid: u32) -> Option<&'static str> {
-    if pid == p.pid {
+pub fn entry_ino(e: Entry) -> u64 {
+    match e {
+        Entry::Meminfo => 4,
+        Entry::Vmstat => 5,
+        Entry::Sysctl(i) => 0x100 + i as u64,
+        Entry::Pid(pid, pe) => dir_ino(Dir::Pid(pid)) + 1 + pe as u64,
+    }
+}
+
+/// The entries of `d` after `.` and `..`: (inode, type, name), in Linux's order: /proc's
+/// own files by name length then name (its tree's order), then `self` and the pids.
+pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
+    let mut out: Vec<(u64, u8, String)> = Vec::new();
+    let mut push = |ino: u64, t: u8, name: &str| out.push((ino, t, String::from(name)));
+    match d {
+        Dir::Root => {
+            push(dir_ino(Dir::Sys), DT_DIR, "sys");
+            push(entry_ino(Entry::Vmstat), DT_REG, "vmstat");
+            push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
+            push(SELF_INO, DT_LNK, "self");
+            let mut pids = crate::proc::live_pids();
+            pids.push(me as u32);
+            pids.sort_unstable();
+            for pid in pids {
+                let pid = u64::from(pid);
+                push(dir_ino(Dir::Pid(pid)), DT_DIR, &alloc::format!("{pid}"));
+            }
+        }
+        Dir::Sys => push(dir_ino(Dir::SysVm), DT_DIR, "vm"),
+        Dir::SysVm => {
+            for (i, s) in crate::sysctl::VM.iter().enumerate() {
+                push(entry_ino(Entry::Sysctl(i)), DT_REG, s.name);
+            }
+        }
+        Dir::Pid(pid) => {
+            for (name, e) in PID_ENTRIES {
+                let t = if e == PidEntry::Exe { DT_LNK } else { DT_REG };
+                push(entry_ino(Entry::Pid(pid, e)), t, name);
+            }
+        }
+    }
+    out
+}
+
+/// The inode of `d`'s parent.
+pub fn parent_ino(d: Dir) -> u64 {
+    match d {
+        Dir::Root | Dir::Sys | Dir::Pid(_) => dir_ino(Dir::Root),
+        Dir::SysVm => dir_ino(Dir::Sys),
+    }
+}
+
+/// The machine-wide counts over every process: the reader `p` and the others.
+fn snapshot(p: &Process) -> Snapshot {
+    crate::proc::with_others(|others| {
+        let mut all: Vec<&Process> = Vec::from([p]);
+        all.extend_from_slice(others);
+        Snapshot::take(&all)
+    })
+}
+
+/// The contents of `e`, read by `p`; `None` when `e` belongs to a process that has ended
+/// since it was opened.
+pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
+    let text = match e {
+        Entry::Meminfo => proc_mem::meminfo(&snapshot(p)),
+        Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
+        Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
+        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe)),
+        Entry::Pid(pid, pe) => {
+            return crate::proc::with_live(pid as u32, |q| generate_pid(q, pe));
+        }
+    };
+    Some(text.into_bytes())
+}
+
+/// The program path of process `pid` (its `exe` link), read by `p`.
+pub fn exe_of(p: &Process, pid: u64) -> Option<&'static str> {
+    if pid == u64::from(p.pid) {
         return Some(p.exe);
     }
-    crate::proc::with_live(pid, |q| q.exe)
+    crate::proc::with_live(pid as u32, |q| q.exe)
 }
 
-/// The contents of `e` for `p`.
-fn contents(p: &mut Process, e: Entry) -> Vec<u8> {
+/// The contents of /proc/PID/`e` for process `p`.
+pub fn generate_pid(p: &mut Process, e: PidEntry) -> Vec<u8> {
     let text = match e {
-        Entry::Maps => maps(p),
-        // The reader itself is running; another process as the scheduler has it.
-        Entry::Status => match p.state {
-            crate::proc::State::Sleeping(_) => status(p, "S (sleeping)"),
-            crate::proc::State::Runnable => status(p, "R (running)"),
-        },
-        Entry::Exe => String::from(p.exe),
+        PidEntry::Maps => proc_pid::maps(p),
+        PidEntry::Status => {
+            let state = proc_pid::state_words(p);
+            proc_pid::status(p, state)
+        }
+        PidEntry::Stat => proc_pid::stat(p),
+        PidEntry::Statm => proc_pid::statm(p),
+        PidEntry::Cmdline => return proc_pid::cmdline(p),
+        PidEntry::Environ => return proc_pid::environ(p),
+        PidEntry::Comm => proc_pid::comm(p),
+        PidEntry::OomScore => alloc::format!("{}\n", proc_pid::oom_score(p)),
+        PidEntry::OomScoreAdj => alloc::format!("{}\n", proc_pid::oom_score_adj(p)),
+        PidEntry::Exe => String::from(p.exe),
     };
     text.into_bytes()
-}
-
-/// Where the name column of /proc/PID/maps starts: the line is padded to 25 + 6 *
-/// sizeof(void *) - 1 = 72 columns, then one space (seq_setwidth and seq_pad).
-const MAPS_NAME_PAD: usize = 72;
-
-/// /proc/PID/maps: `start-end perms offset major:minor inode`, then the name.
-fn maps(p: &Process) -> String {
-    let ino = super::files::ino_of(p.exe).unwrap_or(0);
-    let mut out = String::new();
-    for (start, v) in p.space.vmas.iter() {
-        let perm = |f: PteFlags, c: char| if v.prot.contains(f) { c } else { '-' };
-        // Anonymous areas show offset 0 and no device; the program's file areas its
-        // offset in the file, the initramfs's device (0:1, as stat reports) and inode.
-        let (offset, dev, inode) = match (v.backing, v.name) {
-            (Backing::File { offset, .. }, Name::Program) => (offset, 1, ino),
-            (Backing::File { offset, .. }, _) => (offset, 1, 0),
-            (Backing::Anon, _) => (0, 0, 0),
-        };
-        let line_start = out.len();
-        let _ = write!(
-            out,
-            "{start:08x}-{:08x} {}{}{}p {offset:08x} {:02x}:{:02x} {inode} ",
-            v.end,
-            perm(PteFlags::R, 'r'),
-            perm(PteFlags::W, 'w'),
-            perm(PteFlags::X, 'x'),
-            dev >> 8,
-            dev & 0xff,
-        );
-        let name = v.name.label(p.exe);
-        if !name.is_empty() {
-            while out.len() - line_start < MAPS_NAME_PAD {
-                out.push(' ');
-            }
-            out.push(' ');
-            out.push_str(name);
-        }
-        out.push('\n');
-    }
-    out
-}
-
-/// /proc/PID/status: the identity lines and the memory lines (`Label:\t%8lu kB`); `state`
-/// as Linux spells it.
-fn status(p: &mut Process, state: &str) -> String {
-    let size = p.space.note_size();
-    let kib = |bytes: u64| bytes >> 10;
-    let (mut data, mut stack, mut exe, mut file_pages) = (0, 0, 0, 0);
-    for (start, v) in p.space.vmas.iter() {
-        let len = v.end - start;
-        match v.name {
-            Name::Stack => stack += len,
-            _ if v.prot.contains(PteFlags::W) => data += len,
-            Name::Program if v.prot.contains(PteFlags::X) => exe += len,
-            _ => {}
-        }
-        // Resident pages of read-only file areas are file pages; the rest (written
-        // private copies included, which Linux counts as anonymous after copy-on-write)
-        // anonymous ones.
-        if matches!(v.backing, Backing::File { .. }) && !v.prot.contains(PteFlags::W) {
-            file_pages += p.space.present_in(start, v.end);
-        }
-    }
-    let rss = p.space.resident * PAGE_SIZE;
-    let file = file_pages * PAGE_SIZE;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "Name:\t{}\nUmask:\t0022\nState:\t{state}\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
-         PPid:\t{}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n",
-        p.name,
-        p.ppid,
-        pid = p.pid,
-    );
-    for (label, bytes) in [
-        ("VmPeak", p.space.size_peak),
-        ("VmSize", size),
-        ("VmLck", 0),
-        ("VmPin", 0),
-        ("VmHWM", p.space.resident_peak * PAGE_SIZE),
-        ("VmRSS", rss),
-        ("RssAnon", rss - file),
-        ("RssFile", file),
-        ("RssShmem", 0),
-        ("VmData", data),
-        ("VmStk", stack),
-        ("VmExe", exe),
-        ("VmLib", 0),
-        ("VmPTE", p.space.table_pages() * PAGE_SIZE),
-        ("VmSwap", 0),
-    ] {
-        let _ = writeln!(out, "{label}:\t{:8} kB", kib(bytes));
-    }
-    out.push_str("Threads:\t1\n");
-    out
 }

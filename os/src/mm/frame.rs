@@ -97,6 +97,10 @@ impl fmt::Display for Census {
 pub struct Frames {
     buddy: Buddy<'static>,
     base: PhysAddr,
+    /// Frames given to the buddy allocator at boot (Linux's managed pages: MemTotal).
+    managed: usize,
+    /// Managed frames flagged PAGETABLE (by [`mark`]; the boot tables are not managed).
+    tables: usize,
 }
 
 static FRAMES: Mutex<Option<Frames>> = Mutex::new(None);
@@ -163,7 +167,12 @@ pub fn init(
     }
     buddy.add_range(from, total);
     census.free = buddy.free_frames();
-    *FRAMES.lock() = Some(Frames { buddy, base });
+    *FRAMES.lock() = Some(Frames {
+        buddy,
+        base,
+        managed: census.free,
+        tables: 0,
+    });
     Some(census)
 }
 
@@ -172,6 +181,7 @@ pub fn alloc(order: usize) -> Option<PhysAddr> {
     let mut g = FRAMES.lock();
     let f = g.as_mut()?;
     let i = f.buddy.alloc(order)?;
+    super::vmstat::add(&super::vmstat::PGALLOC_NORMAL, 1 << order);
     Some(f.base.add(i as u64 * PAGE_SIZE))
 }
 
@@ -180,8 +190,13 @@ pub fn free(pa: PhysAddr, order: usize) {
     let mut g = FRAMES.lock();
     if let Some(f) = g.as_mut() {
         let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
-        if let Err(e) = f.buddy.free(i, order) {
-            log::error!("bad free of {pa} order {order}: {e:?}");
+        let table = i < f.buddy.len() && f.buddy.page(i).flags.contains(PageFlags::PAGETABLE);
+        match f.buddy.free(i, order) {
+            Ok(()) => {
+                super::vmstat::add(&super::vmstat::PGFREE, 1 << order);
+                f.tables -= usize::from(table);
+            }
+            Err(e) => log::error!("bad free of {pa} order {order}: {e:?}"),
         }
     }
 }
@@ -191,7 +206,11 @@ pub fn mark(pa: PhysAddr, flags: PageFlags) {
     let mut g = FRAMES.lock();
     if let Some(f) = g.as_mut() {
         let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
-        f.buddy.page_mut(i).flags |= flags;
+        let page = f.buddy.page_mut(i);
+        let new_table =
+            flags.contains(PageFlags::PAGETABLE) && !page.flags.contains(PageFlags::PAGETABLE);
+        page.flags |= flags;
+        f.tables += usize::from(new_table);
     }
 }
 
@@ -275,4 +294,16 @@ pub fn unshare(pa: PhysAddr) {
     if last == Some(true) {
         free(pa, 0);
     }
+}
+
+/// Frames the buddy allocator manages (those it was given at boot; /proc/meminfo's
+/// MemTotal).
+pub fn managed_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| f.managed)
+}
+
+/// Page-table frames allocated from the buddy allocator (flagged PAGETABLE by [`mark`]
+/// and not yet freed; the boot tables are not managed): /proc/meminfo's PageTables.
+pub fn page_table_frames() -> usize {
+    FRAMES.lock().as_ref().map_or(0, |f| f.tables)
 }

@@ -11,6 +11,7 @@
 use super::frame;
 use super::layout::{phys_to_virt, virt_to_phys};
 use core::alloc::{GlobalAlloc, Layout};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use mm_core::page::PageFlags;
 use mm_core::{VirtAddr, PAGE_SIZE};
 use spin::Mutex;
@@ -38,6 +39,14 @@ static HEAP: Heap = Heap(Mutex::new(Slabs {
 /// Frames the slabs hold.
 pub fn slab_frames() -> usize {
     HEAP.0.lock().frames
+}
+
+/// Frames held by large objects (taken straight from the buddy allocator).
+static LARGE_FRAMES: AtomicUsize = AtomicUsize::new(0);
+
+/// Frames the large objects hold now.
+pub fn large_frames() -> usize {
+    LARGE_FRAMES.load(Ordering::Relaxed)
 }
 
 fn class_of(layout: &Layout) -> Option<usize> {
@@ -99,7 +108,10 @@ unsafe impl GlobalAlloc for Heap {
         match class_of(&layout) {
             Some(c) => self.0.lock().pop(c),
             None => match frame::alloc(order_of(&layout)) {
-                Some(pa) => phys_to_virt(pa).0 as *mut u8,
+                Some(pa) => {
+                    LARGE_FRAMES.fetch_add(1 << order_of(&layout), Ordering::Relaxed);
+                    phys_to_virt(pa).0 as *mut u8
+                }
                 None => core::ptr::null_mut(),
             },
         }
@@ -108,7 +120,10 @@ unsafe impl GlobalAlloc for Heap {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         match class_of(&layout) {
             Some(c) => self.0.lock().push(c, ptr),
-            None => frame::free(virt_to_phys(VirtAddr(ptr as u64)), order_of(&layout)),
+            None => {
+                LARGE_FRAMES.fetch_sub(1 << order_of(&layout), Ordering::Relaxed);
+                frame::free(virt_to_phys(VirtAddr(ptr as u64)), order_of(&layout))
+            }
         }
     }
 }

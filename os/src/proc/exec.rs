@@ -24,7 +24,7 @@ use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 /// grows on faults below it up to RLIMIT_STACK (`space::grow_stack`).
 const STACK_EXPAND: u64 = 128 << 10;
 /// Order of the kernel stack each process traps onto (16 KiB).
-const KSTACK_ORDER: usize = 2;
+pub const KSTACK_ORDER: usize = 2;
 /// AT_HWCAP: rv64imafdc, bit (letter - 'a') per extension.
 const HWCAP: u64 = 0x112d;
 
@@ -76,6 +76,8 @@ pub struct Loaded {
     pub sp: u64,
     /// The end of the last segment: where the heap starts.
     pub brk: u64,
+    /// Where the code, data, stack and argument strings went (/proc/PID/stat).
+    pub layout: super::elf::Loaded,
 }
 
 /// The program to load: its command name, its ELF image and the path it was started by
@@ -96,9 +98,10 @@ pub fn load(
     envp: &[&str],
 ) -> Result<Loaded, ExecError> {
     let Program { name, image, path } = prog;
-    let elf = Elf::parse(image).map_err(ExecError::Elf)?;
+    let mut elf = Elf::parse(image).map_err(ExecError::Elf)?;
     let mut space = AddressSpace::new(kernel, asid).ok_or(ExecError::NoMemory)?;
     let user_end = space.mode.user_end().0;
+    elf.place(user_end);
     let mut top = 0;
     for s in elf.segments().filter(|s| s.kind == PT_LOAD && s.memsz > 0) {
         let end = VirtAddr(s.vaddr + s.memsz).align_up(PAGE_SIZE).0;
@@ -168,6 +171,7 @@ pub fn load(
         entry: elf.entry,
         sp,
         brk,
+        layout: super::elf::Loaded::new(&elf, stack_top, sp, argv, envp, execfn),
     })
 }
 

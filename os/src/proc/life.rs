@@ -212,6 +212,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
         cminflt: 0,
         sleep_until: None,
         restarted: false,
+        loaded: p.loaded,
     });
     let mut regs = frame.clone();
     regs.regs[10] = 0;

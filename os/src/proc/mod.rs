@@ -99,6 +99,8 @@ pub struct Process {
     /// The current system call is a restart after a sleep (its side effects before the
     /// sleep, such as the dump_proc print, are not repeated).
     pub restarted: bool,
+    /// Where exec put the code, data, stack and argument strings (/proc/PID/stat).
+    pub loaded: elf::Loaded,
 }
 
 impl Process {
@@ -203,6 +205,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         cminflt: 0,
         sleep_until: None,
         restarted: false,
+        loaded: loaded.layout,
     });
     let fptr = p.frame();
     let satp = p.space.satp();
@@ -244,6 +247,19 @@ pub fn is_live(pid: u32) -> bool {
     TABLE.lock().live.contains_key(&pid)
 }
 
+/// The pids of the live processes in the table (the one running a system call is out of
+/// it: its caller adds it).
+pub fn live_pids() -> Vec<u32> {
+    TABLE.lock().live.keys().copied().collect()
+}
+
+/// Runs `f` on every live process in the table (all but the one running).
+pub fn with_others<R>(f: impl FnOnce(&[&Process]) -> R) -> R {
+    let t = TABLE.lock();
+    let others: Vec<&Process> = t.live.values().map(|b| &**b).collect();
+    f(&others)
+}
+
 /// Runs `f` on live process `pid` (not the one running: see [`is_live`]).
 pub fn with_live<R>(pid: u32, f: impl FnOnce(&mut Process) -> R) -> Option<R> {
     TABLE.lock().live.get_mut(&pid).map(|q| f(q))
@@ -281,6 +297,7 @@ pub fn replace_image(
     p.exe = exe;
     p.brk_start = loaded.brk;
     p.brk = loaded.brk;
+    p.loaded = loaded.layout;
     p.fp = FpRegs::default();
     fp::restore(&p.fp);
     *frame = exec::initial_frame(loaded.entry, loaded.sp);

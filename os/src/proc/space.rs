@@ -65,7 +65,7 @@ pub const DEFAULT_STACK_LIMIT: u64 = 8 << 20;
 pub const STACK_GUARD_GAP: u64 = 256 * PAGE_SIZE;
 
 /// Faults handled, in all processes (Linux's `pgfault` in /proc/vmstat).
-pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
+pub use crate::mm::vmstat::PGFAULT;
 
 /// Why user memory could not be reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

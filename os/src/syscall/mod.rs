@@ -64,6 +64,7 @@ const SYS_CLONE: u64 = 220;
 const SYS_EXECVE: u64 = 221;
 const SYS_WAIT4: u64 = 260;
 const SYS_GETRUSAGE: u64 = 165;
+const SYS_GETDENTS64: u64 = 61;
 const SYS_NANOSLEEP: u64 = 101;
 const SYS_CLOCK_NANOSLEEP: u64 = 115;
 
@@ -147,6 +148,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_MREMAP => mm::mremap(p, a),
         SYS_MADVISE => mm::madvise(p, a[0], a[1], a[2]),
         SYS_MSYNC => mm::msync(p, a[0], a[1], a[2]),
+        SYS_GETDENTS64 => files::getdents64(p, a[0], VirtAddr(a[1]), a[2] & 0xffff_ffff),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS

@@ -79,8 +79,10 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     let file = files::lookup(p, AT_FDCWD, &path).map_err(|e| -e)?;
     let (data, mode) = match file {
         File::Initramfs { data, mode, .. } => (data, mode),
-        File::Root | File::ProcDir | File::Console => return Err(EACCES),
-        File::Proc { .. } => return Err(EACCES),
+        // Directories, the console and /proc files are not executable.
+        File::Dir { .. } | File::ProcDir { .. } | File::Console | File::Proc { .. } => {
+            return Err(EACCES)
+        }
     };
     if mode & 0o111 == 0 {
         return Err(EACCES);

@@ -1,0 +1,176 @@
+//! Memory counters in Linux's names, in one place: the event counters of /proc/vmstat
+//! (mm/vmstat.c's `vmstat_text`), and the page counts /proc/meminfo and /proc/vmstat show,
+//! computed when read from the frames' metadata and the processes' page tables.
+//!
+//! Events are counted where they happen (`pgfault` by the fault handler, `pgalloc_normal`
+//! and `pgfree` by the frame allocator) with [`add`]. The reclaim, swap and OOM events
+//! (`pswpin`, `pgscan_*`, `pgsteal_*`, `pgactivate`, `pageoutrun`, `allocstall_normal`,
+//! `oom_kill`, ...) and the I/O ones (`pgmajfault`, `pgpgin`, `pgpgout`) exist with their
+//! final names and stay 0 until reclaim, swap, the OOM killer and block I/O come
+//! (ROADMAP.md step 4): nothing increments them yet, which is what a Linux without swap
+//! and under no pressure shows too.
+
+use crate::proc::Process;
+use core::sync::atomic::{AtomicU64, Ordering};
+use mm_core::pte::PteFlags;
+use mm_core::vma::Backing;
+
+/// Faults handled, in all processes (`pgfault`; minor and major).
+pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
+/// Faults that waited for I/O (`pgmajfault`: swap-in, file read).
+pub static PGMAJFAULT: AtomicU64 = AtomicU64::new(0);
+/// kB read from and written to block devices (swap included; none exist yet).
+pub static PGPGIN: AtomicU64 = AtomicU64::new(0);
+pub static PGPGOUT: AtomicU64 = AtomicU64::new(0);
+/// Frames allocated and freed by the buddy allocator (the one zone stands where Linux's
+/// ZONE_NORMAL would).
+pub static PGALLOC_NORMAL: AtomicU64 = AtomicU64::new(0);
+pub static PGFREE: AtomicU64 = AtomicU64::new(0);
+/// Pages read from and written to swap.
+pub static PSWPIN: AtomicU64 = AtomicU64::new(0);
+pub static PSWPOUT: AtomicU64 = AtomicU64::new(0);
+/// Pages scanned and reclaimed by kswapd and by direct reclaim, and by type.
+pub static PGSCAN_KSWAPD: AtomicU64 = AtomicU64::new(0);
+pub static PGSCAN_DIRECT: AtomicU64 = AtomicU64::new(0);
+pub static PGSCAN_ANON: AtomicU64 = AtomicU64::new(0);
+pub static PGSCAN_FILE: AtomicU64 = AtomicU64::new(0);
+pub static PGSTEAL_KSWAPD: AtomicU64 = AtomicU64::new(0);
+pub static PGSTEAL_DIRECT: AtomicU64 = AtomicU64::new(0);
+pub static PGSTEAL_ANON: AtomicU64 = AtomicU64::new(0);
+pub static PGSTEAL_FILE: AtomicU64 = AtomicU64::new(0);
+/// Pages moved to the active list and back to the inactive one.
+pub static PGACTIVATE: AtomicU64 = AtomicU64::new(0);
+pub static PGDEACTIVATE: AtomicU64 = AtomicU64::new(0);
+/// kswapd's reclaim passes.
+pub static PAGEOUTRUN: AtomicU64 = AtomicU64::new(0);
+/// Allocations that had to reclaim directly (the one zone is ZONE_NORMAL's place).
+pub static ALLOCSTALL_NORMAL: AtomicU64 = AtomicU64::new(0);
+/// Processes the OOM killer killed.
+pub static OOM_KILL: AtomicU64 = AtomicU64::new(0);
+
+/// The event counters in /proc/vmstat's order (Linux 6.1's, the ones this kernel has).
+pub static EVENTS: [(&str, &AtomicU64); 21] = [
+    ("pgpgin", &PGPGIN),
+    ("pgpgout", &PGPGOUT),
+    ("pswpin", &PSWPIN),
+    ("pswpout", &PSWPOUT),
+    ("pgalloc_normal", &PGALLOC_NORMAL),
+    ("allocstall_normal", &ALLOCSTALL_NORMAL),
+    ("pgfree", &PGFREE),
+    ("pgactivate", &PGACTIVATE),
+    ("pgdeactivate", &PGDEACTIVATE),
+    ("pgfault", &PGFAULT),
+    ("pgmajfault", &PGMAJFAULT),
+    ("pgsteal_kswapd", &PGSTEAL_KSWAPD),
+    ("pgsteal_direct", &PGSTEAL_DIRECT),
+    ("pgscan_kswapd", &PGSCAN_KSWAPD),
+    ("pgscan_direct", &PGSCAN_DIRECT),
+    ("pgscan_anon", &PGSCAN_ANON),
+    ("pgscan_file", &PGSCAN_FILE),
+    ("pgsteal_anon", &PGSTEAL_ANON),
+    ("pgsteal_file", &PGSTEAL_FILE),
+    ("pageoutrun", &PAGEOUTRUN),
+    ("oom_kill", &OOM_KILL),
+];
+
+/// An event counter's value.
+pub fn read(counter: &AtomicU64) -> u64 {
+    counter.load(Ordering::Relaxed)
+}
+
+/// Counts `n` events.
+pub fn add(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
+}
+
+/// Bytes of the kernel stack each process has (exec.rs allocates 2^KSTACK_ORDER frames).
+pub const KERNEL_STACK_BYTES: u64 = mm_core::PAGE_SIZE << crate::proc::exec::KSTACK_ORDER;
+
+/// One process's pages, by kind.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProcessPages {
+    /// Present pages holding anonymous data: anonymous areas, and file areas that may be
+    /// written (their pages are private copies, anonymous once written, as after Linux's
+    /// copy-on-write).
+    pub anon: u64,
+    /// Present pages of read-only file areas: the file's bytes unchanged (the program's
+    /// text and rodata), which reclaim could drop and read again.
+    pub file: u64,
+    /// Pages of private writable areas: what the process has committed (Linux accounts
+    /// these at mmap, brk and stack growth: VM_ACCOUNT).
+    pub committed: u64,
+}
+
+impl ProcessPages {
+    /// Walks `p`'s areas and page table.
+    pub fn of(p: &Process) -> ProcessPages {
+        let mut out = ProcessPages::default();
+        let page = mm_core::PAGE_SIZE;
+        for (start, v) in p.space.vmas.iter() {
+            let writable = v.prot.contains(PteFlags::W);
+            if matches!(v.backing, Backing::File { .. }) && !writable {
+                out.file += p.space.present_in(start, v.end);
+            }
+            if writable {
+                out.committed += (v.end - start) / page;
+            }
+        }
+        out.anon = p.space.resident.saturating_sub(out.file);
+        out
+    }
+}
+
+/// The whole machine's memory, in pages, as /proc/meminfo and /proc/vmstat show it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Snapshot {
+    /// Frames the buddy allocator manages (RAM less the image, boot page tables, frame
+    /// metadata and the initrd): MemTotal.
+    pub managed: u64,
+    /// Free frames in the buddy allocator.
+    pub free: u64,
+    /// Frames of kernel heap objects: slabs and large objects (Linux counts kmalloc's
+    /// large allocations as unreclaimable slab too).
+    pub slab: u64,
+    /// Page-table frames in use below the processes' roots (flagged PAGETABLE; the boot
+    /// tables, not managed, aside).
+    pub page_tables: u64,
+    /// Processes' kernel stacks, in bytes.
+    pub kernel_stack_bytes: u64,
+    /// Sums over the processes.
+    pub anon: u64,
+    pub file: u64,
+    pub committed: u64,
+}
+
+impl Snapshot {
+    /// Reads the allocators and walks `procs` (every process).
+    pub fn take(procs: &[&Process]) -> Snapshot {
+        let mut s = Snapshot {
+            managed: super::frame::managed_frames() as u64,
+            free: super::frame::free_frames() as u64,
+            slab: (super::heap::slab_frames() + super::heap::large_frames()) as u64,
+            // Each process's root table aside, as Linux on riscv64 counts (its pgd is not
+            // accounted), so the sum of the processes' VmPTE is PageTables.
+            page_tables: super::frame::page_table_frames().saturating_sub(procs.len()) as u64,
+            kernel_stack_bytes: procs.len() as u64 * KERNEL_STACK_BYTES,
+            ..Snapshot::default()
+        };
+        for p in procs {
+            let pp = ProcessPages::of(p);
+            s.anon += pp.anon;
+            s.file += pp.file;
+            s.committed += pp.committed;
+        }
+        s
+    }
+
+    /// MemAvailable, by Linux's si_mem_available: free pages less the reserve (the high
+    /// watermark; one zone, so no lowmem reserve), plus the file pages and reclaimable slab
+    /// beyond what must stay (half of each, at most the low watermark). No slab is
+    /// reclaimable here.
+    pub fn available(&self) -> u64 {
+        let w = crate::sysctl::watermarks(self.managed);
+        let pagecache = self.file - (self.file / 2).min(w.low);
+        (self.free + pagecache).saturating_sub(w.high)
+    }
+}
