@@ -24,6 +24,7 @@ fn signal_name(signal: u32) -> &'static str {
         SIGBUS => "SIGBUS",
         SIGILL => "SIGILL",
         SIGTRAP => "SIGTRAP",
+        super::SIGPIPE => "SIGPIPE",
         _ => "signal",
     }
 }
@@ -88,10 +89,14 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
         space,
         kstack,
         cminflt,
+        files,
         ..
     } = *p;
     let asid = space.asid;
     drop(space);
+    // Its descriptors close (a pipe's last writer or reader wakes the other end, which
+    // takes the table's lock: not held here).
+    drop(files);
     let mut t = TABLE.lock();
     if t.use_asids {
         t.asids.free(asid);
@@ -212,6 +217,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
         cminflt: 0,
         sleep_until: None,
         restarted: false,
+        sleep_on: None,
         loaded: p.loaded,
     });
     let mut regs = frame.clone();

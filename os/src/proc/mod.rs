@@ -47,6 +47,7 @@ pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
 pub const SIGBUS: u32 = 7;
 pub const SIGSEGV: u32 = 11;
+pub const SIGPIPE: u32 = 13;
 
 /// init's pid.
 pub const INIT: u32 = 1;
@@ -60,6 +61,8 @@ pub enum Wait {
     Console,
     /// The clock to reach this many nanoseconds since boot (nanosleep).
     Timer(u64),
+    /// A pipe to have data or room, or its other end to close (`fs::pipe`).
+    Pipe(u32),
 }
 
 /// A live process's state (an ended one is a [`Zombie`]).
@@ -99,6 +102,8 @@ pub struct Process {
     /// The current system call is a restart after a sleep (its side effects before the
     /// sleep, such as the dump_proc print, are not repeated).
     pub restarted: bool,
+    /// What a system call that returned ERESTARTSYS waits for (None: console input).
+    pub sleep_on: Option<Wait>,
     /// Where exec put the code, data, stack and argument strings (/proc/PID/stat).
     pub loaded: elf::Loaded,
 }
@@ -205,6 +210,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         cminflt: 0,
         sleep_until: None,
         restarted: false,
+        sleep_on: None,
         loaded: loaded.layout,
     });
     let fptr = p.frame();
@@ -258,6 +264,16 @@ pub fn with_others<R>(f: impl FnOnce(&[&Process]) -> R) -> R {
     let t = TABLE.lock();
     let others: Vec<&Process> = t.live.values().map(|b| &**b).collect();
     f(&others)
+}
+
+/// Makes every process sleeping on `w` runnable (the one running is not in the table
+/// and is not asleep).
+pub fn wake(w: Wait) {
+    for p in TABLE.lock().live.values_mut() {
+        if p.state == State::Sleeping(w) {
+            p.state = State::Runnable;
+        }
+    }
 }
 
 /// Runs `f` on live process `pid` (not the one running: see [`is_live`]).

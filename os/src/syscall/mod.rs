@@ -65,6 +65,12 @@ const SYS_EXECVE: u64 = 221;
 const SYS_WAIT4: u64 = 260;
 const SYS_GETRUSAGE: u64 = 165;
 const SYS_GETDENTS64: u64 = 61;
+const SYS_DUP: u64 = 23;
+const SYS_DUP3: u64 = 24;
+const SYS_FCNTL: u64 = 25;
+const SYS_PIPE2: u64 = 59;
+/// ioctl FIONREAD: the bytes a read would find now.
+const FIONREAD: u64 = 0x541b;
 const SYS_NANOSLEEP: u64 = 101;
 const SYS_CLOCK_NANOSLEEP: u64 = 115;
 
@@ -105,8 +111,19 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
         },
         _ => dispatch(p, nr, a),
     };
+    // Writing to a pipe nobody reads: EPIPE, and SIGPIPE, whose default action (the only
+    // one until signal handlers exist) ends the writer.
+    if ret == -crate::fs::pipe::EPIPE && matches!(nr, SYS_WRITE | SYS_WRITEV) {
+        log::info!(
+            "{} (pid {}): SIGPIPE (write to a pipe with no reader)",
+            p.name,
+            p.pid
+        );
+        return Outcome::End(mm_core::task::Ending::Signaled(crate::proc::SIGPIPE));
+    }
     if ret == -ERESTARTSYS {
-        return Outcome::Sleep(crate::proc::Wait::Console);
+        let on = p.sleep_on.take().unwrap_or(crate::proc::Wait::Console);
+        return Outcome::Sleep(on);
     }
     frame.regs[10] = ret as u64;
     Outcome::Resume
@@ -126,10 +143,21 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
         SYS_WRITEV => writev(p, a[0], VirtAddr(a[1]), a[2]),
         // The console is not a terminal yet (no termios): what Linux answers for a pipe.
-        SYS_IOCTL => match p.files.get(a[0]) {
-            Some(_) => -ENOTTY,
-            None => -EBADF,
+        SYS_IOCTL => match (p.files.get(a[0]), a[1]) {
+            (Some(File::Pipe { id, .. }), FIONREAD) => {
+                let n = crate::fs::pipe::queued(id) as i32;
+                match p.space.copy_out(VirtAddr(a[2]), &n.to_le_bytes()) {
+                    Ok(()) => 0,
+                    Err(_) => -EFAULT,
+                }
+            }
+            (Some(_), _) => -ENOTTY,
+            (None, _) => -EBADF,
         },
+        SYS_PIPE2 => files::pipe2(p, VirtAddr(a[0]), a[1]),
+        SYS_DUP => files::dup(p, a[0]),
+        SYS_DUP3 => files::dup3(p, a[0], a[1], a[2]),
+        SYS_FCNTL => files::fcntl(p, a[0], a[1], a[2]),
         // One thread per process: the tid is the pid. init's parent is the kernel (0).
         SYS_SET_TID_ADDRESS => {
             p.clear_child_tid = a[0];
@@ -166,8 +194,20 @@ fn set_robust_list(len: u64) -> i64 {
 }
 
 fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
-    if !matches!(p.files.get(fd), Some(File::Console)) {
-        return -EBADF;
+    use crate::fs::pipe::{self, Io};
+    match p.files.get(fd) {
+        Some(File::Console) => {}
+        Some(File::Pipe { id, write: true }) => {
+            return match pipe::write(p, id, buf, len) {
+                Io::Done(n) => n as i64,
+                Io::Error(e) => -e,
+                Io::Wait => {
+                    p.sleep_on = Some(crate::proc::Wait::Pipe(id));
+                    -ERESTARTSYS
+                }
+            }
+        }
+        _ => return -EBADF,
     }
     let mut chunk = [0u8; 256];
     let mut done = 0u64;
@@ -284,7 +324,10 @@ fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> i64 {
     if count > IOV_MAX {
         return -EINVAL;
     }
-    if !matches!(p.files.get(fd), Some(File::Console)) {
+    if !matches!(
+        p.files.get(fd),
+        Some(File::Console | File::Pipe { write: true, .. })
+    ) {
         return -EBADF;
     }
     let mut total = 0i64;

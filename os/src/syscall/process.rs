@@ -80,9 +80,11 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     let (data, mode) = match file {
         File::Initramfs { data, mode, .. } => (data, mode),
         // Directories, the console and /proc files are not executable.
-        File::Dir { .. } | File::ProcDir { .. } | File::Console | File::Proc { .. } => {
-            return Err(EACCES)
-        }
+        File::Dir { .. }
+        | File::ProcDir { .. }
+        | File::Console
+        | File::Proc { .. }
+        | File::Pipe { .. } => return Err(EACCES),
     };
     if mode & 0o111 == 0 {
         return Err(EACCES);
@@ -116,6 +118,7 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     };
     log::debug!("pid {}: execve {exe}", p.pid);
     proc::replace_image(p, frame, loaded, name, exe);
+    p.files.close_on_exec();
     let stack = p.limits[proc::rlimit::STACK].cur;
     p.space.stack_limit = stack;
     Ok(())
