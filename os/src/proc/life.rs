@@ -43,11 +43,11 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
         fault_counts(p.name, minflt);
         super::rmap::log_totals();
         log::debug!(
-            "at init's end: {} free frames, {} processes left",
+            "at init's end: {} free frames, {} other processes left",
             crate::mm::frame::free_frames(),
             {
                 let t = TABLE.lock();
-                t.live.len() + t.zombies.len()
+                t.live.values().count() + t.zombies.len()
             }
         );
         match ending {
@@ -106,6 +106,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     }
     // Orphans go to init (which reaps them when it waits).
     let mut orphans = false;
+    t.live.remove(pid);
     for c in t.live.values_mut().filter(|c| c.ppid == pid) {
         c.ppid = INIT;
     }
@@ -124,7 +125,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     );
     // SIGCHLD's default action is to ignore it: the parent is only woken if it waits.
     for waiter in [ppid, if orphans { INIT } else { 0 }] {
-        if let Some(w) = t.live.get_mut(&waiter) {
+        if let Some(w) = t.live.get_mut(waiter) {
             if w.state == State::Sleeping(Wait::Child) {
                 w.state = State::Runnable;
             }
@@ -165,13 +166,12 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
     let (pid, asid) = {
         let mut guard = TABLE.lock();
         let t = &mut *guard;
-        // The caller is out of the table while it runs this call: count it too.
-        if t.live.len() + t.zombies.len() + 1 >= MAX_PROCS {
+        if t.live.len() + t.zombies.len() >= MAX_PROCS {
             return -EAGAIN;
         }
         let me = p.pid;
         let (live, zombies) = (&t.live, &t.zombies);
-        let in_use = |x: u32| x == me || live.contains_key(&x) || zombies.contains_key(&x);
+        let in_use = |x: u32| x == me || live.contains(x) || zombies.contains_key(&x);
         let Some(pid) = t.pids.alloc(in_use) else {
             return -EAGAIN;
         };
@@ -239,7 +239,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
         let _ = p.space.copy_out(VirtAddr(ptid), &tid);
     }
     log::debug!("{} (pid {}): forked pid {pid}", p.name, p.pid);
-    TABLE.lock().live.insert(pid, child);
+    TABLE.lock().live.insert(child);
     check_rmap(p);
     pid as i64
 }
@@ -278,7 +278,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             .iter()
             .find(|(&c, z)| z.ppid == p.pid && matches(c))
             .map(|(&c, z)| (c, z.ending, z.minflt));
-        let alive = t.live.iter().any(|(&c, l)| l.ppid == p.pid && matches(c));
+        let alive = t.live.values().any(|l| l.ppid == p.pid && matches(l.pid));
         match zombie {
             Some(z) => Some(z),
             None if alive => None,

@@ -124,10 +124,63 @@ struct Zombie {
     kstack: PhysAddr,
 }
 
+/// The live processes by pid. The running one's slot is empty while it handles a trap
+/// (the handler has it: see `sched::on_user_trap`), so taking it out and putting it back
+/// moves no map nodes; the lookups and iterations here see the others only.
+struct Live(BTreeMap<u32, Option<Box<Process>>>);
+
+impl Live {
+    /// Process `pid`, unless it is gone or running.
+    fn get(&self, pid: u32) -> Option<&Process> {
+        self.0.get(&pid).and_then(|p| p.as_deref())
+    }
+    fn get_mut(&mut self, pid: u32) -> Option<&mut Process> {
+        self.0.get_mut(&pid).and_then(|p| p.as_deref_mut())
+    }
+    fn values(&self) -> impl Iterator<Item = &Process> {
+        self.0.values().flatten().map(|p| &**p)
+    }
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Process> {
+        self.0.values_mut().flatten().map(|p| &mut **p)
+    }
+    /// Pids of the processes here, ascending.
+    fn pids(&self) -> impl Iterator<Item = u32> + Clone + '_ {
+        self.0
+            .iter()
+            .filter(|(_, p)| p.is_some())
+            .map(|(&pid, _)| pid)
+    }
+    /// Live processes, the running one included.
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn contains(&self, pid: u32) -> bool {
+        self.0.contains_key(&pid)
+    }
+    fn insert(&mut self, p: Box<Process>) {
+        self.0.insert(p.pid, Some(p));
+    }
+    /// Takes process `pid` out of its slot (it is about to handle a trap).
+    fn take(&mut self, pid: u32) -> Option<Box<Process>> {
+        self.0.get_mut(&pid).and_then(Option::take)
+    }
+    /// Puts a taken process back in its slot.
+    fn put_back(&mut self, p: Box<Process>) {
+        if let Some(slot) = self.0.get_mut(&p.pid) {
+            *slot = Some(p);
+        }
+    }
+    /// Removes `pid`'s slot (it has ended).
+    fn remove(&mut self, pid: u32) {
+        self.0.remove(&pid);
+    }
+}
+
 struct Table {
-    live: BTreeMap<u32, Box<Process>>,
+    live: Live,
     zombies: BTreeMap<u32, Zombie>,
-    /// The process running (or last run); while it handles a trap it is out of `live`.
+    /// The process running (or last run); while it handles a trap its slot in `live` is
+    /// empty.
     current: u32,
     /// Whose registers the FP unit holds.
     fp_owner: u32,
@@ -141,7 +194,7 @@ struct Table {
 }
 
 static TABLE: Mutex<Table> = Mutex::new(Table {
-    live: BTreeMap::new(),
+    live: Live(BTreeMap::new()),
     zombies: BTreeMap::new(),
     current: 0,
     fp_owner: 0,
@@ -221,7 +274,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         t.current = INIT;
         t.fp_owner = INIT;
         t.tick = crate::time::timebase() / 100;
-        t.live.insert(INIT, p);
+        t.live.insert(p);
     }
     fp::restore(&FpRegs::default());
     crate::arch::sbi::set_timer(csr::read_time() + TABLE.lock().tick);
@@ -250,7 +303,7 @@ pub fn init_asids() -> u16 {
 /// Whether `pid` is a live process other than the one running (which is out of the table
 /// while it runs a system call).
 pub fn is_live(pid: u32) -> bool {
-    TABLE.lock().live.contains_key(&pid)
+    TABLE.lock().live.get(pid).is_some()
 }
 
 /// The pids of the live processes in the table (the one running a system call is out of
@@ -278,7 +331,7 @@ pub fn wake(w: Wait) {
 
 /// Runs `f` on live process `pid` (not the one running: see [`is_live`]).
 pub fn with_live<R>(pid: u32, f: impl FnOnce(&mut Process) -> R) -> Option<R> {
-    TABLE.lock().live.get_mut(&pid).map(|q| f(q))
+    TABLE.lock().live.get_mut(pid).map(f)
 }
 
 /// Replaces `p`'s program (execve, after the checks): its new address space (same ASID)

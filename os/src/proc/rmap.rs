@@ -25,7 +25,7 @@ pub fn rmap_walk(p: &Process, pa: PhysAddr) -> Vec<mm_core::rmap::Mapping> {
     };
     let t = TABLE.lock();
     let spaces: Vec<(u32, PhysAddr)> = core::iter::once(p)
-        .chain(t.live.values().map(|q| &**q))
+        .chain(t.live.values())
         .filter(|q| q.space.family == family)
         .map(|q| (q.pid, q.space.root))
         .collect();

@@ -29,25 +29,25 @@ pub fn on_user_trap(
     handle: impl FnOnce(&mut Process, &mut TrapFrame) -> Outcome,
 ) -> *mut TrapFrame {
     let cur = TABLE.lock().current;
-    let Some(mut p) = TABLE.lock().live.remove(&cur) else {
+    let Some(mut p) = TABLE.lock().live.take(cur) else {
         panic!("user trap with no current process {cur}");
     };
     let outcome = handle(&mut p, frame);
     p.restarted = false;
     match outcome {
         Outcome::Resume => {
-            TABLE.lock().live.insert(cur, p);
+            TABLE.lock().live.put_back(p);
             frame
         }
         Outcome::Yield => {
-            TABLE.lock().live.insert(cur, p);
+            TABLE.lock().live.put_back(p);
             schedule(cur)
         }
         Outcome::Sleep(w) => {
             frame.sepc -= 4;
             p.restarted = true;
             p.state = State::Sleeping(w);
-            TABLE.lock().live.insert(cur, p);
+            TABLE.lock().live.put_back(p);
             schedule(cur)
         }
         Outcome::End(ending) => {
@@ -99,8 +99,8 @@ fn schedule(prev: u32) -> *mut TrapFrame {
                 }
             }
             let live = &t.live;
-            let next = task::next_to_run(live.keys().copied(), prev, |pid| {
-                live.get(&pid).is_some_and(|p| p.state == State::Runnable)
+            let next = task::next_to_run(live.pids(), prev, |pid| {
+                live.get(pid).is_some_and(|p| p.state == State::Runnable)
             });
             if let Some(pid) = next {
                 return switch_to(&mut t, pid);
@@ -118,7 +118,7 @@ fn schedule(prev: u32) -> *mut TrapFrame {
 fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     let prev = t.current;
     t.current = pid;
-    let Some(next) = t.live.get(&pid) else {
+    let Some(next) = t.live.get(pid) else {
         panic!("switch to a missing process {pid}");
     };
     let frame = next.frame();
@@ -139,7 +139,7 @@ fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     }
     if t.fp_owner != pid {
         let owner = t.fp_owner;
-        if let Some(o) = t.live.get_mut(&owner) {
+        if let Some(o) = t.live.get_mut(owner) {
             #[allow(unsafe_code)]
             // SAFETY: a live process's frame is on its own kernel stack, which nothing
             // else uses while it does not run.
@@ -149,7 +149,7 @@ fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
                 f.sstatus = (f.sstatus & !csr::SSTATUS_FS) | csr::SSTATUS_FS_CLEAN;
             }
         }
-        if let Some(n) = t.live.get(&pid) {
+        if let Some(n) = t.live.get(pid) {
             fp::restore(&n.fp);
         }
         t.fp_owner = pid;
