@@ -309,13 +309,13 @@ pub fn is_live(pid: u32) -> bool {
 /// The pids of the live processes in the table (the one running a system call is out of
 /// it: its caller adds it).
 pub fn live_pids() -> Vec<u32> {
-    TABLE.lock().live.keys().copied().collect()
+    TABLE.lock().live.pids().collect()
 }
 
 /// Runs `f` on every live process in the table (all but the one running).
 pub fn with_others<R>(f: impl FnOnce(&[&Process]) -> R) -> R {
     let t = TABLE.lock();
-    let others: Vec<&Process> = t.live.values().map(|b| &**b).collect();
+    let others: Vec<&Process> = t.live.values().collect();
     f(&others)
 }
 
