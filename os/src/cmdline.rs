@@ -9,7 +9,8 @@
 //! program in the initramfs to run), `dump_proc` (rvmmu's own: whenever init is about to
 //! wait for console input, print its /proc/1/maps and /proc/1/status on the console, so a
 //! single process can be watched while it waits in getchar(), as the notes do with `cat`
-//! from a second shell), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
+//! from a second shell), `check_rmap` (rvmmu's own: check the reverse map at every fork and
+//! process end, see `proc::check_rmap`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
 //! takes them: [`Args::sysctls`], applied by `sysctl.rs`). Words after `--` are init's
 //! arguments (argv[1..]), as on Linux. Other words are reported by [`Args::unknown`] and
 //! otherwise ignored: none of the words before `--` reaches init (Linux too keeps dotted
@@ -26,6 +27,7 @@ pub struct Args<'a> {
     pub paging: PagingMode,
     pub log_level: log::LevelFilter,
     pub dump_proc: bool,
+    pub check_rmap: bool,
     /// init's path, possibly still quoted (see [`unquote`]).
     pub init: &'a str,
     /// The words before `--`.
@@ -91,6 +93,7 @@ pub fn parse(line: &str) -> Args<'_> {
         paging: SV39,
         log_level: log::LevelFilter::Info,
         dump_proc: false,
+        check_rmap: false,
         init: "/init",
         line,
         init_args,
@@ -102,6 +105,10 @@ pub fn parse(line: &str) -> Args<'_> {
         }
         if word == "dump_proc" {
             args.dump_proc = true;
+            continue;
+        }
+        if word == "check_rmap" {
+            args.check_rmap = true;
             continue;
         }
         match key_value(word) {
@@ -129,7 +136,7 @@ impl<'a> Args<'a> {
             Some(("paging", v)) => PagingMode::by_name(v).is_none(),
             Some(("loglevel", v)) => v.parse::<log::LevelFilter>().is_err(),
             Some(("init", v)) => !v.starts_with('/'),
-            _ => w != "quiet" && w != "dump_proc" && !w.starts_with(SYSCTL),
+            _ => w != "quiet" && w != "dump_proc" && w != "check_rmap" && !w.starts_with(SYSCTL),
         })
     }
 

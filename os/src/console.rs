@@ -128,6 +128,13 @@ pub fn read_line(buf: &mut [u8]) -> usize {
     n
 }
 
+/// Whether a read would not wait: a byte has arrived, or the input has ended.
+pub fn input_ready() -> bool {
+    let mut u = CONSOLE.lock();
+    let lsr = u.lsr();
+    lsr & LSR_DR != 0 || u.ended
+}
+
 /// Writes raw bytes (a user process's output) to the console.
 pub fn write_bytes(bytes: &[u8]) {
     let mut u = CONSOLE.lock();

@@ -19,7 +19,6 @@ mod dtb;
 mod fs;
 mod mm;
 mod proc;
-mod rusage;
 mod syscall;
 mod sysctl;
 mod time;
@@ -120,22 +119,28 @@ const NO_INIT_STATUS: u16 = 127;
 fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline::Args<'_>) -> ! {
     fs::files::set_root(archive);
     fs::proc::set_dump_on_read(args.dump_proc);
+    proc::set_check_rmap(args.check_rmap);
     let files = fs::cpio::entries(archive).count();
     info!("initramfs: {files} entries");
     let Some(entry) = fs::cpio::find(archive, args.init) else {
         error!("no {} in the initramfs: nothing to run", args.init);
         arch::sbi::shutdown(NO_INIT_STATUS)
     };
-    let name: &'static str = String::leak(String::from(
-        args.init.rsplit('/').next().unwrap_or(args.init),
-    ));
+    let name = proc::intern(args.init.rsplit('/').next().unwrap_or(args.init));
     let init_args: Vec<String> = args.init_args().collect();
     let mut argv: Vec<&str> = Vec::from([args.init]);
     argv.extend(init_args.iter().map(String::as_str));
     let envp = ["HOME=/", "TERM=linux"];
     info!("starting {} ({} bytes)", args.init, entry.data.len());
-    match proc::exec::exec(space, name, entry.data, &argv, &envp) {
-        Ok(never) => match never {},
+    let asid = proc::init_asids();
+    let exe = proc::intern(argv[0]);
+    let prog = proc::exec::Program {
+        name,
+        image: entry.data,
+        path: args.init,
+    };
+    match proc::exec::load(space, asid, prog, &argv, &envp) {
+        Ok(loaded) => proc::start_init(loaded, name, exe),
         Err(e) => {
             error!("cannot start {}: {e}", args.init);
             arch::sbi::shutdown(NO_INIT_STATUS)

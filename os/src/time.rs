@@ -19,3 +19,8 @@ pub fn now_ns() -> u64 {
     let hz = TIMEBASE.load(Ordering::Relaxed) as u128;
     (ticks * 1_000_000_000 / hz) as u64
 }
+
+/// `time` ticks per second.
+pub fn timebase() -> u64 {
+    TIMEBASE.load(Ordering::Relaxed)
+}

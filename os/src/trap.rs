@@ -1,5 +1,6 @@
 //! What happens on a trap (the entry and exit are in [`crate::arch::trap`]): the timer
-//! interrupt, and for now a kernel panic on any exception taken in the kernel.
+//! interrupt (the scheduler's tick), system calls and faults from U-mode, and a kernel
+//! panic on any exception taken in the kernel.
 
 use crate::arch::csr;
 use crate::arch::trap::TrapFrame;
@@ -25,10 +26,11 @@ pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-/// Called by the trap entry with the saved registers.
+/// Called by the trap entry with the saved registers; returns the frame to resume (after
+/// a process switch, another process's, on its own kernel stack).
 #[allow(unsafe_code)]
 #[no_mangle]
-pub extern "C" fn handle_raw(frame: &mut TrapFrame) {
+pub extern "C" fn handle_raw(frame: &mut TrapFrame) -> *mut TrapFrame {
     let scause: u64;
     let stval: u64;
     #[allow(unsafe_code)]
@@ -36,19 +38,21 @@ pub extern "C" fn handle_raw(frame: &mut TrapFrame) {
     unsafe {
         core::arch::asm!("csrr {}, scause", "csrr {}, stval", out(reg) scause, out(reg) stval);
     }
+    let from_user = frame.sstatus & csr::SSTATUS_SPP == 0;
     if scause & INTERRUPT != 0 {
         match scause & !INTERRUPT {
             IRQ_S_TIMER => {
                 TICKS.fetch_add(1, Ordering::Relaxed);
-                // No periodic tick yet: the next deadline is "never" (this clears STIP).
-                crate::arch::sbi::set_timer(u64::MAX);
+                // The scheduler's tick: the next deadline (which clears STIP), and a switch
+                // when the tick interrupted a user process.
+                return proc::tick(frame, from_user);
             }
             code => log::warn!("unexpected interrupt {code}"),
         }
-        return;
+        return frame;
     }
-    if frame.sstatus & csr::SSTATUS_SPP == 0 {
-        return user_exception(frame, scause, stval);
+    if from_user {
+        return proc::on_user_trap(frame, |p, frame| user_exception(p, frame, scause, stval));
     }
     panic!(
         "exception {} in the kernel at sepc {:#x}, stval {:#x}",
@@ -74,25 +78,21 @@ fn exception_name(code: u64) -> &'static str {
     }
 }
 
-/// An exception taken in U-mode: a system call, or a fault that kills the process (never
-/// the kernel).
-fn user_exception(frame: &mut TrapFrame, scause: u64, stval: u64) {
+/// An exception taken in U-mode by process `p`: a system call, or a fault that kills the
+/// process (never the kernel).
+fn user_exception(
+    p: &mut proc::Process,
+    frame: &mut TrapFrame,
+    scause: u64,
+    stval: u64,
+) -> proc::Outcome {
     const ECALL_FROM_U: u64 = 8;
-    let mut cur = proc::CURRENT.lock();
-    let Some(p) = cur.as_mut() else {
-        panic!("user trap {scause} with no process");
-    };
     if scause == ECALL_FROM_U {
         frame.sepc += 4;
-        let r = &frame.regs;
-        let args = [r[10], r[11], r[12], r[13], r[14], r[15]];
-        let nr = r[17];
-        let ret = crate::syscall::dispatch(p, nr, args);
-        frame.regs[10] = ret as u64;
-        return;
+        return crate::syscall::syscall(p, frame);
     }
-    // Page faults: demand paging, unless the access is outside every area or against its
-    // permissions (then SIGSEGV below).
+    // Page faults: demand paging and copy-on-write, unless the access is outside every
+    // area or against its permissions (then SIGSEGV below).
     let need = match scause {
         12 => Some(mm_core::pte::PteFlags::X),
         13 => Some(mm_core::pte::PteFlags::R),
@@ -101,7 +101,7 @@ fn user_exception(frame: &mut TrapFrame, scause: u64, stval: u64) {
     };
     if let Some(need) = need {
         if p.space.fault_in(mm_core::VirtAddr(stval), need).is_ok() {
-            return;
+            return proc::Outcome::Resume;
         }
     }
     let signal = match scause {
@@ -110,11 +110,8 @@ fn user_exception(frame: &mut TrapFrame, scause: u64, stval: u64) {
         0 | 4 | 6 => proc::SIGBUS,
         _ => proc::SIGSEGV,
     };
-    let (name, minflt) = (p.name, p.space.minflt);
-    drop(cur);
-    proc::kill(
-        name,
-        minflt,
+    proc::log_kill(
+        p,
         signal,
         format_args!(
             "{} at {}, pc {:#x}",
@@ -122,5 +119,6 @@ fn user_exception(frame: &mut TrapFrame, scause: u64, stval: u64) {
             mm_core::VirtAddr(stval),
             frame.sepc
         ),
-    )
+    );
+    proc::Outcome::End(mm_core::task::Ending::Signaled(signal))
 }

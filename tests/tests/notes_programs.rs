@@ -24,17 +24,37 @@ fn on_rvmmu(name: &str, mem: u64, paging: &str, stdin: &[u8]) -> (Exit, String) 
 /// [`on_rvmmu`] with `args` as the command line's words after `--` (quoted as `rvmmu run`
 /// quotes them).
 fn on_rvmmu_args(name: &str, mem: u64, paging: &str, stdin: &[u8], args: &str) -> (Exit, String) {
+    on_rvmmu_with(name, mem, paging, stdin, args, Vec::new())
+}
+
+/// [`on_rvmmu_args`] with `extra` files in the initramfs besides the program. `paging`
+/// may end with ` ad=fault`: the A/D scheme where the walker faults (Svade) instead of
+/// setting the bits.
+fn on_rvmmu_with(
+    name: &str,
+    mem: u64,
+    paging: &str,
+    stdin: &[u8],
+    args: &str,
+    extra: Vec<rvmmu::initramfs::File>,
+) -> (Exit, String) {
     let base = name.rsplit('/').next().unwrap();
     let init = format!("/bin/{base}");
-    let initrd = rvmmu::initramfs::pack(&[rvmmu::initramfs::File {
+    let mut files = vec![rvmmu::initramfs::File {
         path: init.clone(),
         data: std::fs::read(program_path(name)).expect("read the program"),
         mode: 0o755,
-    }])
-    .expect("an initramfs");
+    }];
+    files.extend(extra);
+    let initrd = rvmmu::initramfs::pack(&files).expect("an initramfs");
     let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
+    let (paging, ad) = match paging.strip_suffix(" ad=fault") {
+        Some(p) => (p, rvmmu::mmu::walk::AdMode::Fault),
+        None => (paging, rvmmu::mmu::walk::AdMode::Hardware),
+    };
     let cfg = MachineConfig {
         mem_size: mem,
+        ad,
         // `paging` may carry more words (as `rvmmu run --append` adds them).
         bootargs: if args.is_empty() {
             format!("paging={paging} init={init} quiet")
@@ -135,13 +155,41 @@ fn without_input_getchar_sees_end_of_file() {
 /// Linux does (programs/README.md); the check itself is "ok" on both.
 const QEMU_SKIP: &str = " # SKIP on qemu-user: ";
 
-/// The project's TAP tests that pass on the kernel today; `fork_cow` needs fork and wait4
-/// (docs/KERNEL.md lists it as not yet passing).
+/// The files processes.c expects besides itself: another program to execve, an
+/// executable that is not ELF, a file without execute permission.
+fn process_test_files() -> Vec<rvmmu::initramfs::File> {
+    let file = |path: &str, data: Vec<u8>, mode| rvmmu::initramfs::File {
+        path: path.to_string(),
+        data,
+        mode,
+    };
+    vec![
+        file(
+            "/bin/exit_code",
+            std::fs::read(program_path("kernel/exit_code")).expect("read exit_code"),
+            0o755,
+        ),
+        file("/bin/not_elf", b"just text\n".to_vec(), 0o755),
+        file("/etc/data", b"data\n".to_vec(), 0o644),
+    ]
+}
+
+/// The project's TAP tests: all pass on the kernel in both paging modes and A/D schemes,
+/// and print what Linux (qemu-riscv64) prints.
 #[test]
 fn tap_tests_pass_and_print_what_linux_prints() {
-    for name in ["tests/brk_semantics", "tests/mmap_semantics"] {
-        for mode in ["sv48", "sv39"] {
-            let (exit, console) = on_rvmmu(name, 128 << 20, mode, b"");
+    for name in [
+        "tests/brk_semantics",
+        "tests/mmap_semantics",
+        "tests/fork_cow",
+        "tests/processes",
+        "tests/pipes",
+    ] {
+        // `check_rmap` checks the reverse map at every fork and exit; a wrong entry is a
+        // warning, which `quiet` still prints, so the comparison below catches it.
+        for mode in ["sv48", "sv39", "sv48 ad=fault", "sv39 check_rmap ad=fault"] {
+            let (exit, console) =
+                on_rvmmu_with(name, 128 << 20, mode, b"", "", process_test_files());
             assert_eq!(exit, Exit::Pass, "{name} {mode}\n{console}");
             assert!(!console.contains("not ok"), "{name} {mode}\n{console}");
             assert!(console.starts_with("ok 1 "), "{name} {mode}\n{console}");
@@ -289,4 +337,140 @@ fn alloc_4x1g_waiting_in_getchar_has_4_gib_mapped_and_little_resident() {
         "untouched: only a few hundred KiB\n{d}"
     );
     insta::assert_snapshot!("alloc_4x1g_in_getchar", d);
+}
+
+/// The process tests on QEMU virt too (the same kernel, a real-time timer, so a different
+/// interleaving of processes): the TAP output is the same as on rvmmu.
+#[test]
+fn process_tests_print_the_same_on_qemu_virt() {
+    use rvmmu_tests::kernel::{boot_qemu, Boot};
+    for name in ["tests/fork_cow", "tests/processes", "tests/pipes"] {
+        let base = name.rsplit('/').next().unwrap();
+        let mut files = vec![rvmmu::initramfs::File {
+            path: format!("/bin/{base}"),
+            data: std::fs::read(program_path(name)).expect("read the program"),
+            mode: 0o755,
+        }];
+        files.extend(process_test_files());
+        for mode in ["sv39", "sv48"] {
+            let (exit, console) =
+                on_rvmmu_with(name, 128 << 20, mode, b"", "", process_test_files());
+            assert_eq!(exit, Exit::Pass, "{name} {mode}\n{console}");
+            let b = Boot {
+                initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+                ..Boot::new(128 << 20, &format!("paging={mode} init=/bin/{base} quiet"))
+            };
+            if let Some((code, on_qemu)) = boot_qemu(&b) {
+                assert_eq!(code, Some(0), "{name} {mode} on QEMU\n{on_qemu}");
+                assert_eq!(
+                    console, on_qemu,
+                    "{name} {mode}: rvmmu (left) and QEMU (right)"
+                );
+            }
+        }
+    }
+}
+
+/// procwatch's reports (`--- procwatch: /proc/child/FILE (wait N) ---` and the file) by
+/// wait, each the maps then the status, and the rest of the console (the program's output).
+fn split_procwatch(console: &str) -> (Vec<(String, String)>, String) {
+    let mut waits: Vec<(String, String)> = Vec::new();
+    let mut rest = String::new();
+    let mut current: Option<(bool, usize)> = None; // (is maps, wait index)
+    for line in console.split_inclusive('\n') {
+        if let Some(head) = line.strip_prefix("--- procwatch: /proc/child/") {
+            let is_maps = head.starts_with("maps ");
+            if is_maps {
+                waits.push((String::new(), String::new()));
+            }
+            current = Some((is_maps, waits.len() - 1));
+            continue;
+        }
+        match current {
+            // A report ends where the next one starts or at the program's first line of
+            // output (maps lines start with a hex digit, status lines with a label).
+            Some((true, i)) if line.as_bytes()[0].is_ascii_hexdigit() && line.contains('-') => {
+                waits[i].0.push_str(line)
+            }
+            Some((false, i)) if line.contains(":\t") || line.starts_with("Groups:") => {
+                waits[i].1.push_str(line)
+            }
+            _ => {
+                current = None;
+                rest.push_str(line);
+            }
+        }
+    }
+    (waits, rest)
+}
+
+/// The notes' way of watching a program, with a second process as the notes do it: the
+/// guest's procwatch runs the program with a pipe as its standard input and, each time it
+/// waits in getchar(), reads its /proc/PID/maps and status. What the second process reads
+/// is what the kernel's own dump (`dump_proc`) shows, the program still prints what Linux
+/// prints, and the reports are snapshots.
+#[test]
+fn a_second_process_reads_the_proc_files_of_a_notes_program_in_getchar() {
+    for (name, mem, input, snapshot) in [
+        ("malloc_1", 128u64 << 20, &b"\n\n"[..], "procwatch_malloc_1"),
+        ("alloc_4x1g", 2 << 30, &b"\n"[..], "procwatch_alloc_4x1g"),
+    ] {
+        let program = rvmmu::initramfs::File {
+            path: format!("/bin/{name}"),
+            data: std::fs::read(program_path(&format!("notes/{name}"))).expect("read"),
+            mode: 0o755,
+        };
+        let (exit, console) = on_rvmmu_with(
+            "tools/procwatch",
+            mem,
+            "sv48",
+            input,
+            &format!("/bin/{name}"),
+            vec![program],
+        );
+        assert_eq!(exit, Exit::Pass, "{console}");
+        let (waits, output) = split_procwatch(&console);
+        let getchars = input.iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(waits.len(), getchars, "one report per getchar()\n{console}");
+        if let Some((_, linux)) = on_linux(&format!("notes/{name}"), input, &[]) {
+            assert_eq!(normalize(&output), normalize(&linux), "{console}");
+        }
+        // The kernel's own view of the same program at the same moments.
+        let (dumps, _) = dumps_of(&format!("notes/{name}"), mem, input);
+        for ((maps, status), dump) in waits.iter().zip(&dumps) {
+            assert!(status.contains("\nState:\tS (sleeping)\n"), "{status}");
+            assert!(status.contains("\nPid:\t2\nPPid:\t1\n"), "{status}");
+            let dump_maps: String = dump
+                .lines()
+                .skip_while(|l| *l != "/proc/1/maps:")
+                .skip(1)
+                .take_while(|l| *l != "/proc/1/status:")
+                .map(|l| format!("{l}\n"))
+                .collect();
+            // The same areas; only the program file's inode differs (the initramfs holds
+            // procwatch too).
+            let without_inode = |m: &str| -> Vec<String> {
+                m.lines()
+                    .map(|l| {
+                        let mut f: Vec<&str> = l.split_whitespace().collect();
+                        f.remove(4);
+                        f.join(" ")
+                    })
+                    .collect()
+            };
+            assert_eq!(
+                without_inode(maps),
+                without_inode(&dump_maps),
+                "procwatch (left), dump_proc (right)"
+            );
+            // Sizes agree; VmRSS may not: stdin is a pipe here (st_blksize 4096, so glibc's
+            // stdin buffer is 4 KiB and its malloc touches one more heap page) and the
+            // console there (st_blksize 1024).
+            for label in ["VmSize", "VmData", "VmStk", "VmExe"] {
+                assert_eq!(status_kb(status, label), status_kb(dump, label), "{label}");
+            }
+        }
+        let (maps, status) = &waits[0];
+        insta::assert_snapshot!(snapshot, format!("{maps}---\n{status}"));
+    }
 }

@@ -1,12 +1,12 @@
 //! Per-frame metadata: one [`Page`] record for every 4 KiB frame of RAM, as Linux's
 //! `struct page` (the `mem_map` array).
 //!
-//! Today the buddy allocator uses `flags`, `order` and the `lru` links (a free block's head
-//! frame is on its order's free list through them). The other fields are there for what
-//! comes next (ROADMAP.md step 4, NOTES.md "Reclaim, swap, kswapd, OOM"): `refcount` and
-//! `mapcount` (who holds and who maps the frame), `lru` again for the active/inactive lists
-//! once the frame is in use, and `rmap` + `index` for the reverse map (from a frame to the
-//! PTEs that map it).
+//! The buddy allocator uses `flags`, `order` and the `lru` links (a free block's head frame
+//! is on its order's free list through them). A user frame's `refcount` and `mapcount` say
+//! who holds and who maps it (fork shares frames copy-on-write), and `rmap` + `index` are
+//! its reverse map (its address-space family and virtual page: [`crate::rmap`]). `lru`
+//! will link in-use frames on the active/inactive lists (ROADMAP.md step 4, NOTES.md
+//! "Reclaim, swap, kswapd, OOM").
 
 use bitflags::bitflags;
 
@@ -72,10 +72,11 @@ pub struct Page {
     pub mapcount: u32,
     /// Free-list links while free; LRU-list links while on an LRU list.
     pub lru: ListLink,
-    /// Reverse map: the owner of the frame's mappings (an anonymous-memory or file object
-    /// handle, Linux's `page->mapping`); 0 = none. Used from the reclaim step on.
+    /// Reverse map: the owner of the frame's mappings (for a user frame, its address-space
+    /// family: [`crate::rmap`]; Linux's `page->mapping`); 0 = none.
     pub rmap: u64,
-    /// Offset of the frame in that owner, in pages (Linux's `page->index`).
+    /// Offset of the frame in that owner, in pages (a user frame's virtual page number;
+    /// Linux's `page->index`).
     pub index: u64,
 }
 

@@ -245,10 +245,181 @@ pub fn translate(
     None
 }
 
+/// How fork treats one present user page (see [`fork_copy`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForkPage {
+    /// Both tables map the frame with the parent's PTE unchanged (read-only pages).
+    Share,
+    /// Both map it without W: the first store in either faults, and the fault handler
+    /// copies the frame (or, once the other side has let go, makes it writable again).
+    CopyOnWrite,
+}
+
+/// Fork's copy of the lower (user) half of the tree at `from` into the empty tree at `to`:
+/// every valid leaf is mapped at the same address in `to`; `decide` says whether it is
+/// shared as it is or copy-on-write (then W is cleared in `from` too), and `shared` is
+/// called for each leaf once `to` maps it (the caller counts the frame's new reference).
+/// Returns how many of `from`'s leaves lost W (their old translations may still be in the
+/// TLB: the caller fences). On `OutOfMemory`, `to` holds the leaves copied so far.
+pub fn fork_copy(
+    mode: PagingMode,
+    from: PhysAddr,
+    to: PhysAddr,
+    mem: &mut impl TableAccess,
+    decide: &mut impl FnMut(VirtAddr, Pte) -> ForkPage,
+    shared: &mut impl FnMut(PhysAddr),
+) -> Result<usize, MapError> {
+    let mut changed = 0;
+    fork_level(
+        mode,
+        from,
+        mode.levels - 1,
+        0,
+        to,
+        mem,
+        decide,
+        shared,
+        &mut changed,
+    )?;
+    Ok(changed)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fork_level(
+    mode: PagingMode,
+    table: PhysAddr,
+    level: usize,
+    base: u64,
+    to: PhysAddr,
+    mem: &mut impl TableAccess,
+    decide: &mut impl FnMut(VirtAddr, Pte) -> ForkPage,
+    shared: &mut impl FnMut(PhysAddr),
+    changed: &mut usize,
+) -> Result<(), MapError> {
+    let top = level == mode.levels - 1;
+    let count = if top { ENTRIES / 2 } else { ENTRIES };
+    for i in 0..count {
+        let pte = mem.read(table, i);
+        if !pte.is_valid() {
+            continue;
+        }
+        let va = VirtAddr(base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32)));
+        if !pte.is_leaf() {
+            if level > 0 {
+                fork_level(
+                    mode,
+                    pte.addr(),
+                    level - 1,
+                    va.0,
+                    to,
+                    mem,
+                    decide,
+                    shared,
+                    changed,
+                )?;
+            }
+            continue;
+        }
+        let mut flags = pte.flags() - PteFlags::V;
+        let cow = decide(va, pte) == ForkPage::CopyOnWrite && flags.contains(PteFlags::W);
+        if cow {
+            flags -= PteFlags::W;
+        }
+        map(mode, to, va, pte.addr(), level, flags, mem)?.covered_by_full_fence();
+        shared(pte.addr());
+        if cow {
+            mem.write(table, i, Pte::leaf(pte.addr(), flags));
+            *changed += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Calls `leaf` for every valid leaf of the lower (user) half of the tree at `root`.
+pub fn user_leaves(
+    mode: PagingMode,
+    root: PhysAddr,
+    mem: &impl TableAccess,
+    leaf: &mut impl FnMut(VirtAddr, Pte),
+) {
+    leaves_level(mode, root, mode.levels - 1, 0, mem, leaf);
+}
+
+fn leaves_level(
+    mode: PagingMode,
+    table: PhysAddr,
+    level: usize,
+    base: u64,
+    mem: &impl TableAccess,
+    leaf: &mut impl FnMut(VirtAddr, Pte),
+) {
+    let count = if level == mode.levels - 1 {
+        ENTRIES / 2
+    } else {
+        ENTRIES
+    };
+    for i in 0..count {
+        let pte = mem.read(table, i);
+        if !pte.is_valid() {
+            continue;
+        }
+        let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
+        if pte.is_leaf() {
+            leaf(VirtAddr(va), pte);
+        } else if level > 0 {
+            leaves_level(mode, pte.addr(), level - 1, va, mem, leaf);
+        }
+    }
+}
+
+/// Tears down the lower (user) half of the tree at `root`: `leaf` sees every valid leaf
+/// (to drop its frame), `free_table` every table below the root (the root stays, its
+/// lower half cleared). The caller fences (the address space's ASID) before reuse.
+pub fn clear_user(
+    mode: PagingMode,
+    root: PhysAddr,
+    mem: &mut impl TableAccess,
+    leaf: &mut impl FnMut(VirtAddr, Pte),
+    free_table: &mut impl FnMut(PhysAddr),
+) {
+    clear_level(mode, root, mode.levels - 1, 0, mem, leaf, free_table);
+}
+
+fn clear_level(
+    mode: PagingMode,
+    table: PhysAddr,
+    level: usize,
+    base: u64,
+    mem: &mut impl TableAccess,
+    leaf: &mut impl FnMut(VirtAddr, Pte),
+    free_table: &mut impl FnMut(PhysAddr),
+) {
+    let count = if level == mode.levels - 1 {
+        ENTRIES / 2
+    } else {
+        ENTRIES
+    };
+    for i in 0..count {
+        let pte = mem.read(table, i);
+        if !pte.is_valid() {
+            continue;
+        }
+        let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
+        if pte.is_leaf() {
+            leaf(VirtAddr(va), pte);
+        } else if level > 0 {
+            clear_level(mode, pte.addr(), level - 1, va, mem, leaf, free_table);
+            free_table(pte.addr());
+        }
+        mem.write(table, i, Pte::INVALID);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::vec::Vec;
 
     /// "Physical memory" holding tables only, handed out from `next` upward.
     struct Tables {
@@ -411,5 +582,82 @@ mod tests {
             .unwrap_err(),
             MapError::OutOfMemory
         );
+    }
+
+    #[test]
+    fn fork_shares_read_only_pages_and_makes_writable_ones_copy_on_write() {
+        for mode in [SV39, SV48] {
+            let (mut mem, parent) = Tables::new(64);
+            let child = mem.alloc_table().unwrap();
+            let rx = PteFlags::R | PteFlags::X | PteFlags::U | PteFlags::A;
+            let rw = RWAD | PteFlags::U;
+            let pages = [
+                (0x1_0000, 0x8100_0000, rx),
+                (0x2_0000, 0x8100_1000, rw),
+                (0x3f_ffff_f000, 0x8100_2000, rw),
+            ];
+            for (va, pa, f) in pages {
+                map(mode, parent, VirtAddr(va), PhysAddr(pa), 0, f, &mut mem)
+                    .unwrap()
+                    .covered_by_full_fence();
+            }
+            let mut seen = Vec::new();
+            let changed = fork_copy(
+                mode,
+                parent,
+                child,
+                &mut mem,
+                &mut |_, _| ForkPage::CopyOnWrite,
+                &mut |pa| seen.push(pa.0),
+            )
+            .unwrap();
+            assert_eq!(changed, 2, "the two writable pages lost W");
+            assert_eq!(seen, [0x8100_0000, 0x8100_1000, 0x8100_2000]);
+            for (va, pa, f) in pages {
+                let want = (f - PteFlags::W) | PteFlags::V;
+                for root in [parent, child] {
+                    let t = translate(mode, root, VirtAddr(va), &mem).unwrap();
+                    assert_eq!((t.pa, t.flags), (PhysAddr(pa), want), "{va:#x}");
+                }
+            }
+            // Teardown sees each leaf once and frees every lower table.
+            let tables_before = mem.frames.len();
+            let (mut leaves, mut freed) = (0, Vec::new());
+            clear_user(mode, child, &mut mem, &mut |_, _| leaves += 1, &mut |t| {
+                freed.push(t)
+            });
+            assert_eq!(leaves, 3);
+            assert_eq!(translate(mode, child, VirtAddr(0x1_0000), &mem), None);
+            assert!(!freed.is_empty() && freed.len() < tables_before);
+            assert!(translate(mode, parent, VirtAddr(0x1_0000), &mem).is_some());
+        }
+    }
+
+    #[test]
+    fn fork_runs_out_of_tables_cleanly() {
+        let (mut mem, parent) = Tables::new(5);
+        map(
+            SV39,
+            parent,
+            VirtAddr(0x1000),
+            PhysAddr(0x8100_0000),
+            0,
+            RWAD,
+            &mut mem,
+        )
+        .unwrap()
+        .covered_by_full_fence();
+        let child = mem.alloc_table().unwrap();
+        let mut n = 0;
+        let r = fork_copy(
+            SV39,
+            parent,
+            child,
+            &mut mem,
+            &mut |_, _| ForkPage::CopyOnWrite,
+            &mut |_| n += 1,
+        );
+        assert_eq!(r, Err(MapError::OutOfMemory));
+        assert_eq!(n, 0, "nothing counted for a leaf that was not copied");
     }
 }

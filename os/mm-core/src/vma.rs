@@ -62,7 +62,7 @@ pub struct Vma {
 }
 
 /// A process's areas.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Vmas(BTreeMap<u64, Vma>);
 
 impl Vmas {

@@ -10,6 +10,11 @@ pub const SSTATUS_SIE: u64 = 1 << 1;
 pub const SSTATUS_SPP: u64 = 1 << 8;
 /// sstatus.SPIE: interrupts enabled after `sret`.
 pub const SSTATUS_SPIE: u64 = 1 << 5;
+/// sstatus.FS, the FP unit's state (bits 14:13): 0 Off, 1 Initial, 2 Clean, 3 Dirty
+/// ("Extension Context Status in mstatus Register").
+pub const SSTATUS_FS: u64 = 3 << 13;
+pub const SSTATUS_FS_INITIAL: u64 = 1 << 13;
+pub const SSTATUS_FS_CLEAN: u64 = 2 << 13;
 /// sie.STIE: supervisor timer interrupt enable.
 pub const SIE_STIE: u64 = 1 << 5;
 
@@ -74,12 +79,48 @@ pub unsafe fn switch_page_table(satp: u64) {
     unsafe { asm!("csrw satp, {}", "sfence.vma", in(reg) satp) };
 }
 
-/// Orders earlier page-table writes before later translations of `va` in every address
-/// space (SFENCE.VMA rs1 = va, rs2 = x0: "Supervisor Memory-Management Fence
-/// Instruction"). Needed after any change to a leaf, an invalid entry made valid included.
-pub fn sfence_va(va: u64) {
-    // SAFETY: a fence changes no architectural state other than the TLB's contents.
-    unsafe { asm!("sfence.vma {}, zero", in(reg) va) };
+/// Orders earlier page-table writes before later translations of `va` in address space
+/// `asid` only (SFENCE.VMA rs1 = va, rs2 = asid): enough for a user leaf, as user PTEs are
+/// never global ("Supervisor Memory-Management Fence Instruction": if no PTE on the path
+/// has G set, rs2 may name the ASID whose translation changed).
+pub fn sfence_va_asid(va: u64, asid: u16) {
+    // SAFETY: as in sfence_va.
+    unsafe { asm!("sfence.vma {}, {}", in(reg) va, in(reg) asid as u64) };
+}
+
+/// Flushes every non-global translation of address space `asid` and orders earlier
+/// page-table writes before its later walks (SFENCE.VMA rs1 = x0, rs2 = asid): after many
+/// leaves changed (fork), and when an ASID is recycled (done while another ASID is in satp,
+/// the spec's second way: "Alternatively, software can execute the same SFENCE.VMA
+/// instruction while a different ASID is loaded into satp").
+pub fn sfence_asid(asid: u16) {
+    // SAFETY: as in sfence_va.
+    unsafe { asm!("sfence.vma zero, {}", in(reg) asid as u64) };
+}
+
+/// Loads satp without a fence: the new address space's ASID keeps its translations apart
+/// from every other's ("changes to satp.ASID take effect immediately"), and its tables'
+/// writes were fenced with [`sfence_asid`] after they were made.
+///
+/// # Safety
+/// As [`switch_page_table`]: the new table maps the kernel at the same addresses.
+pub unsafe fn write_satp(satp: u64) {
+    // SAFETY: the caller's guarantee.
+    unsafe { asm!("csrw satp, {}", in(reg) satp) };
+}
+
+/// ASIDLEN: how many satp.ASID bits are implemented, found as the spec says (write ones to
+/// the field, read back; "The number of ASID bits is UNSPECIFIED and may be zero").
+pub fn asid_bits() -> u32 {
+    let satp = read_satp();
+    let probe = satp | (0xffff << 44);
+    let back: u64;
+    // SAFETY: only the ASID changes, with the same root and mode: the same translations
+    // (the kernel's are global), so nothing the kernel touches moves.
+    unsafe {
+        asm!("csrw satp, {}", "csrr {}, satp", "csrw satp, {}", in(reg) probe, out(reg) back, in(reg) satp)
+    };
+    ((back >> 44) & 0xffff).count_ones()
 }
 
 /// Waits for an interrupt (may return at any time: callers loop).

@@ -4,6 +4,7 @@
 
 pub mod boot;
 pub mod csr;
+pub mod fp;
 pub mod mlayer;
 pub mod sbi;
 pub mod trap;

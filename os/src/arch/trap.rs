@@ -1,5 +1,7 @@
 //! S-mode trap entry and exit: saves every integer register in a [`TrapFrame`], calls
-//! [`crate::trap::handle`], restores and `sret`s.
+//! [`crate::trap::handle_raw`], which returns the frame to resume (the same one, or, after
+//! a process switch, the next process's on its own kernel stack), restores that and
+//! `sret`s.
 //!
 //! sscratch tells where the trap came from: 0 while the kernel runs (the trap nests on the
 //! current kernel stack), the top of the process's kernel stack while a user process runs
@@ -103,8 +105,7 @@ trap_entry:
     li t0, {fs}
     csrc sstatus, t0            # FS = Off in the kernel: any FP use traps (FP state is U's)
     mv a0, sp
-    call {handler}
-    mv a0, sp
+    call {handler}              # returns the frame to resume: this one, or another process's
 
     .globl trap_return
 trap_return:

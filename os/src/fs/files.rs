@@ -24,6 +24,7 @@ pub fn set_root(archive: &'static [u8]) {
 }
 
 const ENOENT: i64 = 2;
+const ESRCH: i64 = 3;
 const EBADF: i64 = 9;
 const EACCES: i64 = 13;
 const EFAULT: i64 = 14;
@@ -42,6 +43,7 @@ const O_ACCMODE: u64 = 3;
 const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
 const O_DIRECTORY: u64 = 0o200000;
+const O_CLOEXEC: u64 = 0o2000000;
 /// RLIMIT_NOFILE's default soft limit.
 const MAX_FDS: usize = 1024;
 const PATH_MAX: usize = 4096;
@@ -66,37 +68,128 @@ pub enum File {
         mode: u32,
         pos: u64,
     },
+    /// An end of a pipe (`super::pipe`): the read end, or the write end.
+    Pipe { id: u32, write: bool },
 }
 
-/// A process's descriptors.
-pub struct FdTable(Vec<Option<File>>);
+impl File {
+    /// The descriptor is copied (fork, dup): a pipe end counts one more holder.
+    fn retain(self) -> File {
+        if let File::Pipe { id, write } = self {
+            super::pipe::retain(id, write);
+        }
+        self
+    }
+
+    /// The descriptor is closed: a pipe end counts one holder fewer.
+    fn release(self) {
+        if let File::Pipe { id, write } = self {
+            super::pipe::release(id, write);
+        }
+    }
+}
+
+/// An open descriptor: the file and its close-on-exec flag (FD_CLOEXEC).
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    file: File,
+    cloexec: bool,
+}
+
+/// A process's descriptors. A fork copies them (each copy keeps its own file positions,
+/// where Linux's share one open file description); copying and dropping a table keeps
+/// the pipes' counts of open ends.
+pub struct FdTable(Vec<Option<Slot>>);
 
 impl FdTable {
     /// stdin, stdout and stderr on the console.
     pub fn new() -> FdTable {
-        FdTable(Vec::from([Some(File::Console); 3]))
+        let console = Slot {
+            file: File::Console,
+            cloexec: false,
+        };
+        FdTable(Vec::from([Some(console); 3]))
     }
 
     /// The file open at `fd`.
     pub fn get(&self, fd: u64) -> Option<File> {
-        self.0.get(fd as usize).copied().flatten()
+        self.0.get(fd as usize).copied().flatten().map(|s| s.file)
     }
 
     fn get_mut(&mut self, fd: u64) -> Option<&mut File> {
-        self.0.get_mut(fd as usize).and_then(|f| f.as_mut())
+        self.0
+            .get_mut(fd as usize)
+            .and_then(|f| f.as_mut())
+            .map(|s| &mut s.file)
+    }
+
+    /// Opens `file` at the lowest free descriptor at or above `from` (which the caller
+    /// has already counted as a holder of `file`); EMFILE when none is free.
+    fn install_from(&mut self, from: usize, file: File, cloexec: bool) -> i64 {
+        let slot = Some(Slot { file, cloexec });
+        if let Some(i) = (from..self.0.len()).find(|&i| self.0[i].is_none()) {
+            self.0[i] = slot;
+            return i as i64;
+        }
+        let fd = from.max(self.0.len());
+        if fd >= MAX_FDS {
+            file.release();
+            return -EMFILE;
+        }
+        self.0.resize(fd + 1, None);
+        self.0[fd] = slot;
+        fd as i64
     }
 
     /// Opens `file` at the lowest free descriptor.
-    fn install(&mut self, file: File) -> i64 {
-        if let Some(i) = self.0.iter().position(|f| f.is_none()) {
-            self.0[i] = Some(file);
-            return i as i64;
+    fn install(&mut self, file: File, cloexec: bool) -> i64 {
+        self.install_from(0, file, cloexec)
+    }
+
+    /// Closes `fd`; false if it was not open.
+    fn close(&mut self, fd: u64) -> bool {
+        match self.0.get_mut(fd as usize).and_then(Option::take) {
+            Some(s) => {
+                s.file.release();
+                true
+            }
+            None => false,
         }
-        if self.0.len() >= MAX_FDS {
-            return -EMFILE;
+    }
+
+    /// execve: closes the descriptors marked close-on-exec.
+    pub fn close_on_exec(&mut self) {
+        for slot in self.0.iter_mut() {
+            if slot.is_some_and(|s| s.cloexec) {
+                if let Some(s) = slot.take() {
+                    s.file.release();
+                }
+            }
         }
-        self.0.push(Some(file));
-        (self.0.len() - 1) as i64
+    }
+}
+
+impl Clone for FdTable {
+    fn clone(&self) -> FdTable {
+        FdTable(
+            self.0
+                .iter()
+                .map(|s| {
+                    s.map(|s| Slot {
+                        file: s.file.retain(),
+                        ..s
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for FdTable {
+    fn drop(&mut self) {
+        for s in self.0.drain(..).flatten() {
+            s.file.release();
+        }
     }
 }
 
@@ -107,7 +200,7 @@ impl Default for FdTable {
 }
 
 /// Reads a NUL-terminated path from user memory.
-fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
+pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
     let mut path = Vec::new();
     let mut byte = [0u8];
     loop {
@@ -165,18 +258,21 @@ fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, i64> 
 }
 
 /// What `path` (relative to `dirfd`) names.
-fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
+pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     if path.is_empty() {
         return Err(-ENOENT);
     }
     let parts = components(p, dirfd, path)?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     if parts.first() == Some(&"proc") {
-        return match super::proc::lookup(&parts) {
+        return match super::proc::lookup(&parts, u64::from(p.pid)) {
             Some(Found::Dir(dir)) => Ok(File::ProcDir { dir, pos: 0 }),
             // The exe link leads to the program's file.
-            Some(Found::Entry(Entry::Pid(_, PidEntry::Exe))) => {
-                lookup(p, AT_FDCWD, p.exe.as_bytes())
+            Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe))) => {
+                match super::proc::exe_of(p, pid) {
+                    Some(exe) => lookup(p, AT_FDCWD, exe.as_bytes()),
+                    None => Err(-ENOENT),
+                }
             }
             Some(Found::Entry(entry)) => Ok(File::Proc { entry, pos: 0 }),
             None => Err(-ENOENT),
@@ -325,7 +421,7 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
             }
             entries.extend(list_dir(path))
         }
-        Some(File::ProcDir { dir, .. }) => entries.extend(super::proc::list(dir)),
+        Some(File::ProcDir { dir, .. }) => entries.extend(super::proc::list(dir, u64::from(p.pid))),
         _ => {}
     }
     let count = count.min(i32::MAX as u64) as usize;
@@ -375,18 +471,125 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
         // /proc files refuse writes with EACCES (mode 0444), not EROFS.
         File::Proc { .. } if writing => -EACCES,
         _ if writing => -EROFS,
-        f => p.files.install(f),
+        f => p.files.install(f, flags & O_CLOEXEC != 0),
     }
 }
 
 /// close(fd).
 pub fn close(p: &mut Process, fd: u64) -> i64 {
-    match p.files.0.get_mut(fd as usize) {
-        Some(slot @ Some(_)) => {
-            *slot = None;
+    if p.files.close(fd) {
+        0
+    } else {
+        -EBADF
+    }
+}
+
+/// pipe2(fds, flags): a new pipe; its read end's descriptor goes to fds[0], the write
+/// end's to fds[1] (two ints). Flags: O_CLOEXEC; O_NONBLOCK and O_DIRECT are not
+/// supported (EINVAL, logged), anything else EINVAL as on Linux.
+pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
+    const O_NONBLOCK: u64 = 0o4000;
+    const O_DIRECT: u64 = 0o40000;
+    if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+        return -EINVAL;
+    }
+    if flags & (O_NONBLOCK | O_DIRECT) != 0 {
+        log::warn!(
+            "{}: pipe2 with O_NONBLOCK or O_DIRECT is not supported: -EINVAL",
+            p.name
+        );
+        return -EINVAL;
+    }
+    let cloexec = flags & O_CLOEXEC != 0;
+    let id = super::pipe::create();
+    let rd = p.files.install(File::Pipe { id, write: false }, cloexec);
+    if rd < 0 {
+        super::pipe::release(id, true);
+        return rd;
+    }
+    let wr = p.files.install(File::Pipe { id, write: true }, cloexec);
+    if wr < 0 {
+        p.files.close(rd as u64);
+        return wr;
+    }
+    let mut raw = [0u8; 8];
+    raw[..4].copy_from_slice(&(rd as i32).to_le_bytes());
+    raw[4..].copy_from_slice(&(wr as i32).to_le_bytes());
+    if p.space.copy_out(fds, &raw).is_err() {
+        p.files.close(rd as u64);
+        p.files.close(wr as u64);
+        return -EFAULT;
+    }
+    0
+}
+
+/// dup(fd): a copy at the lowest free descriptor, close-on-exec clear.
+pub fn dup(p: &mut Process, fd: u64) -> i64 {
+    match p.files.get(fd) {
+        Some(f) => p.files.install(f.retain(), false),
+        None => -EBADF,
+    }
+}
+
+/// dup3(old, new, flags): `new` becomes a copy of `old` (closing what was open there);
+/// flags O_CLOEXEC only; `old` = `new` is EINVAL (glibc's dup2 handles that case itself).
+pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> i64 {
+    if flags & !O_CLOEXEC != 0 || old == new {
+        return -EINVAL;
+    }
+    let Some(f) = p.files.get(old) else {
+        return -EBADF;
+    };
+    if new as usize >= MAX_FDS {
+        return -EBADF;
+    }
+    p.files.close(new);
+    p.files
+        .install_from(new as usize, f.retain(), flags & O_CLOEXEC != 0)
+}
+
+/// fcntl(fd, cmd, arg) for the descriptor commands: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD,
+/// F_SETFD, F_GETFL (O_RDONLY, or O_WRONLY for a pipe's write end), F_SETFL (accepted,
+/// no flag changes yet). Others: EINVAL, logged.
+pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
+    const F_DUPFD: u64 = 0;
+    const F_GETFD: u64 = 1;
+    const F_SETFD: u64 = 2;
+    const F_GETFL: u64 = 3;
+    const F_SETFL: u64 = 4;
+    const F_DUPFD_CLOEXEC: u64 = 1030;
+    const FD_CLOEXEC: u64 = 1;
+    let Some(f) = p.files.get(fd) else {
+        return -EBADF;
+    };
+    match cmd {
+        F_DUPFD | F_DUPFD_CLOEXEC => {
+            if arg as usize >= MAX_FDS {
+                return -EINVAL;
+            }
+            p.files
+                .install_from(arg as usize, f.retain(), cmd == F_DUPFD_CLOEXEC)
+        }
+        F_GETFD => match p.files.0.get(fd as usize).copied().flatten() {
+            Some(s) if s.cloexec => FD_CLOEXEC as i64,
+            _ => 0,
+        },
+        F_SETFD => {
+            if let Some(Some(s)) = p.files.0.get_mut(fd as usize) {
+                s.cloexec = arg & FD_CLOEXEC != 0;
+            }
             0
         }
-        _ => -EBADF,
+        F_GETFL => match f {
+            File::Pipe { write: true, .. } => 1,
+            File::Console => 2, // O_RDWR, as a terminal is opened
+            _ => 0,
+        },
+        F_SETFL => 0,
+        _ => {
+            log::warn!("{}: fcntl command {cmd} not implemented: -EINVAL", p.name);
+            -EINVAL
+        }
     }
 }
 
@@ -401,7 +604,7 @@ pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -
         return -EINVAL;
     }
     match p.files.get(fd) {
-        Some(File::Console) => -ESPIPE,
+        Some(File::Console | File::Pipe { .. }) => -ESPIPE,
         _ => read_at(p, fd, buf, len, Some(offset as u64)),
     }
 }
@@ -410,9 +613,22 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     let (data, pos) = match p.files.get(fd) {
         None => return -EBADF,
         Some(File::Console) => return read_console(p, buf, len),
+        Some(File::Pipe { write: true, .. }) => return -EBADF,
+        Some(File::Pipe { id, .. }) => {
+            return match super::pipe::read(p, id, buf, len) {
+                super::pipe::Io::Done(n) => n as i64,
+                super::pipe::Io::Error(e) => -e,
+                super::pipe::Io::Wait => {
+                    p.sleep_on = Some(crate::proc::Wait::Pipe(id));
+                    -crate::syscall::ERESTARTSYS
+                }
+            }
+        }
         Some(File::Dir { .. } | File::ProcDir { .. }) => return -EISDIR,
         Some(File::Proc { entry, pos }) => {
-            let text = super::proc::generate(p, entry);
+            let Some(text) = super::proc::generate(p, entry) else {
+                return -ESRCH; // the process has ended
+            };
             let start = (at.unwrap_or(pos) as usize).min(text.len());
             let n = (len as usize).min(text.len() - start);
             if p.space.copy_out(buf, &text[start..start + n]).is_err() {
@@ -459,9 +675,17 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
         Err(e) => return e,
     };
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let target = match (parts.as_slice(), super::proc::lookup(&parts)) {
-        (["proc", "self"], _) => alloc::format!("{}", super::proc::SELF_PID),
-        (_, Some(Found::Entry(Entry::Pid(_, PidEntry::Exe)))) => String::from(p.exe),
+    let target = match (
+        parts.as_slice(),
+        super::proc::lookup(&parts, u64::from(p.pid)),
+    ) {
+        (["proc", "self"], _) => alloc::format!("{}", p.pid),
+        (_, Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe)))) => {
+            match super::proc::exe_of(p, pid) {
+                Some(exe) => String::from(exe),
+                None => return -ENOENT,
+            }
+        }
         _ => {
             return match lookup(p, dirfd, &path) {
                 Ok(_) => -EINVAL,
@@ -492,7 +716,14 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
     if len == 0 {
         return 0;
     }
-    super::proc::dump_before_read(p);
+    if !p.restarted {
+        super::proc::dump_before_read(p);
+    }
+    if !crate::console::input_ready() {
+        // Nothing to read yet: the process sleeps and the read runs again when input
+        // arrives (other processes run meanwhile).
+        return -crate::syscall::ERESTARTSYS;
+    }
     let mut line = [0u8; 1024];
     let want = (len as usize).min(line.len());
     let n = crate::console::read_line(&mut line[..want]);
@@ -506,7 +737,7 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
 pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
     let (pos, size) = match p.files.get_mut(fd) {
         None => return -EBADF,
-        Some(File::Console) => return -ESPIPE,
+        Some(File::Console | File::Pipe { .. }) => return -ESPIPE,
         // Directories (rewinddir) and /proc files, whose size is unknown until read: from
         // the start or the current position only.
         Some(File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. }) => {
@@ -546,6 +777,8 @@ fn stat_bytes(file: File) -> [u8; 128] {
             File::Initramfs {
                 data, ino, mode, ..
             } => (1, ino + 1, mode, 1, 0, data.len() as u64, 4096),
+            // pipefs (device 0:0xc, as Linux numbers it at boot); a FIFO, mode 0600, size 0.
+            File::Pipe { id, .. } => (0xc, u64::from(id), 0o010600, 1, 0, 0, 4096),
         };
     raw_stat(dev, ino, mode, nlink, rdev, size, blksize)
 }
@@ -620,7 +853,10 @@ pub fn newfstatat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, fl
 fn proc_link_ino(p: &Process, dirfd: i64, path: &[u8]) -> Option<u64> {
     let parts = components(p, dirfd, path).ok()?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    match (parts.as_slice(), super::proc::lookup(&parts)?) {
+    match (
+        parts.as_slice(),
+        super::proc::lookup(&parts, u64::from(p.pid))?,
+    ) {
         (["proc", "self"], _) => Some(super::proc::SELF_INO),
         (_, Found::Entry(e @ Entry::Pid(_, PidEntry::Exe))) => Some(super::proc::entry_ino(e)),
         _ => None,

@@ -3,6 +3,7 @@
 
 pub mod cpio;
 pub mod files;
+pub mod pipe;
 pub mod proc;
 pub mod proc_mem;
 pub mod proc_pid;

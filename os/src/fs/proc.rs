@@ -5,8 +5,9 @@
 //! `exe` (a link: opening it opens the program), `oom_score` and `oom_score_adj`
 //! ([`super::proc_pid`]).
 //!
-//! The generators take the process as an argument; the caller finds it by pid. Until the
-//! process table exists there is one process, init (pid 1), which is also `self`.
+//! The generators take the process as an argument; [`generate`] finds it by pid: the
+//! reader itself (`self`, out of the process table while it runs a system call) or any
+//! other live process in the table. Ended processes (zombies) have no /proc directory.
 
 use super::{proc_mem, proc_pid};
 use crate::mm::vmstat::Snapshot;
@@ -35,7 +36,7 @@ pub fn dump_before_read(p: &mut Process) {
     }
     let maps = proc_pid::maps(p).into_bytes();
     // As another process reading it would see it: asleep in read.
-    let status = proc_pid::status(p, PID, "S (sleeping)").into_bytes();
+    let status = proc_pid::status(p, "S (sleeping)").into_bytes();
     crate::console::write_bytes(DUMP_BEGIN.as_bytes());
     crate::console::write_bytes(b"/proc/1/maps:\n");
     crate::console::write_bytes(&maps);
@@ -100,23 +101,24 @@ pub enum Found {
     Entry(Entry),
 }
 
-/// init's pid: the only process.
-const PID: u64 = 1;
-/// The pid /proc/self names (the caller's; today always init).
-pub const SELF_PID: u64 = PID;
 /// The inode of the /proc/self link.
 pub const SELF_INO: u64 = 0x10;
 
-/// The pid `name` (a /proc component) stands for, if that process exists.
-fn pid_of(name: &str) -> Option<u64> {
+/// The pid `name` (a /proc component) stands for, for reader `me`, if that process lives.
+fn pid_of(name: &str, me: u64) -> Option<u64> {
     match name {
-        "self" => Some(PID),
-        n => n.parse().ok().filter(|&p| p == PID),
+        "self" => Some(me),
+        n => n
+            .parse::<u32>()
+            .ok()
+            .filter(|&p| u64::from(p) == me || crate::proc::is_live(p))
+            .map(u64::from),
     }
 }
 
-/// What `parts` (a path's components, the first being "proc") names, if anything.
-pub fn lookup(parts: &[&str]) -> Option<Found> {
+/// What `parts` (a path's components, the first being "proc") names for the process `me`
+/// looking it up, if anything.
+pub fn lookup(parts: &[&str], me: u64) -> Option<Found> {
     match parts {
         ["proc"] => Some(Found::Dir(Dir::Root)),
         ["proc", "meminfo"] => Some(Found::Entry(Entry::Meminfo)),
@@ -128,7 +130,7 @@ pub fn lookup(parts: &[&str]) -> Option<Found> {
             .position(|s| s.name == *name)
             .map(|i| Found::Entry(Entry::Sysctl(i))),
         ["proc", pid, rest @ ..] => {
-            let pid = pid_of(pid)?;
+            let pid = pid_of(pid, me)?;
             match rest {
                 [] => Some(Found::Dir(Dir::Pid(pid))),
                 [name] => PID_ENTRIES
@@ -168,7 +170,7 @@ pub fn entry_ino(e: Entry) -> u64 {
 
 /// The entries of `d` after `.` and `..`: (inode, type, name), in Linux's order: /proc's
 /// own files by name length then name (its tree's order), then `self` and the pids.
-pub fn list(d: Dir) -> Vec<(u64, u8, String)> {
+pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
     let mut out: Vec<(u64, u8, String)> = Vec::new();
     let mut push = |ino: u64, t: u8, name: &str| out.push((ino, t, String::from(name)));
     match d {
@@ -177,7 +179,13 @@ pub fn list(d: Dir) -> Vec<(u64, u8, String)> {
             push(entry_ino(Entry::Vmstat), DT_REG, "vmstat");
             push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
             push(SELF_INO, DT_LNK, "self");
-            push(dir_ino(Dir::Pid(PID)), DT_DIR, "1");
+            let mut pids = crate::proc::live_pids();
+            pids.push(me as u32);
+            pids.sort_unstable();
+            for pid in pids {
+                let pid = u64::from(pid);
+                push(dir_ino(Dir::Pid(pid)), DT_DIR, &alloc::format!("{pid}"));
+            }
         }
         Dir::Sys => push(dir_ino(Dir::SysVm), DT_DIR, "vm"),
         Dir::SysVm => {
@@ -203,34 +211,52 @@ pub fn parent_ino(d: Dir) -> u64 {
     }
 }
 
-/// The processes there are (for the machine-wide counts): today only the caller.
-fn processes(current: &Process) -> [&Process; 1] {
-    [current]
+/// The machine-wide counts over every process: the reader `p` and the others.
+fn snapshot(p: &Process) -> Snapshot {
+    crate::proc::with_others(|others| {
+        let mut all: Vec<&Process> = Vec::from([p]);
+        all.extend_from_slice(others);
+        Snapshot::take(&all)
+    })
 }
 
-/// The contents of `e`, read by `p` (which, being the only process, is also the one a
-/// per-process entry names).
-pub fn generate(p: &mut Process, e: Entry) -> Vec<u8> {
+/// The contents of `e`, read by `p`; `None` when `e` belongs to a process that has ended
+/// since it was opened.
+pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
     let text = match e {
-        Entry::Meminfo => proc_mem::meminfo(&Snapshot::take(&processes(p))),
-        Entry::Vmstat => proc_mem::vmstat(&Snapshot::take(&processes(p))),
+        Entry::Meminfo => proc_mem::meminfo(&snapshot(p)),
+        Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
-        Entry::Pid(pid, pe) => return generate_pid(p, pid, pe),
+        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe)),
+        Entry::Pid(pid, pe) => {
+            return crate::proc::with_live(pid as u32, |q| generate_pid(q, pe));
+        }
     };
-    text.into_bytes()
+    Some(text.into_bytes())
 }
 
-/// The contents of /proc/PID/`e` for process `p` (whose pid is `pid`).
-pub fn generate_pid(p: &mut Process, pid: u64, e: PidEntry) -> Vec<u8> {
+/// The program path of process `pid` (its `exe` link), read by `p`.
+pub fn exe_of(p: &Process, pid: u64) -> Option<&'static str> {
+    if pid == u64::from(p.pid) {
+        return Some(p.exe);
+    }
+    crate::proc::with_live(pid as u32, |q| q.exe)
+}
+
+/// The contents of /proc/PID/`e` for process `p`.
+pub fn generate_pid(p: &mut Process, e: PidEntry) -> Vec<u8> {
     let text = match e {
         PidEntry::Maps => proc_pid::maps(p),
-        PidEntry::Status => proc_pid::status(p, pid, "R (running)"),
-        PidEntry::Stat => proc_pid::stat(p, pid),
+        PidEntry::Status => {
+            let state = proc_pid::state_words(p);
+            proc_pid::status(p, state)
+        }
+        PidEntry::Stat => proc_pid::stat(p),
         PidEntry::Statm => proc_pid::statm(p),
         PidEntry::Cmdline => return proc_pid::cmdline(p),
         PidEntry::Environ => return proc_pid::environ(p),
         PidEntry::Comm => proc_pid::comm(p),
-        PidEntry::OomScore => alloc::format!("{}\n", proc_pid::oom_score(p, pid)),
+        PidEntry::OomScore => alloc::format!("{}\n", proc_pid::oom_score(p)),
         PidEntry::OomScoreAdj => alloc::format!("{}\n", proc_pid::oom_score_adj(p)),
         PidEntry::Exe => String::from(p.exe),
     };

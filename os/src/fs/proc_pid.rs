@@ -79,9 +79,26 @@ fn sizes(p: &Process) -> Sizes {
     s
 }
 
+/// The state as /proc/PID/stat's letter and status's words: the reader itself is
+/// running; another process is as the scheduler has it.
+pub fn state_letter(p: &Process) -> char {
+    match p.state {
+        crate::proc::State::Runnable => 'R',
+        crate::proc::State::Sleeping(_) => 'S',
+    }
+}
+
+/// /proc/PID/status's State line for [`state_letter`].
+pub fn state_words(p: &Process) -> &'static str {
+    match state_letter(p) {
+        'R' => "R (running)",
+        _ => "S (sleeping)",
+    }
+}
+
 /// /proc/PID/status: the identity lines and the memory lines (`Label:\t%8lu kB`); `state`
 /// as Linux spells it.
-pub fn status(p: &mut Process, pid: u64, state: &str) -> String {
+pub fn status(p: &mut Process, state: &str) -> String {
     let size = p.space.note_size();
     let kib = |bytes: u64| bytes >> 10;
     let s = sizes(p);
@@ -92,8 +109,10 @@ pub fn status(p: &mut Process, pid: u64, state: &str) -> String {
     let _ = write!(
         out,
         "Name:\t{}\nUmask:\t0022\nState:\t{state}\nTgid:\t{pid}\nNgid:\t0\nPid:\t{pid}\n\
-         PPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n",
-        p.name
+         PPid:\t{}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n",
+        p.name,
+        p.ppid,
+        pid = p.pid,
     );
     for (label, bytes) in [
         ("VmPeak", p.space.size_peak),
@@ -131,7 +150,8 @@ const USER_HZ: u64 = 100;
 /// itself (state R). Not accounted yet, so 0: the CPU times (utime, stime), signals, the
 /// children's counts (nothing waits for children yet); majflt is 0 until swap and file
 /// I/O exist.
-pub fn stat(p: &mut Process, pid: u64) -> String {
+pub fn stat(p: &mut Process) -> String {
+    let pid = p.pid;
     let size = p.space.note_size();
     let l = p.loaded;
     let rsslim = p.limits[5].cur;
@@ -142,7 +162,7 @@ pub fn stat(p: &mut Process, pid: u64) -> String {
     let comm: String = p.name.chars().take(15).collect();
     let fields: [u64; 12] = [
         p.space.minflt,
-        0, // cminflt
+        p.cminflt,
         0, // majflt
         0, // cmajflt
         0, // utime
@@ -156,7 +176,12 @@ pub fn stat(p: &mut Process, pid: u64) -> String {
     ];
     let mut out = String::new();
     // pid (comm) state ppid pgrp session tty_nr tpgid flags
-    let _ = write!(out, "{pid} ({comm}) R 0 0 0 0 -1 0");
+    let _ = write!(
+        out,
+        "{pid} ({comm}) {} {} 0 0 0 -1 0",
+        state_letter(p),
+        p.ppid
+    );
     for f in fields {
         let _ = write!(out, " {f}");
     }
@@ -235,8 +260,8 @@ pub fn oom_score_adj(_p: &Process) -> i64 {
 /// entries + page-table pages + oom_score_adj × totalpages / 1000, shown as (1000 + points
 /// × 1000 / totalpages) × 2 / 3; totalpages = managed RAM + swap. init can never be chosen
 /// (oom_badness skips it), so Linux shows 0 for it.
-pub fn oom_score(p: &Process, pid: u64) -> u64 {
-    if pid == 1 {
+pub fn oom_score(p: &Process) -> u64 {
+    if p.pid == crate::proc::INIT {
         return 0;
     }
     let total = crate::mm::frame::managed_frames().max(1) as i64;

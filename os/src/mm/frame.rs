@@ -235,6 +235,67 @@ pub fn free_blocks() -> [usize; mm_core::buddy::MAX_ORDER + 1] {
     out
 }
 
+/// Runs `f` on the metadata of the 4 KiB frame at `pa` (None before the allocator exists).
+fn with_page<R>(pa: PhysAddr, f: impl FnOnce(&mut Page) -> R) -> Option<R> {
+    let mut g = FRAMES.lock();
+    let fr = g.as_mut()?;
+    let i = ((pa.0 - fr.base.0) / PAGE_SIZE) as usize;
+    if i >= fr.buddy.len() {
+        return None;
+    }
+    Some(f(fr.buddy.page_mut(i)))
+}
+
+/// A user frame gets one more mapping (fork shares it): refcount and mapcount go up.
+pub fn share(pa: PhysAddr) {
+    with_page(pa, |p| {
+        p.refcount += 1;
+        p.mapcount += 1;
+    });
+}
+
+/// A user frame newly mapped by its first PTE (it was just allocated: refcount 1), at
+/// virtual page `vpn` of an address space of `family` (the reverse map: `mm_core::rmap`).
+pub fn mapped(pa: PhysAddr, family: u64, vpn: u64) {
+    with_page(pa, |p| {
+        p.mapcount = 1;
+        p.rmap = family;
+        p.index = vpn;
+    });
+}
+
+/// The frame's only mapping moved to virtual page `vpn` (mremap).
+pub fn moved(pa: PhysAddr, vpn: u64) {
+    with_page(pa, |p| p.index = vpn);
+}
+
+/// The reverse-map fields of the frame at `pa`: family, virtual page, mapcount.
+pub fn rmap_of(pa: PhysAddr) -> Option<(u64, u64, u32)> {
+    with_page(pa, |p| (p.rmap, p.index, p.mapcount))
+}
+
+/// References held on the frame at `pa` (1: one owner, which may write it in place).
+pub fn refcount(pa: PhysAddr) -> u32 {
+    with_page(pa, |p| p.refcount).unwrap_or(0)
+}
+
+/// A PTE mapping the user frame at `pa` is gone: drops one reference and one mapping, and
+/// frees the frame with the last reference (Linux's put_page).
+pub fn unshare(pa: PhysAddr) {
+    let last = with_page(pa, |p| {
+        p.mapcount = p.mapcount.saturating_sub(1);
+        p.refcount = p.refcount.saturating_sub(1);
+        if p.refcount == 0 {
+            p.rmap = 0;
+            p.index = 0;
+        }
+        p.refcount == 0
+    });
+    if last == Some(true) {
+        free(pa, 0);
+    }
+}
+
 /// Frames the buddy allocator manages (those it was given at boot; /proc/meminfo's
 /// MemTotal).
 pub fn managed_frames() -> usize {

@@ -102,3 +102,8 @@ pub fn build_and_switch(
     };
     Ok(*KERNEL.call_once(|| space))
 }
+
+/// The kernel's address space, once built (new process spaces copy its upper half).
+pub fn kernel() -> Option<KernelSpace> {
+    KERNEL.get().copied()
+}

@@ -9,7 +9,6 @@
 
 use super::elf::{Elf, ElfError, PF_R, PF_W, PF_X, PT_LOAD};
 use super::space::AddressSpace;
-use super::{Process, CURRENT};
 use crate::arch::csr;
 use crate::arch::trap::{TrapFrame, FRAME_SIZE};
 use crate::mm::frame;
@@ -19,7 +18,7 @@ use alloc::vec::Vec;
 use mm_core::paging::MapError;
 use mm_core::pte::PteFlags;
 use mm_core::vma::{Backing, Name, Vma};
-use mm_core::{VirtAddr, PAGE_SIZE};
+use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 
 /// Room the stack area gets below the initial sp (Linux's setup_arg_pages: 128 KiB); it
 /// grows on faults below it up to RLIMIT_STACK (`space::grow_stack`).
@@ -70,16 +69,37 @@ fn pte_flags(p_flags: u32) -> PteFlags {
     f
 }
 
-/// Loads `image` as process `name` with `argv` and `envp`, and enters it.
-pub fn exec(
+/// A program loaded into a new address space, ready to enter.
+pub struct Loaded {
+    pub space: AddressSpace,
+    pub entry: u64,
+    pub sp: u64,
+    /// The end of the last segment: where the heap starts.
+    pub brk: u64,
+    /// Where the code, data, stack and argument strings went (/proc/PID/stat).
+    pub layout: super::elf::Loaded,
+}
+
+/// The program to load: its command name, its ELF image and the path it was started by
+/// (AT_EXECFN, as Linux gives execve's filename).
+pub struct Program<'a> {
+    pub name: &'a str,
+    pub image: &'static [u8],
+    pub path: &'a str,
+}
+
+/// Loads `prog` into a new address space with ASID `asid`, its stack holding `argv` and
+/// `envp` (init's start and execve).
+pub fn load(
     kernel: KernelSpace,
-    name: &'static str,
-    image: &'static [u8],
+    asid: u16,
+    prog: Program<'_>,
     argv: &[&str],
     envp: &[&str],
-) -> Result<core::convert::Infallible, ExecError> {
+) -> Result<Loaded, ExecError> {
+    let Program { name, image, path } = prog;
     let mut elf = Elf::parse(image).map_err(ExecError::Elf)?;
-    let mut space = AddressSpace::new(kernel, 1).ok_or(ExecError::NoMemory)?;
+    let mut space = AddressSpace::new(kernel, asid).ok_or(ExecError::NoMemory)?;
     let user_end = space.mode.user_end().0;
     elf.place(user_end);
     let mut top = 0;
@@ -119,7 +139,7 @@ pub fn exec(
     if !space.vmas.insert(stack_top - STACK_EXPAND, stack) {
         return Err(ExecError::BadAddress(stack_top - STACK_EXPAND));
     }
-    let execfn = argv.first().copied().unwrap_or(name);
+    let execfn = path;
     let sp = build_stack(&mut space, &elf, stack_top, argv, envp, execfn)
         .ok_or(ExecError::BadAddress(stack_top))?;
     let want = VirtAddr(sp).align_down(PAGE_SIZE).0 - STACK_EXPAND;
@@ -143,39 +163,48 @@ pub fn exec(
         brk,
         argv.len()
     );
+    // The stack's writes went through the direct map to the new tables' frames: order
+    // them (and the tables) before the first walk with this ASID.
+    csr::sfence_asid(asid);
+    Ok(Loaded {
+        space,
+        entry: elf.entry,
+        sp,
+        brk,
+        layout: super::elf::Loaded::new(&elf, stack_top, sp, argv, envp, execfn),
+    })
+}
 
-    let kstack = frame::alloc(KSTACK_ORDER).ok_or(ExecError::NoMemory)?;
-    let kstack_top = phys_to_virt(kstack).0 + (PAGE_SIZE << KSTACK_ORDER);
-    let frame_ptr = (kstack_top - FRAME_SIZE as u64) as *mut TrapFrame;
+/// The registers a program starts with: sp, pc at the entry, every other register 0 (a0
+/// too: glibc's rtld_fini), U-mode with interrupts on after `sret` and the FP unit in its
+/// Initial state (sstatus.FS = 1).
+pub fn initial_frame(entry: u64, sp: u64) -> TrapFrame {
     let mut regs = [0u64; 32];
     regs[2] = sp;
-    let sstatus = (csr::read_sstatus() & !csr::SSTATUS_SPP) | csr::SSTATUS_SPIE;
-    let frame = TrapFrame {
+    let sstatus = (csr::read_sstatus() & !(csr::SSTATUS_SPP | csr::SSTATUS_FS))
+        | csr::SSTATUS_SPIE
+        | csr::SSTATUS_FS_INITIAL;
+    TrapFrame {
         regs,
-        sepc: elf.entry,
+        sepc: entry,
         sstatus,
-    };
-    let satp = space.satp();
-    let exe: &'static str = alloc::string::String::leak(execfn.into());
-    *CURRENT.lock() = Some(Process {
-        name,
-        exe,
-        space,
-        brk_start: brk,
-        brk,
-        limits: super::rlimit::init_limits(frame::total_frames() as u64),
-        files: crate::fs::files::FdTable::new(),
-        loaded: super::elf::Loaded::new(&elf, stack_top, sp, argv, envp, execfn),
-    });
-    #[allow(unsafe_code)]
-    // SAFETY: `frame_ptr` is the top FRAME_SIZE bytes of a fresh kernel stack owned by this
-    // process; the new table maps the kernel (shared upper half) and the program; the
-    // frame returns to U-mode at the ELF's entry.
-    unsafe {
-        frame_ptr.write(frame);
-        csr::switch_page_table(satp);
-        crate::arch::trap::return_to(frame_ptr)
     }
+}
+
+/// A kernel stack for a process: 2^KSTACK_ORDER frames; its top FRAME_SIZE bytes hold the
+/// process's saved user registers while it is in the kernel or not running.
+pub fn alloc_kstack() -> Option<PhysAddr> {
+    frame::alloc(KSTACK_ORDER)
+}
+
+/// Gives a kernel stack back.
+pub fn free_kstack(kstack: PhysAddr) {
+    frame::free(kstack, KSTACK_ORDER)
+}
+
+/// Where a process's saved registers live on its kernel stack.
+pub fn frame_of(kstack: PhysAddr) -> *mut TrapFrame {
+    (phys_to_virt(kstack).0 + (PAGE_SIZE << KSTACK_ORDER) - FRAME_SIZE as u64) as *mut TrapFrame
 }
 
 /// Writes argc/argv/envp/auxv and the strings below `top`; returns sp.

@@ -1,12 +1,44 @@
-//! Processes. This stage has one: init, started from a static ELF in the initramfs, with
-//! eagerly mapped segments and stack, running until it exits or faults. Its exit status
-//! becomes the machine's (through the finisher), as `rvmmu run` will report it.
+//! Processes: the process table (here), fork, exit and wait (`life.rs`), the round-robin
+//! scheduler (`sched.rs`) and the reverse map over the table (`rmap.rs`).
+//!
+//! Each process has a pid (from 1, init), a parent, an address space with its own ASID, a
+//! kernel stack whose top holds its saved user registers (the [`TrapFrame`] the trap entry
+//! wrote), and its FP registers. One hart: one process runs at a time (`Table::current`),
+//! and the kernel is never preempted (it runs with interrupts off), so processes change
+//! only at the end of a trap, when [`sched`] picks which frame the trap exit
+//! restores. A process that must wait (wait4 for a child, a console read for input)
+//! sleeps and its system call is restarted when it wakes (its `ecall` runs again), so no
+//! kernel state is kept across a wait. A timer tick every 10 ms (virtual time on rvmmu,
+//! so runs are reproducible) preempts a process that runs too long in U-mode.
+//!
+//! A process that ends becomes a zombie (its memory and ASID are given back at once; its
+//! pid, status and kernel stack stay until the parent's wait4 reaps it). Its children go
+//! to init. init's own end is the machine's: its status goes to the finisher.
 
 pub mod elf;
 pub mod exec;
+mod life;
 pub mod rlimit;
+mod rmap;
+mod sched;
 pub mod space;
 
+use life::end;
+pub use life::{fork, getrusage, log_kill, wait4};
+use rmap::check_rmap;
+pub use rmap::set_check_rmap;
+pub use sched::{on_user_trap, tick, Outcome};
+
+use crate::arch::csr;
+use crate::arch::fp::{self, FpRegs};
+use crate::arch::trap::TrapFrame;
+use crate::mm::kpt::{self, KernelSpace};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use mm_core::task::{Asids, Ending, Pids};
+use mm_core::{PhysAddr, VirtAddr};
 use space::AddressSpace;
 use spin::Mutex;
 
@@ -15,9 +47,38 @@ pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
 pub const SIGBUS: u32 = 7;
 pub const SIGSEGV: u32 = 11;
+pub const SIGPIPE: u32 = 13;
+
+/// init's pid.
+pub const INIT: u32 = 1;
+
+/// What a sleeping process waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// A child to end (wait4).
+    Child,
+    /// Console input (read on the console).
+    Console,
+    /// The clock to reach this many nanoseconds since boot (nanosleep).
+    Timer(u64),
+    /// A pipe to have data or room, or its other end to close (`fs::pipe`).
+    Pipe(u32),
+}
+
+/// A live process's state (an ended one is a [`Zombie`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Running or ready to run.
+    Runnable,
+    Sleeping(Wait),
+}
 
 /// A process.
 pub struct Process {
+    pub pid: u32,
+    /// The parent's pid (0 for init: the kernel).
+    pub ppid: u32,
+    pub state: State,
     /// The command name (the program file's base name, Linux's `comm`).
     pub name: &'static str,
     /// The program's path (/proc/PID/exe, the name of its areas in /proc/PID/maps).
@@ -28,12 +89,120 @@ pub struct Process {
     pub brk: u64,
     pub limits: [rlimit::Limit; rlimit::NLIMITS],
     pub files: crate::fs::files::FdTable,
+    /// The kernel stack (its top holds the saved user registers).
+    pub kstack: PhysAddr,
+    /// The FP registers while another process owns the FP unit.
+    pub fp: FpRegs,
+    /// CLONE_CHILD_CLEARTID / set_tid_address: zeroed when the process ends.
+    pub clear_child_tid: u64,
+    /// Minor faults of the children reaped so far (their own and their reaped children's).
+    pub cminflt: u64,
+    /// Where a nanosleep that had to wait ends (ns since boot), kept across its restarts.
+    pub sleep_until: Option<u64>,
+    /// The current system call is a restart after a sleep (its side effects before the
+    /// sleep, such as the dump_proc print, are not repeated).
+    pub restarted: bool,
+    /// What a system call that returned ERESTARTSYS waits for (None: console input).
+    pub sleep_on: Option<Wait>,
     /// Where exec put the code, data, stack and argument strings (/proc/PID/stat).
     pub loaded: elf::Loaded,
 }
 
-/// The running process.
-pub static CURRENT: Mutex<Option<Process>> = Mutex::new(None);
+impl Process {
+    /// The saved user registers.
+    pub fn frame(&self) -> *mut TrapFrame {
+        exec::frame_of(self.kstack)
+    }
+}
+
+/// What is left of an ended process until its parent reaps it.
+struct Zombie {
+    ppid: u32,
+    ending: Ending,
+    /// Its minor faults and those of its reaped children (wait4's rusage).
+    minflt: u64,
+    kstack: PhysAddr,
+}
+
+/// The live processes by pid. The running one's slot is empty while it handles a trap
+/// (the handler has it: see `sched::on_user_trap`), so taking it out and putting it back
+/// moves no map nodes; the lookups and iterations here see the others only.
+struct Live(BTreeMap<u32, Option<Box<Process>>>);
+
+impl Live {
+    /// Process `pid`, unless it is gone or running.
+    fn get(&self, pid: u32) -> Option<&Process> {
+        self.0.get(&pid).and_then(|p| p.as_deref())
+    }
+    fn get_mut(&mut self, pid: u32) -> Option<&mut Process> {
+        self.0.get_mut(&pid).and_then(|p| p.as_deref_mut())
+    }
+    fn values(&self) -> impl Iterator<Item = &Process> {
+        self.0.values().flatten().map(|p| &**p)
+    }
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Process> {
+        self.0.values_mut().flatten().map(|p| &mut **p)
+    }
+    /// Pids of the processes here, ascending.
+    fn pids(&self) -> impl Iterator<Item = u32> + Clone + '_ {
+        self.0
+            .iter()
+            .filter(|(_, p)| p.is_some())
+            .map(|(&pid, _)| pid)
+    }
+    /// Live processes, the running one included.
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn contains(&self, pid: u32) -> bool {
+        self.0.contains_key(&pid)
+    }
+    fn insert(&mut self, p: Box<Process>) {
+        self.0.insert(p.pid, Some(p));
+    }
+    /// Takes process `pid` out of its slot (it is about to handle a trap).
+    fn take(&mut self, pid: u32) -> Option<Box<Process>> {
+        self.0.get_mut(&pid).and_then(Option::take)
+    }
+    /// Puts a taken process back in its slot.
+    fn put_back(&mut self, p: Box<Process>) {
+        if let Some(slot) = self.0.get_mut(&p.pid) {
+            *slot = Some(p);
+        }
+    }
+    /// Removes `pid`'s slot (it has ended).
+    fn remove(&mut self, pid: u32) {
+        self.0.remove(&pid);
+    }
+}
+
+struct Table {
+    live: Live,
+    zombies: BTreeMap<u32, Zombie>,
+    /// The process running (or last run); while it handles a trap its slot in `live` is
+    /// empty.
+    current: u32,
+    /// Whose registers the FP unit holds.
+    fp_owner: u32,
+    pids: Pids,
+    asids: Asids,
+    /// ASIDs are usable (ASIDLEN large enough for [`mm_core::task::MAX_PROCS`]); otherwise every space
+    /// uses ASID 0 and each switch fences everything.
+    use_asids: bool,
+    /// Timer deadline interval (10 ms of the timebase); 0 until init starts.
+    tick: u64,
+}
+
+static TABLE: Mutex<Table> = Mutex::new(Table {
+    live: Live(BTreeMap::new()),
+    zombies: BTreeMap::new(),
+    current: 0,
+    fp_owner: 0,
+    pids: Pids::new(),
+    asids: Asids::new(),
+    use_asids: false,
+    tick: 0,
+});
 
 /// Finisher status bit saying "killed by a signal": init's end is reported to the machine
 /// as the exit status n (0..=255), or `KILLED | signal` when a signal killed it, which
@@ -41,31 +210,164 @@ pub static CURRENT: Mutex<Option<Process>> = Mutex::new(None);
 /// status.
 pub const KILLED: u16 = 0x100;
 
-fn fault_counts(name: &str, minflt: u64) {
-    log::info!(
-        "{name}: minflt {minflt}, majflt 0; pgfault {}",
-        space::PGFAULT.load(core::sync::atomic::Ordering::Relaxed)
-    );
+fn kernel_space() -> KernelSpace {
+    match kpt::kernel() {
+        Some(k) => k,
+        None => panic!("no kernel page table"),
+    }
 }
 
-/// Ends the process with exit status `status` (its low 8 bits, as wait reports them) and,
-/// being init, the machine with it.
-pub fn exit(name: &str, minflt: u64, status: u32) -> ! {
-    fault_counts(name, minflt);
-    log::info!("{name}: exited with status {}", status & 0xff);
-    crate::arch::sbi::shutdown((status & 0xff) as u16)
+/// A name that lives as long as the kernel (process names and paths), each distinct one
+/// allocated once.
+pub fn intern(s: &str) -> &'static str {
+    static NAMES: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+    let mut names = NAMES.lock();
+    if let Some(n) = names.iter().find(|n| **n == s) {
+        return n;
+    }
+    let n: &'static str = String::leak(String::from(s));
+    names.push(n);
+    n
 }
 
-/// Kills the process with `signal` (default action: terminate), logging why.
-pub fn kill(name: &str, minflt: u64, signal: u32, why: core::fmt::Arguments<'_>) -> ! {
-    let sig = match signal {
-        SIGSEGV => "SIGSEGV",
-        SIGBUS => "SIGBUS",
-        SIGILL => "SIGILL",
-        SIGTRAP => "SIGTRAP",
-        _ => "signal",
+/// A new ASID (1.. when ASIDs are usable, else 0).
+fn alloc_asid(t: &mut Table) -> Option<u16> {
+    if t.use_asids {
+        t.asids.alloc()
+    } else {
+        Some(0)
+    }
+}
+
+/// Starts init (pid 1) from `loaded` and enters it; does not return.
+pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -> ! {
+    let Some(kstack) = exec::alloc_kstack() else {
+        panic!("no memory for init's kernel stack");
     };
-    log::info!("{name}: killed by {sig} ({why})");
-    fault_counts(name, minflt);
-    crate::arch::sbi::shutdown(KILLED | (signal as u16 & 0x7f))
+    let frame = exec::initial_frame(loaded.entry, loaded.sp);
+    let ram_pages = crate::mm::frame::total_frames() as u64;
+    let p = Box::new(Process {
+        pid: INIT,
+        ppid: 0,
+        state: State::Runnable,
+        name,
+        exe,
+        space: loaded.space,
+        brk_start: loaded.brk,
+        brk: loaded.brk,
+        limits: rlimit::init_limits(ram_pages),
+        files: crate::fs::files::FdTable::new(),
+        kstack,
+        fp: FpRegs::default(),
+        clear_child_tid: 0,
+        cminflt: 0,
+        sleep_until: None,
+        restarted: false,
+        sleep_on: None,
+        loaded: loaded.layout,
+    });
+    let fptr = p.frame();
+    let satp = p.space.satp();
+    {
+        let mut t = TABLE.lock();
+        t.pids.alloc(|_| false);
+        t.current = INIT;
+        t.fp_owner = INIT;
+        t.tick = crate::time::timebase() / 100;
+        t.live.insert(p);
+    }
+    fp::restore(&FpRegs::default());
+    crate::arch::sbi::set_timer(csr::read_time() + TABLE.lock().tick);
+    #[allow(unsafe_code)]
+    // SAFETY: `fptr` is the top FRAME_SIZE bytes of init's own kernel stack; its table maps
+    // the kernel (shared upper half) and the program; the frame returns to U-mode at the
+    // ELF's entry. The full fence of switch_page_table covers the new tables' writes.
+    unsafe {
+        fptr.write(frame);
+        csr::switch_page_table(satp);
+        crate::arch::trap::return_to(fptr)
+    }
+}
+
+/// The process's choice of the ASID scheme, made once at boot: per-process ASIDs when
+/// satp implements enough ASID bits for [`mm_core::task::MAX_PROCS`] processes.
+pub fn init_asids() -> u16 {
+    let bits = csr::asid_bits();
+    let mut t = TABLE.lock();
+    t.use_asids = bits >= 7;
+    let a = alloc_asid(&mut t).unwrap_or(0);
+    log::debug!("satp: {bits} ASID bits; per-process ASIDs: {}", t.use_asids);
+    a
+}
+
+/// Whether `pid` is a live process other than the one running (which is out of the table
+/// while it runs a system call).
+pub fn is_live(pid: u32) -> bool {
+    TABLE.lock().live.get(pid).is_some()
+}
+
+/// The pids of the live processes in the table (the one running a system call is out of
+/// it: its caller adds it).
+pub fn live_pids() -> Vec<u32> {
+    TABLE.lock().live.pids().collect()
+}
+
+/// Runs `f` on every live process in the table (all but the one running).
+pub fn with_others<R>(f: impl FnOnce(&[&Process]) -> R) -> R {
+    let t = TABLE.lock();
+    let others: Vec<&Process> = t.live.values().collect();
+    f(&others)
+}
+
+/// Makes every process sleeping on `w` runnable (the one running is not in the table
+/// and is not asleep).
+pub fn wake(w: Wait) {
+    for p in TABLE.lock().live.values_mut() {
+        if p.state == State::Sleeping(w) {
+            p.state = State::Runnable;
+        }
+    }
+}
+
+/// Runs `f` on live process `pid` (not the one running: see [`is_live`]).
+pub fn with_live<R>(pid: u32, f: impl FnOnce(&mut Process) -> R) -> Option<R> {
+    TABLE.lock().live.get_mut(pid).map(f)
+}
+
+/// Replaces `p`'s program (execve, after the checks): its new address space (same ASID)
+/// goes live, the old one is given back; registers and FP state start afresh.
+pub fn replace_image(
+    p: &mut Process,
+    frame: &mut TrapFrame,
+    loaded: exec::Loaded,
+    name: &'static str,
+    exe: &'static str,
+) {
+    if p.clear_child_tid != 0 {
+        let _ = p
+            .space
+            .copy_out(VirtAddr(p.clear_child_tid), &0u32.to_le_bytes());
+        p.clear_child_tid = 0;
+    }
+    let satp = loaded.space.satp();
+    let asid = loaded.space.asid;
+    let old = core::mem::replace(&mut p.space, loaded.space);
+    #[allow(unsafe_code)]
+    // SAFETY: the new table maps the kernel in its upper half. The ASID is the same as the
+    // old space's: it is recycled, so after the satp write it is fenced (the spec's first
+    // way: "first change satp to point to the new page table using the recycled ASID,
+    // then execute SFENCE.VMA with rs1=x0 and rs2 set to the recycled ASID").
+    unsafe {
+        csr::write_satp(satp);
+    }
+    csr::sfence_asid(asid);
+    drop(old);
+    p.name = name;
+    p.exe = exe;
+    p.brk_start = loaded.brk;
+    p.brk = loaded.brk;
+    p.loaded = loaded.layout;
+    p.fp = FpRegs::default();
+    fp::restore(&p.fp);
+    *frame = exec::initial_frame(loaded.entry, loaded.sp);
 }

@@ -10,6 +10,10 @@
 //! User PTEs are made with A set, and D set on writable pages, so no A/D update is needed
 //! under Svade either (reclaim will want A cleared later).
 //!
+//! After a fork, frames of writable areas are shared copy-on-write (present without W in
+//! both spaces; their refcount says how many hold them): [`AddressSpace::fault_in`] copies
+//! one on the first store, or makes it writable again once it is the only holder.
+//!
 //! The kernel reads and writes user memory only through [`AddressSpace::copy_in`] and
 //! [`AddressSpace::copy_out`], which walk the tables in software and fault pages in as a
 //! user access would, so a bad user pointer is an error (EFAULT), never a kernel fault.
@@ -18,12 +22,12 @@ use crate::arch::csr;
 use crate::mm::frame;
 use crate::mm::kpt::KernelSpace;
 use crate::mm::layout::phys_to_virt;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::page::PageFlags;
 use mm_core::paging::{self, PagingMode, TableAccess, Translation, ENTRIES};
 use mm_core::pte::{Pte, PteFlags};
 use mm_core::vma::{self, Vmas};
-use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
+use mm_core::{PhysAddr, VirtAddr, PAGE_SHIFT, PAGE_SIZE};
 
 /// Tables in RAM through the direct map, new ones from the buddy allocator.
 pub struct FrameTables;
@@ -82,7 +86,13 @@ pub struct AddressSpace {
     pub resident_peak: u64,
     /// The largest total size of the areas so far (VmPeak), in bytes; see [`Self::note_size`].
     pub size_peak: u64,
+    /// The reverse map's family (`mm_core::rmap`): the spaces a fork tree shares frames
+    /// with. A new program starts one; fork keeps it.
+    pub family: u64,
 }
+
+/// The last family handed out.
+static FAMILIES: AtomicU64 = AtomicU64::new(0);
 
 impl AddressSpace {
     /// A new space sharing the kernel's upper half.
@@ -102,6 +112,7 @@ impl AddressSpace {
             resident: 0,
             resident_peak: 0,
             size_peak: 0,
+            family: FAMILIES.fetch_add(1, Ordering::Relaxed) + 1,
         })
     }
 
@@ -127,30 +138,92 @@ impl AddressSpace {
             _ => return Err(Fault(va)),
         };
         if let Some(t) = self.translate(page) {
+            let pa = t.pa.align_down(PAGE_SIZE);
+            if need == PteFlags::W && !t.flags.contains(PteFlags::W) {
+                // A store to a present page its area lets it write: copy-on-write.
+                return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
+            }
             // Present already: the TLB may have held an older entry, or the access comes
             // from the kernel's copy routines. Make the PTE match the area and go on.
             if !t.flags.contains(PteFlags::U | need) {
                 self.set_flags(page, area.prot);
             } else {
-                csr::sfence_va(page.0);
+                csr::sfence_va_asid(page.0, self.asid);
             }
-            return Ok(t.pa.align_down(PAGE_SIZE));
+            return Ok(pa);
         }
         let pa = frame::alloc(0).ok_or(Fault(va))?;
         vma::fill(&area, start, page.0, frame_bytes(pa));
         let flags = pte_flags(area.prot);
         match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
-            Ok(flush) => csr::sfence_va(flush.0 .0),
+            Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
             Err(_) => {
                 frame::free(pa, 0);
                 return Err(Fault(va));
             }
         }
+        frame::mapped(pa, self.family, page.0 >> PAGE_SHIFT);
         self.minflt += 1;
         self.resident += 1;
         self.resident_peak = self.resident_peak.max(self.resident);
         PGFAULT.fetch_add(1, Ordering::Relaxed);
         Ok(pa)
+    }
+
+    /// The write fault on a copy-on-write page (present without W in a writable area):
+    /// the only reference left makes the page writable in place; otherwise the contents go
+    /// to a new frame, mapped writable here, and the shared frame loses one reference
+    /// (Linux's do_wp_page). Counts as a minor fault. `None` when no frame is free.
+    fn break_cow(&mut self, page: VirtAddr, old: PhysAddr, prot: PteFlags) -> Option<PhysAddr> {
+        let (table, i) = self.leaf_slot(page)?;
+        let pa = if frame::refcount(old) <= 1 {
+            old
+        } else {
+            let new = frame::alloc(0)?;
+            frame_bytes(new).copy_from_slice(frame_bytes(old));
+            frame::mapped(new, self.family, page.0 >> PAGE_SHIFT);
+            frame::unshare(old);
+            new
+        };
+        FrameTables.write(table, i, Pte::leaf(pa, pte_flags(prot)));
+        csr::sfence_va_asid(page.0, self.asid);
+        self.minflt += 1;
+        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        Some(pa)
+    }
+
+    /// A copy of this space for a child (fork): the same areas, and every present page
+    /// mapped in both; pages of writable areas copy-on-write (W cleared in both tables, the
+    /// frames' reference and map counts up), the others shared as they are. `None` when
+    /// memory runs out (everything the copy took is given back).
+    pub fn fork(&mut self, kernel: KernelSpace, asid: u16) -> Option<AddressSpace> {
+        let mut child = AddressSpace::new(kernel, asid)?;
+        child.vmas = self.vmas.clone();
+        child.stack_limit = self.stack_limit;
+        child.resident = self.resident;
+        child.resident_peak = self.resident;
+        child.size_peak = self.size_peak;
+        child.family = self.family;
+        let vmas = &self.vmas;
+        let r = paging::fork_copy(
+            self.mode,
+            self.root,
+            child.root,
+            &mut FrameTables,
+            &mut |va, _| match vmas.find(va.0) {
+                Some((_, v)) if v.prot.contains(PteFlags::W) => paging::ForkPage::CopyOnWrite,
+                _ => paging::ForkPage::Share,
+            },
+            &mut |pa| frame::share(pa),
+        );
+        // Parent leaves lost W (even on failure, some may have): one fence for all of them,
+        // and one orders the child's new tables before its first walk.
+        csr::sfence_asid(self.asid);
+        csr::sfence_asid(child.asid);
+        match r {
+            Ok(_) => Some(child),
+            Err(_) => None, // dropping `child` gives back what it took
+        }
     }
 
     /// A touch of `page`, below every area that holds it, grows the stack area down to it
@@ -181,9 +254,15 @@ impl AddressSpace {
         let Some((table, i)) = self.leaf_slot(va) else {
             return false;
         };
-        let f = pte_flags(prot);
-        FrameTables.write(table, i, Pte::leaf(t.pa.align_down(PAGE_SIZE), f));
-        csr::sfence_va(va.0);
+        let pa = t.pa.align_down(PAGE_SIZE);
+        let mut f = pte_flags(prot);
+        if frame::refcount(pa) > 1 {
+            // Shared with another process since a fork: it stays copy-on-write, and the
+            // next store copies it.
+            f -= PteFlags::W | PteFlags::D;
+        }
+        FrameTables.write(table, i, Pte::leaf(pa, f));
+        csr::sfence_va_asid(va.0, self.asid);
         true
     }
 
@@ -191,7 +270,7 @@ impl AddressSpace {
     pub fn unmap(&mut self, va: VirtAddr) -> bool {
         match self.take(va) {
             Some(pa) => {
-                frame::free(pa, 0);
+                frame::unshare(pa);
                 self.resident -= 1;
                 true
             }
@@ -208,7 +287,7 @@ impl AddressSpace {
             return None;
         }
         FrameTables.write(table, i, Pte::INVALID);
-        csr::sfence_va(va.0);
+        csr::sfence_va_asid(va.0, self.asid);
         Some(pte.addr())
     }
 
@@ -221,18 +300,18 @@ impl AddressSpace {
         while off < len {
             if let Some(pa) = self.take(VirtAddr(from + off)) {
                 let va = VirtAddr(to + off);
-                match paging::map(
-                    self.mode,
-                    self.root,
-                    va,
-                    pa,
-                    0,
-                    pte_flags(prot),
-                    &mut FrameTables,
-                ) {
-                    Ok(flush) => csr::sfence_va(flush.0 .0),
+                let mut flags = pte_flags(prot);
+                if frame::refcount(pa) > 1 {
+                    // Still shared copy-on-write with another process: stays read-only
+                    // (and the reverse map finds this mapping by its slow path).
+                    flags -= PteFlags::W | PteFlags::D;
+                } else {
+                    frame::moved(pa, va.0 >> PAGE_SHIFT);
+                }
+                match paging::map(self.mode, self.root, va, pa, 0, flags, &mut FrameTables) {
+                    Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
                     Err(_) => {
-                        frame::free(pa, 0);
+                        frame::unshare(pa);
                         self.resident -= 1;
                         ok = false;
                     }
@@ -385,6 +464,23 @@ impl AddressSpace {
             done += n;
         }
         Ok(())
+    }
+}
+
+impl Drop for AddressSpace {
+    /// Gives back every user frame (one reference each), the user half's tables and the
+    /// root, then fences the ASID so that its next owner sees none of these translations.
+    /// The space must not be the one in satp (the kernel switches to its own table first).
+    fn drop(&mut self) {
+        paging::clear_user(
+            self.mode,
+            self.root,
+            &mut FrameTables,
+            &mut |_, pte| frame::unshare(pte.addr()),
+            &mut |table| frame::free(table, 0),
+        );
+        frame::free(self.root, 0);
+        csr::sfence_asid(self.asid);
     }
 }
 

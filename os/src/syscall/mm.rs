@@ -87,7 +87,7 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
 /// pages past the end). Placement is top-down below the mmap base, or at
 /// `addr` with MAP_FIXED (replacing whatever was there, splitting any area) or
 /// MAP_FIXED_NOREPLACE (EEXIST if something is there), or at the hint when it is free.
-/// MAP_SHARED anonymous memory behaves as private while there is one process.
+/// MAP_SHARED anonymous memory behaves as private (a fork copies it on write; Linux shares it).
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     let [addr, len, prot, flags, fd, off] = a;
     let Some(prot) = prot_flags(prot) else {

@@ -3,14 +3,18 @@
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
-//! getrandom; the file calls are in `fs/files.rs`. Anything else returns -ENOSYS and
+//! getrandom, sched_yield; clone, wait4 and getrusage are in `proc/`, execve and
+//! (clock_)nanosleep in `process.rs`, the
+//! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
 
 mod mm;
+mod process;
 
+use crate::arch::trap::TrapFrame;
 use crate::console;
 use crate::fs::files::{self, File};
-use crate::proc::{self, Process};
+use crate::proc::{Outcome, Process};
 use mm_core::VirtAddr;
 
 pub const ESRCH: i64 = 3;
@@ -23,6 +27,9 @@ pub const EFAULT: i64 = 14;
 pub const EINVAL: i64 = 22;
 pub const ENOTTY: i64 = 25;
 pub const ENOSYS: i64 = 38;
+/// Not an error a program sees: the call must wait, and runs again when the process
+/// wakes (Linux's internal ERESTARTSYS has the same number).
+pub const ERESTARTSYS: i64 = 512;
 
 const SYS_IOCTL: u64 = 29;
 const SYS_OPENAT: u64 = 56;
@@ -52,6 +59,75 @@ const SYS_MPROTECT: u64 = 226;
 const SYS_MREMAP: u64 = 216;
 const SYS_MSYNC: u64 = 227;
 const SYS_MADVISE: u64 = 233;
+const SYS_SCHED_YIELD: u64 = 124;
+const SYS_CLONE: u64 = 220;
+const SYS_EXECVE: u64 = 221;
+const SYS_WAIT4: u64 = 260;
+const SYS_GETRUSAGE: u64 = 165;
+const SYS_GETDENTS64: u64 = 61;
+const SYS_DUP: u64 = 23;
+const SYS_DUP3: u64 = 24;
+const SYS_FCNTL: u64 = 25;
+const SYS_PIPE2: u64 = 59;
+/// ioctl FIONREAD: the bytes a read would find now.
+const FIONREAD: u64 = 0x541b;
+const SYS_NANOSLEEP: u64 = 101;
+const SYS_CLOCK_NANOSLEEP: u64 = 115;
+
+/// Runs the system call in `frame` (number in a7, arguments in a0..a5) for `p`: the
+/// process calls here, the rest through [`dispatch`]; a0 gets the result unless the call
+/// waits (it runs again then), ends the process or replaces its program.
+pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
+    let r = &frame.regs;
+    let a = [r[10], r[11], r[12], r[13], r[14], r[15]];
+    let nr = r[17];
+    let ret = match nr {
+        SYS_EXIT | SYS_EXIT_GROUP => {
+            return Outcome::End(mm_core::task::Ending::Exited(a[0] as u32 & 0xff))
+        }
+        SYS_SCHED_YIELD => {
+            frame.regs[10] = 0;
+            return Outcome::Yield;
+        }
+        SYS_CLONE => crate::proc::fork(p, frame, a),
+        SYS_GETRUSAGE => crate::proc::getrusage(p, a[0], a[1]),
+        SYS_NANOSLEEP | SYS_CLOCK_NANOSLEEP => {
+            let (clock, flags, req) = match nr {
+                SYS_NANOSLEEP => (1, 0, a[0]),
+                _ => (a[0], a[1], a[2]),
+            };
+            match process::nanosleep(p, clock, flags, VirtAddr(req)) {
+                Ok(v) => v,
+                Err(w) => return Outcome::Sleep(w),
+            }
+        }
+        SYS_WAIT4 => match crate::proc::wait4(p, a) {
+            Ok(v) => v,
+            Err(w) => return Outcome::Sleep(w),
+        },
+        SYS_EXECVE => match process::execve(p, frame, a) {
+            Ok(()) => return Outcome::Resume,
+            Err(e) => -e,
+        },
+        _ => dispatch(p, nr, a),
+    };
+    // Writing to a pipe nobody reads: EPIPE, and SIGPIPE, whose default action (the only
+    // one until signal handlers exist) ends the writer.
+    if ret == -crate::fs::pipe::EPIPE && matches!(nr, SYS_WRITE | SYS_WRITEV) {
+        log::info!(
+            "{} (pid {}): SIGPIPE (write to a pipe with no reader)",
+            p.name,
+            p.pid
+        );
+        return Outcome::End(mm_core::task::Ending::Signaled(crate::proc::SIGPIPE));
+    }
+    if ret == -ERESTARTSYS {
+        let on = p.sleep_on.take().unwrap_or(crate::proc::Wait::Console);
+        return Outcome::Sleep(on);
+    }
+    frame.regs[10] = ret as u64;
+    Outcome::Resume
+}
 
 /// Runs system call `nr` for `p`; returns a0.
 pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
@@ -67,15 +143,28 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
         SYS_WRITEV => writev(p, a[0], VirtAddr(a[1]), a[2]),
         // The console is not a terminal yet (no termios): what Linux answers for a pipe.
-        SYS_IOCTL => match p.files.get(a[0]) {
-            Some(_) => -ENOTTY,
-            None => -EBADF,
+        SYS_IOCTL => match (p.files.get(a[0]), a[1]) {
+            (Some(File::Pipe { id, .. }), FIONREAD) => {
+                let n = crate::fs::pipe::queued(id) as i32;
+                match p.space.copy_out(VirtAddr(a[2]), &n.to_le_bytes()) {
+                    Ok(()) => 0,
+                    Err(_) => -EFAULT,
+                }
+            }
+            (Some(_), _) => -ENOTTY,
+            (None, _) => -EBADF,
         },
-        SYS_EXIT | SYS_EXIT_GROUP => proc::exit(p.name, p.space.minflt, a[0] as u32 & 0xff),
-        // One process, one thread: init is pid and tid 1, its parent the kernel (0). The
-        // clear_child_tid and robust-list addresses matter once threads exit; not kept yet.
-        SYS_SET_TID_ADDRESS | SYS_GETPID | SYS_GETTID => 1,
-        SYS_GETPPID => 0,
+        SYS_PIPE2 => files::pipe2(p, VirtAddr(a[0]), a[1]),
+        SYS_DUP => files::dup(p, a[0]),
+        SYS_DUP3 => files::dup3(p, a[0], a[1], a[2]),
+        SYS_FCNTL => files::fcntl(p, a[0], a[1], a[2]),
+        // One thread per process: the tid is the pid. init's parent is the kernel (0).
+        SYS_SET_TID_ADDRESS => {
+            p.clear_child_tid = a[0];
+            p.pid as i64
+        }
+        SYS_GETPID | SYS_GETTID => p.pid as i64,
+        SYS_GETPPID => p.ppid as i64,
         SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
         SYS_BRK => mm::brk(p, a[0]) as i64,
         SYS_GETRANDOM => getrandom(p, VirtAddr(a[0]), a[1], a[2]),
@@ -87,8 +176,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_MREMAP => mm::mremap(p, a),
         SYS_MADVISE => mm::madvise(p, a[0], a[1], a[2]),
         SYS_MSYNC => mm::msync(p, a[0], a[1], a[2]),
-        61 => files::getdents64(p, a[0], VirtAddr(a[1]), a[2] & 0xffff_ffff), // getdents64
-        165 => crate::rusage::getrusage(p, a[0] as i32 as i64, VirtAddr(a[1])), // getrusage
+        SYS_GETDENTS64 => files::getdents64(p, a[0], VirtAddr(a[1]), a[2] & 0xffff_ffff),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS
@@ -106,8 +194,20 @@ fn set_robust_list(len: u64) -> i64 {
 }
 
 fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
-    if !matches!(p.files.get(fd), Some(File::Console)) {
-        return -EBADF;
+    use crate::fs::pipe::{self, Io};
+    match p.files.get(fd) {
+        Some(File::Console) => {}
+        Some(File::Pipe { id, write: true }) => {
+            return match pipe::write(p, id, buf, len) {
+                Io::Done(n) => n as i64,
+                Io::Error(e) => -e,
+                Io::Wait => {
+                    p.sleep_on = Some(crate::proc::Wait::Pipe(id));
+                    -ERESTARTSYS
+                }
+            }
+        }
+        _ => return -EBADF,
     }
     let mut chunk = [0u8; 256];
     let mut done = 0u64;
@@ -175,11 +275,11 @@ fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
     }
 }
 
-/// prlimit64(pid, resource, new, old): this process only (pid 0 or 1). init runs as root,
+/// prlimit64(pid, resource, new, old): this process only (pid 0 or its own). init runs as root,
 /// so it may raise hard limits too (CAP_SYS_RESOURCE); soft above hard is EINVAL.
 fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtAddr) -> i64 {
     use crate::proc::rlimit::{Limit, NLIMITS, STACK};
-    if pid != 0 && pid != 1 {
+    if pid != 0 && pid != p.pid as u64 {
         return -ESRCH;
     }
     let r = resource as usize;
@@ -224,7 +324,10 @@ fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> i64 {
     if count > IOV_MAX {
         return -EINVAL;
     }
-    if !matches!(p.files.get(fd), Some(File::Console)) {
+    if !matches!(
+        p.files.get(fd),
+        Some(File::Console | File::Pipe { write: true, .. })
+    ) {
         return -EBADF;
     }
     let mut total = 0i64;

@@ -1,0 +1,203 @@
+//! Pipes: pipe2(59) makes a buffer with a read end and a write end, each a descriptor.
+//!
+//! A pipe holds up to [`CAPACITY`] bytes (Linux's default, 16 pages). Reading an empty pipe
+//! sleeps while a write end is open anywhere and returns 0 (end of file) once none is;
+//! writing to a full pipe sleeps while a read end is open; writing with no read end open is
+//! EPIPE, and the writer is killed by SIGPIPE (the signal's default action, the only one
+//! until signal handlers exist). Sleeping calls run again when the process wakes (see
+//! `proc::sched`), so a write that finds room for only part of its bytes returns that
+//! part (a short write, which stdio and write loops continue) instead of sleeping with
+//! part of the call done.
+//!
+//! Each end counts the descriptors open on it in every process: fork's copy of a
+//! descriptor table, dup and dup3 add one, close, exec's close-on-exec and a process's end
+//! take one away ([`super::files::FdTable`] does this for each pipe descriptor). The last
+//! close of either end wakes the sleepers of the other.
+
+use crate::proc::Process;
+use alloc::collections::{BTreeMap, VecDeque};
+use mm_core::VirtAddr;
+use spin::Mutex;
+
+/// Bytes a pipe holds (Linux's default pipe size, 16 pages).
+pub const CAPACITY: usize = 16 * 4096;
+
+const EFAULT: i64 = 14;
+/// EPIPE: no process has the read end open.
+pub const EPIPE: i64 = 32;
+
+struct Pipe {
+    buf: VecDeque<u8>,
+    readers: u32,
+    writers: u32,
+}
+
+struct Pipes {
+    open: BTreeMap<u32, Pipe>,
+    next_id: u32,
+}
+
+static PIPES: Mutex<Pipes> = Mutex::new(Pipes {
+    open: BTreeMap::new(),
+    next_id: 1,
+});
+
+/// A new pipe with one descriptor on each end; its id.
+pub fn create() -> u32 {
+    let mut t = PIPES.lock();
+    let id = t.next_id;
+    t.next_id = t.next_id.wrapping_add(1).max(1);
+    t.open.insert(
+        id,
+        Pipe {
+            buf: VecDeque::new(),
+            readers: 1,
+            writers: 1,
+        },
+    );
+    id
+}
+
+/// One more descriptor on an end of pipe `id` (fork, dup).
+pub fn retain(id: u32, write: bool) {
+    if let Some(p) = PIPES.lock().open.get_mut(&id) {
+        if write {
+            p.writers += 1;
+        } else {
+            p.readers += 1;
+        }
+    }
+}
+
+/// One descriptor fewer on an end of pipe `id`; the last of an end wakes the other end's
+/// sleepers, the last of both frees the pipe.
+pub fn release(id: u32, write: bool) {
+    let wake = {
+        let mut t = PIPES.lock();
+        let Some(p) = t.open.get_mut(&id) else {
+            return;
+        };
+        let count = if write {
+            &mut p.writers
+        } else {
+            &mut p.readers
+        };
+        *count = count.saturating_sub(1);
+        let last = *count == 0;
+        if p.readers == 0 && p.writers == 0 {
+            t.open.remove(&id);
+        }
+        last
+    };
+    if wake {
+        crate::proc::wake(crate::proc::Wait::Pipe(id));
+    }
+}
+
+/// Bytes waiting in pipe `id` (ioctl FIONREAD).
+pub fn queued(id: u32) -> usize {
+    PIPES.lock().open.get(&id).map_or(0, |p| p.buf.len())
+}
+
+/// What a read or write did.
+pub enum Io {
+    /// This many bytes moved (0 for a read: end of file).
+    Done(usize),
+    /// Nothing can move yet: the caller sleeps on the pipe and runs again.
+    Wait,
+    /// An error number (positive).
+    Error(i64),
+}
+
+/// read(2) on the read end of pipe `id`: up to `len` bytes into `buf`.
+pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
+    if len == 0 {
+        return Io::Done(0);
+    }
+    let mut chunk = [0u8; 512];
+    let mut done = 0usize;
+    while (done as u64) < len {
+        let n = {
+            let mut t = PIPES.lock();
+            let Some(pipe) = t.open.get_mut(&id) else {
+                break;
+            };
+            if pipe.buf.is_empty() {
+                if done == 0 && pipe.writers > 0 {
+                    return Io::Wait;
+                }
+                break;
+            }
+            let n = pipe
+                .buf
+                .len()
+                .min(chunk.len())
+                .min((len - done as u64) as usize);
+            for (dst, src) in chunk[..n].iter_mut().zip(pipe.buf.drain(..n)) {
+                *dst = src;
+            }
+            n
+        };
+        // A bad buffer loses the bytes already taken from the pipe, as on Linux (its
+        // copy_page_to_iter has consumed them when the fault is found).
+        if p.space.copy_out(buf.add(done as u64), &chunk[..n]).is_err() {
+            return if done > 0 {
+                Io::Done(done)
+            } else {
+                Io::Error(EFAULT)
+            };
+        }
+        done += n;
+    }
+    if done > 0 {
+        crate::proc::wake(crate::proc::Wait::Pipe(id));
+    }
+    Io::Done(done)
+}
+
+/// write(2) on the write end of pipe `id`: up to `len` bytes from `buf`, as many as fit.
+pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
+    let mut chunk = [0u8; 512];
+    let mut done = 0usize;
+    loop {
+        let (room, readers) = PIPES
+            .lock()
+            .open
+            .get(&id)
+            .map_or((0, 0), |p| (CAPACITY - p.buf.len(), p.readers));
+        if readers == 0 {
+            return if done > 0 {
+                Io::Done(done)
+            } else {
+                Io::Error(EPIPE)
+            };
+        }
+        if done as u64 == len {
+            break;
+        }
+        if room == 0 {
+            if done == 0 {
+                return Io::Wait;
+            }
+            break;
+        }
+        let n = room.min(chunk.len()).min((len - done as u64) as usize);
+        if p.space
+            .copy_in(buf.add(done as u64), &mut chunk[..n])
+            .is_err()
+        {
+            if done == 0 {
+                return Io::Error(EFAULT);
+            }
+            break;
+        }
+        if let Some(pipe) = PIPES.lock().open.get_mut(&id) {
+            pipe.buf.extend(&chunk[..n]);
+        }
+        done += n;
+    }
+    if done > 0 {
+        crate::proc::wake(crate::proc::Wait::Pipe(id));
+    }
+    Io::Done(done)
+}

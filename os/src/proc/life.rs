@@ -1,0 +1,341 @@
+//! A process's life: fork (clone), its end (a zombie), wait4 reaping it, getrusage.
+
+use super::{alloc_asid, check_rmap, sched::save_own_fp};
+use super::{exec, kernel_space, space, Process, State, Wait, Zombie, INIT, KILLED, TABLE};
+use super::{SIGBUS, SIGILL, SIGSEGV, SIGTRAP};
+use crate::arch::trap::TrapFrame;
+use crate::arch::{csr, sbi};
+use alloc::boxed::Box;
+use mm_core::task::{Ending, MAX_PROCS};
+use mm_core::VirtAddr;
+
+/// Logs the process's fault counts (as init's end always has).
+fn fault_counts(name: &str, minflt: u64) {
+    log::info!(
+        "{name}: minflt {minflt}, majflt 0; pgfault {}",
+        space::PGFAULT.load(core::sync::atomic::Ordering::Relaxed)
+    );
+}
+
+/// Signal names for the log.
+fn signal_name(signal: u32) -> &'static str {
+    match signal {
+        SIGSEGV => "SIGSEGV",
+        SIGBUS => "SIGBUS",
+        SIGILL => "SIGILL",
+        SIGTRAP => "SIGTRAP",
+        super::SIGPIPE => "SIGPIPE",
+        _ => "signal",
+    }
+}
+
+/// Logs that `p` is killed by `signal`, and why; the caller ends it.
+pub fn log_kill(p: &Process, signal: u32, why: core::fmt::Arguments<'_>) {
+    log::info!("{}: killed by {} ({why})", p.name, signal_name(signal));
+}
+
+/// Ends process `p`: init's end powers the machine off with its status; any other
+/// becomes a zombie, its memory given back, its children given to init, its parent woken.
+pub(super) fn end(p: Box<Process>, ending: Ending) {
+    check_rmap(&p);
+    let minflt = p.space.minflt;
+    if p.pid == INIT {
+        fault_counts(p.name, minflt);
+        super::rmap::log_totals();
+        log::debug!(
+            "at init's end: {} free frames, {} other processes left",
+            crate::mm::frame::free_frames(),
+            {
+                let t = TABLE.lock();
+                t.live.values().count() + t.zombies.len()
+            }
+        );
+        match ending {
+            Ending::Exited(code) => {
+                log::info!("{}: exited with status {}", p.name, code & 0xff);
+                sbi::shutdown((code & 0xff) as u16)
+            }
+            Ending::Signaled(sig) => sbi::shutdown(KILLED | (sig as u16 & 0x7f)),
+        }
+    }
+    let mut p = p;
+    if p.clear_child_tid != 0 {
+        // CLONE_CHILD_CLEARTID: Linux zeroes the word (and wakes a futex there; no
+        // futexes yet). A bad address is ignored, as Linux ignores it.
+        let _ = p
+            .space
+            .copy_out(VirtAddr(p.clear_child_tid), &0u32.to_le_bytes());
+    }
+    match ending {
+        Ending::Exited(code) => log::info!(
+            "{} (pid {}): exited with status {}",
+            p.name,
+            p.pid,
+            code & 0xff
+        ),
+        Ending::Signaled(sig) => {
+            log::info!("{} (pid {}): ended by {}", p.name, p.pid, signal_name(sig))
+        }
+    }
+    let kernel = kernel_space();
+    #[allow(unsafe_code)]
+    // SAFETY: the kernel's own table maps the kernel; the process's table is about to go.
+    unsafe {
+        csr::write_satp(kernel.mode.satp(kernel.root, 0));
+    }
+    let Process {
+        pid,
+        ppid,
+        space,
+        kstack,
+        cminflt,
+        files,
+        ..
+    } = *p;
+    let asid = space.asid;
+    drop(space);
+    // Its descriptors close (a pipe's last writer or reader wakes the other end, which
+    // takes the table's lock: not held here).
+    drop(files);
+    let mut t = TABLE.lock();
+    if t.use_asids {
+        t.asids.free(asid);
+    }
+    if t.fp_owner == pid {
+        t.fp_owner = 0;
+    }
+    // Orphans go to init (which reaps them when it waits).
+    let mut orphans = false;
+    t.live.remove(pid);
+    for c in t.live.values_mut().filter(|c| c.ppid == pid) {
+        c.ppid = INIT;
+    }
+    for z in t.zombies.values_mut().filter(|z| z.ppid == pid) {
+        z.ppid = INIT;
+        orphans = true;
+    }
+    t.zombies.insert(
+        pid,
+        Zombie {
+            ppid,
+            ending,
+            minflt: minflt + cminflt,
+            kstack,
+        },
+    );
+    // SIGCHLD's default action is to ignore it: the parent is only woken if it waits.
+    for waiter in [ppid, if orphans { INIT } else { 0 }] {
+        if let Some(w) = t.live.get_mut(waiter) {
+            if w.state == State::Sleeping(Wait::Child) {
+                w.state = State::Runnable;
+            }
+        }
+    }
+}
+
+/// Errors of the process calls.
+pub const EAGAIN: i64 = 11;
+pub const ECHILD: i64 = 10;
+
+/// clone's flags that glibc's fork() passes (0x01200011) and the ones accepted with them.
+const CSIGNAL: u64 = 0xff;
+const SIGCHLD: u64 = 17;
+const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
+const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
+const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
+
+/// clone(flags, newsp, ptid, ctid, tls) as fork: a new process with a copy-on-write copy
+/// of `p`'s address space, its registers (a0 = 0 in the child), descriptors, limits and FP
+/// registers. Thread flags (CLONE_VM, CLONE_THREAD, ...) are not supported: EINVAL, with
+/// one log line. EAGAIN past [`mm_core::task::MAX_PROCS`] processes, ENOMEM when memory runs out.
+pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
+    let [flags, newsp, ptid, ctid, _tls, _] = a;
+    let allowed = CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
+    let signal = flags & CSIGNAL;
+    if flags & !allowed != 0 || (signal != 0 && signal != SIGCHLD) {
+        log::warn!(
+            "{}: clone flags {flags:#x} not supported (only fork's): -EINVAL",
+            p.name
+        );
+        return -crate::syscall::EINVAL;
+    }
+    // Leave the kernel's heap some frames (the new Process and table nodes come from it).
+    if crate::mm::frame::free_frames() < FORK_RESERVE_FRAMES {
+        return -crate::syscall::ENOMEM;
+    }
+    let (pid, asid) = {
+        let mut guard = TABLE.lock();
+        let t = &mut *guard;
+        if t.live.len() + t.zombies.len() >= MAX_PROCS {
+            return -EAGAIN;
+        }
+        let me = p.pid;
+        let (live, zombies) = (&t.live, &t.zombies);
+        let in_use = |x: u32| x == me || live.contains(x) || zombies.contains_key(&x);
+        let Some(pid) = t.pids.alloc(in_use) else {
+            return -EAGAIN;
+        };
+        let Some(asid) = alloc_asid(t) else {
+            return -EAGAIN;
+        };
+        (pid, asid)
+    };
+    let give_back_asid = |asid| {
+        let mut t = TABLE.lock();
+        if t.use_asids {
+            t.asids.free(asid);
+        }
+    };
+    let Some(kstack) = exec::alloc_kstack() else {
+        give_back_asid(asid);
+        return -crate::syscall::ENOMEM;
+    };
+    let Some(space) = p.space.fork(kernel_space(), asid) else {
+        exec::free_kstack(kstack);
+        give_back_asid(asid);
+        return -crate::syscall::ENOMEM;
+    };
+    save_own_fp(p, frame);
+    let mut child = Box::new(Process {
+        pid,
+        ppid: p.pid,
+        state: State::Runnable,
+        name: p.name,
+        exe: p.exe,
+        space,
+        brk_start: p.brk_start,
+        brk: p.brk,
+        limits: p.limits,
+        files: p.files.clone(),
+        kstack,
+        fp: p.fp,
+        clear_child_tid: if flags & CLONE_CHILD_CLEARTID != 0 {
+            ctid
+        } else {
+            0
+        },
+        cminflt: 0,
+        sleep_until: None,
+        restarted: false,
+        sleep_on: None,
+        loaded: p.loaded,
+    });
+    let mut regs = frame.clone();
+    regs.regs[10] = 0;
+    if newsp != 0 {
+        regs.regs[2] = newsp;
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: the top FRAME_SIZE bytes of the child's fresh kernel stack.
+    unsafe {
+        child.frame().write(regs)
+    };
+    let tid = (pid as i32).to_le_bytes();
+    if flags & CLONE_CHILD_SETTID != 0 {
+        // Written in the child's memory (a copy-on-write break there), as Linux does.
+        let _ = child.space.copy_out(VirtAddr(ctid), &tid);
+    }
+    if flags & CLONE_PARENT_SETTID != 0 {
+        let _ = p.space.copy_out(VirtAddr(ptid), &tid);
+    }
+    log::debug!("{} (pid {}): forked pid {pid}", p.name, p.pid);
+    TABLE.lock().live.insert(child);
+    check_rmap(p);
+    pid as i64
+}
+
+/// Frames a fork leaves free at least (for the kernel heap's next slab frames).
+const FORK_RESERVE_FRAMES: usize = 16;
+
+/// wait4's options.
+const WNOHANG: u64 = 1;
+const WUNTRACED: u64 = 2;
+const WCONTINUED: u64 = 8;
+const WNOTHREAD: u64 = 0x2000_0000;
+const WALL: u64 = 0x4000_0000;
+const WCLONE: u64 = 0x8000_0000;
+
+/// wait4(pid, status, options, rusage): reaps an ended child (pid > 0: that one; -1 or 0:
+/// any; every process is in one process group), storing its wait status and, with a
+/// rusage pointer, its resource use (ru_minflt, ru_majflt; times are 0). With children
+/// but none ended: 0 with WNOHANG, else the caller sleeps until one ends. No child
+/// matching: ECHILD.
+pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
+    let [pid, status, options, rusage, _, _] = a;
+    let pid = pid as i64 as i32;
+    if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
+        return Ok(-crate::syscall::EINVAL);
+    }
+    if pid < -1 {
+        // Process group -pid: there are no process groups but init's (pid 0 and -1 below).
+        return Ok(-ECHILD);
+    }
+    let matches = |c: u32| pid <= 0 || c == pid as u32;
+    let found = {
+        let t = TABLE.lock();
+        let zombie = t
+            .zombies
+            .iter()
+            .find(|(&c, z)| z.ppid == p.pid && matches(c))
+            .map(|(&c, z)| (c, z.ending, z.minflt));
+        let alive = t.live.values().any(|l| l.ppid == p.pid && matches(l.pid));
+        match zombie {
+            Some(z) => Some(z),
+            None if alive => None,
+            None => return Ok(-ECHILD),
+        }
+    };
+    let Some((child, ending, minflt)) = found else {
+        return if options & WNOHANG != 0 {
+            Ok(0)
+        } else {
+            Err(Wait::Child)
+        };
+    };
+    // Reaped first: as on Linux, a bad status or rusage pointer gives EFAULT, but the
+    // child is gone all the same.
+    let z = TABLE.lock().zombies.remove(&child);
+    if let Some(z) = z {
+        exec::free_kstack(z.kstack);
+        p.cminflt += z.minflt;
+    }
+    if rusage != 0 {
+        // struct rusage: two timevals (32 bytes), then 14 longs: maxrss, ixrss, idrss,
+        // isrss, minflt, majflt, ...
+        let mut ru = [0u8; 144];
+        ru[64..72].copy_from_slice(&minflt.to_le_bytes());
+        if p.space.copy_out(VirtAddr(rusage), &ru).is_err() {
+            return Ok(-crate::syscall::EFAULT);
+        }
+    }
+    if status != 0
+        && p.space
+            .copy_out(VirtAddr(status), &ending.wait_status().to_le_bytes())
+            .is_err()
+    {
+        return Ok(-crate::syscall::EFAULT);
+    }
+    Ok(child as i64)
+}
+
+/// getrusage(who, usage): RUSAGE_SELF (0) and RUSAGE_THREAD (1, one thread per
+/// process) report the process's minor faults and peak resident size (ru_maxrss, KiB);
+/// RUSAGE_CHILDREN (-1) the reaped children's faults (and their children's). Times are 0
+/// (no accounting yet), majflt 0 (no I/O yet). Other `who`: EINVAL.
+pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
+    let (minflt, maxrss) = match who as i64 {
+        0 | 1 => (
+            p.space.minflt,
+            p.space.resident_peak * mm_core::PAGE_SIZE / 1024,
+        ),
+        -1 => (p.cminflt, 0),
+        _ => return -crate::syscall::EINVAL,
+    };
+    let mut ru = [0u8; 144];
+    ru[32..40].copy_from_slice(&maxrss.to_le_bytes());
+    ru[64..72].copy_from_slice(&minflt.to_le_bytes());
+    match p.space.copy_out(VirtAddr(usage), &ru) {
+        Ok(()) => 0,
+        Err(_) => -crate::syscall::EFAULT,
+    }
+}

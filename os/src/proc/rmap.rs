@@ -1,0 +1,83 @@
+//! The reverse map over the process table (`mm_core::rmap` does the finding) and its
+//! self-check, the `check_rmap` boot option.
+
+use super::{space, Process, TABLE};
+use alloc::vec::Vec;
+use mm_core::{PhysAddr, VirtAddr};
+
+/// The `check_rmap` boot option.
+static CHECK_RMAP: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+/// Mappings the check has verified, and those it found wrong.
+static RMAP_CHECKED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+static RMAP_WRONG: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Turns the reverse-map check on or off.
+pub fn set_check_rmap(on: bool) {
+    CHECK_RMAP.store(on, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// The PTEs that map user frame `pa` (the reverse map, `mm_core::rmap`): among the
+/// address spaces of the frame's family, `p` (the running process, out of the table)
+/// included.
+pub fn rmap_walk(p: &Process, pa: PhysAddr) -> Vec<mm_core::rmap::Mapping> {
+    let Some((family, vpn, mapcount)) = crate::mm::frame::rmap_of(pa) else {
+        return Vec::new();
+    };
+    let t = TABLE.lock();
+    let spaces: Vec<(u32, PhysAddr)> = core::iter::once(p)
+        .chain(t.live.values())
+        .filter(|q| q.space.family == family)
+        .map(|q| (q.pid, q.space.root))
+        .collect();
+    mm_core::rmap::find_mappings(
+        p.space.mode,
+        &spaces,
+        pa,
+        VirtAddr(vpn << mm_core::PAGE_SHIFT),
+        mapcount,
+        &space::FrameTables,
+    )
+}
+
+/// With `check_rmap`: every page `p` maps must be found by the reverse map at its address,
+/// with as many mappings as the frame's mapcount says. Run at each fork and each end; a
+/// mismatch is logged as a warning, the totals at init's end.
+pub(super) fn check_rmap(p: &Process) {
+    use core::sync::atomic::Ordering::Relaxed;
+    if !CHECK_RMAP.load(Relaxed) {
+        return;
+    }
+    let mut leaves = Vec::new();
+    mm_core::paging::user_leaves(
+        p.space.mode,
+        p.space.root,
+        &space::FrameTables,
+        &mut |va, pte| leaves.push((va, pte.addr())),
+    );
+    for (va, pa) in leaves {
+        let found = rmap_walk(p, pa);
+        let mapcount = crate::mm::frame::rmap_of(pa).map_or(0, |r| r.2) as usize;
+        let me = found.iter().any(|m| m.owner == p.pid && m.va == va);
+        RMAP_CHECKED.fetch_add(1, Relaxed);
+        if !me || found.len() != mapcount {
+            RMAP_WRONG.fetch_add(1, Relaxed);
+            log::warn!(
+                "rmap: pid {} {va} -> {pa}: found {found:?}, mapcount {mapcount}",
+                p.pid
+            );
+        }
+    }
+}
+
+/// With `check_rmap`, logs how many mappings the checks found and how many were wrong
+/// (at init's end).
+pub(super) fn log_totals() {
+    use core::sync::atomic::Ordering::Relaxed;
+    if CHECK_RMAP.load(Relaxed) {
+        log::info!(
+            "rmap check: {} mappings found, {} wrong",
+            RMAP_CHECKED.load(Relaxed),
+            RMAP_WRONG.load(Relaxed)
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! The scheduler: what happens at the end of a trap from U-mode (the process goes on,
+//! yields, sleeps or ends), the timer tick, the round-robin choice of the next process,
+//! and the switch to it (its page table, its FP registers). See the module above for the
+//! model: switches only at the end of a trap, sleeping system calls restarted.
+
+use super::{end, Process, State, Table, Wait, TABLE};
+use crate::arch::fp;
+use crate::arch::trap::TrapFrame;
+use crate::arch::{csr, sbi};
+use mm_core::task::{self, Ending};
+
+/// What a trap handler decided for the current process.
+pub enum Outcome {
+    /// Back to it.
+    Resume,
+    /// It gives up the hart (sched_yield).
+    Yield,
+    /// Its system call must wait: it sleeps and the call runs again when it wakes.
+    Sleep(Wait),
+    /// It ends.
+    End(Ending),
+}
+
+/// Handles a trap from the current process with `handle` (which gets the process, out of
+/// the table for the time, and its saved registers), then returns the frame the trap
+/// exit resumes: the same process's, or the next one's after a switch.
+pub fn on_user_trap(
+    frame: &mut TrapFrame,
+    handle: impl FnOnce(&mut Process, &mut TrapFrame) -> Outcome,
+) -> *mut TrapFrame {
+    let cur = TABLE.lock().current;
+    let Some(mut p) = TABLE.lock().live.take(cur) else {
+        panic!("user trap with no current process {cur}");
+    };
+    let outcome = handle(&mut p, frame);
+    p.restarted = false;
+    match outcome {
+        Outcome::Resume => {
+            TABLE.lock().live.put_back(p);
+            frame
+        }
+        Outcome::Yield => {
+            TABLE.lock().live.put_back(p);
+            schedule(cur)
+        }
+        Outcome::Sleep(w) => {
+            frame.sepc -= 4;
+            p.restarted = true;
+            p.state = State::Sleeping(w);
+            TABLE.lock().live.put_back(p);
+            schedule(cur)
+        }
+        Outcome::End(ending) => {
+            end(p, ending);
+            schedule(cur)
+        }
+    }
+}
+
+/// A timer tick: set the next deadline; the process running in U-mode will be switched
+/// away from at the end of this trap (`from_user`), or at the next trap if the tick
+/// interrupted the kernel's idle wait.
+pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
+    let interval = TABLE.lock().tick;
+    sbi::set_timer(if interval == 0 {
+        u64::MAX
+    } else {
+        csr::read_time() + interval
+    });
+    if !from_user || interval == 0 {
+        return frame;
+    }
+    let cur = TABLE.lock().current;
+    schedule(cur)
+}
+
+/// The process to run after `prev` (round robin among the runnable ones, `prev` last);
+/// with none, waits for an interrupt (each tick checks the console and the clock again). Switches the
+/// address space and FP registers to it and returns its saved registers.
+fn schedule(prev: u32) -> *mut TrapFrame {
+    loop {
+        {
+            let mut t = TABLE.lock();
+            if t.live
+                .values()
+                .any(|p| p.state == State::Sleeping(Wait::Console))
+                && crate::console::input_ready()
+            {
+                for p in t.live.values_mut() {
+                    if p.state == State::Sleeping(Wait::Console) {
+                        p.state = State::Runnable;
+                    }
+                }
+            }
+            let now = crate::time::now_ns();
+            for p in t.live.values_mut() {
+                if matches!(p.state, State::Sleeping(Wait::Timer(at)) if at <= now) {
+                    p.state = State::Runnable;
+                }
+            }
+            let live = &t.live;
+            let next = task::next_to_run(live.pids(), prev, |pid| {
+                live.get(pid).is_some_and(|p| p.state == State::Runnable)
+            });
+            if let Some(pid) = next {
+                return switch_to(&mut t, pid);
+            }
+        }
+        // Nothing can run: wait for the next interrupt (the tick at the latest) with
+        // interrupts on, then look again. The interrupt nests on this kernel stack.
+        csr::set_sstatus(csr::SSTATUS_SIE);
+        csr::wfi();
+        csr::clear_sstatus(csr::SSTATUS_SIE);
+    }
+}
+
+/// Makes `pid` the running process: its page table, its FP registers.
+fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
+    let prev = t.current;
+    t.current = pid;
+    let Some(next) = t.live.get(pid) else {
+        panic!("switch to a missing process {pid}");
+    };
+    let frame = next.frame();
+    if prev != pid || t.fp_owner != pid {
+        let satp = next.space.satp();
+        #[allow(unsafe_code)]
+        // SAFETY: every process's table maps the kernel in its upper half (the kernel's
+        // own tables, global). With per-process ASIDs the satp write needs no fence (their
+        // translations are apart, and each space's tables were fenced when written);
+        // without, everything is fenced.
+        unsafe {
+            if t.use_asids {
+                csr::write_satp(satp)
+            } else {
+                csr::switch_page_table(satp)
+            }
+        }
+    }
+    if t.fp_owner != pid {
+        let owner = t.fp_owner;
+        if let Some(o) = t.live.get_mut(owner) {
+            #[allow(unsafe_code)]
+            // SAFETY: a live process's frame is on its own kernel stack, which nothing
+            // else uses while it does not run.
+            let f = unsafe { &mut *o.frame() };
+            if f.sstatus & csr::SSTATUS_FS == csr::SSTATUS_FS {
+                fp::save(&mut o.fp);
+                f.sstatus = (f.sstatus & !csr::SSTATUS_FS) | csr::SSTATUS_FS_CLEAN;
+            }
+        }
+        if let Some(n) = t.live.get(pid) {
+            fp::restore(&n.fp);
+        }
+        t.fp_owner = pid;
+    }
+    frame
+}
+
+/// The FP registers of the current process `p` (which owns the FP unit) into `p.fp`, so a
+/// copy of `p` (fork) gets them.
+pub(super) fn save_own_fp(p: &mut Process, frame: &mut TrapFrame) {
+    if frame.sstatus & csr::SSTATUS_FS == csr::SSTATUS_FS {
+        fp::save(&mut p.fp);
+        frame.sstatus = (frame.sstatus & !csr::SSTATUS_FS) | csr::SSTATUS_FS_CLEAN;
+    }
+}

@@ -1,0 +1,330 @@
+/* Several processes: fork + execve of another program, wait4's statuses (exit, SIGSEGV),
+ * WNOHANG, ECHILD, orphans going to init, the kernel's process limit against a fork bomb,
+ * and preemption (a child spinning in a loop does not stop its parent).
+ *
+ * On rvmmu this program is init (pid 1) and the harness puts /bin/exit_code (exits with
+ * argv[1]), /bin/not_elf (executable text) and /etc/data (not executable) in the
+ * initramfs. qemu-riscv64 runs execve on the host (no initramfs, no binfmt_misc), has no
+ * process limit below the host's and no init to reparent to: those checks are skipped
+ * there. */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#include "check.h"
+
+/* The kernel's documented process limit (docs/KERNEL.md, "Processes"). */
+#define MAX_PROCS 64
+
+static char *const envp[] = {"HOME=/", NULL};
+
+static long ms_since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* Spins (no system call but the clock) for `ms` milliseconds. */
+static void spin(long ms) {
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  while (ms_since(&t0) < ms)
+    ;
+}
+
+/* Floating-point work across preemption: `a` and `b` live in FP registers through the
+ * loop (callee-saved across the clock calls), while another process does the same with
+ * other values; a switch that lost FP state would show in the sums. */
+static int fp_spin(double seed, long ms) {
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double a = seed, b = seed * 2;
+  long n = 0;
+  while (ms_since(&t0) < ms) {
+    a += 1.0;
+    b += 2.0;
+    n++;
+  }
+  return n > 0 && a == seed + n && b == seed * 2 + 2.0 * n;
+}
+
+static int fp_survives_switches(void) {
+  pid_t c = fork();
+  if (c == 0)
+    _exit(fp_spin(3.0, 60) ? 0 : 1);
+  int ok = fp_spin(1000.5, 60);
+  int st = 0;
+  return waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0 && ok;
+}
+
+/* nanosleep: the sleeper gives the hart to a spinning child, which ends meanwhile. */
+static int sleep_lets_a_child_run(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    spin(30);
+    _exit(4);
+  }
+  struct timespec t0, d = {0, 100 * 1000000};
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int r = nanosleep(&d, NULL);
+  long slept = ms_since(&t0);
+  int st = 0;
+  pid_t w = waitpid(c, &st, WNOHANG);
+  return r == 0 && slept >= 100 && w == c && WIFEXITED(st) && WEXITSTATUS(st) == 4;
+}
+
+/* A child moves (mremap) pages it shares copy-on-write with its parent and writes them:
+ * the parent's stay as they were. */
+static int mremap_keeps_cow(void) {
+  size_t pg = 4096;
+  char *a = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (a == MAP_FAILED)
+    return 0;
+  memset(a, 'p', 2 * pg);
+  /* Something right after the area, so that growing it must move it. */
+  char *block = mmap(a + 2 * pg, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                     -1, 0);
+  pid_t c = fork();
+  if (c == 0) {
+    char *b = mremap(a, 2 * pg, 8 * pg, MREMAP_MAYMOVE);
+    if (b == MAP_FAILED)
+      _exit(1);
+    memset(b, 'c', 2 * pg);
+    _exit(b[0] == 'c' ? 0 : 2);
+  }
+  int st = 0;
+  int ok = waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  ok = ok && a[0] == 'p' && a[2 * pg - 1] == 'p';
+  munmap(a, 2 * pg);
+  if (block != MAP_FAILED)
+    munmap(block, pg);
+  return ok;
+}
+
+/* wait4 with a bad status pointer: EFAULT, and the child is reaped all the same. */
+static int wait_efault_reaps(void) {
+  pid_t c = fork();
+  if (c == 0)
+    _exit(0);
+  errno = 0;
+  int r = wait4(c, (int *)8, 0, NULL);
+  int e = errno;
+  int st;
+  errno = 0;
+  int again = waitpid(c, &st, 0);
+  return r == -1 && e == EFAULT && again == -1 && errno == ECHILD;
+}
+
+/* Reads a /proc file of process `pid` into buf (NUL-terminated); 0 on failure. */
+static int read_proc(pid_t pid, const char *file, char *buf, size_t size) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0)
+    return 0;
+  size_t n = 0;
+  ssize_t r;
+  while (n + 1 < size && (r = read(fd, buf + n, size - 1 - n)) > 0)
+    n += r;
+  buf[n] = 0;
+  close(fd);
+  return n > 0;
+}
+
+/* Another process's /proc/PID files, as the notes read them from a second shell. */
+static int proc_of_a_child(void) {
+  static char buf[16384];
+  pid_t c = fork();
+  if (c == 0) {
+    spin(40);
+    _exit(0);
+  }
+  char ppid[32];
+  snprintf(ppid, sizeof ppid, "\nPPid:\t%d\n", (int)getpid());
+  int ok = read_proc(c, "status", buf, sizeof buf) && strstr(buf, ppid) != NULL;
+  ok = ok && read_proc(c, "maps", buf, sizeof buf) && strstr(buf, "[stack]") != NULL;
+  int st = 0;
+  return waitpid(c, &st, 0) == c && ok;
+}
+
+/* fork + execve("/bin/exit_code", "7"): the child becomes the other program. */
+static int exec_child_status(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    char *const argv[] = {"exit_code", "7", NULL};
+    execve("/bin/exit_code", argv, envp);
+    _exit(100 + errno);
+  }
+  int st = 0;
+  if (waitpid(c, &st, 0) != c || !WIFEXITED(st))
+    return -1;
+  return WEXITSTATUS(st);
+}
+
+static int exec_errno(const char *path, char *const *argv) {
+  errno = 0;
+  int r = execve(path, argv, envp);
+  return r == -1 ? errno : 0;
+}
+
+/* execve's argument limits: one string over 128 KiB (MAX_ARG_STRLEN), or all of them over
+ * a quarter of RLIMIT_STACK but never below 128 KiB (ARG_MAX): in a child whose
+ * RLIMIT_STACK is 256 KiB, 2 x 100 KiB of arguments are too many, 2 x 60 KiB are not. */
+static int exec_e2big(int one_long, size_t each) {
+  static char big[200 << 10];
+  size_t len = one_long ? sizeof big - 1 : each;
+  memset(big, 'a', len);
+  big[len] = 0;
+  char *const argv[] = {"exit_code", big, one_long ? NULL : big, NULL};
+  if (one_long)
+    return exec_errno("/bin/exit_code", argv) == E2BIG;
+  pid_t c = fork();
+  if (c == 0) {
+    struct rlimit r = {256 << 10, 256 << 10};
+    setrlimit(RLIMIT_STACK, &r);
+    _exit(exec_errno("/bin/exit_code", argv) == E2BIG ? 100 : 101);
+  }
+  int st = 0;
+  waitpid(c, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* An orphan goes to init: on rvmmu that is this process, which then reaps it. */
+static int orphan_reaped_by_init(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    pid_t g = fork();
+    if (g == 0) {
+      spin(30);
+      _exit(getppid() == 1 ? 9 : 8);
+    }
+    _exit(g > 0 ? 0 : 1);
+  }
+  int st = 0;
+  if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    return 0;
+  pid_t g = waitpid(-1, &st, 0);
+  return g > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 9;
+}
+
+/* Forks until fork fails; every child exits at once (zombies count until reaped). Returns
+ * the number of children made; *err gets fork's errno; *reaped how many wait4 returned. */
+static int fork_bomb(int *err, int *reaped) {
+  int n = 0;
+  for (;;) {
+    errno = 0;
+    pid_t c = fork();
+    if (c == 0)
+      _exit(0);
+    if (c < 0) {
+      *err = errno;
+      break;
+    }
+    if (++n > 4 * MAX_PROCS)
+      break;
+  }
+  int st;
+  *reaped = 0;
+  while (waitpid(-1, &st, 0) > 0)
+    (*reaped)++;
+  return n;
+}
+
+static int bomb_bounded(void) {
+  int err = 0, reaped = 0;
+  int n = fork_bomb(&err, &reaped);
+  /* This process plus n children fill the table. */
+  return n == MAX_PROCS - 1 && err == EAGAIN && reaped == n && errno == ECHILD;
+}
+
+static int fork_works_again(void) {
+  pid_t c = fork();
+  if (c == 0)
+    _exit(3);
+  int st = 0;
+  return c > 0 && waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 3;
+}
+
+int main(void) {
+  int st = 0;
+  pid_t me = getpid();
+
+  /* Exit statuses, and the child's view of its parent. */
+  pid_t c = fork();
+  if (c == 0)
+    _exit(getppid() == me ? 42 : 1);
+  CHECK(c > 0, "fork returns a pid to the parent");
+  struct rusage ru;
+  memset(&ru, 0xff, sizeof ru);
+  CHECK(wait4(c, &st, 0, &ru) == c, "wait4 returns that child");
+  CHECK(WIFEXITED(st) && !WIFSIGNALED(st) && WEXITSTATUS(st) == 42,
+        "the child's exit status arrives, and it saw its parent's pid");
+  CHECK(ru.ru_minflt > 0 && ru.ru_majflt == 0, "wait4's rusage counts the child's faults");
+  struct rusage self, children;
+  CHECK(getrusage(RUSAGE_SELF, &self) == 0 && getrusage(RUSAGE_CHILDREN, &children) == 0 &&
+            self.ru_minflt > 0 && self.ru_maxrss > 0 && children.ru_minflt >= ru.ru_minflt,
+        "getrusage: this process's faults and peak size, and the reaped child's faults");
+
+  /* A child killed by a signal. */
+  c = fork();
+  if (c == 0) {
+    volatile uintptr_t addr = 16;
+    *(volatile int *)addr = 1;
+    _exit(0);
+  }
+  CHECK(waitpid(c, &st, 0) == c && WIFSIGNALED(st) && !WIFEXITED(st) && WTERMSIG(st) == SIGSEGV,
+        "a child storing to address 16 ends by SIGSEGV");
+
+  /* execve of another program from the initramfs, in a forked child. */
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_child_status() == 7,
+                    "fork + execve(/bin/exit_code 7) gives exit status 7");
+  char *const noargs[] = {"x", NULL};
+  CHECK(exec_errno("/bin/no_such_program", noargs) == ENOENT, "execve of a missing file: ENOENT");
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_errno("/etc/data", noargs) == EACCES,
+                    "execve of a file without execute permission: EACCES");
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_errno("/bin/not_elf", noargs) == ENOEXEC,
+                    "execve of an executable that is not ELF: ENOEXEC");
+  CHECK_NOT_ON_QEMU("execve runs on the host",
+                    exec_errno("/bin/exit_code", (char *const *)8) == EFAULT,
+                    "execve with a bad argv: EFAULT");
+
+  CHECK_NOT_ON_QEMU("execve runs on the host", exec_e2big(1, 0) == 1,
+                    "execve with a 200 KiB argument: E2BIG");
+  CHECK_NOT_ON_QEMU("execve runs on the host",
+                    exec_e2big(0, 100 << 10) == 100 && exec_e2big(0, 60 << 10) == 0,
+                    "with RLIMIT_STACK 256 KiB, 200 KiB of arguments: E2BIG; 120 KiB: no");
+
+  /* Preemption: the child spins; this process still runs (and sees it running). */
+  c = fork();
+  if (c == 0) {
+    spin(60);
+    _exit(5);
+  }
+  sched_yield();
+  CHECK(waitpid(c, &st, WNOHANG) == 0, "WNOHANG with a child still spinning: 0");
+  CHECK(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 5,
+        "the spinning child ends and is reaped");
+
+  CHECK(mremap_keeps_cow(), "a child's mremap of copy-on-write pages leaves the parent's alone");
+  CHECK(wait_efault_reaps(), "wait4 with a bad status pointer: EFAULT, the child reaped");
+  CHECK(proc_of_a_child(), "/proc/PID/status and maps of a running child");
+  CHECK(sleep_lets_a_child_run(), "nanosleep sleeps 100 ms while a child runs to its end");
+  CHECK(fp_survives_switches(), "two processes computing with FP registers both get their sums");
+
+  errno = 0;
+  CHECK(waitpid(-1, &st, WNOHANG) == -1 && errno == ECHILD, "no children: ECHILD");
+  errno = 0;
+  CHECK(wait4(-1, &st, 0, NULL) == -1 && errno == ECHILD, "no children, blocking: ECHILD");
+
+  CHECK_NOT_ON_QEMU("the host's init adopts orphans", orphan_reaped_by_init(),
+                    "an orphan goes to init, which reaps it");
+  CHECK_NOT_ON_QEMU("the host has no such process limit", bomb_bounded(),
+                    "a fork bomb stops at the process limit with EAGAIN; all are reaped");
+  CHECK(fork_works_again(), "fork works again afterwards");
+  return done();
+}
