@@ -37,8 +37,8 @@ pub struct RunArgs {
     /// `--sysctl vm.swappiness=10`.
     #[arg(long, value_name = "NAME=VALUE", value_parser = sysctl)]
     pub sysctl: Vec<String>,
-    /// Also put a host file in the initramfs, at GUEST (default /bin/ and its name).
-    /// Repeatable.
+    /// Also put a host file in the initramfs, at GUEST (default /bin/ and its name), with
+    /// its host permission bits. Repeatable.
     #[arg(long, value_name = "HOST[:GUEST]")]
     pub file: Vec<String>,
     /// Show the kernel's boot log on the console (by default the kernel boots `quiet`: only
@@ -140,6 +140,15 @@ fn signal_word(sig: u64) -> Option<&'static str> {
     })
 }
 
+/// The permission bits of a host file, which `--file` keeps in the initramfs (so a file
+/// that is not executable on the host is not executable in the guest either).
+fn host_mode(path: &Path) -> Result<u32, String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     a.machine.check()?;
     let kernel = match &a.kernel {
@@ -162,7 +171,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         files.push(initramfs::File {
             path: guest,
             data: super::read_file(&host)?,
-            mode: 0o755,
+            mode: host_mode(&host)?,
         });
     }
     let initrd = initramfs::pack(&files).map_err(|e| e.to_string())?;

@@ -155,3 +155,54 @@ fn sysctl_sets_proc_sys_vm_and_reaches_neither_argv_nor_envp() {
         "{out:?}"
     );
 }
+
+const MODES: &str = r#"
+#include <stdio.h>
+#include <sys/stat.h>
+int main(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        struct stat st;
+        if (stat(argv[i], &st) != 0) {
+            printf("%s: missing\n", argv[i]);
+            continue;
+        }
+        printf("%s: %o\n", argv[i], st.st_mode & 07777);
+    }
+    return 0;
+}
+"#;
+
+#[test]
+fn extra_files_keep_their_host_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(modes) = linux_program(dir.path(), "modes", MODES) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let data = dir.path().join("data.txt");
+    std::fs::write(&data, "some data\n").unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let tool = dir.path().join("tool");
+    std::fs::write(&tool, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&tool, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let data_spec = format!("{}:/etc/data", data.display());
+    let out = rvmmu_run(
+        &[
+            "--file",
+            &data_spec,
+            "--file",
+            tool.to_str().unwrap(),
+            &modes,
+            "/etc/data",
+            "/bin/tool",
+            "/bin/modes",
+        ],
+        b"",
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(
+        out.stdout, "/etc/data: 640\n/bin/tool: 750\n/bin/modes: 755\n",
+        "{out:?}"
+    );
+}
