@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds rvmmu (with its kernel) and the guest programs, then shows
 #   1. static Linux programs run on the kernel (rvmmu run): one of the project's, the notes'
-#      malloc_1 with its /proc/1/maps, and one killed by SIGSEGV;
+#      malloc_1 watched by a second process reading its /proc/PID/maps while it waits, as the
+#      notes do, and one killed by SIGSEGV;
 #   2. the MMU at work: the page tables a bare-metal program builds (--dump-pt) and the
 #      translations that walk them (--trace translations);
 #   3. every bare-metal test program with --stats;
@@ -19,9 +20,9 @@ progs="$out/programs"
 echo "== rvmmu run: a static glibc program as the kernel's first process (Sv48)"
 "$rvmmu" run "$progs/kernel/hello" one "two words" || true
 echo
-echo "== rvmmu run: the notes' malloc_1 (input: two newlines); dump_proc makes the kernel print"
-echo "   /proc/1/maps and /proc/1/status each time the program waits in getchar()"
-printf '\n\n' | "$rvmmu" run --append dump_proc "$progs/notes/malloc_1" || true
+echo "== rvmmu run: the notes' malloc_1 (input: two newlines), run by procwatch, a second process"
+echo "   that prints its /proc/PID/maps and status each time it waits in getchar()"
+printf '\n\n' | "$rvmmu" run --file "$progs/notes/malloc_1" "$progs/tools/procwatch" /bin/malloc_1 || true
 echo
 echo "== rvmmu run: a NULL write; the kernel kills the process, rvmmu exits as a shell would"
 "$rvmmu" run "$progs/kernel/segv" || echo "(exit status $?)"
