@@ -335,24 +335,35 @@ fn fork_level(
     Ok(())
 }
 
-/// Calls `leaf` for every valid leaf of the lower (user) half of the tree at `root`.
-pub fn user_leaves(
+/// What [`visit_user`] meets in the lower (user) half of a tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// A valid leaf at `level` (0: 4 KiB) mapping the page at the address.
+    Leaf(VirtAddr, usize, Pte),
+    /// A table below the root, after everything under it was visited.
+    Table(PhysAddr),
+}
+
+/// Visits the lower (user) half of the tree at `root` depth-first, in address order: each
+/// valid leaf, and each lower table after its entries.
+pub fn visit_user(
     mode: PagingMode,
     root: PhysAddr,
     mem: &impl TableAccess,
-    leaf: &mut impl FnMut(VirtAddr, Pte),
+    visit: &mut impl FnMut(Node),
 ) {
-    leaves_level(mode, root, mode.levels - 1, 0, mem, leaf);
+    visit_level(mode, root, mode.levels - 1, 0, mem, visit);
 }
 
-fn leaves_level(
+fn visit_level(
     mode: PagingMode,
     table: PhysAddr,
     level: usize,
     base: u64,
     mem: &impl TableAccess,
-    leaf: &mut impl FnMut(VirtAddr, Pte),
+    visit: &mut impl FnMut(Node),
 ) {
+    // The root's upper half is the kernel's (shared by every space): not visited.
     let count = if level == mode.levels - 1 {
         ENTRIES / 2
     } else {
@@ -365,11 +376,26 @@ fn leaves_level(
         }
         let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
         if pte.is_leaf() {
-            leaf(VirtAddr(va), pte);
+            visit(Node::Leaf(VirtAddr(va), level, pte));
         } else if level > 0 {
-            leaves_level(mode, pte.addr(), level - 1, va, mem, leaf);
+            visit_level(mode, pte.addr(), level - 1, va, mem, visit);
+            visit(Node::Table(pte.addr()));
         }
     }
+}
+
+/// Calls `leaf` for every valid leaf of the lower (user) half of the tree at `root`.
+pub fn user_leaves(
+    mode: PagingMode,
+    root: PhysAddr,
+    mem: &impl TableAccess,
+    leaf: &mut impl FnMut(VirtAddr, Pte),
+) {
+    visit_user(mode, root, mem, &mut |n| {
+        if let Node::Leaf(va, _, pte) = n {
+            leaf(va, pte)
+        }
+    });
 }
 
 /// Tears down the lower (user) half of the tree at `root`: `leaf` sees every valid leaf
@@ -382,36 +408,13 @@ pub fn clear_user(
     leaf: &mut impl FnMut(VirtAddr, Pte),
     free_table: &mut impl FnMut(PhysAddr),
 ) {
-    clear_level(mode, root, mode.levels - 1, 0, mem, leaf, free_table);
-}
-
-fn clear_level(
-    mode: PagingMode,
-    table: PhysAddr,
-    level: usize,
-    base: u64,
-    mem: &mut impl TableAccess,
-    leaf: &mut impl FnMut(VirtAddr, Pte),
-    free_table: &mut impl FnMut(PhysAddr),
-) {
-    let count = if level == mode.levels - 1 {
-        ENTRIES / 2
-    } else {
-        ENTRIES
-    };
-    for i in 0..count {
-        let pte = mem.read(table, i);
-        if !pte.is_valid() {
-            continue;
-        }
-        let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
-        if pte.is_leaf() {
-            leaf(VirtAddr(va), pte);
-        } else if level > 0 {
-            clear_level(mode, pte.addr(), level - 1, va, mem, leaf, free_table);
-            free_table(pte.addr());
-        }
-        mem.write(table, i, Pte::INVALID);
+    visit_user(mode, root, mem, &mut |n| match n {
+        Node::Leaf(va, _, pte) => leaf(va, pte),
+        Node::Table(pa) => free_table(pa),
+    });
+    // The lower tables are gone whole; only the root's entries need clearing.
+    for i in 0..ENTRIES / 2 {
+        mem.write(root, i, Pte::INVALID);
     }
 }
 

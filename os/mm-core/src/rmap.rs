@@ -11,8 +11,8 @@
 //! [`find_mappings`] falls back to scanning the family's tables, so the answer is always
 //! complete: exactly `mapcount` PTEs.
 
-use crate::addr::{PhysAddr, VirtAddr, PAGE_SHIFT};
-use crate::paging::{translate, PagingMode, TableAccess, ENTRIES};
+use crate::addr::{PhysAddr, VirtAddr};
+use crate::paging::{self, translate, PagingMode, TableAccess};
 use alloc::vec::Vec;
 
 /// Where a frame is mapped: the owner (a pid) and the virtual address.
@@ -46,49 +46,20 @@ pub fn find_mappings(
         return found;
     }
     for &(owner, root) in spaces {
-        scan(mode, root, mode.levels - 1, 0, pa, mem, &mut |va| {
-            if va != index_va {
-                found.push(Mapping { owner, va });
+        paging::visit_user(mode, root, mem, &mut |n| match n {
+            paging::Node::Leaf(va, 0, pte) if pte.addr() == pa && va != index_va => {
+                found.push(Mapping { owner, va })
             }
+            _ => {}
         });
     }
     found
 }
 
-fn scan(
-    mode: PagingMode,
-    table: PhysAddr,
-    level: usize,
-    base: u64,
-    pa: PhysAddr,
-    mem: &impl TableAccess,
-    hit: &mut impl FnMut(VirtAddr),
-) {
-    let count = if level == mode.levels - 1 {
-        ENTRIES / 2
-    } else {
-        ENTRIES
-    };
-    for i in 0..count {
-        let pte = mem.read(table, i);
-        if !pte.is_valid() {
-            continue;
-        }
-        let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
-        if pte.is_leaf() {
-            if level == 0 && pte.addr() == pa {
-                hit(VirtAddr(va));
-            }
-        } else if level > 0 {
-            scan(mode, pte.addr(), level - 1, va, pa, mem, hit);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::paging::{fork_copy, map, ForkPage, SV39, SV48};
+    use crate::paging::{fork_copy, map, ForkPage, ENTRIES, SV39, SV48};
     use crate::pte::{Pte, PteFlags};
     use std::collections::HashMap;
 
