@@ -282,6 +282,10 @@ impl Pmp {
     /// The first entry (in priority order) that matches any byte of `[lo, hi)`, with how.
     #[inline]
     fn first_match(&self, lo: u128, hi: u128) -> Option<(usize, Overlap)> {
+        // An empty access has no byte for an entry to match.
+        if hi <= lo {
+            return None;
+        }
         (0..self.active).find_map(|i| {
             let (rlo, rhi) = self.ranges[i];
             if hi <= rlo || rhi <= lo {
@@ -494,6 +498,19 @@ mod tests {
             "top is exclusive, no match fails for S"
         );
         assert!(!p.check(0xfff, 1, Load, S));
+    }
+
+    #[test]
+    fn a_zero_length_access_matches_no_entry() {
+        // Entry 1, locked, denies everything in [0x1000, 0x2000), M-mode included; with no
+        // match, S/U fail and M passes: an empty access is judged as unmatched wherever it
+        // lies.
+        let mut p = Pmp::new(16);
+        p.write_addr(0, 0x1000 >> 2);
+        set(&mut p, 1, 0x2000 >> 2, TOR | cfg::L);
+        assert!(!p.check(0x1800, 1, Load, M), "a byte inside: entry 1, no R");
+        assert!(p.check(0x1800, 0, Load, M), "no byte: no entry, M passes");
+        assert!(!p.check(0x1800, 0, Load, S), "no byte: no entry, S fails");
     }
 
     #[test]
