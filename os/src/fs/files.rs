@@ -11,9 +11,10 @@ use super::cpio;
 use super::proc::{Dir, Entry, Found, PidEntry};
 use crate::proc::Process;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use mm_core::VirtAddr;
-use spin::Once;
+use spin::{Mutex, Once};
 
 /// The initramfs, once init starts.
 static ROOT: Once<&'static [u8]> = Once::new();
@@ -72,68 +73,86 @@ pub enum File {
     Pipe { id: u32, write: bool },
 }
 
-impl File {
-    /// The descriptor is copied (fork, dup): a pipe end counts one more holder.
-    fn retain(self) -> File {
-        if let File::Pipe { id, write } = self {
-            super::pipe::retain(id, write);
-        }
-        self
-    }
+/// An open file description (Linux's `struct file`): the file and its position, shared by
+/// every descriptor made from one openat or pipe2 through dup, dup3, fcntl(F_DUPFD) and
+/// fork, so a read or lseek through one moves the others' position too.
+#[derive(Debug)]
+pub struct OpenFile {
+    file: File,
+}
 
-    /// The descriptor is closed: a pipe end counts one holder fewer.
-    fn release(self) {
-        if let File::Pipe { id, write } = self {
+impl Drop for OpenFile {
+    /// The last descriptor of the description is closed: a pipe end counts one holder
+    /// fewer (which wakes the other end's sleepers if it was the last, taking the process
+    /// table's lock: nobody may drop a description while holding it).
+    fn drop(&mut self) {
+        if let File::Pipe { id, write } = self.file {
             super::pipe::release(id, write);
         }
     }
 }
 
-/// An open descriptor: the file and its close-on-exec flag (FD_CLOEXEC).
-#[derive(Clone, Copy, Debug)]
+/// A shared reference to an open file description.
+type Desc = Arc<Mutex<OpenFile>>;
+
+/// A new open file description of `file` (for a pipe end, the caller has counted it).
+fn describe(file: File) -> Desc {
+    Arc::new(Mutex::new(OpenFile { file }))
+}
+
+/// An open descriptor: its open file description and its own close-on-exec flag
+/// (FD_CLOEXEC, per descriptor as on Linux).
+#[derive(Clone, Debug)]
 struct Slot {
-    file: File,
+    desc: Desc,
     cloexec: bool,
 }
 
-/// A process's descriptors. A fork copies them (each copy keeps its own file positions,
-/// where Linux's share one open file description); copying and dropping a table keeps
-/// the pipes' counts of open ends.
+/// A process's descriptors. A fork copies the table; the copies refer to the same open
+/// file descriptions (one position per description, as on Linux). Dropping a table, closing or
+/// replacing a descriptor drops a reference; the description goes with its last one.
+#[derive(Clone)]
 pub struct FdTable(Vec<Option<Slot>>);
 
 impl FdTable {
-    /// stdin, stdout and stderr on the console.
+    /// stdin, stdout and stderr on the console (one description, as a terminal opened
+    /// once and duplicated).
     pub fn new() -> FdTable {
         let console = Slot {
-            file: File::Console,
+            desc: describe(File::Console),
             cloexec: false,
         };
-        FdTable(Vec::from([Some(console); 3]))
+        FdTable(Vec::from([
+            Some(console.clone()),
+            Some(console.clone()),
+            Some(console),
+        ]))
     }
 
-    /// The file open at `fd`.
+    fn slot(&self, fd: u64) -> Option<&Slot> {
+        self.0.get(fd as usize).and_then(Option::as_ref)
+    }
+
+    /// The file open at `fd` (a copy of its description's state).
     pub fn get(&self, fd: u64) -> Option<File> {
-        self.0.get(fd as usize).copied().flatten().map(|s| s.file)
+        self.slot(fd).map(|s| s.desc.lock().file)
     }
 
-    fn get_mut(&mut self, fd: u64) -> Option<&mut File> {
-        self.0
-            .get_mut(fd as usize)
-            .and_then(|f| f.as_mut())
-            .map(|s| &mut s.file)
+    /// The open file description at `fd`.
+    fn desc(&self, fd: u64) -> Option<Desc> {
+        self.slot(fd).map(|s| s.desc.clone())
     }
 
-    /// Opens `file` at the lowest free descriptor at or above `from` (which the caller
-    /// has already counted as a holder of `file`); EMFILE when none is free.
-    fn install_from(&mut self, from: usize, file: File, cloexec: bool) -> i64 {
-        let slot = Some(Slot { file, cloexec });
+    /// Opens `desc` at the lowest free descriptor at or above `from`; EMFILE when none is
+    /// free (dropping `desc`).
+    fn install_from(&mut self, from: usize, desc: Desc, cloexec: bool) -> i64 {
+        let slot = Some(Slot { desc, cloexec });
         if let Some(i) = (from..self.0.len()).find(|&i| self.0[i].is_none()) {
             self.0[i] = slot;
             return i as i64;
         }
         let fd = from.max(self.0.len());
         if fd >= MAX_FDS {
-            file.release();
             return -EMFILE;
         }
         self.0.resize(fd + 1, None);
@@ -141,54 +160,22 @@ impl FdTable {
         fd as i64
     }
 
-    /// Opens `file` at the lowest free descriptor.
-    fn install(&mut self, file: File, cloexec: bool) -> i64 {
-        self.install_from(0, file, cloexec)
+    /// Opens `desc` at the lowest free descriptor.
+    fn install(&mut self, desc: Desc, cloexec: bool) -> i64 {
+        self.install_from(0, desc, cloexec)
     }
 
     /// Closes `fd`; false if it was not open.
     fn close(&mut self, fd: u64) -> bool {
-        match self.0.get_mut(fd as usize).and_then(Option::take) {
-            Some(s) => {
-                s.file.release();
-                true
-            }
-            None => false,
-        }
+        self.0.get_mut(fd as usize).and_then(Option::take).is_some()
     }
 
     /// execve: closes the descriptors marked close-on-exec.
     pub fn close_on_exec(&mut self) {
         for slot in self.0.iter_mut() {
-            if slot.is_some_and(|s| s.cloexec) {
-                if let Some(s) = slot.take() {
-                    s.file.release();
-                }
+            if slot.as_ref().is_some_and(|s| s.cloexec) {
+                *slot = None;
             }
-        }
-    }
-}
-
-impl Clone for FdTable {
-    fn clone(&self) -> FdTable {
-        FdTable(
-            self.0
-                .iter()
-                .map(|s| {
-                    s.map(|s| Slot {
-                        file: s.file.retain(),
-                        ..s
-                    })
-                })
-                .collect(),
-        )
-    }
-}
-
-impl Drop for FdTable {
-    fn drop(&mut self) {
-        for s in self.0.drain(..).flatten() {
-            s.file.release();
         }
     }
 }
@@ -447,8 +434,10 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
     if p.space.copy_out(buf, &out).is_err() {
         return -EFAULT;
     }
-    if let Some(File::Dir { pos, .. } | File::ProcDir { pos, .. }) = p.files.get_mut(fd) {
-        *pos = i as u64;
+    if let Some(desc) = p.files.desc(fd) {
+        if let File::Dir { pos, .. } | File::ProcDir { pos, .. } = &mut desc.lock().file {
+            *pos = i as u64;
+        }
     }
     out.len() as i64
 }
@@ -471,7 +460,7 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
         // /proc files refuse writes with EACCES (mode 0444), not EROFS.
         File::Proc { .. } if writing => -EACCES,
         _ if writing => -EROFS,
-        f => p.files.install(f, flags & O_CLOEXEC != 0),
+        f => p.files.install(describe(f), flags & O_CLOEXEC != 0),
     }
 }
 
@@ -502,12 +491,16 @@ pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
     }
     let cloexec = flags & O_CLOEXEC != 0;
     let id = super::pipe::create();
-    let rd = p.files.install(File::Pipe { id, write: false }, cloexec);
+    let rd = p
+        .files
+        .install(describe(File::Pipe { id, write: false }), cloexec);
     if rd < 0 {
         super::pipe::release(id, true);
         return rd;
     }
-    let wr = p.files.install(File::Pipe { id, write: true }, cloexec);
+    let wr = p
+        .files
+        .install(describe(File::Pipe { id, write: true }), cloexec);
     if wr < 0 {
         p.files.close(rd as u64);
         return wr;
@@ -525,8 +518,8 @@ pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
 
 /// dup(fd): a copy at the lowest free descriptor, close-on-exec clear.
 pub fn dup(p: &mut Process, fd: u64) -> i64 {
-    match p.files.get(fd) {
-        Some(f) => p.files.install(f.retain(), false),
+    match p.files.desc(fd) {
+        Some(d) => p.files.install(d, false),
         None => -EBADF,
     }
 }
@@ -537,7 +530,7 @@ pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> i64 {
     if flags & !O_CLOEXEC != 0 || old == new {
         return -EINVAL;
     }
-    let Some(f) = p.files.get(old) else {
+    let Some(d) = p.files.desc(old) else {
         return -EBADF;
     };
     if new as usize >= MAX_FDS {
@@ -545,7 +538,7 @@ pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> i64 {
     }
     p.files.close(new);
     p.files
-        .install_from(new as usize, f.retain(), flags & O_CLOEXEC != 0)
+        .install_from(new as usize, d, flags & O_CLOEXEC != 0)
 }
 
 /// fcntl(fd, cmd, arg) for the descriptor commands: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD,
@@ -559,18 +552,19 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
     const F_SETFL: u64 = 4;
     const F_DUPFD_CLOEXEC: u64 = 1030;
     const FD_CLOEXEC: u64 = 1;
-    let Some(f) = p.files.get(fd) else {
+    let Some(d) = p.files.desc(fd) else {
         return -EBADF;
     };
+    let f = d.lock().file;
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             if arg as usize >= MAX_FDS {
                 return -EINVAL;
             }
             p.files
-                .install_from(arg as usize, f.retain(), cmd == F_DUPFD_CLOEXEC)
+                .install_from(arg as usize, d, cmd == F_DUPFD_CLOEXEC)
         }
-        F_GETFD => match p.files.0.get(fd as usize).copied().flatten() {
+        F_GETFD => match p.files.slot(fd) {
             Some(s) if s.cloexec => FD_CLOEXEC as i64,
             _ => 0,
         },
@@ -610,11 +604,14 @@ pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -
 }
 
 fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -> i64 {
-    let (data, pos) = match p.files.get(fd) {
-        None => return -EBADF,
-        Some(File::Console) => return read_console(p, buf, len),
-        Some(File::Pipe { write: true, .. }) => return -EBADF,
-        Some(File::Pipe { id, .. }) => {
+    let Some(desc) = p.files.desc(fd) else {
+        return -EBADF;
+    };
+    let file = desc.lock().file;
+    let (data, pos) = match file {
+        File::Console => return read_console(p, buf, len),
+        File::Pipe { write: true, .. } => return -EBADF,
+        File::Pipe { id, .. } => {
             return match super::pipe::read(p, id, buf, len) {
                 super::pipe::Io::Done(n) => n as i64,
                 super::pipe::Io::Error(e) => -e,
@@ -624,8 +621,8 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
                 }
             }
         }
-        Some(File::Dir { .. } | File::ProcDir { .. }) => return -EISDIR,
-        Some(File::Proc { entry, pos }) => {
+        File::Dir { .. } | File::ProcDir { .. } => return -EISDIR,
+        File::Proc { entry, pos } => {
             let Some(text) = super::proc::generate(p, entry) else {
                 return -ESRCH; // the process has ended
             };
@@ -635,13 +632,13 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
                 return -EFAULT;
             }
             if at.is_none() {
-                if let Some(File::Proc { pos, .. }) = p.files.get_mut(fd) {
+                if let File::Proc { pos, .. } = &mut desc.lock().file {
                     *pos += n as u64;
                 }
             }
             return n as i64;
         }
-        Some(File::Initramfs { data, pos, .. }) => (data, at.unwrap_or(pos)),
+        File::Initramfs { data, pos, .. } => (data, at.unwrap_or(pos)),
     };
     let start = (pos as usize).min(data.len());
     let n = (len as usize).min(data.len() - start);
@@ -649,7 +646,7 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
         return -EFAULT;
     }
     if at.is_none() {
-        if let Some(File::Initramfs { pos, .. }) = p.files.get_mut(fd) {
+        if let File::Initramfs { pos, .. } = &mut desc.lock().file {
             *pos += n as u64;
         }
     }
@@ -735,15 +732,16 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
 
 /// lseek(fd, offset, whence).
 pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
-    let (pos, size) = match p.files.get_mut(fd) {
-        None => return -EBADF,
-        Some(File::Console | File::Pipe { .. }) => return -ESPIPE,
+    let Some(desc) = p.files.desc(fd) else {
+        return -EBADF;
+    };
+    let mut open = desc.lock();
+    let (pos, size) = match &mut open.file {
+        File::Console | File::Pipe { .. } => return -ESPIPE,
         // Directories (rewinddir) and /proc files, whose size is unknown until read: from
         // the start or the current position only.
-        Some(File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. }) => {
-            (pos, None)
-        }
-        Some(File::Initramfs { data, pos, .. }) => (pos, Some(data.len() as i64)),
+        File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. } => (pos, None),
+        File::Initramfs { data, pos, .. } => (pos, Some(data.len() as i64)),
     };
     let base = match (whence, size) {
         (0, _) => 0,

@@ -9,10 +9,11 @@
 //! part (a short write, which stdio and write loops continue) instead of sleeping with
 //! part of the call done.
 //!
-//! Each end counts the descriptors open on it in every process: fork's copy of a
-//! descriptor table, dup and dup3 add one, close, exec's close-on-exec and a process's end
-//! take one away ([`super::files::FdTable`] does this for each pipe descriptor). The last
-//! close of either end wakes the sleepers of the other.
+//! Each end counts the open file descriptions on it (one per end: pipe2 makes them, and
+//! dup, dup3, fcntl(F_DUPFD) and fork share them, see [`super::files::OpenFile`]). A
+//! description goes when the last descriptor referring to it closes (close, exec's
+//! close-on-exec, a process's end), and its end counts one fewer; the last of either end
+//! wakes the sleepers of the other.
 
 use crate::proc::Process;
 use alloc::collections::{BTreeMap, VecDeque};
@@ -42,7 +43,7 @@ static PIPES: Mutex<Pipes> = Mutex::new(Pipes {
     next_id: 1,
 });
 
-/// A new pipe with one descriptor on each end; its id.
+/// A new pipe with one open file description on each end; its id.
 pub fn create() -> u32 {
     let mut t = PIPES.lock();
     let id = t.next_id;
@@ -58,18 +59,7 @@ pub fn create() -> u32 {
     id
 }
 
-/// One more descriptor on an end of pipe `id` (fork, dup).
-pub fn retain(id: u32, write: bool) {
-    if let Some(p) = PIPES.lock().open.get_mut(&id) {
-        if write {
-            p.writers += 1;
-        } else {
-            p.readers += 1;
-        }
-    }
-}
-
-/// One descriptor fewer on an end of pipe `id`; the last of an end wakes the other end's
+/// One open file description fewer on an end of pipe `id`; the last of an end wakes the other end's
 /// sleepers, the last of both frees the pipe.
 pub fn release(id: u32, write: bool) {
     let wake = {
