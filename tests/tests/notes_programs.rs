@@ -184,6 +184,7 @@ fn tap_tests_pass_and_print_what_linux_prints() {
         "tests/fork_cow",
         "tests/processes",
         "tests/pipes",
+        "tests/shared_anon",
     ] {
         // `check_rmap` checks the reverse map at every fork and exit; a wrong entry is a
         // warning, which `quiet` still prints, so the comparison below catches it.
@@ -344,7 +345,12 @@ fn alloc_4x1g_waiting_in_getchar_has_4_gib_mapped_and_little_resident() {
 #[test]
 fn process_tests_print_the_same_on_qemu_virt() {
     use rvmmu_tests::kernel::{boot_qemu, Boot};
-    for name in ["tests/fork_cow", "tests/processes", "tests/pipes"] {
+    for name in [
+        "tests/fork_cow",
+        "tests/processes",
+        "tests/pipes",
+        "tests/shared_anon",
+    ] {
         let base = name.rsplit('/').next().unwrap();
         let mut files = vec![rvmmu::initramfs::File {
             path: format!("/bin/{base}"),

@@ -23,23 +23,32 @@ pub fn maps(p: &Process) -> String {
         let perm = |f: PteFlags, c: char| if v.prot.contains(f) { c } else { '-' };
         // Anonymous areas show offset 0 and no device; the program's file areas its
         // offset in the file, the initramfs's device (0:1, as stat reports) and inode.
-        let (offset, dev, inode) = match (v.backing, v.name) {
-            (Backing::File { offset, .. }, Name::Program) => (offset, 1, ino),
-            (Backing::File { offset, .. }, _) => (offset, 1, 0),
+        // A shared anonymous area shows its object as Linux shows the shmem file behind
+        // it: its offset in it, device 0:1, its inode, `s` and `/dev/zero (deleted)`.
+        let (offset, dev, inode) = match (&v.backing, v.name) {
+            (Backing::File { offset, .. }, Name::Program) => (*offset, 1, ino),
+            (Backing::File { offset, .. }, _) => (*offset, 1, 0),
+            (Backing::Shared { obj, offset }, _) => (*offset, 1, obj.ino),
             (Backing::Anon, _) => (0, 0, 0),
         };
+        let shared = v.backing.is_shared();
         let line_start = out.len();
         let _ = write!(
             out,
-            "{start:08x}-{:08x} {}{}{}p {offset:08x} {:02x}:{:02x} {inode} ",
+            "{start:08x}-{:08x} {}{}{}{} {offset:08x} {:02x}:{:02x} {inode} ",
             v.end,
             perm(PteFlags::R, 'r'),
             perm(PteFlags::W, 'w'),
             perm(PteFlags::X, 'x'),
+            if shared { 's' } else { 'p' },
             dev >> 8,
             dev & 0xff,
         );
-        let name = v.name.label(p.exe);
+        let name = if shared {
+            "/dev/zero (deleted)"
+        } else {
+            v.name.label(p.exe)
+        };
         if !name.is_empty() {
             while out.len() - line_start < MAPS_NAME_PAD {
                 out.push(' ');
@@ -121,9 +130,9 @@ pub fn status(p: &mut Process, state: &str) -> String {
         ("VmPin", 0),
         ("VmHWM", p.space.resident_peak * PAGE_SIZE),
         ("VmRSS", rss),
-        ("RssAnon", rss - file),
+        ("RssAnon", pages.anon * PAGE_SIZE),
         ("RssFile", file),
-        ("RssShmem", 0),
+        ("RssShmem", pages.shmem * PAGE_SIZE),
         ("VmData", s.data),
         ("VmStk", s.stack),
         ("VmExe", s.exe),

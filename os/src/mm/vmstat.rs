@@ -96,6 +96,8 @@ pub struct ProcessPages {
     /// Present pages of read-only file areas: the file's bytes unchanged (the program's
     /// text and rodata), which reclaim could drop and read again.
     pub file: u64,
+    /// Present pages of shared anonymous areas (status's RssShmem).
+    pub shmem: u64,
     /// Pages of private writable areas: what the process has committed (Linux accounts
     /// these at mmap, brk and stack growth: VM_ACCOUNT).
     pub committed: u64,
@@ -111,11 +113,14 @@ impl ProcessPages {
             if matches!(v.backing, Backing::File { .. }) && !writable {
                 out.file += p.space.present_in(start, v.end);
             }
+            if v.backing.is_shared() {
+                out.shmem += p.space.present_in(start, v.end);
+            }
             if writable {
                 out.committed += (v.end - start) / page;
             }
         }
-        out.anon = p.space.resident.saturating_sub(out.file);
+        out.anon = p.space.resident.saturating_sub(out.file + out.shmem);
         out
     }
 }

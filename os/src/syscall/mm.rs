@@ -5,7 +5,9 @@
 use super::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
 use crate::fs::files::File;
 use crate::proc::Process;
+use alloc::sync::Arc;
 use mm_core::pte::PteFlags;
+use mm_core::shmem::SharedAnon;
 use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
@@ -87,7 +89,9 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
 /// pages past the end). Placement is top-down below the mmap base, or at
 /// `addr` with MAP_FIXED (replacing whatever was there, splitting any area) or
 /// MAP_FIXED_NOREPLACE (EEXIST if something is there), or at the hint when it is free.
-/// MAP_SHARED anonymous memory behaves as private (a fork copies it on write; Linux shares it).
+/// MAP_SHARED anonymous memory gets a shared object (`mm_core::shmem`): its pages are the
+/// same frames in every process that maps it after a fork (no copy-on-write), as Linux's
+/// shmem-backed mappings.
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     let [addr, len, prot, flags, fd, off] = a;
     let Some(prot) = prot_flags(prot) else {
@@ -160,6 +164,18 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
         }
     };
     let backing = match file {
+        None if kind != MAP_PRIVATE => {
+            // Shared anonymous memory: one object, which a fork shares with the child.
+            static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+            let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
+            match SharedAnon::new(len / PAGE_SIZE, ino, crate::mm::frame::put) {
+                Some(obj) => Backing::Shared {
+                    obj: Arc::new(obj),
+                    offset: 0,
+                },
+                None => return -ENOMEM,
+            }
+        }
         None => Backing::Anon,
         Some(data) => Backing::File {
             data,
@@ -282,7 +298,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         return -EINVAL;
     };
     if new_len == 0 || old_len == 0 {
-        // old_len 0 duplicates a shared mapping on Linux; there are none here.
+        // old_len 0 duplicates a shared mapping on Linux; not supported.
         return -EINVAL;
     }
     if addr.checked_add(old_len).is_none_or(|e| e > user_end) || new_len > user_end {
@@ -304,7 +320,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         }
         return addr as i64;
     }
-    let Some((start, area)) = p.space.vmas.find(addr).map(|(s, v)| (s, *v)) else {
+    let Some((start, area)) = p.space.vmas.find(addr).map(|(s, v)| (s, v.clone())) else {
         return -EFAULT;
     };
     if old_len > area.end - addr {
@@ -343,17 +359,17 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     };
     // The moved part of the area: its file offset follows it; it is no longer the heap or
     // the stack (those are named by where they are).
-    let backing = match area.backing {
-        Backing::Anon => Backing::Anon,
+    let backing = match area.backing.from(start, addr) {
         Backing::File {
             data,
             offset,
             file_end,
         } => Backing::File {
             data,
-            offset: offset + (addr - start),
+            offset,
             file_end: (file_end - addr).saturating_add(to),
         },
+        b => b,
     };
     let name = match area.name {
         Name::Heap | Name::Stack => Name::Anon,
@@ -369,7 +385,9 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         return -ENOMEM;
     }
     let keep = old_len.min(new_len);
-    let ok = p.space.move_pages(addr, to, keep, area.prot);
+    let ok = p
+        .space
+        .move_pages(addr, to, keep, area.prot, area.backing.is_shared());
     for (s, e) in p.space.vmas.remove_range(addr, addr + old_len) {
         p.space.unmap_range(s, e);
     }
