@@ -85,16 +85,17 @@ static long rss_shmem(void) {
   return kb;
 }
 
-/* MemFree from /proc/meminfo, in kB. */
-static long mem_free(void) {
+/* A /proc/meminfo value (label with its colon), in kB. */
+static long meminfo(const char *label) {
   FILE *f = fopen("/proc/meminfo", "r");
   if (!f)
     return -1;
   char line[256];
   long kb = -1;
+  size_t n = strlen(label);
   while (fgets(line, sizeof line, f))
-    if (strncmp(line, "MemFree:", 8) == 0)
-      kb = strtol(line + 8, NULL, 10);
+    if (strncmp(line, label, n) == 0)
+      kb = strtol(line + n, NULL, 10);
   fclose(f);
   return kb;
 }
@@ -197,9 +198,23 @@ int main(void) {
         "the moved area is still shared");
   CHECK(munmap(moved, 2 * PG) == 0, "munmap of the moved area");
 
-  long before = mem_free();
+  /* meminfo's Shmem counts each shared page once, while its object lives. */
+  long shmem0 = meminfo("Shmem:");
+  char *s8 = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  for (unsigned long i = 0; i < 8; i++)
+    s8[i * PG] = 1;
+  long shmem1 = meminfo("Shmem:");
+  CHECK(in_child(child_writes_split, s8) == 0, "a child writes to them too");
+  long shmem2 = meminfo("Shmem:");
+  munmap(s8, 8 * PG);
+  long shmem3 = meminfo("Shmem:");
+  CHECK_NOT_ON_QEMU("meminfo is the host's",
+                    shmem1 - shmem0 == 32 && shmem2 == shmem1 && shmem3 == shmem0,
+                    "meminfo's Shmem counts 8 shared pages once, until the munmap");
+
+  long before = meminfo("MemFree:");
   CHECK(in_child(sharing_family, NULL) == 0, "two processes share 64 pages, then end");
-  long after = mem_free();
+  long after = meminfo("MemFree:");
   CHECK_NOT_ON_QEMU("meminfo is the host's", after == before,
                     "every frame of theirs is free again");
   return done();

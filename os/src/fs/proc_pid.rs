@@ -80,7 +80,8 @@ fn sizes(p: &Process) -> Sizes {
         let len = v.end - start;
         match v.name {
             Name::Stack => s.stack += len,
-            _ if v.prot.contains(PteFlags::W) => s.data += len,
+            // Linux's is_data_mapping: writable, neither shared nor stack.
+            _ if v.prot.contains(PteFlags::W) && !v.backing.is_shared() => s.data += len,
             Name::Program if v.prot.contains(PteFlags::X) => s.exe += len,
             _ => {}
         }
@@ -213,8 +214,9 @@ pub fn stat(p: &mut Process) -> String {
     out
 }
 
-/// /proc/PID/statm: size resident shared text lib data dt, in pages (lib and dt are
-/// always 0 since Linux 2.6).
+/// /proc/PID/statm: size resident shared text lib data dt, in pages (shared: the file
+/// and shared anonymous pages, Linux's RssFile + RssShmem; lib and dt are always 0 since
+/// Linux 2.6).
 pub fn statm(p: &mut Process) -> String {
     let size = p.space.note_size() / PAGE_SIZE;
     let pages = ProcessPages::of(p);
@@ -226,7 +228,7 @@ pub fn statm(p: &mut Process) -> String {
     alloc::format!(
         "{size} {} {} {text} 0 {data} 0\n",
         p.space.resident,
-        pages.file
+        pages.file + pages.shmem
     )
 }
 

@@ -17,6 +17,9 @@ use mm_core::vma::Backing;
 
 /// Faults handled, in all processes (`pgfault`; minor and major).
 pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
+/// Frames held by shared anonymous objects (meminfo's Shmem, vmstat's nr_shmem), each
+/// counted once however many processes map it.
+pub static SHMEM_PAGES: AtomicU64 = AtomicU64::new(0);
 /// Faults that waited for I/O (`pgmajfault`: swap-in, file read).
 pub static PGMAJFAULT: AtomicU64 = AtomicU64::new(0);
 /// kB read from and written to block devices (swap included; none exist yet).
@@ -116,7 +119,7 @@ impl ProcessPages {
             if v.backing.is_shared() {
                 out.shmem += p.space.present_in(start, v.end);
             }
-            if writable {
+            if writable && !v.backing.is_shared() {
                 out.committed += (v.end - start) / page;
             }
         }
@@ -145,6 +148,8 @@ pub struct Snapshot {
     pub anon: u64,
     pub file: u64,
     pub committed: u64,
+    /// Frames of shared anonymous objects ([`SHMEM_PAGES`]).
+    pub shmem: u64,
 }
 
 impl Snapshot {
@@ -158,6 +163,7 @@ impl Snapshot {
             // accounted), so the sum of the processes' VmPTE is PageTables.
             page_tables: super::frame::page_table_frames().saturating_sub(procs.len()) as u64,
             kernel_stack_bytes: procs.len() as u64 * KERNEL_STACK_BYTES,
+            shmem: SHMEM_PAGES.load(Ordering::Relaxed),
             ..Snapshot::default()
         };
         for p in procs {

@@ -193,6 +193,7 @@ impl AddressSpace {
                     frame::free(pa, 0);
                     return Err(Fault(page));
                 }
+                crate::mm::vmstat::SHMEM_PAGES.fetch_add(1, Ordering::Relaxed);
                 (pa, true)
             }
             // Past the object's end (Linux: SIGBUS).
@@ -564,6 +565,13 @@ pub fn pte_flags(prot: PteFlags) -> PteFlags {
         f |= PteFlags::D | PteFlags::R;
     }
     f
+}
+
+/// A shared anonymous object lets go of its frame `pa` (the object's `release`, when the
+/// last area referring to it goes): one reference less, and one Shmem page less.
+pub fn release_shared(pa: PhysAddr) {
+    crate::mm::vmstat::SHMEM_PAGES.fetch_sub(1, Ordering::Relaxed);
+    frame::put(pa);
 }
 
 /// A frame's bytes through the direct map.

@@ -168,7 +168,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
             // Shared anonymous memory: one object, which a fork shares with the child.
             static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
             let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
-            match SharedAnon::new(len / PAGE_SIZE, ino, crate::mm::frame::put) {
+            match SharedAnon::new(len / PAGE_SIZE, ino, crate::proc::space::release_shared) {
                 Some(obj) => Backing::Shared {
                     obj: Arc::new(obj),
                     offset: 0,
@@ -407,7 +407,8 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
 
 /// madvise(addr, len, advice): MADV_DONTNEED (and MADV_FREE, which may act the same) drop
 /// the pages present in the range, so the next touch faults in a zero page (or the file's
-/// bytes again); the areas stay. Other known advice is accepted and ignored. ENOMEM when
+/// bytes again, or a shared anonymous area's page from its object, which keeps the data,
+/// as Linux's shmem); the areas stay. Other known advice is accepted and ignored. ENOMEM when
 /// part of the range is not mapped (after acting on the rest), as Linux.
 pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
     const MADV_DONTNEED: u64 = 4;
