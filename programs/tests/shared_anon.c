@@ -196,6 +196,23 @@ int main(void) {
   CHECK(moved == to && moved[0] == 'm', "mremap moves a shared area with its data");
   CHECK(in_child(child_writes_split, moved - PG) == 0 && moved[PG] == 's',
         "the moved area is still shared");
+  /* old_len 0 maps the same shared pages a second time; a private area refuses it. */
+#define NO_DUP "QEMU 7.2's mremap cannot duplicate a mapping"
+  char *dup = getenv("RVMMU_ON_QEMU_USER") ? MAP_FAILED : mremap(moved, 0, 2 * PG, MREMAP_MAYMOVE);
+  int dup_ok = dup != MAP_FAILED && dup != moved;
+  CHECK_NOT_ON_QEMU(NO_DUP, dup_ok && dup[0] == 'm' && dup[PG] == 's',
+                    "mremap with old_len 0 maps a shared area a second time");
+  if (dup_ok)
+    dup[1] = 'd';
+  CHECK_NOT_ON_QEMU(NO_DUP, moved[1] == 'd', "both mappings are the same pages");
+  CHECK_NOT_ON_QEMU(NO_DUP, dup_ok && munmap(dup, 2 * PG) == 0 && moved[1] == 'd',
+                    "munmap of the second mapping");
+  char *pv = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  errno = 0;
+  void *r = mremap(pv, 0, PG, MREMAP_MAYMOVE);
+  CHECK_NOT_ON_QEMU(NO_DUP, r == MAP_FAILED && errno == EINVAL,
+                    "old_len 0 on a private area: EINVAL");
+  munmap(pv, PG);
   CHECK(munmap(moved, 2 * PG) == 0, "munmap of the moved area");
 
   /* meminfo's Shmem counts each shared page once, while its object lives. */

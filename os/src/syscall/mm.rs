@@ -283,6 +283,9 @@ const MREMAP_DONTUNMAP: u64 = 4;
 /// moves it (its present pages keep their frames and contents) to a new place, chosen
 /// top-down as mmap does or given by MREMAP_FIXED. The old range must lie in one area
 /// (EFAULT otherwise), as Linux requires. MREMAP_DONTUNMAP is not supported (EINVAL).
+/// A shared anonymous area moves with its object and offset; old_len 0 on one (with
+/// MREMAP_MAYMOVE) maps the same object a second time at the new place, leaving the old
+/// mapping (Linux's "duplicate shm area"; EINVAL on a private area, as Linux).
 pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     let [addr, old_len, new_len, flags, new_addr, _] = a;
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
@@ -297,8 +300,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     let (Some(old_len), Some(new_len)) = (align(old_len), align(new_len)) else {
         return -EINVAL;
     };
-    if new_len == 0 || old_len == 0 {
-        // old_len 0 duplicates a shared mapping on Linux; not supported.
+    if new_len == 0 {
         return -EINVAL;
     }
     if addr.checked_add(old_len).is_none_or(|e| e > user_end) || new_len > user_end {
@@ -325,6 +327,10 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     };
     if old_len > area.end - addr {
         return -EFAULT;
+    }
+    if old_len == 0 && !area.backing.is_shared() {
+        // Duplicating a private mapping: Linux refuses it too.
+        return -EINVAL;
     }
     // In place, when the area ends where the old range does and the pages after it are
     // free.
@@ -388,8 +394,10 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     let ok = p
         .space
         .move_pages(addr, to, keep, area.prot, area.backing.is_shared());
-    for (s, e) in p.space.vmas.remove_range(addr, addr + old_len) {
-        p.space.unmap_range(s, e);
+    if old_len > 0 {
+        for (s, e) in p.space.vmas.remove_range(addr, addr + old_len) {
+            p.space.unmap_range(s, e);
+        }
     }
     if !ok {
         log::warn!(
