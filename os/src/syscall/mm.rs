@@ -128,6 +128,23 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     if len > user_end {
         return -ENOMEM;
     }
+    // Shared anonymous memory: one object, which a fork shares with the child; made before
+    // MAP_FIXED removes anything, so that its failure changes nothing. Larger than RAM:
+    // ENOMEM, as Linux's shmem accounting refuses it (overcommit heuristic: no swap here);
+    // so its page slots take at most 1/512 of RAM.
+    let shared = if file.is_none() && kind != MAP_PRIVATE {
+        static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+        if len / PAGE_SIZE > crate::mm::frame::managed_frames() as u64 {
+            return -ENOMEM;
+        }
+        let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
+        match SharedAnon::new(len / PAGE_SIZE, ino, crate::proc::space::release_shared) {
+            Some(obj) => Some(Arc::new(obj)),
+            None => return -ENOMEM,
+        }
+    } else {
+        None
+    };
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
         if !addr.is_multiple_of(PAGE_SIZE) {
@@ -164,19 +181,10 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
         }
     };
     let backing = match file {
-        None if kind != MAP_PRIVATE => {
-            // Shared anonymous memory: one object, which a fork shares with the child.
-            static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
-            let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
-            match SharedAnon::new(len / PAGE_SIZE, ino, crate::proc::space::release_shared) {
-                Some(obj) => Backing::Shared {
-                    obj: Arc::new(obj),
-                    offset: 0,
-                },
-                None => return -ENOMEM,
-            }
-        }
-        None => Backing::Anon,
+        None => match shared {
+            Some(obj) => Backing::Shared { obj, offset: 0 },
+            None => Backing::Anon,
+        },
         Some(data) => Backing::File {
             data,
             offset: off,
