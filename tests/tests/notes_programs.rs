@@ -185,6 +185,7 @@ fn tap_tests_pass_and_print_what_linux_prints() {
         "tests/processes",
         "tests/pipes",
         "tests/file_offsets",
+        "tests/shared_anon",
     ] {
         // `check_rmap` checks the reverse map at every fork and exit; a wrong entry is a
         // warning, which `quiet` still prints, so the comparison below catches it.
@@ -350,6 +351,7 @@ fn process_tests_print_the_same_on_qemu_virt() {
         "tests/processes",
         "tests/pipes",
         "tests/file_offsets",
+        "tests/shared_anon",
     ] {
         let base = name.rsplit('/').next().unwrap();
         let mut files = vec![rvmmu::initramfs::File {

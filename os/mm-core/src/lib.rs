@@ -25,6 +25,7 @@ pub mod page;
 pub mod paging;
 pub mod pte;
 pub mod rmap;
+pub mod shmem;
 pub mod task;
 pub mod vma;
 pub mod watermark;

@@ -7,12 +7,14 @@
 //! fault path), filled from the area's [`Backing`] by [`fill`].
 
 use crate::pte::PteFlags;
+use crate::shmem::SharedAnon;
 use crate::PAGE_SIZE;
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// Where an area's pages come from.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Backing {
     /// Zero-filled on first touch (heap, stack, bss).
     Anon,
@@ -24,6 +26,39 @@ pub enum Backing {
         offset: u64,
         file_end: u64,
     },
+    /// Shared anonymous memory (MAP_SHARED | MAP_ANONYMOUS): the page at `va` is page
+    /// `(offset + va - area start) / PAGE_SIZE` of `obj`, which every area sharing it
+    /// maps (no copy-on-write).
+    Shared { obj: Arc<SharedAnon>, offset: u64 },
+}
+
+impl Backing {
+    /// The backing of the part of an area (starting at `start`) that begins at `at`: a
+    /// file or shared object's offset follows.
+    pub fn from(&self, start: u64, at: u64) -> Backing {
+        match self {
+            Backing::Anon => Backing::Anon,
+            Backing::File {
+                data,
+                offset,
+                file_end,
+            } => Backing::File {
+                data,
+                offset: offset + (at - start),
+                file_end: *file_end,
+            },
+            Backing::Shared { obj, offset } => Backing::Shared {
+                obj: obj.clone(),
+                offset: offset + (at - start),
+            },
+        }
+    }
+
+    /// Whether the area's pages are shared with every process mapping it (Linux's
+    /// VM_MAYSHARE: `s` in /proc/PID/maps).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Backing::Shared { .. })
+    }
 }
 
 /// What the area is, for /proc/PID/maps later.
@@ -52,7 +87,7 @@ impl Name {
 }
 
 /// One area: `[start, end)` (the map's key is the start).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Vma {
     pub end: u64,
     /// Some of R, W, X (empty = PROT_NONE).
@@ -101,7 +136,7 @@ impl Vmas {
                 && matches!(b.backing, Backing::Anon)
                 && a.prot == b.prot
         };
-        let Some(this) = self.0.get(&start).copied() else {
+        let Some(this) = self.0.get(&start).cloned() else {
             return start;
         };
         let mut start = start;
@@ -113,7 +148,7 @@ impl Vmas {
             }
         }
         let end = self.0[&start].end;
-        if let Some(next) = self.0.get(&end).copied() {
+        if let Some(next) = self.0.get(&end).cloned() {
             if mergeable(&self.0[&start], &next) {
                 self.0.remove(&end);
                 self.0.get_mut(&start).expect("present").end = next.end;
@@ -137,24 +172,13 @@ impl Vmas {
     /// Splits the area containing `addr` (page-aligned) in two at `addr`, so that later
     /// changes can apply to one side.
     pub fn split_at(&mut self, addr: u64) {
-        let Some((start, v)) = self.find(addr).map(|(s, v)| (s, *v)) else {
+        let Some((start, v)) = self.find(addr).map(|(s, v)| (s, v.clone())) else {
             return;
         };
         if start == addr {
             return;
         }
-        let backing = match v.backing {
-            Backing::Anon => Backing::Anon,
-            Backing::File {
-                data,
-                offset,
-                file_end,
-            } => Backing::File {
-                data,
-                offset: offset + (addr - start),
-                file_end,
-            },
-        };
+        let backing = v.backing.from(start, addr);
         self.0.get_mut(&start).expect("found above").end = addr;
         self.0.insert(addr, Vma { backing, ..v });
     }
@@ -229,7 +253,8 @@ impl Vmas {
 /// Fills `page` (4 KiB) with what `vma` (starting at `start`) holds at `va`.
 pub fn fill(vma: &Vma, start: u64, va: u64, page: &mut [u8]) {
     match vma.backing {
-        Backing::Anon => page.fill(0),
+        // A shared page comes from its object; a new one starts zeroed.
+        Backing::Anon | Backing::Shared { .. } => page.fill(0),
         Backing::File {
             data,
             offset,
@@ -335,13 +360,48 @@ mod tests {
         let (s, second) = v.find(0x11000).unwrap();
         match second.backing {
             Backing::File { offset, .. } => assert_eq!(offset, 0x2000),
-            Backing::Anon => panic!("backing lost"),
+            _ => panic!("backing lost"),
         }
         // The page at 0x12000 holds file bytes up to file_end (0x12800), zeros after.
         let mut page = vec![0xffu8; 4096];
         fill(second, s, 0x12000, &mut page);
         assert!(page[..0x800].iter().all(|&b| b == 7));
         assert!(page[0x800..].iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn a_shared_area_split_keeps_its_object_with_an_offset() {
+        fn release(_: crate::PhysAddr) {}
+        let obj = Arc::new(SharedAnon::new(4, 1, release).unwrap());
+        let mut v = Vmas::default();
+        let shared = Vma {
+            end: 0x14000,
+            prot: PteFlags::R | PteFlags::W,
+            backing: Backing::Shared {
+                obj: obj.clone(),
+                offset: 0,
+            },
+            name: Name::Anon,
+        };
+        v.insert(0x10000, shared);
+        v.insert(0x14000, anon(0x15000));
+        assert_eq!(
+            v.merge_anon(0x14000),
+            0x14000,
+            "a shared area is not merged"
+        );
+        v.split_at(0x12000);
+        assert_eq!(Arc::strong_count(&obj), 3);
+        match &v.find(0x12000).unwrap().1.backing {
+            Backing::Shared { obj: o, offset } => {
+                assert!(Arc::ptr_eq(o, &obj));
+                assert_eq!(*offset, 0x2000);
+            }
+            _ => panic!("object lost"),
+        }
+        assert!(v.find(0x10000).unwrap().1.backing.is_shared());
+        v.remove_range(0x10000, 0x14000);
+        assert_eq!(Arc::strong_count(&obj), 1);
     }
 
     #[test]

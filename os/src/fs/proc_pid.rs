@@ -23,23 +23,32 @@ pub fn maps(p: &Process) -> String {
         let perm = |f: PteFlags, c: char| if v.prot.contains(f) { c } else { '-' };
         // Anonymous areas show offset 0 and no device; the program's file areas its
         // offset in the file, the initramfs's device (0:1, as stat reports) and inode.
-        let (offset, dev, inode) = match (v.backing, v.name) {
-            (Backing::File { offset, .. }, Name::Program) => (offset, 1, ino),
-            (Backing::File { offset, .. }, _) => (offset, 1, 0),
+        // A shared anonymous area shows its object as Linux shows the shmem file behind
+        // it: its offset in it, device 0:1, its inode, `s` and `/dev/zero (deleted)`.
+        let (offset, dev, inode) = match (&v.backing, v.name) {
+            (Backing::File { offset, .. }, Name::Program) => (*offset, 1, ino),
+            (Backing::File { offset, .. }, _) => (*offset, 1, 0),
+            (Backing::Shared { obj, offset }, _) => (*offset, 1, obj.ino),
             (Backing::Anon, _) => (0, 0, 0),
         };
+        let shared = v.backing.is_shared();
         let line_start = out.len();
         let _ = write!(
             out,
-            "{start:08x}-{:08x} {}{}{}p {offset:08x} {:02x}:{:02x} {inode} ",
+            "{start:08x}-{:08x} {}{}{}{} {offset:08x} {:02x}:{:02x} {inode} ",
             v.end,
             perm(PteFlags::R, 'r'),
             perm(PteFlags::W, 'w'),
             perm(PteFlags::X, 'x'),
+            if shared { 's' } else { 'p' },
             dev >> 8,
             dev & 0xff,
         );
-        let name = v.name.label(p.exe);
+        let name = if shared {
+            "/dev/zero (deleted)"
+        } else {
+            v.name.label(p.exe)
+        };
         if !name.is_empty() {
             while out.len() - line_start < MAPS_NAME_PAD {
                 out.push(' ');
@@ -71,7 +80,8 @@ fn sizes(p: &Process) -> Sizes {
         let len = v.end - start;
         match v.name {
             Name::Stack => s.stack += len,
-            _ if v.prot.contains(PteFlags::W) => s.data += len,
+            // Linux's is_data_mapping: writable, neither shared nor stack.
+            _ if v.prot.contains(PteFlags::W) && !v.backing.is_shared() => s.data += len,
             Name::Program if v.prot.contains(PteFlags::X) => s.exe += len,
             _ => {}
         }
@@ -121,9 +131,9 @@ pub fn status(p: &mut Process, state: &str) -> String {
         ("VmPin", 0),
         ("VmHWM", p.space.resident_peak * PAGE_SIZE),
         ("VmRSS", rss),
-        ("RssAnon", rss - file),
+        ("RssAnon", pages.anon * PAGE_SIZE),
         ("RssFile", file),
-        ("RssShmem", 0),
+        ("RssShmem", pages.shmem * PAGE_SIZE),
         ("VmData", s.data),
         ("VmStk", s.stack),
         ("VmExe", s.exe),
@@ -204,8 +214,9 @@ pub fn stat(p: &mut Process) -> String {
     out
 }
 
-/// /proc/PID/statm: size resident shared text lib data dt, in pages (lib and dt are
-/// always 0 since Linux 2.6).
+/// /proc/PID/statm: size resident shared text lib data dt, in pages (shared: the file
+/// and shared anonymous pages, Linux's RssFile + RssShmem; lib and dt are always 0 since
+/// Linux 2.6).
 pub fn statm(p: &mut Process) -> String {
     let size = p.space.note_size() / PAGE_SIZE;
     let pages = ProcessPages::of(p);
@@ -217,7 +228,7 @@ pub fn statm(p: &mut Process) -> String {
     alloc::format!(
         "{size} {} {} {text} 0 {data} 0\n",
         p.space.resident,
-        pages.file
+        pages.file + pages.shmem
     )
 }
 

@@ -264,6 +264,45 @@ pub fn mapped(pa: PhysAddr, family: u64, vpn: u64) {
     });
 }
 
+/// A frame of a shared anonymous object (`mm_core::shmem`) gets one more mapping, at
+/// virtual page `vpn` of a space of `family`: refcount and mapcount go up (the object
+/// holds a reference of its own, so a shared frame's refcount stays above 1 and no write
+/// fault takes it for copy-on-write: shared areas are told apart by their area). The first
+/// mapping (again, after all were dropped) sets the reverse map.
+pub fn map_shared(pa: PhysAddr, family: u64, vpn: u64) {
+    with_page(pa, |p| {
+        if p.mapcount == 0 {
+            p.rmap = family;
+            p.index = vpn;
+        }
+        p.refcount += 1;
+        p.mapcount += 1;
+    });
+}
+
+/// A frame just allocated (refcount 1) and given to a shared object (that reference is
+/// now the object's), then mapped by [`mapped`]: the mapping takes a reference of its own.
+pub fn get(pa: PhysAddr) {
+    with_page(pa, |p| p.refcount += 1);
+}
+
+/// Drops a reference that maps nothing (a shared object's own, when it goes), freeing the
+/// frame with the last one.
+pub fn put(pa: PhysAddr) {
+    let last = with_page(pa, |p| {
+        p.refcount = p.refcount.saturating_sub(1);
+        if p.refcount == 0 {
+            p.rmap = 0;
+            p.index = 0;
+            p.mapcount = 0;
+        }
+        p.refcount == 0
+    });
+    if last == Some(true) {
+        free(pa, 0);
+    }
+}
+
 /// The frame's only mapping moved to virtual page `vpn` (mremap).
 pub fn moved(pa: PhysAddr, vpn: u64) {
     with_page(pa, |p| p.index = vpn);

@@ -17,6 +17,9 @@ use mm_core::vma::Backing;
 
 /// Faults handled, in all processes (`pgfault`; minor and major).
 pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
+/// Frames held by shared anonymous objects (meminfo's Shmem, vmstat's nr_shmem), each
+/// counted once however many processes map it.
+pub static SHMEM_PAGES: AtomicU64 = AtomicU64::new(0);
 /// Faults that waited for I/O (`pgmajfault`: swap-in, file read).
 pub static PGMAJFAULT: AtomicU64 = AtomicU64::new(0);
 /// kB read from and written to block devices (swap included; none exist yet).
@@ -96,6 +99,8 @@ pub struct ProcessPages {
     /// Present pages of read-only file areas: the file's bytes unchanged (the program's
     /// text and rodata), which reclaim could drop and read again.
     pub file: u64,
+    /// Present pages of shared anonymous areas (status's RssShmem).
+    pub shmem: u64,
     /// Pages of private writable areas: what the process has committed (Linux accounts
     /// these at mmap, brk and stack growth: VM_ACCOUNT).
     pub committed: u64,
@@ -111,11 +116,14 @@ impl ProcessPages {
             if matches!(v.backing, Backing::File { .. }) && !writable {
                 out.file += p.space.present_in(start, v.end);
             }
-            if writable {
+            if v.backing.is_shared() {
+                out.shmem += p.space.present_in(start, v.end);
+            }
+            if writable && !v.backing.is_shared() {
                 out.committed += (v.end - start) / page;
             }
         }
-        out.anon = p.space.resident.saturating_sub(out.file);
+        out.anon = p.space.resident.saturating_sub(out.file + out.shmem);
         out
     }
 }
@@ -140,6 +148,8 @@ pub struct Snapshot {
     pub anon: u64,
     pub file: u64,
     pub committed: u64,
+    /// Frames of shared anonymous objects ([`SHMEM_PAGES`]).
+    pub shmem: u64,
 }
 
 impl Snapshot {
@@ -153,6 +163,7 @@ impl Snapshot {
             // accounted), so the sum of the processes' VmPTE is PageTables.
             page_tables: super::frame::page_table_frames().saturating_sub(procs.len()) as u64,
             kernel_stack_bytes: procs.len() as u64 * KERNEL_STACK_BYTES,
+            shmem: SHMEM_PAGES.load(Ordering::Relaxed),
             ..Snapshot::default()
         };
         for p in procs {

@@ -130,7 +130,7 @@ impl AddressSpace {
         }
         let page = va.align_down(PAGE_SIZE);
         let found = match self.vmas.find(va.0) {
-            Some((s, v)) => Some((s, *v)),
+            Some((s, v)) => Some((s, v.clone())),
             None => self.grow_stack(page.0),
         };
         let (start, area) = match found {
@@ -139,7 +139,7 @@ impl AddressSpace {
         };
         if let Some(t) = self.translate(page) {
             let pa = t.pa.align_down(PAGE_SIZE);
-            if need == PteFlags::W && !t.flags.contains(PteFlags::W) {
+            if need == PteFlags::W && !t.flags.contains(PteFlags::W) && !area.backing.is_shared() {
                 // A store to a present page its area lets it write: copy-on-write.
                 return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
             }
@@ -152,9 +152,12 @@ impl AddressSpace {
             }
             return Ok(pa);
         }
+        let flags = pte_flags(area.prot);
+        if let vma::Backing::Shared { obj, offset } = &area.backing {
+            return self.fault_shared(page, obj, (offset + (page.0 - start)) >> PAGE_SHIFT, flags);
+        }
         let pa = frame::alloc(0).ok_or(Fault(va))?;
         vma::fill(&area, start, page.0, frame_bytes(pa));
-        let flags = pte_flags(area.prot);
         match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
             Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
             Err(_) => {
@@ -163,6 +166,51 @@ impl AddressSpace {
             }
         }
         frame::mapped(pa, self.family, page.0 >> PAGE_SHIFT);
+        self.minflt += 1;
+        self.resident += 1;
+        self.resident_peak = self.resident_peak.max(self.resident);
+        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        Ok(pa)
+    }
+
+    /// The first touch of `page`, page `index` of shared anonymous object `obj`: maps the
+    /// object's frame for that page, or a new zeroed one that the object records (shmem's
+    /// fault: every process sharing the object then maps the same frame, writable when its
+    /// area is: no copy-on-write). Counts as a minor fault.
+    fn fault_shared(
+        &mut self,
+        page: VirtAddr,
+        obj: &mm_core::shmem::SharedAnon,
+        index: u64,
+        flags: PteFlags,
+    ) -> Result<PhysAddr, Fault> {
+        let (pa, new) = match obj.get(index) {
+            Some(pa) => (pa, false),
+            None if index < obj.len() => {
+                let pa = frame::alloc(0).ok_or(Fault(page))?;
+                zero_frame(pa);
+                if !obj.insert(index, pa) {
+                    frame::free(pa, 0);
+                    return Err(Fault(page));
+                }
+                crate::mm::vmstat::SHMEM_PAGES.fetch_add(1, Ordering::Relaxed);
+                (pa, true)
+            }
+            // Past the object's end (Linux: SIGBUS).
+            None => return Err(Fault(page)),
+        };
+        match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
+            Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
+            // The object keeps a new frame (and its contents) for a later touch.
+            Err(_) => return Err(Fault(page)),
+        }
+        if new {
+            // Allocated with one reference, now the object's; the mapping takes another.
+            frame::mapped(pa, self.family, page.0 >> PAGE_SHIFT);
+            frame::get(pa);
+        } else {
+            frame::map_shared(pa, self.family, page.0 >> PAGE_SHIFT);
+        }
         self.minflt += 1;
         self.resident += 1;
         self.resident_peak = self.resident_peak.max(self.resident);
@@ -211,6 +259,8 @@ impl AddressSpace {
             child.root,
             &mut FrameTables,
             &mut |va, _| match vmas.find(va.0) {
+                // Shared anonymous memory stays shared: both map the same frame as it is.
+                Some((_, v)) if v.backing.is_shared() => paging::ForkPage::Share,
                 Some((_, v)) if v.prot.contains(PteFlags::W) => paging::ForkPage::CopyOnWrite,
                 _ => paging::ForkPage::Share,
             },
@@ -234,7 +284,7 @@ impl AddressSpace {
         if v.name != vma::Name::Stack || v.end - page > self.stack_limit {
             return None;
         }
-        let v = *v;
+        let v = v.clone();
         self.vmas
             .grow_down(start, page, STACK_GUARD_GAP)
             .then_some((page, v))
@@ -256,7 +306,11 @@ impl AddressSpace {
         };
         let pa = t.pa.align_down(PAGE_SIZE);
         let mut f = pte_flags(prot);
-        if frame::refcount(pa) > 1 {
+        let shared = self
+            .vmas
+            .find(va.0)
+            .is_some_and(|(_, v)| v.backing.is_shared());
+        if frame::refcount(pa) > 1 && !shared {
             // Shared with another process since a fork: it stays copy-on-write, and the
             // next store copies it.
             f -= PteFlags::W | PteFlags::D;
@@ -294,14 +348,28 @@ impl AddressSpace {
     /// Moves the pages present in `[from, from + len)` to `[to, to + len)` (mremap): the
     /// frames keep their contents and are mapped with `prot`. False if a table for the new
     /// place could not be allocated (the pages not yet moved are freed then).
-    pub fn move_pages(&mut self, from: u64, to: u64, len: u64, prot: PteFlags) -> bool {
+    /// Pages of a shared area (`shared`) stay writable: they are never copy-on-write.
+    pub fn move_pages(
+        &mut self,
+        from: u64,
+        to: u64,
+        len: u64,
+        prot: PteFlags,
+        shared: bool,
+    ) -> bool {
         let mut ok = true;
         let mut off = 0;
         while off < len {
             if let Some(pa) = self.take(VirtAddr(from + off)) {
                 let va = VirtAddr(to + off);
                 let mut flags = pte_flags(prot);
-                if frame::refcount(pa) > 1 {
+                if shared {
+                    // The object holds a reference too; the reverse map's index follows
+                    // the only mapping (others are found by its slow path).
+                    if frame::rmap_of(pa).is_some_and(|r| r.2 == 1) {
+                        frame::moved(pa, va.0 >> PAGE_SHIFT);
+                    }
+                } else if frame::refcount(pa) > 1 {
                     // Still shared copy-on-write with another process: stays read-only
                     // (and the reverse map finds this mapping by its slow path).
                     flags -= PteFlags::W | PteFlags::D;
@@ -497,6 +565,13 @@ pub fn pte_flags(prot: PteFlags) -> PteFlags {
         f |= PteFlags::D | PteFlags::R;
     }
     f
+}
+
+/// A shared anonymous object lets go of its frame `pa` (the object's `release`, when the
+/// last area referring to it goes): one reference less, and one Shmem page less.
+pub fn release_shared(pa: PhysAddr) {
+    crate::mm::vmstat::SHMEM_PAGES.fetch_sub(1, Ordering::Relaxed);
+    frame::put(pa);
 }
 
 /// A frame's bytes through the direct map.

@@ -5,7 +5,9 @@
 use super::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
 use crate::fs::files::File;
 use crate::proc::Process;
+use alloc::sync::Arc;
 use mm_core::pte::PteFlags;
+use mm_core::shmem::SharedAnon;
 use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
@@ -87,7 +89,9 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
 /// pages past the end). Placement is top-down below the mmap base, or at
 /// `addr` with MAP_FIXED (replacing whatever was there, splitting any area) or
 /// MAP_FIXED_NOREPLACE (EEXIST if something is there), or at the hint when it is free.
-/// MAP_SHARED anonymous memory behaves as private (a fork copies it on write; Linux shares it).
+/// MAP_SHARED anonymous memory gets a shared object (`mm_core::shmem`): its pages are the
+/// same frames in every process that maps it after a fork (no copy-on-write), as Linux's
+/// shmem-backed mappings.
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     let [addr, len, prot, flags, fd, off] = a;
     let Some(prot) = prot_flags(prot) else {
@@ -124,6 +128,23 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     if len > user_end {
         return -ENOMEM;
     }
+    // Shared anonymous memory: one object, which a fork shares with the child; made before
+    // MAP_FIXED removes anything, so that its failure changes nothing. Larger than RAM:
+    // ENOMEM, as Linux's shmem accounting refuses it (overcommit heuristic: no swap here);
+    // so its page slots take at most 1/512 of RAM.
+    let shared = if file.is_none() && kind != MAP_PRIVATE {
+        static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+        if len / PAGE_SIZE > crate::mm::frame::managed_frames() as u64 {
+            return -ENOMEM;
+        }
+        let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
+        match SharedAnon::new(len / PAGE_SIZE, ino, crate::proc::space::release_shared) {
+            Some(obj) => Some(Arc::new(obj)),
+            None => return -ENOMEM,
+        }
+    } else {
+        None
+    };
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
         if !addr.is_multiple_of(PAGE_SIZE) {
@@ -160,7 +181,10 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
         }
     };
     let backing = match file {
-        None => Backing::Anon,
+        None => match shared {
+            Some(obj) => Backing::Shared { obj, offset: 0 },
+            None => Backing::Anon,
+        },
         Some(data) => Backing::File {
             data,
             offset: off,
@@ -267,6 +291,9 @@ const MREMAP_DONTUNMAP: u64 = 4;
 /// moves it (its present pages keep their frames and contents) to a new place, chosen
 /// top-down as mmap does or given by MREMAP_FIXED. The old range must lie in one area
 /// (EFAULT otherwise), as Linux requires. MREMAP_DONTUNMAP is not supported (EINVAL).
+/// A shared anonymous area moves with its object and offset; old_len 0 on one (with
+/// MREMAP_MAYMOVE) maps the same object a second time at the new place, leaving the old
+/// mapping (Linux's "duplicate shm area"; EINVAL on a private area, as Linux).
 pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     let [addr, old_len, new_len, flags, new_addr, _] = a;
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
@@ -281,8 +308,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     let (Some(old_len), Some(new_len)) = (align(old_len), align(new_len)) else {
         return -EINVAL;
     };
-    if new_len == 0 || old_len == 0 {
-        // old_len 0 duplicates a shared mapping on Linux; there are none here.
+    if new_len == 0 {
         return -EINVAL;
     }
     if addr.checked_add(old_len).is_none_or(|e| e > user_end) || new_len > user_end {
@@ -304,11 +330,15 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         }
         return addr as i64;
     }
-    let Some((start, area)) = p.space.vmas.find(addr).map(|(s, v)| (s, *v)) else {
+    let Some((start, area)) = p.space.vmas.find(addr).map(|(s, v)| (s, v.clone())) else {
         return -EFAULT;
     };
     if old_len > area.end - addr {
         return -EFAULT;
+    }
+    if old_len == 0 && !area.backing.is_shared() {
+        // Duplicating a private mapping: Linux refuses it too.
+        return -EINVAL;
     }
     // In place, when the area ends where the old range does and the pages after it are
     // free.
@@ -343,17 +373,17 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     };
     // The moved part of the area: its file offset follows it; it is no longer the heap or
     // the stack (those are named by where they are).
-    let backing = match area.backing {
-        Backing::Anon => Backing::Anon,
+    let backing = match area.backing.from(start, addr) {
         Backing::File {
             data,
             offset,
             file_end,
         } => Backing::File {
             data,
-            offset: offset + (addr - start),
+            offset,
             file_end: (file_end - addr).saturating_add(to),
         },
+        b => b,
     };
     let name = match area.name {
         Name::Heap | Name::Stack => Name::Anon,
@@ -369,9 +399,13 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         return -ENOMEM;
     }
     let keep = old_len.min(new_len);
-    let ok = p.space.move_pages(addr, to, keep, area.prot);
-    for (s, e) in p.space.vmas.remove_range(addr, addr + old_len) {
-        p.space.unmap_range(s, e);
+    let ok = p
+        .space
+        .move_pages(addr, to, keep, area.prot, area.backing.is_shared());
+    if old_len > 0 {
+        for (s, e) in p.space.vmas.remove_range(addr, addr + old_len) {
+            p.space.unmap_range(s, e);
+        }
     }
     if !ok {
         log::warn!(
@@ -389,7 +423,8 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
 
 /// madvise(addr, len, advice): MADV_DONTNEED (and MADV_FREE, which may act the same) drop
 /// the pages present in the range, so the next touch faults in a zero page (or the file's
-/// bytes again); the areas stay. Other known advice is accepted and ignored. ENOMEM when
+/// bytes again, or a shared anonymous area's page from its object, which keeps the data,
+/// as Linux's shmem); the areas stay. Other known advice is accepted and ignored. ENOMEM when
 /// part of the range is not mapped (after acting on the rest), as Linux.
 pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
     const MADV_DONTNEED: u64 = 4;
