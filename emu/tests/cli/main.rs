@@ -19,11 +19,15 @@ mod runs;
 mod trace;
 mod trace_translations;
 
-use std::io::{Read, Write};
+/// The test crate's runner of host commands with a timeout (the same file, shared by path:
+/// this crate cannot depend on `rvmmu-tests`, which depends on it).
+#[path = "../../../tests/src/process.rs"]
+mod process;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tempfile::TempDir;
 
 /// The binary under test.
@@ -153,50 +157,17 @@ impl Output {
 /// Runs `rvmmu` with `args`. `stdin`: `None` gives it a closed (null) standard input,
 /// `Some(bytes)` a pipe that delivers the bytes and then closes. Panics after [`TIMEOUT`].
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(RVMMU)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        let bytes = bytes.to_vec();
-        // The emulator may exit without reading everything: ignore a broken pipe.
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    let reader = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = r.read_to_end(&mut s);
-            String::from_utf8_lossy(&s).into_owned()
-        })
-    };
-    let out = reader(Box::new(child.stdout.take().unwrap()));
-    let err = reader(Box::new(child.stderr.take().unwrap()));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("rvmmu {args:?} still running after {TIMEOUT:?}: hung");
-        }
-        std::thread::sleep(Duration::from_millis(5));
+    let mut cmd = Command::new(RVMMU);
+    cmd.args(args);
+    let done = process::run_with_timeout(cmd, stdin.map(<[u8]>::to_vec), TIMEOUT)
+        .unwrap_or_else(|e| panic!("cannot start rvmmu {args:?}: {e}"));
+    let Some(status) = done.status else {
+        panic!("rvmmu {args:?} still running after {TIMEOUT:?}: hung");
     };
     let output = Output {
         code: status.code(),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
+        stdout: String::from_utf8_lossy(&done.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&done.stderr).into_owned(),
     };
     assert!(
         !output.stderr.contains("panicked") && !output.stdout.contains("panicked"),
