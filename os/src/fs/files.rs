@@ -611,16 +611,7 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     let (data, pos) = match file {
         File::Console => return read_console(p, buf, len),
         File::Pipe { write: true, .. } => return -EBADF,
-        File::Pipe { id, .. } => {
-            return match super::pipe::read(p, id, buf, len) {
-                super::pipe::Io::Done(n) => n as i64,
-                super::pipe::Io::Error(e) => -e,
-                super::pipe::Io::Wait => {
-                    p.sleep_on = Some(crate::proc::Wait::Pipe(id));
-                    -crate::syscall::ERESTARTSYS
-                }
-            }
-        }
+        File::Pipe { id, .. } => return super::pipe::read(p, id, buf, len),
         File::Dir { .. } | File::ProcDir { .. } => return -EISDIR,
         File::Proc { entry, pos } => {
             let Some(text) = super::proc::generate(p, entry) else {

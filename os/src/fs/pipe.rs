@@ -89,23 +89,22 @@ pub fn queued(id: u32) -> usize {
     PIPES.lock().open.get(&id).map_or(0, |p| p.buf.len())
 }
 
-/// What a read or write did.
-pub enum Io {
-    /// This many bytes moved (0 for a read: end of file).
-    Done(usize),
-    /// Nothing can move yet: the caller sleeps on the pipe and runs again.
-    Wait,
-    /// An error number (positive).
-    Error(i64),
+/// The system call's answer when nothing can move yet: the process sleeps on pipe `id`
+/// and the call runs again when it wakes.
+fn wait_on(p: &mut Process, id: u32) -> i64 {
+    p.sleep_on = Some(crate::proc::Wait::Pipe(id));
+    -crate::syscall::ERESTARTSYS
 }
 
-/// read(2) on the read end of pipe `id`: up to `len` bytes into `buf`.
-pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
+/// read(2) on the read end of pipe `id`: up to `len` bytes into `buf`. Returns the bytes
+/// read (0: end of file), -EFAULT, or the sleep ([`wait_on`]) while the pipe is empty.
+pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> i64 {
     if len == 0 {
-        return Io::Done(0);
+        return 0;
     }
     let mut chunk = [0u8; 512];
     let mut done = 0usize;
+    let mut fault = false;
     while (done as u64) < len {
         let n = {
             let mut t = PIPES.lock();
@@ -114,7 +113,7 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
             };
             if pipe.buf.is_empty() {
                 if done == 0 && pipe.writers > 0 {
-                    return Io::Wait;
+                    return wait_on(p, id);
                 }
                 break;
             }
@@ -128,25 +127,29 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
             }
             n
         };
-        // A bad buffer loses the bytes already taken from the pipe, as on Linux (its
-        // copy_page_to_iter has consumed them when the fault is found).
+        // A bad buffer loses the bytes just taken from the pipe, as on Linux (its
+        // copy_page_to_iter has consumed them when the fault is found); the room they
+        // leave still wakes the writers below.
         if p.space.copy_out(buf.add(done as u64), &chunk[..n]).is_err() {
-            return if done > 0 {
-                Io::Done(done)
-            } else {
-                Io::Error(EFAULT)
-            };
+            fault = true;
+            break;
         }
         done += n;
     }
-    if done > 0 {
+    if done > 0 || fault {
         crate::proc::wake(crate::proc::Wait::Pipe(id));
     }
-    Io::Done(done)
+    if fault && done == 0 {
+        -EFAULT
+    } else {
+        done as i64
+    }
 }
 
 /// write(2) on the write end of pipe `id`: up to `len` bytes from `buf`, as many as fit.
-pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
+/// Returns the bytes written, -EPIPE (no reader; the caller sends SIGPIPE), -EFAULT, or the
+/// sleep ([`wait_on`]) while the pipe is full.
+pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> i64 {
     let mut chunk = [0u8; 512];
     let mut done = 0usize;
     loop {
@@ -156,18 +159,15 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
             .get(&id)
             .map_or((0, 0), |p| (CAPACITY - p.buf.len(), p.readers));
         if readers == 0 {
-            return if done > 0 {
-                Io::Done(done)
-            } else {
-                Io::Error(EPIPE)
-            };
+            // Nobody to wake: the bytes written so far, or EPIPE.
+            return if done > 0 { done as i64 } else { -EPIPE };
         }
         if done as u64 == len {
             break;
         }
         if room == 0 {
             if done == 0 {
-                return Io::Wait;
+                return wait_on(p, id);
             }
             break;
         }
@@ -177,7 +177,7 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
             .is_err()
         {
             if done == 0 {
-                return Io::Error(EFAULT);
+                return -EFAULT;
             }
             break;
         }
@@ -189,5 +189,5 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> Io {
     if done > 0 {
         crate::proc::wake(crate::proc::Wait::Pipe(id));
     }
-    Io::Done(done)
+    done as i64
 }

@@ -194,19 +194,9 @@ fn set_robust_list(len: u64) -> i64 {
 }
 
 fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
-    use crate::fs::pipe::{self, Io};
     match p.files.get(fd) {
         Some(File::Console) => {}
-        Some(File::Pipe { id, write: true }) => {
-            return match pipe::write(p, id, buf, len) {
-                Io::Done(n) => n as i64,
-                Io::Error(e) => -e,
-                Io::Wait => {
-                    p.sleep_on = Some(crate::proc::Wait::Pipe(id));
-                    -ERESTARTSYS
-                }
-            }
-        }
+        Some(File::Pipe { id, write: true }) => return crate::fs::pipe::write(p, id, buf, len),
         _ => return -EBADF,
     }
     let mut chunk = [0u8; 256];
