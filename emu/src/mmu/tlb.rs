@@ -407,12 +407,22 @@ impl Tlb {
         first..first + self.n_ways
     }
 
-    /// The ways and the stamps of the set that starts at slot `start` ([`Tlb::set_start`]):
-    /// two slices of `n_ways` elements.
+    /// The ways and the stamps of the set that starts at slot `start`, which must come from
+    /// [`Tlb::set_start`]: two slices of `n_ways` elements.
     #[inline(always)]
     fn set(&self, start: usize) -> (&[Way], &[u64]) {
         let end = start + self.n_ways;
-        (&self.ways[start..end], &self.stamps[start..end])
+        debug_assert!(start % self.n_ways == 0 && end <= self.ways.len());
+        debug_assert!(self.ways.len() == self.stamps.len());
+        // SAFETY: `set_start` gives `(x & set_mask) * n_ways` ≤ `(sets - 1) * n_ways`, so
+        // `end` ≤ `sets * n_ways`, the length `new` gave both boxed slices (which never
+        // change length: no field is reassigned after `new`).
+        unsafe {
+            (
+                self.ways.get_unchecked(start..end),
+                self.stamps.get_unchecked(start..end),
+            )
+        }
     }
 
     /// Levels that may be present, smallest page first.
@@ -435,7 +445,7 @@ impl Tlb {
             // Only 4 KiB leaves: every candidate's tag is the one key.
             let key = (va & !0xfff) | VALID;
             let start = self.set_start(va, 0);
-            let set = &self.ways[start..start + self.n_ways];
+            let (set, _) = self.set(start);
             for (w, way) in set.iter().enumerate() {
                 if way.tag == key && owner_matches(way.owner, asid) {
                     return Some(start + w);
@@ -522,13 +532,13 @@ impl Tlb {
         self.stamps[slot] = now;
     }
 
-    /// The entry in `slot` was used at `at` (a stamp only: no counters).
+    /// The entry in `slot` was used at `at` (a stamp only: no counters). The stamp of an
+    /// empty slot is never read (the victim choice and `entries` look at valid ones only,
+    /// and a refill writes it), so the slot's validity need not be tested.
     #[inline(always)]
     pub fn restamp(&mut self, slot: usize, at: u64) {
-        if self.valid(slot) {
-            let s = &mut self.stamps[slot];
-            *s = (*s).max(at);
-        }
+        let s = &mut self.stamps[slot];
+        *s = (*s).max(at);
     }
 
     /// Refills with `leaf` (a superpage if `leaf.level > 0`; global if its G flag is set).
