@@ -341,6 +341,10 @@ fn walk_steps(
     }
 }
 
+/// The bits of a PTE that [`walk_4k`] requires to be exactly V in a pointer to the next
+/// level: bits 63:54 and every flag but G.
+const POINTER_MASK: u64 = HIGH_BITS | (!PteFlags::G.bits()) as u64;
+
 /// The walk of [`walk`] for the common case only, in a mode of `LEVELS` levels (known at
 /// compile time, so the loop unrolls): a canonical `va` whose tables are all readable
 /// through `read` (a PTE read allowed by PMP, in RAM) and well formed, with pointers down to a
@@ -369,17 +373,18 @@ pub fn walk_4k<const LEVELS: u8>(
         // Step 2.
         let pte_addr = a.wrapping_add(vpn(level) * PTE_SIZE);
         let raw = read(pte_addr)?;
-        // Step 3.
-        if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 {
-            return None;
-        }
-        let leaf = raw & RWX != 0;
         if level == 0 {
-            // A leaf (step 5 has nothing to check at level 0), or a fault (step 4).
-            return leaf.then_some((raw, pte_addr));
+            // Step 3, then a leaf (step 5 has nothing to check at level 0) or a fault (step 4).
+            if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 || raw & RWX == 0 {
+                return None;
+            }
+            return Some((raw, pte_addr));
         }
-        if leaf {
-            return None; // a superpage
+        // Steps 3 and 4 above level 0: a pointer that is well formed has V set, R = W = X = 0
+        // (else a leaf: a superpage), D = A = U = 0 and bits 63:54 clear (else a page
+        // fault); G and the RSW bits may be anything. One mask tells.
+        if raw & POINTER_MASK != PteFlags::V.bits() as u64 {
+            return None;
         }
         // Step 4.
         level -= 1;
