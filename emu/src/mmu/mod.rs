@@ -111,6 +111,8 @@ struct PagedCtx {
     prv: Priv,
     sum: bool,
     mxr: bool,
+    /// [`walk::serves_mask`]'s table row for this privilege, SUM and MXR.
+    serves: &'static [u8; 256],
 }
 
 impl PagedCtx {
@@ -127,6 +129,7 @@ impl PagedCtx {
             prv,
             sum,
             mxr,
+            serves: walk::serves_row(prv, sum, mxr),
         })
     }
 }
@@ -421,8 +424,8 @@ impl Mmu {
         // Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
         // it throughout the page.
         let perms = self.pmp.uniform_over_su(pa_page, ctx.prv)?;
-        let mask = walk::serves_mask(pte.flags(), ctx.prv, ctx.sum, ctx.mxr) & perms.access_mask();
-        if mask >> access.index() & 1 == 0 || !ram.contains(PhysAddr(pa_page), 4096) {
+        let mask = ctx.serves[pte.flags().bits() as usize] & perms.access_mask();
+        if mask >> access.index() & 1 == 0 || !ram.contains_n::<4096>(PhysAddr(pa_page)) {
             return None;
         }
         Some(CommonMiss {

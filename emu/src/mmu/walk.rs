@@ -399,8 +399,15 @@ pub fn walk_4k<const LEVELS: u8>(
 /// holds it to [`serves_as_is`] over every combination.
 #[inline(always)]
 pub fn serves_mask(flags: PteFlags, prv: Priv, sum: bool, mxr: bool) -> u8 {
+    serves_row(prv, sum, mxr)[flags.bits() as usize]
+}
+
+/// The row of the [`serves_mask`] table for one context, indexed by the flag byte: for a
+/// caller that keeps it with the context.
+#[inline(always)]
+pub fn serves_row(prv: Priv, sum: bool, mxr: bool) -> &'static [u8; 256] {
     let ctx = (prv == Priv::U) as usize | (sum as usize) << 1 | (mxr as usize) << 2;
-    SERVES[ctx][flags.bits() as usize]
+    &SERVES[ctx]
 }
 
 /// The table behind [`serves_mask`]: `[U-mode | SUM << 1 | MXR << 2][flag byte]`.
