@@ -128,7 +128,7 @@ impl FastTlb {
             if mask & bit != 0 {
                 *e = new;
             } else if e.key & VPN_MASK == vpn {
-                *e = EMPTY;
+                e.key = 0; // as in `forget_4k`
             }
         }
     }
@@ -160,11 +160,12 @@ impl FastTlb {
     pub fn forget_4k(&mut self, va_page: u64) {
         let vpn = (va_page >> 12) & VPN_MASK;
         let i = index(vpn);
+        // A key of 0 matches no lookup (generations start at 1); the rest may stay.
         if self.load[i].key & VPN_MASK == vpn {
-            self.load[i] = EMPTY;
+            self.load[i].key = 0;
         }
         if self.store[i].key & VPN_MASK == vpn {
-            self.store[i] = EMPTY;
+            self.store[i].key = 0;
         }
     }
 }
