@@ -423,8 +423,8 @@ impl Mmu {
         let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
         // Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
         // it throughout the page.
-        let perms = self.pmp.uniform_over_su(pa_page, ctx.prv)?;
-        let mask = ctx.serves[pte.flags().bits() as usize] & perms.access_mask();
+        let allowed = self.pmp.uniform_mask_su(pa_page, ctx.prv)?;
+        let mask = ctx.serves[pte.flags().bits() as usize] & allowed;
         if mask >> access.index() & 1 == 0 || !ram.contains_n::<4096>(PhysAddr(pa_page)) {
             return None;
         }

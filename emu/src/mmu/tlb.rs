@@ -651,7 +651,9 @@ impl Tlb {
         };
         self.stamps[slot] = now;
         self.leaves[slot] = leaf;
-        self.stats.evictions += evicts as u64;
+        if evicts {
+            self.stats.evictions += 1;
+        }
         self.stats.refills += 1;
         // A valid tag is the VA base | level 0 | VALID.
         evicts.then_some(old & !0xfff)
