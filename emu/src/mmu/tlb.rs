@@ -336,6 +336,31 @@ impl Victim {
     }
 }
 
+/// [`Tlb::probe_4k`]'s pass over one set (`ways` and their `stamps`, equally long): None if
+/// a way holds `key` (a 4 KiB page's tag) for `asid` or globally; else the way a refill
+/// takes, as [`Tlb::insert`] chooses it when the set holds no entry for the page (the first
+/// invalid way, else the oldest stamp, the lowest way on a tie), and whether that evicts.
+#[inline(always)]
+fn scan_4k(ways: &[Way], stamps: &[u64], key: u64, asid: u16) -> Option<(usize, bool)> {
+    let (mut invalid, mut lru, mut oldest) = (usize::MAX, 0, u64::MAX);
+    for w in 0..ways.len() {
+        let tag = ways[w].tag;
+        if tag == key && owner_matches(ways[w].owner, asid) {
+            return None;
+        }
+        if tag & VALID == 0 {
+            invalid = invalid.min(w);
+        } else if stamps[w] < oldest {
+            (lru, oldest) = (w, stamps[w]);
+        }
+    }
+    Some(if invalid != usize::MAX {
+        (invalid, false)
+    } else {
+        (lru, true)
+    })
+}
+
 /// The TLB of one hart.
 ///
 /// Stored set-major: `ways` holds every slot's tag and owner ([`Way`]), set after set, so a
@@ -609,28 +634,17 @@ impl Tlb {
         let key = (va & !0xfff) | VALID;
         let start = self.set_start(va, 0);
         let (set, stamps) = self.set(start);
-        let (mut invalid, mut lru, mut oldest) = (usize::MAX, 0, u64::MAX);
-        for w in 0..set.len() {
-            let way = &set[w];
-            if way.tag == key && owner_matches(way.owner, asid) {
-                return None;
-            }
-            if way.tag & VALID == 0 {
-                invalid = invalid.min(w);
-            } else if stamps[w] < oldest {
-                (lru, oldest) = (w, stamps[w]);
-            }
-        }
-        Some(if invalid != usize::MAX {
-            Victim {
-                slot: start + invalid,
-                evicts: false,
-            }
+        // The default geometry's 4 ways: the same scan over slices of a length the compiler
+        // knows, so that it unrolls the loop.
+        let found = if set.len() == 4 {
+            scan_4k(&set[..4], &stamps[..4], key, asid)
         } else {
-            Victim {
-                slot: start + lru,
-                evicts: true,
-            }
+            scan_4k(set, stamps, key, asid)
+        };
+        let (w, evicts) = found?;
+        Some(Victim {
+            slot: start + w,
+            evicts,
         })
     }
 
