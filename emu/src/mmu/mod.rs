@@ -675,13 +675,17 @@ impl Mmu {
     #[inline(always)]
     fn refill_missed_4k(&mut self, leaf: Leaf, now: u64, victim: tlb::Victim) -> usize {
         let mut victim = victim;
+        // `refill` restamps the fetch run's entry before choosing; here the victim was chosen
+        // before, on the entry's older stamp. Raising that stamp changes the choice only if
+        // it was that entry (else an invalid way, or an entry no later than it, stays the
+        // first, oldest one): then restamp and choose again. Otherwise the restamp is not
+        // needed at all: it raises the stamp to this instruction's fetch, and the run's
+        // catch-up, which comes before anything else reads the stamp (the counters, a fence,
+        // the run's end, a refill choosing in that entry's set, which does this again),
+        // raises it to a later fetch's time anyway (`Mmu::catch_up_fetch_run`: the maximum).
         if let Some(run) = &self.fetch_run {
-            let run_slot = run.slot;
-            self.restamp_fetch_run(now);
-            // The victim was chosen before this restamp, which can only raise the fetch run
-            // entry's stamp: an invalid way or another entry stays the choice, but if the
-            // choice was that entry, it may no longer be the oldest. Choose again.
-            if victim.slot() == run_slot && victim.evicts() {
+            if victim.evicts() && victim.slot() == run.slot {
+                self.restamp_fetch_run(now);
                 victim = self
                     .tlb
                     .probe_4k(leaf.va_base, leaf.asid)
