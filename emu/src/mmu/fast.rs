@@ -127,7 +127,7 @@ impl FastTlb {
             let e = &mut table[i];
             if mask & bit != 0 {
                 *e = new;
-            } else if e.key & VPN_MASK == vpn {
+            } else if e.key == new.key {
                 e.key = 0; // as in `forget_4k`
             }
         }
@@ -160,11 +160,13 @@ impl FastTlb {
     pub fn forget_4k(&mut self, va_page: u64) {
         let vpn = (va_page >> 12) & VPN_MASK;
         let i = index(vpn);
-        // A key of 0 matches no lookup (generations start at 1); the rest may stay.
-        if self.load[i].key & VPN_MASK == vpn {
+        // Only an entry of this generation can answer a lookup; a key of 0 matches none
+        // (generations start at 1), and the rest of the entry may stay.
+        let key = vpn | self.gen;
+        if self.load[i].key == key {
             self.load[i].key = 0;
         }
-        if self.store[i].key & VPN_MASK == vpn {
+        if self.store[i].key == key {
             self.store[i].key = 0;
         }
     }

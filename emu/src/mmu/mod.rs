@@ -106,7 +106,8 @@ pub struct TranslateCtx {
 #[derive(Clone, Copy, Debug)]
 struct PagedCtx {
     satp: u64,
-    mode: &'static mode::PagingMode,
+    /// The paging mode's level count: 3, 4 or 5.
+    levels: u8,
     asid: u16,
     prv: Priv,
     sum: bool,
@@ -124,7 +125,7 @@ impl PagedCtx {
         }
         Some(PagedCtx {
             satp,
-            mode: mode::PagingMode::from_satp(satp)?,
+            levels: mode::PagingMode::from_satp(satp)?.levels,
             asid: walk::satp_asid(satp),
             prv,
             sum,
@@ -412,12 +413,15 @@ impl Mmu {
                 None
             }
         };
-        let levels = ctx.mode.levels;
-        let (pte, pte_addr) = match levels {
-            3 => walk::walk_4k::<3>(ctx.satp, va, read),
-            4 => walk::walk_4k::<4>(ctx.satp, va, read),
-            5 => walk::walk_4k::<5>(ctx.satp, va, read),
-            _ => None,
+        let levels = ctx.levels;
+        // Sv39 first: the kernel's usual mode.
+        let (pte, pte_addr) = if levels == 3 {
+            walk::walk_4k::<3>(ctx.satp, va, read)
+        } else if levels == 4 {
+            walk::walk_4k::<4>(ctx.satp, va, read)
+        } else {
+            debug_assert_eq!(levels, 5);
+            walk::walk_4k::<5>(ctx.satp, va, read)
         }?;
         let pte = pte::Pte(pte);
         let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
@@ -804,7 +808,12 @@ impl Mmu {
     /// Whether a refill ended the fetch run since the last call.
     #[inline]
     pub fn take_fetch_run_dropped(&mut self) -> bool {
-        core::mem::take(&mut self.fetch_run_dropped)
+        // Read first: the flag is rarely set, and then only written.
+        if !self.fetch_run_dropped {
+            return false;
+        }
+        self.fetch_run_dropped = false;
+        true
     }
 
     /// SFENCE.VMA, executed by instruction `insn`: `va` None when rs1 = x0, `asid` None when
