@@ -663,8 +663,14 @@ impl Tlb {
             tag: tag_of(&leaf),
             owner: owner_of(&leaf),
         };
-        self.stamps[slot] = now;
-        self.leaves[slot] = leaf;
+        debug_assert!(self.stamps.len() == self.ways.len() && self.leaves.len() == self.ways.len());
+        // SAFETY: `slot` indexes `ways` (checked just above), and `stamps` and `leaves` have
+        // the same length, `sets * n_ways`, from `new` on (boxed slices: their length never
+        // changes, and no field is reassigned after `new`).
+        unsafe {
+            *self.stamps.get_unchecked_mut(slot) = now;
+            *self.leaves.get_unchecked_mut(slot) = leaf;
+        }
         if evicts {
             self.stats.evictions += 1;
         }
