@@ -376,21 +376,54 @@ pub struct Tlb {
     ways: Box<[Way]>,
     /// Per slot: the time of the last hit or refill (meaningless when empty).
     stamps: Box<[u64]>,
-    /// Per slot: the translation (meaningless when empty).
-    leaves: Box<[Leaf]>,
+    /// Per slot: the rest of the translation (meaningless when empty).
+    leaves: Box<[Held]>,
     /// Bit `l` set: a level-`l` leaf may be present (cleared only by a full invalidation).
     levels: u8,
     stats: TlbStats,
 }
 
-const EMPTY_LEAF: Leaf = Leaf {
-    va_base: 0,
+/// What a slot keeps of its [`Leaf`] besides the tag: the VA base and the level are in the
+/// tag ([`tag_of`]), so a refill writes two words fewer.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    pa_base: u64,
+    pte_addr: u64,
+    flags: PteFlags,
+    asid: u16,
+}
+
+const EMPTY_HELD: Held = Held {
     pa_base: 0,
-    level: 0,
-    flags: PteFlags::empty(),
     pte_addr: 0,
+    flags: PteFlags::empty(),
     asid: 0,
 };
+
+impl Held {
+    #[inline(always)]
+    fn of(leaf: &Leaf) -> Held {
+        Held {
+            pa_base: leaf.pa_base,
+            pte_addr: leaf.pte_addr,
+            flags: leaf.flags,
+            asid: leaf.asid,
+        }
+    }
+
+    /// The leaf of a valid slot tagged `tag` that holds this.
+    #[inline(always)]
+    fn leaf(&self, tag: u64) -> Leaf {
+        Leaf {
+            va_base: tag & !0xfff,
+            pa_base: self.pa_base,
+            level: (tag >> 1 & 7) as u8,
+            flags: self.flags,
+            pte_addr: self.pte_addr,
+            asid: self.asid,
+        }
+    }
+}
 
 impl Tlb {
     /// An empty TLB of the given geometry.
@@ -402,7 +435,7 @@ impl Tlb {
             set_mask: geom.sets() - 1,
             ways: vec![EMPTY_WAY; n].into_boxed_slice(),
             stamps: vec![0; n].into_boxed_slice(),
-            leaves: vec![EMPTY_LEAF; n].into_boxed_slice(),
+            leaves: vec![EMPTY_HELD; n].into_boxed_slice(),
             levels: 0,
             stats: TlbStats::default(),
         }
@@ -454,6 +487,12 @@ impl Tlb {
     fn present_levels(&self) -> impl Iterator<Item = u8> + use<> {
         let levels = self.levels;
         (0..=MAX_LEVEL).filter(move |l| levels & (1 << l) != 0)
+    }
+
+    /// The leaf in the valid `slot`.
+    #[inline(always)]
+    fn leaf(&self, slot: usize) -> Leaf {
+        self.leaves[slot].leaf(self.ways[slot].tag)
     }
 
     #[inline(always)]
@@ -510,7 +549,7 @@ impl Tlb {
             Some(i) => {
                 s.hits += 1;
                 self.stamps[i] = now;
-                Some((i, self.leaves[i]))
+                Some((i, self.leaf(i)))
             }
             None => {
                 s.misses += 1;
@@ -604,10 +643,10 @@ impl Tlb {
             lru
         };
         let slot = start + w;
-        let displaced = self.valid(slot).then_some(self.leaves[slot]);
+        let displaced = self.valid(slot).then(|| self.leaf(slot));
         self.ways[slot] = Way { tag, owner };
         self.stamps[slot] = now;
-        self.leaves[slot] = leaf;
+        self.leaves[slot] = Held::of(&leaf);
         self.levels |= 1 << leaf.level;
         self.stats.refills += 1;
         Refill { slot, displaced }
@@ -669,7 +708,7 @@ impl Tlb {
         // changes, and no field is reassigned after `new`).
         unsafe {
             *self.stamps.get_unchecked_mut(slot) = now;
-            *self.leaves.get_unchecked_mut(slot) = leaf;
+            *self.leaves.get_unchecked_mut(slot) = Held::of(&leaf);
         }
         if evicts {
             self.stats.evictions += 1;
@@ -751,7 +790,7 @@ impl Tlb {
             .map(move |i| TlbEntry {
                 set: i / ways,
                 way: i % ways,
-                leaf: self.leaves[i],
+                leaf: self.leaf(i),
                 stamp: self.stamps[i],
             })
     }
