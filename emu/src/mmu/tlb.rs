@@ -156,11 +156,15 @@ impl fmt::Display for TlbGeometry {
 }
 
 /// Lookup counters of one access type.
+///
+/// `misses` sits between `lookups` and `hits` so that the two counters every hit adds to
+/// are not neighbours: the compiler adds neighbouring counters as one vector, which takes
+/// four instructions where two increments take two, on the fast path's every load and store.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccessStats {
     pub lookups: u64,
-    pub hits: u64,
     pub misses: u64,
+    pub hits: u64,
 }
 
 /// SFENCE.VMA counts by form, and the entries they invalidated.
@@ -179,6 +183,9 @@ pub struct FlushStats {
 }
 
 /// TLB counters for `--stats`.
+///
+/// `flushes` sits between `refills` and `evictions` for the reason `AccessStats` orders its
+/// counters as it does: a refill that evicts adds to both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TlbStats {
     pub fetch: AccessStats,
@@ -186,9 +193,9 @@ pub struct TlbStats {
     pub store: AccessStats,
     /// Entries written by `insert`.
     pub refills: u64,
+    pub flushes: FlushStats,
     /// Refills that displaced a valid entry.
     pub evictions: u64,
-    pub flushes: FlushStats,
 }
 
 impl TlbStats {
