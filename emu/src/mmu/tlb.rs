@@ -304,9 +304,8 @@ fn owner_matches(owner: u32, asid: u16) -> bool {
 }
 
 /// One way of a set: what a probe compares, side by side. A set is its ways in a row, so
-/// the default 4-way set is 64 bytes (one cache line; its stamps, which only the victim
-/// choice reads, are 32 more), and one pass over it both probes and picks the victim
-/// ([`Tlb::probe_4k`]).
+/// the default 4-way set is 64 bytes (its stamps, which only the victim choice reads, are
+/// 32 more), and one pass over it both probes and picks the victim ([`Tlb::probe_4k`]).
 ///
 /// The stamps have an array of their own, 8 bytes a slot, because the fast path writes the
 /// stamp of a slot on every load and store it serves (`Tlb::count_fast_hit`): in the `Way`
