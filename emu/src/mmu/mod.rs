@@ -102,7 +102,8 @@ pub struct TranslateCtx {
 }
 
 /// A translation context with paging on, as [`Mmu::find_common`] uses it: satp with its
-/// mode and ASID decoded, the effective privilege (S or U), SUM and MXR.
+/// mode (level count) and ASID decoded, the effective privilege (S or U), SUM and MXR, and
+/// what the leaf check needs of them.
 #[derive(Clone, Copy, Debug)]
 struct PagedCtx {
     satp: u64,
@@ -385,8 +386,8 @@ impl Mmu {
     /// counted): the general path decides faults, A/D updates, superpages, PMP oddities,
     /// devices, TLB hits.
     ///
-    /// Split in two so that the walk and its checks run with nothing of the commit live
-    /// (fewer values kept across them), and the commit starts from the few values found.
+    /// Split in two: this part borrows the MMU shared, so returning None cannot have changed
+    /// anything, and the commit starts from the few values it found.
     ///
     /// Only with the fast path on: with it off every translation takes the general path,
     /// which is how the tests compare the two (`tests/tests/mmu_fast_path.rs`,
