@@ -97,7 +97,7 @@ impl Ram {
     /// [`Ram::contains`] for a constant length of at most 4 KiB, with one comparison: RAM's
     /// size is a positive multiple of 4 KiB ([`Ram::new`]), so `size - N` cannot wrap.
     #[inline(always)]
-    fn contains_n<const N: usize>(&self, pa: PhysAddr) -> bool {
+    pub fn contains_n<const N: usize>(&self, pa: PhysAddr) -> bool {
         const { assert!(N <= 4096) };
         pa.0.wrapping_sub(self.base) <= self.size - N as u64
     }

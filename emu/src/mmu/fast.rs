@@ -127,8 +127,8 @@ impl FastTlb {
             let e = &mut table[i];
             if mask & bit != 0 {
                 *e = new;
-            } else if e.key & VPN_MASK == vpn {
-                *e = EMPTY;
+            } else if e.key == new.key {
+                e.key = 0; // as in `forget_4k`
             }
         }
     }
@@ -160,11 +160,14 @@ impl FastTlb {
     pub fn forget_4k(&mut self, va_page: u64) {
         let vpn = (va_page >> 12) & VPN_MASK;
         let i = index(vpn);
-        if self.load[i].key & VPN_MASK == vpn {
-            self.load[i] = EMPTY;
+        // Only an entry of this generation can answer a lookup; a key of 0 matches none
+        // (generations start at 1), and the rest of the entry may stay.
+        let key = vpn | self.gen;
+        if self.load[i].key == key {
+            self.load[i].key = 0;
         }
-        if self.store[i].key & VPN_MASK == vpn {
-            self.store[i] = EMPTY;
+        if self.store[i].key == key {
+            self.store[i].key = 0;
         }
     }
 }

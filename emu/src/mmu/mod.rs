@@ -101,16 +101,20 @@ pub struct TranslateCtx {
     pub now: u64,
 }
 
-/// A translation context with paging on, as [`Mmu::miss_common`] uses it: satp with its
-/// mode and ASID decoded, the effective privilege (S or U), SUM and MXR.
+/// A translation context with paging on, as [`Mmu::find_common`] uses it: satp with its
+/// mode (level count) and ASID decoded, the effective privilege (S or U), SUM and MXR, and
+/// what the leaf check needs of them.
 #[derive(Clone, Copy, Debug)]
 struct PagedCtx {
     satp: u64,
-    mode: &'static mode::PagingMode,
+    /// The paging mode's level count: 3, 4 or 5.
+    levels: u8,
     asid: u16,
     prv: Priv,
     sum: bool,
     mxr: bool,
+    /// [`walk::serves_mask`]'s table row for this privilege, SUM and MXR.
+    serves: &'static [u8; 256],
 }
 
 impl PagedCtx {
@@ -122,13 +126,32 @@ impl PagedCtx {
         }
         Some(PagedCtx {
             satp,
-            mode: mode::PagingMode::from_satp(satp)?,
+            levels: mode::PagingMode::from_satp(satp)?.levels,
             asid: walk::satp_asid(satp),
             prv,
             sum,
             mxr,
+            serves: walk::serves_row(prv, sum, mxr),
         })
     }
+}
+
+/// What the pure part of the common TLB miss found ([`Mmu::find_common`]), for its commit
+/// ([`Mmu::commit_common`]).
+#[derive(Clone, Copy, Debug)]
+struct CommonMiss {
+    /// The leaf PTE and its physical address.
+    pte: pte::Pte,
+    pte_addr: u64,
+    /// Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
+    /// it throughout the page (the fast path's fill test per table).
+    mask: u8,
+    /// The paging mode's level count: the PTEs the walk read.
+    levels: u8,
+    /// satp.ASID.
+    asid: u16,
+    /// Where the refill goes.
+    victim: tlb::Victim,
 }
 
 /// Counters beyond the TLB's own, for `--stats`. Arrays are indexed by access type (fetch,
@@ -180,7 +203,7 @@ pub struct Mmu {
     /// (the hart writes them here, so both kinds share one ordered output). The fast path
     /// must be off while translations are traced, or most accesses would not be seen.
     pub tracer: Option<Box<crate::trace::Tracer>>,
-    /// Translations the common miss ([`Mmu::miss_common`]) made (for tests).
+    /// Translations the common miss ([`Mmu::find_common`]) made (for tests).
     #[cfg(test)]
     common_misses: u64,
     /// Turns the common miss off, leaving the rest of the fast path on (for tests).
@@ -318,9 +341,8 @@ impl Mmu {
     ) -> Result<Translated, Exception> {
         if self.fast_path && len <= 8 && va & (len - 1) == 0 {
             let paged = PagedCtx::new(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
-            if let Some((pa, fetch_slot)) =
-                paged.and_then(|p| self.miss_common(va, access, &p, ctx.now, ram))
-            {
+            if let Some(m) = paged.and_then(|p| self.find_common(va, access, &p, ram)) {
+                let (pa, fetch_slot) = self.commit_common(va, access, ctx.now, m);
                 return Ok(Translated {
                     pa,
                     pte_written: None,
@@ -333,14 +355,13 @@ impl Mmu {
 
     /// The common TLB miss in one place, for the hart's loads and stores that the fast path
     /// did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
-    /// (see [`Mmu::miss_common`]); None when it changed nothing and the caller must ask
+    /// (see [`Mmu::find_common`]); None when it changed nothing and the caller must ask
     /// [`Mmu::translate`]. Never with a tracer.
     #[inline(never)]
     pub fn data_miss(&mut self, va: u64, access: Access, now: u64, ram: &Ram) -> Option<u64> {
         debug_assert!(access != Access::Fetch && self.fast_path);
-        let ctx = self.data_ctx?;
-        self.miss_common(va, access, &ctx, now, ram)
-            .map(|(pa, _)| pa)
+        let m = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
+        Some(self.commit_common(va, access, now, m).0)
     }
 
     /// Sets the context of loads and stores for [`Mmu::data_miss`]: satp, the effective
@@ -355,40 +376,36 @@ impl Mmu {
         self.data_ctx.map(|c| (c.satp, c.prv, c.sum, c.mxr))
     }
 
-    /// The common TLB miss: paging on with only 4 KiB leaves in the TLB, no entry for `va`,
-    /// and a walk that reads well-formed PTEs from RAM where PMP lets it, down to a 4 KiB
-    /// leaf that serves the access with no A/D update, on a RAM page PMP is uniform over and
-    /// allows (the access is aligned and at most 8 bytes, so inside that page). Then it
-    /// counts the lookup, the walk and its PTE reads, refills the TLB and fills the fast
-    /// path as [`Mmu::translate`] would, and returns the physical address and, for a fetch,
-    /// the slot to tie the fetch page to. Anything else returns None having changed nothing
-    /// (a PTE read is not a side effect until counted), and the general path decides:
-    /// faults, A/D updates, superpages, PMP oddities, devices, TLB hits.
+    /// The common TLB miss, its pure part: paging on with only 4 KiB leaves in the TLB, no
+    /// entry for `va`, and a walk that reads well-formed PTEs from RAM where PMP lets it,
+    /// down to a 4 KiB leaf that serves the access with no A/D update, on a RAM page PMP is
+    /// uniform over and allows (the access is aligned and at most 8 bytes, so inside that
+    /// page). Then [`Mmu::commit_common`] counts the lookup, the walk and its PTE reads,
+    /// refills the TLB and fills the fast path as [`Mmu::translate`] would. Anything else
+    /// returns None, and nothing has changed (a PTE read is not a side effect until
+    /// counted): the general path decides faults, A/D updates, superpages, PMP oddities,
+    /// devices, TLB hits.
+    ///
+    /// Split in two: this part borrows the MMU shared, so returning None cannot have changed
+    /// anything, and the commit starts from the few values it found.
     ///
     /// Only with the fast path on: with it off every translation takes the general path,
     /// which is how the tests compare the two (`tests/tests/mmu_fast_path.rs`,
     /// `bench::tests`, and `tests::the_common_miss_agrees_with_the_general_path`).
     #[inline(always)]
-    fn miss_common(
-        &mut self,
+    fn find_common(
+        &self,
         va: u64,
         access: Access,
         ctx: &PagedCtx,
-        now: u64,
         ram: &Ram,
-    ) -> Option<(u64, Option<usize>)> {
+    ) -> Option<CommonMiss> {
         #[cfg(test)]
         if self.no_common {
             return None;
         }
-        if !self.tlb.only_4k() {
-            return None;
-        }
-        let mode = ctx.mode;
-        let asid = ctx.asid;
-        if self.tlb.probe(va, asid).is_some() {
-            return None;
-        }
+        // The probe and the victim choice in one pass over the set.
+        let victim = self.tlb.probe_4k(va, ctx.asid)?;
         let pmp = &self.pmp;
         let read = |pa| {
             if pmp.check_pte_read(pa) {
@@ -397,23 +414,46 @@ impl Mmu {
                 None
             }
         };
-        let (raw, pte_addr) = match mode.levels {
-            3 => walk::walk_4k::<3>(ctx.satp, va, read),
-            4 => walk::walk_4k::<4>(ctx.satp, va, read),
-            5 => walk::walk_4k::<5>(ctx.satp, va, read),
-            _ => None,
+        let levels = ctx.levels;
+        // Sv39 first: the kernel's usual mode.
+        let (pte, pte_addr) = if levels == 3 {
+            walk::walk_4k::<3>(ctx.satp, va, read)
+        } else if levels == 4 {
+            walk::walk_4k::<4>(ctx.satp, va, read)
+        } else {
+            debug_assert_eq!(levels, 5);
+            walk::walk_4k::<5>(ctx.satp, va, read)
         }?;
-        let pte = pte::Pte(raw);
-        let flags = pte.flags();
+        let pte = pte::Pte(pte);
         let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
         // Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
         // it throughout the page.
-        let perms = self.pmp.uniform_over_su(pa_page, ctx.prv)?;
-        let mask = walk::serves_mask(flags, ctx.prv, ctx.sum, ctx.mxr) & perms.access_mask();
-        if mask >> access.index() & 1 == 0 || !ram.contains(PhysAddr(pa_page), 4096) {
+        let allowed = self.pmp.uniform_mask_su(pa_page, ctx.prv)?;
+        let mask = ctx.serves[pte.flags().bits() as usize] & allowed;
+        if mask >> access.index() & 1 == 0 || !ram.contains_n::<4096>(PhysAddr(pa_page)) {
             return None;
         }
-        // What the general path does after the same lookup and walk.
+        Some(CommonMiss {
+            pte,
+            pte_addr,
+            mask,
+            levels,
+            asid: ctx.asid,
+            victim,
+        })
+    }
+
+    /// The common TLB miss, its commit: what the general path does after the same lookup
+    /// and walk ([`Mmu::find_common`] found them). Returns the physical address and, for a
+    /// fetch, the slot to tie the fetch page to.
+    #[inline(always)]
+    fn commit_common(
+        &mut self,
+        va: u64,
+        access: Access,
+        now: u64,
+        m: CommonMiss,
+    ) -> (u64, Option<usize>) {
         #[cfg(test)]
         {
             self.common_misses += 1;
@@ -421,24 +461,25 @@ impl Mmu {
         self.tlb.count_miss(access);
         let a = access.index();
         self.stats.walks[a] += 1;
-        self.stats.pte_reads[a] += mode.levels as u64;
+        self.stats.pte_reads[a] += m.levels as u64;
+        let pa_page = m.pte.ppn() << crate::addr::PAGE_SHIFT;
         let leaf = Leaf {
             va_base: va & !0xfff,
             pa_base: pa_page,
             level: 0,
-            flags,
-            pte_addr,
-            asid,
+            flags: m.pte.flags(),
+            pte_addr: m.pte_addr,
+            asid: m.asid,
         };
-        let slot = self.refill_by::<true>(leaf, now);
+        let slot = self.refill_missed_4k(leaf, now, m.victim);
         let pa = pa_page | (va & 0xfff);
         if access == Access::Fetch {
-            self.fast.forget(&leaf);
-            return Some((pa, Some(slot)));
+            self.fast.forget_4k(leaf.va_base);
+            return (pa, Some(slot));
         }
         // `fill_fast` for the load and store tables, with `refill`'s forget of the new page.
-        self.fast.refresh_page(va, mask, pa_page, slot);
-        Some((pa, None))
+        self.fast.refresh_page(va, m.mask, pa_page, slot);
+        (pa, None)
     }
 
     /// [`Mmu::translate`] writing a record of the translation to the tracer (if any);
@@ -624,34 +665,59 @@ impl Mmu {
 
     /// Refills the TLB with `leaf` and keeps the fast path a subset of it.
     fn refill(&mut self, leaf: Leaf, now: u64) -> usize {
-        let slot = self.refill_by::<false>(leaf, now);
+        self.restamp_fetch_run(now);
+        let r = self.tlb.insert(leaf, now);
+        if let Some(old) = &r.displaced {
+            self.fast.forget(old);
+        }
+        self.after_refill(r.slot, r.displaced.is_some(), &leaf, now);
         self.fast.forget(&leaf);
-        slot
+        r.slot
     }
 
-    /// [`Mmu::refill`] without forgetting `leaf`'s own pages in the fast path (the caller
-    /// does); `MISSED_4K`: `leaf` is a 4 KiB page a probe has just missed, with only 4 KiB
-    /// leaves present ([`tlb::Tlb::insert_missed_4k`]).
+    /// [`Mmu::refill`] with a 4 KiB `leaf` into the `victim` [`tlb::Tlb::probe_4k`] chose
+    /// for it, without forgetting `leaf`'s own page in the fast path (the caller does).
     #[inline(always)]
-    fn refill_by<const MISSED_4K: bool>(&mut self, leaf: Leaf, now: u64) -> usize {
+    fn refill_missed_4k(&mut self, leaf: Leaf, now: u64, victim: tlb::Victim) -> usize {
+        let mut victim = victim;
+        // `refill` restamps the fetch run's entry before choosing; here the victim was chosen
+        // before, on the entry's older stamp. Raising that stamp changes the choice only if
+        // it was that entry (else an invalid way, or an entry no later than it, stays the
+        // first, oldest one): then restamp and choose again. Otherwise the restamp is not
+        // needed at all: it raises the stamp to this instruction's fetch, and the run's
+        // catch-up, which comes before anything else reads the stamp (the counters, a fence,
+        // the run's end, a refill choosing in that entry's set, which does this again),
+        // raises it to a later fetch's time anyway (`Mmu::catch_up_fetch_run`: the maximum).
         if let Some(run) = &self.fetch_run {
-            // Before the victim is chosen, the fetch page's entry gets the stamp of its
-            // latest use: this instruction's fetch, which came from it.
+            if victim.evicts() && victim.slot() == run.slot {
+                self.restamp_fetch_run(now);
+                victim = self
+                    .tlb
+                    .probe_4k(leaf.va_base, leaf.asid)
+                    .expect("missed before");
+            }
+        }
+        let old_page = self.tlb.fill_4k(leaf, now, victim);
+        if let Some(page) = old_page {
+            self.fast.forget_4k(page);
+        }
+        self.after_refill(victim.slot(), old_page.is_some(), &leaf, now);
+        victim.slot()
+    }
+
+    /// Before a refill chooses its victim, the fetch page's entry gets the stamp of its
+    /// latest use: this instruction's fetch, which came from it.
+    #[inline(always)]
+    fn restamp_fetch_run(&mut self, now: u64) {
+        if let Some(run) = &self.fetch_run {
             self.tlb.restamp(run.slot, now & !3);
         }
-        let (slot, displaced) = if MISSED_4K {
-            let (slot, old_page) = self.tlb.insert_missed_4k(leaf, now);
-            if let Some(page) = old_page {
-                self.fast.forget_4k(page);
-            }
-            (slot, old_page.is_some())
-        } else {
-            let r = self.tlb.insert(leaf, now);
-            if let Some(old) = &r.displaced {
-                self.fast.forget(old);
-            }
-            (r.slot, r.displaced.is_some())
-        };
+    }
+
+    /// After a refill of `slot` with `leaf` (`displaced`: it evicted or overwrote an
+    /// entry): the fetch run ends if its entry is gone or the new leaf covers its page.
+    #[inline(always)]
+    fn after_refill(&mut self, slot: usize, displaced: bool, leaf: &Leaf, now: u64) {
         if let Some(run) = self.fetch_run {
             let displaced_run = displaced && run.slot == slot;
             if displaced_run || leaf.covers(run.va_page) {
@@ -659,7 +725,6 @@ impl Mmu {
                 self.fetch_run_dropped = true;
             }
         }
-        slot
     }
 
     /// Fills the fast path for `va`'s 4 KiB page from the entry in `slot`, for every data
@@ -744,7 +809,12 @@ impl Mmu {
     /// Whether a refill ended the fetch run since the last call.
     #[inline]
     pub fn take_fetch_run_dropped(&mut self) -> bool {
-        core::mem::take(&mut self.fetch_run_dropped)
+        // Read first: the flag is rarely set, and then only written.
+        if !self.fetch_run_dropped {
+            return false;
+        }
+        self.fetch_run_dropped = false;
+        true
     }
 
     /// SFENCE.VMA, executed by instruction `insn`: `va` None when rs1 = x0, `asid` None when

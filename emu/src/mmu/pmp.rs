@@ -93,9 +93,10 @@ pub struct Pmp {
     /// access's last byte fits in a u64, which is every access but a wrapping one.
     spans: [(u64, u64, u8); MAX_ENTRIES],
     n_spans: usize,
-    /// The first span with what its entry grants S and U mode (L does not matter below M),
-    /// for [`Pmp::uniform_over_su`]; `(1, 0, _)`, matching nothing, when there is none.
-    first_su: (u64, u64, Perms),
+    /// The first span with what its entry grants S and U mode (L does not matter below M)
+    /// as a [`Perms::access_mask`], for [`Pmp::uniform_mask_su`]; `(1, 0, _)`, matching
+    /// nothing, when there is none.
+    first_su: (u64, u64, u8),
     /// Physical page numbers (direct-mapped by their low bits) where PMP is known to allow
     /// S-mode loads everywhere ([`Pmp::uniform_over`] the page includes R), so that the
     /// page-table walker's PTE reads there need no search ([`Pmp::check_pte_read`]).
@@ -120,7 +121,7 @@ impl Pmp {
             active: 0,
             spans: [(0, 0, 0); MAX_ENTRIES],
             n_spans: 0,
-            first_su: (1, 0, Perms::empty()),
+            first_su: (1, 0, 0),
             pte_pages: core::array::from_fn(|_| Cell::new(NO_PAGE)),
         }
     }
@@ -129,8 +130,12 @@ impl Pmp {
     fn decode_ranges(&mut self) {
         self.decode_spans();
         self.first_su = match self.spans[..self.n_spans].first() {
-            Some(&(lo, last, i)) => (lo, last, self.entry_perms(i as usize, Priv::S)),
-            None => (1, 0, Perms::empty()),
+            Some(&(lo, last, i)) => (
+                lo,
+                last,
+                self.entry_perms(i as usize, Priv::S).access_mask(),
+            ),
+            None => (1, 0, 0),
         };
     }
 
@@ -397,17 +402,19 @@ impl Pmp {
         self.uniform_over_search(page_pa, page_size, prv)
     }
 
-    /// [`Pmp::uniform_over`] for S or U mode and a 4 KiB page: the first span's answer
-    /// precomputed (`first_su`), the search out of line otherwise.
+    /// [`Pmp::uniform_over`] for S or U mode and a 4 KiB page, as an [`Perms::access_mask`]
+    /// (bit `access.index()` set for each access type allowed throughout the page): the
+    /// first span's answer precomputed (`first_su`), the search out of line otherwise.
     #[inline(always)]
-    pub fn uniform_over_su(&self, page_pa: u64, prv: Priv) -> Option<Perms> {
+    pub fn uniform_mask_su(&self, page_pa: u64, prv: Priv) -> Option<u8> {
         debug_assert!(prv != Priv::M && page_pa & 0xfff == 0);
-        let (lo, last, perms) = self.first_su;
+        let (lo, last, mask) = self.first_su;
         // page_pa is 4 KiB aligned, so page_pa + 0xfff cannot wrap.
         if lo <= page_pa && page_pa + 0xfff <= last {
-            return Some(perms);
+            return Some(mask);
         }
         self.uniform_over_search(page_pa, 4096, prv)
+            .map(Perms::access_mask)
     }
 
     /// [`Pmp::uniform_over`] by searching every entry.
@@ -760,8 +767,9 @@ mod tests {
                 for prv in [Priv::U, Priv::S] {
                     let page = pa & !0xfff;
                     assert_eq!(
-                        p.uniform_over_su(page, prv),
-                        p.uniform_over_search(page, 4096, prv),
+                        p.uniform_mask_su(page, prv),
+                        p.uniform_over_search(page, 4096, prv)
+                            .map(Perms::access_mask),
                         "page {page:#x} {prv:?}"
                     );
                 }

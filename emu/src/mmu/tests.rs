@@ -1,4 +1,4 @@
-//! The common TLB miss ([`Mmu::miss_common`]) against the general path: the same sequence of
+//! The common TLB miss ([`Mmu::find_common`], [`Mmu::commit_common`]) against the general path: the same sequence of
 //! translations on two MMUs over two copies of the same memory, one with the fast path (and
 //! so the common miss) on, one with it off, must give the same results, counters, TLB
 //! entries with their stamps, and page-table contents (A/D updates), for page tables of

@@ -156,11 +156,15 @@ impl fmt::Display for TlbGeometry {
 }
 
 /// Lookup counters of one access type.
+///
+/// `misses` sits between `lookups` and `hits` so that the two counters every hit adds to
+/// are not neighbours: the compiler adds neighbouring counters as one vector, which takes
+/// four instructions where two increments take two, on the fast path's every load and store.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AccessStats {
     pub lookups: u64,
-    pub hits: u64,
     pub misses: u64,
+    pub hits: u64,
 }
 
 /// SFENCE.VMA counts by form, and the entries they invalidated.
@@ -179,6 +183,9 @@ pub struct FlushStats {
 }
 
 /// TLB counters for `--stats`.
+///
+/// `flushes` sits between `refills` and `evictions` for the reason `AccessStats` orders its
+/// counters as it does: a refill that evicts adds to both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TlbStats {
     pub fetch: AccessStats,
@@ -186,9 +193,9 @@ pub struct TlbStats {
     pub store: AccessStats,
     /// Entries written by `insert`.
     pub refills: u64,
+    pub flushes: FlushStats,
     /// Refills that displaced a valid entry.
     pub evictions: u64,
-    pub flushes: FlushStats,
 }
 
 impl TlbStats {
@@ -296,37 +303,133 @@ fn owner_matches(owner: u32, asid: u16) -> bool {
     owner == asid as u32 || owner == GLOBAL
 }
 
+/// One way of a set: what a probe compares, side by side. A set is its ways in a row, so
+/// the default 4-way set is 64 bytes (its stamps, which only the victim choice reads, are
+/// 32 more), and one pass over it both probes and picks the victim ([`Tlb::probe_4k`]).
+///
+/// The stamps have an array of their own, 8 bytes a slot, because the fast path writes the
+/// stamp of a slot on every load and store it serves (`Tlb::count_fast_hit`): in the `Way`
+/// that address would cost the hit one more multiplication than an 8-byte stride does.
+#[derive(Clone, Copy, Debug)]
+struct Way {
+    /// [`tag_of`] the entry, 0 when empty.
+    tag: u64,
+    /// [`owner_of`] the entry (meaningless when empty).
+    owner: u32,
+}
+
+const EMPTY_WAY: Way = Way { tag: 0, owner: 0 };
+
+/// Where a refill after a missed probe goes ([`Tlb::probe_4k`]): the slot [`Tlb::insert`]
+/// would choose, and whether it holds an entry (an eviction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Victim {
+    slot: usize,
+    evicts: bool,
+}
+
+impl Victim {
+    /// The slot the refill fills.
+    #[inline(always)]
+    pub fn slot(self) -> usize {
+        self.slot
+    }
+
+    /// Whether the slot holds a valid entry the refill evicts.
+    #[inline(always)]
+    pub fn evicts(self) -> bool {
+        self.evicts
+    }
+}
+
+/// [`Tlb::probe_4k`]'s pass over one set (`ways` and their `stamps`, equally long): None if
+/// a way holds `key` (a 4 KiB page's tag) for `asid` or globally; else the way a refill
+/// takes, as [`Tlb::insert`] chooses it when the set holds no entry for the page (the first
+/// invalid way, else the oldest stamp, the lowest way on a tie), and whether that evicts.
+#[inline(always)]
+fn scan_4k(ways: &[Way], stamps: &[u64], key: u64, asid: u16) -> Option<(usize, bool)> {
+    let (mut invalid, mut lru, mut oldest) = (usize::MAX, 0, u64::MAX);
+    for w in 0..ways.len() {
+        let tag = ways[w].tag;
+        if tag == key && owner_matches(ways[w].owner, asid) {
+            return None;
+        }
+        if tag & VALID == 0 {
+            invalid = invalid.min(w);
+        } else if stamps[w] < oldest {
+            (lru, oldest) = (w, stamps[w]);
+        }
+    }
+    Some(if invalid != usize::MAX {
+        (invalid, false)
+    } else {
+        (lru, true)
+    })
+}
+
 /// The TLB of one hart.
 ///
-/// Stored as parallel arrays (`sets * ways` slots each, set-major), so a lookup compares one
-/// tag and one owner word per way and touches the leaves only on a hit.
+/// Stored set-major: `ways` holds every slot's tag and owner ([`Way`]), set after set, so a
+/// lookup reads one set's ways from one place; `stamps` and `leaves` have the same indices,
+/// read by the victim choice and on a hit.
 #[derive(Clone, Debug)]
 pub struct Tlb {
     geom: TlbGeometry,
     /// `geom.ways()` and `geom.sets() - 1`, kept at hand for the index arithmetic.
-    ways: usize,
+    n_ways: usize,
     set_mask: usize,
-    /// Per slot: [`tag_of`] the entry, 0 when empty.
-    tags: Vec<u64>,
-    /// Per slot: [`owner_of`] the entry (meaningless when empty).
-    owners: Vec<u32>,
-    /// Per slot: the translation (meaningless when empty).
-    leaves: Vec<Leaf>,
+    /// Per slot, `sets * ways` of them: tag and owner.
+    ways: Box<[Way]>,
     /// Per slot: the time of the last hit or refill (meaningless when empty).
-    stamps: Vec<u64>,
+    stamps: Box<[u64]>,
+    /// Per slot: the rest of the translation (meaningless when empty).
+    leaves: Box<[Held]>,
     /// Bit `l` set: a level-`l` leaf may be present (cleared only by a full invalidation).
     levels: u8,
     stats: TlbStats,
 }
 
-const EMPTY_LEAF: Leaf = Leaf {
-    va_base: 0,
+/// What a slot keeps of its [`Leaf`] besides the tag: the VA base and the level are in the
+/// tag ([`tag_of`]), so a refill writes two words fewer.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    pa_base: u64,
+    pte_addr: u64,
+    flags: PteFlags,
+    asid: u16,
+}
+
+const EMPTY_HELD: Held = Held {
     pa_base: 0,
-    level: 0,
-    flags: PteFlags::empty(),
     pte_addr: 0,
+    flags: PteFlags::empty(),
     asid: 0,
 };
+
+impl Held {
+    #[inline(always)]
+    fn of(leaf: &Leaf) -> Held {
+        Held {
+            pa_base: leaf.pa_base,
+            pte_addr: leaf.pte_addr,
+            flags: leaf.flags,
+            asid: leaf.asid,
+        }
+    }
+
+    /// The leaf of a valid slot tagged `tag` that holds this.
+    #[inline(always)]
+    fn leaf(&self, tag: u64) -> Leaf {
+        Leaf {
+            va_base: tag & !0xfff,
+            pa_base: self.pa_base,
+            level: (tag >> 1 & 7) as u8,
+            flags: self.flags,
+            pte_addr: self.pte_addr,
+            asid: self.asid,
+        }
+    }
+}
 
 impl Tlb {
     /// An empty TLB of the given geometry.
@@ -334,12 +437,11 @@ impl Tlb {
         let n = geom.entries;
         Tlb {
             geom,
-            ways: geom.ways,
+            n_ways: geom.ways,
             set_mask: geom.sets() - 1,
-            tags: vec![0; n],
-            owners: vec![0; n],
-            leaves: vec![EMPTY_LEAF; n],
-            stamps: vec![0; n],
+            ways: vec![EMPTY_WAY; n].into_boxed_slice(),
+            stamps: vec![0; n].into_boxed_slice(),
+            leaves: vec![EMPTY_HELD; n].into_boxed_slice(),
             levels: 0,
             stats: TlbStats::default(),
         }
@@ -359,14 +461,32 @@ impl Tlb {
     /// bits select the set.
     #[inline(always)]
     fn set_start(&self, va: u64, level: u8) -> usize {
-        ((va >> (12 + 9 * level as u32)) as usize & self.set_mask) * self.ways
+        ((va >> (12 + 9 * level as u32)) as usize & self.set_mask) * self.n_ways
     }
 
     /// Slot indices of the set holding level-`level` leaves for `va`.
     #[inline(always)]
     fn set_slots(&self, va: u64, level: u8) -> core::ops::Range<usize> {
         let first = self.set_start(va, level);
-        first..first + self.ways
+        first..first + self.n_ways
+    }
+
+    /// The ways and the stamps of the set that starts at slot `start`, which must come from
+    /// [`Tlb::set_start`]: two slices of `n_ways` elements.
+    #[inline(always)]
+    fn set(&self, start: usize) -> (&[Way], &[u64]) {
+        let end = start + self.n_ways;
+        debug_assert!(start % self.n_ways == 0 && end <= self.ways.len());
+        debug_assert!(self.ways.len() == self.stamps.len());
+        // SAFETY: `set_start` gives `(x & set_mask) * n_ways` ≤ `(sets - 1) * n_ways`, so
+        // `end` ≤ `sets * n_ways`, the length `new` gave both boxed slices (which never
+        // change length: no field is reassigned after `new`).
+        unsafe {
+            (
+                self.ways.get_unchecked(start..end),
+                self.stamps.get_unchecked(start..end),
+            )
+        }
     }
 
     /// Levels that may be present, smallest page first.
@@ -375,9 +495,15 @@ impl Tlb {
         (0..=MAX_LEVEL).filter(move |l| levels & (1 << l) != 0)
     }
 
+    /// The leaf in the valid `slot`.
+    #[inline(always)]
+    fn leaf(&self, slot: usize) -> Leaf {
+        self.leaves[slot].leaf(self.ways[slot].tag)
+    }
+
     #[inline(always)]
     fn valid(&self, slot: usize) -> bool {
-        self.tags[slot] & VALID != 0
+        self.ways[slot].tag & VALID != 0
     }
 
     /// The slot a lookup of `va` in `asid` would hit, without counting or touching it: the
@@ -388,13 +514,14 @@ impl Tlb {
         if self.levels == 1 {
             // Only 4 KiB leaves: every candidate's tag is the one key.
             let key = (va & !0xfff) | VALID;
-            let range = self.set_slots(va, 0);
-            let (tags, owners) = (&self.tags[range.clone()], &self.owners[range.clone()]);
-            return tags
-                .iter()
-                .zip(owners)
-                .position(|(&t, &o)| t == key && owner_matches(o, asid))
-                .map(|w| range.start + w);
+            let start = self.set_start(va, 0);
+            let (set, _) = self.set(start);
+            for (w, way) in set.iter().enumerate() {
+                if way.tag == key && owner_matches(way.owner, asid) {
+                    return Some(start + w);
+                }
+            }
+            return None;
         }
         self.probe_levels(va, asid)
     }
@@ -403,8 +530,10 @@ impl Tlb {
     #[inline(never)]
     fn probe_levels(&self, va: u64, asid: u16) -> Option<usize> {
         self.present_levels().find_map(|level| {
-            self.set_slots(va, level)
-                .find(|&i| tag_covers(self.tags[i], va) && owner_matches(self.owners[i], asid))
+            self.set_slots(va, level).find(|&i| {
+                let way = &self.ways[i];
+                tag_covers(way.tag, va) && owner_matches(way.owner, asid)
+            })
         })
     }
 
@@ -426,7 +555,7 @@ impl Tlb {
             Some(i) => {
                 s.hits += 1;
                 self.stamps[i] = now;
-                Some((i, self.leaves[i]))
+                Some((i, self.leaf(i)))
             }
             None => {
                 s.misses += 1;
@@ -473,13 +602,13 @@ impl Tlb {
         self.stamps[slot] = now;
     }
 
-    /// The entry in `slot` was used at `at` (a stamp only: no counters).
+    /// The entry in `slot` was used at `at` (a stamp only: no counters). The stamp of an
+    /// empty slot is never read (the victim choice and `entries` look at valid ones only,
+    /// and a refill writes it), so the slot's validity need not be tested.
     #[inline(always)]
     pub fn restamp(&mut self, slot: usize, at: u64) {
-        if self.valid(slot) {
-            let s = &mut self.stamps[slot];
-            *s = (*s).max(at);
-        }
+        let s = &mut self.stamps[slot];
+        *s = (*s).max(at);
     }
 
     /// Refills with `leaf` (a superpage if `leaf.level > 0`; global if its G flag is set).
@@ -492,31 +621,26 @@ impl Tlb {
         debug_assert!(leaf.level <= MAX_LEVEL, "leaf level {}", leaf.level);
         debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
         let (tag, owner) = (tag_of(&leaf), owner_of(&leaf));
-        let range = self.set_slots(leaf.va_base, leaf.level);
-        // All four arrays have one element per slot: one bounds check for the whole set.
-        let n = self.tags.len();
-        assert!(range.end <= n && self.owners.len() == n && self.stamps.len() == n);
+        let start = self.set_start(leaf.va_base, leaf.level);
+        let (set, stamps) = self.set(start);
         // One pass: the same entry wins outright; else the first invalid way; else the
         // oldest stamp (strictly older, so the lowest way wins a tie).
         let mut invalid = usize::MAX;
-        let (mut lru, mut oldest) = (range.start, u64::MAX);
+        let (mut lru, mut oldest) = (0, u64::MAX);
         let mut same = usize::MAX;
-        for i in range.clone() {
-            let t = self.tags[i];
-            if t == tag && self.owners[i] == owner {
-                same = i;
+        for w in 0..set.len() {
+            let way = &set[w];
+            if way.tag == tag && way.owner == owner {
+                same = w;
                 break;
             }
-            if t & VALID == 0 {
-                invalid = invalid.min(i);
-            } else {
-                let stamp = self.stamps[i];
-                if stamp < oldest {
-                    (lru, oldest) = (i, stamp);
-                }
+            if way.tag & VALID == 0 {
+                invalid = invalid.min(w);
+            } else if stamps[w] < oldest {
+                (lru, oldest) = (w, stamps[w]);
             }
         }
-        let slot = if same != usize::MAX {
+        let w = if same != usize::MAX {
             same
         } else if invalid != usize::MAX {
             invalid
@@ -524,11 +648,11 @@ impl Tlb {
             self.stats.evictions += 1;
             lru
         };
-        let displaced = self.valid(slot).then_some(self.leaves[slot]);
-        self.tags[slot] = tag;
-        self.owners[slot] = owner;
-        self.leaves[slot] = leaf;
+        let slot = start + w;
+        let displaced = self.valid(slot).then(|| self.leaf(slot));
+        self.ways[slot] = Way { tag, owner };
         self.stamps[slot] = now;
+        self.leaves[slot] = Held::of(&leaf);
         self.levels |= 1 << leaf.level;
         self.stats.refills += 1;
         Refill { slot, displaced }
@@ -540,45 +664,76 @@ impl Tlb {
         self.levels == 1
     }
 
-    /// [`Tlb::insert`] of a 4 KiB leaf whose page [`Tlb::probe`] has just missed in the
-    /// leaf's address space, with only 4 KiB leaves present ([`Tlb::only_4k`]). No entry of
-    /// the set is then the same page of the same owner (the probe would have found it, global
-    /// or not), so `insert`'s choice is the first invalid way, else the oldest stamp (the
-    /// lowest way on a tie): the same slot, counters and displaced entry.
-    /// `tests::insert_after_a_miss_agrees_with_insert` compares the two.
-    ///
-    /// Returns the slot and, if it held a (4 KiB) entry, that entry's VA base.
+    /// [`Tlb::probe`] and the victim choice of [`Tlb::insert`] in one pass over the one set
+    /// a 4 KiB page of `va` can live in, with only 4 KiB leaves present ([`Tlb::only_4k`]):
+    /// None if an entry of `asid` (or global) covers `va` (or superpages may be present),
+    /// else where a refill with a 4 KiB leaf of `va` in `asid` goes. No entry of the set is
+    /// then the same page of the same owner (the probe would have found it, global or not),
+    /// so `insert`'s choice is the first invalid way, else the oldest stamp (the lowest way
+    /// on a tie).
     #[inline(always)]
-    pub fn insert_missed_4k(&mut self, leaf: Leaf, now: u64) -> (usize, Option<u64>) {
-        debug_assert!(self.only_4k() && leaf.level == 0);
-        debug_assert!(self.probe(leaf.va_base, leaf.asid).is_none());
-        let start = self.set_start(leaf.va_base, 0);
-        let end = start + self.ways;
-        // One pass: the first invalid way, else the oldest stamp (strictly older, so the
-        // lowest way wins a tie).
-        let (tags, stamps) = (&self.tags[start..end], &self.stamps[start..end]);
-        let (mut victim, mut oldest, mut invalid) = (0, u64::MAX, false);
-        for (w, (&t, &s)) in tags.iter().zip(stamps).enumerate() {
-            if t & VALID == 0 {
-                (victim, invalid) = (w, true);
-                break;
-            }
-            if s < oldest {
-                (victim, oldest) = (w, s);
-            }
+    pub fn probe_4k(&self, va: u64, asid: u16) -> Option<Victim> {
+        if !self.only_4k() {
+            return None;
         }
-        if !invalid {
+        let key = (va & !0xfff) | VALID;
+        let start = self.set_start(va, 0);
+        let (set, stamps) = self.set(start);
+        // The default geometry's 4 ways: the same scan over slices of a length the compiler
+        // knows, so that it unrolls the loop.
+        let found = if set.len() == 4 {
+            scan_4k(&set[..4], &stamps[..4], key, asid)
+        } else {
+            scan_4k(set, stamps, key, asid)
+        };
+        let (w, evicts) = found?;
+        Some(Victim {
+            slot: start + w,
+            evicts,
+        })
+    }
+
+    /// [`Tlb::insert`] of a 4 KiB leaf into `victim`, which [`Tlb::probe_4k`] of the leaf's
+    /// page and address space has just returned, with no stamp changed since (or none the
+    /// victim choice depends on: see `Mmu::refill_missed_4k`). The same slot, counters and
+    /// displaced entry as `insert`; returns the displaced (4 KiB) entry's VA base, if any.
+    #[inline(always)]
+    pub fn fill_4k(&mut self, leaf: Leaf, now: u64, victim: Victim) -> Option<u64> {
+        debug_assert!(self.only_4k() && leaf.level == 0);
+        debug_assert_eq!(self.probe_4k(leaf.va_base, leaf.asid), Some(victim));
+        let Victim { slot, evicts } = victim;
+        let way = &mut self.ways[slot];
+        let old = way.tag;
+        *way = Way {
+            tag: tag_of(&leaf),
+            owner: owner_of(&leaf),
+        };
+        debug_assert!(self.stamps.len() == self.ways.len() && self.leaves.len() == self.ways.len());
+        // SAFETY: `slot` indexes `ways` (checked just above), and `stamps` and `leaves` have
+        // the same length, `sets * n_ways`, from `new` on (boxed slices: their length never
+        // changes, and no field is reassigned after `new`).
+        unsafe {
+            *self.stamps.get_unchecked_mut(slot) = now;
+            *self.leaves.get_unchecked_mut(slot) = Held::of(&leaf);
+        }
+        if evicts {
             self.stats.evictions += 1;
         }
-        let slot = start + victim;
-        let old = self.tags[slot];
-        self.tags[slot] = tag_of(&leaf);
-        self.owners[slot] = owner_of(&leaf);
-        self.leaves[slot] = leaf;
-        self.stamps[slot] = now;
         self.stats.refills += 1;
         // A valid tag is the VA base | level 0 | VALID.
-        (slot, (old & VALID != 0).then_some(old & !0xfff))
+        evicts.then_some(old & !0xfff)
+    }
+
+    /// [`Tlb::insert`] of a 4 KiB leaf whose page [`Tlb::probe`] has just missed in the
+    /// leaf's address space, with only 4 KiB leaves present ([`Tlb::only_4k`]):
+    /// [`Tlb::probe_4k`] then [`Tlb::fill_4k`]. `tests::insert_after_a_miss_agrees_with_insert`
+    /// compares it with `insert`.
+    ///
+    /// Returns the slot and, if it held a (4 KiB) entry, that entry's VA base.
+    pub fn insert_missed_4k(&mut self, leaf: Leaf, now: u64) -> (usize, Option<u64>) {
+        let victim = self.probe_4k(leaf.va_base, leaf.asid);
+        let victim = victim.expect("insert_missed_4k after a probe that missed");
+        (victim.slot, self.fill_4k(leaf, now, victim))
     }
 
     /// SFENCE.VMA (priv/supervisor.adoc, "Supervisor Memory-Management Fence Instruction").
@@ -601,13 +756,14 @@ impl Tlb {
         // Whether the fence hits the entry in slot `i`: a fence naming an ASID never touches
         // globals (a global entry's owner is above every ASID).
         let hit = |tlb: &Tlb, i: usize| {
-            tlb.valid(i)
-                && asid.is_none_or(|a| tlb.owners[i] == a as u32)
-                && va.is_none_or(|v| tag_covers(tlb.tags[i], v))
+            let way = &tlb.ways[i];
+            way.tag & VALID != 0
+                && asid.is_none_or(|a| way.owner == a as u32)
+                && va.is_none_or(|v| tag_covers(way.tag, v))
         };
         let mut n = 0;
         let slots: Vec<usize> = match va {
-            None => (0..self.tags.len()).collect(),
+            None => (0..self.ways.len()).collect(),
             Some(v) => self
                 .present_levels()
                 .flat_map(|level| self.set_slots(v, level))
@@ -615,7 +771,7 @@ impl Tlb {
         };
         for i in slots {
             if hit(self, i) {
-                self.tags[i] = 0;
+                self.ways[i].tag = 0;
                 n += 1;
             }
         }
@@ -628,19 +784,19 @@ impl Tlb {
 
     /// Invalidates every entry (reset); not counted as a fence.
     pub fn invalidate_all(&mut self) {
-        self.tags.fill(0);
+        self.ways.iter_mut().for_each(|w| w.tag = 0);
         self.levels = 0;
     }
 
     /// The valid entries, set by set, way by way.
     pub fn entries(&self) -> impl Iterator<Item = TlbEntry> + '_ {
-        let ways = self.ways;
-        (0..self.tags.len())
+        let ways = self.n_ways;
+        (0..self.ways.len())
             .filter(|&i| self.valid(i))
             .map(move |i| TlbEntry {
                 set: i / ways,
                 way: i % ways,
-                leaf: self.leaves[i],
+                leaf: self.leaf(i),
                 stamp: self.stamps[i],
             })
     }

@@ -341,21 +341,25 @@ fn walk_steps(
     }
 }
 
+/// The bits of a PTE that [`walk_4k`] requires to be exactly V in a pointer to the next
+/// level: bits 63:54 and every flag but G.
+const POINTER_MASK: u64 = HIGH_BITS | (!PteFlags::G.bits()) as u64;
+
 /// The walk of [`walk`] for the common case only, in a mode of `LEVELS` levels (known at
 /// compile time, so the loop unrolls): a canonical `va` whose tables are all readable
 /// through `read` (a PTE read allowed by PMP, in RAM) and well formed, with pointers down to a
-/// 4 KiB leaf. Returns the leaf PTE and its address; the walk read `LEVELS` PTEs. None
-/// wherever [`walk`] would fault or find a superpage (or might: `read` answering None only
-/// means "not here"), so that the caller falls back to the general walk, which decides.
-/// Steps 6-9 are the caller's (with [`serves_mask`]); this reads and writes nothing but
-/// through `read`.
+/// 4 KiB leaf. Returns the level-0 PTE and its address; the walk read `LEVELS` PTEs. None
+/// wherever [`walk`] would fault or find a superpage above level 0 (or might: `read`
+/// answering None only means "not here"), so that the caller falls back to the general
+/// walk, which decides. The level-0 PTE's flags are the caller's to check, with
+/// [`serves_mask`]: 0 for a flag byte that step 3 refuses or that is not a leaf (a page
+/// fault at level 0), else steps 6-9. This reads and writes nothing but through `read`.
 #[inline(always)]
 pub fn walk_4k<const LEVELS: u8>(
     satp: u64,
     va: u64,
     mut read: impl FnMut(u64) -> Option<u64>,
 ) -> Option<(u64, u64)> {
-    const RWX: u64 = (PteFlags::R.bits() | PteFlags::W.bits() | PteFlags::X.bits()) as u64;
     // Canonical: bits 63..va_bits-1 all equal.
     let shift = 64 - (PAGE_SHIFT + VPN_BITS * LEVELS as u32);
     if ((va << shift) as i64 >> shift) as u64 != va {
@@ -369,17 +373,20 @@ pub fn walk_4k<const LEVELS: u8>(
         // Step 2.
         let pte_addr = a.wrapping_add(vpn(level) * PTE_SIZE);
         let raw = read(pte_addr)?;
-        // Step 3.
-        if BAD_FLAGS[raw as u8 as usize] || raw & HIGH_BITS != 0 {
-            return None;
-        }
-        let leaf = raw & RWX != 0;
         if level == 0 {
-            // A leaf (step 5 has nothing to check at level 0), or a fault (step 4).
-            return leaf.then_some((raw, pte_addr));
+            // Step 3's reserved bits. Its flag rules, and whether this is a leaf (step 5 has
+            // nothing to check at level 0) or a pointer (step 4's fault), are left to the
+            // caller's `serves_mask`, which is 0 for all of those.
+            if raw & HIGH_BITS != 0 {
+                return None;
+            }
+            return Some((raw, pte_addr));
         }
-        if leaf {
-            return None; // a superpage
+        // Steps 3 and 4 above level 0: a pointer that is well formed has V set, R = W = X = 0
+        // (else a leaf: a superpage), D = A = U = 0 and bits 63:54 clear (else a page
+        // fault); G and the RSW bits may be anything. One mask tells.
+        if raw & POINTER_MASK != PteFlags::V.bits() as u64 {
+            return None;
         }
         // Step 4.
         level -= 1;
@@ -391,11 +398,20 @@ pub fn walk_4k<const LEVELS: u8>(
 /// the answer is set when the leaf serves that access as it is. One table of the flag byte
 /// per context (U-mode or not, SUM, MXR; M is treated as S, as everywhere in the walker),
 /// built at compile time from the same rules; `tests::serves_mask_agrees_with_serves_as_is`
-/// holds it to [`serves_as_is`] over every combination.
+/// holds it to [`serves_as_is`] over every combination. A flag byte that is not a
+/// well-formed leaf (V = 0 or W without R, which step 3 refuses, or R = W = X = 0, a
+/// pointer) serves nothing: 0, so that [`walk_4k`] can leave those tests to this table.
 #[inline(always)]
 pub fn serves_mask(flags: PteFlags, prv: Priv, sum: bool, mxr: bool) -> u8 {
+    serves_row(prv, sum, mxr)[flags.bits() as usize]
+}
+
+/// The row of the [`serves_mask`] table for one context, indexed by the flag byte: for a
+/// caller that keeps it with the context.
+#[inline(always)]
+pub fn serves_row(prv: Priv, sum: bool, mxr: bool) -> &'static [u8; 256] {
     let ctx = (prv == Priv::U) as usize | (sum as usize) << 1 | (mxr as usize) << 2;
-    SERVES[ctx][flags.bits() as usize]
+    &SERVES[ctx]
 }
 
 /// The table behind [`serves_mask`]: `[U-mode | SUM << 1 | MXR << 2][flag byte]`.
@@ -406,6 +422,7 @@ static SERVES: [[u8; 256]; 8] = {
     const U: u8 = PteFlags::U.bits();
     const A: u8 = PteFlags::A.bits();
     const D: u8 = PteFlags::D.bits();
+    const V: u8 = PteFlags::V.bits();
     let mut t = [[0u8; 256]; 8];
     let mut c = 0;
     while c < 8 {
@@ -413,6 +430,8 @@ static SERVES: [[u8; 256]; 8] = {
         let mut f = 0;
         while f < 256 {
             let b = f as u8;
+            // Step 3's flag rules (the D/A/U rule is for pointers, which serve nothing).
+            let leaf = b & V != 0 && b & (R | W) != W;
             let user_page = b & U != 0;
             // Step 6: U-mode only on U pages; S-mode on U pages only with SUM and never to
             // execute.
@@ -423,7 +442,11 @@ static SERVES: [[u8; 256]; 8] = {
             let fetch = u_fetch && b & X != 0 && a;
             let load = u_data && (b & R != 0 || (mxr && b & X != 0)) && a;
             let store = u_data && b & W != 0 && a && b & D != 0;
-            t[c][f] = fetch as u8 | (load as u8) << 1 | (store as u8) << 2;
+            t[c][f] = if leaf {
+                fetch as u8 | (load as u8) << 1 | (store as u8) << 2
+            } else {
+                0
+            };
             f += 1;
         }
         c += 1;

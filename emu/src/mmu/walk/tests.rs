@@ -488,6 +488,12 @@ fn serves_mask_agrees_with_serves_as_is() {
                     ad: AdMode::Hardware,
                 };
                 let mask = serves_mask(flags, prv, sum, mxr);
+                // Flags that are not a well-formed leaf serve nothing (`walk_4k` relies on it).
+                let raw = bits as u64;
+                if BAD_FLAGS[bits as usize] || raw & (F::R | F::W | F::X).bits() as u64 == 0 {
+                    assert_eq!(mask, 0, "{flags:?}");
+                    continue;
+                }
                 for access in [Fetch, Load, Store] {
                     assert_eq!(
                         mask >> access.index() & 1 != 0,
@@ -510,6 +516,51 @@ fn step_3_table_follows_pte_is_invalid() {
                 Pte(raw).is_invalid(),
                 "{raw:#x}"
             );
+        }
+    }
+}
+
+/// [`walk_4k`] (with its caller's test of the level-0 flags) gives the leaf PTE and its
+/// address exactly when the general walk reaches a well-formed 4 KiB leaf (its last step, at
+/// level 0), and None wherever that walk faults before or finds a superpage: every flag byte,
+/// with and without bits 63:54, in the PTE of every level, in every mode (steps 6-9 are its
+/// caller's).
+#[test]
+fn walk_4k_agrees_with_walk() {
+    let va = 0x12_3456_7000;
+    for mode in [&SV39, &SV48, &SV57] {
+        for level in 0..mode.levels {
+            for flags in 0..=255u64 {
+                for high in [0, 1 << 54, 1 << 61, 1 << 63] {
+                    let mut b = PtBuilder::new(mode, ROOT);
+                    b.map(va, 0x8040_0000, 0, RWXAD);
+                    // The PTE at `level` keeps its PPN (a pointer still points at the next
+                    // table) and gets these flags and high bits.
+                    let addr = b.pte_addr(va, level);
+                    let raw = Pte(b.mem.read(addr)).ppn() << 10 | flags | high;
+                    b.mem.write(addr, raw);
+                    let c = ctx(&b, Load, Priv::S);
+                    let w = walk(&c, va, &mut b.mem);
+                    let last = w.steps().last().unwrap();
+                    let pte = Pte(last.pte);
+                    let want = (last.level == 0 && !pte.is_invalid() && pte.is_leaf())
+                        .then_some((last.pte, last.pte_addr));
+                    let read = |pa| b.mem.read_pte(pa).ok();
+                    let got = match mode.levels {
+                        3 => walk_4k::<3>(c.satp, va, read),
+                        4 => walk_4k::<4>(c.satp, va, read),
+                        _ => walk_4k::<5>(c.satp, va, read),
+                    };
+                    // The level-0 flags are the caller's to check, with `serves_mask`, which
+                    // is 0 for these (`serves_mask_agrees_with_serves_as_is`).
+                    let leaf_flags = |raw: u64| {
+                        !BAD_FLAGS[raw as u8 as usize]
+                            && raw & (F::R | F::W | F::X).bits() as u64 != 0
+                    };
+                    let got = got.filter(|&(raw, _)| leaf_flags(raw));
+                    assert_eq!(got, want, "{} level {level} pte {raw:#x}", mode.name);
+                }
+            }
         }
     }
 }
