@@ -117,9 +117,8 @@ impl ICache {
     /// until the cache is next changed.
     #[inline(always)]
     pub fn fast_slot_ptr(&self, pc: u64) -> *const Insn {
-        static UNDECODED: Insn = Insn::UNDECODED;
         if pc & !0xfff != self.fetch_tag {
-            return &UNDECODED;
+            return undecoded_slot();
         }
         // SAFETY: the tag matched, so `fetch_ptr` points at the live fast-path page (see
         // the field's invariant); the index is below SLOTS by the mask, so the result stays
@@ -167,6 +166,16 @@ impl ICache {
             _ => false,
         }
     }
+}
+
+/// The static undecoded slot [`ICache::fast_slot_ptr`] returns off the fast path's page.
+/// Cold and out of line so that the page-tag check falls through on a match, which saves
+/// the hot loop a taken branch per instruction.
+#[cold]
+#[inline(never)]
+fn undecoded_slot() -> *const Insn {
+    static UNDECODED: Insn = Insn::UNDECODED;
+    &UNDECODED
 }
 
 #[cfg(test)]
