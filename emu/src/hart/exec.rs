@@ -47,13 +47,16 @@ impl Hart {
                 steps = self.steps;
                 continue;
             }
-            // Counted before it runs: the increment is then off the arms' shared tail, and
-            // `execute` gets the count the instruction runs at.
-            let now = steps;
-            steps += 1;
-            match self.execute(bus, slot, pc, now) {
-                Ok(next) => pc = next,
+            // Counted after it runs, on each outcome's own path: one register for the count
+            // (counting first kept both the old and the new count live, and a copy per
+            // instruction).
+            match self.execute(bus, slot, pc, steps) {
+                Ok(next) => {
+                    pc = next;
+                    steps += 1;
+                }
                 Err(e) => {
+                    steps += 1;
                     self.pc = pc;
                     self.steps = steps;
                     self.traps += 1;
