@@ -37,16 +37,10 @@ impl Hart {
         let mut pc = self.pc;
         let mut steps = self.steps;
         while steps < self.stop_at {
+            // An undecoded slot (or the static one off the fast path's page) is dispatched like
+            // any operation: `execute`'s arm for it takes the slow fetch path (`step_slow`),
+            // so the jump table alone tells the two apart, with no test before it.
             let slot = self.icache.fast_slot_ptr(pc);
-            // SAFETY: `fast_slot_ptr` returns a pointer to a live slot (or to a static one).
-            if unsafe { (*slot).op } as u8 <= Op::CrossPage as u8 {
-                self.pc = pc;
-                self.steps = steps;
-                self.step(bus);
-                pc = self.pc;
-                steps = self.steps;
-                continue;
-            }
             // Counted after it runs, on each outcome's own path: one register for the count
             // (counting first kept both the old and the new count live, and a copy per
             // instruction).
@@ -62,6 +56,11 @@ impl Hart {
                     self.traps += 1;
                     self.take_exception(e);
                     pc = self.pc;
+                    // The same value (taking a trap does not count steps), reloaded so that
+                    // the count is not a plain induction variable: otherwise LLVM derives the
+                    // fast path's stamp `steps * 4 + 2` as a second one, incremented per
+                    // instruction whether or not it is used.
+                    steps = self.steps;
                 }
             }
         }
@@ -97,6 +96,20 @@ impl Hart {
                 }
             }
         }
+    }
+
+    /// What `execute` does with an undecoded slot in the run loop: the instruction at `pc`,
+    /// at step `now`, by [`Hart::step`] (which counts it, and takes its trap if it raises
+    /// one); returns the pc after it. The caller counts the step again in its register,
+    /// which then equals `self.steps`.
+    #[cold]
+    #[inline(never)]
+    fn step_slow(&mut self, bus: &mut Bus, pc: u64, now: u64) -> u64 {
+        self.pc = pc;
+        self.steps = now;
+        self.step(bus);
+        debug_assert_eq!(self.steps, now + 1);
+        self.pc
     }
 
     /// Executes one instruction (or takes the trap it raises) by the slow fetch path.
@@ -323,12 +336,12 @@ impl Hart {
             // M (unpriv/m-st-ext.adoc, "Division Operations": the table of division by zero
             // and overflow results is what wrapping_div/rem and the zero checks produce).
             Op::Mul => set!(a.wrapping_mul(b)),
+            // Only from the run loop: fetches hand out decoded instructions.
+            Op::Undecoded | Op::CrossPage => return Ok(self.step_slow(bus, pc, now)),
             // Everything else is out of line, so its needs (`raw`, calls) do not add to the
             // values live across the hot arms. Listed rather than `_`: with every value of
             // `Op` named, the jump table covers the whole enum and needs no range check.
-            Op::Undecoded
-            | Op::CrossPage
-            | Op::Illegal
+            Op::Illegal
             | Op::Fence
             | Op::FenceI
             | Op::Ecall
@@ -533,10 +546,7 @@ impl Hart {
                     Err(()) => return Err(Exception::IllegalInstruction(raw as u64)),
                 }
             }
-            Op::Illegal | Op::Undecoded | Op::CrossPage => {
-                debug_assert_eq!(op, Op::Illegal, "fetch hands out decoded instructions only");
-                return Err(Exception::IllegalInstruction(raw as u64));
-            }
+            Op::Illegal => return Err(Exception::IllegalInstruction(raw as u64)),
             _ => unreachable!("{op:?} is executed by execute"),
         }
         Ok(next)
