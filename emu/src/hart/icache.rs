@@ -122,8 +122,9 @@ impl ICache {
     /// until the cache is next changed.
     #[inline(always)]
     pub fn fast_slot_ptr(&self, pc: u64) -> *const Insn {
-        // An odd pc (never produced by the hart, but an ELF entry could be one) matches no
-        // tag and takes the slow path, which reads the slot of the parcel it lies in.
+        // An odd pc, which the hart never produces (jumps clear bit 0, xEPC and xTVEC hold
+        // even addresses, the boot ROM enters by JALR), would match no tag and take the slow
+        // path: never an address between two slots.
         if pc & !0xffe != self.fetch_tag {
             return undecoded_slot();
         }
