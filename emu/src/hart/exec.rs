@@ -77,7 +77,7 @@ impl Hart {
             let fetched = self.fetch(bus);
             let res = match fetched {
                 Ok(insn) => {
-                    let (pc, now) = (self.pc, self.steps);
+                    let now = self.steps;
                     self.execute(bus, &insn, pc, now).map(|next| self.pc = next)
                 }
                 Err(e) => Err(e),
