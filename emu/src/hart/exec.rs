@@ -26,37 +26,46 @@ impl Hart {
     /// allocation of its own instead of sharing one with the event processing around it.
     #[inline(never)]
     pub(crate) fn run_fast(&mut self, bus: &mut Bus) {
-        // pc lives in a register here; `self.pc` is kept current for everything that reads it
-        // (traps, WFI), but the next fetch never waits on the store.
-        // `steps` too: nothing inside `execute` writes `self.steps`, so the count lives in a
-        // register and is only stored (never reloaded) per instruction, keeping the memory
-        // round trip of `self.steps += 1` off the loop-carried dependency chain.
+        // pc and the step count live in registers here and are passed to `execute`; `self.pc`
+        // and `self.steps` are stored only where something reads them: before the slow fetch
+        // path, before a trap is taken, on leaving the loop, and (steps) before the
+        // out-of-line parts of `execute` (`execute_rare`, the slow paths of loads and
+        // stores), which store it themselves. Nothing else `execute` reaches reads them:
+        // loads and stores translate without pc (only a fetch's translation compares with
+        // it), and devices never see it. Storing both per instruction put two stores right
+        // before the next slot's loads (docs/PERFORMANCE.md, "Round 4").
         let mut pc = self.pc;
         let mut steps = self.steps;
         while steps < self.stop_at {
+            // An undecoded slot (or the static one off the fast path's page) is dispatched like
+            // any operation: `execute`'s arm for it takes the slow fetch path (`step_slow`),
+            // so the jump table alone tells the two apart, with no test before it.
             let slot = self.icache.fast_slot_ptr(pc);
-            // SAFETY: `fast_slot_ptr` returns a pointer to a live slot (or to a static one).
-            if unsafe { (*slot).op } as u8 <= Op::CrossPage as u8 {
-                self.pc = pc;
-                self.step(bus);
-                pc = self.pc;
-                steps = self.steps;
-                continue;
-            }
-            self.pc = pc;
-            let res = self.execute(bus, slot);
-            steps += 1;
-            self.steps = steps;
-            match res {
-                Ok(next) => pc = next,
+            // Counted after it runs, on each outcome's own path: one register for the count
+            // (counting first kept both the old and the new count live, and a copy per
+            // instruction).
+            match self.execute(bus, slot, pc, steps) {
+                Ok(next) => {
+                    pc = next;
+                    steps += 1;
+                }
                 Err(e) => {
+                    steps += 1;
+                    self.pc = pc;
+                    self.steps = steps;
                     self.traps += 1;
                     self.take_exception(e);
                     pc = self.pc;
+                    // The same value (taking a trap does not count steps), reloaded so that
+                    // the count is not a plain induction variable: otherwise LLVM derives the
+                    // fast path's stamp `steps * 4 + 2` as a second one, incremented per
+                    // instruction whether or not it is used.
+                    steps = self.steps;
                 }
             }
         }
         self.pc = pc;
+        self.steps = steps;
     }
 
     /// The same as [`Hart::run_fast`], writing a record of each retired instruction to the
@@ -67,7 +76,10 @@ impl Hart {
             let (pc, prv, count) = (self.pc, self.prv, self.instret());
             let fetched = self.fetch(bus);
             let res = match fetched {
-                Ok(insn) => self.execute(bus, &insn).map(|next| self.pc = next),
+                Ok(insn) => {
+                    let now = self.steps;
+                    self.execute(bus, &insn, pc, now).map(|next| self.pc = next)
+                }
                 Err(e) => Err(e),
             };
             self.steps += 1;
@@ -86,11 +98,28 @@ impl Hart {
         }
     }
 
+    /// What `execute` does with an undecoded slot in the run loop: the instruction at `pc`,
+    /// at step `now`, by [`Hart::step`] (which counts it, and takes its trap if it raises
+    /// one); returns the pc after it. The caller counts the step again in its register,
+    /// which then equals `self.steps`.
+    #[cold]
+    #[inline(never)]
+    fn step_slow(&mut self, bus: &mut Bus, pc: u64, now: u64) -> u64 {
+        self.pc = pc;
+        self.steps = now;
+        self.step(bus);
+        debug_assert_eq!(self.steps, now + 1);
+        self.pc
+    }
+
     /// Executes one instruction (or takes the trap it raises) by the slow fetch path.
     #[inline(never)]
     fn step(&mut self, bus: &mut Bus) {
         let res = match self.fetch(bus) {
-            Ok(insn) => self.execute(bus, &insn).map(|next| self.pc = next),
+            Ok(insn) => {
+                let (pc, now) = (self.pc, self.steps);
+                self.execute(bus, &insn, pc, now).map(|next| self.pc = next)
+            }
             Err(e) => Err(e),
         };
         self.steps += 1;
@@ -196,8 +225,11 @@ impl Hart {
             .map_err(|_| Exception::InstructionAccessFault(va))
     }
 
-    /// Executes the decoded instruction in `slot` at `self.pc` and returns the next pc (the
-    /// caller stores it); on a trap, pc is untouched. `slot` must point at a live `Insn` that
+    /// Executes the decoded instruction in `slot` at `pc` and returns the next pc; on a trap,
+    /// the caller stores `pc` to `self.pc` before taking it. `now` is the step count before
+    /// this instruction; `self.pc` and `self.steps` may be stale here: what reads them stores
+    /// them first (WFI the next pc; `execute_rare` and the slow paths of loads and stores the
+    /// count). `slot` must point at a live `Insn` that
     /// nothing changes before this returns except a store by this very instruction (which only
     /// marks the slot undecoded, after its fields have been read).
     ///
@@ -205,8 +237,13 @@ impl Hart {
     /// into registers, and the rest (`raw`) only by the out-of-line arms, so the hot arms have
     /// fewer live values (a by-value `Insn` was loaded whole and its fields spilled).
     #[inline(always)]
-    fn execute(&mut self, bus: &mut Bus, slot: *const Insn) -> Result<u64, Exception> {
-        let pc = self.pc;
+    fn execute(
+        &mut self,
+        bus: &mut Bus,
+        slot: *const Insn,
+        pc: u64,
+        now: u64,
+    ) -> Result<u64, Exception> {
         // SAFETY: the caller's contract above; these reads come before anything this
         // instruction does.
         let (op, rd8, rs1, rs2, imm32, len) = unsafe {
@@ -257,17 +294,17 @@ impl Hart {
             Op::Bge => branch!((a as i64) >= (b as i64)),
             Op::Bltu => branch!(a < b),
             Op::Bgeu => branch!(a >= b),
-            Op::Lb => set!(self.load::<1>(bus, a.wrapping_add(imm))? as i8 as i64 as u64),
-            Op::Lh => set!(self.load::<2>(bus, a.wrapping_add(imm))? as i16 as i64 as u64),
-            Op::Lw => set!(self.load::<4>(bus, a.wrapping_add(imm))? as i32 as i64 as u64),
-            Op::Ld => set!(self.load::<8>(bus, a.wrapping_add(imm))?),
-            Op::Lbu => set!(self.load::<1>(bus, a.wrapping_add(imm))?),
-            Op::Lhu => set!(self.load::<2>(bus, a.wrapping_add(imm))?),
-            Op::Lwu => set!(self.load::<4>(bus, a.wrapping_add(imm))?),
-            Op::Sb => self.store::<1>(bus, a.wrapping_add(imm), b)?,
-            Op::Sh => self.store::<2>(bus, a.wrapping_add(imm), b)?,
-            Op::Sw => self.store::<4>(bus, a.wrapping_add(imm), b)?,
-            Op::Sd => self.store::<8>(bus, a.wrapping_add(imm), b)?,
+            Op::Lb => set!(self.load::<1>(bus, a.wrapping_add(imm), now)? as i8 as i64 as u64),
+            Op::Lh => set!(self.load::<2>(bus, a.wrapping_add(imm), now)? as i16 as i64 as u64),
+            Op::Lw => set!(self.load::<4>(bus, a.wrapping_add(imm), now)? as i32 as i64 as u64),
+            Op::Ld => set!(self.load::<8>(bus, a.wrapping_add(imm), now)?),
+            Op::Lbu => set!(self.load::<1>(bus, a.wrapping_add(imm), now)?),
+            Op::Lhu => set!(self.load::<2>(bus, a.wrapping_add(imm), now)?),
+            Op::Lwu => set!(self.load::<4>(bus, a.wrapping_add(imm), now)?),
+            Op::Sb => self.store::<1>(bus, a.wrapping_add(imm), b, now)?,
+            Op::Sh => self.store::<2>(bus, a.wrapping_add(imm), b, now)?,
+            Op::Sw => self.store::<4>(bus, a.wrapping_add(imm), b, now)?,
+            Op::Sd => self.store::<8>(bus, a.wrapping_add(imm), b, now)?,
             Op::Addi => set!(a.wrapping_add(imm)),
             Op::Slti => set!(((a as i64) < (imm as i64)) as u64),
             Op::Sltiu => set!((a < imm) as u64),
@@ -299,12 +336,12 @@ impl Hart {
             // M (unpriv/m-st-ext.adoc, "Division Operations": the table of division by zero
             // and overflow results is what wrapping_div/rem and the zero checks produce).
             Op::Mul => set!(a.wrapping_mul(b)),
+            // Only from the run loop: fetches hand out decoded instructions.
+            Op::Undecoded | Op::CrossPage => return Ok(self.step_slow(bus, pc, now)),
             // Everything else is out of line, so its needs (`raw`, calls) do not add to the
             // values live across the hot arms. Listed rather than `_`: with every value of
             // `Op` named, the jump table covers the whole enum and needs no range check.
-            Op::Undecoded
-            | Op::CrossPage
-            | Op::Illegal
+            Op::Illegal
             | Op::Fence
             | Op::FenceI
             | Op::Ecall
@@ -341,15 +378,24 @@ impl Hart {
             | Op::Fld
             | Op::Fsw
             | Op::Fsd
-            | Op::Fp => return self.execute_rare(bus, slot),
+            | Op::Fp => {
+                // It reads the count (CSRs, the clock, the MMU's stamps).
+                self.steps = now;
+                return self.execute_rare(bus, slot, pc);
+            }
         }
         Ok(next)
     }
 
-    /// The less common operations of [`Hart::execute`] (same contract).
+    /// The less common operations of [`Hart::execute`] (same contract, except that
+    /// `self.steps` is current).
     #[inline(never)]
-    fn execute_rare(&mut self, bus: &mut Bus, slot: *const Insn) -> Result<u64, Exception> {
-        let pc = self.pc;
+    fn execute_rare(
+        &mut self,
+        bus: &mut Bus,
+        slot: *const Insn,
+        pc: u64,
+    ) -> Result<u64, Exception> {
         // SAFETY: as in `execute`, which calls this before doing anything else.
         let Insn {
             op,
@@ -471,16 +517,26 @@ impl Hart {
                 return Err(Exception::IllegalInstruction(raw as u64));
             }
             Op::Flw => {
-                let v = self.load::<4>(bus, a.wrapping_add(imm))?;
+                let v = self.load::<4>(bus, a.wrapping_add(imm), self.steps)?;
                 self.fp.f[rd & 31] = v | 0xffff_ffff_0000_0000; // NaN-boxed
                 self.csr.set_fs_dirty();
             }
             Op::Fld => {
-                self.fp.f[rd & 31] = self.load::<8>(bus, a.wrapping_add(imm))?;
+                self.fp.f[rd & 31] = self.load::<8>(bus, a.wrapping_add(imm), self.steps)?;
                 self.csr.set_fs_dirty();
             }
-            Op::Fsw => self.store::<4>(bus, a.wrapping_add(imm), self.fp.f[(rs2 & 31) as usize])?,
-            Op::Fsd => self.store::<8>(bus, a.wrapping_add(imm), self.fp.f[(rs2 & 31) as usize])?,
+            Op::Fsw => self.store::<4>(
+                bus,
+                a.wrapping_add(imm),
+                self.fp.f[(rs2 & 31) as usize],
+                self.steps,
+            )?,
+            Op::Fsd => self.store::<8>(
+                bus,
+                a.wrapping_add(imm),
+                self.fp.f[(rs2 & 31) as usize],
+                self.steps,
+            )?,
             Op::Fp => {
                 let (xr, _) = self.x.split_at_mut(32);
                 let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
@@ -490,10 +546,7 @@ impl Hart {
                     Err(()) => return Err(Exception::IllegalInstruction(raw as u64)),
                 }
             }
-            Op::Illegal | Op::Undecoded | Op::CrossPage => {
-                debug_assert_eq!(op, Op::Illegal, "fetch hands out decoded instructions only");
-                return Err(Exception::IllegalInstruction(raw as u64));
-            }
+            Op::Illegal => return Err(Exception::IllegalInstruction(raw as u64)),
             _ => unreachable!("{op:?} is executed by execute"),
         }
         Ok(next)

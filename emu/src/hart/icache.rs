@@ -24,10 +24,13 @@ const CODE: u8 = 1;
 /// Page flag: the page holds the watched `tohost` word.
 const WATCH: u8 = 2;
 
-/// Decoded pages beyond which the cache is emptied (each page is 24 KiB of host memory).
+/// Decoded pages beyond which the cache is emptied (each page is 32 KiB of host memory).
 const MAX_PAGES: usize = 8192;
 
 type Page = Box<[Insn; SLOTS]>;
+
+// `fetch_base` addresses slots as 8 bytes per byte of pc: 16-byte slots, one per parcel.
+const _: () = assert!(core::mem::size_of::<Insn>() * SLOTS == 8 << 12);
 
 /// The cache.
 pub struct ICache {
@@ -38,9 +41,11 @@ pub struct ICache {
     flags: Vec<u8>,
     /// Fetch fast path: page-aligned pc of the page being executed, or `u64::MAX`.
     pub fetch_tag: u64,
-    /// First slot of the fast path's page, valid while `fetch_tag != u64::MAX` (pages are only
-    /// freed by `clear`, which also resets the tag).
-    fetch_ptr: *const Insn,
+    /// The fast path's page, biased so that the slot of an (even) pc on it is at
+    /// `fetch_base + 8 * pc` (16-byte slots, one per 2-byte parcel): the page's first slot
+    /// minus `8 * fetch_tag`, in wrapping arithmetic. Valid while `fetch_tag != u64::MAX`
+    /// (pages are only freed by `clear`, which also resets the tag).
+    fetch_base: *const u8,
     watch: Option<(u64, u64)>,
 }
 
@@ -53,7 +58,7 @@ impl ICache {
             // calloc'd: untouched parts cost no host memory, like RAM itself.
             flags: vec![0; ram_size.div_ceil(4096) as usize],
             fetch_tag: u64::MAX,
-            fetch_ptr: core::ptr::null(),
+            fetch_base: core::ptr::null(),
             watch: None,
         }
     }
@@ -100,7 +105,7 @@ impl ICache {
     #[inline]
     pub fn set_fetch_page(&mut self, tag: u64, idx: usize) {
         self.fetch_tag = tag;
-        self.fetch_ptr = self.pages[idx].as_ptr();
+        self.fetch_base = (self.pages[idx].as_ptr() as *const u8).wrapping_sub((tag as usize) << 3);
     }
 
     /// The decoded slot for `pc` when pc lies on the fast path's page and the slot holds a
@@ -117,14 +122,17 @@ impl ICache {
     /// until the cache is next changed.
     #[inline(always)]
     pub fn fast_slot_ptr(&self, pc: u64) -> *const Insn {
-        static UNDECODED: Insn = Insn::UNDECODED;
-        if pc & !0xfff != self.fetch_tag {
-            return &UNDECODED;
+        // An odd pc, which the hart never produces (jumps clear bit 0, xEPC and xTVEC hold
+        // even addresses, the boot ROM enters by JALR), would match no tag and take the slow
+        // path: never an address between two slots.
+        if pc & !0xffe != self.fetch_tag {
+            return undecoded_slot();
         }
-        // SAFETY: the tag matched, so `fetch_ptr` points at the live fast-path page (see
-        // the field's invariant); the index is below SLOTS by the mask, so the result stays
-        // inside the page.
-        unsafe { self.fetch_ptr.add(((pc & 0xfff) >> 1) as usize) }
+        // The tag matched, so `fetch_base + 8 * pc` is the first slot of the live fast-path
+        // page (see the field's invariant) plus 16 bytes per parcel below pc & 0xfff: a slot
+        // inside the page. One `lea` from pc, where indexing from the page start took three
+        // instructions.
+        self.fetch_base.wrapping_add((pc as usize) << 3) as *const Insn
     }
 
     /// Forgets the fetch fast path's page (the next fetch translates again).
@@ -167,6 +175,16 @@ impl ICache {
             _ => false,
         }
     }
+}
+
+/// The static undecoded slot [`ICache::fast_slot_ptr`] returns off the fast path's page.
+/// Cold and out of line so that the page-tag check falls through on a match, which saves
+/// the hot loop a taken branch per instruction.
+#[cold]
+#[inline(never)]
+fn undecoded_slot() -> *const Insn {
+    static UNDECODED: Insn = Insn::UNDECODED;
+    &UNDECODED
 }
 
 #[cfg(test)]

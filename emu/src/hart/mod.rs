@@ -615,11 +615,16 @@ impl Hart {
     /// The inlined part is only the common cases — aligned, in RAM, and either no translation
     /// nor PMP, or a page the MMU's fast path ([`crate::mmu::fast`]) knows; everything else
     /// is one out-of-line call, so the hot loop keeps its registers.
+    ///
+    /// `now` is the step count of this instruction, which the run loop keeps in a register
+    /// (`self.steps` may be stale): the inlined part passes it to the fast path and stores it
+    /// to `self.steps` before anything out of line, which reads it there.
     #[inline(always)]
     pub(crate) fn load<const N: usize>(
         &mut self,
         bus: &mut Bus,
         va: u64,
+        now: u64,
     ) -> Result<u64, Exception> {
         if va & (N as u64 - 1) != 0 {
             // Misaligned: trapped by the slow path.
@@ -629,16 +634,18 @@ impl Hart {
             }
         } else {
             // The MMU's fast path, whose pages are RAM.
-            if let Some(pa) = self.mmu.fast_data(va, Access::Load, self.steps * 4 + 2) {
+            if let Some(pa) = self.mmu.fast_data(va, Access::Load, now * 4 + 2) {
                 if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
                     return Ok(v);
                 }
                 // Not reached (fast-path pages are RAM), but a device read is still right.
+                self.steps = now;
                 return self
                     .mmio_read(bus, pa, N as u8)
                     .map_err(|_| Exception::LoadAccessFault(va));
             }
         }
+        self.steps = now;
         self.load_slow::<N>(bus, va)
     }
 
@@ -659,13 +666,15 @@ impl Hart {
             .map_err(|_| Exception::LoadAccessFault(va))
     }
 
-    /// Stores the low `N` bytes of `val` at `va` (the same split as [`Hart::load`]).
+    /// Stores the low `N` bytes of `val` at `va` (the same split, and the same `now`, as
+    /// [`Hart::load`]).
     #[inline(always)]
     pub(crate) fn store<const N: usize>(
         &mut self,
         bus: &mut Bus,
         va: u64,
         val: u64,
+        now: u64,
     ) -> Result<(), Exception> {
         if va & (N as u64 - 1) != 0 {
             // Misaligned: trapped by the slow path.
@@ -677,12 +686,21 @@ impl Hart {
             }
         } else {
             // The MMU's fast path, whose pages are RAM.
-            if let Some(pa) = self.mmu.fast_data(va, Access::Store, self.steps * 4 + 2) {
+            if let Some(pa) = self.mmu.fast_data(va, Access::Store, now * 4 + 2) {
+                let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
+                if bus.ram.write::<N>(crate::addr::PhysAddr(pa), bytes) {
+                    self.after_ram_store(pa, N as u64);
+                    return Ok(());
+                }
+                // Not reached (fast-path pages are RAM), but a device write is still right;
+                // it reads the clock.
+                self.steps = now;
                 return self
                     .store_pa::<N>(bus, pa, val)
                     .map_err(|_| Exception::StoreAccessFault(va));
             }
         }
+        self.steps = now;
         self.store_slow::<N>(bus, va, val)
     }
 
