@@ -525,18 +525,17 @@ impl Hart {
                 self.fp.f[rd & 31] = self.load::<8>(bus, a.wrapping_add(imm), self.steps)?;
                 self.csr.set_fs_dirty();
             }
-            Op::Fsw => self.store::<4>(
-                bus,
-                a.wrapping_add(imm),
-                self.fp.f[(rs2 & 31) as usize],
-                self.steps,
-            )?,
-            Op::Fsd => self.store::<8>(
-                bus,
-                a.wrapping_add(imm),
-                self.fp.f[(rs2 & 31) as usize],
-                self.steps,
-            )?,
+            Op::Fsw | Op::Fsd => {
+                let (va, v, now) = (
+                    a.wrapping_add(imm),
+                    self.fp.f[(rs2 & 31) as usize],
+                    self.steps,
+                );
+                match op {
+                    Op::Fsw => self.store::<4>(bus, va, v, now)?,
+                    _ => self.store::<8>(bus, va, v, now)?,
+                }
+            }
             Op::Fp => {
                 let (xr, _) = self.x.split_at_mut(32);
                 let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
