@@ -1,5 +1,5 @@
 /* Pipes between processes: pipe2, blocking reads and writes, end of file, EPIPE and
- * SIGPIPE, dup2 onto standard input, close-on-exec flags, FIONREAD. */
+ * SIGPIPE, dup2 onto standard input, close-on-exec flags, FIONREAD, O_NONBLOCK. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -102,5 +102,38 @@ int main(void) {
   close(s[1]);
   CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
         "a sleeping reader sees end of file when the last writer closes");
+
+  /* O_NONBLOCK: what would sleep fails with EAGAIN; small writes are all or nothing. */
+  int n[2];
+  CHECK(pipe2(n, O_NONBLOCK) == 0, "pipe2(O_NONBLOCK)");
+  CHECK(fcntl(n[0], F_GETFL) == (O_RDONLY | O_NONBLOCK) &&
+            fcntl(n[1], F_GETFL) == (O_WRONLY | O_NONBLOCK),
+        "F_GETFL shows O_NONBLOCK on both ends");
+  CHECK(read(n[0], got, 1) == -1 && errno == EAGAIN, "reading an empty nonblocking pipe: EAGAIN");
+  memset(buf, 'n', BIG);
+  CHECK(write(n[1], buf, 100000) == 65536, "a long nonblocking write writes what fits (64 KiB)");
+  CHECK(write(n[1], "x", 1) == -1 && errno == EAGAIN, "writing a full nonblocking pipe: EAGAIN");
+  CHECK(read(n[0], buf, 4096) == 4096 && write(n[1], buf, 4096) == 4096,
+        "a page read makes room for a page written");
+  CHECK(read(n[0], buf, BIG) == 65536 && read(n[0], got, 1) == -1 && errno == EAGAIN,
+        "draining it, then EAGAIN again");
+  CHECK(write(n[1], buf, 65536 - 50) == 65536 - 50, "filled to 50 bytes short");
+  CHECK(write(n[1], buf, 100) == -1 && errno == EAGAIN,
+        "a write of at most PIPE_BUF bytes that does not fit whole: EAGAIN, nothing written");
+  CHECK(write(n[1], buf, 50) == 50, "a write that fits whole goes in");
+  close(n[0]);
+  close(n[1]);
+
+  int m[2];
+  CHECK(pipe2(m, 0) == 0 && fcntl(m[0], F_GETFL) == O_RDONLY, "a blocking pipe");
+  int md = dup(m[0]);
+  CHECK(fcntl(m[0], F_SETFL, O_NONBLOCK) == 0 && fcntl(md, F_GETFL) == (O_RDONLY | O_NONBLOCK),
+        "F_SETFL(O_NONBLOCK) is seen through a dup (one open file description)");
+  CHECK(read(md, got, 1) == -1 && errno == EAGAIN, "and then reads do not sleep");
+  CHECK(fcntl(md, F_SETFL, O_WRONLY) == 0 && fcntl(m[0], F_GETFL) == O_RDONLY,
+        "F_SETFL clears O_NONBLOCK and leaves the access mode alone");
+  close(md);
+  close(m[0]);
+  close(m[1]);
   return done();
 }

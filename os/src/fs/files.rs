@@ -27,6 +27,7 @@ pub fn set_root(archive: &'static [u8]) {
 const ENOENT: i64 = 2;
 const ESRCH: i64 = 3;
 const EBADF: i64 = 9;
+const EAGAIN: i64 = 11;
 const EACCES: i64 = 13;
 const EFAULT: i64 = 14;
 const ENOTDIR: i64 = 20;
@@ -45,6 +46,15 @@ const O_CREAT: u64 = 0o100;
 const O_TRUNC: u64 = 0o1000;
 const O_DIRECTORY: u64 = 0o200000;
 const O_CLOEXEC: u64 = 0o2000000;
+const O_APPEND: u64 = 0o2000;
+const O_NONBLOCK: u64 = 0o4000;
+/// The file status flags an open file description keeps (openat, pipe2, F_SETFL) and
+/// F_GETFL reports: of Linux's changeable ones, those this kernel implements. O_APPEND has
+/// nothing to act on yet (the console and pipes ignore it on Linux too; regular files are
+/// read-only); O_NONBLOCK makes reads and writes that would sleep fail with EAGAIN.
+const STATUS_FLAGS: u64 = O_APPEND | O_NONBLOCK;
+/// Changeable status flags this kernel does not implement (F_SETFL refuses them).
+const UNSUPPORTED_STATUS: u64 = 0o20000 | 0o40000 | 0o1000000; // O_ASYNC, O_DIRECT, O_NOATIME
 /// RLIMIT_NOFILE's default soft limit.
 const MAX_FDS: usize = 1024;
 const PATH_MAX: usize = 4096;
@@ -79,6 +89,9 @@ pub enum File {
 #[derive(Debug)]
 pub struct OpenFile {
     file: File,
+    /// File status flags ([`STATUS_FLAGS`]): shared by every descriptor of the description,
+    /// as on Linux (F_SETFL through one is seen through the others, across fork too).
+    status: u64,
 }
 
 impl Drop for OpenFile {
@@ -95,9 +108,13 @@ impl Drop for OpenFile {
 /// A shared reference to an open file description.
 type Desc = Arc<Mutex<OpenFile>>;
 
-/// A new open file description of `file` (for a pipe end, the caller has counted it).
-fn describe(file: File) -> Desc {
-    Arc::new(Mutex::new(OpenFile { file }))
+/// A new open file description of `file` with status flags `status` (for a pipe end, the
+/// caller has counted it).
+fn describe(file: File, status: u64) -> Desc {
+    Arc::new(Mutex::new(OpenFile {
+        file,
+        status: status & STATUS_FLAGS,
+    }))
 }
 
 /// An open descriptor: its open file description and its own close-on-exec flag
@@ -119,7 +136,7 @@ impl FdTable {
     /// once and duplicated).
     pub fn new() -> FdTable {
         let console = Slot {
-            desc: describe(File::Console),
+            desc: describe(File::Console, 0),
             cloexec: false,
         };
         FdTable(Vec::from([
@@ -136,6 +153,14 @@ impl FdTable {
     /// The file open at `fd` (a copy of its description's state).
     pub fn get(&self, fd: u64) -> Option<File> {
         self.slot(fd).map(|s| s.desc.lock().file)
+    }
+
+    /// The file open at `fd` and whether its description has O_NONBLOCK set.
+    pub fn get_nonblock(&self, fd: u64) -> Option<(File, bool)> {
+        self.slot(fd).map(|s| {
+            let d = s.desc.lock();
+            (d.file, d.status & O_NONBLOCK != 0)
+        })
     }
 
     /// The open file description at `fd`.
@@ -460,7 +485,7 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
         // /proc files refuse writes with EACCES (mode 0444), not EROFS.
         File::Proc { .. } if writing => -EACCES,
         _ if writing => -EROFS,
-        f => p.files.install(describe(f), flags & O_CLOEXEC != 0),
+        f => p.files.install(describe(f, flags), flags & O_CLOEXEC != 0),
     }
 }
 
@@ -474,33 +499,31 @@ pub fn close(p: &mut Process, fd: u64) -> i64 {
 }
 
 /// pipe2(fds, flags): a new pipe; its read end's descriptor goes to fds[0], the write
-/// end's to fds[1] (two ints). Flags: O_CLOEXEC; O_NONBLOCK and O_DIRECT are not
-/// supported (EINVAL, logged), anything else EINVAL as on Linux.
+/// end's to fds[1] (two ints). Flags: O_CLOEXEC, O_NONBLOCK (on both ends' descriptions);
+/// O_DIRECT (packet mode) is not supported (EINVAL, logged); anything else EINVAL as on
+/// Linux.
 pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
-    const O_NONBLOCK: u64 = 0o4000;
     const O_DIRECT: u64 = 0o40000;
     if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
         return -EINVAL;
     }
-    if flags & (O_NONBLOCK | O_DIRECT) != 0 {
-        log::warn!(
-            "{}: pipe2 with O_NONBLOCK or O_DIRECT is not supported: -EINVAL",
-            p.name
-        );
+    if flags & O_DIRECT != 0 {
+        log::warn!("{}: pipe2 with O_DIRECT is not supported: -EINVAL", p.name);
         return -EINVAL;
     }
+    let status = flags & O_NONBLOCK;
     let cloexec = flags & O_CLOEXEC != 0;
     let id = super::pipe::create();
     let rd = p
         .files
-        .install(describe(File::Pipe { id, write: false }), cloexec);
+        .install(describe(File::Pipe { id, write: false }, status), cloexec);
     if rd < 0 {
         super::pipe::release(id, true);
         return rd;
     }
     let wr = p
         .files
-        .install(describe(File::Pipe { id, write: true }), cloexec);
+        .install(describe(File::Pipe { id, write: true }, status), cloexec);
     if wr < 0 {
         p.files.close(rd as u64);
         return wr;
@@ -542,8 +565,10 @@ pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> i64 {
 }
 
 /// fcntl(fd, cmd, arg) for the descriptor commands: F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD,
-/// F_SETFD, F_GETFL (O_RDONLY, or O_WRONLY for a pipe's write end), F_SETFL (accepted,
-/// no flag changes yet). Others: EINVAL, logged.
+/// F_SETFD, F_GETFL (the access mode — O_RDONLY, O_WRONLY for a pipe's write end, O_RDWR for
+/// the console — with the status flags), F_SETFL (sets O_APPEND and O_NONBLOCK as given;
+/// like Linux it ignores the access mode and creation flags; O_ASYNC, O_DIRECT and
+/// O_NOATIME are not supported: EINVAL, logged). Others: EINVAL, logged.
 pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
     const F_DUPFD: u64 = 0;
     const F_GETFD: u64 = 1;
@@ -555,7 +580,10 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
     let Some(d) = p.files.desc(fd) else {
         return -EBADF;
     };
-    let f = d.lock().file;
+    let (f, status) = {
+        let open = d.lock();
+        (open.file, open.status)
+    };
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             if arg as usize >= MAX_FDS {
@@ -574,12 +602,25 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
             }
             0
         }
-        F_GETFL => match f {
-            File::Pipe { write: true, .. } => 1,
-            File::Console => 2, // O_RDWR, as a terminal is opened
-            _ => 0,
-        },
-        F_SETFL => 0,
+        F_GETFL => {
+            let mode = match f {
+                File::Pipe { write: true, .. } => 1,
+                File::Console => 2, // O_RDWR, as a terminal is opened
+                _ => 0,
+            };
+            (mode | status) as i64
+        }
+        F_SETFL => {
+            if arg & UNSUPPORTED_STATUS != 0 {
+                log::warn!(
+                    "{}: fcntl(F_SETFL) with O_ASYNC, O_DIRECT or O_NOATIME ({arg:#o}) is not supported: -EINVAL",
+                    p.name
+                );
+                return -EINVAL;
+            }
+            d.lock().status = arg & STATUS_FLAGS;
+            0
+        }
         _ => {
             log::warn!("{}: fcntl command {cmd} not implemented: -EINVAL", p.name);
             -EINVAL
@@ -607,11 +648,14 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     let Some(desc) = p.files.desc(fd) else {
         return -EBADF;
     };
-    let file = desc.lock().file;
+    let (file, nonblock) = {
+        let open = desc.lock();
+        (open.file, open.status & O_NONBLOCK != 0)
+    };
     let (data, pos) = match file {
-        File::Console => return read_console(p, buf, len),
+        File::Console => return read_console(p, buf, len, nonblock),
         File::Pipe { write: true, .. } => return -EBADF,
-        File::Pipe { id, .. } => return super::pipe::read(p, id, buf, len),
+        File::Pipe { id, .. } => return super::pipe::read(p, id, buf, len, nonblock),
         File::Dir { .. } | File::ProcDir { .. } => return -EISDIR,
         File::Proc { entry, pos } => {
             let Some(text) = super::proc::generate(p, entry) else {
@@ -700,7 +744,7 @@ pub fn ino_of(path: &str) -> Option<u64> {
 /// A read of the console: one line at most (see [`crate::console::read_line`]); 0 at end
 /// of input. The bytes are taken before the buffer is checked, so a bad buffer loses them
 /// (EFAULT), as a terminal's read would.
-fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
+fn read_console(p: &mut Process, buf: VirtAddr, len: u64, nonblock: bool) -> i64 {
     if len == 0 {
         return 0;
     }
@@ -708,6 +752,9 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64) -> i64 {
         super::proc::dump_before_read(p);
     }
     if !crate::console::input_ready() {
+        if nonblock {
+            return -EAGAIN;
+        }
         // Nothing to read yet: the process sleeps and the read runs again when input
         // arrives (other processes run meanwhile).
         return -crate::syscall::ERESTARTSYS;

@@ -9,6 +9,10 @@
 //! part (a short write, which stdio and write loops continue) instead of sleeping with
 //! part of the call done.
 //!
+//! With O_NONBLOCK on the description (pipe2, fcntl F_SETFL), a call that would sleep fails
+//! with EAGAIN instead; a nonblocking write of at most [`PIPE_BUF`] bytes is all or nothing
+//! (EAGAIN unless all of it fits), a longer one writes what fits.
+//!
 //! Each end counts the open file descriptions on it (one per end: pipe2 makes them, and
 //! dup, dup3, fcntl(F_DUPFD) and fork share them, see [`super::files::OpenFile`]). A
 //! description goes when the last descriptor referring to it closes (close, exec's
@@ -23,6 +27,10 @@ use spin::Mutex;
 /// Bytes a pipe holds (Linux's default pipe size, 16 pages).
 pub const CAPACITY: usize = 16 * 4096;
 
+/// Writes of up to this many bytes are atomic (Linux's PIPE_BUF, one page).
+pub const PIPE_BUF: usize = 4096;
+
+const EAGAIN: i64 = 11;
 const EFAULT: i64 = 14;
 /// EPIPE: no process has the read end open.
 pub const EPIPE: i64 = 32;
@@ -97,8 +105,9 @@ fn wait_on(p: &mut Process, id: u32) -> i64 {
 }
 
 /// read(2) on the read end of pipe `id`: up to `len` bytes into `buf`. Returns the bytes
-/// read (0: end of file), -EFAULT, or the sleep ([`wait_on`]) while the pipe is empty.
-pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> i64 {
+/// read (0: end of file), -EFAULT, or while the pipe is empty the sleep ([`wait_on`]), or
+/// -EAGAIN when `nonblock`.
+pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -> i64 {
     if len == 0 {
         return 0;
     }
@@ -113,7 +122,7 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> i64 {
             };
             if pipe.buf.is_empty() {
                 if done == 0 && pipe.writers > 0 {
-                    return wait_on(p, id);
+                    return if nonblock { -EAGAIN } else { wait_on(p, id) };
                 }
                 break;
             }
@@ -147,9 +156,10 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> i64 {
 }
 
 /// write(2) on the write end of pipe `id`: up to `len` bytes from `buf`, as many as fit.
-/// Returns the bytes written, -EPIPE (no reader; the caller sends SIGPIPE), -EFAULT, or the
-/// sleep ([`wait_on`]) while the pipe is full.
-pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> i64 {
+/// Returns the bytes written, -EPIPE (no reader; the caller sends SIGPIPE), -EFAULT, or while
+/// the pipe is full the sleep ([`wait_on`]), or -EAGAIN when `nonblock` (also when a write of
+/// at most [`PIPE_BUF`] bytes does not fit whole).
+pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -> i64 {
     let mut chunk = [0u8; 512];
     let mut done = 0usize;
     loop {
@@ -164,6 +174,10 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64) -> i64 {
         }
         if done as u64 == len {
             break;
+        }
+        if done == 0 && nonblock && (room == 0 || (len as usize <= PIPE_BUF && room < len as usize))
+        {
+            return -EAGAIN;
         }
         if room == 0 {
             if done == 0 {

@@ -194,9 +194,11 @@ fn set_robust_list(len: u64) -> i64 {
 }
 
 fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
-    match p.files.get(fd) {
-        Some(File::Console) => {}
-        Some(File::Pipe { id, write: true }) => return crate::fs::pipe::write(p, id, buf, len),
+    match p.files.get_nonblock(fd) {
+        Some((File::Console, _)) => {}
+        Some((File::Pipe { id, write: true }, nonblock)) => {
+            return crate::fs::pipe::write(p, id, buf, len, nonblock)
+        }
         _ => return -EBADF,
     }
     let mut chunk = [0u8; 256];
