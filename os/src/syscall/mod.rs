@@ -121,9 +121,12 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
         );
         return Outcome::End(mm_core::task::Ending::Signaled(crate::proc::SIGPIPE));
     }
+    // Taken whatever the answer: a call that gave up its sleep (writev returning the bytes
+    // of its first buffers when a later one would wait) must not leave it to the next
+    // call that sleeps.
+    let sleep_on = p.sleep_on.take();
     if ret == -ERESTARTSYS {
-        let on = p.sleep_on.take().unwrap_or(crate::proc::Wait::Console);
-        return Outcome::Sleep(on);
+        return Outcome::Sleep(sleep_on.unwrap_or(crate::proc::Wait::Console));
     }
     frame.regs[10] = ret as u64;
     Outcome::Resume
