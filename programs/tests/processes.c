@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <time.h>
@@ -35,6 +36,44 @@ static void spin(long ms) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   while (ms_since(&t0) < ms)
     ;
+}
+
+/* Work in user mode until this process's CPU clock has advanced by `ms` (reading it
+ * rarely, so that the system calls are a small share); 0 if the clock never got there. */
+static int burn_cpu(long ms) {
+  struct timespec t0, t;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0) != 0)
+    return 0;
+  volatile long x = 0;
+  for (long round = 0; round < 100000; round++) {
+    for (long i = 0; i < 100000; i++)
+      x += i;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+      return 1;
+  }
+  return 0;
+}
+
+static long tv_ms(struct timeval tv) { return tv.tv_sec * 1000 + tv.tv_usec / 1000; }
+
+/* The 14th field of /proc/self/stat: user time in clock ticks. */
+static long stat_utime(void) {
+  char buf[1024];
+  int fd = open("/proc/self/stat", O_RDONLY);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = 0;
+  char *s = strrchr(buf, ')');
+  long v = -1;
+  for (int field = 2; s && field <= 14; field++) {
+    s = strchr(s + 1, ' ');
+    if (s && field == 13)
+      v = strtol(s + 1, NULL, 10);
+  }
+  return v;
 }
 
 /* Floating-point work across preemption: `a` and `b` live in FP registers through the
@@ -326,5 +365,34 @@ int main(void) {
   CHECK_NOT_ON_QEMU("the host has no such process limit", bomb_bounded(),
                     "a fork bomb stops at the process limit with EAGAIN; all are reaped");
   CHECK(fork_works_again(), "fork works again afterwards");
+
+  /* CPU time: user-mode work shows as user time, a reaped child's in the children's. */
+  struct rusage r0, r1;
+  struct tms tm0, tm1;
+  long ticks = sysconf(_SC_CLK_TCK);
+  long st0 = stat_utime();
+  getrusage(RUSAGE_SELF, &r0);
+  times(&tm0);
+  CHECK(burn_cpu(50), "CLOCK_PROCESS_CPUTIME_ID advances while the process computes");
+  getrusage(RUSAGE_SELF, &r1);
+  times(&tm1);
+  CHECK(tv_ms(r1.ru_utime) - tv_ms(r0.ru_utime) >= 40,
+        "getrusage: the computing shows as user time");
+  CHECK((tm1.tms_utime - tm0.tms_utime) * 1000 / ticks >= 40, "times: the same in clock ticks");
+  CHECK_NOT_ON_QEMU("qemu-user's /proc/self/stat has no CPU times",
+                    (stat_utime() - st0) * 1000 / ticks >= 40, "/proc/self/stat's utime too");
+  getrusage(RUSAGE_CHILDREN, &r0);
+  fflush(stdout);
+  c = fork();
+  if (c == 0)
+    _exit(burn_cpu(50) ? 0 : 1);
+  struct rusage rc;
+  CHECK(wait4(c, &st, 0, &rc) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+            tv_ms(rc.ru_utime) >= 40,
+        "wait4's rusage: the child's user time");
+  getrusage(RUSAGE_CHILDREN, &r1);
+  times(&tm1);
+  CHECK(tv_ms(r1.ru_utime) - tv_ms(r0.ru_utime) >= 40 && tm1.tms_cutime * 1000 / ticks >= 40,
+        "RUSAGE_CHILDREN and times' cutime count the reaped child's");
   return done();
 }

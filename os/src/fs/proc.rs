@@ -227,9 +227,9 @@ pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
         Entry::Meminfo => proc_mem::meminfo(&snapshot(p)),
         Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
-        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe)),
+        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe, true)),
         Entry::Pid(pid, pe) => {
-            return crate::proc::with_live(pid as u32, |q| generate_pid(q, pe));
+            return crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false));
         }
     };
     Some(text.into_bytes())
@@ -243,15 +243,16 @@ pub fn exe_of(p: &Process, pid: u64) -> Option<&'static str> {
     crate::proc::with_live(pid as u32, |q| q.exe)
 }
 
-/// The contents of /proc/PID/`e` for process `p`.
-pub fn generate_pid(p: &mut Process, e: PidEntry) -> Vec<u8> {
+/// The contents of /proc/PID/`e` for process `p`, which is the reader itself when `own`
+/// (the running process: its CPU time so far includes this system call's).
+pub fn generate_pid(p: &mut Process, e: PidEntry, own: bool) -> Vec<u8> {
     let text = match e {
         PidEntry::Maps => proc_pid::maps(p),
         PidEntry::Status => {
             let state = proc_pid::state_words(p);
             proc_pid::status(p, state)
         }
-        PidEntry::Stat => proc_pid::stat(p),
+        PidEntry::Stat => proc_pid::stat(p, own),
         PidEntry::Statm => proc_pid::statm(p),
         PidEntry::Cmdline => return proc_pid::cmdline(p),
         PidEntry::Environ => return proc_pid::environ(p),

@@ -3,7 +3,7 @@
 //! maps, status, stat, statm, cmdline, environ, comm, oom_score, oom_score_adj.
 
 use crate::mm::vmstat::ProcessPages;
-use crate::proc::Process;
+use crate::proc::{Process, USER_HZ};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
@@ -153,14 +153,10 @@ fn table_pages(p: &Process) -> u64 {
     p.space.table_pages().saturating_sub(1)
 }
 
-/// The clock ticks per second of times in /proc (USER_HZ, AT_CLKTCK).
-const USER_HZ: u64 = 100;
-
-/// /proc/PID/stat: the 52 fields of fs/proc/array.c's do_task_stat, for a process reading
-/// itself (state R). Not accounted yet, so 0: the CPU times (utime, stime), signals, the
-/// children's counts (nothing waits for children yet); majflt is 0 until swap and file
-/// I/O exist.
-pub fn stat(p: &mut Process) -> String {
+/// /proc/PID/stat: the 52 fields of fs/proc/array.c's do_task_stat. The CPU times in clock
+/// ticks (with `own`, the reader's own: they include the system call it is in); signals
+/// are 0, and majflt until swap and file I/O exist.
+pub fn stat(p: &mut Process, own: bool) -> String {
     let pid = p.pid;
     let size = p.space.note_size();
     let l = p.loaded;
@@ -170,15 +166,17 @@ pub fn stat(p: &mut Process) -> String {
     let exit_signal = if pid == 1 { 0 } else { 17 };
     let start_ticks = l.start_ns / (1_000_000_000 / USER_HZ);
     let comm: String = p.name.chars().take(15).collect();
+    let (utime, stime) = if own { p.times_now() } else { p.times }.ticks();
+    let (cutime, cstime) = p.ctimes.ticks();
     let fields: [u64; 12] = [
         p.space.minflt,
         p.cminflt,
         0, // majflt
         0, // cmajflt
-        0, // utime
-        0, // stime
-        0, // cutime
-        0, // cstime
+        utime,
+        stime,
+        cutime,
+        cstime,
         20,
         0, // nice
         1, // threads

@@ -1,7 +1,9 @@
 //! A process's life: fork (clone), its end (a zombie), wait4 reaping it, getrusage.
 
 use super::{alloc_asid, check_rmap, sched::save_own_fp};
-use super::{exec, kernel_space, space, Process, State, Wait, Zombie, INIT, KILLED, TABLE};
+use super::{
+    exec, kernel_space, space, CpuTimes, Process, State, Wait, Zombie, INIT, KILLED, TABLE,
+};
 use super::{SIGBUS, SIGILL, SIGSEGV, SIGTRAP};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{csr, sbi};
@@ -90,6 +92,8 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
         kstack,
         cminflt,
         files,
+        times,
+        ctimes,
         ..
     } = *p;
     let asid = space.asid;
@@ -120,6 +124,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
             ppid,
             ending,
             minflt: minflt + cminflt,
+            times: times.plus(ctimes),
             kstack,
         },
     );
@@ -215,6 +220,9 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
             0
         },
         cminflt: 0,
+        times: CpuTimes::default(),
+        ctimes: CpuTimes::default(),
+        run_mark: 0, // set when it is first switched to
         sleep_until: None,
         restarted: false,
         sleep_on: None,
@@ -257,7 +265,7 @@ const WCLONE: u64 = 0x8000_0000;
 
 /// wait4(pid, status, options, rusage): reaps an ended child (pid > 0: that one; -1 or 0:
 /// any; every process is in one process group), storing its wait status and, with a
-/// rusage pointer, its resource use (ru_minflt, ru_majflt; times are 0). With children
+/// rusage pointer, its resource use (CPU times, ru_minflt, ru_majflt). With children
 /// but none ended: 0 with WNOHANG, else the caller sleeps until one ends. No child
 /// matching: ECHILD.
 pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
@@ -277,7 +285,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             .zombies
             .iter()
             .find(|(&c, z)| z.ppid == p.pid && matches(c))
-            .map(|(&c, z)| (c, z.ending, z.minflt));
+            .map(|(&c, z)| (c, z.ending, z.minflt, z.times));
         let alive = t.live.values().any(|l| l.ppid == p.pid && matches(l.pid));
         match zombie {
             Some(z) => Some(z),
@@ -285,7 +293,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             None => return Ok(-ECHILD),
         }
     };
-    let Some((child, ending, minflt)) = found else {
+    let Some((child, ending, minflt, times)) = found else {
         return if options & WNOHANG != 0 {
             Ok(0)
         } else {
@@ -298,11 +306,13 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
     if let Some(z) = z {
         exec::free_kstack(z.kstack);
         p.cminflt += z.minflt;
+        p.ctimes = p.ctimes.plus(z.times);
     }
     if rusage != 0 {
         // struct rusage: two timevals (32 bytes), then 14 longs: maxrss, ixrss, idrss,
         // isrss, minflt, majflt, ...
         let mut ru = [0u8; 144];
+        times.put_timevals(&mut ru[..32]);
         ru[64..72].copy_from_slice(&minflt.to_le_bytes());
         if p.space.copy_out(VirtAddr(rusage), &ru).is_err() {
             return Ok(-crate::syscall::EFAULT);
@@ -319,19 +329,22 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
 }
 
 /// getrusage(who, usage): RUSAGE_SELF (0) and RUSAGE_THREAD (1, one thread per
-/// process) report the process's minor faults and peak resident size (ru_maxrss, KiB);
-/// RUSAGE_CHILDREN (-1) the reaped children's faults (and their children's). Times are 0
-/// (no accounting yet), majflt 0 (no I/O yet). Other `who`: EINVAL.
+/// process) report the process's CPU times (this call's time so far included), minor
+/// faults and peak resident size (ru_maxrss, KiB); RUSAGE_CHILDREN (-1) the reaped
+/// children's times and faults (and their children's). majflt 0 (no I/O yet). Other
+/// `who`: EINVAL.
 pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
-    let (minflt, maxrss) = match who as i64 {
+    let (times, minflt, maxrss) = match who as i64 {
         0 | 1 => (
+            p.times_now(),
             p.space.minflt,
             p.space.resident_peak * mm_core::PAGE_SIZE / 1024,
         ),
-        -1 => (p.cminflt, 0),
+        -1 => (p.ctimes, p.cminflt, 0),
         _ => return -crate::syscall::EINVAL,
     };
     let mut ru = [0u8; 144];
+    times.put_timevals(&mut ru[..32]);
     ru[32..40].copy_from_slice(&maxrss.to_le_bytes());
     ru[64..72].copy_from_slice(&minflt.to_le_bytes());
     match p.space.copy_out(VirtAddr(usage), &ru) {

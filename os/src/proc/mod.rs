@@ -22,12 +22,14 @@ pub mod rlimit;
 mod rmap;
 mod sched;
 pub mod space;
+mod times;
 
 use life::end;
 pub use life::{fork, getrusage, log_kill, wait4};
 use rmap::check_rmap;
 pub use rmap::set_check_rmap;
 pub use sched::{on_user_trap, tick, Outcome};
+pub use times::{CpuTimes, USER_HZ};
 
 use crate::arch::csr;
 use crate::arch::fp::{self, FpRegs};
@@ -97,6 +99,13 @@ pub struct Process {
     pub clear_child_tid: u64,
     /// Minor faults of the children reaped so far (their own and their reaped children's).
     pub cminflt: u64,
+    /// CPU time used so far, in user and in kernel mode (`times`).
+    pub times: CpuTimes,
+    /// CPU time of the children reaped so far (their own and their reaped children's).
+    pub ctimes: CpuTimes,
+    /// When the stretch of running now being timed began (ns since boot): the process's
+    /// last switch in, trap entry or trap exit.
+    pub run_mark: u64,
     /// Where a nanosleep that had to wait ends (ns since boot), kept across its restarts.
     pub sleep_until: Option<u64>,
     /// The current system call is a restart after a sleep (its side effects before the
@@ -121,6 +130,8 @@ struct Zombie {
     ending: Ending,
     /// Its minor faults and those of its reaped children (wait4's rusage).
     minflt: u64,
+    /// Its CPU time and that of its reaped children (wait4's rusage, the parent's cutime).
+    times: CpuTimes,
     kstack: PhysAddr,
 }
 
@@ -261,6 +272,9 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         fp: FpRegs::default(),
         clear_child_tid: 0,
         cminflt: 0,
+        times: CpuTimes::default(),
+        ctimes: CpuTimes::default(),
+        run_mark: crate::time::now_ns(),
         sleep_until: None,
         restarted: false,
         sleep_on: None,

@@ -32,7 +32,10 @@ pub fn on_user_trap(
     let Some(mut p) = TABLE.lock().live.take(cur) else {
         panic!("user trap with no current process {cur}");
     };
+    // Its user stretch ends at the trap, its kernel stretch when the handling is done.
+    p.charge(crate::time::now_ns(), true);
     let outcome = handle(&mut p, frame);
+    p.charge(crate::time::now_ns(), false);
     p.restarted = false;
     match outcome {
         Outcome::Resume => {
@@ -70,7 +73,14 @@ pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
     if !from_user || interval == 0 {
         return frame;
     }
-    let cur = TABLE.lock().current;
+    let cur = {
+        let mut t = TABLE.lock();
+        let cur = t.current;
+        if let Some(p) = t.live.get_mut(cur) {
+            p.charge(crate::time::now_ns(), true);
+        }
+        cur
+    };
     schedule(cur)
 }
 
@@ -118,9 +128,11 @@ fn schedule(prev: u32) -> *mut TrapFrame {
 fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     let prev = t.current;
     t.current = pid;
-    let Some(next) = t.live.get(pid) else {
+    let Some(next) = t.live.get_mut(pid) else {
         panic!("switch to a missing process {pid}");
     };
+    // Its time runs from here (what passed since it stopped was others' or nobody's).
+    next.run_mark = crate::time::now_ns();
     let frame = next.frame();
     if prev != pid || t.fp_owner != pid {
         let satp = next.space.satp();

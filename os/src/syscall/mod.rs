@@ -2,7 +2,7 @@
 //! negative errno on failure; riscv64 uses the asm-generic numbers).
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
-//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime,
+//! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime, times,
 //! getrandom, sched_yield; clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
@@ -45,6 +45,7 @@ const SYS_WRITEV: u64 = 66;
 const SYS_SET_TID_ADDRESS: u64 = 96;
 const SYS_SET_ROBUST_LIST: u64 = 99;
 const SYS_CLOCK_GETTIME: u64 = 113;
+const SYS_TIMES: u64 = 153;
 const SYS_GETPID: u64 = 172;
 const SYS_GETPPID: u64 = 173;
 const SYS_GETTID: u64 = 178;
@@ -172,6 +173,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_BRK => mm::brk(p, a[0]) as i64,
         SYS_GETRANDOM => getrandom(p, VirtAddr(a[0]), a[1], a[2]),
         SYS_CLOCK_GETTIME => clock_gettime(p, a[0], VirtAddr(a[1])),
+        SYS_TIMES => times(p, VirtAddr(a[0])),
         SYS_PRLIMIT64 => prlimit64(p, a[0], a[1], VirtAddr(a[2]), VirtAddr(a[3])),
         SYS_MPROTECT => mm::mprotect(p, a[0], a[1], a[2]),
         SYS_MMAP => mm::mmap(p, a),
@@ -255,12 +257,22 @@ fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
 }
 
 /// clock_gettime(clock, tp): REALTIME, MONOTONIC, MONOTONIC_RAW, REALTIME_COARSE,
-/// MONOTONIC_COARSE and BOOTTIME all read the time since boot (no RTC, no suspend).
+/// MONOTONIC_COARSE and BOOTTIME all read the time since boot (no RTC, no suspend);
+/// PROCESS_CPUTIME_ID and THREAD_CPUTIME_ID (one thread per process) the CPU time the
+/// process has used, this call's included. Other clocks (the per-pid CPU clocks among
+/// them): EINVAL.
 fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
-    if !matches!(clock, 0 | 1 | 4 | 5 | 6 | 7) {
-        return -EINVAL;
-    }
-    let ns = crate::time::now_ns();
+    let ns = match clock {
+        0 | 1 | 4 | 5 | 6 | 7 => crate::time::now_ns(),
+        2 | 3 => {
+            let t = p.times_now();
+            t.user + t.sys
+        }
+        _ => {
+            log::warn!("{}: clock_gettime of clock {clock}: -EINVAL", p.name);
+            return -EINVAL;
+        }
+    };
     let mut raw = [0u8; 16];
     raw[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
     raw[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
@@ -268,6 +280,24 @@ fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
         Ok(()) => 0,
         Err(_) => -EFAULT,
     }
+}
+
+/// times(buf): the CPU times of the process and of its reaped children (struct tms: utime,
+/// stime, cutime, cstime, in clock ticks) when `buf` is not null; returns the clock ticks
+/// since boot.
+fn times(p: &mut Process, buf: VirtAddr) -> i64 {
+    if buf.0 != 0 {
+        let (utime, stime) = p.times_now().ticks();
+        let (cutime, cstime) = p.ctimes.ticks();
+        let mut raw = [0u8; 32];
+        for (i, v) in [utime, stime, cutime, cstime].into_iter().enumerate() {
+            raw[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+        }
+        if p.space.copy_out(buf, &raw).is_err() {
+            return -EFAULT;
+        }
+    }
+    (crate::time::now_ns() / (1_000_000_000 / crate::proc::USER_HZ)) as i64
 }
 
 /// prlimit64(pid, resource, new, old): this process only (pid 0 or its own). init runs as root,
