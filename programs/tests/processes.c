@@ -76,6 +76,26 @@ static long stat_utime(void) {
   return v;
 }
 
+/* A child that sleeps (10 s: it is signalled long before). */
+static pid_t sleeper(void) {
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    struct timespec ts = {10, 0};
+    nanosleep(&ts, NULL);
+    _exit(0);
+  }
+  return c;
+}
+
+/* How child `c` ended: its signal, or 100 + its exit status, or -1. */
+static int ending_of(pid_t c) {
+  int st;
+  if (waitpid(c, &st, 0) != c)
+    return -1;
+  return WIFSIGNALED(st) ? WTERMSIG(st) : WIFEXITED(st) ? 100 + WEXITSTATUS(st) : -1;
+}
+
 /* Floating-point work across preemption: `a` and `b` live in FP registers through the
  * loop (callee-saved across the clock calls), while another process does the same with
  * other values; a switch that lost FP state would show in the sums. */
@@ -394,5 +414,42 @@ int main(void) {
   times(&tm1);
   CHECK(tv_ms(r1.ru_utime) - tv_ms(r0.ru_utime) >= 40 && tm1.tms_cutime * 1000 / ticks >= 40,
         "RUSAGE_CHILDREN and times' cutime count the reaped child's");
+
+  /* Signals with their default actions (no handlers). */
+  c = sleeper();
+  CHECK(kill(c, 0) == 0, "kill(pid, 0): the process exists");
+  CHECK(kill(c, SIGTERM) == 0 && ending_of(c) == SIGTERM, "SIGTERM ends a sleeping child");
+  errno = 0;
+  CHECK(kill(c, 0) == -1 && errno == ESRCH, "once reaped, kill(pid, 0): ESRCH");
+  c = sleeper();
+  errno = 0;
+  CHECK(kill(c, 65) == -1 && errno == EINVAL, "signal 65: EINVAL");
+  CHECK(kill(c, SIGCHLD) == 0 && kill(c, SIGCONT) == 0 && kill(c, 0) == 0,
+        "SIGCHLD and SIGCONT (ignored by default) leave it alone");
+  CHECK(kill(c, SIGKILL) == 0 && ending_of(c) == SIGKILL, "SIGKILL ends it");
+  int ended[2];
+  char eof;
+  CHECK(pipe(ended) == 0, "a pipe to see a child end");
+  fflush(stdout);
+  c = fork();
+  if (c == 0)
+    _exit(7);
+  close(ended[1]);
+  /* End of file once the child's descriptors are closed: it has ended. */
+  CHECK(read(ended[0], &eof, 1) == 0 && kill(c, SIGKILL) == 0 && ending_of(c) == 107,
+        "an ended child not yet reaped can be signalled, to no effect: its exit status stays");
+  close(ended[0]);
+  fflush(stdout);
+  c = fork();
+  if (c == 0) {
+    raise(SIGUSR1);
+    _exit(0);
+  }
+  CHECK(ending_of(c) == SIGUSR1, "raise(SIGUSR1) (tgkill) ends the caller");
+  fflush(stdout);
+  c = fork();
+  if (c == 0)
+    abort();
+  CHECK(ending_of(c) == SIGABRT, "abort() ends the caller with SIGABRT");
   return done();
 }

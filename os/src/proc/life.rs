@@ -27,6 +27,15 @@ fn signal_name(signal: u32) -> &'static str {
         SIGILL => "SIGILL",
         SIGTRAP => "SIGTRAP",
         super::SIGPIPE => "SIGPIPE",
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        6 => "SIGABRT",
+        9 => "SIGKILL",
+        10 => "SIGUSR1",
+        12 => "SIGUSR2",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
         _ => "signal",
     }
 }
@@ -79,11 +88,15 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
             log::info!("{} (pid {}): ended by {}", p.name, p.pid, signal_name(sig))
         }
     }
-    let kernel = kernel_space();
-    #[allow(unsafe_code)]
-    // SAFETY: the kernel's own table maps the kernel; the process's table is about to go.
-    unsafe {
-        csr::write_satp(kernel.mode.satp(kernel.root, 0));
+    // The running process's table is in satp: leave it for the kernel's before it goes. A
+    // process ended by another's signal is not running, and the caller's table stays.
+    if TABLE.lock().current == p.pid {
+        let kernel = kernel_space();
+        #[allow(unsafe_code)]
+        // SAFETY: the kernel's own table maps the kernel; the process's table is about to go.
+        unsafe {
+            csr::write_satp(kernel.mode.satp(kernel.root, 0));
+        }
     }
     let Process {
         pid,
@@ -222,6 +235,8 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
         cminflt: 0,
         times: CpuTimes::default(),
         ctimes: CpuTimes::default(),
+        sigmask: p.sigmask,
+        sigpending: 0,
         run_mark: 0, // set when it is first switched to
         sleep_until: None,
         restarted: false,

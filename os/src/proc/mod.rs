@@ -21,6 +21,7 @@ mod life;
 pub mod rlimit;
 mod rmap;
 mod sched;
+pub mod signal;
 pub mod space;
 mod times;
 
@@ -103,6 +104,11 @@ pub struct Process {
     pub times: CpuTimes,
     /// CPU time of the children reaped so far (their own and their reaped children's).
     pub ctimes: CpuTimes,
+    /// Blocked signals (rt_sigprocmask; bit n - 1 for signal n): inherited by fork, kept by
+    /// execve.
+    pub sigmask: u64,
+    /// Signals sent while blocked, delivered when unblocked (a fork's child starts with none).
+    pub sigpending: u64,
     /// When the stretch of running now being timed began (ns since boot): the process's
     /// last switch in, trap entry or trap exit.
     pub run_mark: u64,
@@ -274,6 +280,8 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         cminflt: 0,
         times: CpuTimes::default(),
         ctimes: CpuTimes::default(),
+        sigmask: 0,
+        sigpending: 0,
         run_mark: crate::time::now_ns(),
         sleep_until: None,
         restarted: false,

@@ -3,7 +3,7 @@
 //! and the switch to it (its page table, its FP registers). See the module above for the
 //! model: switches only at the end of a trap, sleeping system calls restarted.
 
-use super::{end, Process, State, Table, Wait, TABLE};
+use super::{end, signal, Process, State, Table, Wait, TABLE};
 use crate::arch::fp;
 use crate::arch::trap::TrapFrame;
 use crate::arch::{csr, sbi};
@@ -37,13 +37,16 @@ pub fn on_user_trap(
     let outcome = handle(&mut p, frame);
     p.charge(crate::time::now_ns(), false);
     p.restarted = false;
+    // Signals sent by this trap end their targets once `p` is back in the table (or gone).
     match outcome {
         Outcome::Resume => {
             TABLE.lock().live.put_back(p);
+            signal::end_doomed();
             frame
         }
         Outcome::Yield => {
             TABLE.lock().live.put_back(p);
+            signal::end_doomed();
             schedule(cur)
         }
         Outcome::Sleep(w) => {
@@ -51,10 +54,12 @@ pub fn on_user_trap(
             p.restarted = true;
             p.state = State::Sleeping(w);
             TABLE.lock().live.put_back(p);
+            signal::end_doomed();
             schedule(cur)
         }
         Outcome::End(ending) => {
             end(p, ending);
+            signal::end_doomed();
             schedule(cur)
         }
     }

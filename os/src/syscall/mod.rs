@@ -3,6 +3,7 @@
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime, times,
+//! kill/tkill/tgkill and rt_sigprocmask (`proc/signal.rs`),
 //! getrandom, sched_yield; clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
@@ -46,6 +47,10 @@ const SYS_SET_TID_ADDRESS: u64 = 96;
 const SYS_SET_ROBUST_LIST: u64 = 99;
 const SYS_CLOCK_GETTIME: u64 = 113;
 const SYS_TIMES: u64 = 153;
+const SYS_KILL: u64 = 129;
+const SYS_TKILL: u64 = 130;
+const SYS_TGKILL: u64 = 131;
+const SYS_RT_SIGPROCMASK: u64 = 135;
 const SYS_GETPID: u64 = 172;
 const SYS_GETPPID: u64 = 173;
 const SYS_GETTID: u64 = 178;
@@ -91,6 +96,19 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
             return Outcome::Yield;
         }
         SYS_CLONE => crate::proc::fork(p, frame, a),
+        SYS_KILL | SYS_TKILL | SYS_TGKILL | SYS_RT_SIGPROCMASK => {
+            use crate::proc::signal;
+            let sent = match nr {
+                SYS_KILL => signal::kill(p, a[0] as i64, a[1]),
+                SYS_TKILL => signal::tgkill(p, None, a[0] as i64, a[1]),
+                SYS_TGKILL => signal::tgkill(p, Some(a[0] as i64), a[1] as i64, a[2]),
+                _ => signal::sigprocmask(p, a[0], a[1], a[2], a[3]),
+            };
+            if let Some(ending) = sent.end_caller {
+                return Outcome::End(ending);
+            }
+            sent.ret
+        }
         SYS_GETRUSAGE => crate::proc::getrusage(p, a[0], a[1]),
         SYS_NANOSLEEP | SYS_CLOCK_NANOSLEEP => {
             let (clock, flags, req) = match nr {
