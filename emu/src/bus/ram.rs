@@ -136,6 +136,20 @@ impl Ram {
         Some(u64::from_le_bytes(w))
     }
 
+    /// [`Ram::read_le`] without the bounds check.
+    ///
+    /// # Safety
+    /// `[pa, pa + N)` must lie inside RAM ([`Ram::contains_n`]); debug builds assert it.
+    #[inline(always)]
+    pub unsafe fn read_le_unchecked<const N: usize>(&self, pa: PhysAddr) -> u64 {
+        debug_assert!(self.contains_n::<N>(pa));
+        let mut w = [0u8; 8];
+        // SAFETY: the caller guarantees the range lies inside the mapping; guest RAM is plain
+        // bytes, so an unaligned copy of any N of them is valid.
+        unsafe { core::ptr::copy_nonoverlapping(self.host_ptr(pa), w.as_mut_ptr(), N) };
+        u64::from_le_bytes(w)
+    }
+
     /// Reads a little-endian u64 (used by the loader, snapshots and the page-table dumper).
     pub fn read_u64(&self, pa: PhysAddr) -> Option<u64> {
         self.read_le::<8>(pa)

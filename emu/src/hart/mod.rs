@@ -139,6 +139,9 @@ pub struct Hart {
     /// MPRV) is M and PMP cannot object. Derived from prv, mstatus and PMP; refreshed by
     /// [`Hart::refresh_data_direct`] wherever those change (trap entry, xRET, CSR writes).
     data_direct: bool,
+    /// The exception of the last load `load_slow` could not make (it returns None): read
+    /// right after by the caller, meaningless otherwise.
+    slow_exception: Exception,
     pub trap_stats: TrapStats,
     pub(crate) halt: Option<Halt>,
 }
@@ -168,6 +171,7 @@ impl Hart {
             icache: icache::ICache::new(ram_size),
             pmp_m_exempt: true,
             data_direct: true,
+            slow_exception: Exception::LoadAccessFault(0),
             trap_stats: TrapStats::default(),
             halt: None,
         }
@@ -646,19 +650,38 @@ impl Hart {
             }
         }
         self.steps = now;
-        self.load_slow::<N>(bus, va)
+        match self.load_slow::<N>(bus, va) {
+            Some(v) => Ok(v),
+            None => Err(self.slow_exception),
+        }
     }
 
+    /// [`Hart::load_general`] returning an `Option`, which comes back in two registers
+    /// where a `Result<u64, Exception>` would go through memory: None leaves the exception
+    /// in `slow_exception`.
     #[inline(never)]
-    fn load_slow<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
+    fn load_slow<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Option<u64> {
+        match self.load_general::<N>(bus, va) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.slow_exception = e;
+                None
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn load_general<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
         // The inlined part has asked the fast path already.
-        let pa = match self.data_miss(bus, va, Access::Load) {
-            Some(pa) => pa,
-            None => self.translate(bus, va, N as u64, Access::Load)?,
-        };
+        if let Some(pa) = self.data_miss(bus, va, Access::Load) {
+            // SAFETY: the common miss returns an address on a 4 KiB page it checked to be
+            // RAM, and the access is aligned and at most 8 bytes, so inside that page.
+            return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
+        }
+        let pa = self.translate(bus, va, N as u64, Access::Load)?;
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
         }
