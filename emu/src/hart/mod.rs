@@ -590,7 +590,7 @@ impl Hart {
     /// address in RAM, with everything counted as [`Hart::translate`] would have. None: it
     /// changed nothing, ask [`Hart::translate`].
     #[inline(always)]
-    fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access) -> Option<u64> {
+    fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access, now: u64) -> Option<u64> {
         #[cfg(feature = "trace-translations")]
         let traced = self.mmu.tracer.is_some();
         #[cfg(not(feature = "trace-translations"))]
@@ -604,9 +604,7 @@ impl Hart {
             let paged = prv != Priv::M && self.csr.satp >> 60 != 0;
             paged.then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
         });
-        let pa = self
-            .mmu
-            .data_miss(va, access, self.steps * 4 + 2, &bus.ram)?;
+        let pa = self.mmu.data_miss(va, access, now * 4 + 2, &bus.ram)?;
         if self.mmu.take_fetch_run_dropped() {
             self.icache.forget_fetch_page();
         }
@@ -648,6 +646,12 @@ impl Hart {
                     .mmio_read(bus, pa, N as u8)
                     .map_err(|_| Exception::LoadAccessFault(va));
             }
+            // The MMU's common TLB miss (out of line there), whose pages are RAM too.
+            if let Some(pa) = self.data_miss(bus, va, Access::Load, now) {
+                // SAFETY: the common miss returns an address on a 4 KiB page it checked to
+                // be RAM, and the access is aligned and at most 8 bytes, so inside that page.
+                return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
+            }
         }
         self.steps = now;
         match self.load_slow::<N>(bus, va) {
@@ -675,12 +679,7 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
-        // The inlined part has asked the fast path already.
-        if let Some(pa) = self.data_miss(bus, va, Access::Load) {
-            // SAFETY: the common miss returns an address on a 4 KiB page it checked to be
-            // RAM, and the access is aligned and at most 8 bytes, so inside that page.
-            return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
-        }
+        // The inlined part has asked the fast path and the common miss already.
         let pa = self.translate(bus, va, N as u64, Access::Load)?;
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
@@ -738,7 +737,7 @@ impl Hart {
             return Err(Exception::StoreAddressMisaligned(va));
         }
         // The inlined part has asked the fast path already.
-        let pa = match self.data_miss(bus, va, Access::Store) {
+        let pa = match self.data_miss(bus, va, Access::Store, self.steps) {
             Some(pa) => pa,
             None => self.translate(bus, va, N as u64, Access::Store)?,
         };
