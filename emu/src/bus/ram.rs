@@ -126,6 +126,18 @@ impl Ram {
         true
     }
 
+    /// [`Ram::write`] without the bounds check.
+    ///
+    /// # Safety
+    /// `[pa, pa + N)` must lie inside RAM ([`Ram::contains_n`]); debug builds assert it.
+    #[inline(always)]
+    pub unsafe fn write_unchecked<const N: usize>(&mut self, pa: PhysAddr, bytes: [u8; N]) {
+        debug_assert!(self.contains_n::<N>(pa));
+        // SAFETY: the caller guarantees the range lies inside the mapping; `&mut self`
+        // guarantees no other Rust reference into RAM.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.host_ptr(pa), N) };
+    }
+
     /// Reads `N` (1, 2, 4 or 8) bytes at `pa` as a little-endian value, zero-extended; `None`
     /// when the range is not RAM. The hart's loads and fetches use this.
     #[inline(always)]

@@ -621,6 +621,18 @@ impl Hart {
     /// `now` is the step count of this instruction, which the run loop keeps in a register
     /// (`self.steps` may be stale): the inlined part passes it to the fast path and stores it
     /// to `self.steps` before anything out of line, which reads it there.
+    ///
+    /// **Fast-path pages are RAM, without a second check.** An address the MMU's fast path
+    /// ([`Mmu::fast_data`]) or its common miss ([`Mmu::data_miss`]) returns lies on a 4 KiB
+    /// page that the MMU checked to lie inside `bus.ram` when it filled the entry
+    /// (`Mmu::fill_fast`: `Ram::contains`; `Mmu::find_common`: `Ram::contains_n::<4096>`);
+    /// the access is aligned and at most 8 bytes, so it stays inside that page. The RAM
+    /// checked is this one: the MMU is given RAM only by this hart's `translate` and
+    /// `data_miss`, always `bus.ram`; a hart is made only by [`crate::machine::Machine`],
+    /// which hands it its own bus and nothing else; and a bus's `Ram` keeps its base, size
+    /// and mapping for its whole life (no code replaces it). So the load and store read and
+    /// write those addresses unchecked (`Ram::read_le_unchecked`, which debug builds — the
+    /// whole test suite — assert against RAM's bounds, as `Ram::write_unchecked`).
     #[inline(always)]
     pub(crate) fn load<const N: usize>(
         &mut self,
@@ -637,19 +649,12 @@ impl Hart {
         } else {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Load, now * 4 + 2) {
-                if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
-                    return Ok(v);
-                }
-                // Not reached (fast-path pages are RAM), but a device read is still right.
-                self.steps = now;
-                return self
-                    .mmio_read(bus, pa, N as u8)
-                    .map_err(|_| Exception::LoadAccessFault(va));
+                // SAFETY: fast-path pages are RAM (see above).
+                return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
             }
             // The MMU's common TLB miss (out of line there), whose pages are RAM too.
             if let Some(pa) = self.data_miss(bus, va, Access::Load, now) {
-                // SAFETY: the common miss returns an address on a 4 KiB page it checked to
-                // be RAM, and the access is aligned and at most 8 bytes, so inside that page.
+                // SAFETY: the common miss's pages are RAM too (see above).
                 return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
             }
         }
@@ -710,16 +715,13 @@ impl Hart {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Store, now * 4 + 2) {
                 let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
-                if bus.ram.write::<N>(crate::addr::PhysAddr(pa), bytes) {
-                    self.after_ram_store(pa, N as u64);
-                    return Ok(());
-                }
-                // Not reached (fast-path pages are RAM), but a device write is still right;
-                // it reads the clock.
-                self.steps = now;
-                return self
-                    .store_pa::<N>(bus, pa, val)
-                    .map_err(|_| Exception::StoreAccessFault(va));
+                // SAFETY: fast-path pages are RAM ([`Hart::load`]).
+                unsafe {
+                    bus.ram
+                        .write_unchecked::<N>(crate::addr::PhysAddr(pa), bytes)
+                };
+                self.after_ram_store(pa, N as u64);
+                return Ok(());
             }
         }
         self.steps = now;
