@@ -591,18 +591,13 @@ impl Hart {
     /// changed nothing, ask [`Hart::translate`].
     #[inline(always)]
     fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access, now: u64) -> Option<u64> {
-        #[cfg(feature = "trace-translations")]
-        let traced = self.mmu.tracer.is_some();
-        #[cfg(not(feature = "trace-translations"))]
-        let traced = false;
-        if !self.mmu.fast_path || traced {
-            return None;
-        }
-        // The context was set where it last changed (`refresh_data_direct`).
+        // The context was set where it last changed (`refresh_data_direct`); there is none
+        // with the fast path off or a tracer set, so the MMU serves nothing then.
         debug_assert_eq!(self.mmu.data_ctx(), {
             let (s, prv) = (self.csr.mstatus, self.data_priv());
             let paged = prv != Priv::M && self.csr.satp >> 60 != 0;
-            paged.then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
+            let on = self.mmu.fast_path && self.mmu.tracer.is_none();
+            (paged && on).then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
         });
         let pa = self.mmu.data_miss(va, access, now * 4 + 2, &bus.ram)?;
         if self.mmu.take_fetch_run_dropped() {

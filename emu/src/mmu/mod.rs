@@ -190,12 +190,13 @@ pub struct Mmu {
     pub tlb: tlb::Tlb,
     pub ad: walk::AdMode,
     pub stats: MmuStats,
-    /// Whether the host-side fast path ([`fast`]) may be filled.
+    /// Whether the host-side fast path ([`fast`]) may be filled. Set before the first
+    /// [`Mmu::set_data_ctx`], which reads it (as it reads `tracer`).
     pub fast_path: bool,
     pub fast: fast::FastTlb,
     fetch_run: Option<fast::FetchRun>,
     /// The context of loads and stores ([`Mmu::set_data_ctx`]), None when they are not
-    /// translated.
+    /// translated, or when [`Mmu::data_miss`] must not serve them (fast path off, tracer).
     data_ctx: Option<PagedCtx>,
     /// Set when a refill ended the fetch run; the hart then forgets its fetch page.
     fetch_run_dropped: bool,
@@ -359,16 +360,23 @@ impl Mmu {
     /// [`Mmu::translate`]. Never with a tracer.
     #[inline(never)]
     pub fn data_miss(&mut self, va: u64, access: Access, now: u64, ram: &Ram) -> Option<u64> {
-        debug_assert!(access != Access::Fetch && self.fast_path);
+        debug_assert!(access != Access::Fetch);
+        debug_assert!(self.data_ctx.is_none() || self.fast_path && self.tracer.is_none());
         let m = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
         Some(self.commit_common(va, access, now, m).0)
     }
 
     /// Sets the context of loads and stores for [`Mmu::data_miss`]: satp, the effective
     /// privilege (after MPRV), SUM and MXR. The hart calls it whenever one of them may have
-    /// changed (where it drops the fast path: trap entry, xRET, every CSR write).
+    /// changed (where it drops the fast path: trap entry, xRET, every CSR write). With the
+    /// fast path off or a tracer set, there is none: [`Mmu::data_miss`] then serves nothing,
+    /// and the hart need not test those itself.
     pub fn set_data_ctx(&mut self, satp: u64, prv: Priv, sum: bool, mxr: bool) {
-        self.data_ctx = PagedCtx::new(satp, prv, sum, mxr);
+        self.data_ctx = if self.fast_path && self.tracer.is_none() {
+            PagedCtx::new(satp, prv, sum, mxr)
+        } else {
+            None
+        };
     }
 
     /// What [`Mmu::set_data_ctx`] was last told, if it translates (for assertions).
