@@ -227,7 +227,7 @@ struct WalkerMemory<'a, N> {
 impl<N> walk::PteMemory for WalkerMemory<'_, N> {
     fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
         self.stats.pte_reads[self.access] += 1;
-        if !self.pmp.check_pte_read(pa) {
+        if !self.pmp.check_pte_read(pa, self.ram) {
             return Err(());
         }
         self.ram.read_u64(PhysAddr(pa)).ok_or(())
@@ -416,7 +416,12 @@ impl Mmu {
         let victim = self.tlb.probe_4k(va, ctx.asid)?;
         let pmp = &self.pmp;
         let read = |pa| {
-            if pmp.check_pte_read(pa) {
+            if pmp.pte_page_known(pa) {
+                // SAFETY: the PTE-page cache remembers only pages that lie in RAM
+                // (`Pmp::check_pte_read_slow`), and RAM is this one: the MMU is only ever
+                // given its hart's bus's RAM, whose bounds never change (see `Hart::load`).
+                Some(unsafe { ram.read_le_unchecked::<8>(PhysAddr(pa)) })
+            } else if pmp.check_pte_read_slow(pa, ram) {
                 ram.read_u64(PhysAddr(pa))
             } else {
                 None
