@@ -358,9 +358,22 @@ impl Mmu {
     /// did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
     /// (see [`Mmu::find_common`]); None when it changed nothing and the caller must ask
     /// [`Mmu::translate`]. Never with a tracer.
-    #[inline(never)]
+    ///
+    /// One out-of-line copy per access type ([`Mmu::data_miss_of`]), so that each has its
+    /// counters' indices and its permission bit as constants.
+    #[inline(always)]
     pub fn data_miss(&mut self, va: u64, access: Access, now: u64, ram: &Ram) -> Option<u64> {
         debug_assert!(access != Access::Fetch);
+        match access {
+            Access::Store => self.data_miss_of::<true>(va, now, ram),
+            _ => self.data_miss_of::<false>(va, now, ram),
+        }
+    }
+
+    /// [`Mmu::data_miss`] for a store (`STORE`) or a load.
+    #[inline(never)]
+    pub fn data_miss_of<const STORE: bool>(&mut self, va: u64, now: u64, ram: &Ram) -> Option<u64> {
+        let access = if STORE { Access::Store } else { Access::Load };
         debug_assert!(self.data_ctx.is_none() || self.fast_path && self.tracer.is_none());
         let m = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
         Some(self.commit_common(va, access, now, m).0)
