@@ -126,6 +126,18 @@ impl Ram {
         true
     }
 
+    /// [`Ram::write`] without the bounds check.
+    ///
+    /// # Safety
+    /// `[pa, pa + N)` must lie inside RAM ([`Ram::contains_n`]); debug builds assert it.
+    #[inline(always)]
+    pub unsafe fn write_unchecked<const N: usize>(&mut self, pa: PhysAddr, bytes: [u8; N]) {
+        debug_assert!(self.contains_n::<N>(pa));
+        // SAFETY: the caller guarantees the range lies inside the mapping; `&mut self`
+        // guarantees no other Rust reference into RAM.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.host_ptr(pa), N) };
+    }
+
     /// Reads `N` (1, 2, 4 or 8) bytes at `pa` as a little-endian value, zero-extended; `None`
     /// when the range is not RAM. The hart's loads and fetches use this.
     #[inline(always)]
@@ -134,6 +146,20 @@ impl Ram {
         let mut w = [0u8; 8];
         w[..N].copy_from_slice(&b);
         Some(u64::from_le_bytes(w))
+    }
+
+    /// [`Ram::read_le`] without the bounds check.
+    ///
+    /// # Safety
+    /// `[pa, pa + N)` must lie inside RAM ([`Ram::contains_n`]); debug builds assert it.
+    #[inline(always)]
+    pub unsafe fn read_le_unchecked<const N: usize>(&self, pa: PhysAddr) -> u64 {
+        debug_assert!(self.contains_n::<N>(pa));
+        let mut w = [0u8; 8];
+        // SAFETY: the caller guarantees the range lies inside the mapping; guest RAM is plain
+        // bytes, so an unaligned copy of any N of them is valid.
+        unsafe { core::ptr::copy_nonoverlapping(self.host_ptr(pa), w.as_mut_ptr(), N) };
+        u64::from_le_bytes(w)
     }
 
     /// Reads a little-endian u64 (used by the loader, snapshots and the page-table dumper).

@@ -139,6 +139,9 @@ pub struct Hart {
     /// MPRV) is M and PMP cannot object. Derived from prv, mstatus and PMP; refreshed by
     /// [`Hart::refresh_data_direct`] wherever those change (trap entry, xRET, CSR writes).
     data_direct: bool,
+    /// The exception of the last load `load_slow` could not make (it returns None): read
+    /// right after by the caller, meaningless otherwise.
+    slow_exception: Exception,
     pub trap_stats: TrapStats,
     pub(crate) halt: Option<Halt>,
 }
@@ -168,6 +171,7 @@ impl Hart {
             icache: icache::ICache::new(ram_size),
             pmp_m_exempt: true,
             data_direct: true,
+            slow_exception: Exception::LoadAccessFault(0),
             trap_stats: TrapStats::default(),
             halt: None,
         }
@@ -586,23 +590,16 @@ impl Hart {
     /// address in RAM, with everything counted as [`Hart::translate`] would have. None: it
     /// changed nothing, ask [`Hart::translate`].
     #[inline(always)]
-    fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access) -> Option<u64> {
-        #[cfg(feature = "trace-translations")]
-        let traced = self.mmu.tracer.is_some();
-        #[cfg(not(feature = "trace-translations"))]
-        let traced = false;
-        if !self.mmu.fast_path || traced {
-            return None;
-        }
-        // The context was set where it last changed (`refresh_data_direct`).
+    fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access, now: u64) -> Option<u64> {
+        // The context was set where it last changed (`refresh_data_direct`); there is none
+        // with the fast path off or a tracer set, so the MMU serves nothing then.
         debug_assert_eq!(self.mmu.data_ctx(), {
             let (s, prv) = (self.csr.mstatus, self.data_priv());
             let paged = prv != Priv::M && self.csr.satp >> 60 != 0;
-            paged.then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
+            let on = self.mmu.fast_path && self.mmu.tracer.is_none();
+            (paged && on).then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
         });
-        let pa = self
-            .mmu
-            .data_miss(va, access, self.steps * 4 + 2, &bus.ram)?;
+        let pa = self.mmu.data_miss(va, access, now * 4 + 2, &bus.ram)?;
         if self.mmu.take_fetch_run_dropped() {
             self.icache.forget_fetch_page();
         }
@@ -619,6 +616,18 @@ impl Hart {
     /// `now` is the step count of this instruction, which the run loop keeps in a register
     /// (`self.steps` may be stale): the inlined part passes it to the fast path and stores it
     /// to `self.steps` before anything out of line, which reads it there.
+    ///
+    /// **Fast-path pages are RAM, without a second check.** An address the MMU's fast path
+    /// ([`Mmu::fast_data`]) or its common miss ([`Mmu::data_miss`]) returns lies on a 4 KiB
+    /// page that the MMU checked to lie inside `bus.ram` when it filled the entry
+    /// (`Mmu::fill_fast`: `Ram::contains`; `Mmu::find_common`: `Ram::contains_n::<4096>`);
+    /// the access is aligned and at most 8 bytes, so it stays inside that page. The RAM
+    /// checked is this one: the MMU is given RAM only by this hart's `translate` and
+    /// `data_miss`, always `bus.ram`; a hart is made only by [`crate::machine::Machine`],
+    /// which hands it its own bus and nothing else; and a bus's `Ram` keeps its base, size
+    /// and mapping for its whole life (no code replaces it). So the load and store read and
+    /// write those addresses unchecked (`Ram::read_le_unchecked`, which debug builds — the
+    /// whole test suite — assert against RAM's bounds, as `Ram::write_unchecked`).
     #[inline(always)]
     pub(crate) fn load<const N: usize>(
         &mut self,
@@ -635,30 +644,43 @@ impl Hart {
         } else {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Load, now * 4 + 2) {
-                if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
-                    return Ok(v);
-                }
-                // Not reached (fast-path pages are RAM), but a device read is still right.
-                self.steps = now;
-                return self
-                    .mmio_read(bus, pa, N as u8)
-                    .map_err(|_| Exception::LoadAccessFault(va));
+                // SAFETY: fast-path pages are RAM (see above).
+                return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
+            }
+            // The MMU's common TLB miss (out of line there), whose pages are RAM too.
+            if let Some(pa) = self.data_miss(bus, va, Access::Load, now) {
+                // SAFETY: the common miss's pages are RAM too (see above).
+                return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
             }
         }
         self.steps = now;
-        self.load_slow::<N>(bus, va)
+        match self.load_slow::<N>(bus, va) {
+            Some(v) => Ok(v),
+            None => Err(self.slow_exception),
+        }
     }
 
+    /// [`Hart::load_general`] returning an `Option`, which comes back in two registers
+    /// where a `Result<u64, Exception>` would go through memory: None leaves the exception
+    /// in `slow_exception`.
     #[inline(never)]
-    fn load_slow<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
+    fn load_slow<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Option<u64> {
+        match self.load_general::<N>(bus, va) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.slow_exception = e;
+                None
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn load_general<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
         if va & (N as u64 - 1) != 0 {
             return Err(Exception::LoadAddressMisaligned(va));
         }
-        // The inlined part has asked the fast path already.
-        let pa = match self.data_miss(bus, va, Access::Load) {
-            Some(pa) => pa,
-            None => self.translate(bus, va, N as u64, Access::Load)?,
-        };
+        // The inlined part has asked the fast path and the common miss already.
+        let pa = self.translate(bus, va, N as u64, Access::Load)?;
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);
         }
@@ -688,16 +710,13 @@ impl Hart {
             // The MMU's fast path, whose pages are RAM.
             if let Some(pa) = self.mmu.fast_data(va, Access::Store, now * 4 + 2) {
                 let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
-                if bus.ram.write::<N>(crate::addr::PhysAddr(pa), bytes) {
-                    self.after_ram_store(pa, N as u64);
-                    return Ok(());
-                }
-                // Not reached (fast-path pages are RAM), but a device write is still right;
-                // it reads the clock.
-                self.steps = now;
-                return self
-                    .store_pa::<N>(bus, pa, val)
-                    .map_err(|_| Exception::StoreAccessFault(va));
+                // SAFETY: fast-path pages are RAM ([`Hart::load`]).
+                unsafe {
+                    bus.ram
+                        .write_unchecked::<N>(crate::addr::PhysAddr(pa), bytes)
+                };
+                self.after_ram_store(pa, N as u64);
+                return Ok(());
             }
         }
         self.steps = now;
@@ -715,7 +734,7 @@ impl Hart {
             return Err(Exception::StoreAddressMisaligned(va));
         }
         // The inlined part has asked the fast path already.
-        let pa = match self.data_miss(bus, va, Access::Store) {
+        let pa = match self.data_miss(bus, va, Access::Store, self.steps) {
             Some(pa) => pa,
             None => self.translate(bus, va, N as u64, Access::Store)?,
         };

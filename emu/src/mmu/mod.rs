@@ -190,12 +190,13 @@ pub struct Mmu {
     pub tlb: tlb::Tlb,
     pub ad: walk::AdMode,
     pub stats: MmuStats,
-    /// Whether the host-side fast path ([`fast`]) may be filled.
+    /// Whether the host-side fast path ([`fast`]) may be filled. Set before the first
+    /// [`Mmu::set_data_ctx`], which reads it (as it reads `tracer`).
     pub fast_path: bool,
     pub fast: fast::FastTlb,
     fetch_run: Option<fast::FetchRun>,
     /// The context of loads and stores ([`Mmu::set_data_ctx`]), None when they are not
-    /// translated.
+    /// translated, or when [`Mmu::data_miss`] must not serve them (fast path off, tracer).
     data_ctx: Option<PagedCtx>,
     /// Set when a refill ended the fetch run; the hart then forgets its fetch page.
     fetch_run_dropped: bool,
@@ -226,7 +227,7 @@ struct WalkerMemory<'a, N> {
 impl<N> walk::PteMemory for WalkerMemory<'_, N> {
     fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
         self.stats.pte_reads[self.access] += 1;
-        if !self.pmp.check_pte_read(pa) {
+        if !self.pmp.check_pte_read(pa, self.ram) {
             return Err(());
         }
         self.ram.read_u64(PhysAddr(pa)).ok_or(())
@@ -357,18 +358,38 @@ impl Mmu {
     /// did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
     /// (see [`Mmu::find_common`]); None when it changed nothing and the caller must ask
     /// [`Mmu::translate`]. Never with a tracer.
-    #[inline(never)]
+    ///
+    /// One out-of-line copy per access type ([`Mmu::data_miss_of`]), so that each has its
+    /// counters' indices and its permission bit as constants.
+    #[inline(always)]
     pub fn data_miss(&mut self, va: u64, access: Access, now: u64, ram: &Ram) -> Option<u64> {
-        debug_assert!(access != Access::Fetch && self.fast_path);
+        debug_assert!(access != Access::Fetch);
+        match access {
+            Access::Store => self.data_miss_of::<true>(va, now, ram),
+            _ => self.data_miss_of::<false>(va, now, ram),
+        }
+    }
+
+    /// [`Mmu::data_miss`] for a store (`STORE`) or a load.
+    #[inline(never)]
+    pub fn data_miss_of<const STORE: bool>(&mut self, va: u64, now: u64, ram: &Ram) -> Option<u64> {
+        let access = if STORE { Access::Store } else { Access::Load };
+        debug_assert!(self.data_ctx.is_none() || self.fast_path && self.tracer.is_none());
         let m = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
         Some(self.commit_common(va, access, now, m).0)
     }
 
     /// Sets the context of loads and stores for [`Mmu::data_miss`]: satp, the effective
     /// privilege (after MPRV), SUM and MXR. The hart calls it whenever one of them may have
-    /// changed (where it drops the fast path: trap entry, xRET, every CSR write).
+    /// changed (where it drops the fast path: trap entry, xRET, every CSR write). With the
+    /// fast path off or a tracer set, there is none: [`Mmu::data_miss`] then serves nothing,
+    /// and the hart need not test those itself.
     pub fn set_data_ctx(&mut self, satp: u64, prv: Priv, sum: bool, mxr: bool) {
-        self.data_ctx = PagedCtx::new(satp, prv, sum, mxr);
+        self.data_ctx = if self.fast_path && self.tracer.is_none() {
+            PagedCtx::new(satp, prv, sum, mxr)
+        } else {
+            None
+        };
     }
 
     /// What [`Mmu::set_data_ctx`] was last told, if it translates (for assertions).
@@ -408,7 +429,12 @@ impl Mmu {
         let victim = self.tlb.probe_4k(va, ctx.asid)?;
         let pmp = &self.pmp;
         let read = |pa| {
-            if pmp.check_pte_read(pa) {
+            if pmp.pte_page_known(pa) {
+                // SAFETY: the PTE-page cache remembers only pages that lie in RAM
+                // (`Pmp::check_pte_read_slow`), and RAM is this one: the MMU is only ever
+                // given its hart's bus's RAM, whose bounds never change (see `Hart::load`).
+                Some(unsafe { ram.read_le_unchecked::<8>(PhysAddr(pa)) })
+            } else if pmp.check_pte_read_slow(pa, ram) {
                 ram.read_u64(PhysAddr(pa))
             } else {
                 None

@@ -11,6 +11,8 @@
 //! Ranges are computed as half-open `u128` intervals `[lo, hi)` so that a NAPOT region
 //! covering the whole 2^56 (or more) space and an access ending at 2^64 cannot overflow.
 
+use crate::addr::PhysAddr;
+use crate::bus::ram::Ram;
 use crate::hart::Priv;
 use crate::mmu::Access;
 use bitflags::bitflags;
@@ -352,20 +354,33 @@ impl Pmp {
     /// the pages where the answer is yes throughout. For an 8-byte aligned `pa` in such a page
     /// the answer cannot differ: the first entry touching the page covers all of it (or none
     /// touches it), so it is the first entry the read matches, and fully.
+    ///
+    /// Only pages that lie wholly in `ram` are remembered, so that a page the cache knows
+    /// ([`Pmp::pte_page_known`]) can be read without a RAM check; the MMU is always given
+    /// the same RAM (its hart's bus's, whose bounds never change).
     #[inline]
-    pub fn check_pte_read(&self, pa: u64) -> bool {
-        let page = pa >> 12;
-        let cached = &self.pte_pages[page as usize & (PTE_PAGES - 1)];
-        if cached.get() == page && pa & 7 == 0 {
+    pub fn check_pte_read(&self, pa: u64, ram: &Ram) -> bool {
+        if self.pte_page_known(pa) {
             return true;
         }
-        self.check_pte_read_slow(pa)
+        self.check_pte_read_slow(pa, ram)
+    }
+
+    /// The PTE-page cache's answer alone: true when `pa` is 8-byte aligned on a page where
+    /// S-mode loads are allowed throughout and that lies in RAM ([`Pmp::check_pte_read`]
+    /// remembers no other); false when the cache does not know (ask `check_pte_read_slow`).
+    #[inline(always)]
+    pub fn pte_page_known(&self, pa: u64) -> bool {
+        let page = pa >> 12;
+        let cached = &self.pte_pages[page as usize & (PTE_PAGES - 1)];
+        cached.get() == page && pa & 7 == 0
     }
 
     #[inline(never)]
-    fn check_pte_read_slow(&self, pa: u64) -> bool {
+    pub(crate) fn check_pte_read_slow(&self, pa: u64, ram: &Ram) -> bool {
         let page = pa >> 12;
         if pa & 7 == 0
+            && ram.contains_n::<4096>(PhysAddr(page << 12))
             && self
                 .uniform_over(page << 12, 4096, Priv::S)
                 .is_some_and(|p| p.allows(Access::Load))
@@ -781,6 +796,7 @@ mod tests {
     /// change the answer for a cached page.
     #[test]
     fn pte_read_cache_follows_register_writes() {
+        let ram = Ram::new(2 << 20).unwrap();
         let mut p = Pmp::new(16);
         let agree = |p: &Pmp| {
             for pa in [
@@ -791,7 +807,11 @@ mod tests {
                 0x8010_0000,
             ] {
                 for _ in 0..2 {
-                    assert_eq!(p.check_pte_read(pa), p.check(pa, 8, Load, S), "{pa:#x}");
+                    assert_eq!(
+                        p.check_pte_read(pa, &ram),
+                        p.check(pa, 8, Load, S),
+                        "{pa:#x}"
+                    );
                 }
             }
         };
@@ -805,9 +825,12 @@ mod tests {
         // Entry 0 now ends inside the cached page: its upper half is no longer readable.
         set(&mut p, 0, 0x8000_0800 >> 2, TOR | R);
         agree(&p);
-        assert!(!p.check_pte_read(0x8000_0ff8));
+        assert!(!p.check_pte_read(0x8000_0ff8, &ram));
         set(&mut p, 0, 0, 0);
         agree(&p);
-        assert!(!p.check_pte_read(0x8000_0000), "no entry: S-mode fails");
+        assert!(
+            !p.check_pte_read(0x8000_0000, &ram),
+            "no entry: S-mode fails"
+        );
     }
 }
