@@ -26,6 +26,9 @@ impl Hart {
     /// allocation of its own instead of sharing one with the event processing around it.
     #[inline(never)]
     pub(crate) fn run_fast(&mut self, bus: &mut Bus) {
+        // Loads and stores read fast-path pages unchecked (see `Hart::load`): they must have
+        // been checked against this RAM, which the MMU makes sure of here.
+        self.mmu.bind_ram(&bus.ram);
         // pc and the step count live in registers here and are passed to `execute`; `self.pc`
         // and `self.steps` are stored only where something reads them: before the slow fetch
         // path, before a trap is taken, on leaving the loop, and (steps) before the
@@ -72,6 +75,7 @@ impl Hart {
     /// MMU's tracer (`crate::trace`, docs/TRACING.md): count, privilege, pc, raw bits,
     /// disassembly. Runs as `run_fast` when there is no tracer.
     pub(crate) fn run_traced(&mut self, bus: &mut Bus) {
+        self.mmu.bind_ram(&bus.ram); // as in `run_fast`
         while self.steps < self.stop_at {
             let (pc, prv, count) = (self.pc, self.prv, self.instret());
             let fetched = self.fetch(bus);

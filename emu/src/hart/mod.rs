@@ -619,14 +619,13 @@ impl Hart {
     ///
     /// **Fast-path pages are RAM, without a second check.** An address the MMU's fast path
     /// ([`Mmu::fast_data`]) or its common miss ([`Mmu::data_miss`]) returns lies on a 4 KiB
-    /// page that the MMU checked to lie inside `bus.ram` when it filled the entry
-    /// (`Mmu::fill_fast`: `Ram::contains`; `Mmu::find_common`: `Ram::contains_n::<4096>`);
-    /// the access is aligned and at most 8 bytes, so it stays inside that page. The RAM
-    /// checked is this one: the MMU is given RAM only by this hart's `translate` and
-    /// `data_miss`, always `bus.ram`; a hart is made only by [`crate::machine::Machine`],
-    /// which hands it its own bus and nothing else; and a bus's `Ram` keeps its base, size
-    /// and mapping for its whole life (no code replaces it). So the load and store read and
-    /// write those addresses unchecked (`Ram::read_le_unchecked`, which debug builds — the
+    /// page that the MMU checked to lie inside a RAM of `bus.ram`'s size when it filled the
+    /// entry (`Mmu::fill_fast`: `Ram::contains`; `Mmu::find_common`:
+    /// `Ram::contains_n::<4096>`); the access is aligned and at most 8 bytes, so it stays
+    /// inside that page. Only the MMU fills its fast path, and every MMU method given a RAM
+    /// first calls `Mmu::bind_ram`, which forgets the fast path when the size changes; the
+    /// run loops bind `bus.ram` before the first instruction, and inside them the MMU is
+    /// given no other RAM. So the load and store read and write those addresses unchecked (`Ram::read_le_unchecked`, which debug builds — the
     /// whole test suite — assert against RAM's bounds, as `Ram::write_unchecked`).
     #[inline(always)]
     pub(crate) fn load<const N: usize>(

@@ -193,7 +193,15 @@ pub struct Mmu {
     /// Whether the host-side fast path ([`fast`]) may be filled. Set before the first
     /// [`Mmu::set_data_ctx`], which reads it (as it reads `tracer`).
     pub fast_path: bool,
-    pub fast: fast::FastTlb,
+    /// Filled only by the MMU's own methods, each given the RAM it checks pages against
+    /// (see `ram_size`): the hart reads fast-path pages without a second RAM check.
+    pub(crate) fast: fast::FastTlb,
+    /// The size of the RAM the cached knowledge was checked against: the fast path's pages
+    /// and the PMP's PTE pages lie in a RAM of this size (its base is always `RAM_BASE`).
+    /// Every method given a RAM first compares its size ([`Mmu::bind_ram`]) and forgets
+    /// both caches when it differs, so that pages checked against one RAM are never read
+    /// unchecked in another, whatever the library's user hands the MMU.
+    ram_size: u64,
     fetch_run: Option<fast::FetchRun>,
     /// The context of loads and stores ([`Mmu::set_data_ctx`]), None when they are not
     /// translated, or when [`Mmu::data_miss`] must not serve them (fast path off, tracer).
@@ -311,6 +319,7 @@ impl Mmu {
             stats: MmuStats::default(),
             fast_path: true,
             fast: fast::FastTlb::default(),
+            ram_size: 0,
             fetch_run: None,
             data_ctx: None,
             fetch_run_dropped: false,
@@ -320,6 +329,23 @@ impl Mmu {
             #[cfg(test)]
             no_common: false,
         }
+    }
+
+    /// Makes `ram` the RAM the caches' pages are known to lie in: when its size is not the
+    /// one they were checked against, forgets them (see the `ram_size` field).
+    #[inline(always)]
+    pub fn bind_ram(&mut self, ram: &Ram) {
+        if ram.size() != self.ram_size {
+            self.rebind_ram(ram.size());
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn rebind_ram(&mut self, size: u64) {
+        self.fast.flush();
+        self.pmp.forget_pte_pages();
+        self.ram_size = size;
     }
 
     /// Whether a satp value selects a mode this MMU implements (satp is WARL: a write with an
@@ -340,6 +366,7 @@ impl Mmu {
         ctx: &TranslateCtx,
         ram: &mut Ram,
     ) -> Result<Translated, Exception> {
+        self.bind_ram(ram);
         if self.fast_path && len <= 8 && va & (len - 1) == 0 {
             let paged = PagedCtx::new(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
             if let Some(m) = paged.and_then(|p| self.find_common(va, access, &p, ram)) {
@@ -373,6 +400,7 @@ impl Mmu {
     /// [`Mmu::data_miss`] for a store (`STORE`) or a load.
     #[inline(never)]
     pub fn data_miss_of<const STORE: bool>(&mut self, va: u64, now: u64, ram: &Ram) -> Option<u64> {
+        self.bind_ram(ram);
         let access = if STORE { Access::Store } else { Access::Load };
         debug_assert!(self.data_ctx.is_none() || self.fast_path && self.tracer.is_none());
         let m = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
@@ -426,13 +454,16 @@ impl Mmu {
             return None;
         }
         // The probe and the victim choice in one pass over the set.
+        debug_assert_eq!(ram.size(), self.ram_size, "find_common with an unbound RAM");
         let victim = self.tlb.probe_4k(va, ctx.asid)?;
         let pmp = &self.pmp;
         let read = |pa| {
             if pmp.pte_page_known(pa) {
-                // SAFETY: the PTE-page cache remembers only pages that lie in RAM
-                // (`Pmp::check_pte_read_slow`), and RAM is this one: the MMU is only ever
-                // given its hart's bus's RAM, whose bounds never change (see `Hart::load`).
+                // SAFETY: the PTE-page cache remembers only pages that lie in a RAM of
+                // `self.ram_size` bytes (`Pmp::check_pte_read_slow`, reached only through
+                // methods that call `bind_ram` first), and `ram` has that size (the callers,
+                // `translate` and `data_miss_of`, bound it, as asserted above); RAM's base is
+                // always RAM_BASE.
                 Some(unsafe { ram.read_le_unchecked::<8>(PhysAddr(pa)) })
             } else if pmp.check_pte_read_slow(pa, ram) {
                 ram.read_u64(PhysAddr(pa))
@@ -521,6 +552,7 @@ impl Mmu {
         ram: &mut Ram,
         count: u64,
     ) -> Result<Translated, Exception> {
+        self.bind_ram(ram);
         let mut notes = TraceNotes {
             lookup: Lookup::Bare,
             walk: None,

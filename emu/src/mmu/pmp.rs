@@ -141,10 +141,16 @@ impl Pmp {
         };
     }
 
+    /// Forgets the PTE pages [`Pmp::check_pte_read`] remembered (the MMU was given another
+    /// RAM, see `Mmu::bind_ram`).
+    pub(crate) fn forget_pte_pages(&self) {
+        self.pte_pages.iter().for_each(|c| c.set(NO_PAGE));
+    }
+
     fn decode_spans(&mut self) {
         self.active = 0;
         self.n_spans = 0;
-        self.pte_pages.iter().for_each(|c| c.set(NO_PAGE));
+        self.forget_pte_pages();
         for i in 0..self.entries {
             self.ranges[i] = self.range(i).unwrap_or((0, 0));
             if self.ranges[i] != (0, 0) {
@@ -356,10 +362,11 @@ impl Pmp {
     /// touches it), so it is the first entry the read matches, and fully.
     ///
     /// Only pages that lie wholly in `ram` are remembered, so that a page the cache knows
-    /// ([`Pmp::pte_page_known`]) can be read without a RAM check; the MMU is always given
-    /// the same RAM (its hart's bus's, whose bounds never change).
+    /// ([`Pmp::pte_page_known`]) can be read without a RAM check. Crate-private: only the
+    /// MMU fills the cache, after `Mmu::bind_ram`, which empties it when the RAM it is
+    /// given changes size.
     #[inline]
-    pub fn check_pte_read(&self, pa: u64, ram: &Ram) -> bool {
+    pub(crate) fn check_pte_read(&self, pa: u64, ram: &Ram) -> bool {
         if self.pte_page_known(pa) {
             return true;
         }
@@ -370,7 +377,7 @@ impl Pmp {
     /// S-mode loads are allowed throughout and that lies in RAM ([`Pmp::check_pte_read`]
     /// remembers no other); false when the cache does not know (ask `check_pte_read_slow`).
     #[inline(always)]
-    pub fn pte_page_known(&self, pa: u64) -> bool {
+    pub(crate) fn pte_page_known(&self, pa: u64) -> bool {
         let page = pa >> 12;
         let cached = &self.pte_pages[page as usize & (PTE_PAGES - 1)];
         cached.get() == page && pa & 7 == 0

@@ -249,3 +249,41 @@ fn the_common_miss_agrees_with_the_general_path() {
         }
     }
 }
+
+/// What the MMU checked against one RAM (fast-path pages, the PMP's PTE pages) is forgotten
+/// when it is given a RAM of another size: pages of the first are never read unchecked in
+/// the second (`Mmu::bind_ram`).
+#[test]
+fn a_ram_of_another_size_forgets_the_pages_checked_against_the_old_one() {
+    let mut big = Ram::new(64 * MIB).unwrap();
+    let vas = build(&mut big, &mode::SV39);
+    let mut m = mmu(true, true, walk::AdMode::Hardware, "64x4");
+    let satp = mode::SV39.satp_mode << 60 | 5 << 44 | PT >> 12;
+    let ctx = TranslateCtx {
+        satp,
+        prv: Priv::S,
+        sum: false,
+        mxr: false,
+        now: 6,
+    };
+    m.set_data_ctx(satp, Priv::S, false, false);
+    let t = m.translate(vas[0], 8, Access::Load, &ctx, &mut big);
+    assert_eq!(t.map(|t| t.pa), Ok(DATA));
+    assert_eq!(
+        m.data_miss(vas[1], Access::Load, 10, &big),
+        Some(DATA + 4096)
+    );
+    let known = |m: &Mmu| {
+        [vas[0], vas[1]].map(|va| m.fast.lookup(va, Access::Load).is_some()) == [true, true]
+            && m.pmp.pte_page_known(PT)
+    };
+    assert!(known(&m));
+    // The same size again: nothing forgotten.
+    m.bind_ram(&Ram::new(64 * MIB).unwrap());
+    assert!(known(&m));
+    // Another size: both caches empty (every method given a RAM binds it first).
+    m.bind_ram(&Ram::new(16 * MIB).unwrap());
+    assert!(m.fast.lookup(vas[0], Access::Load).is_none());
+    assert!(m.fast.lookup(vas[1], Access::Load).is_none());
+    assert!(!m.pmp.pte_page_known(PT));
+}
