@@ -10,6 +10,7 @@
 use super::cpio;
 use super::proc::{Dir, Entry, Found, PidEntry};
 use crate::proc::Process;
+use crate::syscall::EAGAIN;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -27,7 +28,6 @@ pub fn set_root(archive: &'static [u8]) {
 const ENOENT: i64 = 2;
 const ESRCH: i64 = 3;
 const EBADF: i64 = 9;
-const EAGAIN: i64 = 11;
 const EACCES: i64 = 13;
 const EFAULT: i64 = 14;
 const ENOTDIR: i64 = 20;

@@ -20,6 +20,7 @@
 //! wakes the sleepers of the other.
 
 use crate::proc::Process;
+use crate::syscall::{EAGAIN, EFAULT};
 use alloc::collections::{BTreeMap, VecDeque};
 use mm_core::VirtAddr;
 use spin::Mutex;
@@ -30,8 +31,6 @@ pub const CAPACITY: usize = 16 * 4096;
 /// Writes of up to this many bytes are atomic (Linux's PIPE_BUF, one page).
 pub const PIPE_BUF: usize = 4096;
 
-const EAGAIN: i64 = 11;
-const EFAULT: i64 = 14;
 /// EPIPE: no process has the read end open.
 pub const EPIPE: i64 = 32;
 

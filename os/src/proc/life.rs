@@ -152,7 +152,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
 }
 
 /// Errors of the process calls.
-pub const EAGAIN: i64 = 11;
+use crate::syscall::EAGAIN;
 pub const ECHILD: i64 = 10;
 
 /// clone's flags that glibc's fork() passes (0x01200011) and the ones accepted with them.

@@ -15,6 +15,7 @@
 //! ended by a signal (Linux delivers to pid 1 only the signals it handles).
 
 use super::{end, Process, TABLE};
+use crate::syscall::{EFAULT, EINVAL, ENOSYS, ESRCH};
 use alloc::vec::Vec;
 use mm_core::task::Ending;
 use spin::Mutex;
@@ -36,10 +37,6 @@ pub(super) fn end_doomed() {
     }
 }
 
-const EINVAL: i64 = 22;
-const ESRCH: i64 = 3;
-const ENOSYS: i64 = 38;
-const EFAULT: i64 = 14;
 const SIGKILL: u64 = 9;
 const SIGSTOP: u64 = 19;
 /// The highest signal number (the last real-time one).

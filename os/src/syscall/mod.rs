@@ -20,6 +20,7 @@ use mm_core::VirtAddr;
 
 pub const ESRCH: i64 = 3;
 pub const EBADF: i64 = 9;
+pub const EAGAIN: i64 = 11;
 pub const EACCES: i64 = 13;
 pub const ENODEV: i64 = 19;
 pub const EEXIST: i64 = 17;
