@@ -4,7 +4,6 @@ use super::{alloc_asid, check_rmap, sched::save_own_fp};
 use super::{
     exec, kernel_space, space, CpuTimes, Process, State, Wait, Zombie, INIT, KILLED, TABLE,
 };
-use super::{SIGBUS, SIGILL, SIGSEGV, SIGTRAP};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{csr, sbi};
 use alloc::boxed::Box;
@@ -19,30 +18,13 @@ fn fault_counts(name: &str, minflt: u64) {
     );
 }
 
-/// Signal names for the log.
-fn signal_name(signal: u32) -> &'static str {
-    match signal {
-        SIGSEGV => "SIGSEGV",
-        SIGBUS => "SIGBUS",
-        SIGILL => "SIGILL",
-        SIGTRAP => "SIGTRAP",
-        super::SIGPIPE => "SIGPIPE",
-        1 => "SIGHUP",
-        2 => "SIGINT",
-        3 => "SIGQUIT",
-        6 => "SIGABRT",
-        9 => "SIGKILL",
-        10 => "SIGUSR1",
-        12 => "SIGUSR2",
-        14 => "SIGALRM",
-        15 => "SIGTERM",
-        _ => "signal",
-    }
-}
-
 /// Logs that `p` is killed by `signal`, and why; the caller ends it.
 pub fn log_kill(p: &Process, signal: u32, why: core::fmt::Arguments<'_>) {
-    log::info!("{}: killed by {} ({why})", p.name, signal_name(signal));
+    log::info!(
+        "{}: killed by {} ({why})",
+        p.name,
+        super::signal::name(signal)
+    );
 }
 
 /// Ends process `p`: init's end powers the machine off with its status; any other
@@ -85,7 +67,12 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
             code & 0xff
         ),
         Ending::Signaled(sig) => {
-            log::info!("{} (pid {}): ended by {}", p.name, p.pid, signal_name(sig))
+            log::info!(
+                "{} (pid {}): ended by {}",
+                p.name,
+                p.pid,
+                super::signal::name(sig)
+            )
         }
     }
     // The running process's table is in satp: leave it for the kernel's before it goes. A

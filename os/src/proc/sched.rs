@@ -37,31 +37,34 @@ pub fn on_user_trap(
     let outcome = handle(&mut p, frame);
     p.charge(crate::time::now_ns(), false);
     p.restarted = false;
-    // Signals sent by this trap end their targets once `p` is back in the table (or gone).
-    match outcome {
+    let goes_on = match outcome {
         Outcome::Resume => {
             TABLE.lock().live.put_back(p);
-            signal::end_doomed();
-            frame
+            true
         }
         Outcome::Yield => {
             TABLE.lock().live.put_back(p);
-            signal::end_doomed();
-            schedule(cur)
+            false
         }
         Outcome::Sleep(w) => {
             frame.sepc -= 4;
             p.restarted = true;
             p.state = State::Sleeping(w);
             TABLE.lock().live.put_back(p);
-            signal::end_doomed();
-            schedule(cur)
+            false
         }
         Outcome::End(ending) => {
             end(p, ending);
-            signal::end_doomed();
-            schedule(cur)
+            false
         }
+    };
+    // Signals sent by this trap end their targets now that `p` is back in the table (or
+    // gone).
+    signal::end_doomed();
+    if goes_on {
+        frame
+    } else {
+        schedule(cur)
     }
 }
 

@@ -53,6 +53,47 @@ enum Action {
     Stop,
 }
 
+/// A signal's name, for the log (signal(7)'s numbers on RISC-V, the generic ones).
+pub fn name(sig: u32) -> &'static str {
+    const NAMES: [&str; 31] = [
+        "SIGHUP",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGILL",
+        "SIGTRAP",
+        "SIGABRT",
+        "SIGBUS",
+        "SIGFPE",
+        "SIGKILL",
+        "SIGUSR1",
+        "SIGSEGV",
+        "SIGUSR2",
+        "SIGPIPE",
+        "SIGALRM",
+        "SIGTERM",
+        "SIGSTKFLT",
+        "SIGCHLD",
+        "SIGCONT",
+        "SIGSTOP",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+        "SIGURG",
+        "SIGXCPU",
+        "SIGXFSZ",
+        "SIGVTALRM",
+        "SIGPROF",
+        "SIGWINCH",
+        "SIGIO",
+        "SIGPWR",
+        "SIGSYS",
+    ];
+    match sig {
+        1..=31 => NAMES[sig as usize - 1],
+        _ => "a real-time signal",
+    }
+}
+
 fn default_action(sig: u64) -> Action {
     match sig {
         17 | 23 | 28 => Action::Nothing, // SIGCHLD, SIGURG, SIGWINCH: Ign
