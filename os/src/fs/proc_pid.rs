@@ -3,7 +3,7 @@
 //! maps, status, stat, statm, cmdline, environ, comm, oom_score, oom_score_adj.
 
 use crate::mm::vmstat::ProcessPages;
-use crate::proc::{Process, USER_HZ};
+use crate::proc::{clock_ticks, Process};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
@@ -164,7 +164,7 @@ pub fn stat(p: &mut Process, own: bool) -> String {
     // init's exit_signal is 0 (the kernel starts it without one); forked children get
     // SIGCHLD.
     let exit_signal = if pid == 1 { 0 } else { 17 };
-    let start_ticks = l.start_ns / (1_000_000_000 / USER_HZ);
+    let start_ticks = clock_ticks(l.start_ns);
     let comm: String = p.name.chars().take(15).collect();
     let (utime, stime) = if own { p.times_now() } else { p.times }.ticks();
     let (cutime, cstime) = p.ctimes.ticks();

@@ -245,7 +245,7 @@ fn build_stack(
     let auxv: [(u64, u64); 17] = [
         (16, HWCAP),                   // AT_HWCAP
         (6, PAGE_SIZE),                // AT_PAGESZ
-        (17, 100),                     // AT_CLKTCK
+        (17, super::USER_HZ),          // AT_CLKTCK
         (3, phdr),                     // AT_PHDR
         (4, super::elf::PHENT as u64), // AT_PHENT
         (5, elf.phnum as u64),         // AT_PHNUM

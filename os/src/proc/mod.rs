@@ -30,7 +30,7 @@ pub use life::{fork, getrusage, log_kill, wait4};
 use rmap::check_rmap;
 pub use rmap::set_check_rmap;
 pub use sched::{on_user_trap, tick, Outcome};
-pub use times::{CpuTimes, USER_HZ};
+pub use times::{clock_ticks, CpuTimes, USER_HZ};
 
 use crate::arch::csr;
 use crate::arch::fp::{self, FpRegs};

@@ -23,6 +23,11 @@ pub struct CpuTimes {
 /// Clock ticks per second of the times reported in clock ticks (USER_HZ, AT_CLKTCK).
 pub const USER_HZ: u64 = 100;
 
+/// Nanoseconds in clock ticks (whole ticks, rounded down).
+pub fn clock_ticks(ns: u64) -> u64 {
+    ns / (1_000_000_000 / USER_HZ)
+}
+
 impl CpuTimes {
     /// The sum of two accounts (a process's own and its reaped children's).
     pub fn plus(self, o: CpuTimes) -> CpuTimes {
@@ -34,8 +39,7 @@ impl CpuTimes {
 
     /// Both, in clock ticks: (user, sys).
     pub fn ticks(self) -> (u64, u64) {
-        let ns = 1_000_000_000 / USER_HZ;
-        (self.user / ns, self.sys / ns)
+        (clock_ticks(self.user), clock_ticks(self.sys))
     }
 
     /// Writes struct rusage's first two fields, ru_utime and ru_stime (two struct timevals:

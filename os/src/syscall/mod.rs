@@ -47,11 +47,11 @@ const SYS_WRITEV: u64 = 66;
 const SYS_SET_TID_ADDRESS: u64 = 96;
 const SYS_SET_ROBUST_LIST: u64 = 99;
 const SYS_CLOCK_GETTIME: u64 = 113;
-const SYS_TIMES: u64 = 153;
 const SYS_KILL: u64 = 129;
 const SYS_TKILL: u64 = 130;
 const SYS_TGKILL: u64 = 131;
 const SYS_RT_SIGPROCMASK: u64 = 135;
+const SYS_TIMES: u64 = 153;
 const SYS_GETPID: u64 = 172;
 const SYS_GETPPID: u64 = 173;
 const SYS_GETTID: u64 = 178;
@@ -316,7 +316,7 @@ fn times(p: &mut Process, buf: VirtAddr) -> i64 {
             return -EFAULT;
         }
     }
-    (crate::time::now_ns() / (1_000_000_000 / crate::proc::USER_HZ)) as i64
+    crate::proc::clock_ticks(crate::time::now_ns()) as i64
 }
 
 /// prlimit64(pid, resource, new, old): this process only (pid 0 or its own). init runs as root,
