@@ -26,6 +26,7 @@ pub mod paging;
 pub mod pte;
 pub mod rmap;
 pub mod shmem;
+pub mod swap;
 pub mod task;
 pub mod vma;
 pub mod watermark;
