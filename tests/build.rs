@@ -11,7 +11,7 @@
 //! It also builds the guest Linux programs in `../programs/` with `riscv64-linux-gnu-gcc
 //! -static` (override with `LINUX_GCC`) into `$OUT_DIR/programs/<dir>/<name>`, listed in
 //! `LINUX_PROGRAMS` as ("dir/name", path): `programs/notes/` holds the notes' programs,
-//! byte for byte, compiled with `-w` so that their warnings (pointers printed with `%x`,
+//! byte for byte, compiled as the notes compile them (no optimisation: `-O0`) with `-w` so that their warnings (pointers printed with `%x`,
 //! `getpid` undeclared) do not need the sources changed; the project's own programs are
 //! compiled with `-Wall -Werror`. `programs/musl/` is built against musl instead, with
 //! `zig cc -target riscv64-linux-musl -static` (zig 0.13 from PyPI's `ziglang`, run as
@@ -139,11 +139,12 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
                 (true, false) => cmd.arg("-static-pie"),
                 (false, _) => cmd.arg("-static"),
             };
-            cmd.args(["-O2", "-g"]);
             if notes {
-                cmd.arg("-w");
+                // As the notes build them: plain gcc, no optimisation (at -O2 GCC deletes
+                // swap_32g's malloc and memset, whose memory is never read).
+                cmd.args(["-O0", "-g", "-w"]);
             } else {
-                cmd.args(["-Wall", "-Werror"]);
+                cmd.args(["-O2", "-g", "-Wall", "-Werror"]);
             }
             cmd.arg(&src).arg("-o").arg(&exe);
             let output = cmd.output().unwrap_or_else(|e| {

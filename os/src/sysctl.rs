@@ -34,11 +34,13 @@ const INT_MIN: i64 = i32::MIN as i64;
 
 /// The table, in the order Linux lists the directory (by name). Defaults that depend on
 /// the machine (the reserves, min_free_kbytes) are set by [`init`].
-pub static VM: [Sysctl; 9] = [
+pub static VM: [Sysctl; 10] = [
     // min(3% of free memory, 8 MiB): mm/util.c's init_admin_reserve.
     entry("admin_reserve_kbytes", 0, 0, i64::MAX),
     // clamp(sqrt(lowmem_kB * 16), 128, 262144): mm/page_alloc.c.
     entry("min_free_kbytes", 128, 0, INT_MAX),
+    // CommitLimit in kB instead of overcommit_ratio's share when not 0.
+    entry("overcommit_kbytes", 0, 0, i64::MAX),
     // 0 heuristic, 1 always, 2 never.
     entry("overcommit_memory", 0, 0, 2),
     entry("overcommit_ratio", 50, INT_MIN, INT_MAX),

@@ -103,6 +103,10 @@ fn user_exception(
         if p.space.fault_in(mm_core::VirtAddr(stval), need).is_ok() {
             return proc::Outcome::Resume;
         }
+        if p.space.oom_killed {
+            // No memory, and the OOM killer chose this process (it has said so).
+            return proc::Outcome::End(mm_core::task::Ending::Signaled(proc::SIGKILL));
+        }
     }
     let signal = match scause {
         2 => proc::SIGILL,

@@ -21,6 +21,7 @@ extern crate std;
 
 pub mod addr;
 pub mod buddy;
+pub mod lru;
 pub mod page;
 pub mod paging;
 pub mod pte;

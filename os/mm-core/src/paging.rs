@@ -169,6 +169,59 @@ pub fn map(
     Ok(Flush(va))
 }
 
+/// Writes `pte` (any value: a swap entry, or empty) into the 4 KiB slot of `va` in the tree
+/// at `root`, creating tables on the way; refused where a larger leaf maps `va`. The
+/// caller fences `va` if the slot was valid before.
+pub fn set_entry(
+    mode: PagingMode,
+    root: PhysAddr,
+    va: VirtAddr,
+    pte: Pte,
+    mem: &mut impl TableAccess,
+) -> Result<(), MapError> {
+    if !mode.is_canonical(va) {
+        return Err(MapError::NotCanonical(va));
+    }
+    let mut table = root;
+    for l in (1..mode.levels).rev() {
+        let i = PagingMode::index(va, l);
+        let e = mem.read(table, i);
+        table = if !e.is_valid() {
+            let next = mem.alloc_table().ok_or(MapError::OutOfMemory)?;
+            mem.write(table, i, Pte::table(next));
+            next
+        } else if e.is_leaf() {
+            return Err(MapError::AlreadyMapped(va));
+        } else {
+            e.addr()
+        };
+    }
+    mem.write(table, PagingMode::index(va, 0), pte);
+    Ok(())
+}
+
+/// The table and index of the 4 KiB slot of `va` in the tree at `root`, when the tables
+/// down to level 0 exist (its entry may be valid, a swap entry or empty).
+pub fn leaf_slot(
+    mode: PagingMode,
+    root: PhysAddr,
+    va: VirtAddr,
+    mem: &impl TableAccess,
+) -> Option<(PhysAddr, usize)> {
+    if !mode.is_canonical(va) {
+        return None;
+    }
+    let mut table = root;
+    for level in (1..mode.levels).rev() {
+        let pte = mem.read(table, PagingMode::index(va, level));
+        if !pte.is_valid() || pte.is_leaf() {
+            return None;
+        }
+        table = pte.addr();
+    }
+    Some((table, PagingMode::index(va, 0)))
+}
+
 /// A virtually and physically contiguous range: `[va, va + len)` → `[pa, pa + len)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
@@ -259,6 +312,9 @@ pub enum ForkPage {
 /// every valid leaf is mapped at the same address in `to`; `decide` says whether it is
 /// shared as it is or copy-on-write (then W is cleared in `from` too), and `shared` is
 /// called for each leaf once `to` maps it (the caller counts the frame's new reference).
+/// A swapped-out page (a 4 KiB entry with V = 0 that is not empty: `crate::swap`) is
+/// copied as it is, and `swapped` is called with it (the caller counts the slot's new
+/// user).
 /// Returns how many of `from`'s leaves lost W (their old translations may still be in the
 /// TLB: the caller fences). On `OutOfMemory`, `to` holds the leaves copied so far.
 pub fn fork_copy(
@@ -268,6 +324,7 @@ pub fn fork_copy(
     mem: &mut impl TableAccess,
     decide: &mut impl FnMut(VirtAddr, Pte) -> ForkPage,
     shared: &mut impl FnMut(PhysAddr),
+    swapped: &mut impl FnMut(Pte),
 ) -> Result<usize, MapError> {
     let mut changed = 0;
     fork_level(
@@ -279,6 +336,7 @@ pub fn fork_copy(
         mem,
         decide,
         shared,
+        swapped,
         &mut changed,
     )?;
     Ok(changed)
@@ -294,16 +352,21 @@ fn fork_level(
     mem: &mut impl TableAccess,
     decide: &mut impl FnMut(VirtAddr, Pte) -> ForkPage,
     shared: &mut impl FnMut(PhysAddr),
+    swapped: &mut impl FnMut(Pte),
     changed: &mut usize,
 ) -> Result<(), MapError> {
     let top = level == mode.levels - 1;
     let count = if top { ENTRIES / 2 } else { ENTRIES };
     for i in 0..count {
         let pte = mem.read(table, i);
+        let va = VirtAddr(base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32)));
         if !pte.is_valid() {
+            if level == 0 && pte != Pte::INVALID {
+                set_entry(mode, to, va, pte, mem)?;
+                swapped(pte);
+            }
             continue;
         }
-        let va = VirtAddr(base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32)));
         if !pte.is_leaf() {
             if level > 0 {
                 fork_level(
@@ -315,6 +378,7 @@ fn fork_level(
                     mem,
                     decide,
                     shared,
+                    swapped,
                     changed,
                 )?;
             }
@@ -342,6 +406,8 @@ pub enum Node {
     Leaf(VirtAddr, usize, Pte),
     /// A table below the root, after everything under it was visited.
     Table(PhysAddr),
+    /// A 4 KiB entry with V = 0 that is not empty: a swapped-out page (`crate::swap`).
+    Swap(VirtAddr, Pte),
 }
 
 /// Visits the lower (user) half of the tree at `root` depth-first, in address order: each
@@ -371,10 +437,13 @@ fn visit_level(
     };
     for i in 0..count {
         let pte = mem.read(table, i);
+        let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
         if !pte.is_valid() {
+            if level == 0 && pte != Pte::INVALID {
+                visit(Node::Swap(VirtAddr(va), pte));
+            }
             continue;
         }
-        let va = base + ((i as u64) << (PAGE_SHIFT + 9 * level as u32));
         if pte.is_leaf() {
             visit(Node::Leaf(VirtAddr(va), level, pte));
         } else if level > 0 {
@@ -399,8 +468,9 @@ pub fn user_leaves(
 }
 
 /// Tears down the lower (user) half of the tree at `root`: `leaf` sees every valid leaf
-/// (to drop its frame), `free_table` every table below the root (the root stays, its
-/// lower half cleared). The caller fences (the address space's ASID) before reuse.
+/// (to drop its frame) and every swap entry (to drop its slot), `free_table` every table
+/// below the root (the root stays, its lower half cleared). The caller fences (the address
+/// space's ASID) before reuse.
 pub fn clear_user(
     mode: PagingMode,
     root: PhysAddr,
@@ -409,7 +479,7 @@ pub fn clear_user(
     free_table: &mut impl FnMut(PhysAddr),
 ) {
     visit_user(mode, root, mem, &mut |n| match n {
-        Node::Leaf(va, _, pte) => leaf(va, pte),
+        Node::Leaf(va, _, pte) | Node::Swap(va, pte) => leaf(va, pte),
         Node::Table(pa) => free_table(pa),
     });
     // The lower tables are gone whole; only the root's entries need clearing.
@@ -612,6 +682,7 @@ mod tests {
                 &mut mem,
                 &mut |_, _| ForkPage::CopyOnWrite,
                 &mut |pa| seen.push(pa.0),
+                &mut |_| {},
             )
             .unwrap();
             assert_eq!(changed, 2, "the two writable pages lost W");
@@ -633,6 +704,55 @@ mod tests {
             assert_eq!(translate(mode, child, VirtAddr(0x1_0000), &mem), None);
             assert!(!freed.is_empty() && freed.len() < tables_before);
             assert!(translate(mode, parent, VirtAddr(0x1_0000), &mem).is_some());
+        }
+    }
+
+    #[test]
+    fn swap_entries_are_copied_by_fork_and_seen_by_teardown() {
+        use crate::swap::SwapEntry;
+        for mode in [SV39, SV48] {
+            let (mut mem, parent) = Tables::new(64);
+            let child = mem.alloc_table().unwrap();
+            let e = SwapEntry::new(0, 42).to_pte();
+            set_entry(mode, parent, VirtAddr(0x5000), e, &mut mem).unwrap();
+            map(
+                mode,
+                parent,
+                VirtAddr(0x6000),
+                PhysAddr(0x8100_0000),
+                0,
+                RWAD,
+                &mut mem,
+            )
+            .unwrap()
+            .covered_by_full_fence();
+            assert_eq!(translate(mode, parent, VirtAddr(0x5000), &mem), None);
+            let (t, i) = leaf_slot(mode, parent, VirtAddr(0x5000), &mem).unwrap();
+            assert_eq!(mem.read(t, i), e);
+            let mut swapped = Vec::new();
+            fork_copy(
+                mode,
+                parent,
+                child,
+                &mut mem,
+                &mut |_, _| ForkPage::CopyOnWrite,
+                &mut |_| {},
+                &mut |pte| swapped.push(pte),
+            )
+            .unwrap();
+            assert_eq!(swapped, [e]);
+            let (t, i) = leaf_slot(mode, child, VirtAddr(0x5000), &mem).unwrap();
+            assert_eq!(mem.read(t, i), e);
+            let mut seen = Vec::new();
+            clear_user(
+                mode,
+                child,
+                &mut mem,
+                &mut |va, pte| seen.push((va, pte)),
+                &mut |_| {},
+            );
+            assert_eq!(seen.len(), 2);
+            assert!(seen.contains(&(VirtAddr(0x5000), e)));
         }
     }
 
@@ -659,6 +779,7 @@ mod tests {
             &mut mem,
             &mut |_, _| ForkPage::CopyOnWrite,
             &mut |_| n += 1,
+            &mut |_| {},
         );
         assert_eq!(r, Err(MapError::OutOfMemory));
         assert_eq!(n, 0, "nothing counted for a leaf that was not copied");

@@ -98,6 +98,7 @@ mod tests {
                 &mut mem,
                 &mut |_, _| ForkPage::CopyOnWrite,
                 &mut |_| {},
+                &mut |_| {},
             )
             .unwrap();
             let family = [(1, parent), (2, child)];

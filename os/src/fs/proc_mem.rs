@@ -2,12 +2,13 @@
 //! mm/vmstat.c), every number from [`Snapshot`]: the frame allocator, the heap, the
 //! page-table frames and the processes' present pages.
 //!
-//! What this kernel does not have shows as 0, which is then the true value: no swap, no
-//! buffers or shared page cache (a file page is a process's private copy of the
-//! initramfs's bytes, counted as Cached and Mapped), nothing dirty or under writeback, no
-//! mlock, no reclaimable slab, no vmalloc area, no per-cpu areas. No LRU lists exist yet;
-//! every user page is on the inactive list of its kind, where Linux 6.1 puts a new page
-//! and where it stays until reclaim's scans activate it (ROADMAP.md step 4).
+//! What this kernel does not have shows as 0, which is then the true value: no buffers or
+//! shared page cache (a file page is a process's private copy of the initramfs's bytes,
+//! counted as Cached and Mapped), nothing dirty or under writeback (anonymous pages go to
+//! swap synchronously), no mlock, no reclaimable slab, no vmalloc area, no per-cpu areas.
+//! Active and Inactive are the LRU lists' lengths (`mm_core::lru`); shared anonymous
+//! frames, which reclaim does not take, count as inactive anon (Linux keeps shmem on the
+//! anon lists).
 
 use crate::mm::vmstat::{self, Snapshot};
 use alloc::string::String;
@@ -20,25 +21,26 @@ fn kb(pages: u64) -> u64 {
 
 /// /proc/meminfo: `Label:` padded to 16 columns, the value right-aligned in 8, ` kB`.
 pub fn meminfo(s: &Snapshot) -> String {
-    let ratio = crate::sysctl::value("overcommit_ratio").max(0) as u64;
-    let commit_limit = s.managed * ratio / 100;
+    let commit_limit = crate::mm::commit::limit();
+    let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
+    let inactive_anon = inactive_anon + s.shmem;
     let lines: [(&str, u64); 36] = [
         ("MemTotal", kb(s.managed)),
         ("MemFree", kb(s.free)),
         ("MemAvailable", kb(s.available())),
         ("Buffers", 0),
         ("Cached", kb(s.file + s.shmem)),
-        ("SwapCached", 0),
-        ("Active", 0),
-        ("Inactive", kb(s.anon + s.shmem + s.file)),
-        ("Active(anon)", 0),
-        ("Inactive(anon)", kb(s.anon + s.shmem)),
-        ("Active(file)", 0),
-        ("Inactive(file)", kb(s.file)),
+        ("SwapCached", kb(s.swap_cached)),
+        ("Active", kb(active_anon + active_file)),
+        ("Inactive", kb(inactive_anon + inactive_file)),
+        ("Active(anon)", kb(active_anon)),
+        ("Inactive(anon)", kb(inactive_anon)),
+        ("Active(file)", kb(active_file)),
+        ("Inactive(file)", kb(inactive_file)),
         ("Unevictable", 0),
         ("Mlocked", 0),
-        ("SwapTotal", 0),
-        ("SwapFree", 0),
+        ("SwapTotal", kb(s.swap_total)),
+        ("SwapFree", kb(s.swap_free)),
         ("Dirty", 0),
         ("Writeback", 0),
         ("AnonPages", kb(s.anon)),
@@ -69,20 +71,22 @@ pub fn meminfo(s: &Snapshot) -> String {
 
 /// /proc/vmstat: the page counts (zone, then node), then the event counters.
 pub fn vmstat(s: &Snapshot) -> String {
+    let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
+    let inactive_anon = inactive_anon + s.shmem;
     let counts: [(&str, u64); 23] = [
         ("nr_free_pages", s.free),
-        ("nr_zone_inactive_anon", s.anon + s.shmem),
-        ("nr_zone_active_anon", 0),
-        ("nr_zone_inactive_file", s.file),
-        ("nr_zone_active_file", 0),
+        ("nr_zone_inactive_anon", inactive_anon),
+        ("nr_zone_active_anon", active_anon),
+        ("nr_zone_inactive_file", inactive_file),
+        ("nr_zone_active_file", active_file),
         ("nr_zone_unevictable", 0),
         ("nr_zone_write_pending", 0),
         ("nr_mlock", 0),
         ("nr_bounce", 0),
-        ("nr_inactive_anon", s.anon + s.shmem),
-        ("nr_active_anon", 0),
-        ("nr_inactive_file", s.file),
-        ("nr_active_file", 0),
+        ("nr_inactive_anon", inactive_anon),
+        ("nr_active_anon", active_anon),
+        ("nr_inactive_file", inactive_file),
+        ("nr_active_file", active_file),
         ("nr_unevictable", 0),
         ("nr_slab_reclaimable", 0),
         ("nr_slab_unreclaimable", s.slab),

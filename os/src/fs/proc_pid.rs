@@ -260,20 +260,13 @@ pub fn comm(p: &Process) -> String {
     s
 }
 
-/// The process's oom_score_adj: 0 until it can be written (the OOM killer's step).
-pub fn oom_score_adj(_p: &Process) -> i64 {
-    0
+/// The process's oom_score_adj (/proc/PID/oom_score_adj).
+pub fn oom_score_adj(p: &Process) -> i64 {
+    i64::from(p.oom_score_adj)
 }
 
-/// /proc/PID/oom_score (LINUX-FACTS.md, "OOM killer"): points = resident pages + swap
-/// entries + page-table pages + oom_score_adj × totalpages / 1000, shown as (1000 + points
-/// × 1000 / totalpages) × 2 / 3; totalpages = managed RAM + swap. init can never be chosen
-/// (oom_badness skips it), so Linux shows 0 for it.
+/// /proc/PID/oom_score (LINUX-FACTS.md, "OOM killer"): the OOM killer's points as Linux
+/// shows them (`proc::oom_score`).
 pub fn oom_score(p: &Process) -> u64 {
-    if p.pid == crate::proc::INIT {
-        return 0;
-    }
-    let total = crate::mm::frame::managed_frames().max(1) as i64;
-    let points = (p.space.resident + table_pages(p)) as i64 + oom_score_adj(p) * (total / 1000);
-    ((1000 + points * 1000 / total) * 2 / 3).max(0) as u64
+    crate::proc::oom_score(p)
 }

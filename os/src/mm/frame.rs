@@ -11,6 +11,7 @@
 use super::layout::{self, phys_to_virt};
 use core::fmt;
 use mm_core::buddy::Buddy;
+use mm_core::lru::{List, Lru};
 use mm_core::page::{Page, PageFlags, PAGE_META_SIZE};
 use mm_core::{PhysAddr, PAGE_SIZE};
 use spin::Mutex;
@@ -101,6 +102,8 @@ pub struct Frames {
     managed: usize,
     /// Managed frames flagged PAGETABLE (by [`mark`]; the boot tables are not managed).
     tables: usize,
+    /// The active and inactive lists of user frames (`mm_core::lru`; reclaim's).
+    lru: Lru,
 }
 
 static FRAMES: Mutex<Option<Frames>> = Mutex::new(None);
@@ -172,6 +175,7 @@ pub fn init(
         base,
         managed: census.free,
         tables: 0,
+        lru: Lru::default(),
     });
     Some(census)
 }
@@ -191,6 +195,10 @@ pub fn free(pa: PhysAddr, order: usize) {
     if let Some(f) = g.as_mut() {
         let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
         let table = i < f.buddy.len() && f.buddy.page(i).flags.contains(PageFlags::PAGETABLE);
+        if i < f.buddy.len() {
+            // A user frame leaves its LRU list with its last reference.
+            f.lru.remove(&mut f.buddy, i);
+        }
         match f.buddy.free(i, order) {
             Ok(()) => {
                 super::vmstat::add(&super::vmstat::PGFREE, 1 << order);
@@ -345,4 +353,87 @@ pub fn managed_frames() -> usize {
 /// and not yet freed; the boot tables are not managed): /proc/meminfo's PageTables.
 pub fn page_table_frames() -> usize {
     FRAMES.lock().as_ref().map_or(0, |f| f.tables)
+}
+
+/// Puts the user frame at `pa` (just mapped by its first PTE) at the head of the inactive
+/// list of its type: anonymous (swap-backed) or file (dropped and read again).
+pub fn lru_add(pa: PhysAddr, anon: bool) {
+    let mut g = FRAMES.lock();
+    if let Some(f) = g.as_mut() {
+        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
+        if i < f.buddy.len() && !f.buddy.page(i).flags.contains(PageFlags::LRU) {
+            f.lru.add(&mut f.buddy, i, List::of(anon, false));
+        }
+    }
+}
+
+/// The frame at `pa` may be written from now on (mprotect to writable, a copy-on-write
+/// fault keeping the frame): a file page becomes anonymous, as Linux's private file page
+/// becomes an anonymous copy at its first write, so reclaim never drops data.
+pub fn lru_make_anon(pa: PhysAddr) {
+    let mut g = FRAMES.lock();
+    if let Some(f) = g.as_mut() {
+        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
+        if i < f.buddy.len() {
+            if let Some(list) = Lru::list_of(&mut f.buddy, i) {
+                if !list.is_anon() {
+                    f.lru
+                        .move_to(&mut f.buddy, i, List::of(true, list.is_active()));
+                }
+            }
+        }
+    }
+}
+
+/// Lengths of the four LRU lists, in [`List::ALL`]'s order.
+pub fn lru_lens() -> [usize; 4] {
+    let g = FRAMES.lock();
+    let mut out = [0; 4];
+    if let Some(f) = g.as_ref() {
+        for (n, l) in out.iter_mut().zip(List::ALL) {
+            *n = f.lru.len(l);
+        }
+    }
+    out
+}
+
+/// What reclaim needs to know of a frame on an LRU list.
+#[derive(Clone, Copy, Debug)]
+pub struct LruPage {
+    pub pa: PhysAddr,
+    pub list: List,
+    pub flags: PageFlags,
+    pub refcount: u32,
+    pub mapcount: u32,
+}
+
+/// The oldest frame of `list`, if any.
+pub fn lru_tail(list: List) -> Option<LruPage> {
+    let mut g = FRAMES.lock();
+    let f = g.as_mut()?;
+    let i = f.lru.tail(list)?;
+    let p = f.buddy.page(i);
+    Some(LruPage {
+        pa: f.base.add(i as u64 * PAGE_SIZE),
+        list,
+        flags: p.flags,
+        refcount: p.refcount,
+        mapcount: p.mapcount,
+    })
+}
+
+/// Moves the frame at `pa` to the head of `list` (activation, rotation, deactivation),
+/// with `referenced` as its REFERENCED flag.
+pub fn lru_move(pa: PhysAddr, list: List, referenced: bool) {
+    let mut g = FRAMES.lock();
+    if let Some(f) = g.as_mut() {
+        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
+        if i < f.buddy.len() && f.buddy.page(i).flags.contains(PageFlags::LRU) {
+            f.lru.move_to(&mut f.buddy, i, list);
+            f.buddy
+                .page_mut(i)
+                .flags
+                .set(PageFlags::REFERENCED, referenced);
+        }
+    }
 }

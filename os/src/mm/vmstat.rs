@@ -5,10 +5,8 @@
 //! Events are counted where they happen (`pgfault` by the fault handler, `pgalloc_normal`
 //! and `pgfree` by the frame allocator) with [`add`]. The reclaim, swap and OOM events
 //! (`pswpin`, `pgscan_*`, `pgsteal_*`, `pgactivate`, `pageoutrun`, `allocstall_normal`,
-//! `oom_kill`, ...) and the I/O ones (`pgmajfault`, `pgpgin`, `pgpgout`) exist with their
-//! final names and stay 0 until reclaim, swap, the OOM killer and block I/O come
-//! (ROADMAP.md step 4): nothing increments them yet, which is what a Linux without swap
-//! and under no pressure shows too.
+//! `oom_kill`, ...) by `mm::reclaim`, `mm::swap` and the OOM killer; the I/O ones
+//! (`pgmajfault`, `pgpgin`, `pgpgout`) by swap-in and the disk.
 
 use crate::proc::Process;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -109,23 +107,36 @@ pub struct ProcessPages {
 impl ProcessPages {
     /// Walks `p`'s areas and page table.
     pub fn of(p: &Process) -> ProcessPages {
+        Self::of_space(&p.space)
+    }
+
+    /// Walks an address space's areas and page table.
+    pub fn of_space(space: &crate::proc::space::AddressSpace) -> ProcessPages {
         let mut out = ProcessPages::default();
-        let page = mm_core::PAGE_SIZE;
-        for (start, v) in p.space.vmas.iter() {
+        for (start, v) in space.vmas.iter() {
             let writable = v.prot.contains(PteFlags::W);
             if matches!(v.backing, Backing::File { .. }) && !writable {
-                out.file += p.space.present_in(start, v.end);
+                out.file += space.present_in(start, v.end);
             }
             if v.backing.is_shared() {
-                out.shmem += p.space.present_in(start, v.end);
-            }
-            if writable && !v.backing.is_shared() {
-                out.committed += (v.end - start) / page;
+                out.shmem += space.present_in(start, v.end);
             }
         }
-        out.anon = p.space.resident.saturating_sub(out.file + out.shmem);
+        out.committed = committed_of(space);
+        out.anon = space.resident.saturating_sub(out.file + out.shmem);
         out
     }
+}
+
+/// Pages of an address space's private writable areas: what it has committed (the
+/// overcommit policy's charge, Linux's VM_ACCOUNT).
+pub fn committed_of(space: &crate::proc::space::AddressSpace) -> u64 {
+    space
+        .vmas
+        .iter()
+        .filter(|(_, v)| v.prot.contains(PteFlags::W) && !v.backing.is_shared())
+        .map(|(s, v)| (v.end - s) / mm_core::PAGE_SIZE)
+        .sum()
 }
 
 /// The whole machine's memory, in pages, as /proc/meminfo and /proc/vmstat show it.
@@ -150,6 +161,13 @@ pub struct Snapshot {
     pub committed: u64,
     /// Frames of shared anonymous objects ([`SHMEM_PAGES`]).
     pub shmem: u64,
+    /// The LRU lists' lengths, in `mm_core::lru::List::ALL`'s order: inactive anon,
+    /// active anon, inactive file, active file.
+    pub lru: [u64; 4],
+    /// Swap: pages in all swap areas, free among them, and in the swap cache.
+    pub swap_total: u64,
+    pub swap_free: u64,
+    pub swap_cached: u64,
 }
 
 impl Snapshot {
@@ -164,6 +182,10 @@ impl Snapshot {
             page_tables: super::frame::page_table_frames().saturating_sub(procs.len()) as u64,
             kernel_stack_bytes: procs.len() as u64 * KERNEL_STACK_BYTES,
             shmem: SHMEM_PAGES.load(Ordering::Relaxed),
+            lru: super::frame::lru_lens().map(|n| n as u64),
+            swap_total: super::swapfile::total_pages(),
+            swap_free: super::swapfile::free_pages(),
+            swap_cached: super::swap::cached(),
             ..Snapshot::default()
         };
         for p in procs {
@@ -181,7 +203,8 @@ impl Snapshot {
     /// reclaimable here.
     pub fn available(&self) -> u64 {
         let w = crate::sysctl::watermarks(self.managed);
-        let pagecache = self.file - (self.file / 2).min(w.low);
+        let file = self.lru[2] + self.lru[3];
+        let pagecache = file - (file / 2).min(w.low);
         (self.free + pagecache).saturating_sub(w.high)
     }
 }

@@ -224,6 +224,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
         ctimes: CpuTimes::default(),
         sigmask: p.sigmask,
         sigpending: 0,
+        oom_score_adj: p.oom_score_adj,
         run_mark: 0, // set when it is first switched to
         sleep_until: None,
         restarted: false,

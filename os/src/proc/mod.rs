@@ -18,6 +18,7 @@
 pub mod elf;
 pub mod exec;
 mod life;
+mod oom;
 pub mod rlimit;
 mod rmap;
 mod sched;
@@ -27,7 +28,9 @@ mod times;
 
 use life::end;
 pub use life::{fork, getrusage, log_kill, wait4};
+pub use oom::{committed_by_others, oom_score, out_of_memory, Kill};
 use rmap::check_rmap;
+pub use rmap::for_each_mapper;
 pub use rmap::set_check_rmap;
 pub use sched::{on_user_trap, tick, Outcome};
 pub use times::{clock_ticks, CpuTimes, USER_HZ};
@@ -50,6 +53,7 @@ pub const SIGILL: u32 = 4;
 pub const SIGTRAP: u32 = 5;
 pub const SIGBUS: u32 = 7;
 pub const SIGSEGV: u32 = 11;
+pub const SIGKILL: u32 = 9;
 pub const SIGPIPE: u32 = 13;
 
 /// init's pid.
@@ -109,6 +113,9 @@ pub struct Process {
     pub sigmask: u64,
     /// Signals sent while blocked, delivered when unblocked (a fork's child starts with none).
     pub sigpending: u64,
+    /// The OOM killer's bias, -1000 (never chosen) to 1000 (/proc/PID/oom_score_adj):
+    /// inherited by fork, kept by execve.
+    pub oom_score_adj: i16,
     /// When the stretch of running now being timed began (ns since boot): the process's
     /// last switch in, trap entry or trap exit.
     pub run_mark: u64,
@@ -208,6 +215,9 @@ struct Table {
     use_asids: bool,
     /// Timer deadline interval (10 ms of the timebase); 0 until init starts.
     tick: u64,
+    /// The running process's name and oom_score_adj, while it is out of `live` handling a
+    /// trap (the OOM killer may have to choose it).
+    running: (&'static str, i16),
 }
 
 static TABLE: Mutex<Table> = Mutex::new(Table {
@@ -219,6 +229,7 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
     asids: Asids::new(),
     use_asids: false,
     tick: 0,
+    running: ("", 0),
 });
 
 /// Finisher status bit saying "killed by a signal": init's end is reported to the machine
@@ -227,7 +238,7 @@ static TABLE: Mutex<Table> = Mutex::new(Table {
 /// status.
 pub const KILLED: u16 = 0x100;
 
-fn kernel_space() -> KernelSpace {
+pub(crate) fn kernel_space() -> KernelSpace {
     match kpt::kernel() {
         Some(k) => k,
         None => panic!("no kernel page table"),
@@ -282,6 +293,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         ctimes: CpuTimes::default(),
         sigmask: 0,
         sigpending: 0,
+        oom_score_adj: 0,
         run_mark: crate::time::now_ns(),
         sleep_until: None,
         restarted: false,

@@ -1,7 +1,7 @@
 //! The reverse map over the process table (`mm_core::rmap` does the finding) and its
 //! self-check, the `check_rmap` boot option.
 
-use super::{space, Process, TABLE};
+use super::{space, space::AddressSpace, Process, TABLE};
 use alloc::vec::Vec;
 use mm_core::{PhysAddr, VirtAddr};
 
@@ -80,4 +80,61 @@ pub(super) fn log_totals() {
             RMAP_WRONG.load(Relaxed)
         );
     }
+}
+
+/// The owner [`for_each_mapper`] gives the running process's space (out of the table).
+const CURRENT: u32 = u32::MAX;
+
+/// Runs `f` on every address space mapping user frame `pa`, with the virtual address
+/// there: the members of the frame's family in the process table and `cur`, the space of
+/// the process that is running (out of the table while it handles its trap), if any.
+/// `None`, with `f` never called, when not all `mapcount` mappings can be found (a space
+/// out of the table: a program being loaded by execve, a child being made by fork) or
+/// when the table is busy further up the call chain (the kernel reading another
+/// process's memory); reclaim then leaves the frame alone.
+pub fn for_each_mapper(
+    mut cur: Option<&mut AddressSpace>,
+    pa: PhysAddr,
+    mut f: impl FnMut(&mut AddressSpace, VirtAddr),
+) -> Option<usize> {
+    let (family, vpn, mapcount) = crate::mm::frame::rmap_of(pa)?;
+    if mapcount == 0 {
+        return None;
+    }
+    let mut t = TABLE.try_lock()?;
+    let mode = crate::proc::kernel_space().mode;
+    let mut spaces: Vec<(u32, PhysAddr)> = Vec::new();
+    if let Some(c) = cur.as_deref() {
+        if c.family == family {
+            spaces.push((CURRENT, c.root));
+        }
+    }
+    spaces.extend(
+        t.live
+            .values()
+            .filter(|q| q.space.family == family)
+            .map(|q| (q.pid, q.space.root)),
+    );
+    let found = mm_core::rmap::find_mappings(
+        mode,
+        &spaces,
+        pa,
+        VirtAddr(vpn << mm_core::PAGE_SHIFT),
+        mapcount,
+        &space::FrameTables,
+    );
+    if found.len() != mapcount as usize {
+        return None;
+    }
+    for m in &found {
+        let space = if m.owner == CURRENT {
+            cur.as_deref_mut()
+        } else {
+            t.live.get_mut(m.owner).map(|q| &mut q.space)
+        };
+        if let Some(space) = space {
+            f(space, m.va);
+        }
+    }
+    Some(found.len())
 }

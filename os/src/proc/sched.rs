@@ -32,9 +32,14 @@ pub fn on_user_trap(
     let Some(mut p) = TABLE.lock().live.take(cur) else {
         panic!("user trap with no current process {cur}");
     };
+    TABLE.lock().running = (p.name, p.oom_score_adj);
     // Its user stretch ends at the trap, its kernel stretch when the handling is done.
     p.charge(crate::time::now_ns(), true);
-    let outcome = handle(&mut p, frame);
+    let mut outcome = handle(&mut p, frame);
+    if p.space.oom_killed {
+        // The OOM killer chose it while it ran: SIGKILL, whatever the trap decided.
+        outcome = Outcome::End(Ending::Signaled(super::SIGKILL));
+    }
     p.charge(crate::time::now_ns(), false);
     p.restarted = false;
     let goes_on = match outcome {
@@ -97,6 +102,8 @@ pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
 /// address space and FP registers to it and returns its saved registers.
 fn schedule(prev: u32) -> *mut TrapFrame {
     loop {
+        // kswapd, while awake, gets a batch at every switch (`mm::reclaim`).
+        let kswapd_worked = crate::mm::reclaim::kswapd_run();
         {
             let mut t = TABLE.lock();
             if t.live
@@ -126,6 +133,10 @@ fn schedule(prev: u32) -> *mut TrapFrame {
         }
         // Nothing can run: wait for the next interrupt (the tick at the latest) with
         // interrupts on, then look again. The interrupt nests on this kernel stack.
+        // kswapd, awake, works on instead.
+        if kswapd_worked {
+            continue;
+        }
         csr::set_sstatus(csr::SSTATUS_SIE);
         csr::wfi();
         csr::clear_sstatus(csr::SSTATUS_SIE);

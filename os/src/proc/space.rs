@@ -26,6 +26,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::page::PageFlags;
 use mm_core::paging::{self, PagingMode, TableAccess, Translation, ENTRIES};
 use mm_core::pte::{Pte, PteFlags};
+use mm_core::swap::SwapEntry;
 use mm_core::vma::{self, Vmas};
 use mm_core::{PhysAddr, VirtAddr, PAGE_SHIFT, PAGE_SIZE};
 
@@ -89,6 +90,13 @@ pub struct AddressSpace {
     /// The reverse map's family (`mm_core::rmap`): the spaces a fork tree shares frames
     /// with. A new program starts one; fork keeps it.
     pub family: u64,
+    /// Pages swapped out (PTEs holding a swap entry: /proc/PID/status VmSwap).
+    pub swapped: u64,
+    /// Major faults (those that waited for I/O: a page read back from swap).
+    pub majflt: u64,
+    /// The OOM killer chose this space's process while it was running (its fault then
+    /// fails, and the process ends by SIGKILL at the end of its trap).
+    pub oom_killed: bool,
 }
 
 /// The last family handed out.
@@ -113,6 +121,9 @@ impl AddressSpace {
             resident_peak: 0,
             size_peak: 0,
             family: FAMILIES.fetch_add(1, Ordering::Relaxed) + 1,
+            swapped: 0,
+            majflt: 0,
+            oom_killed: false,
         })
     }
 
@@ -143,20 +154,32 @@ impl AddressSpace {
                 // A store to a present page its area lets it write: copy-on-write.
                 return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
             }
-            // Present already: the TLB may have held an older entry, or the access comes
-            // from the kernel's copy routines. Make the PTE match the area and go on.
-            if !t.flags.contains(PteFlags::U | need) {
+            // Present already: the TLB may have held an older entry, the access comes
+            // from the kernel's copy routines, or reclaim cleared A (under Svade the
+            // access faults until A is set again: priv/supervisor.adoc, "Virtual Address
+            // Translation Process", step 7). Make the PTE match the area and go on.
+            let ad = if need == PteFlags::W {
+                PteFlags::A | PteFlags::D
+            } else {
+                PteFlags::A
+            };
+            if !t.flags.contains(PteFlags::U | need | ad) {
                 self.set_flags(page, area.prot);
             } else {
                 csr::sfence_va_asid(page.0, self.asid);
             }
             return Ok(pa);
         }
+        if let Some((table, i)) = self.leaf_slot(page) {
+            if let Some(e) = SwapEntry::from_pte(FrameTables.read(table, i)) {
+                return self.swap_in(page, e, &area, (table, i));
+            }
+        }
         let flags = pte_flags(area.prot);
         if let vma::Backing::Shared { obj, offset } = &area.backing {
             return self.fault_shared(page, obj, (offset + (page.0 - start)) >> PAGE_SHIFT, flags);
         }
-        let pa = frame::alloc(0).ok_or(Fault(va))?;
+        let pa = self.alloc_user(va)?;
         vma::fill(&area, start, page.0, frame_bytes(pa));
         match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
             Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
@@ -166,6 +189,11 @@ impl AddressSpace {
             }
         }
         frame::mapped(pa, self.family, page.0 >> PAGE_SHIFT);
+        // Pages of read-only file areas are the file's bytes, which reclaim may drop and
+        // read again; everything else is anonymous (swap-backed).
+        let file =
+            matches!(area.backing, vma::Backing::File { .. }) && !area.prot.contains(PteFlags::W);
+        frame::lru_add(pa, !file);
         self.minflt += 1;
         self.resident += 1;
         self.resident_peak = self.resident_peak.max(self.resident);
@@ -187,7 +215,7 @@ impl AddressSpace {
         let (pa, new) = match obj.get(index) {
             Some(pa) => (pa, false),
             None if index < obj.len() => {
-                let pa = frame::alloc(0).ok_or(Fault(page))?;
+                let pa = self.alloc_user(page)?;
                 zero_frame(pa);
                 if !obj.insert(index, pa) {
                     frame::free(pa, 0);
@@ -223,16 +251,23 @@ impl AddressSpace {
     /// to a new frame, mapped writable here, and the shared frame loses one reference
     /// (Linux's do_wp_page). Counts as a minor fault. `None` when no frame is free.
     fn break_cow(&mut self, page: VirtAddr, old: PhysAddr, prot: PteFlags) -> Option<PhysAddr> {
-        let (table, i) = self.leaf_slot(page)?;
         let pa = if frame::refcount(old) <= 1 {
+            frame::lru_make_anon(old);
             old
         } else {
-            let new = frame::alloc(0)?;
+            let new = self.alloc_user(page).ok()?;
+            // Reclaim may have taken `old` meanwhile (it was only shared): look again.
+            if self.translate(page).map(|t| t.pa.align_down(PAGE_SIZE)) != Some(old) {
+                frame::free(new, 0);
+                return None;
+            }
             frame_bytes(new).copy_from_slice(frame_bytes(old));
             frame::mapped(new, self.family, page.0 >> PAGE_SHIFT);
+            frame::lru_add(new, true);
             frame::unshare(old);
             new
         };
+        let (table, i) = self.leaf_slot(page)?;
         FrameTables.write(table, i, Pte::leaf(pa, pte_flags(prot)));
         csr::sfence_va_asid(page.0, self.asid);
         self.minflt += 1;
@@ -265,7 +300,13 @@ impl AddressSpace {
                 _ => paging::ForkPage::Share,
             },
             &mut |pa| frame::share(pa),
+            &mut |pte| {
+                if let Some(e) = SwapEntry::from_pte(pte) {
+                    crate::mm::swap::dup(e);
+                }
+            },
         );
+        child.swapped = self.swapped;
         // Parent leaves lost W (even on failure, some may have): one fence for all of them,
         // and one orders the child's new tables before its first walk.
         csr::sfence_asid(self.asid);
@@ -314,14 +355,21 @@ impl AddressSpace {
             // Shared with another process since a fork: it stays copy-on-write, and the
             // next store copies it.
             f -= PteFlags::W | PteFlags::D;
+        } else if f.contains(PteFlags::W) {
+            frame::lru_make_anon(pa);
         }
         FrameTables.write(table, i, Pte::leaf(pa, f));
         csr::sfence_va_asid(va.0, self.asid);
         true
     }
 
-    /// Unmaps the 4 KiB page at `va` and frees its frame; false when nothing was mapped.
+    /// Unmaps the 4 KiB page at `va` and frees its frame (or its swap slot, when it is
+    /// swapped out); false when nothing was mapped.
     pub fn unmap(&mut self, va: VirtAddr) -> bool {
+        if let Some(e) = self.take_swapped(va) {
+            crate::mm::swap::put(e);
+            return true;
+        }
         match self.take(va) {
             Some(pa) => {
                 frame::unshare(pa);
@@ -330,6 +378,16 @@ impl AddressSpace {
             }
             None => false,
         }
+    }
+
+    /// Clears the swap entry at `va`, if the page there is swapped out, and returns it (the
+    /// caller owns that use of the slot).
+    fn take_swapped(&mut self, va: VirtAddr) -> Option<SwapEntry> {
+        let (table, i) = self.leaf_slot(va)?;
+        let e = SwapEntry::from_pte(FrameTables.read(table, i))?;
+        FrameTables.write(table, i, Pte::INVALID);
+        self.swapped -= 1;
+        Some(e)
     }
 
     /// Unmaps the 4 KiB page at `va` and returns its frame, which stays the caller's (still
@@ -360,6 +418,17 @@ impl AddressSpace {
         let mut ok = true;
         let mut off = 0;
         while off < len {
+            if let Some(e) = self.take_swapped(VirtAddr(from + off)) {
+                // A swapped-out page moves as its entry.
+                let to_va = VirtAddr(to + off);
+                match paging::set_entry(self.mode, self.root, to_va, e.to_pte(), &mut FrameTables) {
+                    Ok(()) => self.swapped += 1,
+                    Err(_) => {
+                        crate::mm::swap::put(e);
+                        ok = false;
+                    }
+                }
+            }
             if let Some(pa) = self.take(VirtAddr(from + off)) {
                 let va = VirtAddr(to + off);
                 let mut flags = pte_flags(prot);
@@ -477,15 +546,103 @@ impl AddressSpace {
 
     /// The table and index holding the level-0 PTE of `va`, when the walk gets there.
     fn leaf_slot(&self, va: VirtAddr) -> Option<(PhysAddr, usize)> {
-        let mut table = self.root;
-        for level in (1..self.mode.levels).rev() {
-            let pte = FrameTables.read(table, PagingMode::index(va, level));
-            if !pte.is_valid() || pte.is_leaf() {
-                return None;
+        paging::leaf_slot(self.mode, self.root, va, &FrameTables)
+    }
+
+    /// A frame for a user page of this space, from the allocator's user path (watermarks,
+    /// kswapd, direct reclaim, the OOM killer: `mm::reclaim`). `Fault(va)` when none can
+    /// be had; if the OOM killer chose this space's process, `oom_killed` says so.
+    fn alloc_user(&mut self, va: VirtAddr) -> Result<PhysAddr, Fault> {
+        crate::mm::reclaim::alloc_user_frame(Some(self)).ok_or(Fault(va))
+    }
+
+    /// The first touch since `page` went to swap (its PTE holds `e`, at `slot`): the page
+    /// comes back from the swap cache (a minor fault) or from the disk (a major fault:
+    /// pgmajfault, majflt, pswpin), and this PTE gives up its use of the slot. A page
+    /// other PTEs still wait for stays in the swap cache, mapped without W here: the
+    /// first store copies it, as after fork.
+    fn swap_in(
+        &mut self,
+        page: VirtAddr,
+        e: SwapEntry,
+        area: &vma::Vma,
+        slot: (PhysAddr, usize),
+    ) -> Result<PhysAddr, Fault> {
+        let vpn = page.0 >> PAGE_SHIFT;
+        let (pa, major) = match crate::mm::swap::lookup(e) {
+            Some(pa) => {
+                frame::map_shared(pa, self.family, vpn);
+                (pa, false)
             }
-            table = pte.addr();
+            None => {
+                let pa = self.alloc_user(page)?;
+                if !crate::mm::swap::read_in(e, pa) {
+                    frame::free(pa, 0);
+                    return Err(Fault(page));
+                }
+                frame::mapped(pa, self.family, vpn);
+                if crate::mm::swapfile::use_count(e) > 1 {
+                    crate::mm::swap::insert(e, pa);
+                }
+                frame::lru_add(pa, true);
+                (pa, true)
+            }
+        };
+        // The allocation may have reclaimed, which never changes a swap entry; the slot is
+        // the one the walk found.
+        let mut flags = pte_flags(area.prot);
+        if frame::refcount(pa) > 1 && !area.backing.is_shared() {
+            flags -= PteFlags::W | PteFlags::D;
         }
-        Some((table, PagingMode::index(va, 0)))
+        FrameTables.write(slot.0, slot.1, Pte::leaf(pa, flags));
+        csr::sfence_va_asid(page.0, self.asid);
+        crate::mm::swap::put(e);
+        self.swapped -= 1;
+        self.resident += 1;
+        self.resident_peak = self.resident_peak.max(self.resident);
+        if major {
+            self.majflt += 1;
+            crate::mm::vmstat::add(&crate::mm::vmstat::PGMAJFAULT, 1);
+        } else {
+            self.minflt += 1;
+        }
+        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        Ok(pa)
+    }
+
+    /// Reclaim's look at the page at `va`: clears its PTE's A bit and fences the
+    /// translation, so the next access sets A again (or, under Svade, faults); true when A
+    /// was set (the page was used since the last look).
+    pub fn test_and_clear_young(&mut self, va: VirtAddr) -> bool {
+        let Some((table, i)) = self.leaf_slot(va) else {
+            return false;
+        };
+        let pte = FrameTables.read(table, i);
+        if !pte.is_leaf() || !pte.flags().contains(PteFlags::A) {
+            return false;
+        }
+        FrameTables.write(table, i, Pte(pte.0 & !PteFlags::A.bits()));
+        csr::sfence_va_asid(va.0, self.asid);
+        true
+    }
+
+    /// Reclaim takes the page at `va` away: its PTE becomes `to` (a swap entry, or empty
+    /// for a file page read again on the next touch), and the frame loses this mapping.
+    pub fn reclaim_unmap(&mut self, va: VirtAddr, to: Pte) {
+        let Some((table, i)) = self.leaf_slot(va) else {
+            return;
+        };
+        let pte = FrameTables.read(table, i);
+        if !pte.is_leaf() {
+            return;
+        }
+        FrameTables.write(table, i, to);
+        csr::sfence_va_asid(va.0, self.asid);
+        self.resident -= 1;
+        if to != Pte::INVALID {
+            self.swapped += 1;
+        }
+        frame::unshare(pte.addr());
     }
 
     /// The physical address of user byte `va` for an access needing `need`, faulting the
@@ -544,7 +701,10 @@ impl Drop for AddressSpace {
             self.mode,
             self.root,
             &mut FrameTables,
-            &mut |_, pte| frame::unshare(pte.addr()),
+            &mut |_, pte| match SwapEntry::from_pte(pte) {
+                Some(e) => crate::mm::swap::put(e),
+                None => frame::unshare(pte.addr()),
+            },
             &mut |table| frame::free(table, 0),
         );
         frame::free(self.root, 0);

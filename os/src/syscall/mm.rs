@@ -11,19 +11,32 @@ use mm_core::shmem::SharedAnon;
 use mm_core::vma::{Backing, Name, Vma};
 use mm_core::{VirtAddr, PAGE_SIZE};
 
-/// Largest heap (brk) for now; the RLIMIT_DATA and overcommit rules come with reclaim.
-const BRK_MAX: u64 = 64 << 20;
+/// Whether `len` more bytes of private writable memory may be committed by `p` (the
+/// overcommit policy, `mm::commit`).
+fn may_commit(p: &Process, len: u64) -> bool {
+    let own = crate::mm::vmstat::committed_of(&p.space);
+    let size = p.space.vmas.iter().map(|(s, v)| v.end - s).sum::<u64>() / PAGE_SIZE;
+    crate::mm::commit::enough_memory(
+        len / PAGE_SIZE,
+        size,
+        own + crate::proc::committed_by_others(),
+    )
+}
 
-/// brk(addr): moves the break to `addr` when it stays within [brk_start, brk_start +
-/// BRK_MAX] and does not run into another area; returns the (possibly unchanged) break, as
-/// Linux does. Growing only extends the [heap] area (pages come on first touch); shrinking
-/// unmaps and frees the pages past the new end.
+/// brk(addr): moves the break to `addr` when it stays at or above brk_start, below the
+/// top of the user half, does not run into another area and the overcommit policy allows
+/// the growth; returns the (possibly unchanged) break, as Linux does. Growing only extends
+/// the [heap] area (pages come on first touch); shrinking unmaps and frees the pages past
+/// the new end.
 pub fn brk(p: &mut Process, addr: u64) -> u64 {
-    if addr < p.brk_start || addr > p.brk_start + BRK_MAX {
+    if addr < p.brk_start || addr >= p.space.mode.user_end().0 - MMAP_GAP {
         return p.brk;
     }
     let old_end = VirtAddr(p.brk).align_up(PAGE_SIZE).0;
     let new_end = VirtAddr(addr).align_up(PAGE_SIZE).0;
+    if new_end > old_end && !may_commit(p, new_end - old_end) {
+        return p.brk;
+    }
     let vmas = &mut p.space.vmas;
     if new_end > old_end {
         if vmas.overlaps(old_end, new_end) {
@@ -63,6 +76,7 @@ const MAP_PRIVATE: u64 = 0x02;
 const MAP_SHARED_VALIDATE: u64 = 0x03;
 const MAP_FIXED: u64 = 0x10;
 const MAP_ANONYMOUS: u64 = 0x20;
+const MAP_NORESERVE: u64 = 0x4000;
 const MAP_POPULATE: u64 = 0x8000;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 /// Lowest address mmap hands out (Linux's vm.mmap_min_addr is 4096 or 65536).
@@ -145,6 +159,12 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     } else {
         None
     };
+    // Private writable memory is charged to the overcommit policy when mapped (MAP_NORESERVE
+    // skips the charge but in mode 2, as Linux).
+    let norestrict = flags & MAP_NORESERVE != 0 && crate::sysctl::value("overcommit_memory") != 2;
+    if shared.is_none() && prot.contains(PteFlags::W) && !norestrict && !may_commit(p, len) {
+        return -ENOMEM;
+    }
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
         if !addr.is_multiple_of(PAGE_SIZE) {
@@ -339,6 +359,13 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
     if old_len == 0 && !area.backing.is_shared() {
         // Duplicating a private mapping: Linux refuses it too.
         return -EINVAL;
+    }
+    if !area.backing.is_shared()
+        && area.prot.contains(PteFlags::W)
+        && new_len > old_len
+        && !may_commit(p, new_len - old_len)
+    {
+        return -ENOMEM;
     }
     // In place, when the area ends where the old range does and the pages after it are
     // free.

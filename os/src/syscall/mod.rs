@@ -174,6 +174,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
                     Err(_) => -EFAULT,
                 }
             }
+            (Some(File::Console), cmd) => crate::fs::tty::ioctl(p, cmd, a[2]),
             (Some(_), _) => -ENOTTY,
             (None, _) => -EBADF,
         },

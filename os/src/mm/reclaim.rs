@@ -1,0 +1,297 @@
+//! Page reclaim: the allocator's user path with its watermarks, kswapd, direct reclaim
+//! and the call to the OOM killer (NOTES.md, "Reclaim, swap, kswapd, OOM"; LINUX-FACTS.md,
+//! "Reclaim").
+//!
+//! - **Watermarks** (`sysctl::watermarks`: min = vm.min_free_kbytes in pages, low and high
+//!   above it). A user page is allocated only while more than `min` frames stay free; the
+//!   kernel's own allocations (page tables, its heap, kernel stacks) may dip below, so
+//!   user pressure never starves the kernel. Falling below `low` wakes kswapd.
+//! - **kswapd** ([`kswapd_run`]) is a kernel thread with no process-table entry, run by the
+//!   scheduler at each switch while it is awake: one bounded batch each time (at most
+//!   [`KSWAPD_BATCH`] pages), until more than `high` frames are free; then it sleeps. It
+//!   does not block the process that woke it: a program that allocates slowly is served by
+//!   it alone.
+//! - **Direct reclaim**: an allocation that finds `min` reached reclaims
+//!   [`SWAP_CLUSTER_MAX`] pages itself (allocstall_normal) and tries again; when a whole
+//!   pass down to priority 0 frees nothing, the OOM killer chooses a victim.
+//! - **The scan** ([`shrink`]): Linux's shrink_node, simplified. Each pass at priority
+//!   12, 11, ... 0 looks at size >> priority pages of each list, the anonymous lists
+//!   weighted by vm.swappiness and the file lists by 200 − swappiness (anon only while
+//!   swap has room). An inactive list that is "low" (inactive × ratio < active, ratio =
+//!   √(10 × GiB) or 1) first gets pages from the active tail (pgdeactivate). From the
+//!   inactive tail: a page whose PTEs show A (cleared and fenced as they are read, through
+//!   the reverse map) is kept if seen once, activated (pgactivate) if seen twice or mapped
+//!   twice; one not used since is reclaimed: a file page is dropped (its PTEs emptied; the
+//!   next touch reads the file again), an anonymous one written to swap and its PTEs made
+//!   swap entries (pswpout). Frames held by more than their mappings (the swap cache, a
+//!   shared anonymous object) are passed over.
+
+use super::frame::{self, LruPage};
+use super::{swap, swapfile, vmstat};
+use crate::proc::space::AddressSpace;
+use core::sync::atomic::{AtomicBool, Ordering};
+use mm_core::lru::List;
+use mm_core::page::PageFlags;
+use mm_core::pte::Pte;
+
+/// Pages one direct-reclaim call tries to free (Linux's SWAP_CLUSTER_MAX).
+pub const SWAP_CLUSTER_MAX: usize = 32;
+/// Pages kswapd reclaims at most in one run.
+pub const KSWAPD_BATCH: usize = 256;
+/// The first scan priority (Linux's DEF_PRIORITY): size >> 12 pages of each list.
+const DEF_PRIORITY: u32 = 12;
+
+/// Who reclaims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reclaimer {
+    Kswapd,
+    Direct,
+}
+
+/// kswapd is awake.
+static KSWAPD_AWAKE: AtomicBool = AtomicBool::new(false);
+
+/// A frame for a user page: from the free frames while more than `min` stay free (waking
+/// kswapd below `low`), else after direct reclaim, else after the OOM killer has freed a
+/// victim's memory. `None` when nothing can be had; the OOM killer may have chosen the
+/// running process (`cur.oom_killed`). `cur` is the address space the page is for (the
+/// running process's, out of the process table), so reclaim can see its mappings too.
+pub fn alloc_user_frame(mut cur: Option<&mut AddressSpace>) -> Option<PhysAddr> {
+    loop {
+        let w = crate::sysctl::watermarks(frame::managed_frames() as u64);
+        let free = frame::free_frames() as u64;
+        if free < w.low {
+            KSWAPD_AWAKE.store(true, Ordering::Relaxed);
+        }
+        if free > w.min {
+            if let Some(pa) = frame::alloc(0) {
+                return Some(pa);
+            }
+        }
+        vmstat::add(&vmstat::ALLOCSTALL_NORMAL, 1);
+        if shrink(SWAP_CLUSTER_MAX, Reclaimer::Direct, cur.as_deref_mut()) > 0 {
+            continue;
+        }
+        match crate::proc::out_of_memory(cur.as_deref_mut()) {
+            crate::proc::Kill::Other => continue,
+            crate::proc::Kill::Current | crate::proc::Kill::Nothing => return None,
+        }
+    }
+}
+
+use mm_core::PhysAddr;
+
+/// kswapd's run at a scheduler switch: while awake, reclaims one batch towards the high
+/// watermark; sleeps once free frames are above it (or when a pass frees nothing: Linux's
+/// kswapd gives up too, until the next wake). Returns whether it did any work.
+pub fn kswapd_run() -> bool {
+    if !KSWAPD_AWAKE.load(Ordering::Relaxed) {
+        return false;
+    }
+    let w = crate::sysctl::watermarks(frame::managed_frames() as u64);
+    let free = frame::free_frames() as u64;
+    if free > w.high {
+        KSWAPD_AWAKE.store(false, Ordering::Relaxed);
+        return false;
+    }
+    vmstat::add(&vmstat::PAGEOUTRUN, 1);
+    let want = ((w.high + 1 - free) as usize).min(KSWAPD_BATCH);
+    let freed = shrink(want, Reclaimer::Kswapd, None);
+    if freed == 0 || frame::free_frames() as u64 > w.high {
+        KSWAPD_AWAKE.store(false, Ordering::Relaxed);
+    }
+    true
+}
+
+/// Frees up to `nr` frames from the LRU lists; returns how many it freed.
+pub fn shrink(nr: usize, who: Reclaimer, mut cur: Option<&mut AddressSpace>) -> usize {
+    let swappiness = crate::sysctl::value("swappiness").clamp(0, 200) as usize;
+    let mut freed = 0;
+    for priority in (0..=DEF_PRIORITY).rev() {
+        let lens = frame::lru_lens();
+        let len = |l: List| lens[l as usize];
+        let can_swap = swapfile::free_pages() > 0;
+        // Linux's get_scan_count: anon ∝ swappiness, file ∝ 200 − swappiness; no anon
+        // scan without swap space.
+        let (anon_w, file_w) = if !can_swap {
+            (0, 1)
+        } else if len(List::InactiveFile) + len(List::ActiveFile) == 0 {
+            (1, 0)
+        } else {
+            (swappiness, 200 - swappiness)
+        };
+        let sum = (anon_w + file_w).max(1);
+        let target = |l: List, w: usize| {
+            let n = len(l) >> priority;
+            let n = if n == 0 && priority == 0 { len(l) } else { n };
+            n * w / sum
+        };
+        for (inactive, active, w) in [
+            (List::InactiveAnon, List::ActiveAnon, anon_w),
+            (List::InactiveFile, List::ActiveFile, file_w),
+        ] {
+            if w == 0 {
+                continue;
+            }
+            if inactive_is_low(len(inactive), len(active)) {
+                deactivate(
+                    active,
+                    target(active, w).max(SWAP_CLUSTER_MAX),
+                    cur.as_deref_mut(),
+                );
+            }
+            let mut scan = target(inactive, w);
+            while scan > 0 && freed < nr {
+                let batch = scan.min(SWAP_CLUSTER_MAX);
+                freed += shrink_inactive(inactive, batch, nr - freed, who, cur.as_deref_mut());
+                scan -= batch;
+            }
+        }
+        if freed >= nr {
+            break;
+        }
+    }
+    freed
+}
+
+/// Linux's inactive_is_low: inactive × ratio < active, ratio = √(10 × GiB of the type), or
+/// 1 under 1 GiB.
+fn inactive_is_low(inactive: usize, active: usize) -> bool {
+    let gib = ((inactive + active) as u64) >> (30 - mm_core::PAGE_SHIFT);
+    let ratio = if gib == 0 {
+        1
+    } else {
+        mm_core::watermark::isqrt(10 * gib)
+    };
+    (inactive as u64) * ratio < active as u64
+}
+
+/// Moves up to `n` pages from the tail of `active` to the head of its inactive list, their
+/// A bits cleared on the way (Linux 6.1's shrink_active_list deactivates even referenced
+/// pages, but executable file pages, which stay active).
+fn deactivate(active: List, n: usize, mut cur: Option<&mut AddressSpace>) {
+    let inactive = List::of(active.is_anon(), false);
+    for _ in 0..n {
+        let Some(page) = frame::lru_tail(active) else {
+            return;
+        };
+        let young = crate::proc::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| {
+            s.test_and_clear_young(va);
+        });
+        let _ = young;
+        frame::lru_move(page.pa, inactive, false);
+        vmstat::add(&vmstat::PGDEACTIVATE, 1);
+    }
+}
+
+/// Looks at up to `n` pages from the tail of `list` (an inactive one) and reclaims those not
+/// used since the last look; stops after `max` are freed. Returns how many were freed.
+fn shrink_inactive(
+    list: List,
+    n: usize,
+    max: usize,
+    who: Reclaimer,
+    mut cur: Option<&mut AddressSpace>,
+) -> usize {
+    let (scan_c, steal_c) = match who {
+        Reclaimer::Kswapd => (&vmstat::PGSCAN_KSWAPD, &vmstat::PGSTEAL_KSWAPD),
+        Reclaimer::Direct => (&vmstat::PGSCAN_DIRECT, &vmstat::PGSTEAL_DIRECT),
+    };
+    let (scan_t, steal_t) = if list.is_anon() {
+        (&vmstat::PGSCAN_ANON, &vmstat::PGSTEAL_ANON)
+    } else {
+        (&vmstat::PGSCAN_FILE, &vmstat::PGSTEAL_FILE)
+    };
+    let mut freed = 0;
+    for _ in 0..n {
+        if freed >= max {
+            break;
+        }
+        let Some(page) = frame::lru_tail(list) else {
+            break;
+        };
+        vmstat::add(scan_c, 1);
+        vmstat::add(scan_t, 1);
+        match check_references(&page, cur.as_deref_mut()) {
+            Verdict::Activate => {
+                frame::lru_move(page.pa, List::of(list.is_anon(), true), false);
+                vmstat::add(&vmstat::PGACTIVATE, 1);
+            }
+            Verdict::Keep => frame::lru_move(page.pa, list, true),
+            Verdict::Skip => {
+                frame::lru_move(page.pa, list, page.flags.contains(PageFlags::REFERENCED))
+            }
+            Verdict::Reclaim => {
+                if reclaim_page(&page, cur.as_deref_mut()) {
+                    freed += 1;
+                    vmstat::add(steal_c, 1);
+                    vmstat::add(steal_t, 1);
+                } else {
+                    // Swap full or the write failed: an anonymous page stays, active.
+                    frame::lru_move(page.pa, List::of(list.is_anon(), true), false);
+                }
+            }
+        }
+    }
+    freed
+}
+
+/// What to do with an inactive page (Linux's folio_check_references).
+enum Verdict {
+    Activate,
+    Keep,
+    Reclaim,
+    /// Not reclaimable now (held by more than its mappings, or its mappers are out of
+    /// reach): rotated to the head.
+    Skip,
+}
+
+fn check_references(page: &LruPage, cur: Option<&mut AddressSpace>) -> Verdict {
+    if page.mapcount == 0 || page.refcount != page.mapcount {
+        return Verdict::Skip;
+    }
+    let mut young = 0u32;
+    let found = crate::proc::for_each_mapper(cur, page.pa, |s, va| {
+        young += u32::from(s.test_and_clear_young(va));
+    });
+    if found.is_none() {
+        return Verdict::Skip;
+    }
+    let referenced_before = page.flags.contains(PageFlags::REFERENCED);
+    if young > 0 {
+        if referenced_before || young > 1 {
+            return Verdict::Activate;
+        }
+        return Verdict::Keep;
+    }
+    Verdict::Reclaim
+}
+
+/// Takes `page` from every PTE that maps it (a swap entry in each for an anonymous page,
+/// written out first; nothing for a file page) and so frees its frame. False when it
+/// could not (no swap slot, a failed write, mappers out of reach).
+fn reclaim_page(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> bool {
+    let to = if page.list.is_anon() {
+        let Some(e) = swap::write_out(page.pa, page.mapcount) else {
+            return false;
+        };
+        e.to_pte()
+    } else {
+        Pte::INVALID
+    };
+    let done =
+        crate::proc::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| s.reclaim_unmap(va, to));
+    match done {
+        Some(n) if n == page.mapcount as usize => true,
+        _ => {
+            // Nothing was unmapped (for_each_mapper calls back for all or none): give the
+            // slot's uses back.
+            if let Some(e) = mm_core::swap::SwapEntry::from_pte(to) {
+                for _ in 0..page.mapcount {
+                    swapfile::free(e);
+                }
+            }
+            false
+        }
+    }
+}
