@@ -238,8 +238,9 @@ fn scatter(src: &[u8], bufs: &[Buf], mem: &mut GuestMem) -> Result<u64, QueueErr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bus::{Bus, BusConfig, Console, ConsoleInput, MIP_SEIP, PLIC_BASE, RAM_BASE};
+    use crate::bus::{MIP_SEIP, PLIC_BASE, RAM_BASE};
     use crate::devices::virtio_mmio::status::*;
+    use crate::machine::{Machine, MachineConfig};
 
     /// Slot 7, where the bus puts the disk.
     const SLOT: u64 = 0x1000_8000;
@@ -252,9 +253,10 @@ mod tests {
     const SECTORS: u64 = 64;
 
     /// A driver, as the spec's initialization sequence (§3.1.1 "Driver Requirements: Device
-    /// Initialization") does it, over the bus, with the disk's host file beside it.
+    /// Initialization") does it, over the bus of a machine whose hart stays still, with the
+    /// disk's host file beside it.
     struct Driver {
-        bus: Bus,
+        m: Machine,
         file: File,
         next_desc: u16,
         avail_idx: u16,
@@ -264,14 +266,13 @@ mod tests {
         fn new() -> Driver {
             let file = tempfile::tempfile().unwrap();
             file.set_len(SECTORS * SECTOR).unwrap();
-            let cfg = BusConfig {
-                ram_size: 1 << 20,
-                console: Console::captured(ConsoleInput::None).0,
+            let cfg = MachineConfig {
+                mem_size: 1 << 20,
                 disk: Some(file.try_clone().unwrap()),
-                ..Default::default()
+                ..MachineConfig::capture(Vec::new())
             };
             let mut d = Driver {
-                bus: Bus::new(cfg).unwrap(),
+                m: Machine::new(cfg).unwrap(),
                 file,
                 next_desc: 0,
                 avail_idx: 0,
@@ -295,30 +296,31 @@ mod tests {
             d.w(0x44, 1);
             d.w(0x70, ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK);
             // PLIC: source 8 at priority 1, enabled for context 1 (S-mode).
-            d.bus.write(PhysAddr(PLIC_BASE + 4 * 8), 4, 1, 0).unwrap();
-            d.bus
+            d.m.bus.write(PhysAddr(PLIC_BASE + 4 * 8), 4, 1, 0).unwrap();
+            d.m.bus
                 .write(PhysAddr(PLIC_BASE + 0x2080), 4, 1 << 8, 0)
                 .unwrap();
             d
         }
 
         fn w(&mut self, off: u64, v: u32) {
-            self.bus
+            self.m
+                .bus
                 .write(PhysAddr(SLOT + off), 4, u64::from(v), 0)
                 .unwrap();
         }
 
         fn r(&mut self, off: u64) -> u32 {
-            self.bus.read(PhysAddr(SLOT + off), 4, 0).unwrap() as u32
+            self.m.bus.read(PhysAddr(SLOT + off), 4, 0).unwrap() as u32
         }
 
         fn poke(&mut self, pa: u64, bytes: &[u8]) {
-            self.bus.ram.write_bytes(PhysAddr(pa), bytes).unwrap();
+            self.m.bus.ram.write_bytes(PhysAddr(pa), bytes).unwrap();
         }
 
         fn peek(&self, pa: u64, len: usize) -> Vec<u8> {
             let mut v = vec![0; len];
-            self.bus.ram.read_bytes(PhysAddr(pa), &mut v).unwrap();
+            self.m.bus.ram.read_bytes(PhysAddr(pa), &mut v).unwrap();
             v
         }
 
@@ -384,20 +386,23 @@ mod tests {
         assert_eq!(d.r(0x10), (1 << 2) | (1 << 6) | (1 << 9));
         d.w(0x14, 1);
         assert_eq!(d.r(0x10), 1, "VIRTIO_F_VERSION_1");
-        let cap = d.bus.read(PhysAddr(SLOT + 0x100), 8, 0).unwrap();
+        let cap = d.m.bus.read(PhysAddr(SLOT + 0x100), 8, 0).unwrap();
         assert_eq!(cap, SECTORS);
         assert_eq!(d.r(0x10c), 254, "seg_max");
         assert_eq!(d.r(0x114), 512, "blk_size");
-        assert_eq!(d.bus.read(PhysAddr(SLOT + 0x114), 2, 0), Ok(512));
+        assert_eq!(d.m.bus.read(PhysAddr(SLOT + 0x114), 2, 0), Ok(512));
         assert_eq!(d.r(0xfc), 0, "config generation");
         assert_eq!(
-            d.bus.read(PhysAddr(SLOT), 1, 0),
+            d.m.bus.read(PhysAddr(SLOT), 1, 0),
             Ok(0),
             "byte read of a register"
         );
         d.w(0x30, 1);
         assert_eq!(d.r(0x34), 0, "only queue 0 exists");
-        assert!(d.bus.read(PhysAddr(SLOT + 2), 4, 0).is_err(), "misaligned");
+        assert!(
+            d.m.bus.read(PhysAddr(SLOT + 2), 4, 0).is_err(),
+            "misaligned"
+        );
 
         // FEATURES_OK stays clear for a feature not offered, or without VERSION_1.
         d.w(0x70, 0);
@@ -430,18 +435,18 @@ mod tests {
         assert_eq!(d.used(0), (1, u32::from(head), 1));
         assert_eq!(d.r(0x60), 1, "used buffer notification");
         assert_eq!(
-            d.bus.irq_lines(0) & MIP_SEIP,
+            d.m.bus.irq_lines(0) & MIP_SEIP,
             MIP_SEIP,
             "PLIC source 8 to S-mode"
         );
-        assert_eq!(d.bus.read(PhysAddr(PLIC_BASE + 0x20_1004), 4, 0), Ok(8));
+        assert_eq!(d.m.bus.read(PhysAddr(PLIC_BASE + 0x20_1004), 4, 0), Ok(8));
         d.w(0x64, 1);
         assert_eq!(d.r(0x60), 0);
-        d.bus
+        d.m.bus
             .write(PhysAddr(PLIC_BASE + 0x20_1004), 4, 8, 0)
             .unwrap();
-        assert_eq!(d.bus.irq_lines(0) & MIP_SEIP, 0, "acknowledged: line low");
-        d.bus.drain_device_writes(|_, _| {});
+        assert_eq!(d.m.bus.irq_lines(0) & MIP_SEIP, 0, "acknowledged: line low");
+        d.m.bus.drain_device_writes(|_, _| {});
 
         // Read it back, the header split over two descriptors and the status sharing the
         // last data descriptor.
@@ -457,7 +462,7 @@ mod tests {
         assert_eq!(d.peek(back + 8192, 1), [VIRTIO_BLK_S_OK]);
         assert_eq!(d.used(1), (2, u32::from(head), 8193));
         let mut written = Vec::new();
-        d.bus
+        d.m.bus
             .drain_device_writes(|pa, len| written.push((pa.0, len)));
         assert!(written.contains(&(back, 4096)), "{written:x?}");
         assert!(written.contains(&(back + 4096, 4096)), "{written:x?}");
@@ -548,6 +553,34 @@ mod tests {
         d.submit(&[(HDR, 16, false), (STATUS, 1, true)]);
         assert_eq!(d.used(0).0, 1);
         assert_eq!(d.r(0x60), 0);
-        assert_eq!(d.bus.irq_lines(0) & MIP_SEIP, 0);
+        assert_eq!(d.m.bus.irq_lines(0) & MIP_SEIP, 0);
+    }
+
+    #[test]
+    fn the_hart_sees_code_a_read_request_puts_in_ram() {
+        use crate::hart::decode::{decode, Op};
+        let mut d = Driver::new();
+        // The hart has decoded an instruction where the request's data will land.
+        let idx = d.m.hart.icache.page_for(DATA + 4096);
+        d.m.hart.icache.fill(idx, DATA + 4096 + 8, decode(0x13));
+        d.header(HDR, VIRTIO_BLK_T_IN, 0);
+        for (i, &(addr, len, write)) in [(HDR, 16, false), (DATA, 8192, true), (STATUS, 1, true)]
+            .iter()
+            .enumerate()
+        {
+            let mut desc = [0u8; 16];
+            desc[0..8].copy_from_slice(&addr.to_le_bytes());
+            desc[8..12].copy_from_slice(&u32::to_le_bytes(len));
+            let flags: u16 = if i < 2 { 1 } else { 0 } | if write { 2 } else { 0 };
+            desc[12..14].copy_from_slice(&flags.to_le_bytes());
+            desc[14] = i as u8 + 1;
+            d.poke(DESC + 16 * i as u64, &desc);
+        }
+        d.poke(AVAIL + 2, &[1, 0]);
+        // The notify as the hart stores it.
+        let (hart, bus) = (&mut d.m.hart, &mut d.m.bus);
+        hart.store_pa::<4>(bus, SLOT + 0x50, 0).unwrap();
+        assert_eq!(d.peek(STATUS, 1), [VIRTIO_BLK_S_OK]);
+        assert_eq!(d.m.hart.icache.slot(idx, DATA + 4096 + 8).op, Op::Undecoded);
     }
 }
