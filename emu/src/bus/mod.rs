@@ -261,6 +261,12 @@ impl Bus {
         r.map_err(|e| fault(pa, e))
     }
 
+    /// Whether a device wrote guest RAM since [`Bus::drain_device_writes`] last ran.
+    #[inline(always)]
+    pub fn has_device_writes(&self) -> bool {
+        !self.device_writes.is_empty()
+    }
+
     /// Hands each guest RAM range a device wrote since the last call to `f` (the hart keeps
     /// its decoded-instruction cache and LR reservation coherent with them) and forgets them.
     pub fn drain_device_writes(&mut self, mut f: impl FnMut(PhysAddr, u64)) {
