@@ -9,6 +9,7 @@ pub mod bench;
 pub mod bus;
 pub mod cli;
 pub mod devices;
+pub mod disk;
 pub mod fdt;
 pub mod hart;
 pub mod initramfs;

@@ -96,6 +96,10 @@ pub struct MachineConfig {
     pub bootargs: String,
     /// Initial RAM disk, placed and described in the device tree as QEMU's `-initrd` does.
     pub initrd: Option<Vec<u8>>,
+    /// A disk: this host file, open read-write, behind a virtio-blk device in virtio-mmio
+    /// slot 7 (0x1000_8000, PLIC source 8), as QEMU's first `-device virtio-blk-device`.
+    /// Its capacity is the file's length in 512-byte sectors.
+    pub disk: Option<std::fs::File>,
     /// Host-side shortcuts under translation (docs/MMU.md, "The fast path under
     /// translation"). They never change what the guest sees or what the counters say; off,
     /// every access goes the long way through the TLB model (tests compare the two, and
@@ -127,6 +131,7 @@ impl Default for MachineConfig {
             console: Console::default(),
             bootargs: String::new(),
             initrd: None,
+            disk: None,
             mmu_fast_path: true,
         }
     }
@@ -168,6 +173,7 @@ impl Machine {
             bootargs: cfg.bootargs,
             initrd: cfg.initrd,
             console: cfg.console,
+            disk: cfg.disk,
         })?;
         let mut hart = Hart::new(
             0x1000,

@@ -16,8 +16,13 @@
 //! | `0x0200_0000` | 0x10000   | CLINT                                  |             |
 //! | `0x0C00_0000` | 0x600000  | PLIC                                   |             |
 //! | `0x1000_0000` | 8 (0x100 in the DT) | UART 16550A                  | 10          |
-//! | `0x1000_1000` | 8 × 0x1000 | virtio-mmio slots                     | 1..=8       |
+//! | `0x1000_1000` | 8 × 0x1000 | virtio-mmio slots (the disk in slot 7) | 1..=8       |
 //! | `0x8000_0000` | `ram_size` | RAM                                   |             |
+//!
+//! The disk ([`BusConfig::disk`]) is a virtio-blk device in slot 7 (`0x1000_8000`, PLIC
+//! source 8), the slot QEMU `virt` gives its first `-device virtio-blk-device`. A write to a
+//! slot gets guest RAM with it, so that a QueueNotify is processed before the store retires;
+//! the ranges the device wrote are kept for the hart ([`Bus::drain_device_writes`]).
 //!
 //! Widths and holes inside a device window follow QEMU 7.2 where it was cheap to check (each
 //! device module says what it accepts); whatever a device refuses becomes a [`BusFault`].
@@ -38,7 +43,11 @@ use crate::devices::clint::{Clint, CLINT_SIZE};
 use crate::devices::finisher::{Finisher, FINISHER_SIZE};
 use crate::devices::plic::{Plic, PLIC_SIZE};
 use crate::devices::uart::{Uart, UART_WINDOW};
-use crate::devices::virtio_mmio::{EmptySlot, VIRTIO_IRQ_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE};
+use crate::devices::virtio_blk::{VirtioBlk, FIRST_DISK_SLOT};
+use crate::devices::virtio_mmio::{
+    EmptySlot, Slot, Transport, VIRTIO_IRQ_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE,
+};
+use crate::devices::virtqueue::GuestMem;
 use crate::devices::DeviceFault;
 use crate::fdt;
 use thiserror::Error;
@@ -78,6 +87,8 @@ pub enum BusError {
     Ram(#[from] RamError),
     #[error(transparent)]
     Boot(#[from] fdt::LayoutError),
+    #[error("cannot attach the disk: {0}")]
+    Disk(std::io::Error),
 }
 
 /// How the test finisher (`sifive,test` at 0x10_0000) asked the run to end.
@@ -98,6 +109,9 @@ pub struct BusConfig {
     pub initrd: Option<Vec<u8>>,
     /// Where the UART's output goes and its input comes from.
     pub console: Console,
+    /// The disk: a host file (read-write) behind a virtio-blk device in virtio-mmio slot 7
+    /// (0x1000_8000, PLIC source 8), where QEMU `virt` puts its first virtio-blk-device.
+    pub disk: Option<std::fs::File>,
 }
 
 impl Default for BusConfig {
@@ -108,6 +122,7 @@ impl Default for BusConfig {
             bootargs: String::new(),
             initrd: None,
             console: Console::default(),
+            disk: None,
         }
     }
 }
@@ -129,7 +144,9 @@ pub struct Bus {
     clint: Clint,
     plic: Plic,
     uart: Uart,
-    virtio: [EmptySlot; VIRTIO_SLOTS],
+    virtio: [Slot; VIRTIO_SLOTS],
+    /// Guest RAM ranges devices wrote since the hart last looked ([`Bus::drain_device_writes`]).
+    device_writes: Vec<(PhysAddr, u64)>,
     bootargs: String,
     initrd: Option<Vec<u8>>,
 }
@@ -171,6 +188,11 @@ fn fault(pa: PhysAddr, e: DeviceFault) -> BusFault {
 
 impl Bus {
     pub fn new(cfg: BusConfig) -> Result<Bus, BusError> {
+        let mut virtio = [(); VIRTIO_SLOTS].map(|()| Slot::Empty(EmptySlot));
+        if let Some(file) = cfg.disk {
+            let blk = VirtioBlk::new(file).map_err(BusError::Disk)?;
+            virtio[FIRST_DISK_SLOT] = Slot::Device(Box::new(Transport::new(blk)));
+        }
         Ok(Bus {
             ram: Ram::new(cfg.ram_size)?,
             rom: BootRom::new(),
@@ -178,7 +200,8 @@ impl Bus {
             clint: Clint::new(),
             plic: Plic::new(),
             uart: Uart::new(cfg.console),
-            virtio: [EmptySlot; VIRTIO_SLOTS],
+            virtio,
+            device_writes: Vec::new(),
             bootargs: cfg.bootargs,
             initrd: cfg.initrd,
         })
@@ -226,9 +249,30 @@ impl Bus {
                 self.sync_irq_sources();
                 r
             }
-            Target::Virtio(i, o) => self.virtio[i].write(o, size, val),
+            Target::Virtio(i, o) => {
+                // A QueueNotify makes the device use guest RAM before the write returns.
+                let mut mem = GuestMem::new(&mut self.ram, &mut self.device_writes);
+                let r = self.virtio[i].write(o, size, val, &mut mem);
+                let irq = VIRTIO_IRQ_BASE + i as u32;
+                self.plic.set_level(irq, self.virtio[i].irq_level());
+                r
+            }
         };
         r.map_err(|e| fault(pa, e))
+    }
+
+    /// Whether a device wrote guest RAM since [`Bus::drain_device_writes`] last ran.
+    #[inline(always)]
+    pub fn has_device_writes(&self) -> bool {
+        !self.device_writes.is_empty()
+    }
+
+    /// Hands each guest RAM range a device wrote since the last call to `f` (the hart keeps
+    /// its decoded-instruction cache and LR reservation coherent with them) and forgets them.
+    pub fn drain_device_writes(&mut self, mut f: impl FnMut(PhysAddr, u64)) {
+        for (pa, len) in self.device_writes.drain(..) {
+            f(pa, len);
+        }
     }
 
     /// Forwards device interrupt lines to the PLIC.

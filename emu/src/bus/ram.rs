@@ -179,6 +179,27 @@ impl Ram {
         Ok(())
     }
 
+    /// The `len` bytes at `pa` as a host slice, or `None` when the range is not wholly RAM.
+    /// Devices use it to move a whole buffer with one host call (virtio-blk's pwrite).
+    pub fn slice(&self, pa: PhysAddr, len: u64) -> Option<&[u8]> {
+        if !self.contains(pa, len) {
+            return None;
+        }
+        // SAFETY: the range lies inside the mapping (checked above), which lives as long as
+        // `self`; the shared borrow of `self` keeps every writer out while the slice lives.
+        Some(unsafe { core::slice::from_raw_parts(self.host_ptr(pa), len as usize) })
+    }
+
+    /// [`Ram::slice`], writable (virtio-blk's pread lands here).
+    pub fn slice_mut(&mut self, pa: PhysAddr, len: u64) -> Option<&mut [u8]> {
+        if !self.contains(pa, len) {
+            return None;
+        }
+        // SAFETY: as in `slice`; the exclusive borrow of `self` makes this the only live
+        // reference into guest RAM.
+        Some(unsafe { core::slice::from_raw_parts_mut(self.host_ptr(pa), len as usize) })
+    }
+
     /// Copies `out.len()` bytes from RAM at `pa`.
     pub fn read_bytes(&self, pa: PhysAddr, out: &mut [u8]) -> Result<(), RamError> {
         let len = out.len() as u64;

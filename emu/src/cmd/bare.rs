@@ -9,14 +9,22 @@ use std::process::ExitCode;
 pub struct BareArgs {
     #[command(flatten)]
     pub machine: MachineArgs,
+    /// Attach FILE (read-write, as it is) as a virtio-blk disk in virtio-mmio slot 7
+    /// (0x1000_8000, PLIC source 8).
+    #[arg(long, value_name = "FILE")]
+    pub drive: Option<PathBuf>,
     /// The program.
     pub elf: PathBuf,
 }
 
 pub fn run(a: BareArgs) -> Result<ExitCode, String> {
     a.machine.check()?;
+    let disk = match &a.drive {
+        Some(p) => Some(rvmmu::disk::open(p).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let bytes = super::read_file(&a.elf)?;
-    let mut m = a.machine.machine(String::new(), None)?;
+    let mut m = a.machine.machine(String::new(), None, disk)?;
     m.load_elf(&bytes)
         .map_err(|e| format!("{}: {e}", a.elf.display()))?;
     let exit = a.machine.run(&mut m)?;

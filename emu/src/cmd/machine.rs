@@ -137,8 +137,13 @@ impl MachineArgs {
     }
 
     /// The machine these options describe, with the host's console (stdin feeds the UART's
-    /// receiver, stdout shows what it sends), its kernel command line and initrd.
-    pub fn machine(&self, bootargs: String, initrd: Option<Vec<u8>>) -> Result<Machine, String> {
+    /// receiver, stdout shows what it sends), its kernel command line, initrd and disk.
+    pub fn machine(
+        &self,
+        bootargs: String,
+        initrd: Option<Vec<u8>>,
+        disk: Option<std::fs::File>,
+    ) -> Result<Machine, String> {
         let cfg = MachineConfig {
             mem_size: self.mem,
             max_insns: self.max_insns,
@@ -155,6 +160,7 @@ impl MachineArgs {
             },
             bootargs,
             initrd,
+            disk,
             ..Default::default()
         };
         Machine::new(cfg).map_err(|e| e.to_string())

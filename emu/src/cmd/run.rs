@@ -48,11 +48,36 @@ pub struct RunArgs {
     /// More kernel command-line parameters (QEMU's -append), before the program's arguments.
     #[arg(long, value_name = "PARAMS")]
     pub append: Option<String>,
+    /// Give the machine a swap disk of SIZE (K, M, G, T suffixes; 40K to 16T, whole 4K
+    /// pages): a sparse temporary host file with a Linux swap header (as mkswap writes),
+    /// deleted when rvmmu exits, as a virtio-blk disk in virtio-mmio slot 7.
+    #[arg(long, value_name = "SIZE", value_parser = swap_size, conflicts_with = "swap_file")]
+    pub swap: Option<u64>,
+    /// Attach an existing host file (read-write, as it is; e.g. made by mkswap) as the
+    /// virtio-blk disk instead.
+    #[arg(long, value_name = "FILE")]
+    pub swap_file: Option<PathBuf>,
     /// The program (a host path), run as /bin/ and its name.
     pub program: PathBuf,
     /// The program's arguments.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+fn swap_size(s: &str) -> Result<u64, String> {
+    let size = rvmmu::cli::parse_size(s)?;
+    rvmmu::disk::check_swap_size(size).map_err(|e| e.to_string())
+}
+
+/// The disk `--swap` or `--swap-file` asks for. A `--swap` file has no name on the host:
+/// it goes when the process ends, however it ends.
+fn swap_disk(a: &RunArgs) -> Result<Option<std::fs::File>, String> {
+    let disk = match (a.swap, &a.swap_file) {
+        (Some(size), _) => rvmmu::disk::create_swap(size),
+        (None, Some(path)) => rvmmu::disk::open(path),
+        (None, None) => return Ok(None),
+    };
+    disk.map(Some).map_err(|e| e.to_string())
 }
 
 fn sysctl(s: &str) -> Result<String, String> {
@@ -151,6 +176,7 @@ fn host_mode(path: &Path) -> Result<u32, String> {
 
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     a.machine.check()?;
+    let disk = swap_disk(&a)?;
     let kernel = match &a.kernel {
         Some(k) => super::read_file(k)?,
         None => rvmmu::kernel::embedded()
@@ -175,7 +201,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         });
     }
     let initrd = initramfs::pack(&files).map_err(|e| e.to_string())?;
-    let mut m = a.machine.machine(bootargs(&a, &init)?, Some(initrd))?;
+    let mut m = a
+        .machine
+        .machine(bootargs(&a, &init)?, Some(initrd), disk)?;
     m.load_elf(&kernel).map_err(|e| {
         let k = a
             .kernel

@@ -11,7 +11,9 @@ pub mod console;
 pub mod finisher;
 pub mod plic;
 pub mod uart;
+pub mod virtio_blk;
 pub mod virtio_mmio;
+pub mod virtqueue;
 
 use thiserror::Error;
 

@@ -752,6 +752,21 @@ impl Hart {
         }
     }
 
+    /// [`Hart::after_ram_store`] for the RAM ranges devices wrote, page by page.
+    #[cold]
+    #[inline(never)]
+    fn after_device_writes(&mut self, bus: &mut Bus) {
+        bus.drain_device_writes(|pa, len| {
+            let end = pa.0 + len;
+            let mut a = pa.0;
+            while a < end {
+                let n = (4096 - (a & 0xfff)).min(end - a);
+                self.after_ram_store(a, n);
+                a += n;
+            }
+        });
+    }
+
     /// Stores at a physical address: RAM (with the decode cache and reservation kept
     /// coherent), else a device.
     #[inline(always)]
@@ -769,6 +784,10 @@ impl Hart {
         let now = self.mtime();
         bus.write(crate::addr::PhysAddr(pa), N as u8, val, now)
             .map_err(|_| ())?;
+        // A device (virtio-blk) may have written guest RAM: code or a reserved word there.
+        if bus.has_device_writes() {
+            self.after_device_writes(bus);
+        }
         // A device write may raise or lower an interrupt line or re-arm the timer.
         self.request_event_check();
         Ok(())

@@ -216,3 +216,39 @@ fn run_with_bad_kernel_or_program() {
         assert_error(&run(bad, None), "");
     }
 }
+
+#[test]
+fn swap_disk_errors() {
+    // The disk is opened before anything else is read, so the program need not exist.
+    let prog = "/nonexistent/prog";
+    assert_error(
+        &run(&["run", "--swap-file", "/nonexistent", prog], None),
+        "cannot open /nonexistent: No such file or directory",
+    );
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path().to_str().unwrap();
+    assert_error(
+        &run(&["run", "--swap-file", d, prog], None),
+        "Is a directory",
+    );
+    assert_error(
+        &run(&["run", "--swap", "1G", "--swap-file", d, prog], None),
+        "cannot be used with",
+    );
+    for (v, says) in [
+        ("36K", "too small"),
+        ("17T", "too large"),
+        ("41000", "4K"),
+        ("1.5G", "not a size"),
+    ] {
+        assert_error(
+            &run(&["run", "--swap", v, prog], None),
+            &format!("'{v}' for '--swap <SIZE>': "),
+        );
+        assert_error(&run(&["run", "--swap", v, prog], None), says);
+    }
+    assert_error(
+        &bare(&["--drive", "/nonexistent", NO_FILE]),
+        "cannot open /nonexistent",
+    );
+}

@@ -206,3 +206,29 @@ fn extra_files_keep_their_host_permissions() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_swap_disk_changes_nothing_the_program_sees() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(echo) = linux_program(dir.path(), "echo", ECHO) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let file = dir.path().join("swap.img");
+    std::fs::File::create(&file)
+        .unwrap()
+        .set_len(1 << 20)
+        .unwrap();
+    let file = file.to_str().unwrap();
+    for disk in [&["--swap", "40G"][..], &["--swap-file", file]] {
+        let mut args = disk.to_vec();
+        args.extend([echo.as_str(), "x"]);
+        let out = rvmmu_run(&args, b"in\n");
+        assert_eq!(out.code, Some(2), "{out:#?}");
+        assert_eq!(
+            out.stdout, "arg 1: [x]\nread: in\nend of input\n",
+            "{out:#?}"
+        );
+        assert_eq!(out.stderr, "", "{out:#?}");
+    }
+}
