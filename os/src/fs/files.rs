@@ -71,7 +71,9 @@ pub enum File {
     /// A directory of /proc, read as [`File::Dir`].
     ProcDir { dir: Dir, pos: u64 },
     /// A /proc file, made when read (so a read at `pos` sees the process as it is then).
-    Proc { entry: Entry, pos: u64 },
+    /// A /proc file; `write` when opened for writing (the writable ones: /proc/sys/vm/*,
+    /// /proc/PID/oom_score_adj).
+    Proc { entry: Entry, pos: u64, write: bool },
     /// A regular file of the initramfs, read from `pos`.
     Initramfs {
         data: &'static [u8],
@@ -286,7 +288,11 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
                     None => Err(-ENOENT),
                 }
             }
-            Some(Found::Entry(entry)) => Ok(File::Proc { entry, pos: 0 }),
+            Some(Found::Entry(entry)) => Ok(File::Proc {
+                entry,
+                pos: 0,
+                write: false,
+            }),
             None => Err(-ENOENT),
         };
     }
@@ -482,8 +488,19 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
     match file {
         File::Dir { .. } | File::ProcDir { .. } if writing => -EISDIR,
         File::Initramfs { .. } | File::Proc { .. } if flags & O_DIRECTORY != 0 => -ENOTDIR,
-        // /proc files refuse writes with EACCES (mode 0444), not EROFS.
-        File::Proc { .. } if writing => -EACCES,
+        // /proc files refuse writes with EACCES (mode 0444), not EROFS, but the tunables
+        // and oom_score_adj (0644).
+        File::Proc { entry, .. } if writing => {
+            if !super::proc::writable(entry) || flags & O_ACCMODE == 0 {
+                return -EACCES;
+            }
+            let f = File::Proc {
+                entry,
+                pos: 0,
+                write: true,
+            };
+            p.files.install(describe(f, flags), flags & O_CLOEXEC != 0)
+        }
         _ if writing => -EROFS,
         f => p.files.install(describe(f, flags), flags & O_CLOEXEC != 0),
     }
@@ -657,7 +674,7 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
         File::Pipe { write: true, .. } => return -EBADF,
         File::Pipe { id, .. } => return super::pipe::read(p, id, buf, len, nonblock),
         File::Dir { .. } | File::ProcDir { .. } => return -EISDIR,
-        File::Proc { entry, pos } => {
+        File::Proc { entry, pos, .. } => {
             let Some(text) = super::proc::generate(p, entry) else {
                 return -ESRCH; // the process has ended
             };
@@ -808,7 +825,12 @@ fn stat_bytes(file: File) -> [u8; 128] {
             // none can be written yet).
             File::ProcDir { dir, .. } => (0x16, super::proc::dir_ino(dir), 0o040555, 2, 0, 0, 1024),
             File::Proc { entry, .. } => {
-                (0x16, super::proc::entry_ino(entry), 0o100444, 1, 0, 0, 1024)
+                let mode = if super::proc::writable(entry) {
+                    0o100644
+                } else {
+                    0o100444
+                };
+                (0x16, super::proc::entry_ino(entry), mode, 1, 0, 0, 1024)
             }
             File::Initramfs {
                 data, ino, mode, ..

@@ -50,6 +50,7 @@ pub fn dump_before_read(p: &mut Process) {
 pub enum Entry {
     Meminfo,
     Vmstat,
+    Zoneinfo,
     /// /proc/sys/vm/NAME: index into `sysctl::VM`.
     Sysctl(usize),
     /// Files of /proc/PID.
@@ -123,6 +124,7 @@ pub fn lookup(parts: &[&str], me: u64) -> Option<Found> {
         ["proc"] => Some(Found::Dir(Dir::Root)),
         ["proc", "meminfo"] => Some(Found::Entry(Entry::Meminfo)),
         ["proc", "vmstat"] => Some(Found::Entry(Entry::Vmstat)),
+        ["proc", "zoneinfo"] => Some(Found::Entry(Entry::Zoneinfo)),
         ["proc", "sys"] => Some(Found::Dir(Dir::Sys)),
         ["proc", "sys", "vm"] => Some(Found::Dir(Dir::SysVm)),
         ["proc", "sys", "vm", name] => crate::sysctl::VM
@@ -163,6 +165,7 @@ pub fn entry_ino(e: Entry) -> u64 {
     match e {
         Entry::Meminfo => 4,
         Entry::Vmstat => 5,
+        Entry::Zoneinfo => 6,
         Entry::Sysctl(i) => 0x100 + i as u64,
         Entry::Pid(pid, pe) => dir_ino(Dir::Pid(pid)) + 1 + pe as u64,
     }
@@ -178,6 +181,7 @@ pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
             push(dir_ino(Dir::Sys), DT_DIR, "sys");
             push(entry_ino(Entry::Vmstat), DT_REG, "vmstat");
             push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
+            push(entry_ino(Entry::Zoneinfo), DT_REG, "zoneinfo");
             push(SELF_INO, DT_LNK, "self");
             let mut pids = crate::proc::live_pids();
             pids.push(me as u32);
@@ -226,6 +230,7 @@ pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
     let text = match e {
         Entry::Meminfo => proc_mem::meminfo(&snapshot(p)),
         Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
+        Entry::Zoneinfo => proc_mem::zoneinfo(&snapshot(p)),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
         Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe, true)),
         Entry::Pid(pid, pe) => {
@@ -262,4 +267,59 @@ pub fn generate_pid(p: &mut Process, e: PidEntry, own: bool) -> Vec<u8> {
         PidEntry::Exe => String::from(p.exe),
     };
     text.into_bytes()
+}
+
+/// Whether `e` can be written: the tunables of /proc/sys/vm and /proc/PID/oom_score_adj.
+pub fn writable(e: Entry) -> bool {
+    matches!(e, Entry::Sysctl(_) | Entry::Pid(_, PidEntry::OomScoreAdj))
+}
+
+/// write(2) of `len` bytes at `buf` to the /proc file `e` by `p`: one number, with
+/// optional blanks and a newline around it (as `echo 10 > FILE` writes it). A tunable out
+/// of its range or anything but a number: EINVAL (the value stays); oom_score_adj takes
+/// -1000..=1000. Returns `len` on success, as Linux's proc handlers do.
+pub fn write(p: &mut Process, e: Entry, buf: mm_core::VirtAddr, len: u64) -> i64 {
+    use crate::syscall::{EFAULT, EINVAL, ESRCH};
+    let mut bytes = [0u8; 32];
+    let n = len.min(bytes.len() as u64) as usize;
+    if len > bytes.len() as u64 {
+        return -EINVAL;
+    }
+    if p.space.copy_in(buf, &mut bytes[..n]).is_err() {
+        return -EFAULT;
+    }
+    let Ok(text) = core::str::from_utf8(&bytes[..n]) else {
+        return -EINVAL;
+    };
+    let text = text.trim();
+    match e {
+        Entry::Sysctl(i) => {
+            let Some(s) = crate::sysctl::VM.get(i) else {
+                return -EINVAL;
+            };
+            match s.set(text) {
+                Ok(()) => {
+                    log::info!("sysctl: vm.{} = {text} (written by {})", s.name, p.name);
+                    len as i64
+                }
+                Err(why) => {
+                    log::debug!("sysctl: vm.{}={text} refused: {why}", s.name);
+                    -EINVAL
+                }
+            }
+        }
+        Entry::Pid(pid, PidEntry::OomScoreAdj) => {
+            let adj = match text.parse::<i64>() {
+                Ok(v) if (-1000..=1000).contains(&v) => v as i16,
+                _ => return -EINVAL,
+            };
+            if pid == u64::from(p.pid) {
+                p.oom_score_adj = adj;
+            } else if crate::proc::with_live(pid as u32, |q| q.oom_score_adj = adj).is_none() {
+                return -ESRCH;
+            }
+            len as i64
+        }
+        _ => -EINVAL,
+    }
 }

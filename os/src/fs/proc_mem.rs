@@ -109,3 +109,49 @@ pub fn vmstat(s: &Snapshot) -> String {
     }
     out
 }
+
+/// /proc/zoneinfo: the one zone (Normal, node 0) in Linux 6.1's layout (mm/vmstat.c's
+/// zoneinfo_show_print): its free pages, the watermarks reclaim works against (min, low,
+/// high: `sysctl::watermarks`), its size, then its page counts. The per-node statistics and
+/// per-cpu pagesets Linux adds are left out (one node, one hart, no per-cpu lists).
+pub fn zoneinfo(s: &Snapshot) -> String {
+    let w = crate::sysctl::watermarks(s.managed);
+    let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
+    let ram = crate::mm::frame::total_frames() as u64;
+    let mut out = String::new();
+    let _ = write!(out, "Node 0, zone {:>8}", "Normal");
+    let _ = write!(out, "\n  pages free     {}", s.free);
+    for (name, v) in [
+        ("boost", 0),
+        ("min", w.min),
+        ("low", w.low),
+        ("high", w.high),
+        ("spanned", ram),
+        ("present", ram),
+        ("managed", s.managed),
+        ("cma", 0),
+    ] {
+        let _ = write!(out, "\n        {name:<8} {v}");
+    }
+    out.push_str("\n        protection: (0, 0, 0, 0)");
+    for (name, v) in [
+        ("nr_free_pages", s.free),
+        ("nr_zone_inactive_anon", inactive_anon + s.shmem),
+        ("nr_zone_active_anon", active_anon),
+        ("nr_zone_inactive_file", inactive_file),
+        ("nr_zone_active_file", active_file),
+        ("nr_zone_unevictable", 0),
+        ("nr_zone_write_pending", 0),
+        ("nr_mlock", 0),
+        ("nr_bounce", 0),
+    ] {
+        let _ = write!(out, "\n      {name:<12} {v}");
+    }
+    let _ = write!(out, "\n  node_unreclaimable:  0");
+    let _ = write!(
+        out,
+        "\n  start_pfn:           {}\n",
+        crate::mm::frame::first_pfn()
+    );
+    out
+}

@@ -222,6 +222,11 @@ pub fn mark(pa: PhysAddr, flags: PageFlags) {
     }
 }
 
+/// The page frame number of RAM's first frame.
+pub fn first_pfn() -> u64 {
+    FRAMES.lock().as_ref().map_or(0, |f| f.base.0 / PAGE_SIZE)
+}
+
 /// Frames of RAM in all.
 pub fn total_frames() -> usize {
     FRAMES.lock().as_ref().map_or(0, |f| f.buddy.len())

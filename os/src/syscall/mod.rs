@@ -224,6 +224,12 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
         Some((File::Pipe { id, write: true }, nonblock)) => {
             return crate::fs::pipe::write(p, id, buf, len, nonblock)
         }
+        Some((
+            File::Proc {
+                entry, write: true, ..
+            },
+            _,
+        )) => return crate::fs::proc::write(p, entry, buf, len),
         _ => return -EBADF,
     }
     let mut chunk = [0u8; 256];
