@@ -208,6 +208,17 @@ impl SlotMap {
         Some(slot)
     }
 
+    /// Takes the free slot `slot` (count 1), as [`SlotMap::alloc`] would have; false when
+    /// it is in use, bad, the header or beyond the area.
+    pub fn take(&mut self, slot: u64) -> bool {
+        if slot == 0 || slot > self.last || self.is_set(slot) {
+            return false;
+        }
+        self.set(slot);
+        self.in_use += 1;
+        true
+    }
+
     /// The number of users of `slot` (0: free; bad pages and the header report 0 too, as
     /// nothing may use them).
     pub fn count(&self, slot: u64) -> u32 {

@@ -2,8 +2,9 @@
 //! mm/vmstat.c), every number from [`Snapshot`]: the frame allocator, the heap, the
 //! page-table frames and the processes' present pages.
 //!
-//! What this kernel does not have shows as 0, which is then the true value: no swap, no
-//! buffers or shared page cache (a file page is a process's private copy of the
+//! SwapTotal and SwapFree are the active swap areas' (`crate::mm::swapfile`), and
+//! CommitLimit counts swap as Linux does. What this kernel does not have shows as 0, which
+//! is then the true value: no swap cache, no buffers or shared page cache (a file page is a process's private copy of the
 //! initramfs's bytes, counted as Cached and Mapped), nothing dirty or under writeback, no
 //! mlock, no reclaimable slab, no vmalloc area, no per-cpu areas. No LRU lists exist yet;
 //! every user page is on the inactive list of its kind, where Linux 6.1 puts a new page
@@ -21,7 +22,8 @@ fn kb(pages: u64) -> u64 {
 /// /proc/meminfo: `Label:` padded to 16 columns, the value right-aligned in 8, ` kB`.
 pub fn meminfo(s: &Snapshot) -> String {
     let ratio = crate::sysctl::value("overcommit_ratio").max(0) as u64;
-    let commit_limit = s.managed * ratio / 100;
+    // Linux's vm_commit_limit: RAM × overcommit_ratio / 100 + swap pages.
+    let commit_limit = s.managed * ratio / 100 + s.swap_total;
     let lines: [(&str, u64); 36] = [
         ("MemTotal", kb(s.managed)),
         ("MemFree", kb(s.free)),
@@ -37,8 +39,8 @@ pub fn meminfo(s: &Snapshot) -> String {
         ("Inactive(file)", kb(s.file)),
         ("Unevictable", 0),
         ("Mlocked", 0),
-        ("SwapTotal", 0),
-        ("SwapFree", 0),
+        ("SwapTotal", kb(s.swap_total)),
+        ("SwapFree", kb(s.swap_free)),
         ("Dirty", 0),
         ("Writeback", 0),
         ("AnonPages", kb(s.anon)),

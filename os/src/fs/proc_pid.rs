@@ -273,7 +273,8 @@ pub fn oom_score(p: &Process) -> u64 {
     if p.pid == crate::proc::INIT {
         return 0;
     }
-    let total = crate::mm::frame::managed_frames().max(1) as i64;
+    let total = (crate::mm::frame::managed_frames() as u64 + crate::mm::swapfile::total_pages())
+        .max(1) as i64;
     let points = (p.space.resident + table_pages(p)) as i64 + oom_score_adj(p) * (total / 1000);
     ((1000 + points * 1000 / total) * 2 / 3).max(0) as u64
 }

@@ -3,12 +3,12 @@
 //! computed when read from the frames' metadata and the processes' page tables.
 //!
 //! Events are counted where they happen (`pgfault` by the fault handler, `pgalloc_normal`
-//! and `pgfree` by the frame allocator) with [`add`]. The reclaim, swap and OOM events
-//! (`pswpin`, `pgscan_*`, `pgsteal_*`, `pgactivate`, `pageoutrun`, `allocstall_normal`,
-//! `oom_kill`, ...) and the I/O ones (`pgmajfault`, `pgpgin`, `pgpgout`) exist with their
-//! final names and stay 0 until reclaim, swap, the OOM killer and block I/O come
-//! (ROADMAP.md step 4): nothing increments them yet, which is what a Linux without swap
-//! and under no pressure shows too.
+//! and `pgfree` by the frame allocator, `pgpgin` and `pgpgout` by the virtio-blk driver)
+//! with [`add`]. The reclaim, swap and OOM events (`pswpin`, `pgscan_*`, `pgsteal_*`,
+//! `pgactivate`, `pageoutrun`, `allocstall_normal`, `oom_kill`, ...) and `pgmajfault` exist
+//! with their final names and stay 0 until reclaim, swap-out, the OOM killer come
+//! (ROADMAP.md step 4): nothing increments them yet, which is what a Linux under no
+//! pressure shows too.
 
 use crate::proc::Process;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +22,8 @@ pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
 pub static SHMEM_PAGES: AtomicU64 = AtomicU64::new(0);
 /// Faults that waited for I/O (`pgmajfault`: swap-in, file read).
 pub static PGMAJFAULT: AtomicU64 = AtomicU64::new(0);
-/// kB read from and written to block devices (swap included; none exist yet).
+/// kB read from and written to block devices (every page the virtio-blk driver moves,
+/// swap's included).
 pub static PGPGIN: AtomicU64 = AtomicU64::new(0);
 pub static PGPGOUT: AtomicU64 = AtomicU64::new(0);
 /// Frames allocated and freed by the buddy allocator (the one zone stands where Linux's
@@ -150,6 +151,9 @@ pub struct Snapshot {
     pub committed: u64,
     /// Frames of shared anonymous objects ([`SHMEM_PAGES`]).
     pub shmem: u64,
+    /// Usable and free slots of the active swap areas (`super::swapfile`).
+    pub swap_total: u64,
+    pub swap_free: u64,
 }
 
 impl Snapshot {
@@ -164,6 +168,8 @@ impl Snapshot {
             page_tables: super::frame::page_table_frames().saturating_sub(procs.len()) as u64,
             kernel_stack_bytes: procs.len() as u64 * KERNEL_STACK_BYTES,
             shmem: SHMEM_PAGES.load(Ordering::Relaxed),
+            swap_total: super::swapfile::total_pages(),
+            swap_free: super::swapfile::free_pages(),
             ..Snapshot::default()
         };
         for p in procs {
