@@ -77,7 +77,7 @@ pub fn swapon_all() {
             log::debug!("{}: no swap signature, not swap", path(disk));
             continue;
         }
-        let _ = swapon(disk, None);
+        let _ = enable(disk, None, &page);
     }
 }
 
@@ -86,20 +86,32 @@ pub fn swapon_all() {
 /// page is no usable swap header (logged as Linux logs it), EIO when it cannot be read,
 /// EPERM when all [`MAX_AREAS`] areas are in use.
 pub fn swapon(disk: usize, prio: Option<i32>) -> Result<u8, Errno> {
-    let name = path(disk);
-    if AREAS
+    if area_on(disk) {
+        return Err(EBUSY);
+    }
+    let mut page = [0u8; 4096];
+    virtio_blk::read_page(disk, 0, &mut page).map_err(|_| EIO)?;
+    enable(disk, prio, &page)
+}
+
+/// Whether disk `disk` is a swap area.
+fn area_on(disk: usize) -> bool {
+    AREAS
         .lock()
         .by_type
         .iter()
         .flatten()
         .any(|a| a.disk == disk)
-    {
+}
+
+/// [`swapon`] with the disk's first page read.
+fn enable(disk: usize, prio: Option<i32>, page: &[u8; 4096]) -> Result<u8, Errno> {
+    let name = path(disk);
+    if area_on(disk) {
         return Err(EBUSY);
     }
     let sectors = virtio_blk::capacity(disk).ok_or(EINVAL)?;
-    let mut page = [0u8; 4096];
-    virtio_blk::read_page(disk, 0, &mut page).map_err(|_| EIO)?;
-    let header = match parse_header(&page) {
+    let header = match parse_header(page) {
         Ok(h) => h,
         Err(e) => {
             match e {
