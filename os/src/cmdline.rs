@@ -10,7 +10,9 @@
 //! wait for console input, print its /proc/1/maps and /proc/1/status on the console, so a
 //! single process can be watched while it waits in getchar(), as the notes do with `cat`
 //! from a second shell), `check_rmap` (rvmmu's own: check the reverse map at every fork and
-//! process end, see `proc::check_rmap`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
+//! process end, see `proc::check_rmap`), `swap_selftest` (rvmmu's own: after the swap areas
+//! are enabled at boot, write a pattern to the first area's last slot, read it back and log
+//! the result, see `mm::swapfile::self_test`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
 //! takes them: [`Args::sysctls`], applied by `sysctl.rs`). Words after `--` are init's
 //! arguments (argv[1..]), as on Linux. Other words are reported by [`Args::unknown`] and
 //! otherwise ignored: none of the words before `--` reaches init (Linux too keeps dotted
@@ -28,6 +30,7 @@ pub struct Args<'a> {
     pub log_level: log::LevelFilter,
     pub dump_proc: bool,
     pub check_rmap: bool,
+    pub swap_selftest: bool,
     /// init's path, possibly still quoted (see [`unquote`]).
     pub init: &'a str,
     /// The words before `--`.
@@ -94,6 +97,7 @@ pub fn parse(line: &str) -> Args<'_> {
         log_level: log::LevelFilter::Info,
         dump_proc: false,
         check_rmap: false,
+        swap_selftest: false,
         init: "/init",
         line,
         init_args,
@@ -109,6 +113,10 @@ pub fn parse(line: &str) -> Args<'_> {
         }
         if word == "check_rmap" {
             args.check_rmap = true;
+            continue;
+        }
+        if word == "swap_selftest" {
+            args.swap_selftest = true;
             continue;
         }
         match key_value(word) {
@@ -136,7 +144,10 @@ impl<'a> Args<'a> {
             Some(("paging", v)) => PagingMode::by_name(v).is_none(),
             Some(("loglevel", v)) => v.parse::<log::LevelFilter>().is_err(),
             Some(("init", v)) => !v.starts_with('/'),
-            _ => w != "quiet" && w != "dump_proc" && w != "check_rmap" && !w.starts_with(SYSCTL),
+            _ => {
+                !["quiet", "dump_proc", "check_rmap", "swap_selftest"].contains(&w)
+                    && !w.starts_with(SYSCTL)
+            }
         })
     }
 

@@ -164,14 +164,21 @@ impl log::Log for Logger {
     }
 
     fn log(&self, r: &log::Record<'_>) {
-        if !self.enabled(r.metadata()) {
+        // The virtio-drivers crate's own info lines ("found a block device ...") repeat
+        // what the driver logs: shown at debug level.
+        let level = if r.target().starts_with("virtio_drivers") {
+            r.level().max(log::Level::Debug)
+        } else {
+            r.level()
+        };
+        if level > log::max_level() {
             return;
         }
         let module = match r.target() {
             "rvmmu_os" => "kernel",
             t => t.strip_prefix("rvmmu_os::").unwrap_or(t),
         };
-        print(format_args!("{:<5} {}: {}\n", r.level(), module, r.args()));
+        print(format_args!("{:<5} {}: {}\n", level, module, r.args()));
     }
 
     fn flush(&self) {}

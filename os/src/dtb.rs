@@ -6,6 +6,17 @@ use mm_core::PhysAddr;
 /// Longest bootargs kept (Linux's riscv COMMAND_LINE_SIZE is 1024 too).
 pub const BOOTARGS_MAX: usize = 1024;
 
+/// Most virtio-mmio transports kept (QEMU virt has 8).
+pub const VIRTIO_MAX: usize = 16;
+
+/// A `virtio,mmio` node: its register window and its interrupt (a PLIC source).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VirtioMmio {
+    pub base: PhysAddr,
+    pub size: u64,
+    pub irq: u32,
+}
+
 /// The boot facts.
 pub struct BootInfo {
     /// RAM `[start, end)`.
@@ -17,12 +28,21 @@ pub struct BootInfo {
     pub initrd: Option<(PhysAddr, PhysAddr)>,
     /// `/cpus/timebase-frequency`: `time` ticks per second.
     pub timebase: u64,
+    /// The `virtio,mmio` nodes, by address (QEMU lists them highest first; the slot order
+    /// is the address order), the first [`VIRTIO_MAX`].
+    virtio: [VirtioMmio; VIRTIO_MAX],
+    virtio_len: usize,
 }
 
 impl BootInfo {
     /// The kernel command line.
     pub fn bootargs(&self) -> &str {
         core::str::from_utf8(&self.bootargs[..self.bootargs_len]).unwrap_or("")
+    }
+
+    /// The virtio-mmio transports, lowest address first.
+    pub fn virtio(&self) -> &[VirtioMmio] {
+        &self.virtio[..self.virtio_len]
     }
 }
 
@@ -73,7 +93,29 @@ pub fn read(pa: PhysAddr) -> Result<BootInfo, DtbError> {
         bootargs_len: 0,
         initrd,
         timebase,
+        virtio: [VirtioMmio::default(); VIRTIO_MAX],
+        virtio_len: 0,
     };
+    let virtio = fdt.all_nodes().filter(|n| {
+        n.compatible()
+            .is_some_and(|c| c.all().any(|c| c == "virtio,mmio"))
+    });
+    for node in virtio {
+        let Some(reg) = node.reg().and_then(|mut r| r.next()) else {
+            continue;
+        };
+        let irq = node.interrupts().and_then(|mut i| i.next()).unwrap_or(0);
+        let dev = VirtioMmio {
+            base: PhysAddr(reg.starting_address as u64),
+            size: reg.size.unwrap_or(0) as u64,
+            irq: irq as u32,
+        };
+        if info.virtio_len < VIRTIO_MAX {
+            info.virtio[info.virtio_len] = dev;
+            info.virtio_len += 1;
+        }
+    }
+    info.virtio[..info.virtio_len].sort_unstable_by_key(|d| d.base);
     let args = chosen
         .and_then(|c| c.property("bootargs"))
         .and_then(|p| p.as_str());

@@ -4,7 +4,8 @@
 //! Boot: the M-layer (`arch::mlayer`) at 0x8000_0000 in M-mode, `mret` to S-mode
 //! (`arch::boot`), Sv39 boot table and a jump to the high half, then [`kmain`]: device tree,
 //! console, the kernel page table in the mode bootargs chose, frame metadata and the buddy
-//! allocator, the heap, the trap vector and the timer.
+//! allocator, the heap, the trap vector and the timer, the virtio disks and the swap areas
+//! on them.
 
 #![no_std]
 #![no_main]
@@ -15,6 +16,7 @@ extern crate alloc;
 mod arch;
 mod cmdline;
 mod console;
+mod drivers;
 mod dtb;
 mod fs;
 mod mm;
@@ -98,6 +100,11 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
     heap_self_test();
     time::init(boot.timebase);
     timer_self_test(boot.timebase);
+    drivers::virtio_blk::probe(boot.virtio());
+    mm::swapfile::swapon_all();
+    if args.swap_selftest {
+        mm::swapfile::self_test();
+    }
 
     info!(
         "boot done: {} free frames, {} slab frames, buddy blocks by order {:?}",

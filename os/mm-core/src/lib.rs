@@ -28,6 +28,7 @@ pub mod pte;
 pub mod rmap;
 pub mod shmem;
 pub mod swap;
+pub mod swap_map;
 pub mod task;
 pub mod vma;
 pub mod watermark;

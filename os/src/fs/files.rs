@@ -1,7 +1,10 @@
 //! Open files and the file system calls: a per-process descriptor table over the console
 //! (0, 1, 2), the initramfs, which is the whole file system for now (read-only, files at
 //! the root or in paths as the archive names them, a directory wherever the archive has one
-//! or a path under it, the working directory `/`), and /proc.
+//! or a path under it, the working directory `/`), /proc, and the disks as /dev/vda,
+//! /dev/vdb, ... (block devices 254:0, 254:16, ..., as devtmpfs would show them; only
+//! these paths exist under /dev, which is not listed; they can be opened read-only and
+//! read).
 //!
 //! openat(56), close(57), getdents64(61), lseek(62), read(63), pread64(67),
 //! readlinkat(78), newfstatat(79), fstat(80), with Linux's errors: ENOENT, EROFS for any
@@ -26,6 +29,7 @@ pub fn set_root(archive: &'static [u8]) {
 }
 
 const ENOENT: i64 = 2;
+const EIO: i64 = 5;
 const ESRCH: i64 = 3;
 const EBADF: i64 = 9;
 const EACCES: i64 = 13;
@@ -83,6 +87,8 @@ pub enum File {
     },
     /// An end of a pipe (`super::pipe`): the read end, or the write end.
     Pipe { id: u32, write: bool },
+    /// A disk (`crate::drivers::virtio_blk`'s number `disk`), read from byte `pos`.
+    BlockDev { disk: u8, pos: u64 },
 }
 
 /// An open file description (Linux's `struct file`): the file and its position, shared by
@@ -296,6 +302,14 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
             None => Err(-ENOENT),
         };
     }
+    if let ["dev", name] = parts.as_slice() {
+        if let Some(disk) = crate::drivers::virtio_blk::by_name(name) {
+            return Ok(File::BlockDev {
+                disk: disk as u8,
+                pos: 0,
+            });
+        }
+    }
     let root = ROOT.get().copied().unwrap_or(&[]);
     if parts.is_empty() {
         return Ok(File::Dir { path: "", pos: 0 });
@@ -487,7 +501,11 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
     let writing = flags & O_ACCMODE != 0 || flags & O_TRUNC != 0;
     match file {
         File::Dir { .. } | File::ProcDir { .. } if writing => -EISDIR,
-        File::Initramfs { .. } | File::Proc { .. } if flags & O_DIRECTORY != 0 => -ENOTDIR,
+        File::Initramfs { .. } | File::Proc { .. } | File::BlockDev { .. }
+            if flags & O_DIRECTORY != 0 =>
+        {
+            -ENOTDIR
+        }
         // /proc files refuse writes with EACCES (mode 0444), not EROFS, but the tunables
         // and oom_score_adj (0644).
         File::Proc { entry, .. } if writing => {
@@ -691,6 +709,15 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
             return n as i64;
         }
         File::Initramfs { data, pos, .. } => (data, at.unwrap_or(pos)),
+        File::BlockDev { disk, pos } => {
+            let n = read_disk(p, disk, at.unwrap_or(pos), buf, len);
+            if n > 0 && at.is_none() {
+                if let File::BlockDev { pos, .. } = &mut desc.lock().file {
+                    *pos += n as u64;
+                }
+            }
+            return n;
+        }
     };
     let start = (pos as usize).min(data.len());
     let n = (len as usize).min(data.len() - start);
@@ -703,6 +730,27 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
         }
     }
     n as i64
+}
+
+/// A read of disk `disk` at byte `pos`: at most the rest of the 4 KiB page `pos` is in (a
+/// short read, which callers loop over), 0 at the end of the disk, EIO if the disk fails.
+fn read_disk(p: &mut Process, disk: u8, pos: u64, buf: VirtAddr, len: u64) -> i64 {
+    use crate::drivers::virtio_blk;
+    let size = virtio_blk::capacity(disk as usize).unwrap_or(0) * 512;
+    if pos >= size || len == 0 {
+        return 0;
+    }
+    let page_at = pos & !(mm_core::PAGE_SIZE - 1);
+    let mut page = alloc::boxed::Box::new([0u8; 4096]);
+    if virtio_blk::read_page(disk as usize, page_at / 512, &mut page).is_err() {
+        return -EIO;
+    }
+    let start = (pos - page_at) as usize;
+    let n = (len as usize).min(4096 - start).min((size - pos) as usize);
+    match p.space.copy_out(buf, &page[start..start + n]) {
+        Ok(()) => n as i64,
+        Err(_) => -EFAULT,
+    }
 }
 
 /// readlinkat(dirfd, path, buf, size): the links are /proc/PID/exe (the program's path)
@@ -797,6 +845,10 @@ pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
         // the start or the current position only.
         File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. } => (pos, None),
         File::Initramfs { data, pos, .. } => (pos, Some(data.len() as i64)),
+        File::BlockDev { disk, pos } => (
+            pos,
+            Some((crate::drivers::virtio_blk::capacity(*disk as usize).unwrap_or(0) * 512) as i64),
+        ),
     };
     let base = match (whence, size) {
         (0, _) => 0,
@@ -837,6 +889,14 @@ fn stat_bytes(file: File) -> [u8; 128] {
             } => (1, ino + 1, mode, 1, 0, data.len() as u64, 4096),
             // pipefs (device 0:0xc, as Linux numbers it at boot); a FIFO, mode 0600, size 0.
             File::Pipe { id, .. } => (0xc, u64::from(id), 0o010600, 1, 0, 0, 4096),
+            // /dev/vdX on devtmpfs: brw-rw----, rdev 254:(16 × disk), size 0 (a block
+            // device's stat reports none; lseek to the end finds it).
+            File::BlockDev { disk, .. } => {
+                use crate::drivers::virtio_blk::{MAJOR, MINORS_PER_DISK};
+                let minor = u64::from(disk) * u64::from(MINORS_PER_DISK);
+                let rdev = (u64::from(MAJOR) << 8) | (minor & 0xff) | ((minor & !0xff) << 12);
+                (5, 0x40 + u64::from(disk), 0o060660, 1, rdev, 0, 4096)
+            }
         };
     raw_stat(dev, ino, mode, nlink, rdev, size, blksize)
 }

@@ -1,6 +1,6 @@
 //! /proc: what its paths name, its directories' listings, and the files' contents, made
 //! when read as Linux's seq_file makes them. The machine's files are `meminfo`, `vmstat`
-//! ([`super::proc_mem`]) and `sys/vm/*` (`crate::sysctl`); each process's, under
+//! ([`super::proc_mem`]), `swaps` (`crate::mm::swapfile`) and `sys/vm/*` (`crate::sysctl`); each process's, under
 //! /proc/PID and /proc/self, are `environ`, `status`, `comm`, `cmdline`, `stat`, `statm`, `maps`,
 //! `exe` (a link: opening it opens the program), `oom_score` and `oom_score_adj`
 //! ([`super::proc_pid`]).
@@ -51,6 +51,7 @@ pub enum Entry {
     Meminfo,
     Vmstat,
     Zoneinfo,
+    Swaps,
     /// /proc/sys/vm/NAME: index into `sysctl::VM`.
     Sysctl(usize),
     /// Files of /proc/PID.
@@ -125,6 +126,7 @@ pub fn lookup(parts: &[&str], me: u64) -> Option<Found> {
         ["proc", "meminfo"] => Some(Found::Entry(Entry::Meminfo)),
         ["proc", "vmstat"] => Some(Found::Entry(Entry::Vmstat)),
         ["proc", "zoneinfo"] => Some(Found::Entry(Entry::Zoneinfo)),
+        ["proc", "swaps"] => Some(Found::Entry(Entry::Swaps)),
         ["proc", "sys"] => Some(Found::Dir(Dir::Sys)),
         ["proc", "sys", "vm"] => Some(Found::Dir(Dir::SysVm)),
         ["proc", "sys", "vm", name] => crate::sysctl::VM
@@ -165,7 +167,8 @@ pub fn entry_ino(e: Entry) -> u64 {
     match e {
         Entry::Meminfo => 4,
         Entry::Vmstat => 5,
-        Entry::Zoneinfo => 6,
+        Entry::Swaps => 6,
+        Entry::Zoneinfo => 7,
         Entry::Sysctl(i) => 0x100 + i as u64,
         Entry::Pid(pid, pe) => dir_ino(Dir::Pid(pid)) + 1 + pe as u64,
     }
@@ -179,6 +182,7 @@ pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
     match d {
         Dir::Root => {
             push(dir_ino(Dir::Sys), DT_DIR, "sys");
+            push(entry_ino(Entry::Swaps), DT_REG, "swaps");
             push(entry_ino(Entry::Vmstat), DT_REG, "vmstat");
             push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
             push(entry_ino(Entry::Zoneinfo), DT_REG, "zoneinfo");
@@ -231,6 +235,7 @@ pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
         Entry::Meminfo => proc_mem::meminfo(&snapshot(p)),
         Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
         Entry::Zoneinfo => proc_mem::zoneinfo(&snapshot(p)),
+        Entry::Swaps => crate::mm::swapfile::proc_swaps(),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
         Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe, true)),
         Entry::Pid(pid, pe) => {

@@ -7,12 +7,13 @@
 //! - the kernel image at PAGE_OFFSET + PA with 4 KiB pages: text R+X, rodata R, data and
 //!   bss R+W (W^X: no page is both writable and executable);
 //! - the rest of RAM in the direct map, R+W, with 2 MiB and 1 GiB leaves where aligned;
-//! - the devices the S-mode kernel drives (UART, test finisher), R+W.
+//! - the devices the S-mode kernel drives (UART, test finisher, the virtio-mmio window),
+//!   R+W.
 //!
 //! No identity map: after the switch the kernel runs only in the high half.
 
 use super::frame::Bump;
-use super::layout::{self, phys_to_virt, FINISHER_PA, UART_PA};
+use super::layout::{self, phys_to_virt, FINISHER_PA, UART_PA, VIRTIO_MMIO_END, VIRTIO_MMIO_PA};
 use mm_core::paging::{map_range, MapError, PagingMode, Range, TableAccess};
 use mm_core::pte::{Pte, PteFlags};
 use mm_core::{PhysAddr, PAGE_SIZE};
@@ -84,6 +85,12 @@ pub fn build_and_switch(
         ),
         (
             direct(PhysAddr(FINISHER_PA), PhysAddr(FINISHER_PA + PAGE_SIZE)),
+            rw,
+            0,
+        ),
+        // Next to the UART: in its leaf table, so no table frame more.
+        (
+            direct(PhysAddr(VIRTIO_MMIO_PA), PhysAddr(VIRTIO_MMIO_END)),
             rw,
             0,
         ),

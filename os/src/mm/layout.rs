@@ -7,6 +7,7 @@
 //!  0x0200_0000  CLINT (M-layer only)                                │ 256 GiB in Sv39,
 //!  0x0c00_0000  PLIC                          user_end()            ┘ 128 TiB in Sv48
 //!  0x1000_0000  UART 16550                          ... non-canonical hole ...
+//!  0x1000_1000  virtio-mmio slots 0..7
 //!  0x8000_0000  RAM: kernel image             0xffff_ffc0_0000_0000 PAGE_OFFSET: direct map,
 //!               (text, rodata, data, bss),                          VA = PAGE_OFFSET + PA
 //!               page tables, frame metadata,  0xffff_ffc0_8000_0000 the kernel image (linked
@@ -28,6 +29,10 @@ pub const KERNEL_PA: u64 = 0x8000_0000;
 pub const UART_PA: u64 = 0x1000_0000;
 /// The SiFive test finisher.
 pub const FINISHER_PA: u64 = 0x10_0000;
+/// QEMU virt's eight virtio-mmio transports, 4 KiB apart (slot 0 at 0x1000_1000, PLIC
+/// source 1; slot 7 at 0x1000_8000, source 8): `[VIRTIO_MMIO_PA, VIRTIO_MMIO_END)`.
+pub const VIRTIO_MMIO_PA: u64 = 0x1000_1000;
+pub const VIRTIO_MMIO_END: u64 = 0x1000_9000;
 /// The CLINT (mtimecmp, mtime): the M-layer's.
 pub const CLINT_PA: u64 = 0x200_0000;
 

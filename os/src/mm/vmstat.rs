@@ -20,7 +20,8 @@ pub static PGFAULT: AtomicU64 = AtomicU64::new(0);
 pub static SHMEM_PAGES: AtomicU64 = AtomicU64::new(0);
 /// Faults that waited for I/O (`pgmajfault`: swap-in, file read).
 pub static PGMAJFAULT: AtomicU64 = AtomicU64::new(0);
-/// kB read from and written to block devices (swap included; none exist yet).
+/// kB read from and written to block devices (every page the virtio-blk driver moves,
+/// swap's included).
 pub static PGPGIN: AtomicU64 = AtomicU64::new(0);
 pub static PGPGOUT: AtomicU64 = AtomicU64::new(0);
 /// Frames allocated and freed by the buddy allocator (the one zone stands where Linux's

@@ -4,7 +4,7 @@
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime, times,
 //! kill/tkill/tgkill and rt_sigprocmask (`proc/signal.rs`),
-//! getrandom, sched_yield; clone, wait4 and getrusage are in `proc/`, execve and
+//! getrandom, sched_yield, swapon and swapoff (`mm/swapfile.rs`); clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
@@ -17,6 +17,9 @@ use crate::console;
 use crate::fs::files::{self, File};
 use crate::proc::{Outcome, Process};
 use mm_core::VirtAddr;
+
+/// An error number (positive) in a `Result`; the system call returns it negated.
+pub type Errno = i64;
 
 pub const ESRCH: i64 = 3;
 pub const EBADF: i64 = 9;
@@ -64,6 +67,8 @@ const SYS_MUNMAP: u64 = 215;
 const SYS_MMAP: u64 = 222;
 const SYS_MPROTECT: u64 = 226;
 const SYS_MREMAP: u64 = 216;
+const SYS_SWAPON: u64 = 224;
+const SYS_SWAPOFF: u64 = 225;
 const SYS_MSYNC: u64 = 227;
 const SYS_MADVISE: u64 = 233;
 const SYS_SCHED_YIELD: u64 = 124;
@@ -202,10 +207,56 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_MADVISE => mm::madvise(p, a[0], a[1], a[2]),
         SYS_MSYNC => mm::msync(p, a[0], a[1], a[2]),
         SYS_GETDENTS64 => files::getdents64(p, a[0], VirtAddr(a[1]), a[2] & 0xffff_ffff),
+        SYS_SWAPON => swapon(p, VirtAddr(a[0]), a[1]),
+        SYS_SWAPOFF => swapoff(p, VirtAddr(a[0])),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
             -ENOSYS
         }
+    }
+}
+
+/// The disk a swapon or swapoff path names: ENOENT when nothing is there, EINVAL when it is
+/// not a block device (swap files are not supported).
+fn swap_disk(p: &mut Process, path: VirtAddr) -> Result<usize, i64> {
+    let path = files::user_path(p, path)?;
+    match files::lookup(p, -100, &path)? {
+        File::BlockDev { disk, .. } => Ok(disk as usize),
+        _ => Err(-EINVAL),
+    }
+}
+
+/// swapon(path, flags): enables the disk `path` names as a swap area, with the priority in
+/// the flags' low 15 bits when SWAP_FLAG_PREFER (0x8000) is set. The discard flags are
+/// accepted and ignored (no discard is done); other bits: EINVAL, as on Linux. EBUSY when
+/// the disk is a swap area already, EINVAL when it carries no swap header.
+fn swapon(p: &mut Process, path: VirtAddr, flags: u64) -> i64 {
+    const PRIO_MASK: u64 = 0x7fff;
+    const PREFER: u64 = 0x8000;
+    const DISCARD: u64 = 0x1_0000 | 0x2_0000 | 0x4_0000;
+    if flags & !(PRIO_MASK | PREFER | DISCARD) != 0 {
+        return -EINVAL;
+    }
+    let disk = match swap_disk(p, path) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    let prio = (flags & PREFER != 0).then_some((flags & PRIO_MASK) as i32);
+    match crate::mm::swapfile::swapon(disk, prio) {
+        Ok(_) => 0,
+        Err(e) => -e,
+    }
+}
+
+/// swapoff(path): disables the swap area on the disk `path` names (EINVAL when it is none).
+fn swapoff(p: &mut Process, path: VirtAddr) -> i64 {
+    let disk = match swap_disk(p, path) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    match crate::mm::swapfile::swapoff(disk) {
+        Ok(()) => 0,
+        Err(e) => -e,
     }
 }
 

@@ -79,12 +79,13 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     let file = files::lookup(p, AT_FDCWD, &path).map_err(|e| -e)?;
     let (data, mode) = match file {
         File::Initramfs { data, mode, .. } => (data, mode),
-        // Directories, the console and /proc files are not executable.
+        // Directories, the console, /proc files and disks are not executable.
         File::Dir { .. }
         | File::ProcDir { .. }
         | File::Console
         | File::Proc { .. }
-        | File::Pipe { .. } => return Err(EACCES),
+        | File::Pipe { .. }
+        | File::BlockDev { .. } => return Err(EACCES),
     };
     if mode & 0o111 == 0 {
         return Err(EACCES);

@@ -1,0 +1,3 @@
+//! Device drivers beyond the console: the virtio block devices ([`virtio_blk`]).
+
+pub mod virtio_blk;
