@@ -69,7 +69,7 @@ int main(int argc, char **argv) {
   size_t pages = mib * 1024 * 1024 / PAGE;
   uint64_t out0 = vmstat("pswpout"), in0 = vmstat("pswpin");
 
-  int ok_workers = 0;
+  int ok_workers = 0, last_status = 0;
   pid_t pids[64];
   for (int i = 0; i < nproc && i < 64; i++) {
     pids[i] = fork();
@@ -77,10 +77,14 @@ int main(int argc, char **argv) {
   }
   for (int i = 0; i < nproc && i < 64; i++) {
     int st = 0;
-    if (waitpid(pids[i], &st, 0) == pids[i] && WIFEXITED(st) && WEXITSTATUS(st) == 0) ok_workers++;
+    if (waitpid(pids[i], &st, 0) == pids[i] && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+      ok_workers++;
+    else
+      last_status = st;
   }
   CHECK(ok_workers == nproc, "%d processes of %zu MiB each read back every page they wrote, twice",
         nproc, mib);
+  if (ok_workers != nproc) printf("# a worker's wait status: %#x\n", last_status);
   CHECK(vmstat("pswpout") > out0, "pages went out to swap (pswpout moved)");
   CHECK(vmstat("pswpin") > in0, "pages came back from swap (pswpin moved)");
 

@@ -139,7 +139,7 @@ pub fn status(p: &mut Process, state: &str) -> String {
         ("VmExe", s.exe),
         ("VmLib", 0),
         ("VmPTE", table_pages(p) * PAGE_SIZE),
-        ("VmSwap", 0),
+        ("VmSwap", p.space.swapped * PAGE_SIZE),
     ] {
         let _ = writeln!(out, "{label}:\t{:8} kB", kib(bytes));
     }
@@ -155,7 +155,7 @@ fn table_pages(p: &Process) -> u64 {
 
 /// /proc/PID/stat: the 52 fields of fs/proc/array.c's do_task_stat. The CPU times in clock
 /// ticks (with `own`, the reader's own: they include the system call it is in); signals
-/// are 0, and majflt until swap and file I/O exist.
+/// are 0.
 pub fn stat(p: &mut Process, own: bool) -> String {
     let pid = p.pid;
     let size = p.space.note_size();
@@ -171,8 +171,8 @@ pub fn stat(p: &mut Process, own: bool) -> String {
     let fields: [u64; 12] = [
         p.space.minflt,
         p.cminflt,
-        0, // majflt
-        0, // cmajflt
+        p.space.majflt,
+        p.cmajflt,
         utime,
         stime,
         cutime,

@@ -38,6 +38,9 @@ use mm_core::pte::Pte;
 pub const SWAP_CLUSTER_MAX: usize = 32;
 /// Pages kswapd reclaims at most in one run.
 pub const KSWAPD_BATCH: usize = 256;
+/// Passes of direct reclaim that free nothing before the OOM killer is called (Linux's
+/// MAX_RECLAIM_RETRIES).
+const MAX_RECLAIM_RETRIES: u32 = 16;
 /// The first scan priority (Linux's DEF_PRIORITY): size >> 12 pages of each list.
 const DEF_PRIORITY: u32 = 12;
 
@@ -57,6 +60,7 @@ static KSWAPD_AWAKE: AtomicBool = AtomicBool::new(false);
 /// running process (`cur.oom_killed`). `cur` is the address space the page is for (the
 /// running process's, out of the process table), so reclaim can see its mappings too.
 pub fn alloc_user_frame(mut cur: Option<&mut AddressSpace>) -> Option<PhysAddr> {
+    let mut no_progress = 0;
     loop {
         let w = crate::sysctl::watermarks(frame::managed_frames() as u64);
         let free = frame::free_frames() as u64;
@@ -70,8 +74,23 @@ pub fn alloc_user_frame(mut cur: Option<&mut AddressSpace>) -> Option<PhysAddr> 
         }
         vmstat::add(&vmstat::ALLOCSTALL_NORMAL, 1);
         if shrink(SWAP_CLUSTER_MAX, Reclaimer::Direct, cur.as_deref_mut()) > 0 {
+            no_progress = 0;
             continue;
         }
+        // A pass that freed nothing has still cleared the A bits it looked at: the next
+        // one reclaims the pages not used since (Linux's should_reclaim_retry).
+        no_progress += 1;
+        if no_progress < MAX_RECLAIM_RETRIES {
+            continue;
+        }
+        no_progress = 0;
+        log::info!(
+            "reclaim freed nothing: {free} frames free (min {}), LRU lists {:?}, swap {} of {} pages free",
+            w.min,
+            frame::lru_lens(),
+            swapfile::free_pages(),
+            swapfile::total_pages()
+        );
         match crate::proc::out_of_memory(cur.as_deref_mut()) {
             crate::proc::Kill::Other => continue,
             crate::proc::Kill::Current | crate::proc::Kill::Nothing => return None,
@@ -113,9 +132,13 @@ pub fn shrink(nr: usize, who: Reclaimer, mut cur: Option<&mut AddressSpace>) -> 
         let can_swap = swapfile::free_pages() > 0;
         // Linux's get_scan_count: anon ∝ swappiness, file ∝ 200 − swappiness; no anon
         // scan without swap space.
+        let file = (len(List::InactiveFile) + len(List::ActiveFile)) as u64;
+        let high = crate::sysctl::watermarks(frame::managed_frames() as u64).high;
         let (anon_w, file_w) = if !can_swap {
             (0, 1)
-        } else if len(List::InactiveFile) + len(List::ActiveFile) == 0 {
+        } else if file + frame::free_frames() as u64 <= high {
+            // Too few file pages to matter (Linux's SCAN_ANON when file + free is at or
+            // below the high watermark).
             (1, 0)
         } else {
             (swappiness, 200 - swappiness)

@@ -13,7 +13,7 @@ use mm_core::VirtAddr;
 /// Logs the process's fault counts (as init's end always has).
 fn fault_counts(name: &str, minflt: u64) {
     log::info!(
-        "{name}: minflt {minflt}, majflt 0; pgfault {}",
+        "{name}: minflt {minflt}; pgfault {}",
         space::PGFAULT.load(core::sync::atomic::Ordering::Relaxed)
     );
 }
@@ -91,12 +91,14 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
         space,
         kstack,
         cminflt,
+        cmajflt,
         files,
         times,
         ctimes,
         ..
     } = *p;
     let asid = space.asid;
+    let majflt = space.majflt;
     drop(space);
     // Its descriptors close (a pipe's last writer or reader wakes the other end, which
     // takes the table's lock: not held here).
@@ -124,6 +126,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
             ppid,
             ending,
             minflt: minflt + cminflt,
+            majflt: majflt + cmajflt,
             times: times.plus(ctimes),
             kstack,
         },
@@ -220,6 +223,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
             0
         },
         cminflt: 0,
+        cmajflt: 0,
         times: CpuTimes::default(),
         ctimes: CpuTimes::default(),
         sigmask: p.sigmask,
@@ -288,7 +292,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             .zombies
             .iter()
             .find(|(&c, z)| z.ppid == p.pid && matches(c))
-            .map(|(&c, z)| (c, z.ending, z.minflt, z.times));
+            .map(|(&c, z)| (c, z.ending, z.minflt, z.majflt, z.times));
         let alive = t.live.values().any(|l| l.ppid == p.pid && matches(l.pid));
         match zombie {
             Some(z) => Some(z),
@@ -296,7 +300,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             None => return Ok(-ECHILD),
         }
     };
-    let Some((child, ending, minflt, times)) = found else {
+    let Some((child, ending, minflt, majflt, times)) = found else {
         return if options & WNOHANG != 0 {
             Ok(0)
         } else {
@@ -309,6 +313,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
     if let Some(z) = z {
         exec::free_kstack(z.kstack);
         p.cminflt += z.minflt;
+        p.cmajflt += z.majflt;
         p.ctimes = p.ctimes.plus(z.times);
     }
     if rusage != 0 {
@@ -317,6 +322,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
         let mut ru = [0u8; 144];
         times.put_timevals(&mut ru[..32]);
         ru[64..72].copy_from_slice(&minflt.to_le_bytes());
+        ru[72..80].copy_from_slice(&majflt.to_le_bytes());
         if p.space.copy_out(VirtAddr(rusage), &ru).is_err() {
             return Ok(-crate::syscall::EFAULT);
         }
@@ -334,22 +340,24 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
 /// getrusage(who, usage): RUSAGE_SELF (0) and RUSAGE_THREAD (1, one thread per
 /// process) report the process's CPU times (this call's time so far included), minor
 /// faults and peak resident size (ru_maxrss, KiB); RUSAGE_CHILDREN (-1) the reaped
-/// children's times and faults (and their children's). majflt 0 (no I/O yet). Other
-/// `who`: EINVAL.
+/// children's times and faults (and their children's). Major faults are those that read a
+/// page back from swap. Other `who`: EINVAL.
 pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
-    let (times, minflt, maxrss) = match who as i64 {
+    let (times, minflt, majflt, maxrss) = match who as i64 {
         0 | 1 => (
             p.times_now(),
             p.space.minflt,
+            p.space.majflt,
             p.space.resident_peak * mm_core::PAGE_SIZE / 1024,
         ),
-        -1 => (p.ctimes, p.cminflt, 0),
+        -1 => (p.ctimes, p.cminflt, p.cmajflt, 0),
         _ => return -crate::syscall::EINVAL,
     };
     let mut ru = [0u8; 144];
     times.put_timevals(&mut ru[..32]);
     ru[32..40].copy_from_slice(&maxrss.to_le_bytes());
     ru[64..72].copy_from_slice(&minflt.to_le_bytes());
+    ru[72..80].copy_from_slice(&majflt.to_le_bytes());
     match p.space.copy_out(VirtAddr(usage), &ru) {
         Ok(()) => 0,
         Err(_) => -crate::syscall::EFAULT,

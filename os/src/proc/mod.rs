@@ -104,6 +104,8 @@ pub struct Process {
     pub clear_child_tid: u64,
     /// Minor faults of the children reaped so far (their own and their reaped children's).
     pub cminflt: u64,
+    /// Major faults of the children reaped so far (likewise).
+    pub cmajflt: u64,
     /// CPU time used so far, in user and in kernel mode (`times`).
     pub times: CpuTimes,
     /// CPU time of the children reaped so far (their own and their reaped children's).
@@ -141,8 +143,9 @@ impl Process {
 struct Zombie {
     ppid: u32,
     ending: Ending,
-    /// Its minor faults and those of its reaped children (wait4's rusage).
+    /// Its minor and major faults and those of its reaped children (wait4's rusage).
     minflt: u64,
+    majflt: u64,
     /// Its CPU time and that of its reaped children (wait4's rusage, the parent's cutime).
     times: CpuTimes,
     kstack: PhysAddr,
@@ -289,6 +292,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         fp: FpRegs::default(),
         clear_child_tid: 0,
         cminflt: 0,
+        cmajflt: 0,
         times: CpuTimes::default(),
         ctimes: CpuTimes::default(),
         sigmask: 0,
