@@ -11,9 +11,9 @@ use mm_core::task::{Ending, MAX_PROCS};
 use mm_core::VirtAddr;
 
 /// Logs the process's fault counts (as init's end always has).
-fn fault_counts(name: &str, minflt: u64) {
+fn fault_counts(name: &str, minflt: u64, majflt: u64) {
     log::info!(
-        "{name}: minflt {minflt}; pgfault {}",
+        "{name}: minflt {minflt}, majflt {majflt}; pgfault {}",
         space::PGFAULT.load(core::sync::atomic::Ordering::Relaxed)
     );
 }
@@ -33,7 +33,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     check_rmap(&p);
     let minflt = p.space.minflt;
     if p.pid == INIT {
-        fault_counts(p.name, minflt);
+        fault_counts(p.name, minflt, p.space.majflt);
         super::rmap::log_totals();
         log::debug!(
             "at init's end: {} free frames, {} other processes left",

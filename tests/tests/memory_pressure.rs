@@ -1,0 +1,252 @@
+//! Memory pressure as the notes describe it (NOTES.md, "Reclaim, swap, kswapd, OOM"), run
+//! on the kernel as `rvmmu run` runs programs, at small sizes (the full sizes — 2 GiB of
+//! RAM, 4 GiB of swap — are the demo's and the benchmark's): the OOM killer ends a program
+//! that touches more than RAM with no swap, and chooses by points and oom_score_adj; swap
+//! keeps data intact across processes, paging modes and A/D schemes; the overcommit
+//! policies refuse what Linux refuses.
+
+use rvmmu::machine::{Exit, Machine, MachineConfig};
+
+fn program_path(name: &str) -> &'static str {
+    rvmmu_tests::linux_program(name).unwrap_or_else(|| panic!("no program {name} was built"))
+}
+
+/// A run's settings.
+struct Run<'a> {
+    name: &'a str,
+    mem: u64,
+    paging: &'a str,
+    swap: u64,
+    bootargs: &'a str,
+    args: &'a str,
+    stdin: &'a [u8],
+    /// Also in /bin, under these names (copies of the program).
+    aliases: &'a [&'a str],
+    max_insns: u64,
+}
+
+impl Default for Run<'_> {
+    fn default() -> Self {
+        Run {
+            name: "",
+            mem: 64 << 20,
+            paging: "sv48",
+            swap: 0,
+            bootargs: "",
+            args: "",
+            stdin: b"",
+            aliases: &[],
+            max_insns: 3_000_000_000,
+        }
+    }
+}
+
+/// Runs `r` on rvmmu; returns how it ended and the console (the program's output and the
+/// kernel's warnings: the OOM killer's line among them).
+fn run(r: &Run<'_>) -> (Exit, String) {
+    let base = r.name.rsplit('/').next().unwrap();
+    let init = format!("/bin/{base}");
+    let data = std::fs::read(program_path(r.name)).expect("read the program");
+    let mut files = vec![rvmmu::initramfs::File {
+        path: init.clone(),
+        data: data.clone(),
+        mode: 0o755,
+    }];
+    for a in r.aliases {
+        files.push(rvmmu::initramfs::File {
+            path: format!("/bin/{a}"),
+            data: data.clone(),
+            mode: 0o755,
+        });
+    }
+    let (paging, ad) = match r.paging.strip_suffix(" ad=fault") {
+        Some(p) => (p, rvmmu::mmu::walk::AdMode::Fault),
+        None => (r.paging, rvmmu::mmu::walk::AdMode::Hardware),
+    };
+    let mut bootargs = format!("paging={paging} init={init} quiet {}", r.bootargs);
+    if !r.args.is_empty() {
+        bootargs = format!("{bootargs} -- {}", r.args);
+    }
+    let cfg = MachineConfig {
+        mem_size: r.mem,
+        ad,
+        bootargs,
+        initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+        disk: (r.swap > 0).then(|| rvmmu::disk::create_swap(r.swap).expect("a swap file")),
+        max_insns: Some(r.max_insns),
+        ..MachineConfig::capture(r.stdin.to_vec())
+    };
+    let mut m = Machine::new(cfg).expect("a machine");
+    m.load_elf(rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"))
+        .expect("load the kernel");
+    let exit = m.run();
+    (
+        exit,
+        String::from_utf8_lossy(&m.console_output()).into_owned(),
+    )
+}
+
+/// The finisher's code for init killed by SIGKILL (`rvmmu run` reports it as 137).
+const KILLED_BY_SIGKILL: u64 = 0x100 | 9;
+const KILLED_BY_SIGSEGV: u64 = 0x100 | 11;
+
+fn assert_tap_passes(what: &str, exit: &Exit, console: &str) {
+    assert_eq!(exit, &Exit::Pass, "{what}\n{console}");
+    assert!(!console.contains("not ok"), "{what}\n{console}");
+    assert!(
+        console.lines().any(|l| l.starts_with("1..")),
+        "{what}: no plan line\n{console}"
+    );
+}
+
+#[test]
+fn touch_4x1g_without_swap_prints_its_lines_then_the_oom_killer_ends_it() {
+    // The notes' program unchanged: four untouched 1 GiB blocks (overcommit lets them be
+    // made), then memset block by block. With 64 MiB of RAM and no swap the first block
+    // cannot be filled: the OOM killer kills the program (init, all that is left), and
+    // the lines printed before are on the console (it is a terminal: line-buffered stdio).
+    let (exit, console) = run(&Run {
+        name: "notes/touch_4x1g",
+        bootargs: "sysctl.vm.overcommit_memory=1",
+        stdin: b"\n",
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::Fail(KILLED_BY_SIGKILL), "{console}");
+    let mallocs = console
+        .lines()
+        .filter(|l| l.contains("申请1gb大小得内存"))
+        .count();
+    assert_eq!(mallocs, 4, "{console}");
+    assert!(console.contains("开始访问第 1 块虚拟内存"), "{console}");
+    assert!(!console.contains("开始访问第 2 块虚拟内存"), "{console}");
+    let kill = console
+        .lines()
+        .find(|l| l.starts_with("Out of memory: Killed process 1 (touch_4x1g) total-vm:"))
+        .unwrap_or_else(|| panic!("no OOM line\n{console}"));
+    assert!(kill.contains("oom_score_adj:0"), "{kill}");
+    // anon-rss is about RAM: most of the 64 MiB was the program's.
+    let rss: u64 = kill
+        .split("anon-rss:")
+        .nth(1)
+        .and_then(|s| s.split("kB").next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    assert!((40_000..65_536).contains(&rss), "{kill}");
+}
+
+#[test]
+fn the_oom_killer_chooses_the_largest_and_spares_oom_score_adj_minus_1000() {
+    let (exit, console) = run(&Run {
+        name: "tests/oom_choice",
+        aliases: &["game", "browser", "music"],
+        ..Run::default()
+    });
+    assert_tap_passes("oom_choice", &exit, &console);
+    assert!(
+        console.contains("Out of memory: Killed process"),
+        "{console}"
+    );
+    assert!(
+        console.contains("(game)") && console.contains("(music)"),
+        "{console}"
+    );
+    assert!(!console.contains("(browser)"), "{console}");
+}
+
+#[test]
+fn no_data_is_lost_through_swap_in_both_paging_modes_and_a_d_schemes() {
+    for paging in ["sv48", "sv39", "sv48 ad=fault", "sv39 ad=fault"] {
+        // Three processes of 8 MiB and a parent's 2 × 8 MiB in 16 MiB of RAM.
+        let (exit, console) = run(&Run {
+            name: "tests/swap_check",
+            mem: 16 << 20,
+            swap: 64 << 20,
+            paging,
+            args: "3 8",
+            ..Run::default()
+        });
+        assert_tap_passes(paging, &exit, &console);
+        assert!(!console.contains("Out of memory"), "{paging}\n{console}");
+    }
+}
+
+#[test]
+fn swap_32g_keeps_swapping_with_enough_swap() {
+    // malloc(32 GiB) is allowed in mode 0 when RAM + swap exceed it; the memset loop then
+    // runs through RAM and on into swap until the instruction limit.
+    let (exit, console) = run(&Run {
+        name: "notes/swap_32g",
+        swap: 40 << 30,
+        max_insns: 200_000_000,
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::MaxInsns, "{console}");
+    assert!(
+        console.contains("目前共申请了 32gb 的虚拟内存"),
+        "{console}"
+    );
+    assert!(
+        console.contains("开始访问 32gb 大小的虚拟内存"),
+        "{console}"
+    );
+    assert!(!console.contains("Out of memory"), "{console}");
+}
+
+#[test]
+fn swap_32g_is_killed_once_ram_and_swap_are_full() {
+    // The notes' 64 GiB story at small scale: overcommit lets the 32 GiB be made, swap
+    // (64 MiB) fills after RAM does, then the OOM killer ends the program.
+    let (exit, console) = run(&Run {
+        name: "notes/swap_32g",
+        swap: 64 << 20,
+        bootargs: "sysctl.vm.overcommit_memory=1",
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::Fail(KILLED_BY_SIGKILL), "{console}");
+    let kill = console
+        .lines()
+        .find(|l| l.starts_with("Out of memory: Killed process 1 (swap_32g)"))
+        .unwrap_or_else(|| panic!("no OOM line\n{console}"));
+    assert!(kill.contains("anon-rss:"), "{kill}");
+}
+
+#[test]
+fn swap_32g_without_swap_gets_no_memory_in_mode_0() {
+    // malloc(32 GiB) is larger than RAM + swap: the heuristic refuses it, malloc returns
+    // NULL, and the program (which does not check) faults in memset, as on Linux.
+    let (exit, console) = run(&Run {
+        name: "notes/swap_32g",
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::Fail(KILLED_BY_SIGSEGV), "{console}");
+    assert!(
+        console.contains("目前共申请了 32gb 的虚拟内存"),
+        "{console}"
+    );
+}
+
+#[test]
+fn alloc_4x1g_with_overcommit_never_gets_no_memory() {
+    // Mode 2: CommitLimit is half of RAM (overcommit_ratio 50) plus swap, so the first
+    // 1 GiB malloc on a 2 GiB machine fails, as on Linux.
+    let (exit, console) = run(&Run {
+        name: "notes/alloc_4x1g",
+        mem: 2 << 30,
+        bootargs: "sysctl.vm.overcommit_memory=2",
+        stdin: b"\n",
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::Fail(255), "{console}");
+    assert!(
+        console.contains("执行 malloc 失败, 错误：Cannot allocate memory"),
+        "{console}"
+    );
+    // Mode 0 (the default) lets the same run make all four.
+    let (exit, console) = run(&Run {
+        name: "notes/alloc_4x1g",
+        mem: 2 << 30,
+        stdin: b"\n",
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::Pass, "{console}");
+}
