@@ -180,3 +180,58 @@ fn without_a_swap_disk_there_is_no_swap() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// util-linux's mkswap, or `None` (and a skip line) when it is missing outside CI.
+fn mkswap() -> Option<PathBuf> {
+    let found = ["/sbin/mkswap", "/usr/sbin/mkswap"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "mkswap (util-linux) is not installed, and CI is set: this test must run"
+        );
+        eprintln!("skip: no mkswap (util-linux) to format the swap disk");
+    }
+    found
+}
+
+#[test]
+fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
+    let Some(qemu) = qemu() else { return };
+    let Some(mkswap) = mkswap() else { return };
+    let dir = scratch("mkswap");
+    let swap = dir.join("swap.img");
+    std::fs::File::create(&swap)
+        .and_then(|f| f.set_len(256 << 20))
+        .expect("a sparse disk image");
+    let st = std::process::Command::new(mkswap)
+        .arg(&swap)
+        .output()
+        .expect("run mkswap");
+    assert!(st.status.success(), "mkswap: {st:?}");
+    let prog = rvmmu_tests::linux_program("tests/swap_check").expect("swap_check was built");
+    let initrd = initramfs_with_init(&std::fs::read(prog).unwrap());
+    // Three processes of 48 MiB and a parent's 2 × 48 MiB, with 128 MiB of RAM (QEMU's
+    // real-time tick interleaves them otherwise than rvmmu: the output is the same).
+    for modern in [false, true] {
+        let (code, console) = boot(
+            &qemu,
+            &dir,
+            "quiet -- 3 48",
+            Some(initrd.clone()),
+            &[&swap],
+            modern,
+        );
+        let out = program_output(&console);
+        assert_eq!(code, Some(0), "modern {modern}:\n{console}");
+        assert!(!out.contains("not ok"), "modern {modern}:\n{out}");
+        assert!(out.ends_with("1..7\n"), "modern {modern}:\n{out}");
+        assert!(
+            !console.contains("Out of memory"),
+            "modern {modern}:\n{console}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -190,18 +190,18 @@ fn inactive_is_low(inactive: usize, active: usize) -> bool {
 }
 
 /// Moves up to `n` pages from the tail of `active` to the head of its inactive list, their
-/// A bits cleared on the way (Linux 6.1's shrink_active_list deactivates even referenced
-/// pages, but executable file pages, which stay active).
+/// A bits cleared on the way, so that the inactive scan sees only later use (Linux 6.1's
+/// shrink_active_list deactivates referenced pages too; it keeps referenced executable
+/// file pages active, which this kernel does not tell apart).
 fn deactivate(active: List, n: usize, mut cur: Option<&mut AddressSpace>) {
     let inactive = List::of(active.is_anon(), false);
     for _ in 0..n {
         let Some(page) = frame::lru_tail(active) else {
             return;
         };
-        let young = crate::proc::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| {
+        crate::proc::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| {
             s.test_and_clear_young(va);
         });
-        let _ = young;
         frame::lru_move(page.pa, inactive, false);
         vmstat::add(&vmstat::PGDEACTIVATE, 1);
     }
@@ -293,7 +293,7 @@ fn check_references(page: &LruPage, cur: Option<&mut AddressSpace>) -> Verdict {
 /// Takes `page` from every PTE that maps it (a swap entry in each for an anonymous page,
 /// written out first; nothing for a file page) and so frees its frame. False when it
 /// could not (no swap slot, a failed write, mappers out of reach).
-fn reclaim_page(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> bool {
+fn reclaim_page(page: &LruPage, cur: Option<&mut AddressSpace>) -> bool {
     let to = if page.list.is_anon() {
         let Some(e) = swap::write_out(page.pa, page.mapcount) else {
             return false;
@@ -302,8 +302,7 @@ fn reclaim_page(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> bool {
     } else {
         Pte::INVALID
     };
-    let done =
-        crate::proc::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| s.reclaim_unmap(va, to));
+    let done = crate::proc::for_each_mapper(cur, page.pa, |s, va| s.reclaim_unmap(va, to));
     match done {
         Some(n) if n == page.mapcount as usize => true,
         _ => {
