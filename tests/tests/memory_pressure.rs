@@ -250,3 +250,22 @@ fn alloc_4x1g_with_overcommit_never_gets_no_memory() {
     });
     assert_eq!(exit, Exit::Pass, "{console}");
 }
+
+#[test]
+fn kswapd_serves_a_slow_allocator_and_a_memset_also_reclaims_directly() {
+    // 12 MiB of RAM, min_free_kbytes 1024 (min 256 pages, low 320, high 384): a page
+    // every ~50,000 instructions stays within what kswapd reclaims per tick; a memset does
+    // not.
+    for paging in ["sv48", "sv39 ad=fault"] {
+        let (exit, console) = run(&Run {
+            name: "tests/kswapd_check",
+            mem: 12 << 20,
+            swap: 64 << 20,
+            paging,
+            bootargs: "sysctl.vm.min_free_kbytes=1024",
+            args: "14",
+            ..Run::default()
+        });
+        assert_tap_passes(paging, &exit, &console);
+    }
+}

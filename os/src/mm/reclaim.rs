@@ -36,8 +36,9 @@ use mm_core::pte::Pte;
 
 /// Pages one direct-reclaim call tries to free (Linux's SWAP_CLUSTER_MAX).
 pub const SWAP_CLUSTER_MAX: usize = 32;
-/// Pages kswapd reclaims at most in one run.
-pub const KSWAPD_BATCH: usize = 256;
+/// Pages kswapd reclaims at most in one run (its share of the hart at a switch: a process
+/// that takes more pages than this per tick also reclaims directly).
+pub const KSWAPD_BATCH: usize = SWAP_CLUSTER_MAX;
 /// Passes of direct reclaim that free nothing before the OOM killer is called (Linux's
 /// MAX_RECLAIM_RETRIES).
 const MAX_RECLAIM_RETRIES: u32 = 16;
@@ -54,6 +55,11 @@ pub enum Reclaimer {
 /// kswapd is awake.
 static KSWAPD_AWAKE: AtomicBool = AtomicBool::new(false);
 
+/// Wakes kswapd (free frames fell below the low watermark).
+fn wake_kswapd() {
+    KSWAPD_AWAKE.store(true, Ordering::Relaxed);
+}
+
 /// A frame for a user page: from the free frames while more than `min` stay free (waking
 /// kswapd below `low`), else after direct reclaim, else after the OOM killer has freed a
 /// victim's memory. `None` when nothing can be had; the OOM killer may have chosen the
@@ -65,7 +71,7 @@ pub fn alloc_user_frame(mut cur: Option<&mut AddressSpace>) -> Option<PhysAddr> 
         let w = crate::sysctl::watermarks(frame::managed_frames() as u64);
         let free = frame::free_frames() as u64;
         if free < w.low {
-            KSWAPD_AWAKE.store(true, Ordering::Relaxed);
+            wake_kswapd();
         }
         if free > w.min {
             if let Some(pa) = frame::alloc(0) {
@@ -115,7 +121,11 @@ pub fn kswapd_run() -> bool {
     }
     vmstat::add(&vmstat::PAGEOUTRUN, 1);
     let want = ((w.high + 1 - free) as usize).min(KSWAPD_BATCH);
-    let freed = shrink(want, Reclaimer::Kswapd, None);
+    let mut freed = shrink(want, Reclaimer::Kswapd, None);
+    if freed == 0 {
+        // The first look cleared the A bits: a second finds the pages not used since.
+        freed = shrink(want, Reclaimer::Kswapd, None);
+    }
     if freed == 0 || frame::free_frames() as u64 > w.high {
         KSWAPD_AWAKE.store(false, Ordering::Relaxed);
     }
