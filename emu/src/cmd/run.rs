@@ -57,6 +57,11 @@ pub struct RunArgs {
     /// virtio-blk disk instead.
     #[arg(long, value_name = "FILE")]
     pub swap_file: Option<PathBuf>,
+    /// Do not run: write the kernel, the initramfs and (with --swap) a swap disk image into
+    /// DIR, and print the qemu-system-riscv64 command that runs the same (the kernel boots
+    /// on QEMU's virt machine too).
+    #[arg(long, value_name = "DIR")]
+    pub qemu_files: Option<PathBuf>,
     /// The program (a host path), run as /bin/ and its name.
     pub program: PathBuf,
     /// The program's arguments.
@@ -201,6 +206,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         });
     }
     let initrd = initramfs::pack(&files).map_err(|e| e.to_string())?;
+    if let Some(dir) = &a.qemu_files {
+        return qemu_files(&a, dir, &kernel, &initrd, &init);
+    }
     let mut m = a
         .machine
         .machine(bootargs(&a, &init)?, Some(initrd), disk)?;
@@ -225,6 +233,53 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         Exit::MaxInsns | Exit::Halted(_) => exit.status() as u8,
     };
     Ok(ExitCode::from(status))
+}
+
+/// `--qemu-files DIR`: the run's kernel, initramfs and swap disk as files, and the QEMU
+/// command line that boots them (the console on stdio, `-bios none` as rvmmu boots).
+fn qemu_files(
+    a: &RunArgs,
+    dir: &Path,
+    kernel: &[u8],
+    initrd: &[u8],
+    init: &str,
+) -> Result<ExitCode, String> {
+    let write = |name: &str, data: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, data).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok::<_, String>(path)
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let k = write("kernel.elf", kernel)?;
+    let i = write("initrd.cpio", initrd)?;
+    let mut cmd = format!(
+        "qemu-system-riscv64 -machine virt -bios none -nographic -m {}M -kernel {} -initrd {} -append '{}'",
+        a.machine.mem >> 20,
+        k.display(),
+        i.display(),
+        bootargs(a, init)?
+    );
+    let disk = match (a.swap, &a.swap_file) {
+        (Some(size), _) => {
+            let path = dir.join("swap.img");
+            let f = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            f.set_len(size).map_err(|e| format!("{}: {e}", path.display()))?;
+            use std::os::unix::fs::FileExt;
+            f.write_all_at(&rvmmu::disk::swap_header(size), 0)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Some(path)
+        }
+        (None, Some(path)) => Some(path.clone()),
+        (None, None) => None,
+    };
+    if let Some(d) = disk {
+        cmd.push_str(&format!(
+            " -drive file={},format=raw,if=none,id=swap -device virtio-blk-device,drive=swap",
+            d.display()
+        ));
+    }
+    println!("{cmd}");
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]
