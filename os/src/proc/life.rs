@@ -1,11 +1,11 @@
 //! A process's life: fork (clone), its end (a zombie), wait4 reaping it, getrusage.
 
-use super::{alloc_asid, check_rmap, sched::save_own_fp};
-use super::{
-    exec, kernel_space, space, CpuTimes, Process, State, Wait, Zombie, INIT, KILLED, TABLE,
-};
+use super::{alloc_asid, sched::save_own_fp};
+use super::{exec, kernel_space, CpuTimes, Process, State, Wait, Zombie, INIT, KILLED, TABLE};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{csr, sbi};
+use crate::mm::rmap::check_rmap;
+use crate::mm::space;
 use alloc::boxed::Box;
 use mm_core::task::{Ending, MAX_PROCS};
 use mm_core::VirtAddr;
@@ -34,7 +34,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     let minflt = p.space.minflt;
     if p.pid == INIT {
         fault_counts(p.name, minflt, p.space.majflt);
-        super::rmap::log_totals();
+        crate::mm::rmap::log_totals();
         log::debug!(
             "at init's end: {} free frames, {} other processes left",
             crate::mm::frame::free_frames(),

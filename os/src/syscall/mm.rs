@@ -1,6 +1,6 @@
 //! The memory system calls: brk(214), munmap(215), mremap(216), mmap(222), mprotect(226),
 //! madvise(233), over the
-//! process's areas (mm_core::vma) and page table (proc/space.rs).
+//! process's areas (mm_core::vma) and page table (mm/space.rs).
 
 use super::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
 use crate::fs::files::File;
@@ -19,7 +19,7 @@ fn may_commit(p: &Process, len: u64) -> bool {
     crate::mm::commit::enough_memory(
         len / PAGE_SIZE,
         size,
-        own + crate::proc::committed_by_others(),
+        own + crate::mm::oom::committed_by_others(),
     )
 }
 
@@ -152,7 +152,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
             return -ENOMEM;
         }
         let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
-        match SharedAnon::new(len / PAGE_SIZE, ino, crate::proc::space::release_shared) {
+        match SharedAnon::new(len / PAGE_SIZE, ino, crate::mm::space::release_shared) {
             Some(obj) => Some(Arc::new(obj)),
             None => return -ENOMEM,
         }

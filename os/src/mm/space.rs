@@ -3,7 +3,7 @@
 //!
 //! Pages are mapped on demand (NOTES.md, "Page faults": allocation is lazy, the first touch
 //! faults and the handler allocates and maps a frame): [`AddressSpace::fault_in`] finds the
-//! area ([`super::vma`]), checks the access against its permissions (outside any area or
+//! area (`mm_core::vma`), checks the access against its permissions (outside any area or
 //! against them: the caller sends SIGSEGV), fills a fresh frame from the area's backing
 //! and maps it. Each such fault is a minor fault (nothing waits for I/O: the initramfs is
 //! in memory) and counts in `pgfault` and the process's `minflt`, as Linux counts them.
