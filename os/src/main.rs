@@ -18,6 +18,7 @@ mod cmdline;
 mod console;
 mod drivers;
 mod dtb;
+mod errno;
 mod fs;
 mod mm;
 mod proc;

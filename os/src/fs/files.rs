@@ -12,8 +12,8 @@
 
 use super::cpio;
 use super::proc::{Dir, Entry, Found, PidEntry};
+use crate::errno::Errno;
 use crate::proc::Process;
-use crate::syscall::EAGAIN;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -27,20 +27,6 @@ static ROOT: Once<&'static [u8]> = Once::new();
 pub fn set_root(archive: &'static [u8]) {
     ROOT.call_once(|| archive);
 }
-
-const ENOENT: i64 = 2;
-const EIO: i64 = 5;
-const ESRCH: i64 = 3;
-const EBADF: i64 = 9;
-const EACCES: i64 = 13;
-const EFAULT: i64 = 14;
-const ENOTDIR: i64 = 20;
-const EISDIR: i64 = 21;
-const EINVAL: i64 = 22;
-const EMFILE: i64 = 24;
-const ESPIPE: i64 = 29;
-const EROFS: i64 = 30;
-const ENAMETOOLONG: i64 = 36;
 
 const AT_FDCWD: i64 = -100;
 const AT_EMPTY_PATH: u64 = 0x1000;
@@ -186,7 +172,7 @@ impl FdTable {
         }
         let fd = from.max(self.0.len());
         if fd >= MAX_FDS {
-            return -EMFILE;
+            return -Errno::EMFILE;
         }
         self.0.resize(fd + 1, None);
         self.0[fd] = slot;
@@ -220,7 +206,7 @@ impl Default for FdTable {
 }
 
 /// Reads a NUL-terminated path from user memory.
-pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
+pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, Errno> {
     let mut path = Vec::new();
     let mut byte = [0u8];
     loop {
@@ -228,22 +214,22 @@ pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
             .copy_in(va.add(path.len() as u64), &mut byte)
             .is_err()
         {
-            return Err(-EFAULT);
+            return Err(Errno::EFAULT);
         }
         if byte[0] == 0 {
             return Ok(path);
         }
         if path.len() >= PATH_MAX - 1 {
-            return Err(-ENAMETOOLONG);
+            return Err(Errno::ENAMETOOLONG);
         }
         path.push(byte[0]);
     }
 }
 
 /// The path (components joined by `/`, no leading `/`) of the directory open at `fd`.
-fn dir_path(p: &Process, fd: u64) -> Result<String, i64> {
+fn dir_path(p: &Process, fd: u64) -> Result<String, Errno> {
     match p.files.get(fd) {
-        None => Err(-EBADF),
+        None => Err(Errno::EBADF),
         Some(File::Dir { path, .. }) => Ok(String::from(path)),
         Some(File::ProcDir { dir, .. }) => Ok(match dir {
             Dir::Root => String::from("proc"),
@@ -251,13 +237,13 @@ fn dir_path(p: &Process, fd: u64) -> Result<String, i64> {
             Dir::SysVm => String::from("proc/sys/vm"),
             Dir::Pid(pid) => alloc::format!("proc/{pid}"),
         }),
-        Some(_) => Err(-ENOTDIR),
+        Some(_) => Err(Errno::ENOTDIR),
     }
 }
 
 /// The components of `path` (relative to `dirfd`), with `.` dropped and `..` applied.
-fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, i64> {
-    let path = core::str::from_utf8(path).map_err(|_| -ENOENT)?;
+fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, Errno> {
+    let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
     let mut full = String::new();
     if !path.starts_with('/') && dirfd != AT_FDCWD {
         full = dir_path(p, dirfd as u64)?;
@@ -278,9 +264,9 @@ fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, i64> 
 }
 
 /// What `path` (relative to `dirfd`) names.
-pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
+pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, Errno> {
     if path.is_empty() {
-        return Err(-ENOENT);
+        return Err(Errno::ENOENT);
     }
     let parts = components(p, dirfd, path)?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -291,7 +277,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
             Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe))) => {
                 match super::proc::exe_of(p, pid) {
                     Some(exe) => lookup(p, AT_FDCWD, exe.as_bytes()),
-                    None => Err(-ENOENT),
+                    None => Err(Errno::ENOENT),
                 }
             }
             Some(Found::Entry(entry)) => Ok(File::Proc {
@@ -299,7 +285,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
                 pos: 0,
                 write: false,
             }),
-            None => Err(-ENOENT),
+            None => Err(Errno::ENOENT),
         };
     }
     if let ["dev", name] = parts.as_slice() {
@@ -318,7 +304,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     for n in 1..parts.len() {
         let prefix = parts[..n].join("/");
         if cpio::entries(root).any(|e| e.name == prefix && e.is_file()) {
-            return Err(-ENOTDIR);
+            return Err(Errno::ENOTDIR);
         }
     }
     let name = parts.join("/");
@@ -340,7 +326,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
                 pos: 0,
             });
         }
-        return Err(-ENOENT);
+        return Err(Errno::ENOENT);
     }
     // A directory the archive does not list but holds files under.
     cpio::entries(root)
@@ -353,7 +339,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
             path: &e.name[..name.len()],
             pos: 0,
         })
-        .ok_or(-ENOENT)
+        .ok_or(Errno::ENOENT)
 }
 
 /// The inode number /proc's mount point has in the root's listing.
@@ -427,7 +413,7 @@ fn list_dir(path: &str) -> Vec<(u64, u8, String)> {
 pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
     use super::proc::DT_DIR;
     let (mut entries, pos, ino, parent) = match p.files.get(fd) {
-        None => return -EBADF,
+        None => return -Errno::EBADF,
         Some(File::Dir { path, pos }) => {
             let parent = match path.rsplit_once('/') {
                 Some((up, _)) => dir_ino(up),
@@ -441,7 +427,7 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
             super::proc::dir_ino(dir),
             super::proc::parent_ino(dir),
         ),
-        Some(_) => return -ENOTDIR,
+        Some(_) => return -Errno::ENOTDIR,
     };
     entries.push((ino, DT_DIR, String::from(".")));
     entries.push((parent, DT_DIR, String::from("..")));
@@ -474,10 +460,10 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
         i += 1;
     }
     if out.is_empty() && i < entries.len() {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     if p.space.copy_out(buf, &out).is_err() {
-        return -EFAULT;
+        return -Errno::EFAULT;
     }
     if let Some(desc) = p.files.desc(fd) {
         if let File::Dir { pos, .. } | File::ProcDir { pos, .. } = &mut desc.lock().file {
@@ -491,26 +477,26 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
 pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
     let path = match user_path(p, path) {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return -e,
     };
     let file = match lookup(p, dirfd, &path) {
         Ok(f) => f,
-        Err(e) if e == -ENOENT && flags & O_CREAT != 0 => return -EROFS,
-        Err(e) => return e,
+        Err(Errno::ENOENT) if flags & O_CREAT != 0 => return -Errno::EROFS,
+        Err(e) => return -e,
     };
     let writing = flags & O_ACCMODE != 0 || flags & O_TRUNC != 0;
     match file {
-        File::Dir { .. } | File::ProcDir { .. } if writing => -EISDIR,
+        File::Dir { .. } | File::ProcDir { .. } if writing => -Errno::EISDIR,
         File::Initramfs { .. } | File::Proc { .. } | File::BlockDev { .. }
             if flags & O_DIRECTORY != 0 =>
         {
-            -ENOTDIR
+            -Errno::ENOTDIR
         }
         // /proc files refuse writes with EACCES (mode 0444), not EROFS, but the tunables
         // and oom_score_adj (0644).
         File::Proc { entry, .. } if writing => {
             if !super::proc::writable(entry) || flags & O_ACCMODE == 0 {
-                return -EACCES;
+                return -Errno::EACCES;
             }
             let f = File::Proc {
                 entry,
@@ -519,7 +505,7 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
             };
             p.files.install(describe(f, flags), flags & O_CLOEXEC != 0)
         }
-        _ if writing => -EROFS,
+        _ if writing => -Errno::EROFS,
         f => p.files.install(describe(f, flags), flags & O_CLOEXEC != 0),
     }
 }
@@ -529,7 +515,7 @@ pub fn close(p: &mut Process, fd: u64) -> i64 {
     if p.files.close(fd) {
         0
     } else {
-        -EBADF
+        -Errno::EBADF
     }
 }
 
@@ -540,11 +526,11 @@ pub fn close(p: &mut Process, fd: u64) -> i64 {
 pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
     const O_DIRECT: u64 = 0o40000;
     if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     if flags & O_DIRECT != 0 {
         log::warn!("{}: pipe2 with O_DIRECT is not supported: -EINVAL", p.name);
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let status = flags & O_NONBLOCK;
     let cloexec = flags & O_CLOEXEC != 0;
@@ -569,7 +555,7 @@ pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
     if p.space.copy_out(fds, &raw).is_err() {
         p.files.close(rd as u64);
         p.files.close(wr as u64);
-        return -EFAULT;
+        return -Errno::EFAULT;
     }
     0
 }
@@ -578,7 +564,7 @@ pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
 pub fn dup(p: &mut Process, fd: u64) -> i64 {
     match p.files.desc(fd) {
         Some(d) => p.files.install(d, false),
-        None => -EBADF,
+        None => -Errno::EBADF,
     }
 }
 
@@ -586,13 +572,13 @@ pub fn dup(p: &mut Process, fd: u64) -> i64 {
 /// flags O_CLOEXEC only; `old` = `new` is EINVAL (glibc's dup2 handles that case itself).
 pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> i64 {
     if flags & !O_CLOEXEC != 0 || old == new {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let Some(d) = p.files.desc(old) else {
-        return -EBADF;
+        return -Errno::EBADF;
     };
     if new as usize >= MAX_FDS {
-        return -EBADF;
+        return -Errno::EBADF;
     }
     p.files.close(new);
     p.files
@@ -613,7 +599,7 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
     const F_DUPFD_CLOEXEC: u64 = 1030;
     const FD_CLOEXEC: u64 = 1;
     let Some(d) = p.files.desc(fd) else {
-        return -EBADF;
+        return -Errno::EBADF;
     };
     let (f, status) = {
         let open = d.lock();
@@ -622,7 +608,7 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             if arg as usize >= MAX_FDS {
-                return -EINVAL;
+                return -Errno::EINVAL;
             }
             p.files
                 .install_from(arg as usize, d, cmd == F_DUPFD_CLOEXEC)
@@ -651,14 +637,14 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
                     "{}: fcntl(F_SETFL) with O_ASYNC, O_DIRECT or O_NOATIME ({arg:#o}) is not supported: -EINVAL",
                     p.name
                 );
-                return -EINVAL;
+                return -Errno::EINVAL;
             }
             d.lock().status = arg & STATUS_FLAGS;
             0
         }
         _ => {
             log::warn!("{}: fcntl command {cmd} not implemented: -EINVAL", p.name);
-            -EINVAL
+            -Errno::EINVAL
         }
     }
 }
@@ -671,17 +657,17 @@ pub fn read(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
 /// pread64(fd, buf, len, offset): reads at `offset`, leaving the file position alone.
 pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -> i64 {
     if offset < 0 {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     match p.files.get(fd) {
-        Some(File::Console | File::Pipe { .. }) => -ESPIPE,
+        Some(File::Console | File::Pipe { .. }) => -Errno::ESPIPE,
         _ => read_at(p, fd, buf, len, Some(offset as u64)),
     }
 }
 
 fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -> i64 {
     let Some(desc) = p.files.desc(fd) else {
-        return -EBADF;
+        return -Errno::EBADF;
     };
     let (file, nonblock) = {
         let open = desc.lock();
@@ -689,17 +675,17 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     };
     let (data, pos) = match file {
         File::Console => return read_console(p, buf, len, nonblock),
-        File::Pipe { write: true, .. } => return -EBADF,
+        File::Pipe { write: true, .. } => return -Errno::EBADF,
         File::Pipe { id, .. } => return super::pipe::read(p, id, buf, len, nonblock),
-        File::Dir { .. } | File::ProcDir { .. } => return -EISDIR,
+        File::Dir { .. } | File::ProcDir { .. } => return -Errno::EISDIR,
         File::Proc { entry, pos, .. } => {
             let Some(text) = super::proc::generate(p, entry) else {
-                return -ESRCH; // the process has ended
+                return -Errno::ESRCH; // the process has ended
             };
             let start = (at.unwrap_or(pos) as usize).min(text.len());
             let n = (len as usize).min(text.len() - start);
             if p.space.copy_out(buf, &text[start..start + n]).is_err() {
-                return -EFAULT;
+                return -Errno::EFAULT;
             }
             if at.is_none() {
                 if let File::Proc { pos, .. } = &mut desc.lock().file {
@@ -722,7 +708,7 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     let start = (pos as usize).min(data.len());
     let n = (len as usize).min(data.len() - start);
     if p.space.copy_out(buf, &data[start..start + n]).is_err() {
-        return -EFAULT;
+        return -Errno::EFAULT;
     }
     if at.is_none() {
         if let File::Initramfs { pos, .. } = &mut desc.lock().file {
@@ -743,13 +729,13 @@ fn read_disk(p: &mut Process, disk: u8, pos: u64, buf: VirtAddr, len: u64) -> i6
     let page_at = pos & !(mm_core::PAGE_SIZE - 1);
     let mut page = alloc::boxed::Box::new([0u8; 4096]);
     if virtio_blk::read_page(disk as usize, page_at / 512, &mut page).is_err() {
-        return -EIO;
+        return -Errno::EIO;
     }
     let start = (pos - page_at) as usize;
     let n = (len as usize).min(4096 - start).min((size - pos) as usize);
     match p.space.copy_out(buf, &page[start..start + n]) {
         Ok(()) => n as i64,
-        Err(_) => -EFAULT,
+        Err(_) => -Errno::EFAULT,
     }
 }
 
@@ -758,18 +744,18 @@ fn read_disk(p: &mut Process, disk: u8, pos: u64, buf: VirtAddr, len: u64) -> i6
 /// Linux, at most `size` bytes, no terminating NUL.
 pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, size: u64) -> i64 {
     if size as i64 <= 0 {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let path = match user_path(p, path) {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return -e,
     };
     if path.is_empty() {
-        return -ENOENT;
+        return -Errno::ENOENT;
     }
     let parts = match components(p, dirfd, &path) {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return -e,
     };
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let target = match (
@@ -780,20 +766,20 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
         (_, Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe)))) => {
             match super::proc::exe_of(p, pid) {
                 Some(exe) => String::from(exe),
-                None => return -ENOENT,
+                None => return -Errno::ENOENT,
             }
         }
         _ => {
             return match lookup(p, dirfd, &path) {
-                Ok(_) => -EINVAL,
-                Err(e) => e,
+                Ok(_) => -Errno::EINVAL,
+                Err(e) => -e,
             }
         }
     };
     let n = target.len().min(size as usize);
     match p.space.copy_out(buf, &target.as_bytes()[..n]) {
         Ok(()) => n as i64,
-        Err(_) => -EFAULT,
+        Err(_) => -Errno::EFAULT,
     }
 }
 
@@ -818,29 +804,29 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64, nonblock: bool) -> i64
     }
     if !crate::console::input_ready() {
         if nonblock {
-            return -EAGAIN;
+            return -Errno::EAGAIN;
         }
         // Nothing to read yet: the process sleeps and the read runs again when input
         // arrives (other processes run meanwhile).
-        return -crate::syscall::ERESTARTSYS;
+        return -Errno::ERESTARTSYS;
     }
     let mut line = [0u8; 1024];
     let want = (len as usize).min(line.len());
     let n = crate::console::read_line(&mut line[..want]);
     match p.space.copy_out(buf, &line[..n]) {
         Ok(()) => n as i64,
-        Err(_) => -EFAULT,
+        Err(_) => -Errno::EFAULT,
     }
 }
 
 /// lseek(fd, offset, whence).
 pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
     let Some(desc) = p.files.desc(fd) else {
-        return -EBADF;
+        return -Errno::EBADF;
     };
     let mut open = desc.lock();
     let (pos, size) = match &mut open.file {
-        File::Console | File::Pipe { .. } => return -ESPIPE,
+        File::Console | File::Pipe { .. } => return -Errno::ESPIPE,
         // Directories (rewinddir) and /proc files, whose size is unknown until read: from
         // the start or the current position only.
         File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. } => (pos, None),
@@ -854,14 +840,14 @@ pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
         (0, _) => 0,
         (1, _) => *pos as i64,
         (2, Some(size)) => size,
-        _ => return -EINVAL,
+        _ => return -Errno::EINVAL,
     };
     match base.checked_add(offset) {
         Some(n) if n >= 0 => {
             *pos = n as u64;
             n
         }
-        _ => -EINVAL,
+        _ => -Errno::EINVAL,
     }
 }
 
@@ -927,7 +913,7 @@ fn raw_stat(
 fn put_stat(p: &mut Process, file: File, buf: VirtAddr) -> i64 {
     match p.space.copy_out(buf, &stat_bytes(file)) {
         Ok(()) => 0,
-        Err(_) => -EFAULT,
+        Err(_) => -Errno::EFAULT,
     }
 }
 
@@ -935,7 +921,7 @@ fn put_stat(p: &mut Process, file: File, buf: VirtAddr) -> i64 {
 pub fn fstat(p: &mut Process, fd: u64, buf: VirtAddr) -> i64 {
     match p.files.get(fd) {
         Some(f) => put_stat(p, f, buf),
-        None => -EBADF,
+        None => -Errno::EBADF,
     }
 }
 
@@ -943,7 +929,7 @@ pub fn fstat(p: &mut Process, fd: u64, buf: VirtAddr) -> i64 {
 pub fn newfstatat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, flags: u64) -> i64 {
     let path = match user_path(p, path) {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return -e,
     };
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
@@ -957,13 +943,13 @@ pub fn newfstatat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, fl
             let raw = raw_stat(0x16, ino, 0o120777, 1, 0, 0, 1024);
             return match p.space.copy_out(buf, &raw) {
                 Ok(()) => 0,
-                Err(_) => -EFAULT,
+                Err(_) => -Errno::EFAULT,
             };
         }
     }
     match lookup(p, dirfd, &path) {
         Ok(f) => put_stat(p, f, buf),
-        Err(e) => e,
+        Err(e) => -e,
     }
 }
 

@@ -19,8 +19,8 @@
 //! close-on-exec, a process's end), and its end counts one fewer; the last of either end
 //! wakes the sleepers of the other.
 
+use crate::errno::Errno;
 use crate::proc::Process;
-use crate::syscall::{EAGAIN, EFAULT};
 use alloc::collections::{BTreeMap, VecDeque};
 use mm_core::VirtAddr;
 use spin::Mutex;
@@ -30,9 +30,6 @@ pub const CAPACITY: usize = 16 * 4096;
 
 /// Writes of up to this many bytes are atomic (Linux's PIPE_BUF, one page).
 pub const PIPE_BUF: usize = 4096;
-
-/// EPIPE: no process has the read end open.
-pub const EPIPE: i64 = 32;
 
 struct Pipe {
     buf: VecDeque<u8>,
@@ -100,7 +97,7 @@ pub fn queued(id: u32) -> usize {
 /// and the call runs again when it wakes.
 fn wait_on(p: &mut Process, id: u32) -> i64 {
     p.sleep_on = Some(crate::proc::Wait::Pipe(id));
-    -crate::syscall::ERESTARTSYS
+    -Errno::ERESTARTSYS
 }
 
 /// read(2) on the read end of pipe `id`: up to `len` bytes into `buf`. Returns the bytes
@@ -121,7 +118,11 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -
             };
             if pipe.buf.is_empty() {
                 if done == 0 && pipe.writers > 0 {
-                    return if nonblock { -EAGAIN } else { wait_on(p, id) };
+                    return if nonblock {
+                        -Errno::EAGAIN
+                    } else {
+                        wait_on(p, id)
+                    };
                 }
                 break;
             }
@@ -148,7 +149,7 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -
         crate::proc::wake(crate::proc::Wait::Pipe(id));
     }
     if fault && done == 0 {
-        -EFAULT
+        -Errno::EFAULT
     } else {
         done as i64
     }
@@ -169,14 +170,14 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) 
             .map_or((0, 0), |p| (CAPACITY - p.buf.len(), p.readers));
         if readers == 0 {
             // Nobody to wake: the bytes written so far, or EPIPE.
-            return if done > 0 { done as i64 } else { -EPIPE };
+            return if done > 0 { done as i64 } else { -Errno::EPIPE };
         }
         if done as u64 == len {
             break;
         }
         if done == 0 && nonblock && (room == 0 || (len as usize <= PIPE_BUF && room < len as usize))
         {
-            return -EAGAIN;
+            return -Errno::EAGAIN;
         }
         if room == 0 {
             if done == 0 {
@@ -190,7 +191,7 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) 
             .is_err()
         {
             if done == 0 {
-                return -EFAULT;
+                return -Errno::EFAULT;
             }
             break;
         }

@@ -10,8 +10,8 @@
 //! echo whatever ICANON and ECHO say (a change of those is logged once). The window size
 //! is what a serial line reports until someone sets it: 0 rows, 0 columns.
 
+use crate::errno::Errno;
 use crate::proc::Process;
-use crate::syscall::{EFAULT, ENOTTY};
 use mm_core::VirtAddr;
 use spin::Mutex;
 
@@ -109,7 +109,7 @@ pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> i64 {
         TCSETS | TCSETSW | TCSETSF => {
             let mut t = [0u8; TERMIOS_SIZE];
             if p.space.copy_in(at, &mut t).is_err() {
-                return -EFAULT;
+                return -Errno::EFAULT;
             }
             let mut tty = TTY.lock();
             let changed = (lflag(&t) ^ lflag(&tty.termios)) & (ICANON | ECHO);
@@ -130,14 +130,14 @@ pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> i64 {
         TIOCSWINSZ => {
             let mut w = [0u8; WINSIZE_SIZE];
             if p.space.copy_in(at, &mut w).is_err() {
-                return -EFAULT;
+                return -Errno::EFAULT;
             }
             TTY.lock().winsize = w;
             0
         }
         _ => {
             log::debug!("{}: tty ioctl {cmd:#x} not supported: -ENOTTY", p.name);
-            -ENOTTY
+            -Errno::ENOTTY
         }
     }
 }
@@ -145,6 +145,6 @@ pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> i64 {
 fn put(p: &mut Process, at: VirtAddr, bytes: &[u8]) -> i64 {
     match p.space.copy_out(at, bytes) {
         Ok(()) => 0,
-        Err(_) => -EFAULT,
+        Err(_) => -Errno::EFAULT,
     }
 }

@@ -18,17 +18,12 @@
 //! count; pgpgin and pgpgout are counted by the driver for every page moved.
 
 use crate::drivers::virtio_blk::{self, BlkError, SECTORS_PER_PAGE};
-use crate::syscall::Errno;
+use crate::errno::Errno;
 use alloc::vec::Vec;
 use core::fmt::Write;
 use mm_core::swap::{SwapEntry, MAX_AREAS, MAX_OFFSET};
 use mm_core::swap_map::{parse_header, HeaderError, SlotMap};
 use spin::Mutex;
-
-const EINVAL: Errno = 22;
-const EBUSY: Errno = 16;
-const EPERM: Errno = 1;
-const EIO: Errno = 5;
 
 /// Why a swap page could not be read or written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,10 +82,10 @@ pub fn swapon_all() {
 /// EPERM when all [`MAX_AREAS`] areas are in use.
 pub fn swapon(disk: usize, prio: Option<i32>) -> Result<u8, Errno> {
     if area_on(disk) {
-        return Err(EBUSY);
+        return Err(Errno::EBUSY);
     }
     let mut page = [0u8; 4096];
-    virtio_blk::read_page(disk, 0, &mut page).map_err(|_| EIO)?;
+    virtio_blk::read_page(disk, 0, &mut page).map_err(|_| Errno::EIO)?;
     enable(disk, prio, &page)
 }
 
@@ -108,9 +103,9 @@ fn area_on(disk: usize) -> bool {
 fn enable(disk: usize, prio: Option<i32>, page: &[u8; 4096]) -> Result<u8, Errno> {
     let name = path(disk);
     if area_on(disk) {
-        return Err(EBUSY);
+        return Err(Errno::EBUSY);
     }
-    let sectors = virtio_blk::capacity(disk).ok_or(EINVAL)?;
+    let sectors = virtio_blk::capacity(disk).ok_or(Errno::EINVAL)?;
     let header = match parse_header(page) {
         Ok(h) => h,
         Err(e) => {
@@ -122,18 +117,18 @@ fn enable(disk: usize, prio: Option<i32>, page: &[u8; 4096]) -> Result<u8, Errno
                     log::warn!("{name}: bad swap header ({e:?})")
                 }
             }
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         }
     };
     let last = u64::from(header.last_page).min(MAX_OFFSET);
     if (last + 1) * SECTORS_PER_PAGE > sectors {
         log::warn!("Swap area shorter than signature indicates");
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
-    let map = SlotMap::new(last, &header.bad).map_err(|_| EINVAL)?;
+    let map = SlotMap::new(last, &header.bad).map_err(|_| Errno::EINVAL)?;
     let mut areas = AREAS.lock();
     let Some(t) = areas.by_type.iter().position(Option::is_none) else {
-        return Err(EPERM);
+        return Err(Errno::EPERM);
     };
     let prio = prio.unwrap_or_else(|| {
         areas.least_priority -= 1;
@@ -163,9 +158,9 @@ pub fn swapoff(disk: usize) -> Result<(), Errno> {
             .iter()
             .position(|a| a.as_ref().is_some_and(|a| a.disk == disk && a.writeok))
         else {
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         };
-        let a = areas.by_type[t].as_mut().ok_or(EINVAL)?;
+        let a = areas.by_type[t].as_mut().ok_or(Errno::EINVAL)?;
         a.writeok = false;
         (t, a.map.in_use())
     };
@@ -180,7 +175,7 @@ pub fn swapoff(disk: usize) -> Result<(), Errno> {
     }
     let mut areas = AREAS.lock();
     let Some(gone) = areas.by_type[t].take() else {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     };
     // As Linux: an area with a default (negative) priority leaves its place to the ones
     // enabled after it, which move up one.

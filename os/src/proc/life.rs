@@ -4,6 +4,7 @@ use super::{alloc_asid, sched::save_own_fp};
 use super::{exec, kernel_space, CpuTimes, Process, State, Wait, Zombie, INIT, KILLED, TABLE};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{csr, sbi};
+use crate::errno::Errno;
 use crate::mm::rmap::check_rmap;
 use crate::mm::space;
 use alloc::boxed::Box;
@@ -141,10 +142,6 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     }
 }
 
-/// Errors of the process calls.
-use crate::syscall::EAGAIN;
-pub const ECHILD: i64 = 10;
-
 /// clone's flags that glibc's fork() passes (0x01200011) and the ones accepted with them.
 const CSIGNAL: u64 = 0xff;
 const SIGCHLD: u64 = 17;
@@ -165,26 +162,26 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
             "{}: clone flags {flags:#x} not supported (only fork's): -EINVAL",
             p.name
         );
-        return -crate::syscall::EINVAL;
+        return -Errno::EINVAL;
     }
     // Leave the kernel's heap some frames (the new Process and table nodes come from it).
     if crate::mm::frame::free_frames() < FORK_RESERVE_FRAMES {
-        return -crate::syscall::ENOMEM;
+        return -Errno::ENOMEM;
     }
     let (pid, asid) = {
         let mut guard = TABLE.lock();
         let t = &mut *guard;
         if t.live.len() + t.zombies.len() >= MAX_PROCS {
-            return -EAGAIN;
+            return -Errno::EAGAIN;
         }
         let me = p.pid;
         let (live, zombies) = (&t.live, &t.zombies);
         let in_use = |x: u32| x == me || live.contains(x) || zombies.contains_key(&x);
         let Some(pid) = t.pids.alloc(in_use) else {
-            return -EAGAIN;
+            return -Errno::EAGAIN;
         };
         let Some(asid) = alloc_asid(t) else {
-            return -EAGAIN;
+            return -Errno::EAGAIN;
         };
         (pid, asid)
     };
@@ -196,12 +193,12 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
     };
     let Some(kstack) = exec::alloc_kstack() else {
         give_back_asid(asid);
-        return -crate::syscall::ENOMEM;
+        return -Errno::ENOMEM;
     };
     let Some(space) = p.space.fork(kernel_space(), asid) else {
         exec::free_kstack(kstack);
         give_back_asid(asid);
-        return -crate::syscall::ENOMEM;
+        return -Errno::ENOMEM;
     };
     save_own_fp(p, frame);
     let mut child = Box::new(Process {
@@ -279,11 +276,11 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
     let [pid, status, options, rusage, _, _] = a;
     let pid = pid as i64 as i32;
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
-        return Ok(-crate::syscall::EINVAL);
+        return Ok(-Errno::EINVAL);
     }
     if pid < -1 {
         // Process group -pid: there are no process groups but init's (pid 0 and -1 below).
-        return Ok(-ECHILD);
+        return Ok(-Errno::ECHILD);
     }
     let matches = |c: u32| pid <= 0 || c == pid as u32;
     let found = {
@@ -297,7 +294,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
         match zombie {
             Some(z) => Some(z),
             None if alive => None,
-            None => return Ok(-ECHILD),
+            None => return Ok(-Errno::ECHILD),
         }
     };
     let Some((child, ending, minflt, majflt, times)) = found else {
@@ -324,7 +321,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
         ru[64..72].copy_from_slice(&minflt.to_le_bytes());
         ru[72..80].copy_from_slice(&majflt.to_le_bytes());
         if p.space.copy_out(VirtAddr(rusage), &ru).is_err() {
-            return Ok(-crate::syscall::EFAULT);
+            return Ok(-Errno::EFAULT);
         }
     }
     if status != 0
@@ -332,7 +329,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             .copy_out(VirtAddr(status), &ending.wait_status().to_le_bytes())
             .is_err()
     {
-        return Ok(-crate::syscall::EFAULT);
+        return Ok(-Errno::EFAULT);
     }
     Ok(child as i64)
 }
@@ -351,7 +348,7 @@ pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
             p.space.resident_peak * mm_core::PAGE_SIZE / 1024,
         ),
         -1 => (p.ctimes, p.cminflt, p.cmajflt, 0),
-        _ => return -crate::syscall::EINVAL,
+        _ => return -Errno::EINVAL,
     };
     let mut ru = [0u8; 144];
     times.put_timevals(&mut ru[..32]);
@@ -360,6 +357,6 @@ pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
     ru[72..80].copy_from_slice(&majflt.to_le_bytes());
     match p.space.copy_out(VirtAddr(usage), &ru) {
         Ok(()) => 0,
-        Err(_) => -crate::syscall::EFAULT,
+        Err(_) => -Errno::EFAULT,
     }
 }

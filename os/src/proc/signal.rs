@@ -15,7 +15,7 @@
 //! ended by a signal (Linux delivers to pid 1 only the signals it handles).
 
 use super::{end, Process, TABLE};
-use crate::syscall::{EFAULT, EINVAL, ENOSYS, ESRCH};
+use crate::errno::Errno;
 use alloc::vec::Vec;
 use mm_core::task::Ending;
 use spin::Mutex;
@@ -129,7 +129,7 @@ pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
             let pid = pid as u32;
             let t = TABLE.lock();
             if pid != p.pid && !t.live.contains(pid) && !t.zombies.contains_key(&pid) {
-                return Sent::ret(-ESRCH);
+                return Sent::ret(-Errno::ESRCH);
             }
             alloc::vec![pid]
         }
@@ -141,12 +141,12 @@ pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
             } else {
                 all.retain(|&q| q != super::INIT);
                 if all.is_empty() {
-                    return Sent::ret(-ESRCH);
+                    return Sent::ret(-Errno::ESRCH);
                 }
             }
             all
         }
-        _ => return Sent::ret(-ESRCH),
+        _ => return Sent::ret(-Errno::ESRCH),
     };
     send(p, &targets, sig)
 }
@@ -156,15 +156,15 @@ pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
 pub fn tgkill(p: &mut Process, tgid: Option<i64>, tid: i64, sig: u64) -> Sent {
     let tid = tid as i32 as i64;
     if tid <= 0 || tgid.is_some_and(|g| g as i32 as i64 <= 0) {
-        return Sent::ret(-EINVAL);
+        return Sent::ret(-Errno::EINVAL);
     }
     if tgid.is_some_and(|g| g as i32 as i64 != tid) {
-        return Sent::ret(-ESRCH);
+        return Sent::ret(-Errno::ESRCH);
     }
     let tid = tid as u32;
     // Linux finds no thread once the process has ended (zombie threads are not looked up).
     if tid != p.pid && !TABLE.lock().live.contains(tid) {
-        return Sent::ret(-ESRCH);
+        return Sent::ret(-Errno::ESRCH);
     }
     send(p, &[tid], sig)
 }
@@ -173,7 +173,7 @@ pub fn tgkill(p: &mut Process, tgid: Option<i64>, tid: i64, sig: u64) -> Sent {
 /// returns, after the others).
 fn send(p: &mut Process, targets: &[u32], sig: u64) -> Sent {
     if sig > SIGRTMAX {
-        return Sent::ret(-EINVAL);
+        return Sent::ret(-Errno::EINVAL);
     }
     if sig == 0 {
         return Sent::ret(0);
@@ -182,7 +182,7 @@ fn send(p: &mut Process, targets: &[u32], sig: u64) -> Sent {
         Action::Nothing => return Sent::ret(0),
         Action::Stop => {
             log::warn!("{}: stop signal {sig}: not implemented: -ENOSYS", p.name);
-            return Sent::ret(-ENOSYS);
+            return Sent::ret(-Errno::ENOSYS);
         }
         Action::End => {}
     }
@@ -231,20 +231,20 @@ fn send(p: &mut Process, targets: &[u32], sig: u64) -> Sent {
 pub fn sigprocmask(p: &mut Process, how: u64, set: u64, oldset: u64, size: u64) -> Sent {
     use mm_core::VirtAddr;
     if size != 8 {
-        return Sent::ret(-EINVAL);
+        return Sent::ret(-Errno::EINVAL);
     }
     let old = p.sigmask;
     if set != 0 {
         let mut raw = [0u8; 8];
         if p.space.copy_in(VirtAddr(set), &mut raw).is_err() {
-            return Sent::ret(-EFAULT);
+            return Sent::ret(-Errno::EFAULT);
         }
         let set = u64::from_le_bytes(raw);
         let mask = match how {
             0 => old | set,
             1 => old & !set,
             2 => set,
-            _ => return Sent::ret(-EINVAL),
+            _ => return Sent::ret(-Errno::EINVAL),
         };
         p.sigmask = mask & !(1 << (SIGKILL - 1) | 1 << (SIGSTOP - 1));
     }
@@ -253,7 +253,7 @@ pub fn sigprocmask(p: &mut Process, how: u64, set: u64, oldset: u64, size: u64) 
             .copy_out(VirtAddr(oldset), &old.to_le_bytes())
             .is_err()
     {
-        return Sent::ret(-EFAULT);
+        return Sent::ret(-Errno::EFAULT);
     }
     let ready = p.sigpending & !p.sigmask;
     if ready != 0 {

@@ -1,8 +1,7 @@
 //! The memory system calls: brk(214), munmap(215), mremap(216), mmap(222), mprotect(226),
 //! madvise(233), over the
 //! process's areas (mm_core::vma) and page table (mm/space.rs).
-
-use super::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
+use crate::errno::Errno;
 use crate::fs::files::File;
 use crate::proc::Process;
 use alloc::sync::Arc;
@@ -109,14 +108,14 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     let [addr, len, prot, flags, fd, off] = a;
     let Some(prot) = prot_flags(prot) else {
-        return -EINVAL;
+        return -Errno::EINVAL;
     };
     let kind = flags & MAP_SHARED_VALIDATE;
     if len == 0 || !(kind == MAP_SHARED || kind == MAP_PRIVATE || kind == MAP_SHARED_VALIDATE) {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     if !off.is_multiple_of(PAGE_SIZE) {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     // A file mapping: the descriptor must be an open initramfs file (read-only, so a
     // shared writable mapping is refused: EACCES); a private one is copied page by page on
@@ -125,22 +124,22 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
         None
     } else {
         match p.files.get(fd) {
-            None => return -EBADF,
+            None => return -Errno::EBADF,
             Some(File::Initramfs { data, .. }) => {
                 if kind != MAP_PRIVATE && prot.contains(PteFlags::W) {
-                    return -EACCES;
+                    return -Errno::EACCES;
                 }
                 Some(data)
             }
-            Some(_) => return -ENODEV,
+            Some(_) => return -Errno::ENODEV,
         }
     };
     let user_end = p.space.mode.user_end().0;
     let Some(len) = len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1)) else {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     };
     if len > user_end {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     }
     // Shared anonymous memory: one object, which a fork shares with the child; made before
     // MAP_FIXED removes anything, so that its failure changes nothing. Larger than RAM:
@@ -149,12 +148,12 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     let shared = if file.is_none() && kind != MAP_PRIVATE {
         static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
         if len / PAGE_SIZE > crate::mm::frame::managed_frames() as u64 {
-            return -ENOMEM;
+            return -Errno::ENOMEM;
         }
         let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
         match SharedAnon::new(len / PAGE_SIZE, ino, crate::mm::space::release_shared) {
             Some(obj) => Some(Arc::new(obj)),
-            None => return -ENOMEM,
+            None => return -Errno::ENOMEM,
         }
     } else {
         None
@@ -163,19 +162,19 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     // skips the charge but in mode 2, as Linux).
     let norestrict = flags & MAP_NORESERVE != 0 && crate::sysctl::value("overcommit_memory") != 2;
     if shared.is_none() && prot.contains(PteFlags::W) && !norestrict && !may_commit(p, len) {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     }
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
         if !addr.is_multiple_of(PAGE_SIZE) {
-            return -EINVAL;
+            return -Errno::EINVAL;
         }
         if addr.checked_add(len).is_none_or(|e| e > user_end) {
-            return -ENOMEM;
+            return -Errno::ENOMEM;
         }
         if p.space.vmas.overlaps(addr, addr + len) {
             if flags & MAP_FIXED_NOREPLACE != 0 {
-                return -EEXIST;
+                return -Errno::EEXIST;
             }
             for (s, e) in p.space.vmas.remove_range(addr, addr + len) {
                 p.space.unmap_range(s, e);
@@ -196,7 +195,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
                 .gap_below(len, user_end - MMAP_GAP, MMAP_MIN_ADDR)
             {
                 Some(s) => s,
-                None => return -ENOMEM,
+                None => return -Errno::ENOMEM,
             }
         }
     };
@@ -223,7 +222,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     };
 
     if !p.space.vmas.insert(start, area) {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     }
     p.space.vmas.merge_anon(start);
     p.space.note_size();
@@ -242,17 +241,17 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
 /// munmap(addr, len): removes the areas' parts in the range and frees its pages.
 pub fn munmap(p: &mut Process, addr: u64, len: u64) -> i64 {
     if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let user_end = p.space.mode.user_end().0;
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -EINVAL;
+        return -Errno::EINVAL;
     };
     if end > user_end {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     for (s, e) in p.space.vmas.remove_range(addr, end) {
         p.space.unmap_range(s, e);
@@ -268,16 +267,16 @@ pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> i64 {
     const PROT_WRITE: u64 = 2;
     const PROT_EXEC: u64 = 4;
     if !addr.is_multiple_of(PAGE_SIZE) || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     };
     if !p.space.vmas.covers(addr, end) {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     }
     let mut flags = PteFlags::empty();
     for (bit, f) in [
@@ -321,18 +320,18 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         || flags & MREMAP_DONTUNMAP != 0
         || !addr.is_multiple_of(PAGE_SIZE)
     {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let user_end = p.space.mode.user_end().0;
     let align = |l: u64| l.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1));
     let (Some(old_len), Some(new_len)) = (align(old_len), align(new_len)) else {
-        return -EINVAL;
+        return -Errno::EINVAL;
     };
     if new_len == 0 {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     if addr.checked_add(old_len).is_none_or(|e| e > user_end) || new_len > user_end {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let fixed = flags & MREMAP_FIXED != 0;
     if fixed {
@@ -341,7 +340,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
             || new_addr.checked_add(new_len).is_none_or(|e| e > user_end)
             || overlap
         {
-            return -EINVAL;
+            return -Errno::EINVAL;
         }
     }
     if !fixed && new_len <= old_len {
@@ -351,21 +350,21 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         return addr as i64;
     }
     let Some((start, area)) = p.space.vmas.find(addr).map(|(s, v)| (s, v.clone())) else {
-        return -EFAULT;
+        return -Errno::EFAULT;
     };
     if old_len > area.end - addr {
-        return -EFAULT;
+        return -Errno::EFAULT;
     }
     if old_len == 0 && !area.backing.is_shared() {
         // Duplicating a private mapping: Linux refuses it too.
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     if !area.backing.is_shared()
         && area.prot.contains(PteFlags::W)
         && new_len > old_len
         && !may_commit(p, new_len - old_len)
     {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     }
     // In place, when the area ends where the old range does and the pages after it are
     // free.
@@ -381,7 +380,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         return addr as i64;
     }
     if flags & MREMAP_MAYMOVE == 0 {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     }
     let to = if fixed {
         for (s, e) in p.space.vmas.remove_range(new_addr, new_addr + new_len) {
@@ -395,7 +394,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
             .gap_below(new_len, user_end - MMAP_GAP, MMAP_MIN_ADDR)
         {
             Some(s) => s,
-            None => return -ENOMEM,
+            None => return -Errno::ENOMEM,
         }
     };
     // The moved part of the area: its file offset follows it; it is no longer the heap or
@@ -423,7 +422,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         name,
     };
     if !p.space.vmas.insert(to, moved) {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     }
     let keep = old_len.min(new_len);
     let ok = p
@@ -460,13 +459,13 @@ pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
         0, 1, 2, 3, 4, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
     ];
     if !addr.is_multiple_of(PAGE_SIZE) || !KNOWN.contains(&advice) {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -EINVAL;
+        return -Errno::EINVAL;
     };
     if end == addr {
         return 0;
@@ -487,7 +486,7 @@ pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
     if covered {
         0
     } else {
-        -ENOMEM
+        -Errno::ENOMEM
     }
 }
 
@@ -502,17 +501,17 @@ pub fn msync(p: &mut Process, addr: u64, len: u64, flags: u64) -> i64 {
         || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
         || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
     {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -ENOMEM;
+        return -Errno::ENOMEM;
     };
     if end == addr || p.space.vmas.covers(addr, end) {
         0
     } else {
-        -ENOMEM
+        -Errno::ENOMEM
     }
 }

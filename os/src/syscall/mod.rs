@@ -14,27 +14,10 @@ mod process;
 
 use crate::arch::trap::TrapFrame;
 use crate::console;
+use crate::errno::Errno;
 use crate::fs::files::{self, File};
 use crate::proc::{Outcome, Process};
 use mm_core::VirtAddr;
-
-/// An error number (positive) in a `Result`; the system call returns it negated.
-pub type Errno = i64;
-
-pub const ESRCH: i64 = 3;
-pub const EBADF: i64 = 9;
-pub const EAGAIN: i64 = 11;
-pub const EACCES: i64 = 13;
-pub const ENODEV: i64 = 19;
-pub const EEXIST: i64 = 17;
-pub const ENOMEM: i64 = 12;
-pub const EFAULT: i64 = 14;
-pub const EINVAL: i64 = 22;
-pub const ENOTTY: i64 = 25;
-pub const ENOSYS: i64 = 38;
-/// Not an error a program sees: the call must wait, and runs again when the process
-/// wakes (Linux's internal ERESTARTSYS has the same number).
-pub const ERESTARTSYS: i64 = 512;
 
 const SYS_IOCTL: u64 = 29;
 const SYS_OPENAT: u64 = 56;
@@ -138,7 +121,7 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
     };
     // Writing to a pipe nobody reads: EPIPE, and SIGPIPE, whose default action (the only
     // one until signal handlers exist) ends the writer.
-    if ret == -crate::fs::pipe::EPIPE && matches!(nr, SYS_WRITE | SYS_WRITEV) {
+    if ret == -Errno::EPIPE && matches!(nr, SYS_WRITE | SYS_WRITEV) {
         log::info!(
             "{} (pid {}): SIGPIPE (write to a pipe with no reader)",
             p.name,
@@ -150,7 +133,7 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
     // of its first buffers when a later one would wait) must not leave it to the next
     // call that sleeps.
     let sleep_on = p.sleep_on.take();
-    if ret == -ERESTARTSYS {
+    if ret == -Errno::ERESTARTSYS {
         return Outcome::Sleep(sleep_on.unwrap_or(crate::proc::Wait::Console));
     }
     frame.regs[10] = ret as u64;
@@ -176,12 +159,12 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
                 let n = crate::fs::pipe::queued(id) as i32;
                 match p.space.copy_out(VirtAddr(a[2]), &n.to_le_bytes()) {
                     Ok(()) => 0,
-                    Err(_) => -EFAULT,
+                    Err(_) => -Errno::EFAULT,
                 }
             }
             (Some(File::Console), cmd) => crate::fs::tty::ioctl(p, cmd, a[2]),
-            (Some(_), _) => -ENOTTY,
-            (None, _) => -EBADF,
+            (Some(_), _) => -Errno::ENOTTY,
+            (None, _) => -Errno::EBADF,
         },
         SYS_PIPE2 => files::pipe2(p, VirtAddr(a[0]), a[1]),
         SYS_DUP => files::dup(p, a[0]),
@@ -211,18 +194,18 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_SWAPOFF => swapoff(p, VirtAddr(a[0])),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
-            -ENOSYS
+            -Errno::ENOSYS
         }
     }
 }
 
 /// The disk a swapon or swapoff path names: ENOENT when nothing is there, EINVAL when it is
 /// not a block device (swap files are not supported).
-fn swap_disk(p: &mut Process, path: VirtAddr) -> Result<usize, i64> {
+fn swap_disk(p: &mut Process, path: VirtAddr) -> Result<usize, Errno> {
     let path = files::user_path(p, path)?;
     match files::lookup(p, -100, &path)? {
         File::BlockDev { disk, .. } => Ok(disk as usize),
-        _ => Err(-EINVAL),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -235,11 +218,11 @@ fn swapon(p: &mut Process, path: VirtAddr, flags: u64) -> i64 {
     const PREFER: u64 = 0x8000;
     const DISCARD: u64 = 0x1_0000 | 0x2_0000 | 0x4_0000;
     if flags & !(PRIO_MASK | PREFER | DISCARD) != 0 {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let disk = match swap_disk(p, path) {
         Ok(d) => d,
-        Err(e) => return e,
+        Err(e) => return -e,
     };
     let prio = (flags & PREFER != 0).then_some((flags & PRIO_MASK) as i32);
     match crate::mm::swapfile::swapon(disk, prio) {
@@ -252,7 +235,7 @@ fn swapon(p: &mut Process, path: VirtAddr, flags: u64) -> i64 {
 fn swapoff(p: &mut Process, path: VirtAddr) -> i64 {
     let disk = match swap_disk(p, path) {
         Ok(d) => d,
-        Err(e) => return e,
+        Err(e) => return -e,
     };
     match crate::mm::swapfile::swapoff(disk) {
         Ok(()) => 0,
@@ -265,7 +248,7 @@ fn set_robust_list(len: u64) -> i64 {
     if len == 24 {
         0
     } else {
-        -EINVAL
+        -Errno::EINVAL
     }
 }
 
@@ -281,7 +264,7 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
             },
             _,
         )) => return crate::fs::proc::write(p, entry, buf, len),
-        _ => return -EBADF,
+        _ => return -Errno::EBADF,
     }
     let mut chunk = [0u8; 256];
     let mut done = 0u64;
@@ -289,7 +272,11 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
         let n = (len - done).min(chunk.len() as u64) as usize;
         if p.space.copy_in(buf.add(done), &mut chunk[..n]).is_err() {
             // Linux returns what was written before the bad byte, or EFAULT.
-            return if done > 0 { done as i64 } else { -EFAULT };
+            return if done > 0 {
+                done as i64
+            } else {
+                -Errno::EFAULT
+            };
         }
         console::write_bytes(&chunk[..n]);
         done += n as u64;
@@ -308,7 +295,7 @@ fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
     const GRND_RANDOM: u64 = 2;
     const GRND_INSECURE: u64 = 4;
     if flags & !7 != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let len = len.min((1 << 25) - 1);
     let mut done = 0u64;
@@ -326,7 +313,11 @@ fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
             }
         }
         if p.space.copy_out(buf.add(done), &chunk[..n]).is_err() {
-            return if done > 0 { done as i64 } else { -EFAULT };
+            return if done > 0 {
+                done as i64
+            } else {
+                -Errno::EFAULT
+            };
         }
         done += n as u64;
     }
@@ -347,7 +338,7 @@ fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
         }
         _ => {
             log::warn!("{}: clock_gettime of clock {clock}: -EINVAL", p.name);
-            return -EINVAL;
+            return -Errno::EINVAL;
         }
     };
     let mut raw = [0u8; 16];
@@ -355,7 +346,7 @@ fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
     raw[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
     match p.space.copy_out(tp, &raw) {
         Ok(()) => 0,
-        Err(_) => -EFAULT,
+        Err(_) => -Errno::EFAULT,
     }
 }
 
@@ -371,7 +362,7 @@ fn times(p: &mut Process, buf: VirtAddr) -> i64 {
             raw[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
         }
         if p.space.copy_out(buf, &raw).is_err() {
-            return -EFAULT;
+            return -Errno::EFAULT;
         }
     }
     crate::proc::clock_ticks(crate::time::now_ns()) as i64
@@ -382,22 +373,22 @@ fn times(p: &mut Process, buf: VirtAddr) -> i64 {
 fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtAddr) -> i64 {
     use crate::proc::rlimit::{Limit, NLIMITS, STACK};
     if pid != 0 && pid != p.pid as u64 {
-        return -ESRCH;
+        return -Errno::ESRCH;
     }
     let r = resource as usize;
     if r >= NLIMITS {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     let mut wanted = None;
     if new.0 != 0 {
         let mut raw = [0u8; 16];
         if p.space.copy_in(new, &mut raw).is_err() {
-            return -EFAULT;
+            return -Errno::EFAULT;
         }
         let cur = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
         let max = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
         if cur > max {
-            return -EINVAL;
+            return -Errno::EINVAL;
         }
         wanted = Some(Limit { cur, max });
     }
@@ -407,7 +398,7 @@ fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtA
         raw[..8].copy_from_slice(&l.cur.to_le_bytes());
         raw[8..].copy_from_slice(&l.max.to_le_bytes());
         if p.space.copy_out(old, &raw).is_err() {
-            return -EFAULT;
+            return -Errno::EFAULT;
         }
     }
     if let Some(l) = wanted {
@@ -424,19 +415,19 @@ fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtA
 fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> i64 {
     const IOV_MAX: u64 = 1024;
     if count > IOV_MAX {
-        return -EINVAL;
+        return -Errno::EINVAL;
     }
     if !matches!(
         p.files.get(fd),
         Some(File::Console | File::Pipe { write: true, .. })
     ) {
-        return -EBADF;
+        return -Errno::EBADF;
     }
     let mut total = 0i64;
     for i in 0..count {
         let mut raw = [0u8; 16];
         if p.space.copy_in(iov.add(i * 16), &mut raw).is_err() {
-            return if total > 0 { total } else { -EFAULT };
+            return if total > 0 { total } else { -Errno::EFAULT };
         }
         let base = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
         let len = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
