@@ -19,12 +19,3 @@ pub mod space;
 pub mod swap;
 pub mod swapfile;
 pub mod vmstat;
-
-/// swapoff of swap area `area` while some of its slots are in use: every page there must
-/// come back into memory (each swap PTE naming the area replaced by a present page) before
-/// the area can go. Not yet: the memory manager's step (docs/KERNEL.md, "Block devices and
-/// swap areas"). Until then swapoff of an area in use fails with ENOMEM, and the area stays.
-pub fn swap_off_area(area: u8) -> Result<(), crate::errno::Errno> {
-    log::warn!("swapoff of swap area {area} with pages in use: not yet (-ENOMEM)");
-    Err(crate::errno::Errno::ENOMEM)
-}

@@ -148,9 +148,11 @@ fn enable(disk: usize, prio: Option<i32>, page: &[u8; 4096]) -> Result<u8, Errno
 }
 
 /// Disables the swap area on disk `disk`. EINVAL when it is not one. When slots are in
-/// use, the memory manager must first bring their pages back (`mm::swap_off_area`); the
-/// area takes no new slot meanwhile, and is enabled again if that fails.
-pub fn swapoff(disk: usize) -> Result<(), Errno> {
+/// use, their pages are first brought back into memory (`mm::swap::unuse_area`; `cur` is
+/// the calling process's space, out of the process table); the area takes no new slot
+/// meanwhile, and is enabled again, with what is still in it, if that fails (ENOMEM when
+/// memory runs out, as Linux).
+pub fn swapoff(disk: usize, cur: Option<&mut super::space::AddressSpace>) -> Result<(), Errno> {
     let t = {
         let mut areas = AREAS.lock();
         let Some(t) = areas
@@ -166,7 +168,12 @@ pub fn swapoff(disk: usize) -> Result<(), Errno> {
     };
     let (t, in_use) = t;
     if in_use > 0 {
-        if let Err(e) = super::swap_off_area(t as u8) {
+        if let Err(e) = super::swap::unuse_area(cur, t as u8) {
+            log::warn!(
+                "swapoff of {}: {} (the area stays, with what is still in it)",
+                path(disk),
+                e.name()
+            );
             if let Some(a) = AREAS.lock().by_type[t].as_mut() {
                 a.writeok = true;
             }
@@ -204,6 +211,13 @@ pub fn alloc_slot() -> Option<SwapEntry> {
         .max_by_key(|(t, a)| (a.prio, core::cmp::Reverse(*t)))?;
     let slot = a.map.alloc()?;
     Some(SwapEntry::new(t as u8, slot))
+}
+
+/// The last slot of area `area` and how many of its slots are in use (None: no such area).
+pub fn area_slots(area: u8) -> Option<(u64, u64)> {
+    let areas = AREAS.lock();
+    let a = areas.by_type.get(area as usize)?.as_ref()?;
+    Some((a.map.last(), a.map.in_use()))
 }
 
 /// Runs `f` on the area `e` names (writable or being emptied).

@@ -237,7 +237,7 @@ fn swapoff(p: &mut Process, path: VirtAddr) -> i64 {
         Ok(d) => d,
         Err(e) => return -e,
     };
-    match crate::mm::swapfile::swapoff(disk) {
+    match crate::mm::swapfile::swapoff(disk, Some(&mut p.space)) {
         Ok(()) => 0,
         Err(e) => -e,
     }
