@@ -1,9 +1,7 @@
 //! The kernel's one error type: an error number in Linux's asm-generic numbering (the
-//! numbers riscv64 programs see). Kernel functions fail with `Result<T, Errno>`; the system
-//! call dispatcher (`syscall::syscall`) turns an error into a0 = -errno ([`Errno::ret`]).
-//!
-//! System call bodies that still build their a0 value themselves write it as Linux's C
-//! does, `-Errno::EINVAL` ([`core::ops::Neg`] gives that i64).
+//! numbers riscv64 programs see). Kernel functions fail with `Result<T, Errno>`, system
+//! calls with `syscall::SysResult` (`Result<i64, Errno>`); only the dispatcher
+//! (`syscall::syscall`) turns an error into a0 = -errno ([`Errno::ret`]).
 
 /// An error number (positive, as Linux's `errno.h` numbers them).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -79,14 +77,6 @@ impl Errno {
     /// The system call's return value for this error: -errno.
     pub fn ret(self) -> i64 {
         -i64::from(self.0)
-    }
-}
-
-impl core::ops::Neg for Errno {
-    type Output = i64;
-    /// -errno, the system call's return value ([`Errno::ret`]).
-    fn neg(self) -> i64 {
-        self.ret()
     }
 }
 

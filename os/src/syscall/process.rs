@@ -5,6 +5,7 @@ use crate::arch::trap::TrapFrame;
 use crate::errno::Errno;
 use crate::fs::files::{self, File};
 use crate::proc::{self, exec, Process, Wait};
+use crate::syscall::SysResult;
 use alloc::string::String;
 use alloc::vec::Vec;
 use mm_core::VirtAddr;
@@ -144,23 +145,28 @@ fn absolute(path: &str) -> String {
 /// scheduler wakes it on the first tick at or after the deadline, so sleeps are rounded up
 /// to the 10 ms tick. No signals interrupt it, so `rem` is never written. EINVAL for
 /// another clock or a bad timespec, EFAULT for a bad pointer.
-pub fn nanosleep(p: &mut Process, clock: u64, flags: u64, req: VirtAddr) -> Result<i64, Wait> {
+pub fn nanosleep(
+    p: &mut Process,
+    clock: u64,
+    flags: u64,
+    req: VirtAddr,
+) -> Result<SysResult, Wait> {
     const TIMER_ABSTIME: u64 = 1;
     let now = crate::time::now_ns();
     let until = match p.sleep_until {
         Some(t) if p.restarted => t,
         _ => {
             if !matches!(clock, 0 | 1 | 7) || flags & !TIMER_ABSTIME != 0 {
-                return Ok(-Errno::EINVAL);
+                return Ok(Err(Errno::EINVAL));
             }
             let mut raw = [0u8; 16];
             if p.space.copy_in(req, &mut raw).is_err() {
-                return Ok(-Errno::EFAULT);
+                return Ok(Err(Errno::EFAULT));
             }
             let sec = i64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
             let nsec = i64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
             if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-                return Ok(-Errno::EINVAL);
+                return Ok(Err(Errno::EINVAL));
             }
             let t = (sec as u64)
                 .saturating_mul(1_000_000_000)
@@ -174,7 +180,7 @@ pub fn nanosleep(p: &mut Process, clock: u64, flags: u64, req: VirtAddr) -> Resu
     };
     if now >= until {
         p.sleep_until = None;
-        return Ok(0);
+        return Ok(Ok(0));
     }
     p.sleep_until = Some(until);
     Err(Wait::Timer(until))
