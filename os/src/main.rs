@@ -18,6 +18,7 @@ mod cmdline;
 mod console;
 mod drivers;
 mod dtb;
+mod errno;
 mod fs;
 mod mm;
 mod proc;
@@ -126,7 +127,7 @@ const NO_INIT_STATUS: u16 = 127;
 fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline::Args<'_>) -> ! {
     fs::files::set_root(archive);
     fs::proc::set_dump_on_read(args.dump_proc);
-    proc::set_check_rmap(args.check_rmap);
+    mm::rmap::set_check_rmap(args.check_rmap);
     let files = fs::cpio::entries(archive).count();
     info!("initramfs: {files} entries");
     let Some(entry) = fs::cpio::find(archive, args.init) else {

@@ -235,3 +235,29 @@ fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn swapoff_brings_pages_back_on_qemu_with_a_mkswap_disk() {
+    let Some(qemu) = qemu() else { return };
+    let Some(mkswap) = mkswap() else { return };
+    let dir = scratch("swapoff");
+    let swap = dir.join("swap.img");
+    std::fs::File::create(&swap)
+        .and_then(|f| f.set_len(256 << 20))
+        .expect("a sparse disk image");
+    let st = std::process::Command::new(mkswap)
+        .arg(&swap)
+        .output()
+        .expect("run mkswap");
+    assert!(st.status.success(), "mkswap: {st:?}");
+    let prog = rvmmu_tests::linux_program("tests/swapoff").expect("swapoff was built");
+    let initrd = initramfs_with_init(&std::fs::read(prog).unwrap());
+    // 48 MiB shared by a parent and its child, then 160 MiB more in 128 MiB of RAM.
+    let (code, console) = boot(&qemu, &dir, "quiet -- 48 160", Some(initrd), &[&swap], true);
+    let out = program_output(&console);
+    assert_eq!(code, Some(0), "{console}");
+    assert!(!out.contains("not ok"), "{out}");
+    assert!(out.ends_with("1..14\n"), "{out}");
+    assert!(!console.contains("Out of memory"), "{console}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -171,6 +171,45 @@ fn no_data_is_lost_through_swap_in_both_paging_modes_and_a_d_schemes() {
 }
 
 #[test]
+fn swapoff_brings_every_page_back_and_keeps_shared_pages_shared() {
+    // 8 MiB shared by a parent and its child, then 24 MiB more in 16 MiB of RAM: A's pages
+    // go to swap (each slot used by both), B is unmapped, and swapoff must bring A back.
+    let (exit, console) = run(&Run {
+        name: "tests/swapoff",
+        mem: 16 << 20,
+        swap: 64 << 20,
+        args: "8 24",
+        ..Run::default()
+    });
+    assert_tap_passes("swapoff", &exit, &console);
+    assert!(!console.contains("Out of memory"), "{console}");
+}
+
+#[test]
+fn swapoff_out_of_memory_fails_and_keeps_the_rest_in_the_area() {
+    // 24 MiB of init's in 16 MiB of RAM; a child's swapoff runs out of frames, the OOM
+    // killer ends it (init is exempt), and the area keeps what did not come back.
+    let (exit, console) = run(&Run {
+        name: "tests/swapoff_enomem",
+        mem: 16 << 20,
+        swap: 64 << 20,
+        args: "24",
+        ..Run::default()
+    });
+    assert_tap_passes("swapoff_enomem", &exit, &console);
+    assert!(
+        console.contains(
+            "WARN  mm::swapfile: swapoff of /dev/vda: ENOMEM (the area stays, with what is still in it)"
+        ),
+        "{console}"
+    );
+    assert!(
+        console.contains("Out of memory: Killed process 2 "),
+        "{console}"
+    );
+}
+
+#[test]
 fn swap_32g_keeps_swapping_with_enough_swap() {
     // malloc(32 GiB) is allowed in mode 0 when RAM + swap exceed it; the memset loop then
     // runs through RAM and on into swap until the instruction limit.

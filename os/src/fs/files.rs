@@ -12,8 +12,9 @@
 
 use super::cpio;
 use super::proc::{Dir, Entry, Found, PidEntry};
+use crate::errno::Errno;
 use crate::proc::Process;
-use crate::syscall::EAGAIN;
+use crate::syscall::SysResult;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -27,20 +28,6 @@ static ROOT: Once<&'static [u8]> = Once::new();
 pub fn set_root(archive: &'static [u8]) {
     ROOT.call_once(|| archive);
 }
-
-const ENOENT: i64 = 2;
-const EIO: i64 = 5;
-const ESRCH: i64 = 3;
-const EBADF: i64 = 9;
-const EACCES: i64 = 13;
-const EFAULT: i64 = 14;
-const ENOTDIR: i64 = 20;
-const EISDIR: i64 = 21;
-const EINVAL: i64 = 22;
-const EMFILE: i64 = 24;
-const ESPIPE: i64 = 29;
-const EROFS: i64 = 30;
-const ENAMETOOLONG: i64 = 36;
 
 const AT_FDCWD: i64 = -100;
 const AT_EMPTY_PATH: u64 = 0x1000;
@@ -178,23 +165,23 @@ impl FdTable {
 
     /// Opens `desc` at the lowest free descriptor at or above `from`; EMFILE when none is
     /// free (dropping `desc`).
-    fn install_from(&mut self, from: usize, desc: Desc, cloexec: bool) -> i64 {
+    fn install_from(&mut self, from: usize, desc: Desc, cloexec: bool) -> SysResult {
         let slot = Some(Slot { desc, cloexec });
         if let Some(i) = (from..self.0.len()).find(|&i| self.0[i].is_none()) {
             self.0[i] = slot;
-            return i as i64;
+            return Ok(i as i64);
         }
         let fd = from.max(self.0.len());
         if fd >= MAX_FDS {
-            return -EMFILE;
+            return Err(Errno::EMFILE);
         }
         self.0.resize(fd + 1, None);
         self.0[fd] = slot;
-        fd as i64
+        Ok(fd as i64)
     }
 
     /// Opens `desc` at the lowest free descriptor.
-    fn install(&mut self, desc: Desc, cloexec: bool) -> i64 {
+    fn install(&mut self, desc: Desc, cloexec: bool) -> SysResult {
         self.install_from(0, desc, cloexec)
     }
 
@@ -220,7 +207,7 @@ impl Default for FdTable {
 }
 
 /// Reads a NUL-terminated path from user memory.
-pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
+pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, Errno> {
     let mut path = Vec::new();
     let mut byte = [0u8];
     loop {
@@ -228,22 +215,22 @@ pub fn user_path(p: &mut Process, va: VirtAddr) -> Result<Vec<u8>, i64> {
             .copy_in(va.add(path.len() as u64), &mut byte)
             .is_err()
         {
-            return Err(-EFAULT);
+            return Err(Errno::EFAULT);
         }
         if byte[0] == 0 {
             return Ok(path);
         }
         if path.len() >= PATH_MAX - 1 {
-            return Err(-ENAMETOOLONG);
+            return Err(Errno::ENAMETOOLONG);
         }
         path.push(byte[0]);
     }
 }
 
 /// The path (components joined by `/`, no leading `/`) of the directory open at `fd`.
-fn dir_path(p: &Process, fd: u64) -> Result<String, i64> {
+fn dir_path(p: &Process, fd: u64) -> Result<String, Errno> {
     match p.files.get(fd) {
-        None => Err(-EBADF),
+        None => Err(Errno::EBADF),
         Some(File::Dir { path, .. }) => Ok(String::from(path)),
         Some(File::ProcDir { dir, .. }) => Ok(match dir {
             Dir::Root => String::from("proc"),
@@ -251,13 +238,13 @@ fn dir_path(p: &Process, fd: u64) -> Result<String, i64> {
             Dir::SysVm => String::from("proc/sys/vm"),
             Dir::Pid(pid) => alloc::format!("proc/{pid}"),
         }),
-        Some(_) => Err(-ENOTDIR),
+        Some(_) => Err(Errno::ENOTDIR),
     }
 }
 
 /// The components of `path` (relative to `dirfd`), with `.` dropped and `..` applied.
-fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, i64> {
-    let path = core::str::from_utf8(path).map_err(|_| -ENOENT)?;
+fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, Errno> {
+    let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
     let mut full = String::new();
     if !path.starts_with('/') && dirfd != AT_FDCWD {
         full = dir_path(p, dirfd as u64)?;
@@ -278,9 +265,9 @@ fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, i64> 
 }
 
 /// What `path` (relative to `dirfd`) names.
-pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
+pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, Errno> {
     if path.is_empty() {
-        return Err(-ENOENT);
+        return Err(Errno::ENOENT);
     }
     let parts = components(p, dirfd, path)?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -291,7 +278,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
             Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe))) => {
                 match super::proc::exe_of(p, pid) {
                     Some(exe) => lookup(p, AT_FDCWD, exe.as_bytes()),
-                    None => Err(-ENOENT),
+                    None => Err(Errno::ENOENT),
                 }
             }
             Some(Found::Entry(entry)) => Ok(File::Proc {
@@ -299,7 +286,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
                 pos: 0,
                 write: false,
             }),
-            None => Err(-ENOENT),
+            None => Err(Errno::ENOENT),
         };
     }
     if let ["dev", name] = parts.as_slice() {
@@ -318,7 +305,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
     for n in 1..parts.len() {
         let prefix = parts[..n].join("/");
         if cpio::entries(root).any(|e| e.name == prefix && e.is_file()) {
-            return Err(-ENOTDIR);
+            return Err(Errno::ENOTDIR);
         }
     }
     let name = parts.join("/");
@@ -340,7 +327,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
                 pos: 0,
             });
         }
-        return Err(-ENOENT);
+        return Err(Errno::ENOENT);
     }
     // A directory the archive does not list but holds files under.
     cpio::entries(root)
@@ -353,7 +340,7 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, i64> {
             path: &e.name[..name.len()],
             pos: 0,
         })
-        .ok_or(-ENOENT)
+        .ok_or(Errno::ENOENT)
 }
 
 /// The inode number /proc's mount point has in the root's listing.
@@ -424,10 +411,10 @@ fn list_dir(path: &str) -> Vec<(u64, u8, String)> {
 /// getdents64(fd, dirp, count): as many `struct linux_dirent64` records (d_ino, d_off,
 /// d_reclen, d_type, the name and its NUL, padded to 8 bytes) as fit, from the
 /// directory's position; 0 at the end. EINVAL when not even the next record fits.
-pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
+pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> SysResult {
     use super::proc::DT_DIR;
     let (mut entries, pos, ino, parent) = match p.files.get(fd) {
-        None => return -EBADF,
+        None => return Err(Errno::EBADF),
         Some(File::Dir { path, pos }) => {
             let parent = match path.rsplit_once('/') {
                 Some((up, _)) => dir_ino(up),
@@ -441,7 +428,7 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
             super::proc::dir_ino(dir),
             super::proc::parent_ino(dir),
         ),
-        Some(_) => return -ENOTDIR,
+        Some(_) => return Err(Errno::ENOTDIR),
     };
     entries.push((ino, DT_DIR, String::from(".")));
     entries.push((parent, DT_DIR, String::from("..")));
@@ -474,43 +461,40 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> i64 {
         i += 1;
     }
     if out.is_empty() && i < entries.len() {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     if p.space.copy_out(buf, &out).is_err() {
-        return -EFAULT;
+        return Err(Errno::EFAULT);
     }
     if let Some(desc) = p.files.desc(fd) {
         if let File::Dir { pos, .. } | File::ProcDir { pos, .. } = &mut desc.lock().file {
             *pos = i as u64;
         }
     }
-    out.len() as i64
+    Ok(out.len() as i64)
 }
 
 /// openat(dirfd, path, flags, mode).
-pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
-    let path = match user_path(p, path) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> SysResult {
+    let path = user_path(p, path)?;
     let file = match lookup(p, dirfd, &path) {
         Ok(f) => f,
-        Err(e) if e == -ENOENT && flags & O_CREAT != 0 => return -EROFS,
-        Err(e) => return e,
+        Err(Errno::ENOENT) if flags & O_CREAT != 0 => return Err(Errno::EROFS),
+        Err(e) => return Err(e),
     };
     let writing = flags & O_ACCMODE != 0 || flags & O_TRUNC != 0;
     match file {
-        File::Dir { .. } | File::ProcDir { .. } if writing => -EISDIR,
+        File::Dir { .. } | File::ProcDir { .. } if writing => Err(Errno::EISDIR),
         File::Initramfs { .. } | File::Proc { .. } | File::BlockDev { .. }
             if flags & O_DIRECTORY != 0 =>
         {
-            -ENOTDIR
+            Err(Errno::ENOTDIR)
         }
         // /proc files refuse writes with EACCES (mode 0444), not EROFS, but the tunables
         // and oom_score_adj (0644).
         File::Proc { entry, .. } if writing => {
             if !super::proc::writable(entry) || flags & O_ACCMODE == 0 {
-                return -EACCES;
+                return Err(Errno::EACCES);
             }
             let f = File::Proc {
                 entry,
@@ -519,17 +503,17 @@ pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> i64 {
             };
             p.files.install(describe(f, flags), flags & O_CLOEXEC != 0)
         }
-        _ if writing => -EROFS,
+        _ if writing => Err(Errno::EROFS),
         f => p.files.install(describe(f, flags), flags & O_CLOEXEC != 0),
     }
 }
 
 /// close(fd).
-pub fn close(p: &mut Process, fd: u64) -> i64 {
+pub fn close(p: &mut Process, fd: u64) -> SysResult {
     if p.files.close(fd) {
-        0
+        Ok(0)
     } else {
-        -EBADF
+        Err(Errno::EBADF)
     }
 }
 
@@ -537,62 +521,68 @@ pub fn close(p: &mut Process, fd: u64) -> i64 {
 /// end's to fds[1] (two ints). Flags: O_CLOEXEC, O_NONBLOCK (on both ends' descriptions);
 /// O_DIRECT (packet mode) is not supported (EINVAL, logged); anything else EINVAL as on
 /// Linux.
-pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> i64 {
+pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> SysResult {
     const O_DIRECT: u64 = 0o40000;
     if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     if flags & O_DIRECT != 0 {
         log::warn!("{}: pipe2 with O_DIRECT is not supported: -EINVAL", p.name);
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let status = flags & O_NONBLOCK;
     let cloexec = flags & O_CLOEXEC != 0;
     let id = super::pipe::create();
-    let rd = p
+    let rd = match p
         .files
-        .install(describe(File::Pipe { id, write: false }, status), cloexec);
-    if rd < 0 {
-        super::pipe::release(id, true);
-        return rd;
-    }
-    let wr = p
+        .install(describe(File::Pipe { id, write: false }, status), cloexec)
+    {
+        Ok(fd) => fd,
+        Err(e) => {
+            super::pipe::release(id, true);
+            return Err(e);
+        }
+    };
+    let wr = match p
         .files
-        .install(describe(File::Pipe { id, write: true }, status), cloexec);
-    if wr < 0 {
-        p.files.close(rd as u64);
-        return wr;
-    }
+        .install(describe(File::Pipe { id, write: true }, status), cloexec)
+    {
+        Ok(fd) => fd,
+        Err(e) => {
+            p.files.close(rd as u64);
+            return Err(e);
+        }
+    };
     let mut raw = [0u8; 8];
     raw[..4].copy_from_slice(&(rd as i32).to_le_bytes());
     raw[4..].copy_from_slice(&(wr as i32).to_le_bytes());
     if p.space.copy_out(fds, &raw).is_err() {
         p.files.close(rd as u64);
         p.files.close(wr as u64);
-        return -EFAULT;
+        return Err(Errno::EFAULT);
     }
-    0
+    Ok(0)
 }
 
 /// dup(fd): a copy at the lowest free descriptor, close-on-exec clear.
-pub fn dup(p: &mut Process, fd: u64) -> i64 {
+pub fn dup(p: &mut Process, fd: u64) -> SysResult {
     match p.files.desc(fd) {
         Some(d) => p.files.install(d, false),
-        None => -EBADF,
+        None => Err(Errno::EBADF),
     }
 }
 
 /// dup3(old, new, flags): `new` becomes a copy of `old` (closing what was open there);
 /// flags O_CLOEXEC only; `old` = `new` is EINVAL (glibc's dup2 handles that case itself).
-pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> i64 {
+pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> SysResult {
     if flags & !O_CLOEXEC != 0 || old == new {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let Some(d) = p.files.desc(old) else {
-        return -EBADF;
+        return Err(Errno::EBADF);
     };
     if new as usize >= MAX_FDS {
-        return -EBADF;
+        return Err(Errno::EBADF);
     }
     p.files.close(new);
     p.files
@@ -604,7 +594,7 @@ pub fn dup3(p: &mut Process, old: u64, new: u64, flags: u64) -> i64 {
 /// the console — with the status flags), F_SETFL (sets O_APPEND and O_NONBLOCK as given;
 /// like Linux it ignores the access mode and creation flags; O_ASYNC, O_DIRECT and
 /// O_NOATIME are not supported: EINVAL, logged). Others: EINVAL, logged.
-pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
+pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> SysResult {
     const F_DUPFD: u64 = 0;
     const F_GETFD: u64 = 1;
     const F_SETFD: u64 = 2;
@@ -613,7 +603,7 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
     const F_DUPFD_CLOEXEC: u64 = 1030;
     const FD_CLOEXEC: u64 = 1;
     let Some(d) = p.files.desc(fd) else {
-        return -EBADF;
+        return Err(Errno::EBADF);
     };
     let (f, status) = {
         let open = d.lock();
@@ -622,20 +612,20 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
     match cmd {
         F_DUPFD | F_DUPFD_CLOEXEC => {
             if arg as usize >= MAX_FDS {
-                return -EINVAL;
+                return Err(Errno::EINVAL);
             }
             p.files
                 .install_from(arg as usize, d, cmd == F_DUPFD_CLOEXEC)
         }
         F_GETFD => match p.files.slot(fd) {
-            Some(s) if s.cloexec => FD_CLOEXEC as i64,
-            _ => 0,
+            Some(s) if s.cloexec => Ok(FD_CLOEXEC as i64),
+            _ => Ok(0),
         },
         F_SETFD => {
             if let Some(Some(s)) = p.files.0.get_mut(fd as usize) {
                 s.cloexec = arg & FD_CLOEXEC != 0;
             }
-            0
+            Ok(0)
         }
         F_GETFL => {
             let mode = match f {
@@ -643,7 +633,7 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
                 File::Console => 2, // O_RDWR, as a terminal is opened
                 _ => 0,
             };
-            (mode | status) as i64
+            Ok((mode | status) as i64)
         }
         F_SETFL => {
             if arg & UNSUPPORTED_STATUS != 0 {
@@ -651,37 +641,37 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> i64 {
                     "{}: fcntl(F_SETFL) with O_ASYNC, O_DIRECT or O_NOATIME ({arg:#o}) is not supported: -EINVAL",
                     p.name
                 );
-                return -EINVAL;
+                return Err(Errno::EINVAL);
             }
             d.lock().status = arg & STATUS_FLAGS;
-            0
+            Ok(0)
         }
         _ => {
             log::warn!("{}: fcntl command {cmd} not implemented: -EINVAL", p.name);
-            -EINVAL
+            Err(Errno::EINVAL)
         }
     }
 }
 
 /// read(fd, buf, len).
-pub fn read(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
+pub fn read(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> SysResult {
     read_at(p, fd, buf, len, None)
 }
 
 /// pread64(fd, buf, len, offset): reads at `offset`, leaving the file position alone.
-pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -> i64 {
+pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -> SysResult {
     if offset < 0 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     match p.files.get(fd) {
-        Some(File::Console | File::Pipe { .. }) => -ESPIPE,
+        Some(File::Console | File::Pipe { .. }) => Err(Errno::ESPIPE),
         _ => read_at(p, fd, buf, len, Some(offset as u64)),
     }
 }
 
-fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -> i64 {
+fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -> SysResult {
     let Some(desc) = p.files.desc(fd) else {
-        return -EBADF;
+        return Err(Errno::EBADF);
     };
     let (file, nonblock) = {
         let open = desc.lock();
@@ -689,88 +679,88 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
     };
     let (data, pos) = match file {
         File::Console => return read_console(p, buf, len, nonblock),
-        File::Pipe { write: true, .. } => return -EBADF,
+        File::Pipe { write: true, .. } => return Err(Errno::EBADF),
         File::Pipe { id, .. } => return super::pipe::read(p, id, buf, len, nonblock),
-        File::Dir { .. } | File::ProcDir { .. } => return -EISDIR,
+        File::Dir { .. } | File::ProcDir { .. } => return Err(Errno::EISDIR),
         File::Proc { entry, pos, .. } => {
             let Some(text) = super::proc::generate(p, entry) else {
-                return -ESRCH; // the process has ended
+                return Err(Errno::ESRCH); // the process has ended
             };
             let start = (at.unwrap_or(pos) as usize).min(text.len());
             let n = (len as usize).min(text.len() - start);
             if p.space.copy_out(buf, &text[start..start + n]).is_err() {
-                return -EFAULT;
+                return Err(Errno::EFAULT);
             }
             if at.is_none() {
                 if let File::Proc { pos, .. } = &mut desc.lock().file {
                     *pos += n as u64;
                 }
             }
-            return n as i64;
+            return Ok(n as i64);
         }
         File::Initramfs { data, pos, .. } => (data, at.unwrap_or(pos)),
         File::BlockDev { disk, pos } => {
-            let n = read_disk(p, disk, at.unwrap_or(pos), buf, len);
+            let n = read_disk(p, disk, at.unwrap_or(pos), buf, len)?;
             if n > 0 && at.is_none() {
                 if let File::BlockDev { pos, .. } = &mut desc.lock().file {
                     *pos += n as u64;
                 }
             }
-            return n;
+            return Ok(n);
         }
     };
     let start = (pos as usize).min(data.len());
     let n = (len as usize).min(data.len() - start);
     if p.space.copy_out(buf, &data[start..start + n]).is_err() {
-        return -EFAULT;
+        return Err(Errno::EFAULT);
     }
     if at.is_none() {
         if let File::Initramfs { pos, .. } = &mut desc.lock().file {
             *pos += n as u64;
         }
     }
-    n as i64
+    Ok(n as i64)
 }
 
 /// A read of disk `disk` at byte `pos`: at most the rest of the 4 KiB page `pos` is in (a
 /// short read, which callers loop over), 0 at the end of the disk, EIO if the disk fails.
-fn read_disk(p: &mut Process, disk: u8, pos: u64, buf: VirtAddr, len: u64) -> i64 {
+fn read_disk(p: &mut Process, disk: u8, pos: u64, buf: VirtAddr, len: u64) -> SysResult {
     use crate::drivers::virtio_blk;
     let size = virtio_blk::capacity(disk as usize).unwrap_or(0) * 512;
     if pos >= size || len == 0 {
-        return 0;
+        return Ok(0);
     }
     let page_at = pos & !(mm_core::PAGE_SIZE - 1);
     let mut page = alloc::boxed::Box::new([0u8; 4096]);
     if virtio_blk::read_page(disk as usize, page_at / 512, &mut page).is_err() {
-        return -EIO;
+        return Err(Errno::EIO);
     }
     let start = (pos - page_at) as usize;
     let n = (len as usize).min(4096 - start).min((size - pos) as usize);
     match p.space.copy_out(buf, &page[start..start + n]) {
-        Ok(()) => n as i64,
-        Err(_) => -EFAULT,
+        Ok(()) => Ok(n as i64),
+        Err(_) => Err(Errno::EFAULT),
     }
 }
 
 /// readlinkat(dirfd, path, buf, size): the links are /proc/PID/exe (the program's path)
 /// and /proc/self (the caller's pid); any other existing file is not a link (EINVAL). Like
 /// Linux, at most `size` bytes, no terminating NUL.
-pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, size: u64) -> i64 {
+pub fn readlinkat(
+    p: &mut Process,
+    dirfd: i64,
+    path: VirtAddr,
+    buf: VirtAddr,
+    size: u64,
+) -> SysResult {
     if size as i64 <= 0 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
-    let path = match user_path(p, path) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+    let path = user_path(p, path)?;
     if path.is_empty() {
-        return -ENOENT;
+        return Err(Errno::ENOENT);
     }
-    let parts = match components(p, dirfd, &path) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+    let parts = components(p, dirfd, &path)?;
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let target = match (
         parts.as_slice(),
@@ -780,20 +770,18 @@ pub fn readlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, si
         (_, Some(Found::Entry(Entry::Pid(pid, PidEntry::Exe)))) => {
             match super::proc::exe_of(p, pid) {
                 Some(exe) => String::from(exe),
-                None => return -ENOENT,
+                None => return Err(Errno::ENOENT),
             }
         }
         _ => {
-            return match lookup(p, dirfd, &path) {
-                Ok(_) => -EINVAL,
-                Err(e) => e,
-            }
+            lookup(p, dirfd, &path)?;
+            return Err(Errno::EINVAL);
         }
     };
     let n = target.len().min(size as usize);
     match p.space.copy_out(buf, &target.as_bytes()[..n]) {
-        Ok(()) => n as i64,
-        Err(_) => -EFAULT,
+        Ok(()) => Ok(n as i64),
+        Err(_) => Err(Errno::EFAULT),
     }
 }
 
@@ -809,38 +797,38 @@ pub fn ino_of(path: &str) -> Option<u64> {
 /// A read of the console: one line at most (see [`crate::console::read_line`]); 0 at end
 /// of input. The bytes are taken before the buffer is checked, so a bad buffer loses them
 /// (EFAULT), as a terminal's read would.
-fn read_console(p: &mut Process, buf: VirtAddr, len: u64, nonblock: bool) -> i64 {
+fn read_console(p: &mut Process, buf: VirtAddr, len: u64, nonblock: bool) -> SysResult {
     if len == 0 {
-        return 0;
+        return Ok(0);
     }
     if !p.restarted {
         super::proc::dump_before_read(p);
     }
     if !crate::console::input_ready() {
         if nonblock {
-            return -EAGAIN;
+            return Err(Errno::EAGAIN);
         }
         // Nothing to read yet: the process sleeps and the read runs again when input
         // arrives (other processes run meanwhile).
-        return -crate::syscall::ERESTARTSYS;
+        return Err(Errno::ERESTARTSYS);
     }
     let mut line = [0u8; 1024];
     let want = (len as usize).min(line.len());
     let n = crate::console::read_line(&mut line[..want]);
     match p.space.copy_out(buf, &line[..n]) {
-        Ok(()) => n as i64,
-        Err(_) => -EFAULT,
+        Ok(()) => Ok(n as i64),
+        Err(_) => Err(Errno::EFAULT),
     }
 }
 
 /// lseek(fd, offset, whence).
-pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
+pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> SysResult {
     let Some(desc) = p.files.desc(fd) else {
-        return -EBADF;
+        return Err(Errno::EBADF);
     };
     let mut open = desc.lock();
     let (pos, size) = match &mut open.file {
-        File::Console | File::Pipe { .. } => return -ESPIPE,
+        File::Console | File::Pipe { .. } => return Err(Errno::ESPIPE),
         // Directories (rewinddir) and /proc files, whose size is unknown until read: from
         // the start or the current position only.
         File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. } => (pos, None),
@@ -854,14 +842,14 @@ pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> i64 {
         (0, _) => 0,
         (1, _) => *pos as i64,
         (2, Some(size)) => size,
-        _ => return -EINVAL,
+        _ => return Err(Errno::EINVAL),
     };
     match base.checked_add(offset) {
         Some(n) if n >= 0 => {
             *pos = n as u64;
-            n
+            Ok(n)
         }
-        _ => -EINVAL,
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -924,27 +912,30 @@ fn raw_stat(
     b
 }
 
-fn put_stat(p: &mut Process, file: File, buf: VirtAddr) -> i64 {
+fn put_stat(p: &mut Process, file: File, buf: VirtAddr) -> SysResult {
     match p.space.copy_out(buf, &stat_bytes(file)) {
-        Ok(()) => 0,
-        Err(_) => -EFAULT,
+        Ok(()) => Ok(0),
+        Err(_) => Err(Errno::EFAULT),
     }
 }
 
 /// fstat(fd, buf).
-pub fn fstat(p: &mut Process, fd: u64, buf: VirtAddr) -> i64 {
+pub fn fstat(p: &mut Process, fd: u64, buf: VirtAddr) -> SysResult {
     match p.files.get(fd) {
         Some(f) => put_stat(p, f, buf),
-        None => -EBADF,
+        None => Err(Errno::EBADF),
     }
 }
 
 /// newfstatat(dirfd, path, buf, flags).
-pub fn newfstatat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, flags: u64) -> i64 {
-    let path = match user_path(p, path) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
+pub fn newfstatat(
+    p: &mut Process,
+    dirfd: i64,
+    path: VirtAddr,
+    buf: VirtAddr,
+    flags: u64,
+) -> SysResult {
+    let path = user_path(p, path)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
             return put_stat(p, File::Dir { path: "", pos: 0 }, buf);
@@ -956,15 +947,13 @@ pub fn newfstatat(p: &mut Process, dirfd: i64, path: VirtAddr, buf: VirtAddr, fl
             // lstat of a /proc link: lrwxrwxrwx, size 0.
             let raw = raw_stat(0x16, ino, 0o120777, 1, 0, 0, 1024);
             return match p.space.copy_out(buf, &raw) {
-                Ok(()) => 0,
-                Err(_) => -EFAULT,
+                Ok(()) => Ok(0),
+                Err(_) => Err(Errno::EFAULT),
             };
         }
     }
-    match lookup(p, dirfd, &path) {
-        Ok(f) => put_stat(p, f, buf),
-        Err(e) => e,
-    }
+    let file = lookup(p, dirfd, &path)?;
+    put_stat(p, file, buf)
 }
 
 /// The inode of the /proc link `path` names (/proc/self, /proc/PID/exe), if it is one.

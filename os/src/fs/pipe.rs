@@ -19,8 +19,9 @@
 //! close-on-exec, a process's end), and its end counts one fewer; the last of either end
 //! wakes the sleepers of the other.
 
+use crate::errno::Errno;
 use crate::proc::Process;
-use crate::syscall::{EAGAIN, EFAULT};
+use crate::syscall::SysResult;
 use alloc::collections::{BTreeMap, VecDeque};
 use mm_core::VirtAddr;
 use spin::Mutex;
@@ -30,9 +31,6 @@ pub const CAPACITY: usize = 16 * 4096;
 
 /// Writes of up to this many bytes are atomic (Linux's PIPE_BUF, one page).
 pub const PIPE_BUF: usize = 4096;
-
-/// EPIPE: no process has the read end open.
-pub const EPIPE: i64 = 32;
 
 struct Pipe {
     buf: VecDeque<u8>,
@@ -98,17 +96,17 @@ pub fn queued(id: u32) -> usize {
 
 /// The system call's answer when nothing can move yet: the process sleeps on pipe `id`
 /// and the call runs again when it wakes.
-fn wait_on(p: &mut Process, id: u32) -> i64 {
+fn wait_on(p: &mut Process, id: u32) -> SysResult {
     p.sleep_on = Some(crate::proc::Wait::Pipe(id));
-    -crate::syscall::ERESTARTSYS
+    Err(Errno::ERESTARTSYS)
 }
 
 /// read(2) on the read end of pipe `id`: up to `len` bytes into `buf`. Returns the bytes
 /// read (0: end of file), -EFAULT, or while the pipe is empty the sleep ([`wait_on`]), or
 /// -EAGAIN when `nonblock`.
-pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -> i64 {
+pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -> SysResult {
     if len == 0 {
-        return 0;
+        return Ok(0);
     }
     let mut chunk = [0u8; 512];
     let mut done = 0usize;
@@ -121,7 +119,11 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -
             };
             if pipe.buf.is_empty() {
                 if done == 0 && pipe.writers > 0 {
-                    return if nonblock { -EAGAIN } else { wait_on(p, id) };
+                    return if nonblock {
+                        Err(Errno::EAGAIN)
+                    } else {
+                        wait_on(p, id)
+                    };
                 }
                 break;
             }
@@ -148,9 +150,9 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -
         crate::proc::wake(crate::proc::Wait::Pipe(id));
     }
     if fault && done == 0 {
-        -EFAULT
+        Err(Errno::EFAULT)
     } else {
-        done as i64
+        Ok(done as i64)
     }
 }
 
@@ -158,7 +160,7 @@ pub fn read(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -
 /// Returns the bytes written, -EPIPE (no reader; the caller sends SIGPIPE), -EFAULT, or while
 /// the pipe is full the sleep ([`wait_on`]), or -EAGAIN when `nonblock` (also when a write of
 /// at most [`PIPE_BUF`] bytes does not fit whole).
-pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -> i64 {
+pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) -> SysResult {
     let mut chunk = [0u8; 512];
     let mut done = 0usize;
     loop {
@@ -169,14 +171,18 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) 
             .map_or((0, 0), |p| (CAPACITY - p.buf.len(), p.readers));
         if readers == 0 {
             // Nobody to wake: the bytes written so far, or EPIPE.
-            return if done > 0 { done as i64 } else { -EPIPE };
+            return if done > 0 {
+                Ok(done as i64)
+            } else {
+                Err(Errno::EPIPE)
+            };
         }
         if done as u64 == len {
             break;
         }
         if done == 0 && nonblock && (room == 0 || (len as usize <= PIPE_BUF && room < len as usize))
         {
-            return -EAGAIN;
+            return Err(Errno::EAGAIN);
         }
         if room == 0 {
             if done == 0 {
@@ -190,7 +196,7 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) 
             .is_err()
         {
             if done == 0 {
-                return -EFAULT;
+                return Err(Errno::EFAULT);
             }
             break;
         }
@@ -202,5 +208,5 @@ pub fn write(p: &mut Process, id: u32, buf: VirtAddr, len: u64, nonblock: bool) 
     if done > 0 {
         crate::proc::wake(crate::proc::Wait::Pipe(id));
     }
-    done as i64
+    Ok(done as i64)
 }

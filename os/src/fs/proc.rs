@@ -10,8 +10,10 @@
 //! other live process in the table. Ended processes (zombies) have no /proc directory.
 
 use super::{proc_mem, proc_pid};
+use crate::errno::Errno;
 use crate::mm::vmstat::Snapshot;
 use crate::proc::Process;
+use crate::syscall::SysResult;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -283,48 +285,47 @@ pub fn writable(e: Entry) -> bool {
 /// optional blanks and a newline around it (as `echo 10 > FILE` writes it). A tunable out
 /// of its range or anything but a number: EINVAL (the value stays); oom_score_adj takes
 /// -1000..=1000. Returns `len` on success, as Linux's proc handlers do.
-pub fn write(p: &mut Process, e: Entry, buf: mm_core::VirtAddr, len: u64) -> i64 {
-    use crate::syscall::{EFAULT, EINVAL, ESRCH};
+pub fn write(p: &mut Process, e: Entry, buf: mm_core::VirtAddr, len: u64) -> SysResult {
     let mut bytes = [0u8; 32];
     let n = len.min(bytes.len() as u64) as usize;
     if len > bytes.len() as u64 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     if p.space.copy_in(buf, &mut bytes[..n]).is_err() {
-        return -EFAULT;
+        return Err(Errno::EFAULT);
     }
     let Ok(text) = core::str::from_utf8(&bytes[..n]) else {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     };
     let text = text.trim();
     match e {
         Entry::Sysctl(i) => {
             let Some(s) = crate::sysctl::VM.get(i) else {
-                return -EINVAL;
+                return Err(Errno::EINVAL);
             };
             match s.set(text) {
                 Ok(()) => {
                     log::info!("sysctl: vm.{} = {text} (written by {})", s.name, p.name);
-                    len as i64
+                    Ok(len as i64)
                 }
                 Err(why) => {
                     log::debug!("sysctl: vm.{}={text} refused: {why}", s.name);
-                    -EINVAL
+                    Err(Errno::EINVAL)
                 }
             }
         }
         Entry::Pid(pid, PidEntry::OomScoreAdj) => {
             let adj = match text.parse::<i64>() {
                 Ok(v) if (-1000..=1000).contains(&v) => v as i16,
-                _ => return -EINVAL,
+                _ => return Err(Errno::EINVAL),
             };
             if pid == u64::from(p.pid) {
                 p.oom_score_adj = adj;
             } else if crate::proc::with_live(pid as u32, |q| q.oom_score_adj = adj).is_none() {
-                return -ESRCH;
+                return Err(Errno::ESRCH);
             }
-            len as i64
+            Ok(len as i64)
         }
-        _ => -EINVAL,
+        _ => Err(Errno::EINVAL),
     }
 }

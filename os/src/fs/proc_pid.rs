@@ -266,7 +266,7 @@ pub fn oom_score_adj(p: &Process) -> i64 {
 }
 
 /// /proc/PID/oom_score (LINUX-FACTS.md, "OOM killer"): the OOM killer's points as Linux
-/// shows them (`proc::oom_score`).
+/// shows them (`mm::oom::oom_score`).
 pub fn oom_score(p: &Process) -> u64 {
-    crate::proc::oom_score(p)
+    crate::mm::oom::oom_score(p)
 }

@@ -10,8 +10,9 @@
 //! echo whatever ICANON and ECHO say (a change of those is logged once). The window size
 //! is what a serial line reports until someone sets it: 0 rows, 0 columns.
 
+use crate::errno::Errno;
 use crate::proc::Process;
-use crate::syscall::{EFAULT, ENOTTY};
+use crate::syscall::SysResult;
 use mm_core::VirtAddr;
 use spin::Mutex;
 
@@ -99,7 +100,7 @@ fn lflag(t: &[u8; TERMIOS_SIZE]) -> u32 {
 }
 
 /// ioctl `cmd` with argument `arg` on the console.
-pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> i64 {
+pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> SysResult {
     let at = VirtAddr(arg);
     match cmd {
         TCGETS => {
@@ -109,7 +110,7 @@ pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> i64 {
         TCSETS | TCSETSW | TCSETSF => {
             let mut t = [0u8; TERMIOS_SIZE];
             if p.space.copy_in(at, &mut t).is_err() {
-                return -EFAULT;
+                return Err(Errno::EFAULT);
             }
             let mut tty = TTY.lock();
             let changed = (lflag(&t) ^ lflag(&tty.termios)) & (ICANON | ECHO);
@@ -121,7 +122,7 @@ pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> i64 {
                 );
             }
             tty.termios = t;
-            0
+            Ok(0)
         }
         TIOCGWINSZ => {
             let w = TTY.lock().winsize;
@@ -130,21 +131,21 @@ pub fn ioctl(p: &mut Process, cmd: u64, arg: u64) -> i64 {
         TIOCSWINSZ => {
             let mut w = [0u8; WINSIZE_SIZE];
             if p.space.copy_in(at, &mut w).is_err() {
-                return -EFAULT;
+                return Err(Errno::EFAULT);
             }
             TTY.lock().winsize = w;
-            0
+            Ok(0)
         }
         _ => {
             log::debug!("{}: tty ioctl {cmd:#x} not supported: -ENOTTY", p.name);
-            -ENOTTY
+            Err(Errno::ENOTTY)
         }
     }
 }
 
-fn put(p: &mut Process, at: VirtAddr, bytes: &[u8]) -> i64 {
+fn put(p: &mut Process, at: VirtAddr, bytes: &[u8]) -> SysResult {
     match p.space.copy_out(at, bytes) {
-        Ok(()) => 0,
-        Err(_) => -EFAULT,
+        Ok(()) => Ok(0),
+        Err(_) => Err(Errno::EFAULT),
     }
 }

@@ -1,23 +1,21 @@
-//! Memory management: the layout ([`layout`]), boot-time frame accounting and the buddy
-//! allocator over per-frame metadata ([`frame`]), the kernel heap ([`heap`]) and the kernel
-//! page table ([`kpt`]), the
-//! counters in Linux's names ([`vmstat`]), the swap areas ([`swapfile`]). The hardware-free logic is in the `mm-core` crate.
+//! Memory management, all of it: the layout ([`layout`]), boot-time frame accounting and
+//! the buddy allocator over per-frame metadata ([`frame`]), the kernel heap ([`heap`]) and
+//! the kernel page table ([`kpt`]); a process's address space and its fault handler, swap-in
+//! and copy-on-write ([`space`]); the reverse map ([`rmap`]), reclaim ([`reclaim`]), the swap
+//! cache ([`swap`]) and the swap areas ([`swapfile`]), the OOM killer ([`oom`]), overcommit
+//! accounting ([`commit`]) and the counters in Linux's names ([`vmstat`]). The process table
+//! is `proc`'s; this module sees it through `proc::Spaces`. The hardware-free logic is in
+//! the `mm-core` crate.
 
 pub mod commit;
 pub mod frame;
 pub mod heap;
 pub mod kpt;
 pub mod layout;
+pub mod oom;
 pub mod reclaim;
+pub mod rmap;
+pub mod space;
 pub mod swap;
 pub mod swapfile;
 pub mod vmstat;
-
-/// swapoff of swap area `area` while some of its slots are in use: every page there must
-/// come back into memory (each swap PTE naming the area replaced by a present page) before
-/// the area can go. Not yet: the memory manager's step (docs/KERNEL.md, "Block devices and
-/// swap areas"). Until then swapoff of an area in use fails with ENOMEM, and the area stays.
-pub fn swap_off_area(area: u8) -> Result<(), crate::syscall::Errno> {
-    log::warn!("swapoff of swap area {area} with pages in use: not yet (-ENOMEM)");
-    Err(crate::syscall::ENOMEM)
-}

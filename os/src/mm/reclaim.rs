@@ -28,7 +28,7 @@
 
 use super::frame::{self, LruPage};
 use super::{swap, swapfile, vmstat};
-use crate::proc::space::AddressSpace;
+use crate::mm::space::AddressSpace;
 use core::sync::atomic::{AtomicBool, Ordering};
 use mm_core::lru::List;
 use mm_core::page::PageFlags;
@@ -97,9 +97,9 @@ pub fn alloc_user_frame(mut cur: Option<&mut AddressSpace>) -> Option<PhysAddr> 
             swapfile::free_pages(),
             swapfile::total_pages()
         );
-        match crate::proc::out_of_memory(cur.as_deref_mut()) {
-            crate::proc::Kill::Other => continue,
-            crate::proc::Kill::Current | crate::proc::Kill::Nothing => return None,
+        match super::oom::out_of_memory(cur.as_deref_mut()) {
+            super::oom::Kill::Other => continue,
+            super::oom::Kill::Current | super::oom::Kill::Nothing => return None,
         }
     }
 }
@@ -209,7 +209,7 @@ fn deactivate(active: List, n: usize, mut cur: Option<&mut AddressSpace>) {
         let Some(page) = frame::lru_tail(active) else {
             return;
         };
-        crate::proc::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| {
+        super::rmap::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| {
             s.test_and_clear_young(va);
         });
         frame::lru_move(page.pa, inactive, false);
@@ -284,7 +284,7 @@ fn check_references(page: &LruPage, cur: Option<&mut AddressSpace>) -> Verdict {
         return Verdict::Skip;
     }
     let mut young = 0u32;
-    let found = crate::proc::for_each_mapper(cur, page.pa, |s, va| {
+    let found = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
         young += u32::from(s.test_and_clear_young(va));
     });
     if found.is_none() {
@@ -312,7 +312,7 @@ fn reclaim_page(page: &LruPage, cur: Option<&mut AddressSpace>) -> bool {
     } else {
         Pte::INVALID
     };
-    let done = crate::proc::for_each_mapper(cur, page.pa, |s, va| s.reclaim_unmap(va, to));
+    let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| s.reclaim_unmap(va, to));
     match done {
         Some(n) if n == page.mapcount as usize => true,
         _ => {

@@ -10,10 +10,13 @@
 //! frame. I/O is synchronous (the disk driver waits for its request), so no page is ever
 //! in flight while another fault looks for it.
 
+use super::space::AddressSpace;
 use super::{frame, swapfile, vmstat};
+use crate::errno::Errno;
 use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use mm_core::swap::SwapEntry;
-use mm_core::PhysAddr;
+use mm_core::{PhysAddr, VirtAddr};
 use spin::Mutex;
 
 /// Frames read back from swap whose slot still has other users.
@@ -93,4 +96,104 @@ fn frame_page(pa: PhysAddr) -> &'static [u8; 4096] {
 fn frame_page_mut(pa: PhysAddr) -> &'static mut [u8; 4096] {
     // SAFETY: a frame just allocated for the read, mapped by nobody yet.
     unsafe { &mut *(super::layout::phys_to_virt(pa).0 as *mut [u8; 4096]) }
+}
+
+/// The owner swapoff's scan gives the running process's space (out of the process table).
+const CURRENT: u32 = u32::MAX;
+/// Slots of the area swapoff looks for in one scan of every address space.
+const SCAN_SLOTS: u64 = 4096;
+
+/// swapoff's work (Linux's try_to_unuse): every page of swap area `area` comes back into
+/// memory, so that no slot of it is in use. `cur` is the running process's space (out of
+/// the process table); the others are the table's. The area must take no new slots
+/// (`swapfile::swapoff` has cleared its writeok), so reclaim, which may run for the
+/// frames, swaps other pages out to other areas only.
+///
+/// The area is done [`SCAN_SLOTS`] slots at a time: one scan of every space collects the
+/// PTEs holding an entry of those slots, then each entry's page comes back: the swap
+/// cache's frame if it has one, else a new frame (`reclaim::alloc_user_frame`) read from
+/// the slot and put in the swap cache, which every PTE holding the entry then maps (one
+/// frame, copy-on-write while shared, as the swap cache's faults do); the last one frees
+/// the slot and takes the frame out of the cache. Between entries the allocation may
+/// reclaim (never changing a swap PTE) or kill a process (whose uses of the slots go with
+/// it), so each PTE is checked before it is replaced.
+///
+/// ENOMEM when no frame can be had, EIO when a slot cannot be read, EBUSY when a slot is
+/// still in use after all (a PTE out of reach): the pages brought back so far stay in
+/// memory, the rest stays in the area, and nothing is lost.
+pub fn unuse_area(mut cur: Option<&mut AddressSpace>, area: u8) -> Result<(), Errno> {
+    let Some((last, _)) = swapfile::area_slots(area) else {
+        return Err(Errno::EINVAL);
+    };
+    let mut lo = 1;
+    while lo <= last {
+        let slots = lo..(lo + SCAN_SLOTS).min(last + 1);
+        lo = slots.end;
+        // (entry, owner, address) of every PTE holding an entry of `slots`, by entry.
+        let mut found: Vec<(SwapEntry, u32, VirtAddr)> = Vec::new();
+        if let Some(c) = cur.as_deref() {
+            c.swap_entries(area, slots.clone(), &mut |va, e| {
+                found.push((e, CURRENT, va))
+            });
+        }
+        for q in crate::proc::spaces().iter() {
+            q.space
+                .swap_entries(area, slots.clone(), &mut |va, e| found.push((e, q.pid, va)));
+        }
+        found.sort_unstable_by_key(|&(e, owner, va)| (e, owner, va.0));
+        let mut rest = &found[..];
+        while let Some(&(e, ..)) = rest.first() {
+            let n = rest.iter().take_while(|m| m.0 == e).count();
+            unuse_entry(cur.as_deref_mut(), e, &rest[..n])?;
+            rest = &rest[n..];
+        }
+    }
+    match swapfile::area_slots(area) {
+        Some((_, 0)) | None => Ok(()),
+        Some((_, left)) => {
+            log::error!("swapoff: {left} slots of swap area {area} still in use");
+            Err(Errno::EBUSY)
+        }
+    }
+}
+
+/// Brings entry `e`'s page back into memory and maps it in each of the PTEs `at` (entry,
+/// owner, address) that still holds `e` ([`unuse_area`]).
+fn unuse_entry(
+    mut cur: Option<&mut AddressSpace>,
+    e: SwapEntry,
+    at: &[(SwapEntry, u32, VirtAddr)],
+) -> Result<(), Errno> {
+    let pa = match lookup(e) {
+        Some(pa) => pa,
+        None => {
+            let pa = super::reclaim::alloc_user_frame(cur.as_deref_mut()).ok_or(Errno::ENOMEM)?;
+            // The allocation may have killed a process, and with it its uses of `e`.
+            if swapfile::use_count(e) == 0 {
+                frame::free(pa, 0);
+                return Ok(());
+            }
+            if !read_in(e, pa) {
+                frame::free(pa, 0);
+                return Err(Errno::EIO);
+            }
+            // The swap cache's reference is the frame's only one until the PTEs map it.
+            insert(e, pa);
+            frame::put(pa);
+            frame::lru_add(pa, true);
+            pa
+        }
+    };
+    let mut spaces = crate::proc::spaces();
+    for &(_, owner, va) in at {
+        let space = if owner == CURRENT {
+            cur.as_deref_mut()
+        } else {
+            spaces.space_mut(owner)
+        };
+        if let Some(s) = space {
+            s.unuse(va, e, pa);
+        }
+    }
+    Ok(())
 }

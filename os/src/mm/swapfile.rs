@@ -18,17 +18,12 @@
 //! count; pgpgin and pgpgout are counted by the driver for every page moved.
 
 use crate::drivers::virtio_blk::{self, BlkError, SECTORS_PER_PAGE};
-use crate::syscall::Errno;
+use crate::errno::Errno;
 use alloc::vec::Vec;
 use core::fmt::Write;
 use mm_core::swap::{SwapEntry, MAX_AREAS, MAX_OFFSET};
 use mm_core::swap_map::{parse_header, HeaderError, SlotMap};
 use spin::Mutex;
-
-const EINVAL: Errno = 22;
-const EBUSY: Errno = 16;
-const EPERM: Errno = 1;
-const EIO: Errno = 5;
 
 /// Why a swap page could not be read or written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,10 +82,10 @@ pub fn swapon_all() {
 /// EPERM when all [`MAX_AREAS`] areas are in use.
 pub fn swapon(disk: usize, prio: Option<i32>) -> Result<u8, Errno> {
     if area_on(disk) {
-        return Err(EBUSY);
+        return Err(Errno::EBUSY);
     }
     let mut page = [0u8; 4096];
-    virtio_blk::read_page(disk, 0, &mut page).map_err(|_| EIO)?;
+    virtio_blk::read_page(disk, 0, &mut page).map_err(|_| Errno::EIO)?;
     enable(disk, prio, &page)
 }
 
@@ -108,9 +103,9 @@ fn area_on(disk: usize) -> bool {
 fn enable(disk: usize, prio: Option<i32>, page: &[u8; 4096]) -> Result<u8, Errno> {
     let name = path(disk);
     if area_on(disk) {
-        return Err(EBUSY);
+        return Err(Errno::EBUSY);
     }
-    let sectors = virtio_blk::capacity(disk).ok_or(EINVAL)?;
+    let sectors = virtio_blk::capacity(disk).ok_or(Errno::EINVAL)?;
     let header = match parse_header(page) {
         Ok(h) => h,
         Err(e) => {
@@ -122,18 +117,18 @@ fn enable(disk: usize, prio: Option<i32>, page: &[u8; 4096]) -> Result<u8, Errno
                     log::warn!("{name}: bad swap header ({e:?})")
                 }
             }
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         }
     };
     let last = u64::from(header.last_page).min(MAX_OFFSET);
     if (last + 1) * SECTORS_PER_PAGE > sectors {
         log::warn!("Swap area shorter than signature indicates");
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
-    let map = SlotMap::new(last, &header.bad).map_err(|_| EINVAL)?;
+    let map = SlotMap::new(last, &header.bad).map_err(|_| Errno::EINVAL)?;
     let mut areas = AREAS.lock();
     let Some(t) = areas.by_type.iter().position(Option::is_none) else {
-        return Err(EPERM);
+        return Err(Errno::EPERM);
     };
     let prio = prio.unwrap_or_else(|| {
         areas.least_priority -= 1;
@@ -153,9 +148,11 @@ fn enable(disk: usize, prio: Option<i32>, page: &[u8; 4096]) -> Result<u8, Errno
 }
 
 /// Disables the swap area on disk `disk`. EINVAL when it is not one. When slots are in
-/// use, the memory manager must first bring their pages back (`mm::swap_off_area`); the
-/// area takes no new slot meanwhile, and is enabled again if that fails.
-pub fn swapoff(disk: usize) -> Result<(), Errno> {
+/// use, their pages are first brought back into memory (`mm::swap::unuse_area`; `cur` is
+/// the calling process's space, out of the process table); the area takes no new slot
+/// meanwhile, and is enabled again, with what is still in it, if that fails (ENOMEM when
+/// memory runs out, as Linux).
+pub fn swapoff(disk: usize, cur: Option<&mut super::space::AddressSpace>) -> Result<(), Errno> {
     let t = {
         let mut areas = AREAS.lock();
         let Some(t) = areas
@@ -163,15 +160,20 @@ pub fn swapoff(disk: usize) -> Result<(), Errno> {
             .iter()
             .position(|a| a.as_ref().is_some_and(|a| a.disk == disk && a.writeok))
         else {
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         };
-        let a = areas.by_type[t].as_mut().ok_or(EINVAL)?;
+        let a = areas.by_type[t].as_mut().ok_or(Errno::EINVAL)?;
         a.writeok = false;
         (t, a.map.in_use())
     };
     let (t, in_use) = t;
     if in_use > 0 {
-        if let Err(e) = super::swap_off_area(t as u8) {
+        if let Err(e) = super::swap::unuse_area(cur, t as u8) {
+            log::warn!(
+                "swapoff of {}: {} (the area stays, with what is still in it)",
+                path(disk),
+                e.name()
+            );
             if let Some(a) = AREAS.lock().by_type[t].as_mut() {
                 a.writeok = true;
             }
@@ -180,7 +182,7 @@ pub fn swapoff(disk: usize) -> Result<(), Errno> {
     }
     let mut areas = AREAS.lock();
     let Some(gone) = areas.by_type[t].take() else {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     };
     // As Linux: an area with a default (negative) priority leaves its place to the ones
     // enabled after it, which move up one.
@@ -209,6 +211,13 @@ pub fn alloc_slot() -> Option<SwapEntry> {
         .max_by_key(|(t, a)| (a.prio, core::cmp::Reverse(*t)))?;
     let slot = a.map.alloc()?;
     Some(SwapEntry::new(t as u8, slot))
+}
+
+/// The last slot of area `area` and how many of its slots are in use (None: no such area).
+pub fn area_slots(area: u8) -> Option<(u64, u64)> {
+    let areas = AREAS.lock();
+    let a = areas.by_type.get(area as usize)?.as_ref()?;
+    Some((a.map.last(), a.map.in_use()))
 }
 
 /// Runs `f` on the area `e` names (writable or being emptied).

@@ -112,7 +112,7 @@ impl ProcessPages {
     }
 
     /// Walks an address space's areas and page table.
-    pub fn of_space(space: &crate::proc::space::AddressSpace) -> ProcessPages {
+    pub fn of_space(space: &crate::mm::space::AddressSpace) -> ProcessPages {
         let mut out = ProcessPages::default();
         for (start, v) in space.vmas.iter() {
             let writable = v.prot.contains(PteFlags::W);
@@ -131,7 +131,7 @@ impl ProcessPages {
 
 /// Pages of an address space's private writable areas: what it has committed (the
 /// overcommit policy's charge, Linux's VM_ACCOUNT).
-pub fn committed_of(space: &crate::proc::space::AddressSpace) -> u64 {
+pub fn committed_of(space: &crate::mm::space::AddressSpace) -> u64 {
     space
         .vmas
         .iter()

@@ -8,12 +8,12 @@
 //! sp is 16-byte aligned; a0 = 0 (glibc's rtld_fini), every other register 0.
 
 use super::elf::{Elf, ElfError, PF_R, PF_W, PF_X, PT_LOAD};
-use super::space::AddressSpace;
 use crate::arch::csr;
 use crate::arch::trap::{TrapFrame, FRAME_SIZE};
 use crate::mm::frame;
 use crate::mm::kpt::KernelSpace;
 use crate::mm::layout::phys_to_virt;
+use crate::mm::space::AddressSpace;
 use alloc::vec::Vec;
 use mm_core::paging::MapError;
 use mm_core::pte::PteFlags;

@@ -1,11 +1,13 @@
 //! A process's life: fork (clone), its end (a zombie), wait4 reaping it, getrusage.
 
-use super::{alloc_asid, check_rmap, sched::save_own_fp};
-use super::{
-    exec, kernel_space, space, CpuTimes, Process, State, Wait, Zombie, INIT, KILLED, TABLE,
-};
+use super::{alloc_asid, sched::save_own_fp};
+use super::{exec, kernel_space, CpuTimes, Process, State, Wait, Zombie, INIT, KILLED, TABLE};
 use crate::arch::trap::TrapFrame;
 use crate::arch::{csr, sbi};
+use crate::errno::Errno;
+use crate::mm::rmap::check_rmap;
+use crate::mm::space;
+use crate::syscall::SysResult;
 use alloc::boxed::Box;
 use mm_core::task::{Ending, MAX_PROCS};
 use mm_core::VirtAddr;
@@ -34,7 +36,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     let minflt = p.space.minflt;
     if p.pid == INIT {
         fault_counts(p.name, minflt, p.space.majflt);
-        super::rmap::log_totals();
+        crate::mm::rmap::log_totals();
         log::debug!(
             "at init's end: {} free frames, {} other processes left",
             crate::mm::frame::free_frames(),
@@ -141,10 +143,6 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     }
 }
 
-/// Errors of the process calls.
-use crate::syscall::EAGAIN;
-pub const ECHILD: i64 = 10;
-
 /// clone's flags that glibc's fork() passes (0x01200011) and the ones accepted with them.
 const CSIGNAL: u64 = 0xff;
 const SIGCHLD: u64 = 17;
@@ -156,7 +154,7 @@ const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
 /// of `p`'s address space, its registers (a0 = 0 in the child), descriptors, limits and FP
 /// registers. Thread flags (CLONE_VM, CLONE_THREAD, ...) are not supported: EINVAL, with
 /// one log line. EAGAIN past [`mm_core::task::MAX_PROCS`] processes, ENOMEM when memory runs out.
-pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
+pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
     let [flags, newsp, ptid, ctid, _tls, _] = a;
     let allowed = CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
     let signal = flags & CSIGNAL;
@@ -165,26 +163,26 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
             "{}: clone flags {flags:#x} not supported (only fork's): -EINVAL",
             p.name
         );
-        return -crate::syscall::EINVAL;
+        return Err(Errno::EINVAL);
     }
     // Leave the kernel's heap some frames (the new Process and table nodes come from it).
     if crate::mm::frame::free_frames() < FORK_RESERVE_FRAMES {
-        return -crate::syscall::ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     let (pid, asid) = {
         let mut guard = TABLE.lock();
         let t = &mut *guard;
         if t.live.len() + t.zombies.len() >= MAX_PROCS {
-            return -EAGAIN;
+            return Err(Errno::EAGAIN);
         }
         let me = p.pid;
         let (live, zombies) = (&t.live, &t.zombies);
         let in_use = |x: u32| x == me || live.contains(x) || zombies.contains_key(&x);
         let Some(pid) = t.pids.alloc(in_use) else {
-            return -EAGAIN;
+            return Err(Errno::EAGAIN);
         };
         let Some(asid) = alloc_asid(t) else {
-            return -EAGAIN;
+            return Err(Errno::EAGAIN);
         };
         (pid, asid)
     };
@@ -196,12 +194,12 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
     };
     let Some(kstack) = exec::alloc_kstack() else {
         give_back_asid(asid);
-        return -crate::syscall::ENOMEM;
+        return Err(Errno::ENOMEM);
     };
     let Some(space) = p.space.fork(kernel_space(), asid) else {
         exec::free_kstack(kstack);
         give_back_asid(asid);
-        return -crate::syscall::ENOMEM;
+        return Err(Errno::ENOMEM);
     };
     save_own_fp(p, frame);
     let mut child = Box::new(Process {
@@ -256,7 +254,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> i64 {
     log::debug!("{} (pid {}): forked pid {pid}", p.name, p.pid);
     TABLE.lock().live.insert(child);
     check_rmap(p);
-    pid as i64
+    Ok(pid as i64)
 }
 
 /// Frames a fork leaves free at least (for the kernel heap's next slab frames).
@@ -275,15 +273,15 @@ const WCLONE: u64 = 0x8000_0000;
 /// rusage pointer, its resource use (CPU times, ru_minflt, ru_majflt). With children
 /// but none ended: 0 with WNOHANG, else the caller sleeps until one ends. No child
 /// matching: ECHILD.
-pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
+pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
     let [pid, status, options, rusage, _, _] = a;
     let pid = pid as i64 as i32;
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
-        return Ok(-crate::syscall::EINVAL);
+        return Ok(Err(Errno::EINVAL));
     }
     if pid < -1 {
         // Process group -pid: there are no process groups but init's (pid 0 and -1 below).
-        return Ok(-ECHILD);
+        return Ok(Err(Errno::ECHILD));
     }
     let matches = |c: u32| pid <= 0 || c == pid as u32;
     let found = {
@@ -297,12 +295,12 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
         match zombie {
             Some(z) => Some(z),
             None if alive => None,
-            None => return Ok(-ECHILD),
+            None => return Ok(Err(Errno::ECHILD)),
         }
     };
     let Some((child, ending, minflt, majflt, times)) = found else {
         return if options & WNOHANG != 0 {
-            Ok(0)
+            Ok(Ok(0))
         } else {
             Err(Wait::Child)
         };
@@ -324,7 +322,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
         ru[64..72].copy_from_slice(&minflt.to_le_bytes());
         ru[72..80].copy_from_slice(&majflt.to_le_bytes());
         if p.space.copy_out(VirtAddr(rusage), &ru).is_err() {
-            return Ok(-crate::syscall::EFAULT);
+            return Ok(Err(Errno::EFAULT));
         }
     }
     if status != 0
@@ -332,9 +330,9 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
             .copy_out(VirtAddr(status), &ending.wait_status().to_le_bytes())
             .is_err()
     {
-        return Ok(-crate::syscall::EFAULT);
+        return Ok(Err(Errno::EFAULT));
     }
-    Ok(child as i64)
+    Ok(Ok(child as i64))
 }
 
 /// getrusage(who, usage): RUSAGE_SELF (0) and RUSAGE_THREAD (1, one thread per
@@ -342,7 +340,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<i64, Wait> {
 /// faults and peak resident size (ru_maxrss, KiB); RUSAGE_CHILDREN (-1) the reaped
 /// children's times and faults (and their children's). Major faults are those that read a
 /// page back from swap. Other `who`: EINVAL.
-pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
+pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> SysResult {
     let (times, minflt, majflt, maxrss) = match who as i64 {
         0 | 1 => (
             p.times_now(),
@@ -351,7 +349,7 @@ pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
             p.space.resident_peak * mm_core::PAGE_SIZE / 1024,
         ),
         -1 => (p.ctimes, p.cminflt, p.cmajflt, 0),
-        _ => return -crate::syscall::EINVAL,
+        _ => return Err(Errno::EINVAL),
     };
     let mut ru = [0u8; 144];
     times.put_timevals(&mut ru[..32]);
@@ -359,7 +357,7 @@ pub fn getrusage(p: &mut Process, who: u64, usage: u64) -> i64 {
     ru[64..72].copy_from_slice(&minflt.to_le_bytes());
     ru[72..80].copy_from_slice(&majflt.to_le_bytes());
     match p.space.copy_out(VirtAddr(usage), &ru) {
-        Ok(()) => 0,
-        Err(_) => -crate::syscall::EFAULT,
+        Ok(()) => Ok(0),
+        Err(_) => Err(Errno::EFAULT),
     }
 }

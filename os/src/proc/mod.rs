@@ -1,5 +1,6 @@
-//! Processes: the process table (here), fork, exit and wait (`life.rs`), the round-robin
-//! scheduler (`sched.rs`) and the reverse map over the table (`rmap.rs`).
+//! Processes: the process table (here), fork, exit and wait (`life.rs`) and the round-robin
+//! scheduler (`sched.rs`). The memory manager (`mm/`: the reverse map, the OOM killer,
+//! swapoff) sees the table only through [`Spaces`].
 //!
 //! Each process has a pid (from 1, init), a parent, an address space with its own ASID, a
 //! kernel stack whose top holds its saved user registers (the [`TrapFrame`] the trap entry
@@ -18,20 +19,13 @@
 pub mod elf;
 pub mod exec;
 mod life;
-mod oom;
 pub mod rlimit;
-mod rmap;
 mod sched;
 pub mod signal;
-pub mod space;
 mod times;
 
 use life::end;
 pub use life::{fork, getrusage, log_kill, wait4};
-pub use oom::{committed_by_others, oom_score, out_of_memory, Kill};
-use rmap::check_rmap;
-pub use rmap::for_each_mapper;
-pub use rmap::set_check_rmap;
 pub use sched::{on_user_trap, tick, Outcome};
 pub use times::{clock_ticks, CpuTimes, USER_HZ};
 
@@ -39,14 +33,14 @@ use crate::arch::csr;
 use crate::arch::fp::{self, FpRegs};
 use crate::arch::trap::TrapFrame;
 use crate::mm::kpt::{self, KernelSpace};
+use crate::mm::space::AddressSpace;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 use mm_core::task::{Asids, Ending, Pids};
 use mm_core::{PhysAddr, VirtAddr};
-use space::AddressSpace;
-use spin::Mutex;
+use spin::{Mutex, MutexGuard};
 
 /// Signal numbers (asm-generic).
 pub const SIGILL: u32 = 4;
@@ -408,4 +402,49 @@ pub fn replace_image(
     p.fp = FpRegs::default();
     fp::restore(&p.fp);
     *frame = exec::initial_frame(loaded.entry, loaded.sp);
+}
+
+/// The memory manager's view of the process table (`mm::rmap`, `mm::oom`, swapoff): the
+/// live processes' pids, names, oom_score_adj and address spaces, and the running
+/// process's pid, name and oom_score_adj (its space is out of the table while it handles
+/// its trap: the memory manager's callers pass it in). Holding a `Spaces` holds the
+/// table's lock.
+pub(crate) struct Spaces(MutexGuard<'static, Table>);
+
+/// The table locked ([`Spaces`]); it must not be held further up the call chain.
+pub(crate) fn spaces() -> Spaces {
+    Spaces(TABLE.lock())
+}
+
+/// The table locked ([`Spaces`]), or None when it is held further up the call chain (the
+/// kernel reading another process's memory).
+pub(crate) fn try_spaces() -> Option<Spaces> {
+    TABLE.try_lock().map(Spaces)
+}
+
+impl Spaces {
+    /// The running process (or the last to run): pid, name, oom_score_adj.
+    pub fn running(&self) -> (u32, &'static str, i16) {
+        let (name, adj) = self.0.running;
+        (self.0.current, name, adj)
+    }
+    /// The live processes in the table (all but the running one).
+    pub fn iter(&self) -> impl Iterator<Item = &Process> {
+        self.0.live.values()
+    }
+    /// Process `pid`'s space, unless it is gone or running.
+    pub fn space_mut(&mut self, pid: u32) -> Option<&mut AddressSpace> {
+        self.0.live.get_mut(pid).map(|q| &mut q.space)
+    }
+    /// Takes process `pid` out of the table (the OOM killer's victim, for [`oom_kill`]),
+    /// unlocking the table.
+    pub fn take(mut self, pid: u32) -> Option<Box<Process>> {
+        self.0.live.take(pid)
+    }
+}
+
+/// Ends `victim`, taken out of the table by [`Spaces::take`], by SIGKILL: its memory and
+/// swap slots are given back now (it is not running).
+pub(crate) fn oom_kill(victim: Box<Process>) {
+    end(victim, Ending::Signaled(SIGKILL));
 }

@@ -15,7 +15,8 @@
 //! ended by a signal (Linux delivers to pid 1 only the signals it handles).
 
 use super::{end, Process, TABLE};
-use crate::syscall::{EFAULT, EINVAL, ENOSYS, ESRCH};
+use crate::errno::Errno;
+use crate::syscall::SysResult;
 use alloc::vec::Vec;
 use mm_core::task::Ending;
 use spin::Mutex;
@@ -105,12 +106,12 @@ fn default_action(sig: u64) -> Action {
 
 /// What a signal call decided: its return value, and whether the caller itself must end.
 pub struct Sent {
-    pub ret: i64,
+    pub ret: SysResult,
     pub end_caller: Option<Ending>,
 }
 
 impl Sent {
-    fn ret(ret: i64) -> Sent {
+    fn ret(ret: SysResult) -> Sent {
         Sent {
             ret,
             end_caller: None,
@@ -129,7 +130,7 @@ pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
             let pid = pid as u32;
             let t = TABLE.lock();
             if pid != p.pid && !t.live.contains(pid) && !t.zombies.contains_key(&pid) {
-                return Sent::ret(-ESRCH);
+                return Sent::ret(Err(Errno::ESRCH));
             }
             alloc::vec![pid]
         }
@@ -141,12 +142,12 @@ pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
             } else {
                 all.retain(|&q| q != super::INIT);
                 if all.is_empty() {
-                    return Sent::ret(-ESRCH);
+                    return Sent::ret(Err(Errno::ESRCH));
                 }
             }
             all
         }
-        _ => return Sent::ret(-ESRCH),
+        _ => return Sent::ret(Err(Errno::ESRCH)),
     };
     send(p, &targets, sig)
 }
@@ -156,15 +157,15 @@ pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
 pub fn tgkill(p: &mut Process, tgid: Option<i64>, tid: i64, sig: u64) -> Sent {
     let tid = tid as i32 as i64;
     if tid <= 0 || tgid.is_some_and(|g| g as i32 as i64 <= 0) {
-        return Sent::ret(-EINVAL);
+        return Sent::ret(Err(Errno::EINVAL));
     }
     if tgid.is_some_and(|g| g as i32 as i64 != tid) {
-        return Sent::ret(-ESRCH);
+        return Sent::ret(Err(Errno::ESRCH));
     }
     let tid = tid as u32;
     // Linux finds no thread once the process has ended (zombie threads are not looked up).
     if tid != p.pid && !TABLE.lock().live.contains(tid) {
-        return Sent::ret(-ESRCH);
+        return Sent::ret(Err(Errno::ESRCH));
     }
     send(p, &[tid], sig)
 }
@@ -173,16 +174,16 @@ pub fn tgkill(p: &mut Process, tgid: Option<i64>, tid: i64, sig: u64) -> Sent {
 /// returns, after the others).
 fn send(p: &mut Process, targets: &[u32], sig: u64) -> Sent {
     if sig > SIGRTMAX {
-        return Sent::ret(-EINVAL);
+        return Sent::ret(Err(Errno::EINVAL));
     }
     if sig == 0 {
-        return Sent::ret(0);
+        return Sent::ret(Ok(0));
     }
     match default_action(sig) {
-        Action::Nothing => return Sent::ret(0),
+        Action::Nothing => return Sent::ret(Ok(0)),
         Action::Stop => {
             log::warn!("{}: stop signal {sig}: not implemented: -ENOSYS", p.name);
-            return Sent::ret(-ENOSYS);
+            return Sent::ret(Err(Errno::ENOSYS));
         }
         Action::End => {}
     }
@@ -221,7 +222,10 @@ fn send(p: &mut Process, targets: &[u32], sig: u64) -> Sent {
             DOOMED.lock().push((pid, ending));
         }
     }
-    Sent { ret: 0, end_caller }
+    Sent {
+        ret: Ok(0),
+        end_caller,
+    }
 }
 
 /// rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK (0), SIG_UNBLOCK (1) or
@@ -231,20 +235,20 @@ fn send(p: &mut Process, targets: &[u32], sig: u64) -> Sent {
 pub fn sigprocmask(p: &mut Process, how: u64, set: u64, oldset: u64, size: u64) -> Sent {
     use mm_core::VirtAddr;
     if size != 8 {
-        return Sent::ret(-EINVAL);
+        return Sent::ret(Err(Errno::EINVAL));
     }
     let old = p.sigmask;
     if set != 0 {
         let mut raw = [0u8; 8];
         if p.space.copy_in(VirtAddr(set), &mut raw).is_err() {
-            return Sent::ret(-EFAULT);
+            return Sent::ret(Err(Errno::EFAULT));
         }
         let set = u64::from_le_bytes(raw);
         let mask = match how {
             0 => old | set,
             1 => old & !set,
             2 => set,
-            _ => return Sent::ret(-EINVAL),
+            _ => return Sent::ret(Err(Errno::EINVAL)),
         };
         p.sigmask = mask & !(1 << (SIGKILL - 1) | 1 << (SIGSTOP - 1));
     }
@@ -253,16 +257,16 @@ pub fn sigprocmask(p: &mut Process, how: u64, set: u64, oldset: u64, size: u64) 
             .copy_out(VirtAddr(oldset), &old.to_le_bytes())
             .is_err()
     {
-        return Sent::ret(-EFAULT);
+        return Sent::ret(Err(Errno::EFAULT));
     }
     let ready = p.sigpending & !p.sigmask;
     if ready != 0 {
         let sig = ready.trailing_zeros() + 1;
         p.sigpending &= !(1 << (sig - 1));
         return Sent {
-            ret: 0,
+            ret: Ok(0),
             end_caller: Some(Ending::Signaled(sig)),
         };
     }
-    Sent::ret(0)
+    Sent::ret(Ok(0))
 }

@@ -1,10 +1,10 @@
 //! The memory system calls: brk(214), munmap(215), mremap(216), mmap(222), mprotect(226),
 //! madvise(233), over the
-//! process's areas (mm_core::vma) and page table (proc/space.rs).
-
-use super::{EACCES, EBADF, EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
+//! process's areas (mm_core::vma) and page table (mm/space.rs).
+use crate::errno::Errno;
 use crate::fs::files::File;
 use crate::proc::Process;
+use crate::syscall::SysResult;
 use alloc::sync::Arc;
 use mm_core::pte::PteFlags;
 use mm_core::shmem::SharedAnon;
@@ -19,7 +19,7 @@ fn may_commit(p: &Process, len: u64) -> bool {
     crate::mm::commit::enough_memory(
         len / PAGE_SIZE,
         size,
-        own + crate::proc::committed_by_others(),
+        own + crate::mm::oom::committed_by_others(),
     )
 }
 
@@ -106,17 +106,17 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
 /// MAP_SHARED anonymous memory gets a shared object (`mm_core::shmem`): its pages are the
 /// same frames in every process that maps it after a fork (no copy-on-write), as Linux's
 /// shmem-backed mappings.
-pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
+pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     let [addr, len, prot, flags, fd, off] = a;
     let Some(prot) = prot_flags(prot) else {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     };
     let kind = flags & MAP_SHARED_VALIDATE;
     if len == 0 || !(kind == MAP_SHARED || kind == MAP_PRIVATE || kind == MAP_SHARED_VALIDATE) {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     if !off.is_multiple_of(PAGE_SIZE) {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     // A file mapping: the descriptor must be an open initramfs file (read-only, so a
     // shared writable mapping is refused: EACCES); a private one is copied page by page on
@@ -125,22 +125,22 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
         None
     } else {
         match p.files.get(fd) {
-            None => return -EBADF,
+            None => return Err(Errno::EBADF),
             Some(File::Initramfs { data, .. }) => {
                 if kind != MAP_PRIVATE && prot.contains(PteFlags::W) {
-                    return -EACCES;
+                    return Err(Errno::EACCES);
                 }
                 Some(data)
             }
-            Some(_) => return -ENODEV,
+            Some(_) => return Err(Errno::ENODEV),
         }
     };
     let user_end = p.space.mode.user_end().0;
     let Some(len) = len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1)) else {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     };
     if len > user_end {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     // Shared anonymous memory: one object, which a fork shares with the child; made before
     // MAP_FIXED removes anything, so that its failure changes nothing. Larger than RAM:
@@ -149,12 +149,12 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     let shared = if file.is_none() && kind != MAP_PRIVATE {
         static INO: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
         if len / PAGE_SIZE > crate::mm::frame::managed_frames() as u64 {
-            return -ENOMEM;
+            return Err(Errno::ENOMEM);
         }
         let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
-        match SharedAnon::new(len / PAGE_SIZE, ino, crate::proc::space::release_shared) {
+        match SharedAnon::new(len / PAGE_SIZE, ino, crate::mm::space::release_shared) {
             Some(obj) => Some(Arc::new(obj)),
-            None => return -ENOMEM,
+            None => return Err(Errno::ENOMEM),
         }
     } else {
         None
@@ -163,19 +163,19 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     // skips the charge but in mode 2, as Linux).
     let norestrict = flags & MAP_NORESERVE != 0 && crate::sysctl::value("overcommit_memory") != 2;
     if shared.is_none() && prot.contains(PteFlags::W) && !norestrict && !may_commit(p, len) {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     let fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0;
     let start = if fixed {
         if !addr.is_multiple_of(PAGE_SIZE) {
-            return -EINVAL;
+            return Err(Errno::EINVAL);
         }
         if addr.checked_add(len).is_none_or(|e| e > user_end) {
-            return -ENOMEM;
+            return Err(Errno::ENOMEM);
         }
         if p.space.vmas.overlaps(addr, addr + len) {
             if flags & MAP_FIXED_NOREPLACE != 0 {
-                return -EEXIST;
+                return Err(Errno::EEXIST);
             }
             for (s, e) in p.space.vmas.remove_range(addr, addr + len) {
                 p.space.unmap_range(s, e);
@@ -196,7 +196,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
                 .gap_below(len, user_end - MMAP_GAP, MMAP_MIN_ADDR)
             {
                 Some(s) => s,
-                None => return -ENOMEM,
+                None => return Err(Errno::ENOMEM),
             }
         }
     };
@@ -223,7 +223,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
     };
 
     if !p.space.vmas.insert(start, area) {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     p.space.vmas.merge_anon(start);
     p.space.note_size();
@@ -236,48 +236,48 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> i64 {
             va += PAGE_SIZE;
         }
     }
-    start as i64
+    Ok(start as i64)
 }
 
 /// munmap(addr, len): removes the areas' parts in the range and frees its pages.
-pub fn munmap(p: &mut Process, addr: u64, len: u64) -> i64 {
+pub fn munmap(p: &mut Process, addr: u64, len: u64) -> SysResult {
     if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let user_end = p.space.mode.user_end().0;
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     };
     if end > user_end {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     for (s, e) in p.space.vmas.remove_range(addr, end) {
         p.space.unmap_range(s, e);
     }
-    0
+    Ok(0)
 }
 
 /// mprotect(addr, len, prot): the areas covering the range (split at its ends) take the new
 /// permissions, and so do the pages present in it. PROT_NONE keeps the pages (see
 /// `space::pte_flags`).
-pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> i64 {
+pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> SysResult {
     const PROT_READ: u64 = 1;
     const PROT_WRITE: u64 = 2;
     const PROT_EXEC: u64 = 4;
     if !addr.is_multiple_of(PAGE_SIZE) || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     };
     if !p.space.vmas.covers(addr, end) {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     let mut flags = PteFlags::empty();
     for (bit, f) in [
@@ -299,7 +299,7 @@ pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> i64 {
         p.space.set_flags(VirtAddr(va), flags);
         va += PAGE_SIZE;
     }
-    0
+    Ok(0)
 }
 
 const MREMAP_MAYMOVE: u64 = 1;
@@ -314,25 +314,25 @@ const MREMAP_DONTUNMAP: u64 = 4;
 /// A shared anonymous area moves with its object and offset; old_len 0 on one (with
 /// MREMAP_MAYMOVE) maps the same object a second time at the new place, leaving the old
 /// mapping (Linux's "duplicate shm area"; EINVAL on a private area, as Linux).
-pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
+pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
     let [addr, old_len, new_len, flags, new_addr, _] = a;
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
         || flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 && flags & MREMAP_MAYMOVE == 0
         || flags & MREMAP_DONTUNMAP != 0
         || !addr.is_multiple_of(PAGE_SIZE)
     {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let user_end = p.space.mode.user_end().0;
     let align = |l: u64| l.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1));
     let (Some(old_len), Some(new_len)) = (align(old_len), align(new_len)) else {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     };
     if new_len == 0 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     if addr.checked_add(old_len).is_none_or(|e| e > user_end) || new_len > user_end {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let fixed = flags & MREMAP_FIXED != 0;
     if fixed {
@@ -341,31 +341,31 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
             || new_addr.checked_add(new_len).is_none_or(|e| e > user_end)
             || overlap
         {
-            return -EINVAL;
+            return Err(Errno::EINVAL);
         }
     }
     if !fixed && new_len <= old_len {
         for (s, e) in p.space.vmas.remove_range(addr + new_len, addr + old_len) {
             p.space.unmap_range(s, e);
         }
-        return addr as i64;
+        return Ok(addr as i64);
     }
     let Some((start, area)) = p.space.vmas.find(addr).map(|(s, v)| (s, v.clone())) else {
-        return -EFAULT;
+        return Err(Errno::EFAULT);
     };
     if old_len > area.end - addr {
-        return -EFAULT;
+        return Err(Errno::EFAULT);
     }
     if old_len == 0 && !area.backing.is_shared() {
         // Duplicating a private mapping: Linux refuses it too.
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     if !area.backing.is_shared()
         && area.prot.contains(PteFlags::W)
         && new_len > old_len
         && !may_commit(p, new_len - old_len)
     {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     // In place, when the area ends where the old range does and the pages after it are
     // free.
@@ -378,10 +378,10 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
             v.end = addr + new_len;
         }
         p.space.note_size();
-        return addr as i64;
+        return Ok(addr as i64);
     }
     if flags & MREMAP_MAYMOVE == 0 {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     let to = if fixed {
         for (s, e) in p.space.vmas.remove_range(new_addr, new_addr + new_len) {
@@ -395,7 +395,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
             .gap_below(new_len, user_end - MMAP_GAP, MMAP_MIN_ADDR)
         {
             Some(s) => s,
-            None => return -ENOMEM,
+            None => return Err(Errno::ENOMEM),
         }
     };
     // The moved part of the area: its file offset follows it; it is no longer the heap or
@@ -423,7 +423,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         name,
     };
     if !p.space.vmas.insert(to, moved) {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     }
     let keep = old_len.min(new_len);
     let ok = p
@@ -445,7 +445,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
         p.brk = p.brk_start;
     }
     p.space.note_size();
-    to as i64
+    Ok(to as i64)
 }
 
 /// madvise(addr, len, advice): MADV_DONTNEED (and MADV_FREE, which may act the same) drop
@@ -453,23 +453,23 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> i64 {
 /// bytes again, or a shared anonymous area's page from its object, which keeps the data,
 /// as Linux's shmem); the areas stay. Other known advice is accepted and ignored. ENOMEM when
 /// part of the range is not mapped (after acting on the rest), as Linux.
-pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
+pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> SysResult {
     const MADV_DONTNEED: u64 = 4;
     const MADV_FREE: u64 = 8;
     const KNOWN: &[u64] = &[
         0, 1, 2, 3, 4, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
     ];
     if !addr.is_multiple_of(PAGE_SIZE) || !KNOWN.contains(&advice) {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     };
     if end == addr {
-        return 0;
+        return Ok(0);
     }
     let covered = p.space.vmas.covers(addr, end);
     if advice == MADV_DONTNEED || advice == MADV_FREE {
@@ -485,16 +485,16 @@ pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> i64 {
         }
     }
     if covered {
-        0
+        Ok(0)
     } else {
-        -ENOMEM
+        Err(Errno::ENOMEM)
     }
 }
 
 /// msync(addr, len, flags): nothing to write back (no writable shared file mappings), so
 /// only Linux's checks: EINVAL for an unaligned address, unknown flags or MS_ASYNC with
 /// MS_SYNC; ENOMEM when part of the range is not mapped (programs use that to probe).
-pub fn msync(p: &mut Process, addr: u64, len: u64, flags: u64) -> i64 {
+pub fn msync(p: &mut Process, addr: u64, len: u64, flags: u64) -> SysResult {
     const MS_ASYNC: u64 = 1;
     const MS_INVALIDATE: u64 = 2;
     const MS_SYNC: u64 = 4;
@@ -502,17 +502,17 @@ pub fn msync(p: &mut Process, addr: u64, len: u64, flags: u64) -> i64 {
         || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
         || flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC
     {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let Some(end) = addr
         .checked_add(len)
         .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
     else {
-        return -ENOMEM;
+        return Err(Errno::ENOMEM);
     };
     if end == addr || p.space.vmas.covers(addr, end) {
-        0
+        Ok(0)
     } else {
-        -ENOMEM
+        Err(Errno::ENOMEM)
     }
 }

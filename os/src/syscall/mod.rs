@@ -14,27 +14,14 @@ mod process;
 
 use crate::arch::trap::TrapFrame;
 use crate::console;
+use crate::errno::Errno;
 use crate::fs::files::{self, File};
 use crate::proc::{Outcome, Process};
 use mm_core::VirtAddr;
 
-/// An error number (positive) in a `Result`; the system call returns it negated.
-pub type Errno = i64;
-
-pub const ESRCH: i64 = 3;
-pub const EBADF: i64 = 9;
-pub const EAGAIN: i64 = 11;
-pub const EACCES: i64 = 13;
-pub const ENODEV: i64 = 19;
-pub const EEXIST: i64 = 17;
-pub const ENOMEM: i64 = 12;
-pub const EFAULT: i64 = 14;
-pub const EINVAL: i64 = 22;
-pub const ENOTTY: i64 = 25;
-pub const ENOSYS: i64 = 38;
-/// Not an error a program sees: the call must wait, and runs again when the process
-/// wakes (Linux's internal ERESTARTSYS has the same number).
-pub const ERESTARTSYS: i64 = 512;
+/// A system call's result: its a0 value, or the error whose -errno a0 gets (the
+/// dispatcher, [`syscall`], makes that conversion, and only it).
+pub type SysResult = Result<i64, Errno>;
 
 const SYS_IOCTL: u64 = 29;
 const SYS_OPENAT: u64 = 56;
@@ -132,13 +119,13 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
         },
         SYS_EXECVE => match process::execve(p, frame, a) {
             Ok(()) => return Outcome::Resume,
-            Err(e) => -e,
+            Err(e) => Err(e),
         },
         _ => dispatch(p, nr, a),
     };
     // Writing to a pipe nobody reads: EPIPE, and SIGPIPE, whose default action (the only
     // one until signal handlers exist) ends the writer.
-    if ret == -crate::fs::pipe::EPIPE && matches!(nr, SYS_WRITE | SYS_WRITEV) {
+    if ret == Err(Errno::EPIPE) && matches!(nr, SYS_WRITE | SYS_WRITEV) {
         log::info!(
             "{} (pid {}): SIGPIPE (write to a pipe with no reader)",
             p.name,
@@ -150,15 +137,18 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
     // of its first buffers when a later one would wait) must not leave it to the next
     // call that sleeps.
     let sleep_on = p.sleep_on.take();
-    if ret == -ERESTARTSYS {
+    if ret == Err(Errno::ERESTARTSYS) {
         return Outcome::Sleep(sleep_on.unwrap_or(crate::proc::Wait::Console));
     }
-    frame.regs[10] = ret as u64;
+    frame.regs[10] = match ret {
+        Ok(v) => v as u64,
+        Err(e) => e.ret() as u64,
+    };
     Outcome::Resume
 }
 
-/// Runs system call `nr` for `p`; returns a0.
-pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
+/// Runs system call `nr` for `p`; returns its result (a0, or the error).
+pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
     match nr {
         SYS_OPENAT => files::openat(p, a[0] as i64, VirtAddr(a[1]), a[2]),
         SYS_CLOSE => files::close(p, a[0]),
@@ -175,13 +165,13 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
             (Some(File::Pipe { id, .. }), FIONREAD) => {
                 let n = crate::fs::pipe::queued(id) as i32;
                 match p.space.copy_out(VirtAddr(a[2]), &n.to_le_bytes()) {
-                    Ok(()) => 0,
-                    Err(_) => -EFAULT,
+                    Ok(()) => Ok(0),
+                    Err(_) => Err(Errno::EFAULT),
                 }
             }
             (Some(File::Console), cmd) => crate::fs::tty::ioctl(p, cmd, a[2]),
-            (Some(_), _) => -ENOTTY,
-            (None, _) => -EBADF,
+            (Some(_), _) => Err(Errno::ENOTTY),
+            (None, _) => Err(Errno::EBADF),
         },
         SYS_PIPE2 => files::pipe2(p, VirtAddr(a[0]), a[1]),
         SYS_DUP => files::dup(p, a[0]),
@@ -190,12 +180,12 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         // One thread per process: the tid is the pid. init's parent is the kernel (0).
         SYS_SET_TID_ADDRESS => {
             p.clear_child_tid = a[0];
-            p.pid as i64
+            Ok(p.pid as i64)
         }
-        SYS_GETPID | SYS_GETTID => p.pid as i64,
-        SYS_GETPPID => p.ppid as i64,
+        SYS_GETPID | SYS_GETTID => Ok(p.pid as i64),
+        SYS_GETPPID => Ok(p.ppid as i64),
         SYS_SET_ROBUST_LIST => set_robust_list(a[1]),
-        SYS_BRK => mm::brk(p, a[0]) as i64,
+        SYS_BRK => Ok(mm::brk(p, a[0]) as i64),
         SYS_GETRANDOM => getrandom(p, VirtAddr(a[0]), a[1], a[2]),
         SYS_CLOCK_GETTIME => clock_gettime(p, a[0], VirtAddr(a[1])),
         SYS_TIMES => times(p, VirtAddr(a[0])),
@@ -211,18 +201,18 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> i64 {
         SYS_SWAPOFF => swapoff(p, VirtAddr(a[0])),
         _ => {
             log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
-            -ENOSYS
+            Err(Errno::ENOSYS)
         }
     }
 }
 
 /// The disk a swapon or swapoff path names: ENOENT when nothing is there, EINVAL when it is
 /// not a block device (swap files are not supported).
-fn swap_disk(p: &mut Process, path: VirtAddr) -> Result<usize, i64> {
+fn swap_disk(p: &mut Process, path: VirtAddr) -> Result<usize, Errno> {
     let path = files::user_path(p, path)?;
     match files::lookup(p, -100, &path)? {
         File::BlockDev { disk, .. } => Ok(disk as usize),
-        _ => Err(-EINVAL),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -230,46 +220,34 @@ fn swap_disk(p: &mut Process, path: VirtAddr) -> Result<usize, i64> {
 /// the flags' low 15 bits when SWAP_FLAG_PREFER (0x8000) is set. The discard flags are
 /// accepted and ignored (no discard is done); other bits: EINVAL, as on Linux. EBUSY when
 /// the disk is a swap area already, EINVAL when it carries no swap header.
-fn swapon(p: &mut Process, path: VirtAddr, flags: u64) -> i64 {
+fn swapon(p: &mut Process, path: VirtAddr, flags: u64) -> SysResult {
     const PRIO_MASK: u64 = 0x7fff;
     const PREFER: u64 = 0x8000;
     const DISCARD: u64 = 0x1_0000 | 0x2_0000 | 0x4_0000;
     if flags & !(PRIO_MASK | PREFER | DISCARD) != 0 {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
-    let disk = match swap_disk(p, path) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
+    let disk = swap_disk(p, path)?;
     let prio = (flags & PREFER != 0).then_some((flags & PRIO_MASK) as i32);
-    match crate::mm::swapfile::swapon(disk, prio) {
-        Ok(_) => 0,
-        Err(e) => -e,
-    }
+    crate::mm::swapfile::swapon(disk, prio).map(|_| 0)
 }
 
 /// swapoff(path): disables the swap area on the disk `path` names (EINVAL when it is none).
-fn swapoff(p: &mut Process, path: VirtAddr) -> i64 {
-    let disk = match swap_disk(p, path) {
-        Ok(d) => d,
-        Err(e) => return e,
-    };
-    match crate::mm::swapfile::swapoff(disk) {
-        Ok(()) => 0,
-        Err(e) => -e,
-    }
+fn swapoff(p: &mut Process, path: VirtAddr) -> SysResult {
+    let disk = swap_disk(p, path)?;
+    crate::mm::swapfile::swapoff(disk, Some(&mut p.space)).map(|()| 0)
 }
 
 /// set_robust_list(head, len): Linux accepts only its own head size (24 bytes).
-fn set_robust_list(len: u64) -> i64 {
+fn set_robust_list(len: u64) -> SysResult {
     if len == 24 {
-        0
+        Ok(0)
     } else {
-        -EINVAL
+        Err(Errno::EINVAL)
     }
 }
 
-fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
+fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> SysResult {
     match p.files.get_nonblock(fd) {
         Some((File::Console, _)) => {}
         Some((File::Pipe { id, write: true }, nonblock)) => {
@@ -281,7 +259,7 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
             },
             _,
         )) => return crate::fs::proc::write(p, entry, buf, len),
-        _ => return -EBADF,
+        _ => return Err(Errno::EBADF),
     }
     let mut chunk = [0u8; 256];
     let mut done = 0u64;
@@ -289,12 +267,16 @@ fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> i64 {
         let n = (len - done).min(chunk.len() as u64) as usize;
         if p.space.copy_in(buf.add(done), &mut chunk[..n]).is_err() {
             // Linux returns what was written before the bad byte, or EFAULT.
-            return if done > 0 { done as i64 } else { -EFAULT };
+            return if done > 0 {
+                Ok(done as i64)
+            } else {
+                Err(Errno::EFAULT)
+            };
         }
         console::write_bytes(&chunk[..n]);
         done += n as u64;
     }
-    done as i64
+    Ok(done as i64)
 }
 
 /// The state of [`getrandom`]'s generator.
@@ -304,11 +286,11 @@ static RANDOM: spin::Mutex<u64> = spin::Mutex::new(0x853c_49e6_748f_ea9b);
 /// that runs are reproducible, as the fixed AT_RANDOM bytes are; not for cryptography.
 /// Flags as Linux checks them: GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE (not with
 /// GRND_RANDOM); one call returns at most 32 MiB - 1 bytes.
-fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
+fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> SysResult {
     const GRND_RANDOM: u64 = 2;
     const GRND_INSECURE: u64 = 4;
     if flags & !7 != 0 || flags & (GRND_RANDOM | GRND_INSECURE) == GRND_RANDOM | GRND_INSECURE {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let len = len.min((1 << 25) - 1);
     let mut done = 0u64;
@@ -326,11 +308,15 @@ fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
             }
         }
         if p.space.copy_out(buf.add(done), &chunk[..n]).is_err() {
-            return if done > 0 { done as i64 } else { -EFAULT };
+            return if done > 0 {
+                Ok(done as i64)
+            } else {
+                Err(Errno::EFAULT)
+            };
         }
         done += n as u64;
     }
-    done as i64
+    Ok(done as i64)
 }
 
 /// clock_gettime(clock, tp): REALTIME, MONOTONIC, MONOTONIC_RAW, REALTIME_COARSE,
@@ -338,7 +324,7 @@ fn getrandom(p: &mut Process, buf: VirtAddr, len: u64, flags: u64) -> i64 {
 /// PROCESS_CPUTIME_ID and THREAD_CPUTIME_ID (one thread per process) the CPU time the
 /// process has used, this call's included. Other clocks (the per-pid CPU clocks among
 /// them): EINVAL.
-fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
+fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> SysResult {
     let ns = match clock {
         0 | 1 | 4 | 5 | 6 | 7 => crate::time::now_ns(),
         2 | 3 => {
@@ -347,22 +333,22 @@ fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> i64 {
         }
         _ => {
             log::warn!("{}: clock_gettime of clock {clock}: -EINVAL", p.name);
-            return -EINVAL;
+            return Err(Errno::EINVAL);
         }
     };
     let mut raw = [0u8; 16];
     raw[..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
     raw[8..].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
     match p.space.copy_out(tp, &raw) {
-        Ok(()) => 0,
-        Err(_) => -EFAULT,
+        Ok(()) => Ok(0),
+        Err(_) => Err(Errno::EFAULT),
     }
 }
 
 /// times(buf): the CPU times of the process and of its reaped children (struct tms: utime,
 /// stime, cutime, cstime, in clock ticks) when `buf` is not null; returns the clock ticks
 /// since boot.
-fn times(p: &mut Process, buf: VirtAddr) -> i64 {
+fn times(p: &mut Process, buf: VirtAddr) -> SysResult {
     if buf.0 != 0 {
         let (utime, stime) = p.times_now().ticks();
         let (cutime, cstime) = p.ctimes.ticks();
@@ -371,33 +357,33 @@ fn times(p: &mut Process, buf: VirtAddr) -> i64 {
             raw[i * 8..i * 8 + 8].copy_from_slice(&v.to_le_bytes());
         }
         if p.space.copy_out(buf, &raw).is_err() {
-            return -EFAULT;
+            return Err(Errno::EFAULT);
         }
     }
-    crate::proc::clock_ticks(crate::time::now_ns()) as i64
+    Ok(crate::proc::clock_ticks(crate::time::now_ns()) as i64)
 }
 
 /// prlimit64(pid, resource, new, old): this process only (pid 0 or its own). init runs as root,
 /// so it may raise hard limits too (CAP_SYS_RESOURCE); soft above hard is EINVAL.
-fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtAddr) -> i64 {
+fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtAddr) -> SysResult {
     use crate::proc::rlimit::{Limit, NLIMITS, STACK};
     if pid != 0 && pid != p.pid as u64 {
-        return -ESRCH;
+        return Err(Errno::ESRCH);
     }
     let r = resource as usize;
     if r >= NLIMITS {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     let mut wanted = None;
     if new.0 != 0 {
         let mut raw = [0u8; 16];
         if p.space.copy_in(new, &mut raw).is_err() {
-            return -EFAULT;
+            return Err(Errno::EFAULT);
         }
         let cur = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
         let max = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
         if cur > max {
-            return -EINVAL;
+            return Err(Errno::EINVAL);
         }
         wanted = Some(Limit { cur, max });
     }
@@ -407,7 +393,7 @@ fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtA
         raw[..8].copy_from_slice(&l.cur.to_le_bytes());
         raw[8..].copy_from_slice(&l.max.to_le_bytes());
         if p.space.copy_out(old, &raw).is_err() {
-            return -EFAULT;
+            return Err(Errno::EFAULT);
         }
     }
     if let Some(l) = wanted {
@@ -416,38 +402,42 @@ fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtA
             p.space.stack_limit = l.cur;
         }
     }
-    0
+    Ok(0)
 }
 
 /// writev(fd, iov, iovcnt): the buffers in order, as one write each; stops at the first
 /// bad one (returning what was written, or its error if nothing was).
-fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> i64 {
+fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> SysResult {
     const IOV_MAX: u64 = 1024;
     if count > IOV_MAX {
-        return -EINVAL;
+        return Err(Errno::EINVAL);
     }
     if !matches!(
         p.files.get(fd),
         Some(File::Console | File::Pipe { write: true, .. })
     ) {
-        return -EBADF;
+        return Err(Errno::EBADF);
     }
     let mut total = 0i64;
     for i in 0..count {
         let mut raw = [0u8; 16];
         if p.space.copy_in(iov.add(i * 16), &mut raw).is_err() {
-            return if total > 0 { total } else { -EFAULT };
+            return if total > 0 {
+                Ok(total)
+            } else {
+                Err(Errno::EFAULT)
+            };
         }
         let base = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
         let len = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
-        let n = write(p, fd, VirtAddr(base), len);
-        if n < 0 {
-            return if total > 0 { total } else { n };
-        }
+        let n = match write(p, fd, VirtAddr(base), len) {
+            Ok(n) => n,
+            Err(e) => return if total > 0 { Ok(total) } else { Err(e) },
+        };
         total += n;
         if (n as u64) < len {
             break;
         }
     }
-    total
+    Ok(total)
 }

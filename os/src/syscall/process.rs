@@ -1,17 +1,14 @@
 //! execve(221): a program from the initramfs replaces the calling process's; nanosleep(101)
 //! and clock_nanosleep(115): the process sleeps until a time (clone, wait4, exit and the
 //! scheduler are in `proc/`).
-
-use super::{EACCES, EFAULT, EINVAL, ENOMEM};
 use crate::arch::trap::TrapFrame;
+use crate::errno::Errno;
 use crate::fs::files::{self, File};
 use crate::proc::{self, exec, Process, Wait};
+use crate::syscall::SysResult;
 use alloc::string::String;
 use alloc::vec::Vec;
 use mm_core::VirtAddr;
-
-const E2BIG: i64 = 7;
-const ENOEXEC: i64 = 8;
 const AT_FDCWD: i64 = -100;
 /// Linux's MAX_ARG_STRLEN: one argument or environment string, NUL included (32 pages).
 const MAX_ARG_STRLEN: usize = 32 * 4096;
@@ -27,7 +24,7 @@ fn strings(
     out: &mut Vec<String>,
     total: &mut u64,
     limit: u64,
-) -> Result<(), i64> {
+) -> Result<(), Errno> {
     if va == 0 {
         return Ok(());
     }
@@ -35,7 +32,7 @@ fn strings(
         let mut raw = [0u8; 8];
         p.space
             .copy_in(VirtAddr(va).add(i * 8), &mut raw)
-            .map_err(|_| EFAULT)?;
+            .map_err(|_| Errno::EFAULT)?;
         let ptr = u64::from_le_bytes(raw);
         if ptr == 0 {
             return Ok(());
@@ -46,11 +43,13 @@ fn strings(
         loop {
             let at = VirtAddr(ptr).add(s.len() as u64);
             let n = (4096 - (at.0 % 4096)) as usize;
-            p.space.copy_in(at, &mut chunk[..n]).map_err(|_| EFAULT)?;
+            p.space
+                .copy_in(at, &mut chunk[..n])
+                .map_err(|_| Errno::EFAULT)?;
             let end = chunk[..n].iter().position(|&b| b == 0);
             s.extend_from_slice(&chunk[..end.unwrap_or(n)]);
             if s.len() + 1 > MAX_ARG_STRLEN {
-                return Err(E2BIG);
+                return Err(Errno::E2BIG);
             }
             if end.is_some() {
                 break;
@@ -58,7 +57,7 @@ fn strings(
         }
         *total += s.len() as u64 + 1 + 8;
         if *total > limit {
-            return Err(E2BIG);
+            return Err(Errno::E2BIG);
         }
         // Arguments are bytes on Linux; ours are kept as text (invalid UTF-8 is replaced).
         out.push(String::from_utf8_lossy(&s).into_owned());
@@ -73,10 +72,10 @@ fn strings(
 /// string over 128 KiB). On success
 /// the pid, parent, descriptors and limits stay; the address space, registers and FP
 /// state are new, and nothing is returned (the new program starts).
-pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(), i64> {
+pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(), Errno> {
     let [path, argv, envp, ..] = a;
-    let path = files::user_path(p, VirtAddr(path)).map_err(|e| -e)?;
-    let file = files::lookup(p, AT_FDCWD, &path).map_err(|e| -e)?;
+    let path = files::user_path(p, VirtAddr(path))?;
+    let file = files::lookup(p, AT_FDCWD, &path)?;
     let (data, mode) = match file {
         File::Initramfs { data, mode, .. } => (data, mode),
         // Directories, the console, /proc files and disks are not executable.
@@ -85,10 +84,10 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
         | File::Console
         | File::Proc { .. }
         | File::Pipe { .. }
-        | File::BlockDev { .. } => return Err(EACCES),
+        | File::BlockDev { .. } => return Err(Errno::EACCES),
     };
     if mode & 0o111 == 0 {
-        return Err(EACCES);
+        return Err(Errno::EACCES);
     }
     // Linux's limit on the strings and their pointers: a quarter of RLIMIT_STACK, at most
     // 3/4 of the 8 MiB default stack, at least ARG_MAX (32 pages).
@@ -103,7 +102,7 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     let envp: Vec<&str> = env.iter().map(String::as_str).collect();
     let kernel = match crate::mm::kpt::kernel() {
         Some(k) => k,
-        None => return Err(ENOMEM),
+        None => return Err(Errno::ENOMEM),
     };
     let prog = exec::Program {
         name,
@@ -112,10 +111,10 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     };
     let loaded = match exec::load(kernel, p.space.asid, prog, &argv, &envp) {
         Ok(l) => l,
-        Err(exec::ExecError::Elf(_)) => return Err(ENOEXEC),
-        Err(exec::ExecError::NoMemory) => return Err(ENOMEM),
-        Err(exec::ExecError::Map(_)) => return Err(ENOMEM),
-        Err(exec::ExecError::BadAddress(_)) => return Err(ENOEXEC),
+        Err(exec::ExecError::Elf(_)) => return Err(Errno::ENOEXEC),
+        Err(exec::ExecError::NoMemory) => return Err(Errno::ENOMEM),
+        Err(exec::ExecError::Map(_)) => return Err(Errno::ENOMEM),
+        Err(exec::ExecError::BadAddress(_)) => return Err(Errno::ENOEXEC),
     };
     log::debug!("pid {}: execve {exe}", p.pid);
     proc::replace_image(p, frame, loaded, name, exe);
@@ -146,23 +145,28 @@ fn absolute(path: &str) -> String {
 /// scheduler wakes it on the first tick at or after the deadline, so sleeps are rounded up
 /// to the 10 ms tick. No signals interrupt it, so `rem` is never written. EINVAL for
 /// another clock or a bad timespec, EFAULT for a bad pointer.
-pub fn nanosleep(p: &mut Process, clock: u64, flags: u64, req: VirtAddr) -> Result<i64, Wait> {
+pub fn nanosleep(
+    p: &mut Process,
+    clock: u64,
+    flags: u64,
+    req: VirtAddr,
+) -> Result<SysResult, Wait> {
     const TIMER_ABSTIME: u64 = 1;
     let now = crate::time::now_ns();
     let until = match p.sleep_until {
         Some(t) if p.restarted => t,
         _ => {
             if !matches!(clock, 0 | 1 | 7) || flags & !TIMER_ABSTIME != 0 {
-                return Ok(-EINVAL);
+                return Ok(Err(Errno::EINVAL));
             }
             let mut raw = [0u8; 16];
             if p.space.copy_in(req, &mut raw).is_err() {
-                return Ok(-EFAULT);
+                return Ok(Err(Errno::EFAULT));
             }
             let sec = i64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
             let nsec = i64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
             if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-                return Ok(-EINVAL);
+                return Ok(Err(Errno::EINVAL));
             }
             let t = (sec as u64)
                 .saturating_mul(1_000_000_000)
@@ -176,7 +180,7 @@ pub fn nanosleep(p: &mut Process, clock: u64, flags: u64, req: VirtAddr) -> Resu
     };
     if now >= until {
         p.sleep_until = None;
-        return Ok(0);
+        return Ok(Ok(0));
     }
     p.sleep_until = Some(until);
     Err(Wait::Timer(until))

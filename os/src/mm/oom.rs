@@ -10,9 +10,8 @@
 //! says so on the console.
 
 use super::space::AddressSpace;
-use super::{end, Process, INIT, SIGKILL, TABLE};
-use crate::mm::vmstat::{self, ProcessPages};
-use mm_core::task::Ending;
+use super::vmstat::{self, ProcessPages};
+use crate::proc::{Process, INIT};
 use mm_core::PAGE_SIZE;
 
 /// The OOM killer's points for a space (None: never chosen).
@@ -58,14 +57,13 @@ pub enum Kill {
 /// table), if the allocation is for it.
 pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
     let total = totalpages();
-    let Some(mut t) = TABLE.try_lock() else {
+    let Some(t) = crate::proc::try_spaces() else {
         return Kill::Nothing;
     };
     // (points, pid); the running process is the table's `current`.
     let mut best: Option<(i64, u32)> = None;
     let mut init_left = None;
-    let running = t.current;
-    let (run_name, run_adj) = t.running;
+    let (running, run_name, run_adj) = t.running();
     let mut consider = |pid: u32, points: Option<i64>| {
         let Some(points) = points else { return };
         if pid == INIT {
@@ -79,7 +77,7 @@ pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
     if let Some(c) = cur.as_deref() {
         consider(running, badness(c, run_adj, total));
     }
-    for q in t.live.values() {
+    for q in t.iter() {
         consider(q.pid, badness(&q.space, q.oom_score_adj, total));
     }
     let pid = match (best, init_left) {
@@ -101,13 +99,12 @@ pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
             return Kill::Current;
         }
     }
-    let Some(victim) = t.live.take(pid) else {
+    let Some(victim) = t.take(pid) else {
         return Kill::Nothing;
     };
-    drop(t);
     report(victim.pid, victim.name, &victim.space, victim.oom_score_adj);
     // Its memory and swap slots are given back now (the victim is not running).
-    end(victim, Ending::Signaled(SIGKILL));
+    crate::proc::oom_kill(victim);
     Kill::Other
 }
 
@@ -129,12 +126,8 @@ fn report(pid: u32, name: &str, space: &AddressSpace, adj: i16) {
 /// Pages committed by the processes in the table (the running one, out of it, aside):
 /// their private writable areas (`mm::vmstat::committed_of`).
 pub fn committed_by_others() -> u64 {
-    match TABLE.try_lock() {
-        Some(t) => t
-            .live
-            .values()
-            .map(|q| vmstat::committed_of(&q.space))
-            .sum(),
+    match crate::proc::try_spaces() {
+        Some(t) => t.iter().map(|q| vmstat::committed_of(&q.space)).sum(),
         None => 0,
     }
 }

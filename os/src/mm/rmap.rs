@@ -1,7 +1,8 @@
-//! The reverse map over the process table (`mm_core::rmap` does the finding) and its
-//! self-check, the `check_rmap` boot option.
+//! The reverse map over the process table (`mm_core::rmap` does the finding; the table
+//! through `proc::Spaces`) and its self-check, the `check_rmap` boot option.
 
-use super::{space, space::AddressSpace, Process, TABLE};
+use super::{space, space::AddressSpace};
+use crate::proc::Process;
 use alloc::vec::Vec;
 use mm_core::{PhysAddr, VirtAddr};
 
@@ -23,9 +24,9 @@ pub fn rmap_walk(p: &Process, pa: PhysAddr) -> Vec<mm_core::rmap::Mapping> {
     let Some((family, vpn, mapcount)) = crate::mm::frame::rmap_of(pa) else {
         return Vec::new();
     };
-    let t = TABLE.lock();
+    let t = crate::proc::spaces();
     let spaces: Vec<(u32, PhysAddr)> = core::iter::once(p)
-        .chain(t.live.values())
+        .chain(t.iter())
         .filter(|q| q.space.family == family)
         .map(|q| (q.pid, q.space.root))
         .collect();
@@ -42,7 +43,7 @@ pub fn rmap_walk(p: &Process, pa: PhysAddr) -> Vec<mm_core::rmap::Mapping> {
 /// With `check_rmap`: every page `p` maps must be found by the reverse map at its address,
 /// with as many mappings as the frame's mapcount says. Run at each fork and each end; a
 /// mismatch is logged as a warning, the totals at init's end.
-pub(super) fn check_rmap(p: &Process) {
+pub(crate) fn check_rmap(p: &Process) {
     use core::sync::atomic::Ordering::Relaxed;
     if !CHECK_RMAP.load(Relaxed) {
         return;
@@ -71,7 +72,7 @@ pub(super) fn check_rmap(p: &Process) {
 
 /// With `check_rmap`, logs how many mappings the checks found and how many were wrong
 /// (at init's end).
-pub(super) fn log_totals() {
+pub(crate) fn log_totals() {
     use core::sync::atomic::Ordering::Relaxed;
     if CHECK_RMAP.load(Relaxed) {
         log::info!(
@@ -101,7 +102,7 @@ pub fn for_each_mapper(
     if mapcount == 0 {
         return None;
     }
-    let mut t = TABLE.try_lock()?;
+    let mut t = crate::proc::try_spaces()?;
     let mode = crate::proc::kernel_space().mode;
     let mut spaces: Vec<(u32, PhysAddr)> = Vec::new();
     if let Some(c) = cur.as_deref() {
@@ -110,8 +111,7 @@ pub fn for_each_mapper(
         }
     }
     spaces.extend(
-        t.live
-            .values()
+        t.iter()
             .filter(|q| q.space.family == family)
             .map(|q| (q.pid, q.space.root)),
     );
@@ -130,7 +130,7 @@ pub fn for_each_mapper(
         let space = if m.owner == CURRENT {
             cur.as_deref_mut()
         } else {
-            t.live.get_mut(m.owner).map(|q| &mut q.space)
+            t.space_mut(m.owner)
         };
         if let Some(space) = space {
             f(space, m.va);

@@ -3,7 +3,7 @@
 //!
 //! Pages are mapped on demand (NOTES.md, "Page faults": allocation is lazy, the first touch
 //! faults and the handler allocates and maps a frame): [`AddressSpace::fault_in`] finds the
-//! area ([`super::vma`]), checks the access against its permissions (outside any area or
+//! area (`mm_core::vma`), checks the access against its permissions (outside any area or
 //! against them: the caller sends SIGSEGV), fills a fresh frame from the area's backing
 //! and maps it. Each such fault is a minor fault (nothing waits for I/O: the initramfs is
 //! in memory) and counts in `pgfault` and the process's `minflt`, as Linux counts them.
@@ -608,6 +608,55 @@ impl AddressSpace {
         }
         PGFAULT.fetch_add(1, Ordering::Relaxed);
         Ok(pa)
+    }
+
+    /// Calls `f` with each swap entry of area `area` whose slot is in `slots` that a PTE
+    /// of this space holds, and the PTE's address (swapoff's scan).
+    pub fn swap_entries(
+        &self,
+        area: u8,
+        slots: core::ops::Range<u64>,
+        f: &mut impl FnMut(VirtAddr, SwapEntry),
+    ) {
+        paging::visit_user(self.mode, self.root, &FrameTables, &mut |n| {
+            if let paging::Node::Swap(va, pte) = n {
+                match SwapEntry::from_pte(pte) {
+                    Some(e) if e.area == area && slots.contains(&e.offset) => f(va, e),
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    /// swapoff brings back the page at `va`, if its PTE still holds `e`: maps `pa`, the
+    /// frame holding `e`'s page (the swap cache's), and gives up this PTE's use of the
+    /// slot (with the last, the swap cache lets the frame go). While other PTEs share the
+    /// frame, it is mapped without W (copy-on-write, as after fork). No fault is counted.
+    /// False when the PTE holds something else.
+    pub fn unuse(&mut self, va: VirtAddr, e: SwapEntry, pa: PhysAddr) -> bool {
+        let Some((table, i)) = self.leaf_slot(va) else {
+            return false;
+        };
+        if SwapEntry::from_pte(FrameTables.read(table, i)) != Some(e) {
+            return false;
+        }
+        let Some((_, area)) = self.vmas.find(va.0) else {
+            log::error!("swapoff: {e:?} at {va} is in no area");
+            return false;
+        };
+        let (prot, shared) = (area.prot, area.backing.is_shared());
+        frame::map_shared(pa, self.family, va.0 >> PAGE_SHIFT);
+        crate::mm::swap::put(e);
+        let mut flags = pte_flags(prot);
+        if frame::refcount(pa) > 1 && !shared {
+            flags -= PteFlags::W | PteFlags::D;
+        }
+        FrameTables.write(table, i, Pte::leaf(pa, flags));
+        csr::sfence_va_asid(va.0, self.asid);
+        self.swapped -= 1;
+        self.resident += 1;
+        self.resident_peak = self.resident_peak.max(self.resident);
+        true
     }
 
     /// Reclaim's look at the page at `va`: clears its PTE's A bit and fences the

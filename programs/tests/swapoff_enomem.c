@@ -1,0 +1,55 @@
+/* swapoff when memory runs out: the parent fills MIB MiB (argv[1]), more than RAM, so that
+ * much of it is in swap; a child that maps nothing of it calls swapoff, which brings pages
+ * back until no frame is left. The OOM killer then chooses the child (init, the parent, is
+ * exempt), so its swapoff fails with ENOMEM and it ends by SIGKILL; the area must stay
+ * enabled with the rest of the parent's pages in it, and the parent must read all of its
+ * memory intact. Needs a kernel with one swap area on /dev/vda (rvmmu's `run --swap`).
+ * TAP output (check.h). */
+#define _GNU_SOURCE
+#include "check.h"
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static uint64_t meminfo(const char *name) {
+  FILE *f = fopen("/proc/meminfo", "r");
+  char key[64];
+  unsigned long long v, out = 0;
+  if (!f) return 0;
+  while (fscanf(f, "%63s %llu%*[^\n]", key, &v) == 2)
+    if (strcmp(key, name) == 0) out = v;
+  fclose(f);
+  return out;
+}
+
+static uint64_t word(size_t i) { return i * 0x9e3779b97f4a7c15ULL + 7; }
+
+int main(int argc, char **argv) {
+  size_t words = (argc > 1 ? strtoul(argv[1], NULL, 0) : 24) << 17;
+  uint64_t *m = mmap(NULL, words * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED) {
+    CHECK(0, "mmap");
+    return done();
+  }
+  for (size_t i = 0; i < words; i += 512) m[i] = word(i);
+  uint64_t used = meminfo("SwapTotal:") - meminfo("SwapFree:");
+  CHECK(used > 0, "swap is in use");
+
+  pid_t child = fork();
+  if (child == 0) {
+    munmap(m, words * 8);
+    _exit(swapoff("/dev/vda") == 0 ? 0 : errno);
+  }
+  int st = 0;
+  CHECK(waitpid(child, &st, 0) == child, "the child ended");
+  CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the OOM killer ended the child in its swapoff");
+  uint64_t left = meminfo("SwapTotal:") - meminfo("SwapFree:");
+  CHECK(meminfo("SwapTotal:") > 0, "the area is still enabled");
+  CHECK(left > 0 && left < used, "some pages came back, the rest is still in swap");
+  size_t bad = 0;
+  for (size_t i = 0; i < words; i += 512) bad += m[i] != word(i);
+  CHECK(bad == 0, "the parent reads all of its memory intact");
+  return done();
+}
