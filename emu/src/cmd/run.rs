@@ -263,7 +263,8 @@ fn qemu_files(
         (Some(size), _) => {
             let path = dir.join("swap.img");
             let f = std::fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            f.set_len(size).map_err(|e| format!("{}: {e}", path.display()))?;
+            f.set_len(size)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             use std::os::unix::fs::FileExt;
             f.write_all_at(&rvmmu::disk::swap_header(size), 0)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
