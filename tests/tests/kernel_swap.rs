@@ -211,7 +211,7 @@ fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
         .output()
         .expect("run mkswap");
     assert!(st.status.success(), "mkswap: {st:?}");
-    let prog = rvmmu_tests::linux_program("tests/swap_check").expect("swap_check was built");
+    let prog = rvmmu_tests::linux_program("pressure/swap_check").expect("swap_check was built");
     let initrd = initramfs_with_init(&std::fs::read(prog).unwrap());
     // Three processes of 48 MiB and a parent's 2 × 48 MiB, with 128 MiB of RAM (QEMU's
     // real-time tick interleaves them otherwise than rvmmu: the output is the same).
@@ -250,7 +250,7 @@ fn swapoff_brings_pages_back_on_qemu_with_a_mkswap_disk() {
         .output()
         .expect("run mkswap");
     assert!(st.status.success(), "mkswap: {st:?}");
-    let prog = rvmmu_tests::linux_program("tests/swapoff").expect("swapoff was built");
+    let prog = rvmmu_tests::linux_program("pressure/swapoff").expect("swapoff was built");
     let initrd = initramfs_with_init(&std::fs::read(prog).unwrap());
     // 48 MiB shared by a parent and its child, then 160 MiB more in 128 MiB of RAM.
     let (code, console) = boot(&qemu, &dir, "quiet -- 48 160", Some(initrd), &[&swap], true);

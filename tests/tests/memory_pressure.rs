@@ -137,7 +137,7 @@ fn touch_4x1g_without_swap_prints_its_lines_then_the_oom_killer_ends_it() {
 #[test]
 fn the_oom_killer_chooses_the_largest_and_spares_oom_score_adj_minus_1000() {
     let (exit, console) = run(&Run {
-        name: "tests/oom_choice",
+        name: "pressure/oom_choice",
         aliases: &["game", "browser", "music"],
         ..Run::default()
     });
@@ -158,7 +158,7 @@ fn no_data_is_lost_through_swap_in_both_paging_modes_and_a_d_schemes() {
     for paging in ["sv48", "sv39", "sv48 ad=fault", "sv39 ad=fault"] {
         // Three processes of 8 MiB and a parent's 2 × 8 MiB in 16 MiB of RAM.
         let (exit, console) = run(&Run {
-            name: "tests/swap_check",
+            name: "pressure/swap_check",
             mem: 16 << 20,
             swap: 64 << 20,
             paging,
@@ -175,7 +175,7 @@ fn swapoff_brings_every_page_back_and_keeps_shared_pages_shared() {
     // 8 MiB shared by a parent and its child, then 24 MiB more in 16 MiB of RAM: A's pages
     // go to swap (each slot used by both), B is unmapped, and swapoff must bring A back.
     let (exit, console) = run(&Run {
-        name: "tests/swapoff",
+        name: "pressure/swapoff",
         mem: 16 << 20,
         swap: 64 << 20,
         args: "8 24",
@@ -190,7 +190,7 @@ fn swapoff_out_of_memory_fails_and_keeps_the_rest_in_the_area() {
     // 24 MiB of init's in 16 MiB of RAM; a child's swapoff runs out of frames, the OOM
     // killer ends it (init is exempt), and the area keeps what did not come back.
     let (exit, console) = run(&Run {
-        name: "tests/swapoff_enomem",
+        name: "pressure/swapoff_enomem",
         mem: 16 << 20,
         swap: 64 << 20,
         args: "24",
@@ -297,7 +297,7 @@ fn kswapd_serves_a_slow_allocator_and_a_memset_also_reclaims_directly() {
     // not.
     for paging in ["sv48", "sv39 ad=fault"] {
         let (exit, console) = run(&Run {
-            name: "tests/kswapd_check",
+            name: "pressure/kswapd_check",
             mem: 12 << 20,
             swap: 64 << 20,
             paging,

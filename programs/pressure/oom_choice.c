@@ -6,7 +6,7 @@
  * names /bin/game, /bin/browser and /bin/music (the OOM killer reports a process by its
  * name), run as `NAME hog UNITS_OF_PAGES`. Needs a kernel with no swap and a small RAM
  * (rvmmu's, or a Linux VM); prints TAP lines that depend on no address or pid. */
-#include "check.h"
+#include "../tests/check.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * memory intact. Needs a kernel with one swap area on /dev/vda (rvmmu's `run --swap`).
  * TAP output (check.h). */
 #define _GNU_SOURCE
-#include "check.h"
+#include "../tests/check.h"
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/swap.h>

@@ -4,7 +4,7 @@
  * pgsteal_kswapd move, allocstall_normal does not); a memset over as much again also
  * enters direct reclaim (allocstall_normal, pgscan_direct move). Run with swap and RAM
  * smaller than MIB (argv[1], default 24) MiB. Prints TAP lines that depend on no address. */
-#include "check.h"
+#include "../tests/check.h"
 #include <stdint.h>
 #include <sys/mman.h>
 

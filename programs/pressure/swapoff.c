@@ -7,7 +7,7 @@
  * /dev/vda and less RAM than A + B (rvmmu's `run --swap`, or QEMU virt with a swap disk).
  * TAP output (check.h) that depends on no address. */
 #define _GNU_SOURCE
-#include "check.h"
+#include "../tests/check.h"
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/swap.h>

@@ -5,7 +5,7 @@
  * while its parent's pages are in swap reads them too (the swap entries are shared), then
  * writes its own copy, which must not reach the parent. Runs only on a kernel with swap
  * (rvmmu's, or Linux with a swap area); prints TAP lines that depend on no address. */
-#include "check.h"
+#include "../tests/check.h"
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
