@@ -63,7 +63,8 @@ impl Sysctl {
         self.value.load(Ordering::Relaxed)
     }
 
-    /// Sets the value if it is in range; else leaves it and says why.
+    /// Sets the value if it is in range; else leaves it and says why. Setting
+    /// watermark_scale_factor chooses Linux's watermark rule over the notes' ([`watermarks`]).
     pub fn set(&self, text: &str) -> Result<(), String> {
         let v: i64 = text
             .parse()
@@ -72,6 +73,9 @@ impl Sysctl {
             return Err(format!("{v} is out of range {}..={}", self.min, self.max));
         }
         self.value.store(v, Ordering::Relaxed);
+        if self.name == "watermark_scale_factor" {
+            SCALE_FACTOR_SET.store(true, Ordering::Relaxed);
+        }
         Ok(())
     }
 
@@ -122,9 +126,16 @@ pub fn apply_bootargs<'a>(words: impl Iterator<Item = (&'a str, &'a str)>) {
     }
 }
 
-/// The watermarks of the one zone of `managed` frames, from min_free_kbytes and
-/// watermark_scale_factor (`mm_core::watermark` has the rule).
+/// watermark_scale_factor was set (on the command line or through /proc/sys/vm).
+static SCALE_FACTOR_SET: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// The watermarks of the one zone of `managed` frames (`mm_core::watermark` has the rules):
+/// the notes' rule from min_free_kbytes (low = 5/4 min, high = 3/2 min) by default; Linux
+/// 4.6+'s, with watermark_scale_factor's share of the zone, once that sysctl is set.
 pub fn watermarks(managed: u64) -> Watermarks {
+    if !SCALE_FACTOR_SET.load(Ordering::Relaxed) {
+        return Watermarks::notes(value("min_free_kbytes").max(0) as u64);
+    }
     Watermarks::new(
         value("min_free_kbytes").max(0) as u64,
         value("watermark_scale_factor").max(0) as u64,

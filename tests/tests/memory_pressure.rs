@@ -308,3 +308,41 @@ fn kswapd_serves_a_slow_allocator_and_a_memset_also_reclaims_directly() {
         assert_tap_passes(paging, &exit, &console);
     }
 }
+
+// The notes' sizes: seconds to minutes of emulation each (billions of instructions), so not
+// part of the default run; `cargo test --release --test memory_pressure -- --ignored` runs
+// them (the demo does too).
+
+#[test]
+#[ignore = "full size: 2 GiB of RAM touched (about 2.1 G instructions)"]
+fn full_size_touch_4x1g_on_2_gib_is_killed_while_touching_the_second_gib() {
+    let (exit, console) = run(&Run {
+        name: "notes/touch_4x1g",
+        mem: 2 << 30,
+        stdin: b"\n",
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::Fail(KILLED_BY_SIGKILL), "{console}");
+    assert!(console.contains("开始访问第 2 块虚拟内存"), "{console}");
+    assert!(!console.contains("开始访问第 3 块虚拟内存"), "{console}");
+    assert!(
+        console.contains("Out of memory: Killed process 1 (touch_4x1g)"),
+        "{console}"
+    );
+}
+
+#[test]
+#[ignore = "full size: 4 GiB touched through 2 GiB of RAM and 4 GiB of swap (about 7 G instructions)"]
+fn full_size_touch_4x1g_with_4_gib_of_swap_completes() {
+    let (exit, console) = run(&Run {
+        name: "notes/touch_4x1g",
+        mem: 2 << 30,
+        swap: 4 << 30,
+        stdin: b"\n",
+        max_insns: 20_000_000_000,
+        ..Run::default()
+    });
+    assert_eq!(exit, Exit::Pass, "{console}");
+    assert!(console.contains("开始访问第 4 块虚拟内存"), "{console}");
+    assert!(!console.contains("Out of memory"), "{console}");
+}

@@ -37,7 +37,18 @@ pub struct Watermarks {
 }
 
 impl Watermarks {
-    /// The thresholds for `managed` pages with these two sysctls.
+    /// The notes' rule: min = min_free_kbytes in pages, low = 5/4 min, high = 3/2 min (the
+    /// kernel's rule before Linux 4.6 added watermark_scale_factor).
+    pub fn notes(min_free_kbytes: u64) -> Watermarks {
+        let min = min_free_kbytes / (PAGE_SIZE >> 10);
+        Watermarks {
+            min,
+            low: min + min / 4,
+            high: min + min / 2,
+        }
+    }
+
+    /// Linux 4.6+'s rule for `managed` pages with these two sysctls.
     pub fn new(min_free_kbytes: u64, watermark_scale_factor: u64, managed: u64) -> Watermarks {
         let min = min_free_kbytes / (PAGE_SIZE >> 10);
         let step = (min / 4).max(managed.saturating_mul(watermark_scale_factor) / 10_000);
@@ -71,6 +82,19 @@ mod tests {
         assert_eq!(default_min_free_kbytes(1 << 40), 262_144);
         // 16 GiB: sqrt(16 Mi kB × 16) = 16384.
         assert_eq!(default_min_free_kbytes(16 << 20), 16384);
+    }
+
+    #[test]
+    fn the_notes_rule_is_five_and_six_quarters_of_min() {
+        // 2 GiB: min_free_kbytes 5792, min 1448 pages.
+        assert_eq!(
+            Watermarks::notes(5792),
+            Watermarks {
+                min: 1448,
+                low: 1810,
+                high: 2172
+            }
+        );
     }
 
     #[test]
