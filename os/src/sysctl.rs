@@ -127,7 +127,8 @@ pub fn apply_bootargs<'a>(words: impl Iterator<Item = (&'a str, &'a str)>) {
 }
 
 /// watermark_scale_factor was set (on the command line or through /proc/sys/vm).
-static SCALE_FACTOR_SET: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+static SCALE_FACTOR_SET: core::sync::atomic::AtomicBool =
+    core::sync::atomic::AtomicBool::new(false);
 
 /// The watermarks of the one zone of `managed` frames (`mm_core::watermark` has the rules):
 /// the notes' rule from min_free_kbytes (low = 5/4 min, high = 3/2 min) by default; Linux

@@ -4,29 +4,18 @@
  * pgsteal_kswapd move, allocstall_normal does not); a memset over as much again also
  * enters direct reclaim (allocstall_normal, pgscan_direct move). Run with swap and RAM
  * smaller than MIB (argv[1], default 24) MiB. Prints TAP lines that depend on no address. */
-#include "../tests/check.h"
+#include "pressure.h"
 #include <stdint.h>
 #include <sys/mman.h>
 
-#define PAGE 4096UL
-
-static long vmstat(const char *name) {
-  FILE *f = fopen("/proc/vmstat", "r");
-  char key[64];
-  long v, out = -1;
-  while (f && fscanf(f, "%63s %ld", key, &v) == 2)
-    if (strcmp(key, name) == 0) out = v;
-  if (f) fclose(f);
-  return out;
-}
 
 static volatile uint64_t sink;
 
 int main(int argc, char **argv) {
   size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 24;
   size_t pages = mib * 1024 * 1024 / PAGE;
-  long stall0 = vmstat("allocstall_normal"), scank0 = vmstat("pgscan_kswapd");
-  long stealk0 = vmstat("pgsteal_kswapd"), scand0 = vmstat("pgscan_direct");
+  uint64_t stall0 = vmstat("allocstall_normal"), scank0 = vmstat("pgscan_kswapd");
+  uint64_t stealk0 = vmstat("pgsteal_kswapd"), scand0 = vmstat("pgscan_direct");
 
   char *slow = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(slow != MAP_FAILED, "%zu MiB mapped", mib);
@@ -34,11 +23,11 @@ int main(int argc, char **argv) {
     slow[i * PAGE] = 1;
     for (int j = 0; j < 8000; j++) sink += j; /* work between allocations */
   }
-  long stall1 = vmstat("allocstall_normal");
+  uint64_t stall1 = vmstat("allocstall_normal");
   CHECK(vmstat("pgscan_kswapd") > scank0 && vmstat("pgsteal_kswapd") > stealk0,
         "allocating slowly past RAM, kswapd scanned and reclaimed");
-  CHECK(stall1 == stall0, "and no allocation had to reclaim directly (allocstall_normal %ld)",
-        stall1 - stall0);
+  CHECK(stall1 == stall0, "and no allocation had to reclaim directly (allocstall_normal %llu)",
+        (unsigned long long)(stall1 - stall0));
 
   char *fast = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(fast != MAP_FAILED, "another %zu MiB mapped", mib);

@@ -6,7 +6,7 @@
  * names /bin/game, /bin/browser and /bin/music (the OOM killer reports a process by its
  * name), run as `NAME hog UNITS_OF_PAGES`. Needs a kernel with no swap and a small RAM
  * (rvmmu's, or a Linux VM); prints TAP lines that depend on no address or pid. */
-#include "../tests/check.h"
+#include "pressure.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -14,28 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
 
-static long meminfo_kb(const char *label) {
-  FILE *f = fopen("/proc/meminfo", "r");
-  char line[128];
-  long v = -1;
-  size_t n = strlen(label);
-  while (f && fgets(line, sizeof line, f))
-    if (strncmp(line, label, n) == 0 && line[n] == ':') v = atol(line + n + 1);
-  if (f) fclose(f);
-  return v;
-}
-
-static long vmstat(const char *name) {
-  FILE *f = fopen("/proc/vmstat", "r");
-  char key[64];
-  long v, out = -1;
-  while (f && fscanf(f, "%63s %ld", key, &v) == 2)
-    if (strcmp(key, name) == 0) out = v;
-  if (f) fclose(f);
-  return out;
-}
 
 /* A hog: touches `pages` pages, says so on its stdout (a pipe), then waits on its stdin (a
  * pipe nobody writes) until it is killed. */
@@ -137,10 +116,10 @@ static struct result round_(struct hog *h, size_t unit, int game_adj) {
 
 int main(int argc, char **argv) {
   if (argc > 2 && strcmp(argv[1], "hog") == 0) return hog(strtoul(argv[2], NULL, 0));
-  long total_kb = meminfo_kb("MemTotal");
+  long total_kb = meminfo("MemTotal:");
   size_t unit = total_kb / 4 / 10; /* a tenth of RAM, in pages */
   struct hog h[3] = {{"game", 4, 0}, {"browser", 1, 0}, {"music", 2, 0}};
-  long kills = vmstat("oom_kill");
+  uint64_t kills = vmstat("oom_kill");
 
   /* Each round runs in a child, so that its memory is all given back at its end. */
   struct result first = {-1, 0, -1}, second = {-1, 0, -1};

@@ -5,7 +5,7 @@
  * while its parent's pages are in swap reads them too (the swap entries are shared), then
  * writes its own copy, which must not reach the parent. Runs only on a kernel with swap
  * (rvmmu's, or Linux with a swap area); prints TAP lines that depend on no address. */
-#include "../tests/check.h"
+#include "pressure.h"
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -13,53 +13,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
 
-static uint64_t vmstat(const char *name) {
-  FILE *f = fopen("/proc/vmstat", "r");
-  char key[64];
-  unsigned long long v;
-  uint64_t out = 0;
-  if (!f) return 0;
-  while (fscanf(f, "%63s %llu", key, &v) == 2)
-    if (strcmp(key, name) == 0) out = v;
-  fclose(f);
-  return out;
-}
 
-static uint64_t word(uint64_t seed, uint64_t page, uint64_t i) {
-  uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (page << 20) ^ i;
-  x ^= x >> 31;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  return x ^ (x >> 29);
-}
 
-static void fill(uint64_t *mem, size_t pages, uint64_t seed) {
-  for (size_t p = 0; p < pages; p++)
-    for (size_t i = 0; i < PAGE / 8; i += 64) mem[p * (PAGE / 8) + i] = word(seed, p, i);
-}
-
-/* Pages whose words differ from the pattern. */
-static size_t verify(const uint64_t *mem, size_t pages, uint64_t seed) {
-  size_t bad = 0;
-  for (size_t p = 0; p < pages; p++) {
-    int wrong = 0;
-    for (size_t i = 0; i < PAGE / 8; i++) {
-      uint64_t want = i % 64 == 0 ? word(seed, p, i) : 0;
-      if (mem[p * (PAGE / 8) + i] != want) wrong = 1;
-    }
-    bad += wrong;
-  }
-  return bad;
-}
 
 /* One worker: fill, read back twice; exit status 0 when nothing was lost. */
 static int worker(size_t pages, uint64_t seed) {
   uint64_t *mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return 2;
-  fill(mem, pages, seed);
+  fill(mem, 0, pages, seed);
   sched_yield();
-  size_t bad = verify(mem, pages, seed) + verify(mem, pages, seed);
+  size_t bad = bad_pages(mem, 0, pages, seed) + bad_pages(mem, 0, pages, seed);
   return bad == 0 ? 0 : 1;
 }
 
@@ -91,23 +55,23 @@ int main(int argc, char **argv) {
   /* Pages in swap shared with a child: both read them, the child's writes stay its own. */
   uint64_t *mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(mem != MAP_FAILED, "the parent maps %zu MiB", mib);
-  fill(mem, pages, 7);
+  fill(mem, 0, pages, 7);
   /* Push the parent's pages out: a second area as large, touched. */
   uint64_t *push = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  fill(push, pages, 8);
+  fill(push, 0, pages, 8);
   int fd[2];
   pipe(fd);
   pid_t child = fork();
   if (child == 0) {
-    size_t bad = verify(mem, pages, 7);
-    fill(mem, pages, 9); /* copy-on-write: the parent must keep seed 7 */
-    bad += verify(mem, pages, 9);
+    size_t bad = bad_pages(mem, 0, pages, 7);
+    fill(mem, 0, pages, 9); /* copy-on-write: the parent must keep seed 7 */
+    bad += bad_pages(mem, 0, pages, 9);
     _exit(bad == 0 ? 0 : 1);
   }
   int st = 0;
   waitpid(child, &st, 0);
   CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a child read its parent's pages (some in swap) and wrote its own copies");
-  CHECK(verify(mem, pages, 7) == 0 && verify(push, pages, 8) == 0, "the parent's pages are unchanged");
+  CHECK(bad_pages(mem, 0, pages, 7) == 0 && bad_pages(push, 0, pages, 8) == 0, "the parent's pages are unchanged");
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   CHECK(ru.ru_majflt > 0, "the parent took major faults (pages read back from swap)");

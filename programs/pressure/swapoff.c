@@ -7,27 +7,14 @@
  * /dev/vda and less RAM than A + B (rvmmu's `run --swap`, or QEMU virt with a swap disk).
  * TAP output (check.h) that depends on no address. */
 #define _GNU_SOURCE
-#include "../tests/check.h"
+#include "pressure.h"
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
 
-static uint64_t value(FILE *f, const char *name) {
-  char key[64];
-  unsigned long long v = 0, out = 0;
-  if (!f) return 0;
-  while (fscanf(f, "%63s %llu%*[^\n]", key, &v) == 2)
-    if (strcmp(key, name) == 0) out = v;
-  fclose(f);
-  return out;
-}
-
-static uint64_t vmstat(const char *name) { return value(fopen("/proc/vmstat", "r"), name); }
-static uint64_t meminfo(const char *name) { return value(fopen("/proc/meminfo", "r"), name); }
 
 /* The lines of /proc/swaps after its header. */
 static int swap_areas(void) {
@@ -40,32 +27,8 @@ static int swap_areas(void) {
   return n;
 }
 
-static uint64_t word(uint64_t seed, uint64_t page, uint64_t i) {
-  uint64_t x = (seed + 1) * 0x9e3779b97f4a7c15ULL ^ (page << 24) ^ (i * 0x100000001b3ULL);
-  x ^= x >> 29;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  return x ^ (x >> 32);
-}
 
-/* Pages [from, to) of `mem`. */
-static void fill(uint64_t *mem, size_t from, size_t to, uint64_t seed) {
-  for (size_t p = from; p < to; p++)
-    for (size_t i = 0; i < PAGE / 8; i += 32) mem[p * (PAGE / 8) + i] = word(seed, p, i);
-}
 
-/* Pages of [from, to) that differ from the pattern `fill` wrote. */
-static size_t bad_pages(const uint64_t *mem, size_t from, size_t to, uint64_t seed) {
-  size_t bad = 0;
-  for (size_t p = from; p < to; p++) {
-    int wrong = 0;
-    for (size_t i = 0; i < PAGE / 8; i++) {
-      uint64_t want = i % 32 == 0 ? word(seed, p, i) : 0;
-      if (mem[p * (PAGE / 8) + i] != want) wrong = 1;
-    }
-    bad += wrong;
-  }
-  return bad;
-}
 
 int main(int argc, char **argv) {
   size_t a_pages = (argc > 1 ? strtoul(argv[1], NULL, 0) : 8) << 8;

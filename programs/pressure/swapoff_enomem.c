@@ -6,23 +6,13 @@
  * memory intact. Needs a kernel with one swap area on /dev/vda (rvmmu's `run --swap`).
  * TAP output (check.h). */
 #define _GNU_SOURCE
-#include "../tests/check.h"
+#include "pressure.h"
 #include <stdint.h>
 #include <sys/mman.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static uint64_t meminfo(const char *name) {
-  FILE *f = fopen("/proc/meminfo", "r");
-  char key[64];
-  unsigned long long v, out = 0;
-  if (!f) return 0;
-  while (fscanf(f, "%63s %llu%*[^\n]", key, &v) == 2)
-    if (strcmp(key, name) == 0) out = v;
-  fclose(f);
-  return out;
-}
 
 static uint64_t word(size_t i) { return i * 0x9e3779b97f4a7c15ULL + 7; }
 

@@ -197,11 +197,13 @@ fn mkswap() -> Option<PathBuf> {
     found
 }
 
-#[test]
-fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
-    let Some(qemu) = qemu() else { return };
-    let Some(mkswap) = mkswap() else { return };
-    let dir = scratch("mkswap");
+/// A sparse 256 MiB disk image formatted by `mkswap`, in a scratch directory named
+/// `name`, and the initramfs running `pressure/PROGRAM` as init; `None` (skipped, or a
+/// failure under CI) without QEMU or mkswap.
+fn mkswap_disk_and(name: &str, program: &str) -> Option<(PathBuf, PathBuf, PathBuf, Vec<u8>)> {
+    let qemu = qemu()?;
+    let mkswap = mkswap()?;
+    let dir = scratch(name);
     let swap = dir.join("swap.img");
     std::fs::File::create(&swap)
         .and_then(|f| f.set_len(256 << 20))
@@ -211,8 +213,26 @@ fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
         .output()
         .expect("run mkswap");
     assert!(st.status.success(), "mkswap: {st:?}");
-    let prog = rvmmu_tests::linux_program("pressure/swap_check").expect("swap_check was built");
+    let prog = rvmmu_tests::linux_program(&format!("pressure/{program}"))
+        .unwrap_or_else(|| panic!("{program} was built"));
     let initrd = initramfs_with_init(&std::fs::read(prog).unwrap());
+    Some((qemu, dir, swap, initrd))
+}
+
+/// Checks a TAP program's run on QEMU: exit 0, every check ok, `plan` checks, no OOM kill.
+fn assert_passed(what: &str, code: Option<i32>, console: &str, plan: usize) {
+    let out = program_output(console);
+    assert_eq!(code, Some(0), "{what}:\n{console}");
+    assert!(!out.contains("not ok"), "{what}:\n{out}");
+    assert!(out.ends_with(&format!("1..{plan}\n")), "{what}:\n{out}");
+    assert!(!console.contains("Out of memory"), "{what}:\n{console}");
+}
+
+#[test]
+fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
+    let Some((qemu, dir, swap, initrd)) = mkswap_disk_and("mkswap", "swap_check") else {
+        return;
+    };
     // Three processes of 48 MiB and a parent's 2 × 48 MiB, with 128 MiB of RAM (QEMU's
     // real-time tick interleaves them otherwise than rvmmu: the output is the same).
     for modern in [false, true] {
@@ -224,40 +244,18 @@ fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
             &[&swap],
             modern,
         );
-        let out = program_output(&console);
-        assert_eq!(code, Some(0), "modern {modern}:\n{console}");
-        assert!(!out.contains("not ok"), "modern {modern}:\n{out}");
-        assert!(out.ends_with("1..7\n"), "modern {modern}:\n{out}");
-        assert!(
-            !console.contains("Out of memory"),
-            "modern {modern}:\n{console}"
-        );
+        assert_passed(&format!("modern {modern}"), code, &console, 7);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn swapoff_brings_pages_back_on_qemu_with_a_mkswap_disk() {
-    let Some(qemu) = qemu() else { return };
-    let Some(mkswap) = mkswap() else { return };
-    let dir = scratch("swapoff");
-    let swap = dir.join("swap.img");
-    std::fs::File::create(&swap)
-        .and_then(|f| f.set_len(256 << 20))
-        .expect("a sparse disk image");
-    let st = std::process::Command::new(mkswap)
-        .arg(&swap)
-        .output()
-        .expect("run mkswap");
-    assert!(st.status.success(), "mkswap: {st:?}");
-    let prog = rvmmu_tests::linux_program("pressure/swapoff").expect("swapoff was built");
-    let initrd = initramfs_with_init(&std::fs::read(prog).unwrap());
+    let Some((qemu, dir, swap, initrd)) = mkswap_disk_and("swapoff", "swapoff") else {
+        return;
+    };
     // 48 MiB shared by a parent and its child, then 160 MiB more in 128 MiB of RAM.
     let (code, console) = boot(&qemu, &dir, "quiet -- 48 160", Some(initrd), &[&swap], true);
-    let out = program_output(&console);
-    assert_eq!(code, Some(0), "{console}");
-    assert!(!out.contains("not ok"), "{out}");
-    assert!(out.ends_with("1..14\n"), "{out}");
-    assert!(!console.contains("Out of memory"), "{console}");
+    assert_passed("swapoff", code, &console, 14);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -69,13 +69,12 @@ pub fn meminfo(s: &Snapshot) -> String {
     out
 }
 
-/// /proc/vmstat: the page counts (zone, then node), then the event counters.
-pub fn vmstat(s: &Snapshot) -> String {
+/// The one zone's page counts, as /proc/vmstat and /proc/zoneinfo list them.
+fn zone_counts(s: &Snapshot) -> [(&'static str, u64); 9] {
     let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
-    let inactive_anon = inactive_anon + s.shmem;
-    let counts: [(&str, u64); 23] = [
+    [
         ("nr_free_pages", s.free),
-        ("nr_zone_inactive_anon", inactive_anon),
+        ("nr_zone_inactive_anon", inactive_anon + s.shmem),
         ("nr_zone_active_anon", active_anon),
         ("nr_zone_inactive_file", inactive_file),
         ("nr_zone_active_file", active_file),
@@ -83,6 +82,14 @@ pub fn vmstat(s: &Snapshot) -> String {
         ("nr_zone_write_pending", 0),
         ("nr_mlock", 0),
         ("nr_bounce", 0),
+    ]
+}
+
+/// /proc/vmstat: the page counts (zone, then node), then the event counters.
+pub fn vmstat(s: &Snapshot) -> String {
+    let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
+    let inactive_anon = inactive_anon + s.shmem;
+    let node: [(&str, u64); 14] = [
         ("nr_inactive_anon", inactive_anon),
         ("nr_active_anon", active_anon),
         ("nr_inactive_file", inactive_file),
@@ -100,7 +107,7 @@ pub fn vmstat(s: &Snapshot) -> String {
         ("nr_kernel_stack", s.kernel_stack_bytes >> 10),
     ];
     let mut out = String::new();
-    for (name, v) in counts {
+    for (name, v) in zone_counts(s).into_iter().chain(node) {
         let _ = writeln!(out, "{name} {v}");
     }
     let _ = writeln!(out, "nr_page_table_pages {}", s.page_tables);
@@ -116,7 +123,6 @@ pub fn vmstat(s: &Snapshot) -> String {
 /// per-cpu pagesets Linux adds are left out (one node, one hart, no per-cpu lists).
 pub fn zoneinfo(s: &Snapshot) -> String {
     let w = crate::sysctl::watermarks(s.managed);
-    let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
     let ram = crate::mm::frame::total_frames() as u64;
     let mut out = String::new();
     let _ = write!(out, "Node 0, zone {:>8}", "Normal");
@@ -134,17 +140,7 @@ pub fn zoneinfo(s: &Snapshot) -> String {
         let _ = write!(out, "\n        {name:<8} {v}");
     }
     out.push_str("\n        protection: (0, 0, 0, 0)");
-    for (name, v) in [
-        ("nr_free_pages", s.free),
-        ("nr_zone_inactive_anon", inactive_anon + s.shmem),
-        ("nr_zone_active_anon", active_anon),
-        ("nr_zone_inactive_file", inactive_file),
-        ("nr_zone_active_file", active_file),
-        ("nr_zone_unevictable", 0),
-        ("nr_zone_write_pending", 0),
-        ("nr_mlock", 0),
-        ("nr_bounce", 0),
-    ] {
+    for (name, v) in zone_counts(s) {
         let _ = write!(out, "\n      {name:<12} {v}");
     }
     let _ = write!(out, "\n  node_unreclaimable:  0");
