@@ -24,6 +24,7 @@ pub mod buddy;
 pub mod lru;
 pub mod page;
 pub mod paging;
+pub mod policy;
 pub mod pte;
 pub mod rmap;
 pub mod shmem;

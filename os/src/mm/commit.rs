@@ -13,28 +13,32 @@
 
 use super::{frame, swapfile};
 use crate::sysctl;
+use mm_core::policy::{self, CommitState, Overcommit};
 
 /// CommitLimit, in pages.
 pub fn limit() -> u64 {
-    let swap = swapfile::total_pages();
-    let kbytes = sysctl::value("overcommit_kbytes").max(0) as u64;
-    if kbytes != 0 {
-        return kbytes / 4 + swap;
-    }
-    let ratio = sysctl::value("overcommit_ratio").max(0) as u64;
-    frame::managed_frames() as u64 * ratio / 100 + swap
+    policy::commit_limit(
+        frame::managed_frames() as u64,
+        swapfile::total_pages(),
+        sysctl::value("overcommit_ratio").max(0) as u64,
+        sysctl::value("overcommit_kbytes").max(0) as u64,
+    )
 }
 
 /// Whether `pages` more may be committed by a process whose areas total `size_pages`, with
-/// `committed` pages committed in all now (its own included).
+/// `committed` pages committed in all now (its own included): `mm_core::policy`'s rule
+/// under vm.overcommit_memory.
 pub fn enough_memory(pages: u64, size_pages: u64, committed: u64) -> bool {
-    match sysctl::value("overcommit_memory") {
-        1 => true,
-        2 => {
-            let reserve =
-                (size_pages / 32).min(sysctl::value("user_reserve_kbytes").max(0) as u64 / 4);
-            committed + pages < limit().saturating_sub(reserve)
-        }
-        _ => pages <= frame::managed_frames() as u64 + swapfile::total_pages(),
-    }
+    let state = CommitState {
+        committed,
+        limit: limit(),
+        total: frame::managed_frames() as u64 + swapfile::total_pages(),
+        size: size_pages,
+        user_reserve: sysctl::value("user_reserve_kbytes").max(0) as u64 / 4,
+    };
+    policy::enough_memory(
+        Overcommit::from_sysctl(sysctl::value("overcommit_memory")),
+        pages,
+        state,
+    )
 }

@@ -14,14 +14,11 @@ use super::vmstat::{self, ProcessPages};
 use crate::proc::{Process, INIT};
 use mm_core::PAGE_SIZE;
 
-/// The OOM killer's points for a space (None: never chosen).
+/// The OOM killer's points for a space (None: never chosen): `mm_core::policy`'s formula
+/// over its resident pages, swap entries and page tables below the root.
 pub fn badness(space: &AddressSpace, adj: i16, totalpages: u64) -> Option<i64> {
-    if adj <= -1000 {
-        return None;
-    }
     let tables = space.table_pages().saturating_sub(1);
-    let points = (space.resident + space.swapped + tables) as i64;
-    Some(points + i64::from(adj) * (totalpages / 1000) as i64)
+    mm_core::policy::oom_badness(space.resident, space.swapped, tables, adj, totalpages)
 }
 
 /// RAM and swap, in pages: what the points are scaled by.
@@ -32,13 +29,11 @@ pub fn totalpages() -> u64 {
 /// /proc/PID/oom_score for `p`: (1000 + points × 1000 / totalpages) × 2 / 3 (0 for init
 /// and for a process that is never chosen, as Linux shows them).
 pub fn oom_score(p: &Process) -> u64 {
-    let total = totalpages().max(1);
-    match badness(&p.space, p.oom_score_adj, total) {
-        Some(points) if p.pid != INIT => {
-            ((1000 + points * 1000 / total as i64) * 2 / 3).max(0) as u64
-        }
-        _ => 0,
+    if p.pid == INIT {
+        return 0;
     }
+    let total = totalpages();
+    mm_core::policy::oom_score(badness(&p.space, p.oom_score_adj, total), total)
 }
 
 /// What the OOM killer did.

@@ -166,7 +166,7 @@ pub fn shrink(nr: usize, who: Reclaimer, mut cur: Option<&mut AddressSpace>) -> 
             if w == 0 {
                 continue;
             }
-            if inactive_is_low(len(inactive), len(active)) {
+            if mm_core::policy::inactive_is_low(len(inactive) as u64, len(active) as u64) {
                 deactivate(
                     active,
                     target(active, w).max(SWAP_CLUSTER_MAX),
@@ -185,18 +185,6 @@ pub fn shrink(nr: usize, who: Reclaimer, mut cur: Option<&mut AddressSpace>) -> 
         }
     }
     freed
-}
-
-/// Linux's inactive_is_low: inactive × ratio < active, ratio = √(10 × GiB of the type), or
-/// 1 under 1 GiB.
-fn inactive_is_low(inactive: usize, active: usize) -> bool {
-    let gib = ((inactive + active) as u64) >> (30 - mm_core::PAGE_SHIFT);
-    let ratio = if gib == 0 {
-        1
-    } else {
-        mm_core::watermark::isqrt(10 * gib)
-    };
-    (inactive as u64) * ratio < active as u64
 }
 
 /// Moves up to `n` pages from the tail of `active` to the head of its inactive list, their
