@@ -18,6 +18,10 @@ missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}")
 done
+# util-linux's mkswap formats the swap disks the tests hand the kernel (it lives in /sbin,
+# which a user's PATH may not hold).
+command -v mkswap >/dev/null 2>&1 || [ -x /sbin/mkswap ] || [ -x /usr/sbin/mkswap ] \
+  || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   SUDO=""

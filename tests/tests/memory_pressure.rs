@@ -17,6 +17,8 @@ struct Run<'a> {
     mem: u64,
     paging: &'a str,
     swap: u64,
+    /// A disk image to use as is (`rvmmu run --swap-file`), instead of `swap`.
+    swap_file: Option<&'a std::path::Path>,
     bootargs: &'a str,
     args: &'a str,
     stdin: &'a [u8],
@@ -32,6 +34,7 @@ impl Default for Run<'_> {
             mem: 64 << 20,
             paging: "sv48",
             swap: 0,
+            swap_file: None,
             bootargs: "",
             args: "",
             stdin: b"",
@@ -72,7 +75,10 @@ fn run(r: &Run<'_>) -> (Exit, String) {
         ad,
         bootargs,
         initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
-        disk: (r.swap > 0).then(|| rvmmu::disk::create_swap(r.swap).expect("a swap file")),
+        disk: match r.swap_file {
+            Some(path) => Some(rvmmu::disk::open(path).expect("the swap file")),
+            None => (r.swap > 0).then(|| rvmmu::disk::create_swap(r.swap).expect("a swap file")),
+        },
         max_insns: Some(r.max_insns),
         ..MachineConfig::capture(r.stdin.to_vec())
     };
@@ -345,4 +351,41 @@ fn full_size_touch_4x1g_with_4_gib_of_swap_completes() {
     assert_eq!(exit, Exit::Pass, "{console}");
     assert!(console.contains("开始访问第 4 块虚拟内存"), "{console}");
     assert!(!console.contains("Out of memory"), "{console}");
+}
+
+#[test]
+fn a_disk_formatted_by_mkswap_is_used_unchanged() {
+    let mkswap = ["/sbin/mkswap", "/usr/sbin/mkswap"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists());
+    let Some(mkswap) = mkswap else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "mkswap (util-linux) is not installed, and CI is set: this test must run"
+        );
+        eprintln!("skip: no mkswap (util-linux) to format the swap disk");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a scratch directory");
+    let img = dir.path().join("swap.img");
+    std::fs::File::create(&img)
+        .and_then(|f| f.set_len(64 << 20))
+        .expect("a sparse image");
+    let out = std::process::Command::new(mkswap)
+        .arg(&img)
+        .output()
+        .expect("run mkswap");
+    assert!(out.status.success(), "mkswap: {out:?}");
+    let (exit, console) = run(&Run {
+        name: "pressure/swap_check",
+        mem: 16 << 20,
+        swap_file: Some(&img),
+        args: "3 8",
+        ..Run::default()
+    });
+    assert_tap_passes("mkswap'd disk", &exit, &console);
+    // The header mkswap wrote is still there: the kernel never writes slot 0.
+    let disk = std::fs::read(&img).unwrap();
+    assert_eq!(&disk[4096 - 10..4096], b"SWAPSPACE2");
 }
