@@ -120,6 +120,7 @@ int main(int argc, char **argv) {
   size_t unit = total_kb / 4 / 10; /* a tenth of RAM, in pages */
   struct hog h[3] = {{"game", 4, 0}, {"browser", 1, 0}, {"music", 2, 0}};
   uint64_t kills = vmstat("oom_kill");
+  uint64_t steal_file0 = vmstat("pgsteal_file"), steal_anon0 = vmstat("pgsteal_anon");
 
   /* Each round runs in a child, so that its memory is all given back at its end. */
   struct result first = {-1, 0, -1}, second = {-1, 0, -1};
@@ -147,5 +148,9 @@ int main(int argc, char **argv) {
   CHECK(second.killed == 2, "with game's oom_score_adj at -1000, it killed music (got %s)",
         second.killed >= 0 ? h[second.killed].name : "none");
   CHECK(vmstat("oom_kill") >= kills + 2, "oom_kill counted the kills");
+  /* With no swap, reclaim could only drop file pages (the programs' text, read again from
+   * the file on the next touch) before the OOM killer was called. */
+  CHECK(vmstat("pgsteal_file") > steal_file0 && vmstat("pgsteal_anon") == steal_anon0,
+        "before killing, reclaim dropped file pages and, with no swap, no anonymous ones");
   return done();
 }
