@@ -32,15 +32,10 @@ impl TableAccess for BootTables<'_> {
         Some(pa)
     }
     fn read(&self, table: PhysAddr, index: usize) -> Pte {
-        let p = phys_to_virt(table).0 as *const u64;
-        // SAFETY: `table` is a page-table frame of RAM (mapped by the direct map) and
-        // index < 512.
-        Pte(unsafe { p.add(index).read_volatile() })
+        read_pte(table, index)
     }
     fn write(&mut self, table: PhysAddr, index: usize, pte: Pte) {
-        let p = phys_to_virt(table).0 as *mut u64;
-        // SAFETY: as in read; volatile because the hardware walker reads these words.
-        unsafe { p.add(index).write_volatile(pte.0) }
+        write_pte(table, index, pte)
     }
 }
 
@@ -113,4 +108,24 @@ pub fn build_and_switch(
 /// The kernel's address space, once built (new process spaces copy its upper half).
 pub fn kernel() -> Option<KernelSpace> {
     KERNEL.get().copied()
+}
+
+/// Entry `index` (< 512) of the page-table frame at `table`, through the direct map.
+#[allow(unsafe_code)]
+pub fn read_pte(table: PhysAddr, index: usize) -> Pte {
+    assert!(index < 512);
+    let p = phys_to_virt(table).0 as *const u64;
+    // SAFETY: `table` is a page-table frame of RAM (mapped by the direct map) and
+    // index < 512.
+    Pte(unsafe { p.add(index).read_volatile() })
+}
+
+/// Sets entry `index` (< 512) of the page-table frame at `table`; volatile because the
+/// hardware walker reads these words.
+#[allow(unsafe_code)]
+pub fn write_pte(table: PhysAddr, index: usize, pte: Pte) {
+    assert!(index < 512);
+    let p = phys_to_virt(table).0 as *mut u64;
+    // SAFETY: as in read_pte.
+    unsafe { p.add(index).write_volatile(pte.0) }
 }

@@ -42,14 +42,10 @@ impl TableAccess for FrameTables {
         Some(pa)
     }
     fn read(&self, table: PhysAddr, index: usize) -> Pte {
-        let p = phys_to_virt(table).0 as *const u64;
-        // SAFETY: `table` is a page-table frame (mapped by the direct map); index < 512.
-        Pte(unsafe { p.add(index).read_volatile() })
+        crate::mm::kpt::read_pte(table, index)
     }
     fn write(&mut self, table: PhysAddr, index: usize, pte: Pte) {
-        let p = phys_to_virt(table).0 as *mut u64;
-        // SAFETY: as in read; volatile because the hardware walker reads these words.
-        unsafe { p.add(index).write_volatile(pte.0) }
+        crate::mm::kpt::write_pte(table, index, pte)
     }
 }
 

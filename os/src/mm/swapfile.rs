@@ -279,25 +279,23 @@ pub fn read_page(e: SwapEntry, page: &mut [u8; 4096]) -> Result<(), SwapIoError>
 
 /// Usable slots of the areas that take new pages (SwapTotal, in pages).
 pub fn total_pages() -> u64 {
-    let areas = AREAS.lock();
-    areas
-        .by_type
-        .iter()
-        .flatten()
-        .filter(|a| a.writeok)
-        .map(|a| a.map.total())
-        .sum()
+    sum_over_writable(|m| m.total())
 }
 
 /// Free slots of those areas (SwapFree, in pages).
 pub fn free_pages() -> u64 {
+    sum_over_writable(|m| m.free_slots())
+}
+
+/// The sum of `f` over the slot maps of the areas that take new pages.
+fn sum_over_writable(f: impl Fn(&SlotMap) -> u64) -> u64 {
     let areas = AREAS.lock();
     areas
         .by_type
         .iter()
         .flatten()
         .filter(|a| a.writeok)
-        .map(|a| a.map.free_slots())
+        .map(|a| f(&a.map))
         .sum()
 }
 
