@@ -199,7 +199,6 @@ pub fn swapoff(disk: usize, cur: Option<&mut super::space::AddressSpace>) -> Res
 
 /// A free slot in the active area of highest priority that has one, in use once; `None`
 /// when swap is full or there is none.
-#[allow(dead_code)] // The memory manager's (swap-out, fork, faults: in progress).
 pub fn alloc_slot() -> Option<SwapEntry> {
     let mut areas = AREAS.lock();
     let (t, a) = areas
@@ -228,7 +227,6 @@ fn with_area<T>(e: SwapEntry, f: impl FnOnce(&mut Area) -> T) -> Option<T> {
 
 /// One more user of `e` (fork copying a swap PTE); false when `e` is not in use or its
 /// count is at its maximum.
-#[allow(dead_code)] // The memory manager's (swap-out, fork, faults: in progress).
 pub fn dup(e: SwapEntry) -> bool {
     with_area(e, |a| a.map.dup(e.offset)).unwrap_or(false)
 }
@@ -246,7 +244,6 @@ pub fn free(e: SwapEntry) {
 }
 
 /// The users of `e` (0: free, or no such slot).
-#[allow(dead_code)] // The memory manager's (swap-out, fork, faults: in progress).
 pub fn use_count(e: SwapEntry) -> u32 {
     with_area(e, |a| a.map.count(e.offset)).unwrap_or(0)
 }
@@ -297,12 +294,6 @@ fn sum_over_writable(f: impl Fn(&SlotMap) -> u64) -> u64 {
         .filter(|a| a.writeok)
         .map(|a| f(&a.map))
         .sum()
-}
-
-/// Whether any area takes new pages.
-#[allow(dead_code)] // The memory manager's (swap-out, fork, faults: in progress).
-pub fn active() -> bool {
-    AREAS.lock().by_type.iter().flatten().any(|a| a.writeok)
 }
 
 /// /proc/swaps, as Linux 6.1's swap_show writes it: a header line, then per area its path
