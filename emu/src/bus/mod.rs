@@ -318,6 +318,18 @@ impl Bus {
     }
 
     /// The test finisher's request, once the guest has written it.
+    /// Each virtio device's `--stats` line, with its slot's address.
+    pub fn device_stats(&self) -> Vec<(u64, String)> {
+        self.virtio
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.stats_line()
+                    .map(|l| (VIRTIO_BASE + VIRTIO_SLOT_SIZE * i as u64, l))
+            })
+            .collect()
+    }
+
     pub fn finisher_exit(&self) -> Option<FinisherExit> {
         self.finisher.exit()
     }

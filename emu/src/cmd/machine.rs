@@ -302,4 +302,7 @@ fn print_stats(m: &Machine, secs: f64) {
         "rvmmu: refills refused (pmp not uniform over the page): {}",
         st.refills_refused
     );
+    for (base, line) in m.bus.device_stats() {
+        say!("rvmmu: {base:#x} {line}");
+    }
 }

@@ -62,6 +62,17 @@ pub struct VirtioBlk {
     disk: File,
     sectors: u64,
     config: [u8; CONFIG_LEN],
+    stats: DiskStats,
+}
+
+/// Requests a disk has completed successfully, and their bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiskStats {
+    pub reads: u64,
+    pub read_bytes: u64,
+    pub writes: u64,
+    pub written_bytes: u64,
+    pub flushes: u64,
 }
 
 impl VirtioBlk {
@@ -77,12 +88,18 @@ impl VirtioBlk {
             disk,
             sectors,
             config,
+            stats: DiskStats::default(),
         })
     }
 
     /// Capacity in 512-byte sectors.
     pub fn sectors(&self) -> u64 {
         self.sectors
+    }
+
+    /// The requests completed so far.
+    pub fn stats(&self) -> DiskStats {
+        self.stats
     }
 
     /// Performs one request; returns the bytes written into device-writable buffers
@@ -102,7 +119,10 @@ impl VirtioBlk {
             VIRTIO_BLK_T_IN => self.read(sector, &data_in, mem)?,
             VIRTIO_BLK_T_OUT => (self.write(sector, &data_out, mem)?, 0),
             VIRTIO_BLK_T_FLUSH => match self.disk.sync_data() {
-                Ok(()) => (VIRTIO_BLK_S_OK, 0),
+                Ok(()) => {
+                    self.stats.flushes += 1;
+                    (VIRTIO_BLK_S_OK, 0)
+                }
                 Err(e) => {
                     log::warn!("virtio-blk: flush failed: {e}");
                     (VIRTIO_BLK_S_IOERR, 0)
@@ -142,6 +162,8 @@ impl VirtioBlk {
             off += b.len;
             done += b.len;
         }
+        self.stats.reads += 1;
+        self.stats.read_bytes += done;
         Ok((VIRTIO_BLK_S_OK, done))
     }
 
@@ -157,6 +179,8 @@ impl VirtioBlk {
             }
             off += b.len;
         }
+        self.stats.writes += 1;
+        self.stats.written_bytes += bufs.iter().map(|b| b.len).sum::<u64>();
         Ok(VIRTIO_BLK_S_OK)
     }
 }
@@ -172,6 +196,18 @@ impl VirtioDevice for VirtioBlk {
 
     fn config(&self) -> &[u8] {
         &self.config
+    }
+
+    fn stats_line(&self) -> String {
+        let s = self.stats;
+        format!(
+            "virtio-blk: {} reads ({} KiB), {} writes ({} KiB), {} flushes",
+            s.reads,
+            s.read_bytes / 1024,
+            s.writes,
+            s.written_bytes / 1024,
+            s.flushes
+        )
     }
 
     fn queue_num_max(&self) -> u32 {
@@ -466,6 +502,14 @@ mod tests {
             .drain_device_writes(|pa, len| written.push((pa.0, len)));
         assert!(written.contains(&(back, 4096)), "{written:x?}");
         assert!(written.contains(&(back + 4096, 4096)), "{written:x?}");
+        // --stats counts each request once, with its data bytes.
+        let stats = d.m.bus.device_stats();
+        assert_eq!(stats.len(), 1);
+        assert_eq!(stats[0].0, SLOT);
+        assert_eq!(
+            stats[0].1,
+            "virtio-blk: 1 reads (8 KiB), 1 writes (8 KiB), 0 flushes"
+        );
     }
 
     #[test]

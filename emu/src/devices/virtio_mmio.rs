@@ -132,6 +132,8 @@ pub trait VirtioDevice: Send {
     fn queue_num_max(&self) -> u32;
     /// Processes every chain the driver has made available on queue 0 (after a QueueNotify).
     fn process(&mut self, queue: &mut SplitQueue, mem: &mut GuestMem) -> Result<(), QueueError>;
+    /// What the device has done so far, in one line for `--stats` (e.g. a disk's requests).
+    fn stats_line(&self) -> String;
 }
 
 /// The virtio-mmio transport around device `D` (the last field, so that
@@ -336,6 +338,14 @@ pub enum Slot {
 }
 
 impl Slot {
+    /// The device's `--stats` line, for a slot with a device.
+    pub fn stats_line(&self) -> Option<String> {
+        match self {
+            Slot::Device(t) => Some(t.dev.stats_line()),
+            Slot::Empty(_) => None,
+        }
+    }
+
     pub fn read(&self, offset: u64, size: u8) -> Result<u64, DeviceFault> {
         match self {
             Slot::Empty(s) => s.read(offset, size),
