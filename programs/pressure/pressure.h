@@ -8,15 +8,16 @@
 
 #define PAGE 4096UL
 
-/* The number after `key` in a file of "key value ..." lines (/proc/vmstat's `name value`,
- * /proc/meminfo's `Label: value kB`, the colon part of the key); 0 when absent. */
+/* The number after `key` on its line of a text file (/proc/vmstat's `name value`,
+ * /proc/meminfo's and /proc/PID/status's `Label: value kB`, the colon part of the key);
+ * 0 when absent. Lines of other shapes are passed over. */
 static inline uint64_t proc_value(const char *path, const char *key) {
   FILE *f = fopen(path, "r");
-  char k[64];
-  unsigned long long v = 0, out = 0;
+  char line[256], k[64];
+  unsigned long long v, out = 0;
   if (!f) return 0;
-  while (fscanf(f, "%63s %llu%*[^\n]", k, &v) == 2)
-    if (strcmp(k, key) == 0) out = v;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "%63s %llu", k, &v) == 2 && strcmp(k, key) == 0) out = v;
   fclose(f);
   return out;
 }

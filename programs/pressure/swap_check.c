@@ -59,8 +59,8 @@ int main(int argc, char **argv) {
   /* Push the parent's pages out: a second area as large, touched. */
   uint64_t *push = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   fill(push, 0, pages, 8);
-  int fd[2];
-  pipe(fd);
+  CHECK(proc_value("/proc/self/status", "VmSwap:") > 0,
+        "with its pages pushed out, /proc/self/status shows VmSwap");
   pid_t child = fork();
   if (child == 0) {
     size_t bad = bad_pages(mem, 0, pages, 7);

@@ -12,12 +12,15 @@
 //!   does not block the process that woke it: a program that allocates slowly is served by
 //!   it alone.
 //! - **Direct reclaim**: an allocation that finds `min` reached reclaims
-//!   [`SWAP_CLUSTER_MAX`] pages itself (allocstall_normal) and tries again; when a whole
-//!   pass down to priority 0 frees nothing, the OOM killer chooses a victim.
+//!   [`SWAP_CLUSTER_MAX`] pages itself (allocstall_normal) and tries again; after
+//!   [`MAX_RECLAIM_RETRIES`] passes down to priority 0 that free nothing, the OOM killer
+//!   chooses a victim, and the allocation is tried again unless the victim was the
+//!   allocating process.
 //! - **The scan** ([`shrink`]): Linux's shrink_node, simplified. Each pass at priority
 //!   12, 11, ... 0 looks at size >> priority pages of each list, the anonymous lists
 //!   weighted by vm.swappiness and the file lists by 200 − swappiness (anon only while
-//!   swap has room). An inactive list that is "low" (inactive × ratio < active, ratio =
+//!   swap has room, and anon alone when file + free pages are at or below `high`, Linux's
+//!   SCAN_ANON). An inactive list that is "low" (inactive × ratio < active, ratio =
 //!   √(10 × GiB) or 1) first gets pages from the active tail (pgdeactivate). From the
 //!   inactive tail: a page whose PTEs show A (cleared and fenced as they are read, through
 //!   the reverse map) is kept if seen once, activated (pgactivate) if seen twice or mapped
@@ -33,6 +36,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use mm_core::lru::List;
 use mm_core::page::PageFlags;
 use mm_core::pte::Pte;
+use mm_core::PhysAddr;
 
 /// Pages one direct-reclaim call tries to free (Linux's SWAP_CLUSTER_MAX).
 pub const SWAP_CLUSTER_MAX: usize = 32;
@@ -103,8 +107,6 @@ pub fn alloc_user_frame(mut cur: Option<&mut AddressSpace>) -> Option<PhysAddr> 
         }
     }
 }
-
-use mm_core::PhysAddr;
 
 /// kswapd's run at a scheduler switch: while awake, reclaims one batch towards the high
 /// watermark; sleeps once free frames are above it (or when a pass frees nothing: Linux's
