@@ -56,9 +56,9 @@ int main(int argc, char **argv) {
   uint64_t *mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(mem != MAP_FAILED, "the parent maps %zu MiB", mib);
   fill(mem, 0, pages, 7);
-  /* Push the parent's pages out: a second area as large, touched. */
-  uint64_t *push = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  fill(push, 0, pages, 8);
+  /* Push the parent's pages out: twice as much again, touched. */
+  uint64_t *push = mmap(NULL, 2 * pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  fill(push, 0, 2 * pages, 8);
   CHECK(proc_value("/proc/self/status", "VmSwap:") > 0,
         "with its pages pushed out, /proc/self/status shows VmSwap");
   pid_t child = fork();
@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
   int st = 0;
   waitpid(child, &st, 0);
   CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a child read its parent's pages (some in swap) and wrote its own copies");
-  CHECK(bad_pages(mem, 0, pages, 7) == 0 && bad_pages(push, 0, pages, 8) == 0, "the parent's pages are unchanged");
+  CHECK(bad_pages(mem, 0, pages, 7) == 0 && bad_pages(push, 0, 2 * pages, 8) == 0, "the parent's pages are unchanged");
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   CHECK(ru.ru_majflt > 0, "the parent took major faults (pages read back from swap)");

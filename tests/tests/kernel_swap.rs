@@ -233,7 +233,7 @@ fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
     let Some((qemu, dir, swap, initrd)) = mkswap_disk_and("mkswap", "swap_check") else {
         return;
     };
-    // Three processes of 48 MiB and a parent's 2 × 48 MiB, with 128 MiB of RAM (QEMU's
+    // Three processes of 48 MiB and a parent's 3 × 48 MiB, with 128 MiB of RAM (QEMU's
     // real-time tick interleaves them otherwise than rvmmu: the output is the same).
     for modern in [false, true] {
         let (code, console) = boot(

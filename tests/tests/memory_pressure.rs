@@ -162,7 +162,7 @@ fn the_oom_killer_chooses_the_largest_and_spares_oom_score_adj_minus_1000() {
 #[test]
 fn no_data_is_lost_through_swap_in_both_paging_modes_and_a_d_schemes() {
     for paging in ["sv48", "sv39", "sv48 ad=fault", "sv39 ad=fault"] {
-        // Three processes of 8 MiB and a parent's 2 × 8 MiB in 16 MiB of RAM.
+        // Three processes of 8 MiB and a parent's 3 × 8 MiB in 16 MiB of RAM.
         let (exit, console) = run(&Run {
             name: "pressure/swap_check",
             mem: 16 << 20,

@@ -26,8 +26,9 @@
 //!   the reverse map) is kept if seen once, activated (pgactivate) if seen twice or mapped
 //!   twice; one not used since is reclaimed: a file page is dropped (its PTEs emptied; the
 //!   next touch reads the file again), an anonymous one written to swap and its PTEs made
-//!   swap entries (pswpout). Frames held by more than their mappings (the swap cache, a
-//!   shared anonymous object) are passed over.
+//!   swap entries (pswpout); a page of the swap cache, whose slot still holds it, is
+//!   given back to its PTEs as the entry with no write. Frames held by more than their
+//!   mappings otherwise (a shared anonymous object) are passed over.
 
 use super::frame::{self, LruPage};
 use super::{swap, swapfile, vmstat};
@@ -270,8 +271,18 @@ enum Verdict {
 }
 
 fn check_references(page: &LruPage, cur: Option<&mut AddressSpace>) -> Verdict {
-    if page.mapcount == 0 || page.refcount != page.mapcount {
+    // Held by its mappings alone, or by them and the swap cache (whose reference is one).
+    let cached = swap::entry_of(page.pa).is_some();
+    if page.refcount != page.mapcount + u32::from(cached) {
         return Verdict::Skip;
+    }
+    if page.mapcount == 0 {
+        // Only the swap cache holds it: nothing to look at, its slot has the contents.
+        return if cached {
+            Verdict::Reclaim
+        } else {
+            Verdict::Skip
+        };
     }
     let mut young = 0u32;
     let found = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
@@ -291,9 +302,22 @@ fn check_references(page: &LruPage, cur: Option<&mut AddressSpace>) -> Verdict {
 }
 
 /// Takes `page` from every PTE that maps it (a swap entry in each for an anonymous page,
-/// written out first; nothing for a file page) and so frees its frame. False when it
-/// could not (no swap slot, a failed write, mappers out of reach).
+/// written out first; nothing for a file page) and so frees its frame. A page of the swap
+/// cache is not written: its slot holds its contents (the cache's frames are never mapped
+/// writable), so its PTEs get the entry back and the cache lets it go. False when it could
+/// not (no swap slot, a failed write, mappers out of reach).
 fn reclaim_page(page: &LruPage, cur: Option<&mut AddressSpace>) -> bool {
+    if let Some(e) = swap::entry_of(page.pa) {
+        let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
+            swap::dup(e);
+            s.reclaim_unmap(va, e.to_pte());
+        });
+        if page.mapcount > 0 && done != Some(page.mapcount as usize) {
+            return false;
+        }
+        swap::drop_cached(e);
+        return true;
+    }
     let to = if page.list.is_anon() {
         let Some(e) = swap::write_out(page.pa, page.mapcount) else {
             return false;

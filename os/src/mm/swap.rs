@@ -19,24 +19,47 @@ use mm_core::swap::SwapEntry;
 use mm_core::{PhysAddr, VirtAddr};
 use spin::Mutex;
 
-/// Frames read back from swap whose slot still has other users.
-static CACHE: Mutex<BTreeMap<SwapEntry, PhysAddr>> = Mutex::new(BTreeMap::new());
+/// Frames read back from swap whose slot still has other users, by entry and by frame.
+struct Cache {
+    by_entry: BTreeMap<SwapEntry, PhysAddr>,
+    by_frame: BTreeMap<PhysAddr, SwapEntry>,
+}
+
+static CACHE: Mutex<Cache> = Mutex::new(Cache {
+    by_entry: BTreeMap::new(),
+    by_frame: BTreeMap::new(),
+});
+
+impl Cache {
+    fn remove(&mut self, e: SwapEntry) -> Option<PhysAddr> {
+        let pa = self.by_entry.remove(&e)?;
+        self.by_frame.remove(&pa);
+        Some(pa)
+    }
+}
 
 /// The frame holding `e`'s page, if the swap cache has it.
 pub fn lookup(e: SwapEntry) -> Option<PhysAddr> {
-    CACHE.lock().get(&e).copied()
+    CACHE.lock().by_entry.get(&e).copied()
+}
+
+/// The entry whose page the frame at `pa` holds, if it is in the swap cache.
+pub fn entry_of(pa: PhysAddr) -> Option<SwapEntry> {
+    CACHE.lock().by_frame.get(&pa).copied()
 }
 
 /// Keeps `pa` (just read from `e`, whose slot has other users) in the swap cache: one
 /// more reference on the frame.
 pub fn insert(e: SwapEntry, pa: PhysAddr) {
     frame::get(pa);
-    CACHE.lock().insert(e, pa);
+    let mut c = CACHE.lock();
+    c.by_entry.insert(e, pa);
+    c.by_frame.insert(pa, e);
 }
 
 /// Pages in the swap cache (meminfo's SwapCached).
 pub fn cached() -> u64 {
-    CACHE.lock().len() as u64
+    CACHE.lock().by_entry.len() as u64
 }
 
 /// A PTE holding `e` is gone (the page was faulted in, or unmapped): one use of the slot
@@ -44,10 +67,20 @@ pub fn cached() -> u64 {
 pub fn put(e: SwapEntry) {
     swapfile::free(e);
     if swapfile::use_count(e) == 0 {
-        let cached = CACHE.lock().remove(&e);
+        let cached = CACHE.lock().remove(e);
         if let Some(pa) = cached {
             frame::put(pa);
         }
+    }
+}
+
+/// Reclaim lets a swap-cache page go: its contents are still in its slot (the cache's
+/// frames are never mapped writable, so never changed), so no write is needed. The
+/// caller has turned every PTE mapping it back into the entry first.
+pub fn drop_cached(e: SwapEntry) {
+    let cached = CACHE.lock().remove(e);
+    if let Some(pa) = cached {
+        frame::put(pa);
     }
 }
 
