@@ -250,13 +250,16 @@ pub fn free_blocks() -> [usize; mm_core::buddy::MAX_ORDER + 1] {
 
 /// Runs `f` on the metadata of the 4 KiB frame at `pa` (None before the allocator exists).
 fn with_page<R>(pa: PhysAddr, f: impl FnOnce(&mut Page) -> R) -> Option<R> {
+    with_frame(pa, |fr, i| f(fr.buddy.page_mut(i)))
+}
+
+/// Runs `f` on the allocator and the index of the managed frame at `pa` (None before the
+/// allocator exists, or for an address outside RAM).
+fn with_frame<R>(pa: PhysAddr, f: impl FnOnce(&mut Frames, usize) -> R) -> Option<R> {
     let mut g = FRAMES.lock();
     let fr = g.as_mut()?;
-    let i = ((pa.0 - fr.base.0) / PAGE_SIZE) as usize;
-    if i >= fr.buddy.len() {
-        return None;
-    }
-    Some(f(fr.buddy.page_mut(i)))
+    let i = (pa.0.checked_sub(fr.base.0)? / PAGE_SIZE) as usize;
+    (i < fr.buddy.len()).then(|| f(fr, i))
 }
 
 /// A user frame gets one more mapping (fork shares it): refcount and mapcount go up.
@@ -363,31 +366,24 @@ pub fn page_table_frames() -> usize {
 /// Puts the user frame at `pa` (just mapped by its first PTE) at the head of the inactive
 /// list of its type: anonymous (swap-backed) or file (dropped and read again).
 pub fn lru_add(pa: PhysAddr, anon: bool) {
-    let mut g = FRAMES.lock();
-    if let Some(f) = g.as_mut() {
-        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
-        if i < f.buddy.len() && !f.buddy.page(i).flags.contains(PageFlags::LRU) {
+    with_frame(pa, |f, i| {
+        if !f.buddy.page(i).flags.contains(PageFlags::LRU) {
             f.lru.add(&mut f.buddy, i, List::of(anon, false));
         }
-    }
+    });
 }
 
 /// The frame at `pa` may be written from now on (mprotect to writable, a copy-on-write
 /// fault keeping the frame): a file page becomes anonymous, as Linux's private file page
 /// becomes an anonymous copy at its first write, so reclaim never drops data.
 pub fn lru_make_anon(pa: PhysAddr) {
-    let mut g = FRAMES.lock();
-    if let Some(f) = g.as_mut() {
-        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
-        if i < f.buddy.len() {
-            if let Some(list) = Lru::list_of(&mut f.buddy, i) {
-                if !list.is_anon() {
-                    f.lru
-                        .move_to(&mut f.buddy, i, List::of(true, list.is_active()));
-                }
-            }
+    with_frame(pa, |f, i| match Lru::list_of(&mut f.buddy, i) {
+        Some(list) if !list.is_anon() => {
+            f.lru
+                .move_to(&mut f.buddy, i, List::of(true, list.is_active()))
         }
-    }
+        _ => {}
+    });
 }
 
 /// Lengths of the four LRU lists, in [`List::ALL`]'s order.
@@ -430,15 +426,13 @@ pub fn lru_tail(list: List) -> Option<LruPage> {
 /// Moves the frame at `pa` to the head of `list` (activation, rotation, deactivation),
 /// with `referenced` as its REFERENCED flag.
 pub fn lru_move(pa: PhysAddr, list: List, referenced: bool) {
-    let mut g = FRAMES.lock();
-    if let Some(f) = g.as_mut() {
-        let i = ((pa.0 - f.base.0) / PAGE_SIZE) as usize;
-        if i < f.buddy.len() && f.buddy.page(i).flags.contains(PageFlags::LRU) {
+    with_frame(pa, |f, i| {
+        if f.buddy.page(i).flags.contains(PageFlags::LRU) {
             f.lru.move_to(&mut f.buddy, i, list);
             f.buddy
                 .page_mut(i)
                 .flags
                 .set(PageFlags::REFERENCED, referenced);
         }
-    }
+    });
 }
