@@ -6,9 +6,11 @@
 //! area (`mm_core::vma`), checks the access against its permissions (outside any area or
 //! against them: the caller sends SIGSEGV), fills a fresh frame from the area's backing
 //! and maps it. Each such fault is a minor fault (nothing waits for I/O: the initramfs is
-//! in memory) and counts in `pgfault` and the process's `minflt`, as Linux counts them.
-//! User PTEs are made with A set, and D set on writable pages, so no A/D update is needed
-//! under Svade either (reclaim will want A cleared later).
+//! in memory) and counts in `pgfault` and the process's `minflt`, as Linux counts them; a
+//! page read back from swap ([`AddressSpace::swap_in`]) is a major fault. User PTEs are
+//! made with A set, and D set on writable pages; reclaim clears A to see whether a page is
+//! used ([`AddressSpace::test_and_clear_young`]), and under Svade the next access faults
+//! here and A is set again.
 //!
 //! After a fork, frames of writable areas are shared copy-on-write (present without W in
 //! both spaces; their refcount says how many hold them): [`AddressSpace::fault_in`] copies
@@ -33,7 +35,6 @@ use mm_core::{PhysAddr, VirtAddr, PAGE_SHIFT, PAGE_SIZE};
 /// Tables in RAM through the direct map, new ones from the buddy allocator.
 pub struct FrameTables;
 
-#[allow(unsafe_code)]
 impl TableAccess for FrameTables {
     fn alloc_table(&mut self) -> Option<PhysAddr> {
         let pa = frame::alloc(0)?;
