@@ -124,8 +124,13 @@ impl SharedAnon {
         let Some(slot) = self.slot(index) else {
             return false;
         };
-        slot.compare_exchange(from.encode(), to.encode(), Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        slot.compare_exchange(
+            from.encode(),
+            to.encode(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_ok()
     }
 
     /// Records `pa` (its reference now the object's) as page `index`; false (nothing
