@@ -294,6 +294,14 @@ fn check_references(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> Verdi
             return Verdict::Skip;
         }
     }
+    if page.mapcount == 0 {
+        // Only the swap cache holds it: nothing to look at, its slot has the contents.
+        return if cached {
+            Verdict::Reclaim
+        } else {
+            Verdict::Skip
+        };
+    }
     let mut young = 0u32;
     let found = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
         young += u32::from(s.test_and_clear_young(va));
