@@ -192,6 +192,26 @@ fn swapoff_brings_every_page_back_and_keeps_shared_pages_shared() {
 }
 
 #[test]
+fn shared_anonymous_memory_goes_to_swap_and_comes_back_shared() {
+    // 10 MiB MAP_SHARED | MAP_ANONYMOUS shared by a parent and its child, then 24 MiB of
+    // private memory in 16 MiB of RAM: the shared pages must go to swap (Shmem falls), come
+    // back intact in both processes, stay shared (the child's writes reach the parent), and
+    // swapoff must bring them back into their object.
+    for paging in ["sv48", "sv39 ad=fault"] {
+        let (exit, console) = run(&Run {
+            name: "pressure/shmem_swap",
+            mem: 16 << 20,
+            swap: 64 << 20,
+            paging,
+            args: "10 24",
+            ..Run::default()
+        });
+        assert_tap_passes(paging, &exit, &console);
+        assert!(!console.contains("Out of memory"), "{paging}\n{console}");
+    }
+}
+
+#[test]
 fn swapoff_out_of_memory_fails_and_keeps_the_rest_in_the_area() {
     // 24 MiB of init's in 16 MiB of RAM; a child's swapoff runs out of frames, the OOM
     // killer ends it (init is exempt), and the area keeps what did not come back.

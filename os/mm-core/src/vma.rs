@@ -372,7 +372,8 @@ mod tests {
     #[test]
     fn a_shared_area_split_keeps_its_object_with_an_offset() {
         fn release(_: crate::PhysAddr) {}
-        let obj = Arc::new(SharedAnon::new(4, 1, release).unwrap());
+        fn release_swap(_: crate::swap::SwapEntry) {}
+        let obj = Arc::new(SharedAnon::new(4, 1, release, release_swap).unwrap());
         let mut v = Vmas::default();
         let shared = Vma {
             end: 0x14000,

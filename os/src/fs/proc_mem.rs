@@ -7,8 +7,7 @@
 //! counted as Cached and Mapped), nothing dirty or under writeback (anonymous pages go to
 //! swap synchronously), no mlock, no reclaimable slab, no vmalloc area, no per-cpu areas.
 //! Active and Inactive are the LRU lists' lengths (`mm_core::lru`); shared anonymous
-//! frames, which reclaim does not take, count as inactive anon (Linux keeps shmem on the
-//! anon lists).
+//! frames are on the anon lists, as Linux keeps shmem there.
 
 use crate::mm::vmstat::{self, Snapshot};
 use alloc::string::String;
@@ -23,7 +22,6 @@ fn kb(pages: u64) -> u64 {
 pub fn meminfo(s: &Snapshot) -> String {
     let commit_limit = crate::mm::commit::limit();
     let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
-    let inactive_anon = inactive_anon + s.shmem;
     let lines: [(&str, u64); 36] = [
         ("MemTotal", kb(s.managed)),
         ("MemFree", kb(s.free)),
@@ -74,7 +72,7 @@ fn zone_counts(s: &Snapshot) -> [(&'static str, u64); 9] {
     let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
     [
         ("nr_free_pages", s.free),
-        ("nr_zone_inactive_anon", inactive_anon + s.shmem),
+        ("nr_zone_inactive_anon", inactive_anon),
         ("nr_zone_active_anon", active_anon),
         ("nr_zone_inactive_file", inactive_file),
         ("nr_zone_active_file", active_file),
@@ -88,7 +86,6 @@ fn zone_counts(s: &Snapshot) -> [(&'static str, u64); 9] {
 /// /proc/vmstat: the page counts (zone, then node), then the event counters.
 pub fn vmstat(s: &Snapshot) -> String {
     let [inactive_anon, active_anon, inactive_file, active_file] = s.lru;
-    let inactive_anon = inactive_anon + s.shmem;
     let node: [(&str, u64); 14] = [
         ("nr_inactive_anon", inactive_anon),
         ("nr_active_anon", active_anon),

@@ -27,17 +27,25 @@
 //!   twice; one not used since is reclaimed: a file page is dropped (its PTEs emptied; the
 //!   next touch reads the file again), an anonymous one written to swap and its PTEs made
 //!   swap entries (pswpout); a page of the swap cache, whose slot still holds it, is
-//!   given back to its PTEs as the entry with no write. Frames held by more than their
-//!   mappings otherwise (a shared anonymous object) are passed over.
+//!   given back to its PTEs as the entry with no write. A frame of a shared anonymous
+//!   object (held by its mappings and by the object, found through a mapper's area) is
+//!   written to a new slot that the object holds (Linux's shmem: the entry is the
+//!   object's, not the PTEs'), its PTEs emptied, so that the next touch faults into the
+//!   object (`AddressSpace::fault_shared`) and reads it back. Frames held by more than
+//!   their mappings otherwise, and shared frames no process maps (nothing leads to their
+//!   object), are passed over.
 
 use super::frame::{self, LruPage};
 use super::{swap, swapfile, vmstat};
 use crate::mm::space::AddressSpace;
+use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 use mm_core::lru::List;
 use mm_core::page::PageFlags;
 use mm_core::pte::Pte;
-use mm_core::PhysAddr;
+use mm_core::shmem::SharedAnon;
+use mm_core::vma::Backing;
+use mm_core::{PhysAddr, PAGE_SHIFT};
 
 /// Pages one direct-reclaim call tries to free (Linux's SWAP_CLUSTER_MAX).
 pub const SWAP_CLUSTER_MAX: usize = 32;
@@ -270,11 +278,21 @@ enum Verdict {
     Skip,
 }
 
-fn check_references(page: &LruPage, cur: Option<&mut AddressSpace>) -> Verdict {
-    // Held by its mappings alone, or by them and the swap cache (whose reference is one).
+fn check_references(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> Verdict {
+    // Held by its mappings alone, or by them and the swap cache (whose reference is one),
+    // or by them and a shared anonymous object (one reference too).
     let cached = swap::entry_of(page.pa).is_some();
     if page.refcount != page.mapcount + u32::from(cached) {
-        return Verdict::Skip;
+        // A shared object's frame no process maps (mapcount 0) stays: no mapper leads to
+        // its object.
+        let shared = !cached
+            && page.list.is_anon()
+            && page.mapcount > 0
+            && page.refcount == page.mapcount + 1
+            && shmem_of(cur.as_deref_mut(), page.pa).is_some();
+        if !shared {
+            return Verdict::Skip;
+        }
     }
     if page.mapcount == 0 {
         // Only the swap cache holds it: nothing to look at, its slot has the contents.
@@ -304,9 +322,10 @@ fn check_references(page: &LruPage, cur: Option<&mut AddressSpace>) -> Verdict {
 /// Takes `page` from every PTE that maps it (a swap entry in each for an anonymous page,
 /// written out first; nothing for a file page) and so frees its frame. A page of the swap
 /// cache is not written: its slot holds its contents (the cache's frames are never mapped
-/// writable), so its PTEs get the entry back and the cache lets it go. False when it could
-/// not (no swap slot, a failed write, mappers out of reach).
-fn reclaim_page(page: &LruPage, cur: Option<&mut AddressSpace>) -> bool {
+/// writable), so its PTEs get the entry back and the cache lets it go. A shared anonymous
+/// object's page goes to its object ([`reclaim_shared`]). False when it could not (no
+/// swap slot, a failed write, mappers out of reach).
+fn reclaim_page(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> bool {
     if let Some(e) = swap::entry_of(page.pa) {
         let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
             swap::dup(e);
@@ -317,6 +336,12 @@ fn reclaim_page(page: &LruPage, cur: Option<&mut AddressSpace>) -> bool {
         }
         swap::drop_cached(e);
         return true;
+    }
+    if page.mapcount > 0 && page.refcount == page.mapcount + 1 {
+        return match shmem_of(cur.as_deref_mut(), page.pa) {
+            Some((obj, index)) => reclaim_shared(page, cur, &obj, index),
+            None => false,
+        };
     }
     let to = if page.list.is_anon() {
         let Some(e) = swap::write_out(page.pa, page.mapcount) else {
@@ -340,4 +365,65 @@ fn reclaim_page(page: &LruPage, cur: Option<&mut AddressSpace>) -> bool {
             false
         }
     }
+}
+
+/// The shared anonymous object holding frame `pa`, and the page's index in it: found
+/// through the areas of the frame's mappers (the reverse map), which must all name the
+/// same object and index, and the object's slot must hold `pa`. `None` otherwise (a
+/// private page, or mappers out of reach).
+fn shmem_of(cur: Option<&mut AddressSpace>, pa: PhysAddr) -> Option<(Arc<SharedAnon>, u64)> {
+    let mut found: Option<(Arc<SharedAnon>, u64)> = None;
+    let mut agree = true;
+    super::rmap::for_each_mapper(cur, pa, |s, va| {
+        let here = s.vmas.find(va.0).and_then(|(start, v)| match &v.backing {
+            Backing::Shared { obj, offset } => {
+                Some((obj.clone(), (offset + (va.0 - start)) >> PAGE_SHIFT))
+            }
+            _ => None,
+        });
+        match (&found, here) {
+            (_, None) => agree = false,
+            (None, Some(h)) => found = Some(h),
+            (Some((o, i)), Some((o2, i2))) => {
+                agree &= Arc::ptr_eq(o, &o2) && *i == i2;
+            }
+        }
+    })?;
+    let (obj, index) = found.filter(|_| agree)?;
+    (obj.get(index) == Some(pa)).then_some((obj, index))
+}
+
+/// Reclaims page `index` of shared anonymous object `obj`, in frame `page.pa`: written to
+/// a new slot whose one use the object holds (the slot records the entry), every PTE
+/// mapping it emptied (the next touch faults into the object and reads the page back, a
+/// major fault), then the object's reference dropped, which frees the frame. Nothing
+/// changes when a step fails (no slot, a failed write, mappers out of reach).
+fn reclaim_shared(
+    page: &LruPage,
+    cur: Option<&mut AddressSpace>,
+    obj: &SharedAnon,
+    index: u64,
+) -> bool {
+    let Some(e) = swap::write_out(page.pa, 1) else {
+        return false;
+    };
+    if !obj.swap_out(index, page.pa, e) {
+        swapfile::free(e);
+        return false;
+    }
+    let done =
+        super::rmap::for_each_mapper(cur, page.pa, |s, va| s.reclaim_unmap(va, Pte::INVALID));
+    if done != Some(page.mapcount as usize) {
+        // Nothing was unmapped (for_each_mapper calls back for all or none): the frame
+        // stays the object's page.
+        if !obj.swap_in(index, e, page.pa) {
+            log::error!("reclaim: shared page {index} lost its slot {e:?}");
+        }
+        swapfile::free(e);
+        return false;
+    }
+    vmstat::SHMEM_PAGES.fetch_sub(1, Ordering::Relaxed);
+    // The object's reference, the last one: the frame is free.
+    frame::put(page.pa);
+    true
 }

@@ -201,7 +201,9 @@ impl AddressSpace {
     /// The first touch of `page`, page `index` of shared anonymous object `obj`: maps the
     /// object's frame for that page, or a new zeroed one that the object records (shmem's
     /// fault: every process sharing the object then maps the same frame, writable when its
-    /// area is: no copy-on-write). Counts as a minor fault.
+    /// area is: no copy-on-write), or, when reclaim wrote the page to swap, a new frame read
+    /// back from the object's slot (which is then given back). Counts as a minor fault, or
+    /// a major one when the page came from swap.
     fn fault_shared(
         &mut self,
         page: VirtAddr,
@@ -209,20 +211,50 @@ impl AddressSpace {
         index: u64,
         flags: PteFlags,
     ) -> Result<PhysAddr, Fault> {
-        let (pa, new) = match obj.get(index) {
-            Some(pa) => (pa, false),
-            None if index < obj.len() => {
-                let pa = self.alloc_user(page)?;
-                zero_frame(pa);
-                if !obj.insert(index, pa) {
-                    frame::free(pa, 0);
-                    return Err(Fault(page));
-                }
-                crate::mm::vmstat::SHMEM_PAGES.fetch_add(1, Ordering::Relaxed);
-                (pa, true)
-            }
+        use mm_core::shmem::Slot;
+        if index >= obj.len() {
             // Past the object's end (Linux: SIGBUS).
-            None => return Err(Fault(page)),
+            return Err(Fault(page));
+        }
+        let (pa, new, major) = match obj.slot_of(index) {
+            Slot::Frame(pa) => (pa, false, false),
+            _ => {
+                let pa = self.alloc_user(page)?;
+                // The allocation may have reclaimed or killed, though never touched this
+                // slot (only a fault fills it, and the object outlives this area's clone):
+                // look at it again all the same.
+                match obj.slot_of(index) {
+                    Slot::Frame(other) => {
+                        frame::free(pa, 0);
+                        (other, false, false)
+                    }
+                    Slot::Swapped(e) => {
+                        if !crate::mm::swap::read_in(e, pa) {
+                            frame::free(pa, 0);
+                            return Err(Fault(page));
+                        }
+                        if !obj.swap_in(index, e, pa) {
+                            frame::free(pa, 0);
+                            return Err(Fault(page));
+                        }
+                        // The object held the slot's one use: the page lives in `pa` now.
+                        crate::mm::swap::put(e);
+                        crate::mm::vmstat::SHMEM_PAGES.fetch_add(1, Ordering::Relaxed);
+                        frame::lru_add(pa, true);
+                        (pa, true, true)
+                    }
+                    _ => {
+                        zero_frame(pa);
+                        if !obj.insert(index, pa) {
+                            frame::free(pa, 0);
+                            return Err(Fault(page));
+                        }
+                        crate::mm::vmstat::SHMEM_PAGES.fetch_add(1, Ordering::Relaxed);
+                        frame::lru_add(pa, true);
+                        (pa, true, false)
+                    }
+                }
+            }
         };
         match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
             Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
@@ -236,9 +268,14 @@ impl AddressSpace {
         } else {
             frame::map_shared(pa, self.family, page.0 >> PAGE_SHIFT);
         }
-        self.minflt += 1;
         self.resident += 1;
         self.resident_peak = self.resident_peak.max(self.resident);
+        if major {
+            self.majflt += 1;
+            crate::mm::vmstat::add(&crate::mm::vmstat::PGMAJFAULT, 1);
+        } else {
+            self.minflt += 1;
+        }
         PGFAULT.fetch_add(1, Ordering::Relaxed);
         Ok(pa)
     }

@@ -149,7 +149,9 @@ const SCAN_SLOTS: u64 = 4096;
 /// frame, copy-on-write while shared, as the swap cache's faults do); the last one frees
 /// the slot and takes the frame out of the cache. Between entries the allocation may
 /// reclaim (never changing a swap PTE) or kill a process (whose uses of the slots go with
-/// it), so each PTE is checked before it is replaced.
+/// it), so each PTE is checked before it is replaced. Then the shared anonymous objects'
+/// pages of the area, whose entries the objects hold (no PTE), come back into their
+/// objects ([`unuse_shared`]).
 ///
 /// ENOMEM when no frame can be had, EIO when a slot cannot be read, EBUSY when a slot is
 /// still in use after all (a PTE out of reach): the pages brought back so far stay in
@@ -181,6 +183,7 @@ pub fn unuse_area(mut cur: Option<&mut AddressSpace>, area: u8) -> Result<(), Er
             rest = &rest[n..];
         }
     }
+    unuse_shared(cur, area)?;
     match swapfile::area_slots(area) {
         Some((_, 0)) | None => Ok(()),
         Some((_, left)) => {
@@ -188,6 +191,56 @@ pub fn unuse_area(mut cur: Option<&mut AddressSpace>, area: u8) -> Result<(), Er
             Err(Errno::EBUSY)
         }
     }
+}
+
+/// swapoff's work on shared anonymous objects, which hold their swapped pages' entries
+/// themselves (no PTE does): every live object (found through the areas of the running
+/// process and of the process table) gets its pages in area `area` back, each into a new
+/// frame that the object holds (its mappers map it at their next touch, a minor fault),
+/// and gives the slot back. Errors as [`unuse_area`]'s.
+fn unuse_shared(mut cur: Option<&mut AddressSpace>, area: u8) -> Result<(), Errno> {
+    use alloc::sync::Arc;
+    use mm_core::shmem::{SharedAnon, Slot};
+    let mut objs: Vec<Arc<SharedAnon>> = Vec::new();
+    let mut add = |s: &AddressSpace| {
+        for (_, v) in s.vmas.iter() {
+            if let mm_core::vma::Backing::Shared { obj, .. } = &v.backing {
+                if !objs.iter().any(|o| Arc::ptr_eq(o, obj)) {
+                    objs.push(obj.clone());
+                }
+            }
+        }
+    };
+    if let Some(c) = cur.as_deref() {
+        add(c);
+    }
+    for q in crate::proc::spaces().iter() {
+        add(&q.space);
+    }
+    for obj in &objs {
+        let mut todo: Vec<(u64, SwapEntry)> = Vec::new();
+        obj.swapped_in_area(area, |i, e| todo.push((i, e)));
+        for (index, e) in todo {
+            let pa = super::reclaim::alloc_user_frame(cur.as_deref_mut()).ok_or(Errno::ENOMEM)?;
+            // The object holds `e` until a fault brings the page back, and no fault ran.
+            if obj.slot_of(index) != Slot::Swapped(e) {
+                frame::free(pa, 0);
+                continue;
+            }
+            if !read_in(e, pa) {
+                frame::free(pa, 0);
+                return Err(Errno::EIO);
+            }
+            if !obj.swap_in(index, e, pa) {
+                frame::free(pa, 0);
+                continue;
+            }
+            put(e);
+            vmstat::SHMEM_PAGES.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            frame::lru_add(pa, true);
+        }
+    }
+    Ok(())
 }
 
 /// Brings entry `e`'s page back into memory and maps it in each of the PTEs `at` (entry,

@@ -152,7 +152,12 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
             return Err(Errno::ENOMEM);
         }
         let ino = INO.fetch_add(1, core::sync::atomic::Ordering::Relaxed) + 1;
-        match SharedAnon::new(len / PAGE_SIZE, ino, crate::mm::space::release_shared) {
+        match SharedAnon::new(
+            len / PAGE_SIZE,
+            ino,
+            crate::mm::space::release_shared,
+            crate::mm::swap::put,
+        ) {
             Some(obj) => Some(Arc::new(obj)),
             None => return Err(Errno::ENOMEM),
         }
