@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,11 +57,27 @@ int main(int argc, char **argv) {
   uint64_t *mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   CHECK(mem != MAP_FAILED, "the parent maps %zu MiB", mib);
   fill(mem, 0, pages, 7);
-  /* Push the parent's pages out: twice as much again, touched. */
-  uint64_t *push = mmap(NULL, 2 * pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  fill(push, 0, 2 * pages, 8);
+  /* Push the parent's pages out: three times as much again, touched. */
+  uint64_t *push = mmap(NULL, 3 * pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  fill(push, 0, 3 * pages, 8);
   CHECK(proc_value("/proc/self/status", "VmSwap:") > 0,
         "with its pages pushed out, /proc/self/status shows VmSwap");
+  /* A child's first touch of every 64th page (most in swap, shared with the parent) is
+   * a write by the kernel (getrandom's copy-out): each must land in a copy of the child's
+   * own, not in the frame the parent will read back. */
+  pid_t writer = fork();
+  if (writer == 0) {
+    size_t bad = 0;
+    for (size_t p = 0; p < pages; p += 64) {
+      uint64_t *w = mem + p * (PAGE / 8) + 1;
+      bad += getrandom(w, 8, 0) == 8 && *w != 0 ? 0 : 1;
+    }
+    _exit(bad == 0 ? 0 : 1);
+  }
+  int wst = 0;
+  waitpid(writer, &wst, 0);
+  CHECK(WIFEXITED(wst) && WEXITSTATUS(wst) == 0 && bad_pages(mem, 0, pages, 7) == 0,
+        "a child's kernel writes into pages in swap did not reach its parent's");
   pid_t child = fork();
   if (child == 0) {
     size_t bad = bad_pages(mem, 0, pages, 7);
@@ -71,7 +88,7 @@ int main(int argc, char **argv) {
   int st = 0;
   waitpid(child, &st, 0);
   CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a child read its parent's pages (some in swap) and wrote its own copies");
-  CHECK(bad_pages(mem, 0, pages, 7) == 0 && bad_pages(push, 0, 2 * pages, 8) == 0, "the parent's pages are unchanged");
+  CHECK(bad_pages(mem, 0, pages, 7) == 0 && bad_pages(push, 0, 3 * pages, 8) == 0, "the parent's pages are unchanged");
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   CHECK(ru.ru_majflt > 0, "the parent took major faults (pages read back from swap)");

@@ -244,7 +244,7 @@ fn no_data_is_lost_through_swap_on_qemu_with_a_mkswap_disk() {
             &[&swap],
             modern,
         );
-        assert_passed(&format!("modern {modern}"), code, &console, 8);
+        assert_passed(&format!("modern {modern}"), code, &console, 9);
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -169,7 +169,14 @@ impl AddressSpace {
         }
         if let Some((table, i)) = self.leaf_slot(page) {
             if let Some(e) = SwapEntry::from_pte(FrameTables.read(table, i)) {
-                return self.swap_in(page, e, &area, (table, i));
+                let pa = self.swap_in(page, e, &area, (table, i))?;
+                if need == PteFlags::W && !area.backing.is_shared() && frame::refcount(pa) > 1 {
+                    // Back from swap but still shared (the swap cache, another process):
+                    // mapped without W, so a store — the kernel's copy_out too — copies
+                    // it first.
+                    return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
+                }
+                return Ok(pa);
             }
         }
         let flags = pte_flags(area.prot);
@@ -289,12 +296,12 @@ impl AddressSpace {
             frame::lru_make_anon(old);
             old
         } else {
-            let new = self.alloc_user(page).ok()?;
-            // Reclaim may have taken `old` meanwhile (it was only shared): look again.
-            if self.translate(page).map(|t| t.pa.align_down(PAGE_SIZE)) != Some(old) {
-                frame::free(new, 0);
-                return None;
-            }
+            // A reference of our own keeps reclaim off `old` while the allocation may
+            // reclaim (it passes over frames held by more than their mappings).
+            frame::get(old);
+            let new = self.alloc_user(page);
+            frame::put(old);
+            let new = new.ok()?;
             frame_bytes(new).copy_from_slice(frame_bytes(old));
             frame::mapped(new, self.family, page.0 >> PAGE_SHIFT);
             frame::lru_add(new, true);
