@@ -198,11 +198,27 @@ impl AddressSpace {
         let file =
             matches!(area.backing, vma::Backing::File { .. }) && !area.prot.contains(PteFlags::W);
         frame::lru_add(pa, !file);
-        self.minflt += 1;
+        self.count_fault(false);
+        Ok(pa)
+    }
+
+    /// A fault made one more page present: resident (and its peak) up, and the fault
+    /// counted, as major (it waited for the disk) or minor.
+    fn count_fault(&mut self, major: bool) {
+        self.mapped_one();
+        if major {
+            self.majflt += 1;
+            crate::mm::vmstat::add(&crate::mm::vmstat::PGMAJFAULT, 1);
+        } else {
+            self.minflt += 1;
+        }
+        PGFAULT.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One more page present (VmRSS, and VmHWM's high-water mark).
+    fn mapped_one(&mut self) {
         self.resident += 1;
         self.resident_peak = self.resident_peak.max(self.resident);
-        PGFAULT.fetch_add(1, Ordering::Relaxed);
-        Ok(pa)
     }
 
     /// The first touch of `page`, page `index` of shared anonymous object `obj`: maps the
@@ -275,15 +291,7 @@ impl AddressSpace {
         } else {
             frame::map_shared(pa, self.family, page.0 >> PAGE_SHIFT);
         }
-        self.resident += 1;
-        self.resident_peak = self.resident_peak.max(self.resident);
-        if major {
-            self.majflt += 1;
-            crate::mm::vmstat::add(&crate::mm::vmstat::PGMAJFAULT, 1);
-        } else {
-            self.minflt += 1;
-        }
-        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        self.count_fault(major);
         Ok(pa)
     }
 
@@ -639,15 +647,7 @@ impl AddressSpace {
         csr::sfence_va_asid(page.0, self.asid);
         crate::mm::swap::put(e);
         self.swapped -= 1;
-        self.resident += 1;
-        self.resident_peak = self.resident_peak.max(self.resident);
-        if major {
-            self.majflt += 1;
-            crate::mm::vmstat::add(&crate::mm::vmstat::PGMAJFAULT, 1);
-        } else {
-            self.minflt += 1;
-        }
-        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        self.count_fault(major);
         Ok(pa)
     }
 
@@ -695,8 +695,7 @@ impl AddressSpace {
         FrameTables.write(table, i, Pte::leaf(pa, flags));
         csr::sfence_va_asid(va.0, self.asid);
         self.swapped -= 1;
-        self.resident += 1;
-        self.resident_peak = self.resident_peak.max(self.resident);
+        self.mapped_one();
         true
     }
 
