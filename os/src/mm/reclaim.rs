@@ -44,6 +44,7 @@ use mm_core::lru::List;
 use mm_core::page::PageFlags;
 use mm_core::pte::Pte;
 use mm_core::shmem::SharedAnon;
+use mm_core::swap::SwapEntry;
 use mm_core::vma::Backing;
 use mm_core::{PhysAddr, PAGE_SHIFT};
 
@@ -253,8 +254,8 @@ fn shrink_inactive(
             Verdict::Skip => {
                 frame::lru_move(page.pa, list, page.flags.contains(PageFlags::REFERENCED))
             }
-            Verdict::Reclaim => {
-                if reclaim_page(&page, cur.as_deref_mut()) {
+            Verdict::Reclaim(holder) => {
+                if reclaim_page(&page, holder, cur.as_deref_mut()) {
                     freed += 1;
                     vmstat::add(steal_c, 1);
                     vmstat::add(steal_t, 1);
@@ -268,11 +269,22 @@ fn shrink_inactive(
     freed
 }
 
+/// What holds a page besides its mappings (one reference), found once by
+/// [`check_references`] for [`reclaim_page`].
+enum Holder {
+    /// Nothing: its mappings are all its references.
+    Mappings,
+    /// The swap cache, under this entry.
+    SwapCache(SwapEntry),
+    /// A shared anonymous object, as this page of it.
+    Shared(Arc<SharedAnon>, u64),
+}
+
 /// What to do with an inactive page (Linux's folio_check_references).
 enum Verdict {
     Activate,
     Keep,
-    Reclaim,
+    Reclaim(Holder),
     /// Not reclaimable now (held by more than its mappings, or its mappers are out of
     /// reach): rotated to the head.
     Skip,
@@ -281,25 +293,25 @@ enum Verdict {
 fn check_references(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> Verdict {
     // Held by its mappings alone, or by them and the swap cache (whose reference is one),
     // or by them and a shared anonymous object (one reference too).
-    let cached = swap::entry_of(page.pa).is_some();
-    if page.refcount != page.mapcount + u32::from(cached) {
+    let holder = match swap::entry_of(page.pa) {
+        Some(e) if page.refcount == page.mapcount + 1 => Holder::SwapCache(e),
+        Some(_) => return Verdict::Skip,
+        None if page.refcount == page.mapcount => Holder::Mappings,
         // A shared object's frame no process maps (mapcount 0) stays: no mapper leads to
         // its object.
-        let shared = !cached
-            && page.list.is_anon()
-            && page.mapcount > 0
-            && page.refcount == page.mapcount + 1
-            && shmem_of(cur.as_deref_mut(), page.pa).is_some();
-        if !shared {
-            return Verdict::Skip;
+        None if page.list.is_anon() && page.mapcount > 0 && page.refcount == page.mapcount + 1 => {
+            match shmem_of(cur.as_deref_mut(), page.pa) {
+                Some((obj, index)) => Holder::Shared(obj, index),
+                None => return Verdict::Skip,
+            }
         }
-    }
+        None => return Verdict::Skip,
+    };
     if page.mapcount == 0 {
         // Only the swap cache holds it: nothing to look at, its slot has the contents.
-        return if cached {
-            Verdict::Reclaim
-        } else {
-            Verdict::Skip
+        return match holder {
+            Holder::SwapCache(_) => Verdict::Reclaim(holder),
+            _ => Verdict::Skip,
         };
     }
     let mut young = 0u32;
@@ -316,7 +328,7 @@ fn check_references(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> Verdi
         }
         return Verdict::Keep;
     }
-    Verdict::Reclaim
+    Verdict::Reclaim(holder)
 }
 
 /// Takes `page` from every PTE that maps it (a swap entry in each for an anonymous page,
@@ -325,23 +337,21 @@ fn check_references(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> Verdi
 /// writable), so its PTEs get the entry back and the cache lets it go. A shared anonymous
 /// object's page goes to its object ([`reclaim_shared`]). False when it could not (no
 /// swap slot, a failed write, mappers out of reach).
-fn reclaim_page(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> bool {
-    if let Some(e) = swap::entry_of(page.pa) {
-        let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
-            swap::dup(e);
-            s.reclaim_unmap(va, e.to_pte());
-        });
-        if page.mapcount > 0 && done != Some(page.mapcount as usize) {
-            return false;
+fn reclaim_page(page: &LruPage, holder: Holder, cur: Option<&mut AddressSpace>) -> bool {
+    match holder {
+        Holder::SwapCache(e) => {
+            let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
+                swap::dup(e);
+                s.reclaim_unmap(va, e.to_pte());
+            });
+            if page.mapcount > 0 && done != Some(page.mapcount as usize) {
+                return false;
+            }
+            swap::drop_cached(e);
+            return true;
         }
-        swap::drop_cached(e);
-        return true;
-    }
-    if page.mapcount > 0 && page.refcount == page.mapcount + 1 {
-        return match shmem_of(cur.as_deref_mut(), page.pa) {
-            Some((obj, index)) => reclaim_shared(page, cur, &obj, index),
-            None => false,
-        };
+        Holder::Shared(obj, index) => return reclaim_shared(page, cur, &obj, index),
+        Holder::Mappings => {}
     }
     let to = if page.list.is_anon() {
         let Some(e) = swap::write_out(page.pa, page.mapcount) else {
@@ -357,7 +367,7 @@ fn reclaim_page(page: &LruPage, mut cur: Option<&mut AddressSpace>) -> bool {
         _ => {
             // Nothing was unmapped (for_each_mapper calls back for all or none): give the
             // slot's uses back.
-            if let Some(e) = mm_core::swap::SwapEntry::from_pte(to) {
+            if let Some(e) = SwapEntry::from_pte(to) {
                 for _ in 0..page.mapcount {
                     swapfile::free(e);
                 }
