@@ -823,9 +823,12 @@ pub fn release_shared(pa: PhysAddr) {
     frame::put(pa);
 }
 
-/// A frame's bytes through the direct map.
+/// A frame's bytes through the direct map, for the memory manager's copies: filling a
+/// new page, copy-on-write, swap I/O.
 #[allow(unsafe_code)]
-fn frame_bytes(pa: PhysAddr) -> &'static mut [u8] {
-    // SAFETY: the caller has just allocated the frame and nothing else refers to it.
-    unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa).0 as *mut u8, PAGE_SIZE as usize) }
+pub(crate) fn frame_bytes(pa: PhysAddr) -> &'static mut [u8; PAGE_SIZE as usize] {
+    // SAFETY: the caller holds the frame (just allocated, or one it is copying or writing
+    // out); one hart and no kernel preemption, so no other reference to its bytes is used
+    // while this one lives.
+    unsafe { &mut *(phys_to_virt(pa).0 as *mut [u8; PAGE_SIZE as usize]) }
 }

@@ -95,7 +95,7 @@ pub fn dup(e: SwapEntry) {
 /// the entry); `None` when swap is full or the write failed (the slot is given back).
 pub fn write_out(pa: PhysAddr, users: u32) -> Option<SwapEntry> {
     let e = swapfile::alloc_slot()?;
-    if swapfile::write_page(e, frame_page(pa)).is_err() {
+    if swapfile::write_page(e, super::space::frame_bytes(pa)).is_err() {
         log::warn!("swap: write of {e:?} failed; the page stays in memory");
         swapfile::free(e);
         return None;
@@ -109,26 +109,13 @@ pub fn write_out(pa: PhysAddr, users: u32) -> Option<SwapEntry> {
 
 /// Reads `e`'s page into the frame at `pa` (a major fault's I/O).
 pub fn read_in(e: SwapEntry, pa: PhysAddr) -> bool {
-    let ok = swapfile::read_page(e, frame_page_mut(pa)).is_ok();
+    let ok = swapfile::read_page(e, super::space::frame_bytes(pa)).is_ok();
     if ok {
         vmstat::add(&vmstat::PSWPIN, 1);
     } else {
         log::error!("swap: read of {e:?} failed");
     }
     ok
-}
-
-#[allow(unsafe_code)]
-fn frame_page(pa: PhysAddr) -> &'static [u8; 4096] {
-    // SAFETY: a user frame the caller holds, reached through the direct map; nothing
-    // writes it while it is being written out (one hart, the kernel is not preempted).
-    unsafe { &*(super::layout::phys_to_virt(pa).0 as *const [u8; 4096]) }
-}
-
-#[allow(unsafe_code)]
-fn frame_page_mut(pa: PhysAddr) -> &'static mut [u8; 4096] {
-    // SAFETY: a frame just allocated for the read, mapped by nobody yet.
-    unsafe { &mut *(super::layout::phys_to_virt(pa).0 as *mut [u8; 4096]) }
 }
 
 /// The owner swapoff's scan gives the running process's space (out of the process table).
