@@ -105,6 +105,8 @@ pub struct MachineConfig {
     /// every access goes the long way through the TLB model (tests compare the two, and
     /// translation tracing turns them off so that every access is seen).
     pub mmu_fast_path: bool,
+    /// Misaligned loads and stores (`--misaligned`): performed (the default) or trapped.
+    pub misaligned: crate::hart::Misaligned,
 }
 
 impl MachineConfig {
@@ -133,6 +135,7 @@ impl Default for MachineConfig {
             initrd: None,
             disk: None,
             mmu_fast_path: true,
+            misaligned: crate::hart::Misaligned::Perform,
         }
     }
 }
@@ -181,6 +184,7 @@ impl Machine {
             cfg.mem_size,
         );
         hart.mmu.fast_path = cfg.mmu_fast_path;
+        hart.misaligned = cfg.misaligned;
         let trace_insns = cfg.trace.as_ref().is_some_and(|t| t.insns);
         if let Some(t) = cfg.trace {
             if t.translations.is_some() {

@@ -2,23 +2,44 @@
 //! program) on rvmmu and asserts it passed.
 //! A failure names the program and the failing case and shows the console.
 
+use rvmmu::hart::Misaligned;
 use rvmmu::machine::{Exit, Machine, MachineConfig};
 use rvmmu::mmu::walk::AdMode;
 use rvmmu_tests::bare_test_path;
 
+/// The host configuration word (tests/bare/common/encoding.h): bit 1 tells a program that
+/// misaligned loads and stores trap.
+const HOST_CONFIG_ADDR: u64 = 0x80f0_0000;
+const HOSTCFG_MA_TRAP: u64 = 2;
+
 /// The one place that drives the rvmmu API: load `elf`, run it, return how it
-/// ended and what the guest wrote to the UART.
-fn run_on_rvmmu(elf: &str, ad: AdMode) -> Result<(Exit, Vec<u8>), String> {
+/// ended and what the guest wrote to the UART. With `Misaligned::Trap`, the host
+/// configuration word says so to the program.
+fn run_on_rvmmu_with(
+    elf: &str,
+    ad: AdMode,
+    misaligned: Misaligned,
+) -> Result<(Exit, Vec<u8>), String> {
     let cfg = MachineConfig {
         mem_size: 128 << 20,
         max_insns: Some(50_000_000),
         ad,
+        misaligned,
         ..MachineConfig::capture(Vec::new())
     };
     let mut m = Machine::new(cfg).map_err(|e| format!("Machine::new: {e:?}"))?;
     let image = std::fs::read(elf).map_err(|e| format!("read {elf}: {e}"))?;
     m.load_elf(&image)
         .map_err(|e| format!("load_elf {elf}: {e:?}"))?;
+    if misaligned == Misaligned::Trap {
+        m.bus
+            .ram
+            .write_bytes(
+                rvmmu::addr::PhysAddr(HOST_CONFIG_ADDR),
+                &HOSTCFG_MA_TRAP.to_le_bytes(),
+            )
+            .map_err(|e| format!("host configuration word: {e}"))?;
+    }
     let exit = m.run();
     Ok((exit, m.console_output()))
 }
@@ -28,9 +49,13 @@ fn run_bare(name: &str) {
 }
 
 fn run_bare_with(name: &str, ad: AdMode) {
+    run_bare_full(name, ad, Misaligned::Perform);
+}
+
+fn run_bare_full(name: &str, ad: AdMode, misaligned: Misaligned) {
     let elf = bare_test_path(name).expect("bare test was built");
-    let (exit, console) =
-        run_on_rvmmu(elf, ad).unwrap_or_else(|e| panic!("bare test {name} ({ad:?}): {e}"));
+    let (exit, console) = run_on_rvmmu_with(elf, ad, misaligned)
+        .unwrap_or_else(|e| panic!("bare test {name} ({ad:?}): {e}"));
     let console = String::from_utf8_lossy(&console);
     match exit {
         Exit::Pass => {}
@@ -86,4 +111,20 @@ mod svade {
     }
 
     rvmmu_tests::for_each_mmu_test!(mmu_test_svade);
+}
+
+/// `mmu/misaligned` with misaligned loads and stores trapping (`--misaligned trap`): the
+/// host configuration word tells the program, which then expects address-misaligned
+/// exceptions with tval = the address, and nothing loaded or stored, where the default run
+/// (above, and on QEMU) expects the accesses performed.
+#[test]
+fn misaligned_trap_mode() {
+    run_bare_full("misaligned", AdMode::Hardware, Misaligned::Trap);
+}
+
+/// The ISA programs that look at misaligned accesses accept either behaviour; with trap
+/// mode they must still pass.
+#[test]
+fn traps_with_misaligned_trap_mode() {
+    run_bare_full("traps", AdMode::Hardware, Misaligned::Trap);
 }

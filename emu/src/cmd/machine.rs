@@ -21,6 +21,14 @@ fn tlb_geometry(s: &str) -> Result<rvmmu::mmu::tlb::TlbGeometry, String> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MisalignedArg {
+    /// Perform misaligned loads and stores (as QEMU does), page-crossing ones too.
+    Perform,
+    /// Raise load/store address-misaligned exceptions (as Spike does).
+    Trap,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TraceKind {
     /// One record per retired instruction.
     Insns,
@@ -105,6 +113,10 @@ pub struct MachineArgs {
     #[arg(long, value_name = "N", default_value_t = 16,
           value_parser = clap::value_parser!(u16).range(0..=64))]
     pub pmp: u16,
+    /// Misaligned loads and stores: `perform` them, or `trap` (address-misaligned
+    /// exceptions). LR/SC and AMOs always trap.
+    #[arg(long, value_enum, default_value = "perform")]
+    pub misaligned: MisalignedArg,
 }
 
 fn asid(s: &str) -> Result<u16, String> {
@@ -161,6 +173,10 @@ impl MachineArgs {
             bootargs,
             initrd,
             disk,
+            misaligned: match self.misaligned {
+                MisalignedArg::Perform => rvmmu::hart::Misaligned::Perform,
+                MisalignedArg::Trap => rvmmu::hart::Misaligned::Trap,
+            },
             ..Default::default()
         };
         Machine::new(cfg).map_err(|e| e.to_string())

@@ -89,6 +89,28 @@ impl Counter {
     }
 }
 
+/// What a misaligned scalar load or store does (docs/ARCHITECTURE.md, "Misaligned
+/// accesses"). priv/machine.adoc ("Physical Memory Attributes", misaligned atomicity) lets
+/// the execution environment either perform them or raise an address-misaligned exception;
+/// LR/SC and AMOs always raise it (`atomic_pa`), whichever is chosen here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Misaligned {
+    /// Performed, as QEMU and most Linux-capable cores with their firmware do: split at a
+    /// page boundary, each part translated on its own, nothing written unless both can be.
+    #[default]
+    Perform,
+    /// Raise Load/StoreAddressMisaligned with tval = the address (Spike's default).
+    Trap,
+}
+
+/// The parts of an access of `len` bytes at `va` split at 4 KiB page boundaries: the
+/// number of bytes on `va`'s page, and the number on the next page (0 when none).
+#[inline]
+pub fn split_at_page(va: u64, len: u64) -> (u64, u64) {
+    let first = (4096 - (va & 0xfff)).min(len);
+    (first, len - first)
+}
+
 /// Trap counts, by cause, for `--stats`.
 #[derive(Clone, Debug, Default)]
 pub struct TrapStats {
@@ -144,6 +166,8 @@ pub struct Hart {
     slow_exception: Exception,
     pub trap_stats: TrapStats,
     pub(crate) halt: Option<Halt>,
+    /// Misaligned loads and stores: performed (the default) or trapped.
+    pub misaligned: Misaligned,
 }
 
 pub(crate) const NO_RESERVATION: u64 = u64::MAX;
@@ -174,6 +198,7 @@ impl Hart {
             slow_exception: Exception::LoadAccessFault(0),
             trap_stats: TrapStats::default(),
             halt: None,
+            misaligned: Misaligned::default(),
         }
     }
 
@@ -606,8 +631,9 @@ impl Hart {
         Some(pa)
     }
 
-    /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses trap (docs/ARCHITECTURE.md,
-    /// "Misaligned accesses"): the spec allows either trapping or performing them.
+    /// Loads `N` bytes at `va`, zero-extended. Misaligned accesses are performed or trap as
+    /// `misaligned` says (docs/ARCHITECTURE.md, "Misaligned accesses"), off the inlined part:
+    /// its alignment test is the only cost they add to aligned accesses.
     ///
     /// The inlined part is only the common cases — aligned, in RAM, and either no translation
     /// nor PMP, or a page the MMU's fast path ([`crate::mmu::fast`]) knows; everything else
@@ -635,7 +661,7 @@ impl Hart {
         now: u64,
     ) -> Result<u64, Exception> {
         if va & (N as u64 - 1) != 0 {
-            // Misaligned: trapped by the slow path.
+            // Misaligned: the slow path performs or traps it.
         } else if self.data_direct {
             if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(va)) {
                 return Ok(v);
@@ -676,7 +702,10 @@ impl Hart {
     #[inline(always)]
     fn load_general<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
         if va & (N as u64 - 1) != 0 {
-            return Err(Exception::LoadAddressMisaligned(va));
+            return match self.misaligned {
+                Misaligned::Trap => Err(Exception::LoadAddressMisaligned(va)),
+                Misaligned::Perform => self.load_misaligned(bus, va, N as u64),
+            };
         }
         // The inlined part has asked the fast path and the common miss already.
         let pa = self.translate(bus, va, N as u64, Access::Load)?;
@@ -698,7 +727,7 @@ impl Hart {
         now: u64,
     ) -> Result<(), Exception> {
         if va & (N as u64 - 1) != 0 {
-            // Misaligned: trapped by the slow path.
+            // Misaligned: the slow path performs or traps it.
         } else if self.data_direct {
             let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
             if bus.ram.write::<N>(crate::addr::PhysAddr(va), bytes) {
@@ -730,7 +759,10 @@ impl Hart {
         val: u64,
     ) -> Result<(), Exception> {
         if va & (N as u64 - 1) != 0 {
-            return Err(Exception::StoreAddressMisaligned(va));
+            return match self.misaligned {
+                Misaligned::Trap => Err(Exception::StoreAddressMisaligned(va)),
+                Misaligned::Perform => self.store_misaligned(bus, va, N as u64, val),
+            };
         }
         // The inlined part has asked the fast path already.
         let pa = match self.data_miss(bus, va, Access::Store, self.steps) {
@@ -739,6 +771,104 @@ impl Hart {
         };
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
+    }
+
+    /// Translates the parts of a misaligned access of `len` bytes at `va` (split at the page
+    /// boundary, [`split_at_page`]): the first part's, then the second's, each through the
+    /// MMU as an access of its own (TLB, walk, PMP, counters, trace records). Any fault is
+    /// the fault of its part, with tval = the virtual address of that part's first byte
+    /// (priv/machine.adoc, "Machine Trap Value Register": "the virtual address of the portion
+    /// of the access that caused the fault"; QEMU 7.2 reports the same). Then both parts
+    /// must be RAM (misaligned device accesses are access faults, which the same section
+    /// allows). Returns `(va, pa, len)` of each part; the second has length 0 when the
+    /// access stays on one page. Nothing has been read or written yet, so a fault on the
+    /// second part leaves memory as it was.
+    #[cold]
+    fn misaligned_parts(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        len: u64,
+        access: Access,
+    ) -> Result<[(u64, u64, u64); 2], Exception> {
+        let (n0, n1) = split_at_page(va, len);
+        let va1 = va.wrapping_add(n0);
+        let pa0 = self.translate(bus, va, n0, access)?;
+        let pa1 = if n1 == 0 {
+            0
+        } else {
+            self.translate(bus, va1, n1, access)?
+        };
+        let parts = [(va, pa0, n0), (va1, pa1, n1)];
+        for &(part_va, pa, n) in &parts {
+            if n != 0 && !bus.ram.contains(crate::addr::PhysAddr(pa), n) {
+                return Err(match access {
+                    Access::Store => Exception::StoreAccessFault(part_va),
+                    _ => Exception::LoadAccessFault(part_va),
+                });
+            }
+        }
+        Ok(parts)
+    }
+
+    /// A misaligned load of `len` bytes at `va`, performed ([`Hart::misaligned_parts`]).
+    #[cold]
+    #[inline(never)]
+    fn load_misaligned(&mut self, bus: &mut Bus, va: u64, len: u64) -> Result<u64, Exception> {
+        let parts = self.misaligned_parts(bus, va, len, Access::Load)?;
+        let mut buf = [0u8; 8];
+        let mut off = 0;
+        for (_, pa, n) in parts {
+            let n = n as usize;
+            // Checked to be RAM by `misaligned_parts`.
+            let _ = bus
+                .ram
+                .read_bytes(crate::addr::PhysAddr(pa), &mut buf[off..off + n]);
+            off += n;
+        }
+        Ok(u64::from_le_bytes(buf))
+    }
+
+    /// A misaligned store of the low `len` bytes of `val` at `va`, performed
+    /// ([`Hart::misaligned_parts`]): both parts are translated and checked before either is
+    /// written, so a fault writes nothing.
+    #[cold]
+    #[inline(never)]
+    fn store_misaligned(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        len: u64,
+        val: u64,
+    ) -> Result<(), Exception> {
+        let parts = self.misaligned_parts(bus, va, len, Access::Store)?;
+        let bytes = val.to_le_bytes();
+        let mut off = 0;
+        for (_, pa, n) in parts {
+            if n == 0 {
+                continue;
+            }
+            let end = off + n as usize;
+            // Checked to be RAM by `misaligned_parts`.
+            let _ = bus
+                .ram
+                .write_bytes(crate::addr::PhysAddr(pa), &bytes[off..end]);
+            self.after_ram_store_range(pa, n);
+            off = end;
+        }
+        Ok(())
+    }
+
+    /// [`Hart::after_ram_store`] for a store of `len` bytes at `pa` on one page, which may
+    /// cover two reservation granules (a misaligned store).
+    fn after_ram_store_range(&mut self, pa: u64, len: u64) {
+        let (first, last) = (pa & !7, (pa + len - 1) & !7);
+        if (first..=last).contains(&self.reservation) {
+            self.reservation = NO_RESERVATION;
+        }
+        if self.icache.note_store(pa, len) {
+            self.request_event_check();
+        }
     }
 
     /// Keeps the LR reservation and the decoded-instruction cache coherent with a RAM store.

@@ -95,6 +95,10 @@
  * from the spec (see skip_on_qemu()). rvmmu leaves it 0: every case is checked. */
 #define HOST_CONFIG_ADDR    0x80f00000
 #define HOSTCFG_QEMU        1
+/* Bit 1: the machine raises address-misaligned exceptions for misaligned
+ * loads and stores (rvmmu --misaligned trap; the rvmmu harness sets it when it
+ * runs mmu/misaligned that way). Clear: they are performed. */
+#define HOSTCFG_MA_TRAP     2
 
 /* Failure code used when no case has started yet (test_case == 0). */
 #define CASE_NONE           4095
