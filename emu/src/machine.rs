@@ -276,8 +276,10 @@ impl Machine {
                 }
                 return exit;
             }
-            if self.trace_insns {
-                self.hart.run_traced(&mut self.bus);
+            // Execute triggers are checked by the stepped loop only, so the fast loop has no
+            // test for them.
+            if self.trace_insns || self.hart.triggers.armed_exec() {
+                self.hart.run_traced(&mut self.bus, self.trace_insns);
             } else {
                 self.hart.run_fast(&mut self.bus);
             }

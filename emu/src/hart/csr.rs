@@ -46,6 +46,12 @@ pub mod num {
     pub const MHPMEVENT3: u16 = 0x323;
     pub const MHPMEVENT31: u16 = 0x33f;
     pub const MSCRATCH: u16 = 0x340;
+    pub const TSELECT: u16 = 0x7a0;
+    pub const TDATA1: u16 = 0x7a1;
+    pub const TDATA2: u16 = 0x7a2;
+    pub const TDATA3: u16 = 0x7a3;
+    pub const TINFO: u16 = 0x7a4;
+    pub const TCONTROL: u16 = 0x7a5;
     pub const MEPC: u16 = 0x341;
     pub const MCAUSE: u16 = 0x342;
     pub const MTVAL: u16 = 0x343;

@@ -71,14 +71,24 @@ impl Hart {
         self.steps = steps;
     }
 
-    /// The same as [`Hart::run_fast`], writing a record of each retired instruction to the
-    /// MMU's tracer (`crate::trace`, docs/TRACING.md): count, privilege, pc, raw bits,
-    /// disassembly. Runs as `run_fast` when there is no tracer.
-    pub(crate) fn run_traced(&mut self, bus: &mut Bus) {
+    /// The same as [`Hart::run_fast`] one instruction at a time, writing a record of each
+    /// retired instruction to the MMU's tracer when `insns` (`crate::trace`,
+    /// docs/TRACING.md: count, privilege, pc, raw bits, disassembly), and checking execute
+    /// triggers before each instruction (the machine runs this loop while one is armed).
+    pub(crate) fn run_traced(&mut self, bus: &mut Bus, insns: bool) {
         self.mmu.bind_ram(&bus.ram); // as in `run_fast`
         while self.steps < self.stop_at {
             let (pc, prv, count) = (self.pc, self.prv, self.instret());
-            let fetched = self.fetch(bus);
+            // An instruction address breakpoint comes before everything else the
+            // instruction could raise, its fetch's faults included (priv/machine.adoc,
+            // "Synchronous exception priority"); timing "before": it does not execute.
+            let fetched = if self.triggers.armed_exec()
+                && self.triggers.fires(super::trigger::EXECUTE, prv, pc, 1)
+            {
+                Err(Exception::Breakpoint(pc))
+            } else {
+                self.fetch(bus)
+            };
             let res = match fetched {
                 Ok(insn) => {
                     let now = self.steps;
@@ -88,12 +98,13 @@ impl Hart {
             };
             self.steps += 1;
             match res {
-                Ok(()) => {
+                Ok(()) if insns => {
                     let raw = fetched.map_or(0, |insn| insn.raw);
                     if let Some(t) = self.mmu.tracer.as_deref_mut() {
                         t.instruction(count, prv, pc, raw);
                     }
                 }
+                Ok(()) => {}
                 Err(e) => {
                     self.traps += 1;
                     self.take_exception(e);
@@ -607,6 +618,7 @@ impl Hart {
         }
         self.csr.mstatus = s;
         self.prv = new;
+        self.triggers.mret();
         self.icache.forget_fetch_page();
         self.refresh_data_direct();
         self.request_event_check();
@@ -646,6 +658,16 @@ impl Hart {
         access: Access,
     ) -> Result<u64, Exception> {
         let load = access == Access::Load;
+        if self.triggers.armed_data() {
+            // LR loads, SC stores, an AMO does both (`access` is Store for SC and AMOs:
+            // both kinds of trigger match them).
+            let kind = if load {
+                super::trigger::LOAD
+            } else {
+                super::trigger::STORE | super::trigger::LOAD
+            };
+            self.check_data_trigger(kind, va, w)?;
+        }
         if va & (w - 1) != 0 {
             return Err(if load {
                 Exception::LoadAddressMisaligned(va)

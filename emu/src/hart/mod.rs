@@ -15,6 +15,7 @@ pub mod fpu;
 pub mod icache;
 pub mod rvc;
 pub mod trap;
+pub mod trigger;
 
 use crate::bus::Bus;
 use crate::mmu::{Access, Mmu, TranslateCtx, Translated};
@@ -168,6 +169,8 @@ pub struct Hart {
     pub(crate) halt: Option<Halt>,
     /// Misaligned loads and stores: performed (the default) or trapped.
     pub misaligned: Misaligned,
+    /// The Sdtrig trigger module (tselect, tdata1-3, tinfo, tcontrol).
+    pub triggers: trigger::Triggers,
 }
 
 pub(crate) const NO_RESERVATION: u64 = u64::MAX;
@@ -199,6 +202,7 @@ impl Hart {
             trap_stats: TrapStats::default(),
             halt: None,
             misaligned: Misaligned::default(),
+            triggers: trigger::Triggers::default(),
         }
     }
 
@@ -283,6 +287,8 @@ impl Hart {
             s.mstatus |= (self.prv as u64) << ms::MPP_SHIFT;
             self.pc = trap_target(s.mtvec, code, interrupt);
             self.prv = Priv::M;
+            // Native M-mode triggers: the handler runs with tcontrol.mte clear.
+            self.triggers.trap_to_m();
         }
         self.icache.forget_fetch_page();
         self.refresh_data_direct();
@@ -398,6 +404,7 @@ impl Hart {
             num::MCYCLE => self.cycle_ctr.read(self.clock()),
             num::MINSTRET => self.instret_ctr.read(self.instret()),
             num::MHPMCOUNTER3..=num::MHPMCOUNTER31 => 0,
+            num::TSELECT..=num::TCONTROL => self.triggers.read(csr),
             _ => return Err(()),
         })
     }
@@ -476,6 +483,11 @@ impl Hart {
                 self.instret_ctr.write(val, next);
             }
             num::MHPMCOUNTER3..=num::MHPMCOUNTER31 => {}
+            num::TSELECT..=num::TCONTROL => {
+                self.triggers.write(csr, val);
+                // The run loop picks the stepped loop while an execute trigger is armed.
+                self.request_event_check();
+            }
             _ => return Err(()),
         }
         if matches!(csr, num::FFLAGS | num::FRM | num::FCSR) {
@@ -516,7 +528,11 @@ impl Hart {
     #[inline]
     pub(crate) fn refresh_data_direct(&mut self) {
         let prv = self.data_priv();
-        self.data_direct = prv == Priv::M && self.pmp_m_exempt;
+        // An armed load or store trigger sends every load and store to the slow paths,
+        // which check it: no direct accesses, no data fast path.
+        let watch = self.triggers.armed_data();
+        self.data_direct = prv == Priv::M && self.pmp_m_exempt && !watch;
+        self.mmu.fast_suspended = watch;
         self.mmu.fast.flush();
         let s = self.csr.mstatus;
         self.mmu
@@ -621,7 +637,7 @@ impl Hart {
         debug_assert_eq!(self.mmu.data_ctx(), {
             let (s, prv) = (self.csr.mstatus, self.data_priv());
             let paged = prv != Priv::M && self.csr.satp >> 60 != 0;
-            let on = self.mmu.fast_path && self.mmu.tracer.is_none();
+            let on = self.mmu.fast_on() && self.mmu.tracer.is_none();
             (paged && on).then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
         });
         let pa = self.mmu.data_miss(va, access, now * 4 + 2, &bus.ram)?;
@@ -701,6 +717,9 @@ impl Hart {
 
     #[inline(always)]
     fn load_general<const N: usize>(&mut self, bus: &mut Bus, va: u64) -> Result<u64, Exception> {
+        if self.triggers.armed_data() {
+            self.check_data_trigger(trigger::LOAD, va, N as u64)?;
+        }
         if va & (N as u64 - 1) != 0 {
             return match self.misaligned {
                 Misaligned::Trap => Err(Exception::LoadAddressMisaligned(va)),
@@ -758,6 +777,9 @@ impl Hart {
         va: u64,
         val: u64,
     ) -> Result<(), Exception> {
+        if self.triggers.armed_data() {
+            self.check_data_trigger(trigger::STORE, va, N as u64)?;
+        }
         if va & (N as u64 - 1) != 0 {
             return match self.misaligned {
                 Misaligned::Trap => Err(Exception::StoreAddressMisaligned(va)),
@@ -771,6 +793,19 @@ impl Hart {
         };
         self.store_pa::<N>(bus, pa, val)
             .map_err(|_| Exception::StoreAccessFault(va))
+    }
+
+    /// A load or store trigger (`kind`) matching an access of `len` bytes at `va` raises a
+    /// breakpoint exception with tval = `va`, before the access (timing "before"), and before
+    /// any other exception of the access: address breakpoints come first among them
+    /// (priv/machine.adoc, "Synchronous exception priority"). Triggers compare virtual
+    /// addresses and the hart's privilege (not MPRV's).
+    #[cold]
+    pub(crate) fn check_data_trigger(&self, kind: u64, va: u64, len: u64) -> Result<(), Exception> {
+        if self.triggers.fires(kind, self.prv, va, len) {
+            return Err(Exception::Breakpoint(va));
+        }
+        Ok(())
     }
 
     /// Translates the parts of a misaligned access of `len` bytes at `va` (split at the page

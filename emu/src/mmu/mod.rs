@@ -193,6 +193,10 @@ pub struct Mmu {
     /// Whether the host-side fast path ([`fast`]) may be filled. Set before the first
     /// [`Mmu::set_data_ctx`], which reads it (as it reads `tracer`).
     pub fast_path: bool,
+    /// Set by the hart while a load or store trigger is armed: the fast path is off as if
+    /// `fast_path` were (every load and store must reach the hart's slow paths, which check
+    /// the triggers), without forgetting what the configuration asked for.
+    pub fast_suspended: bool,
     /// Filled only by the MMU's own methods, each given the RAM it checks pages against
     /// (see `ram_size`): the hart reads fast-path pages without a second RAM check.
     pub(crate) fast: fast::FastTlb,
@@ -318,6 +322,7 @@ impl Mmu {
             ad,
             stats: MmuStats::default(),
             fast_path: true,
+            fast_suspended: false,
             fast: fast::FastTlb::default(),
             ram_size: 0,
             fetch_run: None,
@@ -348,6 +353,12 @@ impl Mmu {
         self.ram_size = size;
     }
 
+    /// Whether the fast path may be used now: configured on, and not suspended.
+    #[inline(always)]
+    pub fn fast_on(&self) -> bool {
+        self.fast_path && !self.fast_suspended
+    }
+
     /// Whether a satp value selects a mode this MMU implements (satp is WARL: a write with an
     /// unsupported mode has no effect at all).
     pub fn supports_mode(&self, satp: u64) -> bool {
@@ -367,7 +378,7 @@ impl Mmu {
         ram: &mut Ram,
     ) -> Result<Translated, Exception> {
         self.bind_ram(ram);
-        if self.fast_path && len <= 8 && va & (len - 1) == 0 {
+        if self.fast_on() && len <= 8 && va & (len - 1) == 0 {
             let paged = PagedCtx::new(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
             if let Some(m) = paged.and_then(|p| self.find_common(va, access, &p, ram)) {
                 let (pa, fetch_slot) = self.commit_common(va, access, ctx.now, m);
@@ -402,7 +413,7 @@ impl Mmu {
     pub fn data_miss_of<const STORE: bool>(&mut self, va: u64, now: u64, ram: &Ram) -> Option<u64> {
         self.bind_ram(ram);
         let access = if STORE { Access::Store } else { Access::Load };
-        debug_assert!(self.data_ctx.is_none() || self.fast_path && self.tracer.is_none());
+        debug_assert!(self.data_ctx.is_none() || self.fast_on() && self.tracer.is_none());
         let m = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
         Some(self.commit_common(va, access, now, m).0)
     }
@@ -413,7 +424,7 @@ impl Mmu {
     /// fast path off or a tracer set, there is none: [`Mmu::data_miss`] then serves nothing,
     /// and the hart need not test those itself.
     pub fn set_data_ctx(&mut self, satp: u64, prv: Priv, sum: bool, mxr: bool) {
-        self.data_ctx = if self.fast_path && self.tracer.is_none() {
+        self.data_ctx = if self.fast_on() && self.tracer.is_none() {
             PagedCtx::new(satp, prv, sum, mxr)
         } else {
             None
@@ -663,7 +674,7 @@ impl Mmu {
                     pte_written: None,
                     fetch_slot: None,
                 };
-                if self.fast_path {
+                if self.fast_on() {
                     let perms = self
                         .pmp
                         .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv);
@@ -707,7 +718,7 @@ impl Mmu {
             .uniform_over(leaf.pa_base, leaf.page_size(), ctx.prv);
         if perms.is_some() {
             let slot = self.refill(leaf, ctx.now);
-            if self.fast_path {
+            if self.fast_on() {
                 // After a miss no other entry covered `va`, and the refill changed only
                 // `slot`: a lookup would answer from it. After a hit that had to walk again,
                 // the entry hit may still come first.
