@@ -91,9 +91,10 @@ impl Counter {
 }
 
 /// What a misaligned scalar load or store does (docs/ARCHITECTURE.md, "Misaligned
-/// accesses"). priv/machine.adoc ("Physical Memory Attributes", misaligned atomicity) lets
-/// the execution environment either perform them or raise an address-misaligned exception;
-/// LR/SC and AMOs always raise it (`atomic_pa`), whichever is chosen here.
+/// accesses"). The unprivileged spec ("Load and Store Instructions") lets the execution
+/// environment either perform them or raise an address-misaligned exception; LR/SC and AMOs
+/// always raise it (`atomic_pa`; priv/machine.adoc, "Misaligned Atomicity Granule PMA"),
+/// whichever is chosen here.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Misaligned {
     /// Performed, as QEMU and most Linux-capable cores with their firmware do: split at a
@@ -977,5 +978,104 @@ fn trap_target(tvec: u64, code: u64, interrupt: bool) -> u64 {
         base + 4 * code
     } else {
         base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::PhysAddr;
+    use crate::bus::RAM_BASE;
+    use crate::machine::{Machine, MachineConfig};
+
+    #[test]
+    fn split_at_page_boundaries() {
+        assert_eq!(split_at_page(0x1000, 8), (8, 0));
+        assert_eq!(split_at_page(0x1ff9, 8), (7, 1));
+        assert_eq!(split_at_page(0x1ffd, 8), (3, 5));
+        assert_eq!(split_at_page(0x1fff, 2), (1, 1));
+        assert_eq!(split_at_page(0x1ff8, 8), (8, 0));
+        assert_eq!(split_at_page(u64::MAX, 4), (1, 3));
+    }
+
+    fn machine(misaligned: Misaligned) -> Machine {
+        let cfg = MachineConfig {
+            mem_size: 1 << 20,
+            misaligned,
+            ..MachineConfig::capture(Vec::new())
+        };
+        let mut m = Machine::new(cfg).expect("machine");
+        let bytes: Vec<u8> = (0..32u8).map(|i| 0x80 | i).collect();
+        m.bus.ram.write_bytes(PhysAddr(RAM_BASE), &bytes).unwrap();
+        m
+    }
+
+    #[test]
+    fn misaligned_loads_and_stores_are_performed_in_m_mode() {
+        let mut m = machine(Misaligned::Perform);
+        let (h, bus) = (&mut m.hart, &mut m.bus);
+        assert_eq!(h.load::<8>(bus, RAM_BASE + 3, 0), Ok(0x8a89_8887_8685_8483));
+        assert_eq!(h.load::<2>(bus, RAM_BASE + 1, 0), Ok(0x8281));
+        h.store::<4>(bus, RAM_BASE + 6, 0x1122_3344, 0).unwrap();
+        let mut out = [0u8; 6];
+        bus.ram
+            .read_bytes(PhysAddr(RAM_BASE + 5), &mut out)
+            .unwrap();
+        assert_eq!(out, [0x85, 0x44, 0x33, 0x22, 0x11, 0x8a]);
+    }
+
+    #[test]
+    fn a_store_whose_second_part_faults_writes_nothing() {
+        let mut m = machine(Misaligned::Perform);
+        let end = RAM_BASE + (1 << 20);
+        let (h, bus) = (&mut m.hart, &mut m.bus);
+        bus.ram
+            .write_bytes(PhysAddr(end - 4), &[1, 2, 3, 4])
+            .unwrap();
+        // The last 4 bytes of RAM, then 4 bytes past its end (its own page): the second
+        // part is an access fault with the address of its first byte.
+        assert_eq!(
+            h.store::<8>(bus, end - 4, u64::MAX, 0),
+            Err(Exception::StoreAccessFault(end))
+        );
+        assert_eq!(bus.ram.read_le::<4>(PhysAddr(end - 4)), Some(0x0403_0201));
+        assert_eq!(
+            h.load::<8>(bus, end - 4, 0),
+            Err(Exception::LoadAccessFault(end))
+        );
+    }
+
+    #[test]
+    fn trap_mode_raises_address_misaligned() {
+        let mut m = machine(Misaligned::Trap);
+        let (h, bus) = (&mut m.hart, &mut m.bus);
+        assert_eq!(
+            h.load::<4>(bus, RAM_BASE + 2, 0),
+            Err(Exception::LoadAddressMisaligned(RAM_BASE + 2))
+        );
+        assert_eq!(
+            h.store::<2>(bus, RAM_BASE + 5, 0, 0),
+            Err(Exception::StoreAddressMisaligned(RAM_BASE + 5))
+        );
+        assert_eq!(bus.ram.read_le::<1>(PhysAddr(RAM_BASE + 5)), Some(0x85));
+    }
+
+    #[test]
+    fn an_armed_data_trigger_sees_direct_m_mode_accesses() {
+        let mut m = machine(Misaligned::Perform);
+        let (h, bus) = (&mut m.hart, &mut m.bus);
+        h.csr_write(num::TCONTROL, trigger::MTE).unwrap();
+        h.csr_write(num::TDATA2, RAM_BASE + 8).unwrap();
+        let cfg = trigger::TYPE_MCONTROL << 60 | trigger::M | trigger::STORE;
+        h.csr_write(num::TDATA1, cfg).unwrap();
+        assert!(!h.data_direct, "armed: no direct path");
+        assert_eq!(
+            h.store::<8>(bus, RAM_BASE + 8, 0, 0),
+            Err(Exception::Breakpoint(RAM_BASE + 8))
+        );
+        assert_eq!(bus.ram.read_le::<1>(PhysAddr(RAM_BASE + 8)), Some(0x88));
+        assert_eq!(h.load::<8>(bus, RAM_BASE + 8, 0), Ok(0x8f8e_8d8c_8b8a_8988));
+        h.csr_write(num::TDATA1, 0).unwrap();
+        assert!(h.data_direct, "disarmed: direct again");
     }
 }

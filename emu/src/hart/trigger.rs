@@ -119,11 +119,7 @@ impl Triggers {
     /// trigger that does not exist; tdata3 and tinfo ignore writes).
     pub fn write(&mut self, csr: u16, val: u64) {
         match csr {
-            num::TSELECT => {
-                if val < COUNT as u64 {
-                    self.select = val as usize;
-                }
-            }
+            num::TSELECT if val < COUNT as u64 => self.select = val as usize,
             num::TDATA1 => self.t[self.select].tdata1 = legalize_tdata1(val),
             num::TDATA2 => self.t[self.select].tdata2 = val,
             num::TCONTROL => self.tcontrol = val & (MTE | MPTE),
