@@ -128,3 +128,76 @@ fn misaligned_trap_mode() {
 fn traps_with_misaligned_trap_mode() {
     run_bare_full("traps", AdMode::Hardware, Misaligned::Trap);
 }
+
+/// A page-crossing misaligned access is two translations, one per page, in the trace
+/// (docs/TRACING.md): `mmu/misaligned`'s loads across TEST_VA + 4096 under Sv39 show a
+/// record at the access's address and one at the next page's start, with the same count.
+#[test]
+fn a_page_crossing_access_has_two_translation_records() {
+    use rvmmu::trace::{Filter, Format};
+    use std::sync::{Arc, Mutex};
+
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    const TEST_VA: u64 = 0x1_0000_0000;
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let cfg = MachineConfig {
+        max_insns: Some(50_000_000),
+        trace: Some(rvmmu::machine::TraceConfig {
+            out: Box::new(Shared(buf.clone())),
+            format: Format::Text,
+            insns: false,
+            translations: Some(Filter {
+                va: Some((TEST_VA + 4096 - 16, TEST_VA + 4096 + 16)),
+                access: [false, true, false],
+                ..Filter::default()
+            }),
+        }),
+        ..MachineConfig::capture(Vec::new())
+    };
+    let mut m = Machine::new(cfg).expect("machine");
+    let elf = bare_test_path("misaligned").expect("bare test was built");
+    m.load_elf(&std::fs::read(elf).unwrap()).unwrap();
+    assert_eq!(m.run(), Exit::Pass);
+    let text = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+    // Fields: count, privilege, ASID, access, VA, ...
+    let recs: Vec<(u64, u64)> = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (
+                f[0].parse().unwrap(),
+                u64::from_str_radix(f[4], 16).unwrap(),
+            )
+        })
+        .collect();
+    // The 8-byte load at TEST_VA + 4093 (case 60, S-mode): the first part at its address,
+    // then the second page's first byte, under the same count.
+    let pairs = recs
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0 && w[0].1 == TEST_VA + 4093 && w[1].1 == TEST_VA + 4096)
+        .count();
+    assert!(pairs >= 2, "no split records (S and U) in:\n{text}");
+    // No load in the program starts at the second page: every record there is a second
+    // part, right after its first part's record, with the same count.
+    for (i, r) in recs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.1 == TEST_VA + 4096)
+    {
+        let prev = i.checked_sub(1).map(|j| recs[j]);
+        assert!(
+            prev.is_some_and(|p| p.0 == r.0 && p.1 < TEST_VA + 4096),
+            "record {r:?} without its first part:\n{text}"
+        );
+    }
+}
