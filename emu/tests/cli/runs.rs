@@ -37,6 +37,16 @@ fn fail_via_finisher() {
 }
 
 #[test]
+fn misaligned_option() {
+    let g = guest!("misaligned.S");
+    assert_exit(&bare(&["--max-insns", "1000", g.path()]), 0);
+    let perform = ["--misaligned", "perform", "--max-insns", "1000", g.path()];
+    assert_exit(&bare(&perform), 0);
+    let trap = ["--misaligned", "trap", "--max-insns", "1000", g.path()];
+    assert_exit(&bare(&trap), 6);
+}
+
+#[test]
 fn instruction_limit() {
     let g = guest!("loop.S");
     let out = bare(&["--max-insns", "1000", "--stats", g.path()]);
