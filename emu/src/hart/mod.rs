@@ -838,8 +838,14 @@ impl Hart {
             self.translate(bus, va1, n1, access)?
         };
         let parts = [(va, pa0, n0), (va1, pa1, n1)];
+        // Where `translate` consulted nothing (M-mode, `Pmp::m_mode_exempt`), PMP could not
+        // object to an aligned access, but a part spanning two 8-byte granules may straddle
+        // an entry's bound, and an entry matching only some of its bytes fails it even in
+        // M-mode (priv/machine.adoc, "Priority and Matching Logic").
+        let direct = self.data_priv() == Priv::M && self.pmp_m_exempt;
         for &(part_va, pa, n) in &parts {
-            if n != 0 && !bus.ram.contains(crate::addr::PhysAddr(pa), n) {
+            let pmp_ok = !direct || (pa & 7) + n <= 8 || self.mmu.pmp.check(pa, n, access, Priv::M);
+            if n != 0 && (!pmp_ok || !bus.ram.contains(crate::addr::PhysAddr(pa), n)) {
                 return Err(match access {
                     Access::Store => Exception::StoreAccessFault(part_va),
                     _ => Exception::LoadAccessFault(part_va),
@@ -1045,6 +1051,23 @@ mod tests {
             h.load::<8>(bus, end - 4, 0),
             Err(Exception::LoadAccessFault(end))
         );
+    }
+
+    #[test]
+    fn an_m_mode_part_straddling_a_pmp_bound_is_an_access_fault() {
+        let mut m = machine(Misaligned::Perform);
+        let (h, bus) = (&mut m.hart, &mut m.bus);
+        // Entry 0: TOR up to RAM_BASE + 8, RWX, unlocked: M-mode stays "exempt".
+        h.csr_write(num::PMPADDR0, (RAM_BASE + 8) >> 2).unwrap();
+        h.csr_write(num::PMPCFG0, 0x0f).unwrap();
+        assert!(h.pmp_m_exempt);
+        assert_eq!(
+            h.load::<8>(bus, RAM_BASE + 4, 0),
+            Err(Exception::LoadAccessFault(RAM_BASE + 4)),
+            "entry 0 matches bytes 4-7 only"
+        );
+        assert_eq!(h.load::<4>(bus, RAM_BASE + 2, 0), Ok(0x8584_8382));
+        assert_eq!(h.load::<4>(bus, RAM_BASE + 9, 0), Ok(0x8c8b_8a89));
     }
 
     #[test]
