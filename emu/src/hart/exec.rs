@@ -85,6 +85,10 @@ impl Hart {
             let fetched = if self.triggers.armed_exec()
                 && self.triggers.fires(super::trigger::EXECUTE, prv, pc, 1)
             {
+                // Nothing was fetched: the fetch run (`mmu::fast`), which counts every
+                // instruction since it opened as a fetch from its page, ends before this one.
+                self.mmu.end_fetch_run(self.steps.saturating_sub(1));
+                self.icache.forget_fetch_page();
                 Err(Exception::Breakpoint(pc))
             } else {
                 self.fetch(bus)
