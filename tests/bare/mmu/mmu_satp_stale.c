@@ -25,12 +25,16 @@
  * write flushes nothing), skipped on QEMU, which flushes its TLB on every satp write:
  *   - satp = root B (same ASID) without a fence keeps using ASID 5's entry: A, the
  *     stale translation;
- *   - ASID 5's entry survives a switch to ASID 6 and back: after satp = C then
- *     satp = root B (ASID 5) without a fence the load still gives A.
+ *   - ASID 5's entry survives a switch to ASID 6 and back: after satp = C, a load from
+ *     VA2 (another page, so that both entries fit in any TLB geometry), then satp =
+ *     root B (ASID 5) without a fence, the load from VA still gives A.
  * A satp write that flushed the TLB would make cases 2 and 4 fail on rvmmu. */
 #include "paging.h"
 
 #define VA 0x100000000UL
+/* Another page, so that ASID 6's entry for it and ASID 5's for VA can be in the TLB
+ * together even when it is tiny (`--tlb 4x1`: direct-mapped, indexed by the VPN). */
+#define VA2 (VA + 0x1000)
 #define ASID_5 5UL
 #define ASID_6 6UL
 #define WORD(pa) (*(volatile uint64_t *)(uintptr_t)(pa))
@@ -43,14 +47,15 @@ static uint8_t frames[3][4096] __attribute__((aligned(4096)));
 
 /* What the S-mode run saw; filled by switch_fn. */
 struct seen {
-    uint64_t satp_a, satp_b, satp_c, va;
+    uint64_t satp_a, satp_b, satp_c, va, va2;
     uint64_t first;       /* root A, after a full fence */
     uint64_t same_asid;   /* satp = root B (ASID 5), no fence */
     uint64_t fenced;      /* then sfence.vma x0, x0 */
     uint64_t again_a;     /* satp = root A, sfence.vma x0, x0: A's walk refills ASID 5 */
-    uint64_t other_asid;  /* satp = root C (ASID 6), no fence */
+    uint64_t other_va;    /* satp = root C (ASID 6), no fence, a load from VA2 */
     uint64_t back;        /* satp = root B (ASID 5), no fence */
-    uint64_t back_fenced; /* then sfence.vma x0, x0 */
+    uint64_t other_asid;  /* satp = root C (ASID 6), no fence, a load from VA */
+    uint64_t back_fenced; /* satp = root B, sfence.vma x0, x0 */
 };
 static struct seen s;
 
@@ -69,9 +74,12 @@ static long switch_fn(long arg)
     __asm__ volatile("sfence.vma zero, zero" ::: "memory");
     p->again_a = *x;
     write_csr(satp, p->satp_c);
-    p->other_asid = *x;
+    p->other_va = *(volatile uint64_t *)p->va2;
     write_csr(satp, p->satp_b);
     p->back = *x;
+    write_csr(satp, p->satp_c);
+    p->other_asid = *x;
+    write_csr(satp, p->satp_b);
     __asm__ volatile("sfence.vma zero, zero" ::: "memory");
     p->back_fenced = *x;
     return 0;
@@ -100,12 +108,14 @@ static void satp_cases(int levels, int base)
     map(ra, VA, (uint64_t)frames[0], 0, LEAF);
     map(rb, VA, (uint64_t)frames[1], 0, LEAF);
     map(rc, VA, (uint64_t)frames[2], 0, LEAF);
+    map(rc, VA2, (uint64_t)frames[2], 0, LEAF);
     sfence_all();
     s = (struct seen){
         .satp_a = satp_for(ra, ASID_5),
         .satp_b = satp_for(rb, ASID_5),
         .satp_c = satp_for(rc, ASID_6),
         .va = VA,
+        .va2 = VA2,
     };
     run(PRV_S, switch_fn, (uint64_t)&s);
     deactivate();
@@ -126,12 +136,14 @@ static void satp_cases(int levels, int base)
                       "satp write)"))
         CHECK_EQ(base + 2, s.same_asid, DATA_A);
 
-    /* 3: satp = root C with another ASID: ASID 5's entry is not used, root C is walked */
+    /* 3: satp = root C with another ASID: ASID 5's entry for VA (cached, case 4) is not
+     * used, root C is walked; and VA2, mapped by root C only */
     said(base + 3, "satp write (other ASID) without a fence", s.other_asid);
     CHECK_EQ(base + 3, s.other_asid, DATA_C);
+    CHECK_EQ(base + 3, s.other_va, DATA_C);
 
-    /* 4: back to ASID 5 (root B) without a fence: A or B allowed; the rvmmu TLB model
-     * kept ASID 5's entry through the switch to ASID 6 */
+    /* 4: back to ASID 5 (root B) without a fence, after ASID 6 loaded from VA2: A or B
+     * allowed; the rvmmu TLB model kept ASID 5's entry through the switch to ASID 6 */
     said(base + 4, "satp write back to ASID 5 without a fence", s.back);
     CHECK(base + 4, s.back == DATA_A || s.back == DATA_B);
     CASE(base + 4);
