@@ -12,7 +12,8 @@ declare -A NEED=(
   [qemu-system-riscv64]=qemu-system-misc               # reference machine for bare-metal runs
   [qemu-riscv64]=qemu-user                             # reference for Linux programs
   [cmake]=cmake                                        # builds Berkeley SoftFloat (softfloat-sys)
-  [cc]=gcc
+  [riscv64-unknown-elf-objdump]=binutils-riscv64-unknown-elf  # the disassembler cross-check
+  [cc]=gcc                                             # host builds of programs/tests (host_linux.rs)
 )
 missing=()
 for cmd in "${!NEED[@]}"; do
@@ -22,13 +23,28 @@ done
 # which a user's PATH may not hold).
 command -v mkswap >/dev/null 2>&1 || [ -x /sbin/mkswap ] || [ -x /usr/sbin/mkswap ] \
   || missing+=(util-linux)
+# The riscv64 glibc the static guest programs link against: only a Recommends of
+# gcc-riscv64-linux-gnu, which installs without it where Recommends are off.
+[ -f /usr/riscv64-linux-gnu/lib/libc.a ] || missing+=(libc6-dev-riscv64-cross)
+# The host's C library headers, for the host builds of programs/tests.
+[ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+apt_updated=""
+# apt-get install, after one apt-get update (a fresh machine's package lists may be empty
+# or stale).
+apt_install() {
+  echo "setup: installing $*" >&2
+  if [ -z "$apt_updated" ]; then
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+  $SUDO apt-get install -y -qq "$@" >/dev/null
+}
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 fi
 
 # The toolchain, its components and the riscv64 target, as rust-toolchain.toml names them
@@ -40,9 +56,7 @@ rustup toolchain install >/dev/null 2>&1 || rustup show active-toolchain >/dev/n
 if ! python3 -m ziglang version >/dev/null 2>&1; then
   echo "setup: installing ziglang 0.13.0 from PyPI" >&2
   if ! python3 -m pip --version >/dev/null 2>&1; then
-    SUDO=""
-    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pip >/dev/null
+    apt_install python3-pip
   fi
   # Debian's own Python refuses installs outside a virtual environment (PEP 668) unless told.
   python3 -m pip install -q ziglang==0.13.0 2>/dev/null \

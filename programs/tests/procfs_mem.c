@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #define ON_QEMU "/proc here is the host's"
+/* Why a check does not hold on the host's own Linux (tests/tests/host_linux.rs). */
+#define HOST_BUSY "system-wide counters of a shared machine move with other processes"
+#define HOST_NOT_INIT "many processes run on the host, this one is not its only one"
 
 extern char **environ;
 
@@ -192,9 +195,10 @@ int main(int argc, char **argv) {
   CHECK(mem_value(buf, "Slab") == mem_value(buf, "SReclaimable") + mem_value(buf, "SUnreclaim"),
         "Slab = SReclaimable + SUnreclaim");
   CHECK(mem_value(buf, "SwapFree") <= mem_value(buf, "SwapTotal"), "SwapFree <= SwapTotal");
-  CHECK_NOT_ON_QEMU(ON_QEMU, mem_value(buf, "SwapTotal") == 0 && mem_value(buf, "Buffers") == 0,
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, "the host may have swap and block-device buffers",
+                    mem_value(buf, "SwapTotal") == 0 && mem_value(buf, "Buffers") == 0,
                     "no swap and no buffers");
-  CHECK_NOT_ON_QEMU(ON_QEMU, mem_value(buf, "KernelStack") == 16 && mem_value(buf, "PageTables") > 0
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, HOST_NOT_INIT, mem_value(buf, "KernelStack") == 16 && mem_value(buf, "PageTables") > 0
                     && mem_value(buf, "Slab") > 0 && mem_value(buf, "AnonPages") > 0,
                     "one kernel stack, and page tables, slab and anonymous pages in use");
 
@@ -204,7 +208,7 @@ int main(int argc, char **argv) {
     slurp("/proc/self/status");
     vm_pte = mem_value(buf, "VmPTE");
   }
-  CHECK_NOT_ON_QEMU(ON_QEMU, page_tables == vm_pte, "PageTables is the one process's VmPTE");
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, HOST_NOT_INIT, page_tables == vm_pte, "PageTables is the one process's VmPTE");
 
   /* Touching 1024 pages: MemFree falls, AnonPages and pgfault rise, by those pages. */
   struct rusage ru0, ru1;
@@ -218,18 +222,18 @@ int main(int argc, char **argv) {
   long fault1 = vmstat("pgfault");
   long free1 = meminfo("MemFree"), anon1 = mem_value(buf, "AnonPages");
   CHECK(mem != NULL, "mmap and touch 4 MiB");
-  CHECK_NOT_ON_QEMU(ON_QEMU, free0 - free1 >= 4096 && free0 - free1 <= 4096 + 64,
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, HOST_BUSY, free0 - free1 >= 4096 && free0 - free1 <= 4096 + 64,
                     "MemFree falls by the 4 MiB touched (and a few page tables)");
-  CHECK_NOT_ON_QEMU(ON_QEMU, anon1 - anon0 == 4096, "AnonPages rises by 4 MiB");
-  CHECK_NOT_ON_QEMU(ON_QEMU, all_frames_accounted(buf),
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, HOST_BUSY, anon1 - anon0 == 4096, "AnonPages rises by 4 MiB");
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, "Linux has more kinds of memory use than meminfo's lines add up to", all_frames_accounted(buf),
                     "every frame in use is slab, page table, kernel stack, anonymous or file");
-  CHECK_NOT_ON_QEMU(ON_QEMU, fault1 - fault0 == 1024, "pgfault counts one fault per page");
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, HOST_BUSY, fault1 - fault0 == 1024, "pgfault counts one fault per page");
   CHECK_NOT_ON_QEMU("getrusage is the qemu process's", ru1.ru_minflt - ru0.ru_minflt == 1024,
                     "getrusage's ru_minflt counts them too");
   long freed0 = vmstat("pgfree");
   munmap(mem, 1024 * 4096);
   long freed1 = vmstat("pgfree"), free2 = meminfo("MemFree");
-  CHECK_NOT_ON_QEMU(ON_QEMU, freed1 - freed0 >= 1024 && free2 - free1 >= 4096,
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, HOST_BUSY, freed1 - freed0 >= 1024 && free2 - free1 >= 4096,
                     "munmap frees them: pgfree and MemFree rise by 4 MiB");
 
   /* /proc/vmstat */
@@ -264,8 +268,8 @@ int main(int argc, char **argv) {
     nr_free = vmstat("nr_free_pages");
     mem_free = meminfo("MemFree");
   }
-  CHECK_NOT_ON_QEMU(ON_QEMU, nr_free * 4 == mem_free, "nr_free_pages is MemFree");
-  CHECK_NOT_ON_QEMU(ON_QEMU, vmstat("pswpin") == 0, "nothing swapped");
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, HOST_BUSY, nr_free * 4 == mem_free, "nr_free_pages is MemFree");
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, "the host may swap", vmstat("pswpin") == 0, "nothing swapped");
 
   /* /proc/self/stat and statm */
   int fields;
@@ -287,7 +291,9 @@ int main(int argc, char **argv) {
     size_kb = mem_value(buf, "VmSize");
     rss_kb = mem_value(buf, "VmRSS");
   }
-  CHECK_NOT_ON_QEMU("QEMU 7.2 writes neither", vsize == size_kb * 1024 && rss * 4 == rss_kb,
+  CHECK_NOT_ON_QEMU_OR_HOST("QEMU 7.2 writes neither",
+                    "Linux 6.16 and later: stat's rss is the approximate per-CPU counter, VmRSS the exact sum",
+                    vsize == size_kb * 1024 && rss * 4 == rss_kb,
                     "stat's vsize (bytes) and rss (pages) are status's VmSize and VmRSS");
   slurp("/proc/self/stat");
   char comm[64], state = 0;
@@ -357,7 +363,7 @@ int main(int argc, char **argv) {
   while ((min_free + 1) * (min_free + 1) <= lowmem * 16)
     min_free++;
   min_free = min_free < 128 ? 128 : min_free > 262144 ? 262144 : min_free;
-  CHECK_NOT_ON_QEMU(ON_QEMU, value[3] == min_free, "min_free_kbytes = clamp(sqrt(lowmem kB x 16), 128, 262144)");
+  CHECK_NOT_ON_QEMU_OR_HOST(ON_QEMU, "Linux sums it over zones and raises it for transparent huge pages", value[3] == min_free, "min_free_kbytes = clamp(sqrt(lowmem kB x 16), 128, 262144)");
   CHECK_NOT_ON_QEMU(ON_QEMU, value[7] > 0 && value[7] <= 8192 && value[8] > 0 && value[8] <= 131072,
                     "admin and user reserves are 3%% of free memory, at most 8 MiB and 128 MiB");
   errno = 0;
@@ -385,7 +391,7 @@ int main(int argc, char **argv) {
         "ls /proc/sys/vm");
   CHECK(has_entry("/", "proc", -1) && has_entry("/", ".", DT_DIR) && has_entry("/", "..", DT_DIR),
         "ls /: proc, . and ..");
-  CHECK_NOT_ON_QEMU("the host's root", has_entry("/", "bin", DT_DIR) && has_entry("/bin", base ? base + 1 : argv[0], DT_REG),
+  CHECK_NOT_ON_QEMU_OR_HOST("the host's root", "the host's root", has_entry("/", "bin", DT_DIR) && has_entry("/bin", base ? base + 1 : argv[0], DT_REG),
                     "ls / and /bin: the initramfs's directory and this program");
   int self_fd = open("/proc/self", O_RDONLY | O_DIRECTORY);
   int stat_fd = openat(self_fd, "stat", O_RDONLY);

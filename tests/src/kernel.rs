@@ -107,14 +107,11 @@ pub const QEMU_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30)
 /// Boots the kernel on `qemu-system-riscv64 -machine virt -bios none` with the same RAM,
 /// bootargs (`-append`) and initrd (`-initrd`); returns QEMU's exit code (the finisher's
 /// status) and its console with `\r\n` as `\n`. `None` (and a skip line) when QEMU is not
-/// installed.
+/// installed; a panic instead under CI ([`crate::require_qemu_system`]).
 pub fn boot_qemu(b: &Boot) -> Option<(Option<i32>, String)> {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let Some(qemu) = crate::qemu::find_qemu() else {
-        eprintln!("skip: qemu-system-riscv64 not on PATH; the kernel is not booted on QEMU");
-        return None;
-    };
+    let qemu = crate::require_qemu_system("booting the kernel on QEMU virt")?;
     let elf = kernel_elf().to_str().expect("UTF-8 path").to_string();
     let mem = format!("{}M", b.mem >> 20);
     let mut args = vec!["-m", &mem, "-kernel", &elf, "-append", &b.bootargs];

@@ -12,10 +12,32 @@
 
 include!(concat!(env!("OUT_DIR"), "/bare_tests.rs"));
 
+pub mod host;
 pub mod kernel;
 pub mod linux;
 pub mod process;
 pub mod qemu;
+
+/// `qemu-riscv64`, the user-mode Linux reference; `None` (a skip line) when it is missing
+/// outside CI, a panic under CI (see [`host`]). `what` names the comparison.
+pub fn require_qemu_user(what: &str) -> Option<std::path::PathBuf> {
+    host::require(&host::QEMU_USER, what)
+}
+
+/// `qemu-system-riscv64`, the reference machine; as [`require_qemu_user`].
+pub fn require_qemu_system(what: &str) -> Option<std::path::PathBuf> {
+    host::require(&host::QEMU_SYSTEM, what)
+}
+
+/// util-linux's `mkswap`; as [`require_qemu_user`].
+pub fn require_mkswap(what: &str) -> Option<std::path::PathBuf> {
+    host::require(&host::MKSWAP, what)
+}
+
+/// The host's C compiler `cc`; as [`require_qemu_user`].
+pub fn require_host_cc(what: &str) -> Option<std::path::PathBuf> {
+    host::require(&host::HOST_CC, what)
+}
 
 /// Path of the built ELF of the bare-metal test `name` (ISA or MMU program).
 pub fn bare_test_path(name: &str) -> Option<&'static str> {

@@ -1,8 +1,8 @@
 //! Runs every bare-metal test program on QEMU (`qemu-system-riscv64 -machine
 //! virt`), which proves the tests themselves right. Cases where QEMU 7.2 is
 //! known to differ from the spec are skipped by the programs themselves
-//! (they print `SKIP case <n> on QEMU: <reason>`); without QEMU on PATH
-//! every test prints a skip line and passes.
+//! (they print `SKIP case <n> on QEMU: <reason>`). Without QEMU on PATH every test
+//! prints a skip line and passes, except under CI (`CI` set): then it fails.
 
 use rvmmu_tests::{bare_test_path, console_verdict, qemu, qemu_skips, Verdict};
 use std::time::Duration;
@@ -10,8 +10,7 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 fn run_on_qemu(name: &str) {
-    let Some(qemu) = qemu::find_qemu() else {
-        eprintln!("skip: qemu-system-riscv64 not on PATH; bare test {name} not run on QEMU");
+    let Some(qemu) = rvmmu_tests::require_qemu_system(&format!("bare test {name} on QEMU")) else {
         return;
     };
     let elf = bare_test_path(name).expect("bare test was built");

@@ -8,7 +8,7 @@
 use rvmmu::machine::{Exit, Machine, MachineConfig};
 use rvmmu::mmu::walk::AdMode;
 use rvmmu_tests::kernel::{boot_qemu, Boot};
-use rvmmu_tests::linux::{find_qemu_user, run_user_env};
+use rvmmu_tests::linux::run_user_env;
 use std::time::Duration;
 
 const MEM: u64 = 128 << 20;
@@ -67,10 +67,7 @@ fn on_rvmmu_ad(name: &str, paging: &str, ad: AdMode, more: &str, args: &str) -> 
 /// The TAP output of `name` under qemu-riscv64 with the SKIP remarks removed; `None`
 /// without qemu-riscv64.
 fn on_linux(name: &str, args: &[&str]) -> Option<String> {
-    let Some(qemu) = find_qemu_user() else {
-        eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
-        return None;
-    };
+    let qemu = rvmmu_tests::require_qemu_user(&format!("the Linux reference for {name}"))?;
     let path = rvmmu_tests::linux_program(name).unwrap();
     let run = run_user_env(
         &qemu,

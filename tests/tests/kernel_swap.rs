@@ -12,15 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// QEMU, or `None` (and a skip line) when it is missing outside CI.
 fn qemu() -> Option<PathBuf> {
-    let q = rvmmu_tests::qemu::find_qemu();
-    if q.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "qemu-system-riscv64 is not on PATH, and CI is set: these tests must run"
-        );
-        eprintln!("skip: qemu-system-riscv64 not on PATH; the swap tests need it");
-    }
-    q
+    rvmmu_tests::require_qemu_system("the swap tests on QEMU virt")
 }
 
 /// A scratch directory for one test's disk images.
@@ -183,18 +175,7 @@ fn without_a_swap_disk_there_is_no_swap() {
 
 /// util-linux's mkswap, or `None` (and a skip line) when it is missing outside CI.
 fn mkswap() -> Option<PathBuf> {
-    let found = ["/sbin/mkswap", "/usr/sbin/mkswap"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "mkswap (util-linux) is not installed, and CI is set: this test must run"
-        );
-        eprintln!("skip: no mkswap (util-linux) to format the swap disk");
-    }
-    found
+    rvmmu_tests::require_mkswap("formatting the swap disk")
 }
 
 /// A sparse 256 MiB disk image formatted by `mkswap`, in a scratch directory named
@@ -208,11 +189,11 @@ fn mkswap_disk_and(name: &str, program: &str) -> Option<(PathBuf, PathBuf, PathB
     std::fs::File::create(&swap)
         .and_then(|f| f.set_len(256 << 20))
         .expect("a sparse disk image");
-    let st = std::process::Command::new(mkswap)
-        .arg(&swap)
-        .output()
+    let mut cmd = std::process::Command::new(mkswap);
+    cmd.arg(&swap);
+    let st = rvmmu_tests::process::run_with_timeout(cmd, None, std::time::Duration::from_secs(60))
         .expect("run mkswap");
-    assert!(st.status.success(), "mkswap: {st:?}");
+    assert!(st.status.is_some_and(|s| s.success()), "mkswap: {st:?}");
     let prog = rvmmu_tests::linux_program(&format!("pressure/{program}"))
         .unwrap_or_else(|| panic!("{program} was built"));
     let initrd = initramfs_with_init(&std::fs::read(prog).unwrap());

@@ -10,6 +10,7 @@ use rvmmu_tests::kernel::{
     boot_qemu, boot_rvmmu, initramfs_with_init, program, program_output, Boot,
 };
 use std::process::Command;
+use std::time::Duration;
 
 const MEM: u64 = 64 << 20;
 
@@ -23,13 +24,7 @@ fn on_linux(name: &str, args: &[&str]) -> Option<(i32, String)> {
 /// [`on_linux`] in a fresh working directory holding `files` (name, contents).
 fn on_linux_in(name: &str, args: &[&str], files: &[(&str, &[u8])]) -> Option<(i32, String)> {
     use std::os::unix::process::ExitStatusExt;
-    let qemu = std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|d| d.join("qemu-riscv64"))
-        .find(|p| p.is_file());
-    let Some(qemu) = qemu else {
-        eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
-        return None;
-    };
+    let qemu = rvmmu_tests::require_qemu_user(&format!("the Linux reference for {name}"))?;
     let dir = std::env::temp_dir().join(format!("rvmmu-user-{}-{name}.d", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (file, data) in files {
@@ -39,13 +34,13 @@ fn on_linux_in(name: &str, args: &[&str], files: &[(&str, &[u8])]) -> Option<(i3
     std::fs::write(&path, program(name)).unwrap();
     let exec = std::os::unix::fs::PermissionsExt::from_mode(0o755);
     std::fs::set_permissions(&path, exec).unwrap();
-    let out = Command::new(qemu)
-        .env_clear()
+    let mut cmd = Command::new(qemu);
+    cmd.env_clear()
         .envs([("HOME", "/"), ("TERM", "linux")])
         .current_dir(&dir)
         .arg(&path)
-        .args(args)
-        .output()
+        .args(args);
+    let out = rvmmu_tests::process::run_with_timeout(cmd, None, Duration::from_secs(60))
         .expect("run qemu-riscv64");
     let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_dir_all(&dir);
@@ -54,7 +49,10 @@ fn on_linux_in(name: &str, args: &[&str], files: &[(&str, &[u8])]) -> Option<(i3
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let status = match (out.status.code(), out.status.signal()) {
+    let status = out
+        .status
+        .unwrap_or_else(|| panic!("qemu-riscv64 {name}: timed out after 60 s"));
+    let status = match (status.code(), status.signal()) {
         (Some(c), _) => c,
         (None, Some(sig)) => 128 + sig,
         (None, None) => panic!("qemu-riscv64 ended without a status"),

@@ -7,7 +7,7 @@
 //! `rvmmu_tests::linux::normalize` (addresses and pids differ between any two runs).
 
 use rvmmu::machine::{Exit, Machine, MachineConfig};
-use rvmmu_tests::linux::{find_qemu_user, normalize, run_user_env};
+use rvmmu_tests::linux::{normalize, run_user_env};
 use std::time::Duration;
 
 /// The built program `dir/name`.
@@ -87,10 +87,7 @@ fn on_linux_args(
     stdin: &[u8],
     env: &[(&str, &str)],
 ) -> Option<(Option<i32>, String)> {
-    let Some(qemu) = find_qemu_user() else {
-        eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
-        return None;
-    };
+    let qemu = rvmmu_tests::require_qemu_user(&format!("the Linux reference for {name}"))?;
     let run = run_user_env(
         &qemu,
         program_path(name),
