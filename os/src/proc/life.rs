@@ -133,9 +133,16 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
             kstack,
         },
     );
-    // SIGCHLD's default action is to ignore it: the parent is only woken if it waits.
-    for waiter in [ppid, if orphans { INIT } else { 0 }] {
-        if let Some(w) = t.live.get_mut(waiter) {
+    // The parent gets SIGCHLD (CLD_EXITED or CLD_KILLED; ignored by default) and wakes
+    // if it waits. (When the parent is the process running, out of the table — the OOM
+    // killer ending another process in its trap — it is only woken by its wait4's next
+    // look.)
+    if let Some(w) = t.live.get_mut(ppid) {
+        let (code, status) = super::signal::child_ended(ending);
+        super::signal::notify_parent(w, pid, code, status);
+    }
+    if orphans {
+        if let Some(w) = t.live.get_mut(INIT) {
             if w.state == State::Sleeping(Wait::Child) {
                 w.state = State::Runnable;
             }
@@ -226,6 +233,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         ctimes: CpuTimes::default(),
         sigmask: p.sigmask,
         sigpending: 0,
+        sig: p.sig.fork(),
         oom_score_adj: p.oom_score_adj,
         run_mark: 0, // set when it is first switched to
         sleep_until: None,
@@ -299,6 +307,40 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
         }
     };
     let Some((child, ending, minflt, majflt, times)) = found else {
+        // A stopped (WUNTRACED) or continued (WCONTINUED) child not reported yet: its
+        // status (0x7f | sig << 8, or 0xffff), and it stays.
+        let report = {
+            let mut t = TABLE.lock();
+            let found = t
+                .live
+                .values_mut()
+                .filter(|l| l.ppid == p.pid && matches(l.pid))
+                .find_map(|l| {
+                    let wanted = match l.sig.report {
+                        Some(0xffff) => options & WCONTINUED != 0,
+                        Some(_) => options & WUNTRACED != 0,
+                        None => false,
+                    };
+                    wanted.then(|| (l.pid, l.sig.report.take().unwrap_or(0)))
+                });
+            found
+        };
+        if let Some((child, st)) = report {
+            if status != 0
+                && p.space
+                    .copy_out(VirtAddr(status), &st.to_le_bytes())
+                    .is_err()
+            {
+                return Ok(Err(Errno::EFAULT));
+            }
+            if rusage != 0 {
+                let ru = [0u8; 144];
+                if p.space.copy_out(VirtAddr(rusage), &ru).is_err() {
+                    return Ok(Err(Errno::EFAULT));
+                }
+            }
+            return Ok(Ok(child as i64));
+        }
         return if options & WNOHANG != 0 {
             Ok(Ok(0))
         } else {

@@ -21,6 +21,7 @@ pub mod exec;
 mod life;
 pub mod rlimit;
 mod sched;
+pub mod sigframe;
 pub mod signal;
 mod times;
 
@@ -64,6 +65,8 @@ pub enum Wait {
     Timer(u64),
     /// A pipe to have data or room, or its other end to close (`fs::pipe`).
     Pipe(u32),
+    /// A signal (rt_sigsuspend, pause's ppoll, rt_sigtimedwait with no timeout).
+    Signal,
 }
 
 /// A live process's state (an ended one is a [`Zombie`]).
@@ -72,6 +75,8 @@ pub enum State {
     /// Running or ready to run.
     Runnable,
     Sleeping(Wait),
+    /// Stopped by a stop signal, until SIGCONT.
+    Stopped,
 }
 
 /// A process.
@@ -107,8 +112,11 @@ pub struct Process {
     /// Blocked signals (rt_sigprocmask; bit n - 1 for signal n): inherited by fork, kept by
     /// execve.
     pub sigmask: u64,
-    /// Signals sent while blocked, delivered when unblocked (a fork's child starts with none).
+    /// Signals sent and not delivered yet (blocked, or waiting for the return to U-mode);
+    /// a fork's child starts with none.
     pub sigpending: u64,
+    /// Dispositions, the alternate stack, the pending signals' siginfo (`signal.rs`).
+    pub sig: Box<signal::Signals>,
     /// The OOM killer's bias, -1000 (never chosen) to 1000 (/proc/PID/oom_score_adj):
     /// inherited by fork, kept by execve.
     pub oom_score_adj: i16,
@@ -291,6 +299,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         ctimes: CpuTimes::default(),
         sigmask: 0,
         sigpending: 0,
+        sig: signal::Signals::new(loaded.vdso),
         oom_score_adj: 0,
         run_mark: crate::time::now_ns(),
         sleep_until: None,
@@ -399,6 +408,7 @@ pub fn replace_image(
     p.brk_start = loaded.brk;
     p.brk = loaded.brk;
     p.loaded = loaded.layout;
+    p.sig.exec(loaded.vdso);
     p.fp = FpRegs::default();
     fp::restore(&p.fp);
     *frame = exec::initial_frame(loaded.entry, loaded.sp);
