@@ -460,6 +460,18 @@ int main(void) {
 
   proc_fields();
 
+  /* The signal trampoline's page, as Linux shows its vDSO. */
+  FILE *maps = fopen("/proc/self/maps", "r");
+  char line[256];
+  int vdso = 0;
+  while (maps && fgets(line, sizeof line, maps))
+    if (strstr(line, " r-xp ") && strstr(line, "[vdso]\n"))
+      vdso++;
+  if (maps)
+    fclose(maps);
+  CHECK_NOT_ON_QEMU("QEMU 7.2's user mode maps no vDSO for riscv64", vdso == 1,
+                    "/proc/self/maps shows one r-xp [vdso]");
+
   /* A frame that cannot be written: SIGSEGV ends the process. */
   fflush(stdout);
   c = fork();
