@@ -26,7 +26,8 @@ const UC_SIGMASK: usize = UCONTEXT + 40;
 const MCONTEXT: usize = UCONTEXT + 176;
 const FPREGS: usize = MCONTEXT + 32 * 8;
 const FCSR: usize = FPREGS + 32 * 8;
-const _: () = assert!(MCONTEXT % 16 == 0 && FPREGS + 528 == SIZE && SIZE % 16 == 0);
+const _: () =
+    assert!(MCONTEXT.is_multiple_of(16) && FPREGS + 528 == SIZE && SIZE.is_multiple_of(16));
 
 /// What the kernel fills the siginfo with (asm-generic/siginfo.h's union members at 16).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
