@@ -103,11 +103,22 @@ static int reap(pid_t c) {
 
 /* Temporaries and an FP register across a handler that clobbers them: the signal is sent
  * by an inline tgkill, so nothing is saved around it but what the kernel saves. */
-static void clobber(int sig) {
+static volatile int uc_regs_seen;
+
+static void clobber(int sig, siginfo_t *si, void *ctx) {
   (void)sig;
+  (void)si;
 #ifdef __riscv
+  /* The ucontext holds the interrupted registers where Linux puts them: __gregs[n] is
+   * xn (t3 = x28), __fpregs.__d.__f[0] is ft0 (f0). */
+  ucontext_t *uc = ctx;
+  uc_regs_seen = uc->uc_mcontext.__gregs[28] == 0x1234567 &&
+                 uc->uc_mcontext.__fpregs.__d.__f[0] == 0x4009UL << 48;
   __asm__ volatile("li t3, 0\n li t6, 0\n fmv.d.x ft0, zero\n fsflags t4, %0" ::"r"(0x1f)
                    : "t3", "t4", "t6", "ft0");
+#else
+  (void)ctx;
+  uc_regs_seen = 1;
 #endif
 }
 
@@ -301,8 +312,9 @@ int main(void) {
   CHECK(sigaction(65, &act, NULL) == -1 && errno == EINVAL, "signal 65: EINVAL");
 
   /* Registers and FP state across a handler. */
-  install(SIGUSR1, clobber, NULL, 0);
+  install(SIGUSR1, NULL, clobber, 0);
   CHECK(regs_survive(), "integer temporaries, FP registers and fflags survive a handler");
+  CHECK(uc_regs_seen, "the handler's ucontext holds them (__gregs, __fpregs.__d)");
 
   /* sigaltstack and SA_ONSTACK. */
   stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack}, os;
