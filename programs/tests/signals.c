@@ -362,6 +362,29 @@ int main(void) {
   close(fds[0]);
   close(fds[1]);
 
+  /* wait4 for a child that takes its time, interrupted by another child's signal. */
+  for (int restart = 0; restart < 2; restart++) {
+    install(SIGUSR1, count, NULL, restart ? SA_RESTART : 0);
+    hits = 0;
+    fflush(stdout);
+    pid_t slow = fork();
+    if (slow == 0) {
+      ms_sleep(150);
+      _exit(3);
+    }
+    c = sender(SIGUSR1, 30, -1);
+    int st = 0;
+    errno = 0;
+    pid_t w = waitpid(slow, &st, 0);
+    if (restart)
+      CHECK(w == slow && WIFEXITED(st) && WEXITSTATUS(st) == 3 && hits == 1,
+            "SA_RESTART: waitpid goes on after the handler and reaps the child");
+    else
+      CHECK(w == -1 && errno == EINTR && hits == 1 && reap(slow) == 3 << 8,
+            "a handled signal interrupts waitpid: EINTR");
+    reap(c);
+  }
+
   /* nanosleep: EINTR with the time left, whatever SA_RESTART says. */
   c = sender(SIGUSR1, 30, -1);
   struct timespec req = {10, 0}, rem = {0, 0};
