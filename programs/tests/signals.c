@@ -433,6 +433,39 @@ int main(void) {
   CHECK(ppoll(NULL, 0, &t20, NULL) == 0, "ppoll(NULL, 0, 20 ms) times out: 0");
   struct timeval tv = {0, 20000};
   CHECK(select(0, NULL, NULL, NULL, &tv) == 0, "select(0, ..., 20 ms) times out: 0");
+  tv.tv_usec = 20000;
+
+  /* ppoll and select on a pipe. */
+  CHECK(pipe(fds) == 0, "another pipe");
+  struct pollfd pf[3] = {{fds[0], POLLIN, 0}, {fds[1], POLLOUT, 0}, {-1, POLLIN, 0}};
+  CHECK(ppoll(pf, 3, &t20, NULL) == 1 && pf[0].revents == 0 && pf[1].revents == POLLOUT &&
+            pf[2].revents == 0,
+        "ppoll: an empty pipe's write end is writable, its read end not");
+  CHECK(ppoll(pf, 1, &t20, NULL) == 0 && pf[0].revents == 0,
+        "ppoll on the empty read end times out: 0");
+  c = sender(0, 30, fds[1]);
+  CHECK(ppoll(pf, 1, NULL, NULL) == 1 && pf[0].revents == POLLIN,
+        "ppoll sleeps until a child writes: POLLIN");
+  CHECK(read(fds[0], &b, 1) == 1, "the byte is there");
+  reap(c);
+  c = sender(0, 30, fds[1]);
+  fd_set rd;
+  FD_ZERO(&rd);
+  FD_SET(fds[0], &rd);
+  CHECK(select(fds[0] + 1, &rd, NULL, NULL, NULL) == 1 && FD_ISSET(fds[0], &rd),
+        "select sleeps until a child writes: readable");
+  CHECK(read(fds[0], &b, 1) == 1, "the byte is there");
+  reap(c);
+  close(fds[1]);
+  CHECK(poll(pf, 1, 0) == 1 && (pf[0].revents & POLLHUP), "no write end left: POLLHUP");
+  close(fds[0]);
+  pf[0].fd = fds[0];
+  CHECK(poll(pf, 1, 0) == 1 && pf[0].revents == POLLNVAL, "a closed descriptor: POLLNVAL");
+  FD_ZERO(&rd);
+  FD_SET(fds[0], &rd);
+  errno = 0;
+  CHECK(select(fds[0] + 1, &rd, NULL, NULL, &tv) == -1 && errno == EBADF,
+        "select on a closed descriptor: EBADF");
 
   /* SIGCHLD. */
   struct sigaction chld;

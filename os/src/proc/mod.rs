@@ -19,6 +19,7 @@
 pub mod elf;
 pub mod exec;
 mod life;
+mod poll;
 pub mod rlimit;
 mod sched;
 pub mod sigframe;
@@ -67,6 +68,9 @@ pub enum Wait {
     Pipe(u32),
     /// A signal (rt_sigsuspend, pause's ppoll, rt_sigtimedwait with no timeout).
     Signal,
+    /// A change on polled descriptors (ppoll, pselect6): any pipe's, console input, or
+    /// `sleep_until`'s time.
+    Poll,
 }
 
 /// A live process's state (an ended one is a [`Zombie`]).
@@ -361,10 +365,11 @@ pub fn with_others<R>(f: impl FnOnce(&[&Process]) -> R) -> R {
 }
 
 /// Makes every process sleeping on `w` runnable (the one running is not in the table
-/// and is not asleep).
+/// and is not asleep); a pipe's wake wakes the pollers too.
 pub fn wake(w: Wait) {
+    let poll = matches!(w, Wait::Pipe(_));
     for p in TABLE.lock().live.values_mut() {
-        if p.state == State::Sleeping(w) {
+        if p.state == State::Sleeping(w) || (poll && p.state == State::Sleeping(Wait::Poll)) {
             p.state = State::Runnable;
         }
     }

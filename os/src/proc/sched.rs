@@ -126,20 +126,23 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
         let kswapd_worked = crate::mm::reclaim::kswapd_run();
         {
             let mut t = TABLE.lock();
-            if t.live
-                .values()
-                .any(|p| p.state == State::Sleeping(Wait::Console))
-                && crate::console::input_ready()
-            {
+            let on_console =
+                |p: &Process| matches!(p.state, State::Sleeping(Wait::Console | Wait::Poll));
+            if t.live.values().any(on_console) && crate::console::input_ready() {
                 for p in t.live.values_mut() {
-                    if p.state == State::Sleeping(Wait::Console) {
+                    if on_console(p) {
                         p.state = State::Runnable;
                     }
                 }
             }
             let now = crate::time::now_ns();
             for p in t.live.values_mut() {
-                if matches!(p.state, State::Sleeping(Wait::Timer(at)) if at <= now) {
+                let due = match p.state {
+                    State::Sleeping(Wait::Timer(at)) => at <= now,
+                    State::Sleeping(Wait::Poll) => p.sleep_until.is_some_and(|at| at <= now),
+                    _ => false,
+                };
+                if due {
                     p.state = State::Runnable;
                 }
             }

@@ -4,8 +4,8 @@
 //! way back to U-mode: a handler runs on the process's stack (or its alternate stack,
 //! sigaltstack(132)) on a frame laid out as Linux's (`sigframe.rs`) and returns through the
 //! `[vdso]` page's `li a7, 139; ecall` to rt_sigreturn(139). Also rt_sigpending(136),
-//! rt_sigtimedwait(137), rt_sigsuspend(133), and ppoll(73)/pselect6(72) as a program
-//! waiting for a signal or a timeout uses them (no descriptors: those are ENOSYS).
+//! rt_sigtimedwait(137), rt_sigsuspend(133), and ppoll(73)/pselect6(72), which wait for
+//! descriptors (`poll.rs`), a signal or a timeout.
 //!
 //! Default actions: Term and Core end the process (the wait status carries the signal; no
 //! core is written, as with Linux's RLIMIT_CORE of 0); Ign does nothing; Stop stops it
@@ -761,10 +761,18 @@ fn read_timespec(p: &mut Process, va: u64) -> Result<u64, Errno> {
         .saturating_add(nsec as u64))
 }
 
-/// Sleeps until a signal or the timeout `tmo` (a timespec's address; 0: none) with the
-/// temporary mask `mask`: ppoll and pselect6 with no descriptors. 0 on timeout; EINTR
-/// when a signal comes (see [`interrupt`]).
-fn wait_signal(p: &mut Process, tmo: u64, mask: Option<u64>) -> Result<SysResult, Wait> {
+/// Waits until `scan` finds descriptors ready (its count), a signal comes (EINTR, see
+/// [`interrupt`]) or the timeout `tmo` passes (0; `tmo` a timespec's address, 0: none),
+/// with the temporary mask `mask`: ppoll and pselect6. `fds`: there are descriptors to
+/// watch (the sleep then also ends at any pipe's change or console input). `scan` is told
+/// whether this is its last look (the timeout has passed).
+fn wait_ready(
+    p: &mut Process,
+    tmo: u64,
+    mask: Option<u64>,
+    fds: bool,
+    scan: impl FnOnce(&mut Process, bool) -> Result<i64, Errno>,
+) -> Result<SysResult, Wait> {
     let now = crate::time::now_ns();
     if !p.restarted {
         p.sleep_until = None;
@@ -778,24 +786,31 @@ fn wait_signal(p: &mut Process, tmo: u64, mask: Option<u64>) -> Result<SysResult
             swap_mask(p, m);
         }
     }
-    match p.sleep_until {
-        Some(at) if now >= at => {
+    let timed_out = p.sleep_until.is_some_and(|at| now >= at);
+    let found = scan(p, timed_out);
+    match found {
+        Ok(0) if !timed_out => {}
+        r => {
             p.sleep_until = None;
             restore_mask(p);
-            Ok(Ok(0))
+            return Ok(r);
         }
+    }
+    match p.sleep_until {
+        _ if fds => Err(Wait::Poll),
         Some(at) => Err(Wait::Timer(at)),
         None => Err(Wait::Signal),
     }
 }
 
-/// ppoll(fds, nfds, tmo, sigmask, sigsetsize) with nfds 0 (pause() in glibc and musl):
-/// waits for a signal or the timeout. Descriptors are not supported yet: ENOSYS, logged.
+/// ppoll(fds, nfds, tmo, sigmask, sigsetsize): waits for one of the `struct pollfd`s to be
+/// ready (pipes, the console; other files always are), a signal or the timeout. With nfds
+/// 0 it is glibc's and musl's pause(). More descriptors than RLIMIT_NOFILE: EINVAL.
 pub fn ppoll(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
-    let [_fds, nfds, tmo, sigmask, size, _] = a;
-    if nfds != 0 {
-        log::warn!("{}: ppoll on descriptors not implemented: -ENOSYS", p.name);
-        return Ok(Err(Errno::ENOSYS));
+    let [fds, nfds, tmo, sigmask, size, _] = a;
+    if nfds > p.limits[7].cur {
+        // RLIMIT_NOFILE
+        return Ok(Err(Errno::EINVAL));
     }
     let mask = if sigmask != 0 && !p.restarted {
         if size != 8 {
@@ -808,21 +823,20 @@ pub fn ppoll(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
     } else {
         None
     };
-    wait_signal(p, tmo, mask)
+    wait_ready(p, tmo, mask, nfds != 0, |p, _| {
+        super::poll::scan_pollfds(p, fds, nfds)
+    })
 }
 
-/// pselect6(n, inp, outp, exp, tsp, sig) with no descriptor sets (select(0, ...) as a
-/// sleep): waits for a signal or the timeout; `sig` points to {sigset pointer, size}.
-/// Descriptor sets are not supported yet: ENOSYS, logged.
+/// pselect6(n, inp, outp, exp, tsp, sig): select's three `fd_set`s of `n` descriptors (as
+/// ppoll sees them), a timespec timeout, and `sig` pointing to {sigset pointer, size}.
 pub fn pselect6(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
     let [n, inp, outp, exp, tsp, sig] = a;
-    if n != 0 && (inp | outp | exp) != 0 {
-        log::warn!(
-            "{}: pselect6 on descriptors not implemented: -ENOSYS",
-            p.name
-        );
-        return Ok(Err(Errno::ENOSYS));
+    if (n as i32) < 0 {
+        return Ok(Err(Errno::EINVAL));
     }
+    // Linux clamps n to the descriptor table's size (here FD_SETSIZE, 1024).
+    let n = (n & 0xffff_ffff).min(1024);
     let mask = if sig != 0 && !p.restarted {
         let (set, size) = match (read_u64(p, sig), read_u64(p, sig + 8)) {
             (Ok(s), Ok(z)) => (s, z),
@@ -841,7 +855,10 @@ pub fn pselect6(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
     } else {
         None
     };
-    wait_signal(p, tsp, mask)
+    let fds = n != 0 && (inp | outp | exp) != 0;
+    wait_ready(p, tsp, mask, fds, |p, last| {
+        super::poll::scan_fdsets(p, n, [inp, outp, exp], last)
+    })
 }
 
 /// rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal of `set` (the
