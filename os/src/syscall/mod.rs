@@ -4,8 +4,8 @@
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime, times,
 //! the signal calls (kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
-//! sigaltstack, rt_sigsuspend, rt_sigpending, rt_sigtimedwait, ppoll and pselect6 without
-//! descriptors: `proc/signal.rs`),
+//! sigaltstack, rt_sigsuspend, rt_sigpending, rt_sigtimedwait, ppoll and pselect6:
+//! `proc/signal.rs`),
 //! getrandom, sched_yield, swapon and swapoff (`mm/swapfile.rs`); clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
