@@ -524,6 +524,29 @@ int main(void) {
   kill(c, SIGKILL);
   st = reap(c);
   CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends it");
+  /* SIGCHLD ignored: no zombies; wait4 waits for the children, then ECHILD. */
+  signal(SIGCHLD, SIG_IGN);
+  fflush(stdout);
+  c = fork();
+  if (c == 0) {
+    ms_sleep(20);
+    _exit(1);
+  }
+  errno = 0;
+  CHECK(waitpid(-1, &st, 0) == -1 && errno == ECHILD,
+        "SIGCHLD ignored: the child is reaped when it ends, waitpid then says ECHILD");
+  chld.sa_flags = SA_SIGINFO | SA_NOCLDWAIT;
+  sigaction(SIGCHLD, &chld, NULL);
+  hits = 0;
+  fflush(stdout);
+  c = fork();
+  if (c == 0)
+    _exit(1);
+  errno = 0;
+  int r = waitpid(-1, &st, 0), e = errno;
+  CHECK_NOT_ON_QEMU("QEMU 7.2's user mode does not pass SA_NOCLDWAIT on",
+                    r == -1 && e == ECHILD && hits == 1 && last_code == CLD_EXITED,
+                    "SA_NOCLDWAIT: the same, and the handler still gets SIGCHLD");
   signal(SIGCHLD, SIG_DFL);
 
   proc_fields();

@@ -12,6 +12,19 @@ use alloc::boxed::Box;
 use mm_core::task::{Ending, MAX_PROCS};
 use mm_core::VirtAddr;
 
+/// Kernel stacks of children reaped at their end (their parent ignores SIGCHLD), given
+/// back by [`free_reaped`] once no longer in use.
+static REAP_LATER: spin::Mutex<alloc::vec::Vec<mm_core::PhysAddr>> =
+    spin::Mutex::new(alloc::vec::Vec::new());
+
+/// Gives back the kernel stacks of the children reaped at their end: called at a trap's
+/// start, on the running process's own stack, so none of them is in use.
+pub(super) fn free_reaped() {
+    while let Some(k) = REAP_LATER.lock().pop() {
+        exec::free_kstack(k);
+    }
+}
+
 /// Logs the process's fault counts (as init's end always has).
 fn fault_counts(name: &str, minflt: u64, majflt: u64) {
     log::info!(
@@ -122,17 +135,25 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
         z.ppid = INIT;
         orphans = true;
     }
-    t.zombies.insert(
-        pid,
-        Zombie {
-            ppid,
-            ending,
-            minflt: minflt + cminflt,
-            majflt: majflt + cmajflt,
-            times: times.plus(ctimes),
-            kstack,
-        },
-    );
+    // A parent that ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) gets no zombie: the child
+    // is reaped at once (its kernel stack, which may be the one running now, is given
+    // back at the next trap) and wait4 waits for the others, then ECHILD, as on Linux.
+    let autoreap = t.live.get(ppid).is_some_and(super::signal::reaps_children);
+    if autoreap {
+        REAP_LATER.lock().push(kstack);
+    } else {
+        t.zombies.insert(
+            pid,
+            Zombie {
+                ppid,
+                ending,
+                minflt: minflt + cminflt,
+                majflt: majflt + cmajflt,
+                times: times.plus(ctimes),
+                kstack,
+            },
+        );
+    }
     // The parent gets SIGCHLD (CLD_EXITED or CLD_KILLED; ignored by default) and wakes
     // if it waits. (When the parent is the process running, out of the table — the OOM
     // killer ending another process in its trap — it is only woken by its wait4's next

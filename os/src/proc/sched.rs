@@ -28,6 +28,7 @@ pub fn on_user_trap(
     frame: &mut TrapFrame,
     handle: impl FnOnce(&mut Process, &mut TrapFrame) -> Outcome,
 ) -> *mut TrapFrame {
+    super::life::free_reaped();
     let cur = TABLE.lock().current;
     let Some(mut p) = TABLE.lock().live.take(cur) else {
         panic!("user trap with no current process {cur}");

@@ -462,6 +462,13 @@ pub(super) fn notify_parent(parent: &mut Process, child: u32, code: i32, status:
     }
 }
 
+/// Whether `parent`'s children are reaped when they end (SIGCHLD set to SIG_IGN, or a
+/// disposition with SA_NOCLDWAIT).
+pub(super) fn reaps_children(parent: &Process) -> bool {
+    let a = parent.sig.actions[SIGCHLD as usize - 1];
+    a.handler == SIG_IGN || a.flags & SA_NOCLDWAIT != 0
+}
+
 /// SIGCHLD's code and status for an ended child.
 pub(super) fn child_ended(ending: Ending) -> (i32, i32) {
     match ending {
