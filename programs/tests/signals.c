@@ -1,10 +1,12 @@
 /* Signal handlers as Linux runs them: rt_sigaction's flags (SA_SIGINFO, SA_RESETHAND,
- * SA_NODEFER, SA_RESTART, SA_ONSTACK, SA_NOCLDSTOP), the siginfo of kill, tgkill and
- * SIGCHLD, the mask while a handler runs, registers and FP state kept across a handler,
- * pending and blocked signals, sigaltstack, EINTR versus restarting, sigsuspend, pause,
- * nanosleep's time left, sigtimedwait, ppoll/select as sleeps, stop and continue with
- * wait4's WUNTRACED and WCONTINUED, the /proc signal fields, and a frame that cannot be
- * written. TAP output (check.h); nothing printed depends on addresses or pids. */
+ * SA_NODEFER, SA_RESTART, SA_ONSTACK, SA_NOCLDSTOP, SA_NOCLDWAIT), the siginfo of kill,
+ * tgkill and SIGCHLD, the mask while a handler runs, registers and FP state in the
+ * ucontext and kept across a handler, pending and blocked signals, sigaltstack, EINTR
+ * versus restarting (pipe read, waitpid), sigsuspend, pause, nanosleep's time left,
+ * sigtimedwait, ppoll/select as sleeps and on a pipe, stop and continue with wait4's
+ * WUNTRACED and WCONTINUED, SIGCHLD ignored, the /proc signal fields, [vdso], and the
+ * SIGSEGV of a bad rt_sigreturn or a frame that cannot be written. TAP output (check.h);
+ * nothing printed depends on addresses or pids. */
 #define _GNU_SOURCE
 #include "check.h"
 #include <poll.h>
@@ -562,6 +564,19 @@ int main(void) {
     fclose(maps);
   CHECK_NOT_ON_QEMU("QEMU 7.2's user mode maps no vDSO for riscv64", vdso == 1,
                     "/proc/self/maps shows one r-xp [vdso]");
+
+  /* rt_sigreturn with no frame at sp: SIGSEGV ends the process. */
+  fflush(stdout);
+  c = fork();
+  if (c == 0) {
+#ifdef __riscv
+    __asm__ volatile("li sp, 16\n li a7, 139\n ecall" ::: "memory");
+#endif
+    kill(getpid(), SIGSEGV);
+    _exit(0);
+  }
+  st = reap(c);
+  CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "rt_sigreturn without a frame: SIGSEGV");
 
   /* A frame that cannot be written: SIGSEGV ends the process. */
   fflush(stdout);
