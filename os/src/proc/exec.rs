@@ -143,12 +143,10 @@ pub fn load(
     if !space.vmas.insert(stack_top - STACK_EXPAND, stack) {
         return Err(ExecError::BadAddress(stack_top - STACK_EXPAND));
     }
-    // The [vdso] page, where a top-down mmap would put it (Linux maps its vDSO right after
-    // the program, below mmap_base): the signal trampoline (`signal::TRAMPOLINE`).
-    let vdso = space
-        .vmas
-        .gap_below(PAGE_SIZE, user_end - MMAP_GAP, PAGE_SIZE)
-        .ok_or(ExecError::BadAddress(user_end - MMAP_GAP))?;
+    // The [vdso] page (the signal trampoline, `signal::TRAMPOLINE`) at mmap_base, just
+    // above where top-down mmaps go, so it moves none of them (Linux maps its vDSO as the
+    // first of them, right below mmap_base).
+    let vdso = user_end - MMAP_GAP;
     let tramp: &'static [u8] = &super::signal::TRAMPOLINE;
     let area = Vma {
         end: vdso + PAGE_SIZE,
