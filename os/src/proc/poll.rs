@@ -59,27 +59,31 @@ fn ready(p: &Process, fd: u64) -> u16 {
 }
 
 /// ppoll's scan: `nfds` `struct pollfd` {fd (int), events, revents (shorts)} at `fds`;
-/// writes each revents (a negative fd gets 0); returns how many are nonzero.
+/// writes each revents (a negative fd gets 0); returns how many are nonzero. Done 64 at
+/// a time, so a large nfds takes no kernel memory.
 pub fn scan_pollfds(p: &mut Process, fds: u64, nfds: u64) -> Result<i64, Errno> {
-    let mut buf = vec![0u8; nfds as usize * 8];
-    p.space
-        .copy_in(VirtAddr(fds), &mut buf)
-        .map_err(|_| Errno::EFAULT)?;
     let mut n = 0;
-    for e in buf.chunks_exact_mut(8) {
-        let fd = i32::from_le_bytes([e[0], e[1], e[2], e[3]]);
-        let events = u16::from_le_bytes([e[4], e[5]]);
-        let revents = if fd < 0 {
-            0
-        } else {
-            ready(p, fd as u64) & (events | POLLERR | POLLHUP | POLLNVAL)
-        };
-        e[6..8].copy_from_slice(&revents.to_le_bytes());
-        n += i64::from(revents != 0);
+    let mut buf = [0u8; 64 * 8];
+    let mut done = 0;
+    while done < nfds {
+        let k = (nfds - done).min(64) as usize;
+        let at = VirtAddr(fds.wrapping_add(done * 8));
+        let chunk = &mut buf[..k * 8];
+        p.space.copy_in(at, chunk).map_err(|_| Errno::EFAULT)?;
+        for e in chunk.chunks_exact_mut(8) {
+            let fd = i32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+            let events = u16::from_le_bytes([e[4], e[5]]);
+            let revents = if fd < 0 {
+                0
+            } else {
+                ready(p, fd as u64) & (events | POLLERR | POLLHUP | POLLNVAL)
+            };
+            e[6..8].copy_from_slice(&revents.to_le_bytes());
+            n += i64::from(revents != 0);
+        }
+        p.space.copy_out(at, chunk).map_err(|_| Errno::EFAULT)?;
+        done += k as u64;
     }
-    p.space
-        .copy_out(VirtAddr(fds), &buf)
-        .map_err(|_| Errno::EFAULT)?;
     Ok(n)
 }
 
