@@ -22,7 +22,6 @@ mod life;
 mod poll;
 pub mod rlimit;
 mod sched;
-pub mod sigframe;
 pub mod signal;
 mod times;
 

@@ -2,7 +2,7 @@
 //! own: faults, SIGCHLD), their dispositions (rt_sigaction(134): the default action,
 //! SIG_IGN or a handler), blocking them (rt_sigprocmask(135)), and delivering them on the
 //! way back to U-mode: a handler runs on the process's stack (or its alternate stack,
-//! sigaltstack(132)) on a frame laid out as Linux's (`sigframe.rs`) and returns through the
+//! sigaltstack(132)) on a frame laid out as Linux's (`mm_core::sigframe`) and returns through the
 //! `[vdso]` page's `li a7, 139; ecall` to rt_sigreturn(139). Also rt_sigpending(136),
 //! rt_sigtimedwait(137), rt_sigsuspend(133), and ppoll(73)/pselect6(72), which wait for
 //! descriptors (`poll.rs`), a signal or a timeout.
@@ -29,7 +29,6 @@
 //! init (pid 1) gets only the signals it has a handler for (Linux's rule for pid 1), and
 //! faults, which end it when it has none.
 
-use super::sigframe::{self, Body, Info, Saved};
 use super::{end, Process, State, Wait, INIT, TABLE};
 use crate::arch::csr;
 use crate::arch::fp;
@@ -38,6 +37,7 @@ use crate::errno::Errno;
 use crate::syscall::SysResult;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use mm_core::sigframe::{self, Body, Info, Saved};
 use mm_core::task::Ending;
 use mm_core::VirtAddr;
 use spin::Mutex;
@@ -1058,7 +1058,8 @@ fn setup_frame(
     regs[0] = frame.sepc;
     let saved = Saved {
         regs,
-        fp: p.fp,
+        f: p.fp.f,
+        fcsr: p.fp.fcsr as u32,
         mask: p.sig.saved_mask.unwrap_or(p.sigmask),
         stack: (alt.sp, alt.flags(sp), alt.size),
     };
@@ -1101,7 +1102,8 @@ pub fn sigreturn(p: &mut Process, frame: &mut TrapFrame) -> super::Outcome {
     let s = sigframe::parse(&b);
     frame.sepc = s.regs[0];
     frame.regs[1..].copy_from_slice(&s.regs[1..]);
-    p.fp = s.fp;
+    p.fp.f = s.f;
+    p.fp.fcsr = u64::from(s.fcsr);
     fp::restore(&p.fp);
     frame.sstatus = (frame.sstatus & !csr::SSTATUS_FS) | csr::SSTATUS_FS;
     p.sigmask = s.mask & !UNBLOCKABLE;

@@ -15,8 +15,6 @@
 //! 1088  end (a multiple of 16)
 //! ```
 
-use crate::arch::fp::FpRegs;
-
 /// Bytes the frame takes (sizeof(struct rt_sigframe) without the vector state).
 pub const SIZE: usize = 1088;
 /// Where the ucontext starts.
@@ -52,11 +50,13 @@ pub enum Body {
 }
 
 /// The saved state the frame carries back to rt_sigreturn.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Saved {
     /// regs[0] = pc, regs[n] = xn (user_regs_struct order).
     pub regs: [u64; 32],
-    pub fp: FpRegs,
+    /// f0..f31.
+    pub f: [u64; 32],
+    pub fcsr: u32,
     /// The mask to restore.
     pub mask: u64,
     /// uc_stack: ss_sp, ss_flags, ss_size.
@@ -112,10 +112,10 @@ pub fn build(sig: u32, info: &Info, saved: &Saved) -> [u8; SIZE] {
     for (i, r) in saved.regs.iter().enumerate() {
         put64(&mut b, MCONTEXT + 8 * i, *r);
     }
-    for (i, f) in saved.fp.f.iter().enumerate() {
+    for (i, f) in saved.f.iter().enumerate() {
         put64(&mut b, FPREGS + 8 * i, *f);
     }
-    put32(&mut b, FCSR, saved.fp.fcsr as u32);
+    put32(&mut b, FCSR, saved.fcsr);
     b
 }
 
@@ -132,8 +132,88 @@ pub fn parse(b: &[u8; SIZE]) -> Saved {
     };
     for i in 0..32 {
         s.regs[i] = get64(b, MCONTEXT + 8 * i);
-        s.fp.f[i] = get64(b, FPREGS + 8 * i);
+        s.f[i] = get64(b, FPREGS + 8 * i);
     }
-    s.fp.fcsr = u64::from(get32(b, FCSR));
+    s.fcsr = get32(b, FCSR);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved() -> Saved {
+        let mut s = Saved {
+            mask: 0x8000_0000_0000_0201,
+            stack: (0x1234_5000, 1, 0x4000),
+            fcsr: 0xe1,
+            ..Saved::default()
+        };
+        for i in 0..32 {
+            s.regs[i] = 0x1000 + i as u64;
+            s.f[i] = 0x4000_0000_0000_0000 | i as u64;
+        }
+        s
+    }
+
+    #[test]
+    fn fields_sit_where_linux_puts_them() {
+        let b = build(10, &Info::default(), &saved());
+        // rt_sigframe = siginfo (128) + ucontext; uc_stack at 16, uc_sigmask at 40 and
+        // uc_mcontext at 176 of the ucontext (16-aligned after 1024 bits of sigset).
+        assert_eq!(get32(&b, 0), 10);
+        assert_eq!(get64(&b, 128), 0, "uc_flags");
+        assert_eq!(get64(&b, 136), 0, "uc_link");
+        assert_eq!(get64(&b, 144), 0x1234_5000, "ss_sp");
+        assert_eq!(get32(&b, 152), 1, "ss_flags");
+        assert_eq!(get64(&b, 160), 0x4000, "ss_size");
+        assert_eq!(get64(&b, 168), 0x8000_0000_0000_0201, "uc_sigmask");
+        assert_eq!(get64(&b, 304), 0x1000, "sc_regs.pc");
+        assert_eq!(get64(&b, 304 + 8 * 28), 0x1000 + 28, "sc_regs.t3 (x28)");
+        assert_eq!(get64(&b, 560), 0x4000_0000_0000_0000, "f[0]");
+        assert_eq!(get64(&b, 560 + 8 * 31), 0x4000_0000_0000_001f, "f[31]");
+        assert_eq!(get32(&b, 816), 0xe1, "fcsr");
+        // The extension header's reserved word and an END header: zero.
+        assert_eq!(get32(&b, 1076), 0);
+        assert_eq!(get64(&b, 1080), 0);
+    }
+
+    #[test]
+    fn a_frame_reads_back_what_was_written() {
+        let s = saved();
+        assert_eq!(parse(&build(2, &Info::default(), &s)), s);
+    }
+
+    #[test]
+    fn siginfo_unions() {
+        let mut b = [0u8; 128];
+        let kill = Info {
+            code: -6,
+            body: Body::Sender { pid: 7, uid: 0 },
+        };
+        write_info(&mut b, 10, &kill);
+        assert_eq!(
+            (get32(&b, 8) as i32, get32(&b, 16), get32(&b, 20)),
+            (-6, 7, 0)
+        );
+        let chld = Info {
+            code: 1,
+            body: Body::Child {
+                pid: 9,
+                uid: 0,
+                status: 7,
+            },
+        };
+        write_info(&mut b, 17, &chld);
+        assert_eq!((get32(&b, 0), get32(&b, 16), get32(&b, 24)), (17, 9, 7));
+        let fault = Info {
+            code: 2,
+            body: Body::Fault { addr: 0xdead_b000 },
+        };
+        write_info(&mut b, 11, &fault);
+        assert_eq!(
+            (get32(&b, 8), get64(&b, 16), get32(&b, 4)),
+            (2, 0xdead_b000, 0)
+        );
+    }
 }
