@@ -20,6 +20,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31) /* linux/signal.h's, which glibc 2.36 does not export */
+#endif
+
 static volatile sig_atomic_t hits, depth, max_depth, raises;
 static volatile int last_sig, last_code, last_pid, last_status;
 static volatile int mask_has_self, mask_has_other, uc_mask_has_hup;
@@ -162,6 +166,14 @@ static void on_alt(int sig) {
   mask_has_self = sigaltstack(NULL, &now) == 0 && (now.ss_flags & SS_ONSTACK);
   errno = 0;
   mask_has_other = sigaltstack(&other, NULL) == -1 && errno == EPERM;
+}
+
+static void on_disarmed(int sig) {
+  (void)sig;
+  int local;
+  handler_sp = (uintptr_t)&local;
+  stack_t now;
+  mask_has_self = sigaltstack(NULL, &now) == 0 && (now.ss_flags & SS_DISABLE);
 }
 
 static void proc_fields(void) {
@@ -338,6 +350,20 @@ int main(void) {
   raise(SIGUSR1);
   CHECK(!(handler_sp > (uintptr_t)altstack && handler_sp < (uintptr_t)altstack + sizeof altstack),
         "without SA_ONSTACK the handler runs on the normal stack");
+  stack_t disarm = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = (int)SS_AUTODISARM};
+  const char *no_disarm = "QEMU 7.2's user mode refuses SS_AUTODISARM (EINVAL)";
+  int set_ok = sigaltstack(&disarm, NULL) == 0;
+  CHECK_NOT_ON_QEMU(no_disarm, set_ok, "sigaltstack with SS_AUTODISARM");
+  install(SIGUSR1, on_disarmed, NULL, SA_ONSTACK);
+  handler_sp = 0;
+  raise(SIGUSR1);
+  CHECK_NOT_ON_QEMU(no_disarm,
+                    handler_sp > (uintptr_t)altstack &&
+                        handler_sp < (uintptr_t)altstack + sizeof altstack && mask_has_self,
+                    "SS_AUTODISARM: the handler runs on it, with no alternate stack meanwhile");
+  int back = sigaltstack(NULL, &os) == 0 && os.ss_sp == altstack &&
+             (os.ss_flags & (int)SS_AUTODISARM);
+  CHECK_NOT_ON_QEMU(no_disarm, back, "rt_sigreturn puts it back");
   stack_t off = {.ss_flags = SS_DISABLE};
   CHECK(sigaltstack(&off, NULL) == 0 && sigaltstack(NULL, &os) == 0 &&
             (os.ss_flags & SS_DISABLE),

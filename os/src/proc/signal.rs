@@ -1046,7 +1046,8 @@ fn setup_frame(
 ) -> bool {
     let sp = frame.regs[2];
     let alt = p.sig.alt;
-    let top = if act.flags & SA_ONSTACK != 0 && alt.size != 0 && !alt.on(sp) {
+    let onto_alt = act.flags & SA_ONSTACK != 0 && alt.size != 0 && !alt.on(sp);
+    let top = if onto_alt {
         alt.sp.wrapping_add(alt.size)
     } else {
         sp
@@ -1068,6 +1069,11 @@ fn setup_frame(
         return false;
     }
     p.sig.saved_mask = None;
+    if onto_alt && alt.autodisarm {
+        // SS_AUTODISARM: no alternate stack while the handler runs (rt_sigreturn puts
+        // back the one in uc_stack).
+        p.sig.alt = AltStack::default();
+    }
     frame.regs[1] = p.sig.vdso;
     frame.regs[2] = at;
     frame.regs[10] = sig as u64;
