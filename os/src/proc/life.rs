@@ -17,9 +17,16 @@ use mm_core::VirtAddr;
 static REAP_LATER: spin::Mutex<alloc::vec::Vec<mm_core::PhysAddr>> =
     spin::Mutex::new(alloc::vec::Vec::new());
 
+/// Whether [`REAP_LATER`] may hold stacks (a trap's start looks at this flag only).
+static REAP_PENDING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 /// Gives back the kernel stacks of the children reaped at their end: called at a trap's
 /// start, on the running process's own stack, so none of them is in use.
 pub(super) fn free_reaped() {
+    use core::sync::atomic::Ordering;
+    if !REAP_PENDING.swap(false, Ordering::Relaxed) {
+        return;
+    }
     while let Some(k) = REAP_LATER.lock().pop() {
         exec::free_kstack(k);
     }
@@ -141,6 +148,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     let autoreap = t.live.get(ppid).is_some_and(super::signal::reaps_children);
     if autoreap {
         REAP_LATER.lock().push(kstack);
+        REAP_PENDING.store(true, core::sync::atomic::Ordering::Relaxed);
     } else {
         t.zombies.insert(
             pid,
