@@ -78,8 +78,9 @@ fn exception_name(code: u64) -> &'static str {
     }
 }
 
-/// An exception taken in U-mode by process `p`: a system call, or a fault that kills the
-/// process (never the kernel).
+/// An exception taken in U-mode by process `p`: a system call, or a fault that runs the
+/// process's handler for its signal or, without one, kills the process (never the
+/// kernel).
 fn user_exception(
     p: &mut proc::Process,
     frame: &mut TrapFrame,
@@ -108,12 +109,22 @@ fn user_exception(
             return proc::Outcome::End(mm_core::task::Ending::Signaled(proc::SIGKILL));
         }
     }
-    let signal = match scause {
-        2 => proc::SIGILL,
-        3 => proc::SIGTRAP,
-        0 | 4 | 6 => proc::SIGBUS,
-        _ => proc::SIGSEGV,
+    // The signal, si_code and si_addr Linux gives (arch/riscv/kernel/traps.c and
+    // mm/fault.c): a page fault's address is stval, with SEGV_MAPERR when no area holds
+    // it and SEGV_ACCERR when one does but forbids the access; the others report the pc.
+    use proc::signal::{BUS_ADRALN, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR, TRAP_BRKPT};
+    let (signal, code, addr) = match scause {
+        2 => (proc::SIGILL, ILL_ILLOPC, frame.sepc),
+        3 => (proc::SIGTRAP, TRAP_BRKPT, frame.sepc),
+        0 | 4 | 6 => (proc::SIGBUS, BUS_ADRALN, stval),
+        12 | 13 | 15 if p.space.vmas.find(stval).is_some() => (proc::SIGSEGV, SEGV_ACCERR, stval),
+        12 | 13 | 15 => (proc::SIGSEGV, SEGV_MAPERR, stval),
+        _ => (proc::SIGSEGV, SEGV_ACCERR, frame.sepc),
     };
+    // A handler runs (on the way back to U-mode); otherwise the fault ends the process.
+    if proc::signal::fault(p, signal, code, addr) {
+        return proc::Outcome::Resume;
+    }
     proc::log_kill(
         p,
         signal,

@@ -72,6 +72,8 @@ pub enum Name {
     File,
     Heap,
     Stack,
+    /// The kernel's page of user code (the signal return trampoline): `[vdso]`.
+    Vdso,
 }
 
 impl Name {
@@ -82,6 +84,7 @@ impl Name {
             Name::Anon | Name::File => "",
             Name::Heap => "[heap]",
             Name::Stack => "[stack]",
+            Name::Vdso => "[vdso]",
         }
     }
 }

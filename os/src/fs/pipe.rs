@@ -94,6 +94,13 @@ pub fn queued(id: u32) -> usize {
     PIPES.lock().open.get(&id).map_or(0, |p| p.buf.len())
 }
 
+/// Pipe `id`'s state for poll: bytes queued, room left, read ends and write ends open.
+pub fn poll_state(id: u32) -> (usize, usize, u32, u32) {
+    PIPES.lock().open.get(&id).map_or((0, 0, 0, 0), |p| {
+        (p.buf.len(), CAPACITY - p.buf.len(), p.readers, p.writers)
+    })
+}
+
 /// The system call's answer when nothing can move yet: the process sleeps on pipe `id`
 /// and the call runs again when it wakes.
 fn wait_on(p: &mut Process, id: u32) -> SysResult {

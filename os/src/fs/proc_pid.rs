@@ -26,6 +26,7 @@ pub fn maps(p: &Process) -> String {
         // A shared anonymous area shows its object as Linux shows the shmem file behind
         // it: its offset in it, device 0:1, its inode, `s` and `/dev/zero (deleted)`.
         let (offset, dev, inode) = match (&v.backing, v.name) {
+            (_, Name::Vdso) => (0, 0, 0),
             (Backing::File { offset, .. }, Name::Program) => (*offset, 1, ino),
             (Backing::File { offset, .. }, _) => (*offset, 1, 0),
             (Backing::Shared { obj, offset }, _) => (*offset, 1, obj.ino),
@@ -95,6 +96,7 @@ pub fn state_letter(p: &Process) -> char {
     match p.state {
         crate::proc::State::Runnable => 'R',
         crate::proc::State::Sleeping(_) => 'S',
+        crate::proc::State::Stopped => 'T',
     }
 }
 
@@ -102,6 +104,7 @@ pub fn state_letter(p: &Process) -> char {
 pub fn state_words(p: &Process) -> &'static str {
     match state_letter(p) {
         'R' => "R (running)",
+        'T' => "T (stopped)",
         _ => "S (sleeping)",
     }
 }
@@ -144,6 +147,7 @@ pub fn status(p: &mut Process, state: &str) -> String {
         let _ = writeln!(out, "{label}:\t{:8} kB", kib(bytes));
     }
     out.push_str("Threads:\t1\n");
+    out.push_str(&crate::proc::signal::proc_lines(p).0);
     out
 }
 
@@ -154,8 +158,8 @@ fn table_pages(p: &Process) -> u64 {
 }
 
 /// /proc/PID/stat: the 52 fields of fs/proc/array.c's do_task_stat. The CPU times in clock
-/// ticks (with `own`, the reader's own: they include the system call it is in); signals
-/// are 0.
+/// ticks (with `own`, the reader's own: they include the system call it is in); the
+/// signal sets in decimal.
 pub fn stat(p: &mut Process, own: bool) -> String {
     let pid = p.pid;
     let size = p.space.note_size();
@@ -168,6 +172,8 @@ pub fn stat(p: &mut Process, own: bool) -> String {
     let comm: String = p.name.chars().take(15).collect();
     let (utime, stime) = if own { p.times_now() } else { p.times }.ticks();
     let (cutime, cstime) = p.ctimes.ticks();
+    // signal, blocked, sigignore, sigcatch.
+    let sigs = crate::proc::signal::proc_lines(p).1;
     let fields: [u64; 12] = [
         p.space.minflt,
         p.cminflt,
@@ -195,12 +201,16 @@ pub fn stat(p: &mut Process, own: bool) -> String {
     }
     let _ = writeln!(
         out,
-        " {start_ticks} {size} {} {rsslim} {} {} {} 0 0 0 0 0 0 0 0 0 {exit_signal} 0 0 0 0 0 0 \
+        " {start_ticks} {size} {} {rsslim} {} {} {} 0 0 {} {} {} {} 0 0 0 {exit_signal} 0 0 0 0 0 0 \
          {} {} {} {} {} {} {} 0",
         p.space.resident,
         l.start_code,
         l.end_code,
         l.start_stack,
+        sigs[0],
+        sigs[1],
+        sigs[2],
+        sigs[3],
         l.start_data,
         l.end_data,
         p.brk_start,

@@ -23,6 +23,8 @@ use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 /// Room the stack area gets below the initial sp (Linux's setup_arg_pages: 128 KiB); it
 /// grows on faults below it up to RLIMIT_STACK (`space::grow_stack`).
 const STACK_EXPAND: u64 = 128 << 10;
+/// The gap between the top of the user half and mmap_base (syscall/mm.rs's MMAP_GAP).
+const MMAP_GAP: u64 = 128 << 20;
 /// Order of the kernel stack each process traps onto (16 KiB).
 pub const KSTACK_ORDER: usize = 2;
 /// AT_HWCAP: rv64imafdc, bit (letter - 'a') per extension.
@@ -76,6 +78,8 @@ pub struct Loaded {
     pub sp: u64,
     /// The end of the last segment: where the heap starts.
     pub brk: u64,
+    /// The `[vdso]` page (the signal trampoline).
+    pub vdso: u64,
     /// Where the code, data, stack and argument strings went (/proc/PID/stat).
     pub layout: super::elf::Loaded,
 }
@@ -139,6 +143,24 @@ pub fn load(
     if !space.vmas.insert(stack_top - STACK_EXPAND, stack) {
         return Err(ExecError::BadAddress(stack_top - STACK_EXPAND));
     }
+    // The [vdso] page (the signal trampoline, `signal::TRAMPOLINE`) at mmap_base, just
+    // above where top-down mmaps go, so it moves none of them (Linux maps its vDSO as the
+    // first of them, right below mmap_base).
+    let vdso = user_end - MMAP_GAP;
+    let tramp: &'static [u8] = &super::signal::TRAMPOLINE;
+    let area = Vma {
+        end: vdso + PAGE_SIZE,
+        prot: PteFlags::R | PteFlags::X,
+        backing: Backing::File {
+            data: tramp,
+            offset: 0,
+            file_end: vdso + tramp.len() as u64,
+        },
+        name: Name::Vdso,
+    };
+    if !space.vmas.insert(vdso, area) {
+        return Err(ExecError::BadAddress(vdso));
+    }
     let execfn = path;
     let sp = build_stack(&mut space, &elf, stack_top, argv, envp, execfn)
         .ok_or(ExecError::BadAddress(stack_top))?;
@@ -171,6 +193,7 @@ pub fn load(
         entry: elf.entry,
         sp,
         brk,
+        vdso,
         layout: super::elf::Loaded::new(&elf, stack_top, sp, argv, envp, execfn),
     })
 }

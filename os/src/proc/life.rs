@@ -12,6 +12,26 @@ use alloc::boxed::Box;
 use mm_core::task::{Ending, MAX_PROCS};
 use mm_core::VirtAddr;
 
+/// Kernel stacks of children reaped at their end (their parent ignores SIGCHLD), given
+/// back by [`free_reaped`] once no longer in use.
+static REAP_LATER: spin::Mutex<alloc::vec::Vec<mm_core::PhysAddr>> =
+    spin::Mutex::new(alloc::vec::Vec::new());
+
+/// Whether [`REAP_LATER`] may hold stacks (a trap's start looks at this flag only).
+static REAP_PENDING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Gives back the kernel stacks of the children reaped at their end: called at a trap's
+/// start, on the running process's own stack, so none of them is in use.
+pub(super) fn free_reaped() {
+    use core::sync::atomic::Ordering;
+    if !REAP_PENDING.swap(false, Ordering::Relaxed) {
+        return;
+    }
+    while let Some(k) = REAP_LATER.lock().pop() {
+        exec::free_kstack(k);
+    }
+}
+
 /// Logs the process's fault counts (as init's end always has).
 fn fault_counts(name: &str, minflt: u64, majflt: u64) {
     log::info!(
@@ -122,20 +142,36 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
         z.ppid = INIT;
         orphans = true;
     }
-    t.zombies.insert(
-        pid,
-        Zombie {
-            ppid,
-            ending,
-            minflt: minflt + cminflt,
-            majflt: majflt + cmajflt,
-            times: times.plus(ctimes),
-            kstack,
-        },
-    );
-    // SIGCHLD's default action is to ignore it: the parent is only woken if it waits.
-    for waiter in [ppid, if orphans { INIT } else { 0 }] {
-        if let Some(w) = t.live.get_mut(waiter) {
+    // A parent that ignores SIGCHLD (SIG_IGN or SA_NOCLDWAIT) gets no zombie: the child
+    // is reaped at once (its kernel stack, which may be the one running now, is given
+    // back at the next trap) and wait4 waits for the others, then ECHILD, as on Linux.
+    let autoreap = t.live.get(ppid).is_some_and(super::signal::reaps_children);
+    if autoreap {
+        REAP_LATER.lock().push(kstack);
+        REAP_PENDING.store(true, core::sync::atomic::Ordering::Relaxed);
+    } else {
+        t.zombies.insert(
+            pid,
+            Zombie {
+                ppid,
+                ending,
+                minflt: minflt + cminflt,
+                majflt: majflt + cmajflt,
+                times: times.plus(ctimes),
+                kstack,
+            },
+        );
+    }
+    // The parent gets SIGCHLD (CLD_EXITED or CLD_KILLED; ignored by default) and wakes
+    // if it waits. (When the parent is the process running, out of the table — the OOM
+    // killer ending another process in its trap — it is only woken by its wait4's next
+    // look.)
+    if let Some(w) = t.live.get_mut(ppid) {
+        let (code, status) = super::signal::child_ended(ending);
+        super::signal::notify_parent(w, pid, code, status);
+    }
+    if orphans {
+        if let Some(w) = t.live.get_mut(INIT) {
             if w.state == State::Sleeping(Wait::Child) {
                 w.state = State::Runnable;
             }
@@ -226,6 +262,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         ctimes: CpuTimes::default(),
         sigmask: p.sigmask,
         sigpending: 0,
+        sig: p.sig.fork(),
         oom_score_adj: p.oom_score_adj,
         run_mark: 0, // set when it is first switched to
         sleep_until: None,
@@ -299,6 +336,40 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
         }
     };
     let Some((child, ending, minflt, majflt, times)) = found else {
+        // A stopped (WUNTRACED) or continued (WCONTINUED) child not reported yet: its
+        // status (0x7f | sig << 8, or 0xffff), and it stays.
+        let report = {
+            let mut t = TABLE.lock();
+            let found = t
+                .live
+                .values_mut()
+                .filter(|l| l.ppid == p.pid && matches(l.pid))
+                .find_map(|l| {
+                    let wanted = match l.sig.report {
+                        Some(0xffff) => options & WCONTINUED != 0,
+                        Some(_) => options & WUNTRACED != 0,
+                        None => false,
+                    };
+                    wanted.then(|| (l.pid, l.sig.report.take().unwrap_or(0)))
+                });
+            found
+        };
+        if let Some((child, st)) = report {
+            if status != 0
+                && p.space
+                    .copy_out(VirtAddr(status), &st.to_le_bytes())
+                    .is_err()
+            {
+                return Ok(Err(Errno::EFAULT));
+            }
+            if rusage != 0 {
+                let ru = [0u8; 144];
+                if p.space.copy_out(VirtAddr(rusage), &ru).is_err() {
+                    return Ok(Err(Errno::EFAULT));
+                }
+            }
+            return Ok(Ok(child as i64));
+        }
         return if options & WNOHANG != 0 {
             Ok(Ok(0))
         } else {

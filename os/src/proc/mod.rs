@@ -19,6 +19,7 @@
 pub mod elf;
 pub mod exec;
 mod life;
+mod poll;
 pub mod rlimit;
 mod sched;
 pub mod signal;
@@ -64,6 +65,11 @@ pub enum Wait {
     Timer(u64),
     /// A pipe to have data or room, or its other end to close (`fs::pipe`).
     Pipe(u32),
+    /// A signal (rt_sigsuspend, pause's ppoll, rt_sigtimedwait with no timeout).
+    Signal,
+    /// A change on polled descriptors (ppoll, pselect6): any pipe's, console input, or
+    /// `sleep_until`'s time.
+    Poll,
 }
 
 /// A live process's state (an ended one is a [`Zombie`]).
@@ -72,6 +78,8 @@ pub enum State {
     /// Running or ready to run.
     Runnable,
     Sleeping(Wait),
+    /// Stopped by a stop signal, until SIGCONT.
+    Stopped,
 }
 
 /// A process.
@@ -107,8 +115,11 @@ pub struct Process {
     /// Blocked signals (rt_sigprocmask; bit n - 1 for signal n): inherited by fork, kept by
     /// execve.
     pub sigmask: u64,
-    /// Signals sent while blocked, delivered when unblocked (a fork's child starts with none).
+    /// Signals sent and not delivered yet (blocked, or waiting for the return to U-mode);
+    /// a fork's child starts with none.
     pub sigpending: u64,
+    /// Dispositions, the alternate stack, the pending signals' siginfo (`signal.rs`).
+    pub sig: Box<signal::Signals>,
     /// The OOM killer's bias, -1000 (never chosen) to 1000 (/proc/PID/oom_score_adj):
     /// inherited by fork, kept by execve.
     pub oom_score_adj: i16,
@@ -291,6 +302,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         ctimes: CpuTimes::default(),
         sigmask: 0,
         sigpending: 0,
+        sig: signal::Signals::new(loaded.vdso),
         oom_score_adj: 0,
         run_mark: crate::time::now_ns(),
         sleep_until: None,
@@ -352,10 +364,11 @@ pub fn with_others<R>(f: impl FnOnce(&[&Process]) -> R) -> R {
 }
 
 /// Makes every process sleeping on `w` runnable (the one running is not in the table
-/// and is not asleep).
+/// and is not asleep); a pipe's wake wakes the pollers too.
 pub fn wake(w: Wait) {
+    let poll = matches!(w, Wait::Pipe(_));
     for p in TABLE.lock().live.values_mut() {
-        if p.state == State::Sleeping(w) {
+        if p.state == State::Sleeping(w) || (poll && p.state == State::Sleeping(Wait::Poll)) {
             p.state = State::Runnable;
         }
     }
@@ -399,6 +412,7 @@ pub fn replace_image(
     p.brk_start = loaded.brk;
     p.brk = loaded.brk;
     p.loaded = loaded.layout;
+    p.sig.exec(loaded.vdso);
     p.fp = FpRegs::default();
     fp::restore(&p.fp);
     *frame = exec::initial_frame(loaded.entry, loaded.sp);

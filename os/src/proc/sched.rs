@@ -28,6 +28,7 @@ pub fn on_user_trap(
     frame: &mut TrapFrame,
     handle: impl FnOnce(&mut Process, &mut TrapFrame) -> Outcome,
 ) -> *mut TrapFrame {
+    super::life::free_reaped();
     let cur = TABLE.lock().current;
     let Some(mut p) = TABLE.lock().live.take(cur) else {
         panic!("user trap with no current process {cur}");
@@ -40,8 +41,28 @@ pub fn on_user_trap(
         // The OOM killer chose it while it ran: SIGKILL, whatever the trap decided.
         outcome = Outcome::End(Ending::Signaled(super::SIGKILL));
     }
+    // A system call about to sleep while a signal can be delivered is interrupted
+    // instead (EINTR, or run again after the handler).
+    if let Outcome::Sleep(_) = outcome {
+        if signal::interrupt(&mut p, frame) {
+            outcome = Outcome::Resume;
+        }
+    }
     p.charge(crate::time::now_ns(), false);
     p.restarted = false;
+    if let Outcome::Resume = outcome {
+        // Pending signals are delivered on the way back to U-mode.
+        if signal::has_work(&p) {
+            outcome = match signal::deliver(&mut p, frame) {
+                signal::Delivery::Run => Outcome::Resume,
+                signal::Delivery::Stopped => Outcome::Yield,
+                signal::Delivery::End(e) => Outcome::End(e),
+            };
+            if p.space.oom_killed {
+                outcome = Outcome::End(Ending::Signaled(super::SIGKILL));
+            }
+        }
+    }
     let goes_on = match outcome {
         Outcome::Resume => {
             TABLE.lock().live.put_back(p);
@@ -100,26 +121,29 @@ pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
 /// The process to run after `prev` (round robin among the runnable ones, `prev` last);
 /// with none, waits for an interrupt (each tick checks the console and the clock again). Switches the
 /// address space and FP registers to it and returns its saved registers.
-fn schedule(prev: u32) -> *mut TrapFrame {
+fn schedule(mut prev: u32) -> *mut TrapFrame {
     loop {
         // kswapd, while awake, gets a batch at every switch (`mm::reclaim`).
         let kswapd_worked = crate::mm::reclaim::kswapd_run();
         {
             let mut t = TABLE.lock();
-            if t.live
-                .values()
-                .any(|p| p.state == State::Sleeping(Wait::Console))
-                && crate::console::input_ready()
-            {
+            let on_console =
+                |p: &Process| matches!(p.state, State::Sleeping(Wait::Console | Wait::Poll));
+            if t.live.values().any(on_console) && crate::console::input_ready() {
                 for p in t.live.values_mut() {
-                    if p.state == State::Sleeping(Wait::Console) {
+                    if on_console(p) {
                         p.state = State::Runnable;
                     }
                 }
             }
             let now = crate::time::now_ns();
             for p in t.live.values_mut() {
-                if matches!(p.state, State::Sleeping(Wait::Timer(at)) if at <= now) {
+                let due = match p.state {
+                    State::Sleeping(Wait::Timer(at)) => at <= now,
+                    State::Sleeping(Wait::Poll) => p.sleep_until.is_some_and(|at| at <= now),
+                    _ => false,
+                };
+                if due {
                     p.state = State::Runnable;
                 }
             }
@@ -128,7 +152,39 @@ fn schedule(prev: u32) -> *mut TrapFrame {
                 live.get(pid).is_some_and(|p| p.state == State::Runnable)
             });
             if let Some(pid) = next {
-                return switch_to(&mut t, pid);
+                let frame = switch_to(&mut t, pid);
+                if !t.live.get(pid).is_some_and(signal::has_work) {
+                    return frame;
+                }
+                // Signals to deliver on its way back to U-mode: out of the table for
+                // that, as for a trap (the frame's writes may fault pages in).
+                let Some(mut p) = t.live.take(pid) else {
+                    return frame;
+                };
+                t.running = (p.name, p.oom_score_adj);
+                drop(t);
+                #[allow(unsafe_code)]
+                // SAFETY: its frame is on its own kernel stack, which nothing else uses
+                // while it is out of the table.
+                let f = unsafe { &mut *frame };
+                let delivery = signal::deliver(&mut p, f);
+                let delivery = if p.space.oom_killed {
+                    signal::Delivery::End(Ending::Signaled(super::SIGKILL))
+                } else {
+                    delivery
+                };
+                match delivery {
+                    signal::Delivery::Run => {
+                        TABLE.lock().live.put_back(p);
+                        signal::end_doomed();
+                        return frame;
+                    }
+                    signal::Delivery::Stopped => TABLE.lock().live.put_back(p),
+                    signal::Delivery::End(e) => end(p, e),
+                }
+                signal::end_doomed();
+                prev = pid;
+                continue;
             }
         }
         // Nothing can run: wait for the next interrupt (the tick at the latest) with

@@ -3,7 +3,9 @@
 //!
 //! This stage: write, exit, exit_group, brk, mprotect, mmap, munmap, mremap, madvise, msync,
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime, times,
-//! kill/tkill/tgkill and rt_sigprocmask (`proc/signal.rs`),
+//! the signal calls (kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
+//! sigaltstack, rt_sigsuspend, rt_sigpending, rt_sigtimedwait, ppoll and pselect6:
+//! `proc/signal.rs`),
 //! getrandom, sched_yield, swapon and swapoff (`mm/swapfile.rs`); clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
@@ -41,6 +43,14 @@ const SYS_KILL: u64 = 129;
 const SYS_TKILL: u64 = 130;
 const SYS_TGKILL: u64 = 131;
 const SYS_RT_SIGPROCMASK: u64 = 135;
+const SYS_PSELECT6: u64 = 72;
+const SYS_PPOLL: u64 = 73;
+const SYS_SIGALTSTACK: u64 = 132;
+const SYS_RT_SIGSUSPEND: u64 = 133;
+const SYS_RT_SIGACTION: u64 = 134;
+const SYS_RT_SIGPENDING: u64 = 136;
+const SYS_RT_SIGTIMEDWAIT: u64 = 137;
+const SYS_RT_SIGRETURN: u64 = 139;
 const SYS_TIMES: u64 = 153;
 const SYS_GETPID: u64 = 172;
 const SYS_GETPPID: u64 = 173;
@@ -89,18 +99,35 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
             return Outcome::Yield;
         }
         SYS_CLONE => crate::proc::fork(p, frame, a),
-        SYS_KILL | SYS_TKILL | SYS_TGKILL | SYS_RT_SIGPROCMASK => {
+        SYS_KILL | SYS_TKILL | SYS_TGKILL => {
             use crate::proc::signal;
             let sent = match nr {
                 SYS_KILL => signal::kill(p, a[0] as i64, a[1]),
                 SYS_TKILL => signal::tgkill(p, None, a[0] as i64, a[1]),
-                SYS_TGKILL => signal::tgkill(p, Some(a[0] as i64), a[1] as i64, a[2]),
-                _ => signal::sigprocmask(p, a[0], a[1], a[2], a[3]),
+                _ => signal::tgkill(p, Some(a[0] as i64), a[1] as i64, a[2]),
             };
             if let Some(ending) = sent.end_caller {
                 return Outcome::End(ending);
             }
             sent.ret
+        }
+        SYS_RT_SIGPROCMASK => crate::proc::signal::sigprocmask(p, a[0], a[1], a[2], a[3]),
+        SYS_RT_SIGACTION => crate::proc::signal::sigaction(p, a[0], a[1], a[2], a[3]),
+        SYS_SIGALTSTACK => crate::proc::signal::sigaltstack(p, frame, a[0], a[1]),
+        SYS_RT_SIGPENDING => crate::proc::signal::sigpending(p, a[0], a[1]),
+        SYS_RT_SIGRETURN => return crate::proc::signal::sigreturn(p, frame),
+        SYS_RT_SIGSUSPEND | SYS_PPOLL | SYS_PSELECT6 | SYS_RT_SIGTIMEDWAIT => {
+            use crate::proc::signal;
+            let r = match nr {
+                SYS_RT_SIGSUSPEND => signal::sigsuspend(p, a[0], a[1]),
+                SYS_PPOLL => signal::ppoll(p, a),
+                SYS_PSELECT6 => signal::pselect6(p, a),
+                _ => signal::sigtimedwait(p, a),
+            };
+            match r {
+                Ok(v) => v,
+                Err(w) => return Outcome::Sleep(w),
+            }
         }
         SYS_GETRUSAGE => crate::proc::getrusage(p, a[0], a[1]),
         SYS_NANOSLEEP | SYS_CLOCK_NANOSLEEP => {
@@ -123,15 +150,19 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
         },
         _ => dispatch(p, nr, a),
     };
-    // Writing to a pipe nobody reads: EPIPE, and SIGPIPE, whose default action (the only
-    // one until signal handlers exist) ends the writer.
+    // Writing to a pipe nobody reads: EPIPE, and SIGPIPE to the writer (SI_USER from
+    // itself, as Linux's send_sig; its default action ends the writer).
     if ret == Err(Errno::EPIPE) && matches!(nr, SYS_WRITE | SYS_WRITEV) {
         log::info!(
             "{} (pid {}): SIGPIPE (write to a pipe with no reader)",
             p.name,
             p.pid
         );
-        return Outcome::End(mm_core::task::Ending::Signaled(crate::proc::SIGPIPE));
+        let pid = p.pid as i64;
+        let sent = crate::proc::signal::kill(p, pid, crate::proc::SIGPIPE as u64);
+        if let Some(ending) = sent.end_caller {
+            return Outcome::End(ending);
+        }
     }
     // Taken whatever the answer: a call that gave up its sleep (writev returning the bytes
     // of its first buffers when a later one would wait) must not leave it to the next
