@@ -25,9 +25,10 @@ fn may_commit(p: &Process, len: u64) -> bool {
 
 /// brk(addr): moves the break to `addr` when it stays at or above brk_start, below the
 /// top of the user half, does not run into another area and the overcommit policy allows
-/// the growth; returns the (possibly unchanged) break, as Linux does. Growing only extends
-/// the [heap] area (pages come on first touch); shrinking unmaps and frees the pages past
-/// the new end.
+/// the growth; returns the (possibly unchanged) break, as Linux does. Growing extends the
+/// [heap] area that ends at the break, or starts one there (`Vmas::move_break`: a MAP_FIXED
+/// mapping inside the heap, as musl's guard page, splits it); pages come on first touch.
+/// Shrinking unmaps and frees whatever lies past the new end.
 pub fn brk(p: &mut Process, addr: u64) -> u64 {
     if addr < p.brk_start || addr >= p.space.mode.user_end().0 - MMAP_GAP {
         return p.brk;
@@ -37,34 +38,16 @@ pub fn brk(p: &mut Process, addr: u64) -> u64 {
     if new_end > old_end && !may_commit(p, new_end - old_end) {
         return p.brk;
     }
-    let vmas = &mut p.space.vmas;
-    if new_end > old_end {
-        if vmas.overlaps(old_end, new_end) {
-            return p.brk;
-        }
-        match vmas.get_mut(p.brk_start) {
-            Some(heap) => heap.end = new_end,
-            None => {
-                let heap = Vma {
-                    end: new_end,
-                    prot: PteFlags::R | PteFlags::W,
-                    backing: Backing::Anon,
-                    name: Name::Heap,
-                };
-                vmas.insert(p.brk_start, heap);
-            }
-        }
-    } else if new_end < old_end {
-        if new_end == p.brk_start {
-            vmas.remove(p.brk_start);
-        } else if let Some(heap) = vmas.get_mut(p.brk_start) {
-            heap.end = new_end;
-        }
-        let mut va = new_end;
-        while va < old_end {
-            p.space.unmap(VirtAddr(va));
-            va += PAGE_SIZE;
-        }
+    let rw = PteFlags::R | PteFlags::W;
+    let Some(gone) = p
+        .space
+        .vmas
+        .move_break(p.brk_start, old_end, new_end, rw)
+    else {
+        return p.brk;
+    };
+    for (s, e) in gone {
+        p.space.unmap_range(s, e);
     }
     p.brk = addr;
     p.space.note_size();
