@@ -165,6 +165,9 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
                 exe.display().to_string()
             )
             .unwrap();
+            if dir_name == "stress" {
+                stress_musl_variants(&mut list, &src, &out, &name);
+            }
         }
     }
     generated.push_str(
@@ -173,6 +176,38 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
     generated.push_str("pub const LINUX_PROGRAMS: &[(&str, &str)] = &[\n");
     generated.push_str(&list);
     generated.push_str("];\n");
+}
+
+/// `programs/stress/` runs under both C libraries: besides NAME (glibc, built like the
+/// others), NAME.musl (`zig cc -static`) and NAME.musl-pie (`-static -fPIE -pie`), listed in
+/// `list` as "stress/NAME.musl" and "stress/NAME.musl-pie".
+fn stress_musl_variants(list: &mut String, src: &Path, out: &Path, name: &str) {
+    for (suffix, pie) in [("musl", false), ("musl-pie", true)] {
+        let exe = out.join(format!("{name}.{suffix}"));
+        let mut cmd = zig_cc();
+        if pie {
+            cmd.args(["-static", "-fPIE", "-pie"]);
+        } else {
+            cmd.arg("-static");
+        }
+        cmd.args(["-O2", "-g", "-Wall", "-Werror"]);
+        cmd.arg(src).arg("-o").arg(&exe);
+        let output = cmd.output().unwrap_or_else(|e| {
+            eprintln!("error: running {cmd:?}: {e}: scripts/setup.sh installs ziglang");
+            exit(1)
+        });
+        if !output.status.success() {
+            eprintln!("error: building stress/{name}.{suffix} failed: {cmd:?}");
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+            exit(1);
+        }
+        writeln!(
+            list,
+            "    (\"stress/{name}.{suffix}\", {:?}),",
+            exe.display().to_string()
+        )
+        .unwrap();
+    }
 }
 
 /// The `*.S` / `*.c` files directly in `dir`, as (name, path), sorted.

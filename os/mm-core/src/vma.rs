@@ -363,7 +363,11 @@ mod tests {
             assert_eq!((s, a.end, a.prot, a.name), (start + P, new, RW, Name::Heap));
         }
         let (_, g) = v.find(start).unwrap();
-        assert_eq!((g.end, g.prot), (start + P, PteFlags::empty()), "the guard is kept");
+        assert_eq!(
+            (g.end, g.prot),
+            (start + P, PteFlags::empty()),
+            "the guard is kept"
+        );
         // Something mapped right at the break stops it from growing.
         assert!(v.insert(start + 5 * P, anon(start + 6 * P)));
         assert_eq!(v.move_break(start, start + 5 * P, start + 7 * P, RW), None);
@@ -373,7 +377,10 @@ mod tests {
         assert_eq!(ranges(&v), vec![(start + 5 * P, start + 6 * P)]);
         // A heap started anew where nothing is below it.
         assert_eq!(v.move_break(start, start, start + P, RW), Some(vec![]));
-        assert_eq!(v.find(start).map(|(s, a)| (s, a.name)), Some((start, Name::Heap)));
+        assert_eq!(
+            v.find(start).map(|(s, a)| (s, a.name)),
+            Some((start, Name::Heap))
+        );
     }
 
     #[test]
