@@ -969,3 +969,10 @@ fn proc_link_ino(p: &Process, dirfd: i64, path: &[u8]) -> Option<u64> {
         _ => None,
     }
 }
+
+/// The mode (file type and permission bits) `stat` reports for `file` (faccessat checks
+/// against it).
+pub fn mode_of(file: File) -> u32 {
+    let raw = stat_bytes(file);
+    u32::from_le_bytes([raw[16], raw[17], raw[18], raw[19]])
+}

@@ -39,11 +39,7 @@ pub fn brk(p: &mut Process, addr: u64) -> u64 {
         return p.brk;
     }
     let rw = PteFlags::R | PteFlags::W;
-    let Some(gone) = p
-        .space
-        .vmas
-        .move_break(p.brk_start, old_end, new_end, rw)
-    else {
+    let Some(gone) = p.space.vmas.move_break(p.brk_start, old_end, new_end, rw) else {
         return p.brk;
     };
     for (s, e) in gone {
