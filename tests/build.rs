@@ -122,6 +122,10 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
         let notes = dir_name == "notes";
         let out = out_dir.join("programs").join(&dir_name);
         fs::create_dir_all(&out).expect("create $OUT_DIR/programs");
+        if dir_name == "corpus" {
+            corpus_programs(&mut list, &dir, &out);
+            continue;
+        }
         for (name, src) in sources_in(&dir) {
             if src.extension().and_then(|e| e.to_str()) != Some("c") {
                 continue;
@@ -204,6 +208,137 @@ fn stress_musl_variants(list: &mut String, src: &Path, out: &Path, name: &str) {
         writeln!(
             list,
             "    (\"stress/{name}.{suffix}\", {:?}),",
+            exe.display().to_string()
+        )
+        .unwrap();
+    }
+}
+
+/// Where cargo put the source of crate `name`, a dependency of `programs/corpus/sources/`
+/// (`cargo metadata` downloads it into the registry cache when it is not there; its
+/// Cargo.lock pins the version). `CORPUS_<NAME>_DIR` (upper case, `-` as `_`) overrides it.
+fn crate_source(corpus: &Path, name: &str) -> Result<PathBuf, String> {
+    let var = format!("CORPUS_{}_DIR", name.to_uppercase().replace('-', "_"));
+    println!("cargo:rerun-if-env-changed={var}");
+    if let Some(dir) = env::var_os(&var) {
+        return Ok(PathBuf::from(dir));
+    }
+    let manifest = corpus.join("sources").join("Cargo.toml");
+    println!("cargo:rerun-if-changed={}", manifest.display());
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .output()
+        .map_err(|e| format!("cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    // The JSON's packages each carry "name" and, later, "manifest_path"; no JSON parser in
+    // a build script for this: find the package's name, then the next manifest_path.
+    let json = String::from_utf8_lossy(&out.stdout);
+    let key = format!("\"name\":\"{name}\"");
+    let at = json
+        .find(&key)
+        .ok_or_else(|| format!("{name} is not in the metadata"))?;
+    let rest = &json[at..];
+    let mp = rest
+        .find("\"manifest_path\":\"")
+        .ok_or("no manifest_path")?;
+    let rest = &rest[mp + "\"manifest_path\":\"".len()..];
+    let end = rest.find('"').ok_or("unterminated manifest_path")?;
+    let manifest = PathBuf::from(rest[..end].replace("\\\\", "\\"));
+    Ok(manifest
+        .parent()
+        .ok_or("manifest without a directory")?
+        .to_path_buf())
+}
+
+/// Runs `cmd`, exiting the build with its output when it fails.
+fn run_or_exit(mut cmd: Command, what: &str) {
+    let output = cmd.output().unwrap_or_else(|e| {
+        eprintln!("error: running {cmd:?}: {e}");
+        exit(1)
+    });
+    if !output.status.success() {
+        eprintln!("error: building {what} failed: {cmd:?}");
+        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+        exit(1);
+    }
+}
+
+/// `programs/corpus/`: real programs from elsewhere, built from sources cargo fetches
+/// ([`crate_source`]): `sqlite_run.c` with SQLite's amalgamation from the crate
+/// libsqlite3-sys, as `corpus/sqlite_run` (glibc) and `corpus/sqlite_run.musl`. sqlite3.c
+/// takes half a minute or more to compile, so its object files are kept in OUT_DIR and
+/// compiled again only when missing. When the sources cannot be had (no registry), the
+/// programs are left out with a warning, and the tests that need them fail.
+fn corpus_programs(list: &mut String, corpus: &Path, out: &Path) {
+    let sqlite = match crate_source(corpus, "libsqlite3-sys") {
+        Ok(dir) => dir.join("sqlite3"),
+        Err(e) => {
+            println!(
+                "cargo:warning=corpus: no SQLite sources ({e}); corpus/sqlite_run is not built"
+            );
+            return;
+        }
+    };
+    let amalgamation = sqlite.join("sqlite3.c");
+    // Threads, extensions loaded with dlopen, and temporary files are not needed: the
+    // database is in memory, and the initramfs cannot be written.
+    let defines = [
+        "-DSQLITE_THREADSAFE=0",
+        "-DSQLITE_OMIT_LOAD_EXTENSION",
+        "-DSQLITE_TEMP_STORE=3",
+    ];
+    let driver = corpus.join("sqlite_run.c");
+    println!("cargo:rerun-if-changed={}", driver.display());
+    for musl in [false, true] {
+        let suffix = if musl { ".musl" } else { "" };
+        let cc = || {
+            if musl {
+                zig_cc()
+            } else {
+                let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
+                Command::new(gcc)
+            }
+        };
+        // Keyed by the source's path (which names the crate's version) and the flags.
+        let key = format!("{}{defines:?}", amalgamation.display());
+        let tag = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        let obj = out.join(format!("sqlite3-{tag:016x}{suffix}.o"));
+        if !obj.exists() {
+            let tmp = obj.with_extension("o.tmp");
+            let mut cmd = cc();
+            cmd.args(["-c", "-O2", "-w"]).args(defines);
+            cmd.arg(&amalgamation).arg("-o").arg(&tmp);
+            run_or_exit(cmd, "sqlite3.c");
+            fs::rename(&tmp, &obj).expect("rename sqlite3.o");
+        }
+        let exe = out.join(format!("sqlite_run{suffix}"));
+        let mut cmd = cc();
+        cmd.args(["-static", "-O2", "-g", "-Wall", "-Werror"])
+            .arg(format!("-I{}", sqlite.display()))
+            .arg(&driver)
+            .arg(&obj)
+            .arg("-o")
+            .arg(&exe)
+            .arg("-lm");
+        run_or_exit(cmd, "corpus/sqlite_run");
+        writeln!(
+            list,
+            "    (\"corpus/sqlite_run{suffix}\", {:?}),",
             exe.display().to_string()
         )
         .unwrap();

@@ -90,3 +90,93 @@ fn warnings_about_an_unimplemented_call_are_rate_limited() {
     );
     assert!(warned[11].ends_with("syscall 500 not implemented: -ENOSYS"));
 }
+
+/// An in-memory SQLite workload of `rows` employees: tables, many inserts in one
+/// transaction, an index, a join, updates, deletes, aggregates, a recursive query and an
+/// integrity check. Deterministic (no random(), no time).
+fn sqlite_workload(rows: u32) -> String {
+    let depts = 12;
+    let mut sql = String::from(
+        "CREATE TABLE dept(id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n\
+         CREATE TABLE emp(id INTEGER PRIMARY KEY, name TEXT, dept INTEGER REFERENCES dept(id),\n\
+         \x20 salary REAL, hired TEXT);\nBEGIN;\n",
+    );
+    for d in 1..=depts {
+        sql.push_str(&format!("INSERT INTO dept VALUES({d}, 'dept-{d}');\n"));
+    }
+    for i in 1..=rows {
+        let salary = f64::from((i * 7919) % 100_000) / 100.0;
+        let day = 1 + i % 28;
+        let month = 1 + i % 12;
+        sql.push_str(&format!(
+            "INSERT INTO emp VALUES({i}, 'emp-{i}', {}, {salary}, '2020-{month:02}-{day:02}');\n",
+            i % depts + 1
+        ));
+    }
+    sql.push_str(
+        "COMMIT;\n\
+         CREATE INDEX emp_dept ON emp(dept);\n\
+         SELECT count(*), round(sum(salary), 2), min(salary), max(salary) FROM emp;\n\
+         SELECT d.name, count(e.id), round(avg(e.salary), 2) FROM dept d JOIN emp e ON e.dept = d.id\n\
+         \x20 GROUP BY d.id ORDER BY d.id;\n\
+         UPDATE emp SET salary = salary * 1.1 WHERE dept % 3 = 0;\n\
+         DELETE FROM emp WHERE id % 7 = 0;\n\
+         SELECT dept, round(total(salary), 2) FROM emp GROUP BY dept HAVING count(*) > 1\n\
+         \x20 ORDER BY 2 DESC LIMIT 5;\n\
+         SELECT name, salary FROM emp WHERE name LIKE 'emp-1%' ORDER BY salary DESC, id LIMIT 3;\n\
+         SELECT substr(hired, 1, 7) AS m, count(*) FROM emp GROUP BY m ORDER BY m;\n\
+         SELECT group_concat(id, ',') FROM (SELECT id FROM emp ORDER BY id LIMIT 10);\n\
+         WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000)\n\
+         \x20 SELECT sum(x * x), avg(x) FROM c;\n\
+         SELECT e1.id, e2.id FROM emp e1 JOIN emp e2 ON e1.salary = e2.salary AND e1.id < e2.id\n\
+         \x20 ORDER BY 1, 2 LIMIT 5;\n\
+         SELECT upper('done'), length(printf('%08.3f', 3.14159)), typeof(1.5), 7 / 2, 7 % 3;\n\
+         PRAGMA integrity_check;\n",
+    );
+    sql
+}
+
+/// Rows for the SQLite run: small for `cargo test` (the emulator is a debug build there),
+/// more from `scripts/corpus.sh` through RVMMU_CORPUS_ROWS.
+fn corpus_rows() -> u32 {
+    std::env::var("RVMMU_CORPUS_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
+/// SQLite (3.46.0's amalgamation from the crate libsqlite3-sys, with the front end
+/// programs/corpus/sqlite_run.c) built for glibc and musl runs the workload on the kernel
+/// and prints what it prints under qemu-riscv64; no call it makes is unimplemented.
+#[test]
+fn sqlite_runs_a_workload_as_on_linux() {
+    let qemu = reference();
+    let sql = sqlite_workload(corpus_rows());
+    for name in ["corpus/sqlite_run", "corpus/sqlite_run.musl"] {
+        assert!(
+            linux_program(name).is_some(),
+            "{name} was not built (tests/build.rs could not get SQLite's sources)"
+        );
+        let work = rvmmu::initramfs::File {
+            path: "/work.sql".into(),
+            data: sql.clone().into_bytes(),
+            mode: 0o644,
+        };
+        let (exit, console) = on_rvmmu(name, "-- /work.sql", vec![work]);
+        assert_eq!(exit, Exit::Pass, "{name}\n{console}");
+        let ours = program_output(&console);
+        assert!(ours.ends_with("ok\n"), "{name}: {console}");
+        assert!(!ours.contains("error:"), "{name}: {console}");
+        assert!(!console.contains("not implemented"), "{name}: {console}");
+        if let Some(q) = &qemu {
+            let file = std::env::temp_dir().join(format!("rvmmu-sql-{}.sql", std::process::id()));
+            std::fs::write(&file, &sql).unwrap();
+            let path = linux_program(name).unwrap();
+            let arg = file.to_str().unwrap();
+            let r = run_user_env(q, path, &[arg], b"", &[], Duration::from_secs(300)).unwrap();
+            let _ = std::fs::remove_file(&file);
+            assert_eq!(r.code, Some(0), "{name} under qemu-riscv64: {r:#?}");
+            assert_eq!(ours, r.stdout, "{name}: rvmmu (left), qemu-riscv64 (right)");
+        }
+    }
+}

@@ -5,7 +5,8 @@
 //! getpid/gettid/getppid, set_tid_address, set_robust_list, prlimit64, clock_gettime, times,
 //! kill/tkill/tgkill and rt_sigprocmask (`proc/signal.rs`),
 //! getrandom, sched_yield, swapon and swapoff (`mm/swapfile.rs`); the ids, umask and
-//! faccessat(2) (`identity.rs`); uname, sysinfo, socket and socketpair (`host.rs`); clone, wait4 and getrusage are in `proc/`, execve and
+//! faccessat(2) (`identity.rs`); uname, sysinfo, socket and socketpair (`host.rs`); readv
+//! (`rw.rs`); clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line, rate-limited per call number ([`not_implemented`]).
@@ -14,6 +15,7 @@ mod host;
 pub mod identity;
 mod mm;
 mod process;
+mod rw;
 
 use crate::arch::trap::TrapFrame;
 use crate::console;
@@ -99,6 +101,7 @@ const SYS_GETEGID: u64 = 177;
 const SYS_SYSINFO: u64 = 179;
 const SYS_SOCKET: u64 = 198;
 const SYS_SOCKETPAIR: u64 = 199;
+const SYS_READV: u64 = 65;
 
 /// Runs the system call in `frame` (number in a7, arguments in a0..a5) for `p`: the
 /// process calls here, the rest through [`dispatch`]; a0 gets the result unless the call
@@ -244,6 +247,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
         SYS_UNAME => host::uname(p, VirtAddr(a[0])),
         SYS_SYSINFO => host::sysinfo(p, VirtAddr(a[0])),
         SYS_SOCKET | SYS_SOCKETPAIR => host::socket(p, nr, a[0], a[1]),
+        SYS_READV => rw::readv(p, a[0], VirtAddr(a[1]), a[2]),
         _ => {
             not_implemented(p, nr);
             Err(Errno::ENOSYS)
