@@ -42,31 +42,10 @@ fn on_rvmmu(name: &str, bootargs: &str, files: Vec<rvmmu::initramfs::File>) -> (
 
 #[test]
 fn the_start_up_calls_answer_as_linux_does() {
-    let name = "tests/identity";
-    let qemu = reference();
-    for paging in ["paging=sv39", "paging=sv48"] {
-        let (exit, console) = on_rvmmu(name, paging, vec![]);
-        assert_eq!(exit, Exit::Pass, "{paging}\n{console}");
-        assert!(!console.contains("not ok"), "{console}");
-        // Every call it makes is implemented now.
-        assert!(!console.contains("not implemented"), "{console}");
-        if let Some(q) = &qemu {
-            let path = linux_program(name).unwrap();
-            let env = [("RVMMU_ON_QEMU_USER", "1")];
-            let r = run_user_env(q, path, &[], b"", &env, Duration::from_secs(60)).unwrap();
-            assert_eq!(r.code, Some(0), "{r:#?}");
-            let linux: String = r
-                .stdout
-                .lines()
-                .map(|l| format!("{}\n", l.split(" # SKIP on qemu-user").next().unwrap()))
-                .collect();
-            assert_eq!(
-                program_output(&console),
-                linux,
-                "rvmmu (left), qemu-riscv64"
-            );
-        }
-    }
+    tap_everywhere("tests/identity");
+    // Every call it makes is implemented now.
+    let (_, console) = on_rvmmu("tests/identity", "", vec![]);
+    assert!(!console.contains("not implemented"), "{console}");
 }
 
 #[test]
@@ -179,4 +158,52 @@ fn sqlite_runs_a_workload_as_on_linux() {
             assert_eq!(ours, r.stdout, "{name}: rvmmu (left), qemu-riscv64 (right)");
         }
     }
+}
+
+/// A TAP program of `programs/tests/` on the kernel (Sv39 and Sv48) and under qemu-riscv64
+/// (its "# SKIP on qemu-user" lines stripped): all pass, same lines.
+fn tap_everywhere(name: &str) {
+    let qemu = reference();
+    for paging in ["paging=sv39", "paging=sv48"] {
+        let (exit, console) = on_rvmmu(name, paging, vec![]);
+        assert_eq!(exit, Exit::Pass, "{name} {paging}\n{console}");
+        assert!(!console.contains("not ok"), "{console}");
+        if let Some(q) = &qemu {
+            let path = linux_program(name).unwrap();
+            let env = [("RVMMU_ON_QEMU_USER", "1")];
+            let r = run_user_env(q, path, &[], b"", &env, Duration::from_secs(60)).unwrap();
+            assert_eq!(r.code, Some(0), "{r:#?}");
+            let linux: String = r
+                .stdout
+                .lines()
+                .map(|l| format!("{}\n", l.split(" # SKIP on qemu-user").next().unwrap()))
+                .collect();
+            assert_eq!(
+                program_output(&console),
+                linux,
+                "{name}: rvmmu (left), qemu-riscv64"
+            );
+        }
+    }
+}
+
+/// What the system-call fuzzer found, checked one by one (programs/tests/fuzz_regressions.c).
+#[test]
+fn the_fuzzers_findings_stay_fixed() {
+    tap_everywhere("tests/fuzz_regressions");
+}
+
+/// The system-call fuzzer (programs/fuzz/syscall_fuzz.c), bounded for CI: 4 children of
+/// 400 random calls each, three rounds. Every answer is >= 0 or a Linux errno, no child
+/// dies, the kernel does not panic, and the free memory is the same after the last round
+/// as after the one before. `scripts/fuzz.sh COUNT SEED` runs it longer.
+#[test]
+fn random_system_calls_get_linux_answers_and_leak_nothing() {
+    let (exit, console) = on_rvmmu("fuzz/syscall_fuzz", "-- 400 1 4 3", vec![]);
+    assert!(!console.contains("kernel panic"), "{console}");
+    assert_eq!(exit, Exit::Pass, "{console}");
+    let out = program_output(&console);
+    assert!(out.ends_with("fuzz: 0 failed children\nPASS\n"), "{out}");
+    assert!(!out.contains("violation"), "{out}");
+    assert_eq!(out.matches("child: ").count(), 12, "{out}");
 }
