@@ -156,7 +156,8 @@ static uint64_t mem_addr(void) {
 
 /* A length for a memory call at `addr`: when `addr` is in the arena, at most what is left
  * of the arena from there; when it is 0 (which root may map, as on Linux), at most 64 KiB
- * (the program starts above) or so huge that it passes the end of the user half. So
+ * (the program starts above) or -1, which every memory call refuses (madvise(0, 2^62,
+ * MADV_DONTNEED) is accepted by Linux and drops every page of the process). So
  * MAP_FIXED, munmap or mremap never reach the fuzzer's own code, heap or stack. Other
  * (bad) addresses keep any length: the range is outside the user half anyway. */
 static uint64_t mem_len(uint64_t addr, uint64_t len) {
@@ -165,7 +166,7 @@ static uint64_t mem_len(uint64_t addr, uint64_t len) {
     uint64_t room = hi - (addr & ~4095ull);
     return len % (room + 1);
   }
-  if (addr < 0x10000 && len > 0x10000 - addr && len < (1ull << 48))
+  if (addr < 0x10000 && len > 0x10000 - addr)
     return next() % 2 ? 0x10000 - addr : ~0ull;
   return len;
 }

@@ -161,6 +161,31 @@ int main(int argc, char **argv) {
                     "nodename rvmmu, domainname (none)");
   errno = 0;
   CHECK(syscall(SYS_uname, (void *)8) == -1 && errno == EFAULT, "uname to a bad pointer: EFAULT");
+  /* /proc/sys/kernel and /proc/version say the same (the host's, under qemu-riscv64). */
+  char line[200] = "", want[200];
+  FILE *f = fopen("/proc/sys/kernel/osrelease", "r");
+  snprintf(want, sizeof want, "%s\n", u.release);
+  CHECK(f && fgets(line, sizeof line, f) && strcmp(line, want) == 0,
+        "/proc/sys/kernel/osrelease is uname's release");
+  if (f)
+    fclose(f);
+  f = fopen("/proc/sys/kernel/ostype", "r");
+  CHECK(f && fgets(line, sizeof line, f) && strcmp(line, "Linux\n") == 0,
+        "/proc/sys/kernel/ostype is Linux");
+  if (f)
+    fclose(f);
+  f = fopen("/proc/sys/kernel/hostname", "r");
+  snprintf(want, sizeof want, "%s\n", u.nodename);
+  CHECK(f && fgets(line, sizeof line, f) && strcmp(line, want) == 0,
+        "/proc/sys/kernel/hostname is uname's nodename");
+  if (f)
+    fclose(f);
+  f = fopen("/proc/version", "r");
+  snprintf(want, sizeof want, "Linux version %s ", u.release);
+  CHECK(f && fgets(line, sizeof line, f) && strncmp(line, want, strlen(want)) == 0,
+        "/proc/version starts with Linux version and the release");
+  if (f)
+    fclose(f);
 
   struct sysinfo si;
   CHECK(sysinfo(&si) == 0, "sysinfo");

@@ -236,6 +236,7 @@ fn dir_path(p: &Process, fd: u64) -> Result<String, Errno> {
             Dir::Root => String::from("proc"),
             Dir::Sys => String::from("proc/sys"),
             Dir::SysVm => String::from("proc/sys/vm"),
+            Dir::SysKernel => String::from("proc/sys/kernel"),
             Dir::Pid(pid) => alloc::format!("proc/{pid}"),
         }),
         Some(_) => Err(Errno::ENOTDIR),

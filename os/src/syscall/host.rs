@@ -33,6 +33,22 @@ pub fn uname(p: &mut Process, buf: VirtAddr) -> SysResult {
     }
 }
 
+/// /proc/version: `Linux version RELEASE (NODENAME) VERSION`, Linux's first words (its
+/// compiler and builder are not told).
+pub fn proc_version() -> alloc::string::String {
+    alloc::format!("Linux version {RELEASE} ({NODENAME}) {VERSION}\n")
+}
+
+/// /proc/sys/kernel/NAME for the names `fs::proc::KERNEL_ENTRIES` lists: uname's fields.
+pub fn proc_sys_kernel(name: &str) -> alloc::string::String {
+    let v = match name {
+        "hostname" => NODENAME,
+        "osrelease" => RELEASE,
+        _ => SYSNAME,
+    };
+    alloc::format!("{v}\n")
+}
+
 /// sysinfo(info): struct sysinfo (112 bytes on a 64-bit machine): uptime (seconds since
 /// boot, rounded up as Linux does), the load averages (0: this kernel keeps none), RAM
 /// total and free (the frames the allocator manages, as MemTotal and MemFree), shared

@@ -11,7 +11,7 @@
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
 //! logs one line, rate-limited per call number ([`not_implemented`]).
 
-mod host;
+pub mod host;
 pub mod identity;
 mod mm;
 mod process;
