@@ -214,53 +214,50 @@ fn stress_musl_variants(list: &mut String, src: &Path, out: &Path, name: &str) {
     }
 }
 
-/// Where cargo put the source of crate `name`, a dependency of `programs/corpus/sources/`
-/// (`cargo metadata` downloads it into the registry cache when it is not there; its
-/// Cargo.lock pins the version). `CORPUS_<NAME>_DIR` (upper case, `-` as `_`) overrides it.
-fn crate_source(corpus: &Path, name: &str) -> Result<PathBuf, String> {
-    let var = format!("CORPUS_{}_DIR", name.to_uppercase().replace('-', "_"));
-    println!("cargo:rerun-if-env-changed={var}");
-    if let Some(dir) = env::var_os(&var) {
+/// The pinned npm package whose tarball carries SQLite's "autoconf" source release (the
+/// amalgamation sqlite3.c and the shell's shell.c, SQLite 3.44.2), and that release's name.
+const SQLITE_NPM: &str = "sqlite3@5.1.7";
+const SQLITE_AUTOCONF: &str = "sqlite-autoconf-3440200";
+
+/// SQLite's source directory: `CORPUS_SQLITE_DIR` when set, else unpacked into `out` from
+/// the npm package [`SQLITE_NPM`] (`npm pack` downloads it through npm's cache and checks
+/// its integrity against the registry), once.
+fn sqlite_source(out: &Path) -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=CORPUS_SQLITE_DIR");
+    if let Some(dir) = env::var_os("CORPUS_SQLITE_DIR") {
         return Ok(PathBuf::from(dir));
     }
-    let manifest = corpus.join("sources").join("Cargo.toml");
-    println!("cargo:rerun-if-changed={}", manifest.display());
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let out = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--locked",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .output()
-        .map_err(|e| format!("cargo metadata: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo metadata failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+    let root = out.join("src");
+    let dir = root.join(SQLITE_AUTOCONF);
+    if dir.join("shell.c").exists() && dir.join("sqlite3.c").exists() {
+        return Ok(dir);
     }
-    // The JSON's packages each carry "name" and, later, "manifest_path"; no JSON parser in
-    // a build script for this: find the package's name, then the next manifest_path.
-    let json = String::from_utf8_lossy(&out.stdout);
-    let key = format!("\"name\":\"{name}\"");
-    let at = json
-        .find(&key)
-        .ok_or_else(|| format!("{name} is not in the metadata"))?;
-    let rest = &json[at..];
-    let mp = rest
-        .find("\"manifest_path\":\"")
-        .ok_or("no manifest_path")?;
-    let rest = &rest[mp + "\"manifest_path\":\"".len()..];
-    let end = rest.find('"').ok_or("unterminated manifest_path")?;
-    let manifest = PathBuf::from(rest[..end].replace("\\\\", "\\"));
-    Ok(manifest
-        .parent()
-        .ok_or("manifest without a directory")?
-        .to_path_buf())
+    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        let o = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if o.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr)))
+        }
+    };
+    run(Command::new("npm")
+        .args(["pack", "--silent", SQLITE_NPM, "--pack-destination"])
+        .arg(&root))?;
+    let tgz = root.join(format!("{}.tgz", SQLITE_NPM.replace('@', "-")));
+    let inner = format!("package/deps/{SQLITE_AUTOCONF}.tar.gz");
+    run(Command::new("tar")
+        .arg("xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(&root)
+        .arg(&inner))?;
+    run(Command::new("tar")
+        .arg("xzf")
+        .arg(root.join(&inner))
+        .arg("-C")
+        .arg(&root))?;
+    Ok(dir)
 }
 
 /// Runs `cmd`, exiting the build with its output when it fails.
@@ -276,19 +273,18 @@ fn run_or_exit(mut cmd: Command, what: &str) {
     }
 }
 
-/// `programs/corpus/`: real programs from elsewhere, built from sources cargo fetches
-/// ([`crate_source`]): `sqlite_run.c` with SQLite's amalgamation from the crate
-/// libsqlite3-sys, as `corpus/sqlite_run` (glibc) and `corpus/sqlite_run.musl`. sqlite3.c
-/// takes half a minute or more to compile, so its object files are kept in OUT_DIR and
-/// compiled again only when missing. When the sources cannot be had (no registry), the
-/// programs are left out with a warning, and the tests that need them fail.
+/// `programs/corpus/`: real programs from elsewhere, built from sources a package registry
+/// supplies ([`sqlite_source`]): SQLite's own shell (shell.c) as `corpus/sqlite3`, and
+/// `sqlite_run.c` (a small front end of ours) as `corpus/sqlite_run`, each for glibc and
+/// for musl (`.musl`). sqlite3.c takes half a minute or more to compile, so its object files
+/// are kept in OUT_DIR and compiled again only when missing. When the sources cannot be had
+/// (no registry), the programs are left out with a warning, and the tests that need them
+/// fail.
 fn corpus_programs(list: &mut String, corpus: &Path, out: &Path) {
-    let sqlite = match crate_source(corpus, "libsqlite3-sys") {
-        Ok(dir) => dir.join("sqlite3"),
+    let sqlite = match sqlite_source(out) {
+        Ok(dir) => dir,
         Err(e) => {
-            println!(
-                "cargo:warning=corpus: no SQLite sources ({e}); corpus/sqlite_run is not built"
-            );
+            println!("cargo:warning=corpus: no SQLite sources ({e}); corpus/ is not built");
             return;
         }
     };
@@ -312,36 +308,47 @@ fn corpus_programs(list: &mut String, corpus: &Path, out: &Path) {
                 Command::new(gcc)
             }
         };
-        // Keyed by the source's path (which names the crate's version) and the flags.
+        // Objects keyed by the source's path (which names the release) and the flags.
         let key = format!("{}{defines:?}", amalgamation.display());
         let tag = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
-        let obj = out.join(format!("sqlite3-{tag:016x}{suffix}.o"));
-        if !obj.exists() {
-            let tmp = obj.with_extension("o.tmp");
+        let object = |name: &str, src: &Path| {
+            let obj = out.join(format!("{name}-{tag:016x}{suffix}.o"));
+            if !obj.exists() {
+                let tmp = obj.with_extension("o.tmp");
+                let mut cmd = cc();
+                cmd.args(["-c", "-O2", "-w"]).args(defines);
+                cmd.arg(format!("-I{}", sqlite.display()));
+                cmd.arg(src).arg("-o").arg(&tmp);
+                run_or_exit(cmd, name);
+                fs::rename(&tmp, &obj).expect("rename an object file");
+            }
+            obj
+        };
+        let lib = object("sqlite3", &amalgamation);
+        let shell = object("shell", &sqlite.join("shell.c"));
+        for (name, main, warnings) in [("sqlite3", &shell, false), ("sqlite_run", &driver, true)] {
+            let exe = out.join(format!("{name}{suffix}"));
             let mut cmd = cc();
-            cmd.args(["-c", "-O2", "-w"]).args(defines);
-            cmd.arg(&amalgamation).arg("-o").arg(&tmp);
-            run_or_exit(cmd, "sqlite3.c");
-            fs::rename(&tmp, &obj).expect("rename sqlite3.o");
+            cmd.args(["-static", "-O2", "-g"]);
+            if warnings {
+                cmd.args(["-Wall", "-Werror"]);
+            }
+            cmd.arg(format!("-I{}", sqlite.display()))
+                .arg(main)
+                .arg(&lib)
+                .arg("-o")
+                .arg(&exe)
+                .arg("-lm");
+            run_or_exit(cmd, name);
+            writeln!(
+                list,
+                "    (\"corpus/{name}{suffix}\", {:?}),",
+                exe.display().to_string()
+            )
+            .unwrap();
         }
-        let exe = out.join(format!("sqlite_run{suffix}"));
-        let mut cmd = cc();
-        cmd.args(["-static", "-O2", "-g", "-Wall", "-Werror"])
-            .arg(format!("-I{}", sqlite.display()))
-            .arg(&driver)
-            .arg(&obj)
-            .arg("-o")
-            .arg(&exe)
-            .arg("-lm");
-        run_or_exit(cmd, "corpus/sqlite_run");
-        writeln!(
-            list,
-            "    (\"corpus/sqlite_run{suffix}\", {:?}),",
-            exe.display().to_string()
-        )
-        .unwrap();
     }
 }
 

@@ -1,11 +1,11 @@
-/* A small front end to the SQLite library (the amalgamation sqlite3.c, which the crates.io
- * crate libsqlite3-sys ships; it ships no shell.c, so this stands in for the sqlite3
- * shell): runs every statement of the SQL file argv[1] on an in-memory database and prints
- * each result row as the shell's list mode does (columns joined by '|', NULL as an empty
- * field). Errors print "error: MESSAGE" and the run goes on; the exit status is the number
- * of failed statements (at most 100).
+/* A small front end to the SQLite library (the amalgamation sqlite3.c): runs every
+ * statement of the SQL file argv[1] on an in-memory database and prints each result row as
+ * the sqlite3 shell's list mode does (columns joined by '|', NULL as an empty field), so
+ * its output can be compared with the shell's. Errors print "error: MESSAGE" and the run
+ * goes on; the exit status is the number of failed statements (at most 100).
  *
- * tests/build.rs compiles it with sqlite3.c (see programs/corpus/README.md). */
+ * tests/build.rs compiles it with SQLite's sources (from the npm package sqlite3@5.1.7,
+ * which carries SQLite 3.44.2's autoconf release), as it builds the shell itself. */
 #include <stdio.h>
 #include <stdlib.h>
 #include "sqlite3.h"
