@@ -95,6 +95,7 @@ fn sqlite_workload(rows: u32) -> String {
     sql.push_str(
         "COMMIT;\n\
          CREATE INDEX emp_dept ON emp(dept);\n\
+         CREATE INDEX emp_salary ON emp(salary);\n\
          SELECT count(*), round(sum(salary), 2), min(salary), max(salary) FROM emp;\n\
          SELECT d.name, count(e.id), round(avg(e.salary), 2) FROM dept d JOIN emp e ON e.dept = d.id\n\
          \x20 GROUP BY d.id ORDER BY d.id;\n\
