@@ -26,8 +26,11 @@
  *    (129), tkill (130), tgkill (131), rt_sigqueueinfo (138), rt_tgsigqueueinfo (240),
  *    pidfd_send_signal (424), rt_sigaction (134), rt_sigreturn (139), sigaltstack (132);
  *  - calls that wait for something that never comes (no other thread, nobody writes its
- *    pipes, its console input never comes): read (63), readv (65), pread64 (67), preadv
- *    (69), write (64), writev (66), pwrite64 (68), pwritev (70), sendfile (71), pselect6
+ *    pipes, its console input never comes): read (63), readv (65), pread64 (67) and preadv
+ *    (69) are made only on descriptors that fstat says are neither pipes nor terminals
+ *    (else on -1); write (64), writev (66), pwrite64 (68), pwritev (70) are not made (a
+ *    full pipe waits, the console would get garbage, a /proc/sys/vm tunable would take
+ *    it), nor sendfile (71), pselect6
  *    (72), ppoll (73), splice (76), tee (77), nanosleep (101), clock_nanosleep (115),
  *    futex (98), rt_sigsuspend (133), rt_sigtimedwait (137), wait4/waitid only when it has
  *    children (it has none: they are allowed), pause-like epoll_pwait (22), recvfrom (207),
@@ -62,7 +65,7 @@
 
 static const int denied[] = {
     93, 94, 221, 281, 435, 129, 130, 131, 138, 240, 424, 134, 139, 132,
-    63, 65, 67, 69, 64, 66, 68, 70, 71, 72, 73, 76, 77, 101, 115, 98, 133, 137,
+    64, 66, 68, 70, 71, 72, 73, 76, 77, 101, 115, 98, 133, 137,
     22, 207, 212, 202, 242, 203, 188, 193, 192, 183, 4, 32,
     142, 112, 170, 171, 266, 40, 39, 41, 51, 224, 225, 161, 162, 105, 273, 106, 104, 89, 60,
     116, 117, 270, 271, 277, 167, 164,
@@ -71,7 +74,8 @@ static const int denied[] = {
 /* Calls the kernel implements (or Linux programs make most), drawn 11 times in 16; any
  * number below MAX_NR 4 in 16, and any below 5000 (mostly not calls at all) 1 in 16. */
 static const int common[] = {
-    17, 23, 24, 25, 29, 35, 46, 48, 49, 50, 53, 56, 57, 59, 61, 62, 78, 79, 80, 96, 99,
+    17, 23, 24, 25, 29, 35, 46, 48, 49, 50, 53, 56, 57, 59, 61, 62, 63, 65, 67, 78, 79, 80,
+    96, 99,
     113, 123, 124, 135, 143, 144, 145, 146, 147, 148, 149, 150, 153, 155, 157, 158, 159,
     160, 165, 166, 172, 173, 174, 175, 176, 177, 178, 179, 198, 199, 214, 215, 216, 222,
     220, 226, 227, 232, 233, 260, 261, 278, 291, 439,
@@ -219,6 +223,16 @@ static int child(long calls, uint64_t seed) {
       a[0] = 17;
       a[1] = 0;
       break;
+    case 63: case 65: case 67: case 69: { /* reads: not from a pipe or the console */
+      unsigned char st[128];
+      if (raw_syscall(80, (long)a[0], (long)st, 0, 0, 0, 0) != 0)
+        break; /* a bad descriptor: EBADF */
+      unsigned mode;
+      memcpy(&mode, st + 16, 4);
+      if ((mode & 0170000) == 0010000 || (mode & 0170000) == 0020000 || a[0] == REPORT_FD)
+        a[0] = (uint64_t)-1;
+      break;
+    }
     case 261: /* prlimit64: read only */
       a[2] = 0;
       break;
