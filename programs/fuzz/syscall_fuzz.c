@@ -126,7 +126,7 @@ static uint64_t arg(void) {
   case 5: {
     static const uint64_t bad[] = {1, 0x1000, 0xffffffc000000000ull, 0xffffffff80000000ull,
                                    0x0000800000000000ull, 0x0000004000000000ull,
-                                   (uint64_t)-4096, 0x7ffffffff000ull};
+                                   (uint64_t)-4096, 0x8000000000000000ull};
     uint64_t v = bad[next() % 8];
     return next() % 3 ? v : (next() % 2 ? stack_below : (uint64_t)arena + ARENA_SIZE);
   }
