@@ -122,6 +122,10 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
         let notes = dir_name == "notes";
         let out = out_dir.join("programs").join(&dir_name);
         fs::create_dir_all(&out).expect("create $OUT_DIR/programs");
+        if dir_name == "corpus" {
+            corpus_programs(&mut list, &dir, &out);
+            continue;
+        }
         for (name, src) in sources_in(&dir) {
             if src.extension().and_then(|e| e.to_str()) != Some("c") {
                 continue;
@@ -165,6 +169,9 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
                 exe.display().to_string()
             )
             .unwrap();
+            if dir_name == "stress" {
+                stress_musl_variants(&mut list, &src, &out, &name);
+            }
         }
     }
     generated.push_str(
@@ -173,6 +180,176 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
     generated.push_str("pub const LINUX_PROGRAMS: &[(&str, &str)] = &[\n");
     generated.push_str(&list);
     generated.push_str("];\n");
+}
+
+/// `programs/stress/` runs under both C libraries: besides NAME (glibc, built like the
+/// others), NAME.musl (`zig cc -static`) and NAME.musl-pie (`-static -fPIE -pie`), listed in
+/// `list` as "stress/NAME.musl" and "stress/NAME.musl-pie".
+fn stress_musl_variants(list: &mut String, src: &Path, out: &Path, name: &str) {
+    for (suffix, pie) in [("musl", false), ("musl-pie", true)] {
+        let exe = out.join(format!("{name}.{suffix}"));
+        let mut cmd = zig_cc();
+        if pie {
+            cmd.args(["-static", "-fPIE", "-pie"]);
+        } else {
+            cmd.arg("-static");
+        }
+        cmd.args(["-O2", "-g", "-Wall", "-Werror"]);
+        cmd.arg(src).arg("-o").arg(&exe);
+        let output = cmd.output().unwrap_or_else(|e| {
+            eprintln!("error: running {cmd:?}: {e}: scripts/setup.sh installs ziglang");
+            exit(1)
+        });
+        if !output.status.success() {
+            eprintln!("error: building stress/{name}.{suffix} failed: {cmd:?}");
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+            exit(1);
+        }
+        writeln!(
+            list,
+            "    (\"stress/{name}.{suffix}\", {:?}),",
+            exe.display().to_string()
+        )
+        .unwrap();
+    }
+}
+
+/// The pinned npm package whose tarball carries SQLite's "autoconf" source release (the
+/// amalgamation sqlite3.c and the shell's shell.c, SQLite 3.44.2), and that release's name.
+const SQLITE_NPM: &str = "sqlite3@5.1.7";
+const SQLITE_AUTOCONF: &str = "sqlite-autoconf-3440200";
+
+/// SQLite's source directory: `CORPUS_SQLITE_DIR` when set, else unpacked into `out` from
+/// the npm package [`SQLITE_NPM`] (`npm pack` downloads it through npm's cache and checks
+/// its integrity against the registry), once.
+fn sqlite_source(out: &Path) -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=CORPUS_SQLITE_DIR");
+    if let Some(dir) = env::var_os("CORPUS_SQLITE_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let root = out.join("src");
+    let dir = root.join(SQLITE_AUTOCONF);
+    if dir.join("shell.c").exists() && dir.join("sqlite3.c").exists() {
+        return Ok(dir);
+    }
+    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        let o = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if o.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr)))
+        }
+    };
+    run(Command::new("npm")
+        .args(["pack", "--silent", SQLITE_NPM, "--pack-destination"])
+        .arg(&root))?;
+    let tgz = root.join(format!("{}.tgz", SQLITE_NPM.replace('@', "-")));
+    let inner = format!("package/deps/{SQLITE_AUTOCONF}.tar.gz");
+    run(Command::new("tar")
+        .arg("xzf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(&root)
+        .arg(&inner))?;
+    run(Command::new("tar")
+        .arg("xzf")
+        .arg(root.join(&inner))
+        .arg("-C")
+        .arg(&root))?;
+    Ok(dir)
+}
+
+/// Runs `cmd`, exiting the build with its output when it fails.
+fn run_or_exit(mut cmd: Command, what: &str) {
+    let output = cmd.output().unwrap_or_else(|e| {
+        eprintln!("error: running {cmd:?}: {e}");
+        exit(1)
+    });
+    if !output.status.success() {
+        eprintln!("error: building {what} failed: {cmd:?}");
+        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+        exit(1);
+    }
+}
+
+/// `programs/corpus/`: real programs from elsewhere, built from sources a package registry
+/// supplies ([`sqlite_source`]): SQLite's own shell (shell.c) as `corpus/sqlite3`, and
+/// `sqlite_run.c` (a small front end of ours) as `corpus/sqlite_run`, each for glibc and
+/// for musl (`.musl`). sqlite3.c takes half a minute or more to compile, so its object files
+/// are kept in OUT_DIR and compiled again only when missing. When the sources cannot be had
+/// (no registry), the programs are left out with a warning, and the tests that need them
+/// fail.
+fn corpus_programs(list: &mut String, corpus: &Path, out: &Path) {
+    let sqlite = match sqlite_source(out) {
+        Ok(dir) => dir,
+        Err(e) => {
+            println!("cargo:warning=corpus: no SQLite sources ({e}); corpus/ is not built");
+            return;
+        }
+    };
+    let amalgamation = sqlite.join("sqlite3.c");
+    // Threads, extensions loaded with dlopen, and temporary files are not needed: the
+    // database is in memory, and the initramfs cannot be written.
+    let defines = [
+        "-DSQLITE_THREADSAFE=0",
+        "-DSQLITE_OMIT_LOAD_EXTENSION",
+        "-DSQLITE_TEMP_STORE=3",
+    ];
+    let driver = corpus.join("sqlite_run.c");
+    println!("cargo:rerun-if-changed={}", driver.display());
+    for musl in [false, true] {
+        let suffix = if musl { ".musl" } else { "" };
+        let cc = || {
+            if musl {
+                zig_cc()
+            } else {
+                let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
+                Command::new(gcc)
+            }
+        };
+        // Objects keyed by the source's path (which names the release) and the flags.
+        let key = format!("{}{defines:?}", amalgamation.display());
+        let tag = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        let object = |name: &str, src: &Path| {
+            let obj = out.join(format!("{name}-{tag:016x}{suffix}.o"));
+            if !obj.exists() {
+                let tmp = obj.with_extension("o.tmp");
+                let mut cmd = cc();
+                cmd.args(["-c", "-O2", "-w"]).args(defines);
+                cmd.arg(format!("-I{}", sqlite.display()));
+                cmd.arg(src).arg("-o").arg(&tmp);
+                run_or_exit(cmd, name);
+                fs::rename(&tmp, &obj).expect("rename an object file");
+            }
+            obj
+        };
+        let lib = object("sqlite3", &amalgamation);
+        let shell = object("shell", &sqlite.join("shell.c"));
+        for (name, main, warnings) in [("sqlite3", &shell, false), ("sqlite_run", &driver, true)] {
+            let exe = out.join(format!("{name}{suffix}"));
+            let mut cmd = cc();
+            cmd.args(["-static", "-O2", "-g"]);
+            if warnings {
+                cmd.args(["-Wall", "-Werror"]);
+            }
+            cmd.arg(format!("-I{}", sqlite.display()))
+                .arg(main)
+                .arg(&lib)
+                .arg("-o")
+                .arg(&exe)
+                .arg("-lm");
+            run_or_exit(cmd, name);
+            writeln!(
+                list,
+                "    (\"corpus/{name}{suffix}\", {:?}),",
+                exe.display().to_string()
+            )
+            .unwrap();
+        }
+    }
 }
 
 /// The `*.S` / `*.c` files directly in `dir`, as (name, path), sorted.

@@ -68,6 +68,8 @@ errnos! {
     ENOSYS = 38;
     ENOTEMPTY = 39;
     ELOOP = 40;
+    /// Address family not supported by protocol (socket, socketpair: no networking).
+    EAFNOSUPPORT = 97;
     /// Not an error a program sees: the call must wait, and runs again when the process
     /// wakes (Linux's internal ERESTARTSYS, the same number).
     ERESTARTSYS = 512;

@@ -27,6 +27,7 @@ pub mod page;
 pub mod paging;
 pub mod policy;
 pub mod pte;
+pub mod ratelimit;
 pub mod rmap;
 pub mod shmem;
 pub mod sigframe;

@@ -211,6 +211,53 @@ impl Vmas {
         gone
     }
 
+    /// Moves the program break's page-aligned end from `old_end` to `new_end`, as Linux's
+    /// brk does over whatever areas lie there now: growing adds `[old_end, new_end)` to the
+    /// heap (the [heap] area ending at `old_end` grows when there is one, else a new one
+    /// starts there: a MAP_FIXED mapping such as musl's PROT_NONE guard page may have split
+    /// the heap, and the area holding `brk_start` is then no longer the one at the break);
+    /// it fails (None, nothing changed) when another area lies in the way. Shrinking unmaps
+    /// `[new_end, old_end)` whatever areas it holds, as munmap would. Returns the ranges
+    /// removed, whose pages the caller unmaps.
+    pub fn move_break(
+        &mut self,
+        brk_start: u64,
+        old_end: u64,
+        new_end: u64,
+        prot: PteFlags,
+    ) -> Option<Vec<(u64, u64)>> {
+        if new_end <= old_end {
+            return Some(if new_end < old_end {
+                self.remove_range(new_end, old_end)
+            } else {
+                Vec::new()
+            });
+        }
+        if self.overlaps(old_end, new_end) {
+            return None;
+        }
+        let heap_below = old_end > brk_start
+            && self.find(old_end - 1).is_some_and(|(_, v)| {
+                v.end == old_end
+                    && v.name == Name::Heap
+                    && v.prot == prot
+                    && matches!(v.backing, Backing::Anon)
+            });
+        if heap_below {
+            let (start, _) = self.find(old_end - 1).expect("found above");
+            self.0.get_mut(&start).expect("found above").end = new_end;
+        } else {
+            let heap = Vma {
+                end: new_end,
+                prot,
+                backing: Backing::Anon,
+                name: Name::Heap,
+            };
+            self.0.insert(old_end, heap);
+        }
+        Some(Vec::new())
+    }
+
     /// The first area starting at or above `va`.
     pub fn above(&self, va: u64) -> Option<(u64, &Vma)> {
         self.0.range(va..).next().map(|(s, v)| (*s, v))
@@ -292,6 +339,51 @@ mod tests {
 
     fn ranges(v: &Vmas) -> Vec<(u64, u64)> {
         v.iter().map(|(s, a)| (s, a.end)).collect()
+    }
+
+    /// musl's mallocng: brk grows by two pages, a MAP_FIXED PROT_NONE guard page replaces
+    /// the first, then brk grows by a page at a time. Each new page must be read-write heap
+    /// beside the last (the guard's area must not be the one stretched), and a shrink over
+    /// the split heap unmaps whatever lies there, the guard included.
+    #[test]
+    fn the_break_moves_over_a_heap_split_by_a_fixed_mapping() {
+        const P: u64 = 0x1000;
+        let start = 0x10_0000;
+        let mut v = Vmas::default();
+        assert_eq!(v.move_break(start, start, start + 2 * P, RW), Some(vec![]));
+        assert_eq!(ranges(&v), vec![(start, start + 2 * P)]);
+        // mmap(start, 4096, PROT_NONE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS)
+        assert_eq!(v.remove_range(start, start + P), vec![(start, start + P)]);
+        let guard = Vma {
+            prot: PteFlags::empty(),
+            ..anon(start + P)
+        };
+        assert!(v.insert(start, guard));
+        for k in 2..5 {
+            let (old, new) = (start + k * P, start + (k + 1) * P);
+            assert_eq!(v.move_break(start, old, new, RW), Some(vec![]));
+            let (s, a) = v.find(new - 1).expect("the new page is in an area");
+            assert_eq!((s, a.end, a.prot, a.name), (start + P, new, RW, Name::Heap));
+        }
+        let (_, g) = v.find(start).unwrap();
+        assert_eq!(
+            (g.end, g.prot),
+            (start + P, PteFlags::empty()),
+            "the guard is kept"
+        );
+        // Something mapped right at the break stops it from growing.
+        assert!(v.insert(start + 5 * P, anon(start + 6 * P)));
+        assert_eq!(v.move_break(start, start + 5 * P, start + 7 * P, RW), None);
+        // Back to the start: both the heap and the guard go.
+        let gone = v.move_break(start, start + 5 * P, start, RW).unwrap();
+        assert_eq!(gone, vec![(start, start + P), (start + P, start + 5 * P)]);
+        assert_eq!(ranges(&v), vec![(start + 5 * P, start + 6 * P)]);
+        // A heap started anew where nothing is below it.
+        assert_eq!(v.move_break(start, start, start + P, RW), Some(vec![]));
+        assert_eq!(
+            v.find(start).map(|(s, a)| (s, a.name)),
+            Some((start, Name::Heap))
+        );
     }
 
     #[test]

@@ -236,6 +236,7 @@ fn dir_path(p: &Process, fd: u64) -> Result<String, Errno> {
             Dir::Root => String::from("proc"),
             Dir::Sys => String::from("proc/sys"),
             Dir::SysVm => String::from("proc/sys/vm"),
+            Dir::SysKernel => String::from("proc/sys/kernel"),
             Dir::Pid(pid) => alloc::format!("proc/{pid}"),
         }),
         Some(_) => Err(Errno::ENOTDIR),
@@ -968,4 +969,11 @@ fn proc_link_ino(p: &Process, dirfd: i64, path: &[u8]) -> Option<u64> {
         (_, Found::Entry(e @ Entry::Pid(_, PidEntry::Exe))) => Some(super::proc::entry_ino(e)),
         _ => None,
     }
+}
+
+/// The mode (file type and permission bits) `stat` reports for `file` (faccessat checks
+/// against it).
+pub fn mode_of(file: File) -> u32 {
+    let raw = stat_bytes(file);
+    u32::from_le_bytes([raw[16], raw[17], raw[18], raw[19]])
 }

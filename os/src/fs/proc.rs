@@ -56,6 +56,10 @@ pub enum Entry {
     Swaps,
     /// /proc/sys/vm/NAME: index into `sysctl::VM`.
     Sysctl(usize),
+    /// /proc/version: the kernel's name, release and version (`syscall::host`).
+    Version,
+    /// /proc/sys/kernel/NAME: index into [`KERNEL_ENTRIES`] (read-only here).
+    Kernel(usize),
     /// Files of /proc/PID.
     Pid(u64, PidEntry),
 }
@@ -96,7 +100,11 @@ pub enum Dir {
     Pid(u64),
     Sys,
     SysVm,
+    SysKernel,
 }
+
+/// /proc/sys/kernel's files: uname's fields, one line each.
+pub const KERNEL_ENTRIES: [&str; 3] = ["hostname", "osrelease", "ostype"];
 
 /// What a path under /proc names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +137,12 @@ pub fn lookup(parts: &[&str], me: u64) -> Option<Found> {
         ["proc", "vmstat"] => Some(Found::Entry(Entry::Vmstat)),
         ["proc", "zoneinfo"] => Some(Found::Entry(Entry::Zoneinfo)),
         ["proc", "swaps"] => Some(Found::Entry(Entry::Swaps)),
+        ["proc", "version"] => Some(Found::Entry(Entry::Version)),
+        ["proc", "sys", "kernel"] => Some(Found::Dir(Dir::SysKernel)),
+        ["proc", "sys", "kernel", name] => KERNEL_ENTRIES
+            .iter()
+            .position(|n| n == name)
+            .map(|i| Found::Entry(Entry::Kernel(i))),
         ["proc", "sys"] => Some(Found::Dir(Dir::Sys)),
         ["proc", "sys", "vm"] => Some(Found::Dir(Dir::SysVm)),
         ["proc", "sys", "vm", name] => crate::sysctl::VM
@@ -161,6 +175,7 @@ pub fn dir_ino(d: Dir) -> u64 {
         Dir::Root => 1,
         Dir::Sys => 2,
         Dir::SysVm => 3,
+        Dir::SysKernel => 8,
         Dir::Pid(pid) => 0x1000 + pid * 0x20,
     }
 }
@@ -172,6 +187,8 @@ pub fn entry_ino(e: Entry) -> u64 {
         Entry::Swaps => 6,
         Entry::Zoneinfo => 7,
         Entry::Sysctl(i) => 0x100 + i as u64,
+        Entry::Version => 9,
+        Entry::Kernel(i) => 0x200 + i as u64,
         Entry::Pid(pid, pe) => dir_ino(Dir::Pid(pid)) + 1 + pe as u64,
     }
 }
@@ -187,6 +204,7 @@ pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
             push(entry_ino(Entry::Swaps), DT_REG, "swaps");
             push(entry_ino(Entry::Vmstat), DT_REG, "vmstat");
             push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
+            push(entry_ino(Entry::Version), DT_REG, "version");
             push(entry_ino(Entry::Zoneinfo), DT_REG, "zoneinfo");
             push(SELF_INO, DT_LNK, "self");
             let mut pids = crate::proc::live_pids();
@@ -197,7 +215,16 @@ pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
                 push(dir_ino(Dir::Pid(pid)), DT_DIR, &alloc::format!("{pid}"));
             }
         }
-        Dir::Sys => push(dir_ino(Dir::SysVm), DT_DIR, "vm"),
+        Dir::Sys => {
+            // sysctl directories list by name (Linux's namecmp).
+            push(dir_ino(Dir::SysKernel), DT_DIR, "kernel");
+            push(dir_ino(Dir::SysVm), DT_DIR, "vm");
+        }
+        Dir::SysKernel => {
+            for (i, name) in KERNEL_ENTRIES.iter().enumerate() {
+                push(entry_ino(Entry::Kernel(i)), DT_REG, name);
+            }
+        }
         Dir::SysVm => {
             for (i, s) in crate::sysctl::VM.iter().enumerate() {
                 push(entry_ino(Entry::Sysctl(i)), DT_REG, s.name);
@@ -217,7 +244,7 @@ pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
 pub fn parent_ino(d: Dir) -> u64 {
     match d {
         Dir::Root | Dir::Sys | Dir::Pid(_) => dir_ino(Dir::Root),
-        Dir::SysVm => dir_ino(Dir::Sys),
+        Dir::SysVm | Dir::SysKernel => dir_ino(Dir::Sys),
     }
 }
 
@@ -238,6 +265,8 @@ pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
         Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
         Entry::Zoneinfo => proc_mem::zoneinfo(&snapshot(p)),
         Entry::Swaps => crate::mm::swapfile::proc_swaps(),
+        Entry::Version => crate::syscall::host::proc_version(),
+        Entry::Kernel(i) => crate::syscall::host::proc_sys_kernel(KERNEL_ENTRIES[i]),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
         Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe, true)),
         Entry::Pid(pid, pe) => {

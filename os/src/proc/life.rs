@@ -269,6 +269,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         restarted: false,
         sleep_on: None,
         loaded: p.loaded,
+        cred: p.cred.clone(),
     });
     let mut regs = frame.clone();
     regs.regs[10] = 0;

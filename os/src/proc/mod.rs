@@ -135,6 +135,8 @@ pub struct Process {
     pub sleep_on: Option<Wait>,
     /// Where exec put the code, data, stack and argument strings (/proc/PID/stat).
     pub loaded: elf::Loaded,
+    /// User and group ids and the umask (`syscall::identity`): inherited by fork.
+    pub cred: crate::syscall::identity::Cred,
 }
 
 impl Process {
@@ -309,6 +311,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         restarted: false,
         sleep_on: None,
         loaded: loaded.layout,
+        cred: crate::syscall::identity::Cred::root(),
     });
     let fptr = p.frame();
     let satp = p.space.satp();

@@ -25,9 +25,10 @@ fn may_commit(p: &Process, len: u64) -> bool {
 
 /// brk(addr): moves the break to `addr` when it stays at or above brk_start, below the
 /// top of the user half, does not run into another area and the overcommit policy allows
-/// the growth; returns the (possibly unchanged) break, as Linux does. Growing only extends
-/// the [heap] area (pages come on first touch); shrinking unmaps and frees the pages past
-/// the new end.
+/// the growth; returns the (possibly unchanged) break, as Linux does. Growing extends the
+/// [heap] area that ends at the break, or starts one there (`Vmas::move_break`: a MAP_FIXED
+/// mapping inside the heap, as musl's guard page, splits it); pages come on first touch.
+/// Shrinking unmaps and frees whatever lies past the new end.
 pub fn brk(p: &mut Process, addr: u64) -> u64 {
     if addr < p.brk_start || addr >= p.space.mode.user_end().0 - MMAP_GAP {
         return p.brk;
@@ -37,34 +38,12 @@ pub fn brk(p: &mut Process, addr: u64) -> u64 {
     if new_end > old_end && !may_commit(p, new_end - old_end) {
         return p.brk;
     }
-    let vmas = &mut p.space.vmas;
-    if new_end > old_end {
-        if vmas.overlaps(old_end, new_end) {
-            return p.brk;
-        }
-        match vmas.get_mut(p.brk_start) {
-            Some(heap) => heap.end = new_end,
-            None => {
-                let heap = Vma {
-                    end: new_end,
-                    prot: PteFlags::R | PteFlags::W,
-                    backing: Backing::Anon,
-                    name: Name::Heap,
-                };
-                vmas.insert(p.brk_start, heap);
-            }
-        }
-    } else if new_end < old_end {
-        if new_end == p.brk_start {
-            vmas.remove(p.brk_start);
-        } else if let Some(heap) = vmas.get_mut(p.brk_start) {
-            heap.end = new_end;
-        }
-        let mut va = new_end;
-        while va < old_end {
-            p.space.unmap(VirtAddr(va));
-            va += PAGE_SIZE;
-        }
+    let rw = PteFlags::R | PteFlags::W;
+    let Some(gone) = p.space.vmas.move_break(p.brk_start, old_end, new_end, rw) else {
+        return p.brk;
+    };
+    for (s, e) in gone {
+        p.space.unmap_range(s, e);
     }
     p.brk = addr;
     p.space.note_size();
@@ -453,8 +432,9 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
     Ok(to as i64)
 }
 
-/// madvise(addr, len, advice): MADV_DONTNEED (and MADV_FREE, which may act the same) drop
-/// the pages present in the range, so the next touch faults in a zero page (or the file's
+/// madvise(addr, len, advice): MADV_DONTNEED (and MADV_FREE, which may act the same, on
+/// private anonymous areas only: EINVAL at a file or shared one) drop the pages present in
+/// the range, so the next touch faults in a zero page (or the file's
 /// bytes again, or a shared anonymous area's page from its object, which keeps the data,
 /// as Linux's shmem); the areas stay. Other known advice is accepted and ignored. ENOMEM when
 /// part of the range is not mapped (after acting on the rest), as Linux.
@@ -467,9 +447,14 @@ pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> SysResult {
     if !addr.is_multiple_of(PAGE_SIZE) || !KNOWN.contains(&advice) {
         return Err(Errno::EINVAL);
     }
-    let Some(end) = addr
-        .checked_add(len)
-        .map(|e| VirtAddr(e).align_up(PAGE_SIZE).0)
+    // A length that rounds up past 2^64 (a small negative one) or a range that wraps:
+    // EINVAL, as Linux checks. (Rounding the end up with a saturating align_up once made
+    // madvise(0, -1, MADV_DONTNEED) drop every page of the process: found by the syscall
+    // fuzzer, seed 6.)
+    let Some(end) = len
+        .checked_add(PAGE_SIZE - 1)
+        .map(|l| l & !(PAGE_SIZE - 1))
+        .and_then(|l| addr.checked_add(l))
     else {
         return Err(Errno::EINVAL);
     };
@@ -478,14 +463,22 @@ pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> SysResult {
     }
     let covered = p.space.vmas.covers(addr, end);
     if advice == MADV_DONTNEED || advice == MADV_FREE {
-        let ranges: alloc::vec::Vec<(u64, u64)> = p
+        let ranges: alloc::vec::Vec<(u64, u64, bool)> = p
             .space
             .vmas
             .iter()
             .filter(|&(s, v)| s < end && v.end > addr)
-            .map(|(s, v)| (s.max(addr), v.end.min(end)))
+            .map(|(s, v)| {
+                let anon = matches!(v.backing, mm_core::vma::Backing::Anon);
+                (s.max(addr), v.end.min(end), anon)
+            })
             .collect();
-        for (s, e) in ranges {
+        for (s, e, anon) in ranges {
+            // MADV_FREE is for private anonymous memory only: Linux stops with EINVAL at
+            // the first file or shared mapping (the areas before it have been done).
+            if !anon && advice == MADV_FREE {
+                return Err(Errno::EINVAL);
+            }
             p.space.unmap_range(s, e);
         }
     }

@@ -6,19 +6,26 @@
 //! the signal calls (kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
 //! sigaltstack, rt_sigsuspend, rt_sigpending, rt_sigtimedwait, ppoll and pselect6:
 //! `proc/signal.rs`),
-//! getrandom, sched_yield, swapon and swapoff (`mm/swapfile.rs`); clone, wait4 and getrusage are in `proc/`, execve and
+//! getrandom, sched_yield, swapon and swapoff (`mm/swapfile.rs`); the ids, umask and
+//! faccessat(2) (`identity.rs`); uname, sysinfo, socket and socketpair (`host.rs`); readv
+//! (`rw.rs`); clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
-//! logs one line (LINUX-FACTS.md lists which ones glibc tolerates that for).
+//! logs one line, rate-limited per call number ([`not_implemented`]).
 
+pub mod host;
+pub mod identity;
 mod mm;
 mod process;
+mod rw;
 
 use crate::arch::trap::TrapFrame;
 use crate::console;
 use crate::errno::Errno;
 use crate::fs::files::{self, File};
 use crate::proc::{Outcome, Process};
+use identity::Which;
+use mm_core::ratelimit::{RateLimit, Verdict};
 use mm_core::VirtAddr;
 
 /// A system call's result: its a0 value, or the error whose -errno a0 gets (the
@@ -82,6 +89,29 @@ const SYS_PIPE2: u64 = 59;
 const FIONREAD: u64 = 0x541b;
 const SYS_NANOSLEEP: u64 = 101;
 const SYS_CLOCK_NANOSLEEP: u64 = 115;
+// Credentials, umask, access checks (identity.rs); uname, sysinfo, sockets (host.rs).
+const SYS_FACCESSAT: u64 = 48;
+const SYS_FACCESSAT2: u64 = 439;
+const SYS_SETREGID: u64 = 143;
+const SYS_SETGID: u64 = 144;
+const SYS_SETREUID: u64 = 145;
+const SYS_SETUID: u64 = 146;
+const SYS_SETRESUID: u64 = 147;
+const SYS_GETRESUID: u64 = 148;
+const SYS_SETRESGID: u64 = 149;
+const SYS_GETRESGID: u64 = 150;
+const SYS_GETGROUPS: u64 = 158;
+const SYS_SETGROUPS: u64 = 159;
+const SYS_UNAME: u64 = 160;
+const SYS_UMASK: u64 = 166;
+const SYS_GETUID: u64 = 174;
+const SYS_GETEUID: u64 = 175;
+const SYS_GETGID: u64 = 176;
+const SYS_GETEGID: u64 = 177;
+const SYS_SYSINFO: u64 = 179;
+const SYS_SOCKET: u64 = 198;
+const SYS_SOCKETPAIR: u64 = 199;
+const SYS_READV: u64 = 65;
 
 /// Runs the system call in `frame` (number in a7, arguments in a0..a5) for `p`: the
 /// process calls here, the rest through [`dispatch`]; a0 gets the result unless the call
@@ -230,10 +260,46 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
         SYS_GETDENTS64 => files::getdents64(p, a[0], VirtAddr(a[1]), a[2] & 0xffff_ffff),
         SYS_SWAPON => swapon(p, VirtAddr(a[0]), a[1]),
         SYS_SWAPOFF => swapoff(p, VirtAddr(a[0])),
+        SYS_FACCESSAT => identity::faccessat(p, a[0] as i64, VirtAddr(a[1]), a[2], 0),
+        SYS_FACCESSAT2 => identity::faccessat(p, a[0] as i64, VirtAddr(a[1]), a[2], a[3]),
+        SYS_GETUID | SYS_GETEUID => identity::get(p, Which::Uid, nr == SYS_GETEUID),
+        SYS_GETGID | SYS_GETEGID => identity::get(p, Which::Gid, nr == SYS_GETEGID),
+        SYS_GETRESUID => identity::getres(p, Which::Uid, [a[0], a[1], a[2]]),
+        SYS_GETRESGID => identity::getres(p, Which::Gid, [a[0], a[1], a[2]]),
+        SYS_SETUID => identity::set(p, Which::Uid, a[0]),
+        SYS_SETGID => identity::set(p, Which::Gid, a[0]),
+        SYS_SETREUID => identity::setre(p, Which::Uid, a[0], a[1]),
+        SYS_SETREGID => identity::setre(p, Which::Gid, a[0], a[1]),
+        SYS_SETRESUID => identity::setres(p, Which::Uid, [a[0], a[1], a[2]]),
+        SYS_SETRESGID => identity::setres(p, Which::Gid, [a[0], a[1], a[2]]),
+        SYS_GETGROUPS => identity::getgroups(p, a[0], a[1]),
+        SYS_SETGROUPS => identity::setgroups(p, a[0], a[1]),
+        SYS_UMASK => identity::umask(p, a[0]),
+        SYS_UNAME => host::uname(p, VirtAddr(a[0])),
+        SYS_SYSINFO => host::sysinfo(p, VirtAddr(a[0])),
+        SYS_SOCKET | SYS_SOCKETPAIR => host::socket(p, nr, a[0], a[1]),
+        SYS_READV => rw::readv(p, a[0], VirtAddr(a[1]), a[2]),
         _ => {
-            log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
+            not_implemented(p, nr);
             Err(Errno::ENOSYS)
         }
+    }
+}
+
+/// Warning lines about unimplemented calls are rate-limited per call number, as Linux's
+/// printk_ratelimit limits a message: 10 lines per 5 s of virtual time, then "N callbacks
+/// suppressed" when the next window opens (a program retrying an unimplemented call in a
+/// loop must not flood the console). Numbers from 511 on share the last limit.
+static NOT_IMPLEMENTED: spin::Mutex<[RateLimit; 512]> =
+    spin::Mutex::new([RateLimit::printk(); 512]);
+
+fn not_implemented(p: &Process, nr: u64) {
+    let verdict = NOT_IMPLEMENTED.lock()[nr.min(511) as usize].check(crate::time::now_ns());
+    if let Verdict::Print { suppressed } = verdict {
+        if suppressed > 0 {
+            log::warn!("syscall {nr}: {suppressed} callbacks suppressed");
+        }
+        log::warn!("{}: syscall {nr} not implemented: -ENOSYS", p.name);
     }
 }
 

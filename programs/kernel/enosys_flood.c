@@ -1,0 +1,26 @@
+/* A program that retries an unimplemented system call in a loop (as musl's pause() once
+ * spun on ppoll): syscall 500, which no Linux has, 3695 times, then again after sleeping
+ * 6 s. The kernel's warnings about it are rate-limited (10 per 5 s, then "N callbacks
+ * suppressed"); tests/real_programs.rs counts them. Prints PASS when every call failed
+ * with ENOSYS. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(void) {
+  int wrong = 0;
+  for (int i = 0; i < 3695; i++) {
+    errno = 0;
+    if (syscall(500) != -1 || errno != ENOSYS)
+      wrong++;
+  }
+  struct timespec t = {6, 0};
+  nanosleep(&t, NULL);
+  errno = 0;
+  if (syscall(500) != -1 || errno != ENOSYS)
+    wrong++;
+  printf("%s\n", wrong ? "FAIL" : "PASS");
+  return wrong != 0;
+}
