@@ -14,6 +14,7 @@ declare -A NEED=(
   [cmake]=cmake                                        # builds Berkeley SoftFloat (softfloat-sys)
   [riscv64-unknown-elf-objdump]=binutils-riscv64-unknown-elf  # the disassembler cross-check
   [cc]=gcc                                             # host builds of programs/tests (host_linux.rs)
+  [npm]=npm                                            # fetches SQLite's sources (programs/corpus)
 )
 missing=()
 for cmd in "${!NEED[@]}"; do
