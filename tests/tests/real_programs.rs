@@ -125,7 +125,6 @@ fn corpus_rows() -> u32 {
         .unwrap_or(200)
 }
 
-
 /// SQLite 3.44.2 (its autoconf release from the npm package sqlite3@5.1.7: the shell's
 /// shell.c and the amalgamation) built for glibc and musl: the real shell
 /// (`sqlite3 :memory: ".read /work.sql"`) and our front end (programs/corpus/sqlite_run.c)
