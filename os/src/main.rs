@@ -22,6 +22,7 @@ mod errno;
 mod fs;
 mod mm;
 mod proc;
+mod ratelimit;
 mod syscall;
 mod sysctl;
 mod time;

@@ -68,6 +68,20 @@ fn warnings_about_an_unimplemented_call_are_rate_limited() {
         "{console}"
     );
     assert!(warned[11].ends_with("syscall 500 not implemented: -ENOSYS"));
+    // Other warnings a program can repeat are limited per call site, the same way.
+    let fcntl: Vec<&str> = console
+        .lines()
+        .filter(|l| l.contains("fs::files"))
+        .collect();
+    assert_eq!(fcntl.len(), 12, "{console}");
+    assert!(fcntl[..10]
+        .iter()
+        .all(|l| l.ends_with("enosys_flood: fcntl command 12345 not implemented: -EINVAL")));
+    assert!(
+        fcntl[10].ends_with("rvmmu_os::fs::files: 990 callbacks suppressed"),
+        "{console}"
+    );
+    assert!(fcntl[11].ends_with("fcntl command 12345 not implemented: -EINVAL"));
 }
 
 /// An in-memory SQLite workload of `rows` employees: tables, many inserts in one

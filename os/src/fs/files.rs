@@ -528,7 +528,10 @@ pub fn pipe2(p: &mut Process, fds: VirtAddr, flags: u64) -> SysResult {
         return Err(Errno::EINVAL);
     }
     if flags & O_DIRECT != 0 {
-        log::warn!("{}: pipe2 with O_DIRECT is not supported: -EINVAL", p.name);
+        crate::ratelimit::warn_ratelimited!(
+            "{}: pipe2 with O_DIRECT is not supported: -EINVAL",
+            p.name
+        );
         return Err(Errno::EINVAL);
     }
     let status = flags & O_NONBLOCK;
@@ -638,7 +641,7 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> SysResult {
         }
         F_SETFL => {
             if arg & UNSUPPORTED_STATUS != 0 {
-                log::warn!(
+                crate::ratelimit::warn_ratelimited!(
                     "{}: fcntl(F_SETFL) with O_ASYNC, O_DIRECT or O_NOATIME ({arg:#o}) is not supported: -EINVAL",
                     p.name
                 );
@@ -648,7 +651,10 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> SysResult {
             Ok(0)
         }
         _ => {
-            log::warn!("{}: fcntl command {cmd} not implemented: -EINVAL", p.name);
+            crate::ratelimit::warn_ratelimited!(
+                "{}: fcntl command {cmd} not implemented: -EINVAL",
+                p.name
+            );
             Err(Errno::EINVAL)
         }
     }

@@ -195,7 +195,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
     let allowed = CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
     let signal = flags & CSIGNAL;
     if flags & !allowed != 0 || (signal != 0 && signal != SIGCHLD) {
-        log::warn!(
+        crate::ratelimit::warn_ratelimited!(
             "{}: clone flags {flags:#x} not supported (only fork's): -EINVAL",
             p.name
         );

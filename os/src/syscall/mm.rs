@@ -419,7 +419,7 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
         }
     }
     if !ok {
-        log::warn!(
+        crate::ratelimit::warn_ratelimited!(
             "{}: mremap: out of memory for page tables, pages lost",
             p.name
         );

@@ -429,7 +429,10 @@ fn clock_gettime(p: &mut Process, clock: u64, tp: VirtAddr) -> SysResult {
             t.user + t.sys
         }
         _ => {
-            log::warn!("{}: clock_gettime of clock {clock}: -EINVAL", p.name);
+            crate::ratelimit::warn_ratelimited!(
+                "{}: clock_gettime of clock {clock}: -EINVAL",
+                p.name
+            );
             return Err(Errno::EINVAL);
         }
     };
