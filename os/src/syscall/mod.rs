@@ -7,7 +7,7 @@
 //! sigaltstack, rt_sigsuspend, rt_sigpending, rt_sigtimedwait, ppoll and pselect6:
 //! `proc/signal.rs`),
 //! getrandom, sched_yield, swapon and swapoff (`mm/swapfile.rs`); the ids, umask and
-//! faccessat(2) (`identity.rs`); uname, sysinfo, socket and socketpair (`host.rs`); readv
+//! faccessat(2) (`identity.rs`); uname, sysinfo, socket and socketpair (`host.rs`); readv, writev
 //! (`rw.rs`); clone, wait4 and getrusage are in `proc/`, execve and
 //! (clock_)nanosleep in `process.rs`, the
 //! file calls in `fs/files.rs`. Anything else returns -ENOSYS and
@@ -220,7 +220,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
         SYS_FSTAT => files::fstat(p, a[0], VirtAddr(a[1])),
         SYS_READLINKAT => files::readlinkat(p, a[0] as i64, VirtAddr(a[1]), VirtAddr(a[2]), a[3]),
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
-        SYS_WRITEV => writev(p, a[0], VirtAddr(a[1]), a[2]),
+        SYS_WRITEV => rw::writev(p, a[0], VirtAddr(a[1]), a[2]),
         // The console is not a terminal yet (no termios): what Linux answers for a pipe.
         SYS_IOCTL => match (p.files.get(a[0]), a[1]) {
             (Some(File::Pipe { id, .. }), FIONREAD) => {
@@ -503,41 +503,4 @@ fn prlimit64(p: &mut Process, pid: u64, resource: u64, new: VirtAddr, old: VirtA
         }
     }
     Ok(0)
-}
-
-/// writev(fd, iov, iovcnt): the buffers in order, as one write each; stops at the first
-/// bad one (returning what was written, or its error if nothing was).
-fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> SysResult {
-    const IOV_MAX: u64 = 1024;
-    if count > IOV_MAX {
-        return Err(Errno::EINVAL);
-    }
-    if !matches!(
-        p.files.get(fd),
-        Some(File::Console | File::Pipe { write: true, .. })
-    ) {
-        return Err(Errno::EBADF);
-    }
-    let mut total = 0i64;
-    for i in 0..count {
-        let mut raw = [0u8; 16];
-        if p.space.copy_in(iov.add(i * 16), &mut raw).is_err() {
-            return if total > 0 {
-                Ok(total)
-            } else {
-                Err(Errno::EFAULT)
-            };
-        }
-        let base = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
-        let len = u64::from_le_bytes(raw[8..].try_into().unwrap_or_default());
-        let n = match write(p, fd, VirtAddr(base), len) {
-            Ok(n) => n,
-            Err(e) => return if total > 0 { Ok(total) } else { Err(e) },
-        };
-        total += n;
-        if (n as u64) < len {
-            break;
-        }
-    }
-    Ok(total)
 }
