@@ -768,6 +768,16 @@ fn read_timespec(p: &mut Process, va: u64) -> Result<u64, Errno> {
         .saturating_add(nsec as u64))
 }
 
+/// Sets the end of a first (not restarted) sleep: `now` plus the timespec at `tmo`, or none
+/// when `tmo` is 0 (no timeout).
+fn set_deadline(p: &mut Process, tmo: u64, now: u64) -> Result<(), Errno> {
+    p.sleep_until = None;
+    if tmo != 0 {
+        p.sleep_until = Some(now.saturating_add(read_timespec(p, tmo)?));
+    }
+    Ok(())
+}
+
 /// Waits until `scan` finds descriptors ready (its count), a signal comes (EINTR, see
 /// [`interrupt`]) or the timeout `tmo` passes (0; `tmo` a timespec's address, 0: none),
 /// with the temporary mask `mask`: ppoll and pselect6. `fds`: there are descriptors to
@@ -782,12 +792,8 @@ fn wait_ready(
 ) -> Result<SysResult, Wait> {
     let now = crate::time::now_ns();
     if !p.restarted {
-        p.sleep_until = None;
-        if tmo != 0 {
-            match read_timespec(p, tmo) {
-                Ok(t) => p.sleep_until = Some(now.saturating_add(t)),
-                Err(e) => return Ok(Err(e)),
-            }
+        if let Err(e) = set_deadline(p, tmo, now) {
+            return Ok(Err(e));
         }
         if let Some(m) = mask {
             swap_mask(p, m);
@@ -882,12 +888,8 @@ pub fn sigtimedwait(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
     };
     let now = crate::time::now_ns();
     if !p.restarted {
-        p.sleep_until = None;
-        if tmo != 0 {
-            match read_timespec(p, tmo) {
-                Ok(t) => p.sleep_until = Some(now.saturating_add(t)),
-                Err(e) => return Ok(Err(e)),
-            }
+        if let Err(e) = set_deadline(p, tmo, now) {
+            return Ok(Err(e));
         }
     }
     let ready = p.sigpending & set;
