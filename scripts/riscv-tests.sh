@@ -340,6 +340,8 @@ CFLAGS=(-march=rv64gc -mabi=lp64d -static -mcmodel=medany -fvisibility=hidden
 
 total=0
 passed=0
+passed_trap=0
+passed_qemu=0
 printf '%-28s %-12s %-12s %-12s\n' test rvmmu rvmmu-trap qemu
 IFS=, read -r -a suite_list <<<"$SUITES"
 for suite in "${suite_list[@]}"; do
@@ -360,8 +362,10 @@ for suite in "${suite_list[@]}"; do
         c=-
         [ "$QEMU" = 1 ] && c=$(run_qemu "$elf" "$OUT/log/$name.qemu")
         [ "$a" = pass ] && passed=$((passed + 1))
+        [ "$b" = pass ] && passed_trap=$((passed_trap + 1))
+        [ "$c" = pass ] && passed_qemu=$((passed_qemu + 1))
         printf '%-28s %-12s %-12s %-12s\n' "$name" "$a" "$b" "$c"
     done
 done
-echo "rvmmu (default): $passed of $total passed"
+echo "passed, of $total: rvmmu $passed, rvmmu-trap $passed_trap, qemu $passed_qemu"
 [ "$passed" = "$total" ]
