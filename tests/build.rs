@@ -274,13 +274,22 @@ fn run_or_exit(mut cmd: Command, what: &str) {
 }
 
 /// `programs/corpus/`: real programs from elsewhere, built from sources a package registry
-/// supplies ([`sqlite_source`]): SQLite's own shell (shell.c) as `corpus/sqlite3`, and
-/// `sqlite_run.c` (a small front end of ours) as `corpus/sqlite_run`, each for glibc and
-/// for musl (`.musl`). sqlite3.c takes half a minute or more to compile, so its object files
+/// supplies ([`sqlite_source`], [`lua_source`], [`bzip2_source`]): SQLite's own shell (shell.c) as
+/// `corpus/sqlite3`, and `sqlite_run.c` (a small front end of ours) as `corpus/sqlite_run`;
+/// Lua 5.4's library with `lua_run.c` (our stand-alone interpreter) as `corpus/lua_run`;
+/// bzip2's own program as `corpus/bzip2` with `bzip2_pipe.c` ([`bzip2_programs`]); each for
+/// glibc and for musl (`.musl`). sqlite3.c takes half a minute or more to compile, so its object files
 /// are kept in OUT_DIR and compiled again only when missing. When the sources cannot be had
 /// (no registry), the programs are left out with a warning, and the tests that need them
 /// fail.
 fn corpus_programs(list: &mut String, corpus: &Path, out: &Path) {
+    sqlite_programs(list, corpus, out);
+    lua_programs(list, corpus, out);
+    bzip2_programs(list, corpus, out);
+}
+
+/// SQLite's shell and `sqlite_run.c` (see [`corpus_programs`]).
+fn sqlite_programs(list: &mut String, corpus: &Path, out: &Path) {
     let sqlite = match sqlite_source(out) {
         Ok(dir) => dir,
         Err(e) => {
@@ -349,6 +358,215 @@ fn corpus_programs(list: &mut String, corpus: &Path, out: &Path) {
             )
             .unwrap();
         }
+    }
+}
+
+/// The crates.io crate carrying Lua's sources (lua-src 551.1.0 vendors Lua 5.1.5, 5.2.4,
+/// 5.3.6, 5.4.9 and 5.5.1: each release's library, without the stand-alone lua.c), and the
+/// directory of the release built here.
+const LUA_CRATE: &str = "lua-src";
+const LUA_CRATE_VERSION: &str = "551.1.0";
+const LUA_RELEASE_DIR: &str = "lua-5.4.9";
+
+/// Lua's source directory: `CORPUS_LUA_DIR` when set, else the release inside the crate
+/// [`LUA_CRATE`] as cargo gets it ([`crate_source`]).
+fn lua_source(out: &Path) -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=CORPUS_LUA_DIR");
+    if let Some(dir) = env::var_os("CORPUS_LUA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let dir = crate_source(out, LUA_CRATE, LUA_CRATE_VERSION)?.join(LUA_RELEASE_DIR);
+    if dir.join("lua.h").exists() {
+        Ok(dir)
+    } else {
+        Err(format!("{} has no lua.h", dir.display()))
+    }
+}
+
+/// The directory of the crates.io crate `name` at exactly `version`, as cargo gets it: a
+/// manifest in `out` depends on that version, and `cargo metadata` on it downloads the
+/// crate into cargo's registry cache (checked against the index's checksum), unpacks it,
+/// and names where its manifest is.
+fn crate_source(out: &Path, name: &str, version: &str) -> Result<PathBuf, String> {
+    let fetch = out.join(format!("fetch-{name}"));
+    fs::create_dir_all(fetch.join("src")).map_err(|e| e.to_string())?;
+    let manifest = fetch.join("Cargo.toml");
+    // `[workspace]`: OUT_DIR lies inside this workspace's directory, but this is no member.
+    let text = format!(
+        "[package]\nname = \"rvmmu-corpus-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\n{name} = \"={version}\"\n\n[workspace]\n"
+    );
+    fs::write(&manifest, text).map_err(|e| e.to_string())?;
+    fs::write(fetch.join("src/lib.rs"), "").map_err(|e| e.to_string())?;
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(&manifest);
+    let o = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if !o.status.success() {
+        return Err(format!("{cmd:?}: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    let json = String::from_utf8_lossy(&o.stdout);
+    let wanted = format!("/{name}-{version}/Cargo.toml");
+    let key = "\"manifest_path\":\"";
+    let crate_manifest = json
+        .match_indices(key)
+        .map(|(i, _)| &json[i + key.len()..])
+        .filter_map(|rest| rest.split('"').next())
+        .find(|path| path.replace('\\', "/").ends_with(&wanted))
+        .ok_or_else(|| format!("cargo metadata names no {wanted}"))?;
+    Ok(Path::new(crate_manifest).parent().unwrap().to_path_buf())
+}
+
+/// The crates.io crate carrying bzip2 1.0.8's sources, the library and the bzip2.c
+/// command-line program both (bzip2-sys builds only the library), and their directory in it.
+const BZIP2_CRATE: &str = "bzip2-sys";
+const BZIP2_CRATE_VERSION: &str = "0.1.13+1.0.8";
+const BZIP2_DIR: &str = "bzip2-1.0.8";
+
+/// bzip2's source directory: `CORPUS_BZIP2_DIR` when set, else in [`BZIP2_CRATE`].
+fn bzip2_source(out: &Path) -> Result<PathBuf, String> {
+    println!("cargo:rerun-if-env-changed=CORPUS_BZIP2_DIR");
+    if let Some(dir) = env::var_os("CORPUS_BZIP2_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let dir = crate_source(out, BZIP2_CRATE, BZIP2_CRATE_VERSION)?.join(BZIP2_DIR);
+    if dir.join("bzip2.c").exists() {
+        Ok(dir)
+    } else {
+        Err(format!("{} has no bzip2.c", dir.display()))
+    }
+}
+
+/// bzip2 1.0.8 ([`bzip2_source`]): its command-line program bzip2.c with the library as
+/// `corpus/bzip2`, and `bzip2_pipe.c` (ours: pipes the program into itself) as
+/// `corpus/bzip2_pipe`, each for glibc and musl (`.musl`). Small: compiled every build.
+fn bzip2_programs(list: &mut String, corpus: &Path, out: &Path) {
+    let bz = match bzip2_source(out) {
+        Ok(dir) => dir,
+        Err(e) => {
+            println!("cargo:warning=corpus: no bzip2 sources ({e}); corpus/bzip2 is not built");
+            return;
+        }
+    };
+    let library = [
+        "blocksort.c",
+        "huffman.c",
+        "crctable.c",
+        "randtable.c",
+        "compress.c",
+        "decompress.c",
+        "bzlib.c",
+    ];
+    let driver = corpus.join("bzip2_pipe.c");
+    println!("cargo:rerun-if-changed={}", driver.display());
+    for musl in [false, true] {
+        let suffix = if musl { ".musl" } else { "" };
+        let cc = || {
+            if musl {
+                zig_cc()
+            } else {
+                let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
+                Command::new(gcc)
+            }
+        };
+        // As bzip2's Makefile: -D_FILE_OFFSET_BITS=64; its warnings are not ours (-w).
+        let exe = out.join(format!("bzip2{suffix}"));
+        let mut cmd = cc();
+        cmd.args(["-static", "-O2", "-g", "-w", "-D_FILE_OFFSET_BITS=64"]);
+        cmd.arg(bz.join("bzip2.c"));
+        for f in library {
+            cmd.arg(bz.join(f));
+        }
+        cmd.arg("-o").arg(&exe);
+        run_or_exit(cmd, "bzip2");
+        let pipe = out.join(format!("bzip2_pipe{suffix}"));
+        let mut cmd = cc();
+        cmd.args(["-static", "-O2", "-g", "-Wall", "-Werror"])
+            .arg(&driver)
+            .arg("-o")
+            .arg(&pipe);
+        run_or_exit(cmd, "bzip2_pipe");
+        for (name, path) in [("bzip2", &exe), ("bzip2_pipe", &pipe)] {
+            writeln!(
+                list,
+                "    (\"corpus/{name}{suffix}\", {:?}),",
+                path.display().to_string()
+            )
+            .unwrap();
+        }
+    }
+}
+
+/// Lua 5.4 ([`lua_source`]): every C file of the release (the library: core, auxiliary
+/// library, standard libraries) compiled once per OUT_DIR, C library and flags, and linked
+/// with `lua_run.c` into `corpus/lua_run` (glibc) and `corpus/lua_run.musl`.
+/// `LUA_USE_POSIX` (mkstemp, popen, ...) without `LUA_USE_DLOPEN` or readline, which
+/// `LUA_USE_LINUX` would bring and a static program cannot use.
+fn lua_programs(list: &mut String, corpus: &Path, out: &Path) {
+    let lua = match lua_source(out) {
+        Ok(dir) => dir,
+        Err(e) => {
+            println!("cargo:warning=corpus: no Lua sources ({e}); corpus/lua_run is not built");
+            return;
+        }
+    };
+    let defines = ["-DLUA_USE_POSIX"];
+    let driver = corpus.join("lua_run.c");
+    println!("cargo:rerun-if-changed={}", driver.display());
+    let mut sources: Vec<PathBuf> = fs::read_dir(&lua)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    sources.retain(|p| p.extension().and_then(|e| e.to_str()) == Some("c"));
+    sources.sort();
+    for musl in [false, true] {
+        let suffix = if musl { ".musl" } else { "" };
+        let cc = || {
+            if musl {
+                zig_cc()
+            } else {
+                let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
+                Command::new(gcc)
+            }
+        };
+        let key = format!("{}{defines:?}", lua.display());
+        let tag = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        // One directory of objects per source, C library and flags; an object is compiled
+        // when missing (under a temporary name, renamed once complete).
+        let objs = out.join(format!("lua-{tag:016x}{suffix}"));
+        fs::create_dir_all(&objs).expect("create the Lua objects' directory");
+        let mut objects = Vec::new();
+        for src in &sources {
+            let obj = objs.join(src.file_stem().unwrap()).with_extension("o");
+            if !obj.exists() {
+                let tmp = obj.with_extension("o.tmp");
+                let mut cmd = cc();
+                cmd.args(["-c", "-O2", "-w"]).args(defines);
+                cmd.arg(src).arg("-o").arg(&tmp);
+                run_or_exit(cmd, "Lua's library");
+                fs::rename(&tmp, &obj).expect("rename an object file");
+            }
+            objects.push(obj);
+        }
+        let exe = out.join(format!("lua_run{suffix}"));
+        let mut cmd = cc();
+        cmd.args(["-static", "-O2", "-g", "-Wall", "-Werror"])
+            .args(defines)
+            .arg(format!("-I{}", lua.display()))
+            .arg(&driver)
+            .args(&objects)
+            .arg("-o")
+            .arg(&exe)
+            .arg("-lm");
+        run_or_exit(cmd, "lua_run");
+        writeln!(
+            list,
+            "    (\"corpus/lua_run{suffix}\", {:?}),",
+            exe.display().to_string()
+        )
+        .unwrap();
     }
 }
 

@@ -1,7 +1,7 @@
 //! The calls every real program makes, answered as Linux does (`programs/tests/identity.c`:
 //! ids, umask, faccessat, uname, sysinfo, socket), the rate limit on the kernel's warnings
 //! about unimplemented calls, the system-call fuzzer, and real programs from elsewhere
-//! (SQLite's shell) run on the kernel and compared with qemu-riscv64.
+//! (SQLite's shell, Lua) run on the kernel and compared with qemu-riscv64.
 
 use rvmmu::machine::Exit;
 use rvmmu_tests::kernel::{boot_rvmmu, program_output, Boot};
@@ -247,4 +247,186 @@ fn random_system_calls_get_linux_answers_and_leak_nothing() {
     assert!(out.ends_with("fuzz: 0 failed children\nPASS\n"), "{out}");
     assert!(!out.contains("violation"), "{out}");
     assert_eq!(out.matches("child: ").count(), 12, "{out}");
+}
+
+/// The size of the Lua workload (programs/corpus/work.lua's N): small for `cargo test`,
+/// bigger from `scripts/corpus.sh` through RVMMU_CORPUS_LUA_N.
+fn lua_size() -> u32 {
+    std::env::var("RVMMU_CORPUS_LUA_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40)
+}
+
+/// Lua 5.4.9 (the library from the crates.io crate lua-src 551.1.0, with our stand-alone
+/// front end programs/corpus/lua_run.c) built for glibc and musl runs programs/corpus/work.lua
+/// (strings and patterns, tables that rehash, closures, coroutines, garbage, sorting,
+/// formatted numbers, math, errors) on the kernel (glibc's build with Sv39, musl's with
+/// Sv48) and prints what it prints under qemu-riscv64.
+#[test]
+fn lua_runs_a_workload_as_on_linux() {
+    let qemu = reference();
+    let script_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../programs/corpus/work.lua");
+    let script = std::fs::read(script_path).expect("programs/corpus/work.lua");
+    let n = lua_size().to_string();
+    let mut outputs = Vec::new();
+    for (name, paging) in [
+        ("corpus/lua_run", "paging=sv39"),
+        ("corpus/lua_run.musl", "paging=sv48"),
+    ] {
+        assert!(
+            linux_program(name).is_some(),
+            "{name} was not built (tests/build.rs could not get Lua's sources from lua-src)"
+        );
+        let work = rvmmu::initramfs::File {
+            path: "/work.lua".into(),
+            data: script.clone(),
+            mode: 0o644,
+        };
+        let args = format!("{paging} -- /work.lua {n}");
+        let (exit, console) = on_rvmmu(name, &args, vec![work]);
+        assert_eq!(exit, Exit::Pass, "{name} {paging}\n{console}");
+        let ours = program_output(&console);
+        assert!(ours.ends_with("\nok\n"), "{name} {paging}: {console}");
+        assert!(
+            !console.contains("not implemented"),
+            "{name}: an unimplemented call: {console}"
+        );
+        outputs.push(ours);
+        if let Some(q) = &qemu {
+            let path = linux_program(name).unwrap();
+            let args = [script_path, n.as_str()];
+            let r = run_user_env(q, path, &args, b"", &[], Duration::from_secs(300)).unwrap();
+            assert_eq!(r.code, Some(0), "{name} under qemu-riscv64: {r:#?}");
+            let ours = outputs.last().unwrap();
+            assert_eq!(
+                *ours, r.stdout,
+                "{name}: rvmmu (left), qemu-riscv64 (right)"
+            );
+        }
+    }
+    // Both C libraries: the same lines.
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{outputs:#?}");
+}
+
+/// Data of our own for bzip2: lines of text with counters (repetitive, as logs are) and a
+/// stretch of xorshift bytes (incompressible), `kib` KiB in all. Deterministic.
+fn bzip2_data(kib: usize) -> Vec<u8> {
+    let mut data = Vec::with_capacity(kib << 10);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut i = 0u32;
+    while data.len() < kib << 10 {
+        if i % 16 < 12 {
+            let line = format!(
+                "line {i:06}: the quick brown fox {} jumps\n",
+                i * 7919 % 1000
+            );
+            data.extend_from_slice(line.as_bytes());
+        } else {
+            for _ in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                data.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        i += 1;
+    }
+    data.truncate(kib << 10);
+    data
+}
+
+/// FNV-1a over 64 bits, as programs/corpus/bzip2_pipe.c computes it.
+fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// The size of the bzip2 data in KiB: small for `cargo test`, bigger from
+/// `scripts/corpus.sh` through RVMMU_CORPUS_BZIP2_KIB.
+fn bzip2_kib() -> usize {
+    std::env::var("RVMMU_CORPUS_BZIP2_KIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16)
+}
+
+/// bzip2 1.0.8's own program (bzip2.c from the crates.io crate bzip2-sys 0.1.13+1.0.8)
+/// for glibc and musl: on the kernel, programs/corpus/bzip2_pipe.c runs `bzip2 -c -1 /data`
+/// into a pipe and that stream through `bzip2 -d -c`, and gets /data back; the compressed
+/// stream (its size and digest) is the one bzip2 writes under qemu-riscv64, and under
+/// qemu-riscv64 too it decompresses to the data.
+#[test]
+fn bzip2_round_trips_data_as_on_linux() {
+    let qemu = reference();
+    let data = bzip2_data(bzip2_kib());
+    let mut outputs = Vec::new();
+    for (suffix, paging) in [("", "paging=sv39"), (".musl", "paging=sv48")] {
+        let bzip2 = format!("corpus/bzip2{suffix}");
+        let pipe = format!("corpus/bzip2_pipe{suffix}");
+        for name in [&bzip2, &pipe] {
+            assert!(
+                linux_program(name).is_some(),
+                "{name} was not built (tests/build.rs could not get bzip2's sources)"
+            );
+        }
+        let files = vec![
+            rvmmu::initramfs::File {
+                path: "/bin/bzip2".into(),
+                data: std::fs::read(linux_program(&bzip2).unwrap()).unwrap(),
+                mode: 0o755,
+            },
+            rvmmu::initramfs::File {
+                path: "/data".into(),
+                data: data.clone(),
+                mode: 0o644,
+            },
+        ];
+        let args = format!("{paging} -- /bin/bzip2 /data");
+        let (exit, console) = on_rvmmu(&pipe, &args, files);
+        assert_eq!(exit, Exit::Pass, "{pipe} {paging}\n{console}");
+        let ours = program_output(&console);
+        assert!(
+            ours.ends_with("bzip2: exits 0 0 0, round trip identical\n"),
+            "{pipe}: {console}"
+        );
+        assert!(
+            !console.contains("not implemented"),
+            "{pipe}: an unimplemented call: {console}"
+        );
+        if let Some(q) = &qemu {
+            let path = linux_program(&bzip2).unwrap();
+            let run = |args: &[&str], input: &[u8]| {
+                let mut cmd = std::process::Command::new(q);
+                cmd.arg(path).args(args);
+                let r = rvmmu_tests::process::run_with_timeout(
+                    cmd,
+                    Some(input.to_vec()),
+                    Duration::from_secs(300),
+                )
+                .unwrap();
+                assert_eq!(r.status.and_then(|s| s.code()), Some(0), "{bzip2} {args:?}");
+                r.stdout
+            };
+            let packed = run(&["-c", "-1"], &data);
+            assert!(
+                run(&["-d", "-c"], &packed) == data,
+                "{bzip2}: no round trip"
+            );
+            let linux = format!(
+                "bzip2: in={} compressed={} fnv={:016x}\n",
+                data.len(),
+                packed.len(),
+                fnv64(&packed)
+            );
+            assert_eq!(
+                ours.lines().next().map(|l| format!("{l}\n")),
+                Some(linux),
+                "{pipe}: rvmmu (left), qemu-riscv64 (right)"
+            );
+        }
+        outputs.push(ours);
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{outputs:#?}");
 }
