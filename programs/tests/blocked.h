@@ -41,18 +41,23 @@ static inline char proc_state(pid_t pid) {
 /* Waits until `pid` is asleep ('S') on BLOCKED_POLLS polls in a row, 1 ms apart (a process
  * on its way to the blocking call may sleep for a moment elsewhere, e.g. QEMU's main thread
  * on a lock; a process blocked in the call stays asleep until something wakes it). Gives
- * up after about 10 s. Returns 1 when it saw the process asleep. */
+ * up after about `max_ms` ms. Returns 1 when it saw the process asleep. */
 #define BLOCKED_POLLS 3
-static inline int wait_blocked(pid_t pid) {
+static inline int wait_blocked_for(pid_t pid, int max_ms) {
   struct timespec ms1 = {0, 1000000};
   int run = 0;
-  for (int i = 0; i < 10000; i++) {
+  for (int i = 0; i < max_ms; i++) {
     run = proc_state(pid) == 'S' ? run + 1 : 0;
     if (run >= BLOCKED_POLLS)
       return 1;
     nanosleep(&ms1, NULL);
   }
   return 0;
+}
+
+/* wait_blocked_for, 10 s at most. */
+static inline int wait_blocked(pid_t pid) {
+  return wait_blocked_for(pid, 10000);
 }
 
 /* Reads one byte from `fd`, waiting `ms` milliseconds at most. Returns 1 when one came. */

@@ -97,14 +97,18 @@ static int install(int sig, void (*h)(int), void (*sa)(int, siginfo_t *, void *)
  * sends it `sig` (nothing when 0), then writes a byte to `fd` (when >= 0) and exits. With
  * a signal, the byte is written only once the parent's `count` handler has run (it writes
  * to `told`): the byte cannot decide the interrupted call, only a restarted one reads it.
- * Each wait gives up after seconds, so that a wrong kernel fails a check, never hangs. */
+ * Each wait gives up after seconds, so that a wrong kernel fails a check, never hangs.
+ * Without a signal (the byte a ppoll or select waits for) the wait is 100 ms at most: the
+ * checks' answers do not depend on it (a byte there before the call is found at once),
+ * and rvmmu's kernel wakes a process polling descriptors at every scheduling pass while
+ * console input is at its end (os/src/proc/sched.rs), so that one rarely shows 'S'. */
 static pid_t sender(int sig, int fd) {
   drain(told_rd);
   fflush(stdout);
   pid_t c = fork();
   if (c == 0) {
     pid_t parent = getppid();
-    wait_blocked(parent);
+    wait_blocked_for(parent, sig ? 10000 : 100);
     if (sig)
       kill(parent, sig);
     if (fd >= 0) {
