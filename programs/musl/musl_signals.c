@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../tests/blocked.h"
+
 static int checks, failures;
 
 static void check(int ok, const char *what) {
@@ -38,14 +40,15 @@ static void on_segv(int sig, siginfo_t *si, void *ctx) {
     mprotect((void *)page, 4096, PROT_READ | PROT_WRITE);
 }
 
-/* A child that kills its parent with SIGUSR1 after 30 ms. */
+/* A child that kills its parent with SIGUSR1 once the parent is asleep in pause or
+ * sigsuspend (its /proc/PID/stat state: ../tests/blocked.h), 10 s at most. */
 static pid_t waker(void) {
   fflush(stdout);
   pid_t c = fork();
   if (c == 0) {
-    struct timespec ts = {0, 30000000};
-    nanosleep(&ts, NULL);
-    kill(getppid(), SIGUSR1);
+    pid_t parent = getppid();
+    wait_blocked(parent);
+    kill(parent, SIGUSR1);
     _exit(0);
   }
   return c;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "blocked.h"
 
 #define BIG (200 * 1024) /* more than a pipe holds (64 KiB): the writer must wait */
 
@@ -98,7 +99,7 @@ int main(void) {
     _exit(read(s[0], got, 1) == 0 ? 0 : 1);
   }
   close(s[0]);
-  sched_yield();
+  wait_blocked(child); /* asleep in its read (blocked.h), 10 s at most */
   close(s[1]);
   CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
         "a sleeping reader sees end of file when the last writer closes");

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "blocked.h"
 
 /* Why the execve checks do not run on the host's own Linux (tests/tests/host_linux.rs):
  * /bin/exit_code, /bin/not_elf and /etc/data are the test initramfs's files. */
@@ -487,6 +488,7 @@ int main(void) {
 
   /* Signals with their default actions (no handlers). */
   c = sleeper();
+  wait_blocked(c); /* asleep in its nanosleep (blocked.h), 10 s at most */
   CHECK(kill(c, 0) == 0, "kill(pid, 0): the process exists");
   CHECK(kill(c, SIGTERM) == 0 && ending_of(c) == SIGTERM, "SIGTERM ends a sleeping child");
   errno = 0;

@@ -9,6 +9,7 @@
  * nothing printed depends on addresses or pids. */
 #define _GNU_SOURCE
 #include "check.h"
+#include "blocked.h"
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -51,9 +52,19 @@ static void on_info(int sig, siginfo_t *si, void *ctx) {
   handler_sp = (uintptr_t)&local;
 }
 
+/* The write end of a pipe `count` writes a byte to each time it runs (when >= 0), and its
+ * non-blocking read end: how a helper child learns that the parent's handler has run, and
+ * so that the system call it interrupted has already been decided (Linux decides EINTR or
+ * a restart before it builds the handler's frame). */
+static int told = -1, told_rd = -1;
+
 static void count(int sig) {
   (void)sig;
+  int e = errno;
   hits++;
+  if (told >= 0 && write(told, "h", 1) != 1)
+    hits += 100; /* seen as a wrong count */
+  errno = e;
 }
 
 static void nested(int sig) {
@@ -82,16 +93,27 @@ static int install(int sig, void (*h)(int), void (*sa)(int, siginfo_t *, void *)
   return sigaction(sig, &act, NULL);
 }
 
-/* A child that sends `sig` to its parent after `ms` milliseconds, then, after as many
- * again, writes a byte to `fd` (when >= 0), and exits. */
-static pid_t sender(int sig, long ms, int fd) {
+/* A child that waits until its parent is asleep in the system call under test (blocked.h),
+ * sends it `sig` (nothing when 0), then writes a byte to `fd` (when >= 0) and exits. With
+ * a signal, the byte is written only once the parent's `count` handler has run (it writes
+ * to `told`): the byte cannot decide the interrupted call, only a restarted one reads it.
+ * Each wait gives up after seconds, so that a wrong kernel fails a check, never hangs.
+ * Without a signal (the byte a ppoll or select waits for) the wait is 100 ms at most: the
+ * checks' answers do not depend on it (a byte there before the call is found at once),
+ * and rvmmu's kernel wakes a process polling descriptors at every scheduling pass while
+ * console input is at its end (os/src/proc/sched.rs), so that one rarely shows 'S'. */
+static pid_t sender(int sig, int fd) {
+  drain(told_rd);
   fflush(stdout);
   pid_t c = fork();
   if (c == 0) {
-    ms_sleep(ms);
-    kill(getppid(), sig);
+    pid_t parent = getppid();
+    wait_blocked_for(parent, sig ? 10000 : 100);
+    if (sig)
+      kill(parent, sig);
     if (fd >= 0) {
-      ms_sleep(ms);
+      if (sig)
+        wait_byte(told_rd, 10000);
       if (write(fd, "x", 1) != 1)
         _exit(1);
     }
@@ -391,12 +413,14 @@ int main(void) {
         "SS_DISABLE removes it");
 
   /* EINTR versus SA_RESTART, on a pipe read. */
-  int fds[2];
+  int fds[2], tell[2];
   char b;
-  CHECK(pipe(fds) == 0, "a pipe");
+  CHECK(pipe(fds) == 0 && pipe2(tell, O_NONBLOCK | O_CLOEXEC) == 0, "a pipe");
+  told = tell[1];
+  told_rd = tell[0];
   hits = 0;
   install(SIGUSR1, count, NULL, 0);
-  pid_t c = sender(SIGUSR1, 30, fds[1]);
+  pid_t c = sender(SIGUSR1, fds[1]);
   errno = 0;
   CHECK(read(fds[0], &b, 1) == -1 && errno == EINTR && hits == 1,
         "a handled signal interrupts a blocked read: EINTR");
@@ -404,24 +428,26 @@ int main(void) {
   reap(c);
   hits = 0;
   install(SIGUSR1, count, NULL, SA_RESTART);
-  c = sender(SIGUSR1, 30, fds[1]);
+  c = sender(SIGUSR1, fds[1]);
   CHECK(read(fds[0], &b, 1) == 1 && hits == 1,
         "with SA_RESTART the read goes on after the handler and gets the byte");
   reap(c);
   close(fds[0]);
   close(fds[1]);
 
-  /* wait4 for a child that takes its time, interrupted by another child's signal. */
+  /* wait4 for a child that takes its time, interrupted by another child's signal: the slow
+   * child ends only once the parent's handler has run (10 s at most). */
   for (int restart = 0; restart < 2; restart++) {
     install(SIGUSR1, count, NULL, restart ? SA_RESTART : 0);
     hits = 0;
+    drain(told_rd);
     fflush(stdout);
     pid_t slow = fork();
     if (slow == 0) {
-      ms_sleep(150);
+      wait_byte(told_rd, 10000);
       _exit(3);
     }
-    c = sender(SIGUSR1, 30, -1);
+    c = sender(SIGUSR1, -1);
     int st = 0;
     errno = 0;
     pid_t w = waitpid(slow, &st, 0);
@@ -435,7 +461,7 @@ int main(void) {
   }
 
   /* nanosleep: EINTR with the time left, whatever SA_RESTART says. */
-  c = sender(SIGUSR1, 30, -1);
+  c = sender(SIGUSR1, -1);
   struct timespec req = {10, 0}, rem = {0, 0};
   errno = 0;
   CHECK(nanosleep(&req, &rem) == -1 && errno == EINTR && rem.tv_sec >= 8 && rem.tv_sec < 10,
@@ -444,7 +470,7 @@ int main(void) {
 
   /* pause and sigsuspend. */
   hits = 0;
-  c = sender(SIGUSR1, 30, -1);
+  c = sender(SIGUSR1, -1);
   errno = 0;
   CHECK(pause() == -1 && errno == EINTR && hits == 1, "pause returns EINTR after a handler ran");
   reap(c);
@@ -452,7 +478,7 @@ int main(void) {
   sigaddset(&set, SIGUSR1);
   sigprocmask(SIG_BLOCK, &set, NULL);
   hits = 0;
-  c = sender(SIGUSR1, 30, -1);
+  c = sender(SIGUSR1, -1);
   sigemptyset(&now);
   errno = 0;
   CHECK(sigsuspend(&now) == -1 && errno == EINTR && hits == 1,
@@ -471,7 +497,7 @@ int main(void) {
   errno = 0;
   CHECK(sigtimedwait(&set, &si, &short_wait) == -1 && errno == EAGAIN,
         "with none pending it times out: EAGAIN");
-  c = sender(SIGUSR1, 30, -1);
+  c = sender(SIGUSR1, -1);
   CHECK(sigwaitinfo(&set, &si) == SIGUSR1 && si.si_code == SI_USER && si.si_pid == c,
         "sigwaitinfo sleeps until one comes");
   reap(c);
@@ -492,12 +518,12 @@ int main(void) {
         "ppoll: an empty pipe's write end is writable, its read end not");
   CHECK(ppoll(pf, 1, &t20, NULL) == 0 && pf[0].revents == 0,
         "ppoll on the empty read end times out: 0");
-  c = sender(0, 30, fds[1]);
+  c = sender(0, fds[1]);
   CHECK(ppoll(pf, 1, NULL, NULL) == 1 && pf[0].revents == POLLIN,
         "ppoll sleeps until a child writes: POLLIN");
   CHECK(read(fds[0], &b, 1) == 1, "the byte is there");
   reap(c);
-  c = sender(0, 30, fds[1]);
+  c = sender(0, fds[1]);
   fd_set rd;
   FD_ZERO(&rd);
   FD_SET(fds[0], &rd);
@@ -515,6 +541,10 @@ int main(void) {
   errno = 0;
   CHECK(select(fds[0] + 1, &rd, NULL, NULL, &tv) == -1 && errno == EBADF,
         "select on a closed descriptor: EBADF");
+
+  told = -1;
+  close(tell[0]);
+  close(tell[1]);
 
   /* SIGCHLD. */
   struct sigaction chld;
@@ -573,12 +603,13 @@ int main(void) {
   kill(c, SIGKILL);
   st = reap(c);
   CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends it");
-  /* SIGCHLD ignored: no zombies; wait4 waits for the children, then ECHILD. */
+  /* SIGCHLD ignored: no zombies; wait4 waits for the children, then ECHILD. The child
+   * ends once its parent is asleep in waitpid. */
   signal(SIGCHLD, SIG_IGN);
   fflush(stdout);
   c = fork();
   if (c == 0) {
-    ms_sleep(20);
+    wait_blocked(getppid());
     _exit(1);
   }
   errno = 0;
