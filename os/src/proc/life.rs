@@ -267,6 +267,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         run_mark: 0, // set when it is first switched to
         sleep_until: None,
         restarted: false,
+        poll_console: false,
         sleep_on: None,
         loaded: p.loaded,
         cred: p.cred.clone(),

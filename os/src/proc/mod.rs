@@ -67,7 +67,8 @@ pub enum Wait {
     Pipe(u32),
     /// A signal (rt_sigsuspend, pause's ppoll, rt_sigtimedwait with no timeout).
     Signal,
-    /// A change on polled descriptors (ppoll, pselect6): any pipe's, console input, or
+    /// A change on polled descriptors (ppoll, pselect6): any pipe's, console input (when
+    /// the console is among them: `Process::poll_console`), or
     /// `sleep_until`'s time.
     Poll,
 }
@@ -131,6 +132,9 @@ pub struct Process {
     /// The current system call is a restart after a sleep (its side effects before the
     /// sleep, such as the dump_proc print, are not repeated).
     pub restarted: bool,
+    /// The descriptors a ppoll or pselect6 sleeps on include the console, so console
+    /// input (or its end) wakes it (a sleep on pipes alone is not woken by the console).
+    pub poll_console: bool,
     /// What a system call that returned ERESTARTSYS waits for (None: console input).
     pub sleep_on: Option<Wait>,
     /// Where exec put the code, data, stack and argument strings (/proc/PID/stat).
@@ -309,6 +313,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         run_mark: crate::time::now_ns(),
         sleep_until: None,
         restarted: false,
+        poll_console: false,
         sleep_on: None,
         loaded: loaded.layout,
         cred: crate::syscall::identity::Cred::root(),

@@ -62,6 +62,7 @@ fn ready(p: &Process, fd: u64) -> u16 {
 /// writes each revents (a negative fd gets 0); returns how many are nonzero. Done 64 at
 /// a time, so a large nfds takes no kernel memory.
 pub fn scan_pollfds(p: &mut Process, fds: u64, nfds: u64) -> Result<i64, Errno> {
+    p.poll_console = false;
     let mut n = 0;
     let mut buf = [0u8; 64 * 8];
     let mut done = 0;
@@ -76,6 +77,7 @@ pub fn scan_pollfds(p: &mut Process, fds: u64, nfds: u64) -> Result<i64, Errno> 
             let revents = if fd < 0 {
                 0
             } else {
+                p.poll_console |= matches!(p.files.get(fd as u64), Some(File::Console));
                 ready(p, fd as u64) & (events | POLLERR | POLLHUP | POLLNVAL)
             };
             e[6..8].copy_from_slice(&revents.to_le_bytes());
@@ -108,11 +110,13 @@ pub fn scan_fdsets(p: &mut Process, n: u64, sets: [u64; 3], last: bool) -> Resul
     }
     let wants = [POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI];
     let mut count = 0;
+    p.poll_console = false;
     for fd in 0..n {
         let (w, b) = ((fd / 64) as usize, 1u64 << (fd % 64));
         if bits.iter().all(|s| s[w] & b == 0) {
             continue;
         }
+        p.poll_console |= matches!(p.files.get(fd), Some(File::Console));
         let m = ready(p, fd);
         if m & POLLNVAL != 0 {
             return Err(Errno::EBADF);

@@ -127,8 +127,11 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
         let kswapd_worked = crate::mm::reclaim::kswapd_run();
         {
             let mut t = TABLE.lock();
-            let on_console =
-                |p: &Process| matches!(p.state, State::Sleeping(Wait::Console | Wait::Poll));
+            let on_console = |p: &Process| match p.state {
+                State::Sleeping(Wait::Console) => true,
+                State::Sleeping(Wait::Poll) => p.poll_console,
+                _ => false,
+            };
             if t.live.values().any(on_console) && crate::console::input_ready() {
                 for p in t.live.values_mut() {
                     if on_console(p) {
