@@ -57,6 +57,41 @@ pub fn run_user_env(
 /// all decimal ones): "...内存起始地址：4b2a0".
 const ADDRESS_LABEL: &str = "地址：";
 
+/// What a TAP check prints after its line under qemu-riscv64 where QEMU's user mode cannot
+/// answer as Linux does (`CHECK_NOT_ON_QEMU` in programs/tests/check.h).
+pub const QEMU_SKIP: &str = " # SKIP on qemu-user";
+
+/// The TAP output of the guest program `name` (a [`crate::LINUX_PROGRAMS`] entry) under
+/// qemu-riscv64 with `args` and RVMMU_ON_QEMU_USER=1, each line's qemu-user SKIP remark
+/// removed so it compares line for line with a run on the kernel. The program must exit 0
+/// and write nothing to stderr. None without qemu-riscv64 (a failure when `CI` is set).
+pub fn tap_on_qemu_user(name: &str, args: &[&str]) -> Option<String> {
+    let qemu = crate::require_qemu_user(&format!("the Linux reference for {name}"))?;
+    let path = crate::linux_program(name).unwrap_or_else(|| panic!("no program {name} was built"));
+    let run = run_user_env(
+        &qemu,
+        path,
+        args,
+        b"",
+        &[("RVMMU_ON_QEMU_USER", "1")],
+        Duration::from_secs(60),
+    )
+    .expect("run qemu-riscv64");
+    assert!(run.stderr.is_empty(), "{name}: {}", run.stderr);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "{name} under qemu-riscv64\n{}",
+        run.stdout
+    );
+    Some(
+        run.stdout
+            .lines()
+            .map(|l| format!("{}\n", l.split(QEMU_SKIP).next().unwrap_or(l)))
+            .collect(),
+    )
+}
+
 /// `s` with what differs between runs replaced, and nothing else:
 /// - an address: a `0x`/`0X`-prefixed hex number of at least 4 digits (no mapping starts
 ///   below 0x1000); any hex number right after [`ADDRESS_LABEL`]; a bare hex word of 8 to

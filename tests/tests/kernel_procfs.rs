@@ -8,13 +8,9 @@
 use rvmmu::machine::{Exit, Machine, MachineConfig};
 use rvmmu::mmu::walk::AdMode;
 use rvmmu_tests::kernel::{boot_qemu, Boot};
-use rvmmu_tests::linux::run_user_env;
-use std::time::Duration;
+use rvmmu_tests::linux::tap_on_qemu_user;
 
 const MEM: u64 = 128 << 20;
-
-/// What qemu-riscv64 adds to a check it cannot do as Linux does.
-const QEMU_SKIP: &str = " # SKIP on qemu-user: ";
 
 /// An initramfs with the built program `dir/name` at /bin/NAME, and that path.
 fn initramfs(name: &str) -> (Vec<u8>, String) {
@@ -64,38 +60,10 @@ fn on_rvmmu_ad(name: &str, paging: &str, ad: AdMode, more: &str, args: &str) -> 
     )
 }
 
-/// The TAP output of `name` under qemu-riscv64 with the SKIP remarks removed; `None`
-/// without qemu-riscv64.
-fn on_linux(name: &str, args: &[&str]) -> Option<String> {
-    let qemu = rvmmu_tests::require_qemu_user(&format!("the Linux reference for {name}"))?;
-    let path = rvmmu_tests::linux_program(name).unwrap();
-    let run = run_user_env(
-        &qemu,
-        path,
-        args,
-        b"",
-        &[("RVMMU_ON_QEMU_USER", "1")],
-        Duration::from_secs(60),
-    )
-    .unwrap();
-    assert_eq!(
-        run.code,
-        Some(0),
-        "{name} under qemu-riscv64\n{}",
-        run.stdout
-    );
-    Some(
-        run.stdout
-            .lines()
-            .map(|l| format!("{}\n", l.split(QEMU_SKIP).next().unwrap_or(l)))
-            .collect(),
-    )
-}
-
 /// Runs a TAP program on rvmmu in both modes (and Sv39 also with A/D faults), on QEMU
 /// virt, and under qemu-riscv64; all must print the same lines and pass.
 fn tap_everywhere(name: &str, args: &str) -> String {
-    let linux = on_linux(name, &args.split_whitespace().collect::<Vec<_>>());
+    let linux = tap_on_qemu_user(name, &args.split_whitespace().collect::<Vec<_>>());
     let mut first = None;
     for (paging, ad) in [
         ("sv48", AdMode::Hardware),

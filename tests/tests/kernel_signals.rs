@@ -10,11 +10,9 @@
 
 use rvmmu::machine::{Exit, Machine, MachineConfig};
 use rvmmu_tests::kernel::{boot_qemu, Boot};
-use rvmmu_tests::linux::{find_qemu_user, run_user_env};
-use std::time::Duration;
+use rvmmu_tests::linux::tap_on_qemu_user;
 
 const PROGRAMS: [&str; 3] = ["tests/signals", "tests/sigsegv_vm", "musl/musl_signals"];
-const QEMU_SKIP: &str = " # SKIP on qemu-user";
 const MEM: u64 = 128 << 20;
 
 fn program_path(name: &str) -> &'static str {
@@ -57,45 +55,10 @@ fn on_rvmmu(name: &str, paging: &str) -> (Exit, String) {
     )
 }
 
-/// `name`'s output under qemu-riscv64, the SKIP suffixes dropped; None without
-/// qemu-riscv64 (a failure when `CI` is set).
-fn on_linux(name: &str) -> Option<String> {
-    let Some(qemu) = find_qemu_user() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI: qemu-riscv64 is needed as the reference for {name}"
-        );
-        eprintln!("skip: qemu-riscv64 not on PATH; no Linux reference for {name}");
-        return None;
-    };
-    let run = run_user_env(
-        &qemu,
-        program_path(name),
-        &[],
-        b"",
-        &[("RVMMU_ON_QEMU_USER", "1")],
-        Duration::from_secs(60),
-    )
-    .expect("run qemu-riscv64");
-    assert!(run.stderr.is_empty(), "{name}: {}", run.stderr);
-    assert_eq!(
-        run.code,
-        Some(0),
-        "{name} under qemu-riscv64\n{}",
-        run.stdout
-    );
-    Some(
-        run.stdout
-            .lines()
-            .map(|l| format!("{}\n", l.split(QEMU_SKIP).next().unwrap_or(l)))
-            .collect(),
-    )
-}
-
 #[test]
 fn signal_programs_pass_and_print_what_linux_prints() {
     for name in PROGRAMS {
-        let linux = on_linux(name);
+        let linux = tap_on_qemu_user(name, &[]);
         for mode in ["sv48", "sv39 ad=fault"] {
             let (exit, console) = on_rvmmu(name, mode);
             assert_eq!(exit, Exit::Pass, "{name} {mode}\n{console}");
