@@ -109,7 +109,6 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
     println!("cargo:rerun-if-env-changed=LINUX_GCC");
     println!("cargo:rerun-if-env-changed=ZIG");
     println!("cargo:rerun-if-changed={}", programs.display());
-    let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".to_string());
     let mut dirs: Vec<PathBuf> = fs::read_dir(programs)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -132,11 +131,7 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
             }
             println!("cargo:rerun-if-changed={}", src.display());
             let exe = out.join(&name);
-            let mut cmd = if dir_name == "musl" {
-                zig_cc()
-            } else {
-                Command::new(&gcc)
-            };
+            let mut cmd = linux_cc(dir_name == "musl");
             let pie = fs::read_to_string(&src).is_ok_and(|t| t.contains("rvmmu-build: static-pie"));
             match (pie, dir_name == "musl") {
                 (true, true) => cmd.args(["-static", "-fPIE", "-pie"]),
@@ -151,24 +146,9 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
                 cmd.args(["-O2", "-g", "-Wall", "-Werror"]);
             }
             cmd.arg(&src).arg("-o").arg(&exe);
-            let output = cmd.output().unwrap_or_else(|e| {
-                eprintln!(
-                    "error: running {cmd:?}: {e}: scripts/setup.sh installs the compilers \
-                     (gcc-riscv64-linux-gnu, and ziglang from PyPI for programs/musl)"
-                );
-                exit(1)
-            });
-            if !output.status.success() {
-                eprintln!("error: building {dir_name}/{name} failed: {cmd:?}");
-                eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-                exit(1);
-            }
-            writeln!(
-                list,
-                "    (\"{dir_name}/{name}\", {:?}),",
-                exe.display().to_string()
-            )
-            .unwrap();
+            let key = format!("{dir_name}/{name}");
+            run_or_exit(cmd, &key);
+            list_program(&mut list, &key, &exe);
             if dir_name == "stress" {
                 stress_musl_variants(&mut list, &src, &out, &name);
             }
@@ -196,21 +176,9 @@ fn stress_musl_variants(list: &mut String, src: &Path, out: &Path, name: &str) {
         }
         cmd.args(["-O2", "-g", "-Wall", "-Werror"]);
         cmd.arg(src).arg("-o").arg(&exe);
-        let output = cmd.output().unwrap_or_else(|e| {
-            eprintln!("error: running {cmd:?}: {e}: scripts/setup.sh installs ziglang");
-            exit(1)
-        });
-        if !output.status.success() {
-            eprintln!("error: building stress/{name}.{suffix} failed: {cmd:?}");
-            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-            exit(1);
-        }
-        writeln!(
-            list,
-            "    (\"stress/{name}.{suffix}\", {:?}),",
-            exe.display().to_string()
-        )
-        .unwrap();
+        let key = format!("stress/{name}.{suffix}");
+        run_or_exit(cmd, &key);
+        list_program(list, &key, &exe);
     }
 }
 
@@ -263,7 +231,10 @@ fn sqlite_source(out: &Path) -> Result<PathBuf, String> {
 /// Runs `cmd`, exiting the build with its output when it fails.
 fn run_or_exit(mut cmd: Command, what: &str) {
     let output = cmd.output().unwrap_or_else(|e| {
-        eprintln!("error: running {cmd:?}: {e}");
+        eprintln!(
+            "error: running {cmd:?}: {e}: scripts/setup.sh installs the compilers \
+             (gcc-riscv64-linux-gnu, and ziglang from PyPI for the musl builds)"
+        );
         exit(1)
     });
     if !output.status.success() {
@@ -271,6 +242,42 @@ fn run_or_exit(mut cmd: Command, what: &str) {
         eprintln!("{}", String::from_utf8_lossy(&output.stderr));
         exit(1);
     }
+}
+
+/// The compiler for a static riscv64 Linux program: `zig cc` for musl, else
+/// `riscv64-linux-gnu-gcc` (or `LINUX_GCC`) for glibc.
+fn linux_cc(musl: bool) -> Command {
+    if musl {
+        zig_cc()
+    } else {
+        Command::new(env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into()))
+    }
+}
+
+/// Adds the built program `exe` to `list` (`LINUX_PROGRAMS`) as `key` ("dir/name").
+fn list_program(list: &mut String, key: &str, exe: &Path) {
+    writeln!(list, "    ({key:?}, {:?}),", exe.display().to_string()).unwrap();
+}
+
+/// A tag naming a source directory and the flags its objects are compiled with (FNV-1a
+/// of both), so that objects kept in OUT_DIR are rebuilt when either changes.
+fn objects_tag(sources: &Path, flags: &[&str]) -> u64 {
+    let key = format!("{}{flags:?}", sources.display());
+    key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// The object file `obj`, compiled by `compile` (given the path to write) only when it is
+/// missing, under a temporary name renamed once complete: a build stopped halfway leaves
+/// no truncated object behind.
+fn cached_object(obj: PathBuf, what: &str, compile: impl FnOnce(&Path) -> Command) -> PathBuf {
+    if !obj.exists() {
+        let tmp = obj.with_extension("o.tmp");
+        run_or_exit(compile(&tmp), what);
+        fs::rename(&tmp, &obj).expect("rename an object file");
+    }
+    obj
 }
 
 /// `programs/corpus/`: real programs from elsewhere, built from sources a package registry
@@ -307,33 +314,23 @@ fn sqlite_programs(list: &mut String, corpus: &Path, out: &Path) {
     ];
     let driver = corpus.join("sqlite_run.c");
     println!("cargo:rerun-if-changed={}", driver.display());
+    // Objects keyed by the source's path (which names the release) and the flags.
+    let tag = objects_tag(&amalgamation, &defines);
     for musl in [false, true] {
         let suffix = if musl { ".musl" } else { "" };
-        let cc = || {
-            if musl {
-                zig_cc()
-            } else {
-                let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
-                Command::new(gcc)
-            }
-        };
-        // Objects keyed by the source's path (which names the release) and the flags.
-        let key = format!("{}{defines:?}", amalgamation.display());
-        let tag = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+        let cc = || linux_cc(musl);
         let object = |name: &str, src: &Path| {
-            let obj = out.join(format!("{name}-{tag:016x}{suffix}.o"));
-            if !obj.exists() {
-                let tmp = obj.with_extension("o.tmp");
-                let mut cmd = cc();
-                cmd.args(["-c", "-O2", "-w"]).args(defines);
-                cmd.arg(format!("-I{}", sqlite.display()));
-                cmd.arg(src).arg("-o").arg(&tmp);
-                run_or_exit(cmd, name);
-                fs::rename(&tmp, &obj).expect("rename an object file");
-            }
-            obj
+            cached_object(
+                out.join(format!("{name}-{tag:016x}{suffix}.o")),
+                name,
+                |tmp| {
+                    let mut cmd = cc();
+                    cmd.args(["-c", "-O2", "-w"]).args(defines);
+                    cmd.arg(format!("-I{}", sqlite.display()));
+                    cmd.arg(src).arg("-o").arg(tmp);
+                    cmd
+                },
+            )
         };
         let lib = object("sqlite3", &amalgamation);
         let shell = object("shell", &sqlite.join("shell.c"));
@@ -351,12 +348,7 @@ fn sqlite_programs(list: &mut String, corpus: &Path, out: &Path) {
                 .arg(&exe)
                 .arg("-lm");
             run_or_exit(cmd, name);
-            writeln!(
-                list,
-                "    (\"corpus/{name}{suffix}\", {:?}),",
-                exe.display().to_string()
-            )
-            .unwrap();
+            list_program(list, &format!("corpus/{name}{suffix}"), &exe);
         }
     }
 }
@@ -462,14 +454,7 @@ fn bzip2_programs(list: &mut String, corpus: &Path, out: &Path) {
     println!("cargo:rerun-if-changed={}", driver.display());
     for musl in [false, true] {
         let suffix = if musl { ".musl" } else { "" };
-        let cc = || {
-            if musl {
-                zig_cc()
-            } else {
-                let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
-                Command::new(gcc)
-            }
-        };
+        let cc = || linux_cc(musl);
         // As bzip2's Makefile: -D_FILE_OFFSET_BITS=64; its warnings are not ours (-w).
         let exe = out.join(format!("bzip2{suffix}"));
         let mut cmd = cc();
@@ -488,12 +473,7 @@ fn bzip2_programs(list: &mut String, corpus: &Path, out: &Path) {
             .arg(&pipe);
         run_or_exit(cmd, "bzip2_pipe");
         for (name, path) in [("bzip2", &exe), ("bzip2_pipe", &pipe)] {
-            writeln!(
-                list,
-                "    (\"corpus/{name}{suffix}\", {:?}),",
-                path.display().to_string()
-            )
-            .unwrap();
+            list_program(list, &format!("corpus/{name}{suffix}"), path);
         }
     }
 }
@@ -519,20 +499,10 @@ fn lua_programs(list: &mut String, corpus: &Path, out: &Path) {
         .unwrap_or_default();
     sources.retain(|p| p.extension().and_then(|e| e.to_str()) == Some("c"));
     sources.sort();
+    let tag = objects_tag(&lua, &defines);
     for musl in [false, true] {
         let suffix = if musl { ".musl" } else { "" };
-        let cc = || {
-            if musl {
-                zig_cc()
-            } else {
-                let gcc = env::var("LINUX_GCC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
-                Command::new(gcc)
-            }
-        };
-        let key = format!("{}{defines:?}", lua.display());
-        let tag = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+        let cc = || linux_cc(musl);
         // One directory of objects per source, C library and flags; an object is compiled
         // when missing (under a temporary name, renamed once complete).
         let objs = out.join(format!("lua-{tag:016x}{suffix}"));
@@ -540,15 +510,12 @@ fn lua_programs(list: &mut String, corpus: &Path, out: &Path) {
         let mut objects = Vec::new();
         for src in &sources {
             let obj = objs.join(src.file_stem().unwrap()).with_extension("o");
-            if !obj.exists() {
-                let tmp = obj.with_extension("o.tmp");
+            objects.push(cached_object(obj, "Lua's library", |tmp| {
                 let mut cmd = cc();
                 cmd.args(["-c", "-O2", "-w"]).args(defines);
-                cmd.arg(src).arg("-o").arg(&tmp);
-                run_or_exit(cmd, "Lua's library");
-                fs::rename(&tmp, &obj).expect("rename an object file");
-            }
-            objects.push(obj);
+                cmd.arg(src).arg("-o").arg(tmp);
+                cmd
+            }));
         }
         let exe = out.join(format!("lua_run{suffix}"));
         let mut cmd = cc();
@@ -561,12 +528,7 @@ fn lua_programs(list: &mut String, corpus: &Path, out: &Path) {
             .arg(&exe)
             .arg("-lm");
         run_or_exit(cmd, "lua_run");
-        writeln!(
-            list,
-            "    (\"corpus/lua_run{suffix}\", {:?}),",
-            exe.display().to_string()
-        )
-        .unwrap();
+        list_program(list, &format!("corpus/lua_run{suffix}"), &exe);
     }
 }
 
