@@ -64,8 +64,14 @@ pub fn boot_rvmmu(b: &Boot) -> (Exit, String) {
         max_insns: Some(500_000_000),
         ..MachineConfig::capture(Vec::new())
     };
-    let mut m = Machine::new(cfg).expect("machine");
-    m.load_elf(&elf).expect("load the kernel");
+    run_kernel(cfg, &elf)
+}
+
+/// Runs a machine made from `cfg` with the kernel ELF `kernel` loaded; returns how the run
+/// ended and everything on the console.
+pub fn run_kernel(cfg: MachineConfig, kernel: &[u8]) -> (Exit, String) {
+    let mut m = Machine::new(cfg).expect("a machine");
+    m.load_elf(kernel).expect("load the kernel");
     let exit = m.run();
     (
         exit,

@@ -15,7 +15,7 @@
 //!
 //! Without `cc` the test is skipped, unless `CI` is set: then it fails.
 
-use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::machine::{Exit, MachineConfig};
 use rvmmu_tests::process::run_with_timeout;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -119,13 +119,9 @@ fn on_rvmmu(name: &str) -> (Exit, String) {
         max_insns: Some(4_000_000_000),
         ..MachineConfig::capture(Vec::new())
     };
-    let mut m = Machine::new(cfg).expect("a machine");
-    m.load_elf(rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"))
-        .expect("load the kernel");
-    let exit = m.run();
-    (
-        exit,
-        String::from_utf8_lossy(&m.console_output()).into_owned(),
+    rvmmu_tests::kernel::run_kernel(
+        cfg,
+        rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"),
     )
 }
 

@@ -5,7 +5,7 @@
 //! programs/musl/static_pie.c); where qemu-riscv64 shows the host's /proc they check only
 //! formats there and say `# SKIP on qemu-user` for the values.
 
-use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::machine::{Exit, MachineConfig};
 use rvmmu::mmu::walk::AdMode;
 use rvmmu_tests::kernel::{boot_qemu, Boot};
 use rvmmu_tests::linux::tap_on_qemu_user;
@@ -51,13 +51,7 @@ fn on_rvmmu_ad(name: &str, paging: &str, ad: AdMode, more: &str, args: &str) -> 
         max_insns: Some(2_000_000_000),
         ..MachineConfig::capture(Vec::new())
     };
-    let mut m = Machine::new(cfg).expect("a machine");
-    m.load_elf(kernel).expect("load the kernel");
-    let exit = m.run();
-    (
-        exit,
-        String::from_utf8_lossy(&m.console_output()).into_owned(),
-    )
+    rvmmu_tests::kernel::run_kernel(cfg, kernel)
 }
 
 /// Runs a TAP program on rvmmu in both modes (and Sv39 also with A/D faults), on QEMU

@@ -8,7 +8,7 @@
 //! is dropped before the comparison). Without qemu-riscv64 the comparison is skipped,
 //! unless `CI` is set: then it fails.
 
-use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::machine::{Exit, MachineConfig};
 use rvmmu_tests::kernel::{boot_qemu, Boot};
 use rvmmu_tests::linux::tap_on_qemu_user;
 
@@ -46,13 +46,7 @@ fn on_rvmmu(name: &str, paging: &str) -> (Exit, String) {
         ..MachineConfig::capture(Vec::new())
     };
     let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
-    let mut m = Machine::new(cfg).expect("a machine");
-    m.load_elf(kernel).expect("load the kernel");
-    let exit = m.run();
-    (
-        exit,
-        String::from_utf8_lossy(&m.console_output()).into_owned(),
-    )
+    rvmmu_tests::kernel::run_kernel(cfg, kernel)
 }
 
 #[test]

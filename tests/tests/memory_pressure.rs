@@ -5,7 +5,7 @@
 //! keeps data intact across processes, paging modes and A/D schemes; the overcommit
 //! policies refuse what Linux refuses.
 
-use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::machine::{Exit, MachineConfig};
 
 fn program_path(name: &str) -> &'static str {
     rvmmu_tests::linux_program(name).unwrap_or_else(|| panic!("no program {name} was built"))
@@ -82,13 +82,9 @@ fn run(r: &Run<'_>) -> (Exit, String) {
         max_insns: Some(r.max_insns),
         ..MachineConfig::capture(r.stdin.to_vec())
     };
-    let mut m = Machine::new(cfg).expect("a machine");
-    m.load_elf(rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"))
-        .expect("load the kernel");
-    let exit = m.run();
-    (
-        exit,
-        String::from_utf8_lossy(&m.console_output()).into_owned(),
+    rvmmu_tests::kernel::run_kernel(
+        cfg,
+        rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"),
     )
 }
 

@@ -6,7 +6,7 @@
 //! qemu-riscv64 (Linux's ABI) prints for the same input, line for line after
 //! `rvmmu_tests::linux::normalize` (addresses and pids differ between any two runs).
 
-use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::machine::{Exit, MachineConfig};
 use rvmmu_tests::linux::{normalize, run_user_env};
 use std::time::Duration;
 
@@ -65,13 +65,7 @@ fn on_rvmmu_with(
         max_insns: Some(2_000_000_000),
         ..MachineConfig::capture(stdin.to_vec())
     };
-    let mut m = Machine::new(cfg).expect("a machine");
-    m.load_elf(kernel).expect("load the kernel");
-    let exit = m.run();
-    (
-        exit,
-        String::from_utf8_lossy(&m.console_output()).into_owned(),
-    )
+    rvmmu_tests::kernel::run_kernel(cfg, kernel)
 }
 
 /// `name` under qemu-riscv64 with `stdin` (and `env`): its exit code and output; `None`
