@@ -131,6 +131,16 @@ static int hits_reach(int n) {
   return hits;
 }
 
+/* The start of the file `path` (size - 1 bytes at most) in `buf`, as a string; empty when
+ * it cannot be read. */
+static void read_text(const char *path, char *buf, size_t size) {
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+  if (f)
+    fclose(f);
+  buf[n] = 0;
+}
+
 /* The 16 hex digits of /proc/PID/status's line `name` (all ones when missing). */
 static unsigned long status_hex(const char *status, const char *name) {
   char key[16];
@@ -242,11 +252,7 @@ static void proc_fields(void) {
   close(ready[0]);
   char path[64], buf[4096];
   snprintf(path, sizeof path, "/proc/%d/status", c);
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = 0;
+  read_text(path, buf, sizeof buf);
   const int on_qemu = getenv("RVMMU_ON_QEMU_USER") != NULL;
   const char *why = "qemu-user's /proc shows the host process, with QEMU's own handlers";
   /* Ignored dispositions survive execve, so what started this program may have left some
@@ -261,11 +267,7 @@ static void proc_fields(void) {
                         strstr(buf, "\nSigPnd:\t0000000000000000\n") && strstr(buf, "\nSigQ:\t"),
                     "/proc/PID/status: SigQ, SigPnd, ShdPnd, SigBlk, SigIgn, SigCgt");
   snprintf(path, sizeof path, "/proc/%d/stat", c);
-  f = fopen(path, "r");
-  n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = 0;
+  read_text(path, buf, sizeof buf);
   /* Fields 31..34: signal (the thread's pending), blocked, sigignore, sigcatch. */
   unsigned long v[4] = {0};
   char *p = strrchr(buf, ')');
@@ -279,11 +281,7 @@ static void proc_fields(void) {
   CHECK(waitpid(c, &st, WUNTRACED) == c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP,
         "waitpid(WUNTRACED) reports it stopped by SIGSTOP");
   snprintf(path, sizeof path, "/proc/%d/status", c);
-  f = fopen(path, "r");
-  n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-  if (f)
-    fclose(f);
-  buf[n] = 0;
+  read_text(path, buf, sizeof buf);
   CHECK(strstr(buf, "\nState:\tT (stopped)\n") != NULL, "its State is T (stopped)");
   (void)on_qemu;
   kill(c, SIGKILL);
