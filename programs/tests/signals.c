@@ -151,6 +151,17 @@ static unsigned long status_hex(const char *status, const char *name) {
   return at ? strtoul(at + strlen(key), NULL, 16) : ~0UL;
 }
 
+/* A child that waits in pause() until a signal ends it. */
+static pid_t pausing_child(void) {
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    for (;;)
+      pause();
+  }
+  return c;
+}
+
 static int reap(pid_t c) {
   int st;
   while (waitpid(c, &st, 0) == -1 && errno == EINTR) {
@@ -564,12 +575,7 @@ int main(void) {
             last_pid == c,
         "SIGCHLD: CLD_EXITED, si_pid the child, si_status 7");
   hits = 0;
-  fflush(stdout);
-  c = fork();
-  if (c == 0) {
-    for (;;)
-      pause();
-  }
+  c = pausing_child();
   kill(c, SIGKILL);
   st = reap(c);
   CHECK(WIFSIGNALED(st) && hits == 1 && last_code == CLD_KILLED && last_status == SIGKILL,
@@ -577,12 +583,7 @@ int main(void) {
 
   /* Stop and continue. */
   hits = 0;
-  fflush(stdout);
-  c = fork();
-  if (c == 0) {
-    for (;;)
-      pause();
-  }
+  c = pausing_child();
   CHECK(kill(c, SIGTSTP) == 0, "SIGTSTP to a child");
   CHECK(waitpid(c, &st, WUNTRACED) == c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGTSTP,
         "waitpid(WUNTRACED): stopped by SIGTSTP (status 0x7f | sig << 8)");
