@@ -14,6 +14,7 @@ pub mod fdt;
 pub mod hart;
 pub mod initramfs;
 pub mod kernel;
+pub mod kevent;
 pub mod loader;
 pub mod machine;
 pub mod mmu;
