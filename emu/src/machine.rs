@@ -388,8 +388,10 @@ impl Machine {
             let ev = crate::kevent::decode(&raw);
             match &ev {
                 Event::Switch { pid, .. } | Event::Exec { pid, .. } => self.pid = *pid,
-                Event::Log { level, text, .. } if self.bus.has_console_log() => {
-                    let line = crate::kevent::observers::log_line(*level, text);
+                Event::Log {
+                    level, bare, text, ..
+                } if self.bus.has_console_log() => {
+                    let line = crate::kevent::observers::log_line(*level, *bare, text);
                     self.bus.console_log_line(&line);
                 }
                 _ => {}

@@ -47,11 +47,15 @@ fn decode_known(r: &RawRecord) -> Option<Event> {
         at: 0,
     };
     Some(match r.kind {
-        kind::LOG => Event::Log {
-            pid,
-            level: Level::from_u64(w.next()?),
-            text: w.rest_text(),
-        },
+        kind::LOG => {
+            let l = w.next()?;
+            Event::Log {
+                pid,
+                level: Level::from_u64(l & 0xff),
+                bare: l & 0x100 != 0,
+                text: w.rest_text(),
+            }
+        }
         kind::SYSCALL_ENTER => {
             let nr = w.next()?;
             let mut args = [0; 6];
@@ -215,6 +219,7 @@ mod tests {
             Event::Log {
                 pid: 0,
                 level: Level::Warn,
+                bare: false,
                 text: "oom: hello".into()
             }
         );

@@ -206,10 +206,12 @@ pub struct MemSample {
 /// wrote it (0 when none is, e.g. at boot).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// A kernel log line: its level and text (`module: message`).
+    /// A kernel log line: its level and text (`module: message`); `bare`: a console
+    /// message shown as is, without the `LEVEL` prefix (the OOM killer's lines).
     Log {
         pid: u32,
         level: Level,
+        bare: bool,
         text: String,
     },
     SyscallEnter {

@@ -17,11 +17,14 @@ pub struct KernelStderr {
 
 impl Observer for KernelStderr {
     fn event(&mut self, ev: &Event, ctx: &mut Ctx<'_>) -> Flow {
-        if let Event::Log { level, text, .. } = ev {
+        if let Event::Log {
+            level, bare, text, ..
+        } = ev
+        {
             if *level <= self.max {
                 ctx.flush_console();
                 let mut e = std::io::stderr().lock();
-                let _ = writeln!(e, "{}", log_line(*level, text));
+                let _ = writeln!(e, "{}", log_line(*level, *bare, text));
             }
         }
         Flow::Continue
@@ -29,8 +32,12 @@ impl Observer for KernelStderr {
 }
 
 /// A kernel log line as its console shows it (no newline).
-pub fn log_line(level: Level, text: &str) -> String {
-    format!("{:<5} {}", level.name(), text)
+pub fn log_line(level: Level, bare: bool, text: &str) -> String {
+    if bare {
+        text.to_string()
+    } else {
+        format!("{:<5} {}", level.name(), text)
+    }
 }
 
 /// What [`EventTrace`] writes.

@@ -78,10 +78,13 @@ pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
     let pid = match (best, init_left) {
         (Some((_, pid)), _) => pid,
         (None, Some(_)) => {
-            crate::console::print(format_args!(
-                "Out of memory and no killable process but init: Linux would panic \
+            crate::console::kmsg(
+                log::Level::Error,
+                format_args!(
+                    "Out of memory and no killable process but init: Linux would panic \
                  (\"System is deadlocked on memory\"); this kernel kills init\n"
-            ));
+                ),
+            );
             INIT
         }
         (None, None) => return Kill::Nothing,
@@ -108,14 +111,17 @@ fn report(pid: u32, name: &str, space: &AddressSpace, adj: i16) {
     let kb = PAGE_SIZE / 1024;
     let pages = ProcessPages::of_space(space);
     let total_vm: u64 = space.vmas.iter().map(|(s, v)| v.end - s).sum::<u64>() / 1024;
-    crate::console::print(format_args!(
-        "Out of memory: Killed process {pid} ({name}) total-vm:{total_vm}kB, anon-rss:{}kB, \
+    crate::console::kmsg(
+        log::Level::Error,
+        format_args!(
+            "Out of memory: Killed process {pid} ({name}) total-vm:{total_vm}kB, anon-rss:{}kB, \
          file-rss:{}kB, shmem-rss:{}kB, UID:0 pgtables:{}kB oom_score_adj:{adj}\n",
-        pages.anon * kb,
-        pages.file * kb,
-        pages.shmem * kb,
-        space.table_pages().saturating_sub(1) * kb,
-    ));
+            pages.anon * kb,
+            pages.file * kb,
+            pages.shmem * kb,
+            space.table_pages().saturating_sub(1) * kb,
+        ),
+    );
 }
 
 /// Pages committed by the processes in the table (the running one, out of it, aside):

@@ -212,6 +212,7 @@ fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     // Its time runs from here (what passed since it stopped was others' or nobody's).
     next.run_mark = crate::time::now_ns();
     let frame = next.frame();
+    crate::kevent::switch(pid, next.space.satp());
     if prev != pid || t.fp_owner != pid {
         let satp = next.space.satp();
         #[allow(unsafe_code)]
