@@ -213,3 +213,52 @@ pub fn fault_end(va: u64, ok: bool, user: bool) {
     };
     send_from(kind::FAULT_END, current(), &[va, k, a], &[]);
 }
+
+/// A record of free frames and the watermarks (kswapd wake/sleep, direct reclaim begin).
+pub fn watermarks(kind: u16) {
+    if !present() {
+        return;
+    }
+    let w = crate::sysctl::watermarks(crate::mm::frame::managed_frames() as u64);
+    let free = crate::mm::frame::free_frames() as u64;
+    send_from(kind, current(), &[free, w.min, w.low, w.high], &[]);
+}
+
+/// The periodic memory sample (each scheduler tick, 10 ms of virtual time): free frames,
+/// watermarks, swap, the cumulative vmstat counters, and each live process's resident
+/// pages (as many as fit in a record).
+pub fn mem_sample(procs: &mut dyn Iterator<Item = (u32, u64)>) {
+    if !present() {
+        return;
+    }
+    use crate::mm::vmstat::{self as v, read};
+    let w = crate::sysctl::watermarks(crate::mm::frame::managed_frames() as u64);
+    let mut words = [0u64; WORDS];
+    let head = [
+        crate::mm::frame::free_frames() as u64,
+        w.min,
+        w.low,
+        w.high,
+        crate::mm::swapfile::total_pages(),
+        crate::mm::swapfile::free_pages(),
+        read(&v::PGFAULT),
+        read(&v::PGMAJFAULT),
+        read(&v::PSWPIN),
+        read(&v::PSWPOUT),
+        read(&v::PGSCAN_KSWAPD),
+        read(&v::PGSCAN_DIRECT),
+        read(&v::PGSTEAL_KSWAPD) + read(&v::PGSTEAL_DIRECT),
+        read(&v::OOM_KILL),
+    ];
+    words[..head.len()].copy_from_slice(&head);
+    let mut n = head.len();
+    for (pid, rss) in procs {
+        if n + 2 > WORDS {
+            break;
+        }
+        words[n] = u64::from(pid);
+        words[n + 1] = rss;
+        n += 2;
+    }
+    send_from(kind::MEM_SAMPLE, current(), &words[..n], &[]);
+}

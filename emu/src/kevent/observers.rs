@@ -316,7 +316,10 @@ impl EventTrace {
                         head(&format!("swap_{what}"), *pid)
                     )
                 } else {
-                    format!("swap-{what} pid {owner} va {va:#x} slot {slot}")
+                    match owner {
+                        0 => format!("swap-{what} va {va:#x} slot {slot}"),
+                        _ => format!("swap-{what} pid {owner} va {va:#x} slot {slot}"),
+                    }
                 }
             }
             Event::OomCandidate {

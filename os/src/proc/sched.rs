@@ -99,6 +99,12 @@ pub fn on_user_trap(
 /// interrupted the kernel's idle wait.
 pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
     let interval = TABLE.lock().tick;
+    if crate::kevent::present() {
+        // The memory sample, each tick (10 ms): the running process is in the table here.
+        let t = TABLE.lock();
+        let mut procs = t.live.values().map(|p| (p.pid, p.space.resident));
+        crate::kevent::mem_sample(&mut procs);
+    }
     sbi::set_timer(if interval == 0 {
         u64::MAX
     } else {
