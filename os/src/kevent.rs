@@ -262,3 +262,9 @@ pub fn mem_sample(procs: &mut dyn Iterator<Item = (u32, u64)>) {
     }
     send_from(kind::MEM_SAMPLE, current(), &words[..n], &[]);
 }
+
+/// Records from now on are for `pid`, which is being set up (init, before its first
+/// switch): no record of its own.
+pub fn starting(pid: u32) {
+    CURRENT.store(pid, Ordering::Relaxed);
+}

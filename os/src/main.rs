@@ -145,6 +145,8 @@ fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline:
     let envp = ["HOME=/", "TERM=linux"];
     info!("starting {} ({} bytes)", args.init, entry.data.len());
     let asid = proc::init_asids();
+    // The faults of setting init's stack up are init's.
+    kevent::starting(proc::INIT);
     let exe = proc::intern(argv[0]);
     let prog = proc::exec::Program {
         name,
