@@ -198,6 +198,14 @@ fn decode_known(r: &RawRecord) -> Option<Event> {
                 sample: Box::new(s),
             }
         }
+        kind::PROC_REPLY => Event::ProcReply {
+            pid,
+            id: w.next()?,
+            offset: w.next()?,
+            total: w.next()?,
+            errno: w.next()?,
+            data: r.payload.get(32..).unwrap_or(&[]).to_vec(),
+        },
         _ => return None,
     })
 }
@@ -264,5 +272,16 @@ mod tests {
         assert_eq!(sample.marks.free, 10);
         assert_eq!(sample.pgscan_kswapd, 9);
         assert_eq!(sample.rss, vec![(2, 100), (3, 50)]);
+        assert_eq!(
+            decode(&rec(kind::PROC_REPLY, 1, &[7, 960, 1000, 0], "tail")),
+            Event::ProcReply {
+                pid: 1,
+                id: 7,
+                offset: 960,
+                total: 1000,
+                errno: 0,
+                data: b"tail".to_vec()
+            }
+        );
     }
 }

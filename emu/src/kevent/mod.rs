@@ -41,6 +41,7 @@ pub mod kind {
     pub const OOM_CANDIDATE: u16 = 18;
     pub const OOM_KILL: u16 = 19;
     pub const MEM_SAMPLE: u16 = 20;
+    pub const PROC_REPLY: u16 = 21;
 }
 
 /// A kernel log line's level (the `log` crate's numbering: 1 error .. 5 trace).
@@ -312,6 +313,18 @@ pub enum Event {
         pid: u32,
         sample: Box<MemSample>,
     },
+    /// Part of the kernel's answer to the host's request `id`
+    /// ([`crate::devices::kevent::Kevent::request`]): `data` is the file's bytes from
+    /// `offset`, of `total` in all; `errno` non-zero (and no data) when the kernel could not
+    /// render the path.
+    ProcReply {
+        pid: u32,
+        id: u64,
+        offset: u64,
+        total: u64,
+        errno: u64,
+        data: Vec<u8>,
+    },
     /// A record of a kind this emulator does not know, or too short for its kind.
     Unknown {
         pid: u32,
@@ -343,6 +356,7 @@ impl Event {
             | Event::OomCandidate { pid, .. }
             | Event::OomKill { pid, .. }
             | Event::MemSample { pid, .. }
+            | Event::ProcReply { pid, .. }
             | Event::Unknown { pid, .. } => *pid,
             Event::Fork { parent, .. } => *parent,
         }

@@ -260,20 +260,45 @@ fn snapshot(p: &Process) -> Snapshot {
 /// The contents of `e`, read by `p`; `None` when `e` belongs to a process that has ended
 /// since it was opened.
 pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
-    let text = match e {
-        Entry::Meminfo => proc_mem::meminfo(&snapshot(p)),
-        Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
-        Entry::Zoneinfo => proc_mem::zoneinfo(&snapshot(p)),
+    match e {
+        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => Some(generate_pid(p, pe, true)),
+        Entry::Pid(pid, pe) => crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false)),
+        _ => Some(machine_file(e, || snapshot(p)).into_bytes()),
+    }
+}
+
+/// The contents of a machine-wide file (not under /proc/PID); `snap` gives the counts over
+/// every process when the file needs them.
+fn machine_file(e: Entry, snap: impl FnOnce() -> Snapshot) -> String {
+    match e {
+        Entry::Meminfo => proc_mem::meminfo(&snap()),
+        Entry::Vmstat => proc_mem::vmstat(&snap()),
+        Entry::Zoneinfo => proc_mem::zoneinfo(&snap()),
         Entry::Swaps => crate::mm::swapfile::proc_swaps(),
         Entry::Version => crate::syscall::host::proc_version(),
         Entry::Kernel(i) => crate::syscall::host::proc_sys_kernel(KERNEL_ENTRIES[i]),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
-        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe, true)),
-        Entry::Pid(pid, pe) => {
-            return crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false));
+        Entry::Pid(..) => String::new(),
+    }
+}
+
+/// The file at `path` (a /proc path) as a read by no process would see it: for the
+/// emulator's requests (`crate::kevent::take_request`), answered from the scheduler's tick
+/// while every process is in the table. `self` names no process here.
+pub fn render_for_host(path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+    let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    match lookup(&parts, 0) {
+        Some(Found::Entry(Entry::Pid(pid, pe))) => {
+            crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false)).ok_or(Errno::ENOENT)
         }
-    };
-    Some(text.into_bytes())
+        Some(Found::Entry(e)) => {
+            let all = || crate::proc::with_others(Snapshot::take);
+            Ok(machine_file(e, all).into_bytes())
+        }
+        Some(Found::Dir(_)) => Err(Errno::EISDIR),
+        None => Err(Errno::ENOENT),
+    }
 }
 
 /// The program path of process `pid` (its `exe` link), read by `p`.
