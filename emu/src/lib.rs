@@ -18,4 +18,5 @@ pub mod kevent;
 pub mod loader;
 pub mod machine;
 pub mod mmu;
+pub mod snapshot;
 pub mod trace;

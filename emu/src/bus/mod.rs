@@ -34,7 +34,7 @@
 
 pub mod ram;
 
-pub use crate::devices::console::{Console, ConsoleInput, ConsoleLog, ConsoleOutput};
+pub use crate::devices::console::{Console, ConsoleInput, ConsoleLog, ConsoleOutput, SharedInput};
 pub use ram::{Ram, RamError, RAM_BASE};
 
 use crate::addr::PhysAddr;

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 use rvmmu::bus::{Console, ConsoleInput, ConsoleOutput};
 use rvmmu::hart::trap::{Interrupt, EXCEPTION_NAMES};
 use rvmmu::machine::{Exit, Machine, MachineConfig};
+use rvmmu::snapshot::watch::Watcher;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -110,9 +111,6 @@ pub struct MachineArgs {
     /// Trace only translations in this ASID.
     #[arg(long, value_name = "N", value_parser = asid)]
     pub trace_asid: Option<u16>,
-    /// Print the page tables satp points at when the run ends (walked as the hardware would).
-    #[arg(long)]
-    pub dump_pt: bool,
     /// Print the page tables after N instructions (retired or trapped); the run goes on.
     /// Repeatable.
     #[arg(long, value_name = "N")]
@@ -141,8 +139,9 @@ fn mem_size(s: &str) -> Result<u64, String> {
 
 impl MachineArgs {
     /// Checks the combinations of options clap cannot; call before any file is touched.
-    pub fn check(&self) -> Result<(), String> {
-        let dumping = self.dump_pt || !self.dump_pt_at.is_empty();
+    /// `dumping`: whether the command's own options ask for a page-table dump (`--dump-pt`).
+    pub fn check(&self, dumping: bool) -> Result<(), String> {
+        let dumping = dumping || !self.dump_pt_at.is_empty();
         if self.dump_pt_out.is_some() && !dumping {
             return Err("--dump-pt-out needs --dump-pt or --dump-pt-at".into());
         }
@@ -195,17 +194,25 @@ impl MachineArgs {
         Machine::new(cfg).map_err(|e| e.to_string())
     }
 
-    /// Runs `m` to its end with the page-table dumps asked for, reports a halt and the
-    /// statistics on stderr, and returns how the run ended.
-    pub fn run(&self, m: &mut Machine) -> Result<Exit, String> {
+    /// Runs `m` to its end with the page-table dumps asked for — `at_end`, `--dump-pt-at`,
+    /// and the process `points` (`rvmmu run --dump-pt PID@EVENT`, with the watcher
+    /// installed in `m` that finds their events) — reports a halt and the statistics on
+    /// stderr, and returns how the run ended.
+    pub fn run(
+        &self,
+        m: &mut Machine,
+        at_end: bool,
+        points: &[super::dump::DumpPoint],
+        watcher: Option<&Watcher>,
+    ) -> Result<Exit, String> {
         let mut pt_out: Box<dyn std::io::Write> = match &self.dump_pt_out {
             Some(p) => Box::new(super::create_file(p)?),
             None => Box::new(std::io::stderr()),
         };
         let start = Instant::now();
-        let exit = run_dumping(m, &self.dump_pt_at, pt_out.as_mut())?;
+        let exit = run_dumping(m, &self.dump_pt_at, points, watcher, pt_out.as_mut())?;
         let secs = start.elapsed().as_secs_f64();
-        if self.dump_pt {
+        if at_end {
             pt_out
                 .write_all(m.page_table_report().as_bytes())
                 .and_then(|()| pt_out.flush())
@@ -263,35 +270,85 @@ impl MachineArgs {
     }
 }
 
-/// Runs `m` to its end, writing its page tables to `out` after each of `points` instructions
-/// (in ascending order; a point the run does not reach gets a line saying so).
+/// Runs `m` to its end, writing its page tables to `out` after each of `insns` instructions
+/// (a point the run does not reach gets a line saying so), and the process reports of
+/// `points` when their events come (their goals are set in `watcher` here) or their
+/// instruction counts are reached. A process report asks the kernel for the maps, so the
+/// run goes on to the kernel's next memory sample before the next point is looked for.
 fn run_dumping(
     m: &mut Machine,
-    points: &[u64],
+    insns: &[u64],
+    points: &[super::dump::DumpPoint],
+    watcher: Option<&Watcher>,
     out: &mut dyn std::io::Write,
 ) -> Result<rvmmu::machine::Exit, String> {
-    let mut points = points.to_vec();
-    points.sort_unstable();
-    points.dedup();
-    let mut ended = None;
-    for n in points {
-        if ended.is_none() {
-            ended = m.run_until(n);
+    use super::dump::{report, At};
+    // (steps, Some(point) for a process report, None for a --dump-pt-at dump)
+    let mut at_counts: Vec<(u64, Option<usize>)> = insns.iter().map(|&n| (n, None)).collect();
+    let mut pending = vec![false; points.len()];
+    for (i, p) in points.iter().enumerate() {
+        match (&p.at, watcher) {
+            (At::Insns(n), _) => at_counts.push((*n, Some(i))),
+            (At::Event(goal), Some(w)) => {
+                w.watch(i, goal.clone());
+                pending[i] = true;
+            }
+            (At::Event(_), None) => {}
         }
-        let report = match ended {
-            None => m.page_table_report(),
-            Some(_) => format!(
-                "page tables after {n} instructions: not reached (the run ended after {})\n",
-                m.hart.steps
-            ),
-        };
-        out.write_all(report.as_bytes())
-            .map_err(|e| format!("cannot write the page-table dump: {e}"))?;
     }
-    Ok(match ended {
-        Some(e) => e,
-        None => m.run(),
-    })
+    at_counts.sort_unstable();
+    at_counts.dedup();
+    let mut write = |text: &str| {
+        out.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the page-table dump: {e}"))
+    };
+    let mut next = 0;
+    let exit = loop {
+        let ended = match at_counts.get(next) {
+            Some(&(n, _)) => m.run_until(n),
+            None => Some(m.run()),
+        };
+        match ended {
+            None => {
+                let (n, what) = at_counts[next];
+                next += 1;
+                match (what, watcher) {
+                    (Some(i), Some(w)) => write(&report(m, w, &points[i]))?,
+                    (Some(_), None) => {}
+                    (None, _) if m.hart.steps > n => write(&format!(
+                        "page tables after {n} instructions: passed while the kernel rendered a dump's maps (now {})\n",
+                        m.hart.steps
+                    ))?,
+                    (None, _) => write(&m.page_table_report())?,
+                }
+            }
+            Some(Exit::Stopped) => {
+                if let Some(w) = watcher {
+                    while let Some(hit) = w.take_hit() {
+                        pending[hit.goal] = false;
+                        write(&report(m, w, &points[hit.goal]))?;
+                    }
+                }
+            }
+            Some(e) => break e,
+        }
+    };
+    for &(n, what) in &at_counts[next..] {
+        let spec = what.map_or(String::new(), |i| format!("--dump-pt {}: ", points[i].spec));
+        write(&format!(
+            "{spec}page tables after {n} instructions: not reached (the run ended after {})\n",
+            m.hart.steps
+        ))?;
+    }
+    for (i, p) in points.iter().enumerate() {
+        if pending[i] {
+            write(&format!(
+                "--dump-pt {}: the event did not happen (the run ended after {} instructions)\n",
+                p.spec, m.hart.steps
+            ))?;
+        }
+    }
+    Ok(exit)
 }
 
 fn print_stats(m: &Machine, secs: f64) {

@@ -65,6 +65,13 @@ pub struct RunArgs {
     /// on QEMU's virt machine too).
     #[arg(long, value_name = "DIR")]
     pub qemu_files: Option<PathBuf>,
+    /// Print a process's page tables as the MMU sees them (physical addresses named F0,
+    /// F1, ... and T0, ...; swap entries decoded) and its /proc/PID/maps as the kernel
+    /// renders it, when EVENT happens: PID is a number or a program's name; EVENT is
+    /// `getchar` (it reads the console and waits), `exit`, `syscall:NAME`, `fault:VA` or
+    /// `insns:N`. Repeatable; each fires once. To stderr, or --dump-pt-out FILE.
+    #[arg(long, value_name = "PID@EVENT", value_parser = super::dump::parse_point)]
+    pub dump_pt: Vec<super::dump::DumpPoint>,
     /// The program (a host path), run as /bin/ and its name.
     pub program: PathBuf,
     /// The program's arguments.
@@ -104,21 +111,6 @@ fn sysctl(s: &str) -> Result<String, String> {
     Ok(format!("sysctl.{name}={value}"))
 }
 
-/// A word of the kernel command line: as is, or in double quotes when it has spaces (the
-/// kernel's parser, like Linux's, takes a quoted word whole).
-fn cmdline_word(w: &str) -> Result<String, String> {
-    if w.contains('"') || w.contains(['\n', '\r', '\0']) {
-        return Err(format!(
-            "argument {w:?} cannot be passed on the kernel command line (it has a quote or a control character)"
-        ));
-    }
-    if w.is_empty() || w.contains(char::is_whitespace) {
-        Ok(format!("\"{w}\""))
-    } else {
-        Ok(w.to_string())
-    }
-}
-
 /// A host file's name as a guest path under /bin.
 fn guest_path(host: &Path) -> Result<String, String> {
     host.file_name()
@@ -132,30 +124,15 @@ fn guest_path(host: &Path) -> Result<String, String> {
 /// its usual level whatever `--kernel-log` says (a run is the same with and without it);
 /// for QEMU (`qemu`), where they go to the console, it boots `quiet` unless `--kernel-log`.
 pub fn bootargs(a: &RunArgs, init: &str, qemu: bool) -> Result<String, String> {
-    let mut words = vec![
-        format!(
-            "paging={}",
-            match a.paging {
-                PagingArg::Sv39 => "sv39",
-                PagingArg::Sv48 => "sv48",
-            }
-        ),
-        format!("init={}", cmdline_word(init)?),
-    ];
-    if qemu && a.kernel_log.is_none() {
-        words.push("quiet".into());
-    }
-    words.extend(a.sysctl.iter().cloned());
+    let paging = match a.paging {
+        PagingArg::Sv39 => "sv39",
+        PagingArg::Sv48 => "sv48",
+    };
+    let mut extra: Vec<String> = a.sysctl.clone();
     if let Some(more) = &a.append {
-        words.push(more.clone());
+        extra.push(more.clone());
     }
-    if !a.args.is_empty() {
-        words.push("--".into());
-        for w in &a.args {
-            words.push(cmdline_word(w)?);
-        }
-    }
-    Ok(words.join(" "))
+    rvmmu::cli::kernel_cmdline(paging, init, qemu && a.kernel_log.is_none(), &extra, &a.args)
 }
 
 /// Shell words for the signals a shell names when they kill a command (bash's).
@@ -186,7 +163,7 @@ fn host_mode(path: &Path) -> Result<u32, String> {
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
-    a.machine.check()?;
+    a.machine.check(!a.dump_pt.is_empty())?;
     let disk = swap_disk(&a)?;
     let kernel = match &a.kernel {
         Some(k) => super::read_file(k)?,
@@ -239,7 +216,11 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             .unwrap_or(Path::new("the built-in kernel"));
         format!("{}: {e}", k.display())
     })?;
-    let exit = a.machine.run(&mut m)?;
+    let watcher = rvmmu::snapshot::watch::Watcher::new(None);
+    if !a.dump_pt.is_empty() {
+        watcher.install(&mut m);
+    }
+    let exit = a.machine.run(&mut m, false, &a.dump_pt, Some(&watcher))?;
     let status = match exit {
         Exit::Pass => 0,
         Exit::Fail(code) if code & 0x100 != 0 => {

@@ -26,6 +26,46 @@ pub enum ConsoleInput {
     /// No input at all: the receive FIFO stays empty.
     #[default]
     None,
+    /// Bytes the host adds while the machine is stopped ([`SharedInput`]): while it is
+    /// empty and open, a fetch finds no byte and no end of input (the guest waits, as for a
+    /// terminal nobody types on); once closed and empty, end of input.
+    Shared(SharedInput),
+}
+
+/// A console input the host feeds between runs (the `rvmmu-lab` crate types into it when
+/// the guest waits). The guest sees each byte only at the moments the UART's determinism
+/// rule allows, so a run that adds the same bytes at the same stops is the same run.
+#[derive(Clone, Debug, Default)]
+pub struct SharedInput(Arc<Mutex<(VecDeque<u8>, bool)>>);
+
+impl SharedInput {
+    /// Appends bytes (ignored once closed).
+    pub fn push(&self, bytes: &[u8]) {
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !q.1 {
+            q.0.extend(bytes.iter().copied());
+        }
+    }
+
+    /// Ends the input after the bytes already in it.
+    pub fn close(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+    }
+
+    /// Bytes not yet taken by the guest.
+    pub fn pending(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).0.len()
+    }
+
+    /// The next byte; `Err(())` at the end (closed and empty), `Ok(None)` when none yet.
+    fn take(&self) -> Result<Option<u8>, ()> {
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match q.0.pop_front() {
+            Some(b) => Ok(Some(b)),
+            None if q.1 => Err(()),
+            None => Ok(None),
+        }
+    }
 }
 
 /// Where transmitted bytes go.
@@ -108,6 +148,7 @@ enum InputSource {
     Stdin(std::io::Stdin),
     Bytes(VecDeque<u8>),
     None,
+    Shared(SharedInput),
 }
 
 impl HostInput {
@@ -116,6 +157,7 @@ impl HostInput {
             ConsoleInput::Stdin => InputSource::Stdin(std::io::stdin()),
             ConsoleInput::Bytes(b) => InputSource::Bytes(b.into()),
             ConsoleInput::None => InputSource::None,
+            ConsoleInput::Shared(q) => InputSource::Shared(q),
         };
         let eof = matches!(src, InputSource::None);
         HostInput { src, eof }
@@ -150,6 +192,10 @@ impl HostInput {
             }
             InputSource::Bytes(q) => q.pop_front(),
             InputSource::None => None,
+            InputSource::Shared(q) => match q.take() {
+                Ok(b) => return b,
+                Err(()) => None,
+            },
         };
         self.eof = b.is_none();
         b
@@ -255,6 +301,17 @@ mod tests {
         assert!(i.at_eof());
         assert_eq!(i.next_byte(), None);
         assert!(HostInput::new(ConsoleInput::None).at_eof());
+        let shared = SharedInput::default();
+        let mut i = HostInput::new(ConsoleInput::Shared(shared.clone()));
+        assert_eq!(i.next_byte(), None, "nothing yet");
+        assert!(!i.at_eof(), "but not the end");
+        shared.push(b"x");
+        assert_eq!(shared.pending(), 1);
+        assert_eq!(i.next_byte(), Some(b'x'));
+        shared.close();
+        shared.push(b"y");
+        assert_eq!(i.next_byte(), None);
+        assert!(i.at_eof(), "closed and empty");
     }
 
     #[test]

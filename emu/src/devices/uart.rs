@@ -265,6 +265,10 @@ impl Uart {
                 self.rx.push_back(b);
                 return true;
             }
+            if !self.input.at_eof() {
+                // A shared input with nothing in it yet: no byte now, and no break.
+                return false;
+            }
         }
         if !self.break_sent {
             self.break_sent = true;
