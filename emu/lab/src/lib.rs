@@ -79,7 +79,9 @@ pub enum Event {
     /// machine stops before the kernel carries it out.
     Syscall { nr: u64, proc: Option<Proc> },
     /// `text` appears in the console output (looked for after each write(2) and writev(2)
-    /// completes, from the end of the previous `Output` match).
+    /// completes, from the end of the previous `Output` match). If it is there already, the
+    /// run does not go on: the outcome's record is then [`KernelEvent::Unknown`] of kind 0
+    /// and its pid the current process.
     Output(String),
     /// The process reads the console and, finding no input, waits (the kernel's
     /// console-wait event): a program in getchar() with nothing typed yet.
@@ -350,7 +352,22 @@ impl Lab {
                 return self.end(e);
             }
             Event::Syscall { nr, proc } => Until::Syscall { nr, proc },
-            Event::Output(s) => Until::Output(s),
+            Event::Output(s) => {
+                // Printed already (say while the kernel rendered a /proc file)?
+                self.machine.console_output();
+                if self.watcher.output_seen(&s) {
+                    return Outcome::Matched {
+                        pid: self.machine.current_pid(),
+                        record: KernelEvent::Unknown {
+                            pid: 0,
+                            kind: 0,
+                            payload: Vec::new(),
+                        },
+                        instret: self.machine.hart.instret(),
+                    };
+                }
+                Until::Output(s)
+            }
             Event::ConsoleRead(p) => Until::ConsoleRead(p),
             Event::Fault { va, proc } => Until::Fault { va, proc },
             Event::Exit(p) => Until::Exit(p),

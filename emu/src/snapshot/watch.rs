@@ -220,6 +220,12 @@ impl Watcher {
         self.state().goals.clear();
     }
 
+    /// Whether `text` is already in the captured console output after the last
+    /// [`Until::Output`] match (flush the console first); moves past it if so.
+    pub fn output_seen(&self, text: &str) -> bool {
+        self.state().output_seen(text)
+    }
+
     /// The oldest hit not yet taken.
     pub fn take_hit(&self) -> Option<Hit> {
         self.state().hits.pop_front()
