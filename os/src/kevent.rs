@@ -109,11 +109,20 @@ pub fn current() -> u32 {
 /// Most payload words of a record built by [`send`].
 const WORDS: usize = 126;
 
+/// Payload words of the small record most events use (no text, few words).
+const SMALL: usize = 15;
+
 /// Sends a record of `kind` for `pid` with `words`, then `text` (cut to what fits).
-#[allow(unsafe_code)]
 pub fn send_from(kind: u16, pid: u32, words: &[u64], text: &[u8]) {
-    let bell = DOORBELL.load(Ordering::Relaxed);
-    if bell == 0 {
+    if !present() {
+        return;
+    }
+    if text.is_empty() && words.len() <= SMALL {
+        // The common case: 128 bytes of stack to fill, not a kilobyte.
+        let mut rec = [0u64; 1 + SMALL];
+        rec[1..1 + words.len()].copy_from_slice(words);
+        rec[0] = header(kind, pid, words.len() * 8);
+        ring(&rec);
         return;
     }
     let mut rec = [0u64; 1 + WORDS];
@@ -125,10 +134,21 @@ pub fn send_from(kind: u16, pid: u32, words: &[u64], text: &[u8]) {
         let at = 1 + nw + i / 8;
         rec[at] |= u64::from(b) << (8 * (i % 8));
     }
-    let len = (nw * 8 + nt) as u64;
-    rec[0] = u64::from(kind) | len << 16 | u64::from(pid) << 32;
+    rec[0] = header(kind, pid, nw * 8 + nt);
+    ring(&rec);
+}
+
+fn header(kind: u16, pid: u32, len: usize) -> u64 {
+    u64::from(kind) | (len as u64) << 16 | u64::from(pid) << 32
+}
+
+/// Hands the record in `rec` (header first) to the device: one store of its physical
+/// address to the doorbell.
+#[allow(unsafe_code)]
+fn ring(rec: &[u64]) {
+    let bell = DOORBELL.load(Ordering::Relaxed);
     let va = rec.as_ptr() as u64;
-    if va < PAGE_OFFSET {
+    if bell == 0 || va < PAGE_OFFSET {
         return;
     }
     let pa = virt_to_phys(VirtAddr(va)).0;
@@ -136,14 +156,14 @@ pub fn send_from(kind: u16, pid: u32, words: &[u64], text: &[u8]) {
     // device reading memory after an I/O write: `fence w,o`, priv/rvwmo ordering of I/O).
     core::sync::atomic::compiler_fence(Ordering::SeqCst);
     // SAFETY: `bell` is the device's doorbell register in the direct map (checked by
-    // `init`); the record stays alive (on this stack) until the store has been made, and
+    // `init`); the record stays alive (the caller's) until the store has been made, and
     // the device copies it before the store completes.
     unsafe {
         #[cfg(target_arch = "riscv64")]
         core::arch::asm!("fence w, o", options(nostack));
         (bell as *mut u64).write_volatile(pa);
     }
-    core::hint::black_box(&rec);
+    core::hint::black_box(rec);
 }
 
 /// Sends a record for the current process.
@@ -169,9 +189,50 @@ pub fn exec(pid: u32, satp: u64, path: &str) {
     }
 }
 
-/// A log line (`level` as [`LOG_BARE`] says) with its text.
-pub fn log(level: u64, text: &[u8]) {
-    send_from(kind::LOG, current(), &[level], text);
+/// A log line (`level` as [`LOG_BARE`] says), formatted straight into the record (one
+/// kilobyte of stack; the text is cut at its end); a trailing newline is dropped.
+pub fn log(level: u64, args: core::fmt::Arguments<'_>) {
+    if !present() {
+        return;
+    }
+    let mut rec = TextRecord {
+        rec: [0; 1 + WORDS],
+        n: 0,
+    };
+    rec.rec[1] = level;
+    let _ = core::fmt::Write::write_fmt(&mut rec, args);
+    if rec.n > 0 && rec.byte(rec.n - 1) == b'\n' {
+        rec.n -= 1;
+    }
+    rec.rec[0] = header(kind::LOG, current(), 8 + rec.n);
+    ring(&rec.rec);
+}
+
+/// A log record being written: the level word, then text bytes.
+struct TextRecord {
+    rec: [u64; 1 + WORDS],
+    n: usize,
+}
+
+impl TextRecord {
+    const ROOM: usize = (WORDS - 1) * 8;
+
+    fn byte(&self, i: usize) -> u8 {
+        (self.rec[2 + i / 8] >> (8 * (i % 8))) as u8
+    }
+}
+
+impl core::fmt::Write for TextRecord {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for &b in s.as_bytes() {
+            if self.n == Self::ROOM {
+                break;
+            }
+            self.rec[2 + self.n / 8] |= u64::from(b) << (8 * (self.n % 8));
+            self.n += 1;
+        }
+        Ok(())
+    }
 }
 
 /// How the fault being handled was resolved: `kind | action << 8` (set by the fault
@@ -243,7 +304,7 @@ pub fn mem_sample(procs: &mut dyn Iterator<Item = (u32, u64)>) {
     }
     use crate::mm::vmstat::{self as v, read};
     let w = crate::sysctl::watermarks(crate::mm::frame::managed_frames() as u64);
-    let mut words = [0u64; WORDS];
+    let mut rec = [0u64; 1 + WORDS];
     let head = [
         crate::mm::frame::free_frames() as u64,
         w.min,
@@ -260,17 +321,18 @@ pub fn mem_sample(procs: &mut dyn Iterator<Item = (u32, u64)>) {
         read(&v::PGSTEAL_KSWAPD) + read(&v::PGSTEAL_DIRECT),
         read(&v::OOM_KILL),
     ];
-    words[..head.len()].copy_from_slice(&head);
+    rec[1..1 + head.len()].copy_from_slice(&head);
     let mut n = head.len();
     for (pid, rss) in procs {
         if n + 2 > WORDS {
             break;
         }
-        words[n] = u64::from(pid);
-        words[n + 1] = rss;
+        rec[1 + n] = u64::from(pid);
+        rec[2 + n] = rss;
         n += 2;
     }
-    send_from(kind::MEM_SAMPLE, current(), &words[..n], &[]);
+    rec[0] = header(kind::MEM_SAMPLE, current(), n * 8);
+    ring(&rec);
 }
 
 /// Records from now on are for `pid`, which is being set up (init, before its first
