@@ -363,9 +363,8 @@ pub fn take_request(path: &mut [u8; REQUEST_PATH_MAX]) -> Option<(u64, usize)> {
     let len = len.min(REQUEST_PATH_MAX);
     for (i, chunk) in path.chunks_mut(8).enumerate().take(len.div_ceil(8)) {
         // SAFETY: as above, 8-byte reads inside the path window.
-        let w = unsafe {
-            ((base + REQUEST_PATH_OFFSET + 8 * i as u64) as *const u64).read_volatile()
-        };
+        let w =
+            unsafe { ((base + REQUEST_PATH_OFFSET + 8 * i as u64) as *const u64).read_volatile() };
         chunk.copy_from_slice(&w.to_le_bytes());
     }
     Some((id, len))

@@ -233,9 +233,10 @@ fn runs_stop_at_system_calls_output_instruction_counts_and_exit() {
         "{record:?}"
     );
     let mapped = |lab: &Lab, va: u64| {
-        lab.hardware_view(pid).unwrap().user_pages().any(|p| {
-            matches!(p.page, Page::Mapped { .. }) && p.va <= va && va < p.va + p.size
-        })
+        lab.hardware_view(pid)
+            .unwrap()
+            .user_pages()
+            .any(|p| matches!(p.page, Page::Mapped { .. }) && p.va <= va && va < p.va + p.size)
     };
     let before = lab.hardware_view(pid).unwrap();
     // Its first line printed: the block's address, in the heap, now backed by a frame.
@@ -248,7 +249,9 @@ fn runs_stop_at_system_calls_output_instruction_counts_and_exit() {
         .and_then(|l| l.rsplit('：').next())
         .and_then(|h| u64::from_str_radix(h.trim(), 16).ok())
         .unwrap_or_else(|| panic!("no address in {out:?}"));
-    let in_before = before.user_pages().any(|p| p.va <= addr && addr < p.va + p.size);
+    let in_before = before
+        .user_pages()
+        .any(|p| p.va <= addr && addr < p.va + p.size);
     assert!(!in_before, "not mapped at the brk of start-up");
     assert!(mapped(&lab, addr), "mapped once malloc wrote its header");
     let kv = lab.kernel_view(pid).unwrap();
@@ -285,5 +288,3 @@ fn proc_files_come_from_the_kernel() {
     assert!(e.to_string().contains("ENOENT"), "{e}");
     assert!(lab.proc_file("/proc/sys").is_err(), "a directory");
 }
-
-

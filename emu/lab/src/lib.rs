@@ -220,8 +220,8 @@ impl LabBuilder {
             .and_then(|n| n.to_str())
             .ok_or_else(|| LabError::Setup(format!("{}: no file name", path.display())))?
             .to_string();
-        let bytes = std::fs::read(path)
-            .map_err(|e| LabError::Setup(format!("{}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| LabError::Setup(format!("{}: {e}", path.display())))?;
         Ok(self.program(&name, bytes))
     }
 
@@ -272,8 +272,8 @@ impl LabBuilder {
             Paging::Sv39 => "sv39",
             Paging::Sv48 => "sv48",
         };
-        let bootargs =
-            rvmmu::cli::kernel_cmdline(paging, &init, false, &self.sysctls, &args).map_err(setup)?;
+        let bootargs = rvmmu::cli::kernel_cmdline(paging, &init, false, &self.sysctls, &args)
+            .map_err(setup)?;
         let initrd = initramfs::pack(&self.files).map_err(|e| setup(e.to_string()))?;
         let disk = match self.swap {
             Some(size) => Some(rvmmu::disk::create_swap(size).map_err(|e| setup(e.to_string()))?),

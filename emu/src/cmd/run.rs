@@ -132,7 +132,13 @@ pub fn bootargs(a: &RunArgs, init: &str, qemu: bool) -> Result<String, String> {
     if let Some(more) = &a.append {
         extra.push(more.clone());
     }
-    rvmmu::cli::kernel_cmdline(paging, init, qemu && a.kernel_log.is_none(), &extra, &a.args)
+    rvmmu::cli::kernel_cmdline(
+        paging,
+        init,
+        qemu && a.kernel_log.is_none(),
+        &extra,
+        &a.args,
+    )
 }
 
 /// Shell words for the signals a shell names when they kill a command (bash's).

@@ -142,6 +142,9 @@ pub const OUTPUT_CHUNK: usize = 4096;
 pub struct HostInput {
     src: InputSource,
     eof: bool,
+    /// While set, no byte is handed over (and no end of input): the host holds its input
+    /// back, as a terminal nobody types on.
+    pub held: bool,
 }
 
 enum InputSource {
@@ -160,19 +163,23 @@ impl HostInput {
             ConsoleInput::Shared(q) => InputSource::Shared(q),
         };
         let eof = matches!(src, InputSource::None);
-        HostInput { src, eof }
+        HostInput {
+            src,
+            eof,
+            held: false,
+        }
     }
 
-    /// Whether no byte can ever arrive again.
+    /// Whether no byte can ever arrive again (false while held).
     pub fn at_eof(&self) -> bool {
-        self.eof
+        self.eof && !self.held
     }
 
     /// The next byte, blocking until the host has one; `None` at (and after) end of input.
     /// Stdin is read through the standard library's buffer, so a burst of typed or piped bytes
     /// costs one system call; only the guest-visible hand-over is one byte at a time.
     pub fn next_byte(&mut self) -> Option<u8> {
-        if self.eof {
+        if self.eof || self.held {
             return None;
         }
         let b = match &mut self.src {

@@ -454,7 +454,15 @@ mod tests {
         let mut seen = Vec::new();
         walk(ROOT >> PAGE_SHIFT, &SV39, &mut b.mem, &mut |v| seen.push(v));
         assert!(matches!(seen[0], Visit::Table { level: 2, pa: ROOT }));
-        assert!(matches!(seen[3], Visit::Leaf { va: 0x1000, level: 0, pa: 0x8000_1000, .. }));
+        assert!(matches!(
+            seen[3],
+            Visit::Leaf {
+                va: 0x1000,
+                level: 0,
+                pa: 0x8000_1000,
+                ..
+            }
+        ));
         assert_eq!(
             seen[4],
             Visit::NotValid {

@@ -157,7 +157,8 @@ pub fn agree(hw: &HardwareView, kv: &KernelView) -> Agreement {
             }
             (Page::Mapped { flags, .. }, Some(a)) => {
                 if flags.contains(PteFlags::U) {
-                    for (flag, letter) in [(PteFlags::R, 'r'), (PteFlags::W, 'w'), (PteFlags::X, 'x')]
+                    for (flag, letter) in
+                        [(PteFlags::R, 'r'), (PteFlags::W, 'w'), (PteFlags::X, 'x')]
                     {
                         if flags.contains(flag) && !a.allows(letter) {
                             bad(format!(
@@ -228,7 +229,13 @@ mod tests {
                     },
                 ),
                 page(0x20000, Page::Swapped(SwapPte { area: 0, offset: 9 })),
-                page(0x40000, Page::Swapped(SwapPte { area: 0, offset: 10 })),
+                page(
+                    0x40000,
+                    Page::Swapped(SwapPte {
+                        area: 0,
+                        offset: 10,
+                    }),
+                ),
                 page(
                     0xffff_ffc0_0000_0000,
                     Page::Mapped {

@@ -293,7 +293,11 @@ impl fmt::Display for HardwareView {
         write!(f, "tables:")?;
         for level in (0..self.tables.len()).rev() {
             let names: Vec<String> = self.tables[level].iter().map(|t| format!("T{t}")).collect();
-            let sep = if level + 1 == self.tables.len() { "" } else { ";" };
+            let sep = if level + 1 == self.tables.len() {
+                ""
+            } else {
+                ";"
+            };
             write!(f, "{sep} level {level}: {}", names.join(" "))?;
         }
         writeln!(f)?;
@@ -327,7 +331,11 @@ mod tests {
         );
         assert_eq!(SwapPte::decode(0), None);
         assert_eq!(SwapPte::decode(0x401), None, "valid");
-        assert_eq!(SwapPte::decode(1 << 5 | 2 << 11), None, "bit 5: PROT_NONE's");
+        assert_eq!(
+            SwapPte::decode(1 << 5 | 2 << 11),
+            None,
+            "bit 5: PROT_NONE's"
+        );
     }
 
     fn page(va: u64, page: Page) -> PageEntry {

@@ -117,8 +117,6 @@ pub struct Tracked {
     hits: VecDeque<Hit>,
     replies: HashMap<u64, Reply>,
     waiting: Option<u64>,
-    /// Goals are not matched while the kernel renders a /proc file for the host.
-    paused: bool,
     console: Option<Arc<Mutex<Vec<u8>>>>,
     output_from: usize,
 }
@@ -290,7 +288,7 @@ impl Observer for Watcher {
             _ => {}
         }
         let mut flow = Flow::Continue;
-        if !t.paused {
+        {
             let goals = std::mem::take(&mut t.goals);
             let mut keep = Vec::with_capacity(goals.len());
             for (id, g) in goals {
@@ -356,14 +354,16 @@ impl std::fmt::Display for ProcFileError {
 /// The /proc file at `path` as the kernel renders it, asked for through the event channel:
 /// the machine runs until the kernel's next memory sample (at most one scheduler tick, 10 ms
 /// of virtual time) takes the request and its answer has arrived. The guest spends the
-/// instructions the rendering costs, as if a process had read the file; goals are not
-/// matched meanwhile (they stay set).
+/// instructions the rendering costs, as if a process had read the file. Goals that match
+/// meanwhile are kept as hits ([`Watcher::take_hit`]) for afterwards, and the console's host input is held back (a
+/// program in getchar() is still there when the answer comes; its input arrives up to one
+/// tick later than in a run that asks nothing).
 pub fn proc_file(m: &mut Machine, w: &Watcher, path: &str) -> Result<Vec<u8>, ProcFileError> {
     let id = m.bus.kevent.request(path).ok_or(ProcFileError::TooLong)?;
+    // A process waiting for input goes on waiting until the answer is in.
+    m.bus.hold_console_input(true);
     {
-        let mut t = w.state();
-        t.waiting = Some(id);
-        t.paused = true;
+        w.state().waiting = Some(id);
     }
     let outcome = loop {
         let done = w.state().replies.get(&id).is_some_and(|r| r.done);
@@ -375,8 +375,8 @@ pub fn proc_file(m: &mut Machine, w: &Watcher, path: &str) -> Result<Vec<u8>, Pr
             other => break Err(ProcFileError::Ended(other)),
         }
     };
+    m.bus.hold_console_input(false);
     let mut t = w.state();
-    t.paused = false;
     t.waiting = None;
     outcome?;
     let r = t.replies.remove(&id).unwrap_or_default();

@@ -14,6 +14,7 @@
 //! (translation records, filters, JSON).
 
 mod dump_pt;
+mod dump_pt_run;
 mod errors;
 mod run_cmd;
 mod runs;

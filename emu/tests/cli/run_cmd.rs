@@ -7,7 +7,7 @@ use std::process::Command;
 
 /// Builds a static riscv64 Linux program from C source; `None` (skip) without the compiler,
 /// a panic instead under CI.
-fn linux_program(dir: &std::path::Path, name: &str, source: &str) -> Option<String> {
+pub(crate) fn linux_program(dir: &std::path::Path, name: &str, source: &str) -> Option<String> {
     let src = dir.join(format!("{name}.c"));
     let exe = dir.join(name);
     std::fs::write(&src, source).unwrap();
