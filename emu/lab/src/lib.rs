@@ -48,6 +48,8 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+
 use rvmmu::bus::SharedInput;
 use rvmmu::initramfs;
 use rvmmu::machine::{Machine, MachineConfig};
@@ -77,7 +79,12 @@ pub enum Paging {
 pub enum Event {
     /// The process enters system call `nr` (riscv64's numbers, e.g. 222 for mmap); the
     /// machine stops before the kernel carries it out.
-    Syscall { nr: u64, proc: Option<Proc> },
+    Syscall {
+        /// The system call's number.
+        nr: u64,
+        /// Whose (any process's when `None`).
+        proc: Option<Proc>,
+    },
     /// `text` appears in the console output (looked for after each write(2) and writev(2)
     /// completes, from the end of the previous `Output` match). If it is there already, the
     /// run does not go on: the outcome's record is then [`KernelEvent::Unknown`] of kind 0
@@ -87,7 +94,12 @@ pub enum Event {
     /// console-wait event): a program in getchar() with nothing typed yet.
     ConsoleRead(Option<Proc>),
     /// A page fault in the page of `va`, after the kernel has handled it.
-    Fault { va: u64, proc: Option<Proc> },
+    Fault {
+        /// An address in the faulting page.
+        va: u64,
+        /// Whose (any process's when `None`).
+        proc: Option<Proc>,
+    },
     /// This many instructions (retired or trapped) have run since boot.
     Insns(u64),
     /// With a process: its exit (or exit_group) system call, before its address space is
@@ -102,12 +114,20 @@ pub enum Outcome {
     /// matched (system call entry, console wait, fault end, exit...), `instret` the
     /// instructions retired when it arrived.
     Matched {
+        /// The process the event was about.
         pid: u32,
+        /// The kernel's record that matched.
         record: KernelEvent,
+        /// Instructions retired when it arrived.
         instret: u64,
     },
     /// [`Event::Insns`] reached: `pid` is the process current then (0: none).
-    Reached { steps: u64, pid: u32 },
+    Reached {
+        /// Instructions run (retired or trapped) since boot.
+        steps: u64,
+        /// The current process then (0: none yet).
+        pid: u32,
+    },
     /// The run ended first, or had already ended: how.
     Ended(Exit),
 }
