@@ -102,7 +102,10 @@ const WORDS: usize = 126;
 /// Payload words of the small record most events use (no text, few words).
 const SMALL: usize = 15;
 
-/// Sends a record of `kind` for `pid` with `words`, then `text` (cut to what fits).
+/// Sends a record of `kind` for `pid` with `words`, then `text` (cut to what fits). Never
+/// inlined: the record lives in this frame only, not in its callers' (the fault handler's
+/// stays as small as it was while it reclaims).
+#[inline(never)]
 pub fn send_from(kind: u16, pid: u32, words: &[u64], text: &[u8]) {
     if !present() {
         return;
