@@ -385,3 +385,112 @@ pub fn proc_file(m: &mut Machine, w: &Watcher, path: &str) -> Result<Vec<u8>, Pr
     }
     Ok(r.data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus::{Bus, BusConfig, Console, ConsoleInput};
+
+    fn bus() -> Bus {
+        Bus::new(BusConfig {
+            ram_size: 1 << 20,
+            bootargs: String::new(),
+            initrd: None,
+            console: Console::captured(ConsoleInput::None).0,
+            disk: None,
+        })
+        .unwrap()
+    }
+
+    fn feed(w: &mut Watcher, bus: &mut Bus, ev: Event) -> Flow {
+        let mut ctx = Ctx {
+            instret: 7,
+            steps: 7,
+            satp: 0,
+            pid: ev.pid(),
+            bus,
+            tracer: None,
+        };
+        w.event(&ev, &mut ctx)
+    }
+
+    #[test]
+    fn processes_are_tracked_and_goals_fire_once() {
+        let mut bus = bus();
+        let mut w = Watcher::new(None);
+        let exec = |pid, path: &str| Event::Exec {
+            pid,
+            satp: 0x8000_0000_0000_0100 + u64::from(pid),
+            path: path.into(),
+        };
+        assert_eq!(feed(&mut w, &mut bus, exec(1, "/bin/sh")), Flow::Continue);
+        let fork = Event::Fork {
+            parent: 1,
+            child: 2,
+            satp: 0x8000_0000_0000_0200,
+        };
+        feed(&mut w, &mut bus, fork);
+        assert_eq!(w.state().find(&Proc::Name("sh".into())).unwrap().pid, 2);
+        feed(&mut w, &mut bus, exec(2, "/bin/malloc_1"));
+        w.watch(3, Until::ConsoleRead(Some(Proc::Name("malloc_1".into()))));
+        w.watch(4, Until::Exit(Some(Proc::Pid(1))));
+        w.watch(
+            5,
+            Until::Fault {
+                va: 0x1234,
+                proc: None,
+            },
+        );
+        // Not malloc_1's: nothing.
+        let wait1 = Event::ConsoleWait { pid: 1 };
+        assert_eq!(feed(&mut w, &mut bus, wait1), Flow::Continue);
+        let wait2 = Event::ConsoleWait { pid: 2 };
+        assert_eq!(feed(&mut w, &mut bus, wait2.clone()), Flow::Stop);
+        let hit = w.take_hit().unwrap();
+        assert_eq!((hit.goal, hit.pid, hit.instret), (3, 2, 7));
+        assert_eq!(feed(&mut w, &mut bus, wait2), Flow::Continue, "once");
+        let fault = |va| Event::FaultEnd {
+            pid: 2,
+            va,
+            kind: crate::kevent::FaultKind::Minor,
+            action: crate::kevent::FaultAction::ZeroFill,
+        };
+        assert_eq!(feed(&mut w, &mut bus, fault(0x2000)), Flow::Continue);
+        assert_eq!(
+            feed(&mut w, &mut bus, fault(0x1ff8)),
+            Flow::Stop,
+            "same page"
+        );
+        assert_eq!(w.take_hit().unwrap().goal, 5);
+        let exit_group = Event::SyscallEnter {
+            pid: 1,
+            nr: 94,
+            args: [0; 6],
+        };
+        assert_eq!(feed(&mut w, &mut bus, exit_group), Flow::Stop);
+        assert_eq!(w.take_hit().unwrap().goal, 4);
+        feed(&mut w, &mut bus, Event::Exit { pid: 2, status: 0 });
+        assert!(w.state().find(&Proc::Pid(2)).is_none(), "exited");
+        assert_eq!(w.state().procs[&2].exited, Some(0));
+    }
+
+    #[test]
+    fn a_reply_in_pieces_stops_the_run_when_whole() {
+        let mut bus = bus();
+        let mut w = Watcher::new(None);
+        w.state().waiting = Some(9);
+        let part = |offset, data: &[u8]| Event::ProcReply {
+            pid: 0,
+            id: 9,
+            offset,
+            total: 5,
+            errno: 0,
+            data: data.to_vec(),
+        };
+        assert_eq!(feed(&mut w, &mut bus, part(0, b"abc")), Flow::Continue);
+        assert_eq!(feed(&mut w, &mut bus, part(3, b"de")), Flow::Stop);
+        let t = w.state();
+        assert_eq!(t.replies[&9].data, b"abcde");
+        assert!(t.waiting.is_none());
+    }
+}
