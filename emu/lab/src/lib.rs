@@ -158,6 +158,10 @@ impl std::fmt::Display for LabError {
 
 impl std::error::Error for LabError {}
 
+/// The instruction limit of a lab unless [`LabBuilder::max_insns`] sets another: ten
+/// billion, a few minutes of host time.
+pub const DEFAULT_MAX_INSNS: u64 = 10_000_000_000;
+
 /// Builds a [`Lab`]: the knobs of `rvmmu run`.
 #[derive(Debug)]
 pub struct LabBuilder {
@@ -185,7 +189,7 @@ impl Default for LabBuilder {
             init: None,
             input: Vec::new(),
             sysctls: Vec::new(),
-            max_insns: None,
+            max_insns: Some(DEFAULT_MAX_INSNS),
         }
     }
 }
@@ -258,7 +262,7 @@ impl LabBuilder {
     /// after them (a read then waits, as on a terminal nobody types on) until
     /// [`Lab::end_input`]; [`Lab::type_input`] adds more while the machine is stopped. A
     /// run whose processes all wait for input goes on in virtual time (the kernel's ticks)
-    /// until [`LabBuilder::max_insns`].
+    /// until the instruction limit ([`LabBuilder::max_insns`]).
     pub fn input(mut self, bytes: &[u8]) -> Self {
         self.input.extend_from_slice(bytes);
         self
@@ -270,7 +274,8 @@ impl LabBuilder {
         self
     }
 
-    /// Ends the run after this many instructions ([`Exit::MaxInsns`]); default: no limit.
+    /// Ends the run after this many instructions ([`Exit::MaxInsns`]); default
+    /// [`DEFAULT_MAX_INSNS`], so that a run waiting for input nobody types ends.
     pub fn max_insns(mut self, n: u64) -> Self {
         self.max_insns = Some(n);
         self
@@ -342,7 +347,7 @@ pub struct Lab {
 
 impl Lab {
     /// A builder with `rvmmu run`'s defaults: 128 MiB, Sv48, hardware A/D, a 64x4 TLB, no
-    /// swap.
+    /// swap; and at most [`DEFAULT_MAX_INSNS`] instructions.
     pub fn builder() -> LabBuilder {
         LabBuilder::default()
     }
