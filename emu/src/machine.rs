@@ -406,6 +406,7 @@ impl Machine {
             let mut ctx = Ctx {
                 instret: self.hart.instret(),
                 steps: self.hart.steps,
+                clock: self.hart.clock(),
                 satp: self.hart.csr.satp,
                 pid: self.pid,
                 bus: &mut self.bus,

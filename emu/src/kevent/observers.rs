@@ -132,7 +132,7 @@ impl EventTrace {
                     }
                 }
             }
-            Event::Exit { pid, status } => {
+            Event::Exit { pid, status, .. } => {
                 let what = if status & 0x7f == 0 {
                     format!("exited with {}", (status >> 8) & 0xff)
                 } else {
