@@ -27,10 +27,10 @@ struct Cli {
 enum Cmd {
     /// Run a static Linux program on the kernel (packed into an initramfs as its first
     /// process); rvmmu's exit status is the program's.
-    Run(cmd::run::RunArgs),
+    Run(Box<cmd::run::RunArgs>),
     /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
     /// finisher.
-    Bare(cmd::bare::BareArgs),
+    Bare(Box<cmd::bare::BareArgs>),
     /// Measure guest speed on the built-in workloads (median of several runs).
     Bench(cmd::bench::BenchArgs),
     /// Write the built-in kernel's ELF to FILE (for qemu-system-riscv64 -kernel).
@@ -88,8 +88,8 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        Cmd::Bare(a) => cmd::bare::run(a),
-        Cmd::Run(a) => cmd::run::run(a),
+        Cmd::Bare(a) => cmd::bare::run(*a),
+        Cmd::Run(a) => cmd::run::run(*a),
         Cmd::Kernel { out } => match rvmmu::kernel::embedded() {
             None => Err("this rvmmu was built without its kernel".into()),
             Some(k) => std::fs::write(&out, k)

@@ -65,6 +65,11 @@ pub struct RunArgs {
     /// on QEMU's virt machine too).
     #[arg(long, value_name = "DIR")]
     pub qemu_files: Option<PathBuf>,
+    /// Draw the run's memory timeline into FILE (SVG): free memory against the watermarks,
+    /// kswapd and direct reclaim, swap-in/out rates, each process's RSS and the OOM kills,
+    /// over virtual time.
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<PathBuf>,
     /// The program (a host path), run as /bin/ and its name.
     pub program: PathBuf,
     /// The program's arguments.
@@ -232,6 +237,20 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     };
     m.observers
         .insert(0, Box::new(rvmmu::kevent::observers::KernelStderr { max }));
+    // The kernel's statistics, for --stats, --timeline and the progress line.
+    use std::io::IsTerminal as _;
+    let counted =
+        a.machine.wants_stats() || a.timeline.is_some() || std::io::stderr().is_terminal();
+    let stats = counted.then(|| {
+        let (o, handle) = rvmmu::kevent::stats::StatsObserver::new();
+        m.observers.push(Box::new(o));
+        handle
+    });
+    // Created before the run, so that a path that cannot be written fails at once.
+    let timeline = match &a.timeline {
+        Some(p) => Some((super::create_file(p)?, p)),
+        None => None,
+    };
     m.load_elf(&kernel).map_err(|e| {
         let k = a
             .kernel
@@ -239,7 +258,14 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             .unwrap_or(Path::new("the built-in kernel"));
         format!("{}: {e}", k.display())
     })?;
-    let exit = a.machine.run(&mut m)?;
+    let exit = a.machine.run(&mut m, stats.as_ref())?;
+    if let (Some((mut f, path)), Some(stats)) = (timeline, &stats) {
+        use std::io::Write as _;
+        let s = stats.borrow();
+        let svg = rvmmu::timeline::render(&s.report(), &s.timeline())?;
+        f.write_all(svg.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     let status = match exit {
         Exit::Pass => 0,
         Exit::Fail(code) if code & 0x100 != 0 => {
@@ -250,7 +276,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             128 + sig as u8
         }
         Exit::Fail(code) => (code & 0xff) as u8,
-        Exit::MaxInsns | Exit::Halted(_) | Exit::Stopped => exit.status() as u8,
+        Exit::MaxInsns | Exit::Halted(_) | Exit::Stopped | Exit::Interrupted(_) => {
+            exit.status() as u8
+        }
     };
     Ok(ExitCode::from(status))
 }

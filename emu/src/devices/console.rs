@@ -140,7 +140,14 @@ impl HostInput {
                     match stdin.lock().read(&mut one) {
                         Ok(0) => break None,
                         Ok(_) => break Some(one[0]),
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        // Host Ctrl-C: the run ends at the next slice boundary, and
+                        // the console's input with it.
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                            if crate::host_signal::received().is_some() {
+                                break None;
+                            }
+                            continue;
+                        }
                         Err(e) => {
                             log::warn!("console input closed: {e}");
                             break None;
@@ -199,6 +206,7 @@ impl HostOutput {
         }
         match &self.sink {
             OutputSink::Stdout => {
+                crate::progress::clear();
                 let mut out = std::io::stdout().lock();
                 // A closed stdout (e.g. `| head`) must not stop the guest: drop the bytes.
                 if let Err(e) = out.write_all(&self.buf).and_then(|()| out.flush()) {

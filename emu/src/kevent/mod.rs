@@ -10,6 +10,7 @@
 
 mod decode;
 pub mod observers;
+pub mod stats;
 pub mod syscalls;
 
 pub use decode::decode;

@@ -23,6 +23,7 @@ impl Observer for KernelStderr {
         {
             if *level <= self.max {
                 ctx.flush_console();
+                crate::progress::clear();
                 let mut e = std::io::stderr().lock();
                 let _ = writeln!(e, "{}", log_line(*level, *bare, text));
             }
