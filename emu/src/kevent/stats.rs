@@ -510,7 +510,7 @@ impl Report {
         let c = &f.counts;
         let _ = writeln!(
             o,
-            "rvmmu: page faults: {} (minor {}, major {}, invalid {}; spurious {}; user {}, kernel {})",
+            "rvmmu: kernel page faults: {} (minor {}, major {}, invalid {}; spurious {}; user {}, kernel {})",
             c.total, c.minor, c.major, c.invalid, c.spurious, f.user, f.kernel
         );
         if !f.by_action.is_empty() {
@@ -519,7 +519,7 @@ impl Report {
                 .iter()
                 .map(|(a, n)| format!("{a} {n}"))
                 .collect();
-            let _ = writeln!(o, "rvmmu: page faults by action: {}", parts.join(", "));
+            let _ = writeln!(o, "rvmmu: kernel page faults by action: {}", parts.join(", "));
         }
         let _ = writeln!(
             o,
@@ -745,7 +745,7 @@ mod tests {
         assert_eq!(json["faults"]["by_action"]["swap-in"], 2);
         assert_eq!(json["processes"][1]["exit"]["signal"], 9);
         let text = r.to_text();
-        assert!(text.contains("rvmmu: page faults: 5 (minor 3, major 1, invalid 1; spurious 1"));
+        assert!(text.contains("rvmmu: kernel page faults: 5 (minor 3, major 1, invalid 1; spurious 1"));
         assert!(
             text.contains("pgfault 3 pgmajfault 1 pswpin 1 pswpout 1"),
             "{text}"
