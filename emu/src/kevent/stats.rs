@@ -519,7 +519,11 @@ impl Report {
                 .iter()
                 .map(|(a, n)| format!("{a} {n}"))
                 .collect();
-            let _ = writeln!(o, "rvmmu: kernel page faults by action: {}", parts.join(", "));
+            let _ = writeln!(
+                o,
+                "rvmmu: kernel page faults by action: {}",
+                parts.join(", ")
+            );
         }
         let _ = writeln!(
             o,
@@ -745,7 +749,9 @@ mod tests {
         assert_eq!(json["faults"]["by_action"]["swap-in"], 2);
         assert_eq!(json["processes"][1]["exit"]["signal"], 9);
         let text = r.to_text();
-        assert!(text.contains("rvmmu: kernel page faults: 5 (minor 3, major 1, invalid 1; spurious 1"));
+        assert!(
+            text.contains("rvmmu: kernel page faults: 5 (minor 3, major 1, invalid 1; spurious 1")
+        );
         assert!(
             text.contains("pgfault 3 pgmajfault 1 pswpin 1 pswpout 1"),
             "{text}"
