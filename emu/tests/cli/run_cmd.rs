@@ -269,6 +269,22 @@ fn trace_pid_keeps_one_process() {
         "",
         "no pid 2 in this run"
     );
+    let out = rvmmu_run(
+        &[
+            "--trace",
+            "syscalls,faults",
+            "--trace-pid",
+            "1",
+            "--trace-out",
+            t,
+            &echo,
+        ],
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.lines().count() > 10, "{text}");
+    assert!(text.lines().all(|l| l.starts_with("[pid 1] ")), "{text}");
 }
 
 const SYSCTL: &str = r#"
