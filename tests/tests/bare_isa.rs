@@ -68,6 +68,9 @@ fn run_bare_full(name: &str, ad: AdMode, misaligned: Misaligned) {
         Exit::Halted(why) => {
             panic!("bare test {name} halted: {why}\n--- console ---\n{console}")
         }
+        other @ (Exit::Stopped | Exit::Interrupted(_)) => {
+            panic!("bare test {name} ended: {other:?}\n--- console ---\n{console}")
+        }
     }
 }
 
@@ -161,6 +164,8 @@ fn a_page_crossing_access_has_two_translation_records() {
                 access: [false, true, false],
                 ..Filter::default()
             }),
+            events: Default::default(),
+            pid: None,
         }),
         ..MachineConfig::capture(Vec::new())
     };
