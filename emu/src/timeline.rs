@@ -30,6 +30,17 @@ fn mib(pages: u64) -> f64 {
     pages as f64 * 4096.0 / (1 << 20) as f64
 }
 
+/// Decimals for y tick labels up to `top`, so that neighbouring ticks read differently.
+fn decimals(top: f64) -> usize {
+    if top >= 100.0 {
+        0
+    } else if top >= 10.0 {
+        1
+    } else {
+        2
+    }
+}
+
 /// Intervals closer than `gap` merged into one (thousands of short direct reclaims would
 /// otherwise each be an element).
 fn merged(mut v: Vec<(f64, f64)>, gap: f64) -> Vec<(f64, f64)> {
@@ -128,7 +139,7 @@ fn free_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
         .x_desc(X_DESC)
         .y_desc("MiB")
         .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
         .draw()
         .map_err(err)?;
     let gap = end / f64::from(WIDTH);
@@ -220,7 +231,7 @@ fn swap_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
         .x_desc(X_DESC)
         .y_desc("pages/s")
         .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
         .draw()
         .map_err(err)?;
     for (name, color, series) in [
@@ -278,7 +289,7 @@ fn rss_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Result
         .x_desc(X_DESC)
         .y_desc("MiB")
         .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
         .draw()
         .map_err(err)?;
     for (i, (pid, points)) in t.rss.iter().enumerate() {
