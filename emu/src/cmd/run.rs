@@ -243,6 +243,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         a.machine.wants_stats() || a.timeline.is_some() || std::io::stderr().is_terminal();
     let stats = counted.then(|| {
         let (o, handle) = rvmmu::kevent::stats::StatsObserver::new();
+        handle.borrow_mut().no_timeline = a.timeline.is_none();
         m.observers.push(Box::new(o));
         handle
     });

@@ -230,6 +230,9 @@ pub struct Timeline {
 pub struct Stats {
     pub report: Report,
     pub timeline: Timeline,
+    /// Keep no timeline (its samples grow with the run's length): set when nothing will
+    /// draw it.
+    pub no_timeline: bool,
     procs: BTreeMap<u32, Process>,
     kswapd_since: Option<f64>,
     direct_since: BTreeMap<u32, f64>,
@@ -336,7 +339,9 @@ impl Stats {
             Event::KswapdSleep { .. } => {
                 if let Some(s) = self.kswapd_since.take() {
                     r.reclaim.kswapd.seconds += now - s;
-                    self.timeline.kswapd.push((s, now));
+                    if !self.no_timeline {
+                        self.timeline.kswapd.push((s, now));
+                    }
                 }
             }
             Event::DirectReclaimBegin { pid, .. } => {
@@ -346,7 +351,9 @@ impl Stats {
             Event::DirectReclaimEnd { pid, .. } => {
                 if let Some(s) = self.direct_since.remove(pid) {
                     r.reclaim.direct.seconds += now - s;
-                    self.timeline.direct.push((s, now));
+                    if !self.no_timeline {
+                        self.timeline.direct.push((s, now));
+                    }
                 }
             }
             Event::ReclaimPass { direct, lists, .. } => {
@@ -443,18 +450,22 @@ impl Stats {
             m.lowest_free_pages
                 .map_or(s.marks.free, |l| l.min(s.marks.free)),
         );
-        self.timeline.samples.push(Sample {
-            time: now,
-            free: s.marks.free,
-            min: s.marks.min,
-            low: s.marks.low,
-            high: s.marks.high,
-            swap_used: s.swap_total.saturating_sub(s.swap_free),
-            pswpin: s.pswpin,
-            pswpout: s.pswpout,
-        });
+        if !self.no_timeline {
+            self.timeline.samples.push(Sample {
+                time: now,
+                free: s.marks.free,
+                min: s.marks.min,
+                low: s.marks.low,
+                high: s.marks.high,
+                swap_used: s.swap_total.saturating_sub(s.swap_free),
+                pswpin: s.pswpin,
+                pswpout: s.pswpout,
+            });
+        }
         for &(pid, rss) in &s.rss {
-            self.timeline.rss.entry(pid).or_default().push((now, rss));
+            if !self.no_timeline {
+                self.timeline.rss.entry(pid).or_default().push((now, rss));
+            }
             let p = self.process(pid);
             p.sampled_peak_rss_pages = p.sampled_peak_rss_pages.max(rss);
             if p.exit.is_none() {
