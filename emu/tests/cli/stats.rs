@@ -264,3 +264,93 @@ fn sigint_from_the_host_ends_the_run_with_130_and_the_statistics_and_timeline_wr
     let picture = std::fs::read_to_string(&svg).unwrap();
     assert!(picture.contains("spin (pid 1)"), "the timeline was written");
 }
+
+#[test]
+fn a_progress_line_is_drawn_on_a_terminal_and_erased_at_the_end() {
+    use std::io::Read as _;
+    use std::os::fd::FromRawFd as _;
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(prog) = linux_program(dir.path(), "vmstat_report", None) else {
+        return;
+    };
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes the two new descriptors into the locals; the name, termios
+    // and window-size pointers may be null.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned by nothing else.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let mut child = {
+        // The command (and its copy of the terminal's slave side) is dropped once the
+        // child has started, so the master reads EIO when the child ends.
+        let mut cmd = Command::new(crate::RVMMU);
+        cmd.args(["run", "--mem", "16M", "--swap", "32M"])
+            .arg(&prog)
+            .args(["3", "6"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(slave));
+        cmd.spawn().unwrap()
+    };
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let status = child.wait().unwrap();
+    let tty = reader.join().unwrap();
+    assert_eq!(status.code(), Some(0), "{tty}");
+    assert!(
+        stdout.contains("# /proc/vmstat"),
+        "the program's output is unchanged"
+    );
+    assert!(!stdout.contains("MIPS"), "no progress line on stdout");
+    let erase = "\r\x1b[K";
+    let lines: Vec<&str> = tty
+        .split(erase)
+        .filter(|l| l.starts_with("rvmmu: "))
+        .collect();
+    assert!(!lines.is_empty(), "no progress line in {tty:?}");
+    for l in &lines {
+        assert!(
+            l.contains(" G instructions, ") && l.contains(" MIPS, ") && l.contains(" s virtual"),
+            "{l:?}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(", free ") && l.contains(" MiB, swap used ")),
+        "{lines:?}"
+    );
+    assert!(
+        tty.ends_with(erase),
+        "the line is erased at the end: {tty:?}"
+    );
+}
