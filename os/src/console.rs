@@ -159,32 +159,11 @@ pub fn print_emergency(args: fmt::Arguments<'_>) {
     let _ = u.write_fmt(args);
 }
 
-/// Text formatted into a fixed buffer (cut at its end): a log line for the event channel.
-struct LineBuf {
-    b: [u8; 960],
-    n: usize,
-}
-
-impl Write for LineBuf {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = self.b.len() - self.n;
-        let k = s.len().min(room);
-        self.b[self.n..self.n + k].copy_from_slice(&s.as_bytes()[..k]);
-        self.n += k;
-        Ok(())
-    }
-}
-
 /// A kernel message printed as is (no `LEVEL module:` prefix), at `level`: on the console,
 /// or through the event channel when there is one (rvmmu shows it on its stderr then).
 pub fn kmsg(level: log::Level, args: fmt::Arguments<'_>) {
     if crate::kevent::present() {
-        let mut line = LineBuf { b: [0; 960], n: 0 };
-        let _ = line.write_fmt(args);
-        let text = line.b[..line.n]
-            .strip_suffix(b"\n")
-            .unwrap_or(&line.b[..line.n]);
-        crate::kevent::log(level as u64 | crate::kevent::LOG_BARE, text);
+        crate::kevent::log(level as u64 | crate::kevent::LOG_BARE, args);
     } else {
         print(args);
     }
@@ -214,9 +193,7 @@ impl log::Log for Logger {
         };
         if crate::kevent::present() {
             // rvmmu: through the event channel (it prints the line as below).
-            let mut line = LineBuf { b: [0; 960], n: 0 };
-            let _ = write!(line, "{}: {}", module, r.args());
-            crate::kevent::log(level as u64, &line.b[..line.n]);
+            crate::kevent::log(level as u64, format_args!("{}: {}", module, r.args()));
             return;
         }
         print(format_args!("{:<5} {}: {}\n", level, module, r.args()));

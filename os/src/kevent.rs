@@ -183,9 +183,50 @@ pub fn exec(pid: u32, satp: u64, path: &str) {
     }
 }
 
-/// A log line (`level` as [`LOG_BARE`] says) with its text.
-pub fn log(level: u64, text: &[u8]) {
-    send_from(kind::LOG, current(), &[level], text);
+/// A log line (`level` as [`LOG_BARE`] says), formatted straight into the record (one
+/// kilobyte of stack; the text is cut at its end); a trailing newline is dropped.
+pub fn log(level: u64, args: core::fmt::Arguments<'_>) {
+    if !present() {
+        return;
+    }
+    let mut rec = TextRecord {
+        rec: [0; 1 + WORDS],
+        n: 0,
+    };
+    rec.rec[1] = level;
+    let _ = core::fmt::Write::write_fmt(&mut rec, args);
+    if rec.n > 0 && rec.byte(rec.n - 1) == b'\n' {
+        rec.n -= 1;
+    }
+    rec.rec[0] = header(kind::LOG, current(), 8 + rec.n);
+    ring(&rec.rec);
+}
+
+/// A log record being written: the level word, then text bytes.
+struct TextRecord {
+    rec: [u64; 1 + WORDS],
+    n: usize,
+}
+
+impl TextRecord {
+    const ROOM: usize = (WORDS - 1) * 8;
+
+    fn byte(&self, i: usize) -> u8 {
+        (self.rec[2 + i / 8] >> (8 * (i % 8))) as u8
+    }
+}
+
+impl core::fmt::Write for TextRecord {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for &b in s.as_bytes() {
+            if self.n == Self::ROOM {
+                break;
+            }
+            self.rec[2 + self.n / 8] |= u64::from(b) << (8 * (self.n % 8));
+            self.n += 1;
+        }
+        Ok(())
+    }
 }
 
 /// How the fault being handled was resolved: `kind | action << 8` (set by the fault
@@ -257,7 +298,7 @@ pub fn mem_sample(procs: &mut dyn Iterator<Item = (u32, u64)>) {
     }
     use crate::mm::vmstat::{self as v, read};
     let w = crate::sysctl::watermarks(crate::mm::frame::managed_frames() as u64);
-    let mut words = [0u64; WORDS];
+    let mut rec = [0u64; 1 + WORDS];
     let head = [
         crate::mm::frame::free_frames() as u64,
         w.min,
@@ -274,17 +315,18 @@ pub fn mem_sample(procs: &mut dyn Iterator<Item = (u32, u64)>) {
         read(&v::PGSTEAL_KSWAPD) + read(&v::PGSTEAL_DIRECT),
         read(&v::OOM_KILL),
     ];
-    words[..head.len()].copy_from_slice(&head);
+    rec[1..1 + head.len()].copy_from_slice(&head);
     let mut n = head.len();
     for (pid, rss) in procs {
         if n + 2 > WORDS {
             break;
         }
-        words[n] = u64::from(pid);
-        words[n + 1] = rss;
+        rec[1 + n] = u64::from(pid);
+        rec[2 + n] = rss;
         n += 2;
     }
-    send_from(kind::MEM_SAMPLE, current(), &words[..n], &[]);
+    rec[0] = header(kind::MEM_SAMPLE, current(), n * 8);
+    ring(&rec);
 }
 
 /// Records from now on are for `pid`, which is being set up (init, before its first

@@ -467,8 +467,17 @@ fn reclaim_shared(
         swapfile::free(e);
         return false;
     }
-    let done =
-        super::rmap::for_each_mapper(cur, page.pa, |s, va| s.reclaim_unmap(va, Pte::INVALID));
+    let mut first_va = None;
+    let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
+        first_va.get_or_insert(va.0);
+        s.reclaim_unmap(va, Pte::INVALID)
+    });
+    if done == Some(page.mapcount as usize) {
+        crate::kevent::send(
+            crate::kevent::kind::SWAP_OUT,
+            &[0, first_va.unwrap_or(0), e.offset],
+        );
+    }
     if done != Some(page.mapcount as usize) {
         // Nothing was unmapped (for_each_mapper calls back for all or none): the frame
         // stays the object's page.

@@ -124,12 +124,18 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
         crate::kevent::kind::SYSCALL_ENTER,
         &[nr, a[0], a[1], a[2], a[3], a[4], a[5]],
     );
+    let satp_before = p.space.satp();
     let out = syscall_inner(p, frame, nr, a);
     // The exit record once the call has its answer (one that sleeps runs again, and a
-    // process that ends has an exit record instead); execve's answer is 0.
+    // process that ends has an exit record instead). An execve that worked answers 0 (a0
+    // is the new program's then): it is the one that changed the address space.
     match out {
         Outcome::Resume if nr != SYS_RT_SIGRETURN => {
-            let ret = if nr == SYS_EXECVE { 0 } else { frame.regs[10] };
+            let ret = if nr == SYS_EXECVE && p.space.satp() != satp_before {
+                0
+            } else {
+                frame.regs[10]
+            };
             crate::kevent::send(crate::kevent::kind::SYSCALL_EXIT, &[nr, ret]);
         }
         Outcome::Yield => crate::kevent::send(crate::kevent::kind::SYSCALL_EXIT, &[nr, 0]),
