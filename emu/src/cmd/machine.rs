@@ -235,8 +235,9 @@ impl MachineArgs {
             None => Box::new(std::io::stderr()),
         };
         rvmmu::host_signal::install().map_err(|e| format!("cannot catch SIGINT: {e}"))?;
-        let mut progress = std::io::stderr()
-            .is_terminal()
+        // Not when a trace is written to the same terminal.
+        let tracing_to_stderr = !self.trace.is_empty() && self.trace_out.is_none();
+        let mut progress = (std::io::stderr().is_terminal() && !tracing_to_stderr)
             .then(|| Progress::new(kernel.cloned()));
         let start = Instant::now();
         let exit = run_dumping(m, &self.dump_pt_at, pt_out.as_mut(), progress.as_mut());
@@ -418,6 +419,7 @@ fn run_dumping(
                 m.hart.steps
             ),
         };
+        rvmmu::progress::clear();
         out.write_all(report.as_bytes())
             .map_err(|e| format!("cannot write the page-table dump: {e}"))?;
     }
