@@ -354,3 +354,30 @@ fn a_progress_line_is_drawn_on_a_terminal_and_erased_at_the_end() {
         "the line is erased at the end: {tty:?}"
     );
 }
+
+#[test]
+fn bare_json_statistics_have_the_machine_counters_and_no_kernel() {
+    let g = crate::guest!("timer.S");
+    let text = crate::bare(&["--max-insns", "10000000", "--stats", g.path()]);
+    let json = crate::bare(&[
+        "--max-insns",
+        "10000000",
+        "--stats-format",
+        "json",
+        g.path(),
+    ]);
+    assert_eq!(json.code, Some(0), "{json:#?}");
+    let v: serde_json::Value = serde_json::from_str(&json.stderr).unwrap();
+    assert_eq!(v["kernel"], serde_json::Value::Null);
+    let m = &v["machine"];
+    assert_eq!(
+        word_after(text.stat("instructions retired:"), "retired:"),
+        m["instructions"].as_u64().unwrap()
+    );
+    assert_eq!(
+        m["interrupts"]["machine-timer"], 5,
+        "as the text's traps line says"
+    );
+    assert_eq!(text.stat("traps"), "rvmmu: traps: machine-timer 5");
+    assert_eq!(m["exit_status"], 0);
+}
