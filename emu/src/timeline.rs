@@ -87,7 +87,10 @@ pub fn render(report: &Report, t: &Timeline) -> Result<String, String> {
     Ok(svg)
 }
 
-/// Vertical lines at the OOM kills, in a chart of y range `0..top`; labelled when `label`.
+/// Vertical lines at the OOM kills, in a chart of x range `0..end` and y range `0..top`;
+/// labelled when `label`, at mid height, clear of the legend (left of the line in the
+/// chart's right half, so that the text stays inside; successive labels a row lower, so
+/// that close kills stay readable).
 fn oom_lines<DB: DrawingBackend>(
     chart: &mut ChartContext<
         '_,
@@ -95,11 +98,12 @@ fn oom_lines<DB: DrawingBackend>(
         Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
     >,
     kills: &[OomKill],
-    top: f64,
+    (end, top): (f64, f64),
     label: bool,
 ) -> Result<(), String> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
     let red = RED.stroke_width(2);
-    for k in kills {
+    for (i, k) in kills.iter().enumerate() {
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(k.time, 0.0), (k.time, top)],
@@ -107,11 +111,20 @@ fn oom_lines<DB: DrawingBackend>(
             )))
             .map_err(err)?;
         if label {
+            let h = if k.time > end / 2.0 {
+                HPos::Right
+            } else {
+                HPos::Left
+            };
+            let row = (i % 6) as f64 * 0.06;
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("OOM kill: {} (pid {})", k.name, k.pid),
-                    (k.time, top * 0.97),
-                    (FONT, 14).into_font().color(&RED),
+                    (k.time, top * (0.55 - row)),
+                    (FONT, 14)
+                        .into_font()
+                        .color(&RED)
+                        .pos(Pos::new(h, VPos::Top)),
                 )))
                 .map_err(err)?;
         }
@@ -186,7 +199,7 @@ fn free_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    oom_lines(&mut chart, &report.oom_kills, top, false)?;
+    oom_lines(&mut chart, &report.oom_kills, (end, top), false)?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
@@ -252,7 +265,7 @@ fn swap_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    oom_lines(&mut chart, &report.oom_kills, top, false)?;
+    oom_lines(&mut chart, &report.oom_kills, (end, top), false)?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
@@ -308,7 +321,7 @@ fn rss_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Result
             .label(process_label(name, *pid))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    oom_lines(&mut chart, &report.oom_kills, top, true)?;
+    oom_lines(&mut chart, &report.oom_kills, (end, top), true)?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
