@@ -135,6 +135,8 @@ impl HostInput {
         }
         let b = match &mut self.src {
             InputSource::Stdin(stdin) => {
+                // The read may wait for the user: no progress line over what they type.
+                crate::progress::clear();
                 let mut one = [0u8; 1];
                 loop {
                     match stdin.lock().read(&mut one) {
@@ -207,6 +209,9 @@ impl HostOutput {
         match &self.sink {
             OutputSink::Stdout => {
                 crate::progress::clear();
+                if let Some(&last) = self.buf.last() {
+                    crate::progress::console_wrote(last);
+                }
                 let mut out = std::io::stdout().lock();
                 // A closed stdout (e.g. `| head`) must not stop the guest: drop the bytes.
                 if let Err(e) = out.write_all(&self.buf).and_then(|()| out.flush()) {
