@@ -68,9 +68,8 @@ fn run_bare_full(name: &str, ad: AdMode, misaligned: Misaligned) {
         Exit::Halted(why) => {
             panic!("bare test {name} halted: {why}\n--- console ---\n{console}")
         }
-        other @ (Exit::Stopped | Exit::Interrupted(_)) => {
-            panic!("bare test {name} ended: {other:?}\n--- console ---\n{console}")
-        }
+        Exit::Stopped => panic!("bare test {name} stopped: no observer asks for that"),
+        Exit::Interrupted(sig) => panic!("bare test {name} interrupted by signal {sig}"),
     }
 }
 
