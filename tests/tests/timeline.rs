@@ -227,6 +227,23 @@ fn check_picture(report: &Report, t: &Timeline, json: &serde_json::Value) -> usi
     );
     assert!(labels(&items).any(|l| l.text == kswapd), "{kswapd}");
 
+    // The free-memory series' lowest point is the statistics' lowest sample.
+    let free_band = band(&items, tl::FREE_CAPTION);
+    let free_value = y_scale(&items, free_band);
+    let free_px = free_value(0.0) - free_value(1.0);
+    let free = series(&items, "free");
+    let bottom = free.points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+    let lowest = json["memory"]["lowest_free_pages"].as_u64().unwrap() as f64 * 4096.0 / MIB;
+    assert!(
+        (free_value(bottom) - lowest).abs() <= 1.5 * free_px.abs(),
+        "free: lowest {:.2} MiB read back, {lowest:.2} MiB in the statistics",
+        free_value(bottom)
+    );
+    assert_eq!(
+        free.points.len() as u64,
+        json["memory"]["samples"].as_u64().unwrap()
+    );
+
     // One RSS series per process the samples saw, its peak the statistics' sampled peak.
     let rss = band(&items, tl::RSS_CAPTION);
     let value = y_scale(&items, rss);
