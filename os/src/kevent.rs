@@ -106,7 +106,10 @@ const WORDS: usize = 126;
 /// Payload words of the small record most events use (no text, few words).
 const SMALL: usize = 15;
 
-/// Sends a record of `kind` for `pid` with `words`, then `text` (cut to what fits).
+/// Sends a record of `kind` for `pid` with `words`, then `text` (cut to what fits). Never
+/// inlined: the record lives in this frame only, not in its callers' (the fault handler's
+/// stays as small as it was while it reclaims).
+#[inline(never)]
 pub fn send_from(kind: u16, pid: u32, words: &[u64], text: &[u8]) {
     if !present() {
         return;
@@ -183,14 +186,19 @@ pub fn exec(pid: u32, satp: u64, path: &str) {
     }
 }
 
-/// A log line (`level` as [`LOG_BARE`] says), formatted straight into the record (one
-/// kilobyte of stack; the text is cut at its end); a trailing newline is dropped.
+/// Words of a log record (level word and text): 512 bytes of stack, since a line may be
+/// logged deep in reclaim; text beyond 504 bytes is cut.
+const LOG_WORDS: usize = 64;
+
+/// A log line (`level` as [`LOG_BARE`] says), formatted straight into the record (the text
+/// is cut at its end); a trailing newline is dropped.
+#[inline(never)]
 pub fn log(level: u64, args: core::fmt::Arguments<'_>) {
     if !present() {
         return;
     }
     let mut rec = TextRecord {
-        rec: [0; 1 + WORDS],
+        rec: [0; 1 + LOG_WORDS],
         n: 0,
     };
     rec.rec[1] = level;
@@ -204,12 +212,12 @@ pub fn log(level: u64, args: core::fmt::Arguments<'_>) {
 
 /// A log record being written: the level word, then text bytes.
 struct TextRecord {
-    rec: [u64; 1 + WORDS],
+    rec: [u64; 1 + LOG_WORDS],
     n: usize,
 }
 
 impl TextRecord {
-    const ROOM: usize = (WORDS - 1) * 8;
+    const ROOM: usize = (LOG_WORDS - 1) * 8;
 
     fn byte(&self, i: usize) -> u8 {
         (self.rec[2 + i / 8] >> (8 * (i % 8))) as u8

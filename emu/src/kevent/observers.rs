@@ -291,7 +291,11 @@ impl EventTrace {
                             )
                         })
                         .collect();
-                    format!("reclaim pass {by}: {}", parts.join(", "))
+                    if parts.is_empty() {
+                        format!("reclaim pass {by}: nothing scanned")
+                    } else {
+                        format!("reclaim pass {by}: {}", parts.join(", "))
+                    }
                 }
             }
             Event::SwapOut {
