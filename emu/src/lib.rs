@@ -2,7 +2,8 @@
 //!
 //! The crate is the hardware: a hart ([`hart`]) with its MMU ([`mmu`]), the physical bus and
 //! devices ([`bus`], [`devices`]) of a QEMU `virt`-compatible machine, and the [`machine`]
-//! that ties them together and runs guest code loaded by [`loader`].
+//! that ties them together and runs guest code loaded by [`loader`]. [`strace`] renders the
+//! system calls of a traced guest the way strace prints them.
 
 pub mod addr;
 pub mod bench;
@@ -17,4 +18,5 @@ pub mod kernel;
 pub mod loader;
 pub mod machine;
 pub mod mmu;
+pub mod strace;
 pub mod trace;
