@@ -143,7 +143,7 @@ fn rlimit_at(mem: &mut dyn GuestMem, va: u64) -> String {
     if va == 0 {
         return "NULL".into();
     }
-    match (read_u64(mem, va), read_u64(mem, va + 8)) {
+    match (read_u64(mem, va), read_u64(mem, va.wrapping_add(8))) {
         (Some(c), Some(m)) => format!("{{rlim_cur={}, rlim_max={}}}", rlim(c), rlim(m)),
         _ => ptr(va),
     }
@@ -239,7 +239,7 @@ fn fd_pair(a: &[u64; 6], ret: i64, mem: &mut dyn GuestMem) -> String {
     if ret < 0 {
         return ptr(a[0]);
     }
-    match (read_u32(mem, a[0]), read_u32(mem, a[0] + 4)) {
+    match (read_u32(mem, a[0]), read_u32(mem, a[0].wrapping_add(4))) {
         (Some(x), Some(y)) => format!("[{}, {}]", x as i32, y as i32),
         _ => ptr(a[0]),
     }
@@ -280,8 +280,10 @@ fn iovec(mem: &mut dyn GuestMem, va: u64, cnt: u64, mut budget: u64) -> String {
     }
     let mut items = Vec::new();
     for i in 0..cnt.min(ARRAY_LIMIT as u64) {
-        let (Some(base), Some(len)) = (read_u64(mem, va + i * 16), read_u64(mem, va + i * 16 + 8))
-        else {
+        let (Some(base), Some(len)) = (
+            read_u64(mem, va.wrapping_add(i * 16)),
+            read_u64(mem, va.wrapping_add(i * 16 + 8)),
+        ) else {
             if i == 0 {
                 return ptr(va);
             }
@@ -302,8 +304,8 @@ fn iovec(mem: &mut dyn GuestMem, va: u64, cnt: u64, mut budget: u64) -> String {
 fn pollfds(mem: &mut dyn GuestMem, va: u64, n: u64, out: bool) -> Option<String> {
     let mut items = Vec::new();
     for i in 0..n.min(ARRAY_LIMIT as u64) {
-        let fd = read_u32(mem, va + i * 8)? as i32;
-        let ev = read_u32(mem, va + i * 8 + 4)?;
+        let fd = read_u32(mem, va.wrapping_add(i * 8))? as i32;
+        let ev = read_u32(mem, va.wrapping_add(i * 8 + 4))?;
         let (events, revents) = ((ev & 0xffff) as u64, (ev >> 16) as u64);
         if out {
             if revents != 0 {
@@ -409,7 +411,7 @@ fn ioctl_arg(a: &[u64; 6], ret: i64, mem: &mut dyn GuestMem) -> String {
 }
 
 fn fcntl_ret(a: &[u64; 6], ret: i64, _m: &mut dyn GuestMem) -> Option<String> {
-    if ret < 0 || ret == 0 {
+    if ret <= 0 {
         return None;
     }
     match a[1] as u32 {
@@ -654,9 +656,13 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
                 // count the entries by their d_reclen (u16 at offset 16)
                 let mut n = 0;
                 let mut off = 0u64;
-                while off < ret as u64 {
+                // the kernel fills at most `count` bytes; look at no more than 1 MiB
+                let end = (ret as u64).min(a[2]).min(1 << 20);
+                while off < end {
                     let mut rl = [0u8; 2];
-                    if !mem.read(a[1] + off + 16, &mut rl) || u16::from_le_bytes(rl) == 0 {
+                    if !mem.read(a[1].wrapping_add(off + 16), &mut rl)
+                        || u16::from_le_bytes(rl) == 0
+                    {
                         return ptr(a[1]);
                     }
                     off += u16::from_le_bytes(rl) as u64;
@@ -764,7 +770,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
             let m = if a[5] == 0 {
                 "NULL".into()
             } else {
-                match (read_u64(b.mem, a[5]), read_u64(b.mem, a[5] + 8)) {
+                match (read_u64(b.mem, a[5]), read_u64(b.mem, a[5].wrapping_add(8))) {
                     (Some(ss), Some(len)) => format!("{{{}, {len}}}", sigset(b.mem, ss, len)),
                     _ => ptr(a[5]),
                 }
@@ -974,9 +980,8 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
                 return ptr(a[0]);
             }
             // struct utsname: six 65-byte fields
-            let field = |mem: &mut dyn GuestMem, i: u64| match read_cstr(mem, a[0] + i * 65, 64) {
-                Some((s, _)) => Some(quote(&s, false)),
-                None => None,
+            let field = |mem: &mut dyn GuestMem, i: u64| {
+                read_cstr(mem, a[0].wrapping_add(i * 65), 64).map(|(s, _)| quote(&s, false))
             };
             match (field(mem, 0), field(mem, 1)) {
                 (Some(s), Some(n)) => format!("{{sysname={s}, nodename={n}, ...}}"),
@@ -1064,11 +1069,11 @@ fn argv_array(mem: &mut dyn GuestMem, va: u64) -> String {
     }
     let mut items = Vec::new();
     for i in 0.. {
-        let Some(p) = read_u64(mem, va + i * 8) else {
+        let Some(p) = read_u64(mem, va.wrapping_add(i * 8)) else {
             if i == 0 {
                 return ptr(va);
             }
-            items.push(format!("{}", ptr(va + i * 8)));
+            items.push(ptr(va.wrapping_add(i * 8)));
             break;
         };
         if p == 0 {
@@ -1086,7 +1091,7 @@ fn argv_array(mem: &mut dyn GuestMem, va: u64) -> String {
 /// The number of pointers before the NULL of a vector (envp), up to a sane bound.
 fn count_ptrs(mem: &mut dyn GuestMem, va: u64) -> Option<u64> {
     for i in 0..100_000u64 {
-        if read_u64(mem, va + i * 8)? == 0 {
+        if read_u64(mem, va.wrapping_add(i * 8))? == 0 {
             return Some(i);
         }
     }

@@ -183,14 +183,14 @@ pub fn read_cstr(mem: &mut dyn GuestMem, va: u64, max: usize) -> Option<(Vec<u8>
                     return Some((out, false));
                 }
                 out.push(b[0]);
-                at += 1;
+                at = at.wrapping_add(1);
             }
         } else if let Some(nul) = buf.iter().position(|&b| b == 0) {
             out.extend_from_slice(&buf[..nul]);
             return Some((out, false));
         } else {
             out.extend_from_slice(&buf);
-            at += chunk as u64;
+            at = at.wrapping_add(chunk as u64);
         }
         if out.len() > max {
             out.truncate(max);
@@ -384,7 +384,7 @@ mod tests {
         set[1] = 0b0100_0000; // TERM (15)
         assert_eq!(sigset_bytes(&set), "[INT TERM]");
         // everything but 32 and 33, as glibc blocks before creating a thread
-        let all_but = (!0u64) & !(3u64 << 31);
+        let all_but = !(3u64 << 31);
         assert_eq!(sigset_bytes(&all_but.to_le_bytes()), "~[RTMIN RT_1]");
         assert_eq!(sigset_bytes(&[0xff; 8]), "~[]");
         assert_eq!(sigset_bytes(&[0; 8]), "[]");
