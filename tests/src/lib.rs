@@ -39,6 +39,11 @@ pub fn require_host_cc(what: &str) -> Option<std::path::PathBuf> {
     host::require(&host::HOST_CC, what)
 }
 
+/// The host's `strace`; as [`require_qemu_user`].
+pub fn require_strace(what: &str) -> Option<std::path::PathBuf> {
+    host::require(&host::STRACE, what)
+}
+
 /// Path of the built ELF of the bare-metal test `name` (ISA or MMU program).
 pub fn bare_test_path(name: &str) -> Option<&'static str> {
     BARE_TESTS
