@@ -363,6 +363,13 @@ fn sigaction_at(mem: &mut dyn GuestMem, va: u64) -> String {
 
 fn ioctl_name(req: u64) -> String {
     let r = req as u32 as u64;
+    // OSS's timer ioctls _IO('T', 2..=4) have the numbers of TCSETS*: strace names both.
+    match r {
+        0x5402 => return "SNDCTL_TMR_START or TCSETS".into(),
+        0x5403 => return "SNDCTL_TMR_STOP or TCSETSW".into(),
+        0x5404 => return "SNDCTL_TMR_CONTINUE or TCSETSF".into(),
+        _ => {}
+    }
     if let Some(e) = IOCTL.iter().find(|e| e.1 == r) {
         return e.0.into();
     }
@@ -380,10 +387,135 @@ fn ioctl_name(req: u64) -> String {
     )
 }
 
+/// The requests whose third argument points at input the kernel reads.
+const IOCTL_INPUT: &[&str] = &[
+    "TCSETS",
+    "TCSETSW",
+    "TCSETSF",
+    "TIOCSWINSZ",
+    "TIOCSPGRP",
+    "FIONBIO",
+];
+
+const TERM_IFLAGS: &[(&str, u64)] = &[
+    ("IGNBRK", 0o1),
+    ("BRKINT", 0o2),
+    ("IGNPAR", 0o4),
+    ("PARMRK", 0o10),
+    ("INPCK", 0o20),
+    ("ISTRIP", 0o40),
+    ("INLCR", 0o100),
+    ("IGNCR", 0o200),
+    ("ICRNL", 0o400),
+    ("IUCLC", 0o1000),
+    ("IXON", 0o2000),
+    ("IXANY", 0o4000),
+    ("IXOFF", 0o10000),
+    ("IMAXBEL", 0o20000),
+    ("IUTF8", 0o40000),
+];
+const TERM_OFLAGS: &[(&str, u64)] = &[
+    ("OPOST", 0o1),
+    ("OLCUC", 0o2),
+    ("ONLCR", 0o4),
+    ("OCRNL", 0o10),
+    ("ONOCR", 0o20),
+    ("ONLRET", 0o40),
+    ("OFILL", 0o100),
+    ("OFDEL", 0o200),
+];
+const TERM_CFLAGS: &[(&str, u64)] = &[
+    ("CSTOPB", 0o100),
+    ("CREAD", 0o200),
+    ("PARENB", 0o400),
+    ("PARODD", 0o1000),
+    ("HUPCL", 0o2000),
+    ("CLOCAL", 0o4000),
+    ("CMSPAR", 0o10000000000),
+    ("CRTSCTS", 0o20000000000),
+];
+/// In strace's order (IEXTEN early, TOSTOP late).
+const TERM_LFLAGS: &[(&str, u64)] = &[
+    ("ISIG", 0o1),
+    ("ICANON", 0o2),
+    ("XCASE", 0o4),
+    ("ECHO", 0o10),
+    ("ECHOE", 0o20),
+    ("ECHOK", 0o40),
+    ("ECHONL", 0o100),
+    ("NOFLSH", 0o200),
+    ("IEXTEN", 0o100000),
+    ("ECHOCTL", 0o1000),
+    ("ECHOPRT", 0o2000),
+    ("ECHOKE", 0o4000),
+    ("FLUSHO", 0o10000),
+    ("PENDIN", 0o40000),
+    ("TOSTOP", 0o400),
+    ("EXTPROC", 0o200000),
+];
+const BAUDS: &[u32] = &[
+    0, 50, 75, 110, 134, 150, 200, 300, 600, 1200, 1800, 2400, 4800, 9600, 19200, 38400,
+];
+const BAUDS_EX: &[u32] = &[
+    0, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1152000, 1500000, 2000000,
+    2500000, 3000000, 3500000, 4000000,
+];
+
+fn baud(code: u64) -> String {
+    let i = (code & 0o17) as usize;
+    match code & 0o10000 {
+        0 => format!("B{}", BAUDS[i]),
+        _ if i == 0 => "BOTHER".into(),
+        _ => format!("B{}", BAUDS_EX[i]),
+    }
+}
+
+/// The kernel's struct termios (c_iflag, c_oflag, c_cflag, c_lflag, c_line, c_cc[19]),
+/// abbreviated as strace prints it.
+fn termios_at(mem: &mut dyn GuestMem, va: u64) -> String {
+    let Some(b) = read_vec(mem, va, 36) else {
+        return ptr(va);
+    };
+    let w = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().unwrap()) as u64;
+    let (i, o, c, l) = (w(0), w(1), w(2), w(3));
+    // output delays first: NLDLY, CRDLY, TABDLY, BSDLY, VTDLY, FFDLY
+    let mut of = vec![
+        format!("NL{}", (o >> 8) & 1),
+        format!("CR{}", (o >> 9) & 3),
+        format!("TAB{}", (o >> 11) & 3),
+        format!("BS{}", (o >> 13) & 1),
+        format!("VT{}", (o >> 14) & 1),
+        format!("FF{}", (o >> 15) & 1),
+    ];
+    let orest = o & !0o177400;
+    if orest != 0 {
+        of.push(flags(orest, TERM_OFLAGS, "0", "O???"));
+    }
+    let mut cf = vec![baud(c & 0o10017)];
+    let ibaud = (c >> 16) & 0o10017;
+    if ibaud != 0 {
+        cf.push(format!("{}<<IBSHIFT", baud(ibaud)));
+    }
+    cf.push(format!("CS{}", 5 + ((c >> 4) & 3)));
+    let crest = c & !0o10077 & !(0o10017 << 16);
+    if crest != 0 {
+        cf.push(flags(crest, TERM_CFLAGS, "0", "C???"));
+    }
+    format!(
+        "{{c_iflag={}, c_oflag={}, c_cflag={}, c_lflag={}, ...}}",
+        flags(i, TERM_IFLAGS, "0", "I???"),
+        of.join("|"),
+        cf.join("|"),
+        flags(l, TERM_LFLAGS, "0", "???")
+    )
+}
+
 fn ioctl_arg(a: &[u64; 6], ret: i64, mem: &mut dyn GuestMem) -> String {
     let (req, arg) = (a[1] as u32 as u64, a[2]);
     let name = IOCTL.iter().find(|e| e.1 == req).map(|e| e.0);
-    if ret < 0 || arg == 0 {
+    let input = name.is_some_and(|n| IOCTL_INPUT.contains(&n));
+    // an output structure is not there when the call failed
+    if (ret < 0 && !input) || arg == 0 {
         return ptr(arg);
     }
     match name {
@@ -406,6 +538,7 @@ fn ioctl_arg(a: &[u64; 6], ret: i64, mem: &mut dyn GuestMem) -> String {
             None => ptr(arg),
         },
         Some("TCSBRK") | Some("TCXONC") | Some("TCFLSH") | Some("TIOCSCTTY") => int(arg),
+        Some("TCGETS") | Some("TCSETS") | Some("TCSETSW") | Some("TCSETSF") => termios_at(mem, arg),
         _ => ptr(arg),
     }
 }
@@ -741,7 +874,15 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
         "ioctl" => {
             b.now(int(a[0]));
             b.now(ioctl_name(a[1]));
-            b.exit(ioctl_arg);
+            let req = a[1] as u32 as u64;
+            let name = IOCTL.iter().find(|e| e.1 == req).map(|e| e.0);
+            if name.is_some_and(|n| IOCTL_INPUT.contains(&n)) {
+                // input: read now, before the kernel acts on it
+                let s = ioctl_arg(&a, 0, b.mem);
+                b.now(s);
+            } else {
+                b.exit(ioctl_arg);
+            }
         }
         "ppoll" => {
             let s = pollfds(b.mem, a[0], a[1], false).unwrap_or_else(|| ptr(a[0]));
@@ -1053,6 +1194,105 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
             };
             b.now(p);
         }
+        "getrusage" => {
+            let who = match a[0] as u32 as i32 {
+                0 => "RUSAGE_SELF".to_string(),
+                -1 => "RUSAGE_CHILDREN".into(),
+                1 => "RUSAGE_THREAD".into(),
+                w => w.to_string(),
+            };
+            b.now(who);
+            b.exit(|a, ret, mem| {
+                if ret < 0 {
+                    ptr(a[1])
+                } else {
+                    rusage_at(mem, a[1])
+                }
+            });
+        }
+        "times" => b.exit(|a, _ret, mem| match read_vec(mem, a[0], 32) {
+            Some(t) if a[0] != 0 => {
+                let q = |i: usize| i64::from_le_bytes(t[i * 8..i * 8 + 8].try_into().unwrap());
+                format!(
+                    "{{tms_utime={}, tms_stime={}, tms_cutime={}, tms_cstime={}}}",
+                    q(0),
+                    q(1),
+                    q(2),
+                    q(3)
+                )
+            }
+            _ => ptr(a[0]),
+        }),
+        "sigaltstack" => {
+            let s = stack_t_at(b.mem, a[0]);
+            b.now(s);
+            b.exit(|a, ret, mem| {
+                if ret < 0 {
+                    ptr(a[1])
+                } else {
+                    stack_t_at(mem, a[1])
+                }
+            });
+        }
+        "getresuid" | "getresgid" => {
+            b.exit(|a, ret, mem| id_at(mem, a[0], ret));
+            b.exit(|a, ret, mem| id_at(mem, a[1], ret));
+            b.exit(|a, ret, mem| id_at(mem, a[2], ret));
+        }
+        "getgroups" => {
+            b.now(int(a[0]));
+            b.exit(|a, ret, mem| {
+                if ret < 0 || a[1] == 0 || a[0] == 0 {
+                    ptr(a[1])
+                } else {
+                    id_list(mem, a[1], ret as u64)
+                }
+            });
+        }
+        "setgroups" => {
+            b.now(int(a[0]));
+            let s = if a[1] == 0 {
+                "NULL".into()
+            } else {
+                id_list(b.mem, a[1], a[0] as u32 as u64)
+            };
+            b.now(s);
+        }
+        "socketpair" => {
+            b.now(enumv(a[0] as u32 as u64, AF, "AF_???"));
+            let ty = a[1] & 0xf;
+            let mut t = enumv(ty, SOCK_TYPE, "SOCK_???");
+            if a[1] & !0xf != 0 {
+                t.push('|');
+                t.push_str(&flags(a[1] & !0xf, SOCK_FLAGS, "", "SOCK_???"));
+            }
+            b.now(t);
+            b.now(int(a[2]));
+            b.exit(|a, ret, mem| {
+                if ret < 0 {
+                    return ptr(a[3]);
+                }
+                match (read_u32(mem, a[3]), read_u32(mem, a[3].wrapping_add(4))) {
+                    (Some(x), Some(y)) => format!("[{}, {}]", x as i32, y as i32),
+                    _ => ptr(a[3]),
+                }
+            });
+        }
+        "rt_sigtimedwait" => {
+            let s = sigset(b.mem, a[0], a[3]);
+            b.now(s);
+            b.exit(|a, ret, mem| {
+                if ret <= 0 {
+                    ptr(a[1])
+                } else {
+                    siginfo_at(mem, a[1])
+                }
+            });
+            let t = timespec(b.mem, a[2]);
+            b.now(t);
+            b.now(a[3].to_string());
+            ret = Ret::Decorated(|_, ret, _| (ret > 0).then(|| signal(ret as u64)), false);
+        }
         "set_robust_list" => {
             b.now(ptr(a[0]));
             b.now(a[1].to_string());
@@ -1060,6 +1300,97 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
         _ => b.by_sig(info.sig, 0),
     }
     (b.slots, ret)
+}
+
+fn rusage_at(mem: &mut dyn GuestMem, va: u64) -> String {
+    match read_vec(mem, va, 32) {
+        Some(r) if va != 0 => format!(
+            "{{ru_utime={}, ru_stime={}, ...}}",
+            timeval_bytes(&r[0..16]),
+            timeval_bytes(&r[16..32])
+        ),
+        _ => ptr(va),
+    }
+}
+
+/// stack_t: ss_sp, ss_flags (int), ss_size.
+fn stack_t_at(mem: &mut dyn GuestMem, va: u64) -> String {
+    if va == 0 {
+        return "NULL".into();
+    }
+    let Some(b) = read_vec(mem, va, 24) else {
+        return ptr(va);
+    };
+    let sp = u64::from_le_bytes(b[0..8].try_into().unwrap());
+    let fl = u32::from_le_bytes(b[8..12].try_into().unwrap()) as u64;
+    let size = u64::from_le_bytes(b[16..24].try_into().unwrap());
+    let ss_flags = &[
+        ("SS_ONSTACK", 1),
+        ("SS_DISABLE", 2),
+        ("SS_AUTODISARM", 1 << 31),
+    ];
+    format!(
+        "{{ss_sp={}, ss_flags={}, ss_size={size}}}",
+        ptr(sp),
+        flags(fl, ss_flags, "0", "SS_???")
+    )
+}
+
+/// One uid/gid written by getresuid/getresgid: `[0]`.
+fn id_at(mem: &mut dyn GuestMem, va: u64, ret: i64) -> String {
+    if ret < 0 || va == 0 {
+        return ptr(va);
+    }
+    match read_u32(mem, va) {
+        Some(v) => format!("[{v}]"),
+        None => ptr(va),
+    }
+}
+
+/// A gid_t array of `n` entries: `[0, 4]`.
+fn id_list(mem: &mut dyn GuestMem, va: u64, n: u64) -> String {
+    let shown = n.min(ARRAY_LIMIT as u64);
+    let mut items = Vec::new();
+    for i in 0..shown {
+        match read_u32(mem, va.wrapping_add(i * 4)) {
+            Some(v) => items.push(v.to_string()),
+            None if i == 0 => return ptr(va),
+            None => break,
+        }
+    }
+    if n > shown {
+        items.push("...".into());
+    }
+    format!("[{}]", items.join(", "))
+}
+
+/// siginfo_t for a signal sent by a process (si_signo, si_code, then si_pid, si_uid).
+fn siginfo_at(mem: &mut dyn GuestMem, va: u64) -> String {
+    let Some(b) = read_vec(mem, va, 24) else {
+        return ptr(va);
+    };
+    let w = |o: usize| i32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let (signo, code) = (w(0), w(8));
+    let code_name = match code {
+        0 => "SI_USER".to_string(),
+        0x80 => "SI_KERNEL".into(),
+        -1 => "SI_QUEUE".into(),
+        -2 => "SI_TIMER".into(),
+        -3 => "SI_MESGQ".into(),
+        -4 => "SI_ASYNCIO".into(),
+        -5 => "SI_SIGIO".into(),
+        -6 => "SI_TKILL".into(),
+        c => c.to_string(),
+    };
+    let mut s = format!(
+        "{{si_signo={}, si_code={code_name}",
+        signal(signo as u32 as u64)
+    );
+    if matches!(code, 0 | -1 | -6) {
+        s.push_str(&format!(", si_pid={}, si_uid={}", w(16), w(20) as u32));
+    }
+    s.push('}');
+    s
 }
 
 /// argv as `["ls", "-l"]`, strings cut at 32 bytes and at most 32 elements.

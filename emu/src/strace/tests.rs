@@ -736,3 +736,98 @@ fn bad_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn terminal_ioctls() {
+    let m = &mut FakeMem::default();
+    // a tty in its default cooked mode: 38400 8N1, ICRNL|IXON, OPOST|ONLCR, echo on
+    let mut t = Vec::new();
+    for w in [0o2400u32, 0o5, 0o277, 0o105073] {
+        t.extend_from_slice(&w.to_le_bytes());
+    }
+    t.extend_from_slice(&[0u8; 20]);
+    let tp = m.put(0x1000, &t);
+    let cooked = "{c_iflag=ICRNL|IXON, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, \
+                  c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}";
+    let p = enter(29, a(&[0, 0x5401, tp]), m);
+    assert_eq!(p.unfinished(), "ioctl(0, TCGETS, ");
+    assert_eq!(p.finish(0, m), format!("ioctl(0, TCGETS, {cooked}) = 0"));
+    // TCSETS reads its termios at entry, and shows it even when the call fails
+    let p = enter(29, a(&[0, 0x5402, tp]), m);
+    m.set(tp, &[0, 0, 0, 0]);
+    assert_eq!(
+        p.finish(-5, m),
+        format!("ioctl(0, SNDCTL_TMR_START or TCSETS, {cooked}) = -1 EIO (Input/output error)")
+    );
+    let pg = m.put(0x2000, &3455u32.to_le_bytes());
+    assert_eq!(
+        line(29, &[0, 0x5410, pg], 0, m),
+        "ioctl(0, TIOCSPGRP, [3455]) = 0"
+    );
+    assert_eq!(
+        line(29, &[0, 0x5403, tp], 0, m),
+        "ioctl(0, SNDCTL_TMR_STOP or TCSETSW, {c_iflag=0, c_oflag=NL0|CR0|TAB0|BS0|VT0|FF0|OPOST|ONLCR, \
+         c_cflag=B38400|CS8|CREAD, c_lflag=ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, ...}) = 0"
+    );
+}
+
+#[test]
+fn identity_resource_and_signal_extras() {
+    let m = &mut FakeMem::default();
+    let ru = m.put_u64s(0x1000, &[0, 371, 0, 0]);
+    assert_eq!(
+        line(nr("getrusage"), &[0, ru], 0, m),
+        "getrusage(RUSAGE_SELF, {ru_utime={tv_sec=0, tv_usec=371}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 0"
+    );
+    assert_eq!(
+        line(nr("getrusage"), &[-1i64 as u64, ru], 0, m),
+        "getrusage(RUSAGE_CHILDREN, {ru_utime={tv_sec=0, tv_usec=371}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 0"
+    );
+    let tms = m.put_u64s(0x2000, &[0, 0, 0, 0]);
+    assert_eq!(
+        line(nr("times"), &[tms], 1720001937, m),
+        "times({tms_utime=0, tms_stime=0, tms_cutime=0, tms_cstime=0}) = 1720001937"
+    );
+    let ss = m.put_u64s(0x3000, &[0x55b91325d2a0, 0, 16384]);
+    assert_eq!(
+        line(nr("sigaltstack"), &[ss, 0], 0, m),
+        "sigaltstack({ss_sp=0x55b91325d2a0, ss_flags=0, ss_size=16384}, NULL) = 0"
+    );
+    assert_eq!(
+        line(nr("sigaltstack"), &[0, ss], 0, m),
+        "sigaltstack(NULL, {ss_sp=0x55b91325d2a0, ss_flags=0, ss_size=16384}) = 0"
+    );
+    let ids = m.put(0x4000, &[0u8; 12]);
+    assert_eq!(
+        line(nr("getresuid"), &[ids, ids + 4, ids + 8], 0, m),
+        "getresuid([0], [0], [0]) = 0"
+    );
+    assert_eq!(
+        line(nr("getgroups"), &[4, ids], 0, m),
+        "getgroups(4, []) = 0"
+    );
+    assert_eq!(
+        line(nr("getgroups"), &[0, 0], 0, m),
+        "getgroups(0, NULL) = 0"
+    );
+    assert_eq!(
+        line(nr("setgroups"), &[1, ids], 0, m),
+        "setgroups(1, [0]) = 0"
+    );
+    let sv = m.put(0x5000, &[3, 0, 0, 0, 4, 0, 0, 0]);
+    assert_eq!(
+        line(nr("socketpair"), &[1, 1, 0, sv], 0, m),
+        "socketpair(AF_UNIX, SOCK_STREAM, 0, [3, 4]) = 0"
+    );
+    let set = m.put(0x6000, &(1u64 << 9).to_le_bytes());
+    let mut si = vec![0u8; 128];
+    si[0..4].copy_from_slice(&10i32.to_le_bytes());
+    si[8..12].copy_from_slice(&(-6i32).to_le_bytes());
+    si[16..20].copy_from_slice(&3458i32.to_le_bytes());
+    let sip = m.put(0x7000, &si);
+    let ts = m.put_u64s(0x8000, &[1, 0]);
+    assert_eq!(
+        line(nr("rt_sigtimedwait"), &[set, sip, ts, 8], 10, m),
+        "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=3458, si_uid=0}, {tv_sec=1, tv_nsec=0}, 8) = 10 (SIGUSR1)"
+    );
+}
