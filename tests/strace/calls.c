@@ -82,6 +82,23 @@ int main(void) {
     syscall(SYS_faccessat, AT_FDCWD, "/", R_OK | X_OK);
     syscall(SYS_unlinkat, AT_FDCWD, "/nonexistent/d", AT_REMOVEDIR);
     syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent/d", 0755);
+    int sv[2];
+    syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv);
+    syscall(SYS_getgroups, 0, NULL);
+    stack_t old;
+    syscall(SYS_sigaltstack, NULL, &old);
+    /* a pty master: set a known termios (a terminal's cooked mode), read it back */
+    int ptm = syscall(SYS_openat, AT_FDCWD, "/dev/ptmx", O_RDWR | O_NOCTTY);
+    struct termios t;
+    memset(&t, 0, sizeof t);
+    t.c_iflag = ICRNL | IXON;
+    t.c_oflag = OPOST | ONLCR;
+    t.c_cflag = B38400 | CS8 | CREAD;
+    t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
+    syscall(SYS_ioctl, ptm, TCSETS, &t);
+    syscall(SYS_ioctl, ptm, TCGETS, &t);
+    struct winsize ws;
+    syscall(SYS_ioctl, ptm, TIOCGWINSZ, &ws);
     char *argv[] = {"prog", "a b", "very-long-argument-0123456789012345678901234567890", NULL};
     char *envp[] = {"A=1", "B=2", NULL};
     syscall(SYS_execve, "/nonexistent/prog", argv, envp);

@@ -170,14 +170,21 @@ fn the_decoder_prints_what_strace_prints() {
     let mut m = Mem::default();
     let m = &mut m;
 
-    // pipe2's fds, as the kernel returned them, are the later calls' arguments
-    let pipe_line = host
-        .iter()
-        .find(|l| l.starts_with("pipe2("))
-        .expect("pipe2 line");
-    let inner = &pipe_line["pipe2([".len()..pipe_line.find(']').unwrap()];
-    let fds: Vec<u64> = inner.split(", ").map(|f| f.parse().unwrap()).collect();
+    // The descriptors the kernel returned (pipe2's and socketpair's pairs, the pty's fd)
+    // are in guest memory, or are later calls' arguments, as strace saw them.
+    let pair = |call: &str| -> Vec<u64> {
+        let l = host.iter().find(|l| l.starts_with(call)).expect(call);
+        let inner = &l[l.find('[').unwrap() + 1..l.find(']').unwrap()];
+        inner.split(", ").map(|f| f.parse().unwrap()).collect()
+    };
+    let fds = pair("pipe2(");
     let (r, w) = (fds[0], fds[1]);
+    let sv = pair("socketpair(");
+    let ptm_line = host
+        .iter()
+        .find(|l| l.contains("/dev/ptmx"))
+        .expect("openat /dev/ptmx");
+    let ptm = ret_of(&normalize(ptm_line)) as u64;
 
     let data = b"hello\tworld\n\0\x1bx\x7f\xff0123456789012345678901234567890123";
     let begin = m.put_str(0x1000, "/nonexistent/rvmmu-strace");
@@ -207,6 +214,18 @@ fn the_decoder_prints_what_strace_prints() {
     let e0 = m.put_str(0x6500, "A=1");
     let e1 = m.put_str(0x6600, "B=2");
     let envp = m.put_u64s(0x3ffffffe48, &[e0, e1, 0]);
+    let svp = m.put(0x7000, &[sv[0] as u8, 0, 0, 0, sv[1] as u8, 0, 0, 0]);
+    let ss = m.put_u64s(0x7100, &[0, 2, 0]);
+    let ptmx = m.put_str(0x7200, "/dev/ptmx");
+    // struct termios: c_iflag ICRNL|IXON, c_oflag OPOST|ONLCR, c_cflag B38400|CS8|CREAD,
+    // c_lflag ISIG|ICANON|ECHO|ECHOE|ECHOK|IEXTEN|ECHOCTL|ECHOKE, c_line, c_cc
+    let mut tio: Vec<u8> = [0o2400u32, 0o5, 0o277, 0o105073]
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
+    tio.extend_from_slice(&[0; 20]);
+    let tio = m.put(0x7300, &tio);
+    let ws = m.put(0x7400, &[0; 8]);
 
     let cases: Vec<(&str, Vec<u64>)> = vec![
         ("openat", vec![AT_FDCWD, begin, O_CLOEXEC]),
@@ -246,6 +265,13 @@ fn the_decoder_prints_what_strace_prints() {
         ("faccessat", vec![AT_FDCWD, root, 4 | 1]),
         ("unlinkat", vec![AT_FDCWD, d, 0x200]),
         ("mkdirat", vec![AT_FDCWD, d, 0o755]),
+        ("socketpair", vec![1, 1, 0, svp]),
+        ("getgroups", vec![0, 0]),
+        ("sigaltstack", vec![0, ss]),
+        ("openat", vec![AT_FDCWD, ptmx, 2 | 0o400]),
+        ("ioctl", vec![ptm, 0x5402, tio]),
+        ("ioctl", vec![ptm, 0x5401, tio]),
+        ("ioctl", vec![ptm, 0x5413, ws]),
         ("execve", vec![prog, argv, envp]),
         ("exit_group", vec![0]),
     ];
