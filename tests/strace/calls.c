@@ -5,6 +5,7 @@
  * order of the cases in the test. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -99,6 +100,13 @@ int main(void) {
     syscall(SYS_ioctl, ptm, TCGETS, &t);
     struct winsize ws;
     syscall(SYS_ioctl, ptm, TIOCGWINSZ, &ws);
+    static uint32_t futex_word = 0;
+    syscall(SYS_futex, &futex_word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
+    syscall(SYS_futex, &futex_word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 1, NULL,
+            NULL, FUTEX_BITSET_MATCH_ANY);
+    syscall(SYS_futex, &futex_word, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, &futex_word, 0);
+    syscall(SYS_futex, &futex_word, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
     char *argv[] = {"prog", "a b", "very-long-argument-0123456789012345678901234567890", NULL};
     char *envp[] = {"A=1", "B=2", NULL};
     syscall(SYS_execve, "/nonexistent/prog", argv, envp);

@@ -272,6 +272,11 @@ fn the_decoder_prints_what_strace_prints() {
         ("ioctl", vec![ptm, 0x5402, tio]),
         ("ioctl", vec![ptm, 0x5401, tio]),
         ("ioctl", vec![ptm, 0x5413, ws]),
+        ("futex", vec![0x3f00000000, 0x81, 1]),
+        ("futex", vec![0x3f00000000, 0x80, 2]),
+        ("futex", vec![0x3f00000000, 0x189, 1, 0, 0, 0xffff_ffff]),
+        ("futex", vec![0x3f00000000, 0x84, 1, 2, 0x3f00000000, 0]),
+        ("futex", vec![0x3f00000000, 7]),
         ("execve", vec![prog, argv, envp]),
         ("exit_group", vec![0]),
     ];

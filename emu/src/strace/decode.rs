@@ -1293,6 +1293,58 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
             b.now(a[3].to_string());
             ret = Ret::Decorated(|_, ret, _| (ret > 0).then(|| signal(ret as u64)), false);
         }
+        "futex" => {
+            // the arguments after the op depend on the command, as strace prints them
+            let op = a[1] as u32;
+            let cmd = op & 0x7f;
+            b.now(ptr(a[0]));
+            b.now(futex_op(op));
+            let val3 = |v: u64| {
+                if v as u32 == u32::MAX {
+                    "FUTEX_BITSET_MATCH_ANY".to_string()
+                } else {
+                    hex(v as u32 as u64)
+                }
+            };
+            match cmd {
+                0 | 11 => {
+                    b.now(int(a[2]));
+                    let t = timespec(b.mem, a[3]);
+                    b.now(t);
+                    if cmd == 11 {
+                        b.now(ptr(a[4]));
+                    }
+                }
+                9 => {
+                    b.now(int(a[2]));
+                    let t = timespec(b.mem, a[3]);
+                    b.now(t);
+                    b.now(val3(a[5]));
+                }
+                1 | 2 => b.now(int(a[2])),
+                10 => {
+                    b.now(int(a[2]));
+                    b.now(val3(a[5]));
+                }
+                3 => {
+                    b.now(int(a[2]));
+                    b.now(int(a[3]));
+                    b.now(ptr(a[4]));
+                }
+                4 | 5 | 12 => {
+                    b.now(int(a[2]));
+                    b.now(int(a[3]));
+                    b.now(ptr(a[4]));
+                    b.now(hex(a[5] as u32 as u64));
+                }
+                6 | 13 => {
+                    let t = timespec(b.mem, a[3]);
+                    b.now(t);
+                }
+                7 | 8 => {}
+                _ => b.by_sig(info.sig, 2),
+            }
+        }
         "set_robust_list" => {
             b.now(ptr(a[0]));
             b.now(a[1].to_string());
@@ -1390,6 +1442,42 @@ fn siginfo_at(mem: &mut dyn GuestMem, va: u64) -> String {
         s.push_str(&format!(", si_pid={}, si_uid={}", w(16), w(20) as u32));
     }
     s.push('}');
+    s
+}
+
+const FUTEX_CMDS: &[&str] = &[
+    "FUTEX_WAIT",
+    "FUTEX_WAKE",
+    "FUTEX_FD",
+    "FUTEX_REQUEUE",
+    "FUTEX_CMP_REQUEUE",
+    "FUTEX_WAKE_OP",
+    "FUTEX_LOCK_PI",
+    "FUTEX_UNLOCK_PI",
+    "FUTEX_TRYLOCK_PI",
+    "FUTEX_WAIT_BITSET",
+    "FUTEX_WAKE_BITSET",
+    "FUTEX_WAIT_REQUEUE_PI",
+    "FUTEX_CMP_REQUEUE_PI",
+    "FUTEX_LOCK_PI2",
+];
+
+/// A futex op: `FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME`.
+fn futex_op(op: u32) -> String {
+    let cmd = (op & 0x7f) as usize;
+    let mut s = match FUTEX_CMDS.get(cmd) {
+        Some(n) if op & 0x80 != 0 => format!("{n}_PRIVATE"),
+        Some(n) => n.to_string(),
+        None if op & 0x80 != 0 => format!("FUTEX_PRIVATE_FLAG|{cmd:#x}"),
+        None => format!("{cmd:#x} /* FUTEX_??? */"),
+    };
+    if op & 0x100 != 0 {
+        s.push_str("|FUTEX_CLOCK_REALTIME");
+    }
+    let rest = op & !0x1ff;
+    if rest != 0 {
+        s.push_str(&format!("|{rest:#x}"));
+    }
     s
 }
 

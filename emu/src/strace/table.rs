@@ -129,7 +129,7 @@ pub static SYSCALLS: &[SyscallInfo] = &[
     s(95, "waitid", "iipxp"),
     s(96, "set_tid_address", "p"),
     s(97, "unshare", "x"),
-    s(98, "futex", "piippi"),
+    s(98, "futex", "pixppx"),
     s(99, "set_robust_list", "pu"),
     s(100, "get_robust_list", "ipp"),
     s(101, "nanosleep", "pp"),

@@ -648,10 +648,10 @@ fn unknown_calls_and_generic_signatures() {
         line(1000, &[1, 2, 0, 0, 0, 0xff], -38, m),
         "syscall_0x3e8(0x1, 0x2, 0, 0, 0, 0xff) = -1 ENOSYS (Function not implemented)"
     );
-    // futex has no decoder of its own: printed by its signature, six arguments
+    // set_mempolicy has no decoder of its own: printed by its signature
     assert_eq!(
-        line(98, &[0x3f00000000, 0x81, 1, 0, 0, 0], 0, m),
-        "futex(0x3f00000000, 129, 1, NULL, NULL, 0) = 0"
+        line(nr("set_mempolicy"), &[1, 0x3f00000000, 64], -38, m),
+        "set_mempolicy(1, 0x3f00000000, 64) = -1 ENOSYS (Function not implemented)"
     );
     let p = m.put_str(0x1000, "/");
     assert_eq!(
@@ -829,5 +829,22 @@ fn identity_resource_and_signal_extras() {
     assert_eq!(
         line(nr("rt_sigtimedwait"), &[set, sip, ts, 8], 10, m),
         "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=3458, si_uid=0}, {tv_sec=1, tv_nsec=0}, 8) = 10 (SIGUSR1)"
+    );
+}
+
+#[test]
+fn futexes() {
+    let m = &mut FakeMem::default();
+    assert_eq!(
+        line(98, &[0x3f00000000, 0x81, 1, 0, 0, 0], 0, m),
+        "futex(0x3f00000000, FUTEX_WAKE_PRIVATE, 1) = 0"
+    );
+    assert_eq!(
+        line(98, &[0x3f00000000, 0x80, 2, 0, 0, 0], -11, m),
+        "futex(0x3f00000000, FUTEX_WAIT_PRIVATE, 2, NULL) = -1 EAGAIN (Resource temporarily unavailable)"
+    );
+    assert_eq!(
+        line(98, &[0x3f00000000, 0x189, 0, 0, 0, 0xffff_ffff], 0, m),
+        "futex(0x3f00000000, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, NULL, FUTEX_BITSET_MATCH_ANY) = 0"
     );
 }
