@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -107,6 +108,13 @@ int main(void) {
             NULL, FUTEX_BITSET_MATCH_ANY);
     syscall(SYS_futex, &futex_word, FUTEX_CMP_REQUEUE_PRIVATE, 1, 2, &futex_word, 0);
     syscall(SYS_futex, &futex_word, FUTEX_UNLOCK_PI, 0, NULL, NULL, 0);
+    /* vfork through clone3: the child only exits */
+    struct clone_args ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = CLONE_VM | CLONE_VFORK;
+    ca.exit_signal = SIGCHLD;
+    if (syscall(SYS_clone3, &ca, sizeof ca) == 0)
+        syscall(SYS_exit, 0);
     char *argv[] = {"prog", "a b", "very-long-argument-0123456789012345678901234567890", NULL};
     char *envp[] = {"A=1", "B=2", NULL};
     syscall(SYS_execve, "/nonexistent/prog", argv, envp);

@@ -142,7 +142,7 @@ fn host_lines(cc: &Path, strace: &Path) -> Vec<String> {
         .lines()
         .skip_while(|l| !l.contains("rvmmu-strace-begin"))
         .skip(1)
-        .filter(|l| !l.starts_with("+++"))
+        .filter(|l| !l.starts_with("+++") && !l.starts_with("---"))
         .map(str::to_owned)
         .collect();
     assert!(!lines.is_empty(), "no marker in strace's output:\n{text}");
@@ -226,6 +226,7 @@ fn the_decoder_prints_what_strace_prints() {
     tio.extend_from_slice(&[0; 20]);
     let tio = m.put(0x7300, &tio);
     let ws = m.put(0x7400, &[0; 8]);
+    let ca = m.put_u64s(0x7500, &[0x4100, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0]);
 
     let cases: Vec<(&str, Vec<u64>)> = vec![
         ("openat", vec![AT_FDCWD, begin, O_CLOEXEC]),
@@ -277,6 +278,7 @@ fn the_decoder_prints_what_strace_prints() {
         ("futex", vec![0x3f00000000, 0x189, 1, 0, 0, 0xffff_ffff]),
         ("futex", vec![0x3f00000000, 0x84, 1, 2, 0x3f00000000, 0]),
         ("futex", vec![0x3f00000000, 7]),
+        ("clone3", vec![ca, 88]),
         ("execve", vec![prog, argv, envp]),
         ("exit_group", vec![0]),
     ];

@@ -10,10 +10,12 @@ use super::GuestMem;
 /// An argument rendered at exit, from the raw arguments, the return value and memory.
 pub type ExitFn = fn(&[u64; 6], i64, &mut dyn GuestMem) -> String;
 
-/// One printed argument: rendered at entry, or left for exit (an output argument).
+/// One printed argument: rendered at entry, left for exit (an output argument), or begun
+/// at entry and completed at exit (clone3's `{flags=...} => {parent_tid=[5]}`).
 pub enum Slot {
     Now(String),
     Exit(ExitFn),
+    Split(String, ExitFn),
 }
 
 /// How the return value is printed.
@@ -963,6 +965,28 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
                 b.now(format!("child_tidptr={}", ptr(a[3])));
             }
         }
+        "clone3" => {
+            let s = clone_args_at(b.mem, a[0], a[1]);
+            if s.starts_with('{') {
+                b.slots.push(Slot::Split(s, |a, ret, mem| {
+                    // the parent's copy of the new tid, written when the call succeeded
+                    let fl = read_u64(mem, a[0]).unwrap_or(0);
+                    if ret <= 0 || fl & 0x0010_0000 == 0 {
+                        return String::new();
+                    }
+                    let Some(p) = read_u64(mem, a[0].wrapping_add(24)) else {
+                        return String::new();
+                    };
+                    match read_u32(mem, p) {
+                        Some(t) => format!(" => {{parent_tid=[{}]}}", t as i32),
+                        None => format!(" => {{parent_tid={}}}", ptr(p)),
+                    }
+                }));
+            } else {
+                b.now(s);
+            }
+            b.now(a[1].to_string());
+        }
         "wait4" => {
             b.now(int(a[0]));
             b.exit(|a, ret, mem| {
@@ -1479,6 +1503,49 @@ fn futex_op(op: u32) -> String {
         s.push_str(&format!("|{rest:#x}"));
     }
     s
+}
+
+/// struct clone_args (clone3), the fields strace shows: those the flags use, and always
+/// flags, exit_signal, stack and stack_size.
+fn clone_args_at(mem: &mut dyn GuestMem, va: u64, size: u64) -> String {
+    if va == 0 {
+        return "NULL".into();
+    }
+    if size < 64 {
+        return ptr(va);
+    }
+    let Some(b) = read_vec(mem, va, 88.min(size as usize)) else {
+        return ptr(va);
+    };
+    let q = |i: usize| {
+        b.get(i * 8..i * 8 + 8)
+            .map(|s| u64::from_le_bytes(s.try_into().unwrap()))
+            .unwrap_or(0)
+    };
+    let fl = q(0);
+    let mut parts = vec![format!("flags={}", flags(fl, CLONE, "0", "CLONE_???"))];
+    if fl & 0x1000 != 0 {
+        parts.push(format!("pidfd={}", ptr(q(1))));
+    }
+    if fl & (0x0020_0000 | 0x0100_0000) != 0 {
+        parts.push(format!("child_tid={}", ptr(q(2))));
+    }
+    if fl & 0x0010_0000 != 0 {
+        parts.push(format!("parent_tid={}", ptr(q(3))));
+    }
+    parts.push(format!("exit_signal={}", signal(q(4))));
+    parts.push(format!("stack={}", ptr(q(5))));
+    parts.push(format!("stack_size={}", hex(q(6))));
+    if fl & 0x0008_0000 != 0 {
+        parts.push(format!("tls={}", ptr(q(7))));
+    }
+    if q(9) != 0 {
+        parts.push(format!("set_tid={}, set_tid_size={}", ptr(q(8)), q(9)));
+    }
+    if fl & 0x2_0000_0000 != 0 {
+        parts.push(format!("cgroup={}", q(10)));
+    }
+    format!("{{{}}}", parts.join(", "))
 }
 
 /// argv as `["ls", "-l"]`, strings cut at 32 bytes and at most 32 elements.

@@ -126,33 +126,33 @@ impl Pending {
         &self.name
     }
 
-    /// The arguments known at entry: the leading ones rendered at entry up to the first
-    /// output argument.
+    /// The arguments complete at entry: the leading ones up to the first output argument.
     fn entry_count(&self) -> usize {
         self.slots
             .iter()
-            .position(|s| matches!(s, Slot::Exit(_)))
+            .position(|s| !matches!(s, Slot::Now(_)))
             .unwrap_or(self.slots.len())
     }
 
-    fn rendered(&self, range: std::ops::Range<usize>) -> Vec<String> {
-        self.slots[range]
-            .iter()
-            .map(|s| match s {
-                Slot::Now(s) => s.clone(),
-                Slot::Exit(_) => String::new(),
-            })
-            .collect()
-    }
-
     /// The start of a line cut by another process's output: `read(0, ` when an output
-    /// argument follows, `write(1, "hi\n", 3` when all arguments are known. strace prints
+    /// argument follows, `write(1, "hi\n", 3` when all arguments are known,
+    /// `clone3({flags=...}` when an argument is completed at exit. strace prints
     /// [`UNFINISHED`] after it.
     pub fn unfinished(&self) -> String {
         let k = self.entry_count();
-        let mut s = format!("{}({}", self.name, self.rendered(0..k).join(", "));
+        let known: Vec<&str> = self.slots[..k]
+            .iter()
+            .map(|s| match s {
+                Slot::Now(s) => s.as_str(),
+                _ => "",
+            })
+            .collect();
+        let mut s = format!("{}({}", self.name, known.join(", "));
         if k < self.slots.len() && k > 0 {
             s.push_str(", ");
+        }
+        if let Some(Slot::Split(start, _)) = self.slots.get(k) {
+            s.push_str(start);
         }
         s
     }
@@ -165,6 +165,7 @@ impl Pending {
             .map(|s| match s {
                 Slot::Now(s) => s.clone(),
                 Slot::Exit(f) => f(&self.args, ret, mem),
+                Slot::Split(start, f) => format!("{start}{}", f(&self.args, ret, mem)),
             })
             .collect();
         let (ret, errno, detail) = render_ret(self.ret, &self.args, ret, mem);
@@ -187,10 +188,19 @@ impl Pending {
     pub fn resumed(self, ret: i64, mem: &mut dyn GuestMem) -> String {
         let k = self.entry_count();
         let name = self.name.clone();
+        // the part of a split argument printed before the cut
+        let printed = match self.slots.get(k) {
+            Some(Slot::Split(start, _)) => start.len(),
+            _ => 0,
+        };
         let parts = self.finish_parts(ret, mem);
+        let mut rest = parts.args[k..].to_vec();
+        if let Some(first) = rest.first_mut() {
+            first.drain(..printed);
+        }
         format!(
             "<... {name} resumed>{}) = {}",
-            parts.args[k..].join(", "),
+            rest.join(", "),
             parts.ret_text()
         )
     }

@@ -848,3 +848,45 @@ fn futexes() {
         "futex(0x3f00000000, FUTEX_WAIT_BITSET_PRIVATE|FUTEX_CLOCK_REALTIME, 0, NULL, FUTEX_BITSET_MATCH_ANY) = 0"
     );
 }
+
+#[test]
+fn clone3_shows_the_parent_tid_at_exit() {
+    let m = &mut FakeMem::default();
+    let ptid = m.put(0x5000, &24847u32.to_le_bytes());
+    let args = m.put_u64s(
+        0x4000,
+        &[
+            0x3d0f00,
+            0,
+            0x3f0000d990,
+            ptid,
+            0,
+            0x3f0000000,
+            0x7fff80,
+            0x3f0000d6c0,
+            0,
+            0,
+            0,
+        ],
+    );
+    let p = enter(435, a(&[args, 88]), m);
+    let start = "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_tid=0x3f0000d990, parent_tid=0x5000, exit_signal=0, stack=0x3f0000000, stack_size=0x7fff80, tls=0x3f0000d6c0}";
+    assert_eq!(p.unfinished(), start);
+    assert_eq!(
+        p.resumed(24847, m),
+        "<... clone3 resumed> => {parent_tid=[24847]}, 88) = 24847"
+    );
+    assert_eq!(
+        enter(435, a(&[args, 88]), m).finish(24847, m),
+        format!("{start} => {{parent_tid=[24847]}}, 88) = 24847")
+    );
+    let vfork = m.put_u64s(0x6000, &[0x4100, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        line(435, &[vfork, 88], 24848, m),
+        "clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = 24848"
+    );
+    assert_eq!(
+        line(435, &[vfork, 88], -38, m),
+        "clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = -1 ENOSYS (Function not implemented)"
+    );
+}
