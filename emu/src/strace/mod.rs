@@ -78,6 +78,23 @@ impl CallParts {
         )
     }
 
+    /// One JSON object: `{"name":"mmap","args":["NULL","4096",...],"ret":"-1",
+    /// "errno":"ENOMEM","detail":"Cannot allocate memory"}` (`errno` and `detail` are `null`
+    /// when absent). Strings are escaped for JSON, so the C escapes of rendered strings
+    /// arrive intact.
+    pub fn json(&self) -> String {
+        let opt = |o: &Option<String>| o.as_deref().map_or("null".to_string(), json_str);
+        let args: Vec<String> = self.args.iter().map(|a| json_str(a)).collect();
+        format!(
+            "{{\"name\":{},\"args\":[{}],\"ret\":{},\"errno\":{},\"detail\":{}}}",
+            json_str(&self.name),
+            args.join(","),
+            json_str(&self.ret),
+            opt(&self.errno),
+            opt(&self.detail)
+        )
+    }
+
     /// Everything after `= `: `-1 ENOENT (No such file or directory)`.
     pub fn ret_text(&self) -> String {
         let mut s = self.ret.clone();
@@ -89,6 +106,35 @@ impl CallParts {
             s.push_str(&format!(" ({d})"));
         }
         s
+    }
+}
+
+/// `s` as a JSON string literal.
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("name", &self.name)
+            .field("args", &self.args)
+            .field("unfinished", &self.unfinished())
+            .finish()
     }
 }
 

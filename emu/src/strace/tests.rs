@@ -672,6 +672,18 @@ fn parts_for_json() {
     assert_eq!(parts.errno.as_deref(), Some("ENOMEM"));
     assert_eq!(parts.detail.as_deref(), Some("Cannot allocate memory"));
     assert_eq!(parts.ret_text(), "-1 ENOMEM (Cannot allocate memory)");
+    let j: serde_json::Value = serde_json::from_str(&parts.json()).unwrap();
+    assert_eq!(j["name"], "mmap");
+    assert_eq!(j["args"][3], "MAP_PRIVATE|MAP_ANONYMOUS");
+    assert_eq!(j["errno"], "ENOMEM");
+    assert_eq!(j["detail"], "Cannot allocate memory");
+    // a rendered string with quotes and C escapes survives JSON
+    let buf = m.put(0x1000, b"a\"b\n\x01");
+    let parts = enter(64, a(&[1, buf, 5]), m).finish_parts(5, m);
+    let j: serde_json::Value = serde_json::from_str(&parts.json()).unwrap();
+    assert_eq!(j["args"][1], r#""a\"b\n\1""#);
+    assert_eq!(j["ret"], "5");
+    assert!(j["errno"].is_null() && j["detail"].is_null());
 }
 
 /// Memory where every address reads as the same byte pattern (so every pointer "works").
