@@ -630,7 +630,8 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
             b.now(a[1].to_string());
             b.now(a[2].to_string());
             b.now(flags(a[3], MREMAP, "0", "MREMAP_???"));
-            if a[3] & 3 == 3 || a[3] & 4 != 0 {
+            // the new address only means something with MREMAP_MAYMOVE|MREMAP_FIXED
+            if a[3] & 3 == 3 {
                 b.now(ptr(a[4]));
             }
             ret = Ret::Hex;

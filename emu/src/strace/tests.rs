@@ -902,3 +902,28 @@ fn clone3_shows_the_parent_tid_at_exit() {
         "clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=NULL, stack_size=0}, 88) = -1 ENOSYS (Function not implemented)"
     );
 }
+
+#[test]
+fn every_decoder_names_a_riscv64_call() {
+    // The decoders are chosen by name: a misspelt name would silently never match.
+    let src = include_str!("decode.rs");
+    let body = &src[src.find("match info.name {").unwrap()..];
+    let body = &body[..body.find("        _ => b.by_sig(info.sig, 0),").unwrap()];
+    let mut names = Vec::new();
+    for l in body.lines() {
+        let t = l.trim_start();
+        // arm heads: `"a" | "b" => {` at the arms' indentation
+        if l.starts_with("        \"") && t.contains("=>") {
+            for part in t[..t.find("=>").unwrap()].split('|') {
+                names.push(part.trim().trim_matches('"').to_string());
+            }
+        }
+    }
+    assert!(names.len() > 60, "{names:?}");
+    for n in &names {
+        assert!(
+            table::SYSCALLS.iter().any(|e| e.name == n),
+            "decoder for unknown call {n}"
+        );
+    }
+}
