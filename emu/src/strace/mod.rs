@@ -166,6 +166,24 @@ pub fn enter(nr: u64, args: [u64; 6], mem: &mut dyn GuestMem) -> Pending {
     }
 }
 
+/// [`enter`], also given the stack pointer (`sp`, x2) at the `ecall`: rt_sigreturn is then
+/// shown with the signal mask it restores, `rt_sigreturn({mask=[INT]})`, read from the signal
+/// frame at `sp` (Linux's riscv64 `struct rt_sigframe`: a 128-byte siginfo, then the ucontext,
+/// whose `uc_sigmask` is 40 bytes in). Without it, [`enter`] prints `rt_sigreturn()`.
+pub fn enter_with_sp(nr: u64, args: [u64; 6], sp: u64, mem: &mut dyn GuestMem) -> Pending {
+    let mut p = enter(nr, args, mem);
+    if nr == 139 {
+        let mask = render::sigset(mem, sp.wrapping_add(128 + 40), 8);
+        let shown = if mask.starts_with(['[', '~']) {
+            format!("{{mask={mask}}}")
+        } else {
+            render::ptr(sp)
+        };
+        p.slots = vec![Slot::Now(shown)];
+    }
+    p
+}
+
 impl Pending {
     /// The call's name.
     pub fn name(&self) -> &str {

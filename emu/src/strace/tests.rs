@@ -549,6 +549,17 @@ fn signal_calls() {
         "rt_sigaction(SIGINT, NULL, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0"
     );
     assert_eq!(line(139, &[], 0, m), "rt_sigreturn() = 0");
+    // with the stack pointer: the mask the frame restores (uc_sigmask at sp + 168)
+    let mut frame = vec![0u8; 1088];
+    frame[168..176].copy_from_slice(&(1u64 << 1).to_le_bytes());
+    let sp = m.put(0x3fffff0000, &frame);
+    let p = enter_with_sp(139, a(&[]), sp, m);
+    assert_eq!(p.finish(0, m), "rt_sigreturn({mask=[INT]}) = 0");
+    let p = enter_with_sp(139, a(&[]), 0x10, m);
+    assert_eq!(p.finish(0, m), "rt_sigreturn(0x10) = 0");
+    // other calls are as with enter
+    let p = enter_with_sp(172, a(&[]), sp, m);
+    assert_eq!(p.finish(2, m), "getpid() = 2");
 }
 
 #[test]
