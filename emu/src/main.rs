@@ -25,8 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a static Linux program on the kernel (packed into an initramfs as its first
-    /// process); rvmmu's exit status is the program's.
+    /// Run a static Linux program on the kernel as its first process: a host file, or a
+    /// built-in one of /bin (the tools, the notes' programs); with none, the shell /bin/sh,
+    /// and `-c SCRIPT` runs a script. rvmmu's exit status is the program's.
     Run(cmd::run::RunArgs),
     /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
     /// finisher.

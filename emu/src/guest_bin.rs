@@ -1,0 +1,18 @@
+//! The guest's /bin, built into rvmmu by `emu/build.rs`: the tools of `programs/bin/`
+//! (`cat`, `ps`, `free`, `top`, `vmstat`, `sar`, `sysctl`, `pmap`, `sleep`, `kill`, and the
+//! shell `sh` when its source is there), the notes' programs (`malloc_1`, ...) and
+//! `procwatch`, as static riscv64 Linux executables. `rvmmu run` packs every one at
+//! /bin/NAME in the initramfs. Empty when rvmmu was built with `RVMMU_NO_KERNEL=1`.
+
+/// (name, executable), sorted by name within each source directory.
+const BIN: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/guest_bin.rs"));
+
+/// The built-in programs: (name, executable image).
+pub fn programs() -> &'static [(&'static str, &'static [u8])] {
+    BIN
+}
+
+/// The built-in program `name`, if there is one.
+pub fn find(name: &str) -> Option<&'static [u8]> {
+    BIN.iter().find(|(n, _)| *n == name).map(|&(_, data)| data)
+}
