@@ -1,6 +1,6 @@
 //! The `rvmmu` command: runs RISC-V programs on the emulated machine.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Writes one line to stderr, ignoring failure (a closed stderr must not panic the process).
@@ -69,7 +69,8 @@ fn clap_error_line(e: &clap::Error) -> String {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = match Cli::try_parse() {
+    let argv = cmd::run::program_words_as_values(&Cli::command(), std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
             // --help and --version.

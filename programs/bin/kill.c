@@ -68,7 +68,9 @@ static int list(const char *which)
 static int table(void)
 {
     for (int i = 1; i < NSIG_NAMED; i++)
-        if (i % 7 == 0 || i == NSIG_NAMED - 1)
+        if (i == NSIG_NAMED - 1)
+            printf("%2d %-8s\n", i, NAMES[i]); /* procps pads the last one too */
+        else if (i % 7 == 0)
             printf("%2d %s\n", i, NAMES[i]);
         else
             printf("%2d %-8s", i, NAMES[i]);

@@ -210,6 +210,20 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             mode: 0o755,
         })
         .collect();
+    // The user database the tools read for names (ps's USER): root alone, as the kernel
+    // runs everything as uid 0.
+    if !files.is_empty() {
+        for (path, text) in [
+            ("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
+            ("/etc/group", "root:x:0:\n"),
+        ] {
+            files.push(initramfs::File {
+                path: path.into(),
+                data: text.as_bytes().to_vec(),
+                mode: 0o644,
+            });
+        }
+    }
     let init = match init_program(&a, |p| p.is_file(), rvmmu::guest_bin::find)? {
         Init::Host(path) => {
             let init = guest_path(&path)?;
@@ -267,6 +281,65 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
         Exit::MaxInsns | Exit::Halted(_) => exit.status() as u8,
     };
     Ok(ExitCode::from(status))
+}
+
+/// `rvmmu run [OPTIONS] PROGRAM ARGS...`: everything from PROGRAM on belongs to the
+/// program, `-h` and words that look like rvmmu's options included (`rvmmu run free -h`).
+/// clap lets a known flag win over a trailing argument, so the command line is given a
+/// `--` before PROGRAM (found by skipping `run`'s options and their values, as `top`'s
+/// `cmd` describes them). Other command lines come back as they are.
+pub fn program_words_as_values(
+    top: &clap::Command,
+    mut argv: Vec<std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let Some(run_at) = argv.iter().position(|a| a == "run") else {
+        return argv;
+    };
+    // `run` must be the subcommand word: the first word after the program's name.
+    if run_at != 1 {
+        return argv;
+    }
+    let Some(run) = top.find_subcommand("run") else {
+        return argv;
+    };
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+    let mut i = run_at + 1;
+    while i < argv.len() {
+        let Some(word) = argv[i].to_str() else {
+            break;
+        };
+        if word == "--" {
+            return argv;
+        }
+        if let Some(long) = word.strip_prefix("--") {
+            if !long.contains('=')
+                && run
+                    .get_arguments()
+                    .any(|a| a.get_long() == Some(long) && takes_value(a))
+            {
+                i += 1;
+            }
+        } else if let Some(shorts) = word.strip_prefix('-').filter(|s| !s.is_empty()) {
+            // A cluster of short flags; one that takes a value takes the rest of the word,
+            // or the next word when it ends the cluster.
+            for (k, c) in shorts.char_indices() {
+                if run
+                    .get_arguments()
+                    .any(|a| a.get_short() == Some(c) && takes_value(a))
+                {
+                    if k + c.len_utf8() == shorts.len() {
+                        i += 1;
+                    }
+                    break;
+                }
+            }
+        } else {
+            argv.insert(i, "--".into());
+            return argv;
+        }
+        i += 1;
+    }
+    argv
 }
 
 /// What a run starts.
@@ -419,6 +492,38 @@ mod tests {
             bootargs(&logged, "/bin/prog").unwrap(),
             "paging=sv48 init=/bin/prog"
         );
+    }
+
+    #[test]
+    fn words_after_the_program_are_the_programs() {
+        use clap::CommandFactory;
+        #[derive(Parser)]
+        enum Top {
+            Run(RunArgs),
+        }
+        let words = |line: &str| -> Vec<String> {
+            let argv = line.split(' ').map(Into::into).collect();
+            program_words_as_values(&Top::command(), argv)
+                .into_iter()
+                .map(|w| w.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            words("rvmmu run --mem 64M -c x --stats free -h"),
+            "rvmmu run --mem 64M -c x --stats -- free -h"
+                .split(' ')
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            words("rvmmu run --paging=sv39 ps -o pid"),
+            ["rvmmu", "run", "--paging=sv39", "--", "ps", "-o", "pid"]
+        );
+        assert_eq!(
+            words("rvmmu run -- free -h"),
+            ["rvmmu", "run", "--", "free", "-h"]
+        );
+        assert_eq!(words("rvmmu run -h"), ["rvmmu", "run", "-h"]);
+        assert_eq!(words("rvmmu bare x -h"), ["rvmmu", "bare", "x", "-h"]);
     }
 
     #[test]
