@@ -15,6 +15,8 @@ declare -A NEED=(
   [riscv64-unknown-elf-objdump]=binutils-riscv64-unknown-elf  # the disassembler cross-check
   [cc]=gcc                                             # host builds of programs/tests (host_linux.rs)
   [npm]=npm                                            # fetches SQLite's sources (programs/corpus)
+  [ps]=procps                                          # references of programs/bin's tools (tools_host.rs)
+  [sar]=sysstat                                        # reference of programs/bin/sar.c
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

@@ -202,28 +202,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             .ok_or("this rvmmu was built without its kernel: give one with --kernel FILE")?
             .to_vec(),
     };
-    let mut files: Vec<initramfs::File> = rvmmu::guest_bin::programs()
-        .iter()
-        .map(|&(name, data)| initramfs::File {
-            path: format!("/bin/{name}"),
-            data: data.to_vec(),
-            mode: 0o755,
-        })
-        .collect();
-    // The user database the tools read for names (ps's USER): root alone, as the kernel
-    // runs everything as uid 0.
-    if !files.is_empty() {
-        for (path, text) in [
-            ("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"),
-            ("/etc/group", "root:x:0:\n"),
-        ] {
-            files.push(initramfs::File {
-                path: path.into(),
-                data: text.as_bytes().to_vec(),
-                mode: 0o644,
-            });
-        }
-    }
+    let mut files = rvmmu::guest_bin::initramfs_files();
     let init = match init_program(&a, |p| p.is_file(), rvmmu::guest_bin::find)? {
         Init::Host(path) => {
             let init = guest_path(&path)?;
