@@ -331,8 +331,9 @@ enum Init {
 }
 
 /// The first process of the run `a` asks for: the host file PROGRAM when `is_file` says it
-/// exists, else the built-in /bin/PROGRAM (`builtin` looks names up), or /bin/sh with no
-/// PROGRAM; a name that is neither is one error line.
+/// exists or PROGRAM is a path (has a slash), else the built-in /bin/PROGRAM (`builtin`
+/// looks names up), or /bin/sh with no PROGRAM; a bare name that is neither is one error
+/// line.
 fn init_program(
     a: &RunArgs,
     is_file: impl Fn(&Path) -> bool,
@@ -345,11 +346,12 @@ fn init_program(
             Err("this rvmmu has no built-in /bin/sh: give a program to run".into())
         };
     };
-    if is_file(program) {
+    let name = program.to_str().unwrap_or("");
+    // A path (with a slash) is always a host file: reading it says what is wrong.
+    if is_file(program) || name.contains('/') {
         return Ok(Init::Host(program.clone()));
     }
-    let name = program.to_str().unwrap_or("");
-    if !name.is_empty() && !name.contains('/') && builtin(name).is_some() {
+    if !name.is_empty() && builtin(name).is_some() {
         return Ok(Init::BuiltIn(format!("/bin/{name}")));
     }
     let names: Vec<&str> = rvmmu::guest_bin::programs()
@@ -540,12 +542,16 @@ mod tests {
             init_program(&ps, |p| p == Path::new("ps"), has_sh_and_ps),
             Ok(Init::Host("ps".into()))
         );
-        let missing = parse(&["./nothing"]);
+        let missing = parse(&["nothing"]);
         let e = init_program(&missing, |_| false, has_sh_and_ps).unwrap_err();
-        assert!(e.starts_with("./nothing: no such host file"), "{e}");
+        assert!(e.starts_with("nothing: no such host file"), "{e}");
         assert!(!e.contains('\n'));
+        // A path is a host file, whether or not it exists (reading it reports the error).
         let path = parse(&["dir/ps"]);
-        assert!(init_program(&path, |_| false, has_sh_and_ps).is_err());
+        assert_eq!(
+            init_program(&path, |_| false, has_sh_and_ps),
+            Ok(Init::Host("dir/ps".into()))
+        );
     }
 
     #[test]
