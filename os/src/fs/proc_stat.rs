@@ -17,6 +17,7 @@
 use alloc::string::String;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
+use mm_core::loadavg::{calc_load, load_text, EXP, FIXED_1, LOAD_FREQ_NS};
 
 /// Nanoseconds of CPU time charged to user mode and to the kernel, over every process
 /// that ever ran.
@@ -31,18 +32,10 @@ static LAST_PID: AtomicU64 = AtomicU64::new(1);
 /// Interrupts taken.
 static INTR: AtomicU64 = AtomicU64::new(0);
 
-/// The load averages as Linux keeps them: fixed point with 11 fraction bits (FSHIFT).
+/// The load averages as Linux keeps them (`mm_core::loadavg`): fixed point.
 static AVENRUN: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
 /// When the next load sample is due (ns since boot).
 static NEXT_SAMPLE: AtomicU64 = AtomicU64::new(LOAD_FREQ_NS);
-
-const FSHIFT: u32 = 11;
-const FIXED_1: u64 = 1 << FSHIFT;
-/// 1/exp(5s/1min), 1/exp(5s/5min), 1/exp(5s/15min) in fixed point (Linux's EXP_1, EXP_5,
-/// EXP_15).
-const EXP: [u64; 3] = [1884, 2014, 2037];
-/// The load is sampled every 5 seconds (LOAD_FREQ).
-const LOAD_FREQ_NS: u64 = 5_000_000_000;
 
 /// CPU time charged to a process: `ns` in user mode (`user`) or in the kernel.
 pub fn charge(ns: u64, user: bool) {
@@ -69,15 +62,6 @@ pub fn count_interrupt() {
     INTR.fetch_add(1, Ordering::Relaxed);
 }
 
-/// One step of Linux's calc_load: `load` decays toward `active` (both fixed point).
-fn calc_load(load: u64, exp: u64, active: u64) -> u64 {
-    let mut newload = load * exp + active * (FIXED_1 - exp);
-    if active >= load {
-        newload += FIXED_1 - 1;
-    }
-    newload / FIXED_1
-}
-
 /// At a tick: when a 5-second sample is due at `now_ns`, folds `running` (the processes
 /// that are runnable) into the averages, once per 5 seconds that passed.
 pub fn sample_load(now_ns: u64, running: impl FnOnce() -> u64) {
@@ -95,13 +79,6 @@ pub fn sample_load(now_ns: u64, running: impl FnOnce() -> u64) {
         }
         avg.store(v, Ordering::Relaxed);
     }
-}
-
-/// A fixed-point load as Linux prints it: integer part and two decimals (LOAD_INT,
-/// LOAD_FRAC of the value plus FIXED_1/200 for rounding).
-fn load_text(v: u64) -> (u64, u64) {
-    let v = v + FIXED_1 / 200;
-    (v >> FSHIFT, ((v & (FIXED_1 - 1)) * 100) >> FSHIFT)
 }
 
 /// (user, system, idle) in ns at `now`, plus `own` (the reader's CPU time not yet charged:
