@@ -175,6 +175,21 @@ fn free_and_vmstat_show_the_kernels_meminfo() {
         100,
         "the CPU columns: {vmstat}"
     );
+
+    // vmstat 1 3: the averages since boot, then two one-second intervals in which vmstat
+    // sleeps: the CPU is idle, and the timer's interrupts arrive.
+    let vmstat = tool_output("vmstat", &["1", "3"]);
+    let rows: Vec<Vec<u64>> = vmstat
+        .lines()
+        .skip(2)
+        .map(|l| l.split_whitespace().map(|w| w.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 3, "{vmstat}");
+    for r in &rows[1..] {
+        assert_eq!(r.len(), 17, "{vmstat}");
+        assert!(r[14] >= 90, "idle while vmstat sleeps: {vmstat}");
+        assert!(r[10] > 0, "interrupts: {vmstat}");
+    }
 }
 
 #[test]
