@@ -12,6 +12,7 @@ pub mod cli;
 pub mod devices;
 pub mod disk;
 pub mod fdt;
+pub mod guest_bin;
 pub mod hart;
 pub mod initramfs;
 pub mod kernel;

@@ -49,6 +49,20 @@ pub const STRACE: Tool = Tool {
     extra_dirs: &[],
 };
 
+/// procps's `ps` (and free, top, vmstat, pmap, sysctl, kill): the references of the tools
+/// in programs/bin.
+pub const PROCPS: Tool = Tool {
+    command: "ps",
+    package: "procps",
+    extra_dirs: &[],
+};
+/// sysstat's `sar`: the reference of programs/bin/sar.c.
+pub const SYSSTAT: Tool = Tool {
+    command: "sar",
+    package: "sysstat",
+    extra_dirs: &[],
+};
+
 /// Whether `CI` says this is a CI run: set and not empty.
 pub fn ci_from(value: Option<&OsStr>) -> bool {
     value.is_some_and(|v| !v.is_empty())

@@ -293,6 +293,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
     log::debug!("{} (pid {}): forked pid {pid}", p.name, p.pid);
     TABLE.lock().live.insert(child);
     check_rmap(p);
+    crate::fs::proc_stat::count_fork(pid);
     Ok(pid as i64)
 }
 

@@ -99,6 +99,16 @@ pub fn on_user_trap(
 /// interrupted the kernel's idle wait.
 pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
     let interval = TABLE.lock().tick;
+    // The load average's 5-second samples: the runnable processes (the one running
+    // included: it is in the table while in U-mode).
+    crate::fs::proc_stat::sample_load(crate::time::now_ns(), || {
+        TABLE
+            .lock()
+            .live
+            .values()
+            .filter(|p| matches!(p.state, State::Runnable))
+            .count() as u64
+    });
     sbi::set_timer(if interval == 0 {
         u64::MAX
     } else {
@@ -205,6 +215,9 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
 /// Makes `pid` the running process: its page table, its FP registers.
 fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     let prev = t.current;
+    if prev != pid {
+        crate::fs::proc_stat::count_switch();
+    }
     t.current = pid;
     let Some(next) = t.live.get_mut(pid) else {
         panic!("switch to a missing process {pid}");
