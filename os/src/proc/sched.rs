@@ -125,6 +125,12 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
     loop {
         // kswapd, while awake, gets a batch at every switch (`mm::reclaim`).
         let kswapd_worked = crate::mm::reclaim::kswapd_run();
+        // The console's input goes through its line discipline whoever reads (^C, ^\ and
+        // ^Z reach the foreground group even when nobody reads).
+        crate::fs::tty::pump();
+        for (pgid, sig) in crate::fs::tty::take_signals() {
+            signal::kernel_to_group(pgid, sig);
+        }
         {
             let mut t = TABLE.lock();
             let on_console = |p: &Process| match p.state {
@@ -132,7 +138,7 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
                 State::Sleeping(Wait::Poll) => p.poll_console,
                 _ => false,
             };
-            if t.live.values().any(on_console) && crate::console::input_ready() {
+            if t.live.values().any(on_console) && crate::fs::tty::readable() {
                 for p in t.live.values_mut() {
                     if on_console(p) {
                         p.state = State::Runnable;
