@@ -102,12 +102,30 @@ pub enum Input {
 }
 
 /// The next received byte, if one has arrived (the terminal's line discipline, `fs::tty`,
-/// takes input this way, at every scheduler pass and every read of the console).
+/// takes input this way, at every scheduler pass and every read of the console). Never
+/// waits: rvmmu's UART waits for host input at the second of two empty LSR/RBR reads in a
+/// row (and nowhere else), so an empty look is followed by a harmless IER read, which ends
+/// the run (the transmitter's LSR polls that follow must not wait either).
 pub fn poll_input() -> Input {
     let mut u = CONSOLE.lock();
-    if u.lsr() & LSR_DR != 0 {
-        return Input::Byte(u.read_reg(RBR));
+    look(&mut u, false)
+}
+
+/// Like [`poll_input`], but with nothing there, looks again at once: on rvmmu that waits
+/// for the next byte of the host's input (or its end); on other machines it finds what has
+/// arrived meanwhile.
+pub fn wait_input() -> Input {
+    let mut u = CONSOLE.lock();
+    look(&mut u, true)
+}
+
+fn look(u: &mut Uart, twice: bool) -> Input {
+    for _ in 0..if twice { 2 } else { 1 } {
+        if u.lsr() & LSR_DR != 0 {
+            return Input::Byte(u.read_reg(RBR));
+        }
     }
+    let _ = u.read_reg(IER);
     if u.ended {
         Input::Ended
     } else {

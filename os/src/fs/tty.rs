@@ -419,15 +419,30 @@ pub fn set_echo(on: bool) {
     t.ld.termios[12..16].copy_from_slice(&l.to_le_bytes());
 }
 
-/// Moves what the UART has received into the line discipline, echoing as it goes.
-pub fn pump() {
-    use crate::console::{poll_input, Input};
+/// Moves what the UART has received into the line discipline, echoing as it goes. With
+/// `may_wait` (a process waits for console input and nothing else can run), rvmmu may
+/// block for the next byte of its input; otherwise only bytes that have arrived are taken
+/// (on rvmmu, input from a file or pipe arrives only while a reader waits; a terminal's
+/// keys as they are typed).
+pub fn pump(may_wait: bool) {
+    use crate::console::{poll_input, wait_input, Input};
     let mut out = Vec::new();
     {
         let mut t = TTY.lock();
+        let mut waited = !may_wait;
         loop {
-            match poll_input() {
-                Input::Byte(b) => t.ld.receive(b, &mut out),
+            let input = match poll_input() {
+                Input::Nothing if !waited => {
+                    waited = true;
+                    wait_input()
+                }
+                i => i,
+            };
+            match input {
+                Input::Byte(b) => {
+                    waited = true;
+                    t.ld.receive(b, &mut out)
+                }
                 Input::Ended => {
                     t.ld.end();
                     break;
@@ -486,7 +501,7 @@ pub fn read(p: &mut Process, buf: VirtAddr, len: u64, nonblock: bool) -> SysResu
         signal_own_group(p, SIGTTIN);
         return Err(Errno::ERESTARTSYS);
     }
-    pump();
+    pump(false);
     let bytes = {
         let mut t = TTY.lock();
         if !t.ld.signals.is_empty() {
