@@ -432,10 +432,8 @@ pub fn pump(may_wait: bool) {
         let mut waited = !may_wait;
         loop {
             let input = match poll_input() {
-                Input::Nothing if !waited => {
-                    waited = true;
-                    wait_input()
-                }
+                // Nothing yet: one look that may wait (a byte then sets `waited`).
+                Input::Nothing if !waited => wait_input(),
                 i => i,
             };
             match input {
