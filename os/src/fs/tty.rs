@@ -429,7 +429,8 @@ pub fn pump(may_wait: bool) {
     let mut out = Vec::new();
     {
         let mut t = TTY.lock();
-        let mut waited = !may_wait;
+        // Never wait with signals to send or input to hand over already.
+        let mut waited = !may_wait || !t.ld.signals.is_empty() || t.ld.readable().is_some();
         loop {
             let input = match poll_input() {
                 // Nothing yet: one look that may wait (a byte then sets `waited`).
