@@ -24,7 +24,8 @@
  * script files then, so that `malloc_1 & cat /proc/$!/maps; fg` can bring the job to the
  * foreground): each pipeline is a process group; the foreground one gets the terminal
  * (tcsetpgrp) and the shell takes it back when the job ends or stops. The shell ignores
- * SIGTTOU, SIGTTIN and SIGTSTP (and SIGINT and SIGQUIT when interactive). Messages about
+ * SIGTTOU, SIGTTIN and SIGTSTP, and SIGQUIT when interactive; there SIGINT at the prompt
+ * drops the line typed so far and shows a new prompt. Messages about
  * jobs ("[1] PID", "[1]+  Stopped ...", "[1]+  Done ...") are printed only when
  * interactive, as bash prints them. Without job control an asynchronous command's
  * standard input is /dev/null, as POSIX requires. */
@@ -1306,16 +1307,31 @@ static void run_line(const char *line) {
   }
 }
 
+/* ^C at the prompt (interactive): the line typed so far is dropped and a new prompt
+ * shown, as bash does. */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
 /* Reads one line from `fd` a byte at a time (so that commands reading the same input
- * find the rest); NULL at end of file with nothing read. */
+ * find the rest); NULL at end of file with nothing read; "" when ^C interrupted it. */
 static char *read_line(int fd) {
   size_t cap = 256, len = 0;
   char *s = malloc(cap);
   for (;;) {
     char c;
     ssize_t r = read(fd, &c, 1);
-    if (r < 0 && errno == EINTR)
+    if (r < 0 && errno == EINTR) {
+      if (interrupted) {
+        interrupted = 0;
+        s[0] = 0;
+        return s;
+      }
       continue;
+    }
     if (r <= 0) {
       if (len == 0) {
         free(s);
@@ -1342,7 +1358,12 @@ static void setup_job_control(void) {
   signal(SIGTTIN, SIG_IGN);
   signal(SIGTSTP, SIG_IGN);
   if (interactive) {
-    signal(SIGINT, SIG_IGN);
+    /* SIGINT interrupts the prompt's read (no SA_RESTART); SIGQUIT is ignored. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
     signal(SIGQUIT, SIG_IGN);
     /* Its own process group (a session leader, such as init, already is one). */
     if (getpgrp() != getpid())
@@ -1399,6 +1420,11 @@ int main(int argc, char **argv) {
     char *line = read_line(input);
     if (!line)
       break;
+    if (!*line && interactive) {
+      fputc('\n', stderr);
+      free(line);
+      continue;
+    }
     run_line(line);
     free(line);
     fflush(stdout);
