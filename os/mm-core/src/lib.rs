@@ -22,6 +22,7 @@ extern crate std;
 
 pub mod addr;
 pub mod buddy;
+pub mod ldisc;
 pub mod lru;
 pub mod page;
 pub mod paging;
