@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 mod cmd;
+mod term;
 
 #[derive(Parser)]
 #[command(

@@ -236,9 +236,14 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     if let Some(dir) = &a.qemu_files {
         return qemu_files(&a, dir, &kernel, &initrd, &init);
     }
-    let mut m = a
-        .machine
-        .machine(bootargs(&a, &init)?, Some(initrd), disk)?;
+    // On a terminal: raw mode until the run ends, and the guest's terminal echoes
+    // (`tty_echo`, a word before any `--`).
+    let raw = crate::term::RawMode::enter();
+    let mut line = bootargs(&a, &init)?;
+    if raw.is_some() {
+        line = format!("tty_echo {line}");
+    }
+    let mut m = a.machine.machine(line, Some(initrd), disk)?;
     m.load_elf(&kernel).map_err(|e| {
         let k = a
             .kernel

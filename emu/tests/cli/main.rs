@@ -17,6 +17,7 @@ mod dump_pt;
 mod errors;
 mod run_cmd;
 mod runs;
+mod terminal;
 mod trace;
 mod trace_translations;
 

@@ -8,6 +8,7 @@ pub mod proc;
 pub mod proc_mem;
 pub mod proc_pid;
 pub mod proc_stat;
+pub mod ramfs;
 pub mod tty;
 
 use mm_core::PhysAddr;

@@ -190,11 +190,19 @@ pub fn stat(p: &mut Process, own: bool) -> String {
     ];
     let mut out = String::new();
     // pid (comm) state ppid pgrp session tty_nr tpgid flags
+    let (session, fg) = super::tty::control();
+    let (tty_nr, tpgid) = if session != 0 && session == p.sid {
+        (super::tty::TTY_NR, fg as i64)
+    } else {
+        (0, -1)
+    };
     let _ = write!(
         out,
-        "{pid} ({comm}) {} {} 0 0 0 -1 0",
+        "{pid} ({comm}) {} {} {} {} {tty_nr} {tpgid} 0",
         state_letter(p),
-        p.ppid
+        p.ppid,
+        p.pgid,
+        p.sid
     );
     for f in fields {
         let _ = write!(out, " {f}");
