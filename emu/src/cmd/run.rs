@@ -506,7 +506,7 @@ mod tests {
         );
         let to_file = parse(&["--kernel-log=k.log", "prog"]);
         assert_eq!(to_file.kernel_log.as_deref(), Some("k.log"));
-        assert_eq!(to_file.program, PathBuf::from("prog"));
+        assert_eq!(to_file.program, Some(PathBuf::from("prog")));
     }
 
     #[test]
