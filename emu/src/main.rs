@@ -1,6 +1,6 @@
 //! The `rvmmu` command: runs RISC-V programs on the emulated machine.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Writes one line to stderr, ignoring failure (a closed stderr must not panic the process).
@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 mod cmd;
+mod term;
 
 #[derive(Parser)]
 #[command(
@@ -25,8 +26,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a static Linux program on the kernel (packed into an initramfs as its first
-    /// process); rvmmu's exit status is the program's.
+    /// Run a static Linux program on the kernel as its first process: a host file, or a
+    /// built-in one of /bin (the tools, the notes' programs); with none, the shell /bin/sh,
+    /// and `-c SCRIPT` runs a script. rvmmu's exit status is the program's.
     Run(Box<cmd::run::RunArgs>),
     /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
     /// finisher.
@@ -68,7 +70,8 @@ fn clap_error_line(e: &clap::Error) -> String {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = match Cli::try_parse() {
+    let argv = cmd::run::program_words_as_values(&Cli::command(), std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
             // --help and --version.

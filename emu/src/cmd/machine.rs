@@ -196,7 +196,11 @@ impl MachineArgs {
             },
             trace: self.trace_config()?,
             console: Console {
-                input: ConsoleInput::Stdin,
+                input: if crate::term::stdin_is_tty() {
+                    ConsoleInput::Terminal
+                } else {
+                    ConsoleInput::Stdin
+                },
                 output: ConsoleOutput::Stdout,
                 log,
             },

@@ -11,7 +11,6 @@
 mod decode;
 pub mod observers;
 pub mod stats;
-pub mod syscalls;
 
 pub use decode::decode;
 
@@ -483,7 +482,7 @@ pub struct CtxMem<'c, 'a> {
     satp: u64,
 }
 
-impl syscalls::GuestMem for CtxMem<'_, '_> {
+impl crate::strace::GuestMem for CtxMem<'_, '_> {
     fn read(&mut self, va: u64, buf: &mut [u8]) -> bool {
         self.ctx.read_virt(self.satp, va, buf)
     }

@@ -18,6 +18,7 @@ mod errors;
 mod run_cmd;
 mod runs;
 mod stats;
+mod terminal;
 mod trace;
 mod trace_translations;
 
