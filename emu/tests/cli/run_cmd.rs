@@ -200,10 +200,10 @@ fn tracing_kernel_events_changes_nothing_the_guest_does() {
     let text = std::fs::read_to_string(&trace).unwrap();
     // What the program did is there: its read of "x\n", the write of "read: x\n"
     // (the console is a terminal: line-buffered), its faults, its exit.
-    assert!(text.contains("[pid 1] read(0x0, "), "{text}");
+    assert!(text.contains("[pid 1] read(0, "), "{text}");
     assert!(
         text.lines()
-            .any(|l| l.starts_with("[pid 1] write(0x1, ") && l.ends_with(") = 8")),
+            .any(|l| l.starts_with("[pid 1] write(1, ") && l.ends_with(") = 8")),
         "{text}"
     );
     assert!(text.contains("[pid 1] fault 0x"), "{text}");

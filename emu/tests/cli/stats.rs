@@ -92,8 +92,8 @@ fn text_and_json_statistics_agree_with_each_other_and_with_the_guests_proc_vmsta
     };
     let prog = prog.to_str().unwrap();
     let json_file = dir.path().join("stats.json");
-    // 16 MiB of RAM, no swap, three workers of 6 MiB: direct reclaim, then an OOM kill.
-    let common = ["run", "--max-insns", "2000000000", "--mem", "16M"];
+    // 32 MiB of RAM (a quarter of it the initramfs), no swap, three workers of 10 MiB: direct reclaim, then an OOM kill.
+    let common = ["run", "--max-insns", "2000000000", "--mem", "32M"];
     let mut args = common.to_vec();
     args.extend([
         "--stats-format",
@@ -101,7 +101,7 @@ fn text_and_json_statistics_agree_with_each_other_and_with_the_guests_proc_vmsta
         "--stats-out",
         json_file.to_str().unwrap(),
     ]);
-    args.extend([prog, "3", "6"]);
+    args.extend([prog, "3", "10"]);
     let j = run(&args, None);
     assert_eq!(j.code, Some(0), "{j:#?}");
     assert!(
@@ -149,7 +149,7 @@ fn text_and_json_statistics_agree_with_each_other_and_with_the_guests_proc_vmsta
 
     // The same run in text (runs are deterministic): the same numbers.
     let mut args = common.to_vec();
-    args.extend(["--stats", prog, "3", "6"]);
+    args.extend(["--stats", prog, "3", "10"]);
     let t: Output = run(&args, None);
     assert_eq!(t.stdout, j.stdout);
     assert_eq!(
@@ -297,9 +297,9 @@ fn a_progress_line_is_drawn_on_a_terminal_and_erased_at_the_end() {
         // The command (and its copy of the terminal's slave side) is dropped once the
         // child has started, so the master reads EIO when the child ends.
         let mut cmd = Command::new(crate::RVMMU);
-        cmd.args(["run", "--mem", "16M", "--swap", "32M"])
+        cmd.args(["run", "--mem", "32M", "--swap", "32M"])
             .arg(&prog)
-            .args(["3", "6"])
+            .args(["3", "10"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(slave));
