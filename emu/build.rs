@@ -7,13 +7,17 @@
 //! variables the outer cargo sets for build scripts that would change the nested build
 //! (flags meant for the host, clippy's wrapper) are removed.
 //!
-//! Set `RVMMU_NO_KERNEL=1` to build the emulator without a kernel (`rvmmu run` then needs
-//! `--kernel`); where `os/` does not exist, there is nothing to embed either.
+//! It also builds the guest's /bin (see [`guest_bin`]): the tools `programs/bin/*.c`, the
+//! notes' programs `programs/notes/*.c` and `programs/tools/procwatch.c`, static riscv64
+//! Linux executables that `rvmmu run` packs into every initramfs (`rvmmu::guest_bin`).
+//!
+//! Set `RVMMU_NO_KERNEL=1` to build the emulator without a kernel and without /bin (`rvmmu
+//! run` then needs `--kernel`); where `os/` does not exist, there is nothing to embed either.
 
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 const TARGET: &str = "riscv64gc-unknown-none-elf";
 
@@ -31,10 +35,13 @@ fn main() {
 
     let skip = env::var_os("RVMMU_NO_KERNEL").is_some_and(|v| v != "0" && !v.is_empty());
     if skip || !os.join("Cargo.toml").is_file() {
-        // An empty file: no kernel built in.
+        // An empty file: no kernel built in; and an empty /bin.
         fs::write(&embedded, b"").expect("write kernel.elf");
+        write_bin_list(&out_dir, &[]);
         return;
     }
+    let bin = guest_bin(root, &out_dir);
+    write_bin_list(&out_dir, &bin);
     let elf = build_kernel(root, &os);
     fs::copy(&elf, &embedded)
         .unwrap_or_else(|e| panic!("copy {} to {}: {e}", elf.display(), embedded.display()));
@@ -76,4 +83,150 @@ fn build_kernel(root: &Path, os: &Path) -> PathBuf {
         );
     }
     target_dir.join(TARGET).join("release").join("rvmmu-os")
+}
+
+/// The cross compiler for the guest's programs (Debian's gcc-riscv64-linux-gnu).
+const GUEST_CC: &str = "riscv64-linux-gnu-gcc";
+
+/// A guest program of /bin: its source and how it is compiled.
+struct GuestProgram {
+    name: String,
+    src: PathBuf,
+    /// The notes' programs are built as the notes build them: plain gcc, no optimisation
+    /// (`-O0`; `-w` because their pointers are printed with `%x`), so that what they do
+    /// in memory is what the notes describe (at -O2 GCC deletes swap_32g's memset).
+    notes: bool,
+}
+
+/// The C files of `dir` (sorted), each with its rerun-if-changed line; the directory's too,
+/// so that a new file reruns the build.
+fn c_files(dir: &Path) -> Vec<PathBuf> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|e| e == "c"));
+    v.sort();
+    for p in &v {
+        println!("cargo:rerun-if-changed={}", p.display());
+    }
+    v
+}
+
+/// Builds /bin's programs into `$OUT_DIR/bin/` (in parallel, one compiler each; a program
+/// whose executable is newer than its sources is not rebuilt) and returns their (name,
+/// executable) pairs. Fails the build, naming the Debian package, without the compiler.
+fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
+    let programs = root.join("programs");
+    let mut list: Vec<GuestProgram> = Vec::new();
+    let mut add = |src: PathBuf, notes: bool| {
+        let name = src.file_stem().unwrap().to_string_lossy().into_owned();
+        list.push(GuestProgram { name, src, notes });
+    };
+    for src in c_files(&programs.join("bin")) {
+        add(src, false);
+    }
+    for src in c_files(&programs.join("notes")) {
+        add(src, true);
+    }
+    let procwatch = programs.join("tools").join("procwatch.c");
+    println!("cargo:rerun-if-changed={}", procwatch.display());
+    if procwatch.is_file() {
+        add(procwatch, false);
+    }
+    if list.is_empty() {
+        return Vec::new();
+    }
+    let check = Command::new(GUEST_CC)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !check.is_ok_and(|s| s.success()) {
+        panic!(
+            "{GUEST_CC} is not installed: it builds the guest's /bin (programs/bin, \
+             programs/notes, programs/tools/procwatch.c) that rvmmu embeds. Install the \
+             Debian packages gcc-riscv64-linux-gnu and libc6-dev-riscv64-cross \
+             (scripts/setup.sh does), or set RVMMU_NO_KERNEL=1 to build rvmmu without its \
+             kernel and /bin."
+        );
+    }
+    let dir = out_dir.join("bin");
+    fs::create_dir_all(&dir).expect("create $OUT_DIR/bin");
+    // Headers the tools share (programs/bin/*.h) make every tool out of date.
+    let headers: Vec<PathBuf> = fs::read_dir(programs.join("bin"))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "h"))
+        .collect();
+    for h in &headers {
+        println!("cargo:rerun-if-changed={}", h.display());
+    }
+    let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut children: Vec<(&GuestProgram, Child)> = Vec::new();
+    let mut out = Vec::new();
+    for prog in &list {
+        let exe = dir.join(&prog.name);
+        out.push((prog.name.clone(), exe.clone()));
+        let newest_src = std::iter::once(&prog.src)
+            .chain(if prog.notes { &[][..] } else { &headers[..] })
+            .filter_map(|p| mtime(p))
+            .max();
+        if let (Some(built), Some(src)) = (mtime(&exe), newest_src) {
+            if built > src {
+                continue;
+            }
+        }
+        let mut cmd = Command::new(GUEST_CC);
+        cmd.arg("-static");
+        if prog.notes {
+            cmd.args(["-O0", "-w"]);
+        } else {
+            cmd.args(["-O2", "-Wall", "-Werror"]);
+        }
+        // Stripped: the initramfs lives in the guest's RAM.
+        cmd.arg("-s").arg(&prog.src).arg("-o").arg(&exe);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {GUEST_CC}: {e}"));
+        children.push((prog, child));
+        // At most two compilers at a time (they are short, and the machine is shared).
+        if children.len() >= 2 {
+            let (p, c) = children.remove(0);
+            finish(p, c);
+        }
+    }
+    for (p, c) in children {
+        finish(p, c);
+    }
+    out
+}
+
+/// Waits for the compiler of `prog`; fails the build with its messages if it failed.
+fn finish(prog: &GuestProgram, child: Child) {
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{GUEST_CC} for {}: {e}", prog.src.display()));
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        panic!("{GUEST_CC} failed on {} (see above)", prog.src.display());
+    }
+}
+
+/// Writes `$OUT_DIR/guest_bin.rs`: the list `rvmmu::guest_bin` includes, of (name, bytes).
+fn write_bin_list(out_dir: &Path, bin: &[(String, PathBuf)]) {
+    let mut s = String::from("&[\n");
+    for (name, exe) in bin {
+        s.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?}) as &[u8]),\n",
+            exe.display().to_string()
+        ));
+    }
+    s.push_str("]\n");
+    fs::write(out_dir.join("guest_bin.rs"), s).expect("write guest_bin.rs");
 }

@@ -15,6 +15,9 @@ declare -A NEED=(
   [riscv64-unknown-elf-objdump]=binutils-riscv64-unknown-elf  # the disassembler cross-check
   [cc]=gcc                                             # host builds of programs/tests (host_linux.rs)
   [npm]=npm                                            # fetches SQLite's sources (programs/corpus)
+  [strace]=strace                                      # reference for the syscall decoder (strace_host.rs)
+  [ps]=procps                                          # references of programs/bin's tools (tools_host.rs)
+  [sar]=sysstat                                        # reference of programs/bin/sar.c
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

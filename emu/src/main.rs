@@ -1,6 +1,6 @@
 //! The `rvmmu` command: runs RISC-V programs on the emulated machine.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Writes one line to stderr, ignoring failure (a closed stderr must not panic the process).
@@ -11,6 +11,7 @@ macro_rules! say {
 }
 
 mod cmd;
+mod term;
 
 #[derive(Parser)]
 #[command(
@@ -27,12 +28,13 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run a static Linux program on the kernel (packed into an initramfs as its first
-    /// process); rvmmu's exit status is the program's.
-    Run(cmd::run::RunArgs),
+    /// Run a static Linux program on the kernel as its first process: a host file, or a
+    /// built-in one of /bin (the tools, the notes' programs); with none, the shell /bin/sh,
+    /// and `-c SCRIPT` runs a script. rvmmu's exit status is the program's.
+    Run(Box<cmd::run::RunArgs>),
     /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
     /// finisher.
-    Bare(cmd::bare::BareArgs),
+    Bare(Box<cmd::bare::BareArgs>),
     /// Measure guest speed on the built-in workloads (median of several runs).
     Bench(cmd::bench::BenchArgs),
     /// Write the built-in kernel's ELF to FILE (for qemu-system-riscv64 -kernel).
@@ -70,7 +72,8 @@ fn clap_error_line(e: &clap::Error) -> String {
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let cli = match Cli::try_parse() {
+    let argv = cmd::run::program_words_as_values(&Cli::command(), std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) if !e.use_stderr() => {
             // --help and --version.
@@ -90,8 +93,8 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        Cmd::Bare(a) => cmd::bare::run(a),
-        Cmd::Run(a) => cmd::run::run(a),
+        Cmd::Bare(a) => cmd::bare::run(*a),
+        Cmd::Run(a) => cmd::run::run(*a),
         Cmd::Kernel { out } => match rvmmu::kernel::embedded() {
             None => Err("this rvmmu was built without its kernel".into()),
             Some(k) => std::fs::write(&out, k)

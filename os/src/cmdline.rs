@@ -12,7 +12,10 @@
 //! from a second shell), `check_rmap` (rvmmu's own: check the reverse map at every fork and
 //! process end, see `proc::check_rmap`), `swap_selftest` (rvmmu's own: after the swap areas
 //! are enabled at boot, write a pattern to the first area's last slot, read it back and log
-//! the result, see `mm::swapfile::self_test`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
+//! the result, see `mm::swapfile::self_test`), `tty_echo` (rvmmu's own: the console's terminal
+//! starts with ECHO set, as Linux's does; without it ECHO starts clear so that input fed from
+//! a file or pipe is not copied into the output; rvmmu passes it when its standard input is
+//! a terminal, see `fs::tty`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
 //! takes them: [`Args::sysctls`], applied by `sysctl.rs`). Words after `--` are init's
 //! arguments (argv[1..]), as on Linux. Other words are reported by [`Args::unknown`] and
 //! otherwise ignored: none of the words before `--` reaches init (Linux too keeps dotted
@@ -31,6 +34,8 @@ pub struct Args<'a> {
     pub dump_proc: bool,
     pub check_rmap: bool,
     pub swap_selftest: bool,
+    /// `tty_echo`: the console's terminal starts with ECHO set (`fs::tty`).
+    pub tty_echo: bool,
     /// init's path, possibly still quoted (see [`unquote`]).
     pub init: &'a str,
     /// The words before `--`.
@@ -98,6 +103,7 @@ pub fn parse(line: &str) -> Args<'_> {
         dump_proc: false,
         check_rmap: false,
         swap_selftest: false,
+        tty_echo: false,
         init: "/init",
         line,
         init_args,
@@ -117,6 +123,10 @@ pub fn parse(line: &str) -> Args<'_> {
         }
         if word == "swap_selftest" {
             args.swap_selftest = true;
+            continue;
+        }
+        if word == "tty_echo" {
+            args.tty_echo = true;
             continue;
         }
         match key_value(word) {
@@ -145,7 +155,14 @@ impl<'a> Args<'a> {
             Some(("loglevel", v)) => v.parse::<log::LevelFilter>().is_err(),
             Some(("init", v)) => !v.starts_with('/'),
             _ => {
-                !["quiet", "dump_proc", "check_rmap", "swap_selftest"].contains(&w)
+                ![
+                    "quiet",
+                    "dump_proc",
+                    "check_rmap",
+                    "swap_selftest",
+                    "tty_echo",
+                ]
+                .contains(&w)
                     && !w.starts_with(SYSCTL)
             }
         })

@@ -7,8 +7,9 @@
 //! (`crate::kevent`) instead of the UART: rvmmu shows them on its stderr and in its
 //! console log, never in the program's output.
 //!
-//! Input ([`read_line`]) is polled: the kernel reads LSR until a byte is ready (DR) and
-//! takes it from RBR, up to a newline. A break on the line (LSR.BI) is end of file: rvmmu's
+//! Input ([`poll_input`]) is polled: the kernel reads LSR and takes a byte from RBR when one
+//! is ready (DR); the terminal's line discipline (`fs::tty`) does this at every scheduler
+//! pass. A break on the line (LSR.BI) is end of file: rvmmu's
 //! UART raises one after the last byte of the host's input (docs/ARCHITECTURE.md); from then
 //! on every console read returns 0. QEMU never sends one, so there a read with no input
 //! waits for ever, as a read of a terminal nobody types into does.
@@ -81,21 +82,6 @@ impl Uart {
         }
         self.write_reg(THR, b);
     }
-
-    /// Waits for the next received byte; `None` once the input has ended (a break). A byte
-    /// already received is delivered before the break is acted on.
-    fn getc(&mut self) -> Option<u8> {
-        loop {
-            let lsr = self.lsr();
-            if lsr & LSR_DR != 0 {
-                return Some(self.read_reg(RBR));
-            }
-            if self.ended {
-                return None;
-            }
-            core::hint::spin_loop();
-        }
-    }
 }
 
 impl Write for Uart {
@@ -110,32 +96,44 @@ static CONSOLE: Mutex<Uart> = Mutex::new(Uart {
     ended: false,
 });
 
-/// Reads console input into `buf` up to and including a newline (a terminal's canonical
-/// mode hands over one line per read; a pipe may give more, which callers must accept
-/// either way), blocking for the first byte. Returns the count; 0 at end of input.
-pub fn read_line(buf: &mut [u8]) -> usize {
-    let mut u = CONSOLE.lock();
-    let mut n = 0;
-    while n < buf.len() {
-        match u.getc() {
-            Some(b) => {
-                buf[n] = b;
-                n += 1;
-                if b == b'\n' {
-                    break;
-                }
-            }
-            None => break,
-        }
-    }
-    n
+/// What the line has received, without waiting.
+pub enum Input {
+    Byte(u8),
+    /// A break: the input has ended, for good.
+    Ended,
+    Nothing,
 }
 
-/// Whether a read would not wait: a byte has arrived, or the input has ended.
-pub fn input_ready() -> bool {
+/// The next received byte, if one has arrived (the terminal's line discipline, `fs::tty`,
+/// takes input this way, at every scheduler pass and every read of the console). Never
+/// waits: rvmmu's UART waits for host input at the second of two empty LSR/RBR reads in a
+/// row (and nowhere else), so an empty look is followed by a harmless IER read, which ends
+/// the run (the transmitter's LSR polls that follow must not wait either).
+pub fn poll_input() -> Input {
     let mut u = CONSOLE.lock();
-    let lsr = u.lsr();
-    lsr & LSR_DR != 0 || u.ended
+    look(&mut u, false)
+}
+
+/// Like [`poll_input`], but with nothing there, looks again at once: on rvmmu that waits
+/// for the next byte of the host's input (or its end); on other machines it finds what has
+/// arrived meanwhile.
+pub fn wait_input() -> Input {
+    let mut u = CONSOLE.lock();
+    look(&mut u, true)
+}
+
+fn look(u: &mut Uart, twice: bool) -> Input {
+    for _ in 0..if twice { 2 } else { 1 } {
+        if u.lsr() & LSR_DR != 0 {
+            return Input::Byte(u.read_reg(RBR));
+        }
+    }
+    let _ = u.read_reg(IER);
+    if u.ended {
+        Input::Ended
+    } else {
+        Input::Nothing
+    }
 }
 
 /// Writes raw bytes (a user process's output) to the console.

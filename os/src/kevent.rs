@@ -75,6 +75,10 @@ pub mod fault {
     pub const STACK_GROWTH: u64 = 4;
     pub const SIGSEGV: u64 = 5;
     pub const OTHER: u64 = 6;
+    /// The page was present already (an older TLB entry, the kernel's own access, or A
+    /// cleared by reclaim under Svade): only the PTE's bits were set; not counted in
+    /// `pgfault`.
+    pub const SPURIOUS: u64 = 7;
 }
 
 /// Uses the device at `pa` if it answers with the magic and version this kernel speaks.

@@ -131,6 +131,7 @@ const NO_INIT_STATUS: u16 = 127;
 fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline::Args<'_>) -> ! {
     fs::files::set_root(archive);
     fs::proc::set_dump_on_read(args.dump_proc);
+    fs::tty::set_echo(args.tty_echo);
     mm::rmap::set_check_rmap(args.check_rmap);
     let files = fs::cpio::entries(archive).count();
     info!("initramfs: {files} entries");

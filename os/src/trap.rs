@@ -40,6 +40,7 @@ pub extern "C" fn handle_raw(frame: &mut TrapFrame) -> *mut TrapFrame {
     }
     let from_user = frame.sstatus & csr::SSTATUS_SPP == 0;
     if scause & INTERRUPT != 0 {
+        crate::fs::proc_stat::count_interrupt();
         match scause & !INTERRUPT {
             IRQ_S_TIMER => {
                 TICKS.fetch_add(1, Ordering::Relaxed);

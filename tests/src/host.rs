@@ -1,5 +1,5 @@
-//! The host tools a test needs (the references QEMU and qemu-riscv64, mkswap, the host's
-//! C compiler) and the one rule for a missing one: outside CI the test says it is skipped
+//! The host tools a test needs (the references QEMU, qemu-riscv64 and strace, mkswap, the
+//! host's C compiler) and the one rule for a missing one: outside CI the test says it is skipped
 //! and passes; under CI (the environment variable `CI` set and non-empty) it FAILS, naming
 //! the Debian package to install, so a reference comparison never passes by not running.
 
@@ -39,6 +39,27 @@ pub const MKSWAP: Tool = Tool {
 pub const HOST_CC: Tool = Tool {
     command: "cc",
     package: "gcc (and libc6-dev)",
+    extra_dirs: &[],
+};
+
+/// strace: the reference for the syscall decoder's lines (`rvmmu::strace`).
+pub const STRACE: Tool = Tool {
+    command: "strace",
+    package: "strace",
+    extra_dirs: &[],
+};
+
+/// procps's `ps` (and free, top, vmstat, pmap, sysctl, kill): the references of the tools
+/// in programs/bin.
+pub const PROCPS: Tool = Tool {
+    command: "ps",
+    package: "procps",
+    extra_dirs: &[],
+};
+/// sysstat's `sar`: the reference of programs/bin/sar.c.
+pub const SYSSTAT: Tool = Tool {
+    command: "sar",
+    package: "sysstat",
     extra_dirs: &[],
 };
 

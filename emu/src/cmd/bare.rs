@@ -30,6 +30,6 @@ pub fn run(a: BareArgs) -> Result<ExitCode, String> {
     let mut m = a.machine.machine(String::new(), None, disk, None)?;
     m.load_elf(&bytes)
         .map_err(|e| format!("{}: {e}", a.elf.display()))?;
-    let exit = a.machine.run(&mut m, a.dump_pt, &[], None)?;
+    let exit = a.machine.run(&mut m, a.dump_pt, &[], None, None)?;
     Ok(ExitCode::from(exit.status() as u8))
 }

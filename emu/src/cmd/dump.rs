@@ -29,7 +29,7 @@ fn syscall_number(name: &str) -> Option<u64> {
     if let Ok(n) = rvmmu::cli::parse_u64(name) {
         return Some(n);
     }
-    (0..1024).find(|&nr| rvmmu::kevent::syscalls::name(nr) == Some(name))
+    (0..1024).find(|&nr| rvmmu::strace::syscall_name(nr) == Some(name))
 }
 
 /// Parses `PID@EVENT`: PID a number or a program's name; EVENT `getchar` (the process

@@ -21,6 +21,11 @@ use std::sync::{Arc, Mutex};
 pub enum ConsoleInput {
     /// The emulator's standard input (blocking reads on the emulator thread).
     Stdin,
+    /// The emulator's standard input when it is a terminal: a thread reads it as keys
+    /// arrive, so a byte typed while the guest runs can reach the UART at its next receive
+    /// poll (rule (c) of [`crate::devices::uart`]), not only when the guest waits for input.
+    /// Ctrl-A x ends the run (see [`ESCAPE`]); Ctrl-A Ctrl-A sends one Ctrl-A.
+    Terminal,
     /// A fixed byte string, then end of input.
     Bytes(Vec<u8>),
     /// No input at all: the receive FIFO stays empty.
@@ -135,6 +140,15 @@ impl Console {
     }
 }
 
+/// The escape byte of [`ConsoleInput::Terminal`] (Ctrl-A, as QEMU's `-nographic`): Ctrl-A
+/// x ends the run, Ctrl-A Ctrl-A sends one Ctrl-A; Ctrl-A followed by anything else sends
+/// both bytes.
+pub const ESCAPE: u8 = 0x01;
+
+/// Called by the terminal reader thread when the user types Ctrl-A x (set by the front end;
+/// it must end the process). Without one, the run's input simply ends.
+pub static ON_ESCAPE_EXIT: std::sync::OnceLock<fn() -> !> = std::sync::OnceLock::new();
+
 /// Bytes of stdout output kept before they are written even without a newline.
 pub const OUTPUT_CHUNK: usize = 4096;
 
@@ -149,6 +163,8 @@ pub struct HostInput {
 
 enum InputSource {
     Stdin(std::io::Stdin),
+    /// Bytes from the terminal reader thread (closed at end of input).
+    Terminal(std::sync::mpsc::Receiver<u8>),
     Bytes(VecDeque<u8>),
     None,
     Shared(SharedInput),
@@ -158,6 +174,7 @@ impl HostInput {
     pub fn new(cfg: ConsoleInput) -> HostInput {
         let src = match cfg {
             ConsoleInput::Stdin => InputSource::Stdin(std::io::stdin()),
+            ConsoleInput::Terminal => InputSource::Terminal(spawn_terminal_reader()),
             ConsoleInput::Bytes(b) => InputSource::Bytes(b.into()),
             ConsoleInput::None => InputSource::None,
             ConsoleInput::Shared(q) => InputSource::Shared(q),
@@ -184,12 +201,21 @@ impl HostInput {
         }
         let b = match &mut self.src {
             InputSource::Stdin(stdin) => {
+                // The read may wait for the user: no progress line over what they type.
+                crate::progress::clear();
                 let mut one = [0u8; 1];
                 loop {
                     match stdin.lock().read(&mut one) {
                         Ok(0) => break None,
                         Ok(_) => break Some(one[0]),
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        // Host Ctrl-C: the run ends at the next slice boundary, and
+                        // the console's input with it.
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                            if crate::host_signal::received().is_some() {
+                                break None;
+                            }
+                            continue;
+                        }
                         Err(e) => {
                             log::warn!("console input closed: {e}");
                             break None;
@@ -197,6 +223,7 @@ impl HostInput {
                     }
                 }
             }
+            InputSource::Terminal(rx) => rx.recv().ok(),
             InputSource::Bytes(q) => q.pop_front(),
             InputSource::None => None,
             InputSource::Shared(q) => match q.take() {
@@ -206,6 +233,72 @@ impl HostInput {
         };
         self.eof = b.is_none();
         b
+    }
+
+    /// A byte the terminal has already delivered, without waiting (None for the other
+    /// sources, whose bytes move only when the guest waits: the determinism rule).
+    pub fn try_byte(&mut self) -> Option<u8> {
+        match &mut self.src {
+            InputSource::Terminal(rx) if !self.eof => match rx.try_recv() {
+                Ok(b) => Some(b),
+                Err(std::sync::mpsc::TryRecvError::Empty) => None,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                    self.eof = true;
+                    None
+                }
+            },
+            _ => None,
+        }
+    }
+}
+
+/// Starts the thread that reads the terminal on stdin and hands its bytes over, acting on
+/// the Ctrl-A escape (see [`ESCAPE`]).
+fn spawn_terminal_reader() -> std::sync::mpsc::Receiver<u8> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("rvmmu-console".into())
+        .spawn(move || {
+            let mut stdin = std::io::stdin();
+            let mut buf = [0u8; 256];
+            let mut escaped = false;
+            loop {
+                let n = match stdin.read(&mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => return,
+                };
+                for &b in &buf[..n] {
+                    let send: &[u8] = match (escaped, b) {
+                        (false, ESCAPE) => {
+                            escaped = true;
+                            continue;
+                        }
+                        (false, _) => &[b],
+                        (true, b'x') => match ON_ESCAPE_EXIT.get() {
+                            Some(exit) => exit(),
+                            None => return,
+                        },
+                        (true, ESCAPE) => &[ESCAPE],
+                        (true, _) => &[ESCAPE, b],
+                    };
+                    escaped = false;
+                    for &s in send {
+                        if tx.send(s).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    match spawned {
+        Ok(_) => rx,
+        Err(e) => {
+            log::warn!("cannot start the console reader thread: {e}");
+            let (_, rx) = std::sync::mpsc::channel();
+            rx
+        }
     }
 }
 
@@ -252,6 +345,10 @@ impl HostOutput {
         }
         match &self.sink {
             OutputSink::Stdout => {
+                crate::progress::clear();
+                if let Some(&last) = self.buf.last() {
+                    crate::progress::console_wrote(last);
+                }
                 let mut out = std::io::stdout().lock();
                 // A closed stdout (e.g. `| head`) must not stop the guest: drop the bytes.
                 if let Err(e) = out.write_all(&self.buf).and_then(|()| out.flush()) {

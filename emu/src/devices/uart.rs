@@ -28,7 +28,12 @@
 //!     breaks the sequence, so `putc` loops that check LSR before each THR write never block;
 //!     a polling `getc` loop blocks at its second look;
 //! (b) in [`Uart::wait_for_input`], which the bus calls when the hart executes WFI with nothing
-//!     else able to wake it.
+//!     else able to wake it;
+//! (c) only when the input is an interactive terminal ([`super::console::ConsoleInput::Terminal`]):
+//!     at any LSR or RBR read with the FIFO empty, a byte the user has already typed (no
+//!     waiting). Typing is timed by a person, so such a run is not reproducible anyway; this
+//!     lets a key (^C) reach a guest that is busy and not waiting for input. Input from a
+//!     file or pipe keeps to (a) and (b).
 //!
 //! At end of input nothing blocks and the FIFO just stays empty. Pending output is flushed
 //! before any blocking read, so a prompt is visible while the emulator waits.
@@ -128,6 +133,12 @@ impl Uart {
         }
         let dlab = self.lcr & LCR_DLAB != 0;
         let polls_rx = offset == LSR || (offset == RBR_THR && !dlab);
+        if polls_rx && self.rx.is_empty() && self.mcr & MCR_LOOP == 0 {
+            // Rule (c): a terminal's byte that has arrived.
+            if let Some(b) = self.input.try_byte() {
+                self.rx.push_back(b);
+            }
+        }
         if polls_rx && self.rx.is_empty() {
             if self.polled_empty {
                 self.fetch_one();

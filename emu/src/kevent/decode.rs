@@ -94,6 +94,7 @@ fn decode_known(r: &RawRecord) -> Option<Event> {
                 3 => FaultAction::CowCopy,
                 4 => FaultAction::StackGrowth,
                 5 => FaultAction::Sigsegv,
+                7 => FaultAction::Spurious,
                 _ => FaultAction::Other,
             },
         },
@@ -110,6 +111,9 @@ fn decode_known(r: &RawRecord) -> Option<Event> {
         kind::EXIT => Event::Exit {
             pid,
             status: w.next()?,
+            peak_rss: w.next().unwrap_or(0),
+            minflt: w.next().unwrap_or(0),
+            majflt: w.next().unwrap_or(0),
         },
         kind::SWITCH => Event::Switch {
             pid,
@@ -260,6 +264,36 @@ mod tests {
         );
         let short = rec(kind::SYSCALL_ENTER, 1, &[1, 2], "");
         assert!(matches!(decode(&short), Event::Unknown { kind: 2, .. }));
+        assert_eq!(
+            decode(&rec(kind::FAULT_END, 2, &[0x1000, 0, 7], "")),
+            Event::FaultEnd {
+                pid: 2,
+                va: 0x1000,
+                kind: FaultKind::Minor,
+                action: FaultAction::Spurious
+            }
+        );
+        assert_eq!(
+            decode(&rec(kind::EXIT, 4, &[9, 300, 20, 1], "")),
+            Event::Exit {
+                pid: 4,
+                status: 9,
+                peak_rss: 300,
+                minflt: 20,
+                majflt: 1
+            }
+        );
+        assert_eq!(
+            decode(&rec(kind::EXIT, 4, &[0x100], "")),
+            Event::Exit {
+                pid: 4,
+                status: 0x100,
+                peak_rss: 0,
+                minflt: 0,
+                majflt: 0
+            },
+            "the counts are optional"
+        );
         assert!(matches!(
             decode(&rec(999, 1, &[], "")),
             Event::Unknown { kind: 999, .. }

@@ -10,7 +10,7 @@
 
 mod decode;
 pub mod observers;
-pub mod syscalls;
+pub mod stats;
 
 pub use decode::decode;
 
@@ -120,6 +120,9 @@ pub enum FaultAction {
     StackGrowth,
     Sigsegv,
     Other,
+    /// The page was present already: only the PTE's bits were set (not counted in the
+    /// kernel's `pgfault`).
+    Spurious,
 }
 
 impl FaultAction {
@@ -132,6 +135,7 @@ impl FaultAction {
             FaultAction::StackGrowth => "stack growth",
             FaultAction::Sigsegv => "SIGSEGV",
             FaultAction::Other => "other",
+            FaultAction::Spurious => "spurious",
         }
     }
 }
@@ -248,10 +252,15 @@ pub enum Event {
         child: u32,
         satp: u64,
     },
-    /// `status` as wait() reports it.
+    /// `status` as wait() reports it; the process's peak resident pages (VmHWM) and its
+    /// minor and major fault counts as the kernel kept them (0 from a kernel that does not
+    /// send them).
     Exit {
         pid: u32,
         status: u64,
+        peak_rss: u64,
+        minflt: u64,
+        majflt: u64,
     },
     /// `pid` (0: none, the idle loop) is the current process from now on.
     Switch {
@@ -382,6 +391,9 @@ pub struct Ctx<'a> {
     pub instret: u64,
     /// Instructions executed, retired or trapped.
     pub steps: u64,
+    /// Virtual cycles: `steps` plus the cycles skipped while the hart waited (WFI);
+    /// 10^8 per virtual second (mtime runs at 10 MHz, 10 cycles a tick).
+    pub clock: u64,
     /// satp now.
     pub satp: u64,
     /// The current process as the kernel last said (0: none yet).
@@ -484,7 +496,7 @@ pub struct CtxMem<'c, 'a> {
     satp: u64,
 }
 
-impl syscalls::GuestMem for CtxMem<'_, '_> {
+impl crate::strace::GuestMem for CtxMem<'_, '_> {
     fn read(&mut self, va: u64, buf: &mut [u8]) -> bool {
         self.ctx.read_virt(self.satp, va, buf)
     }

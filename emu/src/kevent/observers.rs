@@ -2,8 +2,8 @@
 //! `--trace syscalls,faults,reclaim` records ([`EventTrace`]); docs/TRACING.md documents
 //! every line format.
 
-use super::syscalls::{self, Pending};
 use super::*;
+use crate::strace::{self, Pending};
 use crate::trace::{push_json_escaped, Format};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -23,6 +23,7 @@ impl Observer for KernelStderr {
         {
             if *level <= self.max {
                 ctx.flush_console();
+                crate::progress::clear();
                 let mut e = std::io::stderr().lock();
                 let _ = writeln!(e, "{}", log_line(*level, *bare, text));
             }
@@ -59,9 +60,9 @@ pub struct EventTrace {
     kinds: TraceKinds,
     format: Format,
     pid: Option<u32>,
-    /// System calls entered and not yet returned, by pid, and whether their
-    /// `<unfinished ...>` line was written.
-    pending: BTreeMap<u32, (Pending, bool)>,
+    /// System calls entered and not yet returned, by pid: the number and arguments, the
+    /// decoder's state and whether their `<unfinished ...>` line was written.
+    pending: BTreeMap<u32, (u64, [u64; 6], Pending, bool)>,
     /// Faults begun, by pid: va, access, user, instret at the beginning.
     faults: BTreeMap<u32, (u64, FaultAccess, bool, u64)>,
 }
@@ -87,10 +88,14 @@ impl EventTrace {
         if self.format != Format::Text {
             return;
         }
-        for (&p, (call, shown)) in self.pending.iter_mut() {
+        for (&p, (_, _, call, shown)) in self.pending.iter_mut() {
             if p != pid && !*shown {
                 *shown = true;
-                out.push(format!("[pid {p}] {}", call.unfinished()));
+                out.push(format!(
+                    "[pid {p}] {}{}",
+                    call.unfinished(),
+                    strace::UNFINISHED
+                ));
             }
         }
     }
@@ -98,41 +103,45 @@ impl EventTrace {
     fn syscall(&mut self, ev: &Event, ctx: &mut Ctx<'_>, out: &mut Vec<String>) {
         match ev {
             Event::SyscallEnter { pid, nr, args } => {
-                if self.pending.get(pid).is_some_and(|(c, _)| c.nr() == *nr) {
+                if self.pending.get(pid).is_some_and(|(n, ..)| n == nr) {
                     return; // the same call again after a sleep: still one call
                 }
-                let call = syscalls::enter(*nr, *args, &mut ctx.mem());
-                self.pending.insert(*pid, (call, false));
+                let call = strace::enter(*nr, *args, &mut ctx.mem());
+                self.pending.insert(*pid, (*nr, *args, call, false));
             }
             Event::SyscallExit { pid, nr, ret } => {
-                let Some((call, shown)) = self.pending.remove(pid) else {
+                let Some((_, args, mut call, shown)) = self.pending.remove(pid) else {
                     return;
                 };
-                let args_nr = call.nr();
-                let line = call.finish(*ret, &mut ctx.mem());
+                if !shown && !call.inputs_read() {
+                    // An input in a page not yet touched at entry: the call itself has
+                    // faulted it in by now.
+                    call = strace::enter(*nr, args, &mut ctx.mem());
+                }
                 match self.format {
                     Format::Text => {
                         self.interrupt_others(*pid, out);
-                        if shown {
-                            let name = syscalls::name(*nr)
-                                .map_or_else(|| format!("syscall_{nr}"), str::to_string);
-                            out.push(format!("[pid {pid}] <... {name} resumed>) = {ret}"));
+                        let line = if shown {
+                            call.resumed(*ret, &mut ctx.mem())
                         } else {
-                            out.push(format!("[pid {pid}] {line}"));
-                        }
+                            call.finish(*ret, &mut ctx.mem())
+                        };
+                        out.push(format!("[pid {pid}] {line}"));
                     }
                     Format::Json => {
+                        let parts = call.finish_parts(*ret, &mut ctx.mem());
                         let mut j = format!(
-                            "{{\"type\":\"syscall\",\"instret\":{},\"pid\":{pid},\"nr\":{args_nr},\"ret\":{ret},\"line\":",
-                            ctx.instret
+                            "{{\"type\":\"syscall\",\"instret\":{},\"pid\":{pid},\"nr\":{nr},\"ret\":{ret},\"call\":{},\"line\":",
+                            ctx.instret,
+                            parts.json()
                         );
-                        json_str(&mut j, &line);
+                        json_str(&mut j, &parts.line());
                         j.push('}');
                         out.push(j);
                     }
                 }
             }
-            Event::Exit { pid, status } => {
+            Event::Exit { pid, status, .. } => {
                 let what = if status & 0x7f == 0 {
                     format!("exited with {}", (status >> 8) & 0xff)
                 } else {
@@ -141,8 +150,14 @@ impl EventTrace {
                 match self.format {
                     Format::Text => {
                         self.interrupt_others(*pid, out);
-                        if let Some((call, _)) = self.pending.remove(pid) {
-                            let line = call.finish(0, &mut ctx.mem());
+                        if let Some((_, _, call, shown)) = self.pending.remove(pid) {
+                            // A call that never returned (exit_group, or a kill while
+                            // it slept): strace ends its line with `= ?`.
+                            let line = if shown {
+                                call.resumed(0, &mut ctx.mem())
+                            } else {
+                                call.finish(0, &mut ctx.mem())
+                            };
                             let head = line.rsplit_once(" = ").map_or(&line[..], |(h, _)| h);
                             out.push(format!("[pid {pid}] {head} = ?"));
                         }

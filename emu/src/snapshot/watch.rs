@@ -307,7 +307,7 @@ impl Observer for Watcher {
             t.goals = keep;
         }
         // After the goals: an exit goal matches the exit record of a process still known.
-        if let Event::Exit { pid, status } = ev {
+        if let Event::Exit { pid, status, .. } = ev {
             if let Some(p) = t.procs.get_mut(pid) {
                 p.exited = Some(*status);
             }
@@ -406,6 +406,7 @@ mod tests {
         let mut ctx = Ctx {
             instret: 7,
             steps: 7,
+            clock: 7,
             satp: 0,
             pid: ev.pid(),
             bus,
@@ -469,7 +470,17 @@ mod tests {
         };
         assert_eq!(feed(&mut w, &mut bus, exit_group), Flow::Stop);
         assert_eq!(w.take_hit().unwrap().goal, 4);
-        feed(&mut w, &mut bus, Event::Exit { pid: 2, status: 0 });
+        feed(
+            &mut w,
+            &mut bus,
+            Event::Exit {
+                pid: 2,
+                status: 0,
+                peak_rss: 0,
+                minflt: 0,
+                majflt: 0,
+            },
+        );
         assert!(w.state().find(&Proc::Pid(2)).is_none(), "exited");
         assert_eq!(w.state().procs[&2].exited, Some(0));
     }

@@ -207,6 +207,11 @@ fn run_with_bad_kernel_or_program() {
         &run(&["run", "--kernel", prog, "/nonexistent/prog"], None),
         "cannot read /nonexistent/prog",
     );
+    // A bare name that is neither a host file nor a built-in program: one line.
+    assert_error(
+        &run(&["run", "--kernel", prog, "no_such_program_here"], None),
+        "no_such_program_here: no such host file, and no built-in program of that name",
+    );
     // A kernel that is not a RISC-V ELF.
     assert_error(&run(&["run", "--kernel", prog, prog], None), "ELF");
     for bad in [

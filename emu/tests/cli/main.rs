@@ -18,6 +18,8 @@ mod dump_pt_run;
 mod errors;
 mod run_cmd;
 mod runs;
+mod stats;
+mod terminal;
 mod trace;
 mod trace_translations;
 

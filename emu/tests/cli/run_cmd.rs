@@ -200,10 +200,10 @@ fn tracing_kernel_events_changes_nothing_the_guest_does() {
     let text = std::fs::read_to_string(&trace).unwrap();
     // What the program did is there: its read of "x\n", the write of "read: x\n"
     // (the console is a terminal: line-buffered), its faults, its exit.
-    assert!(text.contains("[pid 1] read(0x0, "), "{text}");
+    assert!(text.contains("[pid 1] read(0, "), "{text}");
     assert!(
         text.lines()
-            .any(|l| l.starts_with("[pid 1] write(0x1, ") && l.ends_with(") = 8")),
+            .any(|l| l.starts_with("[pid 1] write(1, ") && l.ends_with(") = 8")),
         "{text}"
     );
     assert!(text.contains("[pid 1] fault 0x"), "{text}");
@@ -414,4 +414,35 @@ fn a_swap_disk_changes_nothing_the_program_sees() {
         );
         assert_eq!(out.stderr, "", "{out:#?}");
     }
+}
+
+#[test]
+fn built_in_programs_run_by_name_and_a_file_of_the_same_path_replaces_them() {
+    // The built-in /bin/cat reads its file; the notes' malloc_1 runs without a host file.
+    let out = rvmmu_run(&["cat", "/etc/passwd"], b"");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert_eq!(out.stdout, "root:x:0:0:root:/root:/bin/sh\n");
+    let out = rvmmu_run(&["malloc_1"], b"\n\n");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stdout.contains("cat /proc/1/maps"), "{out:?}");
+    // Options after the program are the program's: -h is free's, not rvmmu's help.
+    let out = rvmmu_run(&["free", "-h"], b"");
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("Mem:") && l.contains("Mi")),
+        "{out:?}"
+    );
+    // A user's --file at /bin/cat is the cat that runs.
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(echo) = linux_program(dir.path(), "echo", ECHO) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let spec = format!("{echo}:/bin/cat");
+    let out = rvmmu_run(&["--file", &spec, "cat", "x"], b"");
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert_eq!(out.stdout, "arg 1: [x]\nend of input\n", "{out:?}");
 }

@@ -3,8 +3,8 @@
 //! `os/` (the kernel, built for `riscv64gc-unknown-none-elf`) uses this crate for its frame
 //! metadata ([`page`]), its buddy allocator ([`buddy`]), its page-table format and
 //! mapping code ([`pte`], [`paging`]), the process's memory areas ([`vma`]), the process
-//! table's rules ([`task`]), reclaim's watermarks ([`watermark`]) and the signal frame's
-//! layout ([`sigframe`]). Nothing here reads a CSR or dereferences a physical
+//! table's rules ([`task`]), reclaim's watermarks ([`watermark`]), the signal frame's
+//! layout ([`sigframe`]) and the console's line discipline ([`ldisc`]). Nothing here reads a CSR or dereferences a physical
 //! address: page tables are reached through the [`paging::TableAccess`] trait, the buddy
 //! allocator works on a slice of [`page::Page`] records. So `cargo test` runs all of it on
 //! the host (the crate is a member of the root workspace), with "physical memory" in a `Vec`.
@@ -22,6 +22,8 @@ extern crate std;
 
 pub mod addr;
 pub mod buddy;
+pub mod ldisc;
+pub mod loadavg;
 pub mod lru;
 pub mod page;
 pub mod paging;

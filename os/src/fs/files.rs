@@ -24,9 +24,13 @@ use spin::{Mutex, Once};
 /// The initramfs, once init starts.
 static ROOT: Once<&'static [u8]> = Once::new();
 
-/// Installs the initramfs as the file system.
+/// Installs the initramfs as the file system, with a writable /tmp (`super::ramfs`) when
+/// the archive has none.
 pub fn set_root(archive: &'static [u8]) {
     ROOT.call_once(|| archive);
+    if !cpio::entries(archive).any(|e| e.name == "tmp" || e.name.starts_with("tmp/")) {
+        let _ = super::ramfs::mkdir("tmp");
+    }
 }
 
 const AT_FDCWD: i64 = -100;
@@ -76,6 +80,11 @@ pub enum File {
     Pipe { id: u32, write: bool },
     /// A disk (`crate::drivers::virtio_blk`'s number `disk`), read from byte `pos`.
     BlockDev { disk: u8, pos: u64 },
+    /// A file of the RAM file system (`super::ramfs`'s node `id`); `write` when opened
+    /// for writing.
+    Ram { id: u32, pos: u64, write: bool },
+    /// /dev/null: reads find end of file, writes vanish.
+    Null,
 }
 
 /// An open file description (Linux's `struct file`): the file and its position, shared by
@@ -97,6 +106,9 @@ impl Drop for OpenFile {
         if let File::Pipe { id, write } = self.file {
             super::pipe::release(id, write);
         }
+        if let File::Ram { id, .. } = self.file {
+            super::ramfs::release(id);
+        }
     }
 }
 
@@ -106,6 +118,9 @@ type Desc = Arc<Mutex<OpenFile>>;
 /// A new open file description of `file` with status flags `status` (for a pipe end, the
 /// caller has counted it).
 fn describe(file: File, status: u64) -> Desc {
+    if let File::Ram { id, .. } = file {
+        super::ramfs::hold(id);
+    }
     Arc::new(Mutex::new(OpenFile {
         file,
         status: status & STATUS_FLAGS,
@@ -247,8 +262,12 @@ fn dir_path(p: &Process, fd: u64) -> Result<String, Errno> {
 fn components(p: &Process, dirfd: i64, path: &[u8]) -> Result<Vec<String>, Errno> {
     let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
     let mut full = String::new();
-    if !path.starts_with('/') && dirfd != AT_FDCWD {
-        full = dir_path(p, dirfd as u64)?;
+    if !path.starts_with('/') {
+        full = if dirfd == AT_FDCWD {
+            p.cwd.clone()
+        } else {
+            dir_path(p, dirfd as u64)?
+        };
         full.push('/');
     }
     full.push_str(path);
@@ -297,10 +316,27 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, Errno> {
                 pos: 0,
             });
         }
+        match *name {
+            "null" => return Ok(File::Null),
+            "tty" | "console" | "ttyS0" => return Ok(File::Console),
+            _ => {}
+        }
     }
     let root = ROOT.get().copied().unwrap_or(&[]);
     if parts.is_empty() {
         return Ok(File::Dir { path: "", pos: 0 });
+    }
+    let name = parts.join("/");
+    match super::ramfs::lookup(&name) {
+        Some(super::ramfs::Found::File(id)) => {
+            return Ok(File::Ram {
+                id,
+                pos: 0,
+                write: false,
+            })
+        }
+        Some(super::ramfs::Found::Dir(path)) => return Ok(File::Dir { path, pos: 0 }),
+        None => {}
     }
     // A regular file on the way is not a directory.
     for n in 1..parts.len() {
@@ -309,7 +345,6 @@ pub fn lookup(p: &Process, dirfd: i64, path: &[u8]) -> Result<File, Errno> {
             return Err(Errno::ENOTDIR);
         }
     }
-    let name = parts.join("/");
     if let Some((ino, entry)) = cpio::entries(root)
         .enumerate()
         .find(|(_, e)| e.name == name)
@@ -352,6 +387,9 @@ const PROC_MOUNT_INO: u64 = 0x20_0000;
 fn dir_ino(path: &str) -> u64 {
     if path.is_empty() {
         return 1;
+    }
+    if let Some(ino) = super::ramfs::dir_ino(path) {
+        return ino;
     }
     let root = ROOT.get().copied().unwrap_or(&[]);
     let under = |e: &cpio::Entry<'_>| {
@@ -405,6 +443,11 @@ fn list_dir(path: &str) -> Vec<(u64, u8, String)> {
             (ino_of(&child_path).unwrap_or(0), DT_REG)
         };
         out.push((ino, t, String::from(child)));
+    }
+    for (ino, dir, name) in super::ramfs::list(path) {
+        if !out.iter().any(|(_, _, n)| *n == name) {
+            out.push((ino, if dir { DT_DIR } else { DT_REG }, name));
+        }
     }
     out
 }
@@ -477,14 +520,56 @@ pub fn getdents64(p: &mut Process, fd: u64, buf: VirtAddr, count: u64) -> SysRes
 
 /// openat(dirfd, path, flags, mode).
 pub fn openat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> SysResult {
+    const O_EXCL: u64 = 0o200;
+    const O_NOCTTY: u64 = 0o400;
     let path = user_path(p, path)?;
     let file = match lookup(p, dirfd, &path) {
+        Ok(_) if flags & O_CREAT != 0 && flags & O_EXCL != 0 => return Err(Errno::EEXIST),
         Ok(f) => f,
-        Err(Errno::ENOENT) if flags & O_CREAT != 0 => return Err(Errno::EROFS),
+        Err(Errno::ENOENT) if flags & O_CREAT != 0 => {
+            let (parent, name) = parent_of(p, dirfd, &path)?;
+            if name.is_empty() || path.ends_with(b"/") {
+                return Err(Errno::EISDIR);
+            }
+            let full = if parent.is_empty() {
+                name
+            } else {
+                alloc::format!("{parent}/{name}")
+            };
+            if full == "proc" || full.starts_with("proc/") || full.starts_with("dev/") {
+                return Err(Errno::EACCES);
+            }
+            let id = super::ramfs::create(&full)?;
+            File::Ram {
+                id,
+                pos: 0,
+                write: false,
+            }
+        }
         Err(e) => return Err(e),
     };
     let writing = flags & O_ACCMODE != 0 || flags & O_TRUNC != 0;
+    if matches!(file, File::Console) && flags & O_NOCTTY == 0 {
+        super::tty::opened_by(p);
+    }
     match file {
+        File::Ram { id, .. } => {
+            if flags & O_DIRECTORY != 0 {
+                return Err(Errno::ENOTDIR);
+            }
+            if flags & O_TRUNC != 0 && flags & O_ACCMODE != 0 {
+                super::ramfs::truncate(id, 0)?;
+            }
+            let f = File::Ram {
+                id,
+                pos: 0,
+                write: flags & O_ACCMODE != 0,
+            };
+            p.files.install(describe(f, flags), flags & O_CLOEXEC != 0)
+        }
+        File::Null | File::Console => p
+            .files
+            .install(describe(file, flags), flags & O_CLOEXEC != 0),
         File::Dir { .. } | File::ProcDir { .. } if writing => Err(Errno::EISDIR),
         File::Initramfs { .. } | File::Proc { .. } | File::BlockDev { .. }
             if flags & O_DIRECTORY != 0 =>
@@ -634,7 +719,8 @@ pub fn fcntl(p: &mut Process, fd: u64, cmd: u64, arg: u64) -> SysResult {
         F_GETFL => {
             let mode = match f {
                 File::Pipe { write: true, .. } => 1,
-                File::Console => 2, // O_RDWR, as a terminal is opened
+                File::Console | File::Null => 2, // O_RDWR, as a terminal is opened
+                File::Ram { write: true, .. } => 1,
                 _ => 0,
             };
             Ok((mode | status) as i64)
@@ -672,6 +758,7 @@ pub fn pread64(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, offset: i64) -
     }
     match p.files.get(fd) {
         Some(File::Console | File::Pipe { .. }) => Err(Errno::ESPIPE),
+        Some(File::Ram { write: true, .. }) => Err(Errno::EBADF),
         _ => read_at(p, fd, buf, len, Some(offset as u64)),
     }
 }
@@ -706,6 +793,19 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
             return Ok(n as i64);
         }
         File::Initramfs { data, pos, .. } => (data, at.unwrap_or(pos)),
+        File::Null => return Ok(0),
+        File::Ram { id, pos, .. } => {
+            let bytes = super::ramfs::read(id, at.unwrap_or(pos), len.min(1 << 30) as usize);
+            if p.space.copy_out(buf, &bytes).is_err() {
+                return Err(Errno::EFAULT);
+            }
+            if at.is_none() {
+                if let File::Ram { pos, .. } = &mut desc.lock().file {
+                    *pos += bytes.len() as u64;
+                }
+            }
+            return Ok(bytes.len() as i64);
+        }
         File::BlockDev { disk, pos } => {
             let n = read_disk(p, disk, at.unwrap_or(pos), buf, len)?;
             if n > 0 && at.is_none() {
@@ -801,9 +901,7 @@ pub fn ino_of(path: &str) -> Option<u64> {
         .map(|i| i as u64 + 2)
 }
 
-/// A read of the console: one line at most (see [`crate::console::read_line`]); 0 at end
-/// of input. The bytes are taken before the buffer is checked, so a bad buffer loses them
-/// (EFAULT), as a terminal's read would.
+/// A read of the console: through its line discipline (`super::tty::read`).
 fn read_console(p: &mut Process, buf: VirtAddr, len: u64, nonblock: bool) -> SysResult {
     if len == 0 {
         return Ok(0);
@@ -811,21 +909,7 @@ fn read_console(p: &mut Process, buf: VirtAddr, len: u64, nonblock: bool) -> Sys
     if !p.restarted {
         super::proc::dump_before_read(p);
     }
-    if !crate::console::input_ready() {
-        if nonblock {
-            return Err(Errno::EAGAIN);
-        }
-        // Nothing to read yet: the process sleeps and the read runs again when input
-        // arrives (other processes run meanwhile).
-        return Err(Errno::ERESTARTSYS);
-    }
-    let mut line = [0u8; 1024];
-    let want = (len as usize).min(line.len());
-    let n = crate::console::read_line(&mut line[..want]);
-    match p.space.copy_out(buf, &line[..n]) {
-        Ok(()) => Ok(n as i64),
-        Err(_) => Err(Errno::EFAULT),
-    }
+    super::tty::read(p, buf, len, nonblock)
 }
 
 /// lseek(fd, offset, whence).
@@ -836,6 +920,8 @@ pub fn lseek(p: &mut Process, fd: u64, offset: i64, whence: u64) -> SysResult {
     let mut open = desc.lock();
     let (pos, size) = match &mut open.file {
         File::Console | File::Pipe { .. } => return Err(Errno::ESPIPE),
+        File::Null => return Ok(0),
+        File::Ram { id, pos, .. } => (pos, Some(super::ramfs::size(*id) as i64)),
         // Directories (rewinddir) and /proc files, whose size is unknown until read: from
         // the start or the current position only.
         File::Dir { pos, .. } | File::ProcDir { pos, .. } | File::Proc { pos, .. } => (pos, None),
@@ -867,6 +953,18 @@ fn stat_bytes(file: File) -> [u8; 128] {
         match file {
             // /dev/ttyS0: character device 4:64, on devtmpfs.
             File::Console => (5, 3, 0o020620, 1, (4 << 8) | 64, 0, 1024),
+            // /dev/null: character device 1:3.
+            File::Null => (5, 4, 0o020666, 1, (1 << 8) | 3, 0, 4096),
+            // tmpfs-like: the RAM file system's own device.
+            File::Ram { id, .. } => (
+                0x1a,
+                super::ramfs::ino(id),
+                0o100644,
+                1,
+                0,
+                super::ramfs::size(id),
+                4096,
+            ),
             File::Dir { path, .. } => (1, dir_ino(path), 0o040755, 2, 0, 0, 4096),
             // procfs (its own device; files report size 0, as Linux's do, and are 0444:
             // none can be written yet).
@@ -945,7 +1043,8 @@ pub fn newfstatat(
     let path = user_path(p, path)?;
     if path.is_empty() && flags & AT_EMPTY_PATH != 0 {
         if dirfd == AT_FDCWD {
-            return put_stat(p, File::Dir { path: "", pos: 0 }, buf);
+            let cwd = lookup(p, AT_FDCWD, b".")?;
+            return put_stat(p, cwd, buf);
         }
         return fstat(p, dirfd as u64, buf);
     }
@@ -982,4 +1081,154 @@ fn proc_link_ino(p: &Process, dirfd: i64, path: &[u8]) -> Option<u64> {
 pub fn mode_of(file: File) -> u32 {
     let raw = stat_bytes(file);
     u32::from_le_bytes([raw[16], raw[17], raw[18], raw[19]])
+}
+
+/// Writes to a file of the RAM file system or /dev/null (the other kinds are written in
+/// `syscall`): None when `fd` is neither.
+pub fn write_file(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> Option<SysResult> {
+    let desc = p.files.desc(fd)?;
+    let (file, append) = {
+        let open = desc.lock();
+        (open.file, open.status & O_APPEND != 0)
+    };
+    match file {
+        File::Null => Some(Ok(len as i64)),
+        File::Ram { write: false, .. } => Some(Err(Errno::EBADF)),
+        File::Ram { id, pos, .. } => {
+            let len = len.min(1 << 30) as usize;
+            let mut bytes = alloc::vec![0u8; len];
+            if p.space.copy_in(buf, &mut bytes).is_err() {
+                return Some(Err(Errno::EFAULT));
+            }
+            let at = if append { super::ramfs::size(id) } else { pos };
+            let r = super::ramfs::write(id, at, &bytes);
+            if let Ok(n) = r {
+                if let File::Ram { pos, .. } = &mut desc.lock().file {
+                    *pos = at + n as u64;
+                }
+            }
+            Some(r.map(|n| n as i64))
+        }
+        _ => None,
+    }
+}
+
+/// The parent directory (checked to exist and to be a directory) and last component of
+/// `path` relative to `dirfd`.
+fn parent_of(p: &Process, dirfd: i64, path: &[u8]) -> Result<(String, String), Errno> {
+    let parts = components(p, dirfd, path)?;
+    let Some((name, parent)) = parts.split_last() else {
+        return Ok((String::new(), String::new()));
+    };
+    let parent = parent.join("/");
+    let mut abs = alloc::vec![b'/'];
+    abs.extend_from_slice(parent.as_bytes());
+    match lookup(p, AT_FDCWD, &abs)? {
+        File::Dir { .. } => Ok((parent, name.clone())),
+        File::ProcDir { .. } => Err(Errno::EACCES),
+        _ => Err(Errno::ENOTDIR),
+    }
+}
+
+/// getcwd(buf, size): the working directory's absolute path and its NUL; ERANGE when it
+/// does not fit, EINVAL for size 0 with a buffer. Returns the length with the NUL.
+pub fn getcwd(p: &mut Process, buf: VirtAddr, size: u64) -> SysResult {
+    let mut path = alloc::vec![b'/'];
+    path.extend_from_slice(p.cwd.as_bytes());
+    path.push(0);
+    if size == 0 {
+        return Err(Errno::EINVAL);
+    }
+    if (path.len() as u64) > size {
+        return Err(Errno::ERANGE);
+    }
+    match p.space.copy_out(buf, &path) {
+        Ok(()) => Ok(path.len() as i64),
+        Err(_) => Err(Errno::EFAULT),
+    }
+}
+
+/// chdir(path): the working directory becomes `path` (ENOTDIR when not a directory).
+pub fn chdir(p: &mut Process, path: VirtAddr) -> SysResult {
+    let path = user_path(p, path)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    match lookup(p, AT_FDCWD, &path)? {
+        File::Dir { .. } | File::ProcDir { .. } => {
+            p.cwd = components(p, AT_FDCWD, &path)?.join("/");
+            Ok(0)
+        }
+        _ => Err(Errno::ENOTDIR),
+    }
+}
+
+/// fchdir(fd): the working directory becomes the directory open at `fd`.
+pub fn fchdir(p: &mut Process, fd: u64) -> SysResult {
+    p.cwd = dir_path(p, fd)?;
+    Ok(0)
+}
+
+/// mkdirat(dirfd, path, mode): a directory of the RAM file system (EEXIST when the path
+/// names something; /proc and /dev: EACCES).
+pub fn mkdirat(p: &mut Process, dirfd: i64, path: VirtAddr) -> SysResult {
+    let path = user_path(p, path)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    if lookup(p, dirfd, &path).is_ok() {
+        return Err(Errno::EEXIST);
+    }
+    let (parent, name) = parent_of(p, dirfd, &path)?;
+    if parent == "proc" || parent.starts_with("proc/") || parent == "dev" {
+        return Err(Errno::EACCES);
+    }
+    let full = if parent.is_empty() {
+        name
+    } else {
+        alloc::format!("{parent}/{name}")
+    };
+    super::ramfs::mkdir(&full).map(|()| 0)
+}
+
+/// unlinkat(dirfd, path, flags): removes a RAM file (AT_REMOVEDIR: an empty RAM
+/// directory). The archive's files are read-only (EROFS); a directory without
+/// AT_REMOVEDIR, EISDIR.
+pub fn unlinkat(p: &mut Process, dirfd: i64, path: VirtAddr, flags: u64) -> SysResult {
+    const AT_REMOVEDIR: u64 = 0x200;
+    if flags & !AT_REMOVEDIR != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let path = user_path(p, path)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT);
+    }
+    let file = lookup(p, dirfd, &path)?;
+    let full = components(p, dirfd, &path)?.join("/");
+    match (file, flags & AT_REMOVEDIR != 0) {
+        (File::Ram { .. }, false) => super::ramfs::unlink(&full).map(|()| 0),
+        (File::Dir { .. }, true) => match super::ramfs::rmdir(&full) {
+            Err(Errno::ENOENT) => Err(Errno::EROFS),
+            r => r.map(|()| 0),
+        },
+        (File::Dir { .. } | File::ProcDir { .. }, false) => Err(Errno::EISDIR),
+        (_, true) => Err(Errno::ENOTDIR),
+        (File::Proc { .. }, false) => Err(Errno::EACCES),
+        _ => Err(Errno::EROFS),
+    }
+}
+
+/// ftruncate(fd, length): for a RAM file open for writing (EINVAL for others, as for a
+/// pipe or the console; EROFS... the archive's files cannot be opened for writing).
+pub fn ftruncate(p: &mut Process, fd: u64, len: i64) -> SysResult {
+    if len < 0 {
+        return Err(Errno::EINVAL);
+    }
+    match p.files.get(fd) {
+        None => Err(Errno::EBADF),
+        Some(File::Ram {
+            id, write: true, ..
+        }) => super::ramfs::truncate(id, len as u64).map(|()| 0),
+        Some(_) => Err(Errno::EINVAL),
+    }
 }

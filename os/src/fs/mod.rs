@@ -7,6 +7,8 @@ pub mod pipe;
 pub mod proc;
 pub mod proc_mem;
 pub mod proc_pid;
+pub mod proc_stat;
+pub mod ramfs;
 pub mod tty;
 
 use mm_core::PhysAddr;

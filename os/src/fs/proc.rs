@@ -1,7 +1,7 @@
 //! /proc: what its paths name, its directories' listings, and the files' contents, made
 //! when read as Linux's seq_file makes them. The machine's files are `meminfo`, `vmstat`
-//! ([`super::proc_mem`]), `swaps` (`crate::mm::swapfile`) and `sys/vm/*` (`crate::sysctl`); each process's, under
-//! /proc/PID and /proc/self, are `environ`, `status`, `comm`, `cmdline`, `stat`, `statm`, `maps`,
+//! ([`super::proc_mem`]), `stat`, `uptime`, `loadavg` ([`super::proc_stat`]), `swaps` (`crate::mm::swapfile`) and `sys/vm/*` (`crate::sysctl`); each process's, under
+//! /proc/PID and /proc/self, are `environ`, `status`, `comm`, `cmdline`, `stat`, `statm`, `maps`, `smaps`, `smaps_rollup`,
 //! `exe` (a link: opening it opens the program), `oom_score` and `oom_score_adj`
 //! ([`super::proc_pid`]).
 //!
@@ -9,7 +9,7 @@
 //! reader itself (`self`, out of the process table while it runs a system call) or any
 //! other live process in the table. Ended processes (zombies) have no /proc directory.
 
-use super::{proc_mem, proc_pid};
+use super::{proc_mem, proc_pid, proc_stat};
 use crate::errno::Errno;
 use crate::mm::vmstat::Snapshot;
 use crate::proc::Process;
@@ -52,6 +52,10 @@ pub fn dump_before_read(p: &mut Process) {
 pub enum Entry {
     Meminfo,
     Vmstat,
+    /// /proc/stat, /proc/uptime, /proc/loadavg (`super::proc_stat`).
+    Stat,
+    Uptime,
+    Loadavg,
     Zoneinfo,
     Swaps,
     /// /proc/sys/vm/NAME: index into `sysctl::VM`.
@@ -74,13 +78,15 @@ pub enum PidEntry {
     Stat,
     Statm,
     Maps,
+    Smaps,
+    SmapsRollup,
     /// The `exe` link (followed on open, read by readlinkat).
     Exe,
     OomScore,
     OomScoreAdj,
 }
 
-const PID_ENTRIES: [(&str, PidEntry); 10] = [
+const PID_ENTRIES: [(&str, PidEntry); 12] = [
     ("environ", PidEntry::Environ),
     ("status", PidEntry::Status),
     ("comm", PidEntry::Comm),
@@ -88,6 +94,8 @@ const PID_ENTRIES: [(&str, PidEntry); 10] = [
     ("stat", PidEntry::Stat),
     ("statm", PidEntry::Statm),
     ("maps", PidEntry::Maps),
+    ("smaps", PidEntry::Smaps),
+    ("smaps_rollup", PidEntry::SmapsRollup),
     ("exe", PidEntry::Exe),
     ("oom_score", PidEntry::OomScore),
     ("oom_score_adj", PidEntry::OomScoreAdj),
@@ -135,6 +143,9 @@ pub fn lookup(parts: &[&str], me: u64) -> Option<Found> {
         ["proc"] => Some(Found::Dir(Dir::Root)),
         ["proc", "meminfo"] => Some(Found::Entry(Entry::Meminfo)),
         ["proc", "vmstat"] => Some(Found::Entry(Entry::Vmstat)),
+        ["proc", "stat"] => Some(Found::Entry(Entry::Stat)),
+        ["proc", "uptime"] => Some(Found::Entry(Entry::Uptime)),
+        ["proc", "loadavg"] => Some(Found::Entry(Entry::Loadavg)),
         ["proc", "zoneinfo"] => Some(Found::Entry(Entry::Zoneinfo)),
         ["proc", "swaps"] => Some(Found::Entry(Entry::Swaps)),
         ["proc", "version"] => Some(Found::Entry(Entry::Version)),
@@ -186,6 +197,9 @@ pub fn entry_ino(e: Entry) -> u64 {
         Entry::Vmstat => 5,
         Entry::Swaps => 6,
         Entry::Zoneinfo => 7,
+        Entry::Stat => 10,
+        Entry::Uptime => 11,
+        Entry::Loadavg => 12,
         Entry::Sysctl(i) => 0x100 + i as u64,
         Entry::Version => 9,
         Entry::Kernel(i) => 0x200 + i as u64,
@@ -201,8 +215,11 @@ pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
     match d {
         Dir::Root => {
             push(dir_ino(Dir::Sys), DT_DIR, "sys");
+            push(entry_ino(Entry::Stat), DT_REG, "stat");
             push(entry_ino(Entry::Swaps), DT_REG, "swaps");
+            push(entry_ino(Entry::Uptime), DT_REG, "uptime");
             push(entry_ino(Entry::Vmstat), DT_REG, "vmstat");
+            push(entry_ino(Entry::Loadavg), DT_REG, "loadavg");
             push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
             push(entry_ino(Entry::Version), DT_REG, "version");
             push(entry_ino(Entry::Zoneinfo), DT_REG, "zoneinfo");
@@ -263,16 +280,37 @@ pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
     match e {
         Entry::Pid(pid, pe) if pid == u64::from(p.pid) => Some(generate_pid(p, pe, true)),
         Entry::Pid(pid, pe) => crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false)),
-        _ => Some(machine_file(e, || snapshot(p)).into_bytes()),
+        _ => {
+            let (running, total) = run_counts();
+            let reader = Reader {
+                own_sys: own_sys(p),
+                running,
+                total,
+            };
+            Some(machine_file(e, || snapshot(p), reader).into_bytes())
+        }
     }
+}
+
+/// What the machine-wide files need to know of who reads them.
+struct Reader {
+    /// The reader's kernel time in this system call, not charged yet (0 for the host).
+    own_sys: u64,
+    /// Runnable processes, the reader included.
+    running: u64,
+    /// All processes, the reader included.
+    total: u64,
 }
 
 /// The contents of a machine-wide file (not under /proc/PID); `snap` gives the counts over
 /// every process when the file needs them.
-fn machine_file(e: Entry, snap: impl FnOnce() -> Snapshot) -> String {
+fn machine_file(e: Entry, snap: impl FnOnce() -> Snapshot, r: Reader) -> String {
     match e {
         Entry::Meminfo => proc_mem::meminfo(&snap()),
         Entry::Vmstat => proc_mem::vmstat(&snap()),
+        Entry::Stat => proc_stat::stat(r.running, r.own_sys),
+        Entry::Uptime => proc_stat::uptime(r.own_sys),
+        Entry::Loadavg => proc_stat::loadavg(r.running, r.total),
         Entry::Zoneinfo => proc_mem::zoneinfo(&snap()),
         Entry::Swaps => crate::mm::swapfile::proc_swaps(),
         Entry::Version => crate::syscall::host::proc_version(),
@@ -293,12 +331,41 @@ pub fn render_for_host(path: &[u8]) -> Result<Vec<u8>, Errno> {
             crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false)).ok_or(Errno::ENOENT)
         }
         Some(Found::Entry(e)) => {
+            // From the tick every process is in the table, and none is reading.
+            let (running, total) = crate::proc::with_others(|all| {
+                let runnable = all
+                    .iter()
+                    .filter(|q| matches!(q.state, crate::proc::State::Runnable))
+                    .count() as u64;
+                (runnable, all.len() as u64)
+            });
+            let reader = Reader {
+                own_sys: 0,
+                running,
+                total,
+            };
             let all = || crate::proc::with_others(Snapshot::take);
-            Ok(machine_file(e, all).into_bytes())
+            Ok(machine_file(e, all, reader).into_bytes())
         }
         Some(Found::Dir(_)) => Err(Errno::EISDIR),
         None => Err(Errno::ENOENT),
     }
+}
+
+/// (runnable, all) processes: the reader, which is running, and the others in the table.
+fn run_counts() -> (u64, u64) {
+    crate::proc::with_others(|others| {
+        let runnable = others
+            .iter()
+            .filter(|q| matches!(q.state, crate::proc::State::Runnable))
+            .count() as u64;
+        (1 + runnable, 1 + others.len() as u64)
+    })
+}
+
+/// The reader's kernel time in this system call, not charged yet.
+fn own_sys(p: &Process) -> u64 {
+    p.times_now().sys - p.times.sys
 }
 
 /// The program path of process `pid` (its `exe` link), read by `p`.
@@ -314,6 +381,8 @@ pub fn exe_of(p: &Process, pid: u64) -> Option<&'static str> {
 pub fn generate_pid(p: &mut Process, e: PidEntry, own: bool) -> Vec<u8> {
     let text = match e {
         PidEntry::Maps => proc_pid::maps(p),
+        PidEntry::Smaps => proc_pid::smaps(p),
+        PidEntry::SmapsRollup => proc_pid::smaps_rollup(p),
         PidEntry::Status => {
             let state = proc_pid::state_words(p);
             proc_pid::status(p, state)

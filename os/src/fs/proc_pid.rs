@@ -190,11 +190,19 @@ pub fn stat(p: &mut Process, own: bool) -> String {
     ];
     let mut out = String::new();
     // pid (comm) state ppid pgrp session tty_nr tpgid flags
+    let (session, fg) = super::tty::control();
+    let (tty_nr, tpgid) = if session != 0 && session == p.sid {
+        (super::tty::TTY_NR, fg as i64)
+    } else {
+        (0, -1)
+    };
     let _ = write!(
         out,
-        "{pid} ({comm}) {} {} 0 0 0 -1 0",
+        "{pid} ({comm}) {} {} {} {} {tty_nr} {tpgid} 0",
         state_letter(p),
-        p.ppid
+        p.ppid,
+        p.pgid,
+        p.sid
     );
     for f in fields {
         let _ = write!(out, " {f}");
@@ -279,4 +287,215 @@ pub fn oom_score_adj(p: &Process) -> i64 {
 /// shows them (`mm::oom::oom_score`).
 pub fn oom_score(p: &Process) -> u64 {
     crate::mm::oom::oom_score(p)
+}
+
+/// The page counts of one area (or of all, for smaps_rollup), in bytes; Pss and SwapPss
+/// in bytes << [`PSS_SHIFT`] (each page's share: its size over its mappers).
+#[derive(Default, Clone, Copy)]
+struct SmapCounts {
+    rss: u64,
+    pss: u64,
+    pss_dirty: u64,
+    pss_anon: u64,
+    pss_file: u64,
+    pss_shmem: u64,
+    shared_clean: u64,
+    shared_dirty: u64,
+    private_clean: u64,
+    private_dirty: u64,
+    referenced: u64,
+    anonymous: u64,
+    swap: u64,
+    swap_pss: u64,
+}
+
+/// Fraction bits of the proportional sizes (Linux's PSS_SHIFT).
+const PSS_SHIFT: u32 = 12;
+
+impl SmapCounts {
+    fn add(&mut self, o: &SmapCounts) {
+        self.rss += o.rss;
+        self.pss += o.pss;
+        self.pss_dirty += o.pss_dirty;
+        self.pss_anon += o.pss_anon;
+        self.pss_file += o.pss_file;
+        self.pss_shmem += o.pss_shmem;
+        self.shared_clean += o.shared_clean;
+        self.shared_dirty += o.shared_dirty;
+        self.private_clean += o.private_clean;
+        self.private_dirty += o.private_dirty;
+        self.referenced += o.referenced;
+        self.anonymous += o.anonymous;
+        self.swap += o.swap;
+        self.swap_pss += o.swap_pss;
+    }
+}
+
+/// Walks `p`'s page table once; returns each area's counts, in the areas' order. A page
+/// is dirty when its PTE has D, referenced when it has A; shared when more than one PTE
+/// maps its frame (the frame's mapcount), which divides its Pss. Anonymous: the pages of
+/// anonymous areas and of writable private file areas (private copies here, as after
+/// Linux's copy-on-write); shared anonymous areas are Linux's shmem.
+fn smap_counts(p: &Process) -> Vec<SmapCounts> {
+    use mm_core::paging::{self, Node};
+    let areas: Vec<(u64, u64, bool, bool)> = p
+        .space
+        .vmas
+        .iter()
+        .map(|(s, v)| {
+            let shmem = v.backing.is_shared();
+            let anon =
+                !shmem && (matches!(v.backing, Backing::Anon) || v.prot.contains(PteFlags::W));
+            (s, v.end, anon, shmem)
+        })
+        .collect();
+    let mut out = alloc::vec![SmapCounts::default(); areas.len()];
+    let area_of = |va: u64| {
+        let i = areas.partition_point(|a| a.1 <= va);
+        (i < areas.len() && areas[i].0 <= va).then_some(i)
+    };
+    paging::visit_user(
+        p.space.mode,
+        p.space.root,
+        &crate::mm::space::FrameTables,
+        &mut |n| match n {
+            Node::Leaf(va, level, pte) => {
+                let Some(i) = area_of(va.0) else { return };
+                let (_, _, anon, shmem) = areas[i];
+                let size = PAGE_SIZE << (9 * level);
+                let mappers = crate::mm::frame::rmap_of(pte.addr())
+                    .map_or(1, |(_, _, m)| u64::from(m.max(1)));
+                let pss = (size << PSS_SHIFT) / mappers;
+                let dirty = pte.flags().contains(PteFlags::D);
+                let c = &mut out[i];
+                c.rss += size;
+                c.pss += pss;
+                if dirty {
+                    c.pss_dirty += pss;
+                }
+                if shmem {
+                    c.pss_shmem += pss;
+                } else if anon {
+                    c.pss_anon += pss;
+                } else {
+                    c.pss_file += pss;
+                }
+                match (mappers > 1, dirty) {
+                    (true, true) => c.shared_dirty += size,
+                    (true, false) => c.shared_clean += size,
+                    (false, true) => c.private_dirty += size,
+                    (false, false) => c.private_clean += size,
+                }
+                if pte.flags().contains(PteFlags::A) {
+                    c.referenced += size;
+                }
+                if anon {
+                    c.anonymous += size;
+                }
+            }
+            Node::Swap(va, pte) => {
+                let Some(i) = area_of(va.0) else { return };
+                let users = mm_core::swap::SwapEntry::from_pte(pte)
+                    .map_or(1, |e| u64::from(crate::mm::swapfile::use_count(e).max(1)));
+                out[i].swap += PAGE_SIZE;
+                out[i].swap_pss += (PAGE_SIZE << PSS_SHIFT) / users;
+            }
+            Node::Table(_) => {}
+        },
+    );
+    out
+}
+
+/// The lines smaps and smaps_rollup share (6.1's __show_smap), `Label:` padded to 16
+/// columns and the value right-aligned in 8 (SEQ_PUT_DEC); the rollup adds the Pss split.
+fn smap_lines(out: &mut String, c: &SmapCounts, rollup: bool) {
+    let kb = |b: u64| b >> 10;
+    let pss_kb = |b: u64| b >> (10 + PSS_SHIFT);
+    let mut line = |label: &str, v: u64| {
+        let _ = writeln!(out, "{:<16}{v:>8} kB", alloc::format!("{label}:"));
+    };
+    line("Rss", kb(c.rss));
+    line("Pss", pss_kb(c.pss));
+    line("Pss_Dirty", pss_kb(c.pss_dirty));
+    if rollup {
+        line("Pss_Anon", pss_kb(c.pss_anon));
+        line("Pss_File", pss_kb(c.pss_file));
+        line("Pss_Shmem", pss_kb(c.pss_shmem));
+    }
+    line("Shared_Clean", kb(c.shared_clean));
+    line("Shared_Dirty", kb(c.shared_dirty));
+    line("Private_Clean", kb(c.private_clean));
+    line("Private_Dirty", kb(c.private_dirty));
+    line("Referenced", kb(c.referenced));
+    line("Anonymous", kb(c.anonymous));
+    line("LazyFree", 0);
+    line("AnonHugePages", 0);
+    line("ShmemPmdMapped", 0);
+    line("FilePmdMapped", 0);
+    line("Shared_Hugetlb", 0);
+    line("Private_Hugetlb", 0);
+    line("Swap", kb(c.swap));
+    line("SwapPss", pss_kb(c.swap_pss));
+    line("Locked", 0);
+}
+
+/// /proc/PID/smaps: each line of maps, then its area's sizes and counts, `THPeligible`
+/// (0: no transparent huge pages) and the area's `VmFlags` (rd wr ex sh, mr mw me ms for
+/// what mprotect may allow, gd for the stack, ac for accounted private writable areas).
+pub fn smaps(p: &Process) -> String {
+    let counts = smap_counts(p);
+    let map_lines = maps(p);
+    let mut out = String::new();
+    for ((line, (start, v)), c) in map_lines.lines().zip(p.space.vmas.iter()).zip(&counts) {
+        out.push_str(line);
+        out.push('\n');
+        let _ = writeln!(out, "{:<16}{:>8} kB", "Size:", (v.end - start) >> 10);
+        let _ = writeln!(out, "{:<16}{:>8} kB", "KernelPageSize:", PAGE_SIZE >> 10);
+        let _ = writeln!(out, "{:<16}{:>8} kB", "MMUPageSize:", PAGE_SIZE >> 10);
+        smap_lines(&mut out, c, false);
+        out.push_str("THPeligible:    0\n");
+        out.push_str("VmFlags:");
+        let shared = v.backing.is_shared();
+        for (on, name) in [
+            (v.prot.contains(PteFlags::R), "rd"),
+            (v.prot.contains(PteFlags::W), "wr"),
+            (v.prot.contains(PteFlags::X), "ex"),
+            (shared, "sh"),
+            (true, "mr"),
+            (true, "mw"),
+            (true, "me"),
+            (shared, "ms"),
+            (v.name == Name::Stack, "gd"),
+            (
+                v.prot.contains(PteFlags::W) && !shared && v.name != Name::Stack,
+                "ac",
+            ),
+        ] {
+            if on {
+                out.push(' ');
+                out.push_str(name);
+            }
+        }
+        out.push_str(" \n");
+    }
+    out
+}
+
+/// /proc/PID/smaps_rollup: one line spanning every area (`[rollup]`), then the sums.
+pub fn smaps_rollup(p: &Process) -> String {
+    let mut total = SmapCounts::default();
+    for c in smap_counts(p) {
+        total.add(&c);
+    }
+    let first = p.space.vmas.iter().next().map_or(0, |(s, _)| s);
+    let last = p.space.vmas.iter().last().map_or(0, |(_, v)| v.end);
+    let mut out = String::new();
+    let line_start = out.len();
+    let _ = write!(out, "{first:08x}-{last:08x} ---p 00000000 00:00 0 ");
+    while out.len() - line_start < MAPS_NAME_PAD {
+        out.push(' ');
+    }
+    out.push_str(" [rollup]\n");
+    smap_lines(&mut out, &total, true);
+    out
 }

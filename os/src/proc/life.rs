@@ -55,7 +55,12 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     crate::kevent::send_from(
         crate::kevent::kind::EXIT,
         p.pid,
-        &[u64::from(ending.wait_status())],
+        &[
+            u64::from(ending.wait_status()),
+            p.space.resident_peak,
+            p.space.minflt,
+            p.space.majflt,
+        ],
         &[],
     );
     check_rmap(&p);
@@ -116,6 +121,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     let Process {
         pid,
         ppid,
+        pgid,
         space,
         kstack,
         cminflt,
@@ -160,6 +166,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
             pid,
             Zombie {
                 ppid,
+                pgid,
                 ending,
                 minflt: minflt + cminflt,
                 majflt: majflt + cmajflt,
@@ -277,6 +284,10 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         sleep_on: None,
         loaded: p.loaded,
         cred: p.cred.clone(),
+        pgid: p.pgid,
+        sid: p.sid,
+        execed: false,
+        cwd: p.cwd.clone(),
     });
     crate::kevent::send_from(
         crate::kevent::kind::FORK,
@@ -305,6 +316,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
     log::debug!("{} (pid {}): forked pid {pid}", p.name, p.pid);
     TABLE.lock().live.insert(child);
     check_rmap(p);
+    crate::fs::proc_stat::count_fork(pid);
     Ok(pid as i64)
 }
 
@@ -319,8 +331,8 @@ const WNOTHREAD: u64 = 0x2000_0000;
 const WALL: u64 = 0x4000_0000;
 const WCLONE: u64 = 0x8000_0000;
 
-/// wait4(pid, status, options, rusage): reaps an ended child (pid > 0: that one; -1 or 0:
-/// any; every process is in one process group), storing its wait status and, with a
+/// wait4(pid, status, options, rusage): reaps an ended child (pid > 0: that one; -1: any;
+/// 0: any in the caller's process group; < -1: any in process group -pid), storing its wait status and, with a
 /// rusage pointer, its resource use (CPU times, ru_minflt, ru_majflt). With children
 /// but none ended: 0 with WNOHANG, else the caller sleeps until one ends. No child
 /// matching: ECHILD.
@@ -330,19 +342,28 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
     if options & !(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE) != 0 {
         return Ok(Err(Errno::EINVAL));
     }
-    if pid < -1 {
-        // Process group -pid: there are no process groups but init's (pid 0 and -1 below).
-        return Ok(Err(Errno::ECHILD));
-    }
-    let matches = |c: u32| pid <= 0 || c == pid as u32;
+    // pid > 0: that child; -1: any; 0: any in the caller's process group; < -1: any in
+    // process group -pid.
+    let group = match pid {
+        0 => Some(p.pgid),
+        ..=-2 => Some(pid.unsigned_abs()),
+        _ => None,
+    };
+    let matches = |c: u32, g: u32| match group {
+        Some(want) => g == want,
+        None => pid == -1 || c == pid as u32,
+    };
     let found = {
         let t = TABLE.lock();
         let zombie = t
             .zombies
             .iter()
-            .find(|(&c, z)| z.ppid == p.pid && matches(c))
+            .find(|(&c, z)| z.ppid == p.pid && matches(c, z.pgid))
             .map(|(&c, z)| (c, z.ending, z.minflt, z.majflt, z.times));
-        let alive = t.live.values().any(|l| l.ppid == p.pid && matches(l.pid));
+        let alive = t
+            .live
+            .values()
+            .any(|l| l.ppid == p.pid && matches(l.pid, l.pgid));
         match zombie {
             Some(z) => Some(z),
             None if alive => None,
@@ -357,7 +378,7 @@ pub fn wait4(p: &mut Process, a: [u64; 6]) -> Result<SysResult, Wait> {
             let found = t
                 .live
                 .values_mut()
-                .filter(|l| l.ppid == p.pid && matches(l.pid))
+                .filter(|l| l.ppid == p.pid && matches(l.pid, l.pgid))
                 .find_map(|l| {
                     let wanted = match l.sig.report {
                         Some(0xffff) => options & WCONTINUED != 0,

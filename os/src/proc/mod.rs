@@ -18,6 +18,7 @@
 
 pub mod elf;
 pub mod exec;
+pub mod jobs;
 mod life;
 mod poll;
 pub mod rlimit;
@@ -141,6 +142,14 @@ pub struct Process {
     pub loaded: elf::Loaded,
     /// User and group ids and the umask (`syscall::identity`): inherited by fork.
     pub cred: crate::syscall::identity::Cred,
+    /// Process group and session (`jobs.rs`): inherited by fork, kept by execve.
+    pub pgid: u32,
+    pub sid: u32,
+    /// It has called execve (setpgid on it by its parent is then EACCES).
+    pub execed: bool,
+    /// The working directory: its path components joined by `/`, no leading `/` (`""` is
+    /// the root). Inherited by fork.
+    pub cwd: String,
 }
 
 impl Process {
@@ -153,6 +162,8 @@ impl Process {
 /// What is left of an ended process until its parent reaps it.
 struct Zombie {
     ppid: u32,
+    /// Its process group (wait4 for a group).
+    pgid: u32,
     ending: Ending,
     /// Its minor and major faults and those of its reaped children (wait4's rusage).
     minflt: u64,
@@ -318,6 +329,10 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         sleep_on: None,
         loaded: loaded.layout,
         cred: crate::syscall::identity::Cred::root(),
+        pgid: INIT,
+        sid: INIT,
+        execed: false,
+        cwd: String::new(),
     });
     let fptr = p.frame();
     let satp = p.space.satp();
@@ -423,6 +438,7 @@ pub fn replace_image(
     p.brk = loaded.brk;
     p.loaded = loaded.layout;
     p.sig.exec(loaded.vdso);
+    p.execed = true;
     p.fp = FpRegs::default();
     fp::restore(&p.fp);
     *frame = exec::initial_frame(loaded.entry, loaded.sp);

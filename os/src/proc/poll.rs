@@ -47,7 +47,7 @@ fn ready(p: &Process, fd: u64) -> u16 {
             m
         }
         Some(File::Console) => {
-            let input = if crate::console::input_ready() {
+            let input = if crate::fs::tty::readable() {
                 POLLIN | POLLRDNORM
             } else {
                 0

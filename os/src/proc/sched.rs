@@ -99,6 +99,16 @@ pub fn on_user_trap(
 /// interrupted the kernel's idle wait.
 pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
     let interval = TABLE.lock().tick;
+    // The load average's 5-second samples: the runnable processes (the one running
+    // included: it is in the table while in U-mode).
+    crate::fs::proc_stat::sample_load(crate::time::now_ns(), || {
+        TABLE
+            .lock()
+            .live
+            .values()
+            .filter(|p| matches!(p.state, State::Runnable))
+            .count() as u64
+    });
     if crate::kevent::present() {
         // The memory sample, each tick (10 ms): the running process is in the table here.
         {
@@ -140,20 +150,15 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
     loop {
         // kswapd, while awake, gets a batch at every switch (`mm::reclaim`).
         let kswapd_worked = crate::mm::reclaim::kswapd_run();
-        {
+        let on_console = |p: &Process| match p.state {
+            State::Sleeping(Wait::Console) => true,
+            State::Sleeping(Wait::Poll) => p.poll_console,
+            _ => false,
+        };
+        // Timers due wake their sleepers; then whether a console reader waits with nothing
+        // else to run (the only time the console's input may be waited for).
+        let idle_reader = {
             let mut t = TABLE.lock();
-            let on_console = |p: &Process| match p.state {
-                State::Sleeping(Wait::Console) => true,
-                State::Sleeping(Wait::Poll) => p.poll_console,
-                _ => false,
-            };
-            if t.live.values().any(on_console) && crate::console::input_ready() {
-                for p in t.live.values_mut() {
-                    if on_console(p) {
-                        p.state = State::Runnable;
-                    }
-                }
-            }
             let now = crate::time::now_ns();
             for p in t.live.values_mut() {
                 let due = match p.state {
@@ -163,6 +168,23 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
                 };
                 if due {
                     p.state = State::Runnable;
+                }
+            }
+            !t.live.values().any(|p| p.state == State::Runnable) && t.live.values().any(on_console)
+        };
+        // The console's input goes through its line discipline whoever reads (^C, ^\ and
+        // ^Z reach the foreground group even when nobody reads).
+        crate::fs::tty::pump(idle_reader);
+        for (pgid, sig) in crate::fs::tty::take_signals() {
+            signal::kernel_to_group(pgid, sig);
+        }
+        {
+            let mut t = TABLE.lock();
+            if t.live.values().any(on_console) && crate::fs::tty::readable() {
+                for p in t.live.values_mut() {
+                    if on_console(p) {
+                        p.state = State::Runnable;
+                    }
                 }
             }
             let live = &t.live;
@@ -220,6 +242,9 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
 /// Makes `pid` the running process: its page table, its FP registers.
 fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     let prev = t.current;
+    if prev != pid {
+        crate::fs::proc_stat::count_switch();
+    }
     t.current = pid;
     let Some(next) = t.live.get_mut(pid) else {
         panic!("switch to a missing process {pid}");

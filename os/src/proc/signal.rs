@@ -320,10 +320,10 @@ impl Sent {
     }
 }
 
-/// kill(pid, sig): pid > 0 that process; 0 every process of the caller's process group
-/// (there is one: every process, the caller and init included); -1 every process but init
-/// and the caller; < -1 the process group -pid (none but the one: ESRCH). sig 0 only checks
-/// that the target exists. A zombie can be signalled, to no effect, as on Linux.
+/// kill(pid, sig): pid > 0 that process; 0 every process of the caller's process group;
+/// -1 every process but init and the caller; < -1 the process group -pid (ESRCH when it has
+/// no member). sig 0 only checks that the target exists. A zombie can be signalled, to no
+/// effect, as on Linux.
 pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
     let pid = pid as i32 as i64;
     let targets: Vec<u32> = match pid {
@@ -335,22 +335,103 @@ pub fn kill(p: &mut Process, pid: i64, sig: u64) -> Sent {
             }
             alloc::vec![pid]
         }
-        0 | -1 => {
+        -1 => {
             let t = TABLE.lock();
             let mut all: Vec<u32> = t.live.pids().collect();
-            if pid == 0 {
-                all.push(p.pid);
-            } else {
-                all.retain(|&q| q != INIT);
-                if all.is_empty() {
-                    return Sent::ret(Err(Errno::ESRCH));
-                }
+            all.retain(|&q| q != INIT);
+            if all.is_empty() {
+                return Sent::ret(Err(Errno::ESRCH));
             }
             all
         }
-        _ => return Sent::ret(Err(Errno::ESRCH)),
+        _ => {
+            let group = if pid == 0 {
+                p.pgid
+            } else {
+                pid.unsigned_abs() as u32
+            };
+            let members = group_members(group, Some(p));
+            if members.is_empty() {
+                return Sent::ret(Err(Errno::ESRCH));
+            }
+            members
+        }
     };
     send(p, &targets, sig, SI_USER)
+}
+
+/// The live members of process group `pgid` (`me`, the caller out of the table, counted
+/// when it is one), ascending.
+pub fn group_members(pgid: u32, me: Option<&Process>) -> Vec<u32> {
+    let t = TABLE.lock();
+    let mut v: Vec<u32> = t
+        .live
+        .values()
+        .filter(|q| q.pgid == pgid)
+        .map(|q| q.pid)
+        .collect();
+    if let Some(me) = me.filter(|m| m.pgid == pgid) {
+        v.push(me.pid);
+        v.sort_unstable();
+    }
+    v
+}
+
+/// Sends `sig` from the kernel (si_code SI_KERNEL) to every live member of process group
+/// `pgid` — the terminal's signals (^C, ^\, ^Z, SIGTTIN, SIGTTOU) — when no process is out
+/// of the table (between traps: the scheduler's loop). A signal that ends a member ends it
+/// here.
+pub fn kernel_to_group(pgid: u32, sig: u32) {
+    let members = group_members(pgid, None);
+    for pid in members {
+        kernel_to(pid, sig);
+    }
+    end_doomed();
+}
+
+/// Sends `sig` from the kernel to live process `pid` (not the one running).
+pub fn kernel_to(pid: u32, sig: u32) {
+    const SI_KERNEL: i32 = 0x80;
+    let info = Info {
+        code: SI_KERNEL,
+        body: Body::Sender { pid: 0, uid: 0 },
+    };
+    let (posted, ppid) = {
+        let mut t = TABLE.lock();
+        let Some(v) = t.live.get_mut(pid) else {
+            return;
+        };
+        (post(v, sig, info, false, false), v.ppid)
+    };
+    if let Some(ending) = posted.doom {
+        DOOMED.lock().push((pid, ending));
+    }
+    if posted.stopped.is_some() || posted.continued {
+        let (code, status) = match posted.stopped {
+            Some(s) => (CLD_STOPPED, s as i32),
+            None => (CLD_CONTINUED, SIGCONT as i32),
+        };
+        if let Some(parent) = TABLE.lock().live.get_mut(ppid) {
+            notify_parent(parent, pid, code, status);
+        }
+    }
+}
+
+/// Whether `p` ignores or blocks `sig` (the terminal then does not send SIGTTIN or
+/// SIGTTOU, and the call fails with EIO, or goes ahead for SIGTTOU).
+pub fn ignores_or_blocks(p: &Process, sig: u32) -> bool {
+    p.sigmask & bit(sig) != 0 || p.sig.actions[sig as usize - 1].handler == SIG_IGN
+}
+
+/// Posts `sig` from the kernel to the running process `p` itself (SIGTTIN or SIGTTOU for
+/// its own terminal access): delivered on its way back to U-mode.
+pub fn kernel_to_self(p: &mut Process, sig: u32) {
+    const SI_KERNEL: i32 = 0x80;
+    let info = Info {
+        code: SI_KERNEL,
+        body: Body::Sender { pid: 0, uid: 0 },
+    };
+    post(p, sig, info, true, false);
 }
 
 /// tgkill(tgid, tid, sig), and tkill(tid, sig) with `tgid` None: one thread per process, so

@@ -58,6 +58,7 @@ impl Process {
     /// starts the next one.
     pub(super) fn charge(&mut self, now: u64, user: bool) {
         let spent = now.saturating_sub(self.run_mark);
+        crate::fs::proc_stat::charge(spent, user);
         if user {
             self.times.user += spent;
         } else {

@@ -112,6 +112,17 @@ const SYS_SYSINFO: u64 = 179;
 const SYS_SOCKET: u64 = 198;
 const SYS_SOCKETPAIR: u64 = 199;
 const SYS_READV: u64 = 65;
+// Process groups and sessions (`proc/jobs.rs`); the working directory (`fs/files.rs`).
+const SYS_SETPGID: u64 = 154;
+const SYS_GETPGID: u64 = 155;
+const SYS_GETSID: u64 = 156;
+const SYS_SETSID: u64 = 157;
+const SYS_GETCWD: u64 = 17;
+const SYS_CHDIR: u64 = 49;
+const SYS_FCHDIR: u64 = 50;
+const SYS_MKDIRAT: u64 = 34;
+const SYS_UNLINKAT: u64 = 35;
+const SYS_FTRUNCATE: u64 = 46;
 
 /// Runs the system call in `frame` (number in a7, arguments in a0..a5) for `p`: the
 /// process calls here, the rest through [`dispatch`]; a0 gets the result unless the call
@@ -249,7 +260,6 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
         SYS_READLINKAT => files::readlinkat(p, a[0] as i64, VirtAddr(a[1]), VirtAddr(a[2]), a[3]),
         SYS_WRITE => write(p, a[0], VirtAddr(a[1]), a[2]),
         SYS_WRITEV => rw::writev(p, a[0], VirtAddr(a[1]), a[2]),
-        // The console is not a terminal yet (no termios): what Linux answers for a pipe.
         SYS_IOCTL => match (p.files.get(a[0]), a[1]) {
             (Some(File::Pipe { id, .. }), FIONREAD) => {
                 let n = crate::fs::pipe::queued(id) as i32;
@@ -307,6 +317,16 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
         SYS_SYSINFO => host::sysinfo(p, VirtAddr(a[0])),
         SYS_SOCKET | SYS_SOCKETPAIR => host::socket(p, nr, a[0], a[1]),
         SYS_READV => rw::readv(p, a[0], VirtAddr(a[1]), a[2]),
+        SYS_SETPGID => crate::proc::jobs::setpgid(p, a[0], a[1]),
+        SYS_GETPGID => crate::proc::jobs::getpgid_sid(p, a[0], false),
+        SYS_GETSID => crate::proc::jobs::getpgid_sid(p, a[0], true),
+        SYS_SETSID => crate::proc::jobs::setsid(p),
+        SYS_GETCWD => files::getcwd(p, VirtAddr(a[0]), a[1]),
+        SYS_CHDIR => files::chdir(p, VirtAddr(a[0])),
+        SYS_FCHDIR => files::fchdir(p, a[0]),
+        SYS_MKDIRAT => files::mkdirat(p, a[0] as i64, VirtAddr(a[1])),
+        SYS_UNLINKAT => files::unlinkat(p, a[0] as i64, VirtAddr(a[1]), a[2]),
+        SYS_FTRUNCATE => files::ftruncate(p, a[0], a[1] as i64),
         _ => {
             not_implemented(p, nr);
             Err(Errno::ENOSYS)
@@ -373,6 +393,9 @@ fn set_robust_list(len: u64) -> SysResult {
 }
 
 fn write(p: &mut Process, fd: u64, buf: VirtAddr, len: u64) -> SysResult {
+    if let Some(r) = files::write_file(p, fd, buf, len) {
+        return r;
+    }
     match p.files.get_nonblock(fd) {
         Some((File::Console, _)) => {}
         Some((File::Pipe { id, write: true }, nonblock)) => {

@@ -84,6 +84,8 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
         | File::Console
         | File::Proc { .. }
         | File::Pipe { .. }
+        | File::Null
+        | File::Ram { .. }
         | File::BlockDev { .. } => return Err(Errno::EACCES),
     };
     if mode & 0o111 == 0 {
@@ -97,7 +99,11 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
     strings(p, envp, &mut env, &mut total, limit)?;
     let path = String::from_utf8_lossy(&path).into_owned();
     let name = proc::intern(path.rsplit('/').next().unwrap_or(&path));
-    let exe = proc::intern(&absolute(&path));
+    let exe = if path.starts_with('/') {
+        proc::intern(&absolute(&path))
+    } else {
+        proc::intern(&absolute(&alloc::format!("{}/{path}", p.cwd)))
+    };
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let envp: Vec<&str> = env.iter().map(String::as_str).collect();
     let kernel = match crate::mm::kpt::kernel() {

@@ -26,7 +26,12 @@ pub fn writev(p: &mut Process, fd: u64, iov: VirtAddr, count: u64) -> SysResult 
     let bufs = iovecs(p, iov, count)?;
     if !matches!(
         p.files.get(fd),
-        Some(File::Console | File::Pipe { write: true, .. })
+        Some(
+            File::Console
+                | File::Null
+                | File::Pipe { write: true, .. }
+                | File::Ram { write: true, .. }
+        )
     ) {
         return Err(Errno::EBADF);
     }
