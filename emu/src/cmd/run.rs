@@ -318,7 +318,8 @@ pub fn program_words_as_values(
     let Some(run) = top.find_subcommand("run") else {
         return argv;
     };
-    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+    // An option whose value must follow `=` (`--kernel-log[=FILE]`) never takes the next word.
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values() && !a.is_require_equals_set();
     let mut i = run_at + 1;
     while i < argv.len() {
         let Some(word) = argv[i].to_str() else {
@@ -550,6 +551,16 @@ mod tests {
             ["rvmmu", "run", "--", "free", "-h"]
         );
         assert_eq!(words("rvmmu run -h"), ["rvmmu", "run", "-h"]);
+        assert_eq!(
+            words("rvmmu run --kernel-log --mem 16M prog 1"),
+            "rvmmu run --kernel-log --mem 16M -- prog 1"
+                .split(' ')
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            words("rvmmu run --kernel-log=k.log prog"),
+            ["rvmmu", "run", "--kernel-log=k.log", "--", "prog"]
+        );
         assert_eq!(words("rvmmu bare x -h"), ["rvmmu", "bare", "x", "-h"]);
     }
 
