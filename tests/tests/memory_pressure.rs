@@ -275,6 +275,13 @@ fn swap_32g_is_killed_once_ram_and_swap_are_full() {
         .find(|l| l.starts_with("Out of memory: Killed process 1 (swap_32g)"))
         .unwrap_or_else(|| panic!("no OOM line\n{console}"));
     assert!(kill.contains("anon-rss:"), "{kill}");
+    // Killed once: while the victim is on its way out its further allocations fail
+    // without choosing it again.
+    let kills = console
+        .lines()
+        .filter(|l| l.starts_with("Out of memory: Killed process"))
+        .count();
+    assert_eq!(kills, 1, "{console}");
 }
 
 #[test]

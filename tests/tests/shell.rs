@@ -177,6 +177,7 @@ fn on_rvmmu(args: &str, stdin: &[u8]) -> (Exit, String) {
         file("/bin/sh", "bin/sh"),
         file("/bin/cat", "shelltest/cat"),
         file("/bin/malloc_1", "notes/malloc_1"),
+        file("/bin/sleep", "bin/sleep"),
     ];
     let cfg = MachineConfig {
         mem_size: 128 << 20,
@@ -239,9 +240,10 @@ fn scripts_print_what_dash_prints_on_rvmmu() {
 #[test]
 fn a_background_job_waits_for_fg_before_it_reads_the_console() {
     // The notes' session: malloc_1 in the background stops (SIGTTIN) at its getchar()
-    // instead of taking the console's input; cat reads its maps meanwhile; fg gives it the
+    // instead of taking the console's input; cat reads its maps meanwhile (after a second,
+    // so that malloc_1 has made its heap: without it cat may run first); fg gives it the
     // terminal and its two lines of input.
-    let script = quoted("malloc_1 & cat /proc/$!/maps; fg; echo fg $?");
+    let script = quoted("malloc_1 & sleep 1; cat /proc/$!/maps; fg; echo fg $?");
     let (exit, console) = on_rvmmu(&format!("-c {script}"), b"\n\n");
     let out = rvmmu_tests::kernel::program_output(&console);
     assert_eq!(status(&exit), Some(0), "{console}");

@@ -56,7 +56,7 @@ int main(void) {
 "#;
 
 fn rvmmu_run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut all = vec!["run", "--max-insns", "500000000"];
+    let mut all = vec!["run", "--max-insns", "2000000000"];
     all.extend_from_slice(args);
     run(&all, Some(stdin))
 }
@@ -445,4 +445,34 @@ fn built_in_programs_run_by_name_and_a_file_of_the_same_path_replaces_them() {
     let out = rvmmu_run(&["--file", &spec, "cat", "x"], b"");
     assert_eq!(out.code, Some(2), "{out:?}");
     assert_eq!(out.stdout, "arg 1: [x]\nend of input\n", "{out:?}");
+}
+
+#[test]
+fn the_oom_killer_kills_a_dying_victim_only_once() {
+    // The notes' touch_4x1g started by the shell (so it is not init) on 64 MiB with 64 MiB
+    // of swap: both fill, and the OOM killer chooses it. While it is on its way out its
+    // next allocations fail without a second kill (once it was chosen twice: two kill
+    // lines and oom_kill 2 for one victim).
+    let out = rvmmu_run(
+        &[
+            "--mem",
+            "64M",
+            "--swap",
+            "64M",
+            "--sysctl",
+            "vm.overcommit_memory=1",
+            "-c",
+            "touch_4x1g; echo status $?",
+        ],
+        b"\n",
+    );
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert!(out.stdout.ends_with("status 137\n"), "{out:#?}");
+    let kills: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("Out of memory: Killed process"))
+        .collect();
+    assert_eq!(kills.len(), 1, "{out:#?}");
+    assert!(kills[0].contains("(touch_4x1g)"), "{out:#?}");
 }

@@ -51,6 +51,12 @@ pub enum Kill {
 /// Chooses and kills a victim. `cur` is the space of the running process (out of the
 /// table), if the allocation is for it.
 pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
+    // The running process was chosen already and is on its way out (its allocations fail
+    // until its trap ends): nobody else is killed for it, and it is not killed twice —
+    // Linux's out_of_memory() likewise lets a dying current task go (task_will_free_mem).
+    if cur.as_deref().is_some_and(|c| c.oom_killed) {
+        return Kill::Current;
+    }
     let total = totalpages();
     let Some(t) = crate::proc::try_spaces() else {
         return Kill::Nothing;
