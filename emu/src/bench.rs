@@ -250,6 +250,8 @@ pub fn run_traced(
             format: crate::trace::Format::Text,
             insns: false,
             translations: Some(crate::trace::Filter::default()),
+            events: Default::default(),
+            pid: None,
         }),
         ..MachineConfig::capture(Vec::new())
     };

@@ -7,7 +7,8 @@
 //! the NS16550A UART, the eight virtio-mmio slots, the test finisher with the
 //! `syscon-poweroff` / `syscon-reboot` nodes that use it, and `/chosen`.
 //!
-//! Differences from QEMU's tree: no PMU, fw-cfg, flash, PCIe, RTC or platform-bus nodes (the
+//! Differences from QEMU's tree: a `kevent@10009000` node (`rvmmu,kevent`, the kernel event
+//! channel, which QEMU does not have); no PMU, fw-cfg, flash, PCIe, RTC or platform-bus nodes (the
 //! devices do not exist); `riscv,isa` names what the hart implements; no `rng-seed` (runs are
 //! deterministic); `linux,initrd-start`/`-end` are 64-bit values (QEMU 7.2 writes 32-bit
 //! cells, which cannot hold an address above 4 GiB; Linux accepts either).
@@ -19,10 +20,11 @@
 //! with 128 MiB and 0xbfe0_0000 with 4 GiB (both read back from QEMU's reset vector).
 
 use crate::bus::{
-    CLINT_BASE, FINISHER_BASE, PLIC_BASE, RAM_BASE, UART_BASE, UART_IRQ, VIRTIO_BASE,
+    CLINT_BASE, FINISHER_BASE, KEVENT_BASE, PLIC_BASE, RAM_BASE, UART_BASE, UART_IRQ, VIRTIO_BASE,
 };
 use crate::devices::clint::CLINT_SIZE;
 use crate::devices::finisher::FINISHER_SIZE;
+use crate::devices::kevent::KEVENT_SIZE;
 use crate::devices::plic::{NUM_SOURCES, PLIC_SIZE};
 use crate::devices::virtio_mmio::{VIRTIO_IRQ_BASE, VIRTIO_SLOTS, VIRTIO_SLOT_SIZE};
 use crate::hart::trap::Interrupt;
@@ -255,6 +257,12 @@ fn soc(w: &mut FdtWriter) -> Result<(), Error> {
         w.end_node(n)?;
     }
 
+    // rvmmu's own device (not in QEMU's tree): the kernel event channel.
+    let n = w.begin_node(&format!("kevent@{KEVENT_BASE:x}"))?;
+    w.property_array_u64("reg", &[KEVENT_BASE, KEVENT_SIZE])?;
+    w.property_string("compatible", "rvmmu,kevent")?;
+    w.end_node(n)?;
+
     let n = w.begin_node(&format!("plic@{PLIC_BASE:x}"))?;
     w.property_phandle(PHANDLE_PLIC)?;
     w.property_u32("riscv,ndev", NUM_SOURCES)?;
@@ -370,6 +378,8 @@ mod tests {
             );
             assert!(v.compatible().unwrap().all().eq(["virtio,mmio"]));
         }
+        let k = t.find_node("/soc/kevent@10009000").unwrap();
+        assert!(k.compatible().unwrap().all().eq(["rvmmu,kevent"]));
         let off = t.find_node("/poweroff").unwrap();
         assert_eq!(off.property("value").unwrap().as_usize(), Some(0x5555));
     }

@@ -16,6 +16,7 @@ pub mod guest_bin;
 pub mod hart;
 pub mod initramfs;
 pub mod kernel;
+pub mod kevent;
 pub mod loader;
 pub mod machine;
 pub mod mmu;

@@ -6,8 +6,10 @@
 //! the hart waits for an interrupt that can never come.
 
 use crate::addr::PhysAddr;
-use crate::bus::{Bus, BusConfig, BusError, Console, ConsoleInput, FinisherExit};
+use crate::bus::{Bus, BusConfig, BusError, Console, ConsoleInput, ConsoleLog, FinisherExit};
 use crate::hart::{Halt, Hart, INSNS_PER_MTIME_TICK};
+use crate::kevent::observers::{EventTrace, TraceKinds};
+use crate::kevent::{Ctx, Event, Flow, Observer};
 use crate::loader::{self, LoadError};
 use crate::mmu::dump::{self, GuestPtes, PageTableDump};
 use crate::mmu::mode::PagingMode;
@@ -32,6 +34,8 @@ pub enum Exit {
     MaxInsns,
     /// The machine cannot go on (the message says why).
     Halted(String),
+    /// A kernel-event observer asked to stop ([`Flow::Stop`]); running again goes on.
+    Stopped,
 }
 
 impl Exit {
@@ -46,6 +50,7 @@ impl Exit {
             },
             Exit::MaxInsns => 124,
             Exit::Halted(_) => 3,
+            Exit::Stopped => 4,
         }
     }
 }
@@ -74,6 +79,10 @@ pub struct TraceConfig {
     pub insns: bool,
     /// One record per translation, those the filter accepts; `None`: none.
     pub translations: Option<trace::Filter>,
+    /// Records made from kernel events (system calls, faults, reclaim).
+    pub events: TraceKinds,
+    /// Trace only while this process is current, and only its events (`--trace-pid`).
+    pub pid: Option<u32>,
 }
 
 /// Machine options.
@@ -107,13 +116,16 @@ pub struct MachineConfig {
     pub mmu_fast_path: bool,
     /// Misaligned loads and stores (`--misaligned`): performed (the default) or trapped.
     pub misaligned: crate::hart::Misaligned,
+    /// Kernel-event observers, called in order for each event (none by default).
+    pub observers: Vec<Box<dyn Observer>>,
 }
 
 impl MachineConfig {
     /// A configuration whose console output is kept in memory (read it back with
     /// [`Machine::console_output`]) and whose input is `input`.
     pub fn capture(input: Vec<u8>) -> MachineConfig {
-        let (console, _) = Console::captured(ConsoleInput::Bytes(input));
+        let (mut console, _) = Console::captured(ConsoleInput::Bytes(input));
+        console.log = Some(ConsoleLog::Capture(Arc::default()));
         MachineConfig {
             console,
             ..MachineConfig::default()
@@ -136,6 +148,7 @@ impl Default for MachineConfig {
             disk: None,
             mmu_fast_path: true,
             misaligned: crate::hart::Misaligned::Perform,
+            observers: Vec::new(),
         }
     }
 }
@@ -162,6 +175,14 @@ pub struct Machine {
     /// Whether instructions are traced (the run loop is then the traced one).
     trace_insns: bool,
     captured: Option<Arc<Mutex<Vec<u8>>>>,
+    /// The captured console log, when the console's log is captured.
+    captured_log: Option<Arc<Mutex<Vec<u8>>>>,
+    /// Called with each kernel event.
+    pub observers: Vec<Box<dyn Observer>>,
+    /// The current process as the kernel's last switch, exec or fork record said.
+    pid: u32,
+    /// `--trace-pid`: the tracer is paused while another process is current.
+    trace_pid: Option<u32>,
 }
 
 impl Machine {
@@ -171,6 +192,12 @@ impl Machine {
             crate::bus::ConsoleOutput::Capture(buf) => Some(buf.clone()),
             crate::bus::ConsoleOutput::Stdout => None,
         };
+        let captured_log = match &cfg.console.log {
+            Some(ConsoleLog::Capture(buf)) => Some(buf.clone()),
+            _ => None,
+        };
+        let mut observers = cfg.observers;
+        let mut trace_pid = None;
         let bus = Bus::new(BusConfig {
             ram_size: cfg.mem_size,
             bootargs: cfg.bootargs,
@@ -194,12 +221,14 @@ impl Machine {
                 // Every access must reach `Mmu::translate` to be seen.
                 hart.mmu.fast_path = false;
             }
-            hart.mmu.tracer = Some(Box::new(trace::Tracer::new(
-                t.out,
-                t.format,
-                t.insns,
-                t.translations,
-            )));
+            if t.events.any() {
+                observers.push(Box::new(EventTrace::new(t.events, t.format, t.pid)));
+            }
+            trace_pid = t.pid;
+            let mut tracer = trace::Tracer::new(t.out, t.format, t.insns, t.translations);
+            // Until the kernel says which process runs, none does.
+            tracer.paused = t.pid.is_some();
+            hart.mmu.tracer = Some(Box::new(tracer));
         }
         Ok(Machine {
             hart,
@@ -209,6 +238,10 @@ impl Machine {
             tohost: None,
             trace_insns,
             captured,
+            captured_log,
+            observers,
+            pid: 0,
+            trace_pid,
         })
     }
 
@@ -299,6 +332,9 @@ impl Machine {
 
     /// Event processing between instruction runs; returns the exit once the run is over.
     fn service(&mut self) -> Option<Exit> {
+        if self.bus.kevent.pending() && self.deliver_events() == Flow::Stop {
+            return Some(Exit::Stopped);
+        }
         let h = &mut self.hart;
         if let Some(Halt::Deadlock(why)) = h.halt.take() {
             return Some(Exit::Halted(why));
@@ -345,6 +381,54 @@ impl Machine {
         None
     }
 
+    /// Hands the kernel events the device has queued to the observers, oldest first;
+    /// `Flow::Stop` as soon as one asks for it (the rest stay queued for the next run).
+    fn deliver_events(&mut self) -> Flow {
+        while let Some(raw) = self.bus.kevent.pop() {
+            let ev = crate::kevent::decode(&raw);
+            match &ev {
+                Event::Switch { pid, .. } | Event::Exec { pid, .. } => self.pid = *pid,
+                Event::Log {
+                    level, bare, text, ..
+                } if self.bus.has_console_log() => {
+                    let line = crate::kevent::observers::log_line(*level, *bare, text);
+                    self.bus.console_log_line(&line);
+                }
+                _ => {}
+            }
+            let tracer = self.hart.mmu.tracer.as_deref_mut();
+            if let (Some(t), Some(p)) = (tracer, self.trace_pid) {
+                t.paused = self.pid != p;
+            }
+            if self.observers.is_empty() {
+                continue;
+            }
+            let mut ctx = Ctx {
+                instret: self.hart.instret(),
+                steps: self.hart.steps,
+                satp: self.hart.csr.satp,
+                pid: self.pid,
+                bus: &mut self.bus,
+                tracer: self.hart.mmu.tracer.as_deref_mut(),
+            };
+            let mut flow = Flow::Continue;
+            for o in self.observers.iter_mut() {
+                if o.event(&ev, &mut ctx) == Flow::Stop {
+                    flow = Flow::Stop;
+                }
+            }
+            if flow == Flow::Stop {
+                return flow;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// The current process, as the kernel's event records last said (0: none yet).
+    pub fn current_pid(&self) -> u32 {
+        self.pid
+    }
+
     /// The page tables satp selects now, walked as the hardware walker would (PTE reads
     /// PMP-checked as S-mode; nothing written, nothing counted); `None` when satp is Bare.
     pub fn page_tables(&self) -> Option<PageTableDump> {
@@ -382,6 +466,17 @@ impl Machine {
             mtime: h.mtime(),
             exceptions: h.trap_stats.exceptions,
             interrupts: h.trap_stats.interrupts,
+        }
+    }
+
+    /// The whole console log when it is captured ([`MachineConfig::capture`] does): what
+    /// the guest wrote to the console with the kernel's log lines, of every level, in
+    /// order, as a serial console would have shown them (empty otherwise).
+    pub fn console_log(&mut self) -> Vec<u8> {
+        self.bus.flush_console();
+        match &self.captured_log {
+            Some(buf) => buf.lock().map(|b| b.clone()).unwrap_or_default(),
+            None => Vec::new(),
         }
     }
 

@@ -29,7 +29,7 @@ enum Cmd {
     /// Run a static Linux program on the kernel as its first process: a host file, or a
     /// built-in one of /bin (the tools, the notes' programs); with none, the shell /bin/sh,
     /// and `-c SCRIPT` runs a script. rvmmu's exit status is the program's.
-    Run(cmd::run::RunArgs),
+    Run(Box<cmd::run::RunArgs>),
     /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
     /// finisher.
     Bare(cmd::bare::BareArgs),
@@ -92,7 +92,7 @@ fn main() -> ExitCode {
             }
         },
         Cmd::Bare(a) => cmd::bare::run(a),
-        Cmd::Run(a) => cmd::run::run(a),
+        Cmd::Run(a) => cmd::run::run(*a),
         Cmd::Kernel { out } => match rvmmu::kernel::embedded() {
             None => Err("this rvmmu was built without its kernel".into()),
             Some(k) => std::fs::write(&out, k)

@@ -146,6 +146,9 @@ pub struct Tracer {
     error: Option<io::Error>,
     /// Reused for each instruction's disassembly.
     asm: String,
+    /// While set, neither instructions nor translations are written (`--trace-pid`: a
+    /// process other than the traced one is current).
+    pub paused: bool,
 }
 
 /// Bytes buffered before a write to the output.
@@ -179,6 +182,7 @@ impl Tracer {
             records: 0,
             error: None,
             asm: String::with_capacity(64),
+            paused: false,
         }
     }
 
@@ -187,6 +191,9 @@ impl Tracer {
         let Some(filter) = &self.translations else {
             return;
         };
+        if self.paused {
+            return;
+        }
         if !filter.accepts(t.va, t.access, t.lookup, t.asid) {
             return;
         }
@@ -201,6 +208,9 @@ impl Tracer {
     /// Writes an instruction record: `count` instructions retired before it, its privilege,
     /// pc, raw bits and disassembly.
     pub fn instruction(&mut self, count: u64, prv: Priv, pc: u64, raw: u32) {
+        if self.paused {
+            return;
+        }
         let b = &mut self.buf;
         let compressed = raw & 3 != 3;
         let asm = &mut self.asm;
@@ -238,6 +248,14 @@ impl Tracer {
             }
         }
         b.push(b'\n');
+        self.maybe_flush();
+    }
+
+    /// Writes one record line (kernel events: `crate::kevent::observers`); `line` has no
+    /// newline, one is added.
+    pub fn line(&mut self, line: &str) {
+        self.buf.extend_from_slice(line.as_bytes());
+        self.buf.push(b'\n');
         self.maybe_flush();
     }
 
@@ -449,7 +467,7 @@ fn push_dec_right(b: &mut Vec<u8>, v: u64, width: usize) {
     b.extend_from_slice(&tmp[i..]);
 }
 
-fn push_json_escaped(b: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_json_escaped(b: &mut Vec<u8>, s: &str) {
     for c in s.bytes() {
         match c {
             b'"' => b.extend_from_slice(b"\\\""),

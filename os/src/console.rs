@@ -2,7 +2,10 @@
 //! backend that writes the boot log to it.
 //!
 //! Log lines are `LEVEL module: message` with no timestamp, so the same boot prints the
-//! same bytes on rvmmu and on QEMU (tests/tests/kernel_boot.rs compares them).
+//! same bytes on rvmmu and on QEMU (tests/tests/kernel_boot.rs compares them). On rvmmu
+//! (an `rvmmu,kevent` node in the device tree) they go through the event channel
+//! (`crate::kevent`) instead of the UART: rvmmu shows them on its stderr and in its
+//! console log, never in the program's output.
 //!
 //! Input ([`poll_input`]) is polled: the kernel reads LSR and takes a byte from RBR when one
 //! is ready (DR); the terminal's line discipline (`fs::tty`) does this at every scheduler
@@ -154,6 +157,16 @@ pub fn print_emergency(args: fmt::Arguments<'_>) {
     let _ = u.write_fmt(args);
 }
 
+/// A kernel message printed as is (no `LEVEL module:` prefix), at `level`: on the console,
+/// or through the event channel when there is one (rvmmu shows it on its stderr then).
+pub fn kmsg(level: log::Level, args: fmt::Arguments<'_>) {
+    if crate::kevent::present() {
+        crate::kevent::log(level as u64 | crate::kevent::LOG_BARE, args);
+    } else {
+        print(args);
+    }
+}
+
 struct Logger;
 
 impl log::Log for Logger {
@@ -176,6 +189,11 @@ impl log::Log for Logger {
             "rvmmu_os" => "kernel",
             t => t.strip_prefix("rvmmu_os::").unwrap_or(t),
         };
+        if crate::kevent::present() {
+            // rvmmu: through the event channel (it prints the line as below).
+            crate::kevent::log(level as u64, format_args!("{}: {}", module, r.args()));
+            return;
+        }
         print(format_args!("{:<5} {}: {}\n", level, module, r.args()));
     }
 

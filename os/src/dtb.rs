@@ -32,6 +32,8 @@ pub struct BootInfo {
     /// is the address order), the first [`VIRTIO_MAX`].
     virtio: [VirtioMmio; VIRTIO_MAX],
     virtio_len: usize,
+    /// The `rvmmu,kevent` node's registers (rvmmu only: the kernel event channel).
+    pub kevent: Option<PhysAddr>,
 }
 
 impl BootInfo {
@@ -95,7 +97,16 @@ pub fn read(pa: PhysAddr) -> Result<BootInfo, DtbError> {
         timebase,
         virtio: [VirtioMmio::default(); VIRTIO_MAX],
         virtio_len: 0,
+        kevent: None,
     };
+    info.kevent = fdt
+        .all_nodes()
+        .find(|n| {
+            n.compatible()
+                .is_some_and(|c| c.all().any(|c| c == "rvmmu,kevent"))
+        })
+        .and_then(|n| n.reg().and_then(|mut r| r.next()))
+        .map(|r| PhysAddr(r.starting_address as u64));
     let virtio = fdt.all_nodes().filter(|n| {
         n.compatible()
             .is_some_and(|c| c.all().any(|c| c == "virtio,mmio"))

@@ -20,6 +20,7 @@ mod drivers;
 mod dtb;
 mod errno;
 mod fs;
+mod kevent;
 mod mm;
 mod proc;
 mod ratelimit;
@@ -46,6 +47,8 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
         Ok(b) => b,
         Err(e) => panic!("cannot read the device tree at {:#x}: {e}", dtb_pa),
     };
+    // rvmmu's event channel, if the tree lists it: from here on log lines go there.
+    kevent::init(boot.kevent.filter(|pa| pa.0 == mm::layout::KEVENT_PA));
     let args = cmdline::parse(boot.bootargs());
     log::set_max_level(args.log_level);
     info!(
@@ -143,6 +146,8 @@ fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline:
     let envp = ["HOME=/", "TERM=linux"];
     info!("starting {} ({} bytes)", args.init, entry.data.len());
     let asid = proc::init_asids();
+    // The faults of setting init's stack up are init's.
+    kevent::starting(proc::INIT);
     let exe = proc::intern(argv[0]);
     let prog = proc::exec::Program {
         name,

@@ -102,7 +102,10 @@ fn user_exception(
         _ => None,
     };
     if let Some(need) = need {
-        if p.space.fault_in(mm_core::VirtAddr(stval), need).is_ok() {
+        crate::kevent::fault_begin(stval, need, true);
+        let ok = p.space.fault_in(mm_core::VirtAddr(stval), need).is_ok();
+        crate::kevent::fault_end(stval, ok, true);
+        if ok {
             return proc::Outcome::Resume;
         }
         if p.space.oom_killed {

@@ -53,7 +53,8 @@ impl Boot {
     }
 }
 
-/// Boots the kernel on rvmmu; returns how the run ended and the console.
+/// Boots the kernel on rvmmu; returns how the run ended and the console log
+/// ([`run_kernel`]).
 pub fn boot_rvmmu(b: &Boot) -> (Exit, String) {
     let elf = std::fs::read(kernel_elf()).expect("read the kernel ELF");
     let cfg = MachineConfig {
@@ -67,16 +68,25 @@ pub fn boot_rvmmu(b: &Boot) -> (Exit, String) {
     run_kernel(cfg, &elf)
 }
 
-/// Runs a machine made from `cfg` with the kernel ELF `kernel` loaded; returns how the run
-/// ended and everything on the console.
+/// Runs a machine made from `cfg` (whose console log is captured, as
+/// [`MachineConfig::capture`] makes it) with the kernel ELF `kernel` loaded; returns how
+/// the run ended and the console log: what the guest wrote to the console with the
+/// kernel's log lines in order, as a serial console would have shown them (on rvmmu the
+/// kernel's lines come through its event channel, not the UART).
 pub fn run_kernel(cfg: MachineConfig, kernel: &[u8]) -> (Exit, String) {
+    let (exit, log, _) = run_kernel_split(cfg, kernel);
+    (exit, log)
+}
+
+/// [`run_kernel`], also returning the console output alone (the UART's bytes: program
+/// output, no kernel line).
+pub fn run_kernel_split(cfg: MachineConfig, kernel: &[u8]) -> (Exit, String, String) {
     let mut m = Machine::new(cfg).expect("a machine");
     m.load_elf(kernel).expect("load the kernel");
     let exit = m.run();
-    (
-        exit,
-        String::from_utf8_lossy(&m.console_output()).into_owned(),
-    )
+    let log = String::from_utf8_lossy(&m.console_log()).into_owned();
+    let out = String::from_utf8_lossy(&m.console_output()).into_owned();
+    (exit, log, out)
 }
 
 /// Frames the kernel image spans, from the ELF's PT_LOAD program headers (physical

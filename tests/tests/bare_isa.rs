@@ -68,6 +68,7 @@ fn run_bare_full(name: &str, ad: AdMode, misaligned: Misaligned) {
         Exit::Halted(why) => {
             panic!("bare test {name} halted: {why}\n--- console ---\n{console}")
         }
+        Exit::Stopped => panic!("bare test {name} stopped: no observer asks for that"),
     }
 }
 
@@ -161,6 +162,8 @@ fn a_page_crossing_access_has_two_translation_records() {
                 access: [false, true, false],
                 ..Filter::default()
             }),
+            events: Default::default(),
+            pid: None,
         }),
         ..MachineConfig::capture(Vec::new())
     };

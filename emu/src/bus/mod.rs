@@ -17,6 +17,7 @@
 //! | `0x0C00_0000` | 0x600000  | PLIC                                   |             |
 //! | `0x1000_0000` | 8 (0x100 in the DT) | UART 16550A                  | 10          |
 //! | `0x1000_1000` | 8 × 0x1000 | virtio-mmio slots (the disk in slot 7) | 1..=8       |
+//! | `0x1000_9000` | 0x1000    | kernel event channel (rvmmu only, [`crate::devices::kevent`]) |   |
 //! | `0x8000_0000` | `ram_size` | RAM                                   |             |
 //!
 //! The disk ([`BusConfig::disk`]) is a virtio-blk device in slot 7 (`0x1000_8000`, PLIC
@@ -33,7 +34,7 @@
 
 pub mod ram;
 
-pub use crate::devices::console::{Console, ConsoleInput, ConsoleOutput};
+pub use crate::devices::console::{Console, ConsoleInput, ConsoleLog, ConsoleOutput};
 pub use ram::{Ram, RamError, RAM_BASE};
 
 use crate::addr::PhysAddr;
@@ -41,6 +42,7 @@ pub use crate::devices::bootrom::ROM_SIZE;
 use crate::devices::bootrom::{reset_vector, BootRom};
 use crate::devices::clint::{Clint, CLINT_SIZE};
 use crate::devices::finisher::{Finisher, FINISHER_SIZE};
+use crate::devices::kevent::{Kevent, KEVENT_SIZE};
 use crate::devices::plic::{Plic, PLIC_SIZE};
 use crate::devices::uart::{Uart, UART_WINDOW};
 use crate::devices::virtio_blk::{VirtioBlk, FIRST_DISK_SLOT};
@@ -66,6 +68,8 @@ pub const UART_BASE: u64 = 0x1000_0000;
 pub const UART_IRQ: u32 = 10;
 /// First virtio-mmio slot; slot `i` is at `VIRTIO_BASE + 0x1000 * i`.
 pub const VIRTIO_BASE: u64 = 0x1000_1000;
+/// The kernel event channel (`rvmmu,kevent`; QEMU has nothing there).
+pub const KEVENT_BASE: u64 = 0x1000_9000;
 
 /// `mip` bits the devices drive (one definition, shared with the hart).
 pub use crate::hart::trap::irq::{
@@ -145,6 +149,8 @@ pub struct Bus {
     plic: Plic,
     uart: Uart,
     virtio: [Slot; VIRTIO_SLOTS],
+    /// The kernel event channel; the machine drains its queue.
+    pub kevent: Kevent,
     /// Guest RAM ranges devices wrote since the hart last looked ([`Bus::drain_device_writes`]).
     device_writes: Vec<(PhysAddr, u64)>,
     bootargs: String,
@@ -159,6 +165,7 @@ enum Target {
     Plic(u64),
     Uart(u64),
     Virtio(usize, u64),
+    Kevent(u64),
 }
 
 fn decode(a: u64) -> Option<Target> {
@@ -176,6 +183,8 @@ fn decode(a: u64) -> Option<Target> {
     } else if within(VIRTIO_BASE, VIRTIO_SLOTS as u64 * VIRTIO_SLOT_SIZE) {
         let rel = a - VIRTIO_BASE;
         Target::Virtio((rel / VIRTIO_SLOT_SIZE) as usize, rel % VIRTIO_SLOT_SIZE)
+    } else if within(KEVENT_BASE, KEVENT_SIZE) {
+        Target::Kevent(a - KEVENT_BASE)
     } else {
         return None;
     })
@@ -201,6 +210,7 @@ impl Bus {
             plic: Plic::new(),
             uart: Uart::new(cfg.console),
             virtio,
+            kevent: Kevent::new(),
             device_writes: Vec::new(),
             bootargs: cfg.bootargs,
             initrd: cfg.initrd,
@@ -226,6 +236,7 @@ impl Bus {
                 r
             }
             Target::Virtio(i, o) => self.virtio[i].read(o, size),
+            Target::Kevent(o) => self.kevent.read(o, size),
         };
         r.map_err(|e| fault(pa, e))
     }
@@ -257,6 +268,7 @@ impl Bus {
                 self.plic.set_level(irq, self.virtio[i].irq_level());
                 r
             }
+            Target::Kevent(o) => self.kevent.write(o, size, val, &self.ram),
         };
         r.map_err(|e| fault(pa, e))
     }
@@ -344,6 +356,16 @@ impl Bus {
         got
     }
 
+    /// Appends a kernel log line to the console log, if one is kept.
+    pub fn console_log_line(&mut self, line: &str) {
+        self.uart.log_line(line);
+    }
+
+    /// Whether a console log is kept.
+    pub fn has_console_log(&self) -> bool {
+        self.uart.has_log()
+    }
+
     /// Writes out buffered console output (also done on drop, at newlines and before blocking
     /// for input; call it before `process::exit`).
     pub fn flush_console(&mut self) {
@@ -413,7 +435,7 @@ mod tests {
             0x20_0000,
             0xc60_0000,
             0x1000_0008,
-            0x1000_9000,
+            0x1000_a000,
             top,
         ];
         for a in holes {

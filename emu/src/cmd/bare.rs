@@ -24,7 +24,7 @@ pub fn run(a: BareArgs) -> Result<ExitCode, String> {
         None => None,
     };
     let bytes = super::read_file(&a.elf)?;
-    let mut m = a.machine.machine(String::new(), None, disk)?;
+    let mut m = a.machine.machine(String::new(), None, disk, None)?;
     m.load_elf(&bytes)
         .map_err(|e| format!("{}: {e}", a.elf.display()))?;
     let exit = a.machine.run(&mut m)?;

@@ -34,6 +34,12 @@ pub enum TraceKind {
     Insns,
     /// One record per address translation (TLB hits included), with each walk step.
     Translations,
+    /// The kernel's system calls, in strace's format (`rvmmu run`).
+    Syscalls,
+    /// Every page fault: pid, VA, access, kind, the kernel's action and its cost.
+    Faults,
+    /// kswapd, direct reclaim, reclaim passes, swap-out/in and OOM decisions.
+    Reclaim,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,8 +83,9 @@ pub struct MachineArgs {
     /// fault when A = 0 or a store finds D = 0 (Svade) and software sets them.
     #[arg(long, value_enum, default_value = "hw")]
     pub ad: AdArg,
-    /// Trace execution: insns, translations, or both (comma-separated; records of an
-    /// instruction's translations come before its own).
+    /// Trace execution: insns, translations, syscalls, faults, reclaim (comma-separated;
+    /// one ordered stream; records of an instruction's translations come before its own).
+    /// syscalls, faults and reclaim come from the kernel's event channel (`rvmmu run`).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     pub trace: Vec<TraceKind>,
     /// Write the trace to FILE instead of stderr.
@@ -96,6 +103,10 @@ pub struct MachineArgs {
     /// Trace only TLB hits, or only translations that walked.
     #[arg(long, value_enum)]
     pub trace_tlb: Option<TlbOutcomeArg>,
+    /// Trace only process N: its events, and instructions and translations while it is
+    /// the current process.
+    #[arg(long, value_name = "N", requires = "trace")]
+    pub trace_pid: Option<u32>,
     /// Trace only translations in this ASID.
     #[arg(long, value_name = "N", value_parser = asid)]
     pub trace_asid: Option<u16>,
@@ -155,6 +166,7 @@ impl MachineArgs {
         bootargs: String,
         initrd: Option<Vec<u8>>,
         disk: Option<std::fs::File>,
+        log: Option<rvmmu::bus::ConsoleLog>,
     ) -> Result<Machine, String> {
         let cfg = MachineConfig {
             mem_size: self.mem,
@@ -173,6 +185,7 @@ impl MachineArgs {
                     ConsoleInput::Stdin
                 },
                 output: ConsoleOutput::Stdout,
+                log,
             },
             bootargs,
             initrd,
@@ -215,7 +228,12 @@ impl MachineArgs {
     fn trace_config(&self) -> Result<Option<rvmmu::machine::TraceConfig>, String> {
         let insns = self.trace.contains(&TraceKind::Insns);
         let translations = self.trace.contains(&TraceKind::Translations);
-        if !insns && !translations {
+        let events = rvmmu::kevent::observers::TraceKinds {
+            syscalls: self.trace.contains(&TraceKind::Syscalls),
+            faults: self.trace.contains(&TraceKind::Faults),
+            reclaim: self.trace.contains(&TraceKind::Reclaim),
+        };
+        if !insns && !translations && !events.any() {
             return Ok(None);
         }
         let out: Box<dyn std::io::Write> = match &self.trace_out {
@@ -243,6 +261,8 @@ impl MachineArgs {
             },
             insns,
             translations: filter,
+            events,
+            pid: self.trace_pid,
         }))
     }
 }

@@ -45,10 +45,13 @@ pub struct RunArgs {
     /// its host permission bits. Repeatable.
     #[arg(long, value_name = "HOST[:GUEST]")]
     pub file: Vec<String>,
-    /// Show the kernel's boot log on the console (by default the kernel boots `quiet`: only
-    /// its warnings and errors appear, so the console carries just the program's output).
-    #[arg(long)]
-    pub kernel_log: bool,
+    /// Kernel messages go to stderr, never to the program's stdout: by default its
+    /// warnings and errors, with --kernel-log every line. --kernel-log=FILE writes the whole
+    /// console log instead (the program's console output with every kernel line, in order,
+    /// as a serial console would have shown it) to FILE.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "")]
+    pub kernel_log: Option<String>,
     /// More kernel command-line parameters (QEMU's -append), before the program's arguments.
     #[arg(long, value_name = "PARAMS")]
     pub append: Option<String>,
@@ -133,8 +136,11 @@ fn guest_path(host: &Path) -> Result<String, String> {
 }
 
 /// The kernel command line for a run of `init` with `a`'s arguments (after `-c SCRIPT`'s
-/// `-c` and script when given).
-pub fn bootargs(a: &RunArgs, init: &str) -> Result<String, String> {
+/// `-c` and script when given). On rvmmu the kernel sends its log lines through the event
+/// channel, so they never reach the console and it logs at its usual level whatever
+/// `--kernel-log` says (a run is the same with and without it); for QEMU (`qemu`), where
+/// they go to the console, it boots `quiet` unless `--kernel-log`.
+pub fn bootargs(a: &RunArgs, init: &str, qemu: bool) -> Result<String, String> {
     let mut words = vec![
         format!(
             "paging={}",
@@ -145,7 +151,7 @@ pub fn bootargs(a: &RunArgs, init: &str) -> Result<String, String> {
         ),
         format!("init={}", cmdline_word(init)?),
     ];
-    if !a.kernel_log {
+    if qemu && a.kernel_log.is_none() {
         words.push("quiet".into());
     }
     words.extend(a.sysctl.iter().cloned());
@@ -236,14 +242,28 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     if let Some(dir) = &a.qemu_files {
         return qemu_files(&a, dir, &kernel, &initrd, &init);
     }
+    let log = match a.kernel_log.as_deref() {
+        Some(path) if !path.is_empty() => {
+            let f = super::create_file(Path::new(path))?;
+            Some(rvmmu::bus::ConsoleLog::Writer(Box::new(f)))
+        }
+        _ => None,
+    };
     // On a terminal: raw mode until the run ends, and the guest's terminal echoes
     // (`tty_echo`, a word before any `--`).
     let raw = crate::term::RawMode::enter();
-    let mut line = bootargs(&a, &init)?;
+    let mut line = bootargs(&a, &init, false)?;
     if raw.is_some() {
         line = format!("tty_echo {line}");
     }
-    let mut m = a.machine.machine(line, Some(initrd), disk)?;
+    let mut m = a.machine.machine(line, Some(initrd), disk, log)?;
+    // Kernel lines on stderr: warnings and errors, or all of them with a bare --kernel-log.
+    let max = match a.kernel_log.as_deref() {
+        Some("") => rvmmu::kevent::Level::Trace,
+        _ => rvmmu::kevent::Level::Warn,
+    };
+    m.observers
+        .insert(0, Box::new(rvmmu::kevent::observers::KernelStderr { max }));
     m.load_elf(&kernel).map_err(|e| {
         let k = a
             .kernel
@@ -262,7 +282,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             128 + sig as u8
         }
         Exit::Fail(code) => (code & 0xff) as u8,
-        Exit::MaxInsns | Exit::Halted(_) => exit.status() as u8,
+        Exit::MaxInsns | Exit::Halted(_) | Exit::Stopped => exit.status() as u8,
     };
     Ok(ExitCode::from(status))
 }
@@ -405,7 +425,7 @@ fn qemu_files(
         a.machine.mem >> 20,
         k.display(),
         i.display(),
-        bootargs(a, init)?
+        bootargs(a, init, true)?
     );
     let disk = match (a.swap, &a.swap_file) {
         (Some(size), _) => {
@@ -465,19 +485,28 @@ mod tests {
             "--mem",
         ]);
         assert_eq!(
-            bootargs(&a, "/bin/prog").unwrap(),
+            bootargs(&a, "/bin/prog", true).unwrap(),
             "paging=sv39 init=/bin/prog quiet sysctl.vm.swappiness=10 loglevel=7 -- -x \"two words\" --mem"
         );
         let plain = parse(&["prog"]);
         assert_eq!(
-            bootargs(&plain, "/bin/prog").unwrap(),
+            bootargs(&plain, "/bin/prog", true).unwrap(),
             "paging=sv48 init=/bin/prog quiet"
         );
-        let logged = parse(&["--kernel-log", "prog"]);
         assert_eq!(
-            bootargs(&logged, "/bin/prog").unwrap(),
+            bootargs(&plain, "/bin/prog", false).unwrap(),
+            "paging=sv48 init=/bin/prog",
+            "on rvmmu the log goes through the event channel"
+        );
+        let logged = parse(&["--kernel-log", "prog"]);
+        assert_eq!(logged.kernel_log.as_deref(), Some(""));
+        assert_eq!(
+            bootargs(&logged, "/bin/prog", true).unwrap(),
             "paging=sv48 init=/bin/prog"
         );
+        let to_file = parse(&["--kernel-log=k.log", "prog"]);
+        assert_eq!(to_file.kernel_log.as_deref(), Some("k.log"));
+        assert_eq!(to_file.program, Some(PathBuf::from("prog")));
     }
 
     #[test]
@@ -517,7 +546,7 @@ mod tests {
         let a = parse(&["-c", "malloc_1 & cat /proc/$!/maps; fg"]);
         assert!(a.program.is_none());
         assert_eq!(
-            bootargs(&a, "/bin/sh").unwrap(),
+            bootargs(&a, "/bin/sh", true).unwrap(),
             "paging=sv48 init=/bin/sh quiet -- -c \"malloc_1 & cat /proc/$!/maps; fg\""
         );
     }
@@ -586,7 +615,7 @@ mod tests {
     #[test]
     fn words_the_command_line_cannot_carry_are_refused() {
         let a = parse(&["prog", "say \"hi\""]);
-        assert!(bootargs(&a, "/bin/prog").is_err());
+        assert!(bootargs(&a, "/bin/prog", false).is_err());
         assert!(sysctl("vm.swappiness").is_err());
         assert!(sysctl("=3").is_err());
         assert!(sysctl("vm.x=1 2").is_err());

@@ -48,6 +48,41 @@ pub enum ConsoleOutput {
 pub struct Console {
     pub input: ConsoleInput,
     pub output: ConsoleOutput,
+    /// Where the whole console log goes, if anywhere: everything the UART sends plus the
+    /// kernel's log lines (which reach the emulator through the event channel, not the UART)
+    /// in the order they were written, as a serial console would have shown them.
+    pub log: Option<ConsoleLog>,
+}
+
+/// The console log's destination.
+pub enum ConsoleLog {
+    Capture(Arc<Mutex<Vec<u8>>>),
+    Writer(Box<dyn Write + Send>),
+}
+
+impl std::fmt::Debug for ConsoleLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsoleLog::Capture(_) => f.write_str("ConsoleLog::Capture"),
+            ConsoleLog::Writer(_) => f.write_str("ConsoleLog::Writer"),
+        }
+    }
+}
+
+impl ConsoleLog {
+    fn write(&mut self, bytes: &[u8]) {
+        match self {
+            ConsoleLog::Capture(b) => b
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(bytes),
+            ConsoleLog::Writer(w) => {
+                if let Err(e) = w.write_all(bytes).and_then(|()| w.flush()) {
+                    log::debug!("console log dropped: {e}");
+                }
+            }
+        }
+    }
 }
 
 impl Console {
@@ -58,6 +93,7 @@ impl Console {
             Console {
                 input,
                 output: ConsoleOutput::Capture(Arc::clone(&buf)),
+                log: None,
             },
             buf,
         )
@@ -208,6 +244,7 @@ fn spawn_terminal_reader() -> std::sync::mpsc::Receiver<u8> {
 pub struct HostOutput {
     sink: OutputSink,
     buf: Vec<u8>,
+    log: Option<ConsoleLog>,
 }
 
 enum OutputSink {
@@ -216,7 +253,7 @@ enum OutputSink {
 }
 
 impl HostOutput {
-    pub fn new(cfg: ConsoleOutput) -> HostOutput {
+    pub fn new(cfg: ConsoleOutput, log: Option<ConsoleLog>) -> HostOutput {
         let sink = match cfg {
             ConsoleOutput::Stdout => OutputSink::Stdout,
             ConsoleOutput::Capture(b) => OutputSink::Capture(b),
@@ -224,6 +261,7 @@ impl HostOutput {
         HostOutput {
             sink,
             buf: Vec::with_capacity(OUTPUT_CHUNK),
+            log,
         }
     }
 
@@ -240,6 +278,9 @@ impl HostOutput {
         if self.buf.is_empty() {
             return;
         }
+        if let Some(l) = &mut self.log {
+            l.write(&self.buf);
+        }
         match &self.sink {
             OutputSink::Stdout => {
                 let mut out = std::io::stdout().lock();
@@ -255,6 +296,26 @@ impl HostOutput {
             }
         }
         self.buf.clear();
+    }
+}
+
+impl HostOutput {
+    /// Appends a line that did not come through the UART (a kernel log line) to the
+    /// console log, after the output buffered so far; nothing without a log.
+    pub fn log_line(&mut self, line: &str) {
+        if self.log.is_none() {
+            return;
+        }
+        self.flush();
+        if let Some(l) = &mut self.log {
+            l.write(line.as_bytes());
+            l.write(b"\n");
+        }
+    }
+
+    /// Whether a console log is kept.
+    pub fn has_log(&self) -> bool {
+        self.log.is_some()
     }
 }
 
@@ -283,7 +344,7 @@ mod tests {
     #[test]
     fn capture_is_written_at_newline_flush_and_drop() {
         let (c, buf) = Console::captured(ConsoleInput::None);
-        let mut o = HostOutput::new(c.output);
+        let mut o = HostOutput::new(c.output, c.log);
         o.put(b'h');
         assert!(
             buf.lock().unwrap().is_empty(),

@@ -9,6 +9,7 @@ pub mod bootrom;
 pub mod clint;
 pub mod console;
 pub mod finisher;
+pub mod kevent;
 pub mod plic;
 pub mod uart;
 pub mod virtio_blk;

@@ -122,7 +122,7 @@ impl Uart {
             break_pending: false,
             break_sent: false,
             input: HostInput::new(console.input),
-            output: HostOutput::new(console.output),
+            output: HostOutput::new(console.output, console.log),
         }
     }
 
@@ -234,6 +234,16 @@ impl Uart {
         }
         let sent = self.break_sent;
         self.fetch_one() || (self.break_sent != sent && self.ier & IER_RLSI != 0)
+    }
+
+    /// Appends a kernel log line to the console log ([`HostOutput::log_line`]).
+    pub fn log_line(&mut self, line: &str) {
+        self.output.log_line(line);
+    }
+
+    /// Whether a console log is kept.
+    pub fn has_log(&self) -> bool {
+        self.output.has_log()
     }
 
     /// Writes out buffered console output.

@@ -49,6 +49,26 @@ pub struct Pending {
     args: [u64; 6],
     slots: Vec<Slot>,
     ret: Ret,
+    /// Some read of an input argument failed at entry.
+    unread: bool,
+}
+
+/// A [`GuestMem`] that notes whether a read failed at its first byte: an argument that
+/// could not be shown. (A read that fails only further on is a renderer looking past the
+/// end of a string's page, which it then reads byte by byte.)
+struct Watched<'m> {
+    mem: &'m mut dyn GuestMem,
+    failed: bool,
+}
+
+impl GuestMem for Watched<'_> {
+    fn read(&mut self, va: u64, buf: &mut [u8]) -> bool {
+        let ok = self.mem.read(va, buf);
+        if !ok && (buf.len() <= 1 || !self.mem.read(va, &mut [0u8])) {
+            self.failed = true;
+        }
+        ok
+    }
 }
 
 /// The pieces of one finished call, for structured (JSON) traces.
@@ -148,12 +168,14 @@ pub fn syscall_name(nr: u64) -> Option<&'static str> {
 pub fn enter(nr: u64, args: [u64; 6], mem: &mut dyn GuestMem) -> Pending {
     match table::lookup(nr) {
         Some(info) => {
-            let (slots, ret) = decode::enter(info, args, mem);
+            let mut watched = Watched { mem, failed: false };
+            let (slots, ret) = decode::enter(info, args, &mut watched);
             Pending {
                 name: info.name.to_string(),
                 args,
                 slots,
                 ret,
+                unread: watched.failed,
             }
         }
         // strace prints an unknown number as syscall_0x…, with all six registers in hex.
@@ -162,6 +184,7 @@ pub fn enter(nr: u64, args: [u64; 6], mem: &mut dyn GuestMem) -> Pending {
             args,
             slots: args.iter().map(|&a| Slot::Now(render::hex(a))).collect(),
             ret: Ret::Dec,
+            unread: false,
         },
     }
 }
@@ -188,6 +211,13 @@ impl Pending {
     /// The call's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Whether every input argument could be read at entry. A pointer argument into a page
+    /// the process has not touched yet is unreadable then (the kernel's own access faults
+    /// it in); a tracer may call [`enter`] again at the return to show it.
+    pub fn inputs_read(&self) -> bool {
+        !self.unread
     }
 
     /// The arguments complete at entry: the leading ones up to the first output argument.

@@ -938,3 +938,25 @@ fn every_decoder_names_a_riscv64_call() {
         );
     }
 }
+
+#[test]
+fn an_input_unreadable_at_entry_is_noted_and_reading_again_shows_it() {
+    let mut mem = FakeMem {
+        runs: BTreeMap::new(),
+    };
+    let args = [AT_FDCWD, 0x5000, 0, 0, 0, 0];
+    let early = enter(nr("openat"), args, &mut mem);
+    assert!(!early.inputs_read());
+    assert_eq!(
+        early.finish(3, &mut mem),
+        "openat(AT_FDCWD, 0x5000, O_RDONLY) = 3"
+    );
+    mem.put_str(0x5000, "/etc/passwd");
+    let again = enter(nr("openat"), args, &mut mem);
+    assert!(again.inputs_read());
+    assert_eq!(
+        again.finish(3, &mut mem),
+        "openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY) = 3"
+    );
+    assert!(enter(nr("getpid"), [0; 6], &mut mem).inputs_read());
+}

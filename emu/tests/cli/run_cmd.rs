@@ -100,17 +100,191 @@ fn a_program_killed_by_sigsegv_ends_rvmmu_as_a_shell_reports_it() {
 }
 
 #[test]
-fn the_kernel_log_is_shown_on_request() {
+fn the_kernel_log_goes_to_stderr_and_whole_to_a_file() {
     let dir = tempfile::TempDir::new().unwrap();
     let Some(echo) = linux_program(dir.path(), "echo", ECHO) else {
         eprintln!("skipped: no riscv64-linux-gnu-gcc");
         return;
     };
+    // Every kernel line on stderr; stdout carries the program's output alone.
     let out = rvmmu_run(&["--kernel-log", &echo], b"");
     assert_eq!(out.code, Some(1), "{out:#?}");
-    assert!(out.stdout.contains("booting on hart 0"), "{out:#?}");
-    assert!(out.stdout.contains("\nend of input\n"), "{out:#?}");
-    assert!(out.stdout.ends_with("exited with status 1\n"), "{out:#?}");
+    assert_eq!(out.stdout, "end of input\n", "{out:#?}");
+    assert!(out.stderr.contains("INFO  kernel: rvmmu-os"), "{out:#?}");
+    assert!(out.stderr.contains("booting on hart 0"), "{out:#?}");
+    assert!(out.stderr.ends_with("exited with status 1\n"), "{out:#?}");
+    // --kernel-log=FILE: the console log, kernel lines and program output in order.
+    let log = dir.path().join("console.log");
+    let arg = format!("--kernel-log={}", log.display());
+    let out = rvmmu_run(&[&arg, &echo], b"");
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_eq!(out.stdout, "end of input\n", "{out:#?}");
+    assert_eq!(out.stderr, "", "{out:#?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let boot = text.find("booting on hart 0").expect("the boot line");
+    let prog = text.find("\nend of input\n").expect("the program's line");
+    let exit = text
+        .find("exited with status 1\n")
+        .expect("init's exit line");
+    assert!(boot < prog && prog < exit, "{text}");
+}
+
+const ENOSYS: &str = r#"
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(void) {
+    printf("before\n");
+    fflush(stdout);
+    long r = syscall(4000);
+    printf("after %ld\n", r);
+    return 0;
+}
+"#;
+
+#[test]
+fn a_kernel_warning_never_lands_in_the_programs_piped_stdout() {
+    // The kernel warns about an unimplemented system call while the program's stdout is a
+    // pipe: the warning goes to rvmmu's stderr, stdout holds the program's lines only.
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(prog) = linux_program(dir.path(), "enosys", ENOSYS) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let out = rvmmu_run(&[&prog], b"");
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert_eq!(out.stdout, "before\nafter -1\n", "{out:#?}");
+    assert_eq!(
+        out.stderr, "WARN  syscall: enosys: syscall 4000 not implemented: -ENOSYS\n",
+        "{out:#?}"
+    );
+}
+
+/// The `rvmmu: instructions retired: N` line of `--stats`.
+fn instret(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("rvmmu: instructions retired: "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no instret line in {stderr}"))
+}
+
+#[test]
+fn tracing_kernel_events_changes_nothing_the_guest_does() {
+    // The kernel sends its event records whether or not rvmmu traces them: a traced run
+    // prints the same and retires the same instructions as an untraced one.
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(echo) = linux_program(dir.path(), "echo", ECHO) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let plain = rvmmu_run(&["--stats", &echo, "a"], b"x\n");
+    let trace = dir.path().join("t.txt");
+    let t = trace.to_str().unwrap();
+    let traced = rvmmu_run(
+        &[
+            "--stats",
+            "--trace",
+            "faults,reclaim,syscalls",
+            "--trace-out",
+            t,
+            &echo,
+            "a",
+        ],
+        b"x\n",
+    );
+    assert_eq!(plain.code, Some(2), "{plain:#?}");
+    assert_eq!(traced.code, plain.code);
+    assert_eq!(traced.stdout, plain.stdout);
+    assert_eq!(instret(&traced.stderr), instret(&plain.stderr));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    // What the program did is there: its read of "x\n", the write of "read: x\n"
+    // (the console is a terminal: line-buffered), its faults, its exit.
+    assert!(text.contains("[pid 1] read(0x0, "), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("[pid 1] write(0x1, ") && l.ends_with(") = 8")),
+        "{text}"
+    );
+    assert!(text.contains("[pid 1] fault 0x"), "{text}");
+    assert!(text.contains(" user: minor zero-fill, "), "{text}");
+    assert!(text.ends_with("[pid 1] +++ exited with 2 +++\n"), "{text}");
+    // JSON Lines: one object per record, typed fields.
+    let json = dir.path().join("t.json");
+    let out = rvmmu_run(
+        &[
+            "--trace",
+            "syscalls,faults",
+            "--trace-format",
+            "json",
+            "--trace-out",
+            json.to_str().unwrap(),
+            &echo,
+        ],
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    let lines = std::fs::read_to_string(&json).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for l in lines.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert_eq!(v["pid"], 1, "{l}");
+        kinds.insert(v["type"].as_str().unwrap().to_string());
+        if v["type"] == "fault" {
+            assert!(v["va"].as_str().unwrap().starts_with("0x"), "{l}");
+            assert!(v["insns"].as_u64().unwrap() > 0, "{l}");
+        }
+    }
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["exit", "fault", "syscall"],
+        "{lines}"
+    );
+}
+
+#[test]
+fn trace_pid_keeps_one_process() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let Some(echo) = linux_program(dir.path(), "echo", ECHO) else {
+        eprintln!("skipped: no riscv64-linux-gnu-gcc");
+        return;
+    };
+    let trace = dir.path().join("t.txt");
+    let t = trace.to_str().unwrap();
+    let out = rvmmu_run(
+        &[
+            "--trace",
+            "syscalls,faults",
+            "--trace-pid",
+            "2",
+            "--trace-out",
+            t,
+            &echo,
+        ],
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_eq!(
+        std::fs::read_to_string(&trace).unwrap(),
+        "",
+        "no pid 2 in this run"
+    );
+    let out = rvmmu_run(
+        &[
+            "--trace",
+            "syscalls,faults",
+            "--trace-pid",
+            "1",
+            "--trace-out",
+            t,
+            &echo,
+        ],
+        b"",
+    );
+    assert_eq!(out.code, Some(1), "{out:#?}");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert!(text.lines().count() > 10, "{text}");
+    assert!(text.lines().all(|l| l.starts_with("[pid 1] ")), "{text}");
 }
 
 const SYSCTL: &str = r#"

@@ -89,6 +89,14 @@ pub fn build_and_switch(
             rw,
             0,
         ),
+        (
+            direct(
+                PhysAddr(layout::KEVENT_PA),
+                PhysAddr(layout::KEVENT_PA + PAGE_SIZE),
+            ),
+            rw,
+            0,
+        ),
     ];
     for (range, flags, max_level) in regions {
         if range.len > 0 {

@@ -8,6 +8,7 @@
 //!  0x0c00_0000  PLIC                          user_end()            ┘ 128 TiB in Sv48
 //!  0x1000_0000  UART 16550                          ... non-canonical hole ...
 //!  0x1000_1000  virtio-mmio slots 0..7
+//!  0x1000_9000  rvmmu's event channel
 //!  0x8000_0000  RAM: kernel image             0xffff_ffc0_0000_0000 PAGE_OFFSET: direct map,
 //!               (text, rodata, data, bss),                          VA = PAGE_OFFSET + PA
 //!               page tables, frame metadata,  0xffff_ffc0_8000_0000 the kernel image (linked
@@ -33,6 +34,9 @@ pub const FINISHER_PA: u64 = 0x10_0000;
 /// source 1; slot 7 at 0x1000_8000, source 8): `[VIRTIO_MMIO_PA, VIRTIO_MMIO_END)`.
 pub const VIRTIO_MMIO_PA: u64 = 0x1000_1000;
 pub const VIRTIO_MMIO_END: u64 = 0x1000_9000;
+/// rvmmu's kernel event channel (`rvmmu,kevent`; absent on QEMU): one page after the
+/// virtio slots, mapped always, used only when the device tree lists it there.
+pub const KEVENT_PA: u64 = 0x1000_9000;
 /// The CLINT (mtimecmp, mtime): the M-layer's.
 pub const CLINT_PA: u64 = 0x200_0000;
 

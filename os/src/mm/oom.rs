@@ -59,8 +59,12 @@ pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
     let mut best: Option<(i64, u32)> = None;
     let mut init_left = None;
     let (running, run_name, run_adj) = t.running();
-    let mut consider = |pid: u32, points: Option<i64>| {
+    let mut consider = |pid: u32, points: Option<i64>, adj: i16| {
         let Some(points) = points else { return };
+        crate::kevent::send(
+            crate::kevent::kind::OOM_CANDIDATE,
+            &[u64::from(pid), points as u64, adj as i64 as u64],
+        );
         if pid == INIT {
             init_left = Some(points);
             return;
@@ -70,18 +74,25 @@ pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
         }
     };
     if let Some(c) = cur.as_deref() {
-        consider(running, badness(c, run_adj, total));
+        consider(running, badness(c, run_adj, total), run_adj);
     }
     for q in t.iter() {
-        consider(q.pid, badness(&q.space, q.oom_score_adj, total));
+        consider(
+            q.pid,
+            badness(&q.space, q.oom_score_adj, total),
+            q.oom_score_adj,
+        );
     }
     let pid = match (best, init_left) {
         (Some((_, pid)), _) => pid,
         (None, Some(_)) => {
-            crate::console::print(format_args!(
-                "Out of memory and no killable process but init: Linux would panic \
+            crate::console::kmsg(
+                log::Level::Error,
+                format_args!(
+                    "Out of memory and no killable process but init: Linux would panic \
                  (\"System is deadlocked on memory\"); this kernel kills init\n"
-            ));
+                ),
+            );
             INIT
         }
         (None, None) => return Kill::Nothing,
@@ -106,16 +117,28 @@ pub fn out_of_memory(cur: Option<&mut AddressSpace>) -> Kill {
 /// Linux's kill line (mm/oom_kill.c, __oom_kill_process), on the console.
 fn report(pid: u32, name: &str, space: &AddressSpace, adj: i16) {
     let kb = PAGE_SIZE / 1024;
+    if crate::kevent::present() {
+        let points = badness(space, adj, totalpages()).unwrap_or(0);
+        crate::kevent::send_from(
+            crate::kevent::kind::OOM_KILL,
+            crate::kevent::current(),
+            &[u64::from(pid), points as u64, space.resident],
+            name.as_bytes(),
+        );
+    }
     let pages = ProcessPages::of_space(space);
     let total_vm: u64 = space.vmas.iter().map(|(s, v)| v.end - s).sum::<u64>() / 1024;
-    crate::console::print(format_args!(
-        "Out of memory: Killed process {pid} ({name}) total-vm:{total_vm}kB, anon-rss:{}kB, \
+    crate::console::kmsg(
+        log::Level::Error,
+        format_args!(
+            "Out of memory: Killed process {pid} ({name}) total-vm:{total_vm}kB, anon-rss:{}kB, \
          file-rss:{}kB, shmem-rss:{}kB, UID:0 pgtables:{}kB oom_score_adj:{adj}\n",
-        pages.anon * kb,
-        pages.file * kb,
-        pages.shmem * kb,
-        space.table_pages().saturating_sub(1) * kb,
-    ));
+            pages.anon * kb,
+            pages.file * kb,
+            pages.shmem * kb,
+            space.table_pages().saturating_sub(1) * kb,
+        ),
+    );
 }
 
 /// Pages committed by the processes in the table (the running one, out of it, aside):

@@ -71,7 +71,16 @@ static KSWAPD_AWAKE: AtomicBool = AtomicBool::new(false);
 
 /// Wakes kswapd (free frames fell below the low watermark).
 fn wake_kswapd() {
-    KSWAPD_AWAKE.store(true, Ordering::Relaxed);
+    if !KSWAPD_AWAKE.swap(true, Ordering::Relaxed) {
+        crate::kevent::watermarks(crate::kevent::kind::KSWAPD_WAKE);
+    }
+}
+
+/// kswapd goes to sleep.
+fn sleep_kswapd() {
+    if KSWAPD_AWAKE.swap(false, Ordering::Relaxed) {
+        crate::kevent::watermarks(crate::kevent::kind::KSWAPD_SLEEP);
+    }
 }
 
 /// A frame for a user page: from the free frames while more than `min` stay free (waking
@@ -93,7 +102,10 @@ pub fn alloc_user_frame(mut cur: Option<&mut AddressSpace>) -> Option<PhysAddr> 
             }
         }
         vmstat::add(&vmstat::ALLOCSTALL_NORMAL, 1);
-        if shrink(SWAP_CLUSTER_MAX, Reclaimer::Direct, cur.as_deref_mut()) > 0 {
+        crate::kevent::watermarks(crate::kevent::kind::DIRECT_BEGIN);
+        let freed = shrink(SWAP_CLUSTER_MAX, Reclaimer::Direct, cur.as_deref_mut());
+        crate::kevent::send(crate::kevent::kind::DIRECT_END, &[freed as u64]);
+        if freed > 0 {
             no_progress = 0;
             continue;
         }
@@ -128,7 +140,7 @@ pub fn kswapd_run() -> bool {
     let w = crate::sysctl::watermarks(frame::managed_frames() as u64);
     let free = frame::free_frames() as u64;
     if free > w.high {
-        KSWAPD_AWAKE.store(false, Ordering::Relaxed);
+        sleep_kswapd();
         return false;
     }
     vmstat::add(&vmstat::PAGEOUTRUN, 1);
@@ -139,7 +151,7 @@ pub fn kswapd_run() -> bool {
         freed = shrink(want, Reclaimer::Kswapd, None);
     }
     if freed == 0 || frame::free_frames() as u64 > w.high {
-        KSWAPD_AWAKE.store(false, Ordering::Relaxed);
+        sleep_kswapd();
     }
     true
 }
@@ -148,6 +160,9 @@ pub fn kswapd_run() -> bool {
 pub fn shrink(nr: usize, who: Reclaimer, mut cur: Option<&mut AddressSpace>) -> usize {
     let swappiness = crate::sysctl::value("swappiness").clamp(0, 200) as usize;
     let mut freed = 0;
+    // Per list (inactive anon, active anon, inactive file, active file): pages scanned
+    // (looked at on an inactive list, moved off an active one) and reclaimed.
+    let mut seen = [(0u64, 0u64); 4];
     for priority in (0..=DEF_PRIORITY).rev() {
         let lens = frame::lru_lens();
         let len = |l: List| lens[l as usize];
@@ -179,22 +194,38 @@ pub fn shrink(nr: usize, who: Reclaimer, mut cur: Option<&mut AddressSpace>) -> 
                 continue;
             }
             if mm_core::policy::inactive_is_low(len(inactive) as u64, len(active) as u64) {
-                deactivate(
+                seen[active as usize].0 += deactivate(
                     active,
                     target(active, w).max(SWAP_CLUSTER_MAX),
                     cur.as_deref_mut(),
-                );
+                ) as u64;
             }
             let mut scan = target(inactive, w);
             while scan > 0 && freed < nr {
                 let batch = scan.min(SWAP_CLUSTER_MAX);
-                freed += shrink_inactive(inactive, batch, nr - freed, who, cur.as_deref_mut());
+                let (looked, got) =
+                    shrink_inactive(inactive, batch, nr - freed, who, cur.as_deref_mut());
+                freed += got;
+                seen[inactive as usize].0 += looked as u64;
+                seen[inactive as usize].1 += got as u64;
                 scan -= batch;
             }
         }
         if freed >= nr {
             break;
         }
+    }
+    if crate::kevent::present() {
+        let mut words = [0u64; 13];
+        words[0] = u64::from(who == Reclaimer::Direct);
+        let mut n = 1;
+        for (list, &(scanned, reclaimed)) in seen.iter().enumerate() {
+            if scanned > 0 {
+                words[n..n + 3].copy_from_slice(&[list as u64, scanned, reclaimed]);
+                n += 3;
+            }
+        }
+        crate::kevent::send(crate::kevent::kind::RECLAIM_PASS, &words[..n]);
     }
     freed
 }
@@ -203,11 +234,11 @@ pub fn shrink(nr: usize, who: Reclaimer, mut cur: Option<&mut AddressSpace>) -> 
 /// A bits cleared on the way, so that the inactive scan sees only later use (Linux 6.1's
 /// shrink_active_list deactivates referenced pages too; it keeps referenced executable
 /// file pages active, which this kernel does not tell apart).
-fn deactivate(active: List, n: usize, mut cur: Option<&mut AddressSpace>) {
+fn deactivate(active: List, n: usize, mut cur: Option<&mut AddressSpace>) -> usize {
     let inactive = List::of(active.is_anon(), false);
-    for _ in 0..n {
+    for moved in 0..n {
         let Some(page) = frame::lru_tail(active) else {
-            return;
+            return moved;
         };
         super::rmap::for_each_mapper(cur.as_deref_mut(), page.pa, |s, va| {
             s.test_and_clear_young(va);
@@ -215,6 +246,7 @@ fn deactivate(active: List, n: usize, mut cur: Option<&mut AddressSpace>) {
         frame::lru_move(page.pa, inactive, false);
         vmstat::add(&vmstat::PGDEACTIVATE, 1);
     }
+    n
 }
 
 /// Looks at up to `n` pages from the tail of `list` (an inactive one) and reclaims those not
@@ -225,7 +257,7 @@ fn shrink_inactive(
     max: usize,
     who: Reclaimer,
     mut cur: Option<&mut AddressSpace>,
-) -> usize {
+) -> (usize, usize) {
     let (scan_c, steal_c) = match who {
         Reclaimer::Kswapd => (&vmstat::PGSCAN_KSWAPD, &vmstat::PGSTEAL_KSWAPD),
         Reclaimer::Direct => (&vmstat::PGSCAN_DIRECT, &vmstat::PGSTEAL_DIRECT),
@@ -235,7 +267,7 @@ fn shrink_inactive(
     } else {
         (&vmstat::PGSCAN_FILE, &vmstat::PGSTEAL_FILE)
     };
-    let mut freed = 0;
+    let (mut freed, mut looked) = (0, 0);
     for _ in 0..n {
         if freed >= max {
             break;
@@ -243,6 +275,7 @@ fn shrink_inactive(
         let Some(page) = frame::lru_tail(list) else {
             break;
         };
+        looked += 1;
         vmstat::add(scan_c, 1);
         vmstat::add(scan_t, 1);
         match check_references(&page, cur.as_deref_mut()) {
@@ -266,7 +299,7 @@ fn shrink_inactive(
             }
         }
     }
-    freed
+    (looked, freed)
 }
 
 /// What holds a page besides its mappings (one reference), found once by
@@ -361,9 +394,22 @@ fn reclaim_page(page: &LruPage, holder: Holder, cur: Option<&mut AddressSpace>) 
     } else {
         Pte::INVALID
     };
-    let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| s.reclaim_unmap(va, to));
+    let mut first_va = None;
+    let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
+        first_va.get_or_insert(va.0);
+        s.reclaim_unmap(va, to)
+    });
     match done {
-        Some(n) if n == page.mapcount as usize => true,
+        Some(n) if n == page.mapcount as usize => {
+            if let Some(e) = SwapEntry::from_pte(to) {
+                // The owner's pid is not known here (the reverse map knows spaces).
+                crate::kevent::send(
+                    crate::kevent::kind::SWAP_OUT,
+                    &[0, first_va.unwrap_or(0), e.offset],
+                );
+            }
+            true
+        }
         _ => {
             // Nothing was unmapped (for_each_mapper calls back for all or none): give the
             // slot's uses back.
@@ -421,8 +467,17 @@ fn reclaim_shared(
         swapfile::free(e);
         return false;
     }
-    let done =
-        super::rmap::for_each_mapper(cur, page.pa, |s, va| s.reclaim_unmap(va, Pte::INVALID));
+    let mut first_va = None;
+    let done = super::rmap::for_each_mapper(cur, page.pa, |s, va| {
+        first_va.get_or_insert(va.0);
+        s.reclaim_unmap(va, Pte::INVALID)
+    });
+    if done == Some(page.mapcount as usize) {
+        crate::kevent::send(
+            crate::kevent::kind::SWAP_OUT,
+            &[0, first_va.unwrap_or(0), e.offset],
+        );
+    }
     if done != Some(page.mapcount as usize) {
         // Nothing was unmapped (for_each_mapper calls back for all or none): the frame
         // stays the object's page.

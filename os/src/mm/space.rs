@@ -136,10 +136,15 @@ impl AddressSpace {
         if va.0 >= self.mode.user_end().0 {
             return Err(Fault(va));
         }
+        use crate::kevent::{fault as how, fault_how};
         let page = va.align_down(PAGE_SIZE);
+        let mut grew = false;
         let found = match self.vmas.find(va.0) {
             Some((s, v)) => Some((s, v.clone())),
-            None => self.grow_stack(page.0),
+            None => {
+                grew = true;
+                self.grow_stack(page.0)
+            }
         };
         let (start, area) = match found {
             Some((s, v)) if v.prot.contains(need) => (s, v),
@@ -149,8 +154,10 @@ impl AddressSpace {
             let pa = t.pa.align_down(PAGE_SIZE);
             if need == PteFlags::W && !t.flags.contains(PteFlags::W) && !area.backing.is_shared() {
                 // A store to a present page its area lets it write: copy-on-write.
+                fault_how(how::MINOR, how::COW_COPY);
                 return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
             }
+            fault_how(how::MINOR, how::OTHER);
             // Present already: the TLB may have held an older entry, the access comes
             // from the kernel's copy routines, or reclaim cleared A (under Svade the
             // access faults until A is set again: priv/supervisor.adoc, "Virtual Address
@@ -171,6 +178,7 @@ impl AddressSpace {
             if let Some(e) = SwapEntry::from_pte(FrameTables.read(table, i)) {
                 let pa = self.swap_in(page, e, &area, (table, i))?;
                 if need == PteFlags::W && !area.backing.is_shared() && frame::refcount(pa) > 1 {
+                    // (the fault stays a swap-in, as swap_in said)
                     // Back from swap but still shared (the swap cache, another process):
                     // mapped without W, so a store — the kernel's copy_out too — copies
                     // it first.
@@ -184,6 +192,14 @@ impl AddressSpace {
             return self.fault_shared(page, obj, (offset + (page.0 - start)) >> PAGE_SHIFT, flags);
         }
         let pa = self.alloc_user(va)?;
+        let action = if grew {
+            how::STACK_GROWTH
+        } else if matches!(area.backing, vma::Backing::File { .. }) {
+            how::FILE_READ
+        } else {
+            how::ZERO_FILL
+        };
+        fault_how(how::MINOR, action);
         vma::fill(&area, start, page.0, frame_bytes(pa));
         match paging::map(self.mode, self.root, page, pa, 0, flags, &mut FrameTables) {
             Ok(flush) => csr::sfence_va_asid(flush.0 .0, self.asid),
@@ -292,6 +308,12 @@ impl AddressSpace {
             frame::map_shared(pa, self.family, page.0 >> PAGE_SHIFT);
         }
         self.count_fault(major);
+        use crate::kevent::fault as how;
+        match (major, new) {
+            (true, _) => crate::kevent::fault_how(how::MAJOR, how::SWAP_IN),
+            (false, true) => crate::kevent::fault_how(how::MINOR, how::ZERO_FILL),
+            (false, false) => crate::kevent::fault_how(how::MINOR, how::OTHER),
+        }
         Ok(pa)
     }
 
@@ -648,6 +670,15 @@ impl AddressSpace {
         crate::mm::swap::put(e);
         self.swapped -= 1;
         self.count_fault(major);
+        use crate::kevent::fault as how;
+        let kind = if major { how::MAJOR } else { how::MINOR };
+        crate::kevent::fault_how(kind, how::SWAP_IN);
+        crate::kevent::send_from(
+            crate::kevent::kind::SWAP_IN,
+            crate::kevent::current(),
+            &[u64::from(crate::kevent::current()), page.0, e.offset],
+            &[],
+        );
         Ok(pa)
     }
 
@@ -742,7 +773,12 @@ impl AddressSpace {
         }
         match self.translate(va) {
             Some(t) if t.flags.contains(PteFlags::U | need) => Ok(t.pa),
-            _ => Ok(self.fault_in(va, need)?.add(va.0 % PAGE_SIZE)),
+            _ => {
+                crate::kevent::fault_begin(va.0, need, false);
+                let r = self.fault_in(va, need);
+                crate::kevent::fault_end(va.0, r.is_ok(), false);
+                Ok(r?.add(va.0 % PAGE_SIZE))
+            }
         }
     }
 

@@ -52,6 +52,12 @@ pub fn log_kill(p: &Process, signal: u32, why: core::fmt::Arguments<'_>) {
 /// Ends process `p`: init's end powers the machine off with its status; any other
 /// becomes a zombie, its memory given back, its children given to init, its parent woken.
 pub(super) fn end(p: Box<Process>, ending: Ending) {
+    crate::kevent::send_from(
+        crate::kevent::kind::EXIT,
+        p.pid,
+        &[u64::from(ending.wait_status())],
+        &[],
+    );
     check_rmap(&p);
     let minflt = p.space.minflt;
     if p.pid == INIT {
@@ -278,6 +284,12 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         execed: false,
         cwd: p.cwd.clone(),
     });
+    crate::kevent::send_from(
+        crate::kevent::kind::FORK,
+        p.pid,
+        &[u64::from(pid), child.space.satp()],
+        &[],
+    );
     let mut regs = frame.clone();
     regs.regs[10] = 0;
     if newsp != 0 {

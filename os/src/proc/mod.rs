@@ -298,6 +298,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         panic!("no memory for init's kernel stack");
     };
     let frame = exec::initial_frame(loaded.entry, loaded.sp);
+    crate::kevent::exec(INIT, loaded.space.satp(), exe);
     let ram_pages = crate::mm::frame::total_frames() as u64;
     let p = Box::new(Process {
         pid: INIT,
@@ -429,6 +430,7 @@ pub fn replace_image(
         csr::write_satp(satp);
     }
     csr::sfence_asid(asid);
+    crate::kevent::exec(p.pid, satp, exe);
     drop(old);
     p.name = name;
     p.exe = exe;

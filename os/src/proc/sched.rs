@@ -109,6 +109,12 @@ pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
             .filter(|p| matches!(p.state, State::Runnable))
             .count() as u64
     });
+    if crate::kevent::present() {
+        // The memory sample, each tick (10 ms): the running process is in the table here.
+        let t = TABLE.lock();
+        let mut procs = t.live.values().map(|p| (p.pid, p.space.resident));
+        crate::kevent::mem_sample(&mut procs);
+    }
     sbi::set_timer(if interval == 0 {
         u64::MAX
     } else {
@@ -237,6 +243,7 @@ fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     // Its time runs from here (what passed since it stopped was others' or nobody's).
     next.run_mark = crate::time::now_ns();
     let frame = next.frame();
+    crate::kevent::switch(pid, next.space.satp());
     if prev != pid || t.fp_owner != pid {
         let satp = next.space.satp();
         #[allow(unsafe_code)]

@@ -131,6 +131,34 @@ pub fn syscall(p: &mut Process, frame: &mut TrapFrame) -> Outcome {
     let r = &frame.regs;
     let a = [r[10], r[11], r[12], r[13], r[14], r[15]];
     let nr = r[17];
+    crate::kevent::send(
+        crate::kevent::kind::SYSCALL_ENTER,
+        &[nr, a[0], a[1], a[2], a[3], a[4], a[5]],
+    );
+    let satp_before = p.space.satp();
+    let out = syscall_inner(p, frame, nr, a);
+    // The exit record once the call has its answer (one that sleeps runs again, and a
+    // process that ends has an exit record instead). An execve that worked answers 0 (a0
+    // is the new program's then): it is the one that changed the address space.
+    match out {
+        Outcome::Resume if nr != SYS_RT_SIGRETURN => {
+            let ret = if nr == SYS_EXECVE && p.space.satp() != satp_before {
+                0
+            } else {
+                frame.regs[10]
+            };
+            crate::kevent::send(crate::kevent::kind::SYSCALL_EXIT, &[nr, ret]);
+        }
+        Outcome::Yield => crate::kevent::send(crate::kevent::kind::SYSCALL_EXIT, &[nr, 0]),
+        Outcome::Sleep(crate::proc::Wait::Console) => {
+            crate::kevent::send(crate::kevent::kind::CONSOLE_WAIT, &[])
+        }
+        _ => {}
+    }
+    out
+}
+
+fn syscall_inner(p: &mut Process, frame: &mut TrapFrame, nr: u64, a: [u64; 6]) -> Outcome {
     let ret = match nr {
         SYS_EXIT | SYS_EXIT_GROUP => {
             return Outcome::End(mm_core::task::Ending::Exited(a[0] as u32 & 0xff))
