@@ -22,7 +22,8 @@
 //!   directory the command ran in;
 //! - `grep=TEXT` (repeatable): of the shown stream (the file if any, else stdout) keep only
 //!   lines containing one of the TEXTs; `drop=TEXT` (repeatable): remove lines containing
-//!   it; `head=N`: the first N lines kept, then a line saying how many were left out;
+//!   it; `head=N` / `tail=N`: only the first / last N lines kept, with a line saying how
+//!   many were left out;
 //! - `twice`: run the command twice and require the same output both times.
 //!
 //! Every filter is named in the rendered text, so an excerpt always says it is one.
@@ -38,6 +39,7 @@ pub struct Opts {
     pub grep: Vec<String>,
     pub drop: Vec<String>,
     pub head: Option<usize>,
+    pub tail: Option<usize>,
     pub twice: bool,
 }
 
@@ -87,6 +89,9 @@ pub fn parse_opts(words: &[&str]) -> Result<Opts, String> {
             Some(("drop", v)) if !v.is_empty() => o.drop.push(v.into()),
             Some(("head", v)) => {
                 o.head = Some(v.parse().map_err(|_| format!("head={v}: not a number"))?)
+            }
+            Some(("tail", v)) => {
+                o.tail = Some(v.parse().map_err(|_| format!("tail={v}: not a number"))?)
             }
             _ => return Err(format!("unknown option {w:?}")),
         }
@@ -275,14 +280,20 @@ pub fn excerpt(opts: &Opts, text: &str) -> (String, String) {
         ));
     }
     let mut out = String::new();
-    let shown = opts.head.unwrap_or(usize::MAX).min(kept.len());
-    for l in &kept[..shown] {
+    let head = opts.head.unwrap_or(usize::MAX).min(kept.len());
+    let tail = opts.tail.unwrap_or(usize::MAX).min(head);
+    let from = head - tail;
+    if from > 0 {
+        how.push(format!("the last {tail}"));
+        let _ = writeln!(out, "[... {from} lines before]");
+    }
+    for l in &kept[from..head] {
         out.push_str(l);
         out.push('\n');
     }
-    if shown < kept.len() {
-        how.push(format!("the first {shown}"));
-        let _ = writeln!(out, "[... {} more lines]", kept.len() - shown);
+    if head < kept.len() {
+        how.push(format!("the first {head}"));
+        let _ = writeln!(out, "[... {} more lines]", kept.len() - head);
     }
     (out, how.join(", "))
 }
@@ -491,6 +502,13 @@ mod tests {
             how,
             "the lines containing `b`, without the lines containing `2`"
         );
+        let o = Opts {
+            tail: Some(2),
+            ..Opts::default()
+        };
+        let (t, how) = excerpt(&o, "a\nb\nc\nd\n");
+        assert_eq!(t, "[... 2 lines before]\nc\nd\n");
+        assert_eq!(how, "the last 2");
         let (t, how) = excerpt(&Opts::default(), "x\ny\n");
         assert_eq!((t.as_str(), how.as_str()), ("x\ny\n", ""));
     }
