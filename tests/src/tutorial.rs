@@ -404,12 +404,12 @@ pub fn diff(old: &str, new: &str) -> String {
             let _ = writeln!(out, "  {}", ma[i]);
             i += 1;
             j += 1;
-        } else if j < mb.len() && (i == ma.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            let _ = writeln!(out, "+ {}", mb[j]);
-            j += 1;
-        } else {
+        } else if i < ma.len() && (j == mb.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             let _ = writeln!(out, "- {}", ma[i]);
             i += 1;
+        } else {
+            let _ = writeln!(out, "+ {}", mb[j]);
+            j += 1;
         }
     }
     for l in a[a.len() - tail..].iter().take(2) {

@@ -105,6 +105,9 @@ fn run_block(bin: &Path, block: &Block, round: usize) -> Outcome {
     }
 }
 
+/// A run's command and input.
+type RunKey<'a> = (&'a str, &'a [u8]);
+
 #[test]
 fn the_tutorial_is_what_its_commands_print() {
     let template = std::fs::read_to_string(TEMPLATE).expect("read the template");
@@ -127,7 +130,7 @@ fn the_tutorial_is_what_its_commands_print() {
     );
     let mut outcomes = Vec::new();
     // Runs by (command, input): the outcome, and the file it read.
-    let mut runs: HashMap<(&str, &[u8]), (Outcome, Option<&str>)> = HashMap::new();
+    let mut runs: HashMap<RunKey, (Outcome, Option<&str>)> = HashMap::new();
     for b in &blocks {
         let key = (b.command.as_str(), &b.stdin[..]);
         let file = b.opts.file.as_deref();
