@@ -84,6 +84,49 @@ pub fn parse_va_range(s: &str) -> Result<(u64, u64), String> {
     Ok((start, end))
 }
 
+/// A word of the kernel command line: as is, or in double quotes when it has spaces (the
+/// kernel's parser, like Linux's, takes a quoted word whole). Words with a double quote or
+/// a control character cannot be passed.
+pub fn cmdline_word(w: &str) -> Result<String, String> {
+    if w.contains('"') || w.contains(['\n', '\r', '\0']) {
+        return Err(format!(
+            "argument {w:?} cannot be passed on the kernel command line (it has a quote or a control character)"
+        ));
+    }
+    if w.is_empty() || w.contains(char::is_whitespace) {
+        Ok(format!("\"{w}\""))
+    } else {
+        Ok(w.to_string())
+    }
+}
+
+/// The kernel command line `rvmmu run` boots with: `paging=MODE init=PATH`, `quiet` if
+/// asked, the `extra` parameters as given (`sysctl.NAME=VALUE`, --append's), then `--` and
+/// the program's arguments, each a [`cmdline_word`].
+pub fn kernel_cmdline(
+    paging: &str,
+    init: &str,
+    quiet: bool,
+    extra: &[String],
+    args: &[String],
+) -> Result<String, String> {
+    let mut words = vec![
+        format!("paging={paging}"),
+        format!("init={}", cmdline_word(init)?),
+    ];
+    if quiet {
+        words.push("quiet".into());
+    }
+    words.extend(extra.iter().cloned());
+    if !args.is_empty() {
+        words.push("--".into());
+        for w in args {
+            words.push(cmdline_word(w)?);
+        }
+    }
+    Ok(words.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +155,21 @@ mod tests {
         assert!(parse_size("99999999999G").is_err());
         assert!(check_mem(4095).is_err());
         assert!(check_mem(16 << 30).is_ok());
+    }
+
+    #[test]
+    fn kernel_command_lines_quote_words_with_spaces() {
+        let args = ["-x".to_string(), "two words".to_string()];
+        let extra = ["sysctl.vm.swappiness=10".to_string()];
+        assert_eq!(
+            kernel_cmdline("sv39", "/bin/p", true, &extra, &args).unwrap(),
+            "paging=sv39 init=/bin/p quiet sysctl.vm.swappiness=10 -- -x \"two words\""
+        );
+        assert_eq!(
+            kernel_cmdline("sv48", "/bin/p", false, &[], &[]).unwrap(),
+            "paging=sv48 init=/bin/p"
+        );
+        assert!(cmdline_word("a\"b").is_err());
+        assert_eq!(cmdline_word("").unwrap(), "\"\"");
     }
 }

@@ -36,11 +36,15 @@ pub enum Exit {
     Halted(String),
     /// A kernel-event observer asked to stop ([`Flow::Stop`]); running again goes on.
     Stopped,
+    /// The host sent rvmmu this signal (SIGINT, SIGTERM: [`crate::host_signal`]); the run
+    /// ended at the next slice boundary.
+    Interrupted(i32),
 }
 
 impl Exit {
     /// The process exit status `rvmmu bare` uses: 0 pass, the code on failure (1 if its low
-    /// byte is 0), 124 at the instruction limit (like `timeout`), 3 when halted.
+    /// byte is 0), 124 at the instruction limit (like `timeout`), 3 when halted, 128 + the
+    /// signal when the host interrupted the run (130 for Ctrl-C, as a shell reports it).
     pub fn status(&self) -> i32 {
         match self {
             Exit::Pass => 0,
@@ -51,6 +55,7 @@ impl Exit {
             Exit::MaxInsns => 124,
             Exit::Halted(_) => 3,
             Exit::Stopped => 4,
+            Exit::Interrupted(sig) => 128 + sig,
         }
     }
 }
@@ -362,6 +367,9 @@ impl Machine {
         if h.steps >= self.max_insns {
             return Some(Exit::MaxInsns);
         }
+        if let Some(sig) = crate::host_signal::received() {
+            return Some(Exit::Interrupted(sig));
+        }
         h.sample_irqs(&mut self.bus);
         let now = h.mtime();
         h.time_offset = self.bus.mtime(now).wrapping_sub(now);
@@ -406,6 +414,7 @@ impl Machine {
             let mut ctx = Ctx {
                 instret: self.hart.instret(),
                 steps: self.hart.steps,
+                clock: self.hart.clock(),
                 satp: self.hart.csr.satp,
                 pid: self.pid,
                 bus: &mut self.bus,

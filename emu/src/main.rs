@@ -24,6 +24,8 @@ struct Cli {
     cmd: Cmd,
 }
 
+// Parsed once per process: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Cmd {
     /// Run a static Linux program on the kernel as its first process: a host file, or a
@@ -32,7 +34,7 @@ enum Cmd {
     Run(Box<cmd::run::RunArgs>),
     /// Run a bare-metal ELF in M-mode from its entry; it ends by writing `tohost` or the test
     /// finisher.
-    Bare(cmd::bare::BareArgs),
+    Bare(Box<cmd::bare::BareArgs>),
     /// Measure guest speed on the built-in workloads (median of several runs).
     Bench(cmd::bench::BenchArgs),
     /// Write the built-in kernel's ELF to FILE (for qemu-system-riscv64 -kernel).
@@ -91,7 +93,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        Cmd::Bare(a) => cmd::bare::run(a),
+        Cmd::Bare(a) => cmd::bare::run(*a),
         Cmd::Run(a) => cmd::run::run(*a),
         Cmd::Kernel { out } => match rvmmu::kernel::embedded() {
             None => Err("this rvmmu was built without its kernel".into()),

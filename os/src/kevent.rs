@@ -24,6 +24,15 @@ static CURRENT: AtomicU32 = AtomicU32::new(0);
 const MAGIC: u32 = 0x7476_656b;
 const VERSION: u32 = 1;
 const DOORBELL_OFFSET: u64 = 8;
+/// The host's request register: the pending request's id (0: none); reading it takes the
+/// request.
+const REQUEST_OFFSET: u64 = 0x10;
+/// The taken request's path length in bytes.
+const REQUEST_LEN_OFFSET: u64 = 0x18;
+/// The taken request's path, [`REQUEST_PATH_MAX`] bytes, zero-padded.
+const REQUEST_PATH_OFFSET: u64 = 0x100;
+/// The longest path a request carries.
+pub const REQUEST_PATH_MAX: usize = 256;
 
 /// Record kinds (protocol version 1).
 pub mod kind {
@@ -47,6 +56,7 @@ pub mod kind {
     pub const OOM_CANDIDATE: u16 = 18;
     pub const OOM_KILL: u16 = 19;
     pub const MEM_SAMPLE: u16 = 20;
+    pub const PROC_REPLY: u16 = 21;
 }
 
 /// A log record's level word: the `log` level (1 error .. 5 trace), plus [`LOG_BARE`] for
@@ -65,6 +75,10 @@ pub mod fault {
     pub const STACK_GROWTH: u64 = 4;
     pub const SIGSEGV: u64 = 5;
     pub const OTHER: u64 = 6;
+    /// The page was present already (an older TLB entry, the kernel's own access, or A
+    /// cleared by reclaim under Svade): only the PTE's bits were set; not counted in
+    /// `pgfault`.
+    pub const SPURIOUS: u64 = 7;
 }
 
 /// Uses the device at `pa` if it answers with the magic and version this kernel speaks.
@@ -337,4 +351,61 @@ pub fn mem_sample(procs: &mut dyn Iterator<Item = (u32, u64)>) {
 /// switch): no record of its own.
 pub fn starting(pid: u32) {
     CURRENT.store(pid, Ordering::Relaxed);
+}
+
+/// The host's pending request, taken (docs/TRACING.md, "Requests from the host"): its id
+/// and the /proc path it asks for. Called at every memory sample: one MMIO read (the
+/// request register) whether or not a request waits, so that a run's instructions do not
+/// depend on whether the host ever asks; the path's reads only when one does.
+#[allow(unsafe_code)]
+pub fn take_request(path: &mut [u8; REQUEST_PATH_MAX]) -> Option<(u64, usize)> {
+    let bell = DOORBELL.load(Ordering::Relaxed);
+    if bell == 0 {
+        return None;
+    }
+    let base = bell - DOORBELL_OFFSET;
+    // SAFETY: `base` is the device's register window in the direct map (checked by
+    // `init`); reading the request register takes the request, nothing else.
+    let id = unsafe { ((base + REQUEST_OFFSET) as *const u64).read_volatile() };
+    if id == 0 {
+        return None;
+    }
+    // SAFETY: as above; the length and path registers have no side effect.
+    let len = unsafe { ((base + REQUEST_LEN_OFFSET) as *const u64).read_volatile() } as usize;
+    let len = len.min(REQUEST_PATH_MAX);
+    for (i, chunk) in path.chunks_mut(8).enumerate().take(len.div_ceil(8)) {
+        // SAFETY: as above, 8-byte reads inside the path window.
+        let w =
+            unsafe { ((base + REQUEST_PATH_OFFSET + 8 * i as u64) as *const u64).read_volatile() };
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    Some((id, len))
+}
+
+/// Text bytes of one reply record (after its four words).
+const REPLY_CHUNK: usize = (WORDS - 4) * 8;
+
+/// Answers request `id`: the file's bytes in records of [`REPLY_CHUNK`] bytes (words: id,
+/// offset, total length, errno 0), or one record with the errno and no text.
+pub fn reply(id: u64, answer: Result<&[u8], u64>) {
+    match answer {
+        Err(errno) => send_from(kind::PROC_REPLY, current(), &[id, 0, 0, errno], &[]),
+        Ok(bytes) => {
+            let total = bytes.len() as u64;
+            let mut off = 0;
+            loop {
+                let end = (off + REPLY_CHUNK).min(bytes.len());
+                send_from(
+                    kind::PROC_REPLY,
+                    current(),
+                    &[id, off as u64, total, 0],
+                    &bytes[off..end],
+                );
+                off = end;
+                if off >= bytes.len() {
+                    break;
+                }
+            }
+        }
+    }
 }

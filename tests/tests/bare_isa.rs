@@ -69,6 +69,7 @@ fn run_bare_full(name: &str, ad: AdMode, misaligned: Misaligned) {
             panic!("bare test {name} halted: {why}\n--- console ---\n{console}")
         }
         Exit::Stopped => panic!("bare test {name} stopped: no observer asks for that"),
+        Exit::Interrupted(sig) => panic!("bare test {name} interrupted by signal {sig}"),
     }
 }
 

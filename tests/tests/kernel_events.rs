@@ -115,7 +115,16 @@ fn observers_read_guest_memory_without_a_trace_and_a_stop_resumes_exactly() {
         .expect("init's exec record");
     let exit = events
         .iter()
-        .position(|(_, e)| matches!(e, Event::Exit { pid: 1, status: 0 }))
+        .position(|(_, e)| {
+            matches!(
+                e,
+                Event::Exit {
+                    pid: 1,
+                    status: 0,
+                    ..
+                }
+            )
+        })
         .expect("init's exit record");
     assert!(exec < exit);
     let Event::Exec { satp, path, .. } = &events[exec].1 else {

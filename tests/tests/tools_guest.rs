@@ -232,7 +232,9 @@ fn ps_top_and_kill_describe_the_one_process() {
     );
     let f: Vec<&str> = lines[1].split_whitespace().collect();
     assert_eq!(f[..2], ["root", "1"], "{ps}");
-    assert_eq!(f[6..8], ["?", "R"], "{ps}");
+    // init leads the session whose controlling terminal is the console, in its
+    // foreground group: TTY ttyS0, STAT Rs+ (as a shell's command on a Linux console).
+    assert_eq!(f[6..8], ["ttyS0", "Rs+"], "{ps}");
     assert_eq!(f[10..], ["/bin/ps", "aux"], "{ps}");
 
     let top = tool_output("top", &["-b", "-n", "1"]);

@@ -34,7 +34,7 @@
 
 pub mod ram;
 
-pub use crate::devices::console::{Console, ConsoleInput, ConsoleLog, ConsoleOutput};
+pub use crate::devices::console::{Console, ConsoleInput, ConsoleLog, ConsoleOutput, SharedInput};
 pub use ram::{Ram, RamError, RAM_BASE};
 
 use crate::addr::PhysAddr;
@@ -364,6 +364,14 @@ impl Bus {
     /// Whether a console log is kept.
     pub fn has_console_log(&self) -> bool {
         self.uart.has_log()
+    }
+
+    /// Holds the console's host input back while `on`: the UART hands over no byte and
+    /// reports no end of input (the guest sees a line nobody types on). For the host's
+    /// /proc requests ([`crate::snapshot::watch::proc_file`]), so that a program waiting
+    /// for input is still waiting when the kernel renders its files.
+    pub fn hold_console_input(&mut self, on: bool) {
+        self.uart.hold_input(on);
     }
 
     /// Writes out buffered console output (also done on drop, at newlines and before blocking

@@ -6,7 +6,8 @@ use clap::{Args, ValueEnum};
 use rvmmu::bus::{Console, ConsoleInput, ConsoleOutput};
 use rvmmu::hart::trap::{Interrupt, EXCEPTION_NAMES};
 use rvmmu::machine::{Exit, Machine, MachineConfig};
-use std::io::Write as _;
+use rvmmu::snapshot::watch::Watcher;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -51,6 +52,14 @@ pub enum TraceFormatArg {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormatArg {
+    /// `rvmmu: ` lines.
+    Text,
+    /// One JSON object (docs/TRACING.md, "Statistics").
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AccessArg {
     Fetch,
     Load,
@@ -73,9 +82,18 @@ pub struct MachineArgs {
     /// Stop after N instructions and exit with status 124.
     #[arg(long, value_name = "N")]
     pub max_insns: Option<u64>,
-    /// Print instructions retired, speed and traps by cause on stderr at exit.
+    /// Print statistics on stderr at exit: instructions retired, speed, traps by cause, the
+    /// TLB and MMU counters, and (`rvmmu run`) what the kernel reported: page faults by
+    /// kind and action, swap, reclaim, OOM kills, and each process's peak RSS, faults and
+    /// exit.
     #[arg(long)]
     pub stats: bool,
+    /// The statistics' format (implies --stats).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub stats_format: Option<StatsFormatArg>,
+    /// Write the statistics to FILE instead of stderr (implies --stats).
+    #[arg(long, value_name = "FILE")]
+    pub stats_out: Option<PathBuf>,
     /// TLB geometry: ENTRIESxWAYS (e.g. 64x4), Nxfull (fully associative), Nx1 (direct-mapped).
     #[arg(long, default_value = "64x4", value_parser = tlb_geometry)]
     pub tlb: rvmmu::mmu::tlb::TlbGeometry,
@@ -110,9 +128,6 @@ pub struct MachineArgs {
     /// Trace only translations in this ASID.
     #[arg(long, value_name = "N", value_parser = asid)]
     pub trace_asid: Option<u16>,
-    /// Print the page tables satp points at when the run ends (walked as the hardware would).
-    #[arg(long)]
-    pub dump_pt: bool,
     /// Print the page tables after N instructions (retired or trapped); the run goes on.
     /// Repeatable.
     #[arg(long, value_name = "N")]
@@ -141,8 +156,9 @@ fn mem_size(s: &str) -> Result<u64, String> {
 
 impl MachineArgs {
     /// Checks the combinations of options clap cannot; call before any file is touched.
-    pub fn check(&self) -> Result<(), String> {
-        let dumping = self.dump_pt || !self.dump_pt_at.is_empty();
+    /// `dumping`: whether the command's own options ask for a page-table dump (`--dump-pt`).
+    pub fn check(&self, dumping: bool) -> Result<(), String> {
+        let dumping = dumping || !self.dump_pt_at.is_empty();
         if self.dump_pt_out.is_some() && !dumping {
             return Err("--dump-pt-out needs --dump-pt or --dump-pt-at".into());
         }
@@ -199,17 +215,58 @@ impl MachineArgs {
         Machine::new(cfg).map_err(|e| e.to_string())
     }
 
-    /// Runs `m` to its end with the page-table dumps asked for, reports a halt and the
-    /// statistics on stderr, and returns how the run ended.
-    pub fn run(&self, m: &mut Machine) -> Result<Exit, String> {
+    /// Whether statistics are printed at the end.
+    pub fn wants_stats(&self) -> bool {
+        self.stats || self.stats_format.is_some() || self.stats_out.is_some()
+    }
+
+    /// Runs `m` to its end with the page-table dumps asked for — `at_end`, `--dump-pt-at`,
+    /// and the process `points` (`rvmmu run --dump-pt PID@EVENT`, with the watcher
+    /// installed in `m` that finds their events) — reports a halt, an interruption and the
+    /// statistics (the kernel's from `kernel`, when given) on stderr, and returns how the
+    /// run ended. Host SIGINT and SIGTERM end the run cleanly ([`Exit::Interrupted`]); a
+    /// progress line is drawn while stderr is a terminal.
+    pub fn run(
+        &self,
+        m: &mut Machine,
+        at_end: bool,
+        points: &[super::dump::DumpPoint],
+        watcher: Option<&Watcher>,
+        kernel: Option<&rvmmu::kevent::stats::StatsHandle>,
+    ) -> Result<Exit, String> {
+        let stats_out = match &self.stats_out {
+            Some(p) => Some(super::create_file(p)?),
+            None => None,
+        };
         let mut pt_out: Box<dyn std::io::Write> = match &self.dump_pt_out {
             Some(p) => Box::new(super::create_file(p)?),
             None => Box::new(std::io::stderr()),
         };
+        rvmmu::host_signal::install().map_err(|e| format!("cannot catch SIGINT: {e}"))?;
+        // Not when a trace is written to the same terminal.
+        let tracing_to_stderr = !self.trace.is_empty() && self.trace_out.is_none();
+        let mut progress = (std::io::stderr().is_terminal() && !tracing_to_stderr)
+            .then(|| Progress::new(kernel.cloned()));
         let start = Instant::now();
-        let exit = run_dumping(m, &self.dump_pt_at, pt_out.as_mut())?;
+        let exit = run_dumping(
+            m,
+            &self.dump_pt_at,
+            points,
+            watcher,
+            pt_out.as_mut(),
+            progress.as_mut(),
+        );
+        rvmmu::progress::clear();
+        let exit = exit?;
         let secs = start.elapsed().as_secs_f64();
-        if self.dump_pt {
+        if let Exit::Interrupted(sig) = &exit {
+            say!(
+                "rvmmu: interrupted by {} after {} instructions",
+                rvmmu::host_signal::name(*sig),
+                m.hart.instret()
+            );
+        }
+        if at_end {
             pt_out
                 .write_all(m.page_table_report().as_bytes())
                 .and_then(|()| pt_out.flush())
@@ -218,8 +275,26 @@ impl MachineArgs {
         if let Exit::Halted(why) = &exit {
             say!("rvmmu: machine halted: {why}");
         }
-        if self.stats {
-            print_stats(m, secs);
+        if self.wants_stats() {
+            let report = kernel.map(|k| k.borrow().report());
+            let text = match self.stats_format {
+                Some(StatsFormatArg::Json) => stats_json(m, secs, &exit, report.as_ref()),
+                _ => {
+                    let mut t = stats_text(m, secs);
+                    if let Some(r) = &report {
+                        t.push_str(&r.to_text());
+                    }
+                    t
+                }
+            };
+            match stats_out {
+                Some(mut f) => f
+                    .write_all(text.as_bytes())
+                    .map_err(|e| format!("cannot write the statistics: {e}"))?,
+                None => {
+                    let _ = std::io::stderr().write_all(text.as_bytes());
+                }
+            }
         }
         Ok(exit)
     }
@@ -267,42 +342,240 @@ impl MachineArgs {
     }
 }
 
-/// Runs `m` to its end, writing its page tables to `out` after each of `points` instructions
-/// (in ascending order; a point the run does not reach gets a line saying so).
-fn run_dumping(
-    m: &mut Machine,
-    points: &[u64],
-    out: &mut dyn std::io::Write,
-) -> Result<rvmmu::machine::Exit, String> {
-    let mut points = points.to_vec();
-    points.sort_unstable();
-    points.dedup();
-    let mut ended = None;
-    for n in points {
-        if ended.is_none() {
-            ended = m.run_until(n);
-        }
-        let report = match ended {
-            None => m.page_table_report(),
-            Some(_) => format!(
-                "page tables after {n} instructions: not reached (the run ended after {})\n",
-                m.hart.steps
-            ),
-        };
-        out.write_all(report.as_bytes())
-            .map_err(|e| format!("cannot write the page-table dump: {e}"))?;
-    }
-    Ok(match ended {
-        Some(e) => e,
-        None => m.run(),
-    })
+/// The progress line's state: when it was last drawn, and the count then.
+struct Progress {
+    kernel: Option<rvmmu::kevent::stats::StatsHandle>,
+    last: Instant,
+    last_steps: u64,
 }
 
-fn print_stats(m: &Machine, secs: f64) {
+impl Progress {
+    /// Host time between redraws.
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+    /// Instructions between looks at the host's clock (a few milliseconds of guest time).
+    const CHUNK: u64 = 2_000_000;
+
+    fn new(kernel: Option<rvmmu::kevent::stats::StatsHandle>) -> Progress {
+        Progress {
+            kernel,
+            last: Instant::now(),
+            last_steps: 0,
+        }
+    }
+
+    /// Redraws the line when it is time.
+    fn tick(&mut self, m: &Machine) {
+        let now = Instant::now();
+        let dt = now.duration_since(self.last);
+        if dt < Self::EVERY {
+            return;
+        }
+        let steps = m.hart.steps;
+        let mips = (steps - self.last_steps) as f64 / dt.as_secs_f64() / 1e6;
+        (self.last, self.last_steps) = (now, steps);
+        let mut line = format!(
+            "rvmmu: {:.3} G instructions, {mips:.1} MIPS, {:.2} s virtual",
+            m.hart.instret() as f64 / 1e9,
+            m.hart.clock() as f64 / rvmmu::kevent::stats::CYCLES_PER_SECOND
+        );
+        if let Some(k) = &self.kernel {
+            let mem = &k.borrow().report.memory;
+            if mem.samples > 0 {
+                let mib = |p: u64| (p * 4096) as f64 / (1 << 20) as f64;
+                line.push_str(&format!(
+                    ", free {:.1} MiB, swap used {:.1} MiB",
+                    mib(mem.free_pages),
+                    mib(mem.swap_total_pages.saturating_sub(mem.swap_free_pages))
+                ));
+            }
+        }
+        rvmmu::progress::show(&line);
+    }
+}
+
+/// Runs `m` until `steps` instructions (as [`Machine::run_until`]), in chunks when a progress
+/// line is drawn (a pause changes nothing the guest sees).
+fn run_to(m: &mut Machine, steps: u64, progress: Option<&mut Progress>) -> Option<Exit> {
+    let Some(p) = progress else {
+        return m.run_until(steps);
+    };
+    loop {
+        let to = steps.min(m.hart.steps.saturating_add(Progress::CHUNK));
+        if let Some(e) = m.run_until(to) {
+            return Some(e);
+        }
+        if m.hart.steps >= steps {
+            return None;
+        }
+        p.tick(m);
+    }
+}
+
+/// Runs `m` to its end, writing its page tables to `out` after each of `insns` instructions
+/// (a point the run does not reach gets a line saying so), and the process reports of
+/// `points` when their events come (their goals are set in `watcher` here) or their
+/// instruction counts are reached. A process report asks the kernel for the maps, so the
+/// run goes on to the kernel's next memory sample before the next point is looked for.
+fn run_dumping(
+    m: &mut Machine,
+    insns: &[u64],
+    points: &[super::dump::DumpPoint],
+    watcher: Option<&Watcher>,
+    out: &mut dyn std::io::Write,
+    mut progress: Option<&mut Progress>,
+) -> Result<rvmmu::machine::Exit, String> {
+    use super::dump::{report, At};
+    // (steps, Some(point) for a process report, None for a --dump-pt-at dump)
+    let mut at_counts: Vec<(u64, Option<usize>)> = insns.iter().map(|&n| (n, None)).collect();
+    let mut pending = vec![false; points.len()];
+    for (i, p) in points.iter().enumerate() {
+        match (&p.at, watcher) {
+            (At::Insns(n), _) => at_counts.push((*n, Some(i))),
+            (At::Event(goal), Some(w)) => {
+                w.watch(i, goal.clone());
+                pending[i] = true;
+            }
+            (At::Event(_), None) => {}
+        }
+    }
+    at_counts.sort_unstable();
+    at_counts.dedup();
+    let mut write = |text: &str| {
+        rvmmu::progress::clear();
+        out.write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write the page-table dump: {e}"))
+    };
+    let mut next = 0;
+    let exit = loop {
+        let ended = match at_counts.get(next) {
+            Some(&(n, _)) => run_to(m, n, progress.as_deref_mut()),
+            None => run_to(m, u64::MAX, progress.as_deref_mut()),
+        };
+        match ended {
+            None => {
+                let (n, what) = at_counts[next];
+                next += 1;
+                match (what, watcher) {
+                    (Some(i), Some(w)) => write(&report(m, w, &points[i]))?,
+                    (Some(_), None) => {}
+                    (None, _) if m.hart.steps > n => write(&format!(
+                        "page tables after {n} instructions: passed while the kernel rendered a dump's maps (now {})\n",
+                        m.hart.steps
+                    ))?,
+                    (None, _) => write(&m.page_table_report())?,
+                }
+            }
+            Some(Exit::Stopped) => {
+                if let Some(w) = watcher {
+                    while let Some(hit) = w.take_hit() {
+                        pending[hit.goal] = false;
+                        write(&report(m, w, &points[hit.goal]))?;
+                    }
+                }
+            }
+            Some(e) => break e,
+        }
+    };
+    for &(n, what) in &at_counts[next..] {
+        let spec = what.map_or(String::new(), |i| format!("--dump-pt {}: ", points[i].spec));
+        write(&format!(
+            "{spec}page tables after {n} instructions: not reached (the run ended after {})\n",
+            m.hart.steps
+        ))?;
+    }
+    for (i, p) in points.iter().enumerate() {
+        if pending[i] {
+            write(&format!(
+                "--dump-pt {}: the event did not happen (the run ended after {} instructions)\n",
+                p.spec, m.hart.steps
+            ))?;
+        }
+    }
+    Ok(exit)
+}
+
+/// Appends one line to `out`.
+macro_rules! put {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// The machine's counters as `--stats-format json` writes them, with the kernel's report
+/// under `kernel` (`null` for `rvmmu bare`). Numbers are exact integers; times in seconds.
+fn stats_json(
+    m: &Machine,
+    secs: f64,
+    exit: &Exit,
+    kernel: Option<&rvmmu::kevent::stats::Report>,
+) -> String {
+    use serde_json::{json, Map, Value};
     let s = m.stats();
-    say!("rvmmu: instructions retired: {}", s.instret);
-    say!("rvmmu: cycles: {} (mtime {})", s.cycles, s.mtime);
-    say!(
+    let mut exceptions = Map::new();
+    for (code, n) in s.exceptions.iter().enumerate().filter(|(_, n)| **n > 0) {
+        exceptions.insert(EXCEPTION_NAMES[code].to_string(), json!(n));
+    }
+    let mut interrupts = Map::new();
+    for i in Interrupt::PRIORITY {
+        let n = s.interrupts[i.code() as usize];
+        if n > 0 {
+            interrupts.insert(i.name().to_string(), json!(n));
+        }
+    }
+    let mmu = &m.hart.mmu;
+    let tlb = mmu.tlb.stats();
+    let by_access = |n: &[u64; 3]| json!({"fetch": n[0], "load": n[1], "store": n[2]});
+    let tlb_access = |a: &rvmmu::mmu::tlb::AccessStats| json!({"lookups": a.lookups, "hits": a.hits, "misses": a.misses});
+    let st = &mmu.stats;
+    let interrupted = match exit {
+        Exit::Interrupted(sig) => json!(rvmmu::host_signal::name(*sig)),
+        _ => Value::Null,
+    };
+    let v = json!({
+        "machine": {
+            "instructions": s.instret,
+            "steps": s.steps,
+            "cycles": s.cycles,
+            "mtime": s.mtime,
+            "virtual_seconds": s.cycles as f64 / rvmmu::kevent::stats::CYCLES_PER_SECOND,
+            "host_seconds": secs,
+            "mips": s.steps as f64 / secs.max(1e-9) / 1e6,
+            "exit_status": exit.status(),
+            "interrupted": interrupted,
+            "exceptions": exceptions,
+            "interrupts": interrupts,
+            "tlb": {
+                "geometry": mmu.tlb.geometry().to_string(),
+                "fetch": tlb_access(&tlb.fetch),
+                "load": tlb_access(&tlb.load),
+                "store": tlb_access(&tlb.store),
+                "refills": tlb.refills,
+                "evictions": tlb.evictions,
+            },
+            "mmu": {
+                "walks": by_access(&st.walks),
+                "pte_reads": by_access(&st.pte_reads),
+                "pte_writes": by_access(&st.pte_writes),
+                "page_faults": by_access(&st.page_faults),
+                "access_faults": by_access(&st.access_faults),
+            },
+        },
+        "kernel": kernel,
+    });
+    let mut out = serde_json::to_string_pretty(&v).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The machine's counters as `rvmmu: ` lines.
+fn stats_text(m: &Machine, secs: f64) -> String {
+    let mut o = String::new();
+    let s = m.stats();
+    put!(o, "rvmmu: instructions retired: {}", s.instret);
+    put!(o, "rvmmu: cycles: {} (mtime {})", s.cycles, s.mtime);
+    put!(
+        o,
         "rvmmu: host time: {secs:.3} s, {:.1} MIPS",
         s.steps as f64 / secs.max(1e-9) / 1e6
     );
@@ -316,7 +589,8 @@ fn print_stats(m: &Machine, secs: f64) {
             traps.push(format!("{} {n}", i.name()));
         }
     }
-    say!(
+    put!(
+        o,
         "rvmmu: traps: {}",
         if traps.is_empty() {
             "none".into()
@@ -325,24 +599,32 @@ fn print_stats(m: &Machine, secs: f64) {
         }
     );
     let mmu = &m.hart.mmu;
-    say!("rvmmu: tlb geometry {}", mmu.tlb.geometry());
+    put!(o, "rvmmu: tlb geometry {}", mmu.tlb.geometry());
     for line in mmu.tlb.stats().to_string().lines() {
-        say!("rvmmu: {line}");
+        put!(o, "rvmmu: {line}");
     }
     let st = &mmu.stats;
-    let by_access = |what: &str, n: &[u64; 3]| {
-        say!("rvmmu: {what}: fetch {} load {} store {}", n[0], n[1], n[2]);
+    let mut by_access = |what: &str, n: &[u64; 3]| {
+        put!(
+            o,
+            "rvmmu: {what}: fetch {} load {} store {}",
+            n[0],
+            n[1],
+            n[2]
+        );
     };
     by_access("walks", &st.walks);
     by_access("pte reads", &st.pte_reads);
     by_access("pte writes (A/D)", &st.pte_writes);
     by_access("page faults", &st.page_faults);
     by_access("access faults", &st.access_faults);
-    say!(
+    put!(
+        o,
         "rvmmu: refills refused (pmp not uniform over the page): {}",
         st.refills_refused
     );
     for (base, line) in m.bus.device_stats() {
-        say!("rvmmu: {base:#x} {line}");
+        put!(o, "rvmmu: {base:#x} {line}");
     }
+    o
 }

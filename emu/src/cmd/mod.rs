@@ -2,6 +2,7 @@
 
 pub mod bare;
 pub mod bench;
+pub mod dump;
 pub mod machine;
 pub mod run;
 

@@ -69,6 +69,18 @@ pub struct RunArgs {
     /// on QEMU's virt machine too).
     #[arg(long, value_name = "DIR")]
     pub qemu_files: Option<PathBuf>,
+    /// Print a process's page tables as the MMU sees them (physical addresses named F0,
+    /// F1, ... and T0, ...; swap entries decoded) and its /proc/PID/maps as the kernel
+    /// renders it, when EVENT happens: PID is a number or a program's name; EVENT is
+    /// `getchar` (it reads the console and waits), `exit`, `syscall:NAME`, `fault:VA` or
+    /// `insns:N`. Repeatable; each fires once. To stderr, or --dump-pt-out FILE.
+    #[arg(long, value_name = "PID@EVENT", value_parser = super::dump::parse_point)]
+    pub dump_pt: Vec<super::dump::DumpPoint>,
+    /// Draw the run's memory timeline into FILE (SVG): free memory against the watermarks,
+    /// kswapd and direct reclaim, swap-in/out rates, each process's RSS and the OOM kills,
+    /// over virtual time.
+    #[arg(long, value_name = "FILE.svg")]
+    pub timeline: Option<PathBuf>,
     /// Run the shell script SCRIPT (`/bin/sh -c SCRIPT`) instead of a program.
     #[arg(short = 'c', value_name = "SCRIPT", conflicts_with = "program")]
     pub script: Option<String>,
@@ -112,21 +124,6 @@ fn sysctl(s: &str) -> Result<String, String> {
     Ok(format!("sysctl.{name}={value}"))
 }
 
-/// A word of the kernel command line: as is, or in double quotes when it has spaces (the
-/// kernel's parser, like Linux's, takes a quoted word whole).
-fn cmdline_word(w: &str) -> Result<String, String> {
-    if w.contains('"') || w.contains(['\n', '\r', '\0']) {
-        return Err(format!(
-            "argument {w:?} cannot be passed on the kernel command line (it has a quote or a control character)"
-        ));
-    }
-    if w.is_empty() || w.contains(char::is_whitespace) {
-        Ok(format!("\"{w}\""))
-    } else {
-        Ok(w.to_string())
-    }
-}
-
 /// A host file's name as a guest path under /bin.
 fn guest_path(host: &Path) -> Result<String, String> {
     host.file_name()
@@ -141,35 +138,20 @@ fn guest_path(host: &Path) -> Result<String, String> {
 /// `--kernel-log` says (a run is the same with and without it); for QEMU (`qemu`), where
 /// they go to the console, it boots `quiet` unless `--kernel-log`.
 pub fn bootargs(a: &RunArgs, init: &str, qemu: bool) -> Result<String, String> {
-    let mut words = vec![
-        format!(
-            "paging={}",
-            match a.paging {
-                PagingArg::Sv39 => "sv39",
-                PagingArg::Sv48 => "sv48",
-            }
-        ),
-        format!("init={}", cmdline_word(init)?),
-    ];
-    if qemu && a.kernel_log.is_none() {
-        words.push("quiet".into());
-    }
-    words.extend(a.sysctl.iter().cloned());
+    let paging = match a.paging {
+        PagingArg::Sv39 => "sv39",
+        PagingArg::Sv48 => "sv48",
+    };
+    let mut extra: Vec<String> = a.sysctl.clone();
     if let Some(more) = &a.append {
-        words.push(more.clone());
+        extra.push(more.clone());
     }
-    let mut args: Vec<&str> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
     if let Some(script) = &a.script {
-        args.extend(["-c", script]);
+        args.extend(["-c".to_string(), script.clone()]);
     }
-    args.extend(a.args.iter().map(String::as_str));
-    if !args.is_empty() {
-        words.push("--".into());
-        for w in args {
-            words.push(cmdline_word(w)?);
-        }
-    }
-    Ok(words.join(" "))
+    args.extend(a.args.iter().cloned());
+    rvmmu::cli::kernel_cmdline(paging, init, qemu && a.kernel_log.is_none(), &extra, &args)
 }
 
 /// Shell words for the signals a shell names when they kill a command (bash's).
@@ -200,7 +182,7 @@ fn host_mode(path: &Path) -> Result<u32, String> {
 }
 
 pub fn run(a: RunArgs) -> Result<ExitCode, String> {
-    a.machine.check()?;
+    a.machine.check(!a.dump_pt.is_empty())?;
     let disk = swap_disk(&a)?;
     let kernel = match &a.kernel {
         Some(k) => super::read_file(k)?,
@@ -264,6 +246,21 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
     };
     m.observers
         .insert(0, Box::new(rvmmu::kevent::observers::KernelStderr { max }));
+    // The kernel's statistics, for --stats, --timeline and the progress line.
+    use std::io::IsTerminal as _;
+    let counted =
+        a.machine.wants_stats() || a.timeline.is_some() || std::io::stderr().is_terminal();
+    let stats = counted.then(|| {
+        let (o, handle) = rvmmu::kevent::stats::StatsObserver::new();
+        handle.borrow_mut().no_timeline = a.timeline.is_none();
+        m.observers.push(Box::new(o));
+        handle
+    });
+    // Created before the run, so that a path that cannot be written fails at once.
+    let timeline = match &a.timeline {
+        Some(p) => Some((super::create_file(p)?, p)),
+        None => None,
+    };
     m.load_elf(&kernel).map_err(|e| {
         let k = a
             .kernel
@@ -271,7 +268,20 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             .unwrap_or(Path::new("the built-in kernel"));
         format!("{}: {e}", k.display())
     })?;
-    let exit = a.machine.run(&mut m)?;
+    let watcher = rvmmu::snapshot::watch::Watcher::new(None);
+    if !a.dump_pt.is_empty() {
+        watcher.install(&mut m);
+    }
+    let exit = a
+        .machine
+        .run(&mut m, false, &a.dump_pt, Some(&watcher), stats.as_ref())?;
+    if let (Some((mut f, path)), Some(stats)) = (timeline, &stats) {
+        use std::io::Write as _;
+        let s = stats.borrow();
+        let svg = rvmmu::timeline::render(&s.report(), &s.timeline())?;
+        f.write_all(svg.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     let status = match exit {
         Exit::Pass => 0,
         Exit::Fail(code) if code & 0x100 != 0 => {
@@ -282,7 +292,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, String> {
             128 + sig as u8
         }
         Exit::Fail(code) => (code & 0xff) as u8,
-        Exit::MaxInsns | Exit::Halted(_) | Exit::Stopped => exit.status() as u8,
+        Exit::MaxInsns | Exit::Halted(_) | Exit::Stopped | Exit::Interrupted(_) => {
+            exit.status() as u8
+        }
     };
     Ok(ExitCode::from(status))
 }
@@ -306,7 +318,8 @@ pub fn program_words_as_values(
     let Some(run) = top.find_subcommand("run") else {
         return argv;
     };
-    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+    // An option whose value must follow `=` (`--kernel-log[=FILE]`) never takes the next word.
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values() && !a.is_require_equals_set();
     let mut i = run_at + 1;
     while i < argv.len() {
         let Some(word) = argv[i].to_str() else {
@@ -538,6 +551,16 @@ mod tests {
             ["rvmmu", "run", "--", "free", "-h"]
         );
         assert_eq!(words("rvmmu run -h"), ["rvmmu", "run", "-h"]);
+        assert_eq!(
+            words("rvmmu run --kernel-log --mem 16M prog 1"),
+            "rvmmu run --kernel-log --mem 16M -- prog 1"
+                .split(' ')
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            words("rvmmu run --kernel-log=k.log prog"),
+            ["rvmmu", "run", "--kernel-log=k.log", "--", "prog"]
+        );
         assert_eq!(words("rvmmu bare x -h"), ["rvmmu", "bare", "x", "-h"]);
     }
 

@@ -31,6 +31,46 @@ pub enum ConsoleInput {
     /// No input at all: the receive FIFO stays empty.
     #[default]
     None,
+    /// Bytes the host adds while the machine is stopped ([`SharedInput`]): while it is
+    /// empty and open, a fetch finds no byte and no end of input (the guest waits, as for a
+    /// terminal nobody types on); once closed and empty, end of input.
+    Shared(SharedInput),
+}
+
+/// A console input the host feeds between runs (the `rvmmu-lab` crate types into it when
+/// the guest waits). The guest sees each byte only at the moments the UART's determinism
+/// rule allows, so a run that adds the same bytes at the same stops is the same run.
+#[derive(Clone, Debug, Default)]
+pub struct SharedInput(Arc<Mutex<(VecDeque<u8>, bool)>>);
+
+impl SharedInput {
+    /// Appends bytes (ignored once closed).
+    pub fn push(&self, bytes: &[u8]) {
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !q.1 {
+            q.0.extend(bytes.iter().copied());
+        }
+    }
+
+    /// Ends the input after the bytes already in it.
+    pub fn close(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).1 = true;
+    }
+
+    /// Bytes not yet taken by the guest.
+    pub fn pending(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).0.len()
+    }
+
+    /// The next byte; `Err(())` at the end (closed and empty), `Ok(None)` when none yet.
+    fn take(&self) -> Result<Option<u8>, ()> {
+        let mut q = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match q.0.pop_front() {
+            Some(b) => Ok(Some(b)),
+            None if q.1 => Err(()),
+            None => Ok(None),
+        }
+    }
 }
 
 /// Where transmitted bytes go.
@@ -116,6 +156,9 @@ pub const OUTPUT_CHUNK: usize = 4096;
 pub struct HostInput {
     src: InputSource,
     eof: bool,
+    /// While set, no byte is handed over (and no end of input): the host holds its input
+    /// back, as a terminal nobody types on.
+    pub held: bool,
 }
 
 enum InputSource {
@@ -124,6 +167,7 @@ enum InputSource {
     Terminal(std::sync::mpsc::Receiver<u8>),
     Bytes(VecDeque<u8>),
     None,
+    Shared(SharedInput),
 }
 
 impl HostInput {
@@ -133,31 +177,45 @@ impl HostInput {
             ConsoleInput::Terminal => InputSource::Terminal(spawn_terminal_reader()),
             ConsoleInput::Bytes(b) => InputSource::Bytes(b.into()),
             ConsoleInput::None => InputSource::None,
+            ConsoleInput::Shared(q) => InputSource::Shared(q),
         };
         let eof = matches!(src, InputSource::None);
-        HostInput { src, eof }
+        HostInput {
+            src,
+            eof,
+            held: false,
+        }
     }
 
-    /// Whether no byte can ever arrive again.
+    /// Whether no byte can ever arrive again (false while held).
     pub fn at_eof(&self) -> bool {
-        self.eof
+        self.eof && !self.held
     }
 
     /// The next byte, blocking until the host has one; `None` at (and after) end of input.
     /// Stdin is read through the standard library's buffer, so a burst of typed or piped bytes
     /// costs one system call; only the guest-visible hand-over is one byte at a time.
     pub fn next_byte(&mut self) -> Option<u8> {
-        if self.eof {
+        if self.eof || self.held {
             return None;
         }
         let b = match &mut self.src {
             InputSource::Stdin(stdin) => {
+                // The read may wait for the user: no progress line over what they type.
+                crate::progress::clear();
                 let mut one = [0u8; 1];
                 loop {
                     match stdin.lock().read(&mut one) {
                         Ok(0) => break None,
                         Ok(_) => break Some(one[0]),
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        // Host Ctrl-C: the run ends at the next slice boundary, and
+                        // the console's input with it.
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                            if crate::host_signal::received().is_some() {
+                                break None;
+                            }
+                            continue;
+                        }
                         Err(e) => {
                             log::warn!("console input closed: {e}");
                             break None;
@@ -168,6 +226,10 @@ impl HostInput {
             InputSource::Terminal(rx) => rx.recv().ok(),
             InputSource::Bytes(q) => q.pop_front(),
             InputSource::None => None,
+            InputSource::Shared(q) => match q.take() {
+                Ok(b) => return b,
+                Err(()) => None,
+            },
         };
         self.eof = b.is_none();
         b
@@ -283,6 +345,10 @@ impl HostOutput {
         }
         match &self.sink {
             OutputSink::Stdout => {
+                crate::progress::clear();
+                if let Some(&last) = self.buf.last() {
+                    crate::progress::console_wrote(last);
+                }
                 let mut out = std::io::stdout().lock();
                 // A closed stdout (e.g. `| head`) must not stop the guest: drop the bytes.
                 if let Err(e) = out.write_all(&self.buf).and_then(|()| out.flush()) {
@@ -339,6 +405,17 @@ mod tests {
         assert!(i.at_eof());
         assert_eq!(i.next_byte(), None);
         assert!(HostInput::new(ConsoleInput::None).at_eof());
+        let shared = SharedInput::default();
+        let mut i = HostInput::new(ConsoleInput::Shared(shared.clone()));
+        assert_eq!(i.next_byte(), None, "nothing yet");
+        assert!(!i.at_eof(), "but not the end");
+        shared.push(b"x");
+        assert_eq!(shared.pending(), 1);
+        assert_eq!(i.next_byte(), Some(b'x'));
+        shared.close();
+        shared.push(b"y");
+        assert_eq!(i.next_byte(), None);
+        assert!(i.at_eof(), "closed and empty");
     }
 
     #[test]

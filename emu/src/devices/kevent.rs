@@ -10,6 +10,14 @@
 //! | 0x0    | 4     | read   | magic `0x7476_656b` ("kevt" in memory order) |
 //! | 0x4    | 4     | read   | protocol version ([`VERSION`]) |
 //! | 0x8    | 8     | write  | doorbell: the physical address of a record in RAM |
+//! | 0x10   | 8     | read   | request: the id of the host's pending request (0: none); the read takes it |
+//! | 0x18   | 8     | read   | the taken request's path length in bytes |
+//! | 0x100  | 256   | read   | the taken request's path (8-byte reads, zero-padded) |
+//!
+//! Requests go the other way: the host ([`Kevent::request`]) asks for a /proc file by
+//! path; the kernel reads the request register at every periodic memory sample (one read,
+//! always, so that a run does the same whether or not anything is asked) and, when it
+//! finds a request, answers with `PROC_REPLY` records carrying the file's text.
 //!
 //! A record is an 8-byte header — kind (u16), payload length in bytes (u16, at most
 //! [`MAX_PAYLOAD`]), pid (u32) — followed by the payload. On a doorbell write the device
@@ -39,6 +47,14 @@ pub const HEADER: usize = 8;
 pub const MAX_PAYLOAD: usize = 4096 - HEADER;
 /// Records kept when nothing drains the queue (the rest are dropped and counted).
 const QUEUE_MAX: usize = 4096;
+/// The request register's offset.
+pub const REQUEST: u64 = 0x10;
+/// The taken request's path length.
+pub const REQUEST_LEN: u64 = 0x18;
+/// The taken request's path.
+pub const REQUEST_PATH: u64 = 0x100;
+/// The longest request path.
+pub const REQUEST_PATH_MAX: usize = 256;
 
 /// One record as the device copied it: header fields and payload bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +74,12 @@ pub struct Kevent {
     pub overflowed: u64,
     /// Records received in all.
     pub received: u64,
+    /// The host's request not yet taken by the kernel: id and path.
+    pending_request: Option<(u64, Vec<u8>)>,
+    /// The path of the request the kernel took last.
+    taken_path: Vec<u8>,
+    /// The last request id handed out.
+    last_request: u64,
 }
 
 impl Kevent {
@@ -65,12 +87,29 @@ impl Kevent {
         Kevent::default()
     }
 
-    pub fn read(&self, offset: u64, size: u8) -> Result<u64, DeviceFault> {
+    pub fn read(&mut self, offset: u64, size: u8) -> Result<u64, DeviceFault> {
+        let path_end = REQUEST_PATH + REQUEST_PATH_MAX as u64;
         match (offset, size) {
             (0, 4) => Ok(u64::from(MAGIC)),
             (4, 4) => Ok(u64::from(VERSION)),
             (0, 8) => Ok(u64::from(MAGIC) | u64::from(VERSION) << 32),
             (DOORBELL, 8) => Ok(0),
+            (REQUEST, 8) => Ok(match self.pending_request.take() {
+                Some((id, path)) => {
+                    self.taken_path = path;
+                    id
+                }
+                None => 0,
+            }),
+            (REQUEST_LEN, 8) => Ok(self.taken_path.len() as u64),
+            (o, 8) if (REQUEST_PATH..path_end).contains(&o) && o % 8 == 0 => {
+                let at = (o - REQUEST_PATH) as usize;
+                let mut w = [0u8; 8];
+                for (i, b) in w.iter_mut().enumerate() {
+                    *b = self.taken_path.get(at + i).copied().unwrap_or(0);
+                }
+                Ok(u64::from_le_bytes(w))
+            }
             _ if offset < KEVENT_SIZE => Err(DeviceFault::BadSize { offset, size }),
             _ => Err(DeviceFault::BadOffset(offset)),
         }
@@ -103,6 +142,23 @@ impl Kevent {
             }
         }
         Ok(())
+    }
+
+    /// Asks the kernel for the /proc file at `path` (at most [`REQUEST_PATH_MAX`] bytes):
+    /// the request's id, which the kernel's `PROC_REPLY` records will carry. A request not
+    /// yet taken is replaced (one request waits at a time). `None` if the path is too long.
+    pub fn request(&mut self, path: &str) -> Option<u64> {
+        if path.len() > REQUEST_PATH_MAX {
+            return None;
+        }
+        self.last_request += 1;
+        self.pending_request = Some((self.last_request, path.as_bytes().to_vec()));
+        Some(self.last_request)
+    }
+
+    /// Whether a request waits for the kernel to take it.
+    pub fn request_pending(&self) -> bool {
+        self.pending_request.is_some()
     }
 
     /// Whether records wait in the queue.
@@ -167,5 +223,26 @@ mod tests {
             .unwrap();
         assert_eq!(d.malformed, 2);
         assert!(d.pop().is_none());
+    }
+
+    #[test]
+    fn a_request_is_taken_once_and_its_path_read_back() {
+        let mut d = Kevent::new();
+        assert_eq!(d.read(REQUEST, 8), Ok(0), "none pending");
+        let id = d.request("/proc/2/maps").unwrap();
+        assert!(d.request_pending());
+        assert_eq!(d.read(REQUEST, 8), Ok(id));
+        assert_eq!(d.read(REQUEST, 8), Ok(0), "taken");
+        assert_eq!(d.read(REQUEST_LEN, 8), Ok(12));
+        let mut path = Vec::new();
+        for i in 0..2 {
+            path.extend_from_slice(&d.read(REQUEST_PATH + 8 * i, 8).unwrap().to_le_bytes());
+        }
+        assert_eq!(&path[..12], b"/proc/2/maps");
+        assert_eq!(&path[12..], &[0; 4]);
+        assert!(d.read(REQUEST_PATH + 4, 8).is_err(), "misaligned");
+        assert!(d.read(REQUEST_PATH, 4).is_err(), "narrow");
+        assert!(d.request(&"x".repeat(REQUEST_PATH_MAX + 1)).is_none());
+        assert_eq!(d.request("/proc/meminfo"), Some(id + 1));
     }
 }

@@ -236,6 +236,11 @@ impl Uart {
         self.fetch_one() || (self.break_sent != sent && self.ier & IER_RLSI != 0)
     }
 
+    /// Holds the host's input back (no byte, no end of input) while `on`.
+    pub fn hold_input(&mut self, on: bool) {
+        self.input.held = on;
+    }
+
     /// Appends a kernel log line to the console log ([`HostOutput::log_line`]).
     pub fn log_line(&mut self, line: &str) {
         self.output.log_line(line);
@@ -275,6 +280,10 @@ impl Uart {
             if let Some(b) = self.input.next_byte() {
                 self.rx.push_back(b);
                 return true;
+            }
+            if !self.input.at_eof() {
+                // A shared input with nothing in it yet: no byte now, and no break.
+                return false;
             }
         }
         if !self.break_sent {

@@ -94,6 +94,7 @@ fn decode_known(r: &RawRecord) -> Option<Event> {
                 3 => FaultAction::CowCopy,
                 4 => FaultAction::StackGrowth,
                 5 => FaultAction::Sigsegv,
+                7 => FaultAction::Spurious,
                 _ => FaultAction::Other,
             },
         },
@@ -110,6 +111,9 @@ fn decode_known(r: &RawRecord) -> Option<Event> {
         kind::EXIT => Event::Exit {
             pid,
             status: w.next()?,
+            peak_rss: w.next().unwrap_or(0),
+            minflt: w.next().unwrap_or(0),
+            majflt: w.next().unwrap_or(0),
         },
         kind::SWITCH => Event::Switch {
             pid,
@@ -198,6 +202,14 @@ fn decode_known(r: &RawRecord) -> Option<Event> {
                 sample: Box::new(s),
             }
         }
+        kind::PROC_REPLY => Event::ProcReply {
+            pid,
+            id: w.next()?,
+            offset: w.next()?,
+            total: w.next()?,
+            errno: w.next()?,
+            data: r.payload.get(32..).unwrap_or(&[]).to_vec(),
+        },
         _ => return None,
     })
 }
@@ -252,6 +264,36 @@ mod tests {
         );
         let short = rec(kind::SYSCALL_ENTER, 1, &[1, 2], "");
         assert!(matches!(decode(&short), Event::Unknown { kind: 2, .. }));
+        assert_eq!(
+            decode(&rec(kind::FAULT_END, 2, &[0x1000, 0, 7], "")),
+            Event::FaultEnd {
+                pid: 2,
+                va: 0x1000,
+                kind: FaultKind::Minor,
+                action: FaultAction::Spurious
+            }
+        );
+        assert_eq!(
+            decode(&rec(kind::EXIT, 4, &[9, 300, 20, 1], "")),
+            Event::Exit {
+                pid: 4,
+                status: 9,
+                peak_rss: 300,
+                minflt: 20,
+                majflt: 1
+            }
+        );
+        assert_eq!(
+            decode(&rec(kind::EXIT, 4, &[0x100], "")),
+            Event::Exit {
+                pid: 4,
+                status: 0x100,
+                peak_rss: 0,
+                minflt: 0,
+                majflt: 0
+            },
+            "the counts are optional"
+        );
         assert!(matches!(
             decode(&rec(999, 1, &[], "")),
             Event::Unknown { kind: 999, .. }
@@ -264,5 +306,16 @@ mod tests {
         assert_eq!(sample.marks.free, 10);
         assert_eq!(sample.pgscan_kswapd, 9);
         assert_eq!(sample.rss, vec![(2, 100), (3, 50)]);
+        assert_eq!(
+            decode(&rec(kind::PROC_REPLY, 1, &[7, 960, 1000, 0], "tail")),
+            Event::ProcReply {
+                pid: 1,
+                id: 7,
+                offset: 960,
+                total: 1000,
+                errno: 0,
+                data: b"tail".to_vec()
+            }
+        );
     }
 }

@@ -10,6 +10,7 @@
 
 mod decode;
 pub mod observers;
+pub mod stats;
 
 pub use decode::decode;
 
@@ -40,6 +41,7 @@ pub mod kind {
     pub const OOM_CANDIDATE: u16 = 18;
     pub const OOM_KILL: u16 = 19;
     pub const MEM_SAMPLE: u16 = 20;
+    pub const PROC_REPLY: u16 = 21;
 }
 
 /// A kernel log line's level (the `log` crate's numbering: 1 error .. 5 trace).
@@ -118,6 +120,9 @@ pub enum FaultAction {
     StackGrowth,
     Sigsegv,
     Other,
+    /// The page was present already: only the PTE's bits were set (not counted in the
+    /// kernel's `pgfault`).
+    Spurious,
 }
 
 impl FaultAction {
@@ -130,6 +135,7 @@ impl FaultAction {
             FaultAction::StackGrowth => "stack growth",
             FaultAction::Sigsegv => "SIGSEGV",
             FaultAction::Other => "other",
+            FaultAction::Spurious => "spurious",
         }
     }
 }
@@ -246,10 +252,15 @@ pub enum Event {
         child: u32,
         satp: u64,
     },
-    /// `status` as wait() reports it.
+    /// `status` as wait() reports it; the process's peak resident pages (VmHWM) and its
+    /// minor and major fault counts as the kernel kept them (0 from a kernel that does not
+    /// send them).
     Exit {
         pid: u32,
         status: u64,
+        peak_rss: u64,
+        minflt: u64,
+        majflt: u64,
     },
     /// `pid` (0: none, the idle loop) is the current process from now on.
     Switch {
@@ -311,6 +322,18 @@ pub enum Event {
         pid: u32,
         sample: Box<MemSample>,
     },
+    /// Part of the kernel's answer to the host's request `id`
+    /// ([`crate::devices::kevent::Kevent::request`]): `data` is the file's bytes from
+    /// `offset`, of `total` in all; `errno` non-zero (and no data) when the kernel could not
+    /// render the path.
+    ProcReply {
+        pid: u32,
+        id: u64,
+        offset: u64,
+        total: u64,
+        errno: u64,
+        data: Vec<u8>,
+    },
     /// A record of a kind this emulator does not know, or too short for its kind.
     Unknown {
         pid: u32,
@@ -342,6 +365,7 @@ impl Event {
             | Event::OomCandidate { pid, .. }
             | Event::OomKill { pid, .. }
             | Event::MemSample { pid, .. }
+            | Event::ProcReply { pid, .. }
             | Event::Unknown { pid, .. } => *pid,
             Event::Fork { parent, .. } => *parent,
         }
@@ -367,6 +391,9 @@ pub struct Ctx<'a> {
     pub instret: u64,
     /// Instructions executed, retired or trapped.
     pub steps: u64,
+    /// Virtual cycles: `steps` plus the cycles skipped while the hart waited (WFI);
+    /// 10^8 per virtual second (mtime runs at 10 MHz, 10 cycles a tick).
+    pub clock: u64,
     /// satp now.
     pub satp: u64,
     /// The current process as the kernel last said (0: none yet).

@@ -23,6 +23,7 @@ impl Observer for KernelStderr {
         {
             if *level <= self.max {
                 ctx.flush_console();
+                crate::progress::clear();
                 let mut e = std::io::stderr().lock();
                 let _ = writeln!(e, "{}", log_line(*level, *bare, text));
             }
@@ -140,7 +141,7 @@ impl EventTrace {
                     }
                 }
             }
-            Event::Exit { pid, status } => {
+            Event::Exit { pid, status, .. } => {
                 let what = if status & 0x7f == 0 {
                     format!("exited with {}", (status >> 8) & 0xff)
                 } else {

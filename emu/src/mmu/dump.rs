@@ -118,104 +118,164 @@ impl PteMemory for GuestPtes<'_> {
     }
 }
 
+/// What [`walk`] finds, in table-index order (ascending canonical VA), depth first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visit {
+    /// The walk enters the table at `pa` at `level` (again, when two entries point to it).
+    Table { level: u8, pa: u64 },
+    /// A leaf the hardware would use: it maps `va` (canonical) to the page at `pa`.
+    Leaf {
+        va: u64,
+        level: u8,
+        pte_addr: u64,
+        pte: u64,
+        pa: u64,
+    },
+    /// An entry with V = 0 that is not zero: the hardware ignores its other bits (a walk
+    /// through it faults), but software may keep data there (a swap entry). `va` is the
+    /// first address it would cover.
+    NotValid {
+        va: u64,
+        level: u8,
+        pte_addr: u64,
+        pte: u64,
+    },
+    /// An entry a walk would fault on (see [`BadReason`]).
+    Bad(BadPte),
+}
+
+/// Walks the tree rooted at `root_ppn` for `mode` with the hardware walker's validity
+/// rules, handing each table, leaf, non-valid non-zero entry and bad entry to `visit`.
+/// Reads only, through `mem`.
+pub fn walk(
+    root_ppn: u64,
+    mode: &PagingMode,
+    mem: &mut impl PteMemory,
+    visit: &mut dyn FnMut(Visit),
+) {
+    Walker { mode, mem, visit }.table(root_ppn << PAGE_SHIFT, mode.top_level(), 0);
+}
+
 /// Walks the tree rooted at `root_ppn` for `mode`.
 pub fn dump(root_ppn: u64, mode: &PagingMode, mem: &mut impl PteMemory) -> PageTableDump {
-    let root_pa = root_ppn << PAGE_SHIFT;
-    let mut d = Dumper {
-        mode,
-        mem,
-        seen: HashSet::new(),
-        out: PageTableDump {
-            mode_name: mode.name,
-            root_pa,
-            ranges: Vec::new(),
-            tables: vec![0; mode.levels as usize],
-            bad: Vec::new(),
-        },
+    let mut out = PageTableDump {
+        mode_name: mode.name,
+        root_pa: root_ppn << PAGE_SHIFT,
+        ranges: Vec::new(),
+        tables: vec![0; mode.levels as usize],
+        bad: Vec::new(),
     };
-    d.table(root_pa, mode.top_level(), 0);
-    d.out
+    // (level, PA) of tables already counted: a table reached twice maps twice but is one
+    // table's worth of memory.
+    let mut seen = HashSet::new();
+    walk(root_ppn, mode, mem, &mut |v| match v {
+        Visit::Table { level, pa } => {
+            if seen.insert((level, pa)) {
+                out.tables[level as usize] += 1;
+            }
+        }
+        Visit::Leaf {
+            va, level, pte, pa, ..
+        } => {
+            let size = 1u64 << (PAGE_SHIFT + VPN_BITS * level as u32);
+            leaf(&mut out.ranges, va, pa, size, Pte(pte).flags());
+        }
+        Visit::NotValid { .. } => {}
+        Visit::Bad(b) => out.bad.push(b),
+    });
+    out
 }
 
-struct Dumper<'a, M> {
+struct Walker<'a, M> {
     mode: &'a PagingMode,
     mem: &'a mut M,
-    /// (level, PA) of tables already counted: a table reached twice maps twice but is one
-    /// table's worth of memory.
-    seen: HashSet<(u8, u64)>,
-    out: PageTableDump,
+    visit: &'a mut dyn FnMut(Visit),
 }
 
-impl<M: PteMemory> Dumper<'_, M> {
+impl<M: PteMemory> Walker<'_, M> {
     /// Visits the table at `pa` at `level`; `va_prefix` holds the VPN bits above `level`.
     fn table(&mut self, pa: u64, level: u8, va_prefix: u64) {
-        if self.seen.insert((level, pa)) {
-            self.out.tables[level as usize] += 1;
-        }
+        (self.visit)(Visit::Table { level, pa });
         let shift = PAGE_SHIFT + VPN_BITS * level as u32;
         for idx in 0..1u64 << VPN_BITS {
             let pte_addr = pa.wrapping_add(idx * PTE_SIZE);
-            let bad = |pte, reason| BadPte {
-                pte_addr,
-                level,
-                pte,
-                reason,
+            let bad = |pte, reason| {
+                Visit::Bad(BadPte {
+                    pte_addr,
+                    level,
+                    pte,
+                    reason,
+                })
             };
             let Ok(raw) = self.mem.read_pte(pte_addr) else {
-                self.out.bad.push(bad(0, BadReason::Unreadable));
+                (self.visit)(bad(0, BadReason::Unreadable));
                 return;
             };
             let pte = Pte(raw);
+            let va = va_prefix | idx << shift;
             if !pte.flags().contains(PteFlags::V) {
+                if raw != 0 {
+                    (self.visit)(Visit::NotValid {
+                        va: self.mode.sign_extend(va),
+                        level,
+                        pte_addr,
+                        pte: raw,
+                    });
+                }
                 continue;
             }
             if pte.is_invalid() {
-                self.out.bad.push(bad(raw, BadReason::Malformed));
+                (self.visit)(bad(raw, BadReason::Malformed));
                 continue;
             }
-            let va = va_prefix | idx << shift;
             if !pte.is_leaf() {
                 if level == 0 {
-                    self.out.bad.push(bad(raw, BadReason::NonLeafAtLevel0));
+                    (self.visit)(bad(raw, BadReason::NonLeafAtLevel0));
                 } else {
                     self.table(pte.ppn() << PAGE_SHIFT, level - 1, va);
                 }
                 continue;
             }
             if pte.ppn() & ((1 << (VPN_BITS * level as u32)) - 1) != 0 {
-                self.out.bad.push(bad(raw, BadReason::MisalignedSuperpage));
+                (self.visit)(bad(raw, BadReason::MisalignedSuperpage));
                 continue;
             }
-            let va = self.mode.sign_extend(va);
-            self.leaf(va, pte.ppn() << PAGE_SHIFT, 1 << shift, pte.flags());
+            (self.visit)(Visit::Leaf {
+                va: self.mode.sign_extend(va),
+                level,
+                pte_addr,
+                pte: raw,
+                pa: pte.ppn() << PAGE_SHIFT,
+            });
         }
-    }
-
-    fn leaf(&mut self, va: u64, pa: u64, size: u64, flags: PteFlags) {
-        if let Some(last) = self.out.ranges.last_mut() {
-            if last.page_size == size
-                && last.flags == flags
-                && last.va_end == va
-                && last.pa_start.wrapping_add(last.count * size) == pa
-            {
-                last.count += 1;
-                last.va_end = va.wrapping_add(size);
-                return;
-            }
-        }
-        self.out.ranges.push(MappingRange {
-            va_start: va,
-            va_end: va.wrapping_add(size),
-            pa_start: pa,
-            page_size: size,
-            count: 1,
-            flags,
-        });
     }
 }
 
+/// Adds a leaf to `ranges`, merged with the last range when it continues it.
+fn leaf(ranges: &mut Vec<MappingRange>, va: u64, pa: u64, size: u64, flags: PteFlags) {
+    if let Some(last) = ranges.last_mut() {
+        if last.page_size == size
+            && last.flags == flags
+            && last.va_end == va
+            && last.pa_start.wrapping_add(last.count * size) == pa
+        {
+            last.count += 1;
+            last.va_end = va.wrapping_add(size);
+            return;
+        }
+    }
+    ranges.push(MappingRange {
+        va_start: va,
+        va_end: va.wrapping_add(size),
+        pa_start: pa,
+        page_size: size,
+        count: 1,
+        flags,
+    });
+}
+
 /// "4K", "2M", "1G", "512G", "256T".
-fn size_name(size: u64) -> String {
+pub fn size_name(size: u64) -> String {
     let units = [(40, 'T'), (30, 'G'), (20, 'M'), (10, 'K')];
     let &(shift, unit) = units
         .iter()
@@ -384,6 +444,37 @@ mod tests {
              bad PTE at PA:0x80202018 level 0: 0x0000000020000c05 malformed\n\
              bad PTE at PA:0x80201008 level 1: 0x00000000201804cf misaligned superpage\n"
         ));
+    }
+
+    #[test]
+    fn walk_reports_non_valid_entries_that_hold_data() {
+        let mut b = PtBuilder::new(&SV39, ROOT);
+        b.map(0x1000, 0x8000_1000, 0, RWXAD | F::U);
+        let a = b.set_raw(0x2000, 0, (3 << 11) | (1 << 6)); // V = 0, software's bits
+        let mut seen = Vec::new();
+        walk(ROOT >> PAGE_SHIFT, &SV39, &mut b.mem, &mut |v| seen.push(v));
+        assert!(matches!(seen[0], Visit::Table { level: 2, pa: ROOT }));
+        assert!(matches!(
+            seen[3],
+            Visit::Leaf {
+                va: 0x1000,
+                level: 0,
+                pa: 0x8000_1000,
+                ..
+            }
+        ));
+        assert_eq!(
+            seen[4],
+            Visit::NotValid {
+                va: 0x2000,
+                level: 0,
+                pte_addr: a,
+                pte: (3 << 11) | (1 << 6)
+            }
+        );
+        assert_eq!(seen.len(), 5, "{seen:?}");
+        // The dump shows only what the hardware uses.
+        assert_eq!(dump(ROOT >> PAGE_SHIFT, &SV39, &mut b.mem).ranges.len(), 1);
     }
 
     #[test]

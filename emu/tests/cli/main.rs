@@ -14,9 +14,11 @@
 //! (translation records, filters, JSON).
 
 mod dump_pt;
+mod dump_pt_run;
 mod errors;
 mod run_cmd;
 mod runs;
+mod stats;
 mod terminal;
 mod trace;
 mod trace_translations;

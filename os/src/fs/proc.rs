@@ -277,29 +277,79 @@ fn snapshot(p: &Process) -> Snapshot {
 /// The contents of `e`, read by `p`; `None` when `e` belongs to a process that has ended
 /// since it was opened.
 pub fn generate(p: &mut Process, e: Entry) -> Option<Vec<u8>> {
-    let text = match e {
-        Entry::Meminfo => proc_mem::meminfo(&snapshot(p)),
-        Entry::Vmstat => proc_mem::vmstat(&snapshot(p)),
-        Entry::Stat => {
-            let (running, _) = run_counts();
-            proc_stat::stat(running, own_sys(p))
-        }
-        Entry::Uptime => proc_stat::uptime(own_sys(p)),
-        Entry::Loadavg => {
+    match e {
+        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => Some(generate_pid(p, pe, true)),
+        Entry::Pid(pid, pe) => crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false)),
+        _ => {
             let (running, total) = run_counts();
-            proc_stat::loadavg(running, total)
+            let reader = Reader {
+                own_sys: own_sys(p),
+                running,
+                total,
+            };
+            Some(machine_file(e, || snapshot(p), reader).into_bytes())
         }
-        Entry::Zoneinfo => proc_mem::zoneinfo(&snapshot(p)),
+    }
+}
+
+/// What the machine-wide files need to know of who reads them.
+struct Reader {
+    /// The reader's kernel time in this system call, not charged yet (0 for the host).
+    own_sys: u64,
+    /// Runnable processes, the reader included.
+    running: u64,
+    /// All processes, the reader included.
+    total: u64,
+}
+
+/// The contents of a machine-wide file (not under /proc/PID); `snap` gives the counts over
+/// every process when the file needs them.
+fn machine_file(e: Entry, snap: impl FnOnce() -> Snapshot, r: Reader) -> String {
+    match e {
+        Entry::Meminfo => proc_mem::meminfo(&snap()),
+        Entry::Vmstat => proc_mem::vmstat(&snap()),
+        Entry::Stat => proc_stat::stat(r.running, r.own_sys),
+        Entry::Uptime => proc_stat::uptime(r.own_sys),
+        Entry::Loadavg => proc_stat::loadavg(r.running, r.total),
+        Entry::Zoneinfo => proc_mem::zoneinfo(&snap()),
         Entry::Swaps => crate::mm::swapfile::proc_swaps(),
         Entry::Version => crate::syscall::host::proc_version(),
         Entry::Kernel(i) => crate::syscall::host::proc_sys_kernel(KERNEL_ENTRIES[i]),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
-        Entry::Pid(pid, pe) if pid == u64::from(p.pid) => return Some(generate_pid(p, pe, true)),
-        Entry::Pid(pid, pe) => {
-            return crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false));
+        Entry::Pid(..) => String::new(),
+    }
+}
+
+/// The file at `path` (a /proc path) as a read by no process would see it: for the
+/// emulator's requests (`crate::kevent::take_request`), answered from the scheduler's tick
+/// while every process is in the table. `self` names no process here.
+pub fn render_for_host(path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let path = core::str::from_utf8(path).map_err(|_| Errno::ENOENT)?;
+    let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+    match lookup(&parts, 0) {
+        Some(Found::Entry(Entry::Pid(pid, pe))) => {
+            crate::proc::with_live(pid as u32, |q| generate_pid(q, pe, false)).ok_or(Errno::ENOENT)
         }
-    };
-    Some(text.into_bytes())
+        Some(Found::Entry(e)) => {
+            // From the tick every process is in the table, and none is reading.
+            let (running, total) = crate::proc::with_others(|all| {
+                let runnable = all
+                    .iter()
+                    .filter(|q| matches!(q.state, crate::proc::State::Runnable))
+                    .count() as u64;
+                (runnable, all.len() as u64)
+            });
+            let reader = Reader {
+                own_sys: 0,
+                running,
+                total,
+            };
+            let all = || crate::proc::with_others(Snapshot::take);
+            Ok(machine_file(e, all, reader).into_bytes())
+        }
+        Some(Found::Dir(_)) => Err(Errno::EISDIR),
+        None => Err(Errno::ENOENT),
+    }
 }
 
 /// (runnable, all) processes: the reader, which is running, and the others in the table.

@@ -155,9 +155,9 @@ impl AddressSpace {
             if need == PteFlags::W && !t.flags.contains(PteFlags::W) && !area.backing.is_shared() {
                 // A store to a present page its area lets it write: copy-on-write.
                 fault_how(how::MINOR, how::COW_COPY);
-                return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
+                return self.break_cow(page, pa, area.prot, true).ok_or(Fault(va));
             }
-            fault_how(how::MINOR, how::OTHER);
+            fault_how(how::MINOR, how::SPURIOUS);
             // Present already: the TLB may have held an older entry, the access comes
             // from the kernel's copy routines, or reclaim cleared A (under Svade the
             // access faults until A is set again: priv/supervisor.adoc, "Virtual Address
@@ -182,7 +182,9 @@ impl AddressSpace {
                     // Back from swap but still shared (the swap cache, another process):
                     // mapped without W, so a store — the kernel's copy_out too — copies
                     // it first.
-                    return self.break_cow(page, pa, area.prot).ok_or(Fault(va));
+                    // swap_in counted the fault: one fault, as Linux's do_swap_page
+                    // copies a shared page within the same fault.
+                    return self.break_cow(page, pa, area.prot, false).ok_or(Fault(va));
                 }
                 return Ok(pa);
             }
@@ -320,8 +322,15 @@ impl AddressSpace {
     /// The write fault on a copy-on-write page (present without W in a writable area):
     /// the only reference left makes the page writable in place; otherwise the contents go
     /// to a new frame, mapped writable here, and the shared frame loses one reference
-    /// (Linux's do_wp_page). Counts as a minor fault. `None` when no frame is free.
-    fn break_cow(&mut self, page: VirtAddr, old: PhysAddr, prot: PteFlags) -> Option<PhysAddr> {
+    /// (Linux's do_wp_page). Counts as a minor fault when `count` (not when the fault was
+    /// counted already, as a swap-in). `None` when no frame is free.
+    fn break_cow(
+        &mut self,
+        page: VirtAddr,
+        old: PhysAddr,
+        prot: PteFlags,
+        count: bool,
+    ) -> Option<PhysAddr> {
         let pa = if frame::refcount(old) <= 1 {
             frame::lru_make_anon(old);
             old
@@ -341,8 +350,10 @@ impl AddressSpace {
         let (table, i) = self.leaf_slot(page)?;
         FrameTables.write(table, i, Pte::leaf(pa, pte_flags(prot)));
         csr::sfence_va_asid(page.0, self.asid);
-        self.minflt += 1;
-        PGFAULT.fetch_add(1, Ordering::Relaxed);
+        if count {
+            self.minflt += 1;
+            PGFAULT.fetch_add(1, Ordering::Relaxed);
+        }
         Some(pa)
     }
 

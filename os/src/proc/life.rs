@@ -55,7 +55,12 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
     crate::kevent::send_from(
         crate::kevent::kind::EXIT,
         p.pid,
-        &[u64::from(ending.wait_status())],
+        &[
+            u64::from(ending.wait_status()),
+            p.space.resident_peak,
+            p.space.minflt,
+            p.space.majflt,
+        ],
         &[],
     );
     check_rmap(&p);

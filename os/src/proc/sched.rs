@@ -111,9 +111,18 @@ pub fn tick(frame: &mut TrapFrame, from_user: bool) -> *mut TrapFrame {
     });
     if crate::kevent::present() {
         // The memory sample, each tick (10 ms): the running process is in the table here.
-        let t = TABLE.lock();
-        let mut procs = t.live.values().map(|p| (p.pid, p.space.resident));
-        crate::kevent::mem_sample(&mut procs);
+        {
+            let t = TABLE.lock();
+            let mut procs = t.live.values().map(|p| (p.pid, p.space.resident));
+            crate::kevent::mem_sample(&mut procs);
+        }
+        // A request from the host for a /proc file, answered with /proc's own code (every
+        // process is in the table here).
+        let mut path = [0u8; crate::kevent::REQUEST_PATH_MAX];
+        if let Some((id, len)) = crate::kevent::take_request(&mut path) {
+            let answer = crate::fs::proc::render_for_host(&path[..len]);
+            crate::kevent::reply(id, answer.as_deref().map_err(|e| e.ret().unsigned_abs()));
+        }
     }
     sbi::set_timer(if interval == 0 {
         u64::MAX
