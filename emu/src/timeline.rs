@@ -8,6 +8,7 @@
 //! `OOM kill: NAME (pid N)` in the last one.
 
 use crate::kevent::stats::{OomKill, Report, Timeline};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -56,6 +57,33 @@ fn merged(mut v: Vec<(f64, f64)>, gap: f64) -> Vec<(f64, f64)> {
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// A panel's chart: its caption, virtual seconds 0..`end` across, 0..`top` of `y_desc` up,
+/// with the axes labelled.
+fn panel<'a, 'b>(
+    area: &'a Area<'b>,
+    caption: &str,
+    y_desc: &str,
+    end: f64,
+    top: f64,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 18))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..end, 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(X_DESC)
+        .y_desc(y_desc)
+        .x_label_formatter(&|v| format!("{v:.2}"))
+        .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
 
 /// A number of a memory sample.
 type SampleField = fn(&crate::kevent::stats::Sample) -> u64;
@@ -140,21 +168,7 @@ fn free_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
         .fold(0.0, f64::max)
         .max(1.0)
         * 1.1;
-    let mut chart = ChartBuilder::on(area)
-        .caption(FREE_CAPTION, (FONT, 18))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..end, 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(X_DESC)
-        .y_desc("MiB")
-        .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
-        .draw()
-        .map_err(err)?;
+    let mut chart = panel(area, FREE_CAPTION, "MiB", end, top)?;
     let gap = end / f64::from(WIDTH);
     let shade = RGBColor(255, 165, 0).mix(0.25).filled();
     chart
@@ -232,21 +246,7 @@ fn swap_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
         .fold(0.0, f64::max)
         .max(1.0)
         * 1.1;
-    let mut chart = ChartBuilder::on(area)
-        .caption(SWAP_CAPTION, (FONT, 18))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..end, 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(X_DESC)
-        .y_desc("pages/s")
-        .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
-        .draw()
-        .map_err(err)?;
+    let mut chart = panel(area, SWAP_CAPTION, "pages/s", end, top)?;
     for (name, color, series) in [
         (
             format!("swap-in ({} pages)", report.swap.ins),
@@ -290,21 +290,7 @@ fn rss_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Result
         .fold(0.0, f64::max)
         .max(1.0)
         * 1.15;
-    let mut chart = ChartBuilder::on(area)
-        .caption(RSS_CAPTION, (FONT, 18))
-        .margin(10)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0.0..end, 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(X_DESC)
-        .y_desc("MiB")
-        .x_label_formatter(&|v| format!("{v:.2}"))
-        .y_label_formatter(&|v| format!("{v:.*}", decimals(top)))
-        .draw()
-        .map_err(err)?;
+    let mut chart = panel(area, RSS_CAPTION, "MiB", end, top)?;
     for (i, (pid, points)) in t.rss.iter().enumerate() {
         let name = report
             .processes

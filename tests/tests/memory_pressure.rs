@@ -99,6 +99,12 @@ fn assert_tap_passes(what: &str, exit: &Exit, console: &str) {
         console.lines().any(|l| l.starts_with("1..")),
         "{what}: no plan line\n{console}"
     );
+    // The kernel checks, as it frees each process's kernel stack, that the deepest reclaim
+    // paths (fault, reclaim, reverse map, swap write) left its last word untouched.
+    assert!(
+        !console.contains("kernel stack was used to its last word"),
+        "{what}\n{console}"
+    );
 }
 
 #[test]

@@ -306,6 +306,10 @@ pub enum ForkPage {
     /// Both map it without W: the first store in either faults, and the fault handler
     /// copies the frame (or, once the other side has let go, makes it writable again).
     CopyOnWrite,
+    /// Only the parent maps it: the child's first touch faults it in from where it lives
+    /// (a shared mapping's object). Linux's fork copies no PTEs of a shared mapping
+    /// (`vma_needs_copy`), so the child's map count and accessed bits start at nothing.
+    Skip,
 }
 
 /// Fork's copy of the lower (user) half of the tree at `from` into the empty tree at `to`:
@@ -385,7 +389,11 @@ fn fork_level(
             continue;
         }
         let mut flags = pte.flags() - PteFlags::V;
-        let cow = decide(va, pte) == ForkPage::CopyOnWrite && flags.contains(PteFlags::W);
+        let decision = decide(va, pte);
+        if decision == ForkPage::Skip {
+            continue;
+        }
+        let cow = decision == ForkPage::CopyOnWrite && flags.contains(PteFlags::W);
         if cow {
             flags -= PteFlags::W;
         }

@@ -358,7 +358,8 @@ impl AddressSpace {
     }
 
     /// A copy of this space for a child (fork): the same areas, and every present page
-    /// mapped in both; pages of writable areas copy-on-write (W cleared in both tables, the
+    /// mapped in both but those of shared areas (the child faults them in from their
+    /// object); pages of writable areas copy-on-write (W cleared in both tables, the
     /// frames' reference and map counts up), the others shared as they are. `None` when
     /// memory runs out (everything the copy took is given back).
     pub fn fork(&mut self, kernel: KernelSpace, asid: u16) -> Option<AddressSpace> {
@@ -370,14 +371,19 @@ impl AddressSpace {
         child.size_peak = self.size_peak;
         child.family = self.family;
         let vmas = &self.vmas;
+        let mut skipped = 0u64;
         let r = paging::fork_copy(
             self.mode,
             self.root,
             child.root,
             &mut FrameTables,
             &mut |va, _| match vmas.find(va.0) {
-                // Shared anonymous memory stays shared: both map the same frame as it is.
-                Some((_, v)) if v.backing.is_shared() => paging::ForkPage::Share,
+                // Shared anonymous memory stays shared through its object: the child maps
+                // a page when it first touches it, as on Linux.
+                Some((_, v)) if v.backing.is_shared() => {
+                    skipped += 1;
+                    paging::ForkPage::Skip
+                }
                 Some((_, v)) if v.prot.contains(PteFlags::W) => paging::ForkPage::CopyOnWrite,
                 _ => paging::ForkPage::Share,
             },
@@ -389,6 +395,8 @@ impl AddressSpace {
             },
         );
         child.swapped = self.swapped;
+        child.resident -= skipped;
+        child.resident_peak = child.resident;
         // Parent leaves lost W (even on failure, some may have): one fence for all of them,
         // and one orders the child's new tables before its first walk.
         csr::sfence_asid(self.asid);

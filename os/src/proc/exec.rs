@@ -214,14 +214,54 @@ pub fn initial_frame(entry: u64, sp: u64) -> TrapFrame {
     }
 }
 
+/// What a fresh kernel stack is filled with, so that how deep it was ever used can be
+/// measured when it is freed (Linux's CONFIG_DEBUG_STACK_USAGE does the same).
+const STACK_POISON: u64 = 0x57ac_57ac_57ac_57ac;
+
+/// The fewest bytes any freed kernel stack had never used (`usize::MAX`: none freed yet).
+static LEAST_LEFT: core::sync::atomic::AtomicUsize =
+    core::sync::atomic::AtomicUsize::new(usize::MAX);
+
 /// A kernel stack for a process: 2^KSTACK_ORDER frames; its top FRAME_SIZE bytes hold the
-/// process's saved user registers while it is in the kernel or not running.
+/// process's saved user registers while it is in the kernel or not running. It starts
+/// filled with [`STACK_POISON`].
 pub fn alloc_kstack() -> Option<PhysAddr> {
-    frame::alloc(KSTACK_ORDER)
+    let kstack = frame::alloc(KSTACK_ORDER)?;
+    let words = (PAGE_SIZE << KSTACK_ORDER) as usize / 8;
+    let base = phys_to_virt(kstack).0 as *mut u64;
+    for i in 0..words {
+        // SAFETY: the block was just allocated to us, 2^KSTACK_ORDER frames in the direct map.
+        #[allow(unsafe_code)]
+        unsafe {
+            base.add(i).write(STACK_POISON)
+        };
+    }
+    Some(kstack)
 }
 
-/// Gives a kernel stack back.
+/// The bytes at the bottom of `kstack` still holding the poison: never used.
+fn never_used(kstack: PhysAddr) -> usize {
+    let words = (PAGE_SIZE << KSTACK_ORDER) as usize / 8;
+    let base = phys_to_virt(kstack).0 as *const u64;
+    // SAFETY: the stack's frames are ours until freed; reading them has no side effect.
+    #[allow(unsafe_code)]
+    let untouched = (0..words)
+        .take_while(|&i| unsafe { base.add(i).read() } == STACK_POISON)
+        .count();
+    untouched * 8
+}
+
+/// Gives a kernel stack back. A stack that went deeper than any before it is logged, as
+/// Linux logs "greatest stack depth"; one whose last word was written says it may have
+/// overflowed (there is no guard page below it).
 pub fn free_kstack(kstack: PhysAddr) {
+    use core::sync::atomic::Ordering;
+    let left = never_used(kstack);
+    if left == 0 {
+        log::error!("a kernel stack was used to its last word: it may have overflowed");
+    } else if left < LEAST_LEFT.fetch_min(left, Ordering::Relaxed) {
+        log::info!("greatest kernel stack depth so far: {left} bytes left");
+    }
     frame::free(kstack, KSTACK_ORDER)
 }
 
