@@ -17,6 +17,7 @@ pub mod kernel;
 pub mod linux;
 pub mod process;
 pub mod qemu;
+pub mod tutorial;
 
 /// `qemu-riscv64`, the user-mode Linux reference; `None` (a skip line) when it is missing
 /// outside CI, a panic under CI (see [`host`]). `what` names the comparison.
