@@ -58,6 +58,28 @@ fn merged(mut v: Vec<(f64, f64)>, gap: f64) -> Vec<(f64, f64)> {
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
+/// A panel's chart: seconds across, a value up.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A panel's last layer: the OOM kills' lines (labelled when `label`) and the legend box of
+/// its series.
+fn finish_panel<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    kills: &[OomKill],
+    (end, top): (f64, f64),
+    label: bool,
+) -> Result<(), String> {
+    oom_lines(chart, kills, (end, top), label)?;
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 13))
+        .draw()
+        .map_err(err)
+}
+
 /// A panel's chart: its caption, virtual seconds 0..`end` across, 0..`top` of `y_desc` up,
 /// with the axes labelled.
 fn panel<'a, 'b>(
@@ -66,7 +88,7 @@ fn panel<'a, 'b>(
     y_desc: &str,
     end: f64,
     top: f64,
-) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+) -> Result<Chart<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 18))
         .margin(10)
@@ -213,15 +235,7 @@ fn free_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    oom_lines(&mut chart, &report.oom_kills, (end, top), false)?;
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 13))
-        .draw()
-        .map_err(err)
+    finish_panel(&mut chart, &report.oom_kills, (end, top), false)
 }
 
 /// Pages per second between consecutive samples, at each later sample's time.
@@ -265,15 +279,7 @@ fn swap_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Resul
             .label(name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    oom_lines(&mut chart, &report.oom_kills, (end, top), false)?;
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 13))
-        .draw()
-        .map_err(err)
+    finish_panel(&mut chart, &report.oom_kills, (end, top), false)
 }
 
 /// A process's series label.
@@ -307,15 +313,7 @@ fn rss_panel(area: &Area<'_>, report: &Report, t: &Timeline, end: f64) -> Result
             .label(process_label(name, *pid))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
     }
-    oom_lines(&mut chart, &report.oom_kills, (end, top), true)?;
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 13))
-        .draw()
-        .map_err(err)
+    finish_panel(&mut chart, &report.oom_kills, (end, top), true)
 }
 
 #[cfg(test)]
