@@ -15,7 +15,23 @@ pub type ExitFn = fn(&[u64; 6], i64, &mut dyn GuestMem) -> String;
 pub enum Slot {
     Now(String),
     Exit(ExitFn),
+    /// Output argument `usize` (a structure the kernel fills): rendered from memory at
+    /// exit after a successful call, as its address after a failed one, as strace does.
+    Out(usize, fn(&mut dyn GuestMem, u64) -> String),
     Split(String, ExitFn),
+}
+
+impl Slot {
+    /// The argument's text once the call returned `ret`.
+    pub fn at_exit(&self, a: &[u64; 6], ret: i64, mem: &mut dyn GuestMem) -> String {
+        match self {
+            Slot::Now(s) => s.clone(),
+            Slot::Exit(f) => f(a, ret, mem),
+            Slot::Out(i, _) if ret < 0 => ptr(a[*i]),
+            Slot::Out(i, render) => render(mem, a[*i]),
+            Slot::Split(start, f) => format!("{start}{}", f(a, ret, mem)),
+        }
+    }
 }
 
 /// How the return value is printed.
@@ -49,6 +65,10 @@ impl B<'_> {
     }
     fn exit(&mut self, f: ExitFn) {
         self.slots.push(Slot::Exit(f));
+    }
+    /// Output argument `i`, shown by `render` at exit (see [`Slot::Out`]).
+    fn out(&mut self, i: usize, render: fn(&mut dyn GuestMem, u64) -> String) {
+        self.slots.push(Slot::Out(i, render));
     }
     fn path(&mut self, i: usize) {
         let s = path(self.mem, self.a[i]);
@@ -738,24 +758,12 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
         }
         "fstat" => {
             b.now(int(a[0]));
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[1])
-                } else {
-                    stat_at(mem, a[1])
-                }
-            });
+            b.out(1, stat_at);
         }
         "newfstatat" => {
             b.now(dirfd(a[0]));
             b.path(1);
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[2])
-                } else {
-                    stat_at(mem, a[2])
-                }
-            });
+            b.out(2, stat_at);
             b.now(flags(a[3], AT, "0", "AT_???"));
         }
         "statx" => {
@@ -763,13 +771,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
             b.path(1);
             b.now(statx_flags(a[2]));
             b.now(flags(a[3], STATX_MASK, "0", "STATX_???"));
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[4])
-                } else {
-                    statx_at(mem, a[4])
-                }
-            });
+            b.out(4, statx_at);
         }
         "readlinkat" => {
             b.now(dirfd(a[0]));
@@ -1025,13 +1027,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
             b.now(signal(a[0]));
             let s = sigaction_at(b.mem, a[1]);
             b.now(s);
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[2])
-                } else {
-                    sigaction_at(mem, a[2])
-                }
-            });
+            b.out(2, sigaction_at);
             b.now(a[3].to_string());
         }
         "rt_sigprocmask" => {
@@ -1067,13 +1063,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
             b.now(enumv(a[1] as u32 as u64, RLIMIT, "RLIMIT_???"));
             let s = rlimit_at(b.mem, a[2]);
             b.now(s);
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[3])
-                } else {
-                    rlimit_at(mem, a[3])
-                }
-            });
+            b.out(3, rlimit_at);
         }
         "getrlimit" | "setrlimit" => {
             b.now(enumv(a[0] as u32 as u64, RLIMIT, "RLIMIT_???"));
@@ -1081,13 +1071,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
                 let s = rlimit_at(b.mem, a[1]);
                 b.now(s);
             } else {
-                b.exit(|a, ret, mem| {
-                    if ret < 0 {
-                        ptr(a[1])
-                    } else {
-                        rlimit_at(mem, a[1])
-                    }
-                });
+                b.out(1, rlimit_at);
             }
         }
         "getrandom" => {
@@ -1103,13 +1087,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
         }
         "clock_gettime" | "clock_getres" => {
             b.now(enumv(a[0] as u32 as u64, CLOCK, "CLOCK_???"));
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[1])
-                } else {
-                    timespec(mem, a[1])
-                }
-            });
+            b.out(1, timespec);
         }
         "clock_settime" => {
             b.now(enumv(a[0] as u32 as u64, CLOCK, "CLOCK_???"));
@@ -1227,13 +1205,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
                 w => w.to_string(),
             };
             b.now(who);
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[1])
-                } else {
-                    rusage_at(mem, a[1])
-                }
-            });
+            b.out(1, rusage_at);
         }
         "times" => b.exit(|a, _ret, mem| match read_vec(mem, a[0], 32) {
             Some(t) if a[0] != 0 => {
@@ -1251,13 +1223,7 @@ pub fn enter(info: &SyscallInfo, a: [u64; 6], mem: &mut dyn GuestMem) -> (Vec<Sl
         "sigaltstack" => {
             let s = stack_t_at(b.mem, a[0]);
             b.now(s);
-            b.exit(|a, ret, mem| {
-                if ret < 0 {
-                    ptr(a[1])
-                } else {
-                    stack_t_at(mem, a[1])
-                }
-            });
+            b.out(1, stack_t_at);
         }
         "getresuid" | "getresgid" => {
             b.exit(|a, ret, mem| id_at(mem, a[0], ret));

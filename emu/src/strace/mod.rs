@@ -256,11 +256,7 @@ impl Pending {
         let args: Vec<String> = self
             .slots
             .iter()
-            .map(|s| match s {
-                Slot::Now(s) => s.clone(),
-                Slot::Exit(f) => f(&self.args, ret, mem),
-                Slot::Split(start, f) => format!("{start}{}", f(&self.args, ret, mem)),
-            })
+            .map(|s| s.at_exit(&self.args, ret, mem))
             .collect();
         let (ret, errno, detail) = render_ret(self.ret, &self.args, ret, mem);
         CallParts {
