@@ -55,9 +55,7 @@ const VEOL2: usize = 16;
 /// Bytes the terminal holds for readers at most (Linux's N_TTY_BUF_SIZE).
 pub const BUF_SIZE: usize = 4096;
 
-const SIGINT: u32 = 2;
-const SIGQUIT: u32 = 3;
-const SIGTSTP: u32 = 20;
+use crate::signo::{SIGINT, SIGQUIT, SIGTSTP};
 
 /// The line discipline's state (no devices: testable on the host).
 pub struct Ldisc {

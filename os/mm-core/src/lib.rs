@@ -33,6 +33,7 @@ pub mod ratelimit;
 pub mod rmap;
 pub mod shmem;
 pub mod sigframe;
+pub mod signo;
 pub mod swap;
 pub mod swap_map;
 pub mod task;

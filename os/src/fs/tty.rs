@@ -65,8 +65,7 @@ pub const TTY_NR: u32 = (4 << 8) | 64;
 /// `struct winsize`: rows, columns, x and y pixels, each u16.
 const WINSIZE_SIZE: usize = 8;
 
-const SIGTTIN: u32 = 21;
-const SIGTTOU: u32 = 22;
+use mm_core::signo::{SIGTTIN, SIGTTOU};
 
 struct Tty {
     ld: Ldisc,

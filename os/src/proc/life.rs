@@ -194,7 +194,7 @@ pub(super) fn end(p: Box<Process>, ending: Ending) {
 
 /// clone's flags that glibc's fork() passes (0x01200011) and the ones accepted with them.
 const CSIGNAL: u64 = 0xff;
-const SIGCHLD: u64 = 17;
+const SIGCHLD: u64 = mm_core::signo::SIGCHLD as u64;
 const CLONE_PARENT_SETTID: u64 = 0x0010_0000;
 const CLONE_CHILD_CLEARTID: u64 = 0x0020_0000;
 const CLONE_CHILD_SETTID: u64 = 0x0100_0000;

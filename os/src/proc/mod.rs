@@ -44,13 +44,7 @@ use mm_core::task::{Asids, Ending, Pids};
 use mm_core::{PhysAddr, VirtAddr};
 use spin::{Mutex, MutexGuard};
 
-/// Signal numbers (asm-generic).
-pub const SIGILL: u32 = 4;
-pub const SIGTRAP: u32 = 5;
-pub const SIGBUS: u32 = 7;
-pub const SIGSEGV: u32 = 11;
-pub const SIGKILL: u32 = 9;
-pub const SIGPIPE: u32 = 13;
+pub use mm_core::signo::{SIGBUS, SIGILL, SIGKILL, SIGPIPE, SIGSEGV, SIGTRAP};
 
 /// init's pid.
 pub const INIT: u32 = 1;

@@ -59,11 +59,7 @@ pub(super) fn end_doomed() {
     }
 }
 
-pub const SIGKILL: u32 = 9;
-pub const SIGSEGV: u32 = 11;
-pub const SIGCHLD: u32 = 17;
-pub const SIGCONT: u32 = 18;
-pub const SIGSTOP: u32 = 19;
+pub use mm_core::signo::{SIGCHLD, SIGCONT, SIGKILL, SIGSEGV, SIGSTOP};
 /// The highest signal number (the last real-time one).
 const SIGRTMAX: u64 = 64;
 /// Bit n - 1 for signal n.
