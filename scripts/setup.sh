@@ -18,6 +18,7 @@ declare -A NEED=(
   [strace]=strace                                      # reference for the syscall decoder (strace_host.rs)
   [ps]=procps                                          # references of programs/bin's tools (tools_host.rs)
   [sar]=sysstat                                        # reference of programs/bin/sar.c
+  [dash]=dash                                          # reference of programs/bin/sh.c (shell.rs)
 )
 missing=()
 for cmd in "${!NEED[@]}"; do
