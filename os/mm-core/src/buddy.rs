@@ -18,6 +18,9 @@ use crate::page::{ListLink, Page, PageFlags, NIL};
 /// The largest order: blocks of 2^10 frames (4 MiB), as Linux's `MAX_ORDER` 10.
 pub const MAX_ORDER: usize = 10;
 
+/// Blocks of each list [`Buddy::alloc`] looks at for one above its preferred frame.
+pub const PREFER_SCAN: usize = 32;
+
 /// What [`Buddy::free`] refuses (each is a kernel bug, reported rather than corrupting the
 /// lists).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +42,8 @@ pub struct Buddy<'a> {
     blocks: [usize; MAX_ORDER + 1],
     /// Free frames in all.
     free: usize,
+    /// Frame index above which [`Buddy::alloc`] prefers to take blocks (0: no preference).
+    prefer_above: usize,
 }
 
 impl<'a> Buddy<'a> {
@@ -53,6 +58,7 @@ impl<'a> Buddy<'a> {
             heads: [NIL; MAX_ORDER + 1],
             blocks: [0; MAX_ORDER + 1],
             free: 0,
+            prefer_above: 0,
         }
     }
 
@@ -95,9 +101,13 @@ impl<'a> Buddy<'a> {
 
     /// Allocates a block of 2^`order` frames; returns the index of its first frame, whose
     /// refcount is 1 (and which is marked [`PageFlags::HEAD`] when `order` > 0).
+    ///
+    /// With a preference set ([`Buddy::set_prefer_above`]), the block comes from the
+    /// smallest order that has one starting at or above that frame among the first
+    /// [`PREFER_SCAN`] blocks of its list; only when none does is the smallest order's
+    /// first block taken, wherever it is.
     pub fn alloc(&mut self, order: usize) -> Option<usize> {
-        let found = (order..=MAX_ORDER).find(|&o| self.heads[o] != NIL)?;
-        let index = self.heads[found] as usize;
+        let (index, found) = self.pick(order)?;
         self.unlink(index, found);
         // Split down: the upper half of each split goes back on the list one order lower.
         for o in (order..found).rev() {
@@ -113,6 +123,37 @@ impl<'a> Buddy<'a> {
         p.order = order as u8;
         p.refcount = 1;
         Some(index)
+    }
+
+    /// The block [`Buddy::alloc`] takes for `order`, and its order.
+    fn pick(&self, order: usize) -> Option<(usize, usize)> {
+        if order > MAX_ORDER {
+            return None;
+        }
+        if self.prefer_above > 0 {
+            for o in order..=MAX_ORDER {
+                let mut i = self.heads[o];
+                for _ in 0..PREFER_SCAN {
+                    if i == NIL {
+                        break;
+                    }
+                    if i as usize >= self.prefer_above {
+                        return Some((i as usize, o));
+                    }
+                    i = self.pages[i as usize].lru.next;
+                }
+            }
+        }
+        let found = (order..=MAX_ORDER).find(|&o| self.heads[o] != NIL)?;
+        Some((self.heads[found] as usize, found))
+    }
+
+    /// Makes [`Buddy::alloc`] prefer blocks at or above frame `index` (0: none). Segment
+    /// memory sets it to the end of its highest range, so that the kernel's own small
+    /// allocations go above the segments instead of into the holes between them, which
+    /// are kept for segments (a coarse form of Linux's grouping of pages by mobility).
+    pub fn set_prefer_above(&mut self, index: usize) {
+        self.prefer_above = index;
     }
 
     /// Frees the block of 2^`order` frames at `index` (as [`Buddy::alloc`] returned it).
@@ -675,5 +716,35 @@ mod tests {
         }
         check(&b);
         assert_eq!(b.holes().collect::<Vec<_>>(), vec![(2, n - 5)]);
+    }
+
+    #[test]
+    fn allocation_prefers_blocks_above_the_mark() {
+        let mut pages = frames(4096);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(0, 4096);
+        // A range taken at 3..1003 leaves small blocks below 1024 (3, 1003, 1004..1008,
+        // ...) that a plain allocation of one frame would take first.
+        assert!(b.take_range(3, 1000));
+        let plain = b.pick(0).unwrap().0;
+        assert!(plain < 1024, "the smallest order's first block: {plain}");
+        b.set_prefer_above(1024);
+        let i = b.alloc(0).unwrap();
+        assert!(i >= 1024, "{i}");
+        let j = b.alloc(2).unwrap();
+        assert!(j >= 1024, "{j}");
+        check(&b);
+        // With nothing free above the mark, the plain choice is made.
+        b.set_prefer_above(0);
+        let plain = b.pick(0);
+        b.set_prefer_above(4096);
+        assert_eq!(b.pick(0), plain);
+        let k = b.alloc(0).unwrap();
+        b.free(k, 0).unwrap();
+        b.free(i, 0).unwrap();
+        b.free(j, 2).unwrap();
+        b.give_range(3, 1000).unwrap();
+        check(&b);
+        assert_eq!(b.free_blocks(MAX_ORDER), 4);
     }
 }
