@@ -19,6 +19,8 @@ const IRQ_S_TIMER: u64 = 5;
 pub fn init() {
     csr::write_sscratch(0);
     csr::write_stvec(crate::arch::trap::entry_address());
+    crate::arch::trap::register_seg_resume();
+    log::info!("pmp: {} entries", crate::arch::sbi::pmp_count());
 }
 
 /// Timer interrupts taken so far.
