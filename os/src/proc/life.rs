@@ -214,6 +214,14 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         );
         return Err(Errno::EINVAL);
     }
+    if p.space.seg.is_some() {
+        // Its child, in Bare mode too, would use the parent's physical addresses.
+        crate::ratelimit::warn_ratelimited!(
+            "fork: {}: segmented processes cannot fork: the child would share the parent's physical addresses: -ENOMEM",
+            p.name
+        );
+        return Err(Errno::ENOMEM);
+    }
     // Leave the kernel's heap some frames (the new Process and table nodes come from it).
     if crate::mm::frame::free_frames() < FORK_RESERVE_FRAMES {
         return Err(Errno::ENOMEM);
@@ -288,6 +296,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         sid: p.sid,
         execed: false,
         cwd: p.cwd.clone(),
+        persona: p.persona,
     });
     crate::kevent::send_from(
         crate::kevent::kind::FORK,
