@@ -359,10 +359,15 @@ mlayer_puthex:
 
     # Counts the implemented PMP entries into t2: each implemented pmpaddr keeps some of
     # the all-ones written to it, an unimplemented one reads zero (WARL; the entries are
-    # implemented lowest-numbered first). Leaves every pmpaddr zero. Clobbers t0, t1.
+    # implemented lowest-numbered first). An implementation of the privileged spec before
+    # 1.12 (QEMU 7) has only pmpaddr0..15 and raises an illegal-instruction exception on
+    # the others: mtvec points at the end of the count meanwhile. Leaves every pmpaddr
+    # zero and mtvec at mlayer_trap. Clobbers t0, t1.
     .option push
     .option norvc
 mlayer_probe_pmp:
+    lla t1, 2f
+    csrw mtvec, t1
     li t2, 0
     li t0, -1
     .irp i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63
@@ -372,7 +377,12 @@ mlayer_probe_pmp:
     beqz t1, 1f
     addi t2, t2, 1
     .endr
-1:  ret
+    j 1f
+    .align 2
+2:                              # an unimplemented pmpaddr CSR trapped here
+1:  lla t1, mlayer_trap
+    csrw mtvec, t1
+    ret
 
     # Writes the first n PMP entries (n = the hart area's count; t3 = hart area) from the
     # image at t2 (64 pmpcfg bytes, then 64 pmpaddr values): pmpaddr first, then pmpcfg,
