@@ -556,7 +556,10 @@ impl AddressSpace {
 
     /// Records the areas' total size for VmPeak; returns it (VmSize).
     pub fn note_size(&mut self) -> u64 {
-        let size = self.vmas.iter().map(|(s, v)| v.end - s).sum();
+        let size = match &self.seg {
+            Some(s) => s.table.bytes(),
+            None => self.vmas.iter().map(|(s, v)| v.end - s).sum(),
+        };
         self.size_peak = self.size_peak.max(size);
         size
     }

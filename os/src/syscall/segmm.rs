@@ -208,7 +208,7 @@ pub fn munmap(p: &mut Process, addr: u64, len: u64) -> SysResult {
     // Every segment touched must lose all of it or its tail.
     if let Some(g) = hit.iter().find(|g| g.base + g.len > end) {
         warn_ratelimited!(
-            "munmap: {name}: [{addr:#x}, {end:#x}) would split the segment at {:#x} (only a whole segment or its tail): -EINVAL",
+            "munmap: {name}: [{addr:#x}, {end:#x}) is neither the whole of the segment at {:#x} nor its tail: -EINVAL",
             g.base
         );
         return Err(Errno::EINVAL);
