@@ -12,7 +12,9 @@
 //! from a second shell), `check_rmap` (rvmmu's own: check the reverse map at every fork and
 //! process end, see `proc::check_rmap`), `swap_selftest` (rvmmu's own: after the swap areas
 //! are enabled at boot, write a pattern to the first area's last slot, read it back and log
-//! the result, see `mm::swapfile::self_test`), `tty_echo` (rvmmu's own: the console's terminal
+//! the result, see `mm::swapfile::self_test`), `segmem_selftest` (rvmmu's own: after that,
+//! run the notes' fragmentation example and a whole-segment swap on raw segment ranges and
+//! log each step, see `mm::segmem::self_test`), `tty_echo` (rvmmu's own: the console's terminal
 //! starts with ECHO set, as Linux's does; without it ECHO starts clear so that input fed from
 //! a file or pipe is not copied into the output; rvmmu passes it when its standard input is
 //! a terminal, see `fs::tty`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
@@ -35,6 +37,8 @@ pub struct Args<'a> {
     pub dump_proc: bool,
     pub check_rmap: bool,
     pub swap_selftest: bool,
+    /// `segmem_selftest`: exercise segment memory at boot (`mm::segmem::self_test`).
+    pub segmem_selftest: bool,
     /// `tty_echo`: the console's terminal starts with ECHO set (`fs::tty`).
     pub tty_echo: bool,
     /// `segments`: init is exec'd segmented (`proc::seg`).
@@ -106,6 +110,7 @@ pub fn parse(line: &str) -> Args<'_> {
         dump_proc: false,
         check_rmap: false,
         swap_selftest: false,
+        segmem_selftest: false,
         tty_echo: false,
         segments: false,
         init: "/init",
@@ -127,6 +132,10 @@ pub fn parse(line: &str) -> Args<'_> {
         }
         if word == "swap_selftest" {
             args.swap_selftest = true;
+            continue;
+        }
+        if word == "segmem_selftest" {
+            args.segmem_selftest = true;
             continue;
         }
         if word == "tty_echo" {
@@ -168,6 +177,7 @@ impl<'a> Args<'a> {
                     "dump_proc",
                     "check_rmap",
                     "swap_selftest",
+                    "segmem_selftest",
                     "tty_echo",
                     "segments",
                 ]
