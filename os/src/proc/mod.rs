@@ -24,7 +24,6 @@ mod poll;
 pub mod rlimit;
 mod sched;
 pub mod seg;
-mod seg_shim;
 pub mod signal;
 mod times;
 

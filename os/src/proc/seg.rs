@@ -17,19 +17,17 @@ use crate::mm::space::{AddressSpace, Fault};
 use alloc::boxed::Box;
 use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 
-pub use super::seg_shim::segmem;
-pub use super::seg_shim::segment::{PmpImage, SegError, SegKind, SegPerms, SegTable, Segment};
+pub use crate::mm::segmem;
+pub use mm_core::segment::{PmpImage, SegError, SegKind, SegPerms, SegTable, Segment};
 
 /// personality(2)'s bit asking for segmented execs (unused by Linux, which keeps and
 /// ignores it).
 pub const PER_SEGMENTS: u32 = 0x1000_0000;
 
-/// Bytes of a segmented process's stack segment unless vm.segment_stack_kb says otherwise.
-pub const DEFAULT_STACK_BYTES: u64 = 256 << 10;
-
-/// The stack segment's size (vm.segment_stack_kb, whole pages, at least one).
+/// The stack segment's size: sysctl vm.segment_stack_kb (default 256), in whole pages.
 pub fn stack_bytes() -> u64 {
-    DEFAULT_STACK_BYTES
+    let kb = crate::sysctl::value("segment_stack_kb").max(4) as u64;
+    (kb << 10).next_multiple_of(PAGE_SIZE)
 }
 
 /// A segmented process's segments and the PMP image that grants them.
@@ -37,6 +35,10 @@ pub struct SegProc {
     pub table: SegTable,
     /// `table.pmp_image()`, kept in step with the table ([`SegProc::update`]).
     pub image: PmpImage,
+    /// The ranges mmap made, `[start, end)`: mprotect may split one into several
+    /// segments, and only pieces of the same mapping merge again (so that munmap of one
+    /// mapping never has to split a segment another mapping shares).
+    pub mappings: alloc::vec::Vec<(u64, u64)>,
 }
 
 impl SegProc {
@@ -44,7 +46,11 @@ impl SegProc {
     pub fn new() -> SegProc {
         let table = SegTable::new(crate::arch::sbi::pmp_count());
         let image = table.pmp_image();
-        SegProc { table, image }
+        SegProc {
+            table,
+            image,
+            mappings: alloc::vec::Vec::new(),
+        }
     }
 
     /// Recomputes the PMP image after a change of the table.
@@ -87,6 +93,32 @@ impl SegProc {
             core::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len())
         };
         Ok(())
+    }
+
+    /// The mapping (from mmap) that holds `addr`.
+    pub fn mapping_of(&self, addr: u64) -> Option<(u64, u64)> {
+        self.mappings
+            .iter()
+            .copied()
+            .find(|&(s, e)| s <= addr && addr < e)
+    }
+
+    /// Forgets `[start, end)` of the mappings (munmap).
+    pub fn forget_mappings(&mut self, start: u64, end: u64) {
+        let mut kept = alloc::vec::Vec::new();
+        for &(s, e) in &self.mappings {
+            if e <= start || end <= s {
+                kept.push((s, e));
+                continue;
+            }
+            if s < start {
+                kept.push((s, start));
+            }
+            if end < e {
+                kept.push((end, e));
+            }
+        }
+        self.mappings = kept;
     }
 
     /// Pages the segments hold.

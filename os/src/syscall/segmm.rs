@@ -174,6 +174,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
         );
         return Err(Errno::ENOMEM);
     }
+    segs(p).mappings.push((base.0, base.0 + len));
     if let Some(data) = data {
         let from = (off as usize).min(data.len());
         let n = (data.len() - from).min(len as usize);
@@ -224,6 +225,7 @@ pub fn munmap(p: &mut Process, addr: u64, len: u64) -> SysResult {
             }
         }
     }
+    s.forget_mappings(addr, end);
     s.update();
     seg::note_resident(&mut p.space);
     Ok(0)
@@ -298,14 +300,18 @@ pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> SysResult {
     Ok(0)
 }
 
-/// Merges physically adjacent segments of the same kind and permissions (what mprotect
-/// split and made alike again), giving their PMP entries back.
+/// Merges physically adjacent segments of the same kind and permissions that mprotect
+/// split from one segment or one mapping, giving their PMP entries back.
 fn coalesce(s: &mut SegProc) {
     loop {
         let segs = s.table.segments();
         let Some(i) = (1..segs.len()).find(|&i| {
             let (a, b) = (segs[i - 1], segs[i]);
-            a.base + a.len == b.base && a.kind == b.kind && a.perms == b.perms
+            let same_origin = a.kind != SegKind::Mmap || {
+                let m = s.mapping_of(a.base);
+                m.is_some() && m == s.mapping_of(b.base)
+            };
+            a.base + a.len == b.base && a.kind == b.kind && a.perms == b.perms && same_origin
         }) else {
             return;
         };
