@@ -45,7 +45,7 @@ fn perms_of(prot: u64) -> Option<SegPerms> {
     let mut p = SegPerms::empty();
     for (bit, f) in [(1, SegPerms::R), (2, SegPerms::W), (4, SegPerms::X)] {
         if prot & bit != 0 {
-            p = p | f;
+            p |= f;
         }
     }
     Some(p)
