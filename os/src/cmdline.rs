@@ -18,7 +18,8 @@
 //! starts with ECHO set, as Linux's does; without it ECHO starts clear so that input fed from
 //! a file or pipe is not copied into the output; rvmmu passes it when its standard input is
 //! a terminal, see `fs::tty`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
-//! takes them: [`Args::sysctls`], applied by `sysctl.rs`). Words after `--` are init's
+//! takes them: [`Args::sysctls`], applied by `sysctl.rs`), `segments` (rvmmu's own: init
+//! runs as a segmented process, its persona with PER_SEGMENTS, see `proc::seg`). Words after `--` are init's
 //! arguments (argv[1..]), as on Linux. Other words are reported by [`Args::unknown`] and
 //! otherwise ignored: none of the words before `--` reaches init (Linux too keeps dotted
 //! parameters such as `sysctl.*` from init's argv and envp).
@@ -40,6 +41,8 @@ pub struct Args<'a> {
     pub segmem_selftest: bool,
     /// `tty_echo`: the console's terminal starts with ECHO set (`fs::tty`).
     pub tty_echo: bool,
+    /// `segments`: init is exec'd segmented (`proc::seg`).
+    pub segments: bool,
     /// init's path, possibly still quoted (see [`unquote`]).
     pub init: &'a str,
     /// The words before `--`.
@@ -109,6 +112,7 @@ pub fn parse(line: &str) -> Args<'_> {
         swap_selftest: false,
         segmem_selftest: false,
         tty_echo: false,
+        segments: false,
         init: "/init",
         line,
         init_args,
@@ -136,6 +140,10 @@ pub fn parse(line: &str) -> Args<'_> {
         }
         if word == "tty_echo" {
             args.tty_echo = true;
+            continue;
+        }
+        if word == "segments" {
+            args.segments = true;
             continue;
         }
         match key_value(word) {
@@ -171,6 +179,7 @@ impl<'a> Args<'a> {
                     "swap_selftest",
                     "segmem_selftest",
                     "tty_echo",
+                    "segments",
                 ]
                 .contains(&w)
                     && !w.starts_with(SYSCTL)

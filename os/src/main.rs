@@ -158,8 +158,13 @@ fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline:
         image: entry.data,
         path: args.init,
     };
-    match proc::exec::load(space, asid, prog, &argv, &envp) {
-        Ok(loaded) => proc::start_init(loaded, name, exe),
+    let persona = if args.segments {
+        proc::seg::PER_SEGMENTS
+    } else {
+        0
+    };
+    match proc::exec::load_for(persona, space, asid, prog, &argv, &envp) {
+        Ok(loaded) => proc::start_init(loaded, name, exe, persona),
         Err(e) => {
             error!("cannot start {}: {e}", args.init);
             arch::sbi::shutdown(NO_INIT_STATUS)

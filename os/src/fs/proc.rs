@@ -86,9 +86,11 @@ pub enum PidEntry {
     Exe,
     OomScore,
     OomScoreAdj,
+    /// rvmmu's own: a segmented process's segments.
+    Segments,
 }
 
-const PID_ENTRIES: [(&str, PidEntry); 12] = [
+const PID_ENTRIES: [(&str, PidEntry); 13] = [
     ("environ", PidEntry::Environ),
     ("status", PidEntry::Status),
     ("comm", PidEntry::Comm),
@@ -101,6 +103,7 @@ const PID_ENTRIES: [(&str, PidEntry); 12] = [
     ("exe", PidEntry::Exe),
     ("oom_score", PidEntry::OomScore),
     ("oom_score_adj", PidEntry::OomScoreAdj),
+    ("segments", PidEntry::Segments),
 ];
 
 /// A directory of /proc.
@@ -401,6 +404,7 @@ pub fn generate_pid(p: &mut Process, e: PidEntry, own: bool) -> Vec<u8> {
         PidEntry::OomScore => alloc::format!("{}\n", proc_pid::oom_score(p)),
         PidEntry::OomScoreAdj => alloc::format!("{}\n", proc_pid::oom_score_adj(p)),
         PidEntry::Exe => String::from(p.exe),
+        PidEntry::Segments => proc_pid::segments(p),
     };
     text.into_bytes()
 }
