@@ -1,6 +1,8 @@
 /* rvmmu-build: static-pie (segmented mode needs one: docs/KERNEL.md, "Segment memory").
  *
- * seg_keep NAME MIB SECONDS: holds MIB MiB of anonymous memory (one contiguous segment when
+ * seg_keep [-s] NAME MIB SECONDS: with -s, first asks for segmented mode (personality bit
+ * PER_SEGMENTS = 0x10000000, which Linux keeps and ignores) and executes itself again (as
+ * /bin/segrun would); then holds MIB MiB of anonymous memory (one contiguous segment when
  * run segmented), fills it with a pattern that depends on NAME and on each word's offset,
  * prints `NAME: MIB MiB filled`, sleeps SECONDS (the kernel may swap its segments out
  * whole meanwhile, when another segmented program needs the room), then checks every word
@@ -12,15 +14,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <time.h>
+#include <unistd.h>
 
 static uint64_t pattern(uint64_t i, uint64_t seed) {
   return (i ^ seed) * 0x9e3779b97f4a7c15ull;
 }
 
 int main(int argc, char **argv) {
+  if (argc == 5 && strcmp(argv[1], "-s") == 0) {
+    personality(0x10000000);
+    argv[1] = argv[0];
+    execv(argv[0], argv + 1);
+    perror("seg_keep: execv");
+    return 127;
+  }
   if (argc != 4) {
-    fprintf(stderr, "usage: seg_keep NAME MIB SECONDS\n");
+    fprintf(stderr, "usage: seg_keep [-s] NAME MIB SECONDS\n");
     return 2;
   }
   const char *name = argv[1];
