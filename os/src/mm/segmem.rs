@@ -200,6 +200,26 @@ impl SegSwap {
     }
 }
 
+/// Swap slots held by segments in swap, per swap area (swapoff cannot bring them back: it
+/// refuses an area that has some).
+static SLOTS_IN_AREA: [AtomicU64; mm_core::swap::MAX_AREAS] =
+    [const { AtomicU64::new(0) }; mm_core::swap::MAX_AREAS];
+
+/// Gives back a segment's slot and forgets it.
+fn free_slot(e: SwapEntry) {
+    if let Some(n) = SLOTS_IN_AREA.get(e.area as usize) {
+        n.fetch_sub(1, Ordering::Relaxed);
+    }
+    super::swapfile::free(e);
+}
+
+/// Slots of swap area `area` that segments in swap hold.
+pub fn slots_in_area(area: u8) -> u64 {
+    SLOTS_IN_AREA
+        .get(area as usize)
+        .map_or(0, |n| n.load(Ordering::Relaxed))
+}
+
 /// Whether any segment is in swap.
 pub fn any_swapped() -> bool {
     SWAPPED_BYTES.load(Ordering::Relaxed) > 0
@@ -211,7 +231,7 @@ impl Drop for SegSwap {
     fn drop(&mut self) {
         if !self.slots.is_empty() {
             for e in self.slots.drain(..) {
-                super::swapfile::free(e);
+                free_slot(e);
             }
             SWAPPED_BYTES.fetch_sub(self.bytes, Ordering::Relaxed);
         }
@@ -235,10 +255,15 @@ pub fn swap_out(base: PhysAddr, bytes: u64) -> Result<SegSwap, Errno> {
         .map_err(|_| Errno::ENOMEM)?;
     for k in 0..pages {
         match super::swap::write_out(base.add(k * PAGE_SIZE), 1) {
-            Some(e) => slots.push(e),
+            Some(e) => {
+                if let Some(n) = SLOTS_IN_AREA.get(e.area as usize) {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+                slots.push(e)
+            }
             None => {
                 for e in slots {
-                    super::swapfile::free(e);
+                    free_slot(e);
                 }
                 log::warn!("segmem: swap-out of {base}+{bytes:#x} failed at page {k}");
                 return Err(Errno::EIO);
@@ -271,7 +296,7 @@ pub fn swap_in(s: &mut SegSwap, base: PhysAddr) -> Result<(), Errno> {
         }
     }
     for e in s.slots.drain(..) {
-        super::swapfile::free(e);
+        free_slot(e);
     }
     SWAPPED_BYTES.fetch_sub(s.bytes, Ordering::Relaxed);
     add(&vmstat::SEG_SWAPIN, 1);
