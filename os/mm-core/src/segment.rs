@@ -216,7 +216,10 @@ impl SegTable {
     }
 
     fn valid(base: u64, len: u64) -> bool {
-        len > 0 && base % 4 == 0 && len % 4 == 0 && base.checked_add(len).is_some()
+        len > 0
+            && base.is_multiple_of(4)
+            && len.is_multiple_of(4)
+            && base.checked_add(len).is_some()
     }
 
     /// Adds a segment: Overlap if it meets another, NoPmpEntry if the image would need more
