@@ -168,6 +168,16 @@ pub fn free(base: PhysAddr, bytes: u64) {
     after_free();
 }
 
+/// Counts `delta` more live segments without memory changing hands: a segment split in two
+/// by mprotect (+1), or two pieces of one merged again (-1).
+pub fn pieces_changed(delta: i64) {
+    if delta >= 0 {
+        LIVE.fetch_add(delta as u64, Ordering::Relaxed);
+    } else {
+        LIVE.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+    }
+}
+
 /// A hook run after segment frames went back (the swapped-out processes waiting for their
 /// range are checked here once there are any).
 fn after_free() {}

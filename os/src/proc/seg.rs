@@ -281,11 +281,21 @@ pub fn load(
         perms: SegPerms::R | SegPerms::W,
         kind: SegKind::Data,
     };
+    // Text and data become two segments, each its own allocation (what segmem counts):
+    // the data's part is given back and taken again exactly there (nothing can come
+    // between: one hart, interrupts off).
+    segmem::shrink(PhysAddr(base), total, text_len);
+    if !segmem::alloc_at(PhysAddr(base + text_len), data.len) {
+        segmem::free(PhysAddr(base), text_len);
+        log::warn!("exec: {path}: its data segment could not be placed after its text");
+        return Err(ExecError::NoMemory);
+    }
     for s in [text, data] {
         if seg.insert(s).is_err() {
             // The text may be in the table: out of it, so that only this frees it.
             seg.table.remove(base);
-            segmem::free(PhysAddr(base), total);
+            segmem::free(PhysAddr(base), text_len);
+            segmem::free(PhysAddr(base + text_len), data.len);
             return Err(refuse(path, "not enough PMP entries for its segments"));
         }
     }

@@ -295,6 +295,7 @@ pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> SysResult {
         }
         placed.push(from);
     }
+    segmem::pieces_changed(placed.len() as i64 - 1);
     coalesce(s);
     s.update();
     Ok(0)
@@ -321,6 +322,7 @@ fn coalesce(s: &mut SegProc) {
             let _ = s.table.insert(b);
             return;
         }
+        segmem::pieces_changed(-1);
     }
 }
 
