@@ -414,11 +414,12 @@ fn self_test_steps(held: &mut Held) -> Result<(), String> {
             return Err(String::from("200 units placed in the fragmented memory"));
         }
     }
-    // First fit puts a small segment into the lowest hole: the browser's when the three
-    // were side by side.
+    // First fit puts a small segment into the lowest hole large enough: the browser's when
+    // the three were side by side; best fit into the smallest.
     let small = held.take("small", 16 * PAGE_SIZE)?;
     log::info!(
-        "segmem self-test: 64 kB first fit at the browser's hole: {}",
+        "segmem self-test: 64 kB placed ({}) in the browser's hole: {}",
+        if best_fit() { "best fit" } else { "first fit" },
         small == browser
     );
     held.give(small);
