@@ -278,6 +278,9 @@ trait Notes {
     fn lookup(&mut self, l: Lookup);
     fn walk(&mut self, w: &walk::Walk);
     fn uncached(&mut self);
+    /// PMP is asked about `len` bytes at physical address `pa`: the access's own address,
+    /// after translation (not the walk's PTE reads).
+    fn pmp(&mut self, pa: u64, len: u64);
 }
 
 struct NoNotes;
@@ -290,6 +293,8 @@ impl Notes for NoNotes {
     fn walk(&mut self, _: &walk::Walk) {}
     #[inline(always)]
     fn uncached(&mut self) {}
+    #[inline(always)]
+    fn pmp(&mut self, _: u64, _: u64) {}
 }
 
 #[cfg(feature = "trace-translations")]
@@ -297,6 +302,7 @@ struct TraceNotes {
     lookup: Lookup,
     walk: Option<walk::Walk>,
     uncached: bool,
+    pmp: Option<(u64, u64)>,
 }
 
 #[cfg(feature = "trace-translations")]
@@ -310,6 +316,9 @@ impl Notes for TraceNotes {
     }
     fn uncached(&mut self) {
         self.uncached = true;
+    }
+    fn pmp(&mut self, pa: u64, len: u64) {
+        self.pmp = Some((pa, len));
     }
 }
 
@@ -568,6 +577,7 @@ impl Mmu {
             lookup: Lookup::Bare,
             walk: None,
             uncached: false,
+            pmp: None,
         };
         let r = self.translate_noting(va, len, access, ctx, ram, &mut notes);
         let paged = notes.lookup != Lookup::Bare;
@@ -581,6 +591,7 @@ impl Mmu {
             lookup: notes.lookup,
             walk: notes.walk.as_ref(),
             uncached: notes.uncached,
+            pmp: notes.pmp.and_then(|(pa, len)| self.pmp.decide(pa, len)),
         };
         if let Some(t) = self.tracer.as_deref_mut() {
             t.translation(&record);
@@ -627,6 +638,7 @@ impl Mmu {
                     }
                 })?;
         }
+        notes.pmp(out.pa, len);
         let allowed = match page_perms {
             // An aligned access of at most 8 bytes lies inside the page.
             Some(p) if len <= 8 && out.pa & (len - 1) == 0 => p.allows(access),
