@@ -180,6 +180,10 @@ pub struct Translated {
     /// For a fetch: the TLB slot the hart may tie its fetch page to ([`Mmu::open_fetch_run`]),
     /// when the fast path may serve the rest of the page.
     pub fetch_slot: Option<usize>,
+    /// For a fetch with paging off: PMP allows fetches throughout the 4 KiB page and no TLB
+    /// entry is involved, so the hart may keep the page as its fetch page (until the
+    /// privilege, satp or PMP changes, where it forgets it) without a fetch run.
+    pub fetch_bare: bool,
 }
 
 /// The MMU of one hart: TLB, walker, PMP, in the order priv/supervisor.adoc and
@@ -395,6 +399,7 @@ impl Mmu {
                     pa,
                     pte_written: None,
                     fetch_slot,
+                    fetch_bare: false,
                 });
             }
         }
@@ -614,6 +619,7 @@ impl Mmu {
             pa: va,
             pte_written: None,
             fetch_slot: None,
+            fetch_bare: false,
         };
         let paging = if ctx.prv == Priv::M {
             None
@@ -648,7 +654,41 @@ impl Mmu {
             self.stats.access_faults[access.index()] += 1;
             return Err(walk::access_fault(access, va));
         }
+        if paging.is_none() && self.fast_on() {
+            self.fill_fast_bare(&mut out, len, access, ctx.prv, ram);
+        }
         Ok(out)
+    }
+
+    /// With paging off, after an access PMP allowed: the fast path for its 4 KiB page, if
+    /// the page is RAM and PMP gives all of it one answer — the data tables (page to itself,
+    /// [`fast::NO_SLOT`]) for each of load and store that answer allows, or for a fetch
+    /// `fetch_bare`. Nothing is counted: no TLB takes part in a Bare translation.
+    #[cold]
+    fn fill_fast_bare(
+        &mut self,
+        out: &mut Translated,
+        len: u64,
+        access: Access,
+        prv: Priv,
+        ram: &Ram,
+    ) {
+        let page = out.pa & !0xfff;
+        if len > 8 || out.pa & (len.max(1) - 1) != 0 || !ram.contains(PhysAddr(page), 4096) {
+            return;
+        }
+        let Some(perms) = self.pmp.uniform_over(page, 4096, prv) else {
+            return;
+        };
+        if access == Access::Fetch {
+            out.fetch_bare = perms.allows(Access::Fetch);
+            return;
+        }
+        for a in [Access::Load, Access::Store] {
+            if perms.allows(a) {
+                self.fast.fill(page, a, page, fast::NO_SLOT);
+            }
+        }
     }
 
     /// The paged part of [`Mmu::translate`]; also returns PMP's permissions for the whole
@@ -685,6 +725,7 @@ impl Mmu {
                     pa: leaf.translate(va),
                     pte_written: None,
                     fetch_slot: None,
+                    fetch_bare: false,
                 };
                 if self.fast_on() {
                     let perms = self
@@ -724,6 +765,7 @@ impl Mmu {
             pa: leaf.translate(va),
             pte_written,
             fetch_slot: None,
+            fetch_bare: false,
         };
         let perms = self
             .pmp
@@ -853,7 +895,9 @@ impl Mmu {
     #[inline(always)]
     pub fn fast_data(&mut self, va: u64, access: Access, now: u64) -> Option<u64> {
         let (pa, slot) = self.fast.lookup(va, access)?;
-        self.tlb.count_fast_hit(slot, access, now);
+        if slot != fast::NO_SLOT {
+            self.tlb.count_fast_hit(slot, access, now);
+        }
         Some(pa)
     }
 
