@@ -12,11 +12,14 @@
 //! from a second shell), `check_rmap` (rvmmu's own: check the reverse map at every fork and
 //! process end, see `proc::check_rmap`), `swap_selftest` (rvmmu's own: after the swap areas
 //! are enabled at boot, write a pattern to the first area's last slot, read it back and log
-//! the result, see `mm::swapfile::self_test`), `tty_echo` (rvmmu's own: the console's terminal
+//! the result, see `mm::swapfile::self_test`), `segmem_selftest` (rvmmu's own: after that,
+//! run the notes' fragmentation example and a whole-segment swap on raw segment ranges and
+//! log each step, see `mm::segmem::self_test`), `tty_echo` (rvmmu's own: the console's terminal
 //! starts with ECHO set, as Linux's does; without it ECHO starts clear so that input fed from
 //! a file or pipe is not copied into the output; rvmmu passes it when its standard input is
 //! a terminal, see `fs::tty`), `sysctl.vm.NAME=VALUE` (a /proc/sys/vm value, as Linux 5.8+
-//! takes them: [`Args::sysctls`], applied by `sysctl.rs`). Words after `--` are init's
+//! takes them: [`Args::sysctls`], applied by `sysctl.rs`), `segments` (rvmmu's own: init
+//! runs as a segmented process, its persona with PER_SEGMENTS, see `proc::seg`). Words after `--` are init's
 //! arguments (argv[1..]), as on Linux. Other words are reported by [`Args::unknown`] and
 //! otherwise ignored: none of the words before `--` reaches init (Linux too keeps dotted
 //! parameters such as `sysctl.*` from init's argv and envp).
@@ -34,8 +37,12 @@ pub struct Args<'a> {
     pub dump_proc: bool,
     pub check_rmap: bool,
     pub swap_selftest: bool,
+    /// `segmem_selftest`: exercise segment memory at boot (`mm::segmem::self_test`).
+    pub segmem_selftest: bool,
     /// `tty_echo`: the console's terminal starts with ECHO set (`fs::tty`).
     pub tty_echo: bool,
+    /// `segments`: init is exec'd segmented (`proc::seg`).
+    pub segments: bool,
     /// init's path, possibly still quoted (see [`unquote`]).
     pub init: &'a str,
     /// The words before `--`.
@@ -103,7 +110,9 @@ pub fn parse(line: &str) -> Args<'_> {
         dump_proc: false,
         check_rmap: false,
         swap_selftest: false,
+        segmem_selftest: false,
         tty_echo: false,
+        segments: false,
         init: "/init",
         line,
         init_args,
@@ -125,8 +134,16 @@ pub fn parse(line: &str) -> Args<'_> {
             args.swap_selftest = true;
             continue;
         }
+        if word == "segmem_selftest" {
+            args.segmem_selftest = true;
+            continue;
+        }
         if word == "tty_echo" {
             args.tty_echo = true;
+            continue;
+        }
+        if word == "segments" {
+            args.segments = true;
             continue;
         }
         match key_value(word) {
@@ -160,7 +177,9 @@ impl<'a> Args<'a> {
                     "dump_proc",
                     "check_rmap",
                     "swap_selftest",
+                    "segmem_selftest",
                     "tty_echo",
+                    "segments",
                 ]
                 .contains(&w)
                     && !w.starts_with(SYSCTL)

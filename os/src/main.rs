@@ -90,6 +90,7 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
         panic!("no room for the frame metadata");
     };
     info!("frames: {census}");
+    let initrd = boot.initrd.map(mm::frame::relocate_initrd);
     info!(
         "frame metadata: {} bytes per frame, {} frames",
         mm_core::page::PAGE_META_SIZE,
@@ -110,6 +111,9 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
     if args.swap_selftest {
         mm::swapfile::self_test();
     }
+    if args.segmem_selftest {
+        mm::segmem::self_test();
+    }
 
     info!(
         "boot done: {} free frames, {} slab frames, buddy blocks by order {:?}",
@@ -117,7 +121,7 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
         mm::heap::slab_frames(),
         mm::frame::free_blocks()
     );
-    let Some(range) = boot.initrd else {
+    let Some(range) = initrd else {
         info!("no initramfs: nothing to run, powering off");
         arch::sbi::shutdown(0)
     };
@@ -154,8 +158,13 @@ fn run_init(space: mm::kpt::KernelSpace, archive: &'static [u8], args: &cmdline:
         image: entry.data,
         path: args.init,
     };
-    match proc::exec::load(space, asid, prog, &argv, &envp) {
-        Ok(loaded) => proc::start_init(loaded, name, exe),
+    let persona = if args.segments {
+        proc::seg::PER_SEGMENTS
+    } else {
+        0
+    };
+    match proc::exec::load_for(persona, space, asid, prog, &argv, &envp) {
+        Ok(loaded) => proc::start_init(loaded, name, exe, persona),
         Err(e) => {
             error!("cannot start {}: {e}", args.init);
             arch::sbi::shutdown(NO_INIT_STATUS)

@@ -34,7 +34,7 @@ const INT_MIN: i64 = i32::MIN as i64;
 
 /// The table, in the order Linux lists the directory (by name). Defaults that depend on
 /// the machine (the reserves, min_free_kbytes) are set by [`init`].
-pub static VM: [Sysctl; 10] = [
+pub static VM: [Sysctl; 12] = [
     // min(3% of free memory, 8 MiB): mm/util.c's init_admin_reserve.
     entry("admin_reserve_kbytes", 0, 0, i64::MAX),
     // clamp(sqrt(lowmem_kB * 16), 128, 262144): mm/page_alloc.c.
@@ -45,6 +45,11 @@ pub static VM: [Sysctl; 10] = [
     entry("overcommit_memory", 0, 0, 2),
     entry("overcommit_ratio", 50, INT_MIN, INT_MAX),
     entry("page-cluster", 3, 0, INT_MAX),
+    // Not Linux's: segmented mode (`mm::segmem`). 0 places a segment in the lowest hole
+    // large enough (first fit), 1 in the smallest one (best fit).
+    entry("segment_best_fit", 0, 0, 1),
+    // Not Linux's: the stack segment a segmented process gets at exec, in kB.
+    entry("segment_stack_kb", 256, 4, 1 << 20),
     // 0..=200 since Linux 5.8 (the notes say 0..=100, the range before).
     entry("swappiness", 60, 0, 200),
     // min(3% of free memory, 128 MiB): init_user_reserve.

@@ -19,6 +19,8 @@ const IRQ_S_TIMER: u64 = 5;
 pub fn init() {
     csr::write_sscratch(0);
     csr::write_stvec(crate::arch::trap::entry_address());
+    crate::arch::trap::register_seg_resume();
+    log::info!("pmp: {} entries", crate::arch::sbi::pmp_count());
 }
 
 /// Timer interrupts taken so far.
@@ -118,6 +120,18 @@ fn user_exception(
     // it and SEGV_ACCERR when one does but forbids the access; the others report the pc.
     use proc::signal::{BUS_ADRALN, ILL_ILLOPC, SEGV_ACCERR, SEGV_MAPERR, TRAP_BRKPT};
     let (signal, code, addr) = match scause {
+        // A segmented process's access outside its segments or against their permissions
+        // (PMP: an access fault): SIGSEGV at the address with the si_code a page fault
+        // would give (no segment: SEGV_MAPERR; one that forbids the access: SEGV_ACCERR).
+        1 | 5 | 7 if p.space.seg.is_some() => {
+            let held = p
+                .space
+                .seg
+                .as_ref()
+                .is_some_and(|s| s.table.containing(stval).is_some());
+            let code = if held { SEGV_ACCERR } else { SEGV_MAPERR };
+            (proc::SIGSEGV, code, stval)
+        }
         2 => (proc::SIGILL, ILL_ILLOPC, frame.sepc),
         3 => (proc::SIGTRAP, TRAP_BRKPT, frame.sepc),
         0 | 4 | 6 => (proc::SIGBUS, BUS_ADRALN, stval),

@@ -18,6 +18,9 @@ use crate::page::{ListLink, Page, PageFlags, NIL};
 /// The largest order: blocks of 2^10 frames (4 MiB), as Linux's `MAX_ORDER` 10.
 pub const MAX_ORDER: usize = 10;
 
+/// Blocks of each list [`Buddy::alloc`] looks at for one above its preferred frame.
+pub const PREFER_SCAN: usize = 32;
+
 /// What [`Buddy::free`] refuses (each is a kernel bug, reported rather than corrupting the
 /// lists).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +42,8 @@ pub struct Buddy<'a> {
     blocks: [usize; MAX_ORDER + 1],
     /// Free frames in all.
     free: usize,
+    /// Frame index above which [`Buddy::alloc`] prefers to take blocks (0: no preference).
+    prefer_above: usize,
 }
 
 impl<'a> Buddy<'a> {
@@ -53,6 +58,7 @@ impl<'a> Buddy<'a> {
             heads: [NIL; MAX_ORDER + 1],
             blocks: [0; MAX_ORDER + 1],
             free: 0,
+            prefer_above: 0,
         }
     }
 
@@ -90,28 +96,18 @@ impl<'a> Buddy<'a> {
     /// largest aligned blocks that fit, each merged with free neighbours.
     pub fn add_range(&mut self, start: usize, end: usize) {
         let end = end.min(self.pages.len());
-        let mut i = start;
-        while i < end {
-            let mut order = (i.trailing_zeros() as usize).min(MAX_ORDER);
-            while i + (1 << order) > end {
-                order -= 1;
-            }
-            for p in &mut self.pages[i..i + (1 << order)] {
-                *p = Page {
-                    flags: PageFlags::empty(),
-                    ..Page::RESERVED
-                };
-            }
-            self.release(i, order);
-            i += 1 << order;
-        }
+        self.release_range(start, end);
     }
 
     /// Allocates a block of 2^`order` frames; returns the index of its first frame, whose
     /// refcount is 1 (and which is marked [`PageFlags::HEAD`] when `order` > 0).
+    ///
+    /// With a preference set ([`Buddy::set_prefer_above`]), the block comes from the
+    /// smallest order that has one starting at or above that frame among the first
+    /// [`PREFER_SCAN`] blocks of its list; only when none does is the smallest order's
+    /// first block taken, wherever it is.
     pub fn alloc(&mut self, order: usize) -> Option<usize> {
-        let found = (order..=MAX_ORDER).find(|&o| self.heads[o] != NIL)?;
-        let index = self.heads[found] as usize;
+        let (index, found) = self.pick(order)?;
         self.unlink(index, found);
         // Split down: the upper half of each split goes back on the list one order lower.
         for o in (order..found).rev() {
@@ -127,6 +123,37 @@ impl<'a> Buddy<'a> {
         p.order = order as u8;
         p.refcount = 1;
         Some(index)
+    }
+
+    /// The block [`Buddy::alloc`] takes for `order`, and its order.
+    fn pick(&self, order: usize) -> Option<(usize, usize)> {
+        if order > MAX_ORDER {
+            return None;
+        }
+        if self.prefer_above > 0 {
+            for o in order..=MAX_ORDER {
+                let mut i = self.heads[o];
+                for _ in 0..PREFER_SCAN {
+                    if i == NIL {
+                        break;
+                    }
+                    if i as usize >= self.prefer_above {
+                        return Some((i as usize, o));
+                    }
+                    i = self.pages[i as usize].lru.next;
+                }
+            }
+        }
+        let found = (order..=MAX_ORDER).find(|&o| self.heads[o] != NIL)?;
+        Some((self.heads[found] as usize, found))
+    }
+
+    /// Makes [`Buddy::alloc`] prefer blocks at or above frame `index` (0: none). Segment
+    /// memory sets it to the end of its highest range, so that the kernel's own small
+    /// allocations go above the segments instead of into the holes between them, which
+    /// are kept for segments (a coarse form of Linux's grouping of pages by mobility).
+    pub fn set_prefer_above(&mut self, index: usize) {
+        self.prefer_above = index;
     }
 
     /// Frees the block of 2^`order` frames at `index` (as [`Buddy::alloc`] returned it).
@@ -161,6 +188,121 @@ impl<'a> Buddy<'a> {
             let p = &self.pages[h];
             p.flags.contains(PageFlags::BUDDY) && i < h + (1 << p.order)
         })
+    }
+
+    /// The maximal runs of free frames, in address order, as (first frame, frames): the
+    /// holes a contiguous range can be placed in. Walks the frames once (a free block is
+    /// passed over whole).
+    pub fn holes(&self) -> Holes<'_> {
+        Holes {
+            pages: self.pages,
+            at: 0,
+        }
+    }
+
+    /// Whether every frame of `[start, start + n)` is free (and inside the frames).
+    pub fn range_free(&self, start: usize, n: usize) -> bool {
+        let Some(end) = start.checked_add(n).filter(|&e| e <= self.pages.len()) else {
+            return false;
+        };
+        let mut i = start;
+        while i < end {
+            match self.free_head_covering(i) {
+                Some(h) => i = h + (1 << self.pages[h].order),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Takes exactly the frames `[start, start + n)` out of the free lists, as Linux
+    /// isolates a range for a contiguous allocation: every free block the range touches is
+    /// unlinked, and the parts of the blocks straddling its ends go back in the largest
+    /// aligned blocks that fit. Each frame taken is left with refcount 1, no flags and
+    /// order 0 (the caller marks what it is for). False, with nothing changed, if any frame
+    /// of the range is not free.
+    pub fn take_range(&mut self, start: usize, n: usize) -> bool {
+        if n == 0 || !self.range_free(start, n) {
+            return false;
+        }
+        let end = start + n;
+        let mut i = start;
+        // The pieces of the first and last blocks outside the range.
+        let mut before = (0, 0);
+        let mut after = (0, 0);
+        while i < end {
+            let h = self.free_head_covering(i).unwrap_or(i);
+            let order = self.pages[h].order as usize;
+            let top = h + (1 << order);
+            self.unlink(h, order);
+            self.free -= 1 << order;
+            if h < start {
+                before = (h, start);
+            }
+            if top > end {
+                after = (end, top);
+            }
+            i = top;
+        }
+        for p in &mut self.pages[start..end] {
+            *p = Page {
+                flags: PageFlags::empty(),
+                refcount: 1,
+                ..Page::RESERVED
+            };
+        }
+        self.release_range(before.0, before.1);
+        self.release_range(after.0, after.1);
+        true
+    }
+
+    /// Gives back frames `[start, start + n)` taken by [`Buddy::take_range`] (or allocated
+    /// any other way), in the largest aligned blocks, each merged with its free buddies.
+    /// Refuses (changing nothing) if a frame is free, reserved or out of range.
+    pub fn give_range(&mut self, start: usize, n: usize) -> Result<(), FreeError> {
+        let end = match start.checked_add(n) {
+            Some(e) if e <= self.pages.len() => e,
+            _ => {
+                return Err(FreeError::OutOfRange {
+                    index: start,
+                    order: 0,
+                })
+            }
+        };
+        let busy = PageFlags::BUDDY | PageFlags::RESERVED;
+        let mut i = start;
+        while i < end {
+            if self.pages[i].flags.intersects(busy) {
+                return Err(FreeError::NotAllocated { index: i });
+            }
+            if self.free_head_covering(i).is_some() {
+                // A tail frame of a free block.
+                return Err(FreeError::NotAllocated { index: i });
+            }
+            i += 1;
+        }
+        self.release_range(start, end);
+        Ok(())
+    }
+
+    /// Puts frames `[start, end)`, none of them free, on the lists in the largest aligned
+    /// blocks that fit (metadata cleared).
+    fn release_range(&mut self, start: usize, end: usize) {
+        let mut i = start;
+        while i < end {
+            let mut order = (i.trailing_zeros() as usize).min(MAX_ORDER);
+            while i + (1 << order) > end {
+                order -= 1;
+            }
+            for p in &mut self.pages[i..i + (1 << order)] {
+                *p = Page {
+                    flags: PageFlags::empty(),
+                    ..Page::RESERVED
+                };
+            }
+            self.release(i, order);
+            i += 1 << order;
+        }
     }
 
     /// Puts a block on the lists, merging it with its buddy while that one is free and of
@@ -214,6 +356,33 @@ impl<'a> Buddy<'a> {
         p.lru = ListLink::UNLINKED;
         p.flags.remove(PageFlags::BUDDY);
         self.blocks[order] -= 1;
+    }
+}
+
+/// The maximal runs of free frames in address order: [`Buddy::holes`].
+pub struct Holes<'b> {
+    pages: &'b [Page],
+    at: usize,
+}
+
+impl Iterator for Holes<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let n = self.pages.len();
+        // Stepping over allocated frames one at a time, the first free frame met is the
+        // head of its (aligned) free block.
+        while self.at < n && !self.pages[self.at].flags.contains(PageFlags::BUDDY) {
+            self.at += 1;
+        }
+        if self.at >= n {
+            return None;
+        }
+        let start = self.at;
+        while self.at < n && self.pages[self.at].flags.contains(PageFlags::BUDDY) {
+            self.at += 1 << self.pages[self.at].order;
+        }
+        Some((start, self.at - start))
     }
 }
 
@@ -423,5 +592,159 @@ mod tests {
                 "order {o} after everything merged"
             );
         }
+    }
+
+    /// The holes, by walking every frame (what [`Buddy::holes`] must agree with).
+    fn holes_by_frame(b: &Buddy<'_>) -> Vec<(usize, usize)> {
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for i in 0..b.len() {
+            if b.free_head_covering(i).is_some() {
+                match out.last_mut() {
+                    Some((s, n)) if *s + *n == i => *n += 1,
+                    _ => out.push((i, 1)),
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn holes_are_the_maximal_free_runs_in_address_order() {
+        let mut pages = frames(4096);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(0, 4096);
+        assert_eq!(b.holes().collect::<Vec<_>>(), vec![(0, 4096)]);
+        assert!(b.take_range(100, 50));
+        assert!(b.take_range(1024, 1024));
+        assert!(b.take_range(4000, 96));
+        let h: Vec<_> = b.holes().collect();
+        assert_eq!(h, vec![(0, 100), (150, 874), (2048, 1952)]);
+        assert_eq!(h, holes_by_frame(&b));
+        check(&b);
+        assert_eq!(b.free_frames(), 4096 - 50 - 1024 - 96);
+    }
+
+    #[test]
+    fn taking_a_range_splits_the_straddling_blocks() {
+        let mut pages = frames(2048);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(0, 2048);
+        assert!(b.take_range(3, 1000), "inside the first 4 MiB block");
+        check(&b);
+        for i in 3..1003 {
+            let p = b.page(i);
+            assert_eq!((p.flags, p.refcount), (PageFlags::empty(), 1));
+            assert!(b.free_head_covering(i).is_none());
+        }
+        assert_eq!(b.free_frames(), 1048);
+        assert_eq!(holes_by_frame(&b), vec![(0, 3), (1003, 1045)]);
+        assert!(!b.take_range(1002, 2), "frame 1002 is taken");
+        assert!(!b.take_range(2040, 9), "runs past the end");
+        assert!(!b.take_range(0, 0));
+        assert_eq!(b.free_frames(), 1048, "refusals change nothing");
+        // Giving it back merges everything into the two 4 MiB blocks again.
+        b.give_range(3, 1000).unwrap();
+        check(&b);
+        assert_eq!(b.free_blocks(MAX_ORDER), 2);
+        assert_eq!(b.free_frames(), 2048);
+        assert_eq!(
+            b.give_range(10, 5),
+            Err(FreeError::NotAllocated { index: 10 })
+        );
+        assert_eq!(
+            b.give_range(2040, 9),
+            Err(FreeError::OutOfRange {
+                index: 2040,
+                order: 0
+            })
+        );
+        check(&b);
+    }
+
+    #[test]
+    fn ranges_and_blocks_mix() {
+        let n = 6000;
+        let mut pages = frames(n);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(2, n - 3);
+        let initial = b.free_frames();
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut blocks: Vec<(usize, usize)> = Vec::new();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for step in 0..3000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            match seed % 4 {
+                0 => {
+                    // First fit of a run of 1..64 frames.
+                    let want = 1 + (seed >> 8) as usize % 64;
+                    let hole = b.holes().find(|&(_, len)| len >= want);
+                    if let Some((s, _)) = hole {
+                        assert!(b.take_range(s, want));
+                        ranges.push((s, want));
+                    }
+                }
+                1 => {
+                    if let Some(i) = b.alloc((seed >> 8) as usize % 4) {
+                        blocks.push((i, b.page(i).order as usize));
+                    }
+                }
+                2 if !ranges.is_empty() => {
+                    let (s, len) = ranges.swap_remove((seed >> 16) as usize % ranges.len());
+                    b.give_range(s, len).unwrap();
+                }
+                _ if !blocks.is_empty() => {
+                    let (i, o) = blocks.swap_remove((seed >> 16) as usize % blocks.len());
+                    b.free(i, o).unwrap();
+                }
+                _ => {}
+            }
+            if step % 300 == 0 {
+                check(&b);
+                assert_eq!(b.holes().collect::<Vec<_>>(), holes_by_frame(&b));
+            }
+            let used: usize = ranges.iter().map(|r| r.1).sum::<usize>()
+                + blocks.iter().map(|&(_, o)| 1usize << o).sum::<usize>();
+            assert_eq!(b.free_frames() + used, initial);
+        }
+        for (s, len) in ranges {
+            b.give_range(s, len).unwrap();
+        }
+        for (i, o) in blocks {
+            b.free(i, o).unwrap();
+        }
+        check(&b);
+        assert_eq!(b.holes().collect::<Vec<_>>(), vec![(2, n - 5)]);
+    }
+
+    #[test]
+    fn allocation_prefers_blocks_above_the_mark() {
+        let mut pages = frames(4096);
+        let mut b = Buddy::new(&mut pages);
+        b.add_range(0, 4096);
+        // A range taken at 3..1003 leaves small blocks below 1024 (3, 1003, 1004..1008,
+        // ...) that a plain allocation of one frame would take first.
+        assert!(b.take_range(3, 1000));
+        let plain = b.pick(0).unwrap().0;
+        assert!(plain < 1024, "the smallest order's first block: {plain}");
+        b.set_prefer_above(1024);
+        let i = b.alloc(0).unwrap();
+        assert!(i >= 1024, "{i}");
+        let j = b.alloc(2).unwrap();
+        assert!(j >= 1024, "{j}");
+        check(&b);
+        // With nothing free above the mark, the plain choice is made.
+        b.set_prefer_above(0);
+        let plain = b.pick(0);
+        b.set_prefer_above(4096);
+        assert_eq!(b.pick(0), plain);
+        let k = b.alloc(0).unwrap();
+        b.free(k, 0).unwrap();
+        b.free(i, 0).unwrap();
+        b.free(j, 2).unwrap();
+        b.give_range(3, 1000).unwrap();
+        check(&b);
+        assert_eq!(b.free_blocks(MAX_ORDER), 4);
     }
 }

@@ -40,6 +40,10 @@ bitflags! {
         const DIRTY = 1 << 9;
         /// Held by the initrd until it is unpacked.
         const INITRD = 1 << 10;
+        /// Part of a segment: one frame of a contiguous physical range a segmented process
+        /// uses (`os/src/mm/segmem.rs`). Never on an LRU list, never mapped by a PTE, never
+        /// in the reverse map: reclaim and the OOM path's page walks leave it alone.
+        const SEGMENT = 1 << 11;
     }
 }
 

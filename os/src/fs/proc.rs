@@ -1,6 +1,6 @@
 //! /proc: what its paths name, its directories' listings, and the files' contents, made
 //! when read as Linux's seq_file makes them. The machine's files are `meminfo`, `vmstat`
-//! ([`super::proc_mem`]), `stat`, `uptime`, `loadavg` ([`super::proc_stat`]), `swaps` (`crate::mm::swapfile`) and `sys/vm/*` (`crate::sysctl`); each process's, under
+//! ([`super::proc_mem`]), `stat`, `uptime`, `loadavg` ([`super::proc_stat`]), `swaps` (`crate::mm::swapfile`), `segmentinfo` (`crate::mm::segmem`) and `sys/vm/*` (`crate::sysctl`); each process's, under
 //! /proc/PID and /proc/self, are `environ`, `status`, `comm`, `cmdline`, `stat`, `statm`, `maps`, `smaps`, `smaps_rollup`,
 //! `exe` (a link: opening it opens the program), `oom_score` and `oom_score_adj`
 //! ([`super::proc_pid`]).
@@ -58,6 +58,8 @@ pub enum Entry {
     Loadavg,
     Zoneinfo,
     Swaps,
+    /// /proc/segmentinfo (`crate::mm::segmem`; not Linux's).
+    Segmentinfo,
     /// /proc/sys/vm/NAME: index into `sysctl::VM`.
     Sysctl(usize),
     /// /proc/version: the kernel's name, release and version (`syscall::host`).
@@ -84,9 +86,11 @@ pub enum PidEntry {
     Exe,
     OomScore,
     OomScoreAdj,
+    /// rvmmu's own: a segmented process's segments.
+    Segments,
 }
 
-const PID_ENTRIES: [(&str, PidEntry); 12] = [
+const PID_ENTRIES: [(&str, PidEntry); 13] = [
     ("environ", PidEntry::Environ),
     ("status", PidEntry::Status),
     ("comm", PidEntry::Comm),
@@ -99,6 +103,7 @@ const PID_ENTRIES: [(&str, PidEntry); 12] = [
     ("exe", PidEntry::Exe),
     ("oom_score", PidEntry::OomScore),
     ("oom_score_adj", PidEntry::OomScoreAdj),
+    ("segments", PidEntry::Segments),
 ];
 
 /// A directory of /proc.
@@ -148,6 +153,7 @@ pub fn lookup(parts: &[&str], me: u64) -> Option<Found> {
         ["proc", "loadavg"] => Some(Found::Entry(Entry::Loadavg)),
         ["proc", "zoneinfo"] => Some(Found::Entry(Entry::Zoneinfo)),
         ["proc", "swaps"] => Some(Found::Entry(Entry::Swaps)),
+        ["proc", "segmentinfo"] => Some(Found::Entry(Entry::Segmentinfo)),
         ["proc", "version"] => Some(Found::Entry(Entry::Version)),
         ["proc", "sys", "kernel"] => Some(Found::Dir(Dir::SysKernel)),
         ["proc", "sys", "kernel", name] => KERNEL_ENTRIES
@@ -200,6 +206,7 @@ pub fn entry_ino(e: Entry) -> u64 {
         Entry::Stat => 10,
         Entry::Uptime => 11,
         Entry::Loadavg => 12,
+        Entry::Segmentinfo => 13,
         Entry::Sysctl(i) => 0x100 + i as u64,
         Entry::Version => 9,
         Entry::Kernel(i) => 0x200 + i as u64,
@@ -223,6 +230,7 @@ pub fn list(d: Dir, me: u64) -> Vec<(u64, u8, String)> {
             push(entry_ino(Entry::Meminfo), DT_REG, "meminfo");
             push(entry_ino(Entry::Version), DT_REG, "version");
             push(entry_ino(Entry::Zoneinfo), DT_REG, "zoneinfo");
+            push(entry_ino(Entry::Segmentinfo), DT_REG, "segmentinfo");
             push(SELF_INO, DT_LNK, "self");
             let mut pids = crate::proc::live_pids();
             pids.push(me as u32);
@@ -313,6 +321,7 @@ fn machine_file(e: Entry, snap: impl FnOnce() -> Snapshot, r: Reader) -> String 
         Entry::Loadavg => proc_stat::loadavg(r.running, r.total),
         Entry::Zoneinfo => proc_mem::zoneinfo(&snap()),
         Entry::Swaps => crate::mm::swapfile::proc_swaps(),
+        Entry::Segmentinfo => crate::mm::segmem::proc_segmentinfo(),
         Entry::Version => crate::syscall::host::proc_version(),
         Entry::Kernel(i) => crate::syscall::host::proc_sys_kernel(KERNEL_ENTRIES[i]),
         Entry::Sysctl(i) => crate::sysctl::VM.get(i).map_or(String::new(), |s| s.text()),
@@ -395,6 +404,7 @@ pub fn generate_pid(p: &mut Process, e: PidEntry, own: bool) -> Vec<u8> {
         PidEntry::OomScore => alloc::format!("{}\n", proc_pid::oom_score(p)),
         PidEntry::OomScoreAdj => alloc::format!("{}\n", proc_pid::oom_score_adj(p)),
         PidEntry::Exe => String::from(p.exe),
+        PidEntry::Segments => proc_pid::segments(p),
     };
     text.into_bytes()
 }

@@ -17,6 +17,9 @@ const MAPS_NAME_PAD: usize = 72;
 
 /// /proc/PID/maps: `start-end perms offset major:minor inode`, then the name.
 pub fn maps(p: &Process) -> String {
+    if let Some(s) = &p.space.seg {
+        return seg_maps(p, s);
+    }
     let ino = super::files::ino_of(p.exe).unwrap_or(0);
     let mut out = String::new();
     for (start, v) in p.space.vmas.iter() {
@@ -62,6 +65,86 @@ pub fn maps(p: &Process) -> String {
     out
 }
 
+/// The areas of a segmented process, one per segment in maps' format (addresses are
+/// physical: they are the process's own): the text and data segments named by the
+/// program's path (the text includes the signal trampoline's page in front of the
+/// program), the data segment's part past the initial break as `[heap]`, the stack as
+/// `[stack]`, mmap segments anonymous.
+fn seg_maps(p: &Process, s: &crate::proc::seg::SegProc) -> String {
+    use crate::proc::seg::{SegKind, SegPerms};
+    let ino = super::files::ino_of(p.exe).unwrap_or(0);
+    let heap_start = p.brk_start.next_multiple_of(PAGE_SIZE);
+    let mut lines: Vec<(u64, u64, SegPerms, u64, &str)> = Vec::new();
+    for g in s.table.segments() {
+        let end = g.base + g.len;
+        match g.kind {
+            SegKind::Text => lines.push((g.base, end, g.perms, ino, p.exe)),
+            SegKind::Data if g.base < heap_start && heap_start < end => {
+                lines.push((g.base, heap_start, g.perms, ino, p.exe));
+                lines.push((heap_start, end, g.perms, 0, "[heap]"));
+            }
+            SegKind::Data if g.base >= heap_start => {
+                lines.push((g.base, end, g.perms, 0, "[heap]"))
+            }
+            SegKind::Data => lines.push((g.base, end, g.perms, ino, p.exe)),
+            SegKind::Stack => lines.push((g.base, end, g.perms, 0, "[stack]")),
+            SegKind::Mmap => lines.push((g.base, end, g.perms, 0, "")),
+        }
+    }
+    let mut out = String::new();
+    for (start, end, perms, inode, name) in lines {
+        let perm = |f: SegPerms, c: char| if perms.contains(f) { c } else { '-' };
+        let dev = if inode != 0 { 1 } else { 0 };
+        let line_start = out.len();
+        let _ = write!(
+            out,
+            "{start:08x}-{end:08x} {}{}{}p 00000000 00:{dev:02x} {inode} ",
+            perm(SegPerms::R, 'r'),
+            perm(SegPerms::W, 'w'),
+            perm(SegPerms::X, 'x'),
+        );
+        if !name.is_empty() {
+            while out.len() - line_start < MAPS_NAME_PAD {
+                out.push(' ');
+            }
+            out.push(' ');
+            out.push_str(name);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// /proc/PID/segments (rvmmu's own): a header, then one line per segment of a segmented
+/// process: its number, base (physical), limit (length), permissions, kind and the PMP
+/// entry that grants it. A paged process has none: the header alone.
+pub fn segments(p: &Process) -> String {
+    let mut out = String::from("seg base               limit              perm kind  pmp\n");
+    if let Some(s) = &p.space.seg {
+        use crate::proc::seg::{SegKind, SegPerms};
+        for (k, g) in s.table.segments().iter().enumerate() {
+            let perm = |f: SegPerms, c: char| if g.perms.contains(f) { c } else { '-' };
+            let kind = match g.kind {
+                SegKind::Text => "text",
+                SegKind::Data => "data",
+                SegKind::Stack => "stack",
+                SegKind::Mmap => "mmap",
+            };
+            let _ = writeln!(
+                out,
+                "{k:<3} {:#018x} {:#018x} {}{}{}  {kind:<5} {}",
+                g.base,
+                g.len,
+                perm(SegPerms::R, 'r'),
+                perm(SegPerms::W, 'w'),
+                perm(SegPerms::X, 'x'),
+                s.image.entry_of[k]
+            );
+        }
+    }
+    out
+}
+
 /// The areas' sizes by kind, in bytes (status's VmData, VmStk, VmExe; statm's data).
 struct Sizes {
     /// Writable areas other than the stack (Linux's data_vm: private writable).
@@ -77,6 +160,18 @@ fn sizes(p: &Process) -> Sizes {
         stack: 0,
         exe: 0,
     };
+    if let Some(seg) = &p.space.seg {
+        use crate::proc::seg::{SegKind, SegPerms};
+        for g in seg.table.segments() {
+            match g.kind {
+                SegKind::Stack => s.stack += g.len,
+                _ if g.perms.contains(SegPerms::W) => s.data += g.len,
+                SegKind::Text => s.exe += g.len,
+                _ => {}
+            }
+        }
+        return s;
+    }
     for (start, v) in p.space.vmas.iter() {
         let len = v.end - start;
         match v.name {
@@ -443,6 +538,9 @@ fn smap_lines(out: &mut String, c: &SmapCounts, rollup: bool) {
 /// (0: no transparent huge pages) and the area's `VmFlags` (rd wr ex sh, mr mw me ms for
 /// what mprotect may allow, gd for the stack, ac for accounted private writable areas).
 pub fn smaps(p: &Process) -> String {
+    if p.space.seg.is_some() {
+        return seg_smaps(p);
+    }
     let counts = smap_counts(p);
     let map_lines = maps(p);
     let mut out = String::new();
@@ -477,6 +575,44 @@ pub fn smaps(p: &Process) -> String {
             }
         }
         out.push_str(" \n");
+    }
+    out
+}
+
+/// smaps of a segmented process: each maps line with its sizes; a segment is resident
+/// whole, private, dirty and anonymous (its memory was zero-filled or copied in at
+/// allocation; nothing of it is a page-cache page).
+fn seg_smaps(p: &Process) -> String {
+    let mut out = String::new();
+    for line in maps(p).lines() {
+        let (start, end) = line
+            .split_once(' ')
+            .and_then(|(r, _)| r.split_once('-'))
+            .and_then(|(a, b)| {
+                Some((
+                    u64::from_str_radix(a, 16).ok()?,
+                    u64::from_str_radix(b, 16).ok()?,
+                ))
+            })
+            .unwrap_or((0, 0));
+        let len = end - start;
+        out.push_str(line);
+        out.push('\n');
+        let _ = writeln!(out, "{:<16}{:>8} kB", "Size:", len >> 10);
+        let _ = writeln!(out, "{:<16}{:>8} kB", "KernelPageSize:", PAGE_SIZE >> 10);
+        let _ = writeln!(out, "{:<16}{:>8} kB", "MMUPageSize:", PAGE_SIZE >> 10);
+        let c = SmapCounts {
+            rss: len,
+            pss: len << PSS_SHIFT,
+            pss_dirty: len << PSS_SHIFT,
+            pss_anon: len << PSS_SHIFT,
+            private_dirty: len,
+            referenced: len,
+            anonymous: len,
+            ..SmapCounts::default()
+        };
+        smap_lines(&mut out, &c, false);
+        out.push_str("THPeligible:    0\n");
     }
     out
 }

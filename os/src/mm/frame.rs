@@ -436,3 +436,183 @@ pub fn lru_move(pa: PhysAddr, list: List, referenced: bool) {
         }
     });
 }
+
+/// Frames `[pa, pa + bytes)` of RAM as frame indices, if page-aligned, non-empty and inside
+/// the managed frames.
+fn range_index(f: &Frames, pa: PhysAddr, bytes: u64) -> Option<(usize, usize)> {
+    if bytes == 0 || !pa.0.is_multiple_of(PAGE_SIZE) || !bytes.is_multiple_of(PAGE_SIZE) {
+        return None;
+    }
+    let i = (pa.0.checked_sub(f.base.0)? / PAGE_SIZE) as usize;
+    let n = (bytes / PAGE_SIZE) as usize;
+    (i.checked_add(n)? <= f.buddy.len()).then_some((i, n))
+}
+
+/// Marks frames `[i, i + n)`, just taken, as a segment's.
+fn mark_segment(f: &mut Frames, i: usize, n: usize) {
+    for k in i..i + n {
+        f.buddy.page_mut(k).flags = PageFlags::SEGMENT;
+    }
+    super::vmstat::add(&super::vmstat::PGALLOC_NORMAL, n as u64);
+}
+
+/// Takes exactly the frames `[pa, pa + bytes)` (page-aligned) for a segment, if all are
+/// free; they are flagged [`PageFlags::SEGMENT`] (not zeroed).
+pub fn take_segment_at(pa: PhysAddr, bytes: u64) -> bool {
+    let mut g = FRAMES.lock();
+    let Some(f) = g.as_mut() else {
+        return false;
+    };
+    let Some((i, n)) = range_index(f, pa, bytes) else {
+        return false;
+    };
+    if !f.buddy.take_range(i, n) {
+        return false;
+    }
+    mark_segment(f, i, n);
+    true
+}
+
+/// Takes `bytes` (page multiple) of contiguous free frames for a segment: from the lowest
+/// hole large enough (first fit), or the smallest one (best fit; the lowest of equals),
+/// leaving `reserve` frames free at least. Flagged [`PageFlags::SEGMENT`], not zeroed.
+pub fn take_segment_fit(bytes: u64, best: bool, reserve: usize) -> Option<PhysAddr> {
+    let mut g = FRAMES.lock();
+    let f = g.as_mut()?;
+    if bytes == 0 || !bytes.is_multiple_of(PAGE_SIZE) {
+        return None;
+    }
+    let n = (bytes / PAGE_SIZE) as usize;
+    if f.buddy.free_frames() < n.checked_add(reserve)? {
+        return None;
+    }
+    let mut fits = f.buddy.holes().filter(|&(_, len)| len >= n);
+    let (i, _) = if best {
+        fits.min_by_key(|&(start, len)| (len, start))?
+    } else {
+        fits.next()?
+    };
+    if !f.buddy.take_range(i, n) {
+        return None;
+    }
+    mark_segment(f, i, n);
+    Some(f.base.add(i as u64 * PAGE_SIZE))
+}
+
+/// Gives back segment frames `[pa, pa + bytes)`. Frames not flagged SEGMENT are a kernel
+/// bug: logged, nothing freed.
+pub fn give_segment(pa: PhysAddr, bytes: u64) {
+    let mut g = FRAMES.lock();
+    let Some(f) = g.as_mut() else {
+        return;
+    };
+    let Some((i, n)) = range_index(f, pa, bytes) else {
+        log::error!("segment free of {pa}+{bytes:#x}: not a range of RAM");
+        return;
+    };
+    if let Some(bad) = (i..i + n).find(|&k| f.buddy.page(k).flags != PageFlags::SEGMENT) {
+        log::error!(
+            "segment free of {pa}+{bytes:#x}: frame {} is not a segment's",
+            f.base.add(bad as u64 * PAGE_SIZE)
+        );
+        return;
+    }
+    match f.buddy.give_range(i, n) {
+        Ok(()) => super::vmstat::add(&super::vmstat::PGFREE, n as u64),
+        Err(e) => log::error!("segment free of {pa}+{bytes:#x}: {e:?}"),
+    }
+}
+
+/// Whether every frame of `[pa, pa + bytes)` is free.
+pub fn range_free(pa: PhysAddr, bytes: u64) -> bool {
+    let g = FRAMES.lock();
+    let Some(f) = g.as_ref() else {
+        return false;
+    };
+    range_index(f, pa, bytes).is_some_and(|(i, n)| f.buddy.range_free(i, n))
+}
+
+/// The holes (maximal runs of free frames) in address order, as (address, bytes), into
+/// `out` up to its capacity (nothing is allocated under the allocator's lock); returns how
+/// many holes there are in all.
+pub fn holes(out: &mut alloc::vec::Vec<(PhysAddr, u64)>) -> usize {
+    let g = FRAMES.lock();
+    let Some(f) = g.as_ref() else {
+        return 0;
+    };
+    let mut count = 0;
+    for (i, n) in f.buddy.holes() {
+        if out.len() < out.capacity() {
+            out.push((f.base.add(i as u64 * PAGE_SIZE), n as u64 * PAGE_SIZE));
+        }
+        count += 1;
+    }
+    count
+}
+
+/// Moves the initrd (the initramfs, which stays for the kernel's lifetime: files are read
+/// from it in place) down into the lowest hole below it that holds it, and frees its old
+/// frames, so that free memory above the kernel's boot allocations is one run. The boot
+/// loader (rvmmu, as QEMU's virt) places the initrd 128 MiB into RAM, which would cut the
+/// memory where segments go (`mm::segmem`) in two; Linux too moves an initrd that is in
+/// the way (x86's relocate_initrd). Returns where the initrd is now (unchanged when it is
+/// not page-aligned or no hole below it is large enough).
+#[allow(unsafe_code)]
+pub fn relocate_initrd(range: (PhysAddr, PhysAddr)) -> (PhysAddr, PhysAddr) {
+    let mut g = FRAMES.lock();
+    let Some(f) = g.as_mut() else {
+        return range;
+    };
+    let (s, e) = range;
+    if !s.0.is_multiple_of(PAGE_SIZE) || s.0 < f.base.0 || e.0 <= s.0 {
+        return range;
+    }
+    let old = ((s.0 - f.base.0) / PAGE_SIZE) as usize;
+    let n = (e.0 - s.0).div_ceil(PAGE_SIZE) as usize;
+    let Some(dst) = f
+        .buddy
+        .holes()
+        .find(|&(i, len)| len >= n && i + n <= old)
+        .map(|(i, _)| i)
+    else {
+        return range;
+    };
+    if old + n > f.buddy.len() || !f.buddy.take_range(dst, n) {
+        return range;
+    }
+    let to = f.base.add(dst as u64 * PAGE_SIZE);
+    // SAFETY: both ranges are RAM under the direct map: the source the initrd's frames
+    // (reserved, read by nothing yet), the destination frames just taken; they do not
+    // overlap (the destination ends at or below the source's start).
+    unsafe {
+        core::ptr::copy_nonoverlapping(
+            phys_to_virt(s).0 as *const u8,
+            phys_to_virt(to).0 as *mut u8,
+            (e.0 - s.0) as usize,
+        );
+    }
+    for i in dst..dst + n {
+        let p = f.buddy.page_mut(i);
+        p.flags = PageFlags::INITRD;
+        p.refcount = 0;
+    }
+    f.buddy.add_range(old, old + n);
+    drop(g);
+    let moved = (to, to.add(e.0 - s.0));
+    log::info!(
+        "initrd: moved to {}..{}, its old frames freed",
+        moved.0,
+        moved.1
+    );
+    moved
+}
+
+/// Ordinary allocations ([`alloc`]) prefer blocks at or above `pa` from now on (segment
+/// memory keeps the kernel's frames above its ranges: `mm::segmem`); `PhysAddr(0)`: none.
+pub fn prefer_above(pa: PhysAddr) {
+    let mut g = FRAMES.lock();
+    if let Some(f) = g.as_mut() {
+        let i = pa.0.saturating_sub(f.base.0).div_ceil(PAGE_SIZE) as usize;
+        f.buddy.set_prefer_above(if pa.0 == 0 { 0 } else { i });
+    }
+}

@@ -2,7 +2,7 @@
 //! the buddy allocator over per-frame metadata ([`frame`]), the kernel heap ([`heap`]) and
 //! the kernel page table ([`kpt`]); a process's address space and its fault handler, swap-in
 //! and copy-on-write ([`space`]); the reverse map ([`rmap`]), reclaim ([`reclaim`]), the swap
-//! cache ([`swap`]) and the swap areas ([`swapfile`]), the OOM killer ([`oom`]), overcommit
+//! cache ([`swap`]) and the swap areas ([`swapfile`]), the OOM killer ([`oom`]), contiguous ranges for segmented processes ([`segmem`]), overcommit
 //! accounting ([`commit`]) and the counters in Linux's names ([`vmstat`]). The process table
 //! is `proc`'s; this module sees it through `proc::Spaces`. The hardware-free logic is in
 //! the `mm-core` crate.
@@ -15,6 +15,7 @@ pub mod layout;
 pub mod oom;
 pub mod reclaim;
 pub mod rmap;
+pub mod segmem;
 pub mod space;
 pub mod swap;
 pub mod swapfile;

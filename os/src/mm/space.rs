@@ -94,6 +94,10 @@ pub struct AddressSpace {
     /// The OOM killer chose this space's process while it was running (its fault then
     /// fails, and the process ends by SIGKILL at the end of its trap).
     pub oom_killed: bool,
+    /// The segments of a segmented process (`proc::seg`; None: paged). Its user
+    /// pointers are physical addresses: `copy_in`/`copy_out` check them against the
+    /// segments and copy through the direct map.
+    pub seg: Option<alloc::boxed::Box<crate::proc::seg::SegProc>>,
 }
 
 /// The last family handed out.
@@ -121,6 +125,7 @@ impl AddressSpace {
             swapped: 0,
             majflt: 0,
             oom_killed: false,
+            seg: None,
         })
     }
 
@@ -551,7 +556,10 @@ impl AddressSpace {
 
     /// Records the areas' total size for VmPeak; returns it (VmSize).
     pub fn note_size(&mut self) -> u64 {
-        let size = self.vmas.iter().map(|(s, v)| v.end - s).sum();
+        let size = match &self.seg {
+            Some(s) => s.table.bytes(),
+            None => self.vmas.iter().map(|(s, v)| v.end - s).sum(),
+        };
         self.size_peak = self.size_peak.max(size);
         size
     }
@@ -804,6 +812,9 @@ impl AddressSpace {
     /// Copies `buf.len()` bytes from user address `va`.
     #[allow(unsafe_code)]
     pub fn copy_in(&mut self, va: VirtAddr, buf: &mut [u8]) -> Result<(), Fault> {
+        if let Some(s) = &self.seg {
+            return s.copy_in(va, buf);
+        }
         let mut done = 0;
         while done < buf.len() {
             let at = va.add(done as u64);
@@ -821,6 +832,9 @@ impl AddressSpace {
     /// Copies `data` to user address `va` (which the user must be allowed to write).
     #[allow(unsafe_code)]
     pub fn copy_out(&mut self, va: VirtAddr, data: &[u8]) -> Result<(), Fault> {
+        if let Some(s) = &self.seg {
+            return s.copy_out(va, data);
+        }
         let need = PteFlags::W;
         let mut done = 0;
         while done < data.len() {

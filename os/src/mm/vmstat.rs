@@ -49,9 +49,22 @@ pub static PAGEOUTRUN: AtomicU64 = AtomicU64::new(0);
 pub static ALLOCSTALL_NORMAL: AtomicU64 = AtomicU64::new(0);
 /// Processes the OOM killer killed.
 pub static OOM_KILL: AtomicU64 = AtomicU64::new(0);
+/// Segment memory (`mm::segmem`; not Linux's, listed after its counters): ranges placed
+/// and refused for want of a hole, ranges freed; segments written to swap and read back,
+/// in segments and in pages; the virtual milliseconds swapped-out segments spent in swap
+/// before their range came back (summed over the segments swapped in).
+pub static SEG_ALLOC: AtomicU64 = AtomicU64::new(0);
+pub static SEG_ALLOC_FAIL: AtomicU64 = AtomicU64::new(0);
+pub static SEG_FREE: AtomicU64 = AtomicU64::new(0);
+pub static SEG_SWAPOUT: AtomicU64 = AtomicU64::new(0);
+pub static SEG_SWAPIN: AtomicU64 = AtomicU64::new(0);
+pub static SEG_SWAPOUT_PAGES: AtomicU64 = AtomicU64::new(0);
+pub static SEG_SWAPIN_PAGES: AtomicU64 = AtomicU64::new(0);
+pub static SEG_SWAPIN_WAIT_MS: AtomicU64 = AtomicU64::new(0);
 
-/// The event counters in /proc/vmstat's order (Linux 6.1's, the ones this kernel has).
-pub static EVENTS: [(&str, &AtomicU64); 21] = [
+/// The event counters in /proc/vmstat's order (Linux 6.1's, the ones this kernel has), then
+/// segment memory's.
+pub static EVENTS: [(&str, &AtomicU64); 29] = [
     ("pgpgin", &PGPGIN),
     ("pgpgout", &PGPGOUT),
     ("pswpin", &PSWPIN),
@@ -73,6 +86,14 @@ pub static EVENTS: [(&str, &AtomicU64); 21] = [
     ("pgsteal_file", &PGSTEAL_FILE),
     ("pageoutrun", &PAGEOUTRUN),
     ("oom_kill", &OOM_KILL),
+    ("seg_alloc", &SEG_ALLOC),
+    ("seg_alloc_fail", &SEG_ALLOC_FAIL),
+    ("seg_free", &SEG_FREE),
+    ("seg_swapout", &SEG_SWAPOUT),
+    ("seg_swapin", &SEG_SWAPIN),
+    ("seg_swapout_pages", &SEG_SWAPOUT_PAGES),
+    ("seg_swapin_pages", &SEG_SWAPIN_PAGES),
+    ("seg_swapin_wait_ms", &SEG_SWAPIN_WAIT_MS),
 ];
 
 /// An event counter's value.

@@ -92,6 +92,23 @@ pub struct Program<'a> {
     pub path: &'a str,
 }
 
+/// Loads `prog` paged ([`load`]) or, when `persona` has [`super::seg::PER_SEGMENTS`],
+/// segmented ([`super::seg::load`]).
+pub fn load_for(
+    persona: u32,
+    kernel: KernelSpace,
+    asid: u16,
+    prog: Program<'_>,
+    argv: &[&str],
+    envp: &[&str],
+) -> Result<Loaded, ExecError> {
+    if persona & super::seg::PER_SEGMENTS != 0 {
+        super::seg::load(kernel, asid, prog, argv, envp)
+    } else {
+        load(kernel, asid, prog, argv, envp)
+    }
+}
+
 /// Loads `prog` into a new address space with ASID `asid`, its stack holding `argv` and
 /// `envp` (init's start and execve).
 pub fn load(
@@ -271,7 +288,7 @@ pub fn frame_of(kstack: PhysAddr) -> *mut TrapFrame {
 }
 
 /// Writes argc/argv/envp/auxv and the strings below `top`; returns sp.
-fn build_stack(
+pub(super) fn build_stack(
     space: &mut AddressSpace,
     elf: &Elf<'_>,
     top: u64,

@@ -205,6 +205,14 @@ const CLONE_CHILD_SETTID: u64 = 0x0100_0000;
 /// one log line. EAGAIN past [`mm_core::task::MAX_PROCS`] processes, ENOMEM when memory runs out.
 pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
     let [flags, newsp, ptid, ctid, _tls, _] = a;
+    if p.space.seg.is_some() {
+        // Its child, in Bare mode too, would use the parent's physical addresses.
+        crate::ratelimit::warn_ratelimited!(
+            "fork: {}: segmented processes cannot fork: the child would share the parent's physical addresses: -ENOMEM",
+            p.name
+        );
+        return Err(Errno::ENOMEM);
+    }
     let allowed = CSIGNAL | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID;
     let signal = flags & CSIGNAL;
     if flags & !allowed != 0 || (signal != 0 && signal != SIGCHLD) {
@@ -288,6 +296,7 @@ pub fn fork(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> SysResult {
         sid: p.sid,
         execed: false,
         cwd: p.cwd.clone(),
+        persona: p.persona,
     });
     crate::kevent::send_from(
         crate::kevent::kind::FORK,

@@ -23,6 +23,7 @@ mod life;
 mod poll;
 pub mod rlimit;
 mod sched;
+pub mod seg;
 pub mod signal;
 mod times;
 
@@ -144,6 +145,9 @@ pub struct Process {
     /// The working directory: its path components joined by `/`, no leading `/` (`""` is
     /// the root). Inherited by fork.
     pub cwd: String,
+    /// personality(2)'s persona: inherited by fork, kept by execve. Its
+    /// [`seg::PER_SEGMENTS`] bit makes execve load the program segmented.
+    pub persona: u32,
 }
 
 impl Process {
@@ -287,7 +291,7 @@ fn alloc_asid(t: &mut Table) -> Option<u16> {
 }
 
 /// Starts init (pid 1) from `loaded` and enters it; does not return.
-pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -> ! {
+pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str, persona: u32) -> ! {
     let Some(kstack) = exec::alloc_kstack() else {
         panic!("no memory for init's kernel stack");
     };
@@ -327,6 +331,7 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         sid: INIT,
         execed: false,
         cwd: String::new(),
+        persona,
     });
     let fptr = p.frame();
     let satp = p.space.satp();
@@ -339,6 +344,9 @@ pub fn start_init(loaded: exec::Loaded, name: &'static str, exe: &'static str) -
         t.live.insert(p);
     }
     fp::restore(&FpRegs::default());
+    if let Some(p) = TABLE.lock().live.get(INIT) {
+        seg::arm_for(&p.space);
+    }
     crate::arch::sbi::set_timer(csr::read_time() + TABLE.lock().tick);
     #[allow(unsafe_code)]
     // SAFETY: `fptr` is the top FRAME_SIZE bytes of init's own kernel stack; its table maps

@@ -65,6 +65,7 @@ pub fn on_user_trap(
     }
     let goes_on = match outcome {
         Outcome::Resume => {
+            super::seg::arm_for(&p.space);
             TABLE.lock().live.put_back(p);
             true
         }
@@ -252,6 +253,7 @@ fn switch_to(t: &mut Table, pid: u32) -> *mut TrapFrame {
     // Its time runs from here (what passed since it stopped was others' or nobody's).
     next.run_mark = crate::time::now_ns();
     let frame = next.frame();
+    super::seg::arm_for(&next.space);
     crate::kevent::switch(pid, next.space.satp());
     if prev != pid || t.fp_owner != pid {
         let satp = next.space.satp();

@@ -1,6 +1,7 @@
 //! The memory system calls: brk(214), munmap(215), mremap(216), mmap(222), mprotect(226),
 //! madvise(233), over the
-//! process's areas (mm_core::vma) and page table (mm/space.rs).
+//! process's areas (mm_core::vma) and page table (mm/space.rs); a segmented process's go
+//! to `segmm.rs`.
 use crate::errno::Errno;
 use crate::fs::files::File;
 use crate::proc::Process;
@@ -30,6 +31,9 @@ fn may_commit(p: &Process, len: u64) -> bool {
 /// mapping inside the heap, as musl's guard page, splits it); pages come on first touch.
 /// Shrinking unmaps and frees whatever lies past the new end.
 pub fn brk(p: &mut Process, addr: u64) -> u64 {
+    if p.space.seg.is_some() {
+        return super::segmm::brk(p, addr);
+    }
     if addr < p.brk_start || addr >= p.space.mode.user_end().0 - MMAP_GAP {
         return p.brk;
     }
@@ -86,6 +90,9 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
 /// same frames in every process that maps it after a fork (no copy-on-write), as Linux's
 /// shmem-backed mappings.
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if p.space.seg.is_some() {
+        return super::segmm::mmap(p, a);
+    }
     let [addr, len, prot, flags, fd, off] = a;
     let Some(prot) = prot_flags(prot) else {
         return Err(Errno::EINVAL);
@@ -225,6 +232,9 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
 
 /// munmap(addr, len): removes the areas' parts in the range and frees its pages.
 pub fn munmap(p: &mut Process, addr: u64, len: u64) -> SysResult {
+    if p.space.seg.is_some() {
+        return super::segmm::munmap(p, addr, len);
+    }
     if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL);
     }
@@ -248,6 +258,9 @@ pub fn munmap(p: &mut Process, addr: u64, len: u64) -> SysResult {
 /// permissions, and so do the pages present in it. PROT_NONE keeps the pages (see
 /// `space::pte_flags`).
 pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> SysResult {
+    if p.space.seg.is_some() {
+        return super::segmm::mprotect(p, addr, len, prot);
+    }
     const PROT_READ: u64 = 1;
     const PROT_WRITE: u64 = 2;
     const PROT_EXEC: u64 = 4;
@@ -299,6 +312,9 @@ const MREMAP_DONTUNMAP: u64 = 4;
 /// MREMAP_MAYMOVE) maps the same object a second time at the new place, leaving the old
 /// mapping (Linux's "duplicate shm area"; EINVAL on a private area, as Linux).
 pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
+    if p.space.seg.is_some() {
+        return super::segmm::mremap(p);
+    }
     let [addr, old_len, new_len, flags, new_addr, _] = a;
     if flags & !(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP) != 0
         || flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) != 0 && flags & MREMAP_MAYMOVE == 0
@@ -439,6 +455,9 @@ pub fn mremap(p: &mut Process, a: [u64; 6]) -> SysResult {
 /// as Linux's shmem); the areas stay. Other known advice is accepted and ignored. ENOMEM when
 /// part of the range is not mapped (after acting on the rest), as Linux.
 pub fn madvise(p: &mut Process, addr: u64, len: u64, advice: u64) -> SysResult {
+    if p.space.seg.is_some() {
+        return super::segmm::madvise(p, addr, len, advice);
+    }
     const MADV_DONTNEED: u64 = 4;
     const MADV_FREE: u64 = 8;
     const KNOWN: &[u64] = &[

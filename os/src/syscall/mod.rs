@@ -18,6 +18,7 @@ pub mod identity;
 mod mm;
 mod process;
 mod rw;
+mod segmm;
 
 use crate::arch::trap::TrapFrame;
 use crate::console;
@@ -103,6 +104,7 @@ const SYS_GETRESGID: u64 = 150;
 const SYS_GETGROUPS: u64 = 158;
 const SYS_SETGROUPS: u64 = 159;
 const SYS_UNAME: u64 = 160;
+const SYS_PERSONALITY: u64 = 92;
 const SYS_UMASK: u64 = 166;
 const SYS_GETUID: u64 = 174;
 const SYS_GETEUID: u64 = 175;
@@ -314,6 +316,7 @@ pub fn dispatch(p: &mut Process, nr: u64, a: [u64; 6]) -> SysResult {
         SYS_SETGROUPS => identity::setgroups(p, a[0], a[1]),
         SYS_UMASK => identity::umask(p, a[0]),
         SYS_UNAME => host::uname(p, VirtAddr(a[0])),
+        SYS_PERSONALITY => process::personality(p, a[0]),
         SYS_SYSINFO => host::sysinfo(p, VirtAddr(a[0])),
         SYS_SOCKET | SYS_SOCKETPAIR => host::socket(p, nr, a[0], a[1]),
         SYS_READV => rw::readv(p, a[0], VirtAddr(a[1]), a[2]),

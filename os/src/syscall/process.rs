@@ -115,7 +115,7 @@ pub fn execve(p: &mut Process, frame: &mut TrapFrame, a: [u64; 6]) -> Result<(),
         image: data,
         path: &path,
     };
-    let loaded = match exec::load(kernel, p.space.asid, prog, &argv, &envp) {
+    let loaded = match exec::load_for(p.persona, kernel, p.space.asid, prog, &argv, &envp) {
         Ok(l) => l,
         Err(exec::ExecError::Elf(_)) => return Err(Errno::ENOEXEC),
         Err(exec::ExecError::NoMemory) => return Err(Errno::ENOMEM),
@@ -190,4 +190,17 @@ pub fn nanosleep(
     }
     p.sleep_until = Some(until);
     Err(Wait::Timer(until))
+}
+
+/// personality(persona): returns the old persona and, unless `persona` is 0xffffffff (a
+/// query), sets it (the argument is an unsigned int: the upper bits are ignored, as on
+/// Linux). Kept across execve and inherited by fork; its PER_SEGMENTS bit makes execve
+/// load segmented (`proc::seg`).
+pub fn personality(p: &mut Process, persona: u64) -> SysResult {
+    let old = p.persona;
+    let persona = persona as u32;
+    if persona != 0xffff_ffff {
+        p.persona = persona;
+    }
+    Ok(i64::from(old))
 }
