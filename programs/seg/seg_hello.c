@@ -63,26 +63,29 @@ int main(int argc, char **argv) {
   CHECK(strcmp(planets[2], "earth") == 0 && total == 288 && letters == 47,
         "a relocated string table: 8 planets, 47 letters, 288 moons");
 
-  /* Small blocks. */
-  enum { SMALL = 2000 };
+  /* Small blocks, of four sizes. (mallocng takes a group of slots per size class from
+   * mmap, and a segmented process has a segment per mapping and a PMP entry or two per
+   * segment, 16 in all: a few size classes, not dozens.) */
+  enum { SMALL = 400 };
   char **blocks = malloc(SMALL * sizeof *blocks);
   int small_ok = blocks != NULL;
   for (int i = 0; small_ok && i < SMALL; i++) {
-    blocks[i] = malloc(16 + i % 200);
+    int size = 16 + (i % 4) * 40;
+    blocks[i] = malloc(size);
     if (!blocks[i]) {
       small_ok = 0;
       break;
     }
-    memset(blocks[i], i & 0xff, 16 + i % 200);
+    memset(blocks[i], i & 0xff, size);
   }
   for (int i = 0; small_ok && i < SMALL; i++) {
-    for (int k = 0; k < 16 + i % 200; k++)
+    for (int k = 0; k < 16 + (i % 4) * 40; k++)
       if ((unsigned char)blocks[i][k] != (i & 0xff))
         small_ok = 0;
     free(blocks[i]);
   }
   free(blocks);
-  CHECK(small_ok, "%d small blocks allocated, filled, checked and freed", SMALL);
+  CHECK(small_ok, "%d small blocks of 4 sizes allocated, filled, checked and freed", SMALL);
 
   /* A large block, through mmap: 2 MiB, a word written every 64 bytes and summed. */
   size_t big = 2u << 20;
