@@ -9,7 +9,9 @@
 //!
 //! It also builds the guest's /bin (see [`guest_bin`]): the tools `programs/bin/*.c`, the
 //! notes' programs `programs/notes/*.c` and `programs/tools/procwatch.c`, static riscv64
-//! Linux executables that `rvmmu run` packs into every initramfs (`rvmmu::guest_bin`).
+//! Linux executables that `rvmmu run` packs into every initramfs (`rvmmu::guest_bin`); and
+//! the programs that can run segmented, `programs/seg/*.c`, musl static-pies built with
+//! `zig cc` (zig 0.13 from PyPI's `ziglang`, run as `python3 -m ziglang`, or `$ZIG`).
 //!
 //! Set `RVMMU_NO_KERNEL=1` to build the emulator without a kernel and without /bin (`rvmmu
 //! run` then needs `--kernel`); where `os/` does not exist, there is nothing to embed either.
@@ -88,14 +90,39 @@ fn build_kernel(root: &Path, os: &Path) -> PathBuf {
 /// The cross compiler for the guest's programs (Debian's gcc-riscv64-linux-gnu).
 const GUEST_CC: &str = "riscv64-linux-gnu-gcc";
 
+/// How a guest program of /bin is compiled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The project's tools: glibc, `-static -O2 -Wall -Werror`.
+    Tool,
+    /// The notes' programs are built as the notes build them: plain gcc, no optimisation
+    /// (`-O0`; `-w` because their pointers are printed with `%x`), so that what they do
+    /// in memory is what the notes describe (at -O2 GCC deletes swap_32g's memset).
+    Notes,
+    /// `programs/seg/`: musl static-pies (`zig cc -static -fPIE -pie`), the only kind of
+    /// executable the kernel runs segmented.
+    SegPie,
+}
+
 /// A guest program of /bin: its source and how it is compiled.
 struct GuestProgram {
     name: String,
     src: PathBuf,
-    /// The notes' programs are built as the notes build them: plain gcc, no optimisation
-    /// (`-O0`; `-w` because their pointers are printed with `%x`), so that what they do
-    /// in memory is what the notes describe (at -O2 GCC deletes swap_32g's memset).
-    notes: bool,
+    kind: Kind,
+}
+
+/// `zig cc` for riscv64 musl: `$ZIG cc` if ZIG is set, else `python3 -m ziglang cc`.
+fn zig_cc() -> Command {
+    let mut cmd = match env::var("ZIG") {
+        Ok(zig) => Command::new(zig),
+        Err(_) => {
+            let mut c = Command::new("python3");
+            c.args(["-m", "ziglang"]);
+            c
+        }
+    };
+    cmd.args(["cc", "-target", "riscv64-linux-musl"]);
+    cmd
 }
 
 /// The C files of `dir` (sorted), each with its rerun-if-changed line; the directory's too,
@@ -119,20 +146,23 @@ fn c_files(dir: &Path) -> Vec<PathBuf> {
 fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
     let programs = root.join("programs");
     let mut list: Vec<GuestProgram> = Vec::new();
-    let mut add = |src: PathBuf, notes: bool| {
+    let mut add = |src: PathBuf, kind: Kind| {
         let name = src.file_stem().unwrap().to_string_lossy().into_owned();
-        list.push(GuestProgram { name, src, notes });
+        list.push(GuestProgram { name, src, kind });
     };
     for src in c_files(&programs.join("bin")) {
-        add(src, false);
+        add(src, Kind::Tool);
     }
     for src in c_files(&programs.join("notes")) {
-        add(src, true);
+        add(src, Kind::Notes);
     }
     let procwatch = programs.join("tools").join("procwatch.c");
     println!("cargo:rerun-if-changed={}", procwatch.display());
     if procwatch.is_file() {
-        add(procwatch, false);
+        add(procwatch, Kind::Tool);
+    }
+    for src in c_files(&programs.join("seg")) {
+        add(src, Kind::SegPie);
     }
     if list.is_empty() {
         return Vec::new();
@@ -151,6 +181,22 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
              kernel and /bin."
         );
     }
+    println!("cargo:rerun-if-env-changed=ZIG");
+    if list.iter().any(|p| p.kind == Kind::SegPie) {
+        let zig = zig_cc()
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if !zig.is_ok_and(|s| s.success()) {
+            panic!(
+                "zig is not installed: `python3 -m ziglang cc` (or `$ZIG cc`) builds the \
+                 static-pie programs of the guest's /bin (programs/seg) that rvmmu embeds. \
+                 Install zig 0.13 from PyPI (pip install ziglang==0.13.0; scripts/setup.sh \
+                 does), or set RVMMU_NO_KERNEL=1 to build rvmmu without its kernel and /bin."
+            );
+        }
+    }
     let dir = out_dir.join("bin");
     fs::create_dir_all(&dir).expect("create $OUT_DIR/bin");
     // Headers the tools share (programs/bin/*.h) make every tool out of date.
@@ -166,6 +212,9 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
     for h in &headers {
         println!("cargo:rerun-if-changed={}", h.display());
     }
+    // programs/seg/ includes the TAP checker of programs/tests.
+    let seg_headers = [programs.join("tests").join("check.h")];
+    println!("cargo:rerun-if-changed={}", seg_headers[0].display());
     let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
     let mut children: Vec<(&GuestProgram, Child)> = Vec::new();
     let mut out = Vec::new();
@@ -173,7 +222,11 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
         let exe = dir.join(&prog.name);
         out.push((prog.name.clone(), exe.clone()));
         let newest_src = std::iter::once(&prog.src)
-            .chain(if prog.notes { &[][..] } else { &headers[..] })
+            .chain(match prog.kind {
+                Kind::Tool => &headers[..],
+                Kind::SegPie => &seg_headers[..],
+                Kind::Notes => &[][..],
+            })
             .filter_map(|p| mtime(p))
             .max();
         if let (Some(built), Some(src)) = (mtime(&exe), newest_src) {
@@ -181,19 +234,21 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
                 continue;
             }
         }
-        let mut cmd = Command::new(GUEST_CC);
-        cmd.arg("-static");
-        if prog.notes {
-            cmd.args(["-O0", "-w"]);
-        } else {
-            cmd.args(["-O2", "-Wall", "-Werror"]);
-        }
+        let mut cmd = match prog.kind {
+            Kind::SegPie => zig_cc(),
+            Kind::Tool | Kind::Notes => Command::new(GUEST_CC),
+        };
+        match prog.kind {
+            Kind::Tool => cmd.args(["-static", "-O2", "-Wall", "-Werror"]),
+            Kind::Notes => cmd.args(["-static", "-O0", "-w"]),
+            Kind::SegPie => cmd.args(["-static", "-fPIE", "-pie", "-O2", "-Wall", "-Werror"]),
+        };
         // Stripped: the initramfs lives in the guest's RAM.
         cmd.arg("-s").arg(&prog.src).arg("-o").arg(&exe);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let child = cmd
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {GUEST_CC}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot run the compiler for {}: {e}", prog.name));
         children.push((prog, child));
         // At most two compilers at a time (they are short, and the machine is shared).
         if children.len() >= 2 {
@@ -211,10 +266,10 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
 fn finish(prog: &GuestProgram, child: Child) {
     let out = child
         .wait_with_output()
-        .unwrap_or_else(|e| panic!("{GUEST_CC} for {}: {e}", prog.src.display()));
+        .unwrap_or_else(|e| panic!("the compiler for {}: {e}", prog.src.display()));
     if !out.status.success() {
         eprintln!("{}", String::from_utf8_lossy(&out.stderr));
-        panic!("{GUEST_CC} failed on {} (see above)", prog.src.display());
+        panic!("the compiler failed on {} (see above)", prog.src.display());
     }
 }
 

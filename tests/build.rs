@@ -13,7 +13,8 @@
 //! `LINUX_PROGRAMS` as ("dir/name", path): `programs/notes/` holds the notes' programs,
 //! byte for byte, compiled as the notes compile them (no optimisation: `-O0`) with `-w` so that their warnings (pointers printed with `%x`,
 //! `getpid` undeclared) do not need the sources changed; the project's own programs are
-//! compiled with `-Wall -Werror`. `programs/musl/` is built against musl instead, with
+//! compiled with `-Wall -Werror`. `programs/musl/` and `programs/seg/` (the programs that
+//! run segmented, all static-pies) are built against musl instead, with
 //! `zig cc -target riscv64-linux-musl -static` (zig 0.13 from PyPI's `ziglang`, run as
 //! `python3 -m ziglang`; override the command with `ZIG`). A source containing
 //! `rvmmu-build: static-pie` is linked as a static-pie (ET_DYN without interpreter):
@@ -131,9 +132,11 @@ fn linux_programs(generated: &mut String, programs: &Path, out_dir: &Path) {
             }
             println!("cargo:rerun-if-changed={}", src.display());
             let exe = out.join(&name);
-            let mut cmd = linux_cc(dir_name == "musl");
+            // programs/seg/ (the segmented-mode programs) are musl static-pies too.
+            let musl = dir_name == "musl" || dir_name == "seg";
+            let mut cmd = linux_cc(musl);
             let pie = fs::read_to_string(&src).is_ok_and(|t| t.contains("rvmmu-build: static-pie"));
-            match (pie, dir_name == "musl") {
+            match (pie, musl) {
                 (true, true) => cmd.args(["-static", "-fPIE", "-pie"]),
                 (true, false) => cmd.arg("-static-pie"),
                 (false, _) => cmd.arg("-static"),

@@ -36,6 +36,10 @@ pub struct Paged {
     pub data_pages: u64,
     /// Bytes the loop's pointer advances per iteration.
     pub stride: u64,
+    /// Instead of paging: the code runs in U-mode with satp Bare, confined by PMP segments
+    /// (a kernel's segmented mode), at its physical address PA 0x8000_1000, its data at
+    /// [`S_DATA_PA`]; the M-mode prologue is [`SEGMENT_PROLOGUE`].
+    pub segments: bool,
 }
 
 /// Where the S-mode code of a paged workload runs.
@@ -100,6 +104,23 @@ const S_EXIT: [u32; 4] = [
     0x0000006f, // j     .
 ];
 
+/// The integer loop of [`INT_LOOP`] for a paged or segmented workload: its data word at s5,
+/// the finisher at s8.
+const RESIDENT_LOOP: &[u32] = &[
+    0x00090293, // mv    t0,s2
+    0x000a8593, // mv    a1,s5
+    0x00000613, // li    a2,0
+    0x0005b303, // loop: ld t1,0(a1)
+    0x00530333, // add   t1,t1,t0
+    0x005343b3, // xor   t2,t1,t0
+    0x0065b023, // sd    t1,0(a1)
+    0x0033de13, // srli  t3,t2,0x3
+    0x01c60633, // add   a2,a2,t3
+    0xfff28293, // addi  t0,t0,-1
+    0xfe0292e3, // bnez  t0,loop
+    S_EXIT[0], S_EXIT[1], S_EXIT[2], S_EXIT[3],
+];
+
 /// The integer loop under Sv39: the same eight instructions as [`INT_LOOP`], on one data
 /// word, with code and data on 4 KiB pages that stay in the TLB.
 pub const TLB_RESIDENT: Workload = Workload {
@@ -108,22 +129,52 @@ pub const TLB_RESIDENT: Workload = Workload {
     code: PAGED_PROLOGUE,
     insns_per_iter: 8,
     paged: Some(Paged {
-        code: &[
-            0x00090293, // mv    t0,s2
-            0x000a8593, // mv    a1,s5
-            0x00000613, // li    a2,0
-            0x0005b303, // loop: ld t1,0(a1)
-            0x00530333, // add   t1,t1,t0
-            0x005343b3, // xor   t2,t1,t0
-            0x0065b023, // sd    t1,0(a1)
-            0x0033de13, // srli  t3,t2,0x3
-            0x01c60633, // add   a2,a2,t3
-            0xfff28293, // addi  t0,t0,-1
-            0xfe0292e3, // bnez  t0,loop
-            S_EXIT[0], S_EXIT[1], S_EXIT[2], S_EXIT[3],
-        ],
+        code: RESIDENT_LOOP,
         data_pages: 1,
         stride: 0,
+        segments: false,
+    }),
+};
+
+/// M-mode prologue of the segmented workload: PMP segments for the U-mode code (s4, one
+/// page, R X: entries 0 OFF and 1 TOR), its data (s5, one page, R W: entries 2 OFF and 3
+/// TOR) and the finisher's page (s8, R W: entry 4 NAPOT), no other entry; satp Bare; mret
+/// into U-mode at s4.
+pub const SEGMENT_PROLOGUE: &[u32] = &[
+    0x002a5293, // srli  t0,s4,0x2
+    0x3b029073, // csrw  pmpaddr0,t0
+    0x40028293, // addi  t0,t0,1024
+    0x3b129073, // csrw  pmpaddr1,t0
+    0x002ad293, // srli  t0,s5,0x2
+    0x3b229073, // csrw  pmpaddr2,t0
+    0x40028293, // addi  t0,t0,1024
+    0x3b329073, // csrw  pmpaddr3,t0
+    0x002c5293, // srli  t0,s8,0x2
+    0x1ff2e293, // ori   t0,t0,511
+    0x3b429073, // csrw  pmpaddr4,t0
+    0x01b0b2b7, // lui   t0,0x1b0b
+    0x0012829b, // addiw t0,t0,1
+    0x00c29293, // slli  t0,t0,0xc
+    0xd0028293, // addi  t0,t0,-768      (0x1b_0b00_0d00: TOR|X|R, TOR|W|R, NAPOT|W|R)
+    0x3a029073, // csrw  pmpcfg0,t0
+    0x18001073, // csrw  satp,zero
+    0x30001073, // csrw  mstatus,zero    (mstatus.MPP = U)
+    0x341a1073, // csrw  mepc,s4
+    0x30200073, // mret
+];
+
+/// The integer loop in U-mode with satp Bare, its code and data each one PMP segment (the
+/// TLB plays no part; PMP checks every access).
+pub const PMP_SEGMENTS: Workload = Workload {
+    name: "u-bare-pmp",
+    what: "the integer loop in U-mode, satp Bare, code and data in PMP TOR segments",
+    code: SEGMENT_PROLOGUE,
+    insns_per_iter: 8,
+    paged: Some(Paged {
+        code: RESIDENT_LOOP,
+        data_pages: 1,
+        stride: 0,
+        segments: true,
     }),
 };
 
@@ -150,11 +201,12 @@ pub const TLB_THRASH: Workload = Workload {
         ],
         data_pages: 512,
         stride: 4096,
+        segments: false,
     }),
 };
 
 /// Every workload.
-pub const WORKLOADS: &[&Workload] = &[&INT_LOOP, &TLB_RESIDENT, &TLB_THRASH];
+pub const WORKLOADS: &[&Workload] = &[&INT_LOOP, &TLB_RESIDENT, &TLB_THRASH, &PMP_SEGMENTS];
 
 /// Builds Sv39 tables mapping `va` → `pa` (4 KiB leaf with `flags`), taking new tables from
 /// `next_table`. Returns nothing: the harness only ever maps fresh, distinct pages.
@@ -187,6 +239,14 @@ fn set_up_paging(m: &mut Machine, p: &Paged, iterations: u64) -> Result<(), Mach
         .ram
         .write_bytes(PhysAddr(crate::bus::RAM_BASE + 0x1000), &code)
         .map_err(|e| MachineError::Guest(e.to_string()))?;
+    if p.segments {
+        let x = &mut m.hart.x;
+        x[18] = iterations; // s2
+        x[20] = crate::bus::RAM_BASE + 0x1000; // s4
+        x[21] = S_DATA_PA; // s5
+        x[24] = FINISHER; // s8
+        return Ok(());
+    }
     let mut next = PT_PA + 4096;
     map_4k(
         m,
@@ -385,6 +445,35 @@ mod tests {
                 assert_eq!(slow, fast, "{} with --tlb {tlb}", w.name);
             }
         }
+    }
+
+    #[test]
+    fn the_segmented_workload_runs_in_u_mode_without_the_tlb() {
+        let pro: Vec<String> = SEGMENT_PROLOGUE
+            .iter()
+            .enumerate()
+            .map(|(i, w)| disassemble(*w, 0x8000_0000 + 4 * i as u64))
+            .collect();
+        assert_eq!(pro[3], "csrw\tpmpaddr1,t0");
+        assert_eq!(pro[15], "csrw\tpmpcfg0,t0");
+        assert_eq!(pro[19], "mret");
+        let mut m = prepare(&PMP_SEGMENTS, 1000, MachineConfig::capture(Vec::new())).unwrap();
+        assert_eq!(m.run(), Exit::Pass);
+        // The prologue's value of pmpcfg0: entries 1 and 3 TOR, entry 4 NAPOT.
+        assert_eq!(m.hart.mmu.pmp.read_cfg(0), 0x1b_0b00_0d00);
+        assert_eq!(m.hart.prv, crate::hart::Priv::U);
+        // Satp Bare: the TLB was never asked.
+        let t = m.hart.mmu.tlb.stats();
+        assert_eq!(
+            t.fetch.lookups + t.load.lookups + t.store.lookups,
+            0,
+            "{t:?}"
+        );
+        assert!(
+            m.hart.steps > 8000 && m.hart.steps < 8100,
+            "{}",
+            m.hart.steps
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The guest's /bin, built into rvmmu by `emu/build.rs`: the tools of `programs/bin/`
 //! (`cat`, `ps`, `free`, `top`, `vmstat`, `sar`, `sysctl`, `pmap`, `sleep`, `kill`, and the
-//! shell `sh` when its source is there), the notes' programs (`malloc_1`, ...) and
-//! `procwatch`, as static riscv64 Linux executables. `rvmmu run` packs every one at
+//! shell `sh` when its source is there, and `segrun`), the notes' programs (`malloc_1`, ...),
+//! `procwatch`, and the static-pies of `programs/seg/` that can run segmented (`seg_hello`,
+//! `seg_faults`, `memhog`, `seg_isolation`), as static riscv64 Linux executables. `rvmmu run` packs every one at
 //! /bin/NAME in the initramfs. Empty when rvmmu was built with `RVMMU_NO_KERNEL=1`.
 
 /// (name, executable), sorted by name within each source directory.

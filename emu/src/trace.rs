@@ -15,6 +15,7 @@ use std::io::{self, Write};
 
 use crate::hart::trap::Exception;
 use crate::hart::Priv;
+use crate::mmu::pmp::Decision;
 use crate::mmu::walk::{AdUpdate, Walk};
 use crate::mmu::Access;
 
@@ -130,6 +131,9 @@ pub struct Translation<'a> {
     pub walk: Option<&'a Walk>,
     /// The walk's leaf was not put in the TLB because PMP is not uniform over its page.
     pub uncached: bool,
+    /// Which PMP entry decided the access at its physical address; None when PMP was not
+    /// asked (no entry implemented, or the translation failed before a physical address).
+    pub pmp: Option<Decision>,
 }
 
 /// Where trace records go: a buffered writer shared by both kinds of record.
@@ -312,7 +316,8 @@ fn ad_name(ad: AdUpdate) -> &'static str {
     }
 }
 
-/// `count priv asid access va result lookup [level:pte_addr=pte]... [ad=X] [uncached]`
+/// `count priv asid access va result lookup [pmp=N|none|N-partial] [level:pte_addr=pte]...
+/// [ad=X] [uncached]`
 fn text_translation(b: &mut Vec<u8>, t: &Translation<'_>) {
     push_dec_right(b, t.count, 10);
     b.push(b' ');
@@ -338,6 +343,19 @@ fn text_translation(b: &mut Vec<u8>, t: &Translation<'_>) {
     }
     b.push(b' ');
     b.extend_from_slice(t.lookup.name().as_bytes());
+    match t.pmp {
+        None => {}
+        Some(Decision::NoMatch) => b.extend_from_slice(b" pmp=none"),
+        Some(Decision::Entry(i)) => {
+            b.extend_from_slice(b" pmp=");
+            push_dec(b, i as u64);
+        }
+        Some(Decision::Partial(i)) => {
+            b.extend_from_slice(b" pmp=");
+            push_dec(b, i as u64);
+            b.extend_from_slice(b"-partial");
+        }
+    }
     if let Some(w) = t.walk {
         for s in w.steps() {
             b.push(b' ');
@@ -388,6 +406,17 @@ fn json_translation(b: &mut Vec<u8>, t: &Translation<'_>) {
     b.extend_from_slice(b",\"tlb\":\"");
     b.extend_from_slice(t.lookup.name().as_bytes());
     b.push(b'"');
+    match t.pmp {
+        None => {}
+        Some(Decision::NoMatch) => b.extend_from_slice(b",\"pmp\":null"),
+        Some(Decision::Entry(i) | Decision::Partial(i)) => {
+            b.extend_from_slice(b",\"pmp\":");
+            push_dec(b, i as u64);
+            if matches!(t.pmp, Some(Decision::Partial(_))) {
+                b.extend_from_slice(b",\"pmp_partial\":true");
+            }
+        }
+    }
     if let Some(w) = t.walk {
         b.extend_from_slice(b",\"walk\":[");
         for (i, s) in w.steps().iter().enumerate() {
@@ -550,10 +579,11 @@ mod tests {
             lookup: Lookup::Miss,
             walk: Some(&w),
             uncached: false,
+            pmp: Some(Decision::Entry(0)),
         };
         assert_eq!(
             trace_one(Format::Text, Filter::default(), &t),
-            "        42 U 0001 S 0000000000001010 pa=0000000080707010 miss \
+            "        42 U 0001 S 0000000000001010 pa=0000000080707010 miss pmp=0 \
              2:0000000080001000=0000000020000801 1:0000000080002010=0000000020000c01 \
              0:0000000080003010=0000000020001c17 ad=AD>0000000020001cd7\n"
         );
@@ -562,7 +592,7 @@ mod tests {
             json,
             "{\"type\":\"translation\",\"count\":42,\"priv\":\"U\",\"asid\":1,\
              \"access\":\"store\",\"va\":\"0x0000000000001010\",\"pa\":\"0x0000000080707010\",\
-             \"tlb\":\"miss\",\"walk\":[\
+             \"tlb\":\"miss\",\"pmp\":0,\"walk\":[\
              {\"level\":2,\"pte_addr\":\"0x0000000080001000\",\"pte\":\"0x0000000020000801\"},\
              {\"level\":1,\"pte_addr\":\"0x0000000080002010\",\"pte\":\"0x0000000020000c01\"},\
              {\"level\":0,\"pte_addr\":\"0x0000000080003010\",\"pte\":\"0x0000000020001c17\"}],\
@@ -583,6 +613,7 @@ mod tests {
             lookup: Lookup::Hit,
             walk: None,
             uncached: false,
+            pmp: None,
         };
         assert_eq!(
             trace_one(Format::Text, Filter::default(), &hit),
@@ -605,6 +636,62 @@ mod tests {
         assert!(json.contains("\"asid\":null") && json.contains("\"tlb\":\"bare\""));
     }
 
+    /// The PMP field: the deciding entry, `none` when no entry matched, `-partial` when the
+    /// first match covers only some bytes; absent when PMP was not asked.
+    #[test]
+    fn pmp_decisions_have_their_own_field() {
+        let seg = Translation {
+            count: 9,
+            prv: Priv::U,
+            asid: None,
+            access: Access::Load,
+            va: 0x8020_0010,
+            result: Ok(0x8020_0010),
+            lookup: Lookup::Bare,
+            walk: None,
+            uncached: false,
+            pmp: Some(Decision::Entry(3)),
+        };
+        assert_eq!(
+            trace_one(Format::Text, Filter::default(), &seg),
+            "         9 U ---- L 0000000080200010 pa=0000000080200010 bare pmp=3\n"
+        );
+        assert_eq!(
+            trace_one(Format::Json, Filter::default(), &seg),
+            "{\"type\":\"translation\",\"count\":9,\"priv\":\"U\",\"asid\":null,\
+             \"access\":\"load\",\"va\":\"0x0000000080200010\",\"pa\":\"0x0000000080200010\",\
+             \"tlb\":\"bare\",\"pmp\":3}\n"
+        );
+        let outside = Translation {
+            va: 0x8030_0000,
+            result: Err(Exception::LoadAccessFault(0x8030_0000)),
+            pmp: Some(Decision::NoMatch),
+            ..seg
+        };
+        assert_eq!(
+            trace_one(Format::Text, Filter::default(), &outside),
+            "         9 U ---- L 0000000080300000 fault=load-access-fault bare pmp=none\n"
+        );
+        assert!(trace_one(Format::Json, Filter::default(), &outside)
+            .ends_with("\"tlb\":\"bare\",\"pmp\":null}\n"));
+        let partial = Translation {
+            pmp: Some(Decision::Partial(5)),
+            ..outside
+        };
+        assert!(
+            trace_one(Format::Text, Filter::default(), &partial).ends_with(" bare pmp=5-partial\n")
+        );
+        assert!(trace_one(Format::Json, Filter::default(), &partial)
+            .ends_with("\"pmp\":5,\"pmp_partial\":true}\n"));
+        let page_fault = Translation {
+            result: Err(Exception::LoadPageFault(0x8030_0000)),
+            pmp: None,
+            ..outside
+        };
+        assert!(!trace_one(Format::Text, Filter::default(), &page_fault).contains("pmp"));
+        assert!(!trace_one(Format::Json, Filter::default(), &page_fault).contains("pmp"));
+    }
+
     #[test]
     fn filters_select_by_va_range_access_hit_and_asid() {
         let t = Translation {
@@ -617,6 +704,7 @@ mod tests {
             lookup: Lookup::Hit,
             walk: None,
             uncached: false,
+            pmp: None,
         };
         let f = Filter::default();
         assert!(f.accepts(t.va, t.access, t.lookup, t.asid));

@@ -11,10 +11,10 @@ pub struct BenchArgs {
     /// Runs per workload; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub runs: u64,
-    /// Run only the named workload (int-loop, sv39-hit, sv39-miss).
+    /// Run only the named workload (int-loop, sv39-hit, sv39-miss, u-bare-pmp).
     #[arg(long, value_name = "NAME", value_parser = workload_name)]
     pub only: Option<String>,
-    /// Measure translation tracing instead: run the paged workloads with
+    /// Measure translation tracing instead: run the paged and segmented workloads with
     /// `--trace translations` writing to FILE, and report records per second.
     #[arg(long, value_name = "FILE")]
     pub trace_out: Option<PathBuf>,

@@ -37,6 +37,13 @@ pub struct RunArgs {
     /// The paging mode the kernel runs processes in.
     #[arg(long, value_enum, default_value = "sv48")]
     pub paging: PagingArg,
+    /// Run the program segmented instead of paged (the kernel command-line word `segments`):
+    /// it runs in U-mode with satp = Bare, each of its segments (text, data + bss + heap,
+    /// stack, each anonymous mmap) one contiguous physical range that PMP entries guard.
+    /// Only static-pie executables can (the built-in seg_hello, seg_faults, memhog and
+    /// seg_isolation are); `segrun PROG` does the same for one program inside a run.
+    #[arg(long)]
+    pub segments: bool,
     /// Set a sysctl at boot, as Linux's `sysctl.NAME=VALUE` parameter (repeatable), e.g.
     /// `--sysctl vm.swappiness=10`.
     #[arg(long, value_name = "NAME=VALUE", value_parser = sysctl)]
@@ -142,7 +149,11 @@ pub fn bootargs(a: &RunArgs, init: &str, qemu: bool) -> Result<String, String> {
         PagingArg::Sv39 => "sv39",
         PagingArg::Sv48 => "sv48",
     };
-    let mut extra: Vec<String> = a.sysctl.clone();
+    let mut extra: Vec<String> = Vec::new();
+    if a.segments {
+        extra.push("segments".into());
+    }
+    extra.extend(a.sysctl.iter().cloned());
     if let Some(more) = &a.append {
         extra.push(more.clone());
     }
@@ -562,6 +573,23 @@ mod tests {
             ["rvmmu", "run", "--kernel-log=k.log", "--", "prog"]
         );
         assert_eq!(words("rvmmu bare x -h"), ["rvmmu", "bare", "x", "-h"]);
+    }
+
+    #[test]
+    fn segments_is_a_kernel_command_line_word_before_the_arguments() {
+        let a = parse(&[
+            "--segments",
+            "--sysctl",
+            "vm.segment_best_fit=1",
+            "seg_hello",
+            "one",
+        ]);
+        assert!(a.segments);
+        assert_eq!(
+            bootargs(&a, "/bin/seg_hello", false).unwrap(),
+            "paging=sv48 init=/bin/seg_hello segments sysctl.vm.segment_best_fit=1 -- one"
+        );
+        assert!(!parse(&["seg_hello"]).segments);
     }
 
     #[test]

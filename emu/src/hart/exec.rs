@@ -180,6 +180,10 @@ impl Hart {
         } else if let Some(slot) = t.fetch_slot {
             self.icache.set_fetch_page(pc & !0xfff, idx);
             self.mmu.open_fetch_run(slot, pc & !0xfff, self.steps);
+        } else if t.fetch_bare {
+            // Paging off, PMP uniform over the page and allowing fetches: nothing to count,
+            // and the page is forgotten wherever the privilege, satp or PMP changes.
+            self.icache.set_fetch_page(pc & !0xfff, idx);
         }
         let cached = self.icache.slot(idx, pa);
         if !matches!(cached.op, Op::Undecoded | Op::CrossPage) {

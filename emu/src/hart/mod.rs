@@ -1103,4 +1103,56 @@ mod tests {
         h.csr_write(num::TDATA1, 0).unwrap();
         assert!(h.data_direct, "disarmed: direct again");
     }
+
+    /// Satp Bare in U-mode: a page PMP is uniform over is served by the MMU's fast path
+    /// (no TLB counter moves), and every PMP write takes effect at the next access.
+    #[test]
+    fn bare_u_mode_pages_take_the_fast_path_until_pmp_changes() {
+        use crate::mmu::{fast::NO_SLOT, Access};
+        let mut m = machine(Misaligned::Perform);
+        let (h, bus) = (&mut m.hart, &mut m.bus);
+        let (lo, hi) = (RAM_BASE + 0x2000, RAM_BASE + 0x4000);
+        const TOR_R: u64 = 0x09;
+        const TOR_RW: u64 = 0x0b;
+        h.csr_write(num::PMPADDR0, lo >> 2).unwrap();
+        h.csr_write(num::PMPADDR0 + 1, hi >> 2).unwrap();
+        h.csr_write(num::PMPCFG0, TOR_RW << 8).unwrap();
+        h.prv = Priv::U;
+        h.refresh_data_direct();
+        assert_eq!(h.store::<8>(bus, lo + 8, 7, 0), Ok(()));
+        assert_eq!(
+            h.mmu.fast.lookup(lo + 16, Access::Load),
+            Some((lo + 16, NO_SLOT))
+        );
+        assert_eq!(
+            h.mmu.fast.lookup(lo + 16, Access::Store),
+            Some((lo + 16, NO_SLOT))
+        );
+        assert_eq!(h.load::<8>(bus, lo + 8, 1), Ok(7));
+        let t = h.mmu.tlb.stats();
+        assert_eq!(t.load.lookups + t.store.lookups, 0, "{t:?}");
+        // W taken away: the store faults at once, the load still works.
+        h.csr_write(num::PMPCFG0, TOR_R << 8).unwrap();
+        assert_eq!(h.mmu.fast.lookup(lo + 16, Access::Store), None);
+        assert_eq!(
+            h.store::<8>(bus, lo + 8, 9, 2),
+            Err(Exception::StoreAccessFault(lo + 8))
+        );
+        assert_eq!(h.load::<8>(bus, lo + 8, 3), Ok(7));
+        // The segment gone: no entry matches, the load faults.
+        h.csr_write(num::PMPCFG0, 0).unwrap();
+        assert_eq!(
+            h.load::<8>(bus, lo + 8, 4),
+            Err(Exception::LoadAccessFault(lo + 8))
+        );
+        // A segment ending inside a page: allowed below the bound, but not cached.
+        h.csr_write(num::PMPADDR0 + 1, (lo + 0x800) >> 2).unwrap();
+        h.csr_write(num::PMPCFG0, TOR_RW << 8).unwrap();
+        assert_eq!(h.load::<8>(bus, lo + 8, 5), Ok(7));
+        assert_eq!(h.mmu.fast.lookup(lo + 8, Access::Load), None);
+        assert_eq!(
+            h.load::<8>(bus, lo + 0x800, 6),
+            Err(Exception::LoadAccessFault(lo + 0x800))
+        );
+    }
 }

@@ -16,6 +16,12 @@
 //!   and the entry's last use is the last of those fetches. The catch-up happens whenever the
 //!   order could matter (before a refill chooses a victim) and whenever the run ends.
 //!
+//! With paging off (satp Bare below M-mode, or M-mode with a locked PMP entry) the data
+//! tables serve too: an entry maps a page to itself with [`NO_SLOT`], filled when PMP gives
+//! the whole page one answer that allows the access and the page is RAM; a hit counts
+//! nothing (there is no TLB lookup to stand for). The fetch side then needs no run: the
+//! hart keeps its fetch page where PMP allows fetches throughout it (`Translated::fetch_bare`).
+//!
 //! An entry is only filled when the model would give the same answer for the whole 4 KiB
 //! page with no side effect: the TLB holds the entry a lookup would hit first, its
 //! permissions pass for the access type without an A/D update, PMP gives the whole page one
@@ -27,6 +33,11 @@ use super::{Access, Leaf};
 
 /// Entries per access type (a power of two).
 pub const ENTRIES: usize = 64;
+
+/// The slot of an entry no TLB entry stands behind: a page of a Bare translation (satp
+/// Bare in S or U-mode, or M-mode with a locked PMP entry), where only PMP is consulted and
+/// the TLB counts nothing. [`crate::mmu::Mmu::fast_data`] counts no hit for it.
+pub const NO_SLOT: usize = u32::MAX as usize;
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {

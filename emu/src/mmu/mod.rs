@@ -180,6 +180,10 @@ pub struct Translated {
     /// For a fetch: the TLB slot the hart may tie its fetch page to ([`Mmu::open_fetch_run`]),
     /// when the fast path may serve the rest of the page.
     pub fetch_slot: Option<usize>,
+    /// For a fetch with paging off: PMP allows fetches throughout the 4 KiB page and no TLB
+    /// entry is involved, so the hart may keep the page as its fetch page (until the
+    /// privilege, satp or PMP changes, where it forgets it) without a fetch run.
+    pub fetch_bare: bool,
 }
 
 /// The MMU of one hart: TLB, walker, PMP, in the order priv/supervisor.adoc and
@@ -278,6 +282,9 @@ trait Notes {
     fn lookup(&mut self, l: Lookup);
     fn walk(&mut self, w: &walk::Walk);
     fn uncached(&mut self);
+    /// PMP is asked about `len` bytes at physical address `pa`: the access's own address,
+    /// after translation (not the walk's PTE reads).
+    fn pmp(&mut self, pa: u64, len: u64);
 }
 
 struct NoNotes;
@@ -290,6 +297,8 @@ impl Notes for NoNotes {
     fn walk(&mut self, _: &walk::Walk) {}
     #[inline(always)]
     fn uncached(&mut self) {}
+    #[inline(always)]
+    fn pmp(&mut self, _: u64, _: u64) {}
 }
 
 #[cfg(feature = "trace-translations")]
@@ -297,6 +306,7 @@ struct TraceNotes {
     lookup: Lookup,
     walk: Option<walk::Walk>,
     uncached: bool,
+    pmp: Option<(u64, u64)>,
 }
 
 #[cfg(feature = "trace-translations")]
@@ -310,6 +320,9 @@ impl Notes for TraceNotes {
     }
     fn uncached(&mut self) {
         self.uncached = true;
+    }
+    fn pmp(&mut self, pa: u64, len: u64) {
+        self.pmp = Some((pa, len));
     }
 }
 
@@ -386,6 +399,7 @@ impl Mmu {
                     pa,
                     pte_written: None,
                     fetch_slot,
+                    fetch_bare: false,
                 });
             }
         }
@@ -568,6 +582,7 @@ impl Mmu {
             lookup: Lookup::Bare,
             walk: None,
             uncached: false,
+            pmp: None,
         };
         let r = self.translate_noting(va, len, access, ctx, ram, &mut notes);
         let paged = notes.lookup != Lookup::Bare;
@@ -581,6 +596,7 @@ impl Mmu {
             lookup: notes.lookup,
             walk: notes.walk.as_ref(),
             uncached: notes.uncached,
+            pmp: notes.pmp.and_then(|(pa, len)| self.pmp.decide(pa, len)),
         };
         if let Some(t) = self.tracer.as_deref_mut() {
             t.translation(&record);
@@ -603,6 +619,7 @@ impl Mmu {
             pa: va,
             pte_written: None,
             fetch_slot: None,
+            fetch_bare: false,
         };
         let paging = if ctx.prv == Priv::M {
             None
@@ -627,6 +644,7 @@ impl Mmu {
                     }
                 })?;
         }
+        notes.pmp(out.pa, len);
         let allowed = match page_perms {
             // An aligned access of at most 8 bytes lies inside the page.
             Some(p) if len <= 8 && out.pa & (len - 1) == 0 => p.allows(access),
@@ -636,7 +654,41 @@ impl Mmu {
             self.stats.access_faults[access.index()] += 1;
             return Err(walk::access_fault(access, va));
         }
+        if paging.is_none() && self.fast_on() {
+            self.fill_fast_bare(&mut out, len, access, ctx.prv, ram);
+        }
         Ok(out)
+    }
+
+    /// With paging off, after an access PMP allowed: the fast path for its 4 KiB page, if
+    /// the page is RAM and PMP gives all of it one answer — the data tables (page to itself,
+    /// [`fast::NO_SLOT`]) for each of load and store that answer allows, or for a fetch
+    /// `fetch_bare`. Nothing is counted: no TLB takes part in a Bare translation.
+    #[cold]
+    fn fill_fast_bare(
+        &mut self,
+        out: &mut Translated,
+        len: u64,
+        access: Access,
+        prv: Priv,
+        ram: &Ram,
+    ) {
+        let page = out.pa & !0xfff;
+        if len > 8 || out.pa & (len.max(1) - 1) != 0 || !ram.contains(PhysAddr(page), 4096) {
+            return;
+        }
+        let Some(perms) = self.pmp.uniform_over(page, 4096, prv) else {
+            return;
+        };
+        if access == Access::Fetch {
+            out.fetch_bare = perms.allows(Access::Fetch);
+            return;
+        }
+        for a in [Access::Load, Access::Store] {
+            if perms.allows(a) {
+                self.fast.fill(page, a, page, fast::NO_SLOT);
+            }
+        }
     }
 
     /// The paged part of [`Mmu::translate`]; also returns PMP's permissions for the whole
@@ -673,6 +725,7 @@ impl Mmu {
                     pa: leaf.translate(va),
                     pte_written: None,
                     fetch_slot: None,
+                    fetch_bare: false,
                 };
                 if self.fast_on() {
                     let perms = self
@@ -712,6 +765,7 @@ impl Mmu {
             pa: leaf.translate(va),
             pte_written,
             fetch_slot: None,
+            fetch_bare: false,
         };
         let perms = self
             .pmp
@@ -841,7 +895,9 @@ impl Mmu {
     #[inline(always)]
     pub fn fast_data(&mut self, va: u64, access: Access, now: u64) -> Option<u64> {
         let (pa, slot) = self.fast.lookup(va, access)?;
-        self.tlb.count_fast_hit(slot, access, now);
+        if slot != fast::NO_SLOT {
+            self.tlb.count_fast_hit(slot, access, now);
+        }
         Some(pa)
     }
 

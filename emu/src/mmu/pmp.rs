@@ -78,6 +78,17 @@ enum Overlap {
     Full,
 }
 
+/// Which entry decided an access ([`Pmp::decide`]): what a translation trace shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// No entry matches any byte: M-mode succeeds, S and U fail.
+    NoMatch,
+    /// Entry `n`, the lowest-numbered match, covers every byte: its permissions decide.
+    Entry(u8),
+    /// Entry `n`, the lowest-numbered match, covers only some bytes: the access fails.
+    Partial(u8),
+}
+
 /// The PMP register file.
 #[derive(Clone, Debug)]
 pub struct Pmp {
@@ -353,6 +364,20 @@ impl Pmp {
             Some((_, Overlap::Partial)) => false,
             Some((i, Overlap::Full)) => self.entry_perms(i, prv).allows(access),
         }
+    }
+
+    /// Which entry decides an access of `len` bytes at `pa` (the one [`Pmp::check`] asks),
+    /// or None when no entry is implemented (there is no PMP to ask). For traces: the
+    /// checks themselves do not call it.
+    pub fn decide(&self, pa: u64, len: u64) -> Option<Decision> {
+        if self.entries == 0 {
+            return None;
+        }
+        Some(match self.first_match_at(pa, len) {
+            None => Decision::NoMatch,
+            Some((i, Overlap::Full)) => Decision::Entry(i as u8),
+            Some((i, Overlap::Partial)) => Decision::Partial(i as u8),
+        })
     }
 
     /// `check(pa, 8, Load, S)` for the page-table walker's PTE reads ("implicit accesses by

@@ -129,6 +129,28 @@ fn the_kernel_log_goes_to_stderr_and_whole_to_a_file() {
     assert!(boot < prog && prog < exit, "{text}");
 }
 
+#[test]
+fn segments_reaches_the_kernel_command_line_and_qemus() {
+    // `--segments` is the kernel command-line word `segments` (what the kernel does with it
+    // is the kernel's: tests/tests/segments.rs). The kernel logs the line it booted with.
+    let out = rvmmu_run(&["--segments", "--kernel-log", "seg_hello", "one"], b"");
+    assert!(
+        out.stderr
+            .contains("bootargs: \"paging=sv48 init=/bin/seg_hello segments -- one\""),
+        "{out:#?}"
+    );
+    // The same word in the QEMU command --qemu-files prints.
+    let dir = tempfile::TempDir::new().unwrap();
+    let files = dir.path().to_str().unwrap();
+    let out = rvmmu_run(&["--segments", "--qemu-files", files, "seg_hello"], b"");
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert!(
+        out.stdout
+            .contains("-append 'paging=sv48 init=/bin/seg_hello quiet segments'"),
+        "{out:#?}"
+    );
+}
+
 const ENOSYS: &str = r#"
 #include <stdio.h>
 #include <unistd.h>

@@ -20,6 +20,8 @@ struct Rec {
     va: u64,
     result: String,
     lookup: String,
+    /// The PMP field's value (`0`, `none`, `3-partial`), when PMP was asked.
+    pmp: Option<String>,
     /// (level, PTE address, PTE) for each walk step.
     steps: Vec<(u8, u64, u64)>,
     ad: Option<String>,
@@ -34,8 +36,11 @@ fn parse(line: &str) -> Rec {
     assert!(f.len() >= 7, "short record: {line}");
     let mut steps = Vec::new();
     let mut ad = None;
+    let mut pmp = None;
     for extra in &f[7..] {
-        if let Some(a) = extra.strip_prefix("ad=") {
+        if let Some(p) = extra.strip_prefix("pmp=") {
+            pmp = Some(p.to_string());
+        } else if let Some(a) = extra.strip_prefix("ad=") {
             ad = Some(a.to_string());
         } else {
             let (level, rest) = extra.split_once(':').unwrap();
@@ -51,6 +56,7 @@ fn parse(line: &str) -> Rec {
         va: hex(f[4]),
         result: f[5].into(),
         lookup: f[6].into(),
+        pmp,
         steps,
         ad,
     }
@@ -142,6 +148,12 @@ fn translation_records_follow_the_guest_page_tables() {
     assert_eq!(data[2].steps, walk_to(2, before));
     assert_eq!(data[2].ad, Some(format!("AD>{:016x}", before | 0xc0)));
     assert_eq!(data[4].steps, walk_to(3, 0));
+    // PMP decided every access that reached a physical address: entry 0, the guest's one
+    // NAPOT entry over everything; the page fault never reached PMP.
+    for r in &recs {
+        let want = r.result.starts_with("pa=").then(|| "0".to_string());
+        assert_eq!(r.pmp, want, "{r:?}");
+    }
     // Each data access belongs to the instruction whose fetch precedes it.
     let mut last_fetch = None;
     for r in &recs {
@@ -197,6 +209,7 @@ fn json_records_carry_the_same_facts_as_the_text() {
             (_, fault) => assert_eq!(j["fault"].as_str(), Some(fault)),
         }
         assert_eq!(j["tlb"].as_str(), Some(t.lookup.as_str()));
+        assert_eq!(j.get("pmp").map(|p| p.to_string()), t.pmp.clone(), "{j}");
         let steps: Vec<(u8, u64, u64)> = j["walk"]
             .as_array()
             .map(|a| {

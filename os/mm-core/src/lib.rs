@@ -31,6 +31,7 @@ pub mod policy;
 pub mod pte;
 pub mod ratelimit;
 pub mod rmap;
+pub mod seglayout;
 pub mod segment;
 pub mod shmem;
 pub mod sigframe;

@@ -33,9 +33,10 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::swap::SwapEntry;
 use mm_core::{PhysAddr, PAGE_SIZE};
 
-/// Bytes in segments now (swapped-out ones are not counted: their frames are free). A
-/// caller may free one allocation in pieces (text and data of one range), so ranges are
-/// not counted, bytes are.
+/// Segments in memory and their bytes (swapped-out ones are not counted: their frames are
+/// free). Each allocation is one segment, each free one fewer; a caller that splits or
+/// joins segments without memory changing hands says so ([`pieces_changed`]).
+static LIVE: AtomicU64 = AtomicU64::new(0);
 static LIVE_BYTES: AtomicU64 = AtomicU64::new(0);
 /// Bytes of segments in swap now.
 static SWAPPED_BYTES: AtomicU64 = AtomicU64::new(0);
@@ -122,6 +123,7 @@ pub fn alloc(bytes: u64) -> Result<PhysAddr, Errno> {
 fn counted_in(pa: PhysAddr, bytes: u64) {
     keep_kernel_above(pa, bytes);
     add(&vmstat::SEG_ALLOC, 1);
+    LIVE.fetch_add(1, Ordering::Relaxed);
     LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed);
 }
 
@@ -168,8 +170,19 @@ pub fn shrink(base: PhysAddr, old: u64, new: u64) {
 pub fn free(base: PhysAddr, bytes: u64) {
     frame::give_segment(base, bytes);
     add(&vmstat::SEG_FREE, 1);
+    LIVE.fetch_sub(1, Ordering::Relaxed);
     LIVE_BYTES.fetch_sub(bytes, Ordering::Relaxed);
     after_free();
+}
+
+/// Counts `delta` more live segments without memory changing hands: a segment split in two
+/// by mprotect (+1), or two pieces of one merged again (-1).
+pub fn pieces_changed(delta: i64) {
+    if delta >= 0 {
+        LIVE.fetch_add(delta as u64, Ordering::Relaxed);
+    } else {
+        LIVE.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+    }
 }
 
 /// After segment frames went back. A swapped-out process waiting for its ranges is not
@@ -319,6 +332,12 @@ pub fn proc_segmentinfo() -> String {
     let mut out = String::new();
     let policy = if best_fit() { "best-fit" } else { "first-fit" };
     let _ = writeln!(out, "{:<16}{policy:>9}", "Policy:");
+    let _ = writeln!(
+        out,
+        "{:<16}{:>9}",
+        "Segments:",
+        LIVE.load(Ordering::Relaxed)
+    );
     for (label, bytes) in [
         ("InSegments:", LIVE_BYTES.load(Ordering::Relaxed)),
         ("SwappedOut:", SWAPPED_BYTES.load(Ordering::Relaxed)),

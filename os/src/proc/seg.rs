@@ -15,6 +15,7 @@ use crate::mm::kpt::KernelSpace;
 use crate::mm::layout::phys_to_virt;
 use crate::mm::space::{AddressSpace, Fault};
 use alloc::boxed::Box;
+use mm_core::seglayout::{self, Load};
 use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 
 pub use crate::mm::segmem;
@@ -181,13 +182,6 @@ pub fn note_resident(space: &mut AddressSpace) {
     }
 }
 
-fn page_down(a: u64) -> u64 {
-    a & !(PAGE_SIZE - 1)
-}
-fn page_up(a: u64) -> Option<u64> {
-    a.checked_next_multiple_of(PAGE_SIZE)
-}
-
 /// Refuses `path` for a segmented exec, with the reason in the log (execve: ENOEXEC).
 fn refuse(path: &str, why: &'static str) -> ExecError {
     log::warn!("exec: {path}: {why}");
@@ -216,39 +210,17 @@ pub fn load(
             "not a static-pie (ET_EXEC): segments need position-independent code",
         ));
     }
-    let loads = || elf.segments().filter(|s| s.kind == PT_LOAD && s.memsz > 0);
-    let Some(low) = loads().map(|s| page_down(s.vaddr)).min() else {
-        return Err(refuse(path, "no PT_LOAD segment"));
-    };
-    let bad = || refuse(path, "PT_LOAD segments too large");
-    let mut high = low;
-    let mut text_end = low;
-    let mut data_start = u64::MAX;
-    for s in loads() {
-        let end = page_up(s.vaddr + s.memsz).ok_or_else(bad)?;
-        high = high.max(end);
-        if s.flags & PF_W != 0 {
-            data_start = data_start.min(page_down(s.vaddr));
-        } else {
-            text_end = text_end.max(end);
-        }
-    }
-    if data_start == u64::MAX {
-        // No writable load: the data segment (where the heap grows) starts empty-handed
-        // with one page after the text.
-        data_start = high;
-        high += PAGE_SIZE;
-    }
-    if text_end > data_start {
-        return Err(refuse(
-            path,
-            "read-only and writable PT_LOADs interleave: no text/data split",
-        ));
-    }
-    let span = high - low;
-    if span > (1 << 40) {
-        return Err(bad());
-    }
+    let loads: alloc::vec::Vec<Load> = elf
+        .segments()
+        .filter(|s| s.kind == PT_LOAD && s.memsz > 0)
+        .map(|s| Load {
+            vaddr: s.vaddr,
+            memsz: s.memsz,
+            writable: s.flags & PF_W != 0,
+        })
+        .collect();
+    let split =
+        seglayout::split(&loads, PAGE_SIZE, 1 << 40).map_err(|e| refuse(path, e.reason()))?;
     // The stack first: a first-fit allocator then puts the text and data above it,
     // leaving the memory after the data free for the heap as long as nothing else
     // takes it.
@@ -275,7 +247,7 @@ pub fn load(
         return Err(refuse(path, "not enough PMP entries for its segments"));
     }
     // From here on, dropping `seg` gives the memory of the segments in it back.
-    let total = PAGE_SIZE + span;
+    let total = split.total();
     let base = match segmem::alloc(total) {
         Ok(b) => b.0,
         Err(_) => {
@@ -286,7 +258,7 @@ pub fn load(
             return Err(ExecError::NoMemory);
         }
     };
-    let text_len = PAGE_SIZE + (data_start - low);
+    let text_len = split.text_len;
     let text = Segment {
         base,
         len: text_len,
@@ -295,19 +267,29 @@ pub fn load(
     };
     let data = Segment {
         base: base + text_len,
-        len: high - data_start,
+        len: split.data_len,
         perms: SegPerms::R | SegPerms::W,
         kind: SegKind::Data,
     };
+    // Text and data become two segments, each its own allocation (what segmem counts):
+    // the data's part is given back and taken again exactly there (nothing can come
+    // between: one hart, interrupts off).
+    segmem::shrink(PhysAddr(base), total, text_len);
+    if !segmem::alloc_at(PhysAddr(base + text_len), data.len) {
+        segmem::free(PhysAddr(base), text_len);
+        log::warn!("exec: {path}: its data segment could not be placed after its text");
+        return Err(ExecError::NoMemory);
+    }
     for s in [text, data] {
         if seg.insert(s).is_err() {
             // The text may be in the table: out of it, so that only this frees it.
             seg.table.remove(base);
-            segmem::free(PhysAddr(base), total);
+            segmem::free(PhysAddr(base), text_len);
+            segmem::free(PhysAddr(base + text_len), data.len);
             return Err(refuse(path, "not enough PMP entries for its segments"));
         }
     }
-    elf.bias = base + PAGE_SIZE - low;
+    elf.bias = split.bias(base, PAGE_SIZE);
     elf.entry = elf.entry.wrapping_add(elf.bias);
     // The trampoline page, then each load's file bytes (the rest is zero: bss).
     let tramp: &[u8] = &super::signal::TRAMPOLINE;

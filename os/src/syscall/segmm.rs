@@ -5,7 +5,8 @@
 //! - brk grows the data segment in place while the frames right after it are free
 //!   (`segmem::grow`), else returns the old break (Linux's way of saying ENOMEM: musl's
 //!   malloc then uses mmap); shrinking gives the pages back.
-//! - mmap makes a new segment (anonymous: zero-filled; MAP_SHARED anonymous is private,
+//! - mmap makes a new segment, right after another mmap segment or the stack where the
+//!   frames there are free (its PMP entry chains: one entry, not two) (anonymous: zero-filled; MAP_SHARED anonymous is private,
 //!   there being no fork; an initramfs file: its bytes copied in) while the PMP has an
 //!   entry for it, else ENOMEM. MAP_FIXED cannot be honoured (the address is physical):
 //!   ENOMEM and a log line.
@@ -157,7 +158,7 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     let Some(len) = page_up(len) else {
         return Err(Errno::ENOMEM);
     };
-    let Ok(base) = segmem::alloc(len) else {
+    let Some(base) = place(segs(p), len) else {
         return Err(Errno::ENOMEM);
     };
     let segment = Segment {
@@ -187,6 +188,29 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     }
     seg::note_resident(&mut p.space);
     Ok(base.0 as i64)
+}
+
+/// Memory for a new mmap segment of `len` bytes: right after one of the process's mmap
+/// segments or its stack if the frames there are free (the new segment's PMP entry then
+/// chains on that one's: one entry instead of two, the OFF entry a gap needs being
+/// saved), the highest first; never right after the data segment, whose following frames
+/// brk grows into. Otherwise wherever the allocator's policy puts it.
+fn place(s: &SegProc, len: u64) -> Option<PhysAddr> {
+    let mut ends: Vec<u64> = s
+        .table
+        .segments()
+        .iter()
+        .filter(|g| matches!(g.kind, SegKind::Mmap | SegKind::Stack))
+        .map(|g| g.base + g.len)
+        .filter(|&end| s.table.containing(end).is_none())
+        .collect();
+    ends.sort_unstable_by(|a, b| b.cmp(a));
+    for end in ends {
+        if segmem::alloc_at(PhysAddr(end), len) {
+            return Some(PhysAddr(end));
+        }
+    }
+    segmem::alloc(len).ok()
 }
 
 /// munmap(addr, len) for a segmented process.
@@ -295,6 +319,7 @@ pub fn mprotect(p: &mut Process, addr: u64, len: u64, prot: u64) -> SysResult {
         }
         placed.push(from);
     }
+    segmem::pieces_changed(placed.len() as i64 - 1);
     coalesce(s);
     s.update();
     Ok(0)
@@ -321,6 +346,7 @@ fn coalesce(s: &mut SegProc) {
             let _ = s.table.insert(b);
             return;
         }
+        segmem::pieces_changed(-1);
     }
 }
 

@@ -1,0 +1,94 @@
+//! Segmented processes (docs/KERNEL.md, "Segmented processes"): the kernel command-line
+//! word `segments` starts init segmented (satp Bare in U-mode, its segments granted by PMP
+//! entries that the M-layer programs at each entry). A static-pie TAP program
+//! (programs/musl/static_pie.c) must print the same segmented on rvmmu (Sv48 and Sv39
+//! kernels), segmented on qemu-system-riscv64 virt (16 PMP entries), paged, and under
+//! qemu-riscv64; an ET_EXEC program is refused with the reason in the log.
+
+use rvmmu::machine::{Exit, MachineConfig};
+use rvmmu_tests::kernel::{boot_qemu, Boot};
+use rvmmu_tests::linux::tap_on_qemu_user;
+
+const MEM: u64 = 128 << 20;
+
+/// An initramfs with the built program `dir/name` at /bin/NAME, and that path.
+fn initramfs(name: &str) -> (Vec<u8>, String) {
+    let path = rvmmu_tests::linux_program(name).unwrap_or_else(|| panic!("no program {name}"));
+    let init = format!("/bin/{}", name.rsplit('/').next().unwrap());
+    let archive = rvmmu::initramfs::pack(&[rvmmu::initramfs::File {
+        path: init.clone(),
+        data: std::fs::read(path).unwrap(),
+        mode: 0o755,
+    }])
+    .unwrap();
+    (archive, init)
+}
+
+/// Runs `name` as init on rvmmu with these words; returns how it ended, the console log
+/// (kernel lines included) and the program's output alone.
+fn on_rvmmu(name: &str, paging: &str, words: &str) -> (Exit, String, String) {
+    let (initrd, init) = initramfs(name);
+    let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
+    let cfg = MachineConfig {
+        mem_size: MEM,
+        bootargs: format!("paging={paging} init={init} {words}"),
+        initrd: Some(initrd),
+        max_insns: Some(2_000_000_000),
+        ..MachineConfig::capture(Vec::new())
+    };
+    rvmmu_tests::kernel::run_kernel_split(cfg, kernel)
+}
+
+#[test]
+fn a_static_pie_prints_the_same_segmented_paged_on_qemu_virt_and_on_linux() {
+    let name = "musl/static_pie";
+    let linux = tap_on_qemu_user(name, &[]);
+    let (exit, _, paged) = on_rvmmu(name, "sv48", "quiet");
+    assert_eq!(exit, Exit::Pass, "paged\n{paged}");
+    assert!(paged.starts_with("ok 1 "), "{paged}");
+    assert!(!paged.contains("not ok"), "{paged}");
+    for paging in ["sv48", "sv39"] {
+        let (exit, log, out) = on_rvmmu(name, paging, "segments loglevel=info");
+        assert_eq!(exit, Exit::Pass, "{paging}\n{log}");
+        assert!(log.contains("static_pie: segmented: entry 0x"), "{log}");
+        assert!(log.contains("pmp: 16 entries"), "{log}");
+        assert_eq!(out, paged, "{paging}: segmented (left), paged (right)");
+        if let Some(linux) = &linux {
+            assert_eq!(&out, linux, "{paging}: segmented (left), qemu-riscv64");
+        }
+    }
+    // The same on QEMU's virt machine, where the M-layer finds 16 PMP entries too.
+    let (initrd, init) = initramfs(name);
+    let b = Boot {
+        initrd: Some(initrd),
+        ..Boot::new(
+            MEM,
+            &format!("paging=sv48 init={init} segments loglevel=info"),
+        )
+    };
+    if let Some((code, console)) = boot_qemu(&b) {
+        assert_eq!(code, Some(0), "QEMU\n{console}");
+        assert!(console.contains("pmp: 16 entries"), "{console}");
+        assert!(
+            console.contains("static_pie: segmented: entry 0x"),
+            "{console}"
+        );
+        let out = rvmmu_tests::kernel::program_output(&console);
+        assert_eq!(out, paged, "QEMU segmented (left), rvmmu paged (right)");
+    }
+}
+
+#[test]
+fn a_program_that_is_not_a_static_pie_is_refused_with_its_reason() {
+    // musl_basics is linked at a fixed address (ET_EXEC).
+    let (exit, log, out) = on_rvmmu("musl/musl_basics", "sv48", "segments");
+    assert_ne!(exit, Exit::Pass, "{log}");
+    assert!(
+        log.contains(
+            "exec: /bin/musl_basics: not a static-pie (ET_EXEC): segments need \
+             position-independent code"
+        ),
+        "{log}"
+    );
+    assert!(out.is_empty(), "{out}");
+}

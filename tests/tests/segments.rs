@@ -1,0 +1,217 @@
+//! Segmented mode (issue 13): processes whose memory is a few contiguous physical segments
+//! (text R-X, data + bss + heap RW-, stack RW-, each anonymous mmap RW-) that run in U-mode
+//! with satp = Bare while the M-mode layer's PMP entries grant exactly those ranges.
+//!
+//! The guest programs are the static-pies of `programs/seg/` (built into rvmmu's /bin by
+//! emu/build.rs, and by tests/build.rs for qemu-riscv64) and `segrun` (programs/bin). Each
+//! run boots the built-in kernel on rvmmu as `rvmmu run` would (the built-in /bin, `paging=sv48
+//! init=... -- ARGS`), with the command-line word `segments` where `rvmmu run --segments`
+//! would add it.
+//!
+//! - seg_hello prints the same segmented (`--segments` and `segrun`), paged and under
+//!   qemu-riscv64;
+//! - every fault of seg_faults ends in SIGSEGV in both modes, and the kernel goes on;
+//! - isolation: a segmented prober cannot read or write another segmented process's buffer.
+//!
+//! Under CI (`CI` set) a missing qemu-riscv64 or qemu-system-riscv64 fails the comparison
+//! that needs it; elsewhere it is skipped with a line saying so.
+
+use rvmmu::machine::{Exit, MachineConfig};
+use std::time::Duration;
+
+/// One boot of the kernel on rvmmu as `rvmmu run [--segments] --mem MEM`: init is `init`
+/// with `args`; returns how it ended, the console log (program output with the kernel's
+/// lines) and the program output alone.
+fn boot(mem: u64, segments: bool, init: &str, args: &[&str]) -> (Exit, String, String) {
+    let files = rvmmu::guest_bin::initramfs_files();
+    assert!(
+        !files.is_empty(),
+        "rvmmu was built without its /bin (RVMMU_NO_KERNEL set?)"
+    );
+    let extra: Vec<String> = if segments {
+        vec!["segments".into()]
+    } else {
+        Vec::new()
+    };
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let bootargs =
+        rvmmu::cli::kernel_cmdline("sv48", init, false, &extra, &args).expect("a command line");
+    let cfg = MachineConfig {
+        mem_size: mem,
+        bootargs,
+        initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+        max_insns: Some(3_000_000_000),
+        ..MachineConfig::capture(Vec::new())
+    };
+    rvmmu_tests::kernel::run_kernel_split(
+        cfg,
+        rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"),
+    )
+}
+
+/// `rvmmu run -c SCRIPT` (init is the built-in /bin/sh), `--mem mem`: the console log and
+/// the program output; the shell must end with status 0.
+fn script(mem: u64, script: &str) -> (String, String) {
+    let (exit, log, out) = boot(mem, false, "/bin/sh", &["-c", script]);
+    assert_eq!(exit, Exit::Pass, "{script}:\n{log}");
+    (log, out)
+}
+
+/// How many times the kernel logged an exec of `name` into segments (`proc::seg`'s
+/// `NAME: segmented: entry ...` line): the proof that a run was segmented, not paged.
+fn segmented_execs(log: &str, name: &str) -> usize {
+    let line = format!("{name}: segmented: entry ");
+    log.lines().filter(|l| l.contains(&line)).count()
+}
+
+/// The arguments seg_hello gets in every run.
+const HELLO_ARGS: &[&str] = &["one", "two words"];
+
+/// The TAP output of `what`, checked: no failure, a plan line.
+fn assert_tap(what: &str, out: &str) {
+    let oks = out.lines().filter(|l| l.starts_with("ok ")).count();
+    assert!(
+        oks > 0 && !out.lines().any(|l| l.starts_with("not ok")),
+        "{what}: a check failed:\n{out}"
+    );
+    assert!(
+        out.lines().any(|l| l == format!("1..{oks}")),
+        "{what}: no plan line for {oks} checks:\n{out}"
+    );
+}
+
+#[test]
+fn seg_hello_prints_the_same_segmented_paged_and_under_qemu_user() {
+    let (exit, log, paged) = boot(128 << 20, false, "/bin/seg_hello", HELLO_ARGS);
+    assert_eq!(exit, Exit::Pass, "paged:\n{log}");
+    assert_tap("seg_hello paged", &paged);
+    assert_eq!(segmented_execs(&log, "seg_hello"), 0, "{log}");
+
+    let (exit, log, segmented) = boot(128 << 20, true, "/bin/seg_hello", HELLO_ARGS);
+    assert_eq!(exit, Exit::Pass, "--segments:\n{log}");
+    assert_eq!(segmented_execs(&log, "seg_hello"), 1, "{log}");
+    assert_eq!(
+        segmented, paged,
+        "--segments (left) and paged (right) differ"
+    );
+
+    let (log, via_segrun) = script(128 << 20, "segrun seg_hello one 'two words'");
+    assert_eq!(
+        via_segrun, paged,
+        "segrun (left) and paged (right) differ:\n{log}"
+    );
+    assert_eq!(segmented_execs(&log, "seg_hello"), 1, "{log}");
+
+    let Some(reference) = rvmmu_tests::linux::tap_on_qemu_user("seg/seg_hello", HELLO_ARGS) else {
+        return;
+    };
+    assert_eq!(
+        paged, reference,
+        "rvmmu (left) and qemu-riscv64 (right) differ"
+    );
+}
+
+/// seg_faults' modes (programs/seg/seg_faults.c).
+const FAULTS: &[&str] = &[
+    "null-write",
+    "null-read",
+    "text-write",
+    "exec-data",
+    "kernel-read",
+    "kernel-write",
+    "device-read",
+];
+
+#[test]
+fn every_forbidden_access_is_sigsegv_in_both_modes_and_the_kernel_goes_on() {
+    // One boot: each mode paged and segmented, the shell reporting the status (139: killed
+    // by SIGSEGV), then a last line from the shell. (The script travels on the kernel
+    // command line, which holds about a kilobyte: the runs with the handler get a boot of
+    // their own.)
+    let mut s = String::new();
+    for mode in FAULTS {
+        s.push_str(&format!(
+            "seg_faults {mode}; echo paged {mode} $?; segrun seg_faults {mode}; echo segmented {mode} $?; "
+        ));
+    }
+    s.push_str("echo the kernel is still here");
+    let (log, out) = script(128 << 20, &s);
+    for mode in FAULTS {
+        for how in ["paged", "segmented"] {
+            assert!(
+                out.contains(&format!("{how} {mode} 139\n")),
+                "{how} {mode}: not killed by SIGSEGV:\n{out}\n{log}"
+            );
+        }
+    }
+    assert!(out.ends_with("the kernel is still here\n"), "{out}\n{log}");
+    assert_eq!(segmented_execs(&log, "seg_faults"), FAULTS.len(), "{log}");
+
+    // With the handler: each mode's paged run prints what qemu-riscv64 prints (the same
+    // si_code), and its segmented run is caught too, si_addr being the address touched.
+    let mut s = String::new();
+    for mode in FAULTS {
+        s.push_str(&format!(
+            "seg_faults {mode} catch; segrun seg_faults {mode} catch; "
+        ));
+    }
+    s.push_str("echo the kernel is still here");
+    let (_, out) = script(128 << 20, &s);
+    assert!(out.ends_with("the kernel is still here\n"), "{out}");
+    let caught: Vec<&str> = out.lines().filter(|l| l.starts_with("caught ")).collect();
+    assert_eq!(caught.len(), 2 * FAULTS.len(), "{out}");
+    for (i, mode) in FAULTS.iter().enumerate() {
+        let (paged, segmented) = (caught[2 * i], caught[2 * i + 1]);
+        // The kernel's rule is a page fault's: SEGV_MAPERR where no segment holds the
+        // address, SEGV_ACCERR where one does but forbids the access.
+        assert!(
+            segmented.ends_with("si_addr is the address touched"),
+            "segmented {mode}: {segmented}"
+        );
+        assert_eq!(
+            segmented, paged,
+            "{mode}: segmented (left) and paged (right)"
+        );
+        let Some(qemu) = rvmmu_tests::require_qemu_user("seg_faults under qemu-riscv64") else {
+            continue;
+        };
+        let path = rvmmu_tests::linux_program("seg/seg_faults").expect("seg/seg_faults built");
+        let run = rvmmu_tests::linux::run_user(
+            &qemu,
+            path,
+            &[mode, "catch"],
+            b"",
+            Duration::from_secs(30),
+        )
+        .expect("run qemu-riscv64");
+        assert_eq!(run.code, Some(0), "{mode} under qemu-riscv64: {run:?}");
+        assert_eq!(
+            run.stdout,
+            format!("seg_faults: {mode}\n{paged}\n"),
+            "{mode}: qemu-riscv64 (left) and paged rvmmu (right) differ"
+        );
+    }
+}
+
+#[test]
+fn a_segmented_process_cannot_touch_another_ones_memory() {
+    // The secret holder (segmented) writes its buffer's physical address to a file; a
+    // segmented prober reads, then writes there: SIGSEGV both times; then the holder finds
+    // its buffer unchanged.
+    let (log, out) = script(
+        128 << 20,
+        "segrun seg_isolation secret /tmp/addr & sleep 1; \
+         segrun seg_isolation probe /tmp/addr read; echo read $?; \
+         segrun seg_isolation probe /tmp/addr write; echo write $?; \
+         kill -USR1 $!; wait $!; echo secret $?",
+    );
+    assert_eq!(
+        out,
+        "secret: ready\n\
+         probe: reading the other process's buffer\nread 139\n\
+         probe: writing to the other process's buffer\nwrite 139\n\
+         secret: buffer unchanged\nsecret 0\n",
+        "{log}"
+    );
+    assert_eq!(segmented_execs(&log, "seg_isolation"), 3, "{log}");
+}
