@@ -326,6 +326,33 @@ impl SegTable {
     }
 }
 
+/// Whether freeing `ranges` (start, bytes) would leave a run of free memory of at least
+/// `bytes`, given the free `holes` (start, bytes) now: the test that a segmented process's
+/// segments, swapped out, make the room a segment needs. Touching ranges join.
+pub fn frees_a_run(holes: &[(u64, u64)], ranges: &[(u64, u64)], bytes: u64) -> bool {
+    if bytes == 0 {
+        return true;
+    }
+    let mut all: alloc::vec::Vec<(u64, u64)> = holes
+        .iter()
+        .chain(ranges)
+        .map(|&(s, l)| (s, s.saturating_add(l)))
+        .collect();
+    all.sort_unstable();
+    let mut run: Option<(u64, u64)> = None;
+    for (s, e) in all {
+        let (rs, re) = match run {
+            Some((rs, re)) if s <= re => (rs, re.max(e)),
+            _ => (s, e),
+        };
+        if re - rs >= bytes {
+            return true;
+        }
+        run = Some((rs, re));
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,5 +563,25 @@ mod tests {
         let img = t.pmp_image();
         assert_eq!((img.used, img.cfg[0]), (1, PMP_A_TOR | 3));
         agrees(&t);
+    }
+
+    #[test]
+    fn freed_ranges_join_the_holes_around_them() {
+        let holes = [(0x1000, 0x1000), (0x5000, 0x2000)];
+        // 0x2000..0x5000 freed joins both holes: 0x1000..0x7000.
+        assert!(frees_a_run(&holes, &[(0x2000, 0x3000)], 0x6000));
+        assert!(!frees_a_run(&holes, &[(0x2000, 0x3000)], 0x6001));
+        // A range that touches nothing stands alone.
+        assert!(frees_a_run(&holes, &[(0x9000, 0x4000)], 0x4000));
+        assert!(!frees_a_run(&holes, &[(0x9000, 0x3000)], 0x4000));
+        // Several ranges of one process chain with each other and the holes.
+        assert!(frees_a_run(
+            &holes,
+            &[(0x2000, 0x1000), (0x3000, 0x2000)],
+            0x6000
+        ));
+        assert!(!frees_a_run(&holes, &[(0x2000, 0x1000)], 0x3000));
+        assert!(frees_a_run(&[], &[], 0), "nothing needed");
+        assert!(!frees_a_run(&[], &[], 1));
     }
 }
