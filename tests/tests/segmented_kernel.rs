@@ -3,7 +3,8 @@
 //! entries that the M-layer programs at each entry). A static-pie TAP program
 //! (programs/musl/static_pie.c) must print the same segmented on rvmmu (Sv48 and Sv39
 //! kernels), segmented on qemu-system-riscv64 virt (16 PMP entries), paged, and under
-//! qemu-riscv64; an ET_EXEC program is refused with the reason in the log.
+//! qemu-riscv64; an ET_EXEC program is refused with the reason in the log; forbidden
+//! accesses (NULL, text write, data fetch, kernel, device) end in SIGSEGV on QEMU virt too.
 
 use rvmmu::machine::{Exit, MachineConfig};
 use rvmmu_tests::kernel::{boot_qemu, Boot};
@@ -91,4 +92,48 @@ fn a_program_that_is_not_a_static_pie_is_refused_with_its_reason() {
         "{log}"
     );
     assert!(out.is_empty(), "{out}");
+}
+
+#[test]
+fn forbidden_accesses_of_segmented_processes_are_sigsegv_on_qemu_virt_too() {
+    // The shell (paged) runs seg_faults segmented through segrun for each forbidden access;
+    // on QEMU's PMP each must end in SIGSEGV (status 139) and the kernel go on.
+    let modes = [
+        "null-write",
+        "text-write",
+        "exec-data",
+        "kernel-read",
+        "device-read",
+    ];
+    let mut s = String::new();
+    for mode in modes {
+        s.push_str(&format!(
+            "segrun seg_faults {mode}; echo segmented {mode} $?; "
+        ));
+    }
+    s.push_str("echo the kernel is still here");
+    let args = ["-c".to_string(), s];
+    let bootargs =
+        rvmmu::cli::kernel_cmdline("sv48", "/bin/sh", false, &[], &args).expect("a command line");
+    let b = Boot {
+        initrd: Some(rvmmu::initramfs::pack(&rvmmu::guest_bin::initramfs_files()).unwrap()),
+        ..Boot::new(MEM, &bootargs)
+    };
+    let Some((code, console)) = boot_qemu(&b) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "QEMU\n{console}");
+    for mode in modes {
+        assert!(
+            console.contains(&format!("segmented {mode} 139\n")),
+            "{mode}: not killed by SIGSEGV on QEMU\n{console}"
+        );
+    }
+    // Each run was segmented (the exec's log line).
+    assert_eq!(
+        console.matches("seg_faults: segmented: entry 0x").count(),
+        modes.len(),
+        "{console}"
+    );
+    assert!(console.contains("the kernel is still here\n"), "{console}");
 }
