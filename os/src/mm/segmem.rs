@@ -33,9 +33,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::swap::SwapEntry;
 use mm_core::{PhysAddr, PAGE_SIZE};
 
-/// Segments allocated and not freed, and their bytes (swapped-out ones are not counted:
-/// their frames are free).
-static LIVE: AtomicU64 = AtomicU64::new(0);
+/// Bytes in segments now (swapped-out ones are not counted: their frames are free). A
+/// caller may free one allocation in pieces (text and data of one range), so ranges are
+/// not counted, bytes are.
 static LIVE_BYTES: AtomicU64 = AtomicU64::new(0);
 /// Bytes of segments in swap now.
 static SWAPPED_BYTES: AtomicU64 = AtomicU64::new(0);
@@ -98,7 +98,13 @@ pub fn alloc(bytes: u64) -> Result<PhysAddr, Errno> {
     if !page_multiple(bytes) {
         return Err(Errno::EINVAL);
     }
-    let Some(pa) = frame::take_segment_fit(bytes, best_fit(), reserve()) else {
+    let mut placed = frame::take_segment_fit(bytes, best_fit(), reserve());
+    // No hole: a segmented process that is not running may go to swap whole to make one
+    // (`proc::segswap`), once.
+    if placed.is_none() && crate::proc::segswap::make_room(bytes) {
+        placed = frame::take_segment_fit(bytes, best_fit(), reserve());
+    }
+    let Some(pa) = placed else {
         add(&vmstat::SEG_ALLOC_FAIL, 1);
         log::debug!(
             "segmem: no hole of {} kB ({} kB free, {})",
@@ -116,7 +122,6 @@ pub fn alloc(bytes: u64) -> Result<PhysAddr, Errno> {
 fn counted_in(pa: PhysAddr, bytes: u64) {
     keep_kernel_above(pa, bytes);
     add(&vmstat::SEG_ALLOC, 1);
-    LIVE.fetch_add(1, Ordering::Relaxed);
     LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed);
 }
 
@@ -163,23 +168,19 @@ pub fn shrink(base: PhysAddr, old: u64, new: u64) {
 pub fn free(base: PhysAddr, bytes: u64) {
     frame::give_segment(base, bytes);
     add(&vmstat::SEG_FREE, 1);
-    LIVE.fetch_sub(1, Ordering::Relaxed);
     LIVE_BYTES.fetch_sub(bytes, Ordering::Relaxed);
     after_free();
 }
 
-/// Counts `delta` more live segments without memory changing hands: a segment split in two
-/// by mprotect (+1), or two pieces of one merged again (-1).
+/// A segment split in two by mprotect (`delta` +1) or two pieces merged again (-1): no
+/// memory changes hands and bytes, not ranges, are counted, so nothing changes here.
 pub fn pieces_changed(delta: i64) {
-    if delta >= 0 {
-        LIVE.fetch_add(delta as u64, Ordering::Relaxed);
-    } else {
-        LIVE.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
-    }
+    let _ = delta;
 }
 
-/// A hook run after segment frames went back (the swapped-out processes waiting for their
-/// range are checked here once there are any).
+/// After segment frames went back. A swapped-out process waiting for its ranges is not
+/// brought back from here (the process table may be held by the caller: a process
+/// ending) but at the next scheduling decision (`proc::segswap::swap_in_ready`).
 fn after_free() {}
 
 /// Whether every frame of `[base, base + bytes)` is free (a swapped-out segment can come
@@ -196,6 +197,18 @@ pub struct SegSwap {
     slots: Vec<SwapEntry>,
     /// When it went out (virtual time, ns).
     pub out_at_ns: u64,
+}
+
+impl SegSwap {
+    /// Whether the segment is in swap (not brought back yet).
+    pub fn is_out(&self) -> bool {
+        !self.slots.is_empty()
+    }
+}
+
+/// Whether any segment is in swap.
+pub fn any_swapped() -> bool {
+    SWAPPED_BYTES.load(Ordering::Relaxed) > 0
 }
 
 impl Drop for SegSwap {
@@ -287,12 +300,6 @@ pub fn proc_segmentinfo() -> String {
     let mut out = String::new();
     let policy = if best_fit() { "best-fit" } else { "first-fit" };
     let _ = writeln!(out, "{:<16}{policy:>9}", "Policy:");
-    let _ = writeln!(
-        out,
-        "{:<16}{:>9}",
-        "Segments:",
-        LIVE.load(Ordering::Relaxed)
-    );
     for (label, bytes) in [
         ("InSegments:", LIVE_BYTES.load(Ordering::Relaxed)),
         ("SwappedOut:", SWAPPED_BYTES.load(Ordering::Relaxed)),
@@ -486,11 +493,11 @@ fn self_test_steps(held: &mut Held) -> Result<(), String> {
     // heap took meanwhile (the log lines, the swap slots' list).
     let (free1, kernel1) = (frame::free_frames(), kernel_frames());
     let heap_grew = kernel1.saturating_sub(kernel0);
-    if free1 + heap_grew != free0 || LIVE.load(Ordering::Relaxed) != 0 {
+    if free1 + heap_grew != free0 || LIVE_BYTES.load(Ordering::Relaxed) != 0 {
         return Err(alloc::format!(
             "afterwards {free1} free frames (the heap took {heap_grew}), before {free0}; \
-             {} segments left",
-            LIVE.load(Ordering::Relaxed)
+             {} bytes in segments",
+            LIVE_BYTES.load(Ordering::Relaxed)
         ));
     }
     log::info!(

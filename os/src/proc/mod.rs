@@ -24,6 +24,7 @@ mod poll;
 pub mod rlimit;
 mod sched;
 pub mod seg;
+pub mod segswap;
 pub mod signal;
 mod times;
 

@@ -151,6 +151,8 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
     loop {
         // kswapd, while awake, gets a batch at every switch (`mm::reclaim`).
         let kswapd_worked = crate::mm::reclaim::kswapd_run();
+        // Segmented processes swapped out whole come back when their ranges are free.
+        super::segswap::swap_in_ready();
         let on_console = |p: &Process| match p.state {
             State::Sleeping(Wait::Console) => true,
             State::Sleeping(Wait::Poll) => p.poll_console,
@@ -190,7 +192,8 @@ fn schedule(mut prev: u32) -> *mut TrapFrame {
             }
             let live = &t.live;
             let next = task::next_to_run(live.pids(), prev, |pid| {
-                live.get(pid).is_some_and(|p| p.state == State::Runnable)
+                live.get(pid)
+                    .is_some_and(|p| p.state == State::Runnable && super::segswap::may_run(p))
             });
             if let Some(pid) = next {
                 let frame = switch_to(&mut t, pid);

@@ -40,6 +40,9 @@ pub struct SegProc {
     /// segments, and only pieces of the same mapping merge again (so that munmap of one
     /// mapping never has to split a segment another mapping shares).
     pub mappings: alloc::vec::Vec<(u64, u64)>,
+    /// The segments written to swap while the process is swapped out whole
+    /// (`proc::segswap`); empty while they are in memory.
+    pub swapped: alloc::vec::Vec<segmem::SegSwap>,
 }
 
 impl SegProc {
@@ -51,7 +54,14 @@ impl SegProc {
             table,
             image,
             mappings: alloc::vec::Vec::new(),
+            swapped: alloc::vec::Vec::new(),
         }
+    }
+
+    /// Whether its segments are in swap (`proc::segswap`): it must not run, and its
+    /// ranges are not its own.
+    pub fn is_swapped(&self) -> bool {
+        self.swapped.iter().any(segmem::SegSwap::is_out)
     }
 
     /// Recomputes the PMP image after a change of the table.
@@ -69,7 +79,7 @@ impl SegProc {
     /// Copies `buf.len()` bytes from the process's address `va`, which its segments must
     /// let it read.
     pub fn copy_in(&self, va: VirtAddr, buf: &mut [u8]) -> Result<(), Fault> {
-        if !self.table.check(va.0, buf.len() as u64, SegPerms::R) {
+        if self.is_swapped() || !self.table.check(va.0, buf.len() as u64, SegPerms::R) {
             return Err(Fault(va));
         }
         let src = phys_to_virt(PhysAddr(va.0)).0 as *const u8;
@@ -84,7 +94,7 @@ impl SegProc {
 
     /// Copies `data` to the process's address `va`, which its segments must let it write.
     pub fn copy_out(&self, va: VirtAddr, data: &[u8]) -> Result<(), Fault> {
-        if !self.table.check(va.0, data.len() as u64, SegPerms::W) {
+        if self.is_swapped() || !self.table.check(va.0, data.len() as u64, SegPerms::W) {
             return Err(Fault(va));
         }
         let dst = phys_to_virt(PhysAddr(va.0)).0 as *mut u8;
@@ -135,9 +145,17 @@ impl Default for SegProc {
 }
 
 impl Drop for SegProc {
-    /// Gives every segment's memory back.
+    /// Gives every segment's memory back (one in swap gives its slots back instead, as
+    /// its `SegSwap` goes).
     fn drop(&mut self) {
         for s in self.table.segments() {
+            if self
+                .swapped
+                .iter()
+                .any(|w| w.is_out() && w.base.0 == s.base)
+            {
+                continue;
+            }
             segmem::free(PhysAddr(s.base), s.len);
         }
     }
