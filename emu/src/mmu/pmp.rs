@@ -369,6 +369,7 @@ impl Pmp {
     /// Which entry decides an access of `len` bytes at `pa` (the one [`Pmp::check`] asks),
     /// or None when no entry is implemented (there is no PMP to ask). For traces: the
     /// checks themselves do not call it.
+    #[inline]
     pub fn decide(&self, pa: u64, len: u64) -> Option<Decision> {
         if self.entries == 0 {
             return None;

@@ -175,14 +175,10 @@ pub fn free(base: PhysAddr, bytes: u64) {
     after_free();
 }
 
-/// Counts `delta` more live segments without memory changing hands: a segment split in two
-/// by mprotect (+1), or two pieces of one merged again (-1).
+/// A segment split in two by mprotect (`delta` +1) or two pieces merged again (-1): no
+/// memory changes hands and bytes, not ranges, are counted, so nothing changes here.
 pub fn pieces_changed(delta: i64) {
-    if delta >= 0 {
-        LIVE.fetch_add(delta as u64, Ordering::Relaxed);
-    } else {
-        LIVE.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
-    }
+    let _ = delta;
 }
 
 /// After segment frames went back. A swapped-out process waiting for its ranges is not
