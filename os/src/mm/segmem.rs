@@ -175,10 +175,14 @@ pub fn free(base: PhysAddr, bytes: u64) {
     after_free();
 }
 
-/// A segment split in two by mprotect (`delta` +1) or two pieces merged again (-1): no
-/// memory changes hands and bytes, not ranges, are counted, so nothing changes here.
+/// Counts `delta` more live segments without memory changing hands: a segment split in two
+/// by mprotect (+1), or two pieces of one merged again (-1).
 pub fn pieces_changed(delta: i64) {
-    let _ = delta;
+    if delta >= 0 {
+        LIVE.fetch_add(delta as u64, Ordering::Relaxed);
+    } else {
+        LIVE.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+    }
 }
 
 /// After segment frames went back. A swapped-out process waiting for its ranges is not
