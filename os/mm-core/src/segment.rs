@@ -169,6 +169,15 @@ fn build(segs: &[Segment], limit: usize) -> Option<PmpImage> {
     for (k, s) in segs.iter().enumerate() {
         let perms = s.perms.bits() & 7;
         let chains = tor_top == Some(s.base) || (n == 0 && s.base == 0);
+        if chains && n > 0 && img.cfg[n - 1] == PMP_A_TOR | perms {
+            // Right after a TOR entry granting the same permissions: that entry's top moves
+            // up to cover this segment too (PMP knows ranges, not segments), so a run of
+            // adjacent mmaps with the stack's permissions costs no entry at all.
+            img.addr[n - 1] = s.end() >> 2;
+            img.entry_of[k] = (n - 1) as u8;
+            tor_top = Some(s.end());
+            continue;
+        }
         if chains {
             if n >= limit {
                 return None;
@@ -377,7 +386,9 @@ mod tests {
         for (k, s) in t.segments().iter().enumerate() {
             let e = img.entry_of[k] as usize;
             let (lo, hi) = img.range(e).expect("entry programmed");
-            assert_eq!((lo, hi), (s.base, s.end()), "segment {k} entry {e}");
+            // The entry covers the segment (and maybe its adjacent same-permission
+            // neighbours, which share it).
+            assert!(lo <= s.base && s.end() <= hi, "segment {k} entry {e}");
             assert_eq!(img.decide(s.base, 8), Some(s.perms));
             assert_eq!(img.decide(s.end() - 8, 8), Some(s.perms));
             for probe in [s.base.wrapping_sub(4), s.end()] {
@@ -485,8 +496,13 @@ mod tests {
             Err(SegError::NoPmpEntry)
         );
         assert_eq!(t.segments().len(), 8, "the refused segment is not kept");
-        // One more entry is enough for a segment that chains, or a NAPOT one.
-        t.insert(seg(0x8100_8000, 0x3000, RW, SegKind::Mmap))
+        // One more entry is enough for a segment that chains with other permissions, or a
+        // NAPOT one.
+        t.insert(seg(0x8100_8000, 0x3000, SegPerms::R, SegKind::Mmap))
+            .unwrap();
+        assert_eq!(t.pmp_image().used, 16);
+        // A segment adjacent to one with the same permissions needs none: the entry grows.
+        t.insert(seg(0x8f00_3000, 0x2000, RW, SegKind::Mmap))
             .unwrap();
         assert_eq!(t.pmp_image().used, 16);
         assert_eq!(
