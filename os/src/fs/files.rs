@@ -65,8 +65,8 @@ pub enum File {
     Dir { path: &'static str, pos: u64 },
     /// A directory of /proc, read as [`File::Dir`].
     ProcDir { dir: Dir, pos: u64 },
-    /// A /proc file, made when read (so a read at `pos` sees the process as it is then).
-    /// A /proc file; `write` when opened for writing (the writable ones: /proc/sys/vm/*,
+    /// A /proc file, made by a read at offset 0 and kept for the reads after it
+    /// ([`OpenFile`]'s `proc_text`); `write` when opened for writing (the writable ones: /proc/sys/vm/*,
     /// /proc/PID/oom_score_adj).
     Proc { entry: Entry, pos: u64, write: bool },
     /// A regular file of the initramfs, read from `pos`.
@@ -96,6 +96,11 @@ pub struct OpenFile {
     /// File status flags ([`STATUS_FLAGS`]): shared by every descriptor of the description,
     /// as on Linux (F_SETFL through one is seen through the others, across fork too).
     status: u64,
+    /// A /proc file's text as the last read at offset 0 made it: later reads continue in
+    /// it, so a reader going through the file sees one consistent snapshot (Linux's
+    /// seq_file keeps the text of a one-record file the same way), even when the file
+    /// takes several reads and the process or memory changes in between.
+    proc_text: Option<Arc<Vec<u8>>>,
 }
 
 impl Drop for OpenFile {
@@ -124,6 +129,7 @@ fn describe(file: File, status: u64) -> Desc {
     Arc::new(Mutex::new(OpenFile {
         file,
         status: status & STATUS_FLAGS,
+        proc_text: None,
     }))
 }
 
@@ -777,10 +783,23 @@ fn read_at(p: &mut Process, fd: u64, buf: VirtAddr, len: u64, at: Option<u64>) -
         File::Pipe { id, .. } => return super::pipe::read(p, id, buf, len, nonblock),
         File::Dir { .. } | File::ProcDir { .. } => return Err(Errno::EISDIR),
         File::Proc { entry, pos, .. } => {
-            let Some(text) = super::proc::generate(p, entry) else {
-                return Err(Errno::ESRCH); // the process has ended
+            let from = at.unwrap_or(pos);
+            let kept = match from {
+                0 => None,
+                _ => desc.lock().proc_text.clone(),
             };
-            let start = (at.unwrap_or(pos) as usize).min(text.len());
+            let text = match kept {
+                Some(text) => text,
+                None => {
+                    let Some(text) = super::proc::generate(p, entry) else {
+                        return Err(Errno::ESRCH); // the process has ended
+                    };
+                    let text = Arc::new(text);
+                    desc.lock().proc_text = Some(text.clone());
+                    text
+                }
+            };
+            let start = (from as usize).min(text.len());
             let n = (len as usize).min(text.len() - start);
             if p.space.copy_out(buf, &text[start..start + n]).is_err() {
                 return Err(Errno::EFAULT);
