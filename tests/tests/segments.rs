@@ -215,3 +215,135 @@ fn a_segmented_process_cannot_touch_another_ones_memory() {
     );
     assert_eq!(segmented_execs(&log, "seg_isolation"), 3, "{log}");
 }
+
+#[test]
+fn segrun_and_the_fault_checks_behave_the_same_on_qemu_virt() {
+    // The reference machine: the same kernel and /bin on qemu-system-riscv64 -machine virt
+    // (16 PMP entries), the same script through the built-in shell.
+    let script = "segrun seg_hello one 'two words'; echo hello $?; \
+                  segrun seg_faults kernel-read; echo kernel-read $?; \
+                  segrun seg_faults device-read catch; echo device-read $?";
+    let files = rvmmu::guest_bin::initramfs_files();
+    assert!(!files.is_empty(), "rvmmu was built without its /bin");
+    let bootargs =
+        rvmmu::cli::kernel_cmdline("sv48", "/bin/sh", false, &[], &["-c".into(), script.into()])
+            .expect("a command line");
+    let (log, on_rvmmu) = self::script(128 << 20, script);
+    assert_eq!(segmented_execs(&log, "seg_hello"), 1, "{log}");
+    assert!(
+        on_rvmmu.contains("\nhello 0\n") && on_rvmmu.contains("\nkernel-read 139\n"),
+        "{on_rvmmu}"
+    );
+    let b = rvmmu_tests::kernel::Boot {
+        initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+        ..rvmmu_tests::kernel::Boot::new(128 << 20, &bootargs)
+    };
+    let Some((code, console)) = rvmmu_tests::kernel::boot_qemu(&b) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "QEMU:\n{console}");
+    assert_eq!(segmented_execs(&console, "seg_hello"), 1, "{console}");
+    assert_eq!(segmented_execs(&console, "seg_faults"), 2, "{console}");
+    // What the programs and the shell printed: the same lines (kernel lines left out; on
+    // QEMU they share the console).
+    let on_qemu = rvmmu_tests::kernel::program_output(&console);
+    assert_eq!(on_qemu, on_rvmmu, "QEMU (left) and rvmmu (right) differ");
+}
+
+/// A `Write` into a buffer the test keeps (the tracer owns its writer).
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_translation_trace_shows_a_segmented_process_checked_by_pmp_alone() {
+    // `rvmmu run --segments --trace translations --trace-pid 1 seg_faults text-write`, as
+    // the machine sees it: every access of the process is a Bare lookup judged by PMP at
+    // the same address, and the store into its text is refused by the entry that grants
+    // its fetches.
+    use rvmmu::trace::{Filter, Format};
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let files = rvmmu::guest_bin::initramfs_files();
+    let bootargs = rvmmu::cli::kernel_cmdline(
+        "sv48",
+        "/bin/seg_faults",
+        false,
+        &["segments".into()],
+        &["text-write".into()],
+    )
+    .expect("a command line");
+    let cfg = MachineConfig {
+        mem_size: 128 << 20,
+        bootargs,
+        initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+        max_insns: Some(500_000_000),
+        trace: Some(rvmmu::machine::TraceConfig {
+            out: Box::new(Shared(buf.clone())),
+            format: Format::Text,
+            insns: false,
+            translations: Some(Filter::default()),
+            events: Default::default(),
+            pid: Some(1),
+        }),
+        ..MachineConfig::capture(Vec::new())
+    };
+    let (exit, log, out) = rvmmu_tests::kernel::run_kernel_split(
+        cfg,
+        rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"),
+    );
+    // init killed by SIGSEGV: the finisher's `0x100 | signal` code.
+    assert_eq!(exit, Exit::Fail(0x100 | 11), "{log}");
+    assert_eq!(out, "seg_faults: text-write\n", "{log}");
+    assert_eq!(segmented_execs(&log, "seg_faults"), 1, "{log}");
+    let trace = String::from_utf8(buf.lock().unwrap().clone()).expect("UTF-8 trace");
+    // Fields: count, privilege, ASID, access, VA, pa=/fault=, lookup, pmp=...
+    let user: Vec<Vec<&str>> = trace
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.get(1) == Some(&"U"))
+        .collect();
+    assert!(user.len() > 1000, "too few user records:\n{trace}");
+    for f in &user {
+        assert_eq!(f[2], "----", "no ASID with paging off: {f:?}");
+        assert_eq!(
+            f[6], "bare",
+            "a segmented process never walks a table: {f:?}"
+        );
+        assert!(f[7].starts_with("pmp="), "PMP judged it: {f:?}");
+        if let Some(pa) = f[5].strip_prefix("pa=") {
+            assert_eq!(
+                u64::from_str_radix(pa, 16).ok(),
+                u64::from_str_radix(f[4], 16).ok(),
+                "virtual = physical: {f:?}"
+            );
+        }
+    }
+    // Its last access: the store into its text, refused by the entry of its fetches.
+    let last = user.last().unwrap();
+    assert_eq!(
+        (last[3], last[5]),
+        ("S", "fault=store-access-fault"),
+        "{last:?}"
+    );
+    let text_entry = last[7];
+    let fetches = user.iter().filter(|f| f[3] == "F").count();
+    let from_text = user
+        .iter()
+        .filter(|f| f[3] == "F" && f[7] == text_entry)
+        .count();
+    assert!(
+        fetches > 0 && from_text * 10 > fetches * 9,
+        "the fetches come from the text segment's entry {text_entry}: {from_text} of {fetches}"
+    );
+    // Every earlier access succeeded (the faulting store is the first refusal).
+    let refused = user.iter().filter(|f| f[5].starts_with("fault=")).count();
+    assert_eq!(refused, 1, "only the store into the text is refused");
+}
