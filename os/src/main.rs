@@ -86,11 +86,11 @@ pub extern "C" fn kmain(hartid: u64, dtb_pa: u64) -> ! {
         mm::layout::phys_to_virt(image.start).0,
         mm::layout::PAGE_OFFSET
     );
-    let Some(census) = mm::frame::init(boot.ram, boot.initrd, &mut bump) else {
+    let initrd = mm::frame::relocate_initrd(&mut bump, boot.ram, boot.initrd);
+    let Some(census) = mm::frame::init(boot.ram, initrd, &mut bump) else {
         panic!("no room for the frame metadata");
     };
     info!("frames: {census}");
-    let initrd = boot.initrd.map(mm::frame::relocate_initrd);
     info!(
         "frame metadata: {} bytes per frame, {} frames",
         mm_core::page::PAGE_META_SIZE,

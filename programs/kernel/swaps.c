@@ -124,7 +124,7 @@ int main(void) {
   if (d)
     closedir(d);
   /* By name length, then name: procfs's order for its own entries. */
-  CHECK(strcmp(names, "sys stat swaps uptime vmstat loadavg meminfo version zoneinfo self ") == 0,
+  CHECK(strcmp(names, "sys stat swaps uptime vmstat loadavg meminfo version zoneinfo segmentinfo self ") == 0,
         "/proc lists swaps after sys (%s)", names);
   return done();
 }

@@ -3,7 +3,8 @@
 //! entries that the M-layer programs at each entry). A static-pie TAP program
 //! (programs/musl/static_pie.c) must print the same segmented on rvmmu (Sv48 and Sv39
 //! kernels), segmented on qemu-system-riscv64 virt (16 PMP entries), paged, and under
-//! qemu-riscv64; an ET_EXEC program is refused with the reason in the log.
+//! qemu-riscv64; an ET_EXEC program is refused with the reason in the log; forbidden
+//! accesses (NULL, text write, data fetch, kernel, device) end in SIGSEGV on QEMU virt too.
 
 use rvmmu::machine::{Exit, MachineConfig};
 use rvmmu_tests::kernel::{boot_qemu, Boot};
@@ -91,4 +92,104 @@ fn a_program_that_is_not_a_static_pie_is_refused_with_its_reason() {
         "{log}"
     );
     assert!(out.is_empty(), "{out}");
+}
+
+#[test]
+fn forbidden_accesses_of_segmented_processes_are_sigsegv_on_qemu_virt_too() {
+    // The shell (paged) runs seg_faults segmented through segrun for each forbidden access;
+    // on QEMU's PMP each must end in SIGSEGV (status 139) and the kernel go on.
+    let modes = [
+        "null-write",
+        "text-write",
+        "exec-data",
+        "kernel-read",
+        "device-read",
+    ];
+    let mut s = String::new();
+    for mode in modes {
+        s.push_str(&format!(
+            "segrun seg_faults {mode}; echo segmented {mode} $?; "
+        ));
+    }
+    s.push_str("echo the kernel is still here");
+    let args = ["-c".to_string(), s];
+    let bootargs =
+        rvmmu::cli::kernel_cmdline("sv48", "/bin/sh", false, &[], &args).expect("a command line");
+    let b = Boot {
+        initrd: Some(rvmmu::initramfs::pack(&rvmmu::guest_bin::initramfs_files()).unwrap()),
+        ..Boot::new(MEM, &bootargs)
+    };
+    let Some((code, console)) = boot_qemu(&b) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "QEMU\n{console}");
+    for mode in modes {
+        assert!(
+            console.contains(&format!("segmented {mode} 139\n")),
+            "{mode}: not killed by SIGSEGV on QEMU\n{console}"
+        );
+    }
+    // Each run was segmented (the exec's log line).
+    assert_eq!(
+        console.matches("seg_faults: segmented: entry 0x").count(),
+        modes.len(),
+        "{console}"
+    );
+    assert!(console.contains("the kernel is still here\n"), "{console}");
+}
+
+/// Writes `value` at byte `off` of program header `i` of `elf`.
+fn set_phdr_field(elf: &mut [u8], i: usize, off: usize, value: &[u8]) {
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
+    let at = phoff + i * 56 + off;
+    elf[at..at + value.len()].copy_from_slice(value);
+}
+
+#[test]
+fn bad_static_pies_are_refused_segmented_not_a_panic() {
+    let pie = std::fs::read(rvmmu_tests::linux_program("musl/static_pie").unwrap()).unwrap();
+    let phnum = u16::from_le_bytes([pie[56], pie[57]]) as usize;
+    let phoff = u64::from_le_bytes(pie[0x20..0x28].try_into().unwrap()) as usize;
+    let ptype = |i: usize| u32::from_le_bytes(pie[phoff + i * 56..][..4].try_into().unwrap());
+    let pflags = |i: usize| u32::from_le_bytes(pie[phoff + i * 56 + 4..][..4].try_into().unwrap());
+    let loads: Vec<usize> = (0..phnum).filter(|&i| ptype(i) == 1).collect();
+    let last_load = *loads.last().unwrap();
+    let first_load = loads[0];
+    assert_eq!(pflags(last_load) & 2, 2, "the last PT_LOAD is writable");
+    // A memory size of 2^50 bytes.
+    let mut huge = pie.clone();
+    set_phdr_field(&mut huge, last_load, 40, &(1u64 << 50).to_le_bytes());
+    // The last (writable) load moved to the top of the address space.
+    let mut top = pie.clone();
+    set_phdr_field(
+        &mut top,
+        last_load,
+        16,
+        &0xffff_ffff_f000_0000u64.to_le_bytes(),
+    );
+    // The first (read-only) load made writable: writable below read-only code.
+    let mut interleaved = pie.clone();
+    set_phdr_field(&mut interleaved, first_load, 4, &6u32.to_le_bytes());
+    let cases: [(&str, Vec<u8>, &str); 3] = [
+        ("a span of 2^50 bytes", huge, "PT_LOAD segments too large"),
+        ("a load at the top", top, "PT_LOAD segments too large"),
+        (
+            "writable below read-only",
+            interleaved,
+            "read-only and writable PT_LOADs interleave: no text/data split",
+        ),
+    ];
+    for (what, init, why) in cases {
+        let b = Boot {
+            initrd: Some(rvmmu_tests::kernel::initramfs_with_init(&init)),
+            ..Boot::new(MEM, "segments")
+        };
+        let (exit, console) = rvmmu_tests::kernel::boot_rvmmu(&b);
+        assert_eq!(exit, Exit::Fail(127), "{what}\n{console}");
+        assert!(
+            console.contains(&format!("exec: /init: {why}")),
+            "{what}\n{console}"
+        );
+        assert!(!console.contains("panic"), "{what}\n{console}");
+    }
 }

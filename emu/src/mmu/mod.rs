@@ -655,7 +655,7 @@ impl Mmu {
             return Err(walk::access_fault(access, va));
         }
         if paging.is_none() && self.fast_on() {
-            self.fill_fast_bare(&mut out, len, access, ctx.prv, ram);
+            self.fill_fast_bare(&mut out, access, ctx.prv, ram);
         }
         Ok(out)
     }
@@ -663,18 +663,13 @@ impl Mmu {
     /// With paging off, after an access PMP allowed: the fast path for its 4 KiB page, if
     /// the page is RAM and PMP gives all of it one answer — the data tables (page to itself,
     /// [`fast::NO_SLOT`]) for each of load and store that answer allows, or for a fetch
-    /// `fetch_bare`. Nothing is counted: no TLB takes part in a Bare translation.
+    /// `fetch_bare`. Nothing is counted: no TLB takes part in a Bare translation. What the
+    /// page's entries serve later is decided by PMP's answer for the whole page, whatever
+    /// the size of the access that filled them.
     #[cold]
-    fn fill_fast_bare(
-        &mut self,
-        out: &mut Translated,
-        len: u64,
-        access: Access,
-        prv: Priv,
-        ram: &Ram,
-    ) {
+    fn fill_fast_bare(&mut self, out: &mut Translated, access: Access, prv: Priv, ram: &Ram) {
         let page = out.pa & !0xfff;
-        if len > 8 || out.pa & (len.max(1) - 1) != 0 || !ram.contains(PhysAddr(page), 4096) {
+        if !ram.contains(PhysAddr(page), 4096) {
             return;
         }
         let Some(perms) = self.pmp.uniform_over(page, 4096, prv) else {

@@ -491,6 +491,24 @@ mod tests {
     }
 
     #[test]
+    fn decide_names_the_entry_the_checks_use() {
+        assert_eq!(Pmp::new(0).decide(0x8000_0000, 8), None, "no PMP to ask");
+        let mut p = Pmp::new(16);
+        assert_eq!(p.decide(0x8000_0000, 8), Some(Decision::NoMatch));
+        // Entry 1: TOR [0x8000_1000, 0x8000_2000); entry 2: NA4 at 0x8000_2004.
+        set(&mut p, 0, 0x8000_1000 >> 2, 0);
+        set(&mut p, 1, 0x8000_2000 >> 2, TOR | RW);
+        set(&mut p, 2, 0x8000_2004 >> 2, NA4 | R);
+        assert_eq!(p.decide(0x8000_1ff8, 8), Some(Decision::Entry(1)));
+        assert_eq!(p.decide(0x8000_1ffc, 8), Some(Decision::Partial(1)));
+        assert_eq!(p.decide(0x8000_2004, 4), Some(Decision::Entry(2)));
+        assert_eq!(p.decide(0x8000_2000, 8), Some(Decision::Partial(2)));
+        assert_eq!(p.decide(0x8000_2008, 8), Some(Decision::NoMatch));
+        // The same answers as `check`: a full match's permissions, a partial one fails.
+        assert!(p.check(0x8000_1ff8, 8, Store, U) && !p.check(0x8000_1ffc, 8, Load, U));
+    }
+
+    #[test]
     fn cfg_warl_rules() {
         let mut p = Pmp::new(16);
         p.write_cfg(0, 0x0f_02_ff_1f);

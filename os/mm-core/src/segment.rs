@@ -216,7 +216,10 @@ impl SegTable {
     }
 
     fn valid(base: u64, len: u64) -> bool {
-        len > 0 && base % 4 == 0 && len % 4 == 0 && base.checked_add(len).is_some()
+        len > 0
+            && base.is_multiple_of(4)
+            && len.is_multiple_of(4)
+            && base.checked_add(len).is_some()
     }
 
     /// Adds a segment: Overlap if it meets another, NoPmpEntry if the image would need more
@@ -321,6 +324,33 @@ impl SegTable {
     pub fn bytes(&self) -> u64 {
         self.segs.iter().map(|s| s.len).sum()
     }
+}
+
+/// Whether freeing `ranges` (start, bytes) would leave a run of free memory of at least
+/// `bytes`, given the free `holes` (start, bytes) now: the test that a segmented process's
+/// segments, swapped out, make the room a segment needs. Touching ranges join.
+pub fn frees_a_run(holes: &[(u64, u64)], ranges: &[(u64, u64)], bytes: u64) -> bool {
+    if bytes == 0 {
+        return true;
+    }
+    let mut all: alloc::vec::Vec<(u64, u64)> = holes
+        .iter()
+        .chain(ranges)
+        .map(|&(s, l)| (s, s.saturating_add(l)))
+        .collect();
+    all.sort_unstable();
+    let mut run: Option<(u64, u64)> = None;
+    for (s, e) in all {
+        let (rs, re) = match run {
+            Some((rs, re)) if s <= re => (rs, re.max(e)),
+            _ => (s, e),
+        };
+        if re - rs >= bytes {
+            return true;
+        }
+        run = Some((rs, re));
+    }
+    false
 }
 
 #[cfg(test)]
@@ -533,5 +563,25 @@ mod tests {
         let img = t.pmp_image();
         assert_eq!((img.used, img.cfg[0]), (1, PMP_A_TOR | 3));
         agrees(&t);
+    }
+
+    #[test]
+    fn freed_ranges_join_the_holes_around_them() {
+        let holes = [(0x1000, 0x1000), (0x5000, 0x2000)];
+        // 0x2000..0x5000 freed joins both holes: 0x1000..0x7000.
+        assert!(frees_a_run(&holes, &[(0x2000, 0x3000)], 0x6000));
+        assert!(!frees_a_run(&holes, &[(0x2000, 0x3000)], 0x6001));
+        // A range that touches nothing stands alone.
+        assert!(frees_a_run(&holes, &[(0x9000, 0x4000)], 0x4000));
+        assert!(!frees_a_run(&holes, &[(0x9000, 0x3000)], 0x4000));
+        // Several ranges of one process chain with each other and the holes.
+        assert!(frees_a_run(
+            &holes,
+            &[(0x2000, 0x1000), (0x3000, 0x2000)],
+            0x6000
+        ));
+        assert!(!frees_a_run(&holes, &[(0x2000, 0x1000)], 0x3000));
+        assert!(frees_a_run(&[], &[], 0), "nothing needed");
+        assert!(!frees_a_run(&[], &[], 1));
     }
 }

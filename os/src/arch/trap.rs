@@ -65,12 +65,14 @@ pub fn register_seg_resume() {
 }
 
 /// The next exit to U-mode enters a segmented process with this PMP image (entries past
-/// the image's are written OFF).
-pub fn arm_segments(cfg: &[u8; 64], addr: &[u64; 64]) {
+/// the image's are written OFF); `fresh`: the block does not hold it yet.
+pub fn arm_segments(cfg: &[u8; 64], addr: &[u64; 64], fresh: bool) {
     // SAFETY: see SegResumeCell; nobody holds a reference into the block.
     let b = unsafe { &mut *SEG_RESUME.0.get() };
-    b.cfg = *cfg;
-    b.addr = *addr;
+    if fresh {
+        b.cfg = *cfg;
+        b.addr = *addr;
+    }
     b.armed = 1;
 }
 

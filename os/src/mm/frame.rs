@@ -551,60 +551,45 @@ pub fn holes(out: &mut alloc::vec::Vec<(PhysAddr, u64)>) -> usize {
 }
 
 /// Moves the initrd (the initramfs, which stays for the kernel's lifetime: files are read
-/// from it in place) down into the lowest hole below it that holds it, and frees its old
-/// frames, so that free memory above the kernel's boot allocations is one run. The boot
-/// loader (rvmmu, as QEMU's virt) places the initrd 128 MiB into RAM, which would cut the
-/// memory where segments go (`mm::segmem`) in two; Linux too moves an initrd that is in
-/// the way (x86's relocate_initrd). Returns where the initrd is now (unchanged when it is
-/// not page-aligned or no hole below it is large enough).
+/// from it in place) down to the boot allocator's next frames, right after the kernel's
+/// boot page tables, before the buddy allocator is built, so that its old frames join the
+/// free memory above in address order. The boot loader (rvmmu, as QEMU's virt) places the
+/// initrd 128 MiB into RAM (half of RAM when smaller), which would cut the memory where
+/// segments go (`mm::segmem`) in two; Linux too moves an initrd that is in the way
+/// (x86's relocate_initrd). Returns where the initrd is now: unchanged when it is not
+/// page-aligned or the copy and the frame metadata would not both fit below it.
 #[allow(unsafe_code)]
-pub fn relocate_initrd(range: (PhysAddr, PhysAddr)) -> (PhysAddr, PhysAddr) {
-    let mut g = FRAMES.lock();
-    let Some(f) = g.as_mut() else {
-        return range;
-    };
-    let (s, e) = range;
-    if !s.0.is_multiple_of(PAGE_SIZE) || s.0 < f.base.0 || e.0 <= s.0 {
-        return range;
+pub fn relocate_initrd(
+    bump: &mut Bump,
+    ram: (PhysAddr, PhysAddr),
+    initrd: Option<(PhysAddr, PhysAddr)>,
+) -> Option<(PhysAddr, PhysAddr)> {
+    let (s, e) = initrd?;
+    let len = e.0.checked_sub(s.0).filter(|&l| l > 0)?;
+    let frames = len.div_ceil(PAGE_SIZE);
+    let total = (ram.1 .0 - ram.0.align_down(PAGE_SIZE).0) / PAGE_SIZE;
+    let meta = (total * PAGE_META_SIZE as u64).div_ceil(PAGE_SIZE);
+    let fits = bump.next().0 + (frames + meta) * PAGE_SIZE <= s.0;
+    if !s.0.is_multiple_of(PAGE_SIZE) || !fits {
+        return initrd;
     }
-    let old = ((s.0 - f.base.0) / PAGE_SIZE) as usize;
-    let n = (e.0 - s.0).div_ceil(PAGE_SIZE) as usize;
-    let Some(dst) = f
-        .buddy
-        .holes()
-        .find(|&(i, len)| len >= n && i + n <= old)
-        .map(|(i, _)| i)
-    else {
-        return range;
-    };
-    if old + n > f.buddy.len() || !f.buddy.take_range(dst, n) {
-        return range;
-    }
-    let to = f.base.add(dst as u64 * PAGE_SIZE);
-    // SAFETY: both ranges are RAM under the direct map: the source the initrd's frames
-    // (reserved, read by nothing yet), the destination frames just taken; they do not
-    // overlap (the destination ends at or below the source's start).
+    let to = bump.alloc(frames as usize)?;
+    // SAFETY: both ranges are RAM under the direct map: the source the initrd (read by
+    // nothing yet), the destination frames the boot allocator just handed out, below it.
     unsafe {
         core::ptr::copy_nonoverlapping(
             phys_to_virt(s).0 as *const u8,
             phys_to_virt(to).0 as *mut u8,
-            (e.0 - s.0) as usize,
+            len as usize,
         );
     }
-    for i in dst..dst + n {
-        let p = f.buddy.page_mut(i);
-        p.flags = PageFlags::INITRD;
-        p.refcount = 0;
-    }
-    f.buddy.add_range(old, old + n);
-    drop(g);
-    let moved = (to, to.add(e.0 - s.0));
+    let moved = (to, to.add(len));
     log::info!(
-        "initrd: moved to {}..{}, its old frames freed",
+        "initrd: moved to {}..{} (its old frames will be free)",
         moved.0,
         moved.1
     );
-    moved
+    Some(moved)
 }
 
 /// Ordinary allocations ([`alloc`]) prefer blocks at or above `pa` from now on (segment

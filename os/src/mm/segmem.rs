@@ -33,9 +33,10 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::swap::SwapEntry;
 use mm_core::{PhysAddr, PAGE_SIZE};
 
-/// Bytes in segments now (swapped-out ones are not counted: their frames are free). A
-/// caller may free one allocation in pieces (text and data of one range), so ranges are
-/// not counted, bytes are.
+/// Segments in memory and their bytes (swapped-out ones are not counted: their frames are
+/// free). Each allocation is one segment, each free one fewer; a caller that splits or
+/// joins segments without memory changing hands says so ([`pieces_changed`]).
+static LIVE: AtomicU64 = AtomicU64::new(0);
 static LIVE_BYTES: AtomicU64 = AtomicU64::new(0);
 /// Bytes of segments in swap now.
 static SWAPPED_BYTES: AtomicU64 = AtomicU64::new(0);
@@ -122,6 +123,7 @@ pub fn alloc(bytes: u64) -> Result<PhysAddr, Errno> {
 fn counted_in(pa: PhysAddr, bytes: u64) {
     keep_kernel_above(pa, bytes);
     add(&vmstat::SEG_ALLOC, 1);
+    LIVE.fetch_add(1, Ordering::Relaxed);
     LIVE_BYTES.fetch_add(bytes, Ordering::Relaxed);
 }
 
@@ -168,14 +170,19 @@ pub fn shrink(base: PhysAddr, old: u64, new: u64) {
 pub fn free(base: PhysAddr, bytes: u64) {
     frame::give_segment(base, bytes);
     add(&vmstat::SEG_FREE, 1);
+    LIVE.fetch_sub(1, Ordering::Relaxed);
     LIVE_BYTES.fetch_sub(bytes, Ordering::Relaxed);
     after_free();
 }
 
-/// A segment split in two by mprotect (`delta` +1) or two pieces merged again (-1): no
-/// memory changes hands and bytes, not ranges, are counted, so nothing changes here.
+/// Counts `delta` more live segments without memory changing hands: a segment split in two
+/// by mprotect (+1), or two pieces of one merged again (-1).
 pub fn pieces_changed(delta: i64) {
-    let _ = delta;
+    if delta >= 0 {
+        LIVE.fetch_add(delta as u64, Ordering::Relaxed);
+    } else {
+        LIVE.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+    }
 }
 
 /// After segment frames went back. A swapped-out process waiting for its ranges is not
@@ -206,6 +213,26 @@ impl SegSwap {
     }
 }
 
+/// Swap slots held by segments in swap, per swap area (swapoff cannot bring them back: it
+/// refuses an area that has some).
+static SLOTS_IN_AREA: [AtomicU64; mm_core::swap::MAX_AREAS] =
+    [const { AtomicU64::new(0) }; mm_core::swap::MAX_AREAS];
+
+/// Gives back a segment's slot and forgets it.
+fn free_slot(e: SwapEntry) {
+    if let Some(n) = SLOTS_IN_AREA.get(e.area as usize) {
+        n.fetch_sub(1, Ordering::Relaxed);
+    }
+    super::swapfile::free(e);
+}
+
+/// Slots of swap area `area` that segments in swap hold.
+pub fn slots_in_area(area: u8) -> u64 {
+    SLOTS_IN_AREA
+        .get(area as usize)
+        .map_or(0, |n| n.load(Ordering::Relaxed))
+}
+
 /// Whether any segment is in swap.
 pub fn any_swapped() -> bool {
     SWAPPED_BYTES.load(Ordering::Relaxed) > 0
@@ -217,7 +244,7 @@ impl Drop for SegSwap {
     fn drop(&mut self) {
         if !self.slots.is_empty() {
             for e in self.slots.drain(..) {
-                super::swapfile::free(e);
+                free_slot(e);
             }
             SWAPPED_BYTES.fetch_sub(self.bytes, Ordering::Relaxed);
         }
@@ -241,10 +268,15 @@ pub fn swap_out(base: PhysAddr, bytes: u64) -> Result<SegSwap, Errno> {
         .map_err(|_| Errno::ENOMEM)?;
     for k in 0..pages {
         match super::swap::write_out(base.add(k * PAGE_SIZE), 1) {
-            Some(e) => slots.push(e),
+            Some(e) => {
+                if let Some(n) = SLOTS_IN_AREA.get(e.area as usize) {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+                slots.push(e)
+            }
             None => {
                 for e in slots {
-                    super::swapfile::free(e);
+                    free_slot(e);
                 }
                 log::warn!("segmem: swap-out of {base}+{bytes:#x} failed at page {k}");
                 return Err(Errno::EIO);
@@ -277,7 +309,7 @@ pub fn swap_in(s: &mut SegSwap, base: PhysAddr) -> Result<(), Errno> {
         }
     }
     for e in s.slots.drain(..) {
-        super::swapfile::free(e);
+        free_slot(e);
     }
     SWAPPED_BYTES.fetch_sub(s.bytes, Ordering::Relaxed);
     add(&vmstat::SEG_SWAPIN, 1);
@@ -300,6 +332,12 @@ pub fn proc_segmentinfo() -> String {
     let mut out = String::new();
     let policy = if best_fit() { "best-fit" } else { "first-fit" };
     let _ = writeln!(out, "{:<16}{policy:>9}", "Policy:");
+    let _ = writeln!(
+        out,
+        "{:<16}{:>9}",
+        "Segments:",
+        LIVE.load(Ordering::Relaxed)
+    );
     for (label, bytes) in [
         ("InSegments:", LIVE_BYTES.load(Ordering::Relaxed)),
         ("SwappedOut:", SWAPPED_BYTES.load(Ordering::Relaxed)),

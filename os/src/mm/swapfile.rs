@@ -167,6 +167,19 @@ pub fn swapoff(disk: usize, cur: Option<&mut super::space::AddressSpace>) -> Res
         (t, a.map.in_use())
     };
     let (t, in_use) = t;
+    // Segments swapped out whole (`mm::segmem`) hold slots no page table names: their
+    // processes must come back (or end) first.
+    let held = super::segmem::slots_in_area(t as u8);
+    if held > 0 {
+        log::warn!(
+            "swapoff of {}: {held} slots hold swapped-out segments (EBUSY; the area stays)",
+            path(disk)
+        );
+        if let Some(a) = AREAS.lock().by_type[t].as_mut() {
+            a.writeok = true;
+        }
+        return Err(Errno::EBUSY);
+    }
     if in_use > 0 {
         if let Err(e) = super::swap::unuse_area(cur, t as u8) {
             log::warn!(

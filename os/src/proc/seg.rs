@@ -15,6 +15,7 @@ use crate::mm::kpt::KernelSpace;
 use crate::mm::layout::phys_to_virt;
 use crate::mm::space::{AddressSpace, Fault};
 use alloc::boxed::Box;
+use core::sync::atomic::{AtomicU64, Ordering};
 use mm_core::seglayout::{self, Load};
 use mm_core::{PhysAddr, VirtAddr, PAGE_SIZE};
 
@@ -34,8 +35,13 @@ pub fn stack_bytes() -> u64 {
 /// A segmented process's segments and the PMP image that grants them.
 pub struct SegProc {
     pub table: SegTable,
-    /// `table.pmp_image()`, kept in step with the table ([`SegProc::update`]).
+    /// `table.pmp_image()`, kept in step with the table ([`SegProc::update`]: every
+    /// change of the table must be followed by it).
     pub image: PmpImage,
+    /// The image's identity: unique over every image any process has had (a fresh
+    /// number at each [`SegProc::update`]), so the trap exit copies an image into the
+    /// resume block only when it differs from the one there.
+    generation: u64,
     /// The ranges mmap made, `[start, end)`: mprotect may split one into several
     /// segments, and only pieces of the same mapping merge again (so that munmap of one
     /// mapping never has to split a segment another mapping shares).
@@ -53,6 +59,7 @@ impl SegProc {
         SegProc {
             table,
             image,
+            generation: next_generation(),
             mappings: alloc::vec::Vec::new(),
             swapped: alloc::vec::Vec::new(),
         }
@@ -67,6 +74,7 @@ impl SegProc {
     /// Recomputes the PMP image after a change of the table.
     pub fn update(&mut self) {
         self.image = self.table.pmp_image();
+        self.generation = next_generation();
     }
 
     /// Adds a segment (its memory already allocated).
@@ -161,12 +169,25 @@ impl Drop for SegProc {
     }
 }
 
+/// The last image generation handed out.
+static GENERATIONS: AtomicU64 = AtomicU64::new(0);
+/// The generation of the image in the resume block (0: none yet).
+static IN_BLOCK: AtomicU64 = AtomicU64::new(0);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, Ordering::Relaxed) + 1
+}
+
 /// Makes the next exit to U-mode fit `space`'s process: through the M-layer with its PMP
-/// image when it is segmented, a plain `sret` otherwise.
+/// image when it is segmented (copied into the resume block unless it is there already),
+/// a plain `sret` otherwise.
 #[inline]
 pub fn arm_for(space: &AddressSpace) {
     match &space.seg {
-        Some(s) => crate::arch::trap::arm_segments(&s.image.cfg, &s.image.addr),
+        Some(s) => {
+            let fresh = IN_BLOCK.swap(s.generation, Ordering::Relaxed) != s.generation;
+            crate::arch::trap::arm_segments(&s.image.cfg, &s.image.addr, fresh);
+        }
         None => crate::arch::trap::disarm_segments(),
     }
 }

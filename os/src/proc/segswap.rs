@@ -20,37 +20,17 @@
 use super::{Process, State, TABLE};
 use crate::mm::segmem;
 use alloc::vec::Vec;
+use mm_core::segment::frees_a_run;
 use mm_core::signo::SIGKILL;
 use mm_core::task::Ending;
 use mm_core::{PhysAddr, PAGE_SIZE};
 
-/// Whether freeing `ranges` would leave a run of free frames of at least `bytes`, given the
-/// free `holes` (both as (start, bytes)).
-fn would_fit(holes: &[(PhysAddr, u64)], ranges: &[(u64, u64)], bytes: u64) -> bool {
-    let mut all: Vec<(u64, u64)> = holes.iter().map(|&(s, l)| (s.0, s.0 + l)).collect();
-    all.extend(ranges.iter().map(|&(b, l)| (b, b + l)));
-    all.sort_unstable();
-    let mut run: Option<(u64, u64)> = None;
-    for (s, e) in all {
-        run = match run {
-            Some((rs, re)) if s <= re => Some((rs, re.max(e))),
-            _ => Some((s, e)),
-        };
-        if let Some((rs, re)) = run {
-            if re - rs >= bytes {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 /// The free holes now.
-fn holes() -> Vec<(PhysAddr, u64)> {
+fn holes() -> Vec<(u64, u64)> {
     let n = crate::mm::frame::holes(&mut Vec::new());
     let mut v = Vec::with_capacity(n + 8);
     crate::mm::frame::holes(&mut v);
-    v
+    v.into_iter().map(|(s, l)| (s.0, l)).collect()
 }
 
 /// A segmented process's segments in memory, as (base, bytes); None if it has none or
@@ -87,7 +67,7 @@ pub fn make_room(bytes: u64) -> bool {
             };
             let ranges = resident_ranges(p).filter(|_| fits_state)?;
             let pages: u64 = ranges.iter().map(|r| r.1 / PAGE_SIZE).sum();
-            (pages <= free_slots && would_fit(&holes, &ranges, bytes)).then_some((p.pid, ranges))
+            (pages <= free_slots && frees_a_run(&holes, &ranges, bytes)).then_some((p.pid, ranges))
         });
         if pick.is_some() {
             break;

@@ -85,6 +85,10 @@ pub fn brk(p: &mut Process, addr: u64) -> u64 {
     else {
         return brk;
     };
+    if data.perms != SegPerms::R | SegPerms::W {
+        // mprotect made the data's end something else: no heap grows there.
+        return brk;
+    }
     let Some(new_end) = page_up(addr) else {
         return brk;
     };
