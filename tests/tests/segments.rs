@@ -347,3 +347,80 @@ fn the_translation_trace_shows_a_segmented_process_checked_by_pmp_alone() {
     let refused = user.iter().filter(|f| f[5].starts_with("fault=")).count();
     assert_eq!(refused, 1, "only the store into the text is refused");
 }
+
+/// A /proc/segmentinfo summary line's value in kB (`MemFree:  242108 kB`).
+fn info_kb(block: &str, label: &str) -> u64 {
+    block
+        .lines()
+        .find_map(|l| l.strip_prefix(label))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {label} in\n{block}"))
+}
+
+/// The holes of a /proc/segmentinfo: (start, size in kB).
+fn holes(block: &str) -> Vec<(String, u64)> {
+    block
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 5 && f[1].starts_with("0x") && f[4] == "kB")
+                .then(|| (f[1].to_string(), f[3].parse().expect("a size")))
+        })
+        .collect()
+}
+
+#[test]
+fn the_notes_fragmentation_example_at_1g_segmented_and_paged() {
+    // Segmented: game, browser and music side by side; the browser ends and leaves a
+    // 128 MiB hole; a 200 MiB program finds no hole although more than 200 MiB are free.
+    let (log, out) = script(
+        1 << 30,
+        "segrun memhog game 512 & sleep 2; segrun memhog browser 128 & B=$!; sleep 2; \
+         segrun memhog music 256 & sleep 2; cat /proc/segmentinfo; kill $B; wait $B; \
+         echo browser $?; cat /proc/segmentinfo; segrun memhog prog 200; echo prog $?; \
+         kill %1 %3",
+    );
+    for line in [
+        "game: 512 MiB ready\n",
+        "browser: 128 MiB ready\n",
+        "music: 256 MiB ready\n",
+        "browser 143\n",
+        "prog: cannot allocate 200 MiB\nprog 1\n",
+    ] {
+        assert!(out.contains(line), "no {line:?} in\n{out}\n{log}");
+    }
+    assert_eq!(segmented_execs(&log, "memhog"), 4, "{log}");
+    let infos: Vec<&str> = out.split("Policy:").skip(1).collect();
+    assert_eq!(infos.len(), 2, "{out}");
+    let (before, after) = (infos[0], infos[1]);
+    let mib = 1024;
+    // Before: the largest hole is what is left at the top, less than 128 MiB.
+    assert!(info_kb(before, "LargestHole:") < 128 * mib, "{before}");
+    // After: a new hole of the browser's 128 MiB (its segments and stack), the total free
+    // above 200 MiB, the largest hole below it.
+    let old: Vec<String> = holes(before).into_iter().map(|(s, _)| s).collect();
+    let browser_hole = holes(after)
+        .into_iter()
+        .find(|(start, kb)| !old.contains(start) && *kb >= 128 * mib);
+    assert!(
+        browser_hole.is_some(),
+        "no 128 MiB hole where the browser was:\n{after}"
+    );
+    assert!(info_kb(after, "MemFree:") > 200 * mib, "{after}");
+    assert!(info_kb(after, "LargestHole:") < 200 * mib, "{after}");
+
+    // Paged, the same sequence: pages need no contiguity, so the 200 MiB program starts.
+    let (log, out) = script(
+        1 << 30,
+        "memhog game 512 & sleep 2; memhog browser 128 & B=$!; sleep 2; \
+         memhog music 256 & sleep 2; kill $B; wait $B; echo browser $?; \
+         memhog prog 200 & P=$!; sleep 2; kill %1 %3 $P; echo done",
+    );
+    assert_eq!(
+        out,
+        "game: 512 MiB ready\nbrowser: 128 MiB ready\nmusic: 256 MiB ready\nbrowser 143\n\
+         prog: 200 MiB ready\ndone\n",
+        "{log}"
+    );
+    assert_eq!(segmented_execs(&log, "memhog"), 0, "{log}");
+}
