@@ -424,3 +424,58 @@ fn the_notes_fragmentation_example_at_1g_segmented_and_paged() {
     );
     assert_eq!(segmented_execs(&log, "memhog"), 0, "{log}");
 }
+
+#[test]
+fn segrun_reports_what_cannot_run_segmented_as_a_shell_would() {
+    // ps is a static glibc ET_EXEC: ENOEXEC (126) with the kernel's reason in the log; a
+    // missing program 127; no program: the usage line and 1.
+    let (log, out) = script(
+        128 << 20,
+        "segrun ps; echo status $?; segrun nothere; echo status $?; segrun; echo status $?",
+    );
+    assert_eq!(
+        out,
+        "segrun: ps: Exec format error\nstatus 126\n\
+         segrun: nothere: No such file or directory\nstatus 127\n\
+         usage: segrun PROG [ARGS...]\n\
+         runs PROG with its memory in contiguous segments guarded by PMP\nstatus 1\n",
+        "{log}"
+    );
+    assert!(
+        log.contains("exec: /bin/ps: not a static-pie (ET_EXEC)"),
+        "{log}"
+    );
+    // On Linux the bit is accepted and ignored: segrun under qemu-riscv64 execs (on the
+    // host) qemu-riscv64 again with seg_hello, which runs paged and prints what it prints
+    // without segrun.
+    let Some(qemu) = rvmmu_tests::require_qemu_user("segrun under qemu-riscv64") else {
+        return;
+    };
+    let Some(reference) = rvmmu_tests::linux::tap_on_qemu_user("seg/seg_hello", HELLO_ARGS) else {
+        return;
+    };
+    let segrun = rvmmu_tests::linux_program("bin/segrun").expect("bin/segrun was built");
+    let hello = rvmmu_tests::linux_program("seg/seg_hello").expect("seg/seg_hello was built");
+    let qemu_path = qemu.to_str().expect("a UTF-8 path");
+    let run = rvmmu_tests::linux::run_user_env(
+        &qemu,
+        segrun,
+        &[qemu_path, hello, HELLO_ARGS[0], HELLO_ARGS[1]],
+        b"",
+        &[("RVMMU_ON_QEMU_USER", "1")],
+        Duration::from_secs(60),
+    )
+    .expect("run qemu-riscv64");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let out: String = run
+        .stdout
+        .lines()
+        .map(|l| {
+            format!(
+                "{}\n",
+                l.split(rvmmu_tests::linux::QEMU_SKIP).next().unwrap_or(l)
+            )
+        })
+        .collect();
+    assert_eq!(out, reference, "segrun seg_hello (left), seg_hello (right)");
+}
