@@ -11,6 +11,7 @@
  * Without arguments: a usage line and status 1. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <unistd.h>
@@ -30,8 +31,34 @@ int main(int argc, char **argv)
         fprintf(stderr, "segrun: personality: %s\n", strerror(errno));
         return 1;
     }
-    execvp(argv[1], argv + 1);
-    int e = errno;
+    /* PATH searched as execvp does, but without its fallback of running a file the kernel
+     * refused (ENOEXEC) as a shell script: a program that cannot run segmented must fail
+     * with ENOEXEC, not start /bin/sh (which cannot run segmented either). */
+    int e = ENOENT;
+    if (strchr(argv[1], '/')) {
+        execv(argv[1], argv + 1);
+        e = errno;
+    } else {
+        const char *path = getenv("PATH");
+        if (!path || !*path)
+            path = "/bin:/usr/bin";
+        int seen = 0;
+        while (*path) {
+            size_t n = strcspn(path, ":");
+            char file[4096];
+            if (snprintf(file, sizeof file, "%.*s/%s", (int)n, n ? path : ".", argv[1]) <
+                (int)sizeof file) {
+                execv(file, argv + 1);
+                /* Not there: try the next directory; anything else is the answer unless a
+                 * later directory has it, as a shell reports. */
+                if (errno != ENOENT && errno != ENOTDIR && !seen) {
+                    e = errno;
+                    seen = 1;
+                }
+            }
+            path += n + (path[n] == ':');
+        }
+    }
     fprintf(stderr, "segrun: %s: %s\n", argv[1], strerror(e));
     return e == ENOENT ? 127 : 126;
 }

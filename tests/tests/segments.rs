@@ -215,3 +215,267 @@ fn a_segmented_process_cannot_touch_another_ones_memory() {
     );
     assert_eq!(segmented_execs(&log, "seg_isolation"), 3, "{log}");
 }
+
+#[test]
+fn segrun_and_the_fault_checks_behave_the_same_on_qemu_virt() {
+    // The reference machine: the same kernel and /bin on qemu-system-riscv64 -machine virt
+    // (16 PMP entries), the same script through the built-in shell.
+    let script = "segrun seg_hello one 'two words'; echo hello $?; \
+                  segrun seg_faults kernel-read; echo kernel-read $?; \
+                  segrun seg_faults device-read catch; echo device-read $?";
+    let files = rvmmu::guest_bin::initramfs_files();
+    assert!(!files.is_empty(), "rvmmu was built without its /bin");
+    let bootargs =
+        rvmmu::cli::kernel_cmdline("sv48", "/bin/sh", false, &[], &["-c".into(), script.into()])
+            .expect("a command line");
+    let (log, on_rvmmu) = self::script(128 << 20, script);
+    assert_eq!(segmented_execs(&log, "seg_hello"), 1, "{log}");
+    assert!(
+        on_rvmmu.contains("\nhello 0\n") && on_rvmmu.contains("\nkernel-read 139\n"),
+        "{on_rvmmu}"
+    );
+    let b = rvmmu_tests::kernel::Boot {
+        initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+        ..rvmmu_tests::kernel::Boot::new(128 << 20, &bootargs)
+    };
+    let Some((code, console)) = rvmmu_tests::kernel::boot_qemu(&b) else {
+        return;
+    };
+    assert_eq!(code, Some(0), "QEMU:\n{console}");
+    assert_eq!(segmented_execs(&console, "seg_hello"), 1, "{console}");
+    assert_eq!(segmented_execs(&console, "seg_faults"), 2, "{console}");
+    // What the programs and the shell printed: the same lines (kernel lines left out; on
+    // QEMU they share the console).
+    let on_qemu = rvmmu_tests::kernel::program_output(&console);
+    assert_eq!(on_qemu, on_rvmmu, "QEMU (left) and rvmmu (right) differ");
+}
+
+/// A `Write` into a buffer the test keeps (the tracer owns its writer).
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_translation_trace_shows_a_segmented_process_checked_by_pmp_alone() {
+    // `rvmmu run --segments --trace translations --trace-pid 1 seg_faults text-write`, as
+    // the machine sees it: every access of the process is a Bare lookup judged by PMP at
+    // the same address, and the store into its text is refused by the entry that grants
+    // its fetches.
+    use rvmmu::trace::{Filter, Format};
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let files = rvmmu::guest_bin::initramfs_files();
+    let bootargs = rvmmu::cli::kernel_cmdline(
+        "sv48",
+        "/bin/seg_faults",
+        false,
+        &["segments".into()],
+        &["text-write".into()],
+    )
+    .expect("a command line");
+    let cfg = MachineConfig {
+        mem_size: 128 << 20,
+        bootargs,
+        initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
+        max_insns: Some(500_000_000),
+        trace: Some(rvmmu::machine::TraceConfig {
+            out: Box::new(Shared(buf.clone())),
+            format: Format::Text,
+            insns: false,
+            translations: Some(Filter::default()),
+            events: Default::default(),
+            pid: Some(1),
+        }),
+        ..MachineConfig::capture(Vec::new())
+    };
+    let (exit, log, out) = rvmmu_tests::kernel::run_kernel_split(
+        cfg,
+        rvmmu::kernel::embedded().expect("rvmmu was built with its kernel"),
+    );
+    // init killed by SIGSEGV: the finisher's `0x100 | signal` code.
+    assert_eq!(exit, Exit::Fail(0x100 | 11), "{log}");
+    assert_eq!(out, "seg_faults: text-write\n", "{log}");
+    assert_eq!(segmented_execs(&log, "seg_faults"), 1, "{log}");
+    let trace = String::from_utf8(buf.lock().unwrap().clone()).expect("UTF-8 trace");
+    // Fields: count, privilege, ASID, access, VA, pa=/fault=, lookup, pmp=...
+    let user: Vec<Vec<&str>> = trace
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|f| f.get(1) == Some(&"U"))
+        .collect();
+    assert!(user.len() > 1000, "too few user records:\n{trace}");
+    for f in &user {
+        assert_eq!(f[2], "----", "no ASID with paging off: {f:?}");
+        assert_eq!(
+            f[6], "bare",
+            "a segmented process never walks a table: {f:?}"
+        );
+        assert!(f[7].starts_with("pmp="), "PMP judged it: {f:?}");
+        if let Some(pa) = f[5].strip_prefix("pa=") {
+            assert_eq!(
+                u64::from_str_radix(pa, 16).ok(),
+                u64::from_str_radix(f[4], 16).ok(),
+                "virtual = physical: {f:?}"
+            );
+        }
+    }
+    // Its last access: the store into its text, refused by the entry of its fetches.
+    let last = user.last().unwrap();
+    assert_eq!(
+        (last[3], last[5]),
+        ("S", "fault=store-access-fault"),
+        "{last:?}"
+    );
+    let text_entry = last[7];
+    let fetches = user.iter().filter(|f| f[3] == "F").count();
+    let from_text = user
+        .iter()
+        .filter(|f| f[3] == "F" && f[7] == text_entry)
+        .count();
+    assert!(
+        fetches > 0 && from_text * 10 > fetches * 9,
+        "the fetches come from the text segment's entry {text_entry}: {from_text} of {fetches}"
+    );
+    // Every earlier access succeeded (the faulting store is the first refusal).
+    let refused = user.iter().filter(|f| f[5].starts_with("fault=")).count();
+    assert_eq!(refused, 1, "only the store into the text is refused");
+}
+
+/// A /proc/segmentinfo summary line's value in kB (`MemFree:  242108 kB`).
+fn info_kb(block: &str, label: &str) -> u64 {
+    block
+        .lines()
+        .find_map(|l| l.strip_prefix(label))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {label} in\n{block}"))
+}
+
+/// The holes of a /proc/segmentinfo: (start, size in kB).
+fn holes(block: &str) -> Vec<(String, u64)> {
+    block
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 5 && f[1].starts_with("0x") && f[4] == "kB")
+                .then(|| (f[1].to_string(), f[3].parse().expect("a size")))
+        })
+        .collect()
+}
+
+#[test]
+fn the_notes_fragmentation_example_at_1g_segmented_and_paged() {
+    // Segmented: game, browser and music side by side; the browser ends and leaves a
+    // 128 MiB hole; a 200 MiB program finds no hole although more than 200 MiB are free.
+    let (log, out) = script(
+        1 << 30,
+        "segrun memhog game 512 & sleep 2; segrun memhog browser 128 & B=$!; sleep 2; \
+         segrun memhog music 256 & sleep 2; cat /proc/segmentinfo; kill $B; wait $B; \
+         echo browser $?; cat /proc/segmentinfo; segrun memhog prog 200; echo prog $?; \
+         kill %1 %3",
+    );
+    for line in [
+        "game: 512 MiB ready\n",
+        "browser: 128 MiB ready\n",
+        "music: 256 MiB ready\n",
+        "browser 143\n",
+        "prog: cannot allocate 200 MiB\nprog 1\n",
+    ] {
+        assert!(out.contains(line), "no {line:?} in\n{out}\n{log}");
+    }
+    assert_eq!(segmented_execs(&log, "memhog"), 4, "{log}");
+    let infos: Vec<&str> = out.split("Policy:").skip(1).collect();
+    assert_eq!(infos.len(), 2, "{out}");
+    let (before, after) = (infos[0], infos[1]);
+    let mib = 1024;
+    // Before: the largest hole is what is left at the top, less than 128 MiB.
+    assert!(info_kb(before, "LargestHole:") < 128 * mib, "{before}");
+    // After: a new hole of the browser's 128 MiB (its segments and stack), the total free
+    // above 200 MiB, the largest hole below it.
+    let old: Vec<String> = holes(before).into_iter().map(|(s, _)| s).collect();
+    let browser_hole = holes(after)
+        .into_iter()
+        .find(|(start, kb)| !old.contains(start) && *kb >= 128 * mib);
+    assert!(
+        browser_hole.is_some(),
+        "no 128 MiB hole where the browser was:\n{after}"
+    );
+    assert!(info_kb(after, "MemFree:") > 200 * mib, "{after}");
+    assert!(info_kb(after, "LargestHole:") < 200 * mib, "{after}");
+
+    // Paged, the same sequence: pages need no contiguity, so the 200 MiB program starts.
+    let (log, out) = script(
+        1 << 30,
+        "memhog game 512 & sleep 2; memhog browser 128 & B=$!; sleep 2; \
+         memhog music 256 & sleep 2; kill $B; wait $B; echo browser $?; \
+         memhog prog 200 & P=$!; sleep 2; kill %1 %3 $P; echo done",
+    );
+    assert_eq!(
+        out,
+        "game: 512 MiB ready\nbrowser: 128 MiB ready\nmusic: 256 MiB ready\nbrowser 143\n\
+         prog: 200 MiB ready\ndone\n",
+        "{log}"
+    );
+    assert_eq!(segmented_execs(&log, "memhog"), 0, "{log}");
+}
+
+#[test]
+fn segrun_reports_what_cannot_run_segmented_as_a_shell_would() {
+    // ps is a static glibc ET_EXEC: ENOEXEC (126) with the kernel's reason in the log; a
+    // missing program 127; no program: the usage line and 1.
+    let (log, out) = script(
+        128 << 20,
+        "segrun ps; echo status $?; segrun nothere; echo status $?; segrun; echo status $?",
+    );
+    assert_eq!(
+        out,
+        "segrun: ps: Exec format error\nstatus 126\n\
+         segrun: nothere: No such file or directory\nstatus 127\n\
+         usage: segrun PROG [ARGS...]\n\
+         runs PROG with its memory in contiguous segments guarded by PMP\nstatus 1\n",
+        "{log}"
+    );
+    assert!(
+        log.contains("exec: /bin/ps: not a static-pie (ET_EXEC)"),
+        "{log}"
+    );
+    // On Linux the bit is accepted and ignored: segrun under qemu-riscv64 execs (on the
+    // host) qemu-riscv64 again with seg_hello, which runs paged and prints what it prints
+    // without segrun.
+    let Some(qemu) = rvmmu_tests::require_qemu_user("segrun under qemu-riscv64") else {
+        return;
+    };
+    let Some(reference) = rvmmu_tests::linux::tap_on_qemu_user("seg/seg_hello", HELLO_ARGS) else {
+        return;
+    };
+    let segrun = rvmmu_tests::linux_program("bin/segrun").expect("bin/segrun was built");
+    let hello = rvmmu_tests::linux_program("seg/seg_hello").expect("seg/seg_hello was built");
+    let qemu_path = qemu.to_str().expect("a UTF-8 path");
+    let run = rvmmu_tests::linux::run_user_env(
+        &qemu,
+        segrun,
+        &[qemu_path, hello, HELLO_ARGS[0], HELLO_ARGS[1]],
+        b"",
+        &[("RVMMU_ON_QEMU_USER", "1")],
+        Duration::from_secs(60),
+    )
+    .expect("run qemu-riscv64");
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let out: String = run
+        .stdout
+        .lines()
+        .map(|l| {
+            format!(
+                "{}\n",
+                l.split(rvmmu_tests::linux::QEMU_SKIP).next().unwrap_or(l)
+            )
+        })
+        .collect();
+    assert_eq!(out, reference, "segrun seg_hello (left), seg_hello (right)");
+}
