@@ -2,7 +2,7 @@
 //! (`cat`, `ps`, `free`, `top`, `vmstat`, `sar`, `sysctl`, `pmap`, `sleep`, `kill`, and the
 //! shell `sh` when its source is there, and `segrun`), the notes' programs (`malloc_1`, ...),
 //! `procwatch`, and the static-pies of `programs/seg/` that can run segmented (`seg_hello`,
-//! `seg_faults`, `memhog`, `seg_isolation`), as static riscv64 Linux executables. `rvmmu run` packs every one at
+//! `seg_faults`, `memhog`, `seg_isolation`, `seg_keep`), as static riscv64 Linux executables. `rvmmu run` packs every one at
 //! /bin/NAME in the initramfs. Empty when rvmmu was built with `RVMMU_NO_KERNEL=1`.
 
 /// (name, executable), sorted by name within each source directory.

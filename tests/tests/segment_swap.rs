@@ -1,6 +1,7 @@
 //! Whole-segment swap (`os/src/proc/segswap.rs`, `os/src/mm/segmem.rs`; docs/KERNEL.md,
 //! "Segment memory"): in 48 MiB of RAM with a 32 MiB swap disk, three segmented programs
-//! (`programs/musl/seg_keep.c`, run with `-s`: personality PER_SEGMENTS, then itself again)
+//! (`programs/seg/seg_keep.c`, in rvmmu's /bin; run with `-s`: personality PER_SEGMENTS,
+//! then itself again)
 //! that together exceed RAM. A fills 14 MiB and sleeps, B fills 12 MiB and sleeps, C wants
 //! 14 MiB: no hole holds it, so A (asleep) goes to swap whole and C takes its place; A's
 //! /proc/PID/status shows VmRSS 0 and its pages in VmSwap. When C has ended, A's old ranges
@@ -16,19 +17,9 @@ const SCRIPT: &str = "/bin/seg_keep -s A 14 3 & sleep 1; /bin/seg_keep -s B 12 1
      cat /proc/2/status; /bin/seg_keep -s C 14 0; cat /proc/2/status; wait; \
      cat /proc/segmentinfo /proc/vmstat";
 
-fn seg_keep() -> Vec<u8> {
-    let path = rvmmu_tests::linux_program("musl/seg_keep").expect("built by build.rs");
-    std::fs::read(path).unwrap()
-}
-
 /// Runs the script on rvmmu; returns how it ended, the kernel log and the output.
 fn run() -> (Exit, String, String) {
-    let mut files = rvmmu::guest_bin::initramfs_files();
-    files.push(rvmmu::initramfs::File {
-        path: "/bin/seg_keep".into(),
-        data: seg_keep(),
-        mode: 0o755,
-    });
+    let files = rvmmu::guest_bin::initramfs_files();
     let cfg = MachineConfig {
         mem_size: 48 << 20,
         bootargs: format!("paging=sv39 init=/bin/sh -- -c \"{SCRIPT}\""),
@@ -103,7 +94,7 @@ fn seg_keep_prints_what_it_prints_on_linux() {
     let Some(qemu) = rvmmu_tests::require_qemu_user("seg_keep under qemu-riscv64") else {
         return;
     };
-    let path = rvmmu_tests::linux_program("musl/seg_keep").expect("built by build.rs");
+    let path = rvmmu_tests::linux_program("seg/seg_keep").expect("built by build.rs");
     let linux = rvmmu_tests::linux::run_user(
         &qemu,
         path,
@@ -112,12 +103,7 @@ fn seg_keep_prints_what_it_prints_on_linux() {
         std::time::Duration::from_secs(60),
     )
     .expect("run qemu-riscv64");
-    let mut files = rvmmu::guest_bin::initramfs_files();
-    files.push(rvmmu::initramfs::File {
-        path: "/bin/seg_keep".into(),
-        data: seg_keep(),
-        mode: 0o755,
-    });
+    let files = rvmmu::guest_bin::initramfs_files();
     let cfg = MachineConfig {
         mem_size: 64 << 20,
         bootargs: "paging=sv39 init=/bin/sh -- -c \"/bin/seg_keep -s L 3 0\"".into(),

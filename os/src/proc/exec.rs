@@ -124,6 +124,7 @@ pub fn load(
     let user_end = space.mode.user_end().0;
     elf.place(user_end);
     let mut top = 0;
+    let mut low = u64::MAX;
     for s in elf.segments().filter(|s| s.kind == PT_LOAD && s.memsz > 0) {
         let end = VirtAddr(s.vaddr + s.memsz).align_up(PAGE_SIZE).0;
         let start = VirtAddr(s.vaddr).align_down(PAGE_SIZE).0;
@@ -147,6 +148,7 @@ pub fn load(
             return Err(ExecError::BadAddress(s.vaddr));
         }
         top = top.max(end);
+        low = low.min(start);
     }
     let brk = top;
 
@@ -162,8 +164,16 @@ pub fn load(
     }
     // The [vdso] page (the signal trampoline, `signal::TRAMPOLINE`) at mmap_base, just
     // above where top-down mmaps go, so it moves none of them (Linux maps its vDSO as the
-    // first of them, right below mmap_base).
-    let vdso = user_end - MMAP_GAP;
+    // first of them, right below mmap_base). A static-pie already fills the top of the
+    // mmap region (placed as a top-down mmap, ending at mmap_base, where its break starts
+    // and grows up toward the stack): the vDSO goes right below it, as Linux's first
+    // top-down mapping after the program would.
+    let mmap_base = user_end - MMAP_GAP;
+    let vdso = if top == mmap_base && low != u64::MAX {
+        low - PAGE_SIZE
+    } else {
+        mmap_base
+    };
     let tramp: &'static [u8] = &super::signal::TRAMPOLINE;
     let area = Vma {
         end: vdso + PAGE_SIZE,

@@ -4,6 +4,7 @@
 //! to `segmm.rs`.
 use crate::errno::Errno;
 use crate::fs::files::File;
+use crate::mm::space::STACK_GUARD_GAP;
 use crate::proc::Process;
 use crate::syscall::SysResult;
 use alloc::sync::Arc;
@@ -34,7 +35,16 @@ pub fn brk(p: &mut Process, addr: u64) -> u64 {
     if p.space.seg.is_some() {
         return super::segmm::brk(p, addr);
     }
-    if addr < p.brk_start || addr >= p.space.mode.user_end().0 - MMAP_GAP {
+    // Linux's limit: the break may grow until it would come within the stack's guard gap
+    // (or run into another area, which move_break refuses). A static-pie's break starts at
+    // mmap_base (the program is placed as a top-down mmap) and grows toward the stack.
+    let stack_floor = p
+        .space
+        .vmas
+        .iter()
+        .find(|(_, v)| v.name == Name::Stack)
+        .map_or(p.space.mode.user_end().0, |(start, _)| start);
+    if addr < p.brk_start || addr > stack_floor.saturating_sub(STACK_GUARD_GAP) {
         return p.brk;
     }
     let old_end = VirtAddr(p.brk).align_up(PAGE_SIZE).0;
