@@ -39,17 +39,10 @@ fn page_up(n: u64) -> Option<u64> {
     n.checked_next_multiple_of(PAGE_SIZE)
 }
 
+/// mmap's prot as segment permissions: PROT_READ, PROT_WRITE and PROT_EXEC (1, 2, 4) are
+/// pmpcfg's R, W and X bits, which SegPerms uses; anything else is invalid.
 fn perms_of(prot: u64) -> Option<SegPerms> {
-    if prot & !7 != 0 {
-        return None;
-    }
-    let mut p = SegPerms::empty();
-    for (bit, f) in [(1, SegPerms::R), (2, SegPerms::W), (4, SegPerms::X)] {
-        if prot & bit != 0 {
-            p |= f;
-        }
-    }
-    Some(p)
+    (prot & !7 == 0).then(|| SegPerms::from_bits_truncate(prot as u8))
 }
 
 fn segs(p: &mut Process) -> &mut SegProc {
