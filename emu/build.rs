@@ -216,6 +216,8 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
     let seg_headers = [programs.join("tests").join("check.h")];
     println!("cargo:rerun-if-changed={}", seg_headers[0].display());
     let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    // This script holds the compile flags: a change to it rebuilds every program.
+    let script = root.join("emu").join("build.rs");
     let mut children: Vec<(&GuestProgram, Child)> = Vec::new();
     let mut out = Vec::new();
     for prog in &list {
@@ -227,6 +229,7 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
                 Kind::SegPie => &seg_headers[..],
                 Kind::Notes => &[][..],
             })
+            .chain(std::iter::once(&script))
             .filter_map(|p| mtime(p))
             .max();
         if let (Some(built), Some(src)) = (mtime(&exe), newest_src) {
@@ -243,6 +246,11 @@ fn guest_bin(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
             Kind::Notes => cmd.args(["-static", "-O0", "-w"]),
             Kind::SegPie => cmd.args(["-static", "-fPIE", "-pie", "-O2", "-Wall", "-Werror"]),
         };
+        // Sources named relative to the checkout (`__FILE__`, as in check.h's failure
+        // lines): the programs, and so the initramfs, are the same bytes wherever the
+        // repository lies. The kernel places frames by the initramfs's size, so a path's
+        // length would otherwise show in instruction counts (docs/TUTORIAL.md's).
+        cmd.arg(format!("-ffile-prefix-map={}/=", root.display()));
         // Stripped: the initramfs lives in the guest's RAM.
         cmd.arg("-s").arg(&prog.src).arg("-o").arg(&exe);
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
