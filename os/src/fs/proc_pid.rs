@@ -15,6 +15,18 @@ use mm_core::PAGE_SIZE;
 /// sizeof(void *) - 1 = 72 columns, then one space (seq_setwidth and seq_pad).
 const MAPS_NAME_PAD: usize = 72;
 
+/// Ends a /proc/PID/maps line begun at `line_start`: the name, if any, in its column.
+fn end_maps_line(out: &mut String, line_start: usize, name: &str) {
+    if !name.is_empty() {
+        while out.len() - line_start < MAPS_NAME_PAD {
+            out.push(' ');
+        }
+        out.push(' ');
+        out.push_str(name);
+    }
+    out.push('\n');
+}
+
 /// /proc/PID/maps: `start-end perms offset major:minor inode`, then the name.
 pub fn maps(p: &Process) -> String {
     if let Some(s) = &p.space.seg {
@@ -53,14 +65,7 @@ pub fn maps(p: &Process) -> String {
         } else {
             v.name.label(p.exe)
         };
-        if !name.is_empty() {
-            while out.len() - line_start < MAPS_NAME_PAD {
-                out.push(' ');
-            }
-            out.push(' ');
-            out.push_str(name);
-        }
-        out.push('\n');
+        end_maps_line(&mut out, line_start, name);
     }
     out
 }
@@ -103,14 +108,7 @@ fn seg_maps(p: &Process, s: &crate::proc::seg::SegProc) -> String {
             perm(SegPerms::W, 'w'),
             perm(SegPerms::X, 'x'),
         );
-        if !name.is_empty() {
-            while out.len() - line_start < MAPS_NAME_PAD {
-                out.push(' ');
-            }
-            out.push(' ');
-            out.push_str(name);
-        }
-        out.push('\n');
+        end_maps_line(&mut out, line_start, name);
     }
     out
 }

@@ -99,6 +99,26 @@ fn prot_flags(prot: u64) -> Option<PteFlags> {
 /// MAP_SHARED anonymous memory gets a shared object (`mm_core::shmem`): its pages are the
 /// same frames in every process that maps it after a fork (no copy-on-write), as Linux's
 /// shmem-backed mappings.
+/// mmap's file: None for MAP_ANONYMOUS, else the bytes of the open initramfs file `fd`
+/// (EBADF if none is open, ENODEV for another kind of file; EACCES for a shared writable
+/// mapping, `shared_write`, since initramfs files are read-only). Segmented mmap too.
+pub(super) fn mapped_file(
+    p: &Process,
+    flags: u64,
+    fd: u64,
+    shared_write: bool,
+) -> Result<Option<&'static [u8]>, Errno> {
+    if flags & MAP_ANONYMOUS != 0 {
+        return Ok(None);
+    }
+    match p.files.get(fd) {
+        None => Err(Errno::EBADF),
+        Some(File::Initramfs { .. }) if shared_write => Err(Errno::EACCES),
+        Some(File::Initramfs { data, .. }) => Ok(Some(data)),
+        Some(_) => Err(Errno::ENODEV),
+    }
+}
+
 pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     if p.space.seg.is_some() {
         return super::segmm::mmap(p, a);
@@ -117,20 +137,12 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
     // A file mapping: the descriptor must be an open initramfs file (read-only, so a
     // shared writable mapping is refused: EACCES); a private one is copied page by page on
     // first touch, so writes stay private.
-    let file = if flags & MAP_ANONYMOUS != 0 {
-        None
-    } else {
-        match p.files.get(fd) {
-            None => return Err(Errno::EBADF),
-            Some(File::Initramfs { data, .. }) => {
-                if kind != MAP_PRIVATE && prot.contains(PteFlags::W) {
-                    return Err(Errno::EACCES);
-                }
-                Some(data)
-            }
-            Some(_) => return Err(Errno::ENODEV),
-        }
-    };
+    let file = mapped_file(
+        p,
+        flags,
+        fd,
+        kind != MAP_PRIVATE && prot.contains(PteFlags::W),
+    )?;
     let user_end = p.space.mode.user_end().0;
     let Some(len) = len.checked_add(PAGE_SIZE - 1).map(|l| l & !(PAGE_SIZE - 1)) else {
         return Err(Errno::ENOMEM);

@@ -19,7 +19,6 @@
 //! - mremap is ENOMEM (musl's realloc then copies); madvise accepts every advice, and
 //!   MADV_DONTNEED zero-fills the range as Linux does for private anonymous memory.
 use crate::errno::Errno;
-use crate::fs::files::File;
 use crate::proc::seg::{self, segmem, SegKind, SegPerms, SegProc, Segment};
 use crate::proc::Process;
 use crate::ratelimit::warn_ratelimited;
@@ -31,7 +30,6 @@ const MAP_SHARED: u64 = 0x01;
 const MAP_PRIVATE: u64 = 0x02;
 const MAP_SHARED_VALIDATE: u64 = 0x03;
 const MAP_FIXED: u64 = 0x10;
-const MAP_ANONYMOUS: u64 = 0x20;
 const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
 const MADV_DONTNEED: u64 = 4;
 
@@ -138,20 +136,12 @@ pub fn mmap(p: &mut Process, a: [u64; 6]) -> SysResult {
         );
         return Err(Errno::ENOMEM);
     }
-    let data: Option<&'static [u8]> = if flags & MAP_ANONYMOUS != 0 {
-        None
-    } else {
-        match p.files.get(fd) {
-            None => return Err(Errno::EBADF),
-            Some(File::Initramfs { data, .. }) => {
-                if kind != MAP_PRIVATE && perms.contains(SegPerms::W) {
-                    return Err(Errno::EACCES);
-                }
-                Some(data)
-            }
-            Some(_) => return Err(Errno::ENODEV),
-        }
-    };
+    let data = super::mm::mapped_file(
+        p,
+        flags,
+        fd,
+        kind != MAP_PRIVATE && perms.contains(SegPerms::W),
+    )?;
     let Some(len) = page_up(len) else {
         return Err(Errno::ENOMEM);
     };
