@@ -14,7 +14,6 @@
 
 use super::decode::{Insn, Op};
 use crate::bus::RAM_BASE;
-use std::collections::HashMap;
 
 /// Slots per page: one per 2-byte parcel of a 4 KiB page.
 pub const SLOTS: usize = 2048;
@@ -35,9 +34,15 @@ const _: () = assert!(core::mem::size_of::<Insn>() * SLOTS == 8 << 12);
 /// The cache.
 pub struct ICache {
     pages: Vec<Page>,
-    /// Physical page number to index in `pages`.
-    index: HashMap<u64, usize>,
-    /// Per RAM page: CODE | WATCH flags.
+    /// The RAM frame (`(pa - RAM_BASE) >> 12`) of each page in `pages`, in the same order.
+    frames: Vec<u32>,
+    /// Per RAM frame: 1 + its index in `pages`, or 0 when it has none. An array, not a hash
+    /// map: the slow fetch path looks it up at every change of code page (one in about 25
+    /// instructions of a large program), and a store into a frame that once held code at
+    /// every store (a kernel reusing the frame), so the lookup is one load.
+    index: Vec<u32>,
+    /// Per RAM frame: CODE | WATCH flags (one byte, so that the store fast path's test
+    /// touches as little memory as it can).
     flags: Vec<u8>,
     /// Fetch fast path: page-aligned pc of the page being executed, or `u64::MAX`.
     pub fetch_tag: u64,
@@ -54,8 +59,9 @@ impl ICache {
     pub fn new(ram_size: u64) -> ICache {
         ICache {
             pages: Vec::new(),
-            index: HashMap::new(),
+            frames: Vec::new(),
             // calloc'd: untouched parts cost no host memory, like RAM itself.
+            index: vec![0; ram_size.div_ceil(4096) as usize],
             flags: vec![0; ram_size.div_ceil(4096) as usize],
             fetch_tag: u64::MAX,
             fetch_base: core::ptr::null(),
@@ -77,27 +83,30 @@ impl ICache {
 
     /// The index of the decoded page for RAM address `pa`, created if needed.
     pub fn page_for(&mut self, pa: u64) -> usize {
-        let ppn = pa >> 12;
-        if let Some(&i) = self.index.get(&ppn) {
-            return i;
+        let frame = ((pa - RAM_BASE) >> 12) as usize;
+        if let Some(i) = self.index[frame].checked_sub(1) {
+            return i as usize;
         }
         if self.pages.len() >= MAX_PAGES {
             self.clear();
         }
         let i = self.pages.len();
         self.pages.push(Box::new([Insn::UNDECODED; SLOTS]));
-        self.index.insert(ppn, i);
-        self.flags[((pa - RAM_BASE) >> 12) as usize] |= CODE;
+        self.frames.push(frame as u32);
+        // `MAX_PAGES` keeps `i + 1` far below `u32::MAX`.
+        self.index[frame] = i as u32 + 1;
+        self.flags[frame] |= CODE;
         i
     }
 
     /// Drops every decoded page.
     pub fn clear(&mut self) {
-        for (&ppn, _) in self.index.iter() {
-            self.flags[((ppn << 12) - RAM_BASE) as usize >> 12] &= !CODE;
+        for &frame in &self.frames {
+            self.index[frame as usize] = 0;
+            self.flags[frame as usize] &= !CODE;
         }
         self.pages.clear();
-        self.index.clear();
+        self.frames.clear();
         self.forget_fetch_page();
     }
 
@@ -151,17 +160,19 @@ impl ICache {
     /// store touched the watched word.
     #[inline(always)]
     pub fn note_store(&mut self, pa: u64, len: u64) -> bool {
-        let f = self.flags[((pa - RAM_BASE) >> 12) as usize];
+        let frame = ((pa - RAM_BASE) >> 12) as usize;
+        let f = self.flags[frame];
         if f == 0 {
             return false;
         }
-        self.note_store_slow(f, pa, len)
+        self.note_store_slow(f, frame, pa, len)
     }
 
     #[cold]
-    fn note_store_slow(&mut self, f: u8, pa: u64, len: u64) -> bool {
+    fn note_store_slow(&mut self, f: u8, frame: usize, pa: u64, len: u64) -> bool {
         if f & CODE != 0 {
-            if let Some(&i) = self.index.get(&(pa >> 12)) {
+            if let Some(i) = self.index[frame].checked_sub(1) {
+                let i = i as usize;
                 // A 32-bit instruction starting one parcel earlier also overlaps the store.
                 let first = ((pa & 0xfff) >> 1).saturating_sub(1) as usize;
                 let last = (((pa & 0xfff) + len - 1) >> 1) as usize;
