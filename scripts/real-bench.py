@@ -35,9 +35,12 @@ SQLite's shell is the one tests/build.rs built (`cargo build -p rvmmu-tests --te
 $SQLITE3. rvmmu is $RVMMU (default target/release/rvmmu). Each run's output is checked:
 every line qemu-user prints must appear, in order, in what the two kernels print, and every
 run must exit 0 (--no-check skips the comparison). rvmmu's instruction count comes from
-`--stats-format json --stats-out` in each timed rvmmu run (its cost is in rvmmu's time).
+`--stats-format json --stats-out` in each timed rvmmu run (its cost is in rvmmu's time);
+for a run stopped at the marker, rvmmu gets SIGTERM there, ends the run and writes its
+statistics, so the count runs a little past the marker (it then differs between rounds;
+the largest is shown).
 """
-import argparse, glob, importlib.util, json, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, glob, importlib.util, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _spec = importlib.util.spec_from_file_location("side_by_side", os.path.join(ROOT, "scripts", "side-by-side.py"))
@@ -161,7 +164,8 @@ def main():
                 outs = {}
                 for who, cmd in cmds.items():
                     t, out, status = side_by_side.timed_full(
-                        cmd, subprocess.DEVNULL if who == "qemu-user" else subprocess.PIPE)
+                        cmd, subprocess.DEVNULL if who == "qemu-user" else subprocess.PIPE,
+                        signal.SIGTERM if who == "rvmmu" else signal.SIGKILL)
                     # None: stopped at the marker of a program waiting for console input.
                     if status not in (0, None if waits else 0):
                         die(f"{name} on {who} exited {status}:\n{out[-2000:]}")

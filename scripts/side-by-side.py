@@ -21,11 +21,13 @@ def timed(cmd):
     return t, out.strip().splitlines()[-3:]
 
 
-def timed_full(cmd, stdin=subprocess.PIPE):
+def timed_full(cmd, stdin=subprocess.PIPE, stop=signal.SIGKILL):
     """Seconds from start until the machine ends or the marker appears, the whole output
     (stdout and stderr, as text), and the exit status (None when stopped at the marker).
     By default the command's stdin is a pipe that stays open with nothing in it (a console
-    that is never typed on); scripts/real-bench.py uses it too."""
+    that is never typed on). At the marker the command's process group gets `stop` (rvmmu
+    ends a run cleanly on SIGTERM, writing its statistics). scripts/real-bench.py uses it
+    too."""
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          start_new_session=True)
@@ -44,7 +46,7 @@ def timed_full(cmd, stdin=subprocess.PIPE):
         p.stdout.close()
         status = p.wait()
     try:
-        os.killpg(p.pid, signal.SIGKILL)
+        os.killpg(p.pid, stop if marked else signal.SIGKILL)
     except ProcessLookupError:
         pass
     if marked:
