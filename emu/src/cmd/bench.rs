@@ -149,3 +149,43 @@ fn run_trace_bench(b: &BenchArgs, path: &std::path::Path) -> Result<(), String> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    #[test]
+    fn only_takes_the_bare_and_the_kernel_workloads_by_name() {
+        let only = |name: &str| {
+            Cli::try_parse_from(["rvmmu-bench", "--only", name])
+                .map(|c| c.bench.only)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(only("kernel-fork"), Ok(Some("kernel-fork".to_string())));
+        assert_eq!(only("sv39-hit"), Ok(Some("sv39-hit".to_string())));
+        let e = only("kernel-nothing").unwrap_err();
+        assert!(
+            e.contains("int-loop") && e.contains("kernel-boot") && e.contains("kernel-malloc"),
+            "{e}"
+        );
+        let scale = Cli::try_parse_from(["rvmmu-bench", "--scale", "7"]).unwrap();
+        assert_eq!(scale.bench.scale, Some(7));
+        assert!(Cli::try_parse_from(["rvmmu-bench", "--scale", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_kernel_workload_has_no_trace_bench() {
+        let b = Cli::try_parse_from(["rvmmu-bench", "--only", "kernel-boot"])
+            .unwrap()
+            .bench;
+        let e = run_trace_bench(&b, std::path::Path::new("/nonexistent/trace")).unwrap_err();
+        assert!(e.contains("kernel-boot is a kernel workload"), "{e}");
+    }
+}
