@@ -40,10 +40,13 @@ fn main() {
         // An empty file: no kernel built in; and an empty /bin.
         fs::write(&embedded, b"").expect("write kernel.elf");
         write_bin_list(&out_dir, &[]);
+        write_list(&out_dir, "bench_programs.rs", &[]);
         return;
     }
     let bin = guest_bin(root, &out_dir);
     write_bin_list(&out_dir, &bin);
+    let bench = bench_programs(root, &out_dir);
+    write_list(&out_dir, "bench_programs.rs", &bench);
     let elf = build_kernel(root, &os);
     fs::copy(&elf, &embedded)
         .unwrap_or_else(|e| panic!("copy {} to {}: {e}", elf.display(), embedded.display()));
@@ -281,8 +284,55 @@ fn finish(prog: &GuestProgram, child: Child) {
     }
 }
 
+/// The programs of `rvmmu bench`'s kernel workloads (`rvmmu::bench_kernel`), which are not
+/// in /bin (so that every run's initramfs stays as it is): `programs/stress/forkexec.c`
+/// and `programs/stress/alloc_stress.c`, built as /bin's tools are (glibc, `-static -O2
+/// -Wall -Werror`, stripped), into `$OUT_DIR/bench/`. Runs after [`guest_bin`], which has
+/// checked that the compiler is there.
+fn bench_programs(root: &Path, out_dir: &Path) -> Vec<(String, PathBuf)> {
+    let dir = out_dir.join("bench");
+    fs::create_dir_all(&dir).expect("create $OUT_DIR/bench");
+    let script = root.join("emu").join("build.rs");
+    let mtime = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut out = Vec::new();
+    for name in ["forkexec", "alloc_stress"] {
+        let src = root
+            .join("programs")
+            .join("stress")
+            .join(format!("{name}.c"));
+        println!("cargo:rerun-if-changed={}", src.display());
+        if !src.is_file() {
+            continue;
+        }
+        let exe = dir.join(name);
+        out.push((name.to_string(), exe.clone()));
+        let newest = [&src, &script].into_iter().filter_map(|p| mtime(p)).max();
+        if let (Some(built), Some(newest)) = (mtime(&exe), newest) {
+            if built > newest {
+                continue;
+            }
+        }
+        let status = Command::new(GUEST_CC)
+            .args(["-static", "-O2", "-Wall", "-Werror"])
+            .arg(format!("-ffile-prefix-map={}/=", root.display()))
+            .arg("-s")
+            .arg(&src)
+            .arg("-o")
+            .arg(&exe)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run the compiler for {}: {e}", src.display()));
+        assert!(status.success(), "the compiler failed on {}", src.display());
+    }
+    out
+}
+
 /// Writes `$OUT_DIR/guest_bin.rs`: the list `rvmmu::guest_bin` includes, of (name, bytes).
 fn write_bin_list(out_dir: &Path, bin: &[(String, PathBuf)]) {
+    write_list(out_dir, "guest_bin.rs", bin);
+}
+
+/// Writes `$OUT_DIR/FILE`: a list of (name, bytes) for `include!`.
+fn write_list(out_dir: &Path, file: &str, bin: &[(String, PathBuf)]) {
     let mut s = String::from("&[\n");
     for (name, exe) in bin {
         s.push_str(&format!(
@@ -291,5 +341,5 @@ fn write_bin_list(out_dir: &Path, bin: &[(String, PathBuf)]) {
         ));
     }
     s.push_str("]\n");
-    fs::write(out_dir.join("guest_bin.rs"), s).expect("write guest_bin.rs");
+    fs::write(out_dir.join(file), s).unwrap_or_else(|e| panic!("write {file}: {e}"));
 }

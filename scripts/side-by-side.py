@@ -17,8 +17,19 @@ MARK = b"--- dump_proc"
 
 def timed(cmd):
     """Seconds from start until the machine ends or the marker appears; the output's tail."""
+    t, out, _ = timed_full(cmd)
+    return t, out.strip().splitlines()[-3:]
+
+
+def timed_full(cmd, stdin=subprocess.PIPE, stop=signal.SIGKILL):
+    """Seconds from start until the machine ends or the marker appears, the whole output
+    (stdout and stderr, as text), and the exit status (None when stopped at the marker).
+    By default the command's stdin is a pipe that stays open with nothing in it (a console
+    that is never typed on). At the marker the command's process group gets `stop` (rvmmu
+    ends a run cleanly on SIGTERM, writing its statistics). scripts/real-bench.py uses it
+    too."""
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    p = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          start_new_session=True)
     out = b""
     while True:
@@ -29,12 +40,19 @@ def timed(cmd):
         if MARK in out:
             break
     t = time.monotonic() - t0
+    marked = MARK in out
+    if not marked:
+        # The output ended: the machine is ending by itself, so its status is its own.
+        p.stdout.close()
+        status = p.wait()
     try:
-        os.killpg(p.pid, signal.SIGKILL)
+        os.killpg(p.pid, stop if marked else signal.SIGKILL)
     except ProcessLookupError:
         pass
-    p.wait()
-    return t, out.decode(errors="replace").strip().splitlines()[-3:]
+    if marked:
+        p.wait()
+        status = None
+    return t, out.decode(errors="replace"), status
 
 
 def main():

@@ -7,6 +7,7 @@
 
 pub mod addr;
 pub mod bench;
+pub mod bench_kernel;
 pub mod bus;
 pub mod cli;
 pub mod devices;

@@ -1,4 +1,6 @@
-//! `rvmmu bench`: guest speed on the built-in workloads, and translation-trace throughput.
+//! `rvmmu bench`: guest speed on the built-in workloads (the bare-metal ones of
+//! `rvmmu::bench`, then the kernel ones of `rvmmu::bench_kernel`), and translation-trace
+//! throughput.
 
 use clap::Args;
 use std::path::PathBuf;
@@ -11,9 +13,14 @@ pub struct BenchArgs {
     /// Runs per workload; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub runs: u64,
-    /// Run only the named workload (int-loop, sv39-hit, sv39-miss, u-bare-pmp).
+    /// Run only the named workload (int-loop, sv39-hit, sv39-miss, u-bare-pmp; the kernel's
+    /// kernel-boot, kernel-fork, kernel-malloc).
     #[arg(long, value_name = "NAME", value_parser = workload_name)]
     pub only: Option<String>,
+    /// The kernel workloads' scale: kernel-fork's fork/exec iterations (default 200),
+    /// kernel-malloc's rounds (default 1000); kernel-boot has none.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub scale: Option<u64>,
     /// Measure translation tracing instead: run the paged and segmented workloads with
     /// `--trace translations` writing to FILE, and report records per second.
     #[arg(long, value_name = "FILE")]
@@ -21,7 +28,11 @@ pub struct BenchArgs {
 }
 
 fn workload_name(s: &str) -> Result<String, String> {
-    let names: Vec<&str> = rvmmu::bench::WORKLOADS.iter().map(|w| w.name).collect();
+    let names: Vec<&str> = rvmmu::bench::WORKLOADS
+        .iter()
+        .map(|w| w.name)
+        .chain(rvmmu::bench_kernel::KERNEL_WORKLOADS.iter().map(|w| w.name))
+        .collect();
     if names.contains(&s) {
         Ok(s.to_string())
     } else {
@@ -57,12 +68,57 @@ pub fn run_bench(b: BenchArgs) -> Result<(), String> {
             w.what
         );
     }
+    run_kernel_bench(&b)
+}
+
+/// The kernel workloads (those `--only` selects), after the bare ones: each booted `--runs`
+/// times, reported as the median run's MIPS. Without the built-in kernel this is an error
+/// when one of them was to run.
+fn run_kernel_bench(b: &BenchArgs) -> Result<(), String> {
+    use rvmmu::bench_kernel::{run_once, KERNEL_WORKLOADS};
+    for w in KERNEL_WORKLOADS {
+        if b.only.as_ref().is_some_and(|n| n != w.name) {
+            continue;
+        }
+        let n = if w.scale > 1 {
+            b.scale.unwrap_or(w.scale)
+        } else {
+            w.scale
+        };
+        let mut samples = Vec::new();
+        for _ in 0..b.runs {
+            samples.push(run_once(w, n).map_err(|e| e.to_string())?.0);
+        }
+        let all: Vec<String> = samples.iter().map(|s| format!("{:.1}", s.mips())).collect();
+        let m = rvmmu::bench::median(samples);
+        let scale = if w.scale > 1 {
+            format!(" (N = {n})")
+        } else {
+            String::new()
+        };
+        println!(
+            "{:<13} {:>8.1} MIPS  median of {} ({} MIPS, {:.3} s); {} instructions per run: {}{scale}",
+            w.name,
+            m.mips(),
+            b.runs,
+            all.join(", "),
+            m.seconds,
+            m.instructions,
+            w.what
+        );
+    }
     Ok(())
 }
 
 /// `rvmmu bench --trace-out FILE`: translation records per second, median of the runs.
 fn run_trace_bench(b: &BenchArgs, path: &std::path::Path) -> Result<(), String> {
     let iterations = b.iterations.unwrap_or(200_000);
+    if let Some(k) = b.only.as_deref().and_then(rvmmu::bench_kernel::find) {
+        return Err(format!(
+            "{} is a kernel workload: --trace-out measures the bare ones",
+            k.name
+        ));
+    }
     for w in rvmmu::bench::WORKLOADS {
         if w.paged.is_none() || b.only.as_ref().is_some_and(|n| n != w.name) {
             continue;
@@ -92,4 +148,44 @@ fn run_trace_bench(b: &BenchArgs, path: &std::path::Path) -> Result<(), String> 
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        bench: BenchArgs,
+    }
+
+    #[test]
+    fn only_takes_the_bare_and_the_kernel_workloads_by_name() {
+        let only = |name: &str| {
+            Cli::try_parse_from(["rvmmu-bench", "--only", name])
+                .map(|c| c.bench.only)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(only("kernel-fork"), Ok(Some("kernel-fork".to_string())));
+        assert_eq!(only("sv39-hit"), Ok(Some("sv39-hit".to_string())));
+        let e = only("kernel-nothing").unwrap_err();
+        assert!(
+            e.contains("int-loop") && e.contains("kernel-boot") && e.contains("kernel-malloc"),
+            "{e}"
+        );
+        let scale = Cli::try_parse_from(["rvmmu-bench", "--scale", "7"]).unwrap();
+        assert_eq!(scale.bench.scale, Some(7));
+        assert!(Cli::try_parse_from(["rvmmu-bench", "--scale", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_kernel_workload_has_no_trace_bench() {
+        let b = Cli::try_parse_from(["rvmmu-bench", "--only", "kernel-boot"])
+            .unwrap()
+            .bench;
+        let e = run_trace_bench(&b, std::path::Path::new("/nonexistent/trace")).unwrap_err();
+        assert!(e.contains("kernel-boot is a kernel workload"), "{e}");
+    }
 }
