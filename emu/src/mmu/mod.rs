@@ -501,7 +501,7 @@ impl Mmu {
         // The probe and, on a miss, the victim choice.
         let victim = match self.tlb.find_4k(va, ctx.asid) {
             tlb::Found::Miss(v) => v,
-            tlb::Found::Hit(slot) => return self.find_hit(va, access, ctx, ram, slot),
+            tlb::Found::Hit(slot) => return self.find_hit(access, ctx, ram, slot),
         };
         let pmp = &self.pmp;
         let read = |pa| {
@@ -545,14 +545,7 @@ impl Mmu {
     /// counts it and the leaf check passes without an A/D update, then PMP allows the
     /// access), when the page is RAM and PMP is uniform over it.
     #[inline(always)]
-    fn find_hit(
-        &self,
-        va: u64,
-        access: Access,
-        ctx: &PagedCtx,
-        ram: &Ram,
-        slot: usize,
-    ) -> Option<Common> {
+    fn find_hit(&self, access: Access, ctx: &PagedCtx, ram: &Ram, slot: usize) -> Option<Common> {
         let leaf = self.tlb.leaf_at(slot);
         // A superpage hit fills the fast path only where PMP is uniform over the whole
         // superpage (`Mmu::fill_fast`), a test of its own: the general path's.
