@@ -140,8 +140,8 @@ impl PagedCtx {
 /// commit ([`Mmu::commit_common`]).
 #[derive(Clone, Copy, Debug)]
 enum Common {
-    /// A TLB hit on `slot`, a 4 KiB entry that serves the access as it is, on a RAM page PMP
-    /// is uniform over and allows.
+    /// A TLB hit on `slot`, an entry that serves the access as it is, on a RAM page, PMP
+    /// uniform over the entry's whole (super)page and allowing the access.
     Hit {
         slot: usize,
         /// Physical address of `va`'s 4 KiB page.
@@ -474,7 +474,7 @@ impl Mmu {
     /// The common translation, its pure part: paging on, an aligned access of at most 8
     /// bytes (so inside one 4 KiB page), and either
     ///
-    /// - a TLB hit on a 4 KiB entry that serves the access as it is, or
+    /// - a TLB hit whose entry (of any page size) serves the access as it is, or
     /// - a TLB miss (the TLB may hold entries of any page size) and a walk that reads
     ///   well-formed PTEs from RAM where PMP lets it, down to a 4 KiB leaf that serves the
     ///   access with no A/D update,
@@ -501,7 +501,7 @@ impl Mmu {
         // The probe and, on a miss, the victim choice.
         let victim = match self.tlb.find_4k(va, ctx.asid) {
             tlb::Found::Miss(v) => v,
-            tlb::Found::Hit(slot) => return self.find_hit(access, ctx, ram, slot),
+            tlb::Found::Hit(slot) => return self.find_hit(va, access, ctx, ram, slot),
         };
         let pmp = &self.pmp;
         let read = |pa| {
@@ -530,7 +530,8 @@ impl Mmu {
         }?;
         let pte = pte::Pte(pte);
         let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
-        let mask = self.serving_mask(pte.flags(), pa_page, access, ctx, ram)?;
+        let allowed = self.pmp.uniform_mask_su(pa_page, ctx.prv)?;
+        let mask = self.serving_mask(pte.flags(), pa_page, allowed, access, ctx, ram)?;
         Some(Common::Miss(CommonMiss {
             pte,
             pte_addr,
@@ -543,17 +544,26 @@ impl Mmu {
 
     /// [`Mmu::find_common`] after its probe hit `slot`: the general path's hit (the lookup
     /// counts it and the leaf check passes without an A/D update, then PMP allows the
-    /// access), when the page is RAM and PMP is uniform over it.
+    /// access), when the page is RAM and PMP is uniform over the whole (super)page, as
+    /// `Mmu::fill_fast` requires to fill the fast path from it.
     #[inline(always)]
-    fn find_hit(&self, access: Access, ctx: &PagedCtx, ram: &Ram, slot: usize) -> Option<Common> {
+    fn find_hit(
+        &self,
+        va: u64,
+        access: Access,
+        ctx: &PagedCtx,
+        ram: &Ram,
+        slot: usize,
+    ) -> Option<Common> {
         let leaf = self.tlb.leaf_at(slot);
-        // A superpage hit fills the fast path only where PMP is uniform over the whole
-        // superpage (`Mmu::fill_fast`), a test of its own: the general path's.
-        if leaf.level != 0 {
-            return None;
-        }
-        let pa_page = leaf.pa_base;
-        let mask = self.serving_mask(leaf.flags, pa_page, access, ctx, ram)?;
+        let pa_page = leaf.translate(va) & !0xfff;
+        let allowed = if leaf.level == 0 {
+            self.pmp.uniform_mask_su(pa_page, ctx.prv)?
+        } else {
+            self.pmp
+                .uniform_mask_su_over(leaf.pa_base, leaf.page_size(), ctx.prv)?
+        };
+        let mask = self.serving_mask(leaf.flags, pa_page, allowed, access, ctx, ram)?;
         Some(Common::Hit {
             slot,
             pa_page,
@@ -562,18 +572,18 @@ impl Mmu {
     }
 
     /// The access types a leaf with `flags` serves as it is at `ctx` and PMP allows
-    /// throughout the RAM page at `pa_page`, as a mask by [`Access::index`]; None if that
-    /// leaves out `access`, PMP is not uniform over the page, or the page is not RAM.
+    /// (`allowed`, throughout the leaf) on the RAM page at `pa_page`, as a mask by
+    /// [`Access::index`]; None if that leaves out `access` or the page is not RAM.
     #[inline(always)]
     fn serving_mask(
         &self,
         flags: pte::PteFlags,
         pa_page: u64,
+        allowed: u8,
         access: Access,
         ctx: &PagedCtx,
         ram: &Ram,
     ) -> Option<u8> {
-        let allowed = self.pmp.uniform_mask_su(pa_page, ctx.prv)?;
         let mask = ctx.serves[flags.bits() as usize] & allowed;
         if mask >> access.index() & 1 == 0 || !ram.contains_n::<4096>(PhysAddr(pa_page)) {
             return None;

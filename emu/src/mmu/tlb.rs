@@ -526,6 +526,12 @@ impl Tlb {
         }
     }
 
+    /// Whether set `set` may hold a superpage entry (`super_sets`).
+    #[inline(always)]
+    fn may_hold_superpage(&self, set: usize) -> bool {
+        self.super_sets >> (set & 63) & 1 != 0
+    }
+
     /// Levels that may be present, smallest page first.
     fn present_levels(&self) -> impl Iterator<Item = u8> + use<> {
         let levels = self.levels;
@@ -577,7 +583,7 @@ impl Tlb {
             // in its level-0 set, which the level-0 pass has searched first: nothing here
             // can answer, and skipping the set changes no answer.
             let set_index = (va >> (12 + 9 * level as u32)) as usize & self.set_mask;
-            if level > 0 && self.super_sets >> (set_index & 63) & 1 == 0 {
+            if level > 0 && !self.may_hold_superpage(set_index) {
                 continue;
             }
             let start = self.set_start(va, level);
@@ -768,7 +774,10 @@ impl Tlb {
         // Level 0 first: its set's probe and victim choice in one pass. The default
         // geometry's 4 ways: the same scan over slices of a length the compiler knows, so
         // that it unrolls the loop.
-        let found = match (set.len() == 4, self.only_4k()) {
+        // A level-0 set without a superpage entry holds only 4 KiB ones (or none): a
+        // covering entry's tag is then the key.
+        let plain = self.only_4k() || !self.may_hold_superpage(start / self.n_ways);
+        let found = match (set.len() == 4, plain) {
             (true, true) => scan_4k::<false>(&set[..4], &stamps[..4], key, va, asid),
             (true, false) => scan_4k::<true>(&set[..4], &stamps[..4], key, va, asid),
             (false, true) => scan_4k::<false>(set, stamps, key, va, asid),
