@@ -242,7 +242,7 @@ pub struct Mmu {
     common_misses: u64,
     #[cfg(test)]
     common_hits: u64,
-    /// Turns the common miss off, leaving the rest of the fast path on (for tests).
+    /// Turns the common translation off, leaving the rest of the fast path on (for tests).
     #[cfg(test)]
     no_common: bool,
 }
@@ -399,8 +399,11 @@ impl Mmu {
         satp >> 60 == satp_mode::BARE || mode::PagingMode::from_satp(satp).is_some()
     }
 
-    /// Translates an access of `len` bytes at `va` and checks PMP on the result. Never
-    /// traces: the hart calls [`Mmu::translate_traced`] instead while a tracer is set, so
+    /// Translates an access of `len` bytes at `va` and checks PMP on the result: the
+    /// architecture's order is [`Mmu::translate_noting`] (TLB lookup, walk on a miss, leaf
+    /// check, A/D, PMP); the common translation ([`Mmu::find_common`]) is a shortcut taken
+    /// first, which must leave exactly what that would (docs/MMU.md, "The common
+    /// translation"). Never traces: the hart calls [`Mmu::translate_traced`] instead while a tracer is set, so
     /// the untraced path has no trace code at all.
     #[inline]
     pub fn translate(
@@ -427,8 +430,8 @@ impl Mmu {
         self.translate_noting(va, len, access, ctx, ram, &mut NoNotes)
     }
 
-    /// The common TLB miss in one place, for the hart's loads and stores that the fast path
-    /// did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
+    /// The common translation (a TLB hit, or a common TLB miss) in one place, for the hart's
+    /// loads and stores that the fast path's tables did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
     /// (see [`Mmu::find_common`]); None when it changed nothing and the caller must ask
     /// [`Mmu::translate`]. Never with a tracer.
     ///

@@ -1,7 +1,7 @@
 //! The common translation ([`Mmu::find_common`], [`Mmu::commit_common`]: TLB misses and
 //! TLB hits off the fast path's table) against the general path: the same sequence of
 //! translations on two MMUs over two copies of the same memory, one with the fast path (and
-//! so the common miss) on, one with it off, must give the same results, counters, TLB
+//! so the common translation) on, one with it off, must give the same results, counters, TLB
 //! entries with their stamps, and page-table contents (A/D updates), for page tables of
 //! every shape the common path must either handle or leave alone.
 
@@ -158,7 +158,7 @@ fn the_common_path_agrees_with_the_general_path() {
                 let vas = build(&mut ram[0], mode);
                 build(&mut ram[1], mode);
                 build(&mut ram[2], mode);
-                // The common miss; the general path with the rest of the fast path; neither.
+                // The common translation; the general path with the rest of the fast path; neither.
                 let mut mmus = [
                     mmu(true, true, ad, tlb),
                     mmu(true, false, ad, tlb),

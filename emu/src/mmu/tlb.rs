@@ -776,7 +776,7 @@ impl Tlb {
         // that it unrolls the loop.
         // A level-0 set without a superpage entry holds only 4 KiB ones (or none): a
         // covering entry's tag is then the key.
-        let plain = self.only_4k() || !self.may_hold_superpage(start / self.n_ways);
+        let plain = self.only_4k() || !self.may_hold_superpage((va >> 12) as usize & self.set_mask);
         let found = match (set.len() == 4, plain) {
             (true, true) => scan_4k::<false>(&set[..4], &stamps[..4], key, va, asid),
             (true, false) => scan_4k::<true>(&set[..4], &stamps[..4], key, va, asid),
