@@ -757,6 +757,32 @@ impl Tlb {
         let start = self.set_start(va, 0);
         let key = (va & !0xfff) | VALID;
         let (set, stamps) = self.set(start);
+        let found = if self.only_4k() {
+            // Only 4 KiB entries: a covering entry's tag is the key. The default geometry's
+            // 4 ways: the same scan over slices of a length the compiler knows, so that it
+            // unrolls the loop.
+            if set.len() == 4 {
+                scan_4k::<false>(&set[..4], &stamps[..4], key, va, asid)
+            } else {
+                scan_4k::<false>(set, stamps, key, va, asid)
+            }
+        } else {
+            return self.find_4k_mixed(va, asid, start, key);
+        };
+        match found {
+            Err(w) => Found::Hit(start + w),
+            Ok((w, evicts)) => Found::Miss(Victim {
+                slot: start + w,
+                evicts,
+            }),
+        }
+    }
+
+    /// [`Tlb::find_4k`] when superpage entries may be present (or nothing at all); `start`
+    /// and `key` are the level-0 set's first slot and `va`'s 4 KiB tag.
+    #[inline(always)]
+    fn find_4k_mixed(&self, va: u64, asid: u16, start: usize, key: u64) -> Found {
+        let (set, stamps) = self.set(start);
         if self.levels & 1 == 0 {
             // No 4 KiB entry: the probe does not search the level-0 set first (a superpage
             // entry there is found in its own level's pass, which may come later).
@@ -771,12 +797,10 @@ impl Tlb {
                 evicts,
             });
         }
-        // Level 0 first: its set's probe and victim choice in one pass. The default
-        // geometry's 4 ways: the same scan over slices of a length the compiler knows, so
-        // that it unrolls the loop.
-        // A level-0 set without a superpage entry holds only 4 KiB ones (or none): a
-        // covering entry's tag is then the key.
-        let plain = self.only_4k() || !self.may_hold_superpage((va >> 12) as usize & self.set_mask);
+        // Level 0 first: its set's probe and victim choice in one pass. A level-0 set
+        // without a superpage entry holds only 4 KiB ones (or none): a covering entry's tag
+        // is then the key.
+        let plain = !self.may_hold_superpage((va >> 12) as usize & self.set_mask);
         let found = match (set.len() == 4, plain) {
             (true, true) => scan_4k::<false>(&set[..4], &stamps[..4], key, va, asid),
             (true, false) => scan_4k::<true>(&set[..4], &stamps[..4], key, va, asid),
@@ -787,10 +811,9 @@ impl Tlb {
             Err(w) => return Found::Hit(start + w),
             Ok(v) => v,
         };
-        if !self.only_4k() {
-            if let Some(slot) = self.probe_levels(va, asid, self.levels & !1) {
-                return Found::Hit(slot);
-            }
+        // Then the superpage levels' sets.
+        if let Some(slot) = self.probe_levels(va, asid, self.levels & !1) {
+            return Found::Hit(slot);
         }
         Found::Miss(Victim {
             slot: start + w,
