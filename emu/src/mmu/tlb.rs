@@ -26,9 +26,12 @@
 //! whichever address missed would leave it findable only from 1/512th of its range. A
 //! lookup therefore probes one set per page size, smallest first, and only for the levels
 //! that have been inserted since the last full flush (`levels`), so a kernel without
-//! superpages pays one probe. A separate fully-associative superpage array would also work
-//! but adds a second geometry to configure and report; a unified array makes superpages
-//! compete for capacity as in a unified second-level TLB.
+//! superpages pays one probe; and a superpage level's set that has held no superpage entry
+//! since then is skipped (`super_sets`: its 4 KiB entries cannot cover the address), so a
+//! kernel's few gigapages cost the 4 KiB lookups of other sets nothing. A separate
+//! fully-associative superpage array would also work but adds a second geometry to
+//! configure and report; a unified array makes superpages compete for capacity as in a
+//! unified second-level TLB.
 
 use super::pte::PteFlags;
 use super::{Access, Leaf};
