@@ -21,14 +21,18 @@ pub struct Workload {
     pub insns_per_iter: u64,
     /// For a paged workload, the S-mode part and the data it walks over.
     pub paged: Option<Paged>,
+    /// The TLB geometry the workload is measured with (`--tlb`'s syntax), None for the
+    /// default.
+    pub tlb: Option<&'static str>,
 }
 
-/// The S-mode half of a paged workload. The harness plays boot loader: it builds Sv39 page
-/// tables in guest RAM (4 KiB leaves with A and D already set, as a kernel that maps eagerly
-/// does, so the loop measures translation rather than A/D writes) and hands the M-mode
-/// prologue [`PAGED_PROLOGUE`] the values it needs in registers:
-/// s2 = iterations, s3 = satp, s4 = [`S_CODE_VA`], s5 = [`S_DATA_VA`],
-/// s6 = `stride`, s7 = end of the data, s8 = the test finisher's virtual address.
+/// The S-mode half of a paged workload. The harness plays boot loader: it builds Sv39 or
+/// Sv48 page tables in guest RAM (leaves with A and D already set, as a kernel that maps
+/// eagerly does, so the loop measures translation rather than A/D writes) and hands the
+/// M-mode prologue [`PAGED_PROLOGUE`] the values it needs in registers:
+/// s2 = iterations, s3 = satp, s4 = the code's virtual address, s5 = [`S_DATA_VA`],
+/// s6 = `stride`, s7 = end of the data, s8 = the test finisher's virtual address, and with
+/// two address spaces s9 = the XOR of their satp values.
 pub struct Paged {
     /// Loaded at PA 0x8000_1000 and mapped at [`S_CODE_VA`] (one page, R X).
     pub code: &'static [u32],
@@ -40,6 +44,19 @@ pub struct Paged {
     /// (a kernel's segmented mode), at its physical address PA 0x8000_1000, its data at
     /// [`S_DATA_PA`]; the M-mode prologue is [`SEGMENT_PROLOGUE`].
     pub segments: bool,
+    /// How code and devices are mapped. False: the code on one 4 KiB page at [`S_CODE_VA`],
+    /// the finisher on one 4 KiB page. True: as a kernel maps itself, by 1 GiB global
+    /// gigapages at their physical addresses (RAM from 0x8000_0000 R X, devices from 0 R W),
+    /// so the TLB always holds a superpage entry besides the data's 4 KiB ones; the code
+    /// then runs at its physical address, PA 0x8000_1000.
+    pub kernel_map: bool,
+    /// The paging mode's level count: 3 (Sv39) or 4 (Sv48).
+    pub levels: u8,
+    /// Two address spaces, ASIDs 1 (satp in s3) and 2, mapping the same data addresses to
+    /// different physical pages (the second space's follow the first's), and the same
+    /// global kernel map (`kernel_map` must be set). The loop switches between them by
+    /// writing satp without a fence, so the entries of both stay in the TLB.
+    pub two_spaces: bool,
 }
 
 /// Where the S-mode code of a paged workload runs.
@@ -79,6 +96,7 @@ pub const INT_LOOP: Workload = Workload {
     ],
     insns_per_iter: 8,
     paged: None,
+    tlb: None,
 };
 
 /// M-mode prologue of the paged workloads: open PMP to S-mode (entry 0, NAPOT over
@@ -133,7 +151,11 @@ pub const TLB_RESIDENT: Workload = Workload {
         data_pages: 1,
         stride: 0,
         segments: false,
+        kernel_map: false,
+        levels: 3,
+        two_spaces: false,
     }),
+    tlb: None,
 };
 
 /// M-mode prologue of the segmented workload: PMP segments for the U-mode code (s4, one
@@ -175,8 +197,28 @@ pub const PMP_SEGMENTS: Workload = Workload {
         data_pages: 1,
         stride: 0,
         segments: true,
+        kernel_map: false,
+        levels: 3,
+        two_spaces: false,
     }),
+    tlb: None,
 };
+
+/// A load and a store per iteration to the next page (s6 = 4096) of the data, round and
+/// round.
+const STRIDE_LOOP: &[u32] = &[
+    0x00090293, // mv    t0,s2
+    0x000a8593, // mv    a1,s5
+    0x0005b303, // loop: ld t1,0(a1)
+    0x00530333, // add   t1,t1,t0
+    0x0065b023, // sd    t1,0(a1)
+    0x016585b3, // add   a1,a1,s6
+    0x0175e463, // bltu  a1,s7,next
+    0x000a8593, // mv    a1,s5
+    0xfff28293, // next: addi t0,t0,-1
+    0xfe0292e3, // bnez  t0,loop
+    S_EXIT[0], S_EXIT[1], S_EXIT[2], S_EXIT[3],
+];
 
 /// A load and a store per iteration to the next of 512 pages in turn: with the default
 /// 64-entry TLB every load misses and walks (the store then hits the refilled entry).
@@ -186,88 +228,240 @@ pub const TLB_THRASH: Workload = Workload {
     code: PAGED_PROLOGUE,
     insns_per_iter: 7,
     paged: Some(Paged {
-        code: &[
-            0x00090293, // mv    t0,s2
-            0x000a8593, // mv    a1,s5
-            0x0005b303, // loop: ld t1,0(a1)
-            0x00530333, // add   t1,t1,t0
-            0x0065b023, // sd    t1,0(a1)
-            0x016585b3, // add   a1,a1,s6
-            0x0175e463, // bltu  a1,s7,next
-            0x000a8593, // mv    a1,s5
-            0xfff28293, // next: addi t0,t0,-1
-            0xfe0292e3, // bnez  t0,loop
-            S_EXIT[0], S_EXIT[1], S_EXIT[2], S_EXIT[3],
-        ],
+        code: STRIDE_LOOP,
         data_pages: 512,
         stride: 4096,
         segments: false,
+        kernel_map: false,
+        levels: 3,
+        two_spaces: false,
     }),
+    tlb: None,
+};
+
+/// The stride loop over `data_pages` pages under a kernel's map: code and devices in 1 GiB
+/// gigapages, data in 4 KiB pages.
+const fn kernel_stride(data_pages: u64, levels: u8) -> Paged {
+    Paged {
+        code: STRIDE_LOOP,
+        data_pages,
+        stride: 4096,
+        segments: false,
+        kernel_map: true,
+        levels,
+        two_spaces: false,
+    }
+}
+
+/// 64 data pages, a load and a store to each in turn, the code in a gigapage: the working
+/// set of a TLB-resident loop as a kernel maps it. With the default 64-entry TLB (16 sets
+/// of 4) each set holds four of the pages, and the set the code's gigapage lives in
+/// (set 2) has room for three of its four: those four pages miss on every pass, the other
+/// 60 stay resident.
+pub const GIGA_RESIDENT: Workload = Workload {
+    name: "sv39-giga-64",
+    what: "S-mode under Sv39, code in a gigapage, a load and a store striding over 64 pages",
+    code: PAGED_PROLOGUE,
+    insns_per_iter: 7,
+    paged: Some(kernel_stride(64, 3)),
+    tlb: None,
+};
+
+/// [`TLB_THRASH`] as a kernel maps itself: code and devices in gigapages, so the TLB holds
+/// a superpage entry among the 4 KiB ones it thrashes (every load misses and walks).
+pub const GIGA_THRASH: Workload = Workload {
+    name: "sv39-giga-miss",
+    what: "S-mode under Sv39, code in a gigapage, a load and a store striding over 512 pages",
+    code: PAGED_PROLOGUE,
+    insns_per_iter: 7,
+    paged: Some(kernel_stride(512, 3)),
+    tlb: None,
+};
+
+/// [`GIGA_THRASH`] with a TLB large enough for all 512 pages (1024 entries, 4 ways): after
+/// the first pass every access hits, but the fast path's direct-mapped table holds fewer
+/// pages, so the hits are served by the modelled TLB.
+pub const GIGA_BIG_TLB: Workload = Workload {
+    name: "sv39-giga-1024x4",
+    what: "sv39-giga-miss with --tlb 1024x4: 512 pages TLB-resident",
+    code: PAGED_PROLOGUE,
+    insns_per_iter: 7,
+    paged: Some(kernel_stride(512, 3)),
+    tlb: Some("1024x4"),
+};
+
+/// [`GIGA_THRASH`] under Sv48: one more level per walk.
+pub const SV48_GIGA_THRASH: Workload = Workload {
+    name: "sv48-giga-miss",
+    what: "S-mode under Sv48, code in a gigapage, a load and a store striding over 512 pages",
+    code: PAGED_PROLOGUE,
+    insns_per_iter: 7,
+    paged: Some(kernel_stride(512, 4)),
+    tlb: None,
+};
+
+/// [`STRIDE_LOOP`] with an address-space switch after each pass: satp alternates between
+/// two ASIDs without a fence.
+const SWITCH_LOOP: &[u32] = &[
+    0x00090293, // mv    t0,s2
+    0x000a8593, // mv    a1,s5
+    0x0005b303, // loop: ld t1,0(a1)
+    0x00530333, // add   t1,t1,t0
+    0x0065b023, // sd    t1,0(a1)
+    0x016585b3, // add   a1,a1,s6
+    0x0175e863, // bltu  a1,s7,next
+    0x000a8593, // mv    a1,s5
+    0x0199c9b3, // xor   s3,s3,s9        (the other address space's satp)
+    0x18099073, // csrw  satp,s3
+    0xfff28293, // next: addi t0,t0,-1
+    0xfc029ee3, // bnez  t0,loop
+    S_EXIT[0], S_EXIT[1], S_EXIT[2], S_EXIT[3],
+];
+
+/// Two address spaces (ASIDs 1 and 2) of 16 data pages each at the same virtual addresses,
+/// under one global kernel map; the loop strides over the 16 pages, then switches satp to
+/// the other space without a fence. Both spaces' 32 entries and the code's global gigapage
+/// fit the default TLB (two data pages a set, the gigapage's set three entries), so after
+/// the first pass in each space everything hits.
+pub const ASID_SWITCH: Workload = Workload {
+    name: "sv39-asid-switch",
+    what: "S-mode under Sv39, two ASIDs of 16 pages each, satp switched after every pass",
+    code: PAGED_PROLOGUE,
+    insns_per_iter: 7,
+    paged: Some(Paged {
+        code: SWITCH_LOOP,
+        data_pages: 16,
+        stride: 4096,
+        segments: false,
+        kernel_map: true,
+        levels: 3,
+        two_spaces: true,
+    }),
+    tlb: None,
 };
 
 /// Every workload.
-pub const WORKLOADS: &[&Workload] = &[&INT_LOOP, &TLB_RESIDENT, &TLB_THRASH, &PMP_SEGMENTS];
+pub const WORKLOADS: &[&Workload] = &[
+    &INT_LOOP,
+    &TLB_RESIDENT,
+    &TLB_THRASH,
+    &PMP_SEGMENTS,
+    &GIGA_RESIDENT,
+    &GIGA_THRASH,
+    &GIGA_BIG_TLB,
+    &SV48_GIGA_THRASH,
+    &ASID_SWITCH,
+];
 
-/// Builds Sv39 tables mapping `va` → `pa` (4 KiB leaf with `flags`), taking new tables from
-/// `next_table`. Returns nothing: the harness only ever maps fresh, distinct pages.
-fn map_4k(m: &mut Machine, next_table: &mut u64, va: u64, pa: u64, flags: PteFlags) {
-    let mut table = PT_PA;
-    for level in (1..3).rev() {
-        let slot = table + ((va >> (12 + 9 * level)) & 0x1ff) * 8;
-        let pte = Pte(m.bus.ram.read_u64(PhysAddr(slot)).unwrap_or(0));
-        table = if pte.flags().contains(PteFlags::V) {
-            pte.ppn() << 12
-        } else {
-            let t = *next_table;
-            *next_table += 4096;
-            let _ = m.bus.ram.write(
-                PhysAddr(slot),
-                Pte::new(t >> 12, PteFlags::V).0.to_le_bytes(),
-            );
-            t
-        };
+/// Page tables being built in guest RAM: the root of one address space, and where the next
+/// new table goes (shared by the address spaces built together).
+struct Tables {
+    root: u64,
+    levels: u8,
+}
+
+impl Tables {
+    /// Maps `va` → `pa` by a leaf at `level` (0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB) with `flags`
+    /// (V, A and D added), creating the tables on the way from `next_table`. The harness
+    /// only ever maps fresh, distinct pages, so it meets no leaf on the way.
+    fn map(
+        &self,
+        m: &mut Machine,
+        next_table: &mut u64,
+        (va, pa, level): (u64, u64, u8),
+        flags: PteFlags,
+    ) {
+        let mut table = self.root;
+        for l in (level + 1..self.levels).rev() {
+            let slot = table + ((va >> (12 + 9 * l as u32)) & 0x1ff) * 8;
+            let pte = Pte(m.bus.ram.read_u64(PhysAddr(slot)).unwrap_or(0));
+            table = if pte.flags().contains(PteFlags::V) {
+                pte.ppn() << 12
+            } else {
+                let t = *next_table;
+                *next_table += 4096;
+                let _ = m.bus.ram.write(
+                    PhysAddr(slot),
+                    Pte::new(t >> 12, PteFlags::V).0.to_le_bytes(),
+                );
+                t
+            };
+        }
+        let slot = table + ((va >> (12 + 9 * level as u32)) & 0x1ff) * 8;
+        let leaf = Pte::new(pa >> 12, flags | PteFlags::V | PteFlags::A | PteFlags::D);
+        let _ = m.bus.ram.write(PhysAddr(slot), leaf.0.to_le_bytes());
     }
-    let slot = table + ((va >> 12) & 0x1ff) * 8;
-    let leaf = Pte::new(pa >> 12, flags | PteFlags::V | PteFlags::A | PteFlags::D);
-    let _ = m.bus.ram.write(PhysAddr(slot), leaf.0.to_le_bytes());
 }
 
 /// Loads a paged workload's S-mode code and page tables, and sets the prologue's registers.
 fn set_up_paging(m: &mut Machine, p: &Paged, iterations: u64) -> Result<(), MachineError> {
+    let code_pa = crate::bus::RAM_BASE + 0x1000;
     let code: Vec<u8> = p.code.iter().flat_map(|i| i.to_le_bytes()).collect();
     m.bus
         .ram
-        .write_bytes(PhysAddr(crate::bus::RAM_BASE + 0x1000), &code)
+        .write_bytes(PhysAddr(code_pa), &code)
         .map_err(|e| MachineError::Guest(e.to_string()))?;
     if p.segments {
         let x = &mut m.hart.x;
         x[18] = iterations; // s2
-        x[20] = crate::bus::RAM_BASE + 0x1000; // s4
+        x[20] = code_pa; // s4
         x[21] = S_DATA_PA; // s5
         x[24] = FINISHER; // s8
         return Ok(());
     }
-    let mut next = PT_PA + 4096;
-    map_4k(
-        m,
-        &mut next,
-        S_CODE_VA,
-        crate::bus::RAM_BASE + 0x1000,
-        PteFlags::R | PteFlags::X,
-    );
-    for i in 0..p.data_pages {
-        let (va, pa) = (S_DATA_VA + i * 4096, S_DATA_PA + i * 4096);
-        map_4k(m, &mut next, va, pa, PteFlags::R | PteFlags::W);
+    let mode = if p.levels == 4 {
+        crate::mmu::satp_mode::SV48
+    } else {
+        crate::mmu::satp_mode::SV39
+    };
+    // One root per address space, then the tables below them.
+    let spaces: u64 = if p.two_spaces { 2 } else { 1 };
+    let mut next = PT_PA + spaces * 4096;
+    let mut satps = [0; 2];
+    for s in 0..spaces {
+        let t = Tables {
+            root: PT_PA + s * 4096,
+            levels: p.levels,
+        };
+        let asid = if p.two_spaces { s + 1 } else { 0 };
+        satps[s as usize] = (mode << 60) | (asid << 44) | (t.root >> 12);
+        let code_va = if p.kernel_map {
+            let kernel = PteFlags::G;
+            let ram = crate::bus::RAM_BASE;
+            t.map(
+                m,
+                &mut next,
+                (ram, ram, 2),
+                kernel | PteFlags::R | PteFlags::X,
+            );
+            t.map(m, &mut next, (0, 0, 2), kernel | PteFlags::R | PteFlags::W);
+            code_pa
+        } else {
+            let rx = PteFlags::R | PteFlags::X;
+            t.map(m, &mut next, (S_CODE_VA, code_pa, 0), rx);
+            t.map(
+                m,
+                &mut next,
+                (FINISHER, FINISHER, 0),
+                PteFlags::R | PteFlags::W,
+            );
+            S_CODE_VA
+        };
+        for i in 0..p.data_pages {
+            let va = S_DATA_VA + i * 4096;
+            let pa = S_DATA_PA + (s * p.data_pages + i) * 4096;
+            t.map(m, &mut next, (va, pa, 0), PteFlags::R | PteFlags::W);
+        }
+        m.hart.x[20] = code_va; // s4
     }
-    map_4k(m, &mut next, FINISHER, FINISHER, PteFlags::R | PteFlags::W);
     let x = &mut m.hart.x;
     x[18] = iterations; // s2
-    x[19] = (crate::mmu::satp_mode::SV39 << 60) | (PT_PA >> 12); // s3
-    x[20] = S_CODE_VA; // s4
+    x[19] = satps[0]; // s3
     x[21] = S_DATA_VA; // s5
     x[22] = p.stride; // s6
     x[23] = S_DATA_VA + p.data_pages * 4096; // s7
     x[24] = FINISHER; // s8
+    x[25] = satps[0] ^ satps[1]; // s9 (0 with one space)
     Ok(())
 }
 
@@ -327,6 +521,12 @@ fn run_timed(
     iterations: u64,
     cfg: MachineConfig,
 ) -> Result<(Machine, f64), MachineError> {
+    let mut cfg = cfg;
+    if let Some(g) = w.tlb {
+        cfg.tlb = g
+            .parse()
+            .map_err(|e: crate::mmu::tlb::GeometryError| MachineError::Guest(e.to_string()))?;
+    }
     let mut m = prepare(w, iterations, cfg)?;
     let start = Instant::now();
     let exit = m.run();
@@ -418,6 +618,95 @@ mod tests {
         // it hits the entry the load's walk refilled.
         assert_eq!((s.tlb.load.lookups, s.tlb.load.misses), (1024, 1024));
         assert_eq!((s.tlb.store.lookups, s.tlb.store.misses), (1025, 1));
+    }
+
+    #[test]
+    fn the_kernel_mapped_workloads_are_the_programs_their_comments_say() {
+        let code_va = crate::bus::RAM_BASE + 0x1000;
+        let dis = |code: &[u32]| -> Vec<String> {
+            code.iter()
+                .enumerate()
+                .map(|(i, w)| disassemble(*w, code_va + 4 * i as u64))
+                .collect()
+        };
+        for w in [
+            &GIGA_RESIDENT,
+            &GIGA_THRASH,
+            &GIGA_BIG_TLB,
+            &SV48_GIGA_THRASH,
+        ] {
+            let p = w.paged.as_ref().unwrap();
+            assert!(p.kernel_map && !p.two_spaces, "{}", w.name);
+            let text = dis(p.code);
+            assert_eq!(text[2], "ld\tt1,0(a1)");
+            assert_eq!(text[4], "sd\tt1,0(a1)");
+            assert_eq!(text[6], "bltu\ta1,s7,80001020");
+            assert_eq!(text[9], "bnez\tt0,80001008");
+        }
+        let p = ASID_SWITCH.paged.as_ref().unwrap();
+        let text = dis(p.code);
+        assert_eq!(text[6], "bltu\ta1,s7,80001028");
+        assert_eq!(text[8], "xor\ts3,s3,s9");
+        assert_eq!(text[9], "csrw\tsatp,s3");
+        assert_eq!(text[11], "bnez\tt0,80001008");
+        assert_eq!(text[14], "sw\tt5,0(s8)");
+    }
+
+    #[test]
+    fn short_kernel_mapped_runs_pass_with_the_tlb_behaving_as_designed() {
+        // The code's gigapage is global, at level 2, and stays in the TLB throughout.
+        let has_code_gigapage = |m: &Machine| {
+            m.hart.mmu.tlb.entries().any(|e| {
+                e.leaf.level == 2
+                    && e.leaf.va_base == crate::bus::RAM_BASE
+                    && e.leaf.flags.contains(PteFlags::G)
+            })
+        };
+        let run = |w: &Workload, n: u64| {
+            let (m, _) = run_timed(w, n, MachineConfig::capture(Vec::new())).unwrap();
+            assert!(has_code_gigapage(&m), "{}", w.name);
+            let t = *m.hart.mmu.tlb.stats();
+            // The code's gigapage misses once, and so does the finisher's.
+            assert_eq!(
+                (t.fetch.misses, t.store.misses),
+                (1, 1),
+                "{}: {t:?}",
+                w.name
+            );
+            assert_eq!(t.load.lookups, n, "{}", w.name);
+            (m, t)
+        };
+        // 64 pages in 16 sets of 4: the pages of set 2 (page numbers 2 mod 16) share it with
+        // the code's gigapage, three ways for four pages taken in turn, so they miss on every
+        // pass; the rest miss on the first pass only.
+        let n = 1000;
+        let expected = (0..n).filter(|k| k < &64 || k % 64 % 16 == 2).count() as u64;
+        let (_, t) = run(&GIGA_RESIDENT, n);
+        assert_eq!(t.load.misses, expected);
+        // 512 pages through 64 entries: every load misses, under Sv39 and Sv48; with 1024
+        // entries (two pages a set, three entries in the code's set) only the first pass.
+        for w in [&GIGA_THRASH, &SV48_GIGA_THRASH] {
+            let (_, t) = run(w, 1024);
+            assert_eq!(t.load.misses, 1024, "{}", w.name);
+        }
+        let (m, t) = run(&GIGA_BIG_TLB, 1024);
+        assert_eq!(t.load.misses, 512);
+        assert_eq!(m.hart.mmu.tlb.geometry().entries(), 1024);
+        // Two spaces of 16 pages: the first pass in each misses, then both stay resident
+        // side by side, with the global code entry serving both ASIDs.
+        let (m, t) = run(&ASID_SWITCH, 1000);
+        assert_eq!(t.load.misses, 32);
+        assert_eq!(t.flushes, Default::default());
+        for asid in [1, 2] {
+            let n = m
+                .hart
+                .mmu
+                .tlb
+                .entries()
+                .filter(|e| e.leaf.level == 0 && e.leaf.asid == asid)
+                .count();
+            assert_eq!(n, 16, "asid {asid}");
+        }
     }
 
     /// The MMU's fast path changes nothing observable: same exit, instruction count, TLB

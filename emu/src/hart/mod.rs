@@ -630,9 +630,10 @@ impl Hart {
     }
 
     /// An aligned load or store of at most 8 bytes at `va` that the fast path did not serve,
-    /// translated by the MMU's common TLB miss ([`Mmu::data_miss`]) if it can: a physical
-    /// address in RAM, with everything counted as [`Hart::translate`] would have. None: it
-    /// changed nothing, ask [`Hart::translate`].
+    /// translated by the MMU's common translation ([`Mmu::data_miss`]: a TLB hit the fast
+    /// path's table missed, or a common TLB miss) if it can: a physical address in RAM, with
+    /// everything counted as [`Hart::translate`] would have. None: it changed nothing, ask
+    /// [`Hart::translate`].
     #[inline(always)]
     fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access, now: u64) -> Option<u64> {
         // The context was set where it last changed (`refresh_data_direct`); there is none
@@ -663,9 +664,9 @@ impl Hart {
     /// to `self.steps` before anything out of line, which reads it there.
     ///
     /// **Fast-path pages are RAM, without a second check.** An address the MMU's fast path
-    /// ([`Mmu::fast_data`]) or its common miss ([`Mmu::data_miss`]) returns lies on a 4 KiB
-    /// page that the MMU checked to lie inside a RAM of `bus.ram`'s size when it filled the
-    /// entry (`Mmu::fill_fast`: `Ram::contains`; `Mmu::find_common`:
+    /// ([`Mmu::fast_data`]) or its common translation ([`Mmu::data_miss`]) returns lies on a
+    /// 4 KiB page that the MMU checked to lie inside a RAM of `bus.ram`'s size when it filled
+    /// the entry (`Mmu::fill_fast`: `Ram::contains`; `Mmu::find_common`:
     /// `Ram::contains_n::<4096>`); the access is aligned and at most 8 bytes, so it stays
     /// inside that page. Only the MMU fills its fast path, and every MMU method given a RAM
     /// first calls `Mmu::bind_ram`, which forgets the fast path when the size changes; the
@@ -691,9 +692,9 @@ impl Hart {
                 // SAFETY: fast-path pages are RAM (see above).
                 return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
             }
-            // The MMU's common TLB miss (out of line there), whose pages are RAM too.
+            // The MMU's common translation (out of line there), whose pages are RAM too.
             if let Some(pa) = self.data_miss(bus, va, Access::Load, now) {
-                // SAFETY: the common miss's pages are RAM too (see above).
+                // SAFETY: the common translation's pages are RAM too (see above).
                 return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
             }
         }
@@ -729,7 +730,7 @@ impl Hart {
                 Misaligned::Perform => self.load_misaligned(bus, va, N as u64),
             };
         }
-        // The inlined part has asked the fast path and the common miss already.
+        // The inlined part has asked the fast path and the common translation already.
         let pa = self.translate(bus, va, N as u64, Access::Load)?;
         if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(pa)) {
             return Ok(v);

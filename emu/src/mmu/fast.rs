@@ -31,8 +31,12 @@
 
 use super::{Access, Leaf};
 
-/// Entries per access type (a power of two).
-pub const ENTRIES: usize = 64;
+/// Entries per access type (a power of two). 512 pages (2 MiB of data) fit without a
+/// conflict when they are contiguous, as many as a large TLB holds (`--tlb 1024x4` keeps
+/// 512 pages resident): with fewer, such a working set would hit the TLB but miss here on
+/// every access and take the slower common path. Only the entries a loop uses are touched,
+/// so a small working set pays nothing for the size, and a flush is O(1) by generation.
+pub const ENTRIES: usize = 512;
 
 /// The slot of an entry no TLB entry stands behind: a page of a Bare translation (satp
 /// Bare in S or U-mode, or M-mode with a locked PMP entry), where only PMP is consulted and
@@ -144,6 +148,25 @@ impl FastTlb {
         }
     }
 
+    /// [`FastTlb::fill`] of `va`'s page for the access types in `mask` (bit 1 load, bit 2
+    /// store, as [`Access::index`]).
+    #[inline(always)]
+    pub fn fill_mask(&mut self, va: u64, mask: u8, pa_page: u64, slot: usize) {
+        let vpn = (va >> 12) & VPN_MASK;
+        let i = index(vpn);
+        let new = Entry {
+            key: vpn | self.gen,
+            slot: slot as u32,
+            pa_page,
+        };
+        if mask & 2 != 0 {
+            self.load[i] = new;
+        }
+        if mask & 4 != 0 {
+            self.store[i] = new;
+        }
+    }
+
     /// Forgets everything (the translation context changed): a new generation.
     #[inline]
     pub fn flush(&mut self) {
@@ -159,11 +182,17 @@ impl FastTlb {
     /// Forgets every page `leaf` covers: the one entry per table a 4 KiB page can occupy, or
     /// everything for a superpage.
     pub fn forget(&mut self, leaf: &Leaf) {
-        if leaf.level > 0 {
+        self.forget_page(leaf.va_base, leaf.level);
+    }
+
+    /// [`FastTlb::forget`] of the (super)page at `va_base` of level `level`.
+    #[inline(always)]
+    pub fn forget_page(&mut self, va_base: u64, level: u8) {
+        if level > 0 {
             self.flush();
             return;
         }
-        self.forget_4k(leaf.va_base);
+        self.forget_4k(va_base);
     }
 
     /// [`FastTlb::forget`] of the 4 KiB page at `va_page`.

@@ -136,15 +136,31 @@ impl PagedCtx {
     }
 }
 
-/// What the pure part of the common TLB miss found ([`Mmu::find_common`]), for its commit
-/// ([`Mmu::commit_common`]).
+/// What the pure part of the common translation found ([`Mmu::find_common`]), for its
+/// commit ([`Mmu::commit_common`]).
+#[derive(Clone, Copy, Debug)]
+enum Common {
+    /// A TLB hit on `slot`, an entry that serves the access as it is, on a RAM page, PMP
+    /// uniform over the entry's whole (super)page and allowing the access.
+    Hit {
+        slot: usize,
+        /// Physical address of `va`'s 4 KiB page.
+        pa_page: u64,
+        /// Bit `access.index()` set: the entry serves that access type as it is and PMP
+        /// allows it throughout the 4 KiB page (the fast path's fill test per table).
+        mask: u8,
+    },
+    /// A miss whose walk ends in a 4 KiB leaf that serves the access without an A/D update.
+    Miss(CommonMiss),
+}
+
+/// A common TLB miss ([`Common::Miss`]).
 #[derive(Clone, Copy, Debug)]
 struct CommonMiss {
     /// The leaf PTE and its physical address.
     pte: pte::Pte,
     pte_addr: u64,
-    /// Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
-    /// it throughout the page (the fast path's fill test per table).
+    /// As [`Common::Hit`]'s.
     mask: u8,
     /// The paging mode's level count: the PTEs the walk read.
     levels: u8,
@@ -220,10 +236,13 @@ pub struct Mmu {
     /// (the hart writes them here, so both kinds share one ordered output). The fast path
     /// must be off while translations are traced, or most accesses would not be seen.
     pub tracer: Option<Box<crate::trace::Tracer>>,
-    /// Translations the common miss ([`Mmu::find_common`]) made (for tests).
+    /// Translations the common path ([`Mmu::find_common`]) made (for tests), and how many of
+    /// them were TLB hits.
     #[cfg(test)]
     common_misses: u64,
-    /// Turns the common miss off, leaving the rest of the fast path on (for tests).
+    #[cfg(test)]
+    common_hits: u64,
+    /// Turns the common translation off, leaving the rest of the fast path on (for tests).
     #[cfg(test)]
     no_common: bool,
 }
@@ -345,6 +364,8 @@ impl Mmu {
             #[cfg(test)]
             common_misses: 0,
             #[cfg(test)]
+            common_hits: 0,
+            #[cfg(test)]
             no_common: false,
         }
     }
@@ -378,8 +399,11 @@ impl Mmu {
         satp >> 60 == satp_mode::BARE || mode::PagingMode::from_satp(satp).is_some()
     }
 
-    /// Translates an access of `len` bytes at `va` and checks PMP on the result. Never
-    /// traces: the hart calls [`Mmu::translate_traced`] instead while a tracer is set, so
+    /// Translates an access of `len` bytes at `va` and checks PMP on the result: the
+    /// architecture's order is [`Mmu::translate_noting`] (TLB lookup, walk on a miss, leaf
+    /// check, A/D, PMP); the common translation ([`Mmu::find_common`]) is a shortcut taken
+    /// first, which must leave exactly what that would (docs/MMU.md, "The common
+    /// translation"). Never traces: the hart calls [`Mmu::translate_traced`] instead while a tracer is set, so
     /// the untraced path has no trace code at all.
     #[inline]
     pub fn translate(
@@ -393,8 +417,8 @@ impl Mmu {
         self.bind_ram(ram);
         if self.fast_on() && len <= 8 && va & (len - 1) == 0 {
             let paged = PagedCtx::new(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
-            if let Some(m) = paged.and_then(|p| self.find_common(va, access, &p, ram)) {
-                let (pa, fetch_slot) = self.commit_common(va, access, ctx.now, m);
+            if let Some(c) = paged.and_then(|p| self.find_common(va, access, &p, ram)) {
+                let (pa, fetch_slot) = self.commit_common(va, access, ctx.now, c);
                 return Ok(Translated {
                     pa,
                     pte_written: None,
@@ -406,8 +430,8 @@ impl Mmu {
         self.translate_noting(va, len, access, ctx, ram, &mut NoNotes)
     }
 
-    /// The common TLB miss in one place, for the hart's loads and stores that the fast path
-    /// did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
+    /// The common translation (a TLB hit, or a common TLB miss) in one place, for the hart's
+    /// loads and stores that the fast path's tables did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
     /// (see [`Mmu::find_common`]); None when it changed nothing and the caller must ask
     /// [`Mmu::translate`]. Never with a tracer.
     ///
@@ -428,8 +452,8 @@ impl Mmu {
         self.bind_ram(ram);
         let access = if STORE { Access::Store } else { Access::Load };
         debug_assert!(self.data_ctx.is_none() || self.fast_on() && self.tracer.is_none());
-        let m = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
-        Some(self.commit_common(va, access, now, m).0)
+        let c = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
+        Some(self.commit_common(va, access, now, c).0)
     }
 
     /// Sets the context of loads and stores for [`Mmu::data_miss`]: satp, the effective
@@ -450,37 +474,38 @@ impl Mmu {
         self.data_ctx.map(|c| (c.satp, c.prv, c.sum, c.mxr))
     }
 
-    /// The common TLB miss, its pure part: paging on with only 4 KiB leaves in the TLB, no
-    /// entry for `va`, and a walk that reads well-formed PTEs from RAM where PMP lets it,
-    /// down to a 4 KiB leaf that serves the access with no A/D update, on a RAM page PMP is
-    /// uniform over and allows (the access is aligned and at most 8 bytes, so inside that
-    /// page). Then [`Mmu::commit_common`] counts the lookup, the walk and its PTE reads,
-    /// refills the TLB and fills the fast path as [`Mmu::translate`] would. Anything else
-    /// returns None, and nothing has changed (a PTE read is not a side effect until
-    /// counted): the general path decides faults, A/D updates, superpages, PMP oddities,
-    /// devices, TLB hits.
+    /// The common translation, its pure part: paging on, an aligned access of at most 8
+    /// bytes (so inside one 4 KiB page), and either
+    ///
+    /// - a TLB hit whose entry (of any page size) serves the access as it is, or
+    /// - a TLB miss (the TLB may hold entries of any page size) and a walk that reads
+    ///   well-formed PTEs from RAM where PMP lets it, down to a 4 KiB leaf that serves the
+    ///   access with no A/D update,
+    ///
+    /// on a RAM page PMP is uniform over and allows. Then [`Mmu::commit_common`] counts the
+    /// lookup (and the walk with its PTE reads), refills the TLB on a miss and fills the
+    /// fast path as [`Mmu::translate`] would. Anything else returns None, and nothing has
+    /// changed (a PTE read is not a side effect until counted): the general path decides
+    /// faults, A/D updates, superpage walks, PMP oddities, devices.
     ///
     /// Split in two: this part borrows the MMU shared, so returning None cannot have changed
     /// anything, and the commit starts from the few values it found.
     ///
     /// Only with the fast path on: with it off every translation takes the general path,
     /// which is how the tests compare the two (`tests/tests/mmu_fast_path.rs`,
-    /// `bench::tests`, and `tests::the_common_miss_agrees_with_the_general_path`).
+    /// `bench::tests`, and `tests::the_common_path_agrees_with_the_general_path`).
     #[inline(always)]
-    fn find_common(
-        &self,
-        va: u64,
-        access: Access,
-        ctx: &PagedCtx,
-        ram: &Ram,
-    ) -> Option<CommonMiss> {
+    fn find_common(&self, va: u64, access: Access, ctx: &PagedCtx, ram: &Ram) -> Option<Common> {
         #[cfg(test)]
         if self.no_common {
             return None;
         }
-        // The probe and the victim choice in one pass over the set.
         debug_assert_eq!(ram.size(), self.ram_size, "find_common with an unbound RAM");
-        let victim = self.tlb.probe_4k(va, ctx.asid)?;
+        // The probe and, on a miss, the victim choice.
+        let victim = match self.tlb.find_4k(va, ctx.asid) {
+            tlb::Found::Miss(v) => v,
+            tlb::Found::Hit(slot) => return self.find_hit(va, access, ctx, ram, slot),
+        };
         let pmp = &self.pmp;
         let read = |pa| {
             if pmp.pte_page_known(pa) {
@@ -508,25 +533,69 @@ impl Mmu {
         }?;
         let pte = pte::Pte(pte);
         let pa_page = pte.ppn() << crate::addr::PAGE_SHIFT;
-        // Bit `access.index()` set: the leaf serves that access type as it is and PMP allows
-        // it throughout the page.
         let allowed = self.pmp.uniform_mask_su(pa_page, ctx.prv)?;
-        let mask = ctx.serves[pte.flags().bits() as usize] & allowed;
-        if mask >> access.index() & 1 == 0 || !ram.contains_n::<4096>(PhysAddr(pa_page)) {
-            return None;
-        }
-        Some(CommonMiss {
+        let mask = self.serving_mask(pte.flags(), pa_page, allowed, access, ctx, ram)?;
+        Some(Common::Miss(CommonMiss {
             pte,
             pte_addr,
             mask,
             levels,
             asid: ctx.asid,
             victim,
+        }))
+    }
+
+    /// [`Mmu::find_common`] after its probe hit `slot`: the general path's hit (the lookup
+    /// counts it and the leaf check passes without an A/D update, then PMP allows the
+    /// access), when the page is RAM and PMP is uniform over the whole (super)page, as
+    /// `Mmu::fill_fast` requires to fill the fast path from it.
+    #[inline(always)]
+    fn find_hit(
+        &self,
+        va: u64,
+        access: Access,
+        ctx: &PagedCtx,
+        ram: &Ram,
+        slot: usize,
+    ) -> Option<Common> {
+        let leaf = self.tlb.leaf_at(slot);
+        let pa_page = leaf.translate(va) & !0xfff;
+        let allowed = if leaf.level == 0 {
+            self.pmp.uniform_mask_su(pa_page, ctx.prv)?
+        } else {
+            self.pmp
+                .uniform_mask_su_over(leaf.pa_base, leaf.page_size(), ctx.prv)?
+        };
+        let mask = self.serving_mask(leaf.flags, pa_page, allowed, access, ctx, ram)?;
+        Some(Common::Hit {
+            slot,
+            pa_page,
+            mask,
         })
     }
 
-    /// The common TLB miss, its commit: what the general path does after the same lookup
-    /// and walk ([`Mmu::find_common`] found them). Returns the physical address and, for a
+    /// The access types a leaf with `flags` serves as it is at `ctx` and PMP allows
+    /// (`allowed`, throughout the leaf) on the RAM page at `pa_page`, as a mask by
+    /// [`Access::index`]; None if that leaves out `access` or the page is not RAM.
+    #[inline(always)]
+    fn serving_mask(
+        &self,
+        flags: pte::PteFlags,
+        pa_page: u64,
+        allowed: u8,
+        access: Access,
+        ctx: &PagedCtx,
+        ram: &Ram,
+    ) -> Option<u8> {
+        let mask = ctx.serves[flags.bits() as usize] & allowed;
+        if mask >> access.index() & 1 == 0 || !ram.contains_n::<4096>(PhysAddr(pa_page)) {
+            return None;
+        }
+        Some(mask)
+    }
+
+    /// The common translation, its commit: what the general path does after the same lookup
+    /// (and walk) [`Mmu::find_common`] found. Returns the physical address and, for a
     /// fetch, the slot to tie the fetch page to.
     #[inline(always)]
     fn commit_common(
@@ -534,33 +603,56 @@ impl Mmu {
         va: u64,
         access: Access,
         now: u64,
-        m: CommonMiss,
+        c: Common,
     ) -> (u64, Option<usize>) {
         #[cfg(test)]
         {
             self.common_misses += 1;
         }
-        self.tlb.count_miss(access);
-        let a = access.index();
-        self.stats.walks[a] += 1;
-        self.stats.pte_reads[a] += m.levels as u64;
-        let pa_page = m.pte.ppn() << crate::addr::PAGE_SHIFT;
-        let leaf = Leaf {
-            va_base: va & !0xfff,
-            pa_base: pa_page,
-            level: 0,
-            flags: m.pte.flags(),
-            pte_addr: m.pte_addr,
-            asid: m.asid,
+        let (slot, pa_page, mask) = match c {
+            Common::Hit {
+                slot,
+                pa_page,
+                mask,
+            } => {
+                #[cfg(test)]
+                {
+                    self.common_hits += 1;
+                }
+                // The lookup's count and stamp, and `fill_fast` (which forgets nothing).
+                self.tlb.count_hit(slot, access, now);
+                let pa = pa_page | (va & 0xfff);
+                if access == Access::Fetch {
+                    return (pa, Some(slot));
+                }
+                self.fast.fill_mask(va, mask, pa_page, slot);
+                return (pa, None);
+            }
+            Common::Miss(m) => {
+                self.tlb.count_miss(access);
+                let a = access.index();
+                self.stats.walks[a] += 1;
+                self.stats.pte_reads[a] += m.levels as u64;
+                let pa_page = m.pte.ppn() << crate::addr::PAGE_SHIFT;
+                let leaf = Leaf {
+                    va_base: va & !0xfff,
+                    pa_base: pa_page,
+                    level: 0,
+                    flags: m.pte.flags(),
+                    pte_addr: m.pte_addr,
+                    asid: m.asid,
+                };
+                (self.refill_missed_4k(leaf, now, m.victim), pa_page, m.mask)
+            }
         };
-        let slot = self.refill_missed_4k(leaf, now, m.victim);
         let pa = pa_page | (va & 0xfff);
         if access == Access::Fetch {
-            self.fast.forget_4k(leaf.va_base);
+            // `refill`'s forget of the new page.
+            self.fast.forget_4k(va & !0xfff);
             return (pa, Some(slot));
         }
         // `fill_fast` for the load and store tables, with `refill`'s forget of the new page.
-        self.fast.refresh_page(va, m.mask, pa_page, slot);
+        self.fast.refresh_page(va, mask, pa_page, slot);
         (pa, None)
     }
 
@@ -815,11 +907,11 @@ impl Mmu {
                     .expect("missed before");
             }
         }
-        let old_page = self.tlb.fill_4k(leaf, now, victim);
-        if let Some(page) = old_page {
-            self.fast.forget_4k(page);
+        let displaced = self.tlb.fill_4k(leaf, now, victim);
+        if let Some((va_base, level)) = displaced {
+            self.fast.forget_page(va_base, level);
         }
-        self.after_refill(victim.slot(), old_page.is_some(), &leaf, now);
+        self.after_refill(victim.slot(), displaced.is_some(), &leaf, now);
         victim.slot()
     }
 

@@ -465,6 +465,23 @@ impl Pmp {
             .map(Perms::access_mask)
     }
 
+    /// [`Pmp::uniform_mask_su`] for the (super)page of `page_size` bytes at `page_pa`
+    /// (aligned to its size): [`Pmp::uniform_over`] as an access mask.
+    #[inline(always)]
+    pub fn uniform_mask_su_over(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<u8> {
+        debug_assert!(prv != Priv::M && page_pa % page_size == 0);
+        let (lo, last, mask) = self.first_su;
+        if lo <= page_pa
+            && page_pa
+                .checked_add(page_size - 1)
+                .is_some_and(|end| end <= last)
+        {
+            return Some(mask);
+        }
+        self.uniform_over_search(page_pa, page_size, prv)
+            .map(Perms::access_mask)
+    }
+
     /// [`Pmp::uniform_over`] by searching every entry.
     #[inline(never)]
     fn uniform_over_search(&self, page_pa: u64, page_size: u64, prv: Priv) -> Option<Perms> {
@@ -838,6 +855,16 @@ mod tests {
                             .map(Perms::access_mask),
                         "page {page:#x} {prv:?}"
                     );
+                    // And for the superpages around it.
+                    for size in [1u64 << 21, 1 << 30] {
+                        let base = pa & !(size - 1);
+                        assert_eq!(
+                            p.uniform_mask_su_over(base, size, prv),
+                            p.uniform_over_search(base, size, prv)
+                                .map(Perms::access_mask),
+                            "superpage {base:#x}+{size:#x} {prv:?}"
+                        );
+                    }
                 }
             }
         }

@@ -26,9 +26,12 @@
 //! whichever address missed would leave it findable only from 1/512th of its range. A
 //! lookup therefore probes one set per page size, smallest first, and only for the levels
 //! that have been inserted since the last full flush (`levels`), so a kernel without
-//! superpages pays one probe. A separate fully-associative superpage array would also work
-//! but adds a second geometry to configure and report; a unified array makes superpages
-//! compete for capacity as in a unified second-level TLB.
+//! superpages pays one probe; and a superpage level's set that has held no superpage entry
+//! since then is skipped (`super_sets`: its 4 KiB entries cannot cover the address), so a
+//! kernel's few gigapages cost the 4 KiB lookups of other sets nothing. A separate
+//! fully-associative superpage array would also work but adds a second geometry to
+//! configure and report; a unified array makes superpages compete for capacity as in a
+//! unified second-level TLB.
 
 use super::pte::PteFlags;
 use super::{Access, Leaf};
@@ -296,6 +299,15 @@ fn tag_covers(tag: u64, va: u64) -> bool {
     tag == (va & mask) | (tag & 0xe) | VALID
 }
 
+/// [`tag_covers`] with the 4 KiB tag of `va` (`key`) at hand: a 4 KiB entry covers `va`
+/// only if its tag is `key`, and only a superpage entry (level bits set) needs the general
+/// test. The common entries cost one comparison.
+#[inline(always)]
+fn tag_covers_keyed(tag: u64, key: u64, va: u64) -> bool {
+    debug_assert_eq!(key, (va & !0xfff) | VALID);
+    tag == key || (tag & 0xe != 0 && tag_covers(tag, va))
+}
+
 /// Whether an entry of `owner` is usable by address space `asid`: global entries are shared
 /// by all address spaces.
 #[inline(always)]
@@ -342,17 +354,31 @@ impl Victim {
     }
 }
 
-/// [`Tlb::probe_4k`]'s pass over one set (`ways` and their `stamps`, equally long): None if
-/// a way holds `key` (a 4 KiB page's tag) for `asid` or globally; else the way a refill
-/// takes, as [`Tlb::insert`] chooses it when the set holds no entry for the page (the first
-/// invalid way, else the oldest stamp, the lowest way on a tie), and whether that evicts.
+/// [`Tlb::find_4k`]'s pass over the level-0 set of `va` (`ways` and their `stamps`, equally
+/// long): `Err(w)` if way `w` is the first whose entry covers `va` (`key` is its 4 KiB tag)
+/// for `asid` or globally; else the way a refill takes, as [`Tlb::insert`] chooses it when
+/// the set holds no entry for the page (the first invalid way, else the oldest stamp, the
+/// lowest way on a tie), and whether that evicts.
+///
+/// `SUPER`: the set may hold superpage entries; else a covering entry's tag is `key`.
 #[inline(always)]
-fn scan_4k(ways: &[Way], stamps: &[u64], key: u64, asid: u16) -> Option<(usize, bool)> {
+fn scan_4k<const SUPER: bool>(
+    ways: &[Way],
+    stamps: &[u64],
+    key: u64,
+    va: u64,
+    asid: u16,
+) -> core::result::Result<(usize, bool), usize> {
     let (mut invalid, mut lru, mut oldest) = (usize::MAX, 0, u64::MAX);
     for w in 0..ways.len() {
         let tag = ways[w].tag;
-        if tag == key && owner_matches(ways[w].owner, asid) {
-            return None;
+        let covers = if SUPER {
+            tag_covers_keyed(tag, key, va)
+        } else {
+            tag == key
+        };
+        if covers && owner_matches(ways[w].owner, asid) {
+            return Err(w);
         }
         if tag & VALID == 0 {
             invalid = invalid.min(w);
@@ -360,11 +386,20 @@ fn scan_4k(ways: &[Way], stamps: &[u64], key: u64, asid: u16) -> Option<(usize, 
             (lru, oldest) = (w, stamps[w]);
         }
     }
-    Some(if invalid != usize::MAX {
+    Ok(if invalid != usize::MAX {
         (invalid, false)
     } else {
         (lru, true)
     })
+}
+
+/// What [`Tlb::find_4k`] found for an address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Found {
+    /// The slot a lookup would hit ([`Tlb::probe`]'s answer).
+    Hit(usize),
+    /// No entry covers the address: where a refill with a 4 KiB leaf of it goes.
+    Miss(Victim),
 }
 
 /// The TLB of one hart.
@@ -386,6 +421,10 @@ pub struct Tlb {
     leaves: Box<[Held]>,
     /// Bit `l` set: a level-`l` leaf may be present (cleared only by a full invalidation).
     levels: u8,
+    /// Bit `set % 64` set: the set may hold a superpage entry (set by every superpage
+    /// refill, cleared only with `levels`). A probe skips a superpage level's set whose bit
+    /// is clear ([`Tlb::probe_levels`]).
+    super_sets: u64,
     stats: TlbStats,
 }
 
@@ -443,6 +482,7 @@ impl Tlb {
             stamps: vec![0; n].into_boxed_slice(),
             leaves: vec![EMPTY_HELD; n].into_boxed_slice(),
             levels: 0,
+            super_sets: 0,
             stats: TlbStats::default(),
         }
     }
@@ -489,6 +529,12 @@ impl Tlb {
         }
     }
 
+    /// Whether set `set` may hold a superpage entry (`super_sets`).
+    #[inline(always)]
+    fn may_hold_superpage(&self, set: usize) -> bool {
+        self.super_sets >> (set & 63) & 1 != 0
+    }
+
     /// Levels that may be present, smallest page first.
     fn present_levels(&self) -> impl Iterator<Item = u8> + use<> {
         let levels = self.levels;
@@ -523,18 +569,35 @@ impl Tlb {
             }
             return None;
         }
-        self.probe_levels(va, asid)
+        self.probe_levels(va, asid, self.levels)
     }
 
-    /// [`Tlb::probe`] when superpages may be present (or nothing at all).
-    #[inline(never)]
-    fn probe_levels(&self, va: u64, asid: u16) -> Option<usize> {
-        self.present_levels().find_map(|level| {
-            self.set_slots(va, level).find(|&i| {
-                let way = &self.ways[i];
-                tag_covers(way.tag, va) && owner_matches(way.owner, asid)
-            })
-        })
+    /// [`Tlb::probe`] when superpages may be present (or nothing at all): the sets of the
+    /// present levels in `levels`, smallest page first.
+    #[inline(always)]
+    fn probe_levels(&self, va: u64, asid: u16, levels: u8) -> Option<usize> {
+        let key = (va & !0xfff) | VALID;
+        let mut levels = levels;
+        while levels != 0 {
+            let level = levels.trailing_zeros() as u8;
+            levels &= levels - 1;
+            // A set holding no superpage entry holds only 4 KiB entries (or none: without
+            // level 0 present, none at all). The only 4 KiB entries that can cover `va` are
+            // in its level-0 set, which the level-0 pass has searched first: nothing here
+            // can answer, and skipping the set changes no answer.
+            let set_index = (va >> (12 + 9 * level as u32)) as usize & self.set_mask;
+            if level > 0 && !self.may_hold_superpage(set_index) {
+                continue;
+            }
+            let start = self.set_start(va, level);
+            let (set, _) = self.set(start);
+            for (w, way) in set.iter().enumerate() {
+                if tag_covers_keyed(way.tag, key, va) && owner_matches(way.owner, asid) {
+                    return Some(start + w);
+                }
+            }
+        }
+        None
     }
 
     /// Looks `va` up for address space `asid` at time `now`: a hit needs a valid entry,
@@ -602,6 +665,22 @@ impl Tlb {
         self.stamps[slot] = now;
     }
 
+    /// One hit of type `access` at `now` on the valid entry in `slot`, which [`Tlb::probe`]
+    /// has just answered: the counters and the stamp [`Tlb::lookup_slot`] leaves.
+    #[inline(always)]
+    pub fn count_hit(&mut self, slot: usize, access: Access, now: u64) {
+        let s = self.stats.access_mut(access);
+        s.lookups += 1;
+        s.hits += 1;
+        self.stamps[slot] = now;
+    }
+
+    /// The leaf in the valid `slot` (which [`Tlb::probe`] or [`Tlb::find_4k`] returned).
+    #[inline(always)]
+    pub fn leaf_at(&self, slot: usize) -> Leaf {
+        self.leaf(slot)
+    }
+
     /// The entry in `slot` was used at `at` (a stamp only: no counters). The stamp of an
     /// empty slot is never read (the victim choice and `entries` look at valid ones only,
     /// and a refill writes it), so the slot's validity need not be tested.
@@ -654,6 +733,9 @@ impl Tlb {
         self.stamps[slot] = now;
         self.leaves[slot] = Held::of(&leaf);
         self.levels |= 1 << leaf.level;
+        if leaf.level > 0 {
+            self.super_sets |= 1 << ((start / self.n_ways) & 63);
+        }
         self.stats.refills += 1;
         Refill { slot, displaced }
     }
@@ -664,47 +746,107 @@ impl Tlb {
         self.levels == 1
     }
 
-    /// [`Tlb::probe`] and the victim choice of [`Tlb::insert`] in one pass over the one set
-    /// a 4 KiB page of `va` can live in, with only 4 KiB leaves present ([`Tlb::only_4k`]):
-    /// None if an entry of `asid` (or global) covers `va` (or superpages may be present),
-    /// else where a refill with a 4 KiB leaf of `va` in `asid` goes. No entry of the set is
-    /// then the same page of the same owner (the probe would have found it, global or not),
-    /// so `insert`'s choice is the first invalid way, else the oldest stamp (the lowest way
-    /// on a tie).
+    /// [`Tlb::probe`] and, when it misses, the victim choice [`Tlb::insert`] makes for a
+    /// 4 KiB leaf of `va` in `asid`. With a miss no entry of the leaf's set is the same page
+    /// of the same owner (the probe would have found it, global or not), so `insert`'s choice
+    /// is the first invalid way of the level-0 set, else the oldest stamp (the lowest way on
+    /// a tie), whatever levels its entries have.
+    ///
+    /// With only 4 KiB leaves present ([`Tlb::only_4k`]) probe and choice are one pass over
+    /// one set; with superpages too, the probe searches each present level's set, then the
+    /// choice passes over the level-0 set.
     #[inline(always)]
-    pub fn probe_4k(&self, va: u64, asid: u16) -> Option<Victim> {
-        if !self.only_4k() {
-            return None;
-        }
-        let key = (va & !0xfff) | VALID;
+    pub fn find_4k(&self, va: u64, asid: u16) -> Found {
         let start = self.set_start(va, 0);
+        let key = (va & !0xfff) | VALID;
         let (set, stamps) = self.set(start);
-        // The default geometry's 4 ways: the same scan over slices of a length the compiler
-        // knows, so that it unrolls the loop.
-        let found = if set.len() == 4 {
-            scan_4k(&set[..4], &stamps[..4], key, asid)
+        let found = if self.only_4k() {
+            // Only 4 KiB entries: a covering entry's tag is the key. The default geometry's
+            // 4 ways: the same scan over slices of a length the compiler knows, so that it
+            // unrolls the loop.
+            if set.len() == 4 {
+                scan_4k::<false>(&set[..4], &stamps[..4], key, va, asid)
+            } else {
+                scan_4k::<false>(set, stamps, key, va, asid)
+            }
         } else {
-            scan_4k(set, stamps, key, asid)
+            return self.find_4k_mixed(va, asid, start, key);
         };
-        let (w, evicts) = found?;
-        Some(Victim {
+        match found {
+            Err(w) => Found::Hit(start + w),
+            Ok((w, evicts)) => Found::Miss(Victim {
+                slot: start + w,
+                evicts,
+            }),
+        }
+    }
+
+    /// [`Tlb::find_4k`] when superpage entries may be present (or nothing at all); `start`
+    /// and `key` are the level-0 set's first slot and `va`'s 4 KiB tag.
+    #[inline(always)]
+    fn find_4k_mixed(&self, va: u64, asid: u16, start: usize, key: u64) -> Found {
+        let (set, stamps) = self.set(start);
+        if self.levels & 1 == 0 {
+            // No 4 KiB entry: the probe does not search the level-0 set first (a superpage
+            // entry there is found in its own level's pass, which may come later).
+            if let Some(slot) = self.probe_levels(va, asid, self.levels) {
+                return Found::Hit(slot);
+            }
+            // Nothing covers `va` (the probe searched every present level), so the scan only
+            // chooses.
+            let (w, evicts) = scan_4k::<true>(set, stamps, key, va, asid).unwrap_or((0, false));
+            return Found::Miss(Victim {
+                slot: start + w,
+                evicts,
+            });
+        }
+        // Level 0 first: its set's probe and victim choice in one pass. A level-0 set
+        // without a superpage entry holds only 4 KiB ones (or none): a covering entry's tag
+        // is then the key.
+        let plain = !self.may_hold_superpage((va >> 12) as usize & self.set_mask);
+        let found = match (set.len() == 4, plain) {
+            (true, true) => scan_4k::<false>(&set[..4], &stamps[..4], key, va, asid),
+            (true, false) => scan_4k::<true>(&set[..4], &stamps[..4], key, va, asid),
+            (false, true) => scan_4k::<false>(set, stamps, key, va, asid),
+            (false, false) => scan_4k::<true>(set, stamps, key, va, asid),
+        };
+        let (w, evicts) = match found {
+            Err(w) => return Found::Hit(start + w),
+            Ok(v) => v,
+        };
+        // Then the superpage levels' sets.
+        if let Some(slot) = self.probe_levels(va, asid, self.levels & !1) {
+            return Found::Hit(slot);
+        }
+        Found::Miss(Victim {
             slot: start + w,
             evicts,
         })
     }
 
+    /// [`Tlb::find_4k`]'s victim when it misses; None when an entry covers `va`.
+    #[inline(always)]
+    pub fn probe_4k(&self, va: u64, asid: u16) -> Option<Victim> {
+        match self.find_4k(va, asid) {
+            Found::Miss(v) => Some(v),
+            Found::Hit(_) => None,
+        }
+    }
+
     /// [`Tlb::insert`] of a 4 KiB leaf into `victim`, which [`Tlb::probe_4k`] of the leaf's
     /// page and address space has just returned, with no stamp changed since (or none the
     /// victim choice depends on: see `Mmu::refill_missed_4k`). The same slot, counters and
-    /// displaced entry as `insert`; returns the displaced (4 KiB) entry's VA base, if any.
+    /// displaced entry as `insert`; returns the displaced entry's (of any level) VA base and
+    /// level, if any.
     #[inline(always)]
-    pub fn fill_4k(&mut self, leaf: Leaf, now: u64, victim: Victim) -> Option<u64> {
-        debug_assert!(self.only_4k() && leaf.level == 0);
+    pub fn fill_4k(&mut self, leaf: Leaf, now: u64, victim: Victim) -> Option<(u64, u8)> {
+        debug_assert!(leaf.level == 0);
         debug_assert_eq!(self.probe_4k(leaf.va_base, leaf.asid), Some(victim));
         let Victim { slot, evicts } = victim;
-        let way = &mut self.ways[slot];
-        let old = way.tag;
-        *way = Way {
+        let old = self.ways[slot].tag;
+        // A valid tag is the VA base | level << 1 | VALID.
+        let displaced = evicts.then_some((old & !0xfff, (old >> 1 & 7) as u8));
+        self.ways[slot] = Way {
             tag: tag_of(&leaf),
             owner: owner_of(&leaf),
         };
@@ -719,21 +861,20 @@ impl Tlb {
         if evicts {
             self.stats.evictions += 1;
         }
+        self.levels |= 1;
         self.stats.refills += 1;
-        // A valid tag is the VA base | level 0 | VALID.
-        evicts.then_some(old & !0xfff)
+        displaced
     }
 
     /// [`Tlb::insert`] of a 4 KiB leaf whose page [`Tlb::probe`] has just missed in the
-    /// leaf's address space, with only 4 KiB leaves present ([`Tlb::only_4k`]):
-    /// [`Tlb::probe_4k`] then [`Tlb::fill_4k`]. `tests::insert_after_a_miss_agrees_with_insert`
-    /// compares it with `insert`.
+    /// leaf's address space: [`Tlb::probe_4k`] then [`Tlb::fill_4k`].
+    /// `tests::insert_after_a_miss_agrees_with_insert` compares it with `insert`.
     ///
-    /// Returns the slot and, if it held a (4 KiB) entry, that entry's VA base.
-    pub fn insert_missed_4k(&mut self, leaf: Leaf, now: u64) -> (usize, Option<u64>) {
-        let victim = self.probe_4k(leaf.va_base, leaf.asid);
-        let victim = victim.expect("insert_missed_4k after a probe that missed");
-        (victim.slot, self.fill_4k(leaf, now, victim))
+    /// Returns the slot and the VA base and level of the entry it held, if any. None if the
+    /// probe hits after all.
+    pub fn insert_missed_4k(&mut self, leaf: Leaf, now: u64) -> Option<(usize, Option<(u64, u8)>)> {
+        let victim = self.probe_4k(leaf.va_base, leaf.asid)?;
+        Some((victim.slot, self.fill_4k(leaf, now, victim)))
     }
 
     /// SFENCE.VMA (priv/supervisor.adoc, "Supervisor Memory-Management Fence Instruction").
@@ -777,6 +918,7 @@ impl Tlb {
         }
         if va.is_none() && asid.is_none() {
             self.levels = 0;
+            self.super_sets = 0;
         }
         self.stats.flushes.entries += n as u64;
         n
@@ -786,6 +928,7 @@ impl Tlb {
     pub fn invalidate_all(&mut self) {
         self.ways.iter_mut().for_each(|w| w.tag = 0);
         self.levels = 0;
+        self.super_sets = 0;
     }
 
     /// The valid entries, set by set, way by way.

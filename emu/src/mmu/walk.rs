@@ -397,8 +397,9 @@ pub fn walk_4k<const LEVELS: u8>(
 /// [`serves_as_is`] for all three access types at once, by table: bit `access.index()` of
 /// the answer is set when the leaf serves that access as it is. One table of the flag byte
 /// per context (U-mode or not, SUM, MXR; M is treated as S, as everywhere in the walker),
-/// built at compile time from the same rules; `tests::serves_mask_agrees_with_serves_as_is`
-/// holds it to [`serves_as_is`] over every combination. A flag byte that is not a
+/// built at compile time from [`leaf_rule`], the one statement of the rules;
+/// `tests::serves_mask_agrees_with_serves_as_is` holds it to [`serves_as_is`] over every
+/// combination. A flag byte that is not a
 /// well-formed leaf (V = 0 or W without R, which step 3 refuses, or R = W = X = 0, a
 /// pointer) serves nothing: 0, so that [`walk_4k`] can leave those tests to this table.
 #[inline(always)]
@@ -414,14 +415,11 @@ pub fn serves_row(prv: Priv, sum: bool, mxr: bool) -> &'static [u8; 256] {
     &SERVES[ctx]
 }
 
-/// The table behind [`serves_mask`]: `[U-mode | SUM << 1 | MXR << 2][flag byte]`.
+/// The table behind [`serves_mask`]: `[U-mode | SUM << 1 | MXR << 2][flag byte]`, each
+/// entry [`leaf_rule`] asked for the three access types.
 static SERVES: [[u8; 256]; 8] = {
     const R: u8 = PteFlags::R.bits();
     const W: u8 = PteFlags::W.bits();
-    const X: u8 = PteFlags::X.bits();
-    const U: u8 = PteFlags::U.bits();
-    const A: u8 = PteFlags::A.bits();
-    const D: u8 = PteFlags::D.bits();
     const V: u8 = PteFlags::V.bits();
     let mut t = [[0u8; 256]; 8];
     let mut c = 0;
@@ -430,20 +428,13 @@ static SERVES: [[u8; 256]; 8] = {
         let mut f = 0;
         while f < 256 {
             let b = f as u8;
-            // Step 3's flag rules (the D/A/U rule is for pointers, which serve nothing).
+            // Step 3's flag rules (the D/A/U rule is for pointers, which serve nothing: with
+            // R = W = X = 0, `leaf_rule` refuses every access type).
             let leaf = b & V != 0 && b & (R | W) != W;
-            let user_page = b & U != 0;
-            // Step 6: U-mode only on U pages; S-mode on U pages only with SUM and never to
-            // execute.
-            let u_fetch = if umode { user_page } else { !user_page };
-            let u_data = if umode { user_page } else { !user_page || sum };
-            // Steps 8 and 9 with nothing to update.
-            let a = b & A != 0;
-            let fetch = u_fetch && b & X != 0 && a;
-            let load = u_data && (b & R != 0 || (mxr && b & X != 0)) && a;
-            let store = u_data && b & W != 0 && a && b & D != 0;
             t[c][f] = if leaf {
-                fetch as u8 | (load as u8) << 1 | (store as u8) << 2
+                serves_rule(b, umode, sum, mxr, Access::Fetch) as u8
+                    | (serves_rule(b, umode, sum, mxr, Access::Load) as u8) << 1
+                    | (serves_rule(b, umode, sum, mxr, Access::Store) as u8) << 2
             } else {
                 0
             };
@@ -454,67 +445,75 @@ static SERVES: [[u8; 256]; 8] = {
     t
 };
 
+/// [`leaf_rule`] passes the access with no A/D update to make (for the table).
+const fn serves_rule(b: u8, umode: bool, sum: bool, mxr: bool, access: Access) -> bool {
+    matches!(leaf_rule(b, umode, sum, mxr, access), Some(AdUpdate::None))
+}
+
 /// Whether [`check_leaf`] passes `access` (in `ctx`'s context otherwise) with no A/D update
 /// to make: the leaf serves it as it is. The fast path's fill test, without building a
-/// context per access type; `tests::serves_as_is_agrees_with_check_leaf` holds it to
-/// `check_leaf` over every combination.
+/// context per access type.
 #[inline]
 pub fn serves_as_is(flags: PteFlags, ctx: &WalkCtx, access: Access) -> bool {
-    let user_page = flags.contains(PteFlags::U);
-    let u_ok = match ctx.prv {
-        Priv::U => user_page,
-        Priv::S | Priv::M => !user_page || (ctx.sum && access != Access::Fetch),
+    let umode = ctx.prv == Priv::U;
+    leaf_rule(flags.bits(), umode, ctx.sum, ctx.mxr, access) == Some(AdUpdate::None)
+}
+
+/// The leaf rules, steps 6, 8 and 9 of priv/supervisor.adoc, "Virtual Address Translation
+/// Process", in the one place they are written: for a leaf with flag byte `b`, an access of
+/// type `access` from U-mode (`umode`, else S; M-mode is treated as S, as everywhere in the
+/// walker) with mstatus.SUM and MXR as given, None if the access page-faults on the U bit or
+/// the R/W/X bits, else the A/D update it needs. [`check_leaf`] (which adds the A/D scheme),
+/// [`serves_as_is`] and the [`serves_mask`] table all ask it.
+#[inline(always)]
+const fn leaf_rule(b: u8, umode: bool, sum: bool, mxr: bool, access: Access) -> Option<AdUpdate> {
+    const R: u8 = PteFlags::R.bits();
+    const W: u8 = PteFlags::W.bits();
+    const X: u8 = PteFlags::X.bits();
+    const U: u8 = PteFlags::U.bits();
+    const A: u8 = PteFlags::A.bits();
+    const D: u8 = PteFlags::D.bits();
+    let fetch = matches!(access, Access::Fetch);
+    let store = matches!(access, Access::Store);
+    // Step 6. priv/supervisor.adoc, "Sv32 ... Addressing and Memory Protection" (the PTE's U
+    // bit) and "Supervisor Status (sstatus) Register" (SUM): U-mode may only touch U=1 pages;
+    // S-mode touches U=1 pages only with SUM=1, and never executes them ("Irrespective of
+    // SUM, the supervisor may not execute code on pages with U=1").
+    let user_page = b & U != 0;
+    let u_ok = if umode {
+        user_page
+    } else {
+        !user_page || (sum && !fetch)
     };
+    // Step 8. MXR: "loads from pages marked either readable or executable (R=1 or X=1) will
+    // succeed".
     let rwx_ok = match access {
-        Access::Fetch => flags.contains(PteFlags::X),
-        Access::Load => flags.contains(PteFlags::R) || (ctx.mxr && flags.contains(PteFlags::X)),
-        Access::Store => flags.contains(PteFlags::W),
+        Access::Fetch => b & X != 0,
+        Access::Load => b & R != 0 || (mxr && b & X != 0),
+        Access::Store => b & W != 0,
     };
-    let ad_set =
-        flags.contains(PteFlags::A) && (access != Access::Store || flags.contains(PteFlags::D));
-    u_ok && rwx_ok && ad_set
+    if !u_ok || !rwx_ok {
+        return None;
+    }
+    // Step 9.
+    Some(match (b & A != 0, store && b & D == 0) {
+        (true, false) => AdUpdate::None,
+        (true, true) => AdUpdate::SetD,
+        (false, true) => AdUpdate::SetAD,
+        (false, false) => AdUpdate::SetA,
+    })
 }
 
 /// Permission check of a leaf for an access (steps 6, 8 and 9; the TLB uses it on hits):
 /// the U bit with SUM/MXR, R/W/X against the access, and A/D per `ctx.ad`. Returns which A/D
 /// update the access needs in [`AdMode::Hardware`] (always `None` in [`AdMode::Fault`]).
 pub fn check_leaf(flags: PteFlags, ctx: &WalkCtx, va: u64) -> Result<AdNeed, Exception> {
-    let pf = page_fault(ctx.access, va);
-    // Step 6. priv/supervisor.adoc, "Sv32 ... Addressing and Memory Protection" (the PTE's U
-    // bit) and "Supervisor Status (sstatus) Register" (SUM): U-mode may only touch U=1 pages;
-    // S-mode touches U=1 pages only with SUM=1, and never executes them ("Irrespective of
-    // SUM, the supervisor may not execute code on pages with U=1").
-    let user_page = flags.contains(PteFlags::U);
-    let u_ok = match ctx.prv {
-        Priv::U => user_page,
-        Priv::S | Priv::M => !user_page || (ctx.sum && ctx.access != Access::Fetch),
-    };
-    if !u_ok {
-        return Err(pf);
-    }
-    // Step 8. MXR: "loads from pages marked either readable or executable (R=1 or X=1) will
-    // succeed".
-    let rwx_ok = match ctx.access {
-        Access::Fetch => flags.contains(PteFlags::X),
-        Access::Load => flags.contains(PteFlags::R) || (ctx.mxr && flags.contains(PteFlags::X)),
-        Access::Store => flags.contains(PteFlags::W),
-    };
-    if !rwx_ok {
-        return Err(pf);
-    }
-    // Step 9.
-    let store = ctx.access == Access::Store;
-    let need = match (
-        flags.contains(PteFlags::A),
-        store && !flags.contains(PteFlags::D),
-    ) {
-        (true, false) => AdUpdate::None,
-        (true, true) => AdUpdate::SetD,
-        (false, true) => AdUpdate::SetAD,
-        (false, false) => AdUpdate::SetA,
+    let umode = ctx.prv == Priv::U;
+    let Some(need) = leaf_rule(flags.bits(), umode, ctx.sum, ctx.mxr, ctx.access) else {
+        return Err(page_fault(ctx.access, va));
     };
     match ctx.ad {
-        AdMode::Fault if need != AdUpdate::None => Err(pf),
+        AdMode::Fault if need != AdUpdate::None => Err(page_fault(ctx.access, va)),
         AdMode::Fault => Ok(AdUpdate::None),
         AdMode::Hardware => Ok(need),
     }
