@@ -510,7 +510,7 @@ pub fn run_traced(
         ..MachineConfig::capture(Vec::new())
     };
     let (m, seconds) = run_timed(w, iterations, cfg)?;
-    let records = m.hart.mmu.tracer.as_ref().map_or(0, |t| t.records);
+    let records = m.hart.tracer.as_ref().map_or(0, |t| t.records);
     Ok((records, seconds))
 }
 

@@ -17,6 +17,7 @@ pub mod guest_bin;
 pub mod hart;
 pub mod host_signal;
 pub mod initramfs;
+pub mod isa;
 pub mod kernel;
 pub mod kevent;
 pub mod loader;

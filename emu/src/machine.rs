@@ -233,7 +233,7 @@ impl Machine {
             let mut tracer = trace::Tracer::new(t.out, t.format, t.insns, t.translations);
             // Until the kernel says which process runs, none does.
             tracer.paused = t.pid.is_some();
-            hart.mmu.tracer = Some(Box::new(tracer));
+            hart.set_tracer(Some(Box::new(tracer)));
         }
         Ok(Machine {
             hart,
@@ -303,7 +303,7 @@ impl Machine {
                 // The counters include the fetch fast path's pending hits (`mmu::fast`).
                 let last = self.hart.steps.saturating_sub(1);
                 self.hart.mmu.catch_up_fetch_run(last);
-                let flushed = match self.hart.mmu.tracer.as_deref_mut() {
+                let flushed = match self.hart.tracer.as_deref_mut() {
                     Some(t) => t.flush(),
                     None => Ok(()),
                 };
@@ -321,13 +321,7 @@ impl Machine {
             } else {
                 self.hart.run_fast(&mut self.bus);
             }
-            if let Some(e) = self
-                .hart
-                .mmu
-                .tracer
-                .as_deref_mut()
-                .and_then(|t| t.take_error())
-            {
+            if let Some(e) = self.hart.tracer.as_deref_mut().and_then(|t| t.take_error()) {
                 let last = self.hart.steps.saturating_sub(1);
                 self.hart.mmu.catch_up_fetch_run(last);
                 return Some(Exit::Halted(format!("cannot write the trace: {e}")));
@@ -404,7 +398,7 @@ impl Machine {
                 }
                 _ => {}
             }
-            let tracer = self.hart.mmu.tracer.as_deref_mut();
+            let tracer = self.hart.tracer.as_deref_mut();
             if let (Some(t), Some(p)) = (tracer, self.trace_pid) {
                 t.paused = self.pid != p;
             }
@@ -418,7 +412,7 @@ impl Machine {
                 satp: self.hart.csr.satp,
                 pid: self.pid,
                 bus: &mut self.bus,
-                tracer: self.hart.mmu.tracer.as_deref_mut(),
+                tracer: self.hart.tracer.as_deref_mut(),
             };
             let mut flow = Flow::Continue;
             for o in self.observers.iter_mut() {

@@ -3,9 +3,11 @@
 //! included, with each step of a walk and any A/D update. Both write to one [`Tracer`], in
 //! text (one line per record) or JSON lines.
 //!
-//! The tracer lives in the MMU ([`crate::mmu::Mmu::tracer`]), which builds the translation
-//! records; the hart writes instruction records through the same tracer, so with both kinds
-//! on, a record of each translation precedes the line of the instruction that made it.
+//! The tracer belongs to the hart ([`crate::hart::Hart::tracer`]). The MMU knows nothing of
+//! it: asked for a traced translation ([`crate::mmu::Mmu::translate_noted`]) it reports how
+//! the translation went, and the hart writes the record, as it writes instruction records,
+//! so with both kinds on, a record of each translation precedes the line of the instruction
+//! that made it.
 //!
 //! Records are formatted by hand into a byte buffer flushed in large writes: a trace is
 //! useful only if it is cheap enough to leave on for millions of records (the target is at
@@ -13,8 +15,8 @@
 
 use std::io::{self, Write};
 
-use crate::hart::trap::Exception;
-use crate::hart::Priv;
+use crate::isa::trap::Exception;
+use crate::isa::Priv;
 use crate::mmu::pmp::Decision;
 use crate::mmu::walk::{AdUpdate, Walk};
 use crate::mmu::Access;
@@ -29,21 +31,8 @@ pub enum Format {
     Json,
 }
 
-/// How the TLB took part in a translation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lookup {
-    /// No paging (satp Bare, or M-mode): the physical address is the virtual one and only PMP
-    /// was consulted.
-    Bare,
-    /// The TLB held the translation and it was used as is.
-    Hit,
-    /// The TLB did not hold it: a walk.
-    Miss,
-    /// The TLB held an entry, but the access needed a fresh walk: an A/D update to make, or a
-    /// permission failure that the walk decides (the spec lets no fault come from a cached
-    /// copy alone; docs/MMU.md).
-    Rewalk,
-}
+/// How the TLB took part in a translation (defined by the MMU, which reports it).
+pub use crate::mmu::Lookup;
 
 impl Lookup {
     fn name(self) -> &'static str {

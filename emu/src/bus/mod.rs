@@ -72,7 +72,7 @@ pub const VIRTIO_BASE: u64 = 0x1000_1000;
 pub const KEVENT_BASE: u64 = 0x1000_9000;
 
 /// `mip` bits the devices drive (one definition, shared with the hart).
-pub use crate::hart::trap::irq::{
+pub use crate::isa::trap::irq::{
     MEIP as MIP_MEIP, MSIP as MIP_MSIP, MTIP as MIP_MTIP, SEIP as MIP_SEIP,
 };
 

@@ -72,7 +72,7 @@ impl Hart {
     }
 
     /// The same as [`Hart::run_fast`] one instruction at a time, writing a record of each
-    /// retired instruction to the MMU's tracer when `insns` (`crate::trace`,
+    /// retired instruction to the hart's tracer when `insns` (`crate::trace`,
     /// docs/TRACING.md: count, privilege, pc, raw bits, disassembly), and checking execute
     /// triggers before each instruction (the machine runs this loop while one is armed).
     pub(crate) fn run_traced(&mut self, bus: &mut Bus, insns: bool) {
@@ -104,7 +104,7 @@ impl Hart {
             match res {
                 Ok(()) if insns => {
                     let raw = fetched.map_or(0, |insn| insn.raw);
-                    if let Some(t) = self.mmu.tracer.as_deref_mut() {
+                    if let Some(t) = self.tracer.as_deref_mut() {
                         t.instruction(count, prv, pc, raw);
                     }
                 }

@@ -14,10 +14,12 @@ mod exec;
 pub mod fpu;
 pub mod icache;
 pub mod rvc;
-pub mod trap;
 pub mod trigger;
 
 use crate::bus::Bus;
+/// The ISA's types, defined in the bottom layer ([`crate::isa`]) and named here too, where
+/// the hart's code has always found them.
+pub use crate::isa::{trap, Priv};
 use crate::mmu::{Access, Mmu, TranslateCtx, Translated};
 use csr::{ms, num, Csrs};
 use fpu::FpRegs;
@@ -26,35 +28,6 @@ use trap::{irq::*, Exception, Interrupt};
 /// Virtual cycles per mtime tick. mtime runs at the device tree's timebase (10 MHz), so the
 /// hart's nominal speed is 100 M instructions per virtual second.
 pub const INSNS_PER_MTIME_TICK: u64 = 10;
-
-/// Privilege levels (priv/machine.adoc, "Privilege Levels").
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Priv {
-    U = 0,
-    S = 1,
-    M = 3,
-}
-
-impl Priv {
-    /// From an xPP field value (2, reserved, never stored: WARL legalization prevents it).
-    pub fn from_bits(b: u64) -> Priv {
-        match b & 3 {
-            0 => Priv::U,
-            1 => Priv::S,
-            _ => Priv::M,
-        }
-    }
-
-    /// One-letter name used by traces.
-    pub fn letter(self) -> char {
-        match self {
-            Priv::U => 'U',
-            Priv::S => 'S',
-            Priv::M => 'M',
-        }
-    }
-}
 
 /// A counter that software can overwrite and inhibit (mcycle, minstret).
 #[derive(Clone, Copy, Debug, Default)]
@@ -139,6 +112,9 @@ pub struct Hart {
     /// Boxed: the TLB is large, and inline it pushed the hot fields apart (measured:
     /// docs/PERFORMANCE.md, "Wiring the MMU").
     pub mmu: Box<Mmu>,
+    /// Where trace records go (`--trace insns`, `--trace translations`): both kinds in one
+    /// ordered output. Set by [`Hart::set_tracer`].
+    pub tracer: Option<Box<crate::trace::Tracer>>,
     /// Physical address (8-byte granule) of the LR reservation, or `NO_RESERVATION`.
     reservation: u64,
     /// Instructions executed, retired or trapped.
@@ -189,6 +165,7 @@ impl Hart {
             csr: Csrs::default(),
             fp: FpRegs::default(),
             mmu: Box::new(mmu),
+            tracer: None,
             reservation: NO_RESERVATION,
             steps: 0,
             traps: 0,
@@ -607,10 +584,8 @@ impl Hart {
             now: self.steps * 4 + phase,
         };
         #[cfg(feature = "trace-translations")]
-        let t = if self.mmu.tracer.is_some() {
-            let count = self.instret();
-            self.mmu
-                .translate_traced(va, len, access, &ctx, &mut bus.ram, count)
+        let t = if self.mmu.tracing {
+            self.translate_traced(bus, va, len, access, &ctx)
         } else {
             self.mmu.translate(va, len, access, &ctx, &mut bus.ram)
         };
@@ -629,6 +604,49 @@ impl Hart {
         Ok(t)
     }
 
+    /// The MMU's translation with the record of it written to the tracer
+    /// (`--trace translations`; docs/TRACING.md): the MMU says how it went, the hart, which
+    /// owns the tracer, stamps the record with the instruction count and writes it.
+    #[cfg(feature = "trace-translations")]
+    #[cold]
+    fn translate_traced(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        len: u64,
+        access: Access,
+        ctx: &TranslateCtx,
+    ) -> Result<Translated, Exception> {
+        let count = self.instret();
+        let (r, notes) = self.mmu.translate_noted(va, len, access, ctx, &mut bus.ram);
+        if let Some(t) = self.tracer.as_deref_mut() {
+            let paged = notes.lookup != crate::mmu::Lookup::Bare;
+            t.translation(&crate::trace::Translation {
+                count,
+                prv: ctx.prv,
+                asid: paged.then(|| crate::mmu::walk::satp_asid(ctx.satp)),
+                access,
+                va,
+                result: r.map(|t| t.pa),
+                lookup: notes.lookup,
+                walk: notes.walk.as_ref(),
+                uncached: notes.uncached,
+                pmp: notes.pmp,
+            });
+        }
+        r
+    }
+
+    /// Attaches (or detaches) the tracer that receives instruction and translation records.
+    /// While one is attached, the MMU serves no access from its common path, so that every
+    /// translation the fast path does not serve reaches [`Hart::translate_traced`] (the
+    /// machine keeps the fast path off while translations are traced).
+    pub fn set_tracer(&mut self, tracer: Option<Box<crate::trace::Tracer>>) {
+        self.mmu.tracing = tracer.is_some();
+        self.tracer = tracer;
+        self.refresh_data_direct();
+    }
+
     /// An aligned load or store of at most 8 bytes at `va` that the fast path did not serve,
     /// translated by the MMU's common translation ([`Mmu::data_miss`]: a TLB hit the fast
     /// path's table missed, or a common TLB miss) if it can: a physical address in RAM, with
@@ -641,7 +659,7 @@ impl Hart {
         debug_assert_eq!(self.mmu.data_ctx(), {
             let (s, prv) = (self.csr.mstatus, self.data_priv());
             let paged = prv != Priv::M && self.csr.satp >> 60 != 0;
-            let on = self.mmu.fast_on() && self.mmu.tracer.is_none();
+            let on = self.mmu.fast_on() && !self.mmu.tracing;
             (paged && on).then_some((self.csr.satp, prv, s & ms::SUM != 0, s & ms::MXR != 0))
         });
         let pa = self.mmu.data_miss(va, access, now * 4 + 2, &bus.ram)?;

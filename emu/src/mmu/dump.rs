@@ -42,7 +42,7 @@ use super::walk::PteMemory;
 use super::Access;
 use crate::addr::PhysAddr;
 use crate::bus::Ram;
-use crate::hart::Priv;
+use crate::isa::Priv;
 
 /// Leaves that map one contiguous VA range to one contiguous PA range.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,28 +19,25 @@ mod tests;
 
 use crate::addr::PhysAddr;
 use crate::bus::Ram;
-use crate::hart::trap::Exception;
-use crate::hart::Priv;
-use crate::trace::Lookup;
+use crate::isa::trap::Exception;
+/// The kind of access, defined in the bottom layer and named here too.
+pub use crate::isa::Access;
+use crate::isa::Priv;
 
-/// The kind of access being translated (they fault with different causes).
+/// How the TLB took part in a translation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    Fetch,
-    Load,
-    Store,
-}
-
-impl Access {
-    /// 0, 1, 2 for fetch, load, store: the index of per-access-type counters and tables.
-    #[inline]
-    pub fn index(self) -> usize {
-        match self {
-            Access::Fetch => 0,
-            Access::Load => 1,
-            Access::Store => 2,
-        }
-    }
+pub enum Lookup {
+    /// No paging (satp Bare, or M-mode): the physical address is the virtual one and only PMP
+    /// was consulted.
+    Bare,
+    /// The TLB held the translation and it was used as is.
+    Hit,
+    /// The TLB did not hold it: a walk.
+    Miss,
+    /// The TLB held an entry, but the access needed a fresh walk: an A/D update to make, or a
+    /// permission failure that the walk decides (the spec lets no fault come from a cached
+    /// copy alone; docs/MMU.md).
+    Rewalk,
 }
 
 /// satp.MODE values (priv/supervisor.adoc, "Supervisor Address Translation and Protection
@@ -211,7 +208,7 @@ pub struct Mmu {
     pub ad: walk::AdMode,
     pub stats: MmuStats,
     /// Whether the host-side fast path ([`fast`]) may be filled. Set before the first
-    /// [`Mmu::set_data_ctx`], which reads it (as it reads `tracer`).
+    /// [`Mmu::set_data_ctx`], which reads it (as it reads `tracing`).
     pub fast_path: bool,
     /// Set by the hart while a load or store trigger is armed: the fast path is off as if
     /// `fast_path` were (every load and store must reach the hart's slow paths, which check
@@ -228,14 +225,15 @@ pub struct Mmu {
     ram_size: u64,
     fetch_run: Option<fast::FetchRun>,
     /// The context of loads and stores ([`Mmu::set_data_ctx`]), None when they are not
-    /// translated, or when [`Mmu::data_miss`] must not serve them (fast path off, tracer).
+    /// translated, or when [`Mmu::data_miss`] must not serve them (fast path off, tracing).
     data_ctx: Option<PagedCtx>,
     /// Set when a refill ended the fetch run; the hart then forgets its fetch page.
     fetch_run_dropped: bool,
-    /// Where translation records go (`--trace translations`), and instruction records too
-    /// (the hart writes them here, so both kinds share one ordered output). The fast path
-    /// must be off while translations are traced, or most accesses would not be seen.
-    pub tracer: Option<Box<crate::trace::Tracer>>,
+    /// Whether every translation is traced (the hart, which owns the tracer, asks
+    /// [`Mmu::translate_noted`] for each): the common path then serves nothing, so that
+    /// every access reaches the hart's traced path. The fast path must be off as well, or
+    /// most accesses would not be seen.
+    pub tracing: bool,
     /// Translations the common path ([`Mmu::find_common`]) made (for tests), and how many of
     /// them were TLB hits.
     #[cfg(test)]
@@ -320,12 +318,21 @@ impl Notes for NoNotes {
     fn pmp(&mut self, _: u64, _: u64) {}
 }
 
+/// What a traced translation reports besides its result ([`Mmu::translate_noted`]): the
+/// makings of a translation record, which the hart, owner of the tracer, writes.
 #[cfg(feature = "trace-translations")]
-struct TraceNotes {
-    lookup: Lookup,
-    walk: Option<walk::Walk>,
-    uncached: bool,
-    pmp: Option<(u64, u64)>,
+#[derive(Clone, Copy, Debug)]
+pub struct TraceNotes {
+    /// How the TLB took part.
+    pub lookup: Lookup,
+    /// The walk, when one ran.
+    pub walk: Option<walk::Walk>,
+    /// The walk's leaf was not put in the TLB because PMP is not uniform over its page.
+    pub uncached: bool,
+    /// Which PMP entry decided the access at its physical address, when PMP was asked.
+    pub pmp: Option<pmp::Decision>,
+    /// The physical access PMP was asked about, until `pmp` is decided.
+    pmp_access: Option<(u64, u64)>,
 }
 
 #[cfg(feature = "trace-translations")]
@@ -341,7 +348,7 @@ impl Notes for TraceNotes {
         self.uncached = true;
     }
     fn pmp(&mut self, pa: u64, len: u64) {
-        self.pmp = Some((pa, len));
+        self.pmp_access = Some((pa, len));
     }
 }
 
@@ -360,7 +367,7 @@ impl Mmu {
             fetch_run: None,
             data_ctx: None,
             fetch_run_dropped: false,
-            tracer: None,
+            tracing: false,
             #[cfg(test)]
             common_misses: 0,
             #[cfg(test)]
@@ -403,7 +410,7 @@ impl Mmu {
     /// architecture's order is [`Mmu::translate_noting`] (TLB lookup, walk on a miss, leaf
     /// check, A/D, PMP); the common translation ([`Mmu::find_common`]) is a shortcut taken
     /// first, which must leave exactly what that would (docs/MMU.md, "The common
-    /// translation"). Never traces: the hart calls [`Mmu::translate_traced`] instead while a tracer is set, so
+    /// translation"). Never traces: the hart calls [`Mmu::translate_noted`] instead while it traces, so
     /// the untraced path has no trace code at all.
     #[inline]
     pub fn translate(
@@ -433,7 +440,7 @@ impl Mmu {
     /// The common translation (a TLB hit, or a common TLB miss) in one place, for the hart's
     /// loads and stores that the fast path's tables did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
     /// (see [`Mmu::find_common`]); None when it changed nothing and the caller must ask
-    /// [`Mmu::translate`]. Never with a tracer.
+    /// [`Mmu::translate`]. Never while tracing.
     ///
     /// One out-of-line copy per access type ([`Mmu::data_miss_of`]), so that each has its
     /// counters' indices and its permission bit as constants.
@@ -451,7 +458,7 @@ impl Mmu {
     pub fn data_miss_of<const STORE: bool>(&mut self, va: u64, now: u64, ram: &Ram) -> Option<u64> {
         self.bind_ram(ram);
         let access = if STORE { Access::Store } else { Access::Load };
-        debug_assert!(self.data_ctx.is_none() || self.fast_on() && self.tracer.is_none());
+        debug_assert!(self.data_ctx.is_none() || self.fast_on() && !self.tracing);
         let c = self.find_common(va, access, self.data_ctx.as_ref()?, ram)?;
         Some(self.commit_common(va, access, now, c).0)
     }
@@ -459,10 +466,10 @@ impl Mmu {
     /// Sets the context of loads and stores for [`Mmu::data_miss`]: satp, the effective
     /// privilege (after MPRV), SUM and MXR. The hart calls it whenever one of them may have
     /// changed (where it drops the fast path: trap entry, xRET, every CSR write). With the
-    /// fast path off or a tracer set, there is none: [`Mmu::data_miss`] then serves nothing,
+    /// fast path off or tracing, there is none: [`Mmu::data_miss`] then serves nothing,
     /// and the hart need not test those itself.
     pub fn set_data_ctx(&mut self, satp: u64, prv: Priv, sum: bool, mxr: bool) {
-        self.data_ctx = if self.fast_on() && self.tracer.is_none() {
+        self.data_ctx = if self.fast_on() && !self.tracing {
             PagedCtx::new(satp, prv, sum, mxr)
         } else {
             None
@@ -656,44 +663,31 @@ impl Mmu {
         (pa, None)
     }
 
-    /// [`Mmu::translate`] writing a record of the translation to the tracer (if any);
-    /// `count` is the number of instructions retired before the access's instruction.
+    /// [`Mmu::translate`] reporting how it went (the TLB's part, the walk, PMP's deciding
+    /// entry), for a translation trace: the hart, which owns the tracer, writes the record.
     #[cfg(feature = "trace-translations")]
     #[cold]
-    pub fn translate_traced(
+    pub fn translate_noted(
         &mut self,
         va: u64,
         len: u64,
         access: Access,
         ctx: &TranslateCtx,
         ram: &mut Ram,
-        count: u64,
-    ) -> Result<Translated, Exception> {
+    ) -> (Result<Translated, Exception>, TraceNotes) {
         self.bind_ram(ram);
         let mut notes = TraceNotes {
             lookup: Lookup::Bare,
             walk: None,
             uncached: false,
             pmp: None,
+            pmp_access: None,
         };
         let r = self.translate_noting(va, len, access, ctx, ram, &mut notes);
-        let paged = notes.lookup != Lookup::Bare;
-        let record = crate::trace::Translation {
-            count,
-            prv: ctx.prv,
-            asid: paged.then(|| walk::satp_asid(ctx.satp)),
-            access,
-            va,
-            result: r.map(|t| t.pa),
-            lookup: notes.lookup,
-            walk: notes.walk.as_ref(),
-            uncached: notes.uncached,
-            pmp: notes.pmp.and_then(|(pa, len)| self.pmp.decide(pa, len)),
-        };
-        if let Some(t) = self.tracer.as_deref_mut() {
-            t.translation(&record);
-        }
-        r
+        notes.pmp = notes
+            .pmp_access
+            .and_then(|(pa, len)| self.pmp.decide(pa, len));
+        (r, notes)
     }
 
     /// The translation itself, telling `notes` how the TLB and the walker took part.

@@ -13,8 +13,8 @@
 
 use crate::addr::PhysAddr;
 use crate::bus::ram::Ram;
-use crate::hart::Priv;
-use crate::mmu::Access;
+use crate::isa::Access;
+use crate::isa::Priv;
 use bitflags::bitflags;
 use core::cell::Cell;
 

@@ -22,8 +22,8 @@
 //! to bit 38, or else a page-fault exception will occur").
 
 use crate::addr::PAGE_SHIFT;
-use crate::hart::trap::Exception;
-use crate::hart::Priv;
+use crate::isa::trap::Exception;
+use crate::isa::Priv;
 
 use super::mode::{PagingMode, MAX_LEVELS, PTE_SIZE, VPN_BITS};
 use super::pte::{Pte, PteFlags, HIGH_BITS};
