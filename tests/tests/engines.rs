@@ -96,7 +96,7 @@ fn same_on_both(
         interp.1, block.1,
         "{what}: interpreter (left), block engine"
     );
-    let interp_t = run(cfg, load, Engine::Interp, Some(trace.clone()));
+    let interp_t = run(cfg, load, Engine::Interp, Some(trace));
     let block_t = run(cfg, load, Engine::Block, Some(trace));
     assert_eq!(
         interp_t.1, block_t.1,

@@ -334,7 +334,7 @@ impl Hart {
                     | Op::Fp => {
                         // It reads the count (CSRs, the clock, the MMU's stamps).
                         self.steps = steps;
-                        match self.execute_rare(bus, slot as *const Insn, pc_of!(slot)) {
+                        match self.execute_rare(bus, slot, pc_of!(slot)) {
                             Ok(next) => {
                                 steps += 1;
                                 pc = next;
@@ -374,4 +374,133 @@ fn opaque(mut v: u64) -> u64 {
         core::arch::asm!("/* {0} */", inout(reg) v, options(pure, nomem, nostack, preserves_flags))
     };
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addr::PhysAddr;
+    use crate::bus::RAM_BASE;
+    use crate::machine::{Exit, Machine, MachineConfig};
+
+    // Register numbers.
+    const T0: u32 = 5;
+    const T1: u32 = 6;
+    const S1: u32 = 9;
+    const A0: u32 = 10;
+
+    fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+        ((imm as u32 & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13
+    }
+    fn lw(rd: u32, rs1: u32, imm: u32) -> u32 {
+        (imm << 20) | (rs1 << 15) | (2 << 12) | (rd << 7) | 0x03
+    }
+    fn sw(rs2: u32, rs1: u32, imm: u32) -> u32 {
+        ((imm >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 31) << 7) | 0x23
+    }
+    /// BNE with a negative offset `-back` (a multiple of 2, at most 4094).
+    fn bne_back(rs1: u32, rs2: u32, back: u32) -> u32 {
+        let off = back.wrapping_neg() & 0x1fff;
+        let (b12, b11) = ((off >> 12) & 1, (off >> 11) & 1);
+        let (hi, lo) = ((off >> 5) & 0x3f, (off >> 1) & 0xf);
+        (b12 << 31)
+            | (hi << 25)
+            | (rs2 << 20)
+            | (rs1 << 15)
+            | (1 << 12)
+            | (lo << 8)
+            | (b11 << 7)
+            | 0x63
+    }
+
+    /// A machine with `code` at the start of RAM, booted to it, on `engine`.
+    fn machine(code: &[u32], engine: Engine, max_insns: Option<u64>) -> Machine {
+        let cfg = MachineConfig {
+            max_insns,
+            engine,
+            ..MachineConfig::capture(Vec::new())
+        };
+        let mut m = Machine::new(cfg).expect("a machine");
+        let bytes: Vec<u8> = code.iter().flat_map(|i| i.to_le_bytes()).collect();
+        m.load_image(PhysAddr(RAM_BASE), &bytes, RAM_BASE)
+            .expect("load");
+        m
+    }
+
+    /// What the two engines must agree on.
+    fn state(m: &Machine) -> (u64, u64, u64, Vec<u64>) {
+        let h = &m.hart;
+        (h.steps, h.traps, h.pc, h.x[..32].to_vec())
+    }
+
+    /// A loop whose body stores to the instruction three slots further on in the same
+    /// block: the first time the word it already holds (the slot was not decoded yet),
+    /// the second time a new one, which must be what runs, as on the interpreter.
+    #[test]
+    fn a_store_rewriting_the_next_instruction_of_its_block_takes_effect() {
+        const OLD: i32 = 1;
+        const NEW: i32 = 100;
+        let code = [
+            0x0000_0297,         // 0: auipc t0, 0
+            addi(A0, 0, 0),      // 4: li a0, 0
+            addi(S1, 0, 2),      // 8: li s1, 2
+            lw(T1, T0, 64),      // 12: t1 = the word at 64 (the target as it is)
+            sw(T1, T0, 28),      // 16: loop: the target (28) = t1
+            lw(T1, T0, 68),      // 20: t1 = the word at 68 (the new target)
+            addi(S1, S1, -1),    // 24
+            addi(A0, A0, OLD),   // 28: the target
+            bne_back(S1, 0, 16), // 32: bnez s1, loop
+            0x0010_0eb7,         // 36: lui t4, 0x100 (the test finisher)
+            0x0000_5f37,         // 40: lui t5, 0x5
+            0x555f_0f1b,         // 44: addiw t5, t5, 1365 (0x5555: pass)
+            0x01ee_a023,         // 48: sw t5, 0(t4)
+            0x0000_006f,         // 52: j .
+            0,
+            0,                 // 56-63
+            addi(A0, A0, OLD), // 64
+            addi(A0, A0, NEW), // 68
+        ];
+        let mut ends = Vec::new();
+        for engine in [Engine::Interp, Engine::Block] {
+            let mut m = machine(&code, engine, Some(1_000_000));
+            let exit = m.run();
+            let h = &m.hart;
+            assert_eq!(
+                exit,
+                Exit::Pass,
+                "{engine:?} pc {:#x} a0 {} s1 {} mcause {} mepc {:#x} t1 {:#x}",
+                h.pc,
+                h.x[10],
+                h.x[9],
+                h.csr.mcause,
+                h.csr.mepc,
+                h.x[6]
+            );
+            assert_eq!(m.hart.x[A0 as usize], (OLD + NEW) as u64, "{engine:?}");
+            ends.push(state(&m));
+        }
+        assert_eq!(ends[0], ends[1], "interpreter, block engine");
+    }
+
+    /// `--max-insns` at every count over a stretch of the integer loop (eight instructions
+    /// per iteration) near and past the point where a whole run no longer fits before the
+    /// limit: both engines stop after exactly that many instructions, in the same state.
+    #[test]
+    fn a_run_cut_short_anywhere_ends_in_the_same_state() {
+        let code = crate::bench::INT_LOOP.code;
+        for n in (MAX_RUN - 24..MAX_RUN + 40).chain(3 * MAX_RUN..3 * MAX_RUN + 17) {
+            let mut ends = Vec::new();
+            for engine in [Engine::Interp, Engine::Block] {
+                let mut m = machine(code, engine, Some(n));
+                m.hart.x[18] = 1_000_000; // s2: iterations, more than run here
+                assert_eq!(m.run(), Exit::MaxInsns, "{engine:?} {n}");
+                assert_eq!(m.hart.steps, n, "{engine:?}");
+                ends.push(state(&m));
+            }
+            assert_eq!(
+                ends[0], ends[1],
+                "--max-insns {n}: interpreter, block engine"
+            );
+        }
+    }
 }
