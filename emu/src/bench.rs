@@ -482,7 +482,20 @@ impl Sample {
 
 /// Runs `w` once with `iterations` loop iterations.
 pub fn run_once(w: &Workload, iterations: u64) -> Result<Sample, MachineError> {
-    let (m, seconds) = run_timed(w, iterations, MachineConfig::capture(Vec::new()))?;
+    run_once_on(w, iterations, crate::hart::Engine::default())
+}
+
+/// [`run_once`] on the given instruction loop.
+pub fn run_once_on(
+    w: &Workload,
+    iterations: u64,
+    engine: crate::hart::Engine,
+) -> Result<Sample, MachineError> {
+    let cfg = MachineConfig {
+        engine,
+        ..MachineConfig::capture(Vec::new())
+    };
+    let (m, seconds) = run_timed(w, iterations, cfg)?;
     Ok(Sample {
         instructions: m.hart.steps,
         seconds,

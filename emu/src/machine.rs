@@ -123,6 +123,9 @@ pub struct MachineConfig {
     pub misaligned: crate::hart::Misaligned,
     /// Kernel-event observers, called in order for each event (none by default).
     pub observers: Vec<Box<dyn Observer>>,
+    /// The instruction loop (`--engine`): the block engine (the default) or the
+    /// interpreter it is checked against. The guest sees no difference.
+    pub engine: crate::hart::Engine,
 }
 
 impl MachineConfig {
@@ -154,6 +157,7 @@ impl Default for MachineConfig {
             mmu_fast_path: true,
             misaligned: crate::hart::Misaligned::Perform,
             observers: Vec::new(),
+            engine: crate::hart::Engine::default(),
         }
     }
 }
@@ -179,6 +183,8 @@ pub struct Machine {
     tohost: Option<u64>,
     /// Whether instructions are traced (the run loop is then the traced one).
     trace_insns: bool,
+    /// The untraced run loop.
+    engine: crate::hart::Engine,
     captured: Option<Arc<Mutex<Vec<u8>>>>,
     /// The captured console log, when the console's log is captured.
     captured_log: Option<Arc<Mutex<Vec<u8>>>>,
@@ -242,6 +248,7 @@ impl Machine {
             pause_at: u64::MAX,
             tohost: None,
             trace_insns,
+            engine: cfg.engine,
             captured,
             captured_log,
             observers,
@@ -319,7 +326,10 @@ impl Machine {
             if self.trace_insns || self.hart.triggers.armed_exec() {
                 self.hart.run_traced(&mut self.bus, self.trace_insns);
             } else {
-                self.hart.run_fast(&mut self.bus);
+                match self.engine {
+                    crate::hart::Engine::Interp => self.hart.run_fast(&mut self.bus),
+                    crate::hart::Engine::Block => self.hart.run_block(&mut self.bus),
+                }
             }
             if let Some(e) = self.hart.tracer.as_deref_mut().and_then(|t| t.take_error()) {
                 let last = self.hart.steps.saturating_sub(1);

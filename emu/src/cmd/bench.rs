@@ -25,6 +25,9 @@ pub struct BenchArgs {
     /// `--trace translations` writing to FILE, and report records per second.
     #[arg(long, value_name = "FILE")]
     pub trace_out: Option<PathBuf>,
+    /// The instruction loop to measure: `block` or `interp`.
+    #[arg(long, value_enum, default_value = "block")]
+    pub engine: super::machine::EngineArg,
 }
 
 fn workload_name(s: &str) -> Result<String, String> {
@@ -54,7 +57,10 @@ pub fn run_bench(b: BenchArgs) -> Result<(), String> {
         }
         let mut samples = Vec::new();
         for _ in 0..b.runs {
-            samples.push(rvmmu::bench::run_once(w, iterations).map_err(|e| e.to_string())?);
+            samples.push(
+                rvmmu::bench::run_once_on(w, iterations, b.engine.engine())
+                    .map_err(|e| e.to_string())?,
+            );
         }
         let all: Vec<String> = samples.iter().map(|s| format!("{:.1}", s.mips())).collect();
         let m = rvmmu::bench::median(samples);

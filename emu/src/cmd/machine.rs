@@ -30,6 +30,23 @@ pub enum MisalignedArg {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineArg {
+    /// The block engine: straight-line runs of decoded instructions.
+    Block,
+    /// The interpreter, one instruction at a time (the reference).
+    Interp,
+}
+
+impl EngineArg {
+    pub fn engine(self) -> rvmmu::hart::Engine {
+        match self {
+            EngineArg::Block => rvmmu::hart::Engine::Block,
+            EngineArg::Interp => rvmmu::hart::Engine::Interp,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TraceKind {
     /// One record per retired instruction.
     Insns,
@@ -143,6 +160,10 @@ pub struct MachineArgs {
     /// exceptions). LR/SC and AMOs always trap.
     #[arg(long, value_enum, default_value = "perform")]
     pub misaligned: MisalignedArg,
+    /// The instruction loop: `block` (straight-line runs) or `interp` (one instruction at
+    /// a time). Counters, traces and output are the same with either; only speed differs.
+    #[arg(long, value_enum, default_value = "block")]
+    pub engine: EngineArg,
 }
 
 fn asid(s: &str) -> Result<u16, String> {
@@ -210,6 +231,7 @@ impl MachineArgs {
                 MisalignedArg::Perform => rvmmu::hart::Misaligned::Perform,
                 MisalignedArg::Trap => rvmmu::hart::Misaligned::Trap,
             },
+            engine: self.engine.engine(),
             ..Default::default()
         };
         Machine::new(cfg).map_err(|e| e.to_string())

@@ -123,7 +123,7 @@ impl Hart {
     /// which then equals `self.steps`.
     #[cold]
     #[inline(never)]
-    fn step_slow(&mut self, bus: &mut Bus, pc: u64, now: u64) -> u64 {
+    pub(super) fn step_slow(&mut self, bus: &mut Bus, pc: u64, now: u64) -> u64 {
         self.pc = pc;
         self.steps = now;
         self.step(bus);
@@ -413,7 +413,7 @@ impl Hart {
     /// The less common operations of [`Hart::execute`] (same contract, except that
     /// `self.steps` is current).
     #[inline(never)]
-    fn execute_rare(
+    pub(super) fn execute_rare(
         &mut self,
         bus: &mut Bus,
         slot: *const Insn,

@@ -26,7 +26,12 @@ const WATCH: u8 = 2;
 /// Decoded pages beyond which the cache is emptied (each page is 32 KiB of host memory).
 const MAX_PAGES: usize = 8192;
 
-type Page = Box<[Insn; SLOTS]>;
+/// A decoded page: its 2048 slots, then one more that is never filled, the *sentinel*. It
+/// stays [`Op::Undecoded`], so a walk of the slots that runs off the end of the page (the
+/// block engine's straight-line run, `exec.rs`, which checks no page tag between
+/// instructions) lands on an undecoded slot and leaves by the slow fetch path, which
+/// translates the next page's address as the interpreter would.
+type Page = Box<[Insn; SLOTS + 1]>;
 
 // `fetch_base` addresses slots as 8 bytes per byte of pc: 16-byte slots, one per parcel.
 const _: () = assert!(core::mem::size_of::<Insn>() * SLOTS == 8 << 12);
@@ -91,7 +96,7 @@ impl ICache {
             self.clear();
         }
         let i = self.pages.len();
-        self.pages.push(Box::new([Insn::UNDECODED; SLOTS]));
+        self.pages.push(Box::new([Insn::UNDECODED; SLOTS + 1]));
         self.frames.push(frame as u32);
         // `MAX_PAGES` keeps `i + 1` far below `u32::MAX`.
         self.index[frame] = i as u32 + 1;
@@ -142,6 +147,15 @@ impl ICache {
         // inside the page. One `lea` from pc, where indexing from the page start took three
         // instructions.
         self.fetch_base.wrapping_add((pc as usize) << 3) as *const Insn
+    }
+
+    /// The fast path's page as [`ICache::fast_slot_ptr`] addresses it: the slot of an even pc
+    /// on the page is at `fetch_base() + 8 * pc` (wrapping). Meaningful only while the tag
+    /// matches that pc's page; the block engine reads it right after a `fast_slot_ptr` that
+    /// matched, and walks on from there with no further tag check (see `Page`'s sentinel).
+    #[inline(always)]
+    pub fn fetch_base(&self) -> *const u8 {
+        self.fetch_base
     }
 
     /// Forgets the fetch fast path's page (the next fetch translates again).

@@ -7,6 +7,7 @@
 //! skipped in WFI; `mcycle = steps + idle` and `mtime = mcycle / INSNS_PER_MTIME_TICK`, so the
 //! same program with the same input always sees the same times.
 
+mod block;
 pub mod csr;
 pub mod decode;
 pub mod disasm;
@@ -24,6 +25,8 @@ use crate::mmu::{Access, Mmu, TranslateCtx, Translated};
 use csr::{ms, num, Csrs};
 use fpu::FpRegs;
 use trap::{irq::*, Exception, Interrupt};
+
+pub use block::Engine;
 
 /// Virtual cycles per mtime tick. mtime runs at the device tree's timebase (10 MHz), so the
 /// hart's nominal speed is 100 M instructions per virtual second.

@@ -1,0 +1,233 @@
+//! The block engine (`emu/src/hart/block.rs`) against the interpreter it stands in for
+//! (`Hart::run_fast`): every bare-metal program (ISA and MMU programs: traps, paging, PMP,
+//! sfence.vma, A/D faults, triggers, misaligned accesses, U-mode, interrupts) and a few
+//! kernel runs (a program printing, one killed by SIGSEGV, fork with copy-on-write, one at
+//! a small `--mem`) run once on each engine, and the two runs must leave the same
+//! everything: exit, console, instruction and trap counts by cause, the TLB and walker
+//! counters, the TLB's entries with their LRU stamps, the registers, pc and privilege. A
+//! second pair of runs with translation tracing on (which turns the MMU's fast path off)
+//! must write the same trace bytes.
+//!
+//! The budget (a run cut by `--max-insns` anywhere, also in the middle of a block) and code
+//! that rewrites the next instruction of its own block are checked by the unit tests in
+//! `emu/src/hart/block.rs`.
+
+use rvmmu::hart::Engine;
+use rvmmu::machine::{Exit, Machine, MachineConfig, TraceConfig};
+use rvmmu::mmu::walk::AdMode;
+use rvmmu::trace::{Filter, Format};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// A trace sink the test reads back.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What a finished run leaves, as one comparable string.
+fn state(m: &mut Machine, exit: &Exit) -> String {
+    let console = String::from_utf8_lossy(&m.console_log()).into_owned();
+    let h = &m.hart;
+    let entries: Vec<_> = h.mmu.tlb.entries().collect();
+    format!(
+        "exit {exit:?}\nstats {:?}\ntraps {}\npc {:#x} {:?}\nx {:x?}\ntlb {:?}\nmmu {:?}\n\
+         entries {entries:?}\nconsole {console:?}",
+        m.stats(),
+        h.traps,
+        h.pc,
+        h.prv,
+        &h.x[..32],
+        h.mmu.tlb.stats(),
+        h.mmu.stats,
+    )
+}
+
+/// Runs the machine `cfg` describes, `load` having loaded its program, on `engine`; with
+/// `trace`, translations (those `trace` accepts) are traced too. Returns the exit, the
+/// state ([`state`]) and the trace.
+fn run(
+    cfg: impl Fn() -> MachineConfig,
+    load: &dyn Fn(&mut Machine),
+    engine: Engine,
+    trace: Option<Filter>,
+) -> (Exit, String, Vec<u8>) {
+    let out = Shared::default();
+    let cfg = MachineConfig {
+        engine,
+        trace: trace.map(|f| TraceConfig {
+            out: Box::new(out.clone()),
+            format: Format::Text,
+            insns: false,
+            translations: Some(f),
+            events: Default::default(),
+            pid: None,
+        }),
+        ..cfg()
+    };
+    let mut m = Machine::new(cfg).expect("a machine");
+    load(&mut m);
+    let exit = m.run();
+    let s = state(&mut m, &exit);
+    drop(m);
+    let bytes = std::mem::take(&mut *out.0.lock().expect("not poisoned"));
+    (exit, s, bytes)
+}
+
+/// Both engines, with and without a translation trace, must agree; returns the exit.
+fn same_on_both(
+    what: &str,
+    cfg: impl Fn() -> MachineConfig + Copy,
+    load: &dyn Fn(&mut Machine),
+    trace: Filter,
+    translates: bool,
+) -> Exit {
+    let interp = run(cfg, load, Engine::Interp, None);
+    let block = run(cfg, load, Engine::Block, None);
+    assert_eq!(
+        interp.1, block.1,
+        "{what}: interpreter (left), block engine"
+    );
+    let interp_t = run(cfg, load, Engine::Interp, Some(trace));
+    let block_t = run(cfg, load, Engine::Block, Some(trace));
+    assert_eq!(
+        interp_t.1, block_t.1,
+        "{what} traced: interpreter (left), block engine"
+    );
+    // M-mode programs translate nothing (no record); the others must trace something.
+    assert_eq!(!interp_t.2.is_empty(), translates, "{what}: trace records");
+    assert!(
+        interp_t.2 == block_t.2,
+        "{what}: the translation traces differ ({} and {} bytes)",
+        interp_t.2.len(),
+        block_t.2.len()
+    );
+    interp.0
+}
+
+/// `translates`: whether the program translates anything (runs below M-mode, or with
+/// MPRV), so that its trace has records.
+fn bare(name: &str, translates: bool) {
+    let elf = rvmmu_tests::bare_test_path(name).expect("the program was built");
+    let image = std::fs::read(elf).expect("read the program");
+    let load = |m: &mut Machine| {
+        m.load_elf(&image).expect("load");
+    };
+    // A TLB of four entries makes data refills evict the fetch page's entry, which ends
+    // the fetch run in the middle of a block.
+    for (ad, tlb) in [(AdMode::Hardware, "64x4"), (AdMode::Fault, "4x1")] {
+        let cfg = || MachineConfig {
+            max_insns: Some(50_000_000),
+            ad,
+            tlb: tlb.parse().expect("a geometry"),
+            ..MachineConfig::capture(Vec::new())
+        };
+        let exit = same_on_both(
+            &format!("{name} {ad:?} --tlb {tlb}"),
+            cfg,
+            &load,
+            Filter::default(),
+            translates,
+        );
+        assert_eq!(exit, Exit::Pass, "{name} {ad:?}");
+    }
+}
+
+macro_rules! isa_test {
+    ($name:ident) => {
+        #[test]
+        fn $name() {
+            // Those with U- or S-mode parts translate (satp Bare: PMP checks, traced).
+            let translates = ["csr", "traps", "interrupts", "misc"].contains(&stringify!($name));
+            bare(stringify!($name), translates);
+        }
+    };
+}
+
+macro_rules! mmu_test {
+    ($name:ident) => {
+        #[test]
+        fn $name() {
+            bare(stringify!($name), true);
+        }
+    };
+}
+
+mod isa {
+    use super::*;
+    rvmmu_tests::for_each_bare_test!(isa_test);
+}
+
+mod mmu {
+    use super::*;
+    rvmmu_tests::for_each_mmu_test!(mmu_test);
+}
+
+/// The kernel with `program` (`programs/DIR/NAME`) as init, its arguments `args`.
+fn kernel(program: &str, args: &str, mem: u64, paging: &str, tlb: &str, want: Exit) {
+    let path = rvmmu_tests::linux_program(program).expect("the program was built");
+    let initrd = rvmmu_tests::kernel::initramfs_with_init(&std::fs::read(path).expect("read"));
+    let bootargs = format!("paging={paging} init=/init quiet -- {args}");
+    let cfg = || MachineConfig {
+        mem_size: mem,
+        bootargs: bootargs.clone(),
+        initrd: Some(initrd.clone()),
+        tlb: tlb.parse().expect("a geometry"),
+        max_insns: Some(400_000_000),
+        ..MachineConfig::capture(Vec::new())
+    };
+    let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
+    let load = |m: &mut Machine| {
+        m.load_elf(kernel).expect("load the kernel");
+    };
+    // Every walk (hits would make the trace as long as the run).
+    let walks = Filter {
+        hit: Some(false),
+        ..Filter::default()
+    };
+    let what = format!(
+        "{program} {args} ({paging}, {} MiB, --tlb {tlb})",
+        mem >> 20
+    );
+    let exit = same_on_both(&what, cfg, &load, walks, true);
+    assert_eq!(exit, want, "{what}");
+}
+
+#[test]
+fn kernel_hello() {
+    kernel(
+        "kernel/hello",
+        "one two",
+        64 << 20,
+        "sv39",
+        "64x4",
+        Exit::Pass,
+    );
+}
+
+#[test]
+fn kernel_sigsegv() {
+    // Killed by SIGSEGV: the finisher gets 0x100 | 11.
+    kernel(
+        "kernel/segv",
+        "null",
+        64 << 20,
+        "sv48",
+        "16x2",
+        Exit::Fail(0x100 | 11),
+    );
+}
+
+#[test]
+fn kernel_fork_cow() {
+    // A small TLB: the fetch page's entry is evicted by data refills now and then.
+    kernel("tests/fork_cow", "", 32 << 20, "sv39", "4x1", Exit::Pass);
+}
