@@ -1,8 +1,11 @@
-//! Typed guest addresses.
+//! Typed guest physical addresses.
 //!
-//! Every address that crosses a module boundary is one of these newtypes, never a bare `u64`,
-//! so a virtual address cannot be handed to the bus by mistake. They print as `VA:0x…` and
-//! `PA:0x…`, the notation used in traces and snapshots.
+//! The bus, RAM and the devices take a [`PhysAddr`], never a bare `u64`, so an address that
+//! has not been through translation cannot reach them by mistake: the hart gets one only
+//! from the MMU (or, where nothing translates, by stating that the address is physical).
+//! The MMU's own interface is plain `u64`s (a virtual address in, a physical one out, as
+//! the spec's algorithm states them); the typing starts where its result meets the bus.
+//! A physical address prints as `PA:0x…`, the notation of traces and snapshots.
 
 use core::fmt;
 
@@ -10,11 +13,6 @@ use core::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[repr(transparent)]
 pub struct PhysAddr(pub u64);
-
-/// A guest virtual address: what the hart computes before translation.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[repr(transparent)]
-pub struct VirtAddr(pub u64);
 
 /// Size of a base page (priv/supervisor.adoc: "Sv32 ... 4 KiB pages", shared by Sv39/Sv48).
 pub const PAGE_SIZE: u64 = 4096;
@@ -44,24 +42,6 @@ impl PhysAddr {
     }
 }
 
-impl VirtAddr {
-    /// The raw value.
-    #[inline(always)]
-    pub const fn get(self) -> u64 {
-        self.0
-    }
-    /// Virtual page number (address >> 12), all bits kept.
-    #[inline(always)]
-    pub const fn vpn(self) -> u64 {
-        self.0 >> PAGE_SHIFT
-    }
-    /// Byte offset inside the 4 KiB page.
-    #[inline(always)]
-    pub const fn page_offset(self) -> u64 {
-        self.0 & (PAGE_SIZE - 1)
-    }
-}
-
 impl fmt::Debug for PhysAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PA:{:#x}", self.0)
@@ -72,26 +52,14 @@ impl fmt::Display for PhysAddr {
         write!(f, "PA:{:#x}", self.0)
     }
 }
-impl fmt::Debug for VirtAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VA:{:#x}", self.0)
-    }
-}
-impl fmt::Display for VirtAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VA:{:#x}", self.0)
-    }
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn addresses_print_with_their_kind() {
+    fn physical_addresses_print_with_their_kind() {
         assert_eq!(format!("{}", PhysAddr(0x8000_1000)), "PA:0x80001000");
-        assert_eq!(format!("{:?}", VirtAddr(0x10)), "VA:0x10");
         assert_eq!(PhysAddr(0x8000_1234).ppn(), 0x80001);
-        assert_eq!(VirtAddr(0x1234).page_offset(), 0x234);
     }
 }

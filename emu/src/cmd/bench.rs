@@ -13,8 +13,9 @@ pub struct BenchArgs {
     /// Runs per workload; the median is reported.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
     pub runs: u64,
-    /// Run only the named workload (int-loop, sv39-hit, sv39-miss, u-bare-pmp; the kernel's
-    /// kernel-boot, kernel-fork, kernel-malloc).
+    /// Run only the named workload: int-loop, sv39-hit, sv39-miss, u-bare-pmp; the
+    /// kernel-mapped sv39-giga-64, sv39-giga-miss, sv39-giga-1024x4, sv48-giga-miss,
+    /// sv39-asid-switch; the kernel's kernel-boot, kernel-fork, kernel-malloc.
     #[arg(long, value_name = "NAME", value_parser = workload_name)]
     pub only: Option<String>,
     /// The kernel workloads' scale: kernel-fork's fork/exec iterations (default 200),
@@ -184,6 +185,16 @@ mod tests {
         let scale = Cli::try_parse_from(["rvmmu-bench", "--scale", "7"]).unwrap();
         assert_eq!(scale.bench.scale, Some(7));
         assert!(Cli::try_parse_from(["rvmmu-bench", "--scale", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_help_names_every_workload() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        let names = rvmmu::bench::WORKLOADS.iter().map(|w| w.name);
+        for name in names.chain(rvmmu::bench_kernel::KERNEL_WORKLOADS.iter().map(|w| w.name)) {
+            assert!(help.contains(name), "--only's help does not name {name}");
+        }
     }
 
     #[test]
