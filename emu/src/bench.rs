@@ -253,52 +253,68 @@ const fn kernel_stride(data_pages: u64, levels: u8) -> Paged {
     }
 }
 
+/// A workload of [`kernel_stride`]'s loop (7 instructions an iteration, entered by
+/// [`PAGED_PROLOGUE`]) over `data_pages` pages with `levels` levels of paging, on the
+/// default TLB or the geometry `tlb`.
+const fn kernel_stride_workload(
+    name: &'static str,
+    what: &'static str,
+    data_pages: u64,
+    levels: u8,
+    tlb: Option<&'static str>,
+) -> Workload {
+    Workload {
+        name,
+        what,
+        code: PAGED_PROLOGUE,
+        insns_per_iter: 7,
+        paged: Some(kernel_stride(data_pages, levels)),
+        tlb,
+    }
+}
+
 /// 64 data pages, a load and a store to each in turn, the code in a gigapage: the working
 /// set of a TLB-resident loop as a kernel maps it. With the default 64-entry TLB (16 sets
 /// of 4) each set holds four of the pages, and the set the code's gigapage lives in
 /// (set 2) has room for three of its four: those four pages miss on every pass, the other
 /// 60 stay resident.
-pub const GIGA_RESIDENT: Workload = Workload {
-    name: "sv39-giga-64",
-    what: "S-mode under Sv39, code in a gigapage, a load and a store striding over 64 pages",
-    code: PAGED_PROLOGUE,
-    insns_per_iter: 7,
-    paged: Some(kernel_stride(64, 3)),
-    tlb: None,
-};
+pub const GIGA_RESIDENT: Workload = kernel_stride_workload(
+    "sv39-giga-64",
+    "S-mode under Sv39, code in a gigapage, a load and a store striding over 64 pages",
+    64,
+    3,
+    None,
+);
 
 /// [`TLB_THRASH`] as a kernel maps itself: code and devices in gigapages, so the TLB holds
 /// a superpage entry among the 4 KiB ones it thrashes (every load misses and walks).
-pub const GIGA_THRASH: Workload = Workload {
-    name: "sv39-giga-miss",
-    what: "S-mode under Sv39, code in a gigapage, a load and a store striding over 512 pages",
-    code: PAGED_PROLOGUE,
-    insns_per_iter: 7,
-    paged: Some(kernel_stride(512, 3)),
-    tlb: None,
-};
+pub const GIGA_THRASH: Workload = kernel_stride_workload(
+    "sv39-giga-miss",
+    "S-mode under Sv39, code in a gigapage, a load and a store striding over 512 pages",
+    512,
+    3,
+    None,
+);
 
 /// [`GIGA_THRASH`] with a TLB large enough for all 512 pages (1024 entries, 4 ways): after
 /// the first pass every access hits, but the fast path's direct-mapped table holds fewer
 /// pages, so the hits are served by the modelled TLB.
-pub const GIGA_BIG_TLB: Workload = Workload {
-    name: "sv39-giga-1024x4",
-    what: "sv39-giga-miss with --tlb 1024x4: 512 pages TLB-resident",
-    code: PAGED_PROLOGUE,
-    insns_per_iter: 7,
-    paged: Some(kernel_stride(512, 3)),
-    tlb: Some("1024x4"),
-};
+pub const GIGA_BIG_TLB: Workload = kernel_stride_workload(
+    "sv39-giga-1024x4",
+    "sv39-giga-miss with --tlb 1024x4: 512 pages TLB-resident",
+    512,
+    3,
+    Some("1024x4"),
+);
 
 /// [`GIGA_THRASH`] under Sv48: one more level per walk.
-pub const SV48_GIGA_THRASH: Workload = Workload {
-    name: "sv48-giga-miss",
-    what: "S-mode under Sv48, code in a gigapage, a load and a store striding over 512 pages",
-    code: PAGED_PROLOGUE,
-    insns_per_iter: 7,
-    paged: Some(kernel_stride(512, 4)),
-    tlb: None,
-};
+pub const SV48_GIGA_THRASH: Workload = kernel_stride_workload(
+    "sv48-giga-miss",
+    "S-mode under Sv48, code in a gigapage, a load and a store striding over 512 pages",
+    512,
+    4,
+    None,
+);
 
 /// [`STRIDE_LOOP`] with an address-space switch after each pass: satp alternates between
 /// two ASIDs without a fence.
