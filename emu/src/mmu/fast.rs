@@ -43,9 +43,10 @@ pub const ENTRIES: usize = 512;
 /// the TLB counts nothing. [`crate::mmu::Mmu::fast_data`] counts no hit for it.
 pub const NO_SLOT: usize = u32::MAX as usize;
 
-/// Entries of the remembered fetch pages ([`FastTlb::fetch_lookup`]), a power of two: the
-/// code pages a large program calls between (SQLite's hot paths span a few dozen).
-pub const FETCH_ENTRIES: usize = 64;
+/// Entries of the remembered fetch pages ([`FastTlb::fetch_lookup`]), a power of two: as
+/// many as the data tables, so that the code pages a large program calls between (SQLite's
+/// shell is 1.5 MiB) rarely share an entry; a flush is O(1) by generation whatever the size.
+pub const FETCH_ENTRIES: usize = 512;
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
