@@ -15,6 +15,9 @@
 //!   it, and its hits are counted after the fact: every instruction fetched there is one hit,
 //!   and the entry's last use is the last of those fetches. The catch-up happens whenever the
 //!   order could matter (before a refill chooses a victim) and whenever the run ends.
+//!   Pages fetched from before are remembered ([`FastTlb::fetch_lookup`], kept and forgotten
+//!   as the data tables are), so that coming back to one is a few loads and the TLB hit it
+//!   stands for (`Mmu::switch_fetch_run`), not a translation.
 //!
 //! With paging off (satp Bare below M-mode, or M-mode with a locked PMP entry) the data
 //! tables serve too: an entry maps a page to itself with [`NO_SLOT`], filled when PMP gives
