@@ -286,9 +286,16 @@ impl Hart {
                     Op::Mul => set!(rs1!().wrapping_mul(rs2!())),
                     // Not decoded (a store cleared it, or never executed), off the fetch
                     // page (the static slot), crossing into the next page, or the page's
-                    // sentinel: the interpreter's slow step, then a new entry.
+                    // sentinel: the interpreter's slow step, then a new entry. Off the fetch
+                    // page, on a code page the MMU remembers, the switch alone (counted as
+                    // the slow fetch would count it), and the run goes on from there.
                     Op::Undecoded | Op::CrossPage => {
-                        pc = self.step_slow(bus, pc_of!(slot), steps);
+                        let at = pc_of!(slot);
+                        if self.switch_fetch_page(at, steps) {
+                            pc = at;
+                            continue 'entry;
+                        }
+                        pc = self.step_slow(bus, at, steps);
                         steps += 1;
                         continue 'entry;
                     }

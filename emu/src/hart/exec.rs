@@ -161,30 +161,41 @@ impl Hart {
     #[cold]
     fn fetch_slow(&mut self, bus: &mut Bus) -> Result<Insn, Exception> {
         let pc = self.pc;
-        // The instructions since the fetch run began, up to the previous one, were fetched
-        // from its page: count them as the TLB hits they were.
-        self.mmu.end_fetch_run(self.steps.saturating_sub(1));
-        let t = self.translate_full(bus, pc, 2, Access::Fetch)?;
-        let pa = t.pa;
-        if !bus.ram.contains(PhysAddr(pa), 2) {
-            return self.fetch_uncached(bus, pc, pa);
-        }
-        let idx = self.icache.page_for(pa);
-        // The fast path may remember the page where a fetch needs neither the TLB nor PMP
-        // (then skipping them changes nothing the guest or the counters could see), or, under
-        // translation, where the MMU ties the page to a TLB entry and counts the fetches made
-        // there as hits on it (`mmu::fast`: exact counters and LRU order).
-        let direct = self.fetch_is_direct();
-        if direct {
-            self.icache.set_fetch_page(pc & !0xfff, idx);
-        } else if let Some(slot) = t.fetch_slot {
-            self.icache.set_fetch_page(pc & !0xfff, idx);
-            self.mmu.open_fetch_run(slot, pc & !0xfff, self.steps);
-        } else if t.fetch_bare {
-            // Paging off, PMP uniform over the page and allowing fetches: nothing to count,
-            // and the page is forgotten wherever the privilege, satp or PMP changes.
-            self.icache.set_fetch_page(pc & !0xfff, idx);
-        }
+        let (idx, pa, direct) = if let Some((pa_page, slot)) = self.mmu.remembered_fetch_page(pc) {
+            // A page fetched from before whose translation the MMU vouches for: what the
+            // translation below would do, without the TLB search (`Mmu::switch_fetch_run`).
+            let idx = self.icache.page_for(pa_page);
+            self.enter_fetch_page(pc, slot, idx);
+            (idx, pa_page | (pc & 0xfff), false)
+        } else {
+            // The instructions since the fetch run began, up to the previous one, were
+            // fetched from its page: count them as the TLB hits they were.
+            self.mmu.end_fetch_run(self.steps.saturating_sub(1));
+            let t = self.translate_full(bus, pc, 2, Access::Fetch)?;
+            let pa = t.pa;
+            if !bus.ram.contains(PhysAddr(pa), 2) {
+                return self.fetch_uncached(bus, pc, pa);
+            }
+            let idx = self.icache.page_for(pa);
+            // The fast path may remember the page where a fetch needs neither the TLB nor
+            // PMP (then skipping them changes nothing the guest or the counters could see),
+            // or, under translation, where the MMU ties the page to a TLB entry and counts
+            // the fetches made there as hits on it (`mmu::fast`: exact counters and LRU
+            // order).
+            let direct = self.fetch_is_direct();
+            if direct {
+                self.icache.set_fetch_page(pc & !0xfff, idx);
+            } else if let Some(slot) = t.fetch_slot {
+                self.icache.set_fetch_page(pc & !0xfff, idx);
+                self.mmu.open_fetch_run(slot, pc & !0xfff, self.steps);
+            } else if t.fetch_bare {
+                // Paging off, PMP uniform over the page and allowing fetches: nothing to
+                // count, and the page is forgotten wherever the privilege, satp or PMP
+                // changes.
+                self.icache.set_fetch_page(pc & !0xfff, idx);
+            }
+            (idx, pa, direct)
+        };
         let cached = self.icache.slot(idx, pa);
         if !matches!(cached.op, Op::Undecoded | Op::CrossPage) {
             return Ok(cached);
@@ -217,6 +228,43 @@ impl Hart {
         let insn = decode(lo | hi << 16);
         self.icache.fill(idx, pa, insn);
         Ok(insn)
+    }
+
+    /// Makes the remembered page of `pc` (TLB slot `slot` or `NO_SLOT`, decoded page `idx`)
+    /// the fetch page, for this instruction's fetch (`self.steps`): the MMU counts what the
+    /// translation would have ([`crate::mmu::Mmu::switch_fetch_run`]).
+    #[inline(always)]
+    fn enter_fetch_page(&mut self, pc: u64, slot: usize, idx: usize) {
+        self.mmu.switch_fetch_run(pc & !0xfff, slot, self.steps);
+        self.icache.set_fetch_page(pc & !0xfff, idx);
+    }
+
+    /// The block engine's cheap change of code page: when `pc` lies off the fetch page, on
+    /// a page the MMU remembers ([`crate::mmu::Mmu::remembered_fetch_page`]) whose slot for
+    /// pc is decoded, makes that page the fetch page for instruction `now`'s fetch, counted
+    /// as the slow fetch path would count it, and returns true: the engine then runs on
+    /// from pc's slot instead of stepping through [`Hart::step_slow`], which would do the
+    /// same translation and the same instruction, only slower. Otherwise changes nothing
+    /// the model or the guest can see and returns false.
+    #[inline(never)]
+    pub(super) fn switch_fetch_page(&mut self, pc: u64, now: u64) -> bool {
+        // On the fetch page (an undecoded slot there, or a page-crossing instruction), or
+        // an odd pc (which no tag matches): the slow step decides.
+        if pc & !0xffe == self.icache.fetch_tag || pc & 1 != 0 {
+            return false;
+        }
+        let Some((pa_page, slot)) = self.mmu.remembered_fetch_page(pc) else {
+            return false;
+        };
+        // Creating the decoded page is invisible to the guest and the counters.
+        let idx = self.icache.page_for(pa_page);
+        let op = self.icache.slot(idx, pa_page | (pc & 0xfff)).op;
+        if matches!(op, Op::Undecoded | Op::CrossPage) {
+            return false; // to be decoded (or read across pages) by the slow path
+        }
+        self.steps = now;
+        self.enter_fetch_page(pc, slot, idx);
+        true
     }
 
     /// Fetch from outside RAM (the boot ROM): no caching; anything else is an access fault.

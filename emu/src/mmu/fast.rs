@@ -15,6 +15,9 @@
 //!   it, and its hits are counted after the fact: every instruction fetched there is one hit,
 //!   and the entry's last use is the last of those fetches. The catch-up happens whenever the
 //!   order could matter (before a refill chooses a victim) and whenever the run ends.
+//!   Pages fetched from before are remembered ([`FastTlb::fetch_lookup`], kept and forgotten
+//!   as the data tables are), so that coming back to one is a few loads and the TLB hit it
+//!   stands for (`Mmu::switch_fetch_run`), not a translation.
 //!
 //! With paging off (satp Bare below M-mode, or M-mode with a locked PMP entry) the data
 //! tables serve too: an entry maps a page to itself with [`NO_SLOT`], filled when PMP gives
@@ -43,6 +46,11 @@ pub const ENTRIES: usize = 512;
 /// the TLB counts nothing. [`crate::mmu::Mmu::fast_data`] counts no hit for it.
 pub const NO_SLOT: usize = u32::MAX as usize;
 
+/// Entries of the remembered fetch pages ([`FastTlb::fetch_lookup`]), a power of two: as
+/// many as the data tables, so that the code pages a large program calls between (SQLite's
+/// shell is 1.5 MiB) rarely share an entry; a flush is O(1) by generation whatever the size.
+pub const FETCH_ENTRIES: usize = 512;
+
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     /// The virtual page number (`va >> 12`, at most 52 bits) in bits 51:0 and the
@@ -70,6 +78,13 @@ const EMPTY: Entry = Entry {
 pub struct FastTlb {
     load: [Entry; ENTRIES],
     store: [Entry; ENTRIES],
+    /// Remembered fetch pages: a code page the hart executed from, the TLB slot its fetch
+    /// run was tied to (or [`NO_SLOT`] under a Bare translation PMP allows throughout the
+    /// page) and its physical page, so that coming back to it needs no TLB search
+    /// (`Mmu::switch_fetch_page`). Kept exactly as the data tables: filled where a fetch's
+    /// translation returns a slot the fetch run may be tied to (`Translated::fetch_slot`)
+    /// or `fetch_bare`, forgotten with the page or the generation.
+    fetch: [Entry; FETCH_ENTRIES],
     /// The current generation, shifted into place (bits 63:52 of a key); entries of another
     /// generation are stale.
     gen: u64,
@@ -80,9 +95,15 @@ impl Default for FastTlb {
         FastTlb {
             load: [EMPTY; ENTRIES],
             store: [EMPTY; ENTRIES],
+            fetch: [EMPTY; FETCH_ENTRIES],
             gen: 1 << 52,
         }
     }
+}
+
+#[inline(always)]
+fn fetch_index(vpn: u64) -> usize {
+    vpn as usize & (FETCH_ENTRIES - 1)
 }
 
 #[inline(always)]
@@ -126,6 +147,27 @@ impl FastTlb {
         };
     }
 
+    /// The remembered fetch page of `va`: its physical page and the TLB slot behind it
+    /// ([`NO_SLOT`] for a Bare translation).
+    #[inline(always)]
+    pub fn fetch_lookup(&self, va: u64) -> Option<(u64, usize)> {
+        let vpn = (va >> 12) & VPN_MASK;
+        let e = &self.fetch[fetch_index(vpn)];
+        (e.key == vpn | self.gen).then_some((e.pa_page, e.slot as usize))
+    }
+
+    /// Remembers that fetches from `va`'s page go to `pa_page` through TLB slot `slot` (or
+    /// [`NO_SLOT`]).
+    #[inline]
+    pub fn fetch_fill(&mut self, va: u64, pa_page: u64, slot: usize) {
+        let vpn = (va >> 12) & VPN_MASK;
+        self.fetch[fetch_index(vpn)] = Entry {
+            key: vpn | self.gen,
+            slot: slot as u32,
+            pa_page,
+        };
+    }
+
     /// [`FastTlb::forget`] of `va`'s 4 KiB page followed by [`FastTlb::fill`] for the access
     /// types in `mask` (bit 1 load, bit 2 store, as [`Access::index`]): each table's one
     /// entry for the page is either the new translation or, if it was the page's, emptied.
@@ -145,6 +187,10 @@ impl FastTlb {
             } else if e.key == new.key {
                 e.key = 0; // as in `forget_4k`
             }
+        }
+        let f = &mut self.fetch[fetch_index(vpn)];
+        if f.key == new.key {
+            f.key = 0;
         }
     }
 
@@ -175,6 +221,7 @@ impl FastTlb {
             // Entries of the generation about to be reused could come back to life.
             self.load.fill(EMPTY);
             self.store.fill(EMPTY);
+            self.fetch.fill(EMPTY);
             self.gen = 1 << 52;
         }
     }
@@ -208,6 +255,10 @@ impl FastTlb {
         }
         if self.store[i].key == key {
             self.store[i].key = 0;
+        }
+        let f = &mut self.fetch[fetch_index(vpn)];
+        if f.key == key {
+            f.key = 0;
         }
     }
 }

@@ -426,6 +426,9 @@ impl Mmu {
             let paged = PagedCtx::new(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
             if let Some(c) = paged.and_then(|p| self.find_common(va, access, &p, ram)) {
                 let (pa, fetch_slot) = self.commit_common(va, access, ctx.now, c);
+                if let Some(slot) = fetch_slot {
+                    self.fast.fetch_fill(va, pa & !0xfff, slot);
+                }
                 return Ok(Translated {
                     pa,
                     pte_written: None,
@@ -434,7 +437,43 @@ impl Mmu {
                 });
             }
         }
-        self.translate_noting(va, len, access, ctx, ram, &mut NoNotes)
+        let t = self.translate_noting(va, len, access, ctx, ram, &mut NoNotes)?;
+        // A fetch page the hart may keep (tied to a slot, or Bare with PMP allowing fetches
+        // throughout it) is one it may come back to without a TLB search.
+        if let Some(slot) = t.fetch_slot {
+            self.fast.fetch_fill(va, t.pa & !0xfff, slot);
+        } else if t.fetch_bare {
+            self.fast.fetch_fill(va, t.pa & !0xfff, fast::NO_SLOT);
+        }
+        Ok(t)
+    }
+
+    /// The remembered fetch page of `va` ([`fast::FastTlb::fetch_lookup`]): its physical
+    /// page and the TLB slot behind it ([`fast::NO_SLOT`] for a Bare translation). Changes
+    /// nothing; [`Mmu::switch_fetch_run`] then does what the translation would have done.
+    ///
+    /// An entry is there only while a fetch translation of `va` at this moment would hit that
+    /// slot first (or, Bare, touch no TLB), pass the leaf check without an A/D update and
+    /// PMP over the whole page, on a RAM page: the fast path's data entries' invariant, kept
+    /// by the same forgetting (docs/MMU.md, "The fast path under translation").
+    #[inline(always)]
+    pub fn remembered_fetch_page(&self, va: u64) -> Option<(u64, usize)> {
+        self.fast.fetch_lookup(va)
+    }
+
+    /// A change of the hart's fetch page to the remembered page of `va_page` with `slot`
+    /// ([`Mmu::remembered_fetch_page`]), by instruction `insn`: exactly what the slow fetch
+    /// path leaves there — the old run's fetches counted up to the instruction before, the
+    /// TLB lookup of this fetch (phase 0: `insn * 4`) counted as a hit on `slot` with its
+    /// stamp, and a run opened on the new page — or, with [`fast::NO_SLOT`], nothing
+    /// counted and no run (no TLB takes part in a Bare translation).
+    #[inline]
+    pub fn switch_fetch_run(&mut self, va_page: u64, slot: usize, insn: u64) {
+        self.end_fetch_run(insn.saturating_sub(1));
+        if slot != fast::NO_SLOT {
+            self.tlb.count_hit(slot, Access::Fetch, insn * 4);
+            self.open_fetch_run(slot, va_page, insn);
+        }
     }
 
     /// The common translation (a TLB hit, or a common TLB miss) in one place, for the hart's

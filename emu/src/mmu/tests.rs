@@ -293,3 +293,287 @@ fn a_ram_of_another_size_forgets_the_pages_checked_against_the_old_one() {
     assert!(m.fast.lookup(vas[1], Access::Load).is_none());
     assert!(!m.pmp.pte_page_known(PT));
 }
+
+/// Code pages for [`remembered_fetch_pages_agree_with_the_general_path`]: `CODE_PAGES`
+/// executable 4 KiB pages from `CODE` (a few U, one global, a few with A clear), data pages
+/// from `DATA_VA` (whose refills evict code pages' entries), and an executable superpage.
+const CODE: u64 = 0x5000_0000;
+const CODE_PAGES: u64 = 48;
+const DATA_VA: u64 = 0x6000_0000;
+const CODE_SUPER: u64 = 0x8000_0000;
+
+fn build_code(ram: &mut Ram, mode: &'static mode::PagingMode) {
+    let mut b = Builder {
+        ram,
+        mode,
+        next: PT + 4096,
+    };
+    for i in 0..CODE_PAGES {
+        let mut flags = F::R | F::X | F::A;
+        if i % 8 == 7 {
+            flags |= F::U;
+        }
+        if i == 5 {
+            flags |= F::G;
+        }
+        if i % 13 == 12 {
+            flags -= F::A; // set by the walker (Svadu) or a fault (Svade)
+        }
+        b.map(CODE + i * 4096, 0, leaf_pte(DATA + i * 4096, flags));
+    }
+    for i in 0..32 {
+        let pa = DATA + (64 + i) * 4096;
+        b.map(
+            DATA_VA + i * 4096,
+            0,
+            leaf_pte(pa, F::R | F::W | F::A | F::D),
+        );
+    }
+    b.map(
+        CODE_SUPER,
+        1,
+        leaf_pte(RAM_BASE + 4 * MIB, F::R | F::X | F::A),
+    );
+}
+
+/// One MMU driven as the hart drives it: a fetch page kept between instructions (the fetch
+/// run counting them), changed either through the remembered fetch pages
+/// (`Mmu::remembered_fetch_page` + `Mmu::switch_fetch_run`, as `Hart::fetch_slow` and the
+/// block engine do) or always through `Mmu::translate`.
+struct FetchSim {
+    m: Mmu,
+    /// The hart's fetch page, if it keeps one: virtual and physical page.
+    page: Option<(u64, u64)>,
+    /// Whether changes of page use the remembered pages.
+    remembered: bool,
+    /// Switches the remembered pages served.
+    switched: u64,
+}
+
+impl FetchSim {
+    /// The fetch of instruction `insn` at `va`: the physical address, or the fault.
+    fn fetch(
+        &mut self,
+        va: u64,
+        insn: u64,
+        ctx: &TranslateCtx,
+        ram: &mut Ram,
+    ) -> Result<u64, Exception> {
+        if let Some((va_page, pa_page)) = self.page {
+            if va_page == va & !0xfff {
+                // The fetch run (or, Bare, nothing) counts it.
+                return Ok(pa_page | (va & 0xfff));
+            }
+        }
+        if self.remembered {
+            if let Some((pa_page, slot)) = self.m.remembered_fetch_page(va) {
+                self.m.switch_fetch_run(va & !0xfff, slot, insn);
+                self.page = Some((va & !0xfff, pa_page));
+                self.switched += 1;
+                return Ok(pa_page | (va & 0xfff));
+            }
+        }
+        self.m.end_fetch_run(insn.saturating_sub(1));
+        self.page = None;
+        let t = self.m.translate(va, 2, Access::Fetch, ctx, ram);
+        self.m.take_fetch_run_dropped();
+        let t = t?;
+        if let Some(slot) = t.fetch_slot {
+            self.m.open_fetch_run(slot, va & !0xfff, insn);
+            self.page = Some((va & !0xfff, t.pa & !0xfff));
+        } else if t.fetch_bare {
+            self.page = Some((va & !0xfff, t.pa & !0xfff));
+        }
+        Ok(t.pa)
+    }
+
+    /// A load or store as the hart makes it (the common path's `data_miss` first).
+    fn data(
+        &mut self,
+        va: u64,
+        access: Access,
+        ctx: &TranslateCtx,
+        ram: &mut Ram,
+    ) -> Result<u64, Exception> {
+        let r = match self.m.data_miss(va, access, ctx.now, ram) {
+            Some(pa) => Ok(pa),
+            None => self.m.translate(va, 8, access, ctx, ram).map(|t| t.pa),
+        };
+        if self.m.take_fetch_run_dropped() {
+            self.page = None;
+        }
+        r
+    }
+
+    /// A change of context (privilege, satp, PMP): the hart drops the fast path and its
+    /// fetch page.
+    fn context(&mut self, ctx: &TranslateCtx) {
+        self.m.fast.flush();
+        self.m.set_data_ctx(ctx.satp, ctx.prv, ctx.sum, ctx.mxr);
+        self.page = None;
+    }
+}
+
+/// The remembered fetch pages against the general path: random fetch sequences across code
+/// pages (and within them), with data accesses whose refills evict the code pages' entries,
+/// SFENCE.VMA, changes of ASID, privilege, satp mode (Bare included) and PMP, on three MMUs
+/// driven as the hart drives them: page changes through the remembered pages, the same
+/// MMU always translating, and the fast path off (every fetch a lookup). Results, every
+/// counter, the TLB's entries with their stamps, and the fast path's tables must agree.
+#[test]
+fn remembered_fetch_pages_agree_with_the_general_path() {
+    let mut seed = 0x0fed_cba9_8765_4321u64;
+    let mut rand = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for mode in [&mode::SV39, &mode::SV48] {
+        for ad in [walk::AdMode::Hardware, walk::AdMode::Fault] {
+            for tlb in ["64x4", "8x2", "4xfull"] {
+                let mut ram: Vec<Ram> = (0..3).map(|_| Ram::new(64 * MIB).unwrap()).collect();
+                for r in &mut ram {
+                    build_code(r, mode);
+                }
+                let mut sims =
+                    [(true, true), (true, false), (false, false)].map(|(fast, rem)| FetchSim {
+                        m: mmu(fast, true, ad, tlb),
+                        page: None,
+                        remembered: rem,
+                        switched: 0,
+                    });
+                let paged = |asid: u64| mode.satp_mode << 60 | asid << 44 | PT >> 12;
+                let mut ctx = TranslateCtx {
+                    satp: paged(5),
+                    prv: Priv::S,
+                    sum: false,
+                    mxr: false,
+                    now: 0,
+                };
+                for s in &mut sims {
+                    s.context(&ctx);
+                }
+                let mut va = CODE;
+                for insn in 1..20000u64 {
+                    let what = format!(
+                        "{} {ad:?} {tlb} insn {insn}: {va:#x} {:?} satp {:#x}",
+                        mode.name, ctx.prv, ctx.satp
+                    );
+                    // Where this instruction is: mostly on the same page, else another code
+                    // page (the superpage's, a data page, or an unmapped one now and then).
+                    if rand(3) == 0 {
+                        let page = match rand(20) {
+                            // Paging off: physical code pages.
+                            _ if ctx.satp == 0 && rand(4) != 0 => DATA + rand(CODE_PAGES) * 4096,
+                            0 if rand(4) == 0 => CODE_SUPER + rand(512) * 4096,
+                            1 => DATA_VA + rand(32) * 4096,
+                            2 => 0x7000_0000,
+                            _ => CODE + rand(CODE_PAGES) * 4096,
+                        };
+                        va = page + rand(2040) * 2;
+                    } else {
+                        va = (va & !0xfff) | ((va + 2 * rand(8)) & 0xffe).min(0xffc);
+                    }
+                    let fctx = TranslateCtx {
+                        now: insn * 4,
+                        ..ctx
+                    };
+                    let got: Vec<_> = sims
+                        .iter_mut()
+                        .zip(ram.iter_mut())
+                        .map(|(s, r)| s.fetch(va, insn, &fctx, r))
+                        .collect();
+                    assert_eq!(got[0], got[1], "{what}");
+                    assert_eq!(got[0], got[2], "{what}");
+                    // What else the instruction does.
+                    match rand(200) {
+                        // A load or store, whose refill may evict a code page's entry.
+                        0..=59 => {
+                            let base = if rand(4) == 0 {
+                                CODE + rand(CODE_PAGES) * 4096
+                            } else {
+                                DATA_VA + rand(32) * 4096
+                            };
+                            let dva = base + rand(512) * 8;
+                            let access = [Access::Load, Access::Store][rand(2) as usize];
+                            let dctx = TranslateCtx {
+                                now: insn * 4 + 2,
+                                ..ctx
+                            };
+                            let got: Vec<_> = sims
+                                .iter_mut()
+                                .zip(ram.iter_mut())
+                                .map(|(s, r)| s.data(dva, access, &dctx, r))
+                                .collect();
+                            assert_eq!(got[0], got[1], "{what}: {access:?} {dva:#x}");
+                            assert_eq!(got[0], got[2], "{what}: {access:?} {dva:#x}");
+                        }
+                        // SFENCE.VMA, all of it or one page of one address space.
+                        60 => {
+                            let (fva, asid) = if rand(2) == 0 {
+                                (None, None)
+                            } else {
+                                (Some(va), Some(5 + rand(2) as u16))
+                            };
+                            for s in &mut sims {
+                                s.m.sfence_vma(fva, asid, insn);
+                                s.page = None;
+                            }
+                        }
+                        // A trap or xRET (privilege), or a satp write (ASID, or Bare).
+                        61 | 62 => {
+                            ctx.prv = [Priv::S, Priv::U][rand(2) as usize];
+                            ctx.satp = match rand(8) {
+                                0 => 0,
+                                n => paged(5 + n % 2),
+                            };
+                            for s in &mut sims {
+                                s.context(&ctx);
+                            }
+                        }
+                        // A PMP write: entry 0 (no access) over half of a code page or
+                        // none, so that a page is uneven and its fetches not remembered.
+                        63 => {
+                            let at = DATA + rand(CODE_PAGES * 2) * 2048;
+                            for s in &mut sims {
+                                s.m.pmp.write_addr(0, (at + 1023) >> 2);
+                                s.context(&ctx);
+                            }
+                        }
+                        _ => {}
+                    }
+                    if insn % 64 == 0 {
+                        for s in &mut sims {
+                            s.m.catch_up_fetch_run(insn);
+                        }
+                        for s in &sims[1..] {
+                            assert_eq!(sims[0].m.tlb.stats(), s.m.tlb.stats(), "{what}");
+                            assert_eq!(sims[0].m.stats, s.m.stats, "{what}");
+                            assert!(sims[0].m.tlb.entries().eq(s.m.tlb.entries()), "{what}");
+                        }
+                        assert_eq!(sims[0].m.fetch_run, sims[1].m.fetch_run, "{what}");
+                        for page in 0..CODE_PAGES + 32 {
+                            let pva = if page < CODE_PAGES {
+                                CODE + page * 4096
+                            } else {
+                                DATA_VA + (page - CODE_PAGES) * 4096
+                            };
+                            for a in [Access::Load, Access::Store] {
+                                let fast = [&sims[0], &sims[1]].map(|s| s.m.fast.lookup(pva, a));
+                                assert_eq!(fast[0], fast[1], "{what}: {pva:#x} {a:?}");
+                            }
+                        }
+                    }
+                }
+                let switched = sims[0].switched;
+                assert!(
+                    switched > 100,
+                    "{} {ad:?} {tlb}: switched {switched}",
+                    mode.name
+                );
+                assert_eq!(sims[1].switched + sims[2].switched, 0);
+            }
+        }
+    }
+}
