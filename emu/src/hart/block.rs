@@ -205,19 +205,36 @@ impl Hart {
                         continue;
                     }};
                 }
+                // A load or store that hit the fast path (`Hart::load_hit`) changed nothing
+                // the entry checked, but a store may have lowered `stop_at`: the run goes
+                // on without the fetch page's check.
                 macro_rules! load {
                     ($n:literal, $ext:expr) => {{
-                        match self.load::<$n>(bus, rs1!().wrapping_add(imm!()), steps) {
-                            Ok(v) => set!($ext(v)),
-                            Err(e) => trap!(e),
+                        let va = rs1!().wrapping_add(imm!());
+                        match self.load_hit::<$n>(bus, va, steps) {
+                            Some(v) => set!($ext(v)),
+                            None => {
+                                match self.load_miss::<$n>(bus, va, steps) {
+                                    Ok(v) => set!($ext(v)),
+                                    Err(e) => trap!(e),
+                                }
+                                after_memory!()
+                            }
                         }
-                        after_memory!()
                     }};
                 }
                 macro_rules! store {
                     ($n:literal) => {{
                         let (va, v) = (rs1!().wrapping_add(imm!()), rs2!());
-                        if let Err(e) = self.store::<$n>(bus, va, v, steps) {
+                        if self.store_hit::<$n>(bus, va, v, steps) {
+                            advance!();
+                            if self.stop_at <= steps {
+                                pc = pc_of!(slot);
+                                continue 'entry;
+                            }
+                            continue;
+                        }
+                        if let Err(e) = self.store_miss::<$n>(bus, va, v, steps) {
                             trap!(e)
                         }
                         after_memory!()
