@@ -256,6 +256,10 @@ impl Hart {
                         set!(here.wrapping_add(field!(len) as u64));
                         jump!(here, t)
                     }
+                    Op::Li => set!(imm!()),
+                    Op::Mv => set!(rs1!()),
+                    Op::Beqz => branch!(rs1!() == 0),
+                    Op::Bnez => branch!(rs1!() != 0),
                     Op::Beq => branch!(rs1!() == rs2!()),
                     Op::Bne => branch!(rs1!() != rs2!()),
                     Op::Blt => branch!((rs1!() as i64) < (rs2!() as i64)),

@@ -311,6 +311,10 @@ impl Hart {
                 set!(next);
                 next = t;
             }
+            Op::Li => set!(imm),
+            Op::Mv => set!(a),
+            Op::Beqz => branch!(a == 0),
+            Op::Bnez => branch!(a != 0),
             Op::Beq => branch!(a == b),
             Op::Bne => branch!(a != b),
             Op::Blt => branch!((a as i64) < (b as i64)),
