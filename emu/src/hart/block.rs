@@ -19,7 +19,7 @@
 //!
 //! A run ends (back to the entry, which checks both again) at every control transfer, at
 //! every instruction the interpreter runs out of line (CSRs, xRET, fences, ECALL, WFI,
-//! atomics, M's divisions, F/D: what may change privilege, satp, PMP or `stop_at`, or reads
+//! atomics, F/D: what may change privilege, satp, PMP or `stop_at`, or reads
 //! the exact pc and count), at an undecoded slot (taken by the slow fetch path, which
 //! translates, decodes and counts exactly as the interpreter's), at a trap, and after a load
 //! or store that changed what the entry checked: a store or a device access that lowered
@@ -37,6 +37,7 @@
 //! are those of the interpreter, which `tests/tests/engines.rs` checks.
 
 use super::decode::{Insn, Op, REG_MASK};
+use super::exec::{div, divu, divuw, divw, mulh, mulhsu, mulhu, mulw, rem, remu, remuw, remw};
 use super::icache::SLOTS;
 use super::Hart;
 use crate::bus::Bus;
@@ -204,19 +205,36 @@ impl Hart {
                         continue;
                     }};
                 }
+                // A load or store that hit the fast path (`Hart::load_hit`) changed nothing
+                // the entry checked, but a store may have lowered `stop_at`: the run goes
+                // on without the fetch page's check.
                 macro_rules! load {
                     ($n:literal, $ext:expr) => {{
-                        match self.load::<$n>(bus, rs1!().wrapping_add(imm!()), steps) {
-                            Ok(v) => set!($ext(v)),
-                            Err(e) => trap!(e),
+                        let va = rs1!().wrapping_add(imm!());
+                        match self.load_hit::<$n>(bus, va, steps) {
+                            Some(v) => set!($ext(v)),
+                            None => {
+                                match self.load_miss::<$n>(bus, va, steps) {
+                                    Ok(v) => set!($ext(v)),
+                                    Err(e) => trap!(e),
+                                }
+                                after_memory!()
+                            }
                         }
-                        after_memory!()
                     }};
                 }
                 macro_rules! store {
                     ($n:literal) => {{
                         let (va, v) = (rs1!().wrapping_add(imm!()), rs2!());
-                        if let Err(e) = self.store::<$n>(bus, va, v, steps) {
+                        if self.store_hit::<$n>(bus, va, v, steps) {
+                            advance!();
+                            if self.stop_at <= steps {
+                                pc = pc_of!(slot);
+                                continue 'entry;
+                            }
+                            continue;
+                        }
+                        if let Err(e) = self.store_miss::<$n>(bus, va, v, steps) {
                             trap!(e)
                         }
                         after_memory!()
@@ -238,6 +256,10 @@ impl Hart {
                         set!(here.wrapping_add(field!(len) as u64));
                         jump!(here, t)
                     }
+                    Op::Li => set!(imm!()),
+                    Op::Mv => set!(rs1!()),
+                    Op::Beqz => branch!(rs1!() == 0),
+                    Op::Bnez => branch!(rs1!() != 0),
                     Op::Beq => branch!(rs1!() == rs2!()),
                     Op::Bne => branch!(rs1!() != rs2!()),
                     Op::Blt => branch!((rs1!() as i64) < (rs2!() as i64)),
@@ -284,6 +306,20 @@ impl Hart {
                     Op::Srlw => set!(sext32((rs1!() as u32) >> (rs2!() & 31))),
                     Op::Sraw => set!(((rs1!() as i32) >> (rs2!() & 31)) as i64 as u64),
                     Op::Mul => set!(rs1!().wrapping_mul(rs2!())),
+                    // The rest of M cannot trap (`exec.rs`, `mulh` and after): in the run,
+                    // as the libraries' division by constants (MULHU) is common.
+                    Op::Mulh => set!(mulh(rs1!(), rs2!())),
+                    Op::Mulhsu => set!(mulhsu(rs1!(), rs2!())),
+                    Op::Mulhu => set!(mulhu(rs1!(), rs2!())),
+                    Op::Div => set!(div(rs1!(), rs2!())),
+                    Op::Divu => set!(divu(rs1!(), rs2!())),
+                    Op::Rem => set!(rem(rs1!(), rs2!())),
+                    Op::Remu => set!(remu(rs1!(), rs2!())),
+                    Op::Mulw => set!(mulw(rs1!(), rs2!())),
+                    Op::Divw => set!(divw(rs1!(), rs2!())),
+                    Op::Divuw => set!(divuw(rs1!(), rs2!())),
+                    Op::Remw => set!(remw(rs1!(), rs2!())),
+                    Op::Remuw => set!(remuw(rs1!(), rs2!())),
                     // Not decoded (a store cleared it, or never executed), off the fetch
                     // page (the static slot), crossing into the next page, or the page's
                     // sentinel: the interpreter's slow step, then a new entry. Off the fetch
@@ -316,18 +352,6 @@ impl Hart {
                     | Op::Sret
                     | Op::Wfi
                     | Op::SfenceVma
-                    | Op::Mulh
-                    | Op::Mulhsu
-                    | Op::Mulhu
-                    | Op::Div
-                    | Op::Divu
-                    | Op::Rem
-                    | Op::Remu
-                    | Op::Mulw
-                    | Op::Divw
-                    | Op::Divuw
-                    | Op::Remw
-                    | Op::Remuw
                     | Op::LrW
                     | Op::ScW
                     | Op::AmoW

@@ -124,6 +124,17 @@ pub enum Op {
     Fsw,
     Fsd,
     Fp,
+    // Specialised forms of common instructions, chosen at decode time so that the executors'
+    // arms read fewer fields and registers (see [`specialise`]). Each means exactly what the
+    // instruction it stands for means.
+    /// `addi rd, x0, imm` (`li`): rd = imm.
+    Li,
+    /// `addi rd, rs1, 0` (`mv`), or `add` with x0 (`c.mv`, the operand in rs1): rd = rs1.
+    Mv,
+    /// `beq rs1, x0, imm` or `beq x0, rs1, imm` (`beqz`): the operand in rs1.
+    Beqz,
+    /// `bne rs1, x0, imm` or `bne x0, rs1, imm` (`bnez`): the operand in rs1.
+    Bnez,
 }
 
 /// One decoded instruction (16 bytes, so a slot is one aligned load).
@@ -239,6 +250,40 @@ pub fn decode(raw: u32) -> Insn {
 
 /// Decodes a 32-bit instruction (unpriv/rv-32-64g.adoc, "RISC-V base opcode map").
 pub fn decode32(raw: u32) -> Insn {
+    specialise(decode32_plain(raw))
+}
+
+/// The specialised form of `i`, if it has one: `li`, `mv`, `beqz` and `bnez` (compressed
+/// code is full of them: c.li, c.mv, c.beqz, c.bnez) save an arm a register read or a field.
+/// A write to x0 (the sink) stays the plain operation: those are hints and nops, rare, and
+/// `nop` staying `Addi` keeps what the decoded slots of a page of nops look like.
+fn specialise(i: Insn) -> Insn {
+    let op = match i.op {
+        Op::Addi if i.rd != SINK && i.rs1 == 0 => Op::Li,
+        Op::Addi if i.rd != SINK && i.imm == 0 => Op::Mv,
+        // c.mv expands to `add rd, x0, rs2`.
+        Op::Add if i.rd != SINK && (i.rs1 == 0 || i.rs2 == 0) => {
+            return Insn {
+                op: Op::Mv,
+                rs1: i.rs1 | i.rs2,
+                ..i
+            };
+        }
+        Op::Beq | Op::Bne if i.rs1 == 0 || i.rs2 == 0 => {
+            let op = if i.op == Op::Beq { Op::Beqz } else { Op::Bnez };
+            // The operand that is not x0 goes to rs1 (both x0: compares x0 with 0).
+            return Insn {
+                op,
+                rs1: i.rs1 | i.rs2,
+                ..i
+            };
+        }
+        _ => return i,
+    };
+    Insn { op, ..i }
+}
+
+fn decode32_plain(raw: u32) -> Insn {
     let (rd, rs1, rs2) = (rd_of(raw), rs1_of(raw), rs2_of(raw));
     let f3 = (raw >> 12) & 7;
     let f7 = raw >> 25;
@@ -459,14 +504,40 @@ mod tests {
         let i = decode(0x0011_3423);
         assert_eq!((i.op, i.rs1, i.rs2, i.imm), (Op::Sd, 2, 1, 8));
         // beq zero, zero, -4  (0xfe000ee3)
+        // (specialised: `beqz zero`)
         let i = decode(0xfe00_0ee3);
-        assert_eq!((i.op, i.imm), (Op::Beq, -4));
+        assert_eq!((i.op, i.rs1, i.imm), (Op::Beqz, 0, -4));
         // jal ra, 2048 (0x001000ef is jal ra, 0x800? check bit 11 placement): jal zero, -2
         let i = decode(0xfffff06f);
         assert_eq!((i.op, i.rd, i.imm), (Op::Jal, SINK, -2));
         // lui a5, 0x80000 -> imm is sign-extended 0x80000000
         let i = decode(0x8000_07b7);
         assert_eq!((i.op, i.imm), (Op::Lui, i32::MIN));
+    }
+
+    #[test]
+    fn common_forms_are_specialised() {
+        // addi a0, zero, 5 (li); addi a0, a1, 0 (mv); a nop stays addi.
+        assert_eq!(
+            (decode(0x0050_0513).op, decode(0x0050_0513).imm),
+            (Op::Li, 5)
+        );
+        let i = decode(0x0005_8513);
+        assert_eq!((i.op, i.rd, i.rs1), (Op::Mv, 10, 11));
+        assert_eq!(decode(0x0000_0013).op, Op::Addi);
+        // bnez t0, -28 (the integer loop's); beq zero, a0, 8; beq a0, a1, 8 stays beq.
+        let i = decode(0xfe02_92e3);
+        assert_eq!((i.op, i.rs1, i.imm), (Op::Bnez, 5, -28));
+        let i = decode(0x00a0_0463);
+        assert_eq!((i.op, i.rs1, i.imm), (Op::Beqz, 10, 8));
+        assert_eq!(decode(0x00b5_0463).op, Op::Beq);
+        // c.beqz a0, 0; c.mv a0, a1
+        assert_eq!((decode(0xc101).op, decode(0xc101).rs1), (Op::Beqz, 10));
+        let i = decode(0x852e);
+        assert_eq!(
+            (i.op, i.rd, i.rs1, i.raw, i.len),
+            (Op::Mv, 10, 11, 0x852e, 2)
+        );
     }
 
     #[test]
@@ -494,7 +565,7 @@ mod tests {
         let i = decode(0x4505); // c.li a0, 1
         assert_eq!(
             (i.op, i.rd, i.rs1, i.imm, i.raw, i.length()),
-            (Op::Addi, 10, 0, 1, 0x4505, 2)
+            (Op::Li, 10, 0, 1, 0x4505, 2)
         );
         assert_eq!(decode(0x0000).op, Op::Illegal); // the all-zero halfword is illegal
     }

@@ -359,6 +359,10 @@ impl Hart {
                 set!(next);
                 next = t;
             }
+            Op::Li => set!(imm),
+            Op::Mv => set!(a),
+            Op::Beqz => branch!(a == 0),
+            Op::Bnez => branch!(a != 0),
             Op::Beq => branch!(a == b),
             Op::Bne => branch!(a != b),
             Op::Blt => branch!((a as i64) < (b as i64)),
@@ -487,40 +491,19 @@ impl Hart {
                 self.x[rd] = $v
             };
         }
-        let sext32 = |v: u32| v as i32 as i64 as u64;
         match op {
-            Op::Mulh => set!(((a as i64 as i128 * b as i64 as i128) >> 64) as u64),
-            Op::Mulhsu => set!(((a as i64 as i128 * b as u128 as i128) >> 64) as u64),
-            Op::Mulhu => set!(((a as u128 * b as u128) >> 64) as u64),
-            Op::Div => set!(if b == 0 {
-                u64::MAX
-            } else {
-                (a as i64).wrapping_div(b as i64) as u64
-            }),
-            Op::Divu => set!(a.checked_div(b).unwrap_or(u64::MAX)),
-            Op::Rem => set!(if b == 0 {
-                a
-            } else {
-                (a as i64).wrapping_rem(b as i64) as u64
-            }),
-            Op::Remu => set!(if b == 0 { a } else { a % b }),
-            Op::Mulw => set!(sext32((a as u32).wrapping_mul(b as u32))),
-            Op::Divw => set!(if b as u32 == 0 {
-                u64::MAX
-            } else {
-                (a as i32).wrapping_div(b as i32) as i64 as u64
-            }),
-            Op::Divuw => set!((a as u32).checked_div(b as u32).map_or(u64::MAX, sext32)),
-            Op::Remw => set!(if b as u32 == 0 {
-                sext32(a as u32)
-            } else {
-                (a as i32).wrapping_rem(b as i32) as i64 as u64
-            }),
-            Op::Remuw => set!(if b as u32 == 0 {
-                sext32(a as u32)
-            } else {
-                sext32(a as u32 % b as u32)
-            }),
+            Op::Mulh => set!(mulh(a, b)),
+            Op::Mulhsu => set!(mulhsu(a, b)),
+            Op::Mulhu => set!(mulhu(a, b)),
+            Op::Div => set!(div(a, b)),
+            Op::Divu => set!(divu(a, b)),
+            Op::Rem => set!(rem(a, b)),
+            Op::Remu => set!(remu(a, b)),
+            Op::Mulw => set!(mulw(a, b)),
+            Op::Divw => set!(divw(a, b)),
+            Op::Divuw => set!(divuw(a, b)),
+            Op::Remw => set!(remw(a, b)),
+            Op::Remuw => set!(remuw(a, b)),
             Op::Fence => {}
             // The decode cache is kept coherent with every store, so there is nothing stale
             // to discard (see icache.rs).
@@ -837,4 +820,78 @@ fn amo(funct5: u32, old: u64, src: u64, w: u64) -> u64 {
             }
         }
     }
+}
+
+// The M extension's operations other than MUL (unpriv/m-st-ext.adoc). None can trap:
+// "Division Operations" defines the results of division by zero (all ones for the
+// quotient, the dividend for the remainder) and of the signed overflow (the dividend,
+// remainder 0), which is what the zero checks and `wrapping_div`/`wrapping_rem` give.
+// Shared by the interpreter (`execute_rare`) and the block engine's in-run arms.
+
+#[inline(always)]
+pub(super) fn mulh(a: u64, b: u64) -> u64 {
+    ((a as i64 as i128 * b as i64 as i128) >> 64) as u64
+}
+#[inline(always)]
+pub(super) fn mulhsu(a: u64, b: u64) -> u64 {
+    ((a as i64 as i128 * b as u128 as i128) >> 64) as u64
+}
+#[inline(always)]
+pub(super) fn mulhu(a: u64, b: u64) -> u64 {
+    ((a as u128 * b as u128) >> 64) as u64
+}
+#[inline(always)]
+pub(super) fn div(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        u64::MAX
+    } else {
+        (a as i64).wrapping_div(b as i64) as u64
+    }
+}
+#[inline(always)]
+pub(super) fn divu(a: u64, b: u64) -> u64 {
+    a.checked_div(b).unwrap_or(u64::MAX)
+}
+#[inline(always)]
+pub(super) fn rem(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        (a as i64).wrapping_rem(b as i64) as u64
+    }
+}
+#[inline(always)]
+pub(super) fn remu(a: u64, b: u64) -> u64 {
+    a.checked_rem(b).unwrap_or(a)
+}
+#[inline(always)]
+pub(super) fn mulw(a: u64, b: u64) -> u64 {
+    (a as u32).wrapping_mul(b as u32) as i32 as i64 as u64
+}
+#[inline(always)]
+pub(super) fn divw(a: u64, b: u64) -> u64 {
+    if b as u32 == 0 {
+        u64::MAX
+    } else {
+        (a as i32).wrapping_div(b as i32) as i64 as u64
+    }
+}
+#[inline(always)]
+pub(super) fn divuw(a: u64, b: u64) -> u64 {
+    (a as u32)
+        .checked_div(b as u32)
+        .map_or(u64::MAX, |q| q as i32 as i64 as u64)
+}
+#[inline(always)]
+pub(super) fn remw(a: u64, b: u64) -> u64 {
+    if b as u32 == 0 {
+        a as u32 as i32 as i64 as u64
+    } else {
+        (a as i32).wrapping_rem(b as i32) as i64 as u64
+    }
+}
+#[inline(always)]
+pub(super) fn remuw(a: u64, b: u64) -> u64 {
+    let r = (a as u32).checked_rem(b as u32).unwrap_or(a as u32);
+    r as i32 as i64 as u64
 }

@@ -701,18 +701,41 @@ impl Hart {
         va: u64,
         now: u64,
     ) -> Result<u64, Exception> {
+        match self.load_hit::<N>(bus, va, now) {
+            Some(v) => Ok(v),
+            None => self.load_miss::<N>(bus, va, now),
+        }
+    }
+
+    /// The first part of [`Hart::load`]: aligned, in RAM, and either no translation nor
+    /// PMP or a page of the MMU's fast path. A hit changes nothing but the MMU's stamps and
+    /// counters on that page: no event, no TLB refill (so no fetch run ends), which lets the
+    /// block engine go on after it without checking `stop_at` and the fetch page again.
+    #[inline(always)]
+    pub(crate) fn load_hit<const N: usize>(&mut self, bus: &Bus, va: u64, now: u64) -> Option<u64> {
         if va & (N as u64 - 1) != 0 {
             // Misaligned: the slow path performs or traps it.
+            None
         } else if self.data_direct {
-            if let Some(v) = bus.ram.read_le::<N>(crate::addr::PhysAddr(va)) {
-                return Ok(v);
-            }
+            bus.ram.read_le::<N>(crate::addr::PhysAddr(va))
         } else {
             // The MMU's fast path, whose pages are RAM.
-            if let Some(pa) = self.mmu.fast_data(va, Access::Load, now * 4 + 2) {
-                // SAFETY: fast-path pages are RAM (see above).
-                return Ok(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) });
-            }
+            let pa = self.mmu.fast_data(va, Access::Load, now * 4 + 2)?;
+            // SAFETY: fast-path pages are RAM (see [`Hart::load`]).
+            Some(unsafe { bus.ram.read_le_unchecked::<N>(crate::addr::PhysAddr(pa)) })
+        }
+    }
+
+    /// The rest of [`Hart::load`], after [`Hart::load_hit`] missed: the MMU's common
+    /// translation (which may refill the TLB), then the slow path.
+    #[inline(always)]
+    pub(crate) fn load_miss<const N: usize>(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        now: u64,
+    ) -> Result<u64, Exception> {
+        if va & (N as u64 - 1) == 0 && !self.data_direct {
             // The MMU's common translation (out of line there), whose pages are RAM too.
             if let Some(pa) = self.data_miss(bus, va, Access::Load, now) {
                 // SAFETY: the common translation's pages are RAM too (see above).
@@ -770,13 +793,30 @@ impl Hart {
         val: u64,
         now: u64,
     ) -> Result<(), Exception> {
+        if self.store_hit::<N>(bus, va, val, now) {
+            return Ok(());
+        }
+        self.store_miss::<N>(bus, va, val, now)
+    }
+
+    /// The first part of [`Hart::store`] (the cases of [`Hart::load_hit`]): true when it
+    /// stored. A hit refills no TLB entry, so the fetch page stays; it may still lower
+    /// `stop_at` (a store to a watched page of code, `after_ram_store`).
+    #[inline(always)]
+    pub(crate) fn store_hit<const N: usize>(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        val: u64,
+        now: u64,
+    ) -> bool {
         if va & (N as u64 - 1) != 0 {
             // Misaligned: the slow path performs or traps it.
         } else if self.data_direct {
             let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
             if bus.ram.write::<N>(crate::addr::PhysAddr(va), bytes) {
                 self.after_ram_store(va, N as u64);
-                return Ok(());
+                return true;
             }
         } else {
             // The MMU's fast path, whose pages are RAM.
@@ -788,9 +828,21 @@ impl Hart {
                         .write_unchecked::<N>(crate::addr::PhysAddr(pa), bytes)
                 };
                 self.after_ram_store(pa, N as u64);
-                return Ok(());
+                return true;
             }
         }
+        false
+    }
+
+    /// The rest of [`Hart::store`], after [`Hart::store_hit`] missed.
+    #[inline(always)]
+    pub(crate) fn store_miss<const N: usize>(
+        &mut self,
+        bus: &mut Bus,
+        va: u64,
+        val: u64,
+        now: u64,
+    ) -> Result<(), Exception> {
         self.steps = now;
         self.store_slow::<N>(bus, va, val)
     }
