@@ -12,6 +12,7 @@
 //! (`RVMMU_NO_KERNEL=1`) every workload is [`Unavailable`](BenchError::Unavailable).
 
 use crate::bench::Sample;
+use crate::hart::Engine;
 use crate::machine::{Exit, Machine, MachineConfig};
 use std::time::Instant;
 
@@ -116,8 +117,9 @@ pub fn available() -> bool {
 }
 
 /// A machine with `w`'s program at scale `n` as the first process, its kernel loaded,
-/// ready to run; the machine's console output is kept (see [`Machine::console_output`]).
-pub fn prepare(w: &KernelWorkload, n: u64) -> Result<Machine, BenchError> {
+/// ready to run on `engine`; the machine's console output is kept (see
+/// [`Machine::console_output`]).
+pub fn prepare(w: &KernelWorkload, n: u64, engine: Engine) -> Result<Machine, BenchError> {
     let kernel = crate::kernel::embedded().ok_or(BenchError::Unavailable)?;
     let mut files = crate::guest_bin::initramfs_files();
     let init = format!("/bin/{}", w.program);
@@ -139,6 +141,7 @@ pub fn prepare(w: &KernelWorkload, n: u64) -> Result<Machine, BenchError> {
     let cfg = MachineConfig {
         mem_size: w.mem,
         bootargs,
+        engine,
         initrd: Some(crate::initramfs::pack(&files).map_err(|e| BenchError::Setup(e.to_string()))?),
         ..MachineConfig::capture(Vec::new())
     };
@@ -148,10 +151,14 @@ pub fn prepare(w: &KernelWorkload, n: u64) -> Result<Machine, BenchError> {
     Ok(m)
 }
 
-/// Runs `w` once at scale `n`: its sample (guest instructions retired, host seconds, the
-/// TLB's counters) once it has passed, and the program's console output.
-pub fn run_once(w: &KernelWorkload, n: u64) -> Result<(Sample, String), BenchError> {
-    let mut m = prepare(w, n)?;
+/// Runs `w` once at scale `n` on `engine`: its sample (guest instructions retired, host
+/// seconds, the TLB's counters) once it has passed, and the program's console output.
+pub fn run_once(
+    w: &KernelWorkload,
+    n: u64,
+    engine: Engine,
+) -> Result<(Sample, String), BenchError> {
+    let mut m = prepare(w, n, engine)?;
     let start = Instant::now();
     let exit = m.run();
     let seconds = start.elapsed().as_secs_f64();
@@ -178,7 +185,8 @@ mod tests {
     use super::*;
 
     /// Each workload at a tiny scale boots, runs its program to a pass and prints what its
-    /// check wants; without the built-in kernel each says it is unavailable.
+    /// check wants, on both engines, which retire the same instructions and print the same;
+    /// without the built-in kernel each says it is unavailable.
     #[test]
     fn each_kernel_workload_runs_to_completion_at_a_tiny_scale() {
         for w in KERNEL_WORKLOADS {
@@ -187,11 +195,14 @@ mod tests {
                 "kernel-malloc" => 20,
                 _ => 1,
             };
-            match run_once(w, n) {
+            match run_once(w, n, Engine::Block) {
                 Ok((s, out)) => {
                     assert!(available(), "{}: ran without the kernel", w.name);
                     assert!((w.check)(&out, n).is_ok(), "{}: {out}", w.name);
                     assert!(s.instructions > 0, "{}", w.name);
+                    let (i, iout) = run_once(w, n, Engine::Interp).expect("the interpreter");
+                    assert_eq!(i.instructions, s.instructions, "{}", w.name);
+                    assert_eq!(iout, out, "{}", w.name);
                 }
                 Err(BenchError::Unavailable) => {
                     assert!(

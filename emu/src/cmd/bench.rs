@@ -94,7 +94,11 @@ fn run_kernel_bench(b: &BenchArgs) -> Result<(), String> {
         };
         let mut samples = Vec::new();
         for _ in 0..b.runs {
-            samples.push(run_once(w, n).map_err(|e| e.to_string())?.0);
+            samples.push(
+                run_once(w, n, b.engine.engine())
+                    .map_err(|e| e.to_string())?
+                    .0,
+            );
         }
         let all: Vec<String> = samples.iter().map(|s| format!("{:.1}", s.mips())).collect();
         let m = rvmmu::bench::median(samples);
