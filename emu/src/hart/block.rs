@@ -36,7 +36,7 @@
 //! memory paths, the same traps. So the instruction counts, TLB counters, traces and console
 //! are those of the interpreter, which `tests/tests/engines.rs` checks.
 
-use super::decode::{Insn, Op, REG_MASK};
+use super::decode::{out_of_line_ops, Insn, Op, REG_MASK};
 use super::exec::{div, divu, divuw, divw, mulh, mulhsu, mulhu, mulw, rem, remu, remuw, remw};
 use super::icache::SLOTS;
 use super::Hart;
@@ -337,32 +337,7 @@ impl Hart {
                     }
                     // Everything else, out of line as in the interpreter; it may change
                     // what the entry checks, so the run ends.
-                    Op::Illegal
-                    | Op::Fence
-                    | Op::FenceI
-                    | Op::Ecall
-                    | Op::Ebreak
-                    | Op::Csrrw
-                    | Op::Csrrs
-                    | Op::Csrrc
-                    | Op::Csrrwi
-                    | Op::Csrrsi
-                    | Op::Csrrci
-                    | Op::Mret
-                    | Op::Sret
-                    | Op::Wfi
-                    | Op::SfenceVma
-                    | Op::LrW
-                    | Op::ScW
-                    | Op::AmoW
-                    | Op::LrD
-                    | Op::ScD
-                    | Op::AmoD
-                    | Op::Flw
-                    | Op::Fld
-                    | Op::Fsw
-                    | Op::Fsd
-                    | Op::Fp => {
+                    out_of_line_ops!() => {
                         // It reads the count (CSRs, the clock, the MMU's stamps).
                         self.steps = steps;
                         match self.execute_rare(bus, slot, pc_of!(slot)) {

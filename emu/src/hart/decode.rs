@@ -491,6 +491,42 @@ fn decode_system(raw: u32) -> Insn {
     }
 }
 
+/// The operations both engines execute out of line (`Hart::execute_rare`): the system ones
+/// (CSRs, traps, xRET, WFI, fences), the atomics and F/D. Each may change the privilege,
+/// satp, PMP or `stop_at`, or needs the exact pc and count, so the block engine ends its
+/// run at every one. A pattern, so that each engine's `match` names them in one place.
+macro_rules! out_of_line_ops {
+    () => {
+        Op::Illegal
+            | Op::Fence
+            | Op::FenceI
+            | Op::Ecall
+            | Op::Ebreak
+            | Op::Csrrw
+            | Op::Csrrs
+            | Op::Csrrc
+            | Op::Csrrwi
+            | Op::Csrrsi
+            | Op::Csrrci
+            | Op::Mret
+            | Op::Sret
+            | Op::Wfi
+            | Op::SfenceVma
+            | Op::LrW
+            | Op::ScW
+            | Op::AmoW
+            | Op::LrD
+            | Op::ScD
+            | Op::AmoD
+            | Op::Flw
+            | Op::Fld
+            | Op::Fsw
+            | Op::Fsd
+            | Op::Fp
+    };
+}
+pub(crate) use out_of_line_ops;
+
 #[cfg(test)]
 mod tests {
     use super::*;

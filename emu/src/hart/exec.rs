@@ -7,7 +7,7 @@
 //! that may enable an interrupt, a device access, the timer deadline, `--max-insns`).
 
 use super::csr::{ms, num};
-use super::decode::{decode, Insn, Op, REG_MASK};
+use super::decode::{decode, out_of_line_ops, Insn, Op, REG_MASK};
 use super::trap::{irq::*, Exception};
 use super::{fpu, Halt, Hart, Priv, INSNS_PER_MTIME_TICK};
 use crate::addr::PhysAddr;
@@ -416,21 +416,7 @@ impl Hart {
             // Everything else is out of line, so its needs (`raw`, calls) do not add to the
             // values live across the hot arms. Listed rather than `_`: with every value of
             // `Op` named, the jump table covers the whole enum and needs no range check.
-            Op::Illegal
-            | Op::Fence
-            | Op::FenceI
-            | Op::Ecall
-            | Op::Ebreak
-            | Op::Csrrw
-            | Op::Csrrs
-            | Op::Csrrc
-            | Op::Csrrwi
-            | Op::Csrrsi
-            | Op::Csrrci
-            | Op::Mret
-            | Op::Sret
-            | Op::Wfi
-            | Op::SfenceVma
+            out_of_line_ops!()
             | Op::Mulh
             | Op::Mulhsu
             | Op::Mulhu
@@ -442,18 +428,7 @@ impl Hart {
             | Op::Divw
             | Op::Divuw
             | Op::Remw
-            | Op::Remuw
-            | Op::LrW
-            | Op::ScW
-            | Op::AmoW
-            | Op::LrD
-            | Op::ScD
-            | Op::AmoD
-            | Op::Flw
-            | Op::Fld
-            | Op::Fsw
-            | Op::Fsd
-            | Op::Fp => {
+            | Op::Remuw => {
                 // It reads the count (CSRs, the clock, the MMU's stamps).
                 self.steps = now;
                 return self.execute_rare(bus, slot, pc);

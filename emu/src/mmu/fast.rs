@@ -138,13 +138,21 @@ impl FastTlb {
     /// (a load or a store).
     pub fn fill(&mut self, va: u64, access: Access, pa_page: u64, slot: usize) {
         debug_assert!(access != Access::Fetch);
-        let vpn = va >> 12;
-        let key = vpn | self.gen;
-        self.table_mut(access)[index(vpn)] = Entry {
-            key,
+        let (vpn, new) = self.entry_for(va, pa_page, slot);
+        self.table_mut(access)[index(vpn)] = new;
+    }
+
+    /// The entry of the current generation that maps `va`'s 4 KiB page to `pa_page`
+    /// through `slot`, and the page's VPN.
+    #[inline(always)]
+    fn entry_for(&self, va: u64, pa_page: u64, slot: usize) -> (u64, Entry) {
+        let vpn = (va >> 12) & VPN_MASK;
+        let new = Entry {
+            key: vpn | self.gen,
             slot: slot as u32,
             pa_page,
         };
+        (vpn, new)
     }
 
     /// The remembered fetch page of `va`: its physical page and the TLB slot behind it
@@ -160,12 +168,8 @@ impl FastTlb {
     /// [`NO_SLOT`]).
     #[inline]
     pub fn fetch_fill(&mut self, va: u64, pa_page: u64, slot: usize) {
-        let vpn = (va >> 12) & VPN_MASK;
-        self.fetch[fetch_index(vpn)] = Entry {
-            key: vpn | self.gen,
-            slot: slot as u32,
-            pa_page,
-        };
+        let (vpn, new) = self.entry_for(va, pa_page, slot);
+        self.fetch[fetch_index(vpn)] = new;
     }
 
     /// [`FastTlb::forget`] of `va`'s 4 KiB page followed by [`FastTlb::fill`] for the access
@@ -173,13 +177,8 @@ impl FastTlb {
     /// entry for the page is either the new translation or, if it was the page's, emptied.
     #[inline(always)]
     pub fn refresh_page(&mut self, va: u64, mask: u8, pa_page: u64, slot: usize) {
-        let vpn = (va >> 12) & VPN_MASK;
+        let (vpn, new) = self.entry_for(va, pa_page, slot);
         let i = index(vpn);
-        let new = Entry {
-            key: vpn | self.gen,
-            slot: slot as u32,
-            pa_page,
-        };
         for (table, bit) in [(&mut self.load, 2), (&mut self.store, 4)] {
             let e = &mut table[i];
             if mask & bit != 0 {
@@ -198,13 +197,8 @@ impl FastTlb {
     /// store, as [`Access::index`]).
     #[inline(always)]
     pub fn fill_mask(&mut self, va: u64, mask: u8, pa_page: u64, slot: usize) {
-        let vpn = (va >> 12) & VPN_MASK;
+        let (vpn, new) = self.entry_for(va, pa_page, slot);
         let i = index(vpn);
-        let new = Entry {
-            key: vpn | self.gen,
-            slot: slot as u32,
-            pa_page,
-        };
         if mask & 2 != 0 {
             self.load[i] = new;
         }
