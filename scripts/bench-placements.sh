@@ -2,8 +2,8 @@
 # Wall-clock speed of the current source over several code placements.
 #
 # On some hosts the same machine code runs the benchmarks at very different speeds depending
-# only on where the linker puts it (docs/PERFORMANCE.md, "int-loop on the Xeon": 323 to 558
-# MIPS for one source). One build against another then says little; this script builds the
+# only on where the linker puts it (docs/PERFORMANCE.md, "Method": 323 to 558
+# MIPS for one source on one Xeon host). One build against another then says little; this script builds the
 # source as it is and with every function aligned to 64, 128 and 256 bytes (which moves the
 # code without changing it), runs `rvmmu bench` on each in turn for several rounds, and
 # prints every median, so a claim can cite the range over placements.

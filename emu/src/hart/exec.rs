@@ -36,7 +36,7 @@ impl Hart {
         // stores), which store it themselves. Nothing else `execute` reaches reads them:
         // loads and stores translate without pc (only a fetch's translation compares with
         // it), and devices never see it. Storing both per instruction put two stores right
-        // before the next slot's loads (docs/PERFORMANCE.md, "Round 4").
+        // before the next slot's loads (measured when this loop was tuned; git's history of docs/PERFORMANCE.md).
         let mut pc = self.pc;
         let mut steps = self.steps;
         while steps < self.stop_at {

@@ -113,7 +113,7 @@ pub struct Hart {
     pub csr: Csrs,
     pub fp: FpRegs,
     /// Boxed: the TLB is large, and inline it pushed the hot fields apart (measured:
-    /// docs/PERFORMANCE.md, "Wiring the MMU").
+    /// git's history of docs/PERFORMANCE.md).
     pub mmu: Box<Mmu>,
     /// Where trace records go (`--trace insns`, `--trace translations`): both kinds in one
     /// ordered output. Set by [`Hart::set_tracer`].
