@@ -242,7 +242,8 @@ int main(void) {
   long before = meminfo("MemFree:");
   CHECK(in_child(sharing_family, NULL) == 0, "two processes share 64 pages, then end");
   long after = meminfo("MemFree:");
-  CHECK_NOT_ON_QEMU("meminfo is the host's", after == before,
-                    "every frame of theirs is free again");
+  CHECK_NOT_ON_QEMU_OR_HOST("meminfo is the host's",
+                            "system-wide counters of a shared machine move with other processes",
+                            after == before, "every frame of theirs is free again");
   return done();
 }
