@@ -611,17 +611,13 @@ impl Tlb {
         access: Access,
         now: u64,
     ) -> Option<(usize, Leaf)> {
-        let found = self.probe(va, asid);
-        let s = self.stats.access_mut(access);
-        s.lookups += 1;
-        match found {
+        match self.probe(va, asid) {
             Some(i) => {
-                s.hits += 1;
-                self.stamps[i] = now;
+                self.count_hit(i, access, now);
                 Some((i, self.leaf(i)))
             }
             None => {
-                s.misses += 1;
+                self.count_miss(access);
                 None
             }
         }
@@ -659,10 +655,7 @@ impl Tlb {
     #[inline(always)]
     pub fn count_fast_hit(&mut self, slot: usize, access: Access, now: u64) {
         debug_assert!(self.valid(slot) && self.stamps[slot] <= now);
-        let s = self.stats.access_mut(access);
-        s.lookups += 1;
-        s.hits += 1;
-        self.stamps[slot] = now;
+        self.count_hit(slot, access, now);
     }
 
     /// One hit of type `access` at `now` on the valid entry in `slot`, which [`Tlb::probe`]
