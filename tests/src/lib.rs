@@ -99,6 +99,21 @@ pub fn console_verdict(name: &str, console: &str) -> Verdict {
     Verdict::Missing
 }
 
+/// A `Write` into a buffer the test keeps and reads back: a tracer owns its writer, so a
+/// test hands it a clone and reads the bytes through its own.
+#[derive(Clone, Default)]
+pub struct SharedBuf(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("not poisoned").extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The "SKIP case <n> on QEMU: <reason>" lines a test printed (known QEMU divergences).
 pub fn qemu_skips(console: &str) -> Vec<&str> {
     console

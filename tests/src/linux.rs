@@ -84,12 +84,16 @@ pub fn tap_on_qemu_user(name: &str, args: &[&str]) -> Option<String> {
         "{name} under qemu-riscv64\n{}",
         run.stdout
     );
-    Some(
-        run.stdout
-            .lines()
-            .map(|l| format!("{}\n", l.split(QEMU_SKIP).next().unwrap_or(l)))
-            .collect(),
-    )
+    Some(without_qemu_skips(&run.stdout))
+}
+
+/// `stdout` with each line's qemu-user SKIP remark ([`QEMU_SKIP`] and what follows)
+/// removed, so that it compares line for line with a run on the kernel.
+pub fn without_qemu_skips(stdout: &str) -> String {
+    stdout
+        .lines()
+        .map(|l| format!("{}\n", l.split(QEMU_SKIP).next().unwrap_or(l)))
+        .collect()
 }
 
 /// `s` with what differs between runs replaced, and nothing else:

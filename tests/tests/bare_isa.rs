@@ -139,23 +139,12 @@ fn a_page_crossing_access_has_two_translation_records() {
     use rvmmu::trace::{Filter, Format};
     use std::sync::{Arc, Mutex};
 
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Shared {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     const TEST_VA: u64 = 0x1_0000_0000;
     let buf = Arc::new(Mutex::new(Vec::new()));
     let cfg = MachineConfig {
         max_insns: Some(50_000_000),
         trace: Some(rvmmu::machine::TraceConfig {
-            out: Box::new(Shared(buf.clone())),
+            out: Box::new(rvmmu_tests::SharedBuf(buf.clone())),
             format: Format::Text,
             insns: false,
             translations: Some(Filter {

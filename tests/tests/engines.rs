@@ -16,22 +16,7 @@ use rvmmu::hart::Engine;
 use rvmmu::machine::{Exit, Machine, MachineConfig, TraceConfig};
 use rvmmu::mmu::walk::AdMode;
 use rvmmu::trace::{Filter, Format};
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-/// A trace sink the test reads back.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use rvmmu_tests::SharedBuf;
 
 /// What a finished run leaves, as one comparable string.
 fn state(m: &mut Machine, exit: &Exit) -> String {
@@ -60,7 +45,7 @@ fn run(
     engine: Engine,
     trace: Option<Filter>,
 ) -> (Exit, String, Vec<u8>) {
-    let out = Shared::default();
+    let out = SharedBuf::default();
     let cfg = MachineConfig {
         engine,
         trace: trace.map(|f| TraceConfig {

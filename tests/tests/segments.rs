@@ -250,19 +250,6 @@ fn segrun_and_the_fault_checks_behave_the_same_on_qemu_virt() {
     assert_eq!(on_qemu, on_rvmmu, "QEMU (left) and rvmmu (right) differ");
 }
 
-/// A `Write` into a buffer the test keeps (the tracer owns its writer).
-struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[test]
 fn the_translation_trace_shows_a_segmented_process_checked_by_pmp_alone() {
     // `rvmmu run --segments --trace translations --trace-pid 1 seg_faults text-write`, as
@@ -286,7 +273,7 @@ fn the_translation_trace_shows_a_segmented_process_checked_by_pmp_alone() {
         initrd: Some(rvmmu::initramfs::pack(&files).expect("an initramfs")),
         max_insns: Some(500_000_000),
         trace: Some(rvmmu::machine::TraceConfig {
-            out: Box::new(Shared(buf.clone())),
+            out: Box::new(rvmmu_tests::SharedBuf(buf.clone())),
             format: Format::Text,
             insns: false,
             translations: Some(Filter::default()),
@@ -467,15 +454,6 @@ fn segrun_reports_what_cannot_run_segmented_as_a_shell_would() {
     )
     .expect("run qemu-riscv64");
     assert_eq!(run.code, Some(0), "{run:?}");
-    let out: String = run
-        .stdout
-        .lines()
-        .map(|l| {
-            format!(
-                "{}\n",
-                l.split(rvmmu_tests::linux::QEMU_SKIP).next().unwrap_or(l)
-            )
-        })
-        .collect();
+    let out = rvmmu_tests::linux::without_qemu_skips(&run.stdout);
     assert_eq!(out, reference, "segrun seg_hello (left), seg_hello (right)");
 }

@@ -94,16 +94,7 @@ fn ps_pmap_free_and_top_show_what_proc_says_about_a_waiting_notes_program() {
     )
     .expect("run qemu-riscv64");
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
-    let reference: String = run
-        .stdout
-        .lines()
-        .map(|l| {
-            format!(
-                "{}\n",
-                l.split(rvmmu_tests::linux::QEMU_SKIP).next().unwrap_or(l)
-            )
-        })
-        .collect();
+    let reference = rvmmu_tests::linux::without_qemu_skips(&run.stdout);
     assert_all_pass("tools_check under qemu-riscv64", &reference);
     assert_eq!(
         out, reference,
