@@ -172,27 +172,6 @@ impl FastTlb {
         self.fetch[fetch_index(vpn)] = new;
     }
 
-    /// [`FastTlb::forget`] of `va`'s 4 KiB page followed by [`FastTlb::fill`] for the access
-    /// types in `mask` (bit 1 load, bit 2 store, as [`Access::index`]): each table's one
-    /// entry for the page is either the new translation or, if it was the page's, emptied.
-    #[inline(always)]
-    pub fn refresh_page(&mut self, va: u64, mask: u8, pa_page: u64, slot: usize) {
-        let (vpn, new) = self.entry_for(va, pa_page, slot);
-        let i = index(vpn);
-        for (table, bit) in [(&mut self.load, 2), (&mut self.store, 4)] {
-            let e = &mut table[i];
-            if mask & bit != 0 {
-                *e = new;
-            } else if e.key == new.key {
-                e.key = 0; // as in `forget_4k`
-            }
-        }
-        let f = &mut self.fetch[fetch_index(vpn)];
-        if f.key == new.key {
-            f.key = 0;
-        }
-    }
-
     /// [`FastTlb::fill`] of `va`'s page for the access types in `mask` (bit 1 load, bit 2
     /// store, as [`Access::index`]).
     #[inline(always)]
@@ -274,37 +253,6 @@ pub struct FetchRun {
 mod tests {
     use super::*;
     use crate::mmu::pte::PteFlags;
-
-    #[test]
-    fn refresh_page_is_forget_then_fill() {
-        for mask in 0..8u8 {
-            for other_first in [false, true] {
-                let mut a = FastTlb::default();
-                // Something in both tables at the page's index: the page itself, or another
-                // page sharing the index.
-                let old = if other_first {
-                    0x1000 + 4096 * ENTRIES as u64
-                } else {
-                    0x1000
-                };
-                a.fill(old, Access::Load, 0x8000_1000, 3);
-                a.fill(old, Access::Store, 0x8000_1000, 3);
-                let mut b = a.clone();
-                a.forget(&leaf(0x1000, 0));
-                for access in [Access::Load, Access::Store] {
-                    if mask >> access.index() & 1 != 0 {
-                        a.fill(0x1234, access, 0x8000_5000, 9);
-                    }
-                }
-                b.refresh_page(0x1234, mask, 0x8000_5000, 9);
-                for va in [0x1000, old] {
-                    for access in [Access::Load, Access::Store] {
-                        assert_eq!(a.lookup(va, access), b.lookup(va, access), "{mask} {va:#x}");
-                    }
-                }
-            }
-        }
-    }
 
     fn leaf(va_base: u64, level: u8) -> Leaf {
         Leaf {

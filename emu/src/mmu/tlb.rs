@@ -194,7 +194,7 @@ pub struct TlbStats {
     pub fetch: AccessStats,
     pub load: AccessStats,
     pub store: AccessStats,
-    /// Entries written by `insert`.
+    /// Entries written ([`Tlb::fill`]).
     pub refills: u64,
     pub flushes: FlushStats,
     /// Refills that displaced a valid entry.
@@ -264,7 +264,14 @@ pub struct Refill {
     /// The slot now holding the new entry.
     pub slot: usize,
     /// The entry it replaced (evicted, or the same page overwritten in place), if any.
-    pub displaced: Option<Leaf>,
+    pub displaced: Option<Displaced>,
+}
+
+/// The (super)page of an entry a refill replaced: what the caches above the TLB must forget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Displaced {
+    pub va_base: u64,
+    pub level: u8,
 }
 
 /// Bit 0 of a tag: the slot holds an entry.
@@ -332,8 +339,9 @@ struct Way {
 
 const EMPTY_WAY: Way = Way { tag: 0, owner: 0 };
 
-/// Where a refill after a missed probe goes ([`Tlb::probe_4k`]): the slot [`Tlb::insert`]
-/// would choose, and whether it holds an entry (an eviction).
+/// Where a refill goes ([`Tlb::victim_for`], or [`Tlb::find_4k`] after a missed probe): the
+/// slot, and whether the entry it holds is evicted (not when the slot is invalid or holds the
+/// same page, overwritten in place).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Victim {
     slot: usize,
@@ -683,28 +691,38 @@ impl Tlb {
         *s = (*s).max(at);
     }
 
-    /// Refills with `leaf` (a superpage if `leaf.level > 0`; global if its G flag is set).
-    /// An entry for the same page in the same address space is overwritten in place (a
-    /// re-walk after an A/D update refreshes it rather than duplicating it); otherwise the
-    /// lowest invalid way of the set is used, else the least recently used one (the lowest
-    /// way among equally old ones). `now` is the new entry's stamp.
+    /// Refills with `leaf` (a superpage if `leaf.level > 0`; global if its G flag is set):
+    /// [`Tlb::victim_for`] then [`Tlb::fill`]. `now` is the new entry's stamp.
     #[inline]
     pub fn insert(&mut self, leaf: Leaf, now: u64) -> Refill {
+        let victim = self.victim_for(&leaf);
+        Refill {
+            slot: victim.slot,
+            displaced: self.fill(leaf, now, victim),
+        }
+    }
+
+    /// Where a refill with `leaf` goes. An entry for the same page in the same address space
+    /// is overwritten in place (a re-walk after an A/D update refreshes it rather than
+    /// duplicating it); otherwise the lowest invalid way of the set is used, else the least
+    /// recently used one (the lowest way among equally old ones), which the refill evicts.
+    #[inline]
+    pub fn victim_for(&self, leaf: &Leaf) -> Victim {
         debug_assert!(leaf.level <= MAX_LEVEL, "leaf level {}", leaf.level);
-        debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
-        let (tag, owner) = (tag_of(&leaf), owner_of(&leaf));
+        let (tag, owner) = (tag_of(leaf), owner_of(leaf));
         let start = self.set_start(leaf.va_base, leaf.level);
         let (set, stamps) = self.set(start);
         // One pass: the same entry wins outright; else the first invalid way; else the
         // oldest stamp (strictly older, so the lowest way wins a tie).
         let mut invalid = usize::MAX;
         let (mut lru, mut oldest) = (0, u64::MAX);
-        let mut same = usize::MAX;
         for w in 0..set.len() {
             let way = &set[w];
             if way.tag == tag && way.owner == owner {
-                same = w;
-                break;
+                return Victim {
+                    slot: start + w,
+                    evicts: false,
+                };
             }
             if way.tag & VALID == 0 {
                 invalid = invalid.min(w);
@@ -712,25 +730,56 @@ impl Tlb {
                 (lru, oldest) = (w, stamps[w]);
             }
         }
-        let w = if same != usize::MAX {
-            same
-        } else if invalid != usize::MAX {
-            invalid
-        } else {
-            self.stats.evictions += 1;
-            lru
+        if invalid != usize::MAX {
+            return Victim {
+                slot: start + invalid,
+                evicts: false,
+            };
+        }
+        Victim {
+            slot: start + lru,
+            evicts: true,
+        }
+    }
+
+    /// The one way an entry is written: `leaf` into `victim`, the choice
+    /// [`Tlb::victim_for`] makes for it on the current stamps (or [`Tlb::find_4k`] for a 4 KiB
+    /// leaf whose page it missed: the same choice, made in the probe's pass). Returns the
+    /// (super)page the slot held before, if it was valid: evicted, or the same page
+    /// overwritten in place.
+    #[inline(always)]
+    pub fn fill(&mut self, leaf: Leaf, now: u64, victim: Victim) -> Option<Displaced> {
+        debug_assert_eq!(leaf.va_base % leaf.page_size(), 0, "unaligned leaf");
+        debug_assert_eq!(victim, self.victim_for(&leaf), "a victim not chosen now");
+        let Victim { slot, evicts } = victim;
+        let old = self.ways[slot].tag;
+        // A valid tag is the VA base | level << 1 | VALID.
+        let displaced = (old & VALID != 0).then_some(Displaced {
+            va_base: old & !0xfff,
+            level: (old >> 1 & 7) as u8,
+        });
+        self.ways[slot] = Way {
+            tag: tag_of(&leaf),
+            owner: owner_of(&leaf),
         };
-        let slot = start + w;
-        let displaced = self.valid(slot).then(|| self.leaf(slot));
-        self.ways[slot] = Way { tag, owner };
-        self.stamps[slot] = now;
-        self.leaves[slot] = Held::of(&leaf);
+        debug_assert!(self.stamps.len() == self.ways.len() && self.leaves.len() == self.ways.len());
+        // SAFETY: `slot` indexes `ways` (checked just above), and `stamps` and `leaves` have
+        // the same length, `sets * n_ways`, from `new` on (boxed slices: their length never
+        // changes, and no field is reassigned after `new`).
+        unsafe {
+            *self.stamps.get_unchecked_mut(slot) = now;
+            *self.leaves.get_unchecked_mut(slot) = Held::of(&leaf);
+        }
+        if evicts {
+            self.stats.evictions += 1;
+        }
         self.levels |= 1 << leaf.level;
         if leaf.level > 0 {
-            self.super_sets |= 1 << ((start / self.n_ways) & 63);
+            // The set's index: slots are numbered set-major.
+            self.super_sets |= 1 << ((slot / self.n_ways) & 63);
         }
         self.stats.refills += 1;
-        Refill { slot, displaced }
+        displaced
     }
 
     /// Whether only 4 KiB leaves may be present: then [`Tlb::probe`] searches one set.
@@ -824,50 +873,6 @@ impl Tlb {
             Found::Miss(v) => Some(v),
             Found::Hit(_) => None,
         }
-    }
-
-    /// [`Tlb::insert`] of a 4 KiB leaf into `victim`, which [`Tlb::probe_4k`] of the leaf's
-    /// page and address space has just returned, with no stamp changed since (or none the
-    /// victim choice depends on: see `Mmu::refill_missed_4k`). The same slot, counters and
-    /// displaced entry as `insert`; returns the displaced entry's (of any level) VA base and
-    /// level, if any.
-    #[inline(always)]
-    pub fn fill_4k(&mut self, leaf: Leaf, now: u64, victim: Victim) -> Option<(u64, u8)> {
-        debug_assert!(leaf.level == 0);
-        debug_assert_eq!(self.probe_4k(leaf.va_base, leaf.asid), Some(victim));
-        let Victim { slot, evicts } = victim;
-        let old = self.ways[slot].tag;
-        // A valid tag is the VA base | level << 1 | VALID.
-        let displaced = evicts.then_some((old & !0xfff, (old >> 1 & 7) as u8));
-        self.ways[slot] = Way {
-            tag: tag_of(&leaf),
-            owner: owner_of(&leaf),
-        };
-        debug_assert!(self.stamps.len() == self.ways.len() && self.leaves.len() == self.ways.len());
-        // SAFETY: `slot` indexes `ways` (checked just above), and `stamps` and `leaves` have
-        // the same length, `sets * n_ways`, from `new` on (boxed slices: their length never
-        // changes, and no field is reassigned after `new`).
-        unsafe {
-            *self.stamps.get_unchecked_mut(slot) = now;
-            *self.leaves.get_unchecked_mut(slot) = Held::of(&leaf);
-        }
-        if evicts {
-            self.stats.evictions += 1;
-        }
-        self.levels |= 1;
-        self.stats.refills += 1;
-        displaced
-    }
-
-    /// [`Tlb::insert`] of a 4 KiB leaf whose page [`Tlb::probe`] has just missed in the
-    /// leaf's address space: [`Tlb::probe_4k`] then [`Tlb::fill_4k`].
-    /// `tests::insert_after_a_miss_agrees_with_insert` compares it with `insert`.
-    ///
-    /// Returns the slot and the VA base and level of the entry it held, if any. None if the
-    /// probe hits after all.
-    pub fn insert_missed_4k(&mut self, leaf: Leaf, now: u64) -> Option<(usize, Option<(u64, u8)>)> {
-        let victim = self.probe_4k(leaf.va_base, leaf.asid)?;
-        Some((victim.slot, self.fill_4k(leaf, now, victim)))
     }
 
     /// SFENCE.VMA (priv/supervisor.adoc, "Supervisor Memory-Management Fence Instruction").

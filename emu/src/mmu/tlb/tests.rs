@@ -611,8 +611,13 @@ fn insert_after_a_miss_agrees_with_insert() {
                     let want = a.insert(l, now);
                     if missed {
                         fast_inserts += 1;
-                        let got = b.insert_missed_4k(l, now);
-                        let want = Some((want.slot, want.displaced.map(|d| (d.va_base, d.level))));
+                        // The choice the probe made, filled: what `insert` chooses and does.
+                        let victim = b.probe_4k(l.va_base, l.asid).expect("a miss");
+                        assert_eq!(victim, b.victim_for(&l), "{spec} choice {l:?} at {now}");
+                        let got = Refill {
+                            slot: victim.slot(),
+                            displaced: b.fill(l, now, victim),
+                        };
                         assert_eq!(got, want, "{spec} insert {l:?} at {now}");
                     } else {
                         assert_eq!(b.insert(l, now), want, "{spec} insert {l:?} at {now}");
