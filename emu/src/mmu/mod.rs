@@ -564,6 +564,7 @@ impl Mmu {
     /// reads the stamp (the counters, a fence, the run's end, a refill choosing in that
     /// entry's set, which does this again), raises it to a later fetch's time anyway
     /// (`Mmu::catch_up_fetch_run`: the maximum).
+    #[inline(always)]
     fn refill(&mut self, leaf: Leaf, now: u64, chosen: Option<tlb::Victim>) -> usize {
         let run_slot = self.fetch_run.map(|run| run.slot);
         let victim = match chosen {
