@@ -46,7 +46,8 @@ fn new_module() -> Result<JITModule, String> {
         // Guest memory is little-endian and read with the host's native accesses.
         return Err("the JIT needs a little-endian host".into());
     }
-    let unsupported = |e: &dyn core::fmt::Display| format!("the JIT does not support this host: {e}");
+    let unsupported =
+        |e: &dyn core::fmt::Display| format!("the JIT does not support this host: {e}");
     let mut flags = settings::builder();
     for (k, v) in [
         ("opt_level", "speed"),
@@ -171,9 +172,8 @@ impl Compiler {
         if self.slots[entry].is_none() {
             return false;
         }
-        self.order.extend(
-            (0..SLOTS as u16).filter(|&o| self.slots[o as usize].is_some()),
-        );
+        self.order
+            .extend((0..SLOTS as u16).filter(|&o| self.slots[o as usize].is_some()));
         // Where a Cranelift block must start: the entry, every in-region target of a jump
         // or branch, the fall-through of a branch, and an instruction that the one before
         // it in `order` does not simply fall into (or that another one falls into from
@@ -594,14 +594,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 ins!().jump(exit, &[t.into(), s.into(), kind.into()]);
                 return false;
             }
-            Op::Beqz
-            | Op::Bnez
-            | Op::Beq
-            | Op::Bne
-            | Op::Blt
-            | Op::Bge
-            | Op::Bltu
-            | Op::Bgeu => {
+            Op::Beqz | Op::Bnez | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
                 let a = a!();
                 let cond = match i.op {
                     Op::Beqz => ins!().icmp_imm_s(IntCC::Equal, a, 0),
@@ -808,11 +801,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn divide(&mut self, op: Op, a: Value, b: Value, ty: cranelift_codegen::ir::Type) -> Value {
         let signed = matches!(op, Op::Div | Op::Rem | Op::Divw | Op::Remw);
         let rem = matches!(op, Op::Rem | Op::Remu | Op::Remw | Op::Remuw);
-        let min = if ty == I32 {
-            i32::MIN as i64
-        } else {
-            i64::MIN
-        };
+        let min = if ty == I32 { i32::MIN as i64 } else { i64::MIN };
         macro_rules! ins {
             () => {
                 self.b.ins()
@@ -911,10 +900,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let want = self.b.ins().bor(vpn, self.c.gen);
         let hit = self.b.ins().icmp(IntCC::Equal, key, want);
         self.require(hit, side);
-        let slot = self
-            .b
-            .ins()
-            .uload32(mem(), e, view.slot_offset as i32);
+        let slot = self.b.ins().uload32(mem(), e, view.slot_offset as i32);
         let page = self.b.ins().load(I64, mem(), e, view.pa_page_offset as i32);
         let low = self.b.ins().band_imm_s(va, 0xfff);
         let pa_mapped = self.b.ins().bor(page, low);
@@ -925,14 +911,19 @@ impl<'a, 'b> Translator<'a, 'b> {
             .b
             .ins()
             .icmp_imm_s(IntCC::Equal, slot, NO_SLOT as u32 as i64);
-        self.b.ins().brif(no_slot, join, &[pa_mapped.into()], count, &[]);
+        self.b
+            .ins()
+            .brif(no_slot, join, &[pa_mapped.into()], count, &[]);
         self.b.switch_to_block(count);
         let access = if store {
             offset_of!(TlbStats, store)
         } else {
             offset_of!(TlbStats, load)
         };
-        for field in [offset_of!(AccessStats, lookups), offset_of!(AccessStats, hits)] {
+        for field in [
+            offset_of!(AccessStats, lookups),
+            offset_of!(AccessStats, hits),
+        ] {
             let off = (access + field) as i32;
             let v = self.b.ins().load(I64, mem(), self.c.stats, off);
             let v = self.b.ins().iadd_imm_s(v, 1);

@@ -243,7 +243,10 @@ impl Hart {
         }
         let icache = &self.icache;
         let view = self.mmu.fast.jit_view();
-        match jit.compiler.compile(pc, view, |at| icache.fetch_page_slot(at)) {
+        match jit
+            .compiler
+            .compile(pc, view, |at| icache.fetch_page_slot(at))
+        {
             Ok(Some((func, bytes))) => {
                 jit.code_bytes += bytes;
                 jit.stats.compiled += 1;

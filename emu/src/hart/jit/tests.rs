@@ -185,8 +185,14 @@ fn compare_ops(what: &str, ops: &[u32], pairs: &[(usize, usize)]) {
         }
         ends.push((state(&m), out));
     }
-    assert_eq!(ends[0].1, ends[1].1, "{what}: results, interpreter (left), JIT");
-    assert_eq!(ends[0].0, ends[1].0, "{what}: state, interpreter (left), JIT");
+    assert_eq!(
+        ends[0].1, ends[1].1,
+        "{what}: results, interpreter (left), JIT"
+    );
+    assert_eq!(
+        ends[0].0, ends[1].0,
+        "{what}: state, interpreter (left), JIT"
+    );
 }
 
 fn all_pairs() -> Vec<(usize, usize)> {
@@ -358,21 +364,21 @@ fn one_code_page_at_two_virtual_addresses() {
     const S10: u32 = 26;
     const T2: u32 = 7;
     let code: Vec<u32> = vec![
-        0x0000_0297,          // 0: auipc t0, 0 (this page's virtual address)
-        addi(T1, 0, 300),     // 4: li t1, 300
-        addi(A0, A0, 1),      // 8: loop: addi a0, a0, 1
+        0x0000_0297,                    // 0: auipc t0, 0 (this page's virtual address)
+        addi(T1, 0, 300),               // 4: li t1, 300
+        addi(A0, A0, 1),                // 8: loop: addi a0, a0, 1
         r_type(0, 0, 0x33, A1, A1, T0), // 12: add a1, a1, t0
-        addi(T1, T1, -1),     // 16
-        bne_back(T1, 0, 12),  // 20: bnez t1, loop
-        bne_fwd(S10, 0, 20),  // 24: bnez s10, done
-        addi(S10, 0, 1),      // 28: li s10, 1
-        0x0000_13b7,          // 32: lui t2, 1
+        addi(T1, T1, -1),               // 16
+        bne_back(T1, 0, 12),            // 20: bnez t1, loop
+        bne_fwd(S10, 0, 20),            // 24: bnez s10, done
+        addi(S10, 0, 1),                // 28: li s10, 1
+        0x0000_13b7,                    // 32: lui t2, 1
         r_type(0, 0, 0x33, T2, T0, T2), // 36: add t2, t0, t2
-        0x0003_8067,          // 40: jr t2 (the same code, one page up)
-        0x0000_5f37,          // 44: done: lui t5, 0x5
-        0x555f_0f1b,          // 48: addiw t5, t5, 1365
-        0x01ec_2023,          // 52: sw t5, 0(s8)
-        0x0000_006f,          // 56: j .
+        0x0003_8067,                    // 40: jr t2 (the same code, one page up)
+        0x0000_5f37,                    // 44: done: lui t5, 0x5
+        0x555f_0f1b,                    // 48: addiw t5, t5, 1365
+        0x01ec_2023,                    // 52: sw t5, 0(s8)
+        0x0000_006f,                    // 56: j .
     ];
     let w = Workload {
         name: "two-vas",
@@ -407,7 +413,10 @@ fn one_code_page_at_two_virtual_addresses() {
         let l0 = (read(&m, l1 + ((va >> 21) & 511) * 8) >> 10) << 12;
         let leaf = read(&m, l0 + ((va >> 12) & 511) * 8);
         let next = PhysAddr(l0 + (((va >> 12) & 511) + 1) * 8);
-        m.bus.ram.write_bytes(next, &leaf.to_le_bytes()).expect("RAM");
+        m.bus
+            .ram
+            .write_bytes(next, &leaf.to_le_bytes())
+            .expect("RAM");
         assert_eq!(m.run(), Exit::Pass, "{engine:?}");
         assert_eq!(m.hart.x[10], 600, "{engine:?}: both loops ran");
         if engine == Engine::Jit {
