@@ -171,7 +171,7 @@ impl Default for MachineConfig {
 }
 
 /// [`MachineConfig::jit_threshold`]'s default.
-pub const DEFAULT_JIT_THRESHOLD: u32 = 200;
+pub const DEFAULT_JIT_THRESHOLD: u32 = 5000;
 
 /// Counters reported by `--stats`.
 #[derive(Clone, Debug)]
@@ -326,6 +326,10 @@ impl Machine {
         loop {
             let exit = self.service();
             if exit.is_some() || self.hart.steps >= steps {
+                #[cfg(feature = "jit")]
+                if let Some(j) = self.hart.jit_stats() {
+                    log::debug!("jit: {j:?}");
+                }
                 // The counters include the fetch fast path's pending hits (`mmu::fast`).
                 let last = self.hart.steps.saturating_sub(1);
                 self.hart.mmu.catch_up_fetch_run(last);

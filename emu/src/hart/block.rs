@@ -102,7 +102,10 @@ impl Hart {
                 // SAFETY: `slot` is live (`fast_slot_ptr`), read before anything changes it.
                 let op = unsafe { (*slot).op };
                 // A decoded slot: pc is on the fetch page (the static slot is undecoded).
-                if op as u8 > Op::CrossPage as u8 && !core::mem::take(&mut skip_jit) {
+                if op as u8 > Op::CrossPage as u8
+                    && !core::mem::take(&mut skip_jit)
+                    && self.icache.jit_hot(pc)
+                {
                     if let Some((p, s, side)) = self.jit_enter(bus, pc, steps, limit) {
                         (pc, steps, skip_jit) = (p, s, side);
                         continue 'entry;
@@ -188,7 +191,16 @@ impl Hart {
                     ($here:expr, $target:expr) => {{
                         let (here, target): (u64, u64) = ($here, $target);
                         steps += 1;
-                        if !JIT && (here ^ target) & !0xffe == 0 && steps <= limit {
+                        if (here ^ target) & !0xffe == 0 && steps <= limit {
+                            // With the JIT, the run ends where it has something to do
+                            // (`jit_hot`, which counts the entry otherwise): the entry
+                            // then runs the target's region. The fetch page is the
+                            // entry's still (the run would have ended otherwise).
+                            #[cfg(feature = "jit")]
+                            if JIT && self.icache.jit_hot(target) {
+                                pc = target;
+                                continue 'entry;
+                            }
                             let delta = target.wrapping_sub(here) as usize;
                             slot = slot
                                 .wrapping_byte_add(delta.wrapping_mul(SLOT_BYTES_PER_CODE_BYTE));

@@ -68,6 +68,13 @@ pub struct ICache {
     jit_tables: Vec<Box<[u32]>>,
     /// Whether pages get JIT entry tables.
     jit_on: bool,
+    /// Per page in `pages`: whether its JIT entry table may hold a nonzero entry (so that
+    /// a run of stores over a page of code resets its table once, not at every store).
+    jit_dirty: Vec<bool>,
+    /// The page in `pages` `jit_base` is for.
+    jit_fetch_idx: usize,
+    /// The entry count at which a region is compiled (`super::jit`).
+    pub(crate) jit_threshold: u32,
     /// The fast path's page's JIT entry table, biased as `fetch_base` is: the entry of an
     /// (even) pc on the page is at `jit_base + 2 * pc` (4 bytes per 2-byte parcel). Valid
     /// while `fetch_tag != u64::MAX` and `jit_on`.
@@ -92,6 +99,9 @@ impl ICache {
             watch: None,
             jit_tables: Vec::new(),
             jit_on: false,
+            jit_dirty: Vec::new(),
+            jit_fetch_idx: 0,
+            jit_threshold: u32::MAX,
             jit_base: core::ptr::null_mut(),
             #[cfg(feature = "jit")]
             jit: None,
@@ -128,6 +138,7 @@ impl ICache {
         if self.jit_on {
             // Zeroed (calloc'd): every slot's counter starts at 0.
             self.jit_tables.push(vec![0; SLOTS].into_boxed_slice());
+            self.jit_dirty.push(false);
         }
         i
     }
@@ -141,6 +152,7 @@ impl ICache {
         self.pages.clear();
         self.frames.clear();
         self.jit_tables.clear();
+        self.jit_dirty.clear();
         self.forget_fetch_page();
     }
 
@@ -151,6 +163,9 @@ impl ICache {
         self.fetch_base = (self.pages[idx].as_ptr() as *const u8).wrapping_sub((tag as usize) << 3);
         if let Some(t) = self.jit_tables.get_mut(idx) {
             self.jit_base = (t.as_mut_ptr() as *mut u8).wrapping_sub((tag as usize) << 1);
+            // The page is about to have its entries counted.
+            self.jit_dirty[idx] = true;
+            self.jit_fetch_idx = idx;
         }
     }
 
@@ -230,10 +245,11 @@ impl ICache {
                 // Compiled regions hold copies of decoded slots: one that may include a
                 // slot cleared here must not run again. (Clearing slots that were not
                 // decoded changes no region: they include decoded slots only.)
-                if decoded {
-                    if let Some(t) = self.jit_tables.get_mut(i) {
-                        t.fill(0);
-                    }
+                if decoded && self.jit_dirty.get(i) == Some(&true) {
+                    self.jit_tables[i].fill(0);
+                    // Clean until it is next the fetch page (`set_fetch_page`): no entry
+                    // is counted or compiled elsewhere.
+                    self.jit_dirty[i] = self.fetch_tag != u64::MAX && self.jit_fetch_idx == i;
                 }
             }
         }
@@ -263,9 +279,31 @@ impl ICache {
 
     /// Resets every page's JIT entry table (all compiled regions are being dropped).
     pub fn reset_jit_tables(&mut self) {
-        for t in &mut self.jit_tables {
-            t.fill(0);
+        for (t, dirty) in self.jit_tables.iter_mut().zip(&mut self.jit_dirty) {
+            if *dirty {
+                t.fill(0);
+            }
         }
+    }
+
+    /// At an entry of a run (or an in-page jump of one) at `pc`, which lies on the fetch
+    /// page with the JIT tables on: whether the JIT has something to do there (a compiled
+    /// region, or the entry count reaching the threshold: `Hart::jit_enter` compiles
+    /// then). Otherwise counts the entry. Inline: it is on every jump of the block engine.
+    #[inline(always)]
+    pub fn jit_hot(&mut self, pc: u64) -> bool {
+        let entry = self.jit_entry(pc);
+        // SAFETY: `jit_entry`'s pointer is into the fetch page's live entry table.
+        let e = unsafe { *entry };
+        if e >= super::jit::NEVER {
+            return e != super::jit::NEVER;
+        }
+        if e + 1 >= self.jit_threshold {
+            return true;
+        }
+        // SAFETY: as above.
+        unsafe { *entry = e + 1 };
+        false
     }
 
     /// The page flags per RAM frame (nonzero: a store there must call [`ICache::note_store`]).

@@ -54,6 +54,16 @@ fn new_module() -> Result<JITModule, String> {
         // Compiled code calls nothing: no PLT, no relocations to resolve.
         ("is_pic", "false"),
         ("use_colocated_libcalls", "false"),
+        // The IR verifier costs a sixth of compile time (perf on kernel-fork); the tests,
+        // in debug builds, keep it.
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
     ] {
         flags.set(k, v).map_err(|e| unsupported(&e))?;
     }
@@ -93,11 +103,12 @@ impl Compiler {
 
     /// Compiles the region entered at `pc`, reading the fetch page's slots with `read`
     /// (given a pc on the page), for the MMU's fast tables laid out as `view` says (its
-    /// pointers are not used). Ok(None): no region starts there (its first instruction
+    /// pointers are not used), and for data accesses direct (`Hart::data_direct`) or not. Ok(None): no region starts there (its first instruction
     /// is not one a region runs). Returns the code and its size in bytes.
     pub(super) fn compile(
         &mut self,
         pc: u64,
+        direct: bool,
         view: FastView,
         read: impl Fn(u64) -> Insn,
     ) -> Result<Option<(RegionFn, usize)>, String> {
@@ -113,7 +124,16 @@ impl Compiler {
         {
             let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let target = module.target_config();
-            Translator::translate(b, target, pc, &self.slots, &self.order, &self.leader, view);
+            Translator::translate(
+                b,
+                target,
+                pc,
+                &self.slots,
+                &self.order,
+                &self.leader,
+                view,
+                direct,
+            );
         }
         let id = module
             .declare_anonymous_function(&self.ctx.func.signature)
@@ -290,6 +310,14 @@ fn successors(insn: &Insn, at: u64) -> [Option<u64>; 2] {
     }
 }
 
+/// Guest registers read from and written to `Hart::x` by each instruction (the host's
+/// store forwarding makes that nearly free), rather than kept in Cranelift variables
+/// loaded at entry and stored at every exit. Measured (release, `rvmmu bench`): with
+/// variables, compiling took twice as long (register allocation under the pressure of 31
+/// long-lived values, and the stores at each of a region's many exits), which cost more on
+/// the kernel workloads than the int-loop's 7% gain.
+const MEMORY_REGS: bool = true;
+
 /// Memory flags of every access compiled code makes: to the context, the hart's state and
 /// guest RAM, all aligned (guest accesses are checked to be) and valid (checked as
 /// `load_hit` checks them), so none can trap.
@@ -310,22 +338,12 @@ enum Deferred {
     Check { block: Block, target: usize },
 }
 
-/// Values loaded from the context at entry.
+/// Values loaded from the context at entry. The others are loaded where used (L1 hits):
+/// kept live through the region, they took registers from the guest's, and register
+/// allocation under that pressure was most of the compile time.
 struct CtxVals {
     ctx: Value,
     x: Value,
-    limit: Value,
-    data_direct: Value,
-    load_table: Value,
-    store_table: Value,
-    gen: Value,
-    stats: Value,
-    stamps: Value,
-    /// Host address of guest physical 0 (RAM's host base minus `RAM_BASE`, wrapping).
-    ram0: Value,
-    ram_size: Value,
-    flags: Value,
-    reservation: Value,
 }
 
 struct Translator<'a, 'b> {
@@ -340,12 +358,14 @@ struct Translator<'a, 'b> {
     /// Instructions retired since `steps` was last brought up to date.
     pending: i64,
     c: CtxVals,
-    exit: Block,
     /// Registers the region writes (bit per register).
     written: u32,
     deferred: Vec<Deferred>,
     /// The layout of the MMU's fast tables.
     view: FastView,
+    /// Compiled for `Hart::data_direct` (loads and stores need neither translation nor
+    /// PMP): the region runs only while it holds (`Hart::jit_enter`).
+    direct: bool,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -357,6 +377,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         order: &'b [u16],
         leader: &'b [bool],
         view: FastView,
+        direct: bool,
     ) {
         let start = b.create_block();
         b.append_block_params_for_function_params(start);
@@ -365,22 +386,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let field = |b: &mut FunctionBuilder, off: usize| b.ins().load(I64, mem(), ctx, off as i32);
         let x = field(&mut b, offset_of!(JitCtx, x));
         let steps0 = field(&mut b, offset_of!(JitCtx, steps));
-        let ram = field(&mut b, offset_of!(JitCtx, ram));
-        let c = CtxVals {
-            ctx,
-            x,
-            limit: field(&mut b, offset_of!(JitCtx, limit)),
-            data_direct: field(&mut b, offset_of!(JitCtx, data_direct)),
-            load_table: field(&mut b, offset_of!(JitCtx, load_table)),
-            store_table: field(&mut b, offset_of!(JitCtx, store_table)),
-            gen: field(&mut b, offset_of!(JitCtx, gen)),
-            stats: field(&mut b, offset_of!(JitCtx, stats)),
-            stamps: field(&mut b, offset_of!(JitCtx, stamps)),
-            ram0: b.ins().iadd_imm_s(ram, RAM_BASE.wrapping_neg() as i64),
-            ram_size: field(&mut b, offset_of!(JitCtx, ram_size)),
-            flags: field(&mut b, offset_of!(JitCtx, flags)),
-            reservation: field(&mut b, offset_of!(JitCtx, reservation)),
-        };
+        let c = CtxVals { ctx, x };
         let regs: [Variable; 32] = core::array::from_fn(|_| b.declare_var(I64));
         let steps = b.declare_var(I64);
         b.def_var(steps, steps0);
@@ -403,15 +409,14 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
             }
         }
+        if MEMORY_REGS {
+            (used, written) = (0, 0);
+        }
         for (r, &var) in regs.iter().enumerate().skip(1) {
             if used & (1 << r) != 0 {
                 let v = b.ins().load(I64, mem(), x, (r * 8) as i32);
                 b.def_var(var, v);
             }
-        }
-        let exit = b.create_block();
-        for _ in 0..3 {
-            b.append_block_param(exit, I64);
         }
         let mut blocks = vec![None; SLOTS];
         for &o in order {
@@ -430,16 +435,15 @@ impl<'a, 'b> Translator<'a, 'b> {
             steps,
             pending: 0,
             c,
-            exit,
             written,
             deferred: Vec::new(),
             view,
+            direct,
         };
         let first = t.block(parcel(entry_pc));
         t.b.ins().jump(first, &[]);
         t.body();
         t.fill_deferred();
-        t.fill_exit();
         t.b.seal_all_blocks();
         t.b.finalize(target);
     }
@@ -493,6 +497,11 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn reg(&mut self, r: u8) -> Value {
         if r == 0 {
             self.b.ins().iconst(I64, 0)
+        } else if MEMORY_REGS {
+            let x = self.c.x;
+            self.b
+                .ins()
+                .load(I64, mem(), x, (r as usize & 31) as i32 * 8)
         } else {
             self.b.use_var(self.regs[r as usize & 31])
         }
@@ -501,8 +510,21 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn set(&mut self, rd: u8, v: Value) {
         // x0 is SINK (decode.rs); writes there are dropped.
         if rd != 0 && rd != SINK {
-            self.b.def_var(self.regs[rd as usize & 31], v);
+            if MEMORY_REGS {
+                let x = self.c.x;
+                self.b
+                    .ins()
+                    .store(mem(), v, x, (rd as usize & 31) as i32 * 8);
+            } else {
+                self.b.def_var(self.regs[rd as usize & 31], v);
+            }
         }
+    }
+
+    /// A field of the context (at `offset_of!(JitCtx, ..)`).
+    fn cx(&mut self, off: usize) -> Value {
+        let ctx = self.c.ctx;
+        self.b.ins().load(I64, mem(), ctx, off as i32)
     }
 
     fn konst(&mut self, v: u64) -> Value {
@@ -590,8 +612,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.flush();
                 let s = self.b.use_var(self.steps);
                 let kind = self.konst(exit::NORMAL);
-                let exit = self.exit;
-                ins!().jump(exit, &[t.into(), s.into(), kind.into()]);
+                self.leave(t, s, kind);
                 return false;
             }
             Op::Beqz | Op::Bnez | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
@@ -871,33 +892,29 @@ impl<'a, 'b> Translator<'a, 'b> {
             let ok = self.b.ins().icmp_imm_s(IntCC::Equal, mis, 0);
             self.require(ok, side);
         }
-        let direct = self.b.create_block();
-        let mapped = self.b.create_block();
-        let join = self.b.create_block();
-        let pa = self.b.append_block_param(join, I64);
-        let dd = self.c.data_direct;
-        self.b.ins().brif(dd, direct, &[], mapped, &[]);
-        // Direct: the address is physical; RAM or nothing (`Ram::contains_n`).
-        self.b.switch_to_block(direct);
-        let off = self.b.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
-        let max = self.b.ins().iadd_imm_s(self.c.ram_size, -n);
-        let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, off, max);
-        self.require(ok, side);
-        self.b.ins().jump(join, &[va.into()]);
+        if self.direct {
+            // Direct: the address is physical; RAM or nothing (`Ram::contains_n`).
+            let off = self.b.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
+            let c_ram_size = self.cx(offset_of!(JitCtx, ram_size));
+            let max = self.b.ins().iadd_imm_s(c_ram_size, -n);
+            let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, off, max);
+            self.require(ok, side);
+            return va;
+        }
         // Mapped: the MMU's fast table (`FastTlb::lookup`, `Mmu::fast_data`).
-        self.b.switch_to_block(mapped);
         let view = self.view;
         let table = if store {
-            self.c.store_table
+            self.cx(offset_of!(JitCtx, store_table))
         } else {
-            self.c.load_table
+            self.cx(offset_of!(JitCtx, load_table))
         };
         let vpn = self.b.ins().ushr_imm_s(va, 12);
         let idx = self.b.ins().band_imm_s(vpn, ENTRIES as i64 - 1);
         let byte = self.b.ins().imul_imm_s(idx, view.entry_size as i64);
         let e = self.b.ins().iadd(table, byte);
         let key = self.b.ins().load(I64, mem(), e, view.key_offset as i32);
-        let want = self.b.ins().bor(vpn, self.c.gen);
+        let c_gen = self.cx(offset_of!(JitCtx, gen));
+        let want = self.b.ins().bor(vpn, c_gen);
         let hit = self.b.ins().icmp(IntCC::Equal, key, want);
         self.require(hit, side);
         let slot = self.b.ins().uload32(mem(), e, view.slot_offset as i32);
@@ -907,13 +924,12 @@ impl<'a, 'b> Translator<'a, 'b> {
         // A hit behind a TLB slot counts as one (`Tlb::count_fast_hit`): the access type's
         // lookups and hits, and the slot's stamp `now * 4 + 2` (the data phase).
         let count = self.b.create_block();
+        let join = self.b.create_block();
         let no_slot = self
             .b
             .ins()
             .icmp_imm_s(IntCC::Equal, slot, NO_SLOT as u32 as i64);
-        self.b
-            .ins()
-            .brif(no_slot, join, &[pa_mapped.into()], count, &[]);
+        self.b.ins().brif(no_slot, join, &[], count, &[]);
         self.b.switch_to_block(count);
         let access = if store {
             offset_of!(TlbStats, store)
@@ -925,18 +941,21 @@ impl<'a, 'b> Translator<'a, 'b> {
             offset_of!(AccessStats, hits),
         ] {
             let off = (access + field) as i32;
-            let v = self.b.ins().load(I64, mem(), self.c.stats, off);
+            let c_stats = self.cx(offset_of!(JitCtx, stats));
+            let v = self.b.ins().load(I64, mem(), c_stats, off);
             let v = self.b.ins().iadd_imm_s(v, 1);
-            self.b.ins().store(mem(), v, self.c.stats, off);
+            let c_stats = self.cx(offset_of!(JitCtx, stats));
+            self.b.ins().store(mem(), v, c_stats, off);
         }
         let stamp = self.b.ins().ishl_imm_s(now, 2);
         let stamp = self.b.ins().iadd_imm_s(stamp, 2);
         let at = self.b.ins().ishl_imm_s(slot, 3);
-        let at = self.b.ins().iadd(self.c.stamps, at);
+        let c_stamps = self.cx(offset_of!(JitCtx, stamps));
+        let at = self.b.ins().iadd(c_stamps, at);
         self.b.ins().store(mem(), stamp, at, 0);
-        self.b.ins().jump(join, &[pa_mapped.into()]);
+        self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
-        pa
+        pa_mapped
     }
 
     /// A load (`Hart::load_hit`), its value extended as `op` says.
@@ -950,7 +969,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             _ => 8,
         };
         let pa = self.address(va, n, false, side, now);
-        let host = self.b.ins().iadd(self.c.ram0, pa);
+        let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
+        let host = self.b.ins().iadd(c_ram0, pa);
         let ins = self.b.ins();
         match op {
             Op::Lb => ins.sload8(I64, mem(), host, 0),
@@ -970,7 +990,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         let now = self.now();
         let side = self.side(at, now);
         let pa = self.address(va, n, true, side, now);
-        let host = self.b.ins().iadd(self.c.ram0, pa);
+        let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
+        let host = self.b.ins().iadd(c_ram0, pa);
         match n {
             1 => self.b.ins().istore8(mem(), v, host, 0),
             2 => self.b.ins().istore16(mem(), v, host, 0),
@@ -979,20 +1000,23 @@ impl<'a, 'b> Translator<'a, 'b> {
         };
         // A store to the reserved granule clears the reservation.
         let granule = self.b.ins().band_imm_s(pa, !7);
-        let r = self.b.ins().load(I64, mem(), self.c.reservation, 0);
+        let c_reservation = self.cx(offset_of!(JitCtx, reservation));
+        let r = self.b.ins().load(I64, mem(), c_reservation, 0);
         let hit = self.b.ins().icmp(IntCC::Equal, granule, r);
         let clear = self.b.create_block();
         let after = self.b.create_block();
         self.b.ins().brif(hit, clear, &[], after, &[]);
         self.b.switch_to_block(clear);
         let none = self.konst(NO_RESERVATION);
-        self.b.ins().store(mem(), none, self.c.reservation, 0);
+        let c_reservation = self.cx(offset_of!(JitCtx, reservation));
+        self.b.ins().store(mem(), none, c_reservation, 0);
         self.b.ins().jump(after, &[]);
         self.b.switch_to_block(after);
         // The frame's flags (`ICache::note_store`): nonzero, the hart must see the store.
         let off = self.b.ins().iadd_imm_s(pa, RAM_BASE.wrapping_neg() as i64);
         let frame = self.b.ins().ushr_imm_s(off, 12);
-        let f = self.b.ins().iadd(self.c.flags, frame);
+        let c_flags = self.cx(offset_of!(JitCtx, flags));
+        let f = self.b.ins().iadd(c_flags, frame);
         let f = self.b.ins().uload8(I64, mem(), f, 0);
         let flagged = self.b.create_block();
         let cont = self.b.create_block();
@@ -1007,16 +1031,12 @@ impl<'a, 'b> Translator<'a, 'b> {
             .store(mem(), len, self.c.ctx, offset_of!(JitCtx, out_len) as i32);
         let after_steps = self.b.ins().iadd_imm_s(now, 1);
         let (pc, kind) = (self.konst(fall), self.konst(exit::FLAGGED_STORE));
-        let exit = self.exit;
-        self.b
-            .ins()
-            .jump(exit, &[pc.into(), after_steps.into(), kind.into()]);
+        self.leave(pc, after_steps, kind);
         self.b.switch_to_block(cont);
     }
 
     /// The blocks made during the translation that it could not fill then.
     fn fill_deferred(&mut self) {
-        let limit = self.c.limit;
         let mut i = 0;
         // Filling a check may defer nothing more (its exit is filled at once).
         while i < self.deferred.len() {
@@ -1033,14 +1053,14 @@ impl<'a, 'b> Translator<'a, 'b> {
                         None => self.b.use_var(self.steps),
                     };
                     let (pc, kind) = (self.konst(pc), self.konst(kind));
-                    let exit = self.exit;
-                    self.b.ins().jump(exit, &[pc.into(), s.into(), kind.into()]);
+                    self.leave(pc, s, kind);
                 }
                 Deferred::Check { block, target } => {
                     // The block engine's rule: a jump stays in the run while `steps <=
                     // limit`, so at least `MAX_RUN` steps remain before `stop_at`.
                     self.b.switch_to_block(block);
                     let s = self.b.use_var(self.steps);
+                    let limit = self.cx(offset_of!(JitCtx, limit));
                     let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, s, limit);
                     let stay = self.block(target);
                     let leave = self.b.create_block();
@@ -1048,23 +1068,23 @@ impl<'a, 'b> Translator<'a, 'b> {
                     self.b.switch_to_block(leave);
                     let pc = self.konst(self.page | (target as u64) << 1);
                     let kind = self.konst(exit::NORMAL);
-                    let exit = self.exit;
-                    self.b.ins().jump(exit, &[pc.into(), s.into(), kind.into()]);
+                    self.leave(pc, s, kind);
                 }
             }
             i += 1;
         }
     }
 
-    /// The exit: the registers the region wrote back to the hart, then where it ended.
-    fn fill_exit(&mut self) {
-        let exit = self.exit;
-        self.b.switch_to_block(exit);
-        let [pc, steps, kind] = [0, 1, 2].map(|i| self.b.block_params(exit)[i]);
+    /// An exit (ending the current block): the registers the region writes back to the
+    /// hart, then where it ended. Each exit stores its own (a shared exit block would take
+    /// every written register as a block parameter from every exit, which made register
+    /// allocation the bulk of compile time).
+    fn leave(&mut self, pc: Value, steps: Value, kind: Value) {
         for r in 1..32 {
             if self.written & (1 << r) != 0 {
                 let v = self.b.use_var(self.regs[r]);
-                self.b.ins().store(mem(), v, self.c.x, (r * 8) as i32);
+                let c_x = self.cx(offset_of!(JitCtx, x));
+                self.b.ins().store(mem(), v, c_x, (r * 8) as i32);
             }
         }
         let ctx = self.c.ctx;

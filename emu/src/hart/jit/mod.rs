@@ -43,7 +43,7 @@ use crate::bus::{Bus, RAM_BASE};
 use compile::Compiler;
 
 /// The most instructions a region compiles.
-pub const MAX_REGION_INSNS: usize = 512;
+pub const MAX_REGION_INSNS: usize = 128;
 
 /// Regions beyond which all compiled code is dropped (and recompiled as it gets hot again).
 const MAX_REGIONS: usize = 1 << 15;
@@ -53,10 +53,10 @@ const MAX_CODE_BYTES: usize = 64 << 20;
 
 /// A JIT entry (`ICache::jit_entry`) with this bit set names compiled region `entry &
 /// !COMPILED`; below it, it counts entries, up to the threshold.
-const COMPILED: u32 = 1 << 31;
+pub(crate) const COMPILED: u32 = 1 << 31;
 /// A JIT entry where no region can start (its first instruction would exit at once), or
 /// one the compiler refused: never counted again.
-const NEVER: u32 = COMPILED - 1;
+pub(crate) const NEVER: u32 = COMPILED - 1;
 
 /// How a region returned ([`JitCtx::out_pc`], [`JitCtx::out_steps`] say where and when).
 pub(crate) mod exit {
@@ -82,8 +82,6 @@ pub(crate) struct JitCtx {
     /// A backward jump stays in the region while the count after it is at most this
     /// (`stop_at - MAX_RUN`, as the block engine's `limit`).
     pub limit: u64,
-    /// `Hart::data_direct` (0 or 1).
-    pub data_direct: u64,
     /// The MMU's fast tables (`FastTlb::jit_view`).
     pub load_table: *const u8,
     pub store_table: *const u8,
@@ -91,8 +89,9 @@ pub(crate) struct JitCtx {
     /// `TlbStats` and the stamps of the TLB's slots.
     pub stats: *mut u8,
     pub stamps: *mut u64,
-    /// The host address of guest physical `RAM_BASE`, and RAM's size.
-    pub ram: *mut u8,
+    /// The host address of guest physical 0 (wrapping: RAM's host address minus
+    /// `RAM_BASE`), and RAM's size.
+    pub ram0: *mut u8,
     pub ram_size: u64,
     /// `ICache`'s flags per RAM frame.
     pub flags: *const u8,
@@ -113,8 +112,21 @@ type RegionFn = unsafe extern "C" fn(*mut JitCtx) -> u64;
 struct Region {
     /// The virtual page it was compiled for (its pcs are constants).
     va_page: u64,
+    /// Compiled for direct data accesses (`Hart::data_direct`) or for the MMU's fast tables.
+    direct: bool,
     func: RegionFn,
+    /// Calls, the steps run in them, and the side exits: a region that side-exits every few
+    /// instructions (its loads miss the fast tables, say) is slower than the block engine,
+    /// which then runs its code instead.
+    calls: u32,
+    steps: u64,
+    side_exits: u64,
 }
+
+/// Calls after which a region's side exits are weighed ([`Region::side_exits`]).
+const DEMOTE_AFTER: u32 = 64;
+/// A region is given up when it ran fewer steps than this per side exit.
+const STEPS_PER_SIDE_EXIT: u64 = 32;
 
 /// What the JIT has done, for tests and `RUST_LOG=debug`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -129,6 +141,11 @@ pub struct JitStats {
     pub side_exits: u64,
     /// Times all compiled code was dropped (a cap was reached).
     pub flushes: u64,
+    /// Regions given up because they mostly ended in side exits.
+    pub demoted: u64,
+    /// Host microseconds spent compiling (for `RUST_LOG=debug`; never compared, and nothing
+    /// depends on it).
+    pub compile_us: u64,
 }
 
 /// The compiler and its regions; lives in the decoded-instruction cache (`ICache::jit`),
@@ -164,6 +181,7 @@ impl Hart {
     /// Turns the JIT on for this hart (`Engine::Jit`).
     pub(crate) fn enable_jit(&mut self, jit: Jit) {
         self.icache.set_jit_tables(true);
+        self.icache.jit_threshold = jit.threshold;
         self.icache.jit = Some(Box::new(jit));
     }
 
@@ -177,8 +195,8 @@ impl Hart {
     }
 
     /// At a run's entry at `pc` (on the fetch page, its slot decoded, `steps` at most
-    /// `limit`): counts the entry, compiles the region when it gets hot, and runs the
-    /// region compiled there if any. Returns the pc and count it ended at and whether it
+    /// `limit`) that `ICache::jit_hot` found hot: compiles the region when its count
+    /// reached the threshold, and runs the region compiled there if any. Returns the pc and count it ended at and whether it
     /// was a side exit; None when nothing ran.
     #[inline(never)]
     pub(super) fn jit_enter(
@@ -208,25 +226,42 @@ impl Hart {
         let e = unsafe { *entry };
         let func = if e & COMPILED != 0 {
             let r = jit.regions.get((e & !COMPILED) as usize)?;
-            if r.va_page != pc & !0xfff {
-                // Compiled for another virtual address of this physical page.
+            if r.va_page != pc & !0xfff || r.direct != self.data_direct {
+                // Compiled for another virtual address of this physical page, or for the
+                // other kind of data access.
                 return None;
             }
             r.func
         } else if e >= NEVER {
             return None;
-        } else if e + 1 < jit.threshold {
-            // SAFETY: as the read above.
-            unsafe { *entry = e + 1 };
-            return None;
         } else {
+            // `jit_hot`: the count reached the threshold.
             let compiled = self.jit_compile(jit, pc);
             // SAFETY: as the read above: compiling changes no decoded page (a flush
             // resets the tables in place, it frees none).
             unsafe { *entry = compiled.map_or(NEVER, |i| COMPILED | i) };
             jit.regions.get(compiled? as usize)?.func
         };
-        Some(self.jit_call(jit, bus, func, steps, limit))
+        let before = steps;
+        let (pc, steps, side) = self.jit_call(jit, bus, func, steps, limit);
+        // SAFETY: as the read above (the call changed no decoded page: a store that cleared
+        // a slot reset the table in place).
+        let e = unsafe { *entry };
+        if let Some(r) = jit
+            .regions
+            .get_mut((e & !COMPILED) as usize)
+            .filter(|_| e & COMPILED != 0)
+        {
+            r.calls = r.calls.saturating_add(1);
+            r.steps += steps - before;
+            r.side_exits += side as u64;
+            if r.calls >= DEMOTE_AFTER && r.steps < r.side_exits * STEPS_PER_SIDE_EXIT {
+                // SAFETY: as above.
+                unsafe { *entry = NEVER };
+                jit.stats.demoted += 1;
+            }
+        }
+        Some((pc, steps, side))
     }
 
     /// Compiles the region starting at `pc` (on the fetch page); its index, or None when
@@ -241,18 +276,26 @@ impl Hart {
             self.icache.reset_jit_tables();
             jit.stats.flushes += 1;
         }
+        // Host time, for the statistics only: nothing depends on it.
+        let start = std::time::Instant::now();
         let icache = &self.icache;
         let view = self.mmu.fast.jit_view();
-        match jit
+        let direct = self.data_direct;
+        let compiled = jit
             .compiler
-            .compile(pc, view, |at| icache.fetch_page_slot(at))
-        {
+            .compile(pc, direct, view, |at| icache.fetch_page_slot(at));
+        jit.stats.compile_us += start.elapsed().as_micros() as u64;
+        match compiled {
             Ok(Some((func, bytes))) => {
                 jit.code_bytes += bytes;
                 jit.stats.compiled += 1;
                 jit.regions.push(Region {
                     va_page: pc & !0xfff,
+                    direct,
                     func,
+                    calls: 0,
+                    steps: 0,
+                    side_exits: 0,
                 });
                 Some(jit.regions.len() as u32 - 1)
             }
@@ -287,13 +330,15 @@ impl Hart {
             x: self.x.as_mut_ptr(),
             steps,
             limit,
-            data_direct: self.data_direct as u64,
             load_table: view.load,
             store_table: view.store,
             gen: view.gen,
             stats: stats as *mut u8,
             stamps,
-            ram: bus.ram.host_ptr(crate::addr::PhysAddr(RAM_BASE)),
+            ram0: bus
+                .ram
+                .host_ptr(crate::addr::PhysAddr(RAM_BASE))
+                .wrapping_sub(RAM_BASE as usize),
             ram_size: bus.ram.size(),
             flags: self.icache.flags_ptr(),
             reservation: &mut self.reservation,
