@@ -29,6 +29,13 @@ const CODE: u8 = 1;
 /// Page flag: the page holds the watched `tohost` word.
 const WATCH: u8 = 2;
 
+/// A JIT entry (`ICache::jit_entry`) with this bit set names compiled region `entry &
+/// !JIT_COMPILED` (`super::jit`); below it, it counts entries, up to the threshold.
+pub(crate) const JIT_COMPILED: u32 = 1 << 31;
+/// A JIT entry where no region can start (its first instruction would exit at once), or
+/// one the JIT gave up: never counted again.
+pub(crate) const JIT_NEVER: u32 = JIT_COMPILED - 1;
+
 /// Decoded pages beyond which the cache is emptied (each page is 32 KiB of host memory).
 const MAX_PAGES: usize = 8192;
 
@@ -295,8 +302,8 @@ impl ICache {
         let entry = self.jit_entry(pc);
         // SAFETY: `jit_entry`'s pointer is into the fetch page's live entry table.
         let e = unsafe { *entry };
-        if e >= super::jit::NEVER {
-            return e != super::jit::NEVER;
+        if e >= JIT_NEVER {
+            return e != JIT_NEVER;
         }
         if e + 1 >= self.jit_threshold {
             return true;

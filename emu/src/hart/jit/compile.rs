@@ -127,16 +127,8 @@ impl Compiler {
         {
             let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let target = module.target_config();
-            Translator::translate(
-                b,
-                target,
-                pc,
-                &self.slots,
-                &self.order,
-                &self.leader,
-                view,
-                direct,
-            );
+            let found = (&self.slots[..], &self.order[..], &self.leader[..]);
+            Translator::translate(b, target, pc, found, view, direct);
         }
         let id = module
             .declare_anonymous_function(&self.ctx.func.signature)
@@ -378,9 +370,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         mut b: FunctionBuilder<'a>,
         target: cranelift_codegen::isa::TargetFrontendConfig,
         entry_pc: u64,
-        slots: &'b [Option<Insn>],
-        order: &'b [u16],
-        leader: &'b [bool],
+        (slots, order, leader): (&'b [Option<Insn>], &'b [u16], &'b [bool]),
         view: FastView,
         direct: bool,
     ) {

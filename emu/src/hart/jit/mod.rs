@@ -51,12 +51,7 @@ const MAX_REGIONS: usize = 1 << 15;
 /// Bytes of compiled code beyond which all of it is dropped.
 const MAX_CODE_BYTES: usize = 64 << 20;
 
-/// A JIT entry (`ICache::jit_entry`) with this bit set names compiled region `entry &
-/// !COMPILED`; below it, it counts entries, up to the threshold.
-pub(crate) const COMPILED: u32 = 1 << 31;
-/// A JIT entry where no region can start (its first instruction would exit at once), or
-/// one the compiler refused: never counted again.
-pub(crate) const NEVER: u32 = COMPILED - 1;
+use super::icache::{JIT_COMPILED as COMPILED, JIT_NEVER as NEVER};
 
 /// How a region returned ([`JitCtx::out_pc`], [`JitCtx::out_steps`] say where and when).
 pub(crate) mod exit {
