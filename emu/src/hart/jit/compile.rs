@@ -1,11 +1,12 @@
 //! A region's translation to Cranelift IR (see the parent module for what a region is and
 //! what it must keep exact).
 //!
-//! Guest registers are Cranelift variables: loaded at entry (those the region names), kept
-//! in SSA form throughout, stored at the one shared exit block (those it writes). The step
-//! count is a variable too, brought up to date only where it is read (a load's or store's
-//! stamp, an exit) or where control flow joins: between those, each instruction adds 1 to
-//! a count kept by the translator.
+//! Guest registers are read from and written to `Hart::x` by each instruction
+//! ([`MEMORY_REGS`]; the translator can also keep them in Cranelift variables, loaded at
+//! entry and stored at each exit, which measured slower overall). The step count is a
+//! Cranelift variable, brought up to date only where it is read (a load's or store's stamp,
+//! an exit) or where control flow joins: between those, each instruction adds 1 to a count
+//! kept by the translator. Every exit jumps to one block that reports where and why.
 
 use super::{exit, JitCtx, RegionFn, MAX_REGION_INSNS};
 use crate::bus::RAM_BASE;

@@ -2,11 +2,12 @@
 //! code compiled to host code with Cranelift.
 //!
 //! **When.** At each entry of a run (the block engine's `'entry`: pc on the fetch page, at
-//! least `MAX_RUN` steps before `stop_at`; with the JIT on, every in-page jump of the block
-//! engine comes back to the entry too), the slot's JIT entry (`ICache::jit_entry`: one
-//! `u32` per decoded slot, kept with the decoded page) counts the entries there; at the
-//! threshold (`--jit-threshold`) the region starting there is compiled, and the entry then
-//! names it. So whether and when code is compiled depends only on what the guest executed,
+//! least `MAX_RUN` steps before `stop_at`) and at each taken in-page jump of a run, the
+//! target slot's JIT entry (`ICache::jit_entry`: one `u32` per decoded slot, kept with the
+//! decoded page) counts the entries there (`ICache::jit_hot`); at the threshold
+//! (`--jit-threshold`) the run goes back to its entry, which compiles the region starting
+//! there, and the JIT entry then names it (a run also goes back to its entry at a jump to a
+//! compiled region). So whether and when code is compiled depends only on what the guest executed,
 //! never on host time.
 //!
 //! **What.** A region ([`compile`]) is a set of decoded slots of one 4 KiB page reachable
