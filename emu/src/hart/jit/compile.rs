@@ -452,9 +452,18 @@ impl<'a, 'b> Translator<'a, 'b> {
         t.b.finalize(target);
     }
 
-    /// The block of a leader parcel.
-    fn block(&self, o: usize) -> Block {
-        self.blocks[o].expect("a leader's block")
+    /// The block of a leader parcel. (Every parcel an edge leads to is one, `discover`;
+    /// were it not, the new block would stay empty, Cranelift would refuse the function,
+    /// and the block engine would run the code: no panic.)
+    fn block(&mut self, o: usize) -> Block {
+        match self.blocks[o] {
+            Some(b) => b,
+            None => {
+                let b = self.b.create_block();
+                self.blocks[o] = Some(b);
+                b
+            }
+        }
     }
 
     /// Every instruction, in address order.
@@ -462,7 +471,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         let mut open = false;
         for (i, &o) in self.order.iter().enumerate() {
             let o = o as usize;
-            if self.leader[o] {
+            if self.leader[o] || self.blocks[o].is_some() {
                 if open {
                     self.flush();
                     let blk = self.block(o);
