@@ -498,17 +498,25 @@ impl Sample {
 
 /// Runs `w` once with `iterations` loop iterations.
 pub fn run_once(w: &Workload, iterations: u64) -> Result<Sample, MachineError> {
-    run_once_on(w, iterations, crate::hart::Engine::default())
+    run_once_on(
+        w,
+        iterations,
+        crate::hart::Engine::default(),
+        crate::machine::DEFAULT_JIT_THRESHOLD,
+    )
 }
 
-/// [`run_once`] on the given instruction loop.
+/// [`run_once`] on the given instruction loop (the JIT compiling at `jit_threshold`
+/// entries).
 pub fn run_once_on(
     w: &Workload,
     iterations: u64,
     engine: crate::hart::Engine,
+    jit_threshold: u32,
 ) -> Result<Sample, MachineError> {
     let cfg = MachineConfig {
         engine,
+        jit_threshold,
         ..MachineConfig::capture(Vec::new())
     };
     let (m, seconds) = run_timed(w, iterations, cfg)?;

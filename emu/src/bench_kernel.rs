@@ -117,9 +117,14 @@ pub fn available() -> bool {
 }
 
 /// A machine with `w`'s program at scale `n` as the first process, its kernel loaded,
-/// ready to run on `engine`; the machine's console output is kept (see
-/// [`Machine::console_output`]).
-pub fn prepare(w: &KernelWorkload, n: u64, engine: Engine) -> Result<Machine, BenchError> {
+/// ready to run on `engine` (the JIT compiling at `jit_threshold` entries); the machine's
+/// console output is kept (see [`Machine::console_output`]).
+pub fn prepare(
+    w: &KernelWorkload,
+    n: u64,
+    engine: Engine,
+    jit_threshold: u32,
+) -> Result<Machine, BenchError> {
     let kernel = crate::kernel::embedded().ok_or(BenchError::Unavailable)?;
     let mut files = crate::guest_bin::initramfs_files();
     let init = format!("/bin/{}", w.program);
@@ -142,6 +147,7 @@ pub fn prepare(w: &KernelWorkload, n: u64, engine: Engine) -> Result<Machine, Be
         mem_size: w.mem,
         bootargs,
         engine,
+        jit_threshold,
         initrd: Some(crate::initramfs::pack(&files).map_err(|e| BenchError::Setup(e.to_string()))?),
         ..MachineConfig::capture(Vec::new())
     };
@@ -157,8 +163,9 @@ pub fn run_once(
     w: &KernelWorkload,
     n: u64,
     engine: Engine,
+    jit_threshold: u32,
 ) -> Result<(Sample, String), BenchError> {
-    let mut m = prepare(w, n, engine)?;
+    let mut m = prepare(w, n, engine, jit_threshold)?;
     let start = Instant::now();
     let exit = m.run();
     let seconds = start.elapsed().as_secs_f64();
@@ -195,14 +202,21 @@ mod tests {
                 "kernel-malloc" => 20,
                 _ => 1,
             };
-            match run_once(w, n, Engine::Block) {
+            match run_once(w, n, Engine::Block, 200) {
                 Ok((s, out)) => {
                     assert!(available(), "{}: ran without the kernel", w.name);
                     assert!((w.check)(&out, n).is_ok(), "{}: {out}", w.name);
                     assert!(s.instructions > 0, "{}", w.name);
-                    let (i, iout) = run_once(w, n, Engine::Interp).expect("the interpreter");
+                    let (i, iout) = run_once(w, n, Engine::Interp, 200).expect("the interpreter");
                     assert_eq!(i.instructions, s.instructions, "{}", w.name);
                     assert_eq!(iout, out, "{}", w.name);
+                    #[cfg(feature = "jit")]
+                    {
+                        let (j, jout) = run_once(w, n, Engine::Jit, 2).expect("the JIT");
+                        assert_eq!(j.instructions, s.instructions, "{}", w.name);
+                        assert_eq!(j.tlb, s.tlb, "{}", w.name);
+                        assert_eq!(jout, out, "{}", w.name);
+                    }
                 }
                 Err(BenchError::Unavailable) => {
                     assert!(

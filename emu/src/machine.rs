@@ -73,6 +73,10 @@ pub enum MachineError {
     Trace(#[from] std::io::Error),
     #[error("this rvmmu was built without translation traces (cargo feature trace-translations)")]
     NoTranslationTrace,
+    #[error("this rvmmu was built without the JIT (cargo feature jit): use --engine block")]
+    NoJit,
+    #[error("--engine jit: {0}")]
+    Jit(String),
 }
 
 /// What to trace (`--trace`) and where to.
@@ -123,9 +127,12 @@ pub struct MachineConfig {
     pub misaligned: crate::hart::Misaligned,
     /// Kernel-event observers, called in order for each event (none by default).
     pub observers: Vec<Box<dyn Observer>>,
-    /// The instruction loop (`--engine`): the block engine (the default) or the
-    /// interpreter it is checked against. The guest sees no difference.
+    /// The instruction loop (`--engine`): the block engine (the default), the JIT, or the
+    /// interpreter they are checked against. The guest sees no difference.
     pub engine: crate::hart::Engine,
+    /// With the JIT: how many times a run must be entered at a pc before the region
+    /// starting there is compiled (`--jit-threshold`).
+    pub jit_threshold: u32,
 }
 
 impl MachineConfig {
@@ -158,9 +165,13 @@ impl Default for MachineConfig {
             misaligned: crate::hart::Misaligned::Perform,
             observers: Vec::new(),
             engine: crate::hart::Engine::default(),
+            jit_threshold: DEFAULT_JIT_THRESHOLD,
         }
     }
 }
+
+/// [`MachineConfig::jit_threshold`]'s default.
+pub const DEFAULT_JIT_THRESHOLD: u32 = 5000;
 
 /// Counters reported by `--stats`.
 #[derive(Clone, Debug)]
@@ -223,6 +234,14 @@ impl Machine {
         );
         hart.mmu.fast_path = cfg.mmu_fast_path;
         hart.misaligned = cfg.misaligned;
+        if cfg.engine == crate::hart::Engine::Jit {
+            #[cfg(feature = "jit")]
+            hart.enable_jit(
+                crate::hart::jit::Jit::new(cfg.jit_threshold).map_err(MachineError::Jit)?,
+            );
+            #[cfg(not(feature = "jit"))]
+            return Err(MachineError::NoJit);
+        }
         let trace_insns = cfg.trace.as_ref().is_some_and(|t| t.insns);
         if let Some(t) = cfg.trace {
             if t.translations.is_some() {
@@ -307,6 +326,10 @@ impl Machine {
         loop {
             let exit = self.service();
             if exit.is_some() || self.hart.steps >= steps {
+                #[cfg(feature = "jit")]
+                if let Some(j) = self.hart.jit_stats() {
+                    log::debug!("jit: {j:?}");
+                }
                 // The counters include the fetch fast path's pending hits (`mmu::fast`).
                 let last = self.hart.steps.saturating_sub(1);
                 self.hart.mmu.catch_up_fetch_run(last);
@@ -329,6 +352,11 @@ impl Machine {
                 match self.engine {
                     crate::hart::Engine::Interp => self.hart.run_fast(&mut self.bus),
                     crate::hart::Engine::Block => self.hart.run_block(&mut self.bus),
+                    #[cfg(feature = "jit")]
+                    crate::hart::Engine::Jit => self.hart.run_jit(&mut self.bus),
+                    // Refused by `Machine::new` without the JIT.
+                    #[cfg(not(feature = "jit"))]
+                    crate::hart::Engine::Jit => self.hart.run_block(&mut self.bus),
                 }
             }
             if let Some(e) = self.hart.tracer.as_deref_mut().and_then(|t| t.take_error()) {

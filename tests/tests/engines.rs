@@ -1,16 +1,19 @@
-//! The block engine (`emu/src/hart/block.rs`) against the interpreter it stands in for
-//! (`Hart::run_fast`): every bare-metal program (ISA and MMU programs: traps, paging, PMP,
+//! The block engine (`emu/src/hart/block.rs`) and the JIT (`emu/src/hart/jit`, at a
+//! compile threshold of 1 or 2 entries, so that nearly everything that can be compiled is)
+//! against the interpreter they stand in for (`Hart::run_fast`): every bare-metal program (ISA and MMU programs: traps, paging, PMP,
 //! sfence.vma, A/D faults, triggers, misaligned accesses, U-mode, interrupts) and a few
 //! kernel runs (a program printing, one killed by SIGSEGV, fork with copy-on-write, one at
-//! a small `--mem`) run once on each engine, and the two runs must leave the same
+//! a small `--mem`) run once on each engine, and the runs must leave the same
 //! everything: exit, console, instruction and trap counts by cause, the TLB and walker
 //! counters, the TLB's entries with their LRU stamps, the registers, pc and privilege. A
 //! second pair of runs with translation tracing on (which turns the MMU's fast path off)
 //! must write the same trace bytes.
 //!
+//! The JIT must also have run compiled code in each of them.
+//!
 //! The budget (a run cut by `--max-insns` anywhere, also in the middle of a block) and code
 //! that rewrites the next instruction of its own block are checked by the unit tests in
-//! `emu/src/hart/block.rs`.
+//! `emu/src/hart/block.rs` and `emu/src/hart/jit/tests.rs`.
 
 use rvmmu::hart::Engine;
 use rvmmu::machine::{Exit, Machine, MachineConfig, TraceConfig};
@@ -38,13 +41,13 @@ fn state(m: &mut Machine, exit: &Exit) -> String {
 
 /// Runs the machine `cfg` describes, `load` having loaded its program, on `engine`; with
 /// `trace`, translations (those `trace` accepts) are traced too. Returns the exit, the
-/// state ([`state`]) and the trace.
+/// state ([`state`]), the trace, and the number of compiled-region calls (JIT).
 fn run(
     cfg: impl Fn() -> MachineConfig,
     load: &dyn Fn(&mut Machine),
     engine: Engine,
     trace: Option<Filter>,
-) -> (Exit, String, Vec<u8>) {
+) -> (Exit, String, Vec<u8>, u64) {
     let out = SharedBuf::default();
     let cfg = MachineConfig {
         engine,
@@ -62,30 +65,45 @@ fn run(
     load(&mut m);
     let exit = m.run();
     let s = state(&mut m, &exit);
+    let entered = m.hart.jit_stats().map_or(0, |j| j.entered);
     drop(m);
     let bytes = std::mem::take(&mut *out.0.lock().expect("not poisoned"));
-    (exit, s, bytes)
+    (exit, s, bytes, entered)
 }
 
-/// Both engines, with and without a translation trace, must agree; returns the exit.
+/// All engines, with and without a translation trace, must agree; returns the exit. The
+/// JIT compiles at `jit_threshold` entries, and must have run compiled code.
 fn same_on_both(
     what: &str,
     cfg: impl Fn() -> MachineConfig + Copy,
     load: &dyn Fn(&mut Machine),
     trace: Filter,
     translates: bool,
+    jit_threshold: u32,
 ) -> Exit {
+    let jit_cfg = || MachineConfig {
+        jit_threshold,
+        ..cfg()
+    };
     let interp = run(cfg, load, Engine::Interp, None);
     let block = run(cfg, load, Engine::Block, None);
+    let jit = run(jit_cfg, load, Engine::Jit, None);
     assert_eq!(
         interp.1, block.1,
         "{what}: interpreter (left), block engine"
     );
+    assert_eq!(interp.1, jit.1, "{what}: interpreter (left), JIT");
+    assert!(jit.3 > 0, "{what}: the JIT ran no compiled region");
     let interp_t = run(cfg, load, Engine::Interp, Some(trace));
     let block_t = run(cfg, load, Engine::Block, Some(trace));
+    let jit_t = run(jit_cfg, load, Engine::Jit, Some(trace));
     assert_eq!(
         interp_t.1, block_t.1,
         "{what} traced: interpreter (left), block engine"
+    );
+    assert_eq!(
+        interp_t.1, jit_t.1,
+        "{what} traced: interpreter (left), JIT"
     );
     // M-mode programs translate nothing (no record); the others must trace something.
     assert_eq!(!interp_t.2.is_empty(), translates, "{what}: trace records");
@@ -94,6 +112,12 @@ fn same_on_both(
         "{what}: the translation traces differ ({} and {} bytes)",
         interp_t.2.len(),
         block_t.2.len()
+    );
+    assert!(
+        interp_t.2 == jit_t.2,
+        "{what}: the translation traces of the JIT differ ({} and {} bytes)",
+        interp_t.2.len(),
+        jit_t.2.len()
     );
     interp.0
 }
@@ -108,7 +132,7 @@ fn bare(name: &str, translates: bool) {
     };
     // A TLB of four entries makes data refills evict the fetch page's entry, which ends
     // the fetch run in the middle of a block.
-    for (ad, tlb) in [(AdMode::Hardware, "64x4"), (AdMode::Fault, "4x1")] {
+    for (ad, tlb, jit_threshold) in [(AdMode::Hardware, "64x4", 1), (AdMode::Fault, "4x1", 2)] {
         let cfg = || MachineConfig {
             max_insns: Some(50_000_000),
             ad,
@@ -121,6 +145,7 @@ fn bare(name: &str, translates: bool) {
             &load,
             Filter::default(),
             translates,
+            jit_threshold,
         );
         assert_eq!(exit, Exit::Pass, "{name} {ad:?}");
     }
@@ -182,7 +207,7 @@ fn kernel(program: &str, args: &str, mem: u64, paging: &str, tlb: &str, want: Ex
         "{program} {args} ({paging}, {} MiB, --tlb {tlb})",
         mem >> 20
     );
-    let exit = same_on_both(&what, cfg, &load, walks, true);
+    let exit = same_on_both(&what, cfg, &load, walks, true, 2);
     assert_eq!(exit, want, "{what}");
 }
 

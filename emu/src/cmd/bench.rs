@@ -26,9 +26,13 @@ pub struct BenchArgs {
     /// `--trace translations` writing to FILE, and report records per second.
     #[arg(long, value_name = "FILE")]
     pub trace_out: Option<PathBuf>,
-    /// The instruction loop to measure: `block` or `interp`.
+    /// The instruction loop to measure: `block`, `jit` or `interp`.
     #[arg(long, value_enum, default_value = "block")]
     pub engine: super::machine::EngineArg,
+    /// With `--engine jit`: the entries at a pc after which the code there is compiled.
+    #[arg(long, value_name = "N", default_value_t = rvmmu::machine::DEFAULT_JIT_THRESHOLD,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub jit_threshold: u32,
 }
 
 fn workload_name(s: &str) -> Result<String, String> {
@@ -59,7 +63,7 @@ pub fn run_bench(b: BenchArgs) -> Result<(), String> {
         let mut samples = Vec::new();
         for _ in 0..b.runs {
             samples.push(
-                rvmmu::bench::run_once_on(w, iterations, b.engine.engine())
+                rvmmu::bench::run_once_on(w, iterations, b.engine.engine(), b.jit_threshold)
                     .map_err(|e| e.to_string())?,
             );
         }
@@ -95,7 +99,7 @@ fn run_kernel_bench(b: &BenchArgs) -> Result<(), String> {
         let mut samples = Vec::new();
         for _ in 0..b.runs {
             samples.push(
-                run_once(w, n, b.engine.engine())
+                run_once(w, n, b.engine.engine(), b.jit_threshold)
                     .map_err(|e| e.to_string())?
                     .0,
             );

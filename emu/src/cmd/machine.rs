@@ -35,6 +35,8 @@ pub enum EngineArg {
     Block,
     /// The interpreter, one instruction at a time (the reference).
     Interp,
+    /// The block engine plus hot regions compiled to host code (Cranelift).
+    Jit,
 }
 
 impl EngineArg {
@@ -42,6 +44,7 @@ impl EngineArg {
         match self {
             EngineArg::Block => rvmmu::hart::Engine::Block,
             EngineArg::Interp => rvmmu::hart::Engine::Interp,
+            EngineArg::Jit => rvmmu::hart::Engine::Jit,
         }
     }
 }
@@ -160,10 +163,16 @@ pub struct MachineArgs {
     /// exceptions). LR/SC and AMOs always trap.
     #[arg(long, value_enum, default_value = "perform")]
     pub misaligned: MisalignedArg,
-    /// The instruction loop: `block` (straight-line runs) or `interp` (one instruction at
-    /// a time). Counters, traces and output are the same with either; only speed differs.
+    /// The instruction loop: `block` (straight-line runs), `jit` (the block engine plus
+    /// hot code compiled to host code) or `interp` (one instruction at a time). Counters,
+    /// traces and output are the same with each; only speed differs.
     #[arg(long, value_enum, default_value = "block")]
     pub engine: EngineArg,
+    /// With `--engine jit`: compile the code starting at a pc once runs have been entered
+    /// there this many times.
+    #[arg(long, value_name = "N", default_value_t = rvmmu::machine::DEFAULT_JIT_THRESHOLD,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub jit_threshold: u32,
 }
 
 fn asid(s: &str) -> Result<u16, String> {
@@ -232,6 +241,7 @@ impl MachineArgs {
                 MisalignedArg::Trap => rvmmu::hart::Misaligned::Trap,
             },
             engine: self.engine.engine(),
+            jit_threshold: self.jit_threshold,
             ..Default::default()
         };
         Machine::new(cfg).map_err(|e| e.to_string())

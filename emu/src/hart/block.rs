@@ -42,7 +42,7 @@ use super::icache::SLOTS;
 use super::Hart;
 use crate::bus::Bus;
 
-/// Which instruction loop runs the hart (`--engine`). Both execute exactly the same
+/// Which instruction loop runs the hart (`--engine`). All execute exactly the same
 /// instructions with the same effects, counters and traces; they differ only in host speed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Engine {
@@ -52,6 +52,9 @@ pub enum Engine {
     /// Straight-line runs of decoded instructions, checked once per run (this module).
     #[default]
     Block,
+    /// The block engine plus hot regions compiled to host code (`super::jit`; cargo
+    /// feature `jit`, without which a machine refuses it).
+    Jit,
 }
 
 /// The most steps a run can take between two entries: a page's worth of compressed
@@ -66,10 +69,22 @@ impl Hart {
     /// at a time (see the module's text).
     #[inline(never)]
     pub(crate) fn run_block(&mut self, bus: &mut Bus) {
+        self.run_engine::<false>(bus)
+    }
+
+    /// The block engine; with `JIT`, each entry of a run on the fetch page may run a
+    /// compiled region instead (`super::jit`), and every jump ends the run, so that the
+    /// entry sees jump targets (where regions start).
+    #[inline(always)]
+    pub(super) fn run_engine<const JIT: bool>(&mut self, bus: &mut Bus) {
         // Loads and stores read fast-path pages unchecked: see `run_fast`.
         self.mmu.bind_ram(&bus.ram);
         let mut pc = self.pc;
         let mut steps = self.steps;
+        // The region last entered left by a side exit at pc: the next entry runs the
+        // instruction there by the block engine (a region would only exit again).
+        #[cfg(feature = "jit")]
+        let mut skip_jit = false;
         'entry: loop {
             if self.stop_at.saturating_sub(steps) < MAX_RUN {
                 break;
@@ -82,6 +97,22 @@ impl Hart {
             // steps remain before `stop_at`, as at an entry. (The run ends at once if
             // `stop_at` is lowered, so the entry's value holds throughout.)
             let limit = self.stop_at - MAX_RUN;
+            #[cfg(feature = "jit")]
+            if JIT {
+                // SAFETY: `slot` is live (`fast_slot_ptr`), read before anything changes it.
+                let op = unsafe { (*slot).op };
+                // A decoded slot: pc is on the fetch page (the static slot is undecoded).
+                if op as u8 > Op::CrossPage as u8
+                    && !core::mem::take(&mut skip_jit)
+                    && self.icache.jit_hot(pc)
+                {
+                    if let Some((p, s, side)) = self.jit_enter(bus, pc, steps, limit) {
+                        (pc, steps, skip_jit) = (p, s, side);
+                        continue 'entry;
+                    }
+                }
+                skip_jit = false;
+            }
             // pc of a slot of this run: `pc_bias + slot / 8` in wrapping arithmetic (slots
             // are 16-byte aligned, and a run's slots lie 8 bytes apart per byte of pc, from
             // the entry's). Exact for the static slot too, which the run never leaves.
@@ -161,6 +192,15 @@ impl Hart {
                         let (here, target): (u64, u64) = ($here, $target);
                         steps += 1;
                         if (here ^ target) & !0xffe == 0 && steps <= limit {
+                            // With the JIT, the run ends where it has something to do
+                            // (`jit_hot`, which counts the entry otherwise): the entry
+                            // then runs the target's region. The fetch page is the
+                            // entry's still (the run would have ended otherwise).
+                            #[cfg(feature = "jit")]
+                            if JIT && self.icache.jit_hot(target) {
+                                pc = target;
+                                continue 'entry;
+                            }
                             let delta = target.wrapping_sub(here) as usize;
                             slot = slot
                                 .wrapping_byte_add(delta.wrapping_mul(SLOT_BYTES_PER_CODE_BYTE));

@@ -11,6 +11,12 @@
 //! The fetch fast path remembers the page it is executing from (`fetch_tag`, `fetch_ptr`);
 //! anything that can change what a fetch address means (a trap, xRET, satp, sfence.vma)
 //! forgets it.
+//!
+//! With the JIT on (`--engine jit`, `super::jit`), each decoded page also has a table of
+//! one `u32` per slot: how often the block engine entered a run there, or which compiled
+//! region starts there. A compiled region is made of copies of the page's decoded slots, so
+//! the table is reset whenever a store clears a decoded slot of the page (the regions that
+//! might include it become unreachable), and dropped with the pages by [`ICache::clear`].
 
 use super::decode::{Insn, Op};
 use crate::bus::RAM_BASE;
@@ -22,6 +28,13 @@ pub const SLOTS: usize = 2048;
 const CODE: u8 = 1;
 /// Page flag: the page holds the watched `tohost` word.
 const WATCH: u8 = 2;
+
+/// A JIT entry (`ICache::jit_entry`) with this bit set names compiled region `entry &
+/// !JIT_COMPILED` (`super::jit`); below it, it counts entries, up to the threshold.
+pub(crate) const JIT_COMPILED: u32 = 1 << 31;
+/// A JIT entry where no region can start (its first instruction would exit at once), or
+/// one the JIT gave up: never counted again.
+pub(crate) const JIT_NEVER: u32 = JIT_COMPILED - 1;
 
 /// Decoded pages beyond which the cache is emptied (each page is 32 KiB of host memory).
 const MAX_PAGES: usize = 8192;
@@ -57,6 +70,26 @@ pub struct ICache {
     /// (pages are only freed by `clear`, which also resets the tag).
     fetch_base: *const u8,
     watch: Option<(u64, u64)>,
+    /// With the JIT on: per page in `pages` (same order), its JIT entry table
+    /// (`super::jit`: a counter or a compiled region per slot). Empty with the JIT off.
+    jit_tables: Vec<Box<[u32]>>,
+    /// Whether pages get JIT entry tables.
+    jit_on: bool,
+    /// Per page in `pages`: whether its JIT entry table may hold a nonzero entry (so that
+    /// a run of stores over a page of code resets its table once, not at every store).
+    jit_dirty: Vec<bool>,
+    /// The page in `pages` `jit_base` is for.
+    jit_fetch_idx: usize,
+    /// The entry count at which a region is compiled (`super::jit`).
+    pub(crate) jit_threshold: u32,
+    /// The fast path's page's JIT entry table, biased as `fetch_base` is: the entry of an
+    /// (even) pc on the page is at `jit_base + 2 * pc` (4 bytes per 2-byte parcel). Valid
+    /// while `fetch_tag != u64::MAX` and `jit_on`.
+    jit_base: *mut u8,
+    /// The compiler and its compiled regions (`--engine jit`), which the entry tables
+    /// index.
+    #[cfg(feature = "jit")]
+    pub(crate) jit: Option<Box<super::jit::Jit>>,
 }
 
 impl ICache {
@@ -71,6 +104,14 @@ impl ICache {
             fetch_tag: u64::MAX,
             fetch_base: core::ptr::null(),
             watch: None,
+            jit_tables: Vec::new(),
+            jit_on: false,
+            jit_dirty: Vec::new(),
+            jit_fetch_idx: 0,
+            jit_threshold: u32::MAX,
+            jit_base: core::ptr::null_mut(),
+            #[cfg(feature = "jit")]
+            jit: None,
         }
     }
 
@@ -101,6 +142,11 @@ impl ICache {
         // `MAX_PAGES` keeps `i + 1` far below `u32::MAX`.
         self.index[frame] = i as u32 + 1;
         self.flags[frame] |= CODE;
+        if self.jit_on {
+            // Zeroed (calloc'd): every slot's counter starts at 0.
+            self.jit_tables.push(vec![0; SLOTS].into_boxed_slice());
+            self.jit_dirty.push(false);
+        }
         i
     }
 
@@ -112,6 +158,8 @@ impl ICache {
         }
         self.pages.clear();
         self.frames.clear();
+        self.jit_tables.clear();
+        self.jit_dirty.clear();
         self.forget_fetch_page();
     }
 
@@ -120,6 +168,12 @@ impl ICache {
     pub fn set_fetch_page(&mut self, tag: u64, idx: usize) {
         self.fetch_tag = tag;
         self.fetch_base = (self.pages[idx].as_ptr() as *const u8).wrapping_sub((tag as usize) << 3);
+        if let Some(t) = self.jit_tables.get_mut(idx) {
+            self.jit_base = (t.as_mut_ptr() as *mut u8).wrapping_sub((tag as usize) << 1);
+            // The page is about to have its entries counted.
+            self.jit_dirty[idx] = true;
+            self.jit_fetch_idx = idx;
+        }
     }
 
     /// The decoded slot for `pc` when pc lies on the fast path's page and the slot holds a
@@ -190,8 +244,19 @@ impl ICache {
                 // A 32-bit instruction starting one parcel earlier also overlaps the store.
                 let first = ((pa & 0xfff) >> 1).saturating_sub(1) as usize;
                 let last = (((pa & 0xfff) + len - 1) >> 1) as usize;
+                let mut decoded = false;
                 for s in &mut self.pages[i][first..=last.min(SLOTS - 1)] {
+                    decoded |= s.op as u8 > Op::CrossPage as u8;
                     s.op = Op::Undecoded;
+                }
+                // Compiled regions hold copies of decoded slots: one that may include a
+                // slot cleared here must not run again. (Clearing slots that were not
+                // decoded changes no region: they include decoded slots only.)
+                if decoded && self.jit_dirty.get(i) == Some(&true) {
+                    self.jit_tables[i].fill(0);
+                    // Clean until it is next the fetch page (`set_fetch_page`): no entry
+                    // is counted or compiled elsewhere.
+                    self.jit_dirty[i] = self.fetch_tag != u64::MAX && self.jit_fetch_idx == i;
                 }
             }
         }
@@ -199,6 +264,66 @@ impl ICache {
             Some((lo, hi)) if f & WATCH != 0 => pa < hi && pa + len > lo,
             _ => false,
         }
+    }
+}
+
+/// The JIT's view of the cache (`super::jit`).
+impl ICache {
+    /// Turns the JIT entry tables on (or off), dropping every decoded page first so that
+    /// each page has its table.
+    pub fn set_jit_tables(&mut self, on: bool) {
+        self.clear();
+        self.jit_on = on;
+    }
+
+    /// The JIT entry of the slot for `pc`, which must lie on the fetch page (its tag
+    /// matched) with the JIT tables on: see `jit_base`.
+    #[inline(always)]
+    pub fn jit_entry(&self, pc: u64) -> *mut u32 {
+        debug_assert!(self.jit_on && pc & !0xffe == self.fetch_tag);
+        self.jit_base.wrapping_add((pc as usize) << 1) as *mut u32
+    }
+
+    /// Resets every page's JIT entry table (all compiled regions are being dropped).
+    pub fn reset_jit_tables(&mut self) {
+        for (t, dirty) in self.jit_tables.iter_mut().zip(&mut self.jit_dirty) {
+            if *dirty {
+                t.fill(0);
+            }
+        }
+    }
+
+    /// At an entry of a run (or an in-page jump of one) at `pc`, which lies on the fetch
+    /// page with the JIT tables on: whether the JIT has something to do there (a compiled
+    /// region, or the entry count reaching the threshold: `Hart::jit_enter` compiles
+    /// then). Otherwise counts the entry. Inline: it is on every jump of the block engine.
+    #[inline(always)]
+    pub fn jit_hot(&mut self, pc: u64) -> bool {
+        let entry = self.jit_entry(pc);
+        // SAFETY: `jit_entry`'s pointer is into the fetch page's live entry table.
+        let e = unsafe { *entry };
+        if e >= JIT_NEVER {
+            return e != JIT_NEVER;
+        }
+        if e + 1 >= self.jit_threshold {
+            return true;
+        }
+        // SAFETY: as above.
+        unsafe { *entry = e + 1 };
+        false
+    }
+
+    /// The page flags per RAM frame (nonzero: a store there must call [`ICache::note_store`]).
+    pub fn flags_ptr(&self) -> *const u8 {
+        self.flags.as_ptr()
+    }
+
+    /// The decoded slot for `pc` when it lies on the fetch page, else the static undecoded
+    /// one (a copy: [`ICache::fast_slot_ptr`] read at once).
+    #[inline]
+    pub fn fetch_page_slot(&self, pc: u64) -> Insn {
+        // SAFETY: `fast_slot_ptr` returns a pointer to a live slot or to a static one.
+        unsafe { *self.fast_slot_ptr(pc) }
     }
 }
 

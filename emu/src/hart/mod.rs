@@ -14,6 +14,8 @@ pub mod disasm;
 mod exec;
 pub mod fpu;
 pub mod icache;
+#[cfg(feature = "jit")]
+pub mod jit;
 pub mod rvc;
 pub mod trigger;
 

@@ -234,6 +234,36 @@ impl FastTlb {
             f.key = 0;
         }
     }
+
+    /// For compiled code that looks the data tables up itself (`hart::jit`): the load and
+    /// store tables, the current generation, and the layout of an entry (its size and the
+    /// offsets of `key`, `slot` and `pa_page`). A lookup there must be exactly
+    /// [`FastTlb::lookup`]: entry `(va >> 12) & (ENTRIES - 1)`, a hit when its key equals
+    /// `(va >> 12) | gen`. The pointers are valid while `self` is neither moved nor dropped.
+    pub fn jit_view(&self) -> FastView {
+        FastView {
+            load: self.load.as_ptr() as *const u8,
+            store: self.store.as_ptr() as *const u8,
+            gen: self.gen,
+            entry_size: core::mem::size_of::<Entry>(),
+            key_offset: core::mem::offset_of!(Entry, key),
+            slot_offset: core::mem::offset_of!(Entry, slot),
+            pa_page_offset: core::mem::offset_of!(Entry, pa_page),
+        }
+    }
+}
+
+/// What [`FastTlb::jit_view`] returns.
+#[derive(Clone, Copy, Debug)]
+pub struct FastView {
+    pub load: *const u8,
+    pub store: *const u8,
+    pub gen: u64,
+    pub entry_size: usize,
+    /// `key`: u64; `slot`: u32; `pa_page`: u64.
+    pub key_offset: usize,
+    pub slot_offset: usize,
+    pub pa_page_offset: usize,
 }
 
 /// The fetch part: the page the hart is executing from, tied to a TLB slot.

@@ -941,6 +941,13 @@ impl Tlb {
                 stamp: self.stamps[i],
             })
     }
+
+    /// For compiled code that counts the fast path's hits itself (`hart::jit`, as
+    /// [`Tlb::count_fast_hit`]): the counters and the stamps array (one `u64` per slot).
+    /// Valid while `self` is neither moved nor dropped.
+    pub fn jit_counters(&mut self) -> (*mut TlbStats, *mut u64) {
+        (&mut self.stats, self.stamps.as_mut_ptr())
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,1135 @@
+//! A region's translation to Cranelift IR (see the parent module for what a region is and
+//! what it must keep exact).
+//!
+//! Guest registers are read from and written to `Hart::x` by each instruction
+//! ([`MEMORY_REGS`]; the translator can also keep them in Cranelift variables, loaded at
+//! entry and stored at each exit, which measured slower overall). The step count is a
+//! Cranelift variable, brought up to date only where it is read (a load's or store's stamp,
+//! an exit) or where control flow joins: between those, each instruction adds 1 to a count
+//! kept by the translator. Every exit jumps to one block that reports where and why.
+
+use super::{exit, JitCtx, RegionFn, MAX_REGION_INSNS};
+use crate::bus::RAM_BASE;
+use crate::hart::decode::{out_of_line_ops, Insn, Op, SINK};
+use crate::hart::icache::SLOTS;
+use crate::hart::NO_RESERVATION;
+use crate::mmu::fast::{FastView, ENTRIES, NO_SLOT};
+use crate::mmu::tlb::{AccessStats, TlbStats};
+use core::mem::offset_of;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::{I32, I64};
+use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::Module;
+
+/// Cranelift and the scratch space of region discovery (reused: no allocation per
+/// instruction, and little per region).
+pub(super) struct Compiler {
+    /// None only after a failed re-creation (`free_all`); then nothing compiles.
+    module: Option<JITModule>,
+    ctx: Context,
+    fctx: FunctionBuilderContext,
+    /// Per parcel of the page: the region's instruction starting there.
+    slots: Vec<Option<Insn>>,
+    seen: Vec<bool>,
+    leader: Vec<bool>,
+    work: Vec<u16>,
+    /// The region's parcels, ascending.
+    order: Vec<u16>,
+}
+
+/// A module for the host: Cranelift's code generator for the host's ISA, optimising.
+fn new_module() -> Result<JITModule, String> {
+    if cfg!(target_endian = "big") {
+        // Guest memory is little-endian and read with the host's native accesses.
+        return Err("the JIT needs a little-endian host".into());
+    }
+    let unsupported =
+        |e: &dyn core::fmt::Display| format!("the JIT does not support this host: {e}");
+    let mut flags = settings::builder();
+    for (k, v) in [
+        // Measured (release, `rvmmu bench`, SQLite): "speed" (the e-graph pass) compiled
+        // 60% slower and its code ran no faster on these regions of straight-line integer
+        // code and memory accesses.
+        ("opt_level", "none"),
+        // Compiled code calls nothing: no PLT, no relocations to resolve.
+        ("is_pic", "false"),
+        ("use_colocated_libcalls", "false"),
+        // The IR verifier costs a sixth of compile time (perf on kernel-fork); the tests,
+        // in debug builds, keep it.
+        (
+            "enable_verifier",
+            if cfg!(debug_assertions) {
+                "true"
+            } else {
+                "false"
+            },
+        ),
+    ] {
+        flags.set(k, v).map_err(|e| unsupported(&e))?;
+    }
+    let isa = cranelift_native::builder()
+        .map_err(|e| unsupported(&e))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| unsupported(&e))?;
+    Ok(JITModule::new(JITBuilder::with_isa(
+        isa,
+        cranelift_module::default_libcall_names(),
+    )))
+}
+
+impl Compiler {
+    pub(super) fn new() -> Result<Compiler, String> {
+        Ok(Compiler {
+            module: Some(new_module()?),
+            ctx: Context::new(),
+            fctx: FunctionBuilderContext::new(),
+            slots: vec![None; SLOTS],
+            seen: vec![false; SLOTS],
+            leader: vec![false; SLOTS],
+            work: Vec::with_capacity(64),
+            order: Vec::with_capacity(MAX_REGION_INSNS),
+        })
+    }
+
+    /// Frees all compiled code. The caller guarantees none runs and none is called again.
+    pub(super) fn free_all(&mut self) {
+        if let Some(m) = self.module.take() {
+            // SAFETY: the caller drops every pointer to the module's functions (the region
+            // list) and none is running (`Hart::jit_compile` runs between calls).
+            unsafe { m.free_memory() };
+        }
+        self.module = new_module().ok();
+    }
+
+    /// Compiles the region entered at `pc`, reading the fetch page's slots with `read`
+    /// (given a pc on the page), for the MMU's fast tables laid out as `view` says (its
+    /// pointers are not used), and for data accesses direct (`Hart::data_direct`) or not. Ok(None): no region starts there (its first instruction
+    /// is not one a region runs). Returns the code and its size in bytes.
+    pub(super) fn compile(
+        &mut self,
+        pc: u64,
+        direct: bool,
+        view: FastView,
+        read: impl Fn(u64) -> Insn,
+    ) -> Result<Option<(RegionFn, usize)>, String> {
+        if !self.discover(pc, read) {
+            return Ok(None);
+        }
+        let module = self.module.as_mut().ok_or("no code generator")?;
+        module.clear_context(&mut self.ctx);
+        let ptr = module.target_config().pointer_type();
+        debug_assert_eq!(ptr, I64);
+        self.ctx.func.signature.params.push(AbiParam::new(I64));
+        self.ctx.func.signature.returns.push(AbiParam::new(I64));
+        {
+            let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
+            let target = module.target_config();
+            let found = (&self.slots[..], &self.order[..], &self.leader[..]);
+            Translator::translate(b, target, pc, found, view, direct);
+        }
+        let id = module
+            .declare_anonymous_function(&self.ctx.func.signature)
+            .map_err(|e| e.to_string())?;
+        module
+            .define_function(id, &mut self.ctx)
+            .map_err(|e| format!("{e:?}"))?;
+        let bytes = self
+            .ctx
+            .compiled_code()
+            .map_or(0, |c| c.code_buffer().len());
+        module.clear_context(&mut self.ctx);
+        module.finalize_definitions().map_err(|e| e.to_string())?;
+        let code = module.get_finalized_function(id);
+        // SAFETY: `code` is the finalized (executable) code of a function of signature
+        // `extern "C" fn(i64) -> i64` in the host's default calling convention, which is
+        // `RegionFn`'s (a pointer and a u64 are i64 on a 64-bit host).
+        let func = unsafe { core::mem::transmute::<*const u8, RegionFn>(code) };
+        Ok(Some((func, bytes)))
+    }
+
+    /// Finds the region entered at `pc`: `slots`, `order` and `leader` describe it. False
+    /// when its entry is not an instruction a region runs.
+    fn discover(&mut self, pc: u64, read: impl Fn(u64) -> Insn) -> bool {
+        let page = pc & !0xfff;
+        self.slots.fill(None);
+        self.seen.fill(false);
+        self.leader.fill(false);
+        self.order.clear();
+        self.work.clear();
+        let entry = parcel(pc);
+        self.seen[entry] = true;
+        self.work.push(entry as u16);
+        let mut count = 0;
+        while let Some(off) = self.work.pop() {
+            if count == MAX_REGION_INSNS {
+                break;
+            }
+            let at = page | (off as u64) << 1;
+            let insn = read(at);
+            if !compilable(&insn) {
+                continue;
+            }
+            self.slots[off as usize] = Some(insn);
+            count += 1;
+            for next in successors(&insn, at).into_iter().flatten() {
+                if next & !0xfff == page {
+                    let o = parcel(next);
+                    if !self.seen[o] {
+                        self.seen[o] = true;
+                        self.work.push(o as u16);
+                    }
+                }
+            }
+        }
+        if self.slots[entry].is_none() {
+            return false;
+        }
+        self.order
+            .extend((0..SLOTS as u16).filter(|&o| self.slots[o as usize].is_some()));
+        // Where a Cranelift block must start: the entry, every in-region target of a jump
+        // or branch, the fall-through of a branch, and an instruction that the one before
+        // it in `order` does not simply fall into (or that another one falls into from
+        // further away: instructions may overlap).
+        self.leader[entry] = true;
+        let mut prev_falls_into = None;
+        for (i, &o) in self.order.iter().enumerate() {
+            let insn = self.slots[o as usize].unwrap_or(Insn::UNDECODED);
+            let at = page | (o as u64) << 1;
+            if prev_falls_into != Some(o as usize) {
+                self.leader[o as usize] = true;
+            }
+            let [fall, target] = successors(&insn, at);
+            let plain = !is_jump(insn.op);
+            for t in target.into_iter().chain(fall.filter(|_| !plain)) {
+                if t & !0xfff == page {
+                    self.leader[parcel(t)] = true;
+                }
+            }
+            prev_falls_into = None;
+            if let Some(f) = fall.filter(|_| plain) {
+                if f & !0xfff == page {
+                    let next = self.order.get(i + 1).map(|&n| n as usize);
+                    if next == Some(parcel(f)) {
+                        prev_falls_into = next;
+                    } else {
+                        self.leader[parcel(f)] = true;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// The parcel index of `pc` in its page.
+fn parcel(pc: u64) -> usize {
+    ((pc & 0xfff) >> 1) as usize
+}
+
+/// Whether a region runs this instruction (compiled inline); the rest end it.
+fn compilable(insn: &Insn) -> bool {
+    let (r1, r2, w) = reads(insn.op);
+    // Register fields are 0..=31 (rd: SINK for x0) wherever used (decode.rs); anything
+    // else would index past the 32 variables.
+    let regs_ok = (!r1 || insn.rs1 < 32) && (!r2 || insn.rs2 < 32) && (!w || insn.rd <= SINK);
+    let len_ok = insn.len == 2 || insn.len == 4;
+    match insn.op {
+        Op::Undecoded | Op::CrossPage => false,
+        out_of_line_ops!() => false,
+        _ => regs_ok && len_ok,
+    }
+}
+
+/// Which register fields an operation uses: (rs1, rs2, rd).
+fn reads(op: Op) -> (bool, bool, bool) {
+    match op {
+        Op::Lui | Op::Li | Op::Auipc | Op::Jal => (false, false, true),
+        Op::Beqz | Op::Bnez => (true, false, false),
+        Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => (true, true, false),
+        Op::Sb | Op::Sh | Op::Sw | Op::Sd => (true, true, false),
+        Op::Jalr
+        | Op::Mv
+        | Op::Lb
+        | Op::Lh
+        | Op::Lw
+        | Op::Ld
+        | Op::Lbu
+        | Op::Lhu
+        | Op::Lwu
+        | Op::Addi
+        | Op::Slti
+        | Op::Sltiu
+        | Op::Xori
+        | Op::Ori
+        | Op::Andi
+        | Op::Slli
+        | Op::Srli
+        | Op::Srai
+        | Op::Addiw
+        | Op::Slliw
+        | Op::Srliw
+        | Op::Sraiw => (true, false, true),
+        _ => (true, true, true),
+    }
+}
+
+/// Whether the operation is a control transfer (it does not simply fall through).
+fn is_jump(op: Op) -> bool {
+    matches!(
+        op,
+        Op::Jal
+            | Op::Jalr
+            | Op::Beq
+            | Op::Bne
+            | Op::Blt
+            | Op::Bge
+            | Op::Bltu
+            | Op::Bgeu
+            | Op::Beqz
+            | Op::Bnez
+    )
+}
+
+/// The pcs control may go to after the instruction at `at`: [fall-through, target].
+fn successors(insn: &Insn, at: u64) -> [Option<u64>; 2] {
+    let next = at.wrapping_add(insn.len as u64);
+    let target = at.wrapping_add(insn.imm as i64 as u64);
+    match insn.op {
+        Op::Jal => [None, Some(target)],
+        Op::Jalr => [None, None],
+        op if is_jump(op) => [Some(next), Some(target)],
+        _ => [Some(next), None],
+    }
+}
+
+/// Guest registers read from and written to `Hart::x` by each instruction (the host's
+/// store forwarding makes that nearly free), rather than kept in Cranelift variables
+/// loaded at entry and stored at every exit. Measured (release, `rvmmu bench`): with
+/// variables, compiling took twice as long (register allocation under the pressure of 31
+/// long-lived values, and the stores at each of a region's many exits), which cost more on
+/// the kernel workloads than the int-loop's 7% gain.
+const MEMORY_REGS: bool = true;
+
+/// Memory flags of every access compiled code makes: to the context, the hart's state and
+/// guest RAM, all aligned (guest accesses are checked to be) and valid (checked as
+/// `load_hit` checks them), so none can trap.
+fn mem() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+/// A block filled after the instructions (then nothing else is being filled).
+enum Deferred {
+    /// Exit to `pc` at count `steps` (the count variable where None).
+    Exit {
+        block: Block,
+        pc: u64,
+        steps: Option<Value>,
+        kind: u64,
+    },
+    /// A backward jump to parcel `target`: on while the count allows, else exit there.
+    Check { block: Block, target: usize },
+}
+
+/// Values loaded from the context at entry. The others are loaded where used (L1 hits):
+/// kept live through the region, they took registers from the guest's, and register
+/// allocation under that pressure was most of the compile time.
+struct CtxVals {
+    ctx: Value,
+    x: Value,
+}
+
+struct Translator<'a, 'b> {
+    b: FunctionBuilder<'a>,
+    page: u64,
+    slots: &'b [Option<Insn>],
+    order: &'b [u16],
+    leader: &'b [bool],
+    blocks: Vec<Option<Block>>,
+    regs: [Variable; 32],
+    steps: Variable,
+    /// Instructions retired since `steps` was last brought up to date.
+    pending: i64,
+    c: CtxVals,
+    /// Registers the region writes (bit per register).
+    written: u32,
+    deferred: Vec<Deferred>,
+    /// The shared exit (`MEMORY_REGS`).
+    exit: Block,
+    /// The layout of the MMU's fast tables.
+    view: FastView,
+    /// Compiled for `Hart::data_direct` (loads and stores need neither translation nor
+    /// PMP): the region runs only while it holds (`Hart::jit_enter`).
+    direct: bool,
+}
+
+impl<'a, 'b> Translator<'a, 'b> {
+    fn translate(
+        mut b: FunctionBuilder<'a>,
+        target: cranelift_codegen::isa::TargetFrontendConfig,
+        entry_pc: u64,
+        (slots, order, leader): (&'b [Option<Insn>], &'b [u16], &'b [bool]),
+        view: FastView,
+        direct: bool,
+    ) {
+        let start = b.create_block();
+        b.append_block_params_for_function_params(start);
+        b.switch_to_block(start);
+        let ctx = b.block_params(start)[0];
+        let field = |b: &mut FunctionBuilder, off: usize| b.ins().load(I64, mem(), ctx, off as i32);
+        let x = field(&mut b, offset_of!(JitCtx, x));
+        let steps0 = field(&mut b, offset_of!(JitCtx, steps));
+        let c = CtxVals { ctx, x };
+        let regs: [Variable; 32] = core::array::from_fn(|_| b.declare_var(I64));
+        let steps = b.declare_var(I64);
+        b.def_var(steps, steps0);
+        // The registers the region names, loaded (x0 is never read from memory: its
+        // reads are the constant 0).
+        let mut used = 0u32;
+        let mut written = 0u32;
+        for &o in order {
+            if let Some(i) = slots[o as usize] {
+                let (r1, r2, w) = reads(i.op);
+                if r1 {
+                    used |= 1 << i.rs1;
+                }
+                if r2 {
+                    used |= 1 << i.rs2;
+                }
+                if w && i.rd != SINK && i.rd != 0 {
+                    used |= 1 << i.rd;
+                    written |= 1 << i.rd;
+                }
+            }
+        }
+        if MEMORY_REGS {
+            (used, written) = (0, 0);
+        }
+        for (r, &var) in regs.iter().enumerate().skip(1) {
+            if used & (1 << r) != 0 {
+                let v = b.ins().load(I64, mem(), x, (r * 8) as i32);
+                b.def_var(var, v);
+            }
+        }
+        let exit = b.create_block();
+        for _ in 0..3 {
+            b.append_block_param(exit, I64);
+        }
+        let mut blocks = vec![None; SLOTS];
+        for &o in order {
+            if leader[o as usize] {
+                blocks[o as usize] = Some(b.create_block());
+            }
+        }
+        let mut t = Translator {
+            b,
+            page: entry_pc & !0xfff,
+            slots,
+            order,
+            leader,
+            blocks,
+            regs,
+            steps,
+            pending: 0,
+            c,
+            written,
+            deferred: Vec::new(),
+            exit,
+            view,
+            direct,
+        };
+        let first = t.block(parcel(entry_pc));
+        t.b.ins().jump(first, &[]);
+        t.body();
+        t.fill_deferred();
+        if MEMORY_REGS {
+            t.fill_exit();
+        }
+        t.b.seal_all_blocks();
+        t.b.finalize(target);
+    }
+
+    /// The block of a leader parcel. (Every parcel an edge leads to is one, `discover`;
+    /// were it not, the new block would stay empty, Cranelift would refuse the function,
+    /// and the block engine would run the code: no panic.)
+    fn block(&mut self, o: usize) -> Block {
+        match self.blocks[o] {
+            Some(b) => b,
+            None => {
+                let b = self.b.create_block();
+                self.blocks[o] = Some(b);
+                b
+            }
+        }
+    }
+
+    /// Every instruction, in address order.
+    fn body(&mut self) {
+        let mut open = false;
+        for (i, &o) in self.order.iter().enumerate() {
+            let o = o as usize;
+            if self.leader[o] || self.blocks[o].is_some() {
+                if open {
+                    self.flush();
+                    let blk = self.block(o);
+                    self.b.ins().jump(blk, &[]);
+                }
+                let blk = self.block(o);
+                self.b.switch_to_block(blk);
+            }
+            let insn = self.slots[o].unwrap_or(Insn::UNDECODED);
+            let next = self.order.get(i + 1).map(|&n| n as usize);
+            open = self.insn(&insn, self.page | (o as u64) << 1, next);
+        }
+        debug_assert!(!open, "the last instruction falls out of the region");
+    }
+
+    /// Brings the count variable up to date.
+    fn flush(&mut self) {
+        if self.pending != 0 {
+            let s = self.b.use_var(self.steps);
+            let s = self.b.ins().iadd_imm_s(s, self.pending);
+            self.b.def_var(self.steps, s);
+            self.pending = 0;
+        }
+    }
+
+    /// The count before the current instruction.
+    fn now(&mut self) -> Value {
+        let s = self.b.use_var(self.steps);
+        if self.pending == 0 {
+            s
+        } else {
+            self.b.ins().iadd_imm_s(s, self.pending)
+        }
+    }
+
+    fn reg(&mut self, r: u8) -> Value {
+        if r == 0 {
+            self.b.ins().iconst(I64, 0)
+        } else if MEMORY_REGS {
+            let x = self.c.x;
+            self.b
+                .ins()
+                .load(I64, mem(), x, (r as usize & 31) as i32 * 8)
+        } else {
+            self.b.use_var(self.regs[r as usize & 31])
+        }
+    }
+
+    fn set(&mut self, rd: u8, v: Value) {
+        // x0 is SINK (decode.rs); writes there are dropped.
+        if rd != 0 && rd != SINK {
+            if MEMORY_REGS {
+                let x = self.c.x;
+                self.b
+                    .ins()
+                    .store(mem(), v, x, (rd as usize & 31) as i32 * 8);
+            } else {
+                self.b.def_var(self.regs[rd as usize & 31], v);
+            }
+        }
+    }
+
+    /// A field of the context (at `offset_of!(JitCtx, ..)`).
+    fn cx(&mut self, off: usize) -> Value {
+        let ctx = self.c.ctx;
+        self.b.ins().load(I64, mem(), ctx, off as i32)
+    }
+
+    fn konst(&mut self, v: u64) -> Value {
+        self.b.ins().iconst(I64, v as i64)
+    }
+
+    /// A block that exits to `pc` at count `steps` (the count variable where None).
+    fn exit_block(&mut self, pc: u64, steps: Option<Value>, kind: u64) -> Block {
+        let block = self.b.create_block();
+        self.deferred.push(Deferred::Exit {
+            block,
+            pc,
+            steps,
+            kind,
+        });
+        block
+    }
+
+    /// Where a jump from parcel `from` to `pc` goes (the count flushed): the target's block
+    /// if in the region (through a budget check when backward), else an exit.
+    fn edge(&mut self, from: usize, pc: u64) -> Block {
+        if pc & !0xfff == self.page {
+            let o = parcel(pc);
+            if self.slots[o].is_some() {
+                if o > from {
+                    return self.block(o);
+                }
+                let block = self.b.create_block();
+                self.deferred.push(Deferred::Check { block, target: o });
+                return block;
+            }
+        }
+        self.exit_block(pc, None, exit::NORMAL)
+    }
+
+    /// Translates the instruction at `at`; `next` is the parcel translated after it.
+    /// Returns whether the current block is still open (it fell through into `next`).
+    fn insn(&mut self, i: &Insn, at: u64, next: Option<usize>) -> bool {
+        let here = parcel(at);
+        let imm = i.imm as i64;
+        let len = i.len as u64;
+        let fall = at.wrapping_add(len);
+        macro_rules! a {
+            () => {
+                self.reg(i.rs1)
+            };
+        }
+        macro_rules! bb {
+            () => {
+                self.reg(i.rs2)
+            };
+        }
+        macro_rules! ins {
+            () => {
+                self.b.ins()
+            };
+        }
+        let sext32 = |t: &mut Self, v: Value| {
+            let v = t.b.ins().ireduce(I32, v);
+            t.b.ins().sextend(I64, v)
+        };
+        let lo32 = |t: &mut Self, v: Value| t.b.ins().ireduce(I32, v);
+        let bool64 = |t: &mut Self, v: Value| t.b.ins().uextend(I64, v);
+        let value: Value = match i.op {
+            Op::Lui | Op::Li => self.konst(imm as u64),
+            Op::Auipc => self.konst(at.wrapping_add(imm as u64)),
+            Op::Mv => a!(),
+            Op::Jal => {
+                let link = self.konst(fall);
+                self.set(i.rd, link);
+                self.pending += 1;
+                self.flush();
+                let blk = self.edge(here, at.wrapping_add(imm as u64));
+                ins!().jump(blk, &[]);
+                return false;
+            }
+            Op::Jalr => {
+                // The target before rd is written (rd may be rs1).
+                let a = a!();
+                let t = ins!().iadd_imm_s(a, imm);
+                let t = ins!().band_imm_s(t, !1);
+                let link = self.konst(fall);
+                self.set(i.rd, link);
+                self.pending += 1;
+                self.flush();
+                let s = self.b.use_var(self.steps);
+                let kind = self.konst(exit::NORMAL);
+                self.leave(t, s, kind);
+                return false;
+            }
+            Op::Beqz | Op::Bnez | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
+                let a = a!();
+                let cond = match i.op {
+                    Op::Beqz => ins!().icmp_imm_s(IntCC::Equal, a, 0),
+                    Op::Bnez => ins!().icmp_imm_s(IntCC::NotEqual, a, 0),
+                    op => {
+                        let b = bb!();
+                        let cc = match op {
+                            Op::Beq => IntCC::Equal,
+                            Op::Bne => IntCC::NotEqual,
+                            Op::Blt => IntCC::SignedLessThan,
+                            Op::Bge => IntCC::SignedGreaterThanOrEqual,
+                            Op::Bltu => IntCC::UnsignedLessThan,
+                            _ => IntCC::UnsignedGreaterThanOrEqual,
+                        };
+                        ins!().icmp(cc, a, b)
+                    }
+                };
+                self.pending += 1;
+                self.flush();
+                let taken = self.edge(here, at.wrapping_add(imm as u64));
+                let not_taken = self.edge(here, fall);
+                if taken == not_taken {
+                    ins!().jump(taken, &[]);
+                } else {
+                    ins!().brif(cond, taken, &[], not_taken, &[]);
+                }
+                return false;
+            }
+            Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu => {
+                let a = a!();
+                let va = ins!().iadd_imm_s(a, imm);
+                self.load(i.op, at, va)
+            }
+            Op::Sb | Op::Sh | Op::Sw | Op::Sd => {
+                let a = a!();
+                let va = ins!().iadd_imm_s(a, imm);
+                let v = bb!();
+                let n = match i.op {
+                    Op::Sb => 1,
+                    Op::Sh => 2,
+                    Op::Sw => 4,
+                    _ => 8,
+                };
+                self.store(n, at, fall, va, v);
+                self.pending += 1;
+                return self.fall_through(here, fall, next);
+            }
+            Op::Addi => {
+                let a = a!();
+                ins!().iadd_imm_s(a, imm)
+            }
+            Op::Slti => {
+                let a = a!();
+                let c = ins!().icmp_imm_s(IntCC::SignedLessThan, a, imm);
+                bool64(self, c)
+            }
+            Op::Sltiu => {
+                let a = a!();
+                let c = ins!().icmp_imm_s(IntCC::UnsignedLessThan, a, imm);
+                bool64(self, c)
+            }
+            Op::Xori => {
+                let a = a!();
+                ins!().bxor_imm_s(a, imm)
+            }
+            Op::Ori => {
+                let a = a!();
+                ins!().bor_imm_s(a, imm)
+            }
+            Op::Andi => {
+                let a = a!();
+                ins!().band_imm_s(a, imm)
+            }
+            Op::Slli => {
+                let a = a!();
+                ins!().ishl_imm_s(a, imm & 63)
+            }
+            Op::Srli => {
+                let a = a!();
+                ins!().ushr_imm_s(a, imm & 63)
+            }
+            Op::Srai => {
+                let a = a!();
+                ins!().sshr_imm_s(a, imm & 63)
+            }
+            Op::Addiw => {
+                let a = a!();
+                let v = ins!().iadd_imm_s(a, imm);
+                sext32(self, v)
+            }
+            Op::Slliw => {
+                let a = a!();
+                let v = ins!().ishl_imm_s(a, imm & 31);
+                sext32(self, v)
+            }
+            Op::Srliw => {
+                let a = a!();
+                let a = lo32(self, a);
+                let v = ins!().ushr_imm_s(a, imm & 31);
+                ins!().sextend(I64, v)
+            }
+            Op::Sraiw => {
+                let a = a!();
+                let a = lo32(self, a);
+                let v = ins!().sshr_imm_s(a, imm & 31);
+                ins!().sextend(I64, v)
+            }
+            op => {
+                let (a, b) = (a!(), bb!());
+                self.alu_rr(op, a, b)
+            }
+        };
+        self.set(i.rd, value);
+        self.pending += 1;
+        self.fall_through(here, fall, next)
+    }
+
+    /// The register-register operations (RV64I and M).
+    fn alu_rr(&mut self, op: Op, a: Value, b: Value) -> Value {
+        macro_rules! ins {
+            () => {
+                self.b.ins()
+            };
+        }
+        // RV masks a register shift amount to 6 bits (5 for the W forms: "the shift amount
+        // is held in the lower 5 bits of rs2", unpriv/rv64.adoc). Cranelift masks to the
+        // type's width too; the explicit mask says so and costs nothing where redundant.
+        let sext = |t: &mut Self, v: Value| t.b.ins().sextend(I64, v);
+        match op {
+            Op::Add => ins!().iadd(a, b),
+            Op::Sub => ins!().isub(a, b),
+            Op::Xor => ins!().bxor(a, b),
+            Op::Or => ins!().bor(a, b),
+            Op::And => ins!().band(a, b),
+            Op::Sll | Op::Srl | Op::Sra => {
+                let s = ins!().band_imm_s(b, 63);
+                match op {
+                    Op::Sll => ins!().ishl(a, s),
+                    Op::Srl => ins!().ushr(a, s),
+                    _ => ins!().sshr(a, s),
+                }
+            }
+            Op::Slt | Op::Sltu => {
+                let cc = if op == Op::Slt {
+                    IntCC::SignedLessThan
+                } else {
+                    IntCC::UnsignedLessThan
+                };
+                let c = ins!().icmp(cc, a, b);
+                ins!().uextend(I64, c)
+            }
+            Op::Addw | Op::Subw | Op::Sllw | Op::Mulw => {
+                // The low 32 bits of the 64-bit result are those of the 32-bit one.
+                let v = match op {
+                    Op::Addw => ins!().iadd(a, b),
+                    Op::Subw => ins!().isub(a, b),
+                    Op::Mulw => ins!().imul(a, b),
+                    _ => {
+                        let s = ins!().band_imm_s(b, 31);
+                        ins!().ishl(a, s)
+                    }
+                };
+                let v = ins!().ireduce(I32, v);
+                sext(self, v)
+            }
+            Op::Srlw | Op::Sraw => {
+                let a32 = ins!().ireduce(I32, a);
+                let s = ins!().band_imm_s(b, 31);
+                let v = if op == Op::Srlw {
+                    ins!().ushr(a32, s)
+                } else {
+                    ins!().sshr(a32, s)
+                };
+                sext(self, v)
+            }
+            Op::Mul => ins!().imul(a, b),
+            Op::Mulh => ins!().smulhi(a, b),
+            Op::Mulhu => ins!().umulhi(a, b),
+            Op::Mulhsu => {
+                // a signed is a unsigned minus 2^64 when negative: the high word of the
+                // product loses b then.
+                let hi = ins!().umulhi(a, b);
+                let neg = ins!().sshr_imm_s(a, 63);
+                let fix = ins!().band(neg, b);
+                ins!().isub(hi, fix)
+            }
+            // unpriv/m-st-ext.adoc, "Division Operations": x/0 = all ones, x%0 = x,
+            // MIN/-1 = MIN, MIN%-1 = 0. Cranelift's division traps on the divisor 0 and on
+            // the overflow, so the divisor is replaced by 1 there (which gives MIN/1 = MIN
+            // and MIN%1 = 0 for the overflow) and the zero case chosen after.
+            Op::Div | Op::Divu | Op::Rem | Op::Remu => self.divide(op, a, b, I64),
+            Op::Divw | Op::Divuw | Op::Remw | Op::Remuw => {
+                let a32 = ins!().ireduce(I32, a);
+                let b32 = ins!().ireduce(I32, b);
+                let v = self.divide(op, a32, b32, I32);
+                sext(self, v)
+            }
+            // `compilable` lets no other operation reach here.
+            _ => self.b.ins().iconst(I64, 0),
+        }
+    }
+
+    /// Division and remainder of `ty`-wide operands, as the M extension defines them.
+    fn divide(&mut self, op: Op, a: Value, b: Value, ty: cranelift_codegen::ir::Type) -> Value {
+        let signed = matches!(op, Op::Div | Op::Rem | Op::Divw | Op::Remw);
+        let rem = matches!(op, Op::Rem | Op::Remu | Op::Remw | Op::Remuw);
+        let min = if ty == I32 { i32::MIN as i64 } else { i64::MIN };
+        macro_rules! ins {
+            () => {
+                self.b.ins()
+            };
+        }
+        // Constants of `ty` (Cranelift wants an i32 constant's bits zero-extended).
+        let k = |t: &mut Self, v: i64| {
+            let bits = if ty == I32 { v & 0xffff_ffff } else { v };
+            t.b.ins().iconst(ty, bits)
+        };
+        let k0 = k(self, 0);
+        let zero = ins!().icmp(IntCC::Equal, b, k0);
+        let bad = if signed {
+            let kmin = k(self, min);
+            let km1 = k(self, -1);
+            let a_min = ins!().icmp(IntCC::Equal, a, kmin);
+            let b_m1 = ins!().icmp(IntCC::Equal, b, km1);
+            let ovf = ins!().band(a_min, b_m1);
+            ins!().bor(zero, ovf)
+        } else {
+            zero
+        };
+        let one = k(self, 1);
+        let d = ins!().select(bad, one, b);
+        let all_ones = k(self, -1);
+        let (v, if_zero) = match (signed, rem) {
+            (true, false) => (ins!().sdiv(a, d), all_ones),
+            (false, false) => (ins!().udiv(a, d), all_ones),
+            (true, true) => (ins!().srem(a, d), a),
+            (false, true) => (ins!().urem(a, d), a),
+        };
+        ins!().select(zero, if_zero, v)
+    }
+
+    /// After an instruction that falls through to `fall` (counted): on in the same block,
+    /// a jump to its block, or an exit. Returns whether the block stays open.
+    fn fall_through(&mut self, here: usize, fall: u64, next: Option<usize>) -> bool {
+        if fall & !0xfff == self.page {
+            let o = parcel(fall);
+            if self.slots[o].is_some() && next == Some(o) && !self.leader[o] {
+                return true;
+            }
+        }
+        self.flush();
+        let blk = self.edge(here, fall);
+        self.b.ins().jump(blk, &[]);
+        false
+    }
+
+    /// A block that leaves by a side exit at the instruction at `at`, counted `now`.
+    fn side(&mut self, at: u64, now: Value) -> Block {
+        self.exit_block(at, Some(now), exit::SIDE)
+    }
+
+    /// Branches to `side` unless `ok`, and goes on in a new block.
+    fn require(&mut self, ok: Value, side: Block) {
+        let cont = self.b.create_block();
+        self.b.ins().brif(ok, cont, &[], side, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// The physical address of `va` for an access of `n` bytes, as `load_hit` and
+    /// `store_hit` find it, counting the TLB hit; `side` where they would miss.
+    fn address(&mut self, va: Value, n: i64, store: bool, side: Block, now: Value) -> Value {
+        if n > 1 {
+            let mis = self.b.ins().band_imm_s(va, n - 1);
+            let ok = self.b.ins().icmp_imm_s(IntCC::Equal, mis, 0);
+            self.require(ok, side);
+        }
+        if self.direct {
+            // Direct: the address is physical; RAM or nothing (`Ram::contains_n`).
+            let off = self.b.ins().iadd_imm_s(va, RAM_BASE.wrapping_neg() as i64);
+            let c_ram_size = self.cx(offset_of!(JitCtx, ram_size));
+            let max = self.b.ins().iadd_imm_s(c_ram_size, -n);
+            let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, off, max);
+            self.require(ok, side);
+            return va;
+        }
+        // Mapped: the MMU's fast table (`FastTlb::lookup`, `Mmu::fast_data`).
+        let view = self.view;
+        let table = if store {
+            self.cx(offset_of!(JitCtx, store_table))
+        } else {
+            self.cx(offset_of!(JitCtx, load_table))
+        };
+        let vpn = self.b.ins().ushr_imm_s(va, 12);
+        let idx = self.b.ins().band_imm_s(vpn, ENTRIES as i64 - 1);
+        let byte = self.b.ins().imul_imm_s(idx, view.entry_size as i64);
+        let e = self.b.ins().iadd(table, byte);
+        let key = self.b.ins().load(I64, mem(), e, view.key_offset as i32);
+        let c_gen = self.cx(offset_of!(JitCtx, gen));
+        let want = self.b.ins().bor(vpn, c_gen);
+        let hit = self.b.ins().icmp(IntCC::Equal, key, want);
+        self.require(hit, side);
+        let slot = self.b.ins().uload32(mem(), e, view.slot_offset as i32);
+        let page = self.b.ins().load(I64, mem(), e, view.pa_page_offset as i32);
+        let low = self.b.ins().band_imm_s(va, 0xfff);
+        let pa_mapped = self.b.ins().bor(page, low);
+        // A hit behind a TLB slot counts as one (`Tlb::count_fast_hit`): the access type's
+        // lookups and hits, and the slot's stamp `now * 4 + 2` (the data phase).
+        let count = self.b.create_block();
+        let join = self.b.create_block();
+        let no_slot = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, slot, NO_SLOT as u32 as i64);
+        self.b.ins().brif(no_slot, join, &[], count, &[]);
+        self.b.switch_to_block(count);
+        let access = if store {
+            offset_of!(TlbStats, store)
+        } else {
+            offset_of!(TlbStats, load)
+        };
+        for field in [
+            offset_of!(AccessStats, lookups),
+            offset_of!(AccessStats, hits),
+        ] {
+            let off = (access + field) as i32;
+            let c_stats = self.cx(offset_of!(JitCtx, stats));
+            let v = self.b.ins().load(I64, mem(), c_stats, off);
+            let v = self.b.ins().iadd_imm_s(v, 1);
+            let c_stats = self.cx(offset_of!(JitCtx, stats));
+            self.b.ins().store(mem(), v, c_stats, off);
+        }
+        let stamp = self.b.ins().ishl_imm_s(now, 2);
+        let stamp = self.b.ins().iadd_imm_s(stamp, 2);
+        let at = self.b.ins().ishl_imm_s(slot, 3);
+        let c_stamps = self.cx(offset_of!(JitCtx, stamps));
+        let at = self.b.ins().iadd(c_stamps, at);
+        self.b.ins().store(mem(), stamp, at, 0);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        pa_mapped
+    }
+
+    /// A load (`Hart::load_hit`), its value extended as `op` says.
+    fn load(&mut self, op: Op, at: u64, va: Value) -> Value {
+        let now = self.now();
+        let side = self.side(at, now);
+        let n = match op {
+            Op::Lb | Op::Lbu => 1,
+            Op::Lh | Op::Lhu => 2,
+            Op::Lw | Op::Lwu => 4,
+            _ => 8,
+        };
+        let pa = self.address(va, n, false, side, now);
+        let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
+        let host = self.b.ins().iadd(c_ram0, pa);
+        let ins = self.b.ins();
+        match op {
+            Op::Lb => ins.sload8(I64, mem(), host, 0),
+            Op::Lbu => ins.uload8(I64, mem(), host, 0),
+            Op::Lh => ins.sload16(I64, mem(), host, 0),
+            Op::Lhu => ins.uload16(I64, mem(), host, 0),
+            Op::Lw => ins.sload32(mem(), host, 0),
+            Op::Lwu => ins.uload32(mem(), host, 0),
+            _ => ins.load(I64, mem(), host, 0),
+        }
+    }
+
+    /// A store of the low `n` bytes of `v` (`Hart::store_hit`), then `after_ram_store`:
+    /// the reservation here, and for a page with flags an exit to `fall` that has the hart
+    /// call `note_store`.
+    fn store(&mut self, n: i64, at: u64, fall: u64, va: Value, v: Value) {
+        let now = self.now();
+        let side = self.side(at, now);
+        let pa = self.address(va, n, true, side, now);
+        let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
+        let host = self.b.ins().iadd(c_ram0, pa);
+        match n {
+            1 => self.b.ins().istore8(mem(), v, host, 0),
+            2 => self.b.ins().istore16(mem(), v, host, 0),
+            4 => self.b.ins().istore32(mem(), v, host, 0),
+            _ => self.b.ins().store(mem(), v, host, 0),
+        };
+        // A store to the reserved granule clears the reservation.
+        let granule = self.b.ins().band_imm_s(pa, !7);
+        let c_reservation = self.cx(offset_of!(JitCtx, reservation));
+        let r = self.b.ins().load(I64, mem(), c_reservation, 0);
+        let hit = self.b.ins().icmp(IntCC::Equal, granule, r);
+        let clear = self.b.create_block();
+        let after = self.b.create_block();
+        self.b.ins().brif(hit, clear, &[], after, &[]);
+        self.b.switch_to_block(clear);
+        let none = self.konst(NO_RESERVATION);
+        let c_reservation = self.cx(offset_of!(JitCtx, reservation));
+        self.b.ins().store(mem(), none, c_reservation, 0);
+        self.b.ins().jump(after, &[]);
+        self.b.switch_to_block(after);
+        // The frame's flags (`ICache::note_store`): nonzero, the hart must see the store.
+        let off = self.b.ins().iadd_imm_s(pa, RAM_BASE.wrapping_neg() as i64);
+        let frame = self.b.ins().ushr_imm_s(off, 12);
+        let c_flags = self.cx(offset_of!(JitCtx, flags));
+        let f = self.b.ins().iadd(c_flags, frame);
+        let f = self.b.ins().uload8(I64, mem(), f, 0);
+        let flagged = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(f, flagged, &[], cont, &[]);
+        self.b.switch_to_block(flagged);
+        self.b
+            .ins()
+            .store(mem(), pa, self.c.ctx, offset_of!(JitCtx, out_pa) as i32);
+        let len = self.konst(n as u64);
+        self.b
+            .ins()
+            .store(mem(), len, self.c.ctx, offset_of!(JitCtx, out_len) as i32);
+        let after_steps = self.b.ins().iadd_imm_s(now, 1);
+        let (pc, kind) = (self.konst(fall), self.konst(exit::FLAGGED_STORE));
+        self.leave(pc, after_steps, kind);
+        self.b.switch_to_block(cont);
+    }
+
+    /// The blocks made during the translation that it could not fill then.
+    fn fill_deferred(&mut self) {
+        let mut i = 0;
+        // Filling a check may defer nothing more (its exit is filled at once).
+        while i < self.deferred.len() {
+            match self.deferred[i] {
+                Deferred::Exit {
+                    block,
+                    pc,
+                    steps,
+                    kind,
+                } => {
+                    self.b.switch_to_block(block);
+                    let s = match steps {
+                        Some(s) => s,
+                        None => self.b.use_var(self.steps),
+                    };
+                    let (pc, kind) = (self.konst(pc), self.konst(kind));
+                    self.leave(pc, s, kind);
+                }
+                Deferred::Check { block, target } => {
+                    // The block engine's rule: a jump stays in the run while `steps <=
+                    // limit`, so at least `MAX_RUN` steps remain before `stop_at`.
+                    self.b.switch_to_block(block);
+                    let s = self.b.use_var(self.steps);
+                    let limit = self.cx(offset_of!(JitCtx, limit));
+                    let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, s, limit);
+                    let stay = self.block(target);
+                    let leave = self.b.create_block();
+                    self.b.ins().brif(ok, stay, &[], leave, &[]);
+                    self.b.switch_to_block(leave);
+                    let pc = self.konst(self.page | (target as u64) << 1);
+                    let kind = self.konst(exit::NORMAL);
+                    self.leave(pc, s, kind);
+                }
+            }
+            i += 1;
+        }
+    }
+
+    /// An exit (ending the current block): the registers the region writes back to the
+    /// hart, then where it ended. Each exit stores its own (a shared exit block would take
+    /// every written register as a block parameter from every exit, which made register
+    /// allocation the bulk of compile time).
+    fn leave(&mut self, pc: Value, steps: Value, kind: Value) {
+        if MEMORY_REGS {
+            // Nothing to write back: one shared exit (one epilogue), taking where and why.
+            let exit = self.exit;
+            self.b
+                .ins()
+                .jump(exit, &[pc.into(), steps.into(), kind.into()]);
+            return;
+        }
+        for r in 1..32 {
+            if self.written & (1 << r) != 0 {
+                let v = self.b.use_var(self.regs[r]);
+                let c_x = self.cx(offset_of!(JitCtx, x));
+                self.b.ins().store(mem(), v, c_x, (r * 8) as i32);
+            }
+        }
+        let ctx = self.c.ctx;
+        self.b
+            .ins()
+            .store(mem(), pc, ctx, offset_of!(JitCtx, out_pc) as i32);
+        self.b
+            .ins()
+            .store(mem(), steps, ctx, offset_of!(JitCtx, out_steps) as i32);
+        self.b.ins().return_(&[kind]);
+    }
+
+    /// The shared exit of [`Translator::leave`]: where the region ended, and why.
+    fn fill_exit(&mut self) {
+        let exit = self.exit;
+        self.b.switch_to_block(exit);
+        let [pc, steps, kind] = [0, 1, 2].map(|i| self.b.block_params(exit)[i]);
+        let ctx = self.c.ctx;
+        self.b
+            .ins()
+            .store(mem(), pc, ctx, offset_of!(JitCtx, out_pc) as i32);
+        self.b
+            .ins()
+            .store(mem(), steps, ctx, offset_of!(JitCtx, out_steps) as i32);
+        self.b.ins().return_(&[kind]);
+    }
+}

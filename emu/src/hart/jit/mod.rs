@@ -1,0 +1,376 @@
+//! The JIT tier (`--engine jit`): the block engine ([`super::block`]) plus *regions* of hot
+//! code compiled to host code with Cranelift.
+//!
+//! **When.** At each entry of a run (the block engine's `'entry`: pc on the fetch page, at
+//! least `MAX_RUN` steps before `stop_at`) and at each taken in-page jump of a run, the
+//! target slot's JIT entry (`ICache::jit_entry`: one `u32` per decoded slot, kept with the
+//! decoded page) counts the entries there (`ICache::jit_hot`); at the threshold
+//! (`--jit-threshold`) the run goes back to its entry, which compiles the region starting
+//! there, and the JIT entry then names it (a run also goes back to its entry at a jump to a
+//! compiled region). So whether and when code is compiled depends only on what the guest executed,
+//! never on host time.
+//!
+//! **What.** A region ([`compile`]) is a set of decoded slots of one 4 KiB page reachable
+//! from its entry by fall-through, conditional branches and JAL, at most
+//! [`MAX_REGION_INSNS`] instructions, compiled from copies of the slots and the *virtual*
+//! page it was entered on (pcs are constants in it: AUIPC, links, targets). It is only used
+//! on that virtual page (`fetch_tag`), and dropped with its decoded page's entry table
+//! whenever a store clears a decoded slot of the page (`ICache::note_store`). It exits
+//! (back to the block engine, at an exact pc and count) at anything else: JALR (retired,
+//! exit to its target), a jump or a fall-through leaving the page or the region, an
+//! undecoded slot, any out-of-line operation (CSRs, xRET, fences, ECALL, WFI, atomics,
+//! F/D), a backward jump with less than `MAX_RUN` steps left before `stop_at`, and a store
+//! to a page of code or to the watched word (retired; the hart then calls `note_store`,
+//! which may lower `stop_at`).
+//!
+//! **Exactly the block engine.** Loads and stores take the same fast paths as
+//! [`Hart::load_hit`] and [`Hart::store_hit`] inline (the direct path; else the MMU's fast
+//! tables, counting the TLB hit and stamping the slot with `steps * 4 + 2`); anything they
+//! would not serve (misaligned, not RAM, a fast-table miss) is a *side exit*: the
+//! instruction did not happen, and the block engine runs it (the next entry skips the JIT,
+//! so a region is never re-entered at once at the instruction it could not run). The
+//! budget invariant is the block engine's: a run entered with `MAX_RUN` steps left takes
+//! at most a page's worth of forward steps between checks, and every backward jump checks
+//! `steps <= limit`. Fetches need nothing: the region never leaves the fetch page, whose
+//! TLB hits the MMU counts from `steps` (`mmu::fast`, `FetchRun`).
+
+mod compile;
+#[cfg(test)]
+mod tests;
+
+use super::block::MAX_RUN;
+use super::Hart;
+use crate::bus::{Bus, RAM_BASE};
+use compile::Compiler;
+
+/// The most instructions a region compiles.
+pub const MAX_REGION_INSNS: usize = 128;
+
+/// Regions beyond which all compiled code is dropped (and recompiled as it gets hot again).
+const MAX_REGIONS: usize = 1 << 15;
+
+/// Bytes of compiled code beyond which all of it is dropped.
+const MAX_CODE_BYTES: usize = 64 << 20;
+
+use super::icache::{JIT_COMPILED as COMPILED, JIT_NEVER as NEVER};
+
+/// How a region returned ([`JitCtx::out_pc`], [`JitCtx::out_steps`] say where and when).
+pub(crate) mod exit {
+    /// Every instruction before `out_pc` retired; the block engine goes on at `out_pc`.
+    pub const NORMAL: u64 = 0;
+    /// The instruction at `out_pc` did not run (its load or store is not one the region
+    /// serves): the block engine must run it before the JIT is used again.
+    pub const SIDE: u64 = 1;
+    /// A store to a page with flags (code or the watched word) retired just before
+    /// `out_pc`: the hart must call `note_store(out_pa, out_len)` first.
+    pub const FLAGGED_STORE: u64 = 2;
+}
+
+/// What a region reads and writes besides guest RAM: built by [`Hart::jit_call`] right
+/// before each call from the hart, valid for that call only. `repr(C)`: compiled code
+/// reads the fields at their `offset_of!` offsets.
+#[repr(C)]
+pub(crate) struct JitCtx {
+    /// `Hart::x`.
+    pub x: *mut u64,
+    /// The count at entry.
+    pub steps: u64,
+    /// A backward jump stays in the region while the count after it is at most this
+    /// (`stop_at - MAX_RUN`, as the block engine's `limit`).
+    pub limit: u64,
+    /// The MMU's fast tables (`FastTlb::jit_view`).
+    pub load_table: *const u8,
+    pub store_table: *const u8,
+    pub gen: u64,
+    /// `TlbStats` and the stamps of the TLB's slots.
+    pub stats: *mut u8,
+    pub stamps: *mut u64,
+    /// The host address of guest physical 0 (wrapping: RAM's host address minus
+    /// `RAM_BASE`), and RAM's size.
+    pub ram0: *mut u8,
+    pub ram_size: u64,
+    /// `ICache`'s flags per RAM frame.
+    pub flags: *const u8,
+    /// `Hart::reservation`.
+    pub reservation: *mut u64,
+    /// Out: where and at which count the region ended, and for [`exit::FLAGGED_STORE`] the
+    /// store's physical address and length.
+    pub out_pc: u64,
+    pub out_steps: u64,
+    pub out_pa: u64,
+    pub out_len: u64,
+}
+
+/// A compiled region's code.
+type RegionFn = unsafe extern "C" fn(*mut JitCtx) -> u64;
+
+/// A compiled region.
+struct Region {
+    /// The virtual page it was compiled for (its pcs are constants).
+    va_page: u64,
+    /// Compiled for direct data accesses (`Hart::data_direct`) or for the MMU's fast tables.
+    direct: bool,
+    func: RegionFn,
+    /// Calls, the steps run in them, and the side exits: a region that side-exits every few
+    /// instructions (its loads miss the fast tables, say) is slower than the block engine,
+    /// which then runs its code instead.
+    calls: u32,
+    steps: u64,
+    side_exits: u64,
+}
+
+/// Calls after which a region's side exits are weighed ([`Region::side_exits`]).
+const DEMOTE_AFTER: u32 = 64;
+/// A region is given up when it ran fewer steps than this per side exit.
+const STEPS_PER_SIDE_EXIT: u64 = 32;
+
+/// What the JIT has done, for tests and `RUST_LOG=debug`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JitStats {
+    /// Regions compiled.
+    pub compiled: u64,
+    /// Entries where no region could be compiled (marked never to count again).
+    pub refused: u64,
+    /// Calls of compiled regions.
+    pub entered: u64,
+    /// Of those, the ones that ended in a side exit.
+    pub side_exits: u64,
+    /// Times all compiled code was dropped (a cap was reached).
+    pub flushes: u64,
+    /// Regions given up because they mostly ended in side exits.
+    pub demoted: u64,
+    /// Host microseconds spent compiling (for `RUST_LOG=debug`; never compared, and nothing
+    /// depends on it).
+    pub compile_us: u64,
+}
+
+/// The compiler and its regions; lives in the decoded-instruction cache (`ICache::jit`),
+/// whose entry tables name the regions.
+pub struct Jit {
+    compiler: Compiler,
+    regions: Vec<Region>,
+    threshold: u32,
+    code_bytes: usize,
+    pub stats: JitStats,
+}
+
+impl Jit {
+    /// A JIT for the host, compiling a region once its entry has been reached `threshold`
+    /// times (at least 1). Fails when Cranelift does not support the host.
+    pub fn new(threshold: u32) -> Result<Jit, String> {
+        Ok(Jit {
+            compiler: Compiler::new()?,
+            regions: Vec::new(),
+            threshold: threshold.clamp(1, NEVER - 1),
+            code_bytes: 0,
+            stats: JitStats::default(),
+        })
+    }
+}
+
+impl Hart {
+    /// The JIT's counters (None: the JIT is off).
+    pub fn jit_stats(&self) -> Option<JitStats> {
+        self.icache.jit.as_ref().map(|j| j.stats)
+    }
+
+    /// Turns the JIT on for this hart (`Engine::Jit`).
+    pub(crate) fn enable_jit(&mut self, jit: Jit) {
+        self.icache.set_jit_tables(true);
+        self.icache.jit_threshold = jit.threshold;
+        self.icache.jit = Some(Box::new(jit));
+    }
+
+    /// Runs until `steps` reaches `stop_at`: the block engine with compiled regions.
+    pub(crate) fn run_jit(&mut self, bus: &mut Bus) {
+        if self.icache.jit.is_none() {
+            // Not enabled (a hart made outside `Machine::new`): the block engine alone.
+            return self.run_block(bus);
+        }
+        self.run_engine::<true>(bus);
+    }
+
+    /// At a run's entry at `pc` (on the fetch page, its slot decoded, `steps` at most
+    /// `limit`) that `ICache::jit_hot` found hot: compiles the region when its count
+    /// reached the threshold, and runs the region compiled there if any. Returns the pc and count it ended at and whether it
+    /// was a side exit; None when nothing ran.
+    #[inline(never)]
+    pub(super) fn jit_enter(
+        &mut self,
+        bus: &mut Bus,
+        pc: u64,
+        steps: u64,
+        limit: u64,
+    ) -> Option<(u64, u64, bool)> {
+        let mut jit = self.icache.jit.take()?;
+        let r = self.jit_enter_with(&mut jit, bus, pc, steps, limit);
+        self.icache.jit = Some(jit);
+        r
+    }
+
+    fn jit_enter_with(
+        &mut self,
+        jit: &mut Jit,
+        bus: &mut Bus,
+        pc: u64,
+        steps: u64,
+        limit: u64,
+    ) -> Option<(u64, u64, bool)> {
+        let entry = self.icache.jit_entry(pc);
+        // SAFETY: pc lies on the fetch page (the caller's tag check) and the JIT is on, so
+        // `entry` points into the fetch page's live entry table (`ICache::jit_entry`).
+        let e = unsafe { *entry };
+        let func = if e & COMPILED != 0 {
+            let r = jit.regions.get((e & !COMPILED) as usize)?;
+            if r.va_page != pc & !0xfff || r.direct != self.data_direct {
+                // Compiled for another virtual address of this physical page, or for the
+                // other kind of data access.
+                return None;
+            }
+            r.func
+        } else if e >= NEVER {
+            return None;
+        } else {
+            // `jit_hot`: the count reached the threshold.
+            let compiled = self.jit_compile(jit, pc);
+            // SAFETY: as the read above: compiling changes no decoded page (a flush
+            // resets the tables in place, it frees none).
+            unsafe { *entry = compiled.map_or(NEVER, |i| COMPILED | i) };
+            jit.regions.get(compiled? as usize)?.func
+        };
+        let before = steps;
+        let (pc, steps, side) = self.jit_call(jit, bus, func, steps, limit);
+        // SAFETY: as the read above (the call changed no decoded page: a store that cleared
+        // a slot reset the table in place).
+        let e = unsafe { *entry };
+        if let Some(r) = jit
+            .regions
+            .get_mut((e & !COMPILED) as usize)
+            .filter(|_| e & COMPILED != 0)
+        {
+            r.calls = r.calls.saturating_add(1);
+            r.steps += steps - before;
+            r.side_exits += side as u64;
+            if r.calls >= DEMOTE_AFTER && r.steps < r.side_exits * STEPS_PER_SIDE_EXIT {
+                // SAFETY: as above.
+                unsafe { *entry = NEVER };
+                jit.stats.demoted += 1;
+            }
+        }
+        Some((pc, steps, side))
+    }
+
+    /// Compiles the region starting at `pc` (on the fetch page); its index, or None when
+    /// none can start there.
+    #[cold]
+    fn jit_compile(&mut self, jit: &mut Jit, pc: u64) -> Option<u32> {
+        if jit.regions.len() >= MAX_REGIONS || jit.code_bytes >= MAX_CODE_BYTES {
+            // Only here, between calls: no compiled code is running.
+            jit.regions.clear();
+            jit.code_bytes = 0;
+            jit.compiler.free_all();
+            self.icache.reset_jit_tables();
+            jit.stats.flushes += 1;
+        }
+        // Host time, for the statistics only: nothing depends on it.
+        let start = std::time::Instant::now();
+        let icache = &self.icache;
+        let view = self.mmu.fast.jit_view();
+        let direct = self.data_direct;
+        let compiled = jit
+            .compiler
+            .compile(pc, direct, view, |at| icache.fetch_page_slot(at));
+        jit.stats.compile_us += start.elapsed().as_micros() as u64;
+        match compiled {
+            Ok(Some((func, bytes))) => {
+                jit.code_bytes += bytes;
+                jit.stats.compiled += 1;
+                jit.regions.push(Region {
+                    va_page: pc & !0xfff,
+                    direct,
+                    func,
+                    calls: 0,
+                    steps: 0,
+                    side_exits: 0,
+                });
+                Some(jit.regions.len() as u32 - 1)
+            }
+            Ok(None) => {
+                jit.stats.refused += 1;
+                None
+            }
+            Err(e) => {
+                // A bug of the translation, not of the guest: the block engine runs the
+                // code instead, exactly as it would have.
+                debug_assert!(false, "the JIT failed to compile {pc:#x}: {e}");
+                log::warn!("the JIT failed to compile the region at {pc:#x}: {e}");
+                jit.stats.refused += 1;
+                None
+            }
+        }
+    }
+
+    /// Calls a compiled region with the hart's state; returns where it ended (pc, count,
+    /// side exit).
+    fn jit_call(
+        &mut self,
+        jit: &mut Jit,
+        bus: &mut Bus,
+        func: RegionFn,
+        steps: u64,
+        limit: u64,
+    ) -> (u64, u64, bool) {
+        let view = self.mmu.fast.jit_view();
+        let (stats, stamps) = self.mmu.tlb.jit_counters();
+        let mut ctx = JitCtx {
+            x: self.x.as_mut_ptr(),
+            steps,
+            limit,
+            load_table: view.load,
+            store_table: view.store,
+            gen: view.gen,
+            stats: stats as *mut u8,
+            stamps,
+            ram0: bus
+                .ram
+                .host_ptr(crate::addr::PhysAddr(RAM_BASE))
+                .wrapping_sub(RAM_BASE as usize),
+            ram_size: bus.ram.size(),
+            flags: self.icache.flags_ptr(),
+            reservation: &mut self.reservation,
+            out_pc: 0,
+            out_steps: 0,
+            out_pa: 0,
+            out_len: 0,
+        };
+        jit.stats.entered += 1;
+        // SAFETY: `func` is a live region (compiled by `jit.compiler`, whose code is only
+        // freed by `jit_compile`, between calls), compiled for the page and the slots it
+        // runs on (`jit_enter_with` checked the virtual page; the entry tables are reset
+        // whenever a slot it copied is cleared). It reads and writes through `ctx`'s
+        // pointers only, each valid for the call: the hart's registers, reservation and
+        // MMU state (not moved while `&mut self` is held, and no Rust reference to them is
+        // used during the call), and guest RAM at addresses it checked as `load_hit` and
+        // `store_hit` do (inside RAM, or on a fast-table page, which is RAM).
+        let kind = unsafe { func(&mut ctx) };
+        debug_assert!(ctx.out_steps >= steps && ctx.out_steps < self.stop_at);
+        match kind {
+            exit::SIDE => {
+                jit.stats.side_exits += 1;
+                (ctx.out_pc, ctx.out_steps, true)
+            }
+            exit::FLAGGED_STORE => {
+                // The rest of `after_ram_store`, whose reservation part the region did.
+                if self.icache.note_store(ctx.out_pa, ctx.out_len) {
+                    self.request_event_check();
+                }
+                (ctx.out_pc, ctx.out_steps, false)
+            }
+            _ => (ctx.out_pc, ctx.out_steps, false),
+        }
+    }
+}
+
+/// `MAX_RUN` as the compiler sees it: a region's forward path between two budget checks is
+/// shorter (it stays on one page), see the module text.
+const _: () = assert!(MAX_RUN as usize > crate::hart::icache::SLOTS - 1);

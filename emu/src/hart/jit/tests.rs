@@ -1,0 +1,455 @@
+//! The JIT against the interpreter, on programs made to run compiled code (threshold 1 or
+//! 2): every ALU and M operation on edge values, self-modifying code in a compiled loop,
+//! `--max-insns` at every count across a compiled loop's budget edge, loads and stores
+//! missing the MMU's fast tables in the middle of a region, and one physical code page run
+//! at two virtual addresses.
+
+use super::*;
+use crate::addr::PhysAddr;
+use crate::bench::{self, Paged, Workload, PAGED_PROLOGUE};
+use crate::hart::Engine;
+use crate::machine::{Exit, Machine, MachineConfig};
+
+// Register numbers.
+const T0: u32 = 5;
+const T1: u32 = 6;
+const S1: u32 = 9;
+const A0: u32 = 10;
+const A1: u32 = 11;
+const A2: u32 = 12;
+
+fn r_type(f7: u32, f3: u32, opcode: u32, rd: u32, rs1: u32, rs2: u32) -> u32 {
+    (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opcode
+}
+fn i_type(imm: i32, f3: u32, opcode: u32, rd: u32, rs1: u32) -> u32 {
+    ((imm as u32 & 0xfff) << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | opcode
+}
+fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(imm, 0, 0x13, rd, rs1)
+}
+fn ld(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(imm, 3, 0x03, rd, rs1)
+}
+fn lw(rd: u32, rs1: u32, imm: i32) -> u32 {
+    i_type(imm, 2, 0x03, rd, rs1)
+}
+fn s_type(f3: u32, rs2: u32, rs1: u32, imm: u32) -> u32 {
+    ((imm >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((imm & 31) << 7) | 0x23
+}
+fn sd(rs2: u32, rs1: u32, imm: u32) -> u32 {
+    s_type(3, rs2, rs1, imm)
+}
+fn sw(rs2: u32, rs1: u32, imm: u32) -> u32 {
+    s_type(2, rs2, rs1, imm)
+}
+/// BNE with a negative offset `-back` (a multiple of 2, at most 4094).
+fn bne_back(rs1: u32, rs2: u32, back: u32) -> u32 {
+    let off = back.wrapping_neg() & 0x1fff;
+    let (b12, b11) = ((off >> 12) & 1, (off >> 11) & 1);
+    let (hi, lo) = ((off >> 5) & 0x3f, (off >> 1) & 0xf);
+    (b12 << 31) | (hi << 25) | (rs2 << 20) | (rs1 << 15) | (1 << 12) | (lo << 8) | (b11 << 7) | 0x63
+}
+/// JAL x0 with a negative offset `-back` (a multiple of 2).
+fn j_back(back: u32) -> u32 {
+    let off = back.wrapping_neg() & 0x1f_ffff;
+    let (b20, b11) = ((off >> 20) & 1, (off >> 11) & 1);
+    let (lo, mid) = ((off >> 1) & 0x3ff, (off >> 12) & 0xff);
+    (b20 << 31) | (lo << 21) | (b11 << 20) | (mid << 12) | 0x6f
+}
+/// BEQ with a positive offset `fwd`.
+fn beq_fwd(rs1: u32, rs2: u32, fwd: u32) -> u32 {
+    bne_fwd(rs1, rs2, fwd) & !(7 << 12)
+}
+/// BNE with a positive offset `fwd`.
+fn bne_fwd(rs1: u32, rs2: u32, fwd: u32) -> u32 {
+    let off = fwd & 0x1fff;
+    let (b12, b11) = ((off >> 12) & 1, (off >> 11) & 1);
+    let (hi, lo) = ((off >> 5) & 0x3f, (off >> 1) & 0xf);
+    (b12 << 31) | (hi << 25) | (rs2 << 20) | (rs1 << 15) | (1 << 12) | (lo << 8) | (b11 << 7) | 0x63
+}
+
+/// The test finisher's pass, then `j .`.
+const PASS: [u32; 5] = [
+    0x0010_0eb7, // lui t4, 0x100
+    0x0000_5f37, // lui t5, 0x5
+    0x555f_0f1b, // addiw t5, t5, 1365 (0x5555: pass)
+    0x01ee_a023, // sw t5, 0(t4)
+    0x0000_006f, // j .
+];
+
+/// A machine with `code` at the start of RAM, booted to it, on `engine`.
+fn machine(code: &[u32], engine: Engine, max_insns: Option<u64>, threshold: u32) -> Machine {
+    let cfg = MachineConfig {
+        max_insns,
+        engine,
+        jit_threshold: threshold,
+        ..MachineConfig::capture(Vec::new())
+    };
+    let mut m = Machine::new(cfg).expect("a machine");
+    let bytes: Vec<u8> = code.iter().flat_map(|i| i.to_le_bytes()).collect();
+    m.load_image(PhysAddr(RAM_BASE), &bytes, RAM_BASE)
+        .expect("load");
+    m
+}
+
+/// Everything the engines must agree on.
+fn state(m: &Machine) -> String {
+    let h = &m.hart;
+    let entries: Vec<_> = h.mmu.tlb.entries().collect();
+    format!(
+        "steps {} traps {} pc {:#x} {:?}\nx {:x?}\ntlb {:?}\nmmu {:?}\nentries {entries:?}\n\
+         exceptions {:?}",
+        h.steps,
+        h.traps,
+        h.pc,
+        h.prv,
+        &h.x[..32],
+        h.mmu.tlb.stats(),
+        h.mmu.stats,
+        h.trap_stats.exceptions,
+    )
+}
+
+fn entered(m: &Machine) -> JitStats {
+    m.hart.jit_stats().expect("the JIT is on")
+}
+
+/// Edge values for the operations' operands.
+const VALUES: [u64; 14] = [
+    0,
+    1,
+    u64::MAX,
+    i64::MIN as u64,
+    i64::MAX as u64,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_ffff,
+    0xffff_ffff_8000_0000,
+    31,
+    32,
+    63,
+    64,
+    0x1234_5678_9abc_def0,
+];
+
+/// Where a program finds `VALUES` and writes its results (from the start of RAM).
+const DATA: u64 = 0x10000;
+
+/// Runs `ops` (each `op a2, a0, a1` or `op a2, a0, imm`) on `pairs` of VALUES indices on the
+/// interpreter and the JIT; their results (in RAM) and states must agree.
+fn compare_ops(what: &str, ops: &[u32], pairs: &[(usize, usize)]) {
+    // auipc t0, DATA >> 12 (t0 = RAM_BASE + DATA); three passes (s1), each with t1 = t0 +
+    // 0x800 (results): the later passes enter compiled regions (code runs straight
+    // through is entered at jump targets, page starts and region ends only).
+    let auipc = (DATA as u32) | (T0 << 7) | 0x17;
+    let mut code = vec![auipc, addi(S1, 0, 3), addi(T1, T0, 0x7ff), addi(T1, T1, 1)];
+    let top = 2 * 4;
+    let mut k = 0;
+    for &op in ops {
+        for &(i, j) in pairs {
+            code.push(ld(A0, T0, (i * 8) as i32));
+            code.push(ld(A1, T0, (j * 8) as i32));
+            code.push(op);
+            code.push(sd(A2, T1, (k % 256) * 8));
+            k += 1;
+            if k % 256 == 0 {
+                code.push(addi(T1, T1, 0x7ff));
+                code.push(addi(T1, T1, 1));
+            }
+        }
+    }
+    code.push(addi(S1, S1, -1));
+    code.push(beq_fwd(S1, 0, 8));
+    let here = (code.len() * 4) as u32;
+    code.push(j_back(here - top));
+    code.extend(PASS);
+    assert!(code.len() * 4 < DATA as usize, "{what}: the code fits");
+    let words = (k as usize).div_ceil(256) * 256 * 2;
+    let mut ends = Vec::new();
+    for engine in [Engine::Interp, Engine::Jit] {
+        let mut m = machine(&code, engine, Some(10_000_000), 1);
+        for (i, v) in VALUES.iter().enumerate() {
+            let pa = PhysAddr(RAM_BASE + DATA + i as u64 * 8);
+            m.bus.ram.write_bytes(pa, &v.to_le_bytes()).expect("RAM");
+        }
+        assert_eq!(m.run(), Exit::Pass, "{what} {engine:?}");
+        let out: Vec<u64> = (0..words as u64)
+            .map(|w| {
+                let pa = PhysAddr(RAM_BASE + DATA + 0x800 + w * 8);
+                m.bus.ram.read_u64(pa).expect("RAM")
+            })
+            .collect();
+        if engine == Engine::Jit {
+            let j = entered(&m);
+            assert!(j.compiled > 0 && j.entered > 0, "{what}: {j:?}");
+        }
+        ends.push((state(&m), out));
+    }
+    assert_eq!(
+        ends[0].1, ends[1].1,
+        "{what}: results, interpreter (left), JIT"
+    );
+    assert_eq!(
+        ends[0].0, ends[1].0,
+        "{what}: state, interpreter (left), JIT"
+    );
+}
+
+fn all_pairs() -> Vec<(usize, usize)> {
+    (0..VALUES.len())
+        .flat_map(|i| (0..VALUES.len()).map(move |j| (i, j)))
+        .collect()
+}
+
+#[test]
+fn register_operations_match_the_interpreter_on_edge_values() {
+    let op = |f7, f3| r_type(f7, f3, 0x33, A2, A0, A1);
+    let op32 = |f7, f3| r_type(f7, f3, 0x3b, A2, A0, A1);
+    let rv64i = [
+        op(0, 0),
+        op(0x20, 0),
+        op(0, 1),
+        op(0, 2),
+        op(0, 3),
+        op(0, 4),
+        op(0, 5),
+        op(0x20, 5),
+        op(0, 6),
+        op(0, 7),
+        op32(0, 0),
+        op32(0x20, 0),
+        op32(0, 1),
+        op32(0, 5),
+        op32(0x20, 5),
+    ];
+    let m = (0..8).map(|f3| op(1, f3));
+    let m32 = [0, 4, 5, 6, 7].map(|f3| op32(1, f3));
+    let pairs = all_pairs();
+    for (i, o) in rv64i.into_iter().chain(m).chain(m32).enumerate() {
+        compare_ops(&format!("register op {i} ({o:#010x})"), &[o], &pairs);
+    }
+}
+
+#[test]
+fn immediate_operations_match_the_interpreter_on_edge_values() {
+    let firsts: Vec<(usize, usize)> = (0..VALUES.len()).map(|i| (i, 0)).collect();
+    let mut ops = Vec::new();
+    for imm in [0, 1, -1, 2047, -2048, 0x555] {
+        for f3 in [0, 2, 3, 4, 6, 7] {
+            ops.push(i_type(imm, f3, 0x13, A2, A0));
+        }
+        ops.push(i_type(imm, 0, 0x1b, A2, A0)); // addiw
+    }
+    for sh in [0, 1, 31, 32, 33, 63] {
+        ops.push(i_type(sh, 1, 0x13, A2, A0)); // slli
+        ops.push(i_type(sh, 5, 0x13, A2, A0)); // srli
+        ops.push(i_type(0x400 | sh, 5, 0x13, A2, A0)); // srai
+    }
+    for sh in [0, 1, 15, 31] {
+        ops.push(i_type(sh, 1, 0x1b, A2, A0)); // slliw
+        ops.push(i_type(sh, 5, 0x1b, A2, A0)); // srliw
+        ops.push(i_type(0x400 | sh, 5, 0x1b, A2, A0)); // sraiw
+    }
+    // Loads of every width and sign from the values, and LUI/AUIPC.
+    for f3 in [0, 1, 2, 3, 4, 5, 6] {
+        ops.push(i_type(0, f3, 0x03, A2, T0));
+        ops.push(i_type(8 * 8 + 4, f3 & 3, 0x03, A2, T0));
+    }
+    ops.push(0x8000_0637); // lui a2, 0x80000
+    ops.push(0xfffff617); // auipc a2, 0xfffff
+    compare_ops("immediate ops", &ops, &firsts);
+}
+
+/// A loop whose body stores to the instruction three slots further on in the same
+/// (compiled) region: the first time the word it already holds, the second time a new
+/// one, which must be what runs, as on the interpreter.
+#[test]
+fn a_store_rewriting_code_of_a_compiled_loop_takes_effect() {
+    const OLD: i32 = 1;
+    const NEW: i32 = 100;
+    let mut code = vec![
+        0x0000_0297,         // 0: auipc t0, 0
+        addi(A0, 0, 0),      // 4: li a0, 0
+        addi(S1, 0, 4),      // 8: li s1, 4
+        lw(T1, T0, 80),      // 12: t1 = the word at 80 (the target as it is)
+        sw(T1, T0, 28),      // 16: loop: the target (28) = t1
+        addi(S1, S1, -1),    // 20
+        addi(A1, A1, 3),     // 24
+        addi(A0, A0, OLD),   // 28: the target
+        lw(T1, T0, 84),      // 32: t1 = the word at 84 (the new target)
+        bne_back(S1, 0, 20), // 36: bnez s1, loop
+    ];
+    code.extend(PASS); // 40..60
+    code.extend([0, 0, 0, 0]); // 60..76
+    code.push(0); // 76
+    code.push(addi(A0, A0, OLD)); // 80
+    code.push(addi(A0, A0, NEW)); // 84
+    let mut ends = Vec::new();
+    for engine in [Engine::Interp, Engine::Block, Engine::Jit] {
+        let mut m = machine(&code, engine, Some(1_000_000), 1);
+        assert_eq!(m.run(), Exit::Pass, "{engine:?}");
+        assert_eq!(m.hart.x[A0 as usize], (OLD + 3 * NEW) as u64, "{engine:?}");
+        if engine == Engine::Jit {
+            assert!(entered(&m).entered > 0, "{:?}", entered(&m));
+        }
+        ends.push(state(&m));
+    }
+    assert_eq!(ends[0], ends[1], "interpreter, block engine");
+    assert_eq!(ends[0], ends[2], "interpreter, JIT");
+}
+
+/// `--max-insns` at every count over a stretch of the integer loop near and past the point
+/// where a whole run no longer fits before the limit, with the loop compiled: the JIT stops
+/// after exactly that many instructions, in the interpreter's state.
+#[test]
+fn a_compiled_loop_cut_short_anywhere_ends_in_the_same_state() {
+    let code = crate::bench::INT_LOOP.code;
+    for n in (MAX_RUN - 24..MAX_RUN + 40).chain(3 * MAX_RUN..3 * MAX_RUN + 17) {
+        let mut ends = Vec::new();
+        for engine in [Engine::Interp, Engine::Jit] {
+            let mut m = machine(code, engine, Some(n), 2);
+            m.hart.x[18] = 1_000_000; // s2: iterations, more than run here
+            assert_eq!(m.run(), Exit::MaxInsns, "{engine:?} {n}");
+            assert_eq!(m.hart.steps, n, "{engine:?}");
+            if engine == Engine::Jit && n >= 3 * MAX_RUN {
+                assert!(entered(&m).entered > 0, "{n}: {:?}", entered(&m));
+            }
+            ends.push(state(&m));
+        }
+        assert_eq!(ends[0], ends[1], "--max-insns {n}: interpreter, JIT");
+    }
+}
+
+/// The bench's paged workloads (a few iterations): loads and stores that hit the MMU's fast
+/// tables in compiled code (counted as TLB hits, with their stamps) and ones that miss them
+/// in the middle of a region (a side exit, then the block engine's miss path): the same
+/// counters, TLB entries and stamps as the interpreter.
+#[test]
+fn paged_workloads_count_the_same_tlb_hits_and_misses() {
+    for w in bench::WORKLOADS {
+        if w.paged.is_none() && w.name != "int-loop" {
+            continue;
+        }
+        let mut ends = Vec::new();
+        let mut jit = JitStats::default();
+        for engine in [Engine::Interp, Engine::Jit] {
+            let mut cfg = MachineConfig {
+                engine,
+                jit_threshold: 2,
+                ..MachineConfig::capture(Vec::new())
+            };
+            if let Some(t) = w.tlb {
+                cfg.tlb = t.parse().expect("a geometry");
+            }
+            let mut m = bench::prepare(w, 3000, cfg).expect("the workload");
+            assert_eq!(m.run(), Exit::Pass, "{} {engine:?}", w.name);
+            if engine == Engine::Jit {
+                jit = entered(&m);
+            }
+            ends.push(state(&m));
+        }
+        assert_eq!(ends[0], ends[1], "{}: interpreter (left), JIT", w.name);
+        assert!(jit.entered > 0, "{}: {jit:?}", w.name);
+        if w.name.ends_with("-miss") {
+            assert!(jit.side_exits > 0, "{}: {jit:?}", w.name);
+        }
+    }
+}
+
+/// One physical code page mapped at two virtual addresses, run at the first and then at
+/// the second: the region compiled for the first (whose pcs are constants: AUIPC, links)
+/// must not run at the second.
+#[test]
+fn one_code_page_at_two_virtual_addresses() {
+    const S10: u32 = 26;
+    const T2: u32 = 7;
+    let code: Vec<u32> = vec![
+        0x0000_0297,                    // 0: auipc t0, 0 (this page's virtual address)
+        addi(T1, 0, 300),               // 4: li t1, 300
+        addi(A0, A0, 1),                // 8: loop: addi a0, a0, 1
+        r_type(0, 0, 0x33, A1, A1, T0), // 12: add a1, a1, t0
+        addi(T1, T1, -1),               // 16
+        bne_back(T1, 0, 12),            // 20: bnez t1, loop
+        bne_fwd(S10, 0, 20),            // 24: bnez s10, done
+        addi(S10, 0, 1),                // 28: li s10, 1
+        0x0000_13b7,                    // 32: lui t2, 1
+        r_type(0, 0, 0x33, T2, T0, T2), // 36: add t2, t0, t2
+        0x0003_8067,                    // 40: jr t2 (the same code, one page up)
+        0x0000_5f37,                    // 44: done: lui t5, 0x5
+        0x555f_0f1b,                    // 48: addiw t5, t5, 1365
+        0x01ec_2023,                    // 52: sw t5, 0(s8)
+        0x0000_006f,                    // 56: j .
+    ];
+    let w = Workload {
+        name: "two-vas",
+        what: "",
+        code: PAGED_PROLOGUE,
+        insns_per_iter: 1,
+        paged: Some(Paged {
+            code: Box::leak(code.into_boxed_slice()),
+            data_pages: 1,
+            stride: 0,
+            segments: false,
+            kernel_map: false,
+            levels: 3,
+            two_spaces: false,
+        }),
+        tlb: None,
+    };
+    let mut ends = Vec::new();
+    for engine in [Engine::Interp, Engine::Jit] {
+        let cfg = MachineConfig {
+            engine,
+            jit_threshold: 1,
+            ..MachineConfig::capture(Vec::new())
+        };
+        let mut m = bench::prepare(&w, 1, cfg).expect("the workload");
+        // Map the code's page at S_CODE_VA + 4 KiB too: the leaf after its own in the
+        // same level-0 table (Sv39: root -> level 1 -> level 0).
+        let va = bench::S_CODE_VA;
+        let read = |m: &Machine, pa: u64| m.bus.ram.read_u64(PhysAddr(pa)).expect("RAM");
+        let root = (m.hart.x[19] & ((1 << 44) - 1)) << 12;
+        let l1 = (read(&m, root + ((va >> 30) & 511) * 8) >> 10) << 12;
+        let l0 = (read(&m, l1 + ((va >> 21) & 511) * 8) >> 10) << 12;
+        let leaf = read(&m, l0 + ((va >> 12) & 511) * 8);
+        let next = PhysAddr(l0 + (((va >> 12) & 511) + 1) * 8);
+        m.bus
+            .ram
+            .write_bytes(next, &leaf.to_le_bytes())
+            .expect("RAM");
+        assert_eq!(m.run(), Exit::Pass, "{engine:?}");
+        assert_eq!(m.hart.x[10], 600, "{engine:?}: both loops ran");
+        if engine == Engine::Jit {
+            let j = entered(&m);
+            assert!(j.compiled > 0 && j.entered > 0, "{j:?}");
+        }
+        ends.push(state(&m));
+    }
+    assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
+}
+
+/// A forward branch over a page's worth of compiled code stays exact (the region's
+/// forward paths need no budget check), and x0 is never written.
+#[test]
+fn forward_branches_and_x0() {
+    let mut code = vec![
+        addi(S1, 0, 50),     // 0: li s1, 50
+        addi(A0, A0, 1),     // 4: loop: addi a0, a0, 1
+        addi(0, A0, 7),      // 8: addi x0, a0, 7 (no effect)
+        bne_fwd(A0, 0, 12),  // 12: bnez a0, +12
+        addi(A1, A1, 100),   // 16 (skipped)
+        addi(A1, A1, 100),   // 20 (skipped)
+        addi(A2, A2, 1),     // 24
+        addi(S1, S1, -1),    // 28
+        bne_back(S1, 0, 28), // 32: bnez s1, loop
+    ];
+    code.extend(PASS);
+    let mut ends = Vec::new();
+    for engine in [Engine::Interp, Engine::Jit] {
+        let mut m = machine(&code, engine, Some(1_000_000), 1);
+        assert_eq!(m.run(), Exit::Pass, "{engine:?}");
+        assert_eq!(m.hart.x[0], 0);
+        ends.push(state(&m));
+    }
+    assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
+}
