@@ -26,8 +26,9 @@ pub struct BenchArgs {
     /// `--trace translations` writing to FILE, and report records per second.
     #[arg(long, value_name = "FILE")]
     pub trace_out: Option<PathBuf>,
-    /// The instruction loop to measure: `block`, `jit` or `interp`.
-    #[arg(long, value_enum, default_value = "block")]
+    /// The instruction loop to measure: `jit` (the default when built with the `jit`
+    /// feature), `block` or `interp`.
+    #[arg(long, value_enum, default_value_t)]
     pub engine: super::machine::EngineArg,
     /// With `--engine jit`: the entries at a pc after which the code there is compiled.
     #[arg(long, value_name = "N", default_value_t = rvmmu::machine::DEFAULT_JIT_THRESHOLD,

@@ -29,13 +29,16 @@ pub enum MisalignedArg {
     Trap,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// The default is the fastest engine built ([`rvmmu::hart::Engine`]'s default).
+#[derive(Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum EngineArg {
     /// The block engine: straight-line runs of decoded instructions.
+    #[cfg_attr(not(feature = "jit"), default)]
     Block,
     /// The interpreter, one instruction at a time (the reference).
     Interp,
     /// The block engine plus hot regions compiled to host code (Cranelift).
+    #[cfg_attr(feature = "jit", default)]
     Jit,
 }
 
@@ -163,10 +166,11 @@ pub struct MachineArgs {
     /// exceptions). LR/SC and AMOs always trap.
     #[arg(long, value_enum, default_value = "perform")]
     pub misaligned: MisalignedArg,
-    /// The instruction loop: `block` (straight-line runs), `jit` (the block engine plus
-    /// hot code compiled to host code) or `interp` (one instruction at a time). Counters,
-    /// traces and output are the same with each; only speed differs.
-    #[arg(long, value_enum, default_value = "block")]
+    /// The instruction loop: `jit` (the block engine plus hot code compiled to host code;
+    /// the default when built with the `jit` feature), `block` (straight-line runs) or
+    /// `interp` (one instruction at a time). Counters, traces and output are the same with
+    /// each; only speed differs.
+    #[arg(long, value_enum, default_value_t)]
     pub engine: EngineArg,
     /// With `--engine jit`: compile the code starting at a pc once runs have been entered
     /// there this many times.

@@ -44,16 +44,19 @@ use crate::bus::Bus;
 
 /// Which instruction loop runs the hart (`--engine`). All execute exactly the same
 /// instructions with the same effects, counters and traces; they differ only in host speed.
+/// The default is the fastest one built: the JIT, or without the `jit` feature the block
+/// engine.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Engine {
     /// One instruction at a time, the page and the budget checked before each
     /// ([`Hart::run_fast`]): the reference.
     Interp,
     /// Straight-line runs of decoded instructions, checked once per run (this module).
-    #[default]
+    #[cfg_attr(not(feature = "jit"), default)]
     Block,
     /// The block engine plus hot regions compiled to host code (`super::jit`; cargo
     /// feature `jit`, without which a machine refuses it).
+    #[cfg_attr(feature = "jit", default)]
     Jit,
 }
 
