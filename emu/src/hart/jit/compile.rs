@@ -332,16 +332,16 @@ enum Deferred {
     },
     /// A backward jump to parcel `target`: on while the count allows, else exit there.
     Check { block: Block, target: usize },
-    /// A load or store whose miss `jit_data_miss` served and whose refill made the hart
-    /// forget the fetch page (`block` takes the physical address): the access as on the
-    /// main path, then an exit to `fall`, where the block engine checks the fetch page.
+    /// A load whose miss `jit_data_miss` served and whose refill made the hart forget the
+    /// fetch page (`block` takes the physical address): the load as on the main path, then
+    /// an exit to `fall`, where the block engine checks the fetch page. (A store's takes
+    /// its exit after a store to a page with flags.)
     Dropped {
         block: Block,
         op: Op,
         rd: u8,
         fall: u64,
         now: Value,
-        value: Option<Value>,
     },
 }
 
@@ -690,7 +690,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     Op::Sw => 4,
                     _ => 8,
                 };
-                self.store(i.op, n, at, fall, va, v);
+                self.store(n, at, fall, va, v);
                 self.pending += 1;
                 return self.fall_through(here, fall, next);
             }
@@ -918,8 +918,9 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// The physical address of `va` for an access of `n` bytes, as `load_hit` and
     /// `store_hit` find it, counting the TLB hit; on a fast-table miss (aligned, not
     /// direct), as `load_miss` and `store_miss` find it with the MMU's common translation
-    /// (`jit_data_miss`), going to `dropped` (with the address) when that made the hart
-    /// forget the fetch page; `side` where none of them would serve it.
+    /// (`jit_data_miss`); `side` where none of them would serve it. When that translation
+    /// made the hart forget the fetch page, a load goes to `dropped` (with the address);
+    /// for a store, the second value returned is then nonzero (None: direct).
     fn address(
         &mut self,
         va: Value,
@@ -928,7 +929,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         side: Block,
         now: Value,
         dropped: Option<Block>,
-    ) -> Value {
+    ) -> (Value, Option<Value>) {
         if n > 1 {
             let mis = self.b.ins().band_imm_s(va, n - 1);
             let ok = self.b.ins().icmp_imm_s(IntCC::Equal, mis, 0);
@@ -941,7 +942,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             let max = self.b.ins().iadd_imm_s(c_ram_size, -n);
             let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, off, max);
             self.require(ok, side);
-            return va;
+            return (va, None);
         }
         // Mapped: the MMU's fast table (`FastTlb::lookup`, `Mmu::fast_data`).
         let view = self.view;
@@ -960,41 +961,44 @@ impl<'a, 'b> Translator<'a, 'b> {
         let hit = self.b.ins().icmp(IntCC::Equal, key, want);
         let join = self.b.create_block();
         let pa_joined = self.b.append_block_param(join, I64);
+        let dropped_joined = store.then(|| self.b.append_block_param(join, I64));
+        // The miss, out of the way: the MMU's common translation, as the block engine's
+        // miss path asks it before its general path.
+        let (on_hit, miss, served) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(hit, on_hit, &[], miss, &[]);
+        self.b.set_cold_block(miss);
+        self.b.switch_to_block(miss);
+        let f = self.cx(offset_of!(JitCtx, data_miss));
+        let kind = self.konst(store as u64);
+        let ctx = self.c.ctx;
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.miss_sig, f, &[ctx, va, now, kind]);
+        let r = self.b.inst_results(call)[0];
+        let none = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, r, MISS_NOT_SERVED as i64);
+        self.b.ins().brif(none, side, &[], served, &[]);
+        self.b.switch_to_block(served);
+        let pa = self.b.ins().band_imm_s(r, !(MISS_FETCH_DROPPED as i64));
+        let bit = self.b.ins().ushr_imm_s(r, 63);
         match dropped {
-            None => self.require(hit, side),
-            Some(dropped) => {
-                // The miss, out of the way: the MMU's common translation, as the block
-                // engine's miss path asks it before its general path.
-                let (on_hit, miss, served) = (
-                    self.b.create_block(),
-                    self.b.create_block(),
-                    self.b.create_block(),
-                );
-                self.b.ins().brif(hit, on_hit, &[], miss, &[]);
-                self.b.set_cold_block(miss);
-                self.b.switch_to_block(miss);
-                let f = self.cx(offset_of!(JitCtx, data_miss));
-                let kind = self.konst(store as u64);
-                let ctx = self.c.ctx;
-                let call = self
-                    .b
-                    .ins()
-                    .call_indirect(self.miss_sig, f, &[ctx, va, now, kind]);
-                let r = self.b.inst_results(call)[0];
-                let none = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, r, MISS_NOT_SERVED as i64);
-                self.b.ins().brif(none, side, &[], served, &[]);
-                self.b.switch_to_block(served);
-                let pa = self.b.ins().band_imm_s(r, !(MISS_FETCH_DROPPED as i64));
-                let bit = self.b.ins().ushr_imm_s(r, 63);
+            Some(dropped) if !store => {
                 self.b
                     .ins()
                     .brif(bit, dropped, &[pa.into()], join, &[pa.into()]);
-                self.b.switch_to_block(on_hit);
+            }
+            _ => {
+                self.b.ins().jump(join, &[pa.into(), bit.into()]);
             }
         }
+        self.b.switch_to_block(on_hit);
         let slot = self.b.ins().uload32(mem(), e, view.slot_offset as i32);
         let page = self.b.ins().load(I64, mem(), e, view.pa_page_offset as i32);
         let low = self.b.ins().band_imm_s(va, 0xfff);
@@ -1006,9 +1010,11 @@ impl<'a, 'b> Translator<'a, 'b> {
             .b
             .ins()
             .icmp_imm_s(IntCC::Equal, slot, NO_SLOT as u32 as i64);
-        self.b
-            .ins()
-            .brif(no_slot, join, &[pa_mapped.into()], count, &[]);
+        // A hit refills nothing: the fetch page stays (a store's second value is 0).
+        let zero = if store { self.konst(0) } else { pa_mapped };
+        let args = [pa_mapped.into(), zero.into()];
+        let args = &args[..1 + store as usize];
+        self.b.ins().brif(no_slot, join, args, count, &[]);
         self.b.switch_to_block(count);
         let access = if store {
             offset_of!(TlbStats, store)
@@ -1032,21 +1038,14 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c_stamps = self.cx(offset_of!(JitCtx, stamps));
         let at = self.b.ins().iadd(c_stamps, at);
         self.b.ins().store(mem(), stamp, at, 0);
-        self.b.ins().jump(join, &[pa_mapped.into()]);
+        self.b.ins().jump(join, args);
         self.b.switch_to_block(join);
-        pa_joined
+        (pa_joined, dropped_joined)
     }
 
-    /// The block a served miss that dropped the fetch page goes to (None: direct, no miss
-    /// is served); filled after the instructions ([`Deferred::Dropped`]).
-    fn dropped_block(
-        &mut self,
-        op: Op,
-        rd: u8,
-        fall: u64,
-        now: Value,
-        value: Option<Value>,
-    ) -> Option<Block> {
+    /// The block a load's served miss that dropped the fetch page goes to (None: direct, no
+    /// miss is served); filled after the instructions ([`Deferred::Dropped`]).
+    fn dropped_block(&mut self, op: Op, rd: u8, fall: u64, now: Value) -> Option<Block> {
         if self.direct {
             return None;
         }
@@ -1059,7 +1058,6 @@ impl<'a, 'b> Translator<'a, 'b> {
             rd,
             fall,
             now,
-            value,
         });
         Some(block)
     }
@@ -1075,8 +1073,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Lw | Op::Lwu => 4,
             _ => 8,
         };
-        let dropped = self.dropped_block(op, rd, fall, now, None);
-        let pa = self.address(va, n, false, side, now, dropped);
+        let dropped = self.dropped_block(op, rd, fall, now);
+        let (pa, _) = self.address(va, n, false, side, now, dropped);
         self.load_at(op, pa)
     }
 
@@ -1099,17 +1097,10 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// A store of the low `n` bytes of `v` (`Hart::store_hit`), then `after_ram_store`:
     /// the reservation here, and for a page with flags an exit to `fall` that has the hart
     /// call `note_store`.
-    fn store(&mut self, op: Op, n: i64, at: u64, fall: u64, va: Value, v: Value) {
+    fn store(&mut self, n: i64, at: u64, fall: u64, va: Value, v: Value) {
         let now = self.now();
         let side = self.side(at, now);
-        let dropped = self.dropped_block(op, 0, fall, now, Some(v));
-        let pa = self.address(va, n, true, side, now, dropped);
-        self.store_at(n, fall, pa, v, now);
-    }
-
-    /// The store of the low `n` bytes of `v` at physical address `pa` (RAM), counted `now`,
-    /// and `after_ram_store` (see [`Translator::store`]).
-    fn store_at(&mut self, n: i64, fall: u64, pa: Value, v: Value, now: Value) {
+        let (pa, dropped) = self.address(va, n, true, side, now, None);
         let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
         let host = self.b.ins().iadd(c_ram0, pa);
         match n {
@@ -1138,6 +1129,14 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c_flags = self.cx(offset_of!(JitCtx, flags));
         let f = self.b.ins().iadd(c_flags, frame);
         let f = self.b.ins().uload8(I64, mem(), f, 0);
+        // A served miss that dropped the fetch page ends the region after the store, as
+        // does a store to a page with flags: both exit to `fall` by the same path (the
+        // hart's `note_store` does nothing on a page without flags), where the block
+        // engine's entry checks the fetch page (`after_memory!`).
+        let f = match dropped {
+            Some(d) => self.b.ins().bor(f, d),
+            None => f,
+        };
         let flagged = self.b.create_block();
         let cont = self.b.create_block();
         self.b.ins().brif(f, flagged, &[], cont, &[]);
@@ -1196,25 +1195,11 @@ impl<'a, 'b> Translator<'a, 'b> {
                     rd,
                     fall,
                     now,
-                    value,
                 } => {
                     self.b.switch_to_block(block);
                     let pa = self.b.block_params(block)[0];
-                    match value {
-                        Some(v) => {
-                            let n = match op {
-                                Op::Sb => 1,
-                                Op::Sh => 2,
-                                Op::Sw => 4,
-                                _ => 8,
-                            };
-                            self.store_at(n, fall, pa, v, now);
-                        }
-                        None => {
-                            let v = self.load_at(op, pa);
-                            self.set(rd, v);
-                        }
-                    }
+                    let v = self.load_at(op, pa);
+                    self.set(rd, v);
                     // Retired; the block engine goes on at `fall`, from its entry (which
                     // finds the fetch page again), as after its own miss (`after_memory!`).
                     let s = self.b.ins().iadd_imm_s(now, 1);

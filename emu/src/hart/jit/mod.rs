@@ -25,8 +25,11 @@
 //!
 //! **Exactly the block engine.** Loads and stores take the same fast paths as
 //! [`Hart::load_hit`] and [`Hart::store_hit`] inline (the direct path; else the MMU's fast
-//! tables, counting the TLB hit and stamping the slot with `steps * 4 + 2`); anything they
-//! would not serve (misaligned, not RAM, a fast-table miss) is a *side exit*: the
+//! tables, counting the TLB hit and stamping the slot with `steps * 4 + 2`); an aligned
+//! access missing the fast table asks the MMU's common translation, as `load_miss` and
+//! `store_miss` do first ([`jit_data_miss`], called from compiled code; a refill that drops
+//! the fetch page ends the region after the instruction); anything else they would not
+//! serve (misaligned, not RAM, the MMU's general path) is a *side exit*: the
 //! instruction did not happen, and the block engine runs it (the next entry skips the JIT,
 //! so a region is never re-entered at once at the instruction it could not run). The
 //! budget invariant is the block engine's: a run entered with `MAX_RUN` steps left takes
@@ -64,7 +67,10 @@ pub(crate) mod exit {
     /// serves): the block engine must run it before the JIT is used again.
     pub const SIDE: u64 = 1;
     /// A store to a page with flags (code or the watched word) retired just before
-    /// `out_pc`: the hart must call `note_store(out_pa, out_len)` first.
+    /// `out_pc`: the hart must call `note_store(out_pa, out_len)` first. Also a store whose
+    /// miss `jit_data_miss` served and which made the hart forget the fetch page (on a page
+    /// without flags `note_store` does nothing): either way the block engine goes on at
+    /// `out_pc` from its entry.
     pub const FLAGGED_STORE: u64 = 2;
 }
 
@@ -191,7 +197,10 @@ struct Region {
 
 /// Calls after which a region's side exits are weighed ([`Region::side_exits`]).
 const DEMOTE_AFTER: u32 = 64;
-/// A region is given up when it ran fewer steps than this per side exit.
+/// A region is given up when it ran fewer steps than this per side exit. (Fast-table misses
+/// are no side exits when the MMU's common translation serves them, `jit_data_miss`: what is
+/// left are misaligned accesses, devices, faults and the MMU's general path, which the block
+/// engine runs as well as a region would.)
 const STEPS_PER_SIDE_EXIT: u64 = 32;
 
 /// What the JIT has done, for tests and `RUST_LOG=debug`.
