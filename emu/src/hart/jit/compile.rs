@@ -8,7 +8,7 @@
 //! an exit) or where control flow joins: between those, each instruction adds 1 to a count
 //! kept by the translator. Every exit jumps to one block that reports where and why.
 
-use super::{exit, JitCtx, RegionFn, MAX_REGION_INSNS};
+use super::{exit, JitCtx, RegionFn, MAX_REGION_INSNS, MISS_FETCH_DROPPED, MISS_NOT_SERVED};
 use crate::bus::RAM_BASE;
 use crate::hart::decode::{out_of_line_ops, Insn, Op, SINK};
 use crate::hart::icache::SLOTS;
@@ -18,7 +18,7 @@ use crate::mmu::tlb::{AccessStats, TlbStats};
 use core::mem::offset_of;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
-use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, Value};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -332,6 +332,17 @@ enum Deferred {
     },
     /// A backward jump to parcel `target`: on while the count allows, else exit there.
     Check { block: Block, target: usize },
+    /// A load whose miss `jit_data_miss` served and whose refill made the hart forget the
+    /// fetch page (`block` takes the physical address): the load as on the main path, then
+    /// an exit to `fall`, where the block engine checks the fetch page. (A store's takes
+    /// its exit after a store to a page with flags.)
+    Dropped {
+        block: Block,
+        op: Op,
+        rd: u8,
+        fall: u64,
+        now: Value,
+    },
 }
 
 /// Values loaded from the context at entry. The others are loaded where used (L1 hits):
@@ -364,6 +375,8 @@ struct Translator<'a, 'b> {
     /// Compiled for `Hart::data_direct` (loads and stores need neither translation nor
     /// PMP): the region runs only while it holds (`Hart::jit_enter`).
     direct: bool,
+    /// The signature of `jit_data_miss` (`JitCtx::data_miss`).
+    miss_sig: SigRef,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -418,6 +431,10 @@ impl<'a, 'b> Translator<'a, 'b> {
         for _ in 0..3 {
             b.append_block_param(exit, I64);
         }
+        let mut sig = Signature::new(target.default_call_conv);
+        sig.params.extend([AbiParam::new(I64); 4]);
+        sig.returns.push(AbiParam::new(I64));
+        let miss_sig = b.import_signature(sig);
         let mut blocks = vec![None; SLOTS];
         for &o in order {
             if leader[o as usize] {
@@ -440,6 +457,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             exit,
             view,
             direct,
+            miss_sig,
         };
         let first = t.block(parcel(entry_pc));
         t.b.ins().jump(first, &[]);
@@ -660,7 +678,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu => {
                 let a = a!();
                 let va = ins!().iadd_imm_s(a, imm);
-                self.load(i.op, at, va)
+                self.load(i.op, i.rd, at, fall, va)
             }
             Op::Sb | Op::Sh | Op::Sw | Op::Sd => {
                 let a = a!();
@@ -898,8 +916,20 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     /// The physical address of `va` for an access of `n` bytes, as `load_hit` and
-    /// `store_hit` find it, counting the TLB hit; `side` where they would miss.
-    fn address(&mut self, va: Value, n: i64, store: bool, side: Block, now: Value) -> Value {
+    /// `store_hit` find it, counting the TLB hit; on a fast-table miss (aligned, not
+    /// direct), as `load_miss` and `store_miss` find it with the MMU's common translation
+    /// (`jit_data_miss`); `side` where none of them would serve it. When that translation
+    /// made the hart forget the fetch page, a load goes to `dropped` (with the address);
+    /// for a store, the second value returned is then nonzero (None: direct).
+    fn address(
+        &mut self,
+        va: Value,
+        n: i64,
+        store: bool,
+        side: Block,
+        now: Value,
+        dropped: Option<Block>,
+    ) -> (Value, Option<Value>) {
         if n > 1 {
             let mis = self.b.ins().band_imm_s(va, n - 1);
             let ok = self.b.ins().icmp_imm_s(IntCC::Equal, mis, 0);
@@ -912,7 +942,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             let max = self.b.ins().iadd_imm_s(c_ram_size, -n);
             let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, off, max);
             self.require(ok, side);
-            return va;
+            return (va, None);
         }
         // Mapped: the MMU's fast table (`FastTlb::lookup`, `Mmu::fast_data`).
         let view = self.view;
@@ -929,7 +959,46 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c_gen = self.cx(offset_of!(JitCtx, gen));
         let want = self.b.ins().bor(vpn, c_gen);
         let hit = self.b.ins().icmp(IntCC::Equal, key, want);
-        self.require(hit, side);
+        let join = self.b.create_block();
+        let pa_joined = self.b.append_block_param(join, I64);
+        let dropped_joined = store.then(|| self.b.append_block_param(join, I64));
+        // The miss, out of the way: the MMU's common translation, as the block engine's
+        // miss path asks it before its general path.
+        let (on_hit, miss, served) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(hit, on_hit, &[], miss, &[]);
+        self.b.set_cold_block(miss);
+        self.b.switch_to_block(miss);
+        let f = self.cx(offset_of!(JitCtx, data_miss));
+        let kind = self.konst(store as u64);
+        let ctx = self.c.ctx;
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.miss_sig, f, &[ctx, va, now, kind]);
+        let r = self.b.inst_results(call)[0];
+        let none = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, r, MISS_NOT_SERVED as i64);
+        self.b.ins().brif(none, side, &[], served, &[]);
+        self.b.switch_to_block(served);
+        let pa = self.b.ins().band_imm_s(r, !(MISS_FETCH_DROPPED as i64));
+        let bit = self.b.ins().ushr_imm_s(r, 63);
+        match dropped {
+            Some(dropped) if !store => {
+                self.b
+                    .ins()
+                    .brif(bit, dropped, &[pa.into()], join, &[pa.into()]);
+            }
+            _ => {
+                self.b.ins().jump(join, &[pa.into(), bit.into()]);
+            }
+        }
+        self.b.switch_to_block(on_hit);
         let slot = self.b.ins().uload32(mem(), e, view.slot_offset as i32);
         let page = self.b.ins().load(I64, mem(), e, view.pa_page_offset as i32);
         let low = self.b.ins().band_imm_s(va, 0xfff);
@@ -937,12 +1006,15 @@ impl<'a, 'b> Translator<'a, 'b> {
         // A hit behind a TLB slot counts as one (`Tlb::count_fast_hit`): the access type's
         // lookups and hits, and the slot's stamp `now * 4 + 2` (the data phase).
         let count = self.b.create_block();
-        let join = self.b.create_block();
         let no_slot = self
             .b
             .ins()
             .icmp_imm_s(IntCC::Equal, slot, NO_SLOT as u32 as i64);
-        self.b.ins().brif(no_slot, join, &[], count, &[]);
+        // A hit refills nothing: the fetch page stays (a store's second value is 0).
+        let zero = if store { self.konst(0) } else { pa_mapped };
+        let args = [pa_mapped.into(), zero.into()];
+        let args = &args[..1 + store as usize];
+        self.b.ins().brif(no_slot, join, args, count, &[]);
         self.b.switch_to_block(count);
         let access = if store {
             offset_of!(TlbStats, store)
@@ -966,13 +1038,33 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c_stamps = self.cx(offset_of!(JitCtx, stamps));
         let at = self.b.ins().iadd(c_stamps, at);
         self.b.ins().store(mem(), stamp, at, 0);
-        self.b.ins().jump(join, &[]);
+        self.b.ins().jump(join, args);
         self.b.switch_to_block(join);
-        pa_mapped
+        (pa_joined, dropped_joined)
     }
 
-    /// A load (`Hart::load_hit`), its value extended as `op` says.
-    fn load(&mut self, op: Op, at: u64, va: Value) -> Value {
+    /// The block a load's served miss that dropped the fetch page goes to (None: direct, no
+    /// miss is served); filled after the instructions ([`Deferred::Dropped`]).
+    fn dropped_block(&mut self, op: Op, rd: u8, fall: u64, now: Value) -> Option<Block> {
+        if self.direct {
+            return None;
+        }
+        let block = self.b.create_block();
+        self.b.append_block_param(block, I64);
+        self.b.set_cold_block(block);
+        self.deferred.push(Deferred::Dropped {
+            block,
+            op,
+            rd,
+            fall,
+            now,
+        });
+        Some(block)
+    }
+
+    /// A load (`Hart::load_hit`, or `load_miss`'s common translation), its value extended
+    /// as `op` says, for `rd`, falling through to `fall`.
+    fn load(&mut self, op: Op, rd: u8, at: u64, fall: u64, va: Value) -> Value {
         let now = self.now();
         let side = self.side(at, now);
         let n = match op {
@@ -981,7 +1073,13 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Lw | Op::Lwu => 4,
             _ => 8,
         };
-        let pa = self.address(va, n, false, side, now);
+        let dropped = self.dropped_block(op, rd, fall, now);
+        let (pa, _) = self.address(va, n, false, side, now, dropped);
+        self.load_at(op, pa)
+    }
+
+    /// The load of `op` at physical address `pa` (RAM).
+    fn load_at(&mut self, op: Op, pa: Value) -> Value {
         let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
         let host = self.b.ins().iadd(c_ram0, pa);
         let ins = self.b.ins();
@@ -1002,7 +1100,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn store(&mut self, n: i64, at: u64, fall: u64, va: Value, v: Value) {
         let now = self.now();
         let side = self.side(at, now);
-        let pa = self.address(va, n, true, side, now);
+        let (pa, dropped) = self.address(va, n, true, side, now, None);
         let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
         let host = self.b.ins().iadd(c_ram0, pa);
         match n {
@@ -1031,6 +1129,14 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c_flags = self.cx(offset_of!(JitCtx, flags));
         let f = self.b.ins().iadd(c_flags, frame);
         let f = self.b.ins().uload8(I64, mem(), f, 0);
+        // A served miss that dropped the fetch page ends the region after the store, as
+        // does a store to a page with flags: both exit to `fall` by the same path (the
+        // hart's `note_store` does nothing on a page without flags), where the block
+        // engine's entry checks the fetch page (`after_memory!`).
+        let f = match dropped {
+            Some(d) => self.b.ins().bor(f, d),
+            None => f,
+        };
         let flagged = self.b.create_block();
         let cont = self.b.create_block();
         self.b.ins().brif(f, flagged, &[], cont, &[]);
@@ -1081,6 +1187,23 @@ impl<'a, 'b> Translator<'a, 'b> {
                     self.b.switch_to_block(leave);
                     let pc = self.konst(self.page | (target as u64) << 1);
                     let kind = self.konst(exit::NORMAL);
+                    self.leave(pc, s, kind);
+                }
+                Deferred::Dropped {
+                    block,
+                    op,
+                    rd,
+                    fall,
+                    now,
+                } => {
+                    self.b.switch_to_block(block);
+                    let pa = self.b.block_params(block)[0];
+                    let v = self.load_at(op, pa);
+                    self.set(rd, v);
+                    // Retired; the block engine goes on at `fall`, from its entry (which
+                    // finds the fetch page again), as after its own miss (`after_memory!`).
+                    let s = self.b.ins().iadd_imm_s(now, 1);
+                    let (pc, kind) = (self.konst(fall), self.konst(exit::NORMAL));
                     self.leave(pc, s, kind);
                 }
             }

@@ -25,8 +25,11 @@
 //!
 //! **Exactly the block engine.** Loads and stores take the same fast paths as
 //! [`Hart::load_hit`] and [`Hart::store_hit`] inline (the direct path; else the MMU's fast
-//! tables, counting the TLB hit and stamping the slot with `steps * 4 + 2`); anything they
-//! would not serve (misaligned, not RAM, a fast-table miss) is a *side exit*: the
+//! tables, counting the TLB hit and stamping the slot with `steps * 4 + 2`); an aligned
+//! access missing the fast table asks the MMU's common translation, as `load_miss` and
+//! `store_miss` do first ([`jit_data_miss`], called from compiled code; a refill that drops
+//! the fetch page ends the region after the instruction); anything else they would not
+//! serve (misaligned, not RAM, the MMU's general path) is a *side exit*: the
 //! instruction did not happen, and the block engine runs it (the next entry skips the JIT,
 //! so a region is never re-entered at once at the instruction it could not run). The
 //! budget invariant is the block engine's: a run entered with `MAX_RUN` steps left takes
@@ -39,8 +42,10 @@ mod compile;
 mod tests;
 
 use super::block::MAX_RUN;
+use super::icache::ICache;
 use super::Hart;
-use crate::bus::{Bus, RAM_BASE};
+use crate::bus::{Bus, Ram, RAM_BASE};
+use crate::mmu::{Access, Mmu};
 use compile::Compiler;
 
 /// The most instructions a region compiles.
@@ -62,7 +67,10 @@ pub(crate) mod exit {
     /// serves): the block engine must run it before the JIT is used again.
     pub const SIDE: u64 = 1;
     /// A store to a page with flags (code or the watched word) retired just before
-    /// `out_pc`: the hart must call `note_store(out_pa, out_len)` first.
+    /// `out_pc`: the hart must call `note_store(out_pa, out_len)` first. Also a store whose
+    /// miss `jit_data_miss` served and which made the hart forget the fetch page (on a page
+    /// without flags `note_store` does nothing): either way the block engine goes on at
+    /// `out_pc` from its entry.
     pub const FLAGGED_STORE: u64 = 2;
 }
 
@@ -93,12 +101,80 @@ pub(crate) struct JitCtx {
     pub flags: *const u8,
     /// `Hart::reservation`.
     pub reservation: *mut u64,
+    /// [`jit_data_miss`], which compiled code calls (`call_indirect`) on a fast-table miss,
+    /// and what it reaches: the hart's MMU and decoded-instruction cache, and RAM.
+    pub data_miss: DataMissFn,
+    pub mmu: *mut Mmu,
+    pub icache: *mut ICache,
+    pub ram: *const Ram,
+    /// Accesses [`jit_data_miss`] served, and of those the ones after which the fetch page
+    /// was forgotten (for the statistics).
+    pub served: u64,
+    pub served_dropped: u64,
     /// Out: where and at which count the region ended, and for [`exit::FLAGGED_STORE`] the
     /// store's physical address and length.
     pub out_pc: u64,
     pub out_steps: u64,
     pub out_pa: u64,
     pub out_len: u64,
+}
+
+/// [`jit_data_miss`]'s type.
+pub(crate) type DataMissFn = unsafe extern "C" fn(*mut JitCtx, u64, u64, u64) -> u64;
+
+/// What [`jit_data_miss`] returns when the MMU's common translation did not serve the access
+/// (a side exit: the block engine runs the instruction by its general path).
+pub(crate) const MISS_NOT_SERVED: u64 = u64::MAX;
+
+/// The bit of [`jit_data_miss`]'s result that says the fetch page was forgotten (above any
+/// physical address: they have at most 56 bits).
+pub(crate) const MISS_FETCH_DROPPED: u64 = 1 << 63;
+
+/// An aligned load (`store` = 0) or store (1) at `va`, counted `now`, that compiled code
+/// found missing from the MMU's fast table: exactly what [`Hart::load_miss`] and
+/// [`Hart::store_miss`] do before their general path (`Hart::data_miss`): the MMU's common
+/// translation ([`Mmu::data_miss`]: a TLB hit, or a common 4 KiB miss walk and refill,
+/// counted and stamped `now * 4 + 2`), and if a refill ended the fetch page's TLB run, the
+/// decoded-instruction cache forgets the fetch page. Returns the physical address (RAM), with
+/// [`MISS_FETCH_DROPPED`] set when the fetch page was forgotten (the region must then end
+/// after this instruction, as the block engine's run after a miss, `after_memory!`), or
+/// [`MISS_NOT_SERVED`] when nothing was changed and the access is a side exit (no context:
+/// tracing or the fast path off; a fault, a device, an A/D update, a superpage walk...).
+/// Also brings `ctx.gen` up to date (a refill may have started a new generation of the
+/// fast tables).
+///
+/// # Safety
+/// `ctx` is the context [`Hart::jit_call`] built for the running call, whose `mmu`,
+/// `icache` and `ram` pointers are valid and not otherwise referenced during the call.
+pub(crate) unsafe extern "C" fn jit_data_miss(
+    ctx: *mut JitCtx,
+    va: u64,
+    now: u64,
+    store: u64,
+) -> u64 {
+    // SAFETY: the caller's contract: `ctx` and the objects it points to are valid, and while
+    // the region runs no Rust reference to them is live (`Hart::jit_call` made the call
+    // through raw pointers and uses none of them until it returns); compiled code is
+    // suspended in this call, so these references are the only accesses meanwhile. They end
+    // before the return.
+    let (ctx, mmu, ram) = unsafe { (&mut *ctx, &mut *(*ctx).mmu, &*(*ctx).ram) };
+    let access = if store != 0 {
+        Access::Store
+    } else {
+        Access::Load
+    };
+    let Some(pa) = mmu.data_miss(va, access, now * 4 + 2, ram) else {
+        return MISS_NOT_SERVED;
+    };
+    ctx.served += 1;
+    ctx.gen = mmu.fast.jit_view().gen;
+    if mmu.take_fetch_run_dropped() {
+        // SAFETY: as above (`icache` is the hart's, no reference to it is live).
+        unsafe { (*ctx.icache).forget_fetch_page() };
+        ctx.served_dropped += 1;
+        return pa | MISS_FETCH_DROPPED;
+    }
+    pa
 }
 
 /// A compiled region's code.
@@ -121,7 +197,10 @@ struct Region {
 
 /// Calls after which a region's side exits are weighed ([`Region::side_exits`]).
 const DEMOTE_AFTER: u32 = 64;
-/// A region is given up when it ran fewer steps than this per side exit.
+/// A region is given up when it ran fewer steps than this per side exit. (Fast-table misses
+/// are no side exits when the MMU's common translation serves them, `jit_data_miss`: what is
+/// left are misaligned accesses, devices, faults and the MMU's general path, which the block
+/// engine runs as well as a region would.)
 const STEPS_PER_SIDE_EXIT: u64 = 32;
 
 /// What the JIT has done, for tests and `RUST_LOG=debug`.
@@ -135,6 +214,12 @@ pub struct JitStats {
     pub entered: u64,
     /// Of those, the ones that ended in a side exit.
     pub side_exits: u64,
+    /// Loads and stores missing the fast tables that compiled code had the MMU's common
+    /// translation serve ([`jit_data_miss`]) instead of a side exit.
+    pub misses_served: u64,
+    /// Of those, the ones whose refill ended the fetch page's TLB run (the region then ended
+    /// after the instruction).
+    pub misses_dropping_fetch: u64,
     /// Times all compiled code was dropped (a cap was reached).
     pub flushes: u64,
     /// Regions given up because they mostly ended in side exits.
@@ -320,8 +405,20 @@ impl Hart {
         steps: u64,
         limit: u64,
     ) -> (u64, u64, bool) {
-        let view = self.mmu.fast.jit_view();
-        let (stats, stamps) = self.mmu.tlb.jit_counters();
+        // Every pointer into the MMU and the decoded-instruction cache derives from one raw
+        // pointer to each, so that the helper's accesses through them (`jit_data_miss`) and
+        // the region's agree.
+        let mmu: *mut Mmu = &mut *self.mmu;
+        let icache: *mut ICache = &mut self.icache;
+        // SAFETY: `mmu` and `icache` point to the hart's, live for this call; these
+        // references end at once.
+        let (view, (stats, stamps), flags) = unsafe {
+            (
+                (*mmu).fast.jit_view(),
+                (*mmu).tlb.jit_counters(),
+                (*icache).flags_ptr(),
+            )
+        };
         let mut ctx = JitCtx {
             x: self.x.as_mut_ptr(),
             steps,
@@ -336,8 +433,14 @@ impl Hart {
                 .host_ptr(crate::addr::PhysAddr(RAM_BASE))
                 .wrapping_sub(RAM_BASE as usize),
             ram_size: bus.ram.size(),
-            flags: self.icache.flags_ptr(),
+            flags,
             reservation: &mut self.reservation,
+            data_miss: jit_data_miss,
+            mmu,
+            icache,
+            ram: &bus.ram,
+            served: 0,
+            served_dropped: 0,
             out_pc: 0,
             out_steps: 0,
             out_pa: 0,
@@ -351,8 +454,14 @@ impl Hart {
         // pointers only, each valid for the call: the hart's registers, reservation and
         // MMU state (not moved while `&mut self` is held, and no Rust reference to them is
         // used during the call), and guest RAM at addresses it checked as `load_hit` and
-        // `store_hit` do (inside RAM, or on a fast-table page, which is RAM).
+        // `store_hit` do (inside RAM, or on a fast-table page, which is RAM), or that
+        // `jit_data_miss` returned (a common translation's page, RAM too). It calls
+        // `jit_data_miss` with `ctx`, whose `mmu`, `icache` and `ram` are the hart's and the
+        // bus's: no Rust reference to them is used until the call returns (the region runs
+        // between these statements), so the helper's are the only ones during it.
         let kind = unsafe { func(&mut ctx) };
+        jit.stats.misses_served += ctx.served;
+        jit.stats.misses_dropping_fetch += ctx.served_dropped;
         debug_assert!(ctx.out_steps >= steps && ctx.out_steps < self.stop_at);
         match kind {
             exit::SIDE => {
