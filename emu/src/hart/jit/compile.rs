@@ -1231,14 +1231,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.b.ins().store(mem(), v, c_x, (r * 8) as i32);
             }
         }
-        let ctx = self.c.ctx;
-        self.b
-            .ins()
-            .store(mem(), pc, ctx, offset_of!(JitCtx, out_pc) as i32);
-        self.b
-            .ins()
-            .store(mem(), steps, ctx, offset_of!(JitCtx, out_steps) as i32);
-        self.b.ins().return_(&[kind]);
+        self.ret(pc, steps, kind);
     }
 
     /// The shared exit of [`Translator::leave`]: where the region ended, and why.
@@ -1246,6 +1239,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         let exit = self.exit;
         self.b.switch_to_block(exit);
         let [pc, steps, kind] = [0, 1, 2].map(|i| self.b.block_params(exit)[i]);
+        self.ret(pc, steps, kind);
+    }
+
+    /// Returns from the region: where it ended (`out_pc`, `out_steps`) and why (`kind`).
+    fn ret(&mut self, pc: Value, steps: Value, kind: Value) {
         let ctx = self.c.ctx;
         self.b
             .ins()
