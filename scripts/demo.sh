@@ -52,5 +52,5 @@ for elf in "$bare"/*.elf; do
   "$rvmmu" bare --stats --max-insns 50000000 "$elf"
 done
 echo
-echo "== interpreter speed (median of 5 runs; see docs/PERFORMANCE.md)"
+echo "== guest speed on the default engine, the JIT (median of 5 runs; see docs/PERFORMANCE.md)"
 "$rvmmu" bench
