@@ -428,59 +428,8 @@ fn opaque(mut v: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::addr::PhysAddr;
-    use crate::bus::RAM_BASE;
-    use crate::machine::{Exit, Machine, MachineConfig};
-
-    // Register numbers.
-    const T0: u32 = 5;
-    const T1: u32 = 6;
-    const S1: u32 = 9;
-    const A0: u32 = 10;
-
-    fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
-        ((imm as u32 & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13
-    }
-    fn lw(rd: u32, rs1: u32, imm: u32) -> u32 {
-        (imm << 20) | (rs1 << 15) | (2 << 12) | (rd << 7) | 0x03
-    }
-    fn sw(rs2: u32, rs1: u32, imm: u32) -> u32 {
-        ((imm >> 5) << 25) | (rs2 << 20) | (rs1 << 15) | (2 << 12) | ((imm & 31) << 7) | 0x23
-    }
-    /// BNE with a negative offset `-back` (a multiple of 2, at most 4094).
-    fn bne_back(rs1: u32, rs2: u32, back: u32) -> u32 {
-        let off = back.wrapping_neg() & 0x1fff;
-        let (b12, b11) = ((off >> 12) & 1, (off >> 11) & 1);
-        let (hi, lo) = ((off >> 5) & 0x3f, (off >> 1) & 0xf);
-        (b12 << 31)
-            | (hi << 25)
-            | (rs2 << 20)
-            | (rs1 << 15)
-            | (1 << 12)
-            | (lo << 8)
-            | (b11 << 7)
-            | 0x63
-    }
-
-    /// A machine with `code` at the start of RAM, booted to it, on `engine`.
-    fn machine(code: &[u32], engine: Engine, max_insns: Option<u64>) -> Machine {
-        let cfg = MachineConfig {
-            max_insns,
-            engine,
-            ..MachineConfig::capture(Vec::new())
-        };
-        let mut m = Machine::new(cfg).expect("a machine");
-        let bytes: Vec<u8> = code.iter().flat_map(|i| i.to_le_bytes()).collect();
-        m.load_image(PhysAddr(RAM_BASE), &bytes, RAM_BASE)
-            .expect("load");
-        m
-    }
-
-    /// What the two engines must agree on.
-    fn state(m: &Machine) -> (u64, u64, u64, Vec<u64>) {
-        let h = &m.hart;
-        (h.steps, h.traps, h.pc, h.x[..32].to_vec())
-    }
+    use crate::hart::testing::*;
+    use crate::machine::{Exit, DEFAULT_JIT_THRESHOLD};
 
     /// A loop whose body stores to the instruction three slots further on in the same
     /// block: the first time the word it already holds (the slot was not decoded yet),
@@ -511,7 +460,7 @@ mod tests {
         ];
         let mut ends = Vec::new();
         for engine in [Engine::Interp, Engine::Block] {
-            let mut m = machine(&code, engine, Some(1_000_000));
+            let mut m = machine(&code, engine, Some(1_000_000), DEFAULT_JIT_THRESHOLD);
             let exit = m.run();
             let h = &m.hart;
             assert_eq!(
@@ -540,7 +489,7 @@ mod tests {
         for n in (MAX_RUN - 24..MAX_RUN + 40).chain(3 * MAX_RUN..3 * MAX_RUN + 17) {
             let mut ends = Vec::new();
             for engine in [Engine::Interp, Engine::Block] {
-                let mut m = machine(code, engine, Some(n));
+                let mut m = machine(code, engine, Some(n), DEFAULT_JIT_THRESHOLD);
                 m.hart.x[18] = 1_000_000; // s2: iterations, more than run here
                 assert_eq!(m.run(), Exit::MaxInsns, "{engine:?} {n}");
                 assert_eq!(m.hart.steps, n, "{engine:?}");

@@ -17,6 +17,8 @@ pub mod icache;
 #[cfg(feature = "jit")]
 pub mod jit;
 pub mod rvc;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod trigger;
 
 use crate::bus::Bus;
