@@ -1,9 +1,12 @@
 //! A region's translation to Cranelift IR (see the parent module for what a region is and
 //! what it must keep exact).
 //!
-//! Guest registers are read from and written to `Hart::x` by each instruction
-//! ([`MEMORY_REGS`]; the translator can also keep them in Cranelift variables, loaded at
-//! entry and stored at each exit, which measured slower overall). The step count is a
+//! Guest registers are read from and written to `Hart::x` by each instruction (measured:
+//! keeping them in Cranelift variables, loaded at entry and stored at every exit, made
+//! compiling twice as slow, which cost the kernel workloads more than the int-loop's 7%
+//! gain: register allocation under the pressure of 31 long-lived values, and the stores
+//! at each of a region's many exits; the host's store forwarding makes the memory
+//! round trip nearly free). The step count is a
 //! Cranelift variable, brought up to date only where it is read (a load's or store's stamp,
 //! an exit) or where control flow joins: between those, each instruction adds 1 to a count
 //! kept by the translator. Every exit jumps to one block that reports where and why.
@@ -306,14 +309,6 @@ fn successors(insn: &Insn, at: u64) -> [Option<u64>; 2] {
     }
 }
 
-/// Guest registers read from and written to `Hart::x` by each instruction (the host's
-/// store forwarding makes that nearly free), rather than kept in Cranelift variables
-/// loaded at entry and stored at every exit. Measured (release, `rvmmu bench`): with
-/// variables, compiling took twice as long (register allocation under the pressure of 31
-/// long-lived values, and the stores at each of a region's many exits), which cost more on
-/// the kernel workloads than the int-loop's 7% gain.
-const MEMORY_REGS: bool = true;
-
 /// Memory flags of every access compiled code makes: to the context, the hart's state and
 /// guest RAM, all aligned (guest accesses are checked to be) and valid (checked as
 /// `load_hit` checks them), so none can trap.
@@ -360,15 +355,12 @@ struct Translator<'a, 'b> {
     order: &'b [u16],
     leader: &'b [bool],
     blocks: Vec<Option<Block>>,
-    regs: [Variable; 32],
     steps: Variable,
     /// Instructions retired since `steps` was last brought up to date.
     pending: i64,
     c: CtxVals,
-    /// Registers the region writes (bit per register).
-    written: u32,
     deferred: Vec<Deferred>,
-    /// The shared exit (`MEMORY_REGS`).
+    /// The shared exit, taking where the region ended and why.
     exit: Block,
     /// The layout of the MMU's fast tables.
     view: FastView,
@@ -396,37 +388,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         let x = field(&mut b, offset_of!(JitCtx, x));
         let steps0 = field(&mut b, offset_of!(JitCtx, steps));
         let c = CtxVals { ctx, x };
-        let regs: [Variable; 32] = core::array::from_fn(|_| b.declare_var(I64));
         let steps = b.declare_var(I64);
         b.def_var(steps, steps0);
-        // The registers the region names, loaded (x0 is never read from memory: its
-        // reads are the constant 0).
-        let mut used = 0u32;
-        let mut written = 0u32;
-        for &o in order {
-            if let Some(i) = slots[o as usize] {
-                let (r1, r2, w) = reads(i.op);
-                if r1 {
-                    used |= 1 << i.rs1;
-                }
-                if r2 {
-                    used |= 1 << i.rs2;
-                }
-                if w && i.rd != SINK && i.rd != 0 {
-                    used |= 1 << i.rd;
-                    written |= 1 << i.rd;
-                }
-            }
-        }
-        if MEMORY_REGS {
-            (used, written) = (0, 0);
-        }
-        for (r, &var) in regs.iter().enumerate().skip(1) {
-            if used & (1 << r) != 0 {
-                let v = b.ins().load(I64, mem(), x, (r * 8) as i32);
-                b.def_var(var, v);
-            }
-        }
         let exit = b.create_block();
         for _ in 0..3 {
             b.append_block_param(exit, I64);
@@ -448,11 +411,9 @@ impl<'a, 'b> Translator<'a, 'b> {
             order,
             leader,
             blocks,
-            regs,
             steps,
             pending: 0,
             c,
-            written,
             deferred: Vec::new(),
             exit,
             view,
@@ -463,9 +424,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         t.b.ins().jump(first, &[]);
         t.body();
         t.fill_deferred();
-        if MEMORY_REGS {
-            t.fill_exit();
-        }
+        t.fill_exit();
         t.b.seal_all_blocks();
         t.b.finalize(target);
     }
@@ -528,27 +487,21 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn reg(&mut self, r: u8) -> Value {
         if r == 0 {
             self.b.ins().iconst(I64, 0)
-        } else if MEMORY_REGS {
+        } else {
             let x = self.c.x;
             self.b
                 .ins()
                 .load(I64, mem(), x, (r as usize & 31) as i32 * 8)
-        } else {
-            self.b.use_var(self.regs[r as usize & 31])
         }
     }
 
     fn set(&mut self, rd: u8, v: Value) {
         // x0 is SINK (decode.rs); writes there are dropped.
         if rd != 0 && rd != SINK {
-            if MEMORY_REGS {
-                let x = self.c.x;
-                self.b
-                    .ins()
-                    .store(mem(), v, x, (rd as usize & 31) as i32 * 8);
-            } else {
-                self.b.def_var(self.regs[rd as usize & 31], v);
-            }
+            let x = self.c.x;
+            self.b
+                .ins()
+                .store(mem(), v, x, (rd as usize & 31) as i32 * 8);
         }
     }
 
@@ -1211,27 +1164,13 @@ impl<'a, 'b> Translator<'a, 'b> {
         }
     }
 
-    /// An exit (ending the current block): the registers the region writes back to the
-    /// hart, then where it ended. Each exit stores its own (a shared exit block would take
-    /// every written register as a block parameter from every exit, which made register
-    /// allocation the bulk of compile time).
+    /// An exit (ending the current block): to the shared exit block, with where the region
+    /// ended and why (registers are in `Hart::x` already).
     fn leave(&mut self, pc: Value, steps: Value, kind: Value) {
-        if MEMORY_REGS {
-            // Nothing to write back: one shared exit (one epilogue), taking where and why.
-            let exit = self.exit;
-            self.b
-                .ins()
-                .jump(exit, &[pc.into(), steps.into(), kind.into()]);
-            return;
-        }
-        for r in 1..32 {
-            if self.written & (1 << r) != 0 {
-                let v = self.b.use_var(self.regs[r]);
-                let c_x = self.cx(offset_of!(JitCtx, x));
-                self.b.ins().store(mem(), v, c_x, (r * 8) as i32);
-            }
-        }
-        self.ret(pc, steps, kind);
+        let exit = self.exit;
+        self.b
+            .ins()
+            .jump(exit, &[pc.into(), steps.into(), kind.into()]);
     }
 
     /// The shared exit of [`Translator::leave`]: where the region ended, and why.
@@ -1239,11 +1178,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         let exit = self.exit;
         self.b.switch_to_block(exit);
         let [pc, steps, kind] = [0, 1, 2].map(|i| self.b.block_params(exit)[i]);
-        self.ret(pc, steps, kind);
-    }
-
-    /// Returns from the region: where it ended (`out_pc`, `out_steps`) and why (`kind`).
-    fn ret(&mut self, pc: Value, steps: Value, kind: Value) {
         let ctx = self.c.ctx;
         self.b
             .ins()
