@@ -253,8 +253,14 @@ impl Hart {
         if pc & !0xffe == self.icache.fetch_tag || pc & 1 != 0 {
             return false;
         }
-        let Some((pa_page, slot)) = self.mmu.remembered_fetch_page(pc) else {
-            return false;
+        let remembered = self.mmu.remembered_fetch_page(pc);
+        // Fetches that need neither translation nor PMP (M-mode, `fetch_is_direct`) read
+        // RAM at pc itself: the slow path's translation would only say so.
+        let direct = remembered.is_none() && self.fetch_is_direct();
+        let pa_page = match remembered {
+            Some((pa_page, _)) => pa_page,
+            None if direct && self.icache.holds(pc) => pc & !0xfff,
+            None => return false,
         };
         // Creating the decoded page is invisible to the guest and the counters.
         let idx = self.icache.page_for(pa_page);
@@ -263,7 +269,15 @@ impl Hart {
             return false; // to be decoded (or read across pages) by the slow path
         }
         self.steps = now;
-        self.enter_fetch_page(pc, slot, idx);
+        match remembered {
+            Some((_, slot)) => self.enter_fetch_page(pc, slot, idx),
+            None => {
+                // What `fetch_slow` does for a direct fetch: the old run's fetches counted,
+                // the page made the fetch page, no TLB involved.
+                self.mmu.end_fetch_run(now.saturating_sub(1));
+                self.icache.set_fetch_page(pc & !0xfff, idx);
+            }
+        }
         true
     }
 

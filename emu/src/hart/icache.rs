@@ -127,6 +127,12 @@ impl ICache {
         self.pages[idx][((pa & 0xfff) >> 1) as usize] = insn;
     }
 
+    /// Whether RAM address `pa`'s page is one the cache can decode (it lies in RAM).
+    #[inline]
+    pub fn holds(&self, pa: u64) -> bool {
+        ((pa.wrapping_sub(RAM_BASE) >> 12) as usize) < self.index.len()
+    }
+
     /// The index of the decoded page for RAM address `pa`, created if needed.
     pub fn page_for(&mut self, pa: u64) -> usize {
         let frame = ((pa - RAM_BASE) >> 12) as usize;

@@ -11,7 +11,9 @@
 //! an exit) or where control flow joins: between those, each instruction adds 1 to a count
 //! kept by the translator. Every exit jumps to one block that reports where and why.
 
-use super::{exit, JitCtx, RegionFn, MAX_REGION_INSNS, MISS_FETCH_DROPPED, MISS_NOT_SERVED};
+use super::{
+    exit, JitCtx, RegionCode, TrampolineFn, MAX_REGION_INSNS, MISS_FETCH_DROPPED, MISS_NOT_SERVED,
+};
 use crate::bus::RAM_BASE;
 use crate::hart::decode::{out_of_line_ops, Insn, Op, SINK};
 use crate::hart::icache::SLOTS;
@@ -22,6 +24,7 @@ use core::mem::offset_of;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{AbiParam, Block, InstBuilder, MemFlagsData, SigRef, Signature, Value};
+use cranelift_codegen::isa::CallConv;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -61,6 +64,9 @@ fn new_module() -> Result<JITModule, String> {
         // Compiled code calls nothing: no PLT, no relocations to resolve.
         ("is_pic", "false"),
         ("use_colocated_libcalls", "false"),
+        // Cranelift's tail calls (a region jumping into the next, `fill_exit`) need frame
+        // pointers.
+        ("preserve_frame_pointers", "true"),
         // The IR verifier costs a sixth of compile time (perf on kernel-fork); the tests,
         // in debug builds, keep it.
         (
@@ -82,6 +88,56 @@ fn new_module() -> Result<JITModule, String> {
         isa,
         cranelift_module::default_libcall_names(),
     )))
+}
+
+/// A region's signature: the context in, the exit kind out, in Cranelift's `tail` calling
+/// convention, so that a region can end by jumping into the next one
+/// (`return_call_indirect`) rather than by returning and being called again.
+fn region_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(I64));
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+/// The host's way into compiled code: a function in the host's C calling convention,
+/// `TrampolineFn`, that calls the region `code` (`tail` convention, which Rust cannot call)
+/// with `ctx` and returns its exit kind. Its module must outlive every call.
+pub(super) fn trampoline() -> Result<(JITModule, TrampolineFn), String> {
+    let mut module = new_module()?;
+    let mut ctx = module.make_context();
+    let target = module.target_config();
+    ctx.func.signature = Signature::new(target.default_call_conv);
+    ctx.func.signature.params.extend([AbiParam::new(I64); 2]);
+    ctx.func.signature.returns.push(AbiParam::new(I64));
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        let start = b.create_block();
+        b.append_block_params_for_function_params(start);
+        b.switch_to_block(start);
+        let (jctx, code) = (b.block_params(start)[0], b.block_params(start)[1]);
+        let sig = b.import_signature(region_signature());
+        let call = b.ins().call_indirect(sig, code, &[jctx]);
+        let kind = b.inst_results(call)[0];
+        b.ins().return_(&[kind]);
+        b.seal_all_blocks();
+        b.finalize(target);
+    }
+    let id = module
+        .declare_anonymous_function(&ctx.func.signature)
+        .map_err(|e| e.to_string())?;
+    module
+        .define_function(id, &mut ctx)
+        .map_err(|e| format!("{e:?}"))?;
+    module.clear_context(&mut ctx);
+    module.finalize_definitions().map_err(|e| e.to_string())?;
+    let code = module.get_finalized_function(id);
+    // SAFETY: `code` is the finalized (executable) code of a function of the signature
+    // built above, `extern "C" fn(i64, i64) -> i64` in the host's C calling convention:
+    // `TrampolineFn`'s (pointers and u64 are i64 on a 64-bit host).
+    let func = unsafe { core::mem::transmute::<*const u8, TrampolineFn>(code) };
+    Ok((module, func))
 }
 
 impl Compiler {
@@ -118,7 +174,7 @@ impl Compiler {
         direct: bool,
         view: FastView,
         read: impl Fn(u64) -> Insn,
-    ) -> Result<Option<(RegionFn, usize)>, String> {
+    ) -> Result<Option<(RegionCode, usize)>, String> {
         if !self.discover(pc, read) {
             return Ok(None);
         }
@@ -126,8 +182,7 @@ impl Compiler {
         module.clear_context(&mut self.ctx);
         let ptr = module.target_config().pointer_type();
         debug_assert_eq!(ptr, I64);
-        self.ctx.func.signature.params.push(AbiParam::new(I64));
-        self.ctx.func.signature.returns.push(AbiParam::new(I64));
+        self.ctx.func.signature = region_signature();
         {
             let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let target = module.target_config();
@@ -146,12 +201,8 @@ impl Compiler {
             .map_or(0, |c| c.code_buffer().len());
         module.clear_context(&mut self.ctx);
         module.finalize_definitions().map_err(|e| e.to_string())?;
-        let code = module.get_finalized_function(id);
-        // SAFETY: `code` is the finalized (executable) code of a function of signature
-        // `extern "C" fn(i64) -> i64` in the host's default calling convention, which is
-        // `RegionFn`'s (a pointer and a u64 are i64 on a 64-bit host).
-        let func = unsafe { core::mem::transmute::<*const u8, RegionFn>(code) };
-        Ok(Some((func, bytes)))
+        // The finalized (executable) code of a function of `region_signature()`.
+        Ok(Some((RegionCode(module.get_finalized_function(id)), bytes)))
     }
 
     /// Finds the region entered at `pc`: `slots`, `order` and `leader` describe it. False
@@ -358,10 +409,16 @@ struct Translator<'a, 'b> {
     steps: Variable,
     /// Instructions retired since `steps` was last brought up to date.
     pending: i64,
+    /// Fast-table hits behind a TLB slot since the region's entry, loads and stores: each
+    /// one lookup and one hit of the TLB's counters, added to them at the exits
+    /// ([`Translator::flush_hits`]; nothing reads them before the region returns).
+    hits: [Variable; 2],
     c: CtxVals,
     deferred: Vec<Deferred>,
     /// The shared exit, taking where the region ended and why.
     exit: Block,
+    /// The chaining exit (see [`Translator::fill_exit`]), taking pc and count.
+    chain: Block,
     /// The layout of the MMU's fast tables.
     view: FastView,
     /// Compiled for `Hart::data_direct` (loads and stores need neither translation nor
@@ -369,6 +426,9 @@ struct Translator<'a, 'b> {
     direct: bool,
     /// The signature of `jit_data_miss` (`JitCtx::data_miss`).
     miss_sig: SigRef,
+    /// The signatures of `jit_next` (`JitCtx::next`) and of a region.
+    next_sig: SigRef,
+    region_sig: SigRef,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -390,6 +450,11 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c = CtxVals { ctx, x };
         let steps = b.declare_var(I64);
         b.def_var(steps, steps0);
+        let hits = [(); 2].map(|_| b.declare_var(I64));
+        for v in hits {
+            let zero = b.ins().iconst(I64, 0);
+            b.def_var(v, zero);
+        }
         let exit = b.create_block();
         for _ in 0..3 {
             b.append_block_param(exit, I64);
@@ -398,6 +463,15 @@ impl<'a, 'b> Translator<'a, 'b> {
         sig.params.extend([AbiParam::new(I64); 4]);
         sig.returns.push(AbiParam::new(I64));
         let miss_sig = b.import_signature(sig);
+        let chain = b.create_block();
+        for _ in 0..2 {
+            b.append_block_param(chain, I64);
+        }
+        let mut sig = Signature::new(target.default_call_conv);
+        sig.params.extend([AbiParam::new(I64); 3]);
+        sig.returns.push(AbiParam::new(I64));
+        let next_sig = b.import_signature(sig);
+        let region_sig = b.import_signature(region_signature());
         let mut blocks = vec![None; SLOTS];
         for &o in order {
             if leader[o as usize] {
@@ -413,12 +487,16 @@ impl<'a, 'b> Translator<'a, 'b> {
             blocks,
             steps,
             pending: 0,
+            hits,
             c,
             deferred: Vec::new(),
             exit,
+            chain,
             view,
             direct,
             miss_sig,
+            next_sig,
+            region_sig,
         };
         let first = t.block(parcel(entry_pc));
         t.b.ins().jump(first, &[]);
@@ -595,8 +673,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.pending += 1;
                 self.flush();
                 let s = self.b.use_var(self.steps);
-                let kind = self.konst(exit::NORMAL);
-                self.leave(t, s, kind);
+                self.leave(t, s, exit::NORMAL);
                 return false;
             }
             Op::Beqz | Op::Bnez | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
@@ -969,22 +1046,13 @@ impl<'a, 'b> Translator<'a, 'b> {
         let args = &args[..1 + store as usize];
         self.b.ins().brif(no_slot, join, args, count, &[]);
         self.b.switch_to_block(count);
-        let access = if store {
-            offset_of!(TlbStats, store)
-        } else {
-            offset_of!(TlbStats, load)
-        };
-        for field in [
-            offset_of!(AccessStats, lookups),
-            offset_of!(AccessStats, hits),
-        ] {
-            let off = (access + field) as i32;
-            let c_stats = self.cx(offset_of!(JitCtx, stats));
-            let v = self.b.ins().load(I64, mem(), c_stats, off);
-            let v = self.b.ins().iadd_imm_s(v, 1);
-            let c_stats = self.cx(offset_of!(JitCtx, stats));
-            self.b.ins().store(mem(), v, c_stats, off);
-        }
+        // Counted in a variable, added to the counters at the region's exits
+        // (`flush_hits`): an increment in memory per access chained every load and store of
+        // the region through store-to-load forwarding.
+        let hits = self.hits[store as usize];
+        let v = self.b.use_var(hits);
+        let v = self.b.ins().iadd_imm_s(v, 1);
+        self.b.def_var(hits, v);
         let stamp = self.b.ins().ishl_imm_s(now, 2);
         let stamp = self.b.ins().iadd_imm_s(stamp, 2);
         let at = self.b.ins().ishl_imm_s(slot, 3);
@@ -1102,8 +1170,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             .ins()
             .store(mem(), len, self.c.ctx, offset_of!(JitCtx, out_len) as i32);
         let after_steps = self.b.ins().iadd_imm_s(now, 1);
-        let (pc, kind) = (self.konst(fall), self.konst(exit::FLAGGED_STORE));
-        self.leave(pc, after_steps, kind);
+        let pc = self.konst(fall);
+        self.leave(pc, after_steps, exit::FLAGGED_STORE);
         self.b.switch_to_block(cont);
     }
 
@@ -1124,7 +1192,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                         Some(s) => s,
                         None => self.b.use_var(self.steps),
                     };
-                    let (pc, kind) = (self.konst(pc), self.konst(kind));
+                    let pc = self.konst(pc);
                     self.leave(pc, s, kind);
                 }
                 Deferred::Check { block, target } => {
@@ -1139,8 +1207,8 @@ impl<'a, 'b> Translator<'a, 'b> {
                     self.b.ins().brif(ok, stay, &[], leave, &[]);
                     self.b.switch_to_block(leave);
                     let pc = self.konst(self.page | (target as u64) << 1);
-                    let kind = self.konst(exit::NORMAL);
-                    self.leave(pc, s, kind);
+                    // Back to the host: the budget is spent, no region may follow.
+                    self.ret(pc, s, exit::NORMAL);
                 }
                 Deferred::Dropped {
                     block,
@@ -1156,29 +1224,106 @@ impl<'a, 'b> Translator<'a, 'b> {
                     // Retired; the block engine goes on at `fall`, from its entry (which
                     // finds the fetch page again), as after its own miss (`after_memory!`).
                     let s = self.b.ins().iadd_imm_s(now, 1);
-                    let (pc, kind) = (self.konst(fall), self.konst(exit::NORMAL));
-                    self.leave(pc, s, kind);
+                    let pc = self.konst(fall);
+                    self.leave(pc, s, exit::NORMAL);
                 }
             }
             i += 1;
         }
     }
 
-    /// An exit (ending the current block): to the shared exit block, with where the region
-    /// ended and why (registers are in `Hart::x` already).
-    fn leave(&mut self, pc: Value, steps: Value, kind: Value) {
-        let exit = self.exit;
+    /// An exit (ending the current block), with where the region ended and why (registers
+    /// are in `Hart::x` already): a normal one to the chaining block, which goes on in the
+    /// next region when it can; the others back to the host.
+    fn leave(&mut self, pc: Value, steps: Value, kind: u64) {
+        if kind == exit::NORMAL {
+            let chain = self.chain;
+            self.b.ins().jump(chain, &[pc.into(), steps.into()]);
+        } else {
+            self.ret(pc, steps, kind);
+        }
+    }
+
+    /// An exit back to the host (ending the current block).
+    fn ret(&mut self, pc: Value, steps: Value, kind: u64) {
+        let (exit, kind) = (self.exit, self.konst(kind));
         self.b
             .ins()
             .jump(exit, &[pc.into(), steps.into(), kind.into()]);
     }
 
-    /// The shared exit of [`Translator::leave`]: where the region ended, and why.
+    /// Adds the fast-table hits counted since the entry (or the last flush) to the TLB's
+    /// counters: lookups and hits of loads and of stores.
+    fn flush_hits(&mut self) {
+        for (hits, access) in self
+            .hits
+            .into_iter()
+            .zip([offset_of!(TlbStats, load), offset_of!(TlbStats, store)])
+        {
+            let n = self.b.use_var(hits);
+            for field in [
+                offset_of!(AccessStats, lookups),
+                offset_of!(AccessStats, hits),
+            ] {
+                let off = (access + field) as i32;
+                let c_stats = self.cx(offset_of!(JitCtx, stats));
+                let v = self.b.ins().load(I64, mem(), c_stats, off);
+                let v = self.b.ins().iadd(v, n);
+                self.b.ins().store(mem(), v, c_stats, off);
+            }
+            let zero = self.konst(0);
+            self.b.def_var(hits, zero);
+        }
+    }
+
+    /// The shared exits of [`Translator::leave`] and [`Translator::ret`].
+    ///
+    /// Back to the host: where the region ended, and why.
+    ///
+    /// Chaining, at a normal exit to `pc` at count `steps`: what the block engine would do
+    /// next, without going back to it. While the budget allows another run (`steps <=
+    /// limit`, the block engine's entry check), `jit_next` makes pc's page the fetch page
+    /// as the block engine's entry would (counted alike), and names the region compiled at
+    /// pc for it; the region then jumps there (a tail call: the stack does not grow). Else
+    /// (no region there, or the budget spent) back to the host, whose block engine goes on
+    /// at pc.
     fn fill_exit(&mut self) {
-        let exit = self.exit;
+        let (exit, chain, ctx) = (self.exit, self.chain, self.c.ctx);
+        self.b.switch_to_block(chain);
+        let [pc, steps] = [0, 1].map(|i| self.b.block_params(chain)[i]);
+        self.flush_hits();
+        let (next, to_host) = (self.b.create_block(), self.b.create_block());
+        let limit = self.cx(offset_of!(JitCtx, limit));
+        let ok = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedLessThanOrEqual, steps, limit);
+        self.b.ins().brif(ok, next, &[], to_host, &[]);
+        self.b.switch_to_block(next);
+        let f = self.cx(offset_of!(JitCtx, next));
+        let call = self
+            .b
+            .ins()
+            .call_indirect(self.next_sig, f, &[ctx, pc, steps]);
+        let code = self.b.inst_results(call)[0];
+        let go = self.b.create_block();
+        self.b.ins().brif(code, go, &[], to_host, &[]);
+        self.b.switch_to_block(go);
+        self.b
+            .ins()
+            .store(mem(), steps, ctx, offset_of!(JitCtx, steps) as i32);
+        self.b
+            .ins()
+            .return_call_indirect(self.region_sig, code, &[ctx]);
+        self.b.switch_to_block(to_host);
+        let normal = self.konst(exit::NORMAL);
+        self.b
+            .ins()
+            .jump(exit, &[pc.into(), steps.into(), normal.into()]);
+
         self.b.switch_to_block(exit);
         let [pc, steps, kind] = [0, 1, 2].map(|i| self.b.block_params(exit)[i]);
-        let ctx = self.c.ctx;
+        self.flush_hits();
         self.b
             .ins()
             .store(mem(), pc, ctx, offset_of!(JitCtx, out_pc) as i32);

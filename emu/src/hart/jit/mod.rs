@@ -107,6 +107,18 @@ pub(crate) struct JitCtx {
     pub mmu: *mut Mmu,
     pub icache: *mut ICache,
     pub ram: *const Ram,
+    /// [`jit_next`], which a region calls at a normal exit to find the region to go on in,
+    /// and what it reaches besides: the hart (`mmu` and `icache` are its) and the JIT.
+    pub next: NextFn,
+    pub hart: *mut Hart,
+    pub jit: *mut Jit,
+    /// The region running (its index in `Jit::regions`) and the count it was entered at,
+    /// set by [`Hart::jit_call`] and by [`jit_next`] at each chained entry: at the return,
+    /// the region that exited, for its statistics.
+    pub region: u64,
+    pub region_steps: u64,
+    /// Regions entered by chaining ([`jit_next`]).
+    pub chained: u64,
     /// Accesses [`jit_data_miss`] served, and of those the ones after which the fetch page
     /// was forgotten (for the statistics).
     pub served: u64,
@@ -121,6 +133,50 @@ pub(crate) struct JitCtx {
 
 /// [`jit_data_miss`]'s type.
 pub(crate) type DataMissFn = unsafe extern "C" fn(*mut JitCtx, u64, u64, u64) -> u64;
+
+/// [`jit_next`]'s type.
+pub(crate) type NextFn = unsafe extern "C" fn(*mut JitCtx, u64, u64) -> u64;
+
+/// At a region's normal exit to `pc` at count `steps`, with at least `MAX_RUN` steps left
+/// before `stop_at` (`steps <= ctx.limit`): what the block engine's entry would do there,
+/// up to running a region. If pc is off the fetch page, the block engine would change
+/// page by [`Hart::switch_fetch_page`] (on a page the MMU remembers, its slot decoded:
+/// counted as the slow fetch path counts it) and this does it for it, so it happens once
+/// either way. Then, if pc's entry names a region compiled for this virtual page and this
+/// kind of data access (not given up), returns its code for the caller to jump to, having
+/// noted it in `ctx` as the running region; else 0, and the caller returns to the host,
+/// whose block engine goes on at pc on the page this left as the fetch page.
+///
+/// # Safety
+/// `ctx` is the context [`Hart::jit_call`] built for the running call, whose `hart` and
+/// `jit` pointers are valid and not otherwise referenced during the call.
+pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) -> u64 {
+    // SAFETY: the caller's contract, as `jit_data_miss`'s: compiled code is suspended in
+    // this call, and no Rust reference to the hart or the JIT is live until it returns.
+    let (ctx, hart, jit) = unsafe { (&mut *ctx, &mut *(*ctx).hart, &mut *(*ctx).jit) };
+    if pc & !0xffe != hart.icache.fetch_tag {
+        if !hart.switch_fetch_page(pc, steps) {
+            return 0;
+        }
+        ctx.gen = hart.mmu.fast.jit_view().gen;
+    }
+    // SAFETY: pc is on the fetch page (its tag matched, or the switch made it the fetch
+    // page) and the JIT is on: `jit_entry` points into the fetch page's live table.
+    let e = unsafe { *hart.icache.jit_entry(pc) };
+    if e & COMPILED == 0 {
+        return 0;
+    }
+    let i = (e & !COMPILED) as usize;
+    match jit.regions.get(i) {
+        Some(r) if r.runs_at(pc, hart.data_direct) => {
+            ctx.region = i as u64;
+            ctx.region_steps = steps;
+            ctx.chained += 1;
+            r.code.0 as u64
+        }
+        _ => 0,
+    }
+}
 
 /// What [`jit_data_miss`] returns when the MMU's common translation did not serve the access
 /// (a side exit: the block engine runs the instruction by its general path).
@@ -177,8 +233,13 @@ pub(crate) unsafe extern "C" fn jit_data_miss(
     pa
 }
 
-/// A compiled region's code.
-type RegionFn = unsafe extern "C" fn(*mut JitCtx) -> u64;
+/// A compiled region's code: a function of one argument, the context, returning an exit
+/// kind, in Cranelift's `tail` calling convention (`compile::trampoline` calls it).
+#[derive(Clone, Copy)]
+pub(crate) struct RegionCode(*const u8);
+
+/// The trampoline's type: calls the region's code with the context, returns its exit kind.
+pub(crate) type TrampolineFn = unsafe extern "C" fn(*mut JitCtx, *const u8) -> u64;
 
 /// A compiled region.
 struct Region {
@@ -186,13 +247,24 @@ struct Region {
     va_page: u64,
     /// Compiled for direct data accesses (`Hart::data_direct`) or for the MMU's fast tables.
     direct: bool,
-    func: RegionFn,
-    /// Calls, the steps run in them, and the side exits: a region that side-exits every few
-    /// instructions (its loads miss the fast tables, say) is slower than the block engine,
-    /// which then runs its code instead.
+    code: RegionCode,
+    /// Runs ended in it (returns to the host), the steps run in it then, and the side
+    /// exits: a region that side-exits every few instructions (its loads miss the fast
+    /// tables, say) is slower than the block engine, which then runs its code instead
+    /// (`demoted`).
     calls: u32,
     steps: u64,
     side_exits: u64,
+    demoted: bool,
+}
+
+impl Region {
+    /// Whether the region may run at `pc` (whose page's entry names it): compiled for pc's
+    /// virtual page, for the hart's kind of data access, and not given up.
+    #[inline(always)]
+    fn runs_at(&self, pc: u64, direct: bool) -> bool {
+        self.va_page == pc & !0xfff && self.direct == direct && !self.demoted
+    }
 }
 
 /// Calls after which a region's side exits are weighed ([`Region::side_exits`]).
@@ -214,6 +286,11 @@ pub struct JitStats {
     pub entered: u64,
     /// Of those, the ones that ended in a side exit.
     pub side_exits: u64,
+    /// Regions entered from another region's exit, without a return to the host
+    /// ([`jit_next`]).
+    pub chained: u64,
+    /// Instructions retired in compiled code.
+    pub steps: u64,
     /// Loads and stores missing the fast tables that compiled code had the MMU's common
     /// translation serve ([`jit_data_miss`]) instead of a side exit.
     pub misses_served: u64,
@@ -233,6 +310,9 @@ pub struct JitStats {
 /// whose entry tables name the regions.
 pub struct Jit {
     compiler: Compiler,
+    /// The host's way into compiled code, and the module holding it (never freed).
+    trampoline: TrampolineFn,
+    _trampoline_module: cranelift_jit::JITModule,
     regions: Vec<Region>,
     threshold: u32,
     code_bytes: usize,
@@ -243,8 +323,11 @@ impl Jit {
     /// A JIT for the host, compiling a region once its entry has been reached `threshold`
     /// times (at least 1). Fails when Cranelift does not support the host.
     pub fn new(threshold: u32) -> Result<Jit, String> {
+        let (_trampoline_module, trampoline) = compile::trampoline()?;
         Ok(Jit {
             compiler: Compiler::new()?,
+            trampoline,
+            _trampoline_module,
             regions: Vec::new(),
             threshold: threshold.clamp(1, NEVER - 1),
             code_bytes: 0,
@@ -305,14 +388,21 @@ impl Hart {
         // SAFETY: pc lies on the fetch page (the caller's tag check) and the JIT is on, so
         // `entry` points into the fetch page's live entry table (`ICache::jit_entry`).
         let e = unsafe { *entry };
-        let func = if e & COMPILED != 0 {
-            let r = jit.regions.get((e & !COMPILED) as usize)?;
-            if r.va_page != pc & !0xfff || r.direct != self.data_direct {
+        let index = if e & COMPILED != 0 {
+            let i = e & !COMPILED;
+            let r = jit.regions.get(i as usize)?;
+            if r.demoted {
+                // Given up (`jit_call`): this entry counts no more.
+                // SAFETY: as the read above.
+                unsafe { *entry = NEVER };
+                return None;
+            }
+            if !r.runs_at(pc, self.data_direct) {
                 // Compiled for another virtual address of this physical page, or for the
                 // other kind of data access.
                 return None;
             }
-            r.func
+            i
         } else if e >= NEVER {
             return None;
         } else {
@@ -321,28 +411,9 @@ impl Hart {
             // SAFETY: as the read above: compiling changes no decoded page (a flush
             // resets the tables in place, it frees none).
             unsafe { *entry = compiled.map_or(NEVER, |i| COMPILED | i) };
-            jit.regions.get(compiled? as usize)?.func
+            compiled?
         };
-        let before = steps;
-        let (pc, steps, side) = self.jit_call(jit, bus, func, steps, limit);
-        // SAFETY: as the read above (the call changed no decoded page: a store that cleared
-        // a slot reset the table in place).
-        let e = unsafe { *entry };
-        if let Some(r) = jit
-            .regions
-            .get_mut((e & !COMPILED) as usize)
-            .filter(|_| e & COMPILED != 0)
-        {
-            r.calls = r.calls.saturating_add(1);
-            r.steps += steps - before;
-            r.side_exits += side as u64;
-            if r.calls >= DEMOTE_AFTER && r.steps < r.side_exits * STEPS_PER_SIDE_EXIT {
-                // SAFETY: as above.
-                unsafe { *entry = NEVER };
-                jit.stats.demoted += 1;
-            }
-        }
-        Some((pc, steps, side))
+        Some(self.jit_call(jit, bus, index, steps, limit))
     }
 
     /// Compiles the region starting at `pc` (on the fetch page); its index, or None when
@@ -367,16 +438,17 @@ impl Hart {
             .compile(pc, direct, view, |at| icache.fetch_page_slot(at));
         jit.stats.compile_us += start.elapsed().as_micros() as u64;
         match compiled {
-            Ok(Some((func, bytes))) => {
+            Ok(Some((code, bytes))) => {
                 jit.code_bytes += bytes;
                 jit.stats.compiled += 1;
                 jit.regions.push(Region {
                     va_page: pc & !0xfff,
                     direct,
-                    func,
+                    code,
                     calls: 0,
                     steps: 0,
                     side_exits: 0,
+                    demoted: false,
                 });
                 Some(jit.regions.len() as u32 - 1)
             }
@@ -395,23 +467,32 @@ impl Hart {
         }
     }
 
-    /// Calls a compiled region with the hart's state; returns where it ended (pc, count,
-    /// side exit).
+    /// Calls compiled region `index` with the hart's state, and the regions it chains to;
+    /// returns where the last one ended (pc, count, side exit).
     fn jit_call(
         &mut self,
         jit: &mut Jit,
         bus: &mut Bus,
-        func: RegionFn,
+        index: u32,
         steps: u64,
         limit: u64,
     ) -> (u64, u64, bool) {
-        // Every pointer into the MMU and the decoded-instruction cache derives from one raw
-        // pointer to each, so that the helper's accesses through them (`jit_data_miss`) and
-        // the region's agree.
-        let mmu: *mut Mmu = &mut *self.mmu;
-        let icache: *mut ICache = &mut self.icache;
-        // SAFETY: `mmu` and `icache` point to the hart's, live for this call; these
-        // references end at once.
+        // Every pointer into the hart derives from one raw pointer, and the JIT's from one,
+        // so that the helpers' accesses through them (`jit_data_miss`, `jit_next`) and the
+        // regions' agree.
+        let hart: *mut Hart = self;
+        let jit: *mut Jit = jit;
+        // SAFETY: `hart` and `jit` point to the live hart and JIT; these references end at
+        // once.
+        let (mmu, icache, code, trampoline) = unsafe {
+            (
+                &raw mut *(*hart).mmu,
+                &raw mut (*hart).icache,
+                (&(*jit).regions)[index as usize].code,
+                (*jit).trampoline,
+            )
+        };
+        // SAFETY: as above.
         let (view, (stats, stamps), flags) = unsafe {
             (
                 (*mmu).fast.jit_view(),
@@ -420,7 +501,8 @@ impl Hart {
             )
         };
         let mut ctx = JitCtx {
-            x: self.x.as_mut_ptr(),
+            // SAFETY: as above.
+            x: unsafe { (*hart).x.as_mut_ptr() },
             steps,
             limit,
             load_table: view.load,
@@ -434,11 +516,18 @@ impl Hart {
                 .wrapping_sub(RAM_BASE as usize),
             ram_size: bus.ram.size(),
             flags,
-            reservation: &mut self.reservation,
+            // SAFETY: as above.
+            reservation: unsafe { &raw mut (*hart).reservation },
             data_miss: jit_data_miss,
             mmu,
             icache,
             ram: &bus.ram,
+            next: jit_next,
+            hart,
+            jit,
+            region: index as u64,
+            region_steps: steps,
+            chained: 0,
             served: 0,
             served_dropped: 0,
             out_pc: 0,
@@ -446,23 +535,39 @@ impl Hart {
             out_pa: 0,
             out_len: 0,
         };
+        // SAFETY: `code` is a live region (compiled by the JIT's compiler, whose code is
+        // only freed by `jit_compile`, between calls), compiled for the page and the slots
+        // it runs on (`jit_enter_with` checked the virtual page; the entry tables are reset
+        // whenever a slot it copied is cleared), and `trampoline` calls it as its calling
+        // convention requires. Regions read and write through `ctx`'s pointers only, each
+        // valid for the call: the hart's registers, reservation and MMU state, and guest
+        // RAM at addresses they checked as `load_hit` and `store_hit` do (inside RAM, or on
+        // a fast-table page, which is RAM), or that `jit_data_miss` returned (a common
+        // translation's page, RAM too). They call `jit_data_miss` and `jit_next` with
+        // `ctx`, whose `hart`, `mmu`, `icache`, `jit` and `ram` point to the hart, the JIT
+        // and the bus's RAM: from here until the call returns no Rust reference to them is
+        // used, so the helpers' are the only ones meanwhile. `jit_next` names regions of
+        // the same JIT, checked as here.
+        let kind = unsafe { trampoline(&mut ctx, code.0) };
+        // SAFETY: the call is over; `jit` is the caller's `&mut Jit` again.
+        let jit = unsafe { &mut *jit };
         jit.stats.entered += 1;
-        // SAFETY: `func` is a live region (compiled by `jit.compiler`, whose code is only
-        // freed by `jit_compile`, between calls), compiled for the page and the slots it
-        // runs on (`jit_enter_with` checked the virtual page; the entry tables are reset
-        // whenever a slot it copied is cleared). It reads and writes through `ctx`'s
-        // pointers only, each valid for the call: the hart's registers, reservation and
-        // MMU state (not moved while `&mut self` is held, and no Rust reference to them is
-        // used during the call), and guest RAM at addresses it checked as `load_hit` and
-        // `store_hit` do (inside RAM, or on a fast-table page, which is RAM), or that
-        // `jit_data_miss` returned (a common translation's page, RAM too). It calls
-        // `jit_data_miss` with `ctx`, whose `mmu`, `icache` and `ram` are the hart's and the
-        // bus's: no Rust reference to them is used until the call returns (the region runs
-        // between these statements), so the helper's are the only ones during it.
-        let kind = unsafe { func(&mut ctx) };
+        jit.stats.chained += ctx.chained;
         jit.stats.misses_served += ctx.served;
         jit.stats.misses_dropping_fetch += ctx.served_dropped;
+        jit.stats.steps += ctx.out_steps - steps;
         debug_assert!(ctx.out_steps >= steps && ctx.out_steps < self.stop_at);
+        let side = kind == exit::SIDE;
+        // The region that ended the run: given up when it mostly side-exits.
+        if let Some(r) = jit.regions.get_mut(ctx.region as usize) {
+            r.calls = r.calls.saturating_add(1);
+            r.steps += ctx.out_steps - ctx.region_steps;
+            r.side_exits += side as u64;
+            if r.calls >= DEMOTE_AFTER && r.steps < r.side_exits * STEPS_PER_SIDE_EXIT {
+                r.demoted = true;
+                jit.stats.demoted += 1;
+            }
+        }
         match kind {
             exit::SIDE => {
                 jit.stats.side_exits += 1;

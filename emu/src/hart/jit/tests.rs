@@ -371,3 +371,56 @@ fn forward_branches_and_x0() {
     }
     assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
 }
+
+/// JAL with link register `rd` and a positive offset `fwd` (a multiple of 2).
+fn jal_fwd(rd: u32, fwd: u32) -> u32 {
+    let off = fwd & 0x1f_ffff;
+    let (b20, b11) = ((off >> 20) & 1, (off >> 11) & 1);
+    let (lo, mid) = ((off >> 1) & 0x3ff, (off >> 12) & 0xff);
+    (b20 << 31) | (lo << 21) | (b11 << 20) | (mid << 12) | (rd << 7) | 0x6f
+}
+
+/// Regions chain to each other (`jit_next`): a loop calls a function on the next page,
+/// which returns by JALR, so every region ends at a jump to another page or to a register's
+/// target. The chain must change the fetch page as the block engine does (the same TLB
+/// counts and stamps: paging is on in the bench workloads, here the page change is Bare's)
+/// and stop at the budget: at every `--max-insns` around a run's end the state is the
+/// interpreter's.
+#[test]
+fn regions_chain_across_pages_and_returns() {
+    const RA: u32 = 1;
+    let mut code = vec![
+        addi(S1, 0, 2000),     // 0: li s1, 2000
+        jal_fwd(RA, 4096 - 4), // 4: loop: jal ra, func (at 4096)
+        addi(S1, S1, -1),      // 8
+        bne_back(S1, 0, 8),    // 12: bnez s1, loop
+    ];
+    code.extend(PASS);
+    code.resize(1024, addi(0, 0, 0));
+    code.extend([
+        addi(A0, A0, 1),           // 4096: func: addi a0, a0, 1
+        addi(A1, A1, 3),           // addi a1, a1, 3
+        i_type(0, 0, 0x67, 0, RA), // jalr x0, 0(ra)
+    ]);
+    let ends = |max: Option<u64>| {
+        [Engine::Interp, Engine::Jit].map(|engine| {
+            let mut m = machine(&code, engine, max, 1);
+            let exit = m.run();
+            if max.is_none() {
+                assert_eq!(exit, Exit::Pass, "{engine:?}");
+                assert_eq!(m.hart.x[10], 2000, "{engine:?}: the function ran");
+            }
+            if engine == Engine::Jit && max.is_none() {
+                let j = entered(&m);
+                assert!(j.chained > j.entered, "regions chain: {j:?}");
+            }
+            format!("{exit:?} {}", state(&m))
+        })
+    };
+    let [interp, jit] = ends(None);
+    assert_eq!(interp, jit, "interpreter (left), JIT");
+    for max in (6000..6040).chain(11_990..12_010) {
+        let [interp, jit] = ends(Some(max));
+        assert_eq!(interp, jit, "--max-insns {max}: interpreter (left), JIT");
+    }
+}
