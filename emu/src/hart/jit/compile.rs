@@ -64,9 +64,6 @@ fn new_module() -> Result<JITModule, String> {
         // Compiled code calls nothing: no PLT, no relocations to resolve.
         ("is_pic", "false"),
         ("use_colocated_libcalls", "false"),
-        // Cranelift's tail calls (a region jumping into the next, `fill_exit`) need frame
-        // pointers.
-        ("preserve_frame_pointers", "true"),
         // The IR verifier costs a sixth of compile time (perf on kernel-fork); the tests,
         // in debug builds, keep it.
         (
@@ -90,19 +87,23 @@ fn new_module() -> Result<JITModule, String> {
     )))
 }
 
-/// A region's signature: the context in, the exit kind out, in Cranelift's `tail` calling
-/// convention, so that a region can end by jumping into the next one
-/// (`return_call_indirect`) rather than by returning and being called again.
-fn region_signature() -> Signature {
-    let mut sig = Signature::new(CallConv::Tail);
+/// A region's signature: the context in; out, the code of the region to go on in, or 0
+/// when the run goes back to the host (the exit kind then in `JitCtx::out_kind`).
+///
+/// (Measured: regions ending by a tail call into the next, Cranelift's `tail` calling
+/// convention, needed a frame pointer in every region, one register fewer, and the
+/// TLB-resident loops ran 20% slower; going on through the trampoline's loop costs a
+/// return and an indirect call.)
+fn region_signature(call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
     sig.params.push(AbiParam::new(I64));
     sig.returns.push(AbiParam::new(I64));
     sig
 }
 
 /// The host's way into compiled code: a function in the host's C calling convention,
-/// `TrampolineFn`, that calls the region `code` (`tail` convention, which Rust cannot call)
-/// with `ctx` and returns its exit kind. Its module must outlive every call.
+/// `TrampolineFn`, that calls the region `code` with `ctx`, then each region the last one
+/// names, until one returns 0; returns the exit kind. Its module must outlive every call.
 pub(super) fn trampoline() -> Result<(JITModule, TrampolineFn), String> {
     let mut module = new_module()?;
     let mut ctx = module.make_context();
@@ -113,13 +114,21 @@ pub(super) fn trampoline() -> Result<(JITModule, TrampolineFn), String> {
     let mut fctx = FunctionBuilderContext::new();
     {
         let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-        let start = b.create_block();
+        let (start, call, done) = (b.create_block(), b.create_block(), b.create_block());
         b.append_block_params_for_function_params(start);
         b.switch_to_block(start);
         let (jctx, code) = (b.block_params(start)[0], b.block_params(start)[1]);
-        let sig = b.import_signature(region_signature());
-        let call = b.ins().call_indirect(sig, code, &[jctx]);
-        let kind = b.inst_results(call)[0];
+        b.ins().jump(call, &[code.into()]);
+        b.switch_to_block(call);
+        let code = b.append_block_param(call, I64);
+        let sig = b.import_signature(region_signature(target.default_call_conv));
+        let inst = b.ins().call_indirect(sig, code, &[jctx]);
+        let next = b.inst_results(inst)[0];
+        b.ins().brif(next, call, &[next.into()], done, &[]);
+        b.switch_to_block(done);
+        let kind = b
+            .ins()
+            .load(I64, mem(), jctx, offset_of!(JitCtx, out_kind) as i32);
         b.ins().return_(&[kind]);
         b.seal_all_blocks();
         b.finalize(target);
@@ -182,7 +191,7 @@ impl Compiler {
         module.clear_context(&mut self.ctx);
         let ptr = module.target_config().pointer_type();
         debug_assert_eq!(ptr, I64);
-        self.ctx.func.signature = region_signature();
+        self.ctx.func.signature = region_signature(module.target_config().default_call_conv);
         {
             let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let target = module.target_config();
@@ -426,9 +435,8 @@ struct Translator<'a, 'b> {
     direct: bool,
     /// The signature of `jit_data_miss` (`JitCtx::data_miss`).
     miss_sig: SigRef,
-    /// The signatures of `jit_next` (`JitCtx::next`) and of a region.
+    /// The signature of `jit_next` (`JitCtx::next`).
     next_sig: SigRef,
-    region_sig: SigRef,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -471,7 +479,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         sig.params.extend([AbiParam::new(I64); 3]);
         sig.returns.push(AbiParam::new(I64));
         let next_sig = b.import_signature(sig);
-        let region_sig = b.import_signature(region_signature());
         let mut blocks = vec![None; SLOTS];
         for &o in order {
             if leader[o as usize] {
@@ -496,7 +503,6 @@ impl<'a, 'b> Translator<'a, 'b> {
             direct,
             miss_sig,
             next_sig,
-            region_sig,
         };
         let first = t.block(parcel(entry_pc));
         t.b.ins().jump(first, &[]);
@@ -1284,9 +1290,9 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// next, without going back to it. While the budget allows another run (`steps <=
     /// limit`, the block engine's entry check), `jit_next` makes pc's page the fetch page
     /// as the block engine's entry would (counted alike), and names the region compiled at
-    /// pc for it; the region then jumps there (a tail call: the stack does not grow). Else
-    /// (no region there, or the budget spent) back to the host, whose block engine goes on
-    /// at pc.
+    /// pc for it; the region returns that region's code, which the trampoline calls next.
+    /// Else (no region there, or the budget spent) back to the host, whose block engine
+    /// goes on at pc.
     fn fill_exit(&mut self) {
         let (exit, chain, ctx) = (self.exit, self.chain, self.c.ctx);
         self.b.switch_to_block(chain);
@@ -1312,9 +1318,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b
             .ins()
             .store(mem(), steps, ctx, offset_of!(JitCtx, steps) as i32);
-        self.b
-            .ins()
-            .return_call_indirect(self.region_sig, code, &[ctx]);
+        self.b.ins().return_(&[code]);
         self.b.switch_to_block(to_host);
         let normal = self.konst(exit::NORMAL);
         self.b
@@ -1330,6 +1334,10 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b
             .ins()
             .store(mem(), steps, ctx, offset_of!(JitCtx, out_steps) as i32);
-        self.b.ins().return_(&[kind]);
+        self.b
+            .ins()
+            .store(mem(), kind, ctx, offset_of!(JitCtx, out_kind) as i32);
+        let zero = self.konst(0);
+        self.b.ins().return_(&[zero]);
     }
 }

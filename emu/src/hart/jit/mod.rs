@@ -123,10 +123,11 @@ pub(crate) struct JitCtx {
     /// was forgotten (for the statistics).
     pub served: u64,
     pub served_dropped: u64,
-    /// Out: where and at which count the region ended, and for [`exit::FLAGGED_STORE`] the
-    /// store's physical address and length.
+    /// Out: where and at which count the region ended, how ([`exit`]), and for
+    /// [`exit::FLAGGED_STORE`] the store's physical address and length.
     pub out_pc: u64,
     pub out_steps: u64,
+    pub out_kind: u64,
     pub out_pa: u64,
     pub out_len: u64,
 }
@@ -233,12 +234,13 @@ pub(crate) unsafe extern "C" fn jit_data_miss(
     pa
 }
 
-/// A compiled region's code: a function of one argument, the context, returning an exit
-/// kind, in Cranelift's `tail` calling convention (`compile::trampoline` calls it).
+/// A compiled region's code: a function of one argument, the context, returning the code
+/// of the region to go on in or 0 (`compile::trampoline` calls it).
 #[derive(Clone, Copy)]
 pub(crate) struct RegionCode(*const u8);
 
-/// The trampoline's type: calls the region's code with the context, returns its exit kind.
+/// The trampoline's type: runs the region's code with the context, and the regions it
+/// names after it; returns the last one's exit kind.
 pub(crate) type TrampolineFn = unsafe extern "C" fn(*mut JitCtx, *const u8) -> u64;
 
 /// A compiled region.
@@ -532,6 +534,7 @@ impl Hart {
             served_dropped: 0,
             out_pc: 0,
             out_steps: 0,
+            out_kind: 0,
             out_pa: 0,
             out_len: 0,
         };
