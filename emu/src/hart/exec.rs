@@ -579,19 +579,28 @@ impl Hart {
                     _ => self.store::<8>(bus, va, v, now)?,
                 }
             }
-            Op::Fp => {
-                let (xr, _) = self.x.split_at_mut(32);
-                let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
-                match fpu::execute(&mut self.fp, xr, raw) {
-                    Ok(true) => self.csr.set_fs_dirty(),
-                    Ok(false) => {}
-                    Err(()) => return Err(Exception::IllegalInstruction(raw as u64)),
-                }
-            }
+            Op::Fp => self.exec_fp(raw)?,
             Op::Illegal => return Err(Exception::IllegalInstruction(raw as u64)),
             _ => unreachable!("{op:?} is executed by execute"),
         }
         Ok(next)
+    }
+
+    /// An F or D computation (OP-FP and the fused multiply-adds): illegal with the FP unit
+    /// off (mstatus.FS = Off) or an encoding or rounding mode it rejects, which change
+    /// nothing; else its result in f or x registers, FS made Dirty where it changed FP state.
+    pub(super) fn exec_fp(&mut self, raw: u32) -> Result<(), Exception> {
+        if self.csr.fs() == 0 {
+            return Err(Exception::IllegalInstruction(raw as u64));
+        }
+        let (xr, _) = self.x.split_at_mut(32);
+        let xr: &mut [u64; 32] = xr.try_into().expect("32 registers");
+        match fpu::execute(&mut self.fp, xr, raw) {
+            Ok(true) => self.csr.set_fs_dirty(),
+            Ok(false) => {}
+            Err(()) => return Err(Exception::IllegalInstruction(raw as u64)),
+        }
+        Ok(())
     }
 
     /// CSRRW/CSRRS/CSRRC and their immediate forms (unpriv/zicsr.adoc): CSRRS/CSRRC with

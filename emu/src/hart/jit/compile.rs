@@ -15,6 +15,7 @@ use super::{
     exit, JitCtx, RegionCode, TrampolineFn, MAX_REGION_INSNS, MISS_FETCH_DROPPED, MISS_NOT_SERVED,
 };
 use crate::bus::RAM_BASE;
+use crate::hart::csr::ms;
 use crate::hart::decode::{out_of_line_ops, Insn, Op, SINK};
 use crate::hart::icache::SLOTS;
 use crate::hart::NO_RESERVATION;
@@ -302,8 +303,12 @@ fn compilable(insn: &Insn) -> bool {
     let len_ok = insn.len == 2 || insn.len == 4;
     match insn.op {
         Op::Undecoded | Op::CrossPage => false,
-        out_of_line_ops!() => false,
-        _ => regs_ok && len_ok,
+        // F and D: the loads and stores inline, the computations by `jit_fp`. (Their f
+        // register fields are 0..=31, decode.rs.)
+        Op::Flw | Op::Fld => insn.rs1 < 32 && insn.rd < 32 && len_ok,
+        Op::Fsw | Op::Fsd => insn.rs1 < 32 && insn.rs2 < 32 && len_ok,
+        Op::Fp => len_ok,
+        op => !matches!(op, out_of_line_ops!()) && regs_ok && len_ok,
     }
 }
 
@@ -312,6 +317,10 @@ fn reads(op: Op) -> (bool, bool, bool) {
     match op {
         Op::Lui | Op::Li | Op::Auipc | Op::Jal => (false, false, true),
         Op::Beqz | Op::Bnez => (true, false, false),
+        // Their other register fields name f registers; `jit_fp` reads and writes what it
+        // needs itself.
+        Op::Flw | Op::Fld | Op::Fsw | Op::Fsd => (true, false, false),
+        Op::Fp => (false, false, false),
         Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => (true, true, false),
         Op::Sb | Op::Sh | Op::Sw | Op::Sd => (true, true, false),
         Op::Jalr
@@ -435,8 +444,9 @@ struct Translator<'a, 'b> {
     direct: bool,
     /// The signature of `jit_data_miss` (`JitCtx::data_miss`).
     miss_sig: SigRef,
-    /// The signature of `jit_next` (`JitCtx::next`).
+    /// The signatures of `jit_next` (`JitCtx::next`) and `jit_fp` (`JitCtx::fp_op`).
     next_sig: SigRef,
+    fp_sig: SigRef,
 }
 
 impl<'a, 'b> Translator<'a, 'b> {
@@ -479,6 +489,10 @@ impl<'a, 'b> Translator<'a, 'b> {
         sig.params.extend([AbiParam::new(I64); 3]);
         sig.returns.push(AbiParam::new(I64));
         let next_sig = b.import_signature(sig);
+        let mut sig = Signature::new(target.default_call_conv);
+        sig.params.extend([AbiParam::new(I64); 2]);
+        sig.returns.push(AbiParam::new(I64));
+        let fp_sig = b.import_signature(sig);
         let mut blocks = vec![None; SLOTS];
         for &o in order {
             if leader[o as usize] {
@@ -503,6 +517,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             direct,
             miss_sig,
             next_sig,
+            fp_sig,
         };
         let first = t.block(parcel(entry_pc));
         t.b.ins().jump(first, &[]);
@@ -714,7 +729,42 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu => {
                 let a = a!();
                 let va = ins!().iadd_imm_s(a, imm);
-                self.load(i.op, i.rd, at, fall, va)
+                self.load(i.op, i.rd, at, fall, va);
+                self.pending += 1;
+                return self.fall_through(here, fall, next);
+            }
+            // The FP unit off: illegal, before any access (the block engine traps).
+            Op::Flw | Op::Fld => {
+                self.require_fp_on(at);
+                let a = a!();
+                let va = ins!().iadd_imm_s(a, imm);
+                self.load(i.op, i.rd, at, fall, va);
+                self.pending += 1;
+                return self.fall_through(here, fall, next);
+            }
+            Op::Fsw | Op::Fsd => {
+                self.require_fp_on(at);
+                let a = a!();
+                let va = ins!().iadd_imm_s(a, imm);
+                let fregs = self.cx(offset_of!(JitCtx, fregs));
+                let v = ins!().load(I64, mem(), fregs, (i.rs2 as i32 & 31) * 8);
+                let n = if i.op == Op::Fsw { 4 } else { 8 };
+                self.store(n, at, fall, va, v);
+                self.pending += 1;
+                return self.fall_through(here, fall, next);
+            }
+            Op::Fp => {
+                // `jit_fp`: retired, or a side exit where it would trap.
+                let now = self.now();
+                let side = self.side(at, now);
+                let f = self.cx(offset_of!(JitCtx, fp_op));
+                let (ctx, raw) = (self.c.ctx, self.konst(i.raw as u64));
+                let call = ins!().call_indirect(self.fp_sig, f, &[ctx, raw]);
+                let r = self.b.inst_results(call)[0];
+                let ok = ins!().icmp_imm_s(IntCC::Equal, r, 0);
+                self.require(ok, side);
+                self.pending += 1;
+                return self.fall_through(here, fall, next);
             }
             Op::Sb | Op::Sh | Op::Sw | Op::Sd => {
                 let a = a!();
@@ -1091,18 +1141,56 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// A load (`Hart::load_hit`, or `load_miss`'s common translation), its value extended
     /// as `op` says, for `rd`, falling through to `fall`.
-    fn load(&mut self, op: Op, rd: u8, at: u64, fall: u64, va: Value) -> Value {
+    fn load(&mut self, op: Op, rd: u8, at: u64, fall: u64, va: Value) {
         let now = self.now();
         let side = self.side(at, now);
         let n = match op {
             Op::Lb | Op::Lbu => 1,
             Op::Lh | Op::Lhu => 2,
-            Op::Lw | Op::Lwu => 4,
+            Op::Lw | Op::Lwu | Op::Flw => 4,
             _ => 8,
         };
         let dropped = self.dropped_block(op, rd, fall, now);
         let (pa, _) = self.address(va, n, false, side, now, dropped);
-        self.load_at(op, pa)
+        self.load_to(op, rd, pa);
+    }
+
+    /// The load of `op` at physical address `pa` (RAM) into its destination: `rd`, or for
+    /// FLW and FLD the f register `rd` (NaN-boxed from single), the FP state then Dirty.
+    fn load_to(&mut self, op: Op, rd: u8, pa: Value) {
+        match op {
+            Op::Flw | Op::Fld => {
+                let v = if op == Op::Flw {
+                    let v = self.load_at(Op::Lwu, pa);
+                    self.b.ins().bor_imm_s(v, 0xffff_ffff_0000_0000u64 as i64)
+                } else {
+                    self.load_at(Op::Ld, pa)
+                };
+                let fregs = self.cx(offset_of!(JitCtx, fregs));
+                self.b.ins().store(mem(), v, fregs, (rd as i32 & 31) * 8);
+                let c_mstatus = self.cx(offset_of!(JitCtx, mstatus));
+                let m = self.b.ins().load(I64, mem(), c_mstatus, 0);
+                let m = self.b.ins().bor_imm_s(m, ms::FS as i64);
+                self.b.ins().store(mem(), m, c_mstatus, 0);
+            }
+            _ => {
+                let v = self.load_at(op, pa);
+                self.set(rd, v);
+            }
+        }
+    }
+
+    /// A side exit at the instruction at `at` unless the FP unit is on (mstatus.FS is not
+    /// Off): an FP load or store would raise an illegal-instruction exception, which the
+    /// block engine takes.
+    fn require_fp_on(&mut self, at: u64) {
+        let now = self.now();
+        let side = self.side(at, now);
+        let c_mstatus = self.cx(offset_of!(JitCtx, mstatus));
+        let m = self.b.ins().load(I64, mem(), c_mstatus, 0);
+        let fs = self.b.ins().band_imm_s(m, ms::FS as i64);
+        let on = self.b.ins().icmp_imm_s(IntCC::NotEqual, fs, 0);
+        self.require(on, side);
     }
 
     /// The load of `op` at physical address `pa` (RAM).
@@ -1225,8 +1313,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 } => {
                     self.b.switch_to_block(block);
                     let pa = self.b.block_params(block)[0];
-                    let v = self.load_at(op, pa);
-                    self.set(rd, v);
+                    self.load_to(op, rd, pa);
                     // Retired; the block engine goes on at `fall`, from its entry (which
                     // finds the fetch page again), as after its own miss (`after_memory!`).
                     let s = self.b.ins().iadd_imm_s(now, 1);

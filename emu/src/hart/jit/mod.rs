@@ -119,6 +119,11 @@ pub(crate) struct JitCtx {
     pub region_steps: u64,
     /// Regions entered by chaining ([`jit_next`]).
     pub chained: u64,
+    /// [`jit_fp`], which compiled code calls for an F/D computation, and what FP loads
+    /// and stores use inline: `Csrs::mstatus` (its FS field) and `FpRegs::f`.
+    pub fp_op: FpFn,
+    pub mstatus: *mut u64,
+    pub fregs: *mut u64,
     /// Accesses [`jit_data_miss`] served, and of those the ones after which the fetch page
     /// was forgotten (for the statistics).
     pub served: u64,
@@ -134,6 +139,22 @@ pub(crate) struct JitCtx {
 
 /// [`jit_data_miss`]'s type.
 pub(crate) type DataMissFn = unsafe extern "C" fn(*mut JitCtx, u64, u64, u64) -> u64;
+
+/// [`jit_fp`]'s type.
+pub(crate) type FpFn = unsafe extern "C" fn(*mut JitCtx, u64) -> u64;
+
+/// An F or D computation (`raw`, OP-FP or a fused multiply-add) from compiled code, as the
+/// block engine runs it ([`Hart::exec_fp`]): returns 0 when it retired; 1 when it would
+/// trap (the FP unit off, an encoding or rounding mode it rejects), having changed nothing:
+/// a side exit, the block engine then runs it and takes the trap.
+///
+/// # Safety
+/// As [`jit_next`]'s.
+pub(crate) unsafe extern "C" fn jit_fp(ctx: *mut JitCtx, raw: u64) -> u64 {
+    // SAFETY: as `jit_next`'s.
+    let hart = unsafe { &mut *(*ctx).hart };
+    hart.exec_fp(raw as u32).is_err() as u64
+}
 
 /// [`jit_next`]'s type.
 pub(crate) type NextFn = unsafe extern "C" fn(*mut JitCtx, u64, u64) -> u64;
@@ -525,6 +546,11 @@ impl Hart {
             icache,
             ram: &bus.ram,
             next: jit_next,
+            fp_op: jit_fp,
+            // SAFETY: as above.
+            mstatus: unsafe { &raw mut (*hart).csr.mstatus },
+            // SAFETY: as above.
+            fregs: unsafe { (*hart).fp.f.as_mut_ptr() },
             hart,
             jit,
             region: index as u64,

@@ -424,3 +424,89 @@ fn regions_chain_across_pages_and_returns() {
         assert_eq!(interp, jit, "--max-insns {max}: interpreter (left), JIT");
     }
 }
+
+/// F and D in compiled code: FLD/FLW and FSD/FSW inline (the FP unit's state made Dirty,
+/// single values NaN-boxed), the computations through `jit_fp`, in a loop whose results
+/// and state must be the interpreter's; and with the FP unit off (mstatus.FS = Off), the
+/// first FP instruction's illegal-instruction trap, taken by the block engine after a side
+/// exit, as the interpreter takes it.
+#[test]
+fn fp_loads_stores_and_computations() {
+    const F1: u32 = 1;
+    const F2: u32 = 2;
+    const F3: u32 = 3;
+    const F4: u32 = 4;
+    const F5: u32 = 5;
+    let fld = |rd, rs1, imm| i_type(imm, 3, 0x07, rd, rs1);
+    let flw = |rd, rs1, imm| i_type(imm, 2, 0x07, rd, rs1);
+    let fsd = |rs2, rs1, imm| s_type(3, rs2, rs1, imm);
+    let fsw = |rs2, rs1, imm| s_type(2, rs2, rs1, imm);
+    // rm = 7: the dynamic rounding mode (frm, 0 here: to nearest).
+    let fadd_d = |rd, a, b| r_type(0b000_0001, 7, 0x53, rd, a, b);
+    let fmul_d = |rd, a, b| r_type(0b000_1001, 7, 0x53, rd, a, b);
+    let fmv_x_d = |rd, a| r_type(0b111_0001, 0, 0x53, rd, a, 0);
+    let csrs_mstatus = i_type(0x300, 2, 0x73, 0, T0);
+    let auipc_data = (DATA as u32) | (T1 << 7) | 0x17;
+    for fp_on in [true, false] {
+        let mut code = vec![
+            auipc_data,  // auipc t1: t1 = RAM_BASE + DATA
+            0x0000_22b7, // lui t0, 2 (mstatus.FS = Initial)
+            if fp_on { csrs_mstatus } else { addi(0, 0, 0) },
+            addi(S1, 0, 300),
+        ];
+        let top = code.len() as u32 * 4;
+        code.extend([
+            fld(F1, T1, 0),
+            fld(F2, T1, 8),
+            fadd_d(F3, F1, F2),
+            fmul_d(F4, F3, F1),
+            fsd(F4, T1, 16),
+            flw(F5, T1, 24),
+            fsw(F5, T1, 28),
+            fmv_x_d(A0, F4),
+            fsd(F3, T1, 0),
+            addi(S1, S1, -1),
+        ]);
+        let here = code.len() as u32 * 4;
+        code.push(bne_back(S1, 0, here - top));
+        code.extend(PASS);
+        let ends = [Engine::Interp, Engine::Jit].map(|engine| {
+            let mut m = machine(&code, engine, Some(200_000), 1);
+            for (i, v) in [1.5f64, 0.25, 0.0, f64::from_bits(0x4049_0fdb_0000_0000)]
+                .iter()
+                .enumerate()
+            {
+                let pa = PhysAddr(RAM_BASE + DATA + i as u64 * 8);
+                m.bus.ram.write_bytes(pa, &v.to_le_bytes()).expect("RAM");
+            }
+            let exit = m.run();
+            if fp_on {
+                assert_eq!(exit, Exit::Pass, "{engine:?}");
+            }
+            if engine == Engine::Jit && fp_on {
+                let j = entered(&m);
+                assert!(
+                    j.compiled > 0 && j.steps > 2000,
+                    "compiled FP code ran: {j:?}"
+                );
+            }
+            let data: Vec<u64> = (0..4)
+                .map(|i| {
+                    m.bus
+                        .ram
+                        .read_u64(PhysAddr(RAM_BASE + DATA + i * 8))
+                        .expect("RAM")
+                })
+                .collect();
+            format!(
+                "{exit:?} {}\nf {:x?} fcsr {} {} mstatus {:#x}\ndata {data:x?}",
+                state(&m),
+                m.hart.fp.f,
+                m.hart.fp.frm,
+                m.hart.fp.fflags,
+                m.hart.csr.mstatus
+            )
+        });
+        assert_eq!(ends[0], ends[1], "FP on: {fp_on}: interpreter (left), JIT");
+    }
+}
