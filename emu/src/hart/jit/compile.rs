@@ -431,6 +431,13 @@ struct Translator<'a, 'b> {
     /// one lookup and one hit of the TLB's counters, added to them at the exits
     /// ([`Translator::flush_hits`]; nothing reads them before the region returns).
     hits: [Variable; 2],
+    /// The register the instruction being translated wrote and its value (`last`), and
+    /// the one the instruction before it wrote (`prev`), which its reads take instead of
+    /// loading it back: the dependent instruction then does not wait for the store to be
+    /// forwarded. Only one instruction apart, in the same straight line: values kept live
+    /// longer cost registers, and measured slower.
+    last: Option<(u8, Value)>,
+    prev: Option<(u8, Value)>,
     c: CtxVals,
     deferred: Vec<Deferred>,
     /// The shared exit, taking where the region ended and why.
@@ -509,6 +516,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             steps,
             pending: 0,
             hits,
+            last: None,
+            prev: None,
             c,
             deferred: Vec::new(),
             exit,
@@ -555,9 +564,14 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
                 let blk = self.block(o);
                 self.b.switch_to_block(blk);
+                // A jump target: the previous instruction's value need not reach it.
+                self.last = None;
             }
             let insn = self.slots[o].unwrap_or(Insn::UNDECODED);
             let next = self.order.get(i + 1).map(|&n| n as usize);
+            // What the previous instruction wrote, for this one only.
+            let last = self.last.take();
+            self.prev = last;
             open = self.insn(&insn, self.page | (o as u64) << 1, next);
         }
         debug_assert!(!open, "the last instruction falls out of the region");
@@ -586,6 +600,8 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn reg(&mut self, r: u8) -> Value {
         if r == 0 {
             self.b.ins().iconst(I64, 0)
+        } else if let Some((_, v)) = self.prev.filter(|&(p, _)| p == r) {
+            v
         } else {
             let x = self.c.x;
             self.b
@@ -601,6 +617,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.b
                 .ins()
                 .store(mem(), v, x, (rd as usize & 31) as i32 * 8);
+            self.last = Some((rd, v));
         }
     }
 
@@ -1271,6 +1288,7 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// The blocks made during the translation that it could not fill then.
     fn fill_deferred(&mut self) {
+        (self.last, self.prev) = (None, None);
         let mut i = 0;
         // Filling a check may defer nothing more (its exit is filled at once).
         while i < self.deferred.len() {
