@@ -16,12 +16,18 @@
 //! page it was entered on (pcs are constants in it: AUIPC, links, targets). It is only used
 //! on that virtual page (`fetch_tag`), and dropped with its decoded page's entry table
 //! whenever a store clears a decoded slot of the page (`ICache::note_store`). It exits
-//! (back to the block engine, at an exact pc and count) at anything else: JALR (retired,
-//! exit to its target), a jump or a fall-through leaving the page or the region, an
-//! undecoded slot, any out-of-line operation (CSRs, xRET, fences, ECALL, WFI, atomics,
-//! F/D), a backward jump with less than `MAX_RUN` steps left before `stop_at`, and a store
-//! to a page of code or to the watched word (retired; the hart then calls `note_store`,
-//! which may lower `stop_at`).
+//! (at an exact pc and count) at anything else: JALR (retired, exit to its target), a jump
+//! or a fall-through leaving the page or the region, an undecoded slot, any out-of-line
+//! operation but F/D (CSRs, xRET, fences, ECALL, WFI, atomics), a backward jump with less
+//! than `MAX_RUN` steps left before `stop_at`, and a store to a page of code or to the
+//! watched word (retired; the hart then calls `note_store`, which may lower `stop_at`).
+//!
+//! **Chaining.** A normal exit with the budget left for another run (`steps <= limit`)
+//! asks [`jit_next`] for the region to go on in: what the block engine's entry would do
+//! at that pc (the cheap change of fetch page included), up to running the region compiled
+//! there. The region then returns that region's code, which the trampoline
+//! (`compile::trampoline`) calls; the host sees the run again only at a side exit, a
+//! flagged store, the budget's end, or a pc without a region.
 //!
 //! **Exactly the block engine.** Loads and stores take the same fast paths as
 //! [`Hart::load_hit`] and [`Hart::store_hit`] inline (the direct path; else the MMU's fast
@@ -34,8 +40,10 @@
 //! so a region is never re-entered at once at the instruction it could not run). The
 //! budget invariant is the block engine's: a run entered with `MAX_RUN` steps left takes
 //! at most a page's worth of forward steps between checks, and every backward jump checks
-//! `steps <= limit`. Fetches need nothing: the region never leaves the fetch page, whose
-//! TLB hits the MMU counts from `steps` (`mmu::fast`, `FetchRun`).
+//! `steps <= limit`, as does every chained entry. Fetches need nothing: a region never
+//! leaves the fetch page, whose TLB hits the MMU counts from `steps` (`mmu::fast`,
+//! `FetchRun`), and a change of page between regions is `jit_next`'s, counted as the
+//! block engine counts it.
 
 mod compile;
 #[cfg(test)]
