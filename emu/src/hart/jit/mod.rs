@@ -471,6 +471,10 @@ impl Hart {
         }
         let view = self.mmu.fast.jit_view();
         let direct = self.data_direct;
+        // Install what the worker has finished first: once the request is sent, its own
+        // result may come before the caller marks its entry pending (the worker may run
+        // at once, on this core), and would then be dropped as stale.
+        self.jit_poll(jit);
         if let Backend::Worker(w) = &mut jit.backend {
             let (frame, table, slots) = self.icache.jit_fetch_page();
             let ticket = Ticket {
@@ -480,9 +484,6 @@ impl Hart {
                 table,
             };
             if w.request(ticket, &view, slots) {
-                // Install what has come meanwhile (not this one: its entry is not pending
-                // until the caller marks it).
-                self.jit_poll(jit);
                 return PENDING;
             }
             self.jit_worker_gone(jit);
@@ -538,6 +539,7 @@ impl Hart {
         match self.icache.jit_pending_entry(at.frame, at.table, at.pc) {
             Some(entry) => *entry = jit.finish(region, d.result, d.micros, true),
             None => {
+                log::trace!("jit: stale region at {:#x} (frame {:#x})", at.pc, at.frame);
                 jit.finish(region, d.result, d.micros, false);
             }
         }
