@@ -254,7 +254,7 @@ pub struct Jit {
 /// Where regions are compiled.
 enum Backend {
     /// On the emulating thread, when asked (`--jit-sync`, or no thread could be had).
-    Here(Compiler),
+    Here(Box<Compiler>),
     /// On the background thread.
     Worker(Worker),
     /// Nowhere: the worker ended and no compiler could be made here (no entry is compiled
@@ -269,7 +269,7 @@ impl Jit {
     pub fn new(threshold: u32, background: bool) -> Result<Jit, String> {
         let backend = match background.then(Worker::start).flatten() {
             Some(w) => Backend::Worker(w),
-            None => Backend::Here(Compiler::new()?),
+            None => Backend::Here(Box::new(Compiler::new()?)),
         };
         Ok(Jit {
             backend,
@@ -553,7 +553,7 @@ impl Hart {
         log::warn!("the JIT's compiler thread ended: compiling on the emulating thread");
         self.icache.cancel_jit_pending();
         jit.backend = match Compiler::new() {
-            Ok(c) => Backend::Here(c),
+            Ok(c) => Backend::Here(Box::new(c)),
             Err(e) => {
                 log::warn!("the JIT compiles nothing more: {e}");
                 Backend::Off

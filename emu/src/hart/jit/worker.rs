@@ -262,6 +262,7 @@ impl Drop for Worker {
 
 /// The thread: compiles what it is asked, in order, until the JIT drops its end.
 fn serve(orders: Receiver<Order>, replies: Sender<Reply>, generation: Arc<AtomicU64>) {
+    batch_scheduling();
     let Ok(mut compiler) = Compiler::new() else {
         // `Worker::start` sees the channel close, and the JIT makes its own compiler,
         // which fails the same way and says why.
@@ -302,4 +303,21 @@ fn serve(orders: Receiver<Order>, replies: Sender<Reply>, generation: Arc<Atomic
     // The JIT dropped its end of the channel (or of the replies): it is being dropped, and
     // none of this code will run again.
     compiler.free();
+}
+
+/// Asks Linux to schedule this thread as a batch job: its fair share of the CPU, but no
+/// preempting another thread when it wakes. Each request wakes it, and where no core is
+/// idle it would otherwise often take the emulating thread's core at once. (Measured on a
+/// host loaded by another build: SQLite 1-3% faster, within the noise; nothing else changes
+/// if the call fails, or on other hosts.)
+fn batch_scheduling() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: plain system call on the calling thread (pid 0), with a valid parameter.
+        let r = unsafe { libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) };
+        if r != 0 {
+            log::debug!("jit: no batch scheduling for the compiler thread");
+        }
+    }
 }
