@@ -505,8 +505,12 @@ impl Hart {
     fn jit_flush(&mut self, jit: &mut Jit) {
         match &mut jit.backend {
             Backend::Here(compiler) => compiler.free_all(),
-            // Waits for the worker: nothing from before is installed afterwards.
-            Backend::Worker(w) => jit.stats.discarded += w.flush(),
+            Backend::Worker(w) => {
+                // Waits for the worker: nothing from before is installed afterwards.
+                for d in w.flush() {
+                    jit.finish((d.ticket.pc, d.ticket.direct), d.result, d.micros, false);
+                }
+            }
             Backend::Off => {}
         }
         jit.regions.clear();

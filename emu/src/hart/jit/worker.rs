@@ -217,15 +217,16 @@ impl Worker {
     }
 
     /// Has the thread free all compiled code, and waits until it has: every request made
-    /// before is dropped, answered or not. Returns how many answered ones were dropped.
-    /// The caller guarantees no compiled code runs, and drops every region it installed.
-    pub(super) fn flush(&mut self) -> u64 {
+    /// before is dropped, answered or not. Returns the answers that came meanwhile (for
+    /// the statistics: their code is gone). The caller guarantees no compiled code runs,
+    /// and drops every region it installed.
+    pub(super) fn flush(&mut self) -> Vec<Done> {
         // Requests still queued need not be compiled: the thread skips them. (Relaxed is
         // enough: a request it compiles anyway is answered before the flush, and dropped
         // below.)
         self.generation.fetch_add(1, Ordering::Relaxed);
         self.pending = 0;
-        let mut dropped = 0;
+        let mut dropped = Vec::new();
         if self
             .orders
             .as_ref()
@@ -235,7 +236,7 @@ impl Worker {
             // before the flush; none after it does.
             while let Ok(reply) = self.replies.recv() {
                 match reply {
-                    Reply::Done(_) => dropped += 1,
+                    Reply::Done(d) => dropped.push(d),
                     Reply::Flushed => break,
                     Reply::Started => {}
                 }
@@ -252,7 +253,9 @@ impl Drop for Worker {
         // Closing the order channel ends the thread's loop; it then frees its code, which
         // the JIT, being dropped, will never call again. Waiting for it keeps a thread from
         // outliving its machine. (A thread that panicked has ended already: nothing to
-        // report here, the JIT said so when it noticed.)
+        // report here, the JIT said so when it noticed.) The requests still queued are
+        // skipped: the channel hands them out even after it is closed.
+        self.generation.fetch_add(1, Ordering::Relaxed);
         self.orders = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
