@@ -133,6 +133,10 @@ pub struct MachineConfig {
     /// With the JIT: how many times a run must be entered at a pc before the region
     /// starting there is compiled (`--jit-threshold`).
     pub jit_threshold: u32,
+    /// With the JIT: compile on the emulating thread, at once (`--jit-sync`), rather than
+    /// on a background thread while the block engine goes on. Slower, but the JIT's own
+    /// counters (`JitStats`) then repeat run to run; what the guest sees is the same.
+    pub jit_sync: bool,
 }
 
 impl MachineConfig {
@@ -166,6 +170,7 @@ impl Default for MachineConfig {
             observers: Vec::new(),
             engine: crate::hart::Engine::default(),
             jit_threshold: DEFAULT_JIT_THRESHOLD,
+            jit_sync: false,
         }
     }
 }
@@ -237,7 +242,8 @@ impl Machine {
         if cfg.engine == crate::hart::Engine::Jit {
             #[cfg(feature = "jit")]
             hart.enable_jit(
-                crate::hart::jit::Jit::new(cfg.jit_threshold).map_err(MachineError::Jit)?,
+                crate::hart::jit::Jit::new(cfg.jit_threshold, !cfg.jit_sync)
+                    .map_err(MachineError::Jit)?,
             );
             #[cfg(not(feature = "jit"))]
             return Err(MachineError::NoJit);

@@ -81,8 +81,10 @@ fn same_on_both(
     translates: bool,
     jit_threshold: u32,
 ) -> Exit {
+    // Compiling at once, so that the regions are there to run at the next entry.
     let jit_cfg = || MachineConfig {
         jit_threshold,
+        jit_sync: true,
         ..cfg()
     };
     let interp = run(cfg, load, Engine::Interp, None);
@@ -240,4 +242,41 @@ fn kernel_sigsegv() {
 fn kernel_fork_cow() {
     // A small TLB: the fetch page's entry is evicted by data refills now and then.
     kernel("tests/fork_cow", "", 32 << 20, "sv39", "4x1", Exit::Pass);
+}
+
+/// The JIT compiling in the background (the default; the runs above compile at once, so
+/// that each entry after the threshold finds its region): a kernel run leaves the
+/// interpreter's state. Halfway, the run waits for the worker (`Hart::jit_wait`), so that
+/// the second half certainly runs the regions compiled meanwhile.
+#[test]
+fn kernel_fork_cow_compiling_in_the_background() {
+    let path = rvmmu_tests::linux_program("tests/fork_cow").expect("the program was built");
+    let initrd = rvmmu_tests::kernel::initramfs_with_init(&std::fs::read(path).expect("read"));
+    let kernel = rvmmu::kernel::embedded().expect("rvmmu was built with its kernel");
+    let boot = |engine| {
+        let mut m = Machine::new(MachineConfig {
+            engine,
+            mem_size: 32 << 20,
+            bootargs: "paging=sv39 init=/init quiet -- ".into(),
+            initrd: Some(initrd.clone()),
+            tlb: "4x1".parse().expect("a geometry"),
+            max_insns: Some(400_000_000),
+            jit_threshold: 2,
+            ..MachineConfig::capture(Vec::new())
+        })
+        .expect("a machine");
+        m.load_elf(kernel).expect("load the kernel");
+        m
+    };
+    let mut interp = boot(Engine::Interp);
+    let exit = interp.run();
+    assert_eq!(exit, Exit::Pass);
+    let mut jit = boot(Engine::Jit);
+    assert_eq!(jit.run_until(interp.hart.steps / 2), None);
+    jit.hart.jit_wait();
+    let half = jit.hart.jit_stats().expect("the JIT is on");
+    let jit_exit = jit.run();
+    assert_eq!(state(&mut interp, &exit), state(&mut jit, &jit_exit));
+    let end = jit.hart.jit_stats().expect("the JIT is on");
+    assert!(end.entered > half.entered, "{half:?}, then {end:?}");
 }

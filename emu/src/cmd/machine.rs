@@ -177,6 +177,11 @@ pub struct MachineArgs {
     #[arg(long, value_name = "N", default_value_t = rvmmu::machine::DEFAULT_JIT_THRESHOLD,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub jit_threshold: u32,
+    /// With `--engine jit`: compile on the emulating thread rather than a background one.
+    /// Slower, but the JIT's own counters (shown at `RUST_LOG=rvmmu=debug`) then repeat
+    /// run to run; what the guest sees is the same either way.
+    #[arg(long)]
+    pub jit_sync: bool,
 }
 
 fn asid(s: &str) -> Result<u16, String> {
@@ -246,6 +251,7 @@ impl MachineArgs {
             },
             engine: self.engine.engine(),
             jit_threshold: self.jit_threshold,
+            jit_sync: self.jit_sync,
             ..Default::default()
         };
         Machine::new(cfg).map_err(|e| e.to_string())

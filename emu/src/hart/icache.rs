@@ -17,6 +17,8 @@
 //! region starts there. A compiled region is made of copies of the page's decoded slots, so
 //! the table is reset whenever a store clears a decoded slot of the page (the regions that
 //! might include it become unreachable), and dropped with the pages by [`ICache::clear`].
+//! Each table has an identity, new at each reset, which a region compiled in the background
+//! must find unchanged to be installed.
 
 use super::decode::{Insn, Op};
 use crate::bus::RAM_BASE;
@@ -35,6 +37,11 @@ pub(crate) const JIT_COMPILED: u32 = 1 << 31;
 /// A JIT entry where no region can start (its first instruction would exit at once), or
 /// one the JIT gave up: never counted again.
 pub(crate) const JIT_NEVER: u32 = JIT_COMPILED - 1;
+/// A JIT entry whose region the JIT's background worker is compiling (`super::jit::worker`):
+/// the block engine runs the code there meanwhile, and the entry is not counted. The
+/// worker's result is installed only while the entry still says so in the same table
+/// ([`ICache::jit_pending_entry`]).
+pub(crate) const JIT_PENDING: u32 = JIT_NEVER - 1;
 
 /// Decoded pages beyond which the cache is emptied (each page is 32 KiB of host memory).
 const MAX_PAGES: usize = 8192;
@@ -78,6 +85,11 @@ pub struct ICache {
     /// Per page in `pages`: whether its JIT entry table may hold a nonzero entry (so that
     /// a run of stores over a page of code resets its table once, not at every store).
     jit_dirty: Vec<bool>,
+    /// Per page in `pages`: the identity of its JIT entry table, new whenever the table is
+    /// made or reset (from `jit_next_id`, never reused), so that a region requested from
+    /// the background worker is not installed in a table that changed meanwhile.
+    jit_ids: Vec<u64>,
+    jit_next_id: u64,
     /// The page in `pages` `jit_base` is for.
     jit_fetch_idx: usize,
     /// The entry count at which a region is compiled (`super::jit`).
@@ -107,6 +119,8 @@ impl ICache {
             jit_tables: Vec::new(),
             jit_on: false,
             jit_dirty: Vec::new(),
+            jit_ids: Vec::new(),
+            jit_next_id: 0,
             jit_fetch_idx: 0,
             jit_threshold: u32::MAX,
             jit_base: core::ptr::null_mut(),
@@ -152,6 +166,8 @@ impl ICache {
             // Zeroed (calloc'd): every slot's counter starts at 0.
             self.jit_tables.push(vec![0; SLOTS].into_boxed_slice());
             self.jit_dirty.push(false);
+            self.jit_ids.push(self.jit_next_id);
+            self.jit_next_id += 1;
         }
         i
     }
@@ -166,6 +182,7 @@ impl ICache {
         self.frames.clear();
         self.jit_tables.clear();
         self.jit_dirty.clear();
+        self.jit_ids.clear();
         self.forget_fetch_page();
     }
 
@@ -260,6 +277,8 @@ impl ICache {
                 // decoded changes no region: they include decoded slots only.)
                 if decoded && self.jit_dirty.get(i) == Some(&true) {
                     self.jit_tables[i].fill(0);
+                    self.jit_ids[i] = self.jit_next_id;
+                    self.jit_next_id += 1;
                     // Clean until it is next the fetch page (`set_fetch_page`): no entry
                     // is counted or compiled elsewhere.
                     self.jit_dirty[i] = self.fetch_tag != u64::MAX && self.jit_fetch_idx == i;
@@ -292,23 +311,60 @@ impl ICache {
 
     /// Resets every page's JIT entry table (all compiled regions are being dropped).
     pub fn reset_jit_tables(&mut self) {
-        for (t, dirty) in self.jit_tables.iter_mut().zip(&mut self.jit_dirty) {
-            if *dirty {
+        let tables = self.jit_tables.iter_mut().zip(&self.jit_dirty);
+        for ((t, &dirty), id) in tables.zip(&mut self.jit_ids) {
+            if dirty {
                 t.fill(0);
+                *id = self.jit_next_id;
+                self.jit_next_id += 1;
             }
         }
     }
 
+    /// Sets every [`JIT_PENDING`] entry back to 0 (counting again): the results they wait
+    /// for will never come (the background worker is gone).
+    pub fn cancel_jit_pending(&mut self) {
+        let tables = self.jit_tables.iter_mut().zip(&self.jit_dirty);
+        // Only a table that is dirty has nonzero entries.
+        for (t, _) in tables.filter(|(_, &dirty)| dirty) {
+            for e in t.iter_mut().filter(|e| **e == JIT_PENDING) {
+                *e = 0;
+            }
+        }
+    }
+
+    /// The fetch page as a region request needs it (the JIT tables on, and the fetch page
+    /// set): its RAM frame, the identity of its JIT entry table, and its decoded slots.
+    pub fn jit_fetch_page(&self) -> (u32, u64, &[Insn]) {
+        debug_assert!(self.jit_on && self.fetch_tag != u64::MAX);
+        let i = self.jit_fetch_idx;
+        (self.frames[i], self.jit_ids[i], &self.pages[i][..SLOTS])
+    }
+
+    /// The JIT entry for `pc` on the page of RAM frame `frame`, if that page's entry table
+    /// is still table `id` ([`ICache::jit_fetch_page`]) and the entry is [`JIT_PENDING`]:
+    /// where a region requested then may be installed. None when the page's code was
+    /// stored to since (or the cache was emptied, or the JIT flushed): the result is stale.
+    pub fn jit_pending_entry(&mut self, frame: u32, id: u64, pc: u64) -> Option<&mut u32> {
+        let i = self.index.get(frame as usize)?.checked_sub(1)? as usize;
+        if self.jit_ids.get(i) != Some(&id) {
+            return None;
+        }
+        let e = &mut self.jit_tables[i][((pc & 0xfff) >> 1) as usize];
+        (*e == JIT_PENDING).then_some(e)
+    }
+
     /// At an entry of a run (or an in-page jump of one) at `pc`, which lies on the fetch
     /// page with the JIT tables on: whether the JIT has something to do there (a compiled
-    /// region, or the entry count reaching the threshold: `Hart::jit_enter` compiles
-    /// then). Otherwise counts the entry. Inline: it is on every jump of the block engine.
+    /// region, a pending one whose result may have come, or the entry count reaching the
+    /// threshold: `Hart::jit_enter` compiles then). Otherwise counts the entry. Inline: it is on every jump of the block engine.
     #[inline(always)]
     pub fn jit_hot(&mut self, pc: u64) -> bool {
         let entry = self.jit_entry(pc);
         // SAFETY: `jit_entry`'s pointer is into the fetch page's live entry table.
         let e = unsafe { *entry };
-        if e >= JIT_NEVER {
+        if e >= JIT_PENDING {
+            // Compiled, or pending (`Hart::jit_enter` looks for the worker's results).
             return e != JIT_NEVER;
         }
         if e + 1 >= self.jit_threshold {

@@ -83,6 +83,8 @@ pub fn machine(code: &[u32], engine: Engine, max_insns: Option<u64>, threshold: 
         max_insns,
         engine,
         jit_threshold: threshold,
+        // The tests' JIT compiles at once, so that they know when compiled code runs.
+        jit_sync: true,
         ..MachineConfig::capture(Vec::new())
     };
     let mut m = Machine::new(cfg).expect("a machine");

@@ -168,10 +168,20 @@ impl Compiler {
     pub(super) fn free_all(&mut self) {
         if let Some(m) = self.module.take() {
             // SAFETY: the caller drops every pointer to the module's functions (the region
-            // list) and none is running (`Hart::jit_compile` runs between calls).
+            // list) and none is running (`Hart::jit_flush` runs between calls, and waits
+            // for the background worker's flush).
             unsafe { m.free_memory() };
         }
         self.module = new_module().ok();
+    }
+
+    /// Frees all compiled code for good (the worker's end, `worker::serve`). The caller
+    /// guarantees none runs and none is called again.
+    pub(super) fn free(mut self) {
+        if let Some(m) = self.module.take() {
+            // SAFETY: the caller's guarantee.
+            unsafe { m.free_memory() };
+        }
     }
 
     /// Compiles the region entered at `pc`, reading the fetch page's slots with `read`

@@ -5,10 +5,16 @@
 //! least `MAX_RUN` steps before `stop_at`) and at each taken in-page jump of a run, the
 //! target slot's JIT entry (`ICache::jit_entry`: one `u32` per decoded slot, kept with the
 //! decoded page) counts the entries there (`ICache::jit_hot`); at the threshold
-//! (`--jit-threshold`) the run goes back to its entry, which compiles the region starting
+//! (`--jit-threshold`) the run goes back to its entry, which asks for the region starting
 //! there, and the JIT entry then names it (a run also goes back to its entry at a jump to a
-//! compiled region). So whether and when code is compiled depends only on what the guest executed,
-//! never on host time.
+//! compiled region). By default a background thread compiles it ([`worker`]): the entry is
+//! *pending* meanwhile, the block engine runs the code there, and each entry at a pending
+//! entry (and each call of [`Hart::run_jit`]) installs the regions the worker has finished.
+//! So *when* a region starts being used depends on host time; *what* the guest sees never
+//! does, since a region does exactly what the block engine would (below). Only the JIT's
+//! own counters ([`JitStats`]) vary from run to run. With `--jit-sync` the emulating thread
+//! compiles at once, and they repeat too: whether and when code is compiled then depends
+//! only on what the guest executed.
 //!
 //! **What.** A region ([`compile`]) is a set of decoded slots of one 4 KiB page reachable
 //! from its entry by fall-through, conditional branches and JAL, at most
@@ -48,6 +54,7 @@
 mod compile;
 #[cfg(test)]
 mod tests;
+mod worker;
 
 use super::block::MAX_RUN;
 use super::icache::ICache;
@@ -65,7 +72,8 @@ const MAX_REGIONS: usize = 1 << 15;
 /// Bytes of compiled code beyond which all of it is dropped.
 const MAX_CODE_BYTES: usize = 64 << 20;
 
-use super::icache::{JIT_COMPILED as COMPILED, JIT_NEVER as NEVER};
+use super::icache::{JIT_COMPILED as COMPILED, JIT_NEVER as NEVER, JIT_PENDING as PENDING};
+use worker::{Answer, Done, Ticket, Worker};
 
 /// How a region returned ([`JitCtx::out_pc`], [`JitCtx::out_steps`] say where and when).
 pub(crate) mod exit {
@@ -268,6 +276,11 @@ pub(crate) unsafe extern "C" fn jit_data_miss(
 #[derive(Clone, Copy)]
 pub(crate) struct RegionCode(*const u8);
 
+// SAFETY: the address of finalized, immutable machine code, callable from any thread (the
+// worker compiles it, the emulating thread calls it); it is freed only by a flush or the
+// JIT's drop, which wait for the worker (`jit_flush`, `Worker`'s drop).
+unsafe impl Send for RegionCode {}
+
 /// The trampoline's type: runs the region's code with the context, and the regions it
 /// names after it; returns the last one's exit kind.
 pub(crate) type TrampolineFn = unsafe extern "C" fn(*mut JitCtx, *const u8) -> u64;
@@ -309,8 +322,11 @@ const STEPS_PER_SIDE_EXIT: u64 = 32;
 /// What the JIT has done, for tests and `RUST_LOG=debug`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JitStats {
-    /// Regions compiled.
+    /// Regions compiled (installed or not).
     pub compiled: u64,
+    /// Regions the background worker compiled that were not installed: their entry changed
+    /// meanwhile (a store into the page's code, the cache emptied, a flush).
+    pub discarded: u64,
     /// Entries where no region could be compiled (marked never to count again).
     pub refused: u64,
     /// Calls of compiled regions.
@@ -332,40 +348,114 @@ pub struct JitStats {
     pub flushes: u64,
     /// Regions given up because they mostly ended in side exits.
     pub demoted: u64,
-    /// Host microseconds spent compiling (for `RUST_LOG=debug`; never compared, and nothing
-    /// depends on it).
+    /// Host microseconds spent compiling, on either thread (for `RUST_LOG=debug`; never
+    /// compared, and nothing depends on it).
     pub compile_us: u64,
 }
 
 /// The compiler and its regions; lives in the decoded-instruction cache (`ICache::jit`),
 /// whose entry tables name the regions.
 pub struct Jit {
-    compiler: Compiler,
+    backend: Backend,
     /// The host's way into compiled code, and the module holding it (never freed).
     trampoline: TrampolineFn,
     _trampoline_module: cranelift_jit::JITModule,
     regions: Vec<Region>,
     threshold: u32,
+    /// Bytes of code in the module, installed or not.
     code_bytes: usize,
     pub stats: JitStats,
 }
 
+/// Where regions are compiled.
+enum Backend {
+    /// On the emulating thread, when asked (`--jit-sync`, or no thread could be had).
+    Here(Box<Compiler>),
+    /// On the background thread.
+    Worker(Worker),
+    /// Nowhere: the worker ended and no compiler could be made here (no entry is compiled
+    /// again; the regions already compiled still run).
+    Off,
+}
+
 impl Jit {
     /// A JIT for the host, compiling a region once its entry has been reached `threshold`
-    /// times (at least 1). Fails when Cranelift does not support the host.
-    pub fn new(threshold: u32) -> Result<Jit, String> {
+    /// times (at least 1), on a thread of its own (`background`, when one can be started)
+    /// or at once on the emulating thread. Fails when Cranelift does not support the host.
+    pub fn new(threshold: u32, background: bool) -> Result<Jit, String> {
         let (_trampoline_module, trampoline) = compile::trampoline()?;
+        let backend = match background.then(Worker::start).flatten() {
+            Some(w) => Backend::Worker(w),
+            None => Backend::Here(Box::new(Compiler::new()?)),
+        };
         Ok(Jit {
-            compiler: Compiler::new()?,
+            backend,
             trampoline,
             _trampoline_module,
             regions: Vec::new(),
-            threshold: threshold.clamp(1, NEVER - 1),
+            threshold: threshold.clamp(1, PENDING - 1),
             code_bytes: 0,
             stats: JitStats::default(),
         })
     }
+
+    /// Requests the background worker has not answered yet.
+    fn pending(&self) -> u32 {
+        match &self.backend {
+            Backend::Worker(w) => w.pending,
+            _ => 0,
+        }
+    }
+
+    /// Accounts for a compile's outcome (the statistics, the code's size) and, when
+    /// `install`, keeps the region: returns the value for its entry (the region, or NEVER
+    /// when none was compiled or it is not kept).
+    fn finish(
+        &mut self,
+        (pc, direct): (u64, bool),
+        result: CompileResult,
+        micros: u64,
+        install: bool,
+    ) -> u32 {
+        self.stats.compile_us += micros;
+        match result {
+            Ok(Some((code, bytes))) => {
+                self.code_bytes += bytes;
+                self.stats.compiled += 1;
+                if !install {
+                    self.stats.discarded += 1;
+                    return NEVER;
+                }
+                self.regions.push(Region {
+                    va_page: pc & !0xfff,
+                    direct,
+                    code,
+                    calls: 0,
+                    steps: 0,
+                    side_exits: 0,
+                    demoted: false,
+                });
+                // `MAX_REGIONS` keeps the index far below `COMPILED`.
+                COMPILED | (self.regions.len() as u32 - 1)
+            }
+            Ok(None) => {
+                self.stats.refused += 1;
+                NEVER
+            }
+            Err(e) => {
+                // A bug of the translation, not of the guest: the block engine runs the
+                // code instead, exactly as it would have.
+                debug_assert!(false, "the JIT failed to compile {pc:#x}: {e}");
+                log::warn!("the JIT failed to compile the region at {pc:#x}: {e}");
+                self.stats.refused += 1;
+                NEVER
+            }
+        }
+    }
 }
+
+/// What `Compiler::compile` returns.
+type CompileResult = Result<Option<(RegionCode, usize)>, String>;
 
 impl Hart {
     /// The JIT's counters (None: the JIT is off).
@@ -382,11 +472,35 @@ impl Hart {
 
     /// Runs until `steps` reaches `stop_at`: the block engine with compiled regions.
     pub(crate) fn run_jit(&mut self, bus: &mut Bus) {
-        if self.icache.jit.is_none() {
+        let Some(mut jit) = self.icache.jit.take() else {
             // Not enabled (a hart made outside `Machine::new`): the block engine alone.
             return self.run_block(bus);
-        }
+        };
+        // Entries of pending regions install what the worker finished, but a program may
+        // leave them for long: here too, once per slice of the run loop.
+        self.jit_poll(&mut jit);
+        self.icache.jit = Some(jit);
         self.run_engine::<true>(bus);
+    }
+
+    /// Waits until the background worker has answered every request, and installs its
+    /// regions. Changes nothing the guest sees; for tests that must know compiled code is
+    /// there to run (with `--jit-sync` there is never anything to wait for).
+    pub fn jit_wait(&mut self) {
+        let Some(mut jit) = self.icache.jit.take() else {
+            return;
+        };
+        while let Backend::Worker(w) = &mut jit.backend {
+            if w.pending == 0 {
+                break;
+            }
+            match w.wait() {
+                Answer::Done(d) => self.jit_install(&mut jit, d),
+                Answer::NotYet => {}
+                Answer::Gone => self.jit_worker_gone(&mut jit),
+            }
+        }
+        self.icache.jit = Some(jit);
     }
 
     /// At a run's entry at `pc` (on the fetch page, its slot decoded, `steps` at most
@@ -418,7 +532,12 @@ impl Hart {
         let entry = self.icache.jit_entry(pc);
         // SAFETY: pc lies on the fetch page (the caller's tag check) and the JIT is on, so
         // `entry` points into the fetch page's live entry table (`ICache::jit_entry`).
-        let e = unsafe { *entry };
+        let mut e = unsafe { *entry };
+        if e == PENDING {
+            self.jit_poll(jit);
+            // SAFETY: as above (installing writes entry tables in place).
+            e = unsafe { *entry };
+        }
         let index = if e & COMPILED != 0 {
             let i = e & !COMPILED;
             let r = jit.regions.get(i as usize)?;
@@ -434,68 +553,124 @@ impl Hart {
                 return None;
             }
             i
-        } else if e >= NEVER {
+        } else if e >= PENDING {
             return None;
         } else {
             // `jit_hot`: the count reached the threshold.
-            let compiled = self.jit_compile(jit, pc);
+            let e = self.jit_compile(jit, pc);
             // SAFETY: as the read above: compiling changes no decoded page (a flush
             // resets the tables in place, it frees none).
-            unsafe { *entry = compiled.map_or(NEVER, |i| COMPILED | i) };
-            compiled?
+            unsafe { *entry = e };
+            if e & COMPILED == 0 {
+                return None;
+            }
+            e & !COMPILED
         };
         Some(self.jit_call(jit, bus, index, steps, limit))
     }
 
-    /// Compiles the region starting at `pc` (on the fetch page); its index, or None when
-    /// none can start there.
+    /// Compiles the region starting at `pc` (on the fetch page), or asks the background
+    /// worker to: the entry's new value (the region, NEVER when none can start there, or
+    /// PENDING).
     #[cold]
-    fn jit_compile(&mut self, jit: &mut Jit, pc: u64) -> Option<u32> {
+    fn jit_compile(&mut self, jit: &mut Jit, pc: u64) -> u32 {
         if jit.regions.len() >= MAX_REGIONS || jit.code_bytes >= MAX_CODE_BYTES {
-            // Only here, between calls: no compiled code is running.
-            jit.regions.clear();
-            jit.code_bytes = 0;
-            jit.compiler.free_all();
-            self.icache.reset_jit_tables();
-            jit.stats.flushes += 1;
+            self.jit_flush(jit);
         }
+        let view = self.mmu.fast.jit_view();
+        let direct = self.data_direct;
+        // Install what the worker has finished first: once the request is sent, its own
+        // result may come before the caller marks its entry pending (the worker may run
+        // at once, on this core), and would then be dropped as stale.
+        self.jit_poll(jit);
+        if let Backend::Worker(w) = &mut jit.backend {
+            let (frame, table, slots) = self.icache.jit_fetch_page();
+            let ticket = Ticket {
+                pc,
+                direct,
+                frame,
+                table,
+            };
+            if w.request(ticket, &view, slots) {
+                return PENDING;
+            }
+            self.jit_worker_gone(jit);
+        }
+        let Backend::Here(compiler) = &mut jit.backend else {
+            return NEVER;
+        };
         // Host time, for the statistics only: nothing depends on it.
         let start = std::time::Instant::now();
         let icache = &self.icache;
-        let view = self.mmu.fast.jit_view();
-        let direct = self.data_direct;
-        let compiled = jit
-            .compiler
-            .compile(pc, direct, view, |at| icache.fetch_page_slot(at));
-        jit.stats.compile_us += start.elapsed().as_micros() as u64;
-        match compiled {
-            Ok(Some((code, bytes))) => {
-                jit.code_bytes += bytes;
-                jit.stats.compiled += 1;
-                jit.regions.push(Region {
-                    va_page: pc & !0xfff,
-                    direct,
-                    code,
-                    calls: 0,
-                    steps: 0,
-                    side_exits: 0,
-                    demoted: false,
-                });
-                Some(jit.regions.len() as u32 - 1)
+        let result = compiler.compile(pc, direct, view, |at| icache.fetch_page_slot(at));
+        let micros = start.elapsed().as_micros() as u64;
+        jit.finish((pc, direct), result, micros, true)
+    }
+
+    /// Drops all compiled code (a cap was reached). Only between calls: no compiled code is
+    /// running.
+    #[cold]
+    fn jit_flush(&mut self, jit: &mut Jit) {
+        match &mut jit.backend {
+            Backend::Here(compiler) => compiler.free_all(),
+            Backend::Worker(w) => {
+                // Waits for the worker: nothing from before is installed afterwards.
+                for d in w.flush() {
+                    jit.finish((d.ticket.pc, d.ticket.direct), d.result, d.micros, false);
+                }
             }
-            Ok(None) => {
-                jit.stats.refused += 1;
-                None
-            }
-            Err(e) => {
-                // A bug of the translation, not of the guest: the block engine runs the
-                // code instead, exactly as it would have.
-                debug_assert!(false, "the JIT failed to compile {pc:#x}: {e}");
-                log::warn!("the JIT failed to compile the region at {pc:#x}: {e}");
-                jit.stats.refused += 1;
-                None
+            Backend::Off => {}
+        }
+        jit.regions.clear();
+        jit.code_bytes = 0;
+        // Pending entries too: their requests were dropped.
+        self.icache.reset_jit_tables();
+        jit.stats.flushes += 1;
+    }
+
+    /// Installs the regions the background worker has finished: one look at its channel
+    /// when it has, none when nothing is pending.
+    fn jit_poll(&mut self, jit: &mut Jit) {
+        while jit.pending() > 0 {
+            let Backend::Worker(w) = &mut jit.backend else {
+                return;
+            };
+            match w.poll() {
+                Answer::Done(d) => self.jit_install(jit, d),
+                Answer::NotYet => return,
+                Answer::Gone => self.jit_worker_gone(jit),
             }
         }
+    }
+
+    /// A result from the worker: installed in its entry if that is still pending in the
+    /// same table, else only accounted for.
+    fn jit_install(&mut self, jit: &mut Jit, d: Done) {
+        let at = d.ticket;
+        let region = (at.pc, at.direct);
+        match self.icache.jit_pending_entry(at.frame, at.table, at.pc) {
+            Some(entry) => *entry = jit.finish(region, d.result, d.micros, true),
+            None => {
+                log::trace!("jit: stale region at {:#x} (frame {:#x})", at.pc, at.frame);
+                jit.finish(region, d.result, d.micros, false);
+            }
+        }
+    }
+
+    /// The worker's thread ended (it panicked): the JIT compiles here from now on, and the
+    /// entries that waited for it count again. The regions it compiled stay valid (see
+    /// [`worker`]).
+    #[cold]
+    fn jit_worker_gone(&mut self, jit: &mut Jit) {
+        log::warn!("the JIT's compiler thread ended: compiling on the emulating thread");
+        self.icache.cancel_jit_pending();
+        jit.backend = match Compiler::new() {
+            Ok(c) => Backend::Here(Box::new(c)),
+            Err(e) => {
+                log::warn!("the JIT compiles nothing more: {e}");
+                Backend::Off
+            }
+        };
     }
 
     /// Calls compiled region `index` with the hart's state, and the regions it chains to;
@@ -572,9 +747,9 @@ impl Hart {
             out_pa: 0,
             out_len: 0,
         };
-        // SAFETY: `code` is a live region (compiled by the JIT's compiler, whose code is
-        // only freed by `jit_compile`, between calls), compiled for the page and the slots
-        // it runs on (`jit_enter_with` checked the virtual page; the entry tables are reset
+        // SAFETY: `code` is a live region (compiled by the JIT's compiler, here or on the
+        // worker's thread, whose code is only freed by `jit_flush`, between calls, and when
+        // the JIT is dropped), compiled for the page and the slots it runs on (`jit_enter_with` checked the virtual page; the entry tables are reset
         // whenever a slot it copied is cleared), and `trampoline` calls it as its calling
         // convention requires. Regions read and write through `ctx`'s pointers only, each
         // valid for the call: the hart's registers, reservation and MMU state, and guest

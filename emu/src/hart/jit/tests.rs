@@ -246,6 +246,7 @@ fn paged_workloads_count_the_same_tlb_hits_and_misses() {
             let mut cfg = MachineConfig {
                 engine,
                 jit_threshold: 2,
+                jit_sync: true,
                 ..MachineConfig::capture(Vec::new())
             };
             if let Some(t) = tlb {
@@ -319,6 +320,7 @@ fn one_code_page_at_two_virtual_addresses() {
         let cfg = MachineConfig {
             engine,
             jit_threshold: 1,
+            jit_sync: true,
             ..MachineConfig::capture(Vec::new())
         };
         let mut m = bench::prepare(&w, 1, cfg).expect("the workload");
@@ -509,4 +511,125 @@ fn fp_loads_stores_and_computations() {
         });
         assert_eq!(ends[0], ends[1], "FP on: {fp_on}: interpreter (left), JIT");
     }
+}
+
+/// Compiling in the background (the default): each bench workload leaves the same state as
+/// on the interpreter, and the regions compiled meanwhile do run. Halfway through, the test
+/// waits for the worker (`Hart::jit_wait`), so that the second half certainly finds its
+/// loops compiled; the first half runs however far the worker has got.
+#[test]
+fn background_compiling_leaves_the_interpreters_state() {
+    for w in bench::WORKLOADS {
+        let cfg = |engine| MachineConfig {
+            engine,
+            jit_threshold: 2,
+            tlb: w
+                .tlb
+                .map_or(Default::default(), |t| t.parse().expect("a geometry")),
+            ..MachineConfig::capture(Vec::new())
+        };
+        let mut i = bench::prepare(w, 3000, cfg(Engine::Interp)).expect("the workload");
+        assert_eq!(i.run(), Exit::Pass, "{} interpreter", w.name);
+        let mut m = bench::prepare(w, 3000, cfg(Engine::Jit)).expect("the workload");
+        assert_eq!(m.run_until(i.hart.steps / 2), None, "{}", w.name);
+        m.hart.jit_wait();
+        let half = entered(&m);
+        assert_eq!(m.run(), Exit::Pass, "{} JIT", w.name);
+        assert_eq!(state(&i), state(&m), "{}: interpreter (left), JIT", w.name);
+        let j = entered(&m);
+        assert!(j.entered > half.entered, "{}: {half:?}, then {j:?}", w.name);
+    }
+}
+
+/// A machine on a counting loop (a0 = 100 at the end) whose JIT compiles in the background
+/// and never on its own (the tests ask, [`ask`]), paused in the loop; and the loop's pc.
+fn paused_in_a_loop() -> (Machine, u64) {
+    let mut code = vec![
+        addi(S1, 0, 100),   // 0: li s1, 100
+        addi(A0, A0, 1),    // 4: loop: addi a0, a0, 1
+        addi(S1, S1, -1),   // 8
+        bne_back(S1, 0, 8), // 12: bnez s1, loop
+    ];
+    code.extend(PASS);
+    let mut m = machine(&code, Engine::Jit, Some(1_000_000), 1);
+    m.hart
+        .enable_jit(Jit::new(u32::MAX, true).expect("a JIT for the host"));
+    assert_eq!(m.run_until(20), None);
+    assert_eq!(m.hart.icache.fetch_tag, RAM_BASE, "paused in the loop");
+    (m, RAM_BASE + 4)
+}
+
+/// What `jit_enter` does at a hot entry at `pc` (on the fetch page): the entry's new value.
+fn ask(m: &mut Machine, pc: u64) -> u32 {
+    let mut jit = m.hart.icache.jit.take().expect("the JIT is on");
+    let e = m.hart.jit_compile(&mut jit, pc);
+    m.hart.icache.jit = Some(jit);
+    // SAFETY: pc is on the fetch page (`paused_in_a_loop`), whose entry table is live.
+    unsafe { *m.hart.icache.jit_entry(pc) = e };
+    e
+}
+
+/// The JIT entry at `pc` (on the fetch page).
+fn entry(m: &Machine, pc: u64) -> u32 {
+    // SAFETY: as in `ask`.
+    unsafe { *m.hart.icache.jit_entry(pc) }
+}
+
+/// The rest of the loop: the interpreter's result, with a compiled region run.
+fn finish_the_loop(mut m: Machine) -> JitStats {
+    assert_eq!(m.run(), Exit::Pass);
+    assert_eq!(m.hart.x[A0 as usize], 100);
+    let j = entered(&m);
+    assert!(j.entered > 0, "{j:?}");
+    j
+}
+
+/// A region compiled in the background for an entry table that a store into the page's
+/// code has reset since is not installed (it was made from slots the store cleared); asked
+/// again, it is.
+#[test]
+fn a_region_compiled_before_a_store_into_its_page_is_dropped() {
+    let (mut m, pc) = paused_in_a_loop();
+    assert_eq!(ask(&mut m, pc), PENDING);
+    // Rewrites the loop's first instruction with itself: the decoded slot is cleared.
+    assert!(!m.hart.icache.note_store(pc, 4));
+    m.hart.jit_wait();
+    let j = entered(&m);
+    assert_eq!((j.compiled, j.discarded), (1, 1), "{j:?}");
+    assert_eq!(entry(&m, pc), 0, "counting again");
+    // The cleared slot decoded again, asked again: installed.
+    assert_eq!(m.run_until(40), None);
+    assert_eq!(ask(&mut m, pc), PENDING);
+    m.hart.jit_wait();
+    assert_eq!(entry(&m, pc), COMPILED, "the first region");
+    let j = finish_the_loop(m);
+    assert_eq!((j.compiled, j.discarded), (2, 1), "{j:?}");
+}
+
+/// A flush (at the JIT's caps) while the worker has requests waits for it: nothing asked
+/// before is installed after (each was skipped, or compiled and dropped), and the entries
+/// count again; asked again, a region is installed and runs.
+#[test]
+fn a_flush_drops_what_the_worker_was_compiling() {
+    let (mut m, pc) = paused_in_a_loop();
+    let others = [pc + 4, pc + 8];
+    for at in [pc].iter().chain(&others) {
+        assert_eq!(ask(&mut m, *at), PENDING, "{at:#x}");
+    }
+    let mut jit = m.hart.icache.jit.take().expect("the JIT is on");
+    m.hart.jit_flush(&mut jit);
+    assert_eq!(jit.pending(), 0);
+    assert!(jit.regions.is_empty());
+    m.hart.icache.jit = Some(jit);
+    m.hart.jit_wait();
+    let j = entered(&m);
+    assert_eq!(j.flushes, 1);
+    assert_eq!(j.compiled, j.discarded, "none installed: {j:?}");
+    for at in [pc].iter().chain(&others) {
+        assert_eq!(entry(&m, *at), 0, "{at:#x}");
+    }
+    assert_eq!(ask(&mut m, pc), PENDING);
+    m.hart.jit_wait();
+    assert_eq!(entry(&m, pc), COMPILED, "the first region since the flush");
+    finish_the_loop(m);
 }
