@@ -365,17 +365,25 @@ impl Hart {
                     Op::Remuw => set!(remuw(rs1!(), rs2!())),
                     // Not decoded (a store cleared it, or never executed), off the fetch
                     // page (the static slot), crossing into the next page, or the page's
-                    // sentinel: the interpreter's slow step, then a new entry. Off the fetch
-                    // page, on a code page the MMU remembers, the switch alone (counted as
-                    // the slow fetch would count it), and the run goes on from there.
+                    // sentinel. Off the fetch page, on a code page the MMU remembers, the
+                    // switch alone (counted as the slow fetch would count it), and the run
+                    // goes on from there. Else the slow fetch (`fetch_or_step`), after which
+                    // a new run starts at the instruction if it is now decoded on the fetch
+                    // page; or the interpreter's slow step, then a new entry.
                     Op::Undecoded | Op::CrossPage => {
                         let at = pc_of!(slot);
                         if self.switch_fetch_page(at, steps) {
                             pc = at;
                             continue 'entry;
                         }
-                        pc = self.step_slow(bus, at, steps);
-                        steps += 1;
+                        match self.fetch_or_step(bus, at, steps) {
+                            // Fetched and decoded on the new fetch page: a run starts there.
+                            None => pc = at,
+                            Some(next) => {
+                                pc = next;
+                                steps += 1;
+                            }
+                        }
                         continue 'entry;
                     }
                     // Everything else, out of line as in the interpreter; it may change

@@ -131,6 +131,32 @@ impl Hart {
         self.pc
     }
 
+    /// What the block engine does at an undecoded slot that [`Hart::switch_fetch_page`]
+    /// could not serve: the slow fetch of the instruction at `pc`, step `now`, as
+    /// [`Hart::step`] begins (translated, counted and decoded into its page's slot, the
+    /// page made the fetch page). When that leaves the instruction decoded on the fetch
+    /// page, returns None: the caller's next run starts there (and may be a compiled
+    /// region), executing it exactly as `step` would have, with nothing fetched twice.
+    /// Otherwise (a fault, an instruction crossing pages, the boot ROM, a page the fetch
+    /// path does not keep) finishes the step, and returns the pc after it.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn fetch_or_step(&mut self, bus: &mut Bus, pc: u64, now: u64) -> Option<u64> {
+        self.pc = pc;
+        self.steps = now;
+        let res = match self.fetch(bus) {
+            Ok(_) if self.icache.fast_slot(pc).is_some() => return None,
+            Ok(insn) => self.execute(bus, &insn, pc, now).map(|next| self.pc = next),
+            Err(e) => Err(e),
+        };
+        self.steps += 1;
+        if let Err(e) = res {
+            self.traps += 1;
+            self.take_exception(e);
+        }
+        Some(self.pc)
+    }
+
     /// Executes one instruction (or takes the trap it raises) by the slow fetch path.
     #[inline(never)]
     fn step(&mut self, bus: &mut Bus) {
