@@ -260,7 +260,7 @@ impl Hart {
     /// the fetch page, for this instruction's fetch (`self.steps`): the MMU counts what the
     /// translation would have ([`crate::mmu::Mmu::switch_fetch_run`]).
     #[inline(always)]
-    fn enter_fetch_page(&mut self, pc: u64, slot: usize, idx: usize) {
+    pub(super) fn enter_fetch_page(&mut self, pc: u64, slot: usize, idx: usize) {
         self.mmu.switch_fetch_run(pc & !0xfff, slot, self.steps);
         self.icache.set_fetch_page(pc & !0xfff, idx);
     }

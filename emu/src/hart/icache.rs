@@ -333,6 +333,21 @@ impl ICache {
         }
     }
 
+    /// The fetch page's decoded page and the identity of its JIT entry table (the JIT tables
+    /// on, the fetch page set).
+    #[inline]
+    pub fn jit_fetch_table(&self) -> (usize, u64) {
+        debug_assert!(self.jit_on && self.fetch_tag != u64::MAX);
+        (self.jit_fetch_idx, self.jit_ids[self.jit_fetch_idx])
+    }
+
+    /// Whether decoded page `idx` (still) has JIT entry table `id`: no store has cleared
+    /// a slot of it, nor has the cache been emptied, since the identity was read.
+    #[inline(always)]
+    pub fn jit_table_is(&self, idx: usize, id: u64) -> bool {
+        self.jit_ids.get(idx) == Some(&id)
+    }
+
     /// The fetch page as a region request needs it (the JIT tables on, and the fetch page
     /// set): its RAM frame, the identity of its JIT entry table, and its decoded slots.
     pub fn jit_fetch_page(&self) -> (u32, u64, &[Insn]) {

@@ -192,7 +192,11 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
     // SAFETY: the caller's contract, as `jit_data_miss`'s: compiled code is suspended in
     // this call, and no Rust reference to the hart or the JIT is live until it returns.
     let (ctx, hart, jit) = unsafe { (&mut *ctx, &mut *(*ctx).hart, &mut *(*ctx).jit) };
-    if pc & !0xffe != hart.icache.fetch_tag {
+    let switched = pc & !0xffe != hart.icache.fetch_tag;
+    if switched {
+        if let Some(code) = jit.switched_before(hart, ctx, pc, steps) {
+            return code;
+        }
         if !hart.switch_fetch_page(pc, steps) {
             return 0;
         }
@@ -210,9 +214,91 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
             ctx.region = i as u64;
             ctx.region_steps = steps;
             ctx.chained += 1;
-            r.code.0 as u64
+            let code = r.code.0 as u64;
+            if switched {
+                let (idx, table) = hart.icache.jit_fetch_table();
+                // Remembered with the page's translation (`switched_before` compares it);
+                // a Bare M-mode page is not (no remembered page to compare).
+                if let Some((pa_page, _)) = hart.mmu.remembered_fetch_page(pc) {
+                    jit.switches[switch_index(pc)] = Switch {
+                        pc,
+                        pa_page,
+                        table,
+                        idx: idx as u32,
+                        region: i as u32,
+                    };
+                }
+            }
+            code
         }
         _ => 0,
+    }
+}
+
+/// Entries of [`Jit::switches`] (a power of 2).
+const SWITCHES: usize = 4096;
+
+fn switch_index(pc: u64) -> usize {
+    ((pc >> 1) ^ (pc >> 13)) as usize & (SWITCHES - 1)
+}
+
+/// A change of code page [`jit_next`] made into a region: the pc, its page's translation
+/// and decoded page with the identity of its entry table then, and the region. While the
+/// MMU remembers the same translation for pc and the table is the same (no store cleared
+/// a slot of the page, the cache was not emptied), the slot at pc is still decoded and its
+/// entry still names the region (unless given up, which `Region::runs_at` checks): the
+/// switch can go there without reading the page's slot or entry table, whose cache lines
+/// were the cost of a change of page (a call or return between two of SQLite's pages).
+#[derive(Clone, Copy)]
+struct Switch {
+    pc: u64,
+    pa_page: u64,
+    table: u64,
+    idx: u32,
+    region: u32,
+}
+
+impl Switch {
+    const EMPTY: Switch = Switch {
+        pc: u64::MAX,
+        pa_page: 0,
+        table: 0,
+        idx: 0,
+        region: 0,
+    };
+}
+
+impl Jit {
+    /// [`jit_next`]'s change of page to `pc` at count `steps` when [`Jit::switches`] knows
+    /// it: `Hart::switch_fetch_page`'s effect (the same remembered page, counted alike),
+    /// and the region's code. None: not known, or no longer valid; nothing changed.
+    #[inline(always)]
+    fn switched_before(
+        &self,
+        hart: &mut Hart,
+        ctx: &mut JitCtx,
+        pc: u64,
+        steps: u64,
+    ) -> Option<u64> {
+        let s = self.switches[switch_index(pc)];
+        if s.pc != pc {
+            return None;
+        }
+        let (pa_page, slot) = hart.mmu.remembered_fetch_page(pc)?;
+        let r = self.regions.get(s.region as usize)?;
+        if pa_page != s.pa_page
+            || !hart.icache.jit_table_is(s.idx as usize, s.table)
+            || !r.runs_at(pc, hart.data_direct)
+        {
+            return None;
+        }
+        hart.steps = steps;
+        hart.enter_fetch_page(pc, slot, s.idx as usize);
+        ctx.gen = hart.mmu.fast.jit_view().gen;
+        ctx.region = s.region as u64;
+        ctx.region_steps = steps;
+        ctx.chained += 1;
+        Some(r.code.0 as u64)
     }
 }
 
@@ -361,6 +447,8 @@ pub struct Jit {
     trampoline: TrampolineFn,
     _trampoline_module: cranelift_jit::JITModule,
     regions: Vec<Region>,
+    /// The changes of page `jit_next` made into regions, by pc ([`Switch`]).
+    switches: Box<[Switch]>,
     threshold: u32,
     /// Bytes of code in the module, installed or not.
     code_bytes: usize,
@@ -393,6 +481,7 @@ impl Jit {
             trampoline,
             _trampoline_module,
             regions: Vec::new(),
+            switches: vec![Switch::EMPTY; SWITCHES].into_boxed_slice(),
             threshold: threshold.clamp(1, PENDING - 1),
             code_bytes: 0,
             stats: JitStats::default(),
@@ -622,6 +711,7 @@ impl Hart {
             Backend::Off => {}
         }
         jit.regions.clear();
+        jit.switches.fill(Switch::EMPTY);
         jit.code_bytes = 0;
         // Pending entries too: their requests were dropped.
         self.icache.reset_jit_tables();

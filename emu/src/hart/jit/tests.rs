@@ -633,3 +633,84 @@ fn a_flush_drops_what_the_worker_was_compiling() {
     assert_eq!(entry(&m, pc), COMPILED, "the first region since the flush");
     finish_the_loop(m);
 }
+
+/// A change of page that `jit_next` remembers (`Jit::switches`) is not taken once the
+/// target page's code changes. Under Sv39 with the kernel's gigapage map (code at its
+/// physical address, 0x8000_1000), a loop calls a function on the next page, and halfway
+/// through rewrites the function's first instruction (`addi a0, a0, 1` becomes
+/// `addi a0, a0, 2`) through a second mapping of that page (the data page's leaf pointed at
+/// it); the calls after it must run the new instruction, as on the interpreter.
+#[test]
+fn remembered_page_changes_see_rewritten_code() {
+    const RA: u32 = 1;
+    const T2: u32 = 7;
+    let mut code = vec![
+        (0x50000 << 12) | (T0 << 7) | 0x37, // 0: lui t0, 0x50000 (S_DATA_VA)
+        addi(S1, 0, 2000),                  // 4
+        (0x250 << 12) | (T1 << 7) | 0x37,   // 8: lui t1, 0x250
+        addi(T1, T1, 0x513),                // 12: t1 = addi a0, a0, 2
+        addi(T2, 0, 1000),                  // 16
+        jal_fwd(RA, 4096 - 20),             // 20: loop: jal ra, func
+        addi(S1, S1, -1),                   // 24
+        bne_fwd(S1, T2, 8),                 // 28: bne s1, t2, 36
+        sw(T1, T0, 0),                      // 32: rewrite the function's first instruction
+        bne_back(S1, 0, 16),                // 36: bnez s1, loop
+        0x0000_5f37,                        // 40: lui t5, 0x5
+        0x555f_0f1b,                        // 44: addiw t5, t5, 1365
+        0x01ec_2023,                        // 48: sw t5, 0(s8) (pass)
+        0x0000_006f,                        // 52: j .
+    ];
+    code.resize(1024, addi(0, 0, 0));
+    // 4096: func
+    code.extend([addi(A0, A0, 1), addi(A1, A1, 3), i_type(0, 0, 0x67, 0, RA)]);
+    let w = Workload {
+        name: "rewrite",
+        what: "",
+        code: PAGED_PROLOGUE,
+        insns_per_iter: 1,
+        paged: Some(Paged {
+            code: Box::leak(code.into_boxed_slice()),
+            data_pages: 1,
+            stride: 0,
+            segments: false,
+            kernel_map: true,
+            levels: 3,
+            two_spaces: false,
+        }),
+        tlb: None,
+    };
+    let ends = [Engine::Interp, Engine::Jit].map(|engine| {
+        let cfg = MachineConfig {
+            engine,
+            jit_threshold: 1,
+            jit_sync: true,
+            ..MachineConfig::capture(Vec::new())
+        };
+        let mut m = bench::prepare(&w, 1, cfg).expect("the workload");
+        // Point the data page's leaf (Sv39: root -> level 1 -> level 0) at the function's
+        // physical page, keeping its flags (R W).
+        let va = bench::S_DATA_VA;
+        let read = |m: &Machine, pa: u64| m.bus.ram.read_u64(PhysAddr(pa)).expect("RAM");
+        let root = (m.hart.x[19] & ((1 << 44) - 1)) << 12;
+        let l1 = (read(&m, root + ((va >> 30) & 511) * 8) >> 10) << 12;
+        let l0 = (read(&m, l1 + ((va >> 21) & 511) * 8) >> 10) << 12;
+        let at = l0 + ((va >> 12) & 511) * 8;
+        let leaf = (read(&m, at) & 0x3ff) | ((RAM_BASE + 0x2000) >> 12) << 10;
+        m.bus
+            .ram
+            .write_bytes(PhysAddr(at), &leaf.to_le_bytes())
+            .expect("RAM");
+        assert_eq!(m.run(), Exit::Pass, "{engine:?}");
+        assert_eq!(
+            m.hart.x[10],
+            1000 + 2 * 1000,
+            "{engine:?}: the new code ran"
+        );
+        if engine == Engine::Jit {
+            let j = entered(&m);
+            assert!(j.chained > 1000, "regions chain: {j:?}");
+        }
+        state(&m)
+    });
+    assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
+}
