@@ -15,12 +15,23 @@ pub struct Finished {
 
 /// Runs `cmd` for at most `timeout`, with `stdin` as its input (`None`: no input at all),
 /// capturing stdout and stderr.
+///
+/// The command runs in a process group of its own, led by it, whose leader's parent (this
+/// process) is in another group of the same session: so the group is not *orphaned*, and
+/// job control works in it. (In the group of a test suite started detached from any shell,
+/// which is orphaned, Linux discards the SIGTSTP, SIGTTIN and SIGTTOU sent to its members:
+/// a TAP test that stops a child with SIGTSTP then waited forever for the stop.) The group
+/// is killed whole when the command exits or times out: a process it left behind (a child
+/// orphaned by its exit) would otherwise hold the output pipes open, and reading them
+/// would never end.
 pub fn run_with_timeout(
     mut cmd: Command,
     stdin: Option<Vec<u8>>,
     timeout: Duration,
 ) -> std::io::Result<Finished> {
+    use std::os::unix::process::CommandExt;
     let mut child = cmd
+        .process_group(0)
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -57,6 +68,10 @@ pub fn run_with_timeout(
         }
         std::thread::sleep(Duration::from_millis(10));
     };
+    // The group is the child's pid (`process_group(0)`); what is left of it goes. The
+    // group keeps its id while it has members, so this reaches no other process.
+    // SAFETY: kill(2) with a negative pid signals that process group; no memory involved.
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
     if let Some(w) = writer {
         let _ = w.join();
     }
