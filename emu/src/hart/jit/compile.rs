@@ -494,22 +494,20 @@ impl<'a, 'b> Translator<'a, 'b> {
         for _ in 0..3 {
             b.append_block_param(exit, I64);
         }
-        let mut sig = Signature::new(target.default_call_conv);
-        sig.params.extend([AbiParam::new(I64); 4]);
-        sig.returns.push(AbiParam::new(I64));
-        let miss_sig = b.import_signature(sig);
+        // The helpers' signatures: `params` 64-bit arguments, one 64-bit result, the host's
+        // C calling convention.
+        let mut helper = |params: usize| {
+            let mut sig = Signature::new(target.default_call_conv);
+            sig.params
+                .extend(std::iter::repeat_n(AbiParam::new(I64), params));
+            sig.returns.push(AbiParam::new(I64));
+            b.import_signature(sig)
+        };
+        let (miss_sig, next_sig, fp_sig) = (helper(4), helper(3), helper(2));
         let chain = b.create_block();
         for _ in 0..2 {
             b.append_block_param(chain, I64);
         }
-        let mut sig = Signature::new(target.default_call_conv);
-        sig.params.extend([AbiParam::new(I64); 3]);
-        sig.returns.push(AbiParam::new(I64));
-        let next_sig = b.import_signature(sig);
-        let mut sig = Signature::new(target.default_call_conv);
-        sig.params.extend([AbiParam::new(I64); 2]);
-        sig.returns.push(AbiParam::new(I64));
-        let fp_sig = b.import_signature(sig);
         let mut blocks = vec![None; SLOTS];
         for &o in order {
             if leader[o as usize] {
@@ -753,16 +751,11 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
                 return false;
             }
-            Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu => {
-                let a = a!();
-                let va = ins!().iadd_imm_s(a, imm);
-                self.load(i.op, i.rd, at, fall, va);
-                self.pending += 1;
-                return self.fall_through(here, fall, next);
-            }
-            // The FP unit off: illegal, before any access (the block engine traps).
-            Op::Flw | Op::Fld => {
-                self.require_fp_on(at);
+            Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu | Op::Flw | Op::Fld => {
+                if matches!(i.op, Op::Flw | Op::Fld) {
+                    // The FP unit off: illegal, before any access (the block engine traps).
+                    self.require_fp_on(at);
+                }
                 let a = a!();
                 let va = ins!().iadd_imm_s(a, imm);
                 self.load(i.op, i.rd, at, fall, va);

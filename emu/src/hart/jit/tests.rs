@@ -16,6 +16,49 @@ fn entered(m: &Machine) -> JitStats {
     m.hart.jit_stats().expect("the JIT is on")
 }
 
+/// `code` as a paged workload's S-mode program under Sv39 (`bench::Paged`), one data page;
+/// with `kernel_map`, at its physical address in the kernel's gigapages.
+fn sv39_workload(name: &'static str, code: Vec<u32>, kernel_map: bool) -> Workload {
+    Workload {
+        name,
+        what: "",
+        code: PAGED_PROLOGUE,
+        insns_per_iter: 1,
+        paged: Some(Paged {
+            code: Box::leak(code.into_boxed_slice()),
+            data_pages: 1,
+            stride: 0,
+            segments: false,
+            kernel_map,
+            levels: 3,
+            two_spaces: false,
+        }),
+        tlb: None,
+    }
+}
+
+/// Workload `w` ready to run one iteration on `engine` (the JIT compiling at once, at the
+/// first entry).
+fn prepared(w: &Workload, engine: Engine) -> Machine {
+    let cfg = MachineConfig {
+        engine,
+        jit_threshold: 1,
+        jit_sync: true,
+        ..MachineConfig::capture(Vec::new())
+    };
+    bench::prepare(w, 1, cfg).expect("the workload")
+}
+
+/// The physical address of the level-0 PTE that maps `va` in a paged bench workload's Sv39
+/// tables (root -> level 1 -> level 0; satp in s3).
+fn leaf_pte(m: &Machine, va: u64) -> u64 {
+    let read = |pa: u64| m.bus.ram.read_u64(PhysAddr(pa)).expect("RAM");
+    let root = (m.hart.x[19] & ((1 << 44) - 1)) << 12;
+    let l1 = (read(root + ((va >> 30) & 511) * 8) >> 10) << 12;
+    let l0 = (read(l1 + ((va >> 21) & 511) * 8) >> 10) << 12;
+    l0 + ((va >> 12) & 511) * 8
+}
+
 /// Edge values for the operations' operands.
 const VALUES: [u64; 14] = [
     0,
@@ -299,40 +342,15 @@ fn one_code_page_at_two_virtual_addresses() {
         0x01ec_2023,                    // 52: sw t5, 0(s8)
         0x0000_006f,                    // 56: j .
     ];
-    let w = Workload {
-        name: "two-vas",
-        what: "",
-        code: PAGED_PROLOGUE,
-        insns_per_iter: 1,
-        paged: Some(Paged {
-            code: Box::leak(code.into_boxed_slice()),
-            data_pages: 1,
-            stride: 0,
-            segments: false,
-            kernel_map: false,
-            levels: 3,
-            two_spaces: false,
-        }),
-        tlb: None,
-    };
+    let w = sv39_workload("two-vas", code, false);
     let mut ends = Vec::new();
     for engine in [Engine::Interp, Engine::Jit] {
-        let cfg = MachineConfig {
-            engine,
-            jit_threshold: 1,
-            jit_sync: true,
-            ..MachineConfig::capture(Vec::new())
-        };
-        let mut m = bench::prepare(&w, 1, cfg).expect("the workload");
+        let mut m = prepared(&w, engine);
         // Map the code's page at S_CODE_VA + 4 KiB too: the leaf after its own in the
-        // same level-0 table (Sv39: root -> level 1 -> level 0).
-        let va = bench::S_CODE_VA;
-        let read = |m: &Machine, pa: u64| m.bus.ram.read_u64(PhysAddr(pa)).expect("RAM");
-        let root = (m.hart.x[19] & ((1 << 44) - 1)) << 12;
-        let l1 = (read(&m, root + ((va >> 30) & 511) * 8) >> 10) << 12;
-        let l0 = (read(&m, l1 + ((va >> 21) & 511) * 8) >> 10) << 12;
-        let leaf = read(&m, l0 + ((va >> 12) & 511) * 8);
-        let next = PhysAddr(l0 + (((va >> 12) & 511) + 1) * 8);
+        // same level-0 table.
+        let at = leaf_pte(&m, bench::S_CODE_VA);
+        let leaf = m.bus.ram.read_u64(PhysAddr(at)).expect("RAM");
+        let next = PhysAddr(at + 8);
         m.bus
             .ram
             .write_bytes(next, &leaf.to_le_bytes())
@@ -663,39 +681,14 @@ fn remembered_page_changes_see_rewritten_code() {
     code.resize(1024, addi(0, 0, 0));
     // 4096: func
     code.extend([addi(A0, A0, 1), addi(A1, A1, 3), i_type(0, 0, 0x67, 0, RA)]);
-    let w = Workload {
-        name: "rewrite",
-        what: "",
-        code: PAGED_PROLOGUE,
-        insns_per_iter: 1,
-        paged: Some(Paged {
-            code: Box::leak(code.into_boxed_slice()),
-            data_pages: 1,
-            stride: 0,
-            segments: false,
-            kernel_map: true,
-            levels: 3,
-            two_spaces: false,
-        }),
-        tlb: None,
-    };
+    let w = sv39_workload("rewrite", code, true);
     let ends = [Engine::Interp, Engine::Jit].map(|engine| {
-        let cfg = MachineConfig {
-            engine,
-            jit_threshold: 1,
-            jit_sync: true,
-            ..MachineConfig::capture(Vec::new())
-        };
-        let mut m = bench::prepare(&w, 1, cfg).expect("the workload");
-        // Point the data page's leaf (Sv39: root -> level 1 -> level 0) at the function's
-        // physical page, keeping its flags (R W).
-        let va = bench::S_DATA_VA;
-        let read = |m: &Machine, pa: u64| m.bus.ram.read_u64(PhysAddr(pa)).expect("RAM");
-        let root = (m.hart.x[19] & ((1 << 44) - 1)) << 12;
-        let l1 = (read(&m, root + ((va >> 30) & 511) * 8) >> 10) << 12;
-        let l0 = (read(&m, l1 + ((va >> 21) & 511) * 8) >> 10) << 12;
-        let at = l0 + ((va >> 12) & 511) * 8;
-        let leaf = (read(&m, at) & 0x3ff) | ((RAM_BASE + 0x2000) >> 12) << 10;
+        let mut m = prepared(&w, engine);
+        // Point the data page's leaf at the function's physical page, keeping its flags
+        // (R W).
+        let at = leaf_pte(&m, bench::S_DATA_VA);
+        let old = m.bus.ram.read_u64(PhysAddr(at)).expect("RAM");
+        let leaf = (old & 0x3ff) | ((RAM_BASE + 0x2000) >> 12) << 10;
         m.bus
             .ram
             .write_bytes(PhysAddr(at), &leaf.to_le_bytes())
