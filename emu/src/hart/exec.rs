@@ -144,23 +144,26 @@ impl Hart {
     pub(super) fn fetch_or_step(&mut self, bus: &mut Bus, pc: u64, now: u64) -> Option<u64> {
         self.pc = pc;
         self.steps = now;
-        let res = match self.fetch(bus) {
-            Ok(_) if self.icache.fast_slot(pc).is_some() => return None,
-            Ok(insn) => self.execute(bus, &insn, pc, now).map(|next| self.pc = next),
-            Err(e) => Err(e),
-        };
-        self.steps += 1;
-        if let Err(e) = res {
-            self.traps += 1;
-            self.take_exception(e);
+        let fetched = self.fetch(bus);
+        if fetched.is_ok() && self.icache.fast_slot(pc).is_some() {
+            return None;
         }
+        self.finish_step(bus, fetched);
         Some(self.pc)
     }
 
     /// Executes one instruction (or takes the trap it raises) by the slow fetch path.
     #[inline(never)]
     fn step(&mut self, bus: &mut Bus) {
-        let res = match self.fetch(bus) {
+        let fetched = self.fetch(bus);
+        self.finish_step(bus, fetched);
+    }
+
+    /// The rest of [`Hart::step`] once the instruction at pc is `fetched`: executed (or
+    /// its trap taken) and counted.
+    #[inline(always)]
+    fn finish_step(&mut self, bus: &mut Bus, fetched: Result<Insn, Exception>) {
+        let res = match fetched {
             Ok(insn) => {
                 let (pc, now) = (self.pc, self.steps);
                 self.execute(bus, &insn, pc, now).map(|next| self.pc = next)
@@ -280,12 +283,11 @@ impl Hart {
             return false;
         }
         let remembered = self.mmu.remembered_fetch_page(pc);
-        // Fetches that need neither translation nor PMP (M-mode, `fetch_is_direct`) read
-        // RAM at pc itself: the slow path's translation would only say so.
-        let direct = remembered.is_none() && self.fetch_is_direct();
         let pa_page = match remembered {
             Some((pa_page, _)) => pa_page,
-            None if direct && self.icache.holds(pc) => pc & !0xfff,
+            // Fetches that need neither translation nor PMP (M-mode, `fetch_is_direct`)
+            // read RAM at pc itself: the slow path's translation would only say so.
+            None if self.fetch_is_direct() && self.icache.holds(pc) => pc & !0xfff,
             None => return false,
         };
         // Creating the decoded page is invisible to the guest and the counters.

@@ -166,8 +166,8 @@ impl ICache {
             // Zeroed (calloc'd): every slot's counter starts at 0.
             self.jit_tables.push(vec![0; SLOTS].into_boxed_slice());
             self.jit_dirty.push(false);
-            self.jit_ids.push(self.jit_next_id);
-            self.jit_next_id += 1;
+            let id = new_table_id(&mut self.jit_next_id);
+            self.jit_ids.push(id);
         }
         i
     }
@@ -277,8 +277,7 @@ impl ICache {
                 // decoded changes no region: they include decoded slots only.)
                 if decoded && self.jit_dirty.get(i) == Some(&true) {
                     self.jit_tables[i].fill(0);
-                    self.jit_ids[i] = self.jit_next_id;
-                    self.jit_next_id += 1;
+                    self.jit_ids[i] = new_table_id(&mut self.jit_next_id);
                     // Clean until it is next the fetch page (`set_fetch_page`): no entry
                     // is counted or compiled elsewhere.
                     self.jit_dirty[i] = self.fetch_tag != u64::MAX && self.jit_fetch_idx == i;
@@ -315,8 +314,7 @@ impl ICache {
         for ((t, &dirty), id) in tables.zip(&mut self.jit_ids) {
             if dirty {
                 t.fill(0);
-                *id = self.jit_next_id;
-                self.jit_next_id += 1;
+                *id = new_table_id(&mut self.jit_next_id);
             }
         }
     }
@@ -362,7 +360,7 @@ impl ICache {
     /// stored to since (or the cache was emptied, or the JIT flushed): the result is stale.
     pub fn jit_pending_entry(&mut self, frame: u32, id: u64, pc: u64) -> Option<&mut u32> {
         let i = self.index.get(frame as usize)?.checked_sub(1)? as usize;
-        if self.jit_ids.get(i) != Some(&id) {
+        if !self.jit_table_is(i, id) {
             return None;
         }
         let e = &mut self.jit_tables[i][((pc & 0xfff) >> 1) as usize];
@@ -372,7 +370,8 @@ impl ICache {
     /// At an entry of a run (or an in-page jump of one) at `pc`, which lies on the fetch
     /// page with the JIT tables on: whether the JIT has something to do there (a compiled
     /// region, a pending one whose result may have come, or the entry count reaching the
-    /// threshold: `Hart::jit_enter` compiles then). Otherwise counts the entry. Inline: it is on every jump of the block engine.
+    /// threshold: `Hart::jit_enter` compiles then). Otherwise counts the entry. Inline: it
+    /// is on every jump of the block engine.
     #[inline(always)]
     pub fn jit_hot(&mut self, pc: u64) -> bool {
         let entry = self.jit_entry(pc);
@@ -402,6 +401,12 @@ impl ICache {
         // SAFETY: `fast_slot_ptr` returns a pointer to a live slot or to a static one.
         unsafe { *self.fast_slot_ptr(pc) }
     }
+}
+
+/// A new identity for a JIT entry table, from the cache's counter (never reused).
+fn new_table_id(next: &mut u64) -> u64 {
+    *next += 1;
+    *next - 1
 }
 
 /// The static undecoded slot [`ICache::fast_slot_ptr`] returns off the fast path's page.
