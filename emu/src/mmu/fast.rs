@@ -236,19 +236,15 @@ impl FastTlb {
     }
 
     /// For compiled code that looks the data tables up itself (`hart::jit`): the load and
-    /// store tables, the current generation, and the layout of an entry (its size and the
-    /// offsets of `key`, `slot` and `pa_page`). A lookup there must be exactly
-    /// [`FastTlb::lookup`]: entry `(va >> 12) & (ENTRIES - 1)`, a hit when its key equals
-    /// `(va >> 12) | gen`. The pointers are valid while `self` is neither moved nor dropped.
+    /// store tables and the current generation; their entries are laid out as
+    /// [`ENTRY_LAYOUT`] says. A lookup there must be exactly [`FastTlb::lookup`]: entry
+    /// `(va >> 12) & (ENTRIES - 1)`, a hit when its key equals `(va >> 12) | gen`. The
+    /// pointers are valid while `self` is neither moved nor dropped.
     pub fn jit_view(&self) -> FastView {
         FastView {
             load: self.load.as_ptr() as *const u8,
             store: self.store.as_ptr() as *const u8,
             gen: self.gen,
-            entry_size: core::mem::size_of::<Entry>(),
-            key_offset: core::mem::offset_of!(Entry, key),
-            slot_offset: core::mem::offset_of!(Entry, slot),
-            pa_page_offset: core::mem::offset_of!(Entry, pa_page),
         }
     }
 }
@@ -259,12 +255,25 @@ pub struct FastView {
     pub load: *const u8,
     pub store: *const u8,
     pub gen: u64,
-    pub entry_size: usize,
-    /// `key`: u64; `slot`: u32; `pa_page`: u64.
-    pub key_offset: usize,
-    pub slot_offset: usize,
-    pub pa_page_offset: usize,
 }
+
+/// Where compiled code finds an entry's fields: the size of an entry, and the offsets of
+/// `key` (u64), `slot` (u32) and `pa_page` (u64).
+#[derive(Clone, Copy, Debug)]
+pub struct EntryLayout {
+    pub size: usize,
+    pub key: usize,
+    pub slot: usize,
+    pub pa_page: usize,
+}
+
+/// The layout of the data tables' entries ([`FastTlb::jit_view`]).
+pub const ENTRY_LAYOUT: EntryLayout = EntryLayout {
+    size: core::mem::size_of::<Entry>(),
+    key: core::mem::offset_of!(Entry, key),
+    slot: core::mem::offset_of!(Entry, slot),
+    pa_page: core::mem::offset_of!(Entry, pa_page),
+};
 
 /// The fetch part: the page the hart is executing from, tied to a TLB slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

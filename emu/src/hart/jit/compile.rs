@@ -19,7 +19,7 @@ use crate::hart::csr::ms;
 use crate::hart::decode::{out_of_line_ops, Insn, Op, SINK};
 use crate::hart::icache::SLOTS;
 use crate::hart::NO_RESERVATION;
-use crate::mmu::fast::{FastView, ENTRIES, NO_SLOT};
+use crate::mmu::fast::{ENTRIES, ENTRY_LAYOUT, NO_SLOT};
 use crate::mmu::tlb::{AccessStats, TlbStats};
 use core::mem::offset_of;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -185,14 +185,13 @@ impl Compiler {
     }
 
     /// Compiles the region entered at `pc`, reading the fetch page's slots with `read`
-    /// (given a pc on the page), for the MMU's fast tables laid out as `view` says (its
-    /// pointers are not used), and for data accesses direct (`Hart::data_direct`) or not. Ok(None): no region starts there (its first instruction
-    /// is not one a region runs). Returns the code and its size in bytes.
+    /// (given a pc on the page), for data accesses direct (`Hart::data_direct`) or not.
+    /// Ok(None): no region starts there (its first instruction is not one a region runs).
+    /// Returns the code and its size in bytes.
     pub(super) fn compile(
         &mut self,
         pc: u64,
         direct: bool,
-        view: FastView,
         read: impl Fn(u64) -> Insn,
     ) -> Result<Option<(RegionCode, usize)>, String> {
         if !self.discover(pc, read) {
@@ -207,7 +206,7 @@ impl Compiler {
             let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let target = module.target_config();
             let found = (&self.slots[..], &self.order[..], &self.leader[..]);
-            Translator::translate(b, target, pc, found, view, direct);
+            Translator::translate(b, target, pc, found, direct);
         }
         let id = module
             .declare_anonymous_function(&self.ctx.func.signature)
@@ -454,8 +453,6 @@ struct Translator<'a, 'b> {
     exit: Block,
     /// The chaining exit (see [`Translator::fill_exit`]), taking pc and count.
     chain: Block,
-    /// The layout of the MMU's fast tables.
-    view: FastView,
     /// Compiled for `Hart::data_direct` (loads and stores need neither translation nor
     /// PMP): the region runs only while it holds (`Hart::jit_enter`).
     direct: bool,
@@ -472,7 +469,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         target: cranelift_codegen::isa::TargetFrontendConfig,
         entry_pc: u64,
         (slots, order, leader): (&'b [Option<Insn>], &'b [u16], &'b [bool]),
-        view: FastView,
         direct: bool,
     ) {
         let start = b.create_block();
@@ -530,7 +526,6 @@ impl<'a, 'b> Translator<'a, 'b> {
             deferred: Vec::new(),
             exit,
             chain,
-            view,
             direct,
             miss_sig,
             next_sig,
@@ -1051,7 +1046,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             return (va, None);
         }
         // Mapped: the MMU's fast table (`FastTlb::lookup`, `Mmu::fast_data`).
-        let view = self.view;
+        let layout = ENTRY_LAYOUT;
         let table = if store {
             self.cx(offset_of!(JitCtx, store_table))
         } else {
@@ -1059,9 +1054,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         };
         let vpn = self.b.ins().ushr_imm_s(va, 12);
         let idx = self.b.ins().band_imm_s(vpn, ENTRIES as i64 - 1);
-        let byte = self.b.ins().imul_imm_s(idx, view.entry_size as i64);
+        let byte = self.b.ins().imul_imm_s(idx, layout.size as i64);
         let e = self.b.ins().iadd(table, byte);
-        let key = self.b.ins().load(I64, mem(), e, view.key_offset as i32);
+        let key = self.b.ins().load(I64, mem(), e, layout.key as i32);
         let c_gen = self.cx(offset_of!(JitCtx, gen));
         let want = self.b.ins().bor(vpn, c_gen);
         let hit = self.b.ins().icmp(IntCC::Equal, key, want);
@@ -1105,8 +1100,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
         }
         self.b.switch_to_block(on_hit);
-        let slot = self.b.ins().uload32(mem(), e, view.slot_offset as i32);
-        let page = self.b.ins().load(I64, mem(), e, view.pa_page_offset as i32);
+        let slot = self.b.ins().uload32(mem(), e, layout.slot as i32);
+        let page = self.b.ins().load(I64, mem(), e, layout.pa_page as i32);
         let low = self.b.ins().band_imm_s(va, 0xfff);
         let pa_mapped = self.b.ins().bor(page, low);
         // A hit behind a TLB slot counts as one (`Tlb::count_fast_hit`): the access type's
@@ -1366,8 +1361,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             .jump(exit, &[pc.into(), steps.into(), kind.into()]);
     }
 
-    /// Adds the fast-table hits counted since the entry (or the last flush) to the TLB's
-    /// counters: lookups and hits of loads and of stores.
+    /// Adds the fast-table hits counted since the entry to the TLB's counters: lookups and
+    /// hits of loads and of stores. Once on each way out of the region (`fill_exit`).
     fn flush_hits(&mut self) {
         for (hits, access) in self
             .hits
@@ -1385,8 +1380,6 @@ impl<'a, 'b> Translator<'a, 'b> {
                 let v = self.b.ins().iadd(v, n);
                 self.b.ins().store(mem(), v, c_stats, off);
             }
-            let zero = self.konst(0);
-            self.b.def_var(hits, zero);
         }
     }
 
@@ -1405,7 +1398,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         let (exit, chain, ctx) = (self.exit, self.chain, self.c.ctx);
         self.b.switch_to_block(chain);
         let [pc, steps] = [0, 1].map(|i| self.b.block_params(chain)[i]);
-        self.flush_hits();
         let (next, to_host) = (self.b.create_block(), self.b.create_block());
         let limit = self.cx(offset_of!(JitCtx, limit));
         let ok = self
@@ -1423,15 +1415,13 @@ impl<'a, 'b> Translator<'a, 'b> {
         let go = self.b.create_block();
         self.b.ins().brif(code, go, &[], to_host, &[]);
         self.b.switch_to_block(go);
+        self.flush_hits();
         self.b
             .ins()
             .store(mem(), steps, ctx, offset_of!(JitCtx, steps) as i32);
         self.b.ins().return_(&[code]);
         self.b.switch_to_block(to_host);
-        let normal = self.konst(exit::NORMAL);
-        self.b
-            .ins()
-            .jump(exit, &[pc.into(), steps.into(), normal.into()]);
+        self.ret(pc, steps, exit::NORMAL);
 
         self.b.switch_to_block(exit);
         let [pc, steps, kind] = [0, 1, 2].map(|i| self.b.block_params(exit)[i]);

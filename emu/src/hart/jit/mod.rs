@@ -211,10 +211,7 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
     let i = (e & !COMPILED) as usize;
     match jit.regions.get(i) {
         Some(r) if r.runs_at(pc, hart.data_direct) => {
-            ctx.region = i as u64;
-            ctx.region_steps = steps;
-            ctx.chained += 1;
-            let code = r.code.0 as u64;
+            let code = ctx.chain_to(i, steps, r.code);
             if switched {
                 let (idx, table) = hart.icache.jit_fetch_table();
                 // Remembered with the page's translation (`switched_before` compares it);
@@ -295,10 +292,18 @@ impl Jit {
         hart.steps = steps;
         hart.enter_fetch_page(pc, slot, s.idx as usize);
         ctx.gen = hart.mmu.fast.jit_view().gen;
-        ctx.region = s.region as u64;
-        ctx.region_steps = steps;
-        ctx.chained += 1;
-        Some(r.code.0 as u64)
+        Some(ctx.chain_to(s.region as usize, steps, r.code))
+    }
+}
+
+impl JitCtx {
+    /// Notes region `index`, entered by chaining at count `steps` ([`jit_next`]), as the
+    /// one running; returns its code for the trampoline to call.
+    fn chain_to(&mut self, index: usize, steps: u64, code: RegionCode) -> u64 {
+        self.region = index as u64;
+        self.region_steps = steps;
+        self.chained += 1;
+        code.0 as u64
     }
 }
 
@@ -579,23 +584,15 @@ impl Hart {
         let Some(mut jit) = self.icache.jit.take() else {
             return;
         };
-        while let Backend::Worker(w) = &mut jit.backend {
-            if w.pending == 0 {
-                break;
-            }
-            match w.wait() {
-                Answer::Done(d) => self.jit_install(&mut jit, d),
-                Answer::NotYet => {}
-                Answer::Gone => self.jit_worker_gone(&mut jit),
-            }
-        }
+        self.jit_collect(&mut jit, true);
         self.icache.jit = Some(jit);
     }
 
     /// At a run's entry at `pc` (on the fetch page, its slot decoded, `steps` at most
-    /// `limit`) that `ICache::jit_hot` found hot: compiles the region when its count
-    /// reached the threshold, and runs the region compiled there if any. Returns the pc and count it ended at and whether it
-    /// was a side exit; None when nothing ran.
+    /// `limit`) that `ICache::jit_hot` found hot: compiles the region (or asks the worker
+    /// for it) when its count reached the threshold, installs what the worker finished
+    /// when the entry is pending, and runs the region compiled there if any. Returns the
+    /// pc and count it ended at and whether it was a side exit; None when nothing ran.
     #[inline(never)]
     pub(super) fn jit_enter(
         &mut self,
@@ -666,7 +663,6 @@ impl Hart {
         if jit.regions.len() >= MAX_REGIONS || jit.code_bytes >= MAX_CODE_BYTES {
             self.jit_flush(jit);
         }
-        let view = self.mmu.fast.jit_view();
         let direct = self.data_direct;
         // Install what the worker has finished first: once the request is sent, its own
         // result may come before the caller marks its entry pending (the worker may run
@@ -680,7 +676,7 @@ impl Hart {
                 frame,
                 table,
             };
-            if w.request(ticket, &view, slots) {
+            if w.request(ticket, slots) {
                 return PENDING;
             }
             self.jit_worker_gone(jit);
@@ -691,7 +687,7 @@ impl Hart {
         // Host time, for the statistics only: nothing depends on it.
         let start = std::time::Instant::now();
         let icache = &self.icache;
-        let result = compiler.compile(pc, direct, view, |at| icache.fetch_page_slot(at));
+        let result = compiler.compile(pc, direct, |at| icache.fetch_page_slot(at));
         let micros = start.elapsed().as_micros() as u64;
         jit.finish((pc, direct), result, micros, true)
     }
@@ -721,13 +717,20 @@ impl Hart {
     /// Installs the regions the background worker has finished: one look at its channel
     /// when it has, none when nothing is pending.
     fn jit_poll(&mut self, jit: &mut Jit) {
+        self.jit_collect(jit, false);
+    }
+
+    /// Installs the background worker's results while requests are pending: those that
+    /// have come, or with `wait` every one, waiting for them.
+    fn jit_collect(&mut self, jit: &mut Jit, wait: bool) {
         while jit.pending() > 0 {
             let Backend::Worker(w) = &mut jit.backend else {
                 return;
             };
-            match w.poll() {
+            match if wait { w.wait() } else { w.poll() } {
                 Answer::Done(d) => self.jit_install(jit, d),
-                Answer::NotYet => return,
+                Answer::NotYet if !wait => return,
+                Answer::NotYet => {}
                 Answer::Gone => self.jit_worker_gone(jit),
             }
         }
@@ -839,8 +842,9 @@ impl Hart {
         };
         // SAFETY: `code` is a live region (compiled by the JIT's compiler, here or on the
         // worker's thread, whose code is only freed by `jit_flush`, between calls, and when
-        // the JIT is dropped), compiled for the page and the slots it runs on (`jit_enter_with` checked the virtual page; the entry tables are reset
-        // whenever a slot it copied is cleared), and `trampoline` calls it as its calling
+        // the JIT is dropped), compiled for the page and the slots it runs on
+        // (`jit_enter_with` checked the virtual page; the entry tables are reset whenever
+        // a slot it copied is cleared), and `trampoline` calls it as its calling
         // convention requires. Regions read and write through `ctx`'s pointers only, each
         // valid for the call: the hart's registers, reservation and MMU state, and guest
         // RAM at addresses they checked as `load_hit` and `store_hit` do (inside RAM, or on

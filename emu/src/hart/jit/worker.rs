@@ -4,10 +4,11 @@
 //! thread), and compiling was a tenth to a fifth of a run's host time.
 //!
 //! **Requests** carry everything compiling reads, by value: the entry pc, the kind of data
-//! access, the layout of the MMU's fast tables (not their addresses: compiled code finds
-//! those in `JitCtx` at each call), and a copy of the fetch page's decoded slots (`Insn` is
-//! plain data; 32 KiB, copied in a few microseconds against the millisecond a region takes
-//! to compile). Nothing of the hart is shared, so the worker needs no lock.
+//! access, and a copy of the fetch page's decoded slots (`Insn` is plain data; 32 KiB,
+//! copied in a few microseconds against the millisecond a region takes to compile). The
+//! fast tables' layout is a constant (`mmu::fast::ENTRY_LAYOUT`), and compiled code finds
+//! their addresses in `JitCtx` at each call. Nothing of the hart is shared, so the worker
+//! needs no lock.
 //!
 //! **Results** come back in request order, each with its [`Ticket`]: which entry asked,
 //! and the identity of that page's entry table then. Meanwhile the entry says
@@ -31,7 +32,6 @@
 use super::compile::Compiler;
 use super::RegionCode;
 use crate::hart::decode::Insn;
-use crate::mmu::fast::FastView;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvError, Sender, TryRecvError};
 use std::sync::Arc;
@@ -52,42 +52,8 @@ pub(super) struct Ticket {
     pub table: u64,
 }
 
-/// The part of a [`FastView`] compiling reads: the fast tables' layout.
-#[derive(Clone, Copy, Debug)]
-struct Layout {
-    entry_size: usize,
-    key_offset: usize,
-    slot_offset: usize,
-    pa_page_offset: usize,
-}
-
-impl Layout {
-    fn of(v: &FastView) -> Layout {
-        Layout {
-            entry_size: v.entry_size,
-            key_offset: v.key_offset,
-            slot_offset: v.slot_offset,
-            pa_page_offset: v.pa_page_offset,
-        }
-    }
-
-    /// A view with this layout and no tables (`Compiler::compile` uses no pointer of it).
-    fn view(self) -> FastView {
-        FastView {
-            load: core::ptr::null(),
-            store: core::ptr::null(),
-            gen: 0,
-            entry_size: self.entry_size,
-            key_offset: self.key_offset,
-            slot_offset: self.slot_offset,
-            pa_page_offset: self.pa_page_offset,
-        }
-    }
-}
-
 struct Request {
     ticket: Ticket,
-    layout: Layout,
     /// The page's decoded slots, one per parcel.
     slots: Box<[Insn]>,
     /// The flush generation it was made in.
@@ -172,11 +138,10 @@ impl Worker {
     }
 
     /// Asks for the region entered at `ticket.pc`, compiled from `slots` (the page's, one
-    /// per parcel) for fast tables laid out as `view`. False when the thread has ended.
-    pub(super) fn request(&mut self, ticket: Ticket, view: &FastView, slots: &[Insn]) -> bool {
+    /// per parcel). False when the thread has ended.
+    pub(super) fn request(&mut self, ticket: Ticket, slots: &[Insn]) -> bool {
         let request = Request {
             ticket,
-            layout: Layout::of(view),
             slots: slots.into(),
             generation: self.generation.load(Ordering::Relaxed),
         };
@@ -283,10 +248,9 @@ fn serve(orders: Receiver<Order>, replies: Sender<Reply>, generation: Arc<Atomic
                 }
                 let start = Instant::now();
                 let slots = &r.slots;
-                let result =
-                    compiler.compile(r.ticket.pc, r.ticket.direct, r.layout.view(), |at| {
-                        slots[((at & 0xfff) >> 1) as usize]
-                    });
+                let result = compiler.compile(r.ticket.pc, r.ticket.direct, |at| {
+                    slots[((at & 0xfff) >> 1) as usize]
+                });
                 Reply::Done(Done {
                     ticket: r.ticket,
                     result,
