@@ -401,19 +401,24 @@ fn jal_fwd(rd: u32, fwd: u32) -> u32 {
 }
 
 /// Regions chain to each other (`jit_next`): a loop calls a function on the next page,
-/// which returns by JALR, so every region ends at a jump to another page or to a register's
-/// target. The chain must change the fetch page as the block engine does (the same TLB
-/// counts and stamps: paging is on in the bench workloads, here the page change is Bare's)
-/// and stop at the budget: at every `--max-insns` around a run's end the state is the
-/// interpreter's.
+/// which returns by JALR, and closes by a JALR too, so every region ends at a jump to
+/// another page or to a register's target and no region holds a backward jump (whose own
+/// budget check would stop the run). The chain must change the fetch page as the block
+/// engine does (the same TLB counts and stamps: paging is on in the bench workloads, here
+/// the page change is Bare's) and stop at the budget itself: at every `--max-insns` around
+/// a run's end the state is the interpreter's.
 #[test]
 fn regions_chain_across_pages_and_returns() {
     const RA: u32 = 1;
+    const T3: u32 = 28;
     let mut code = vec![
-        addi(S1, 0, 2000),     // 0: li s1, 2000
-        jal_fwd(RA, 4096 - 4), // 4: loop: jal ra, func (at 4096)
-        addi(S1, S1, -1),      // 8
-        bne_back(S1, 0, 8),    // 12: bnez s1, loop
+        addi(S1, 0, 2000),         // 0: li s1, 2000
+        (T3 << 7) | 0x17,          // 4: auipc t3, 0
+        addi(T3, T3, 8),           // 8: t3 = loop
+        jal_fwd(RA, 4096 - 12),    // 12: loop: jal ra, func (at 4096)
+        addi(S1, S1, -1),          // 16
+        beq_fwd(S1, 0, 8),         // 20: beqz s1, 28
+        i_type(0, 0, 0x67, 0, T3), // 24: jr t3 (loop)
     ];
     code.extend(PASS);
     code.resize(1024, addi(0, 0, 0));
@@ -466,6 +471,7 @@ fn fp_loads_stores_and_computations() {
     let fmul_d = |rd, a, b| r_type(0b000_1001, 7, 0x53, rd, a, b);
     let fmv_x_d = |rd, a| r_type(0b111_0001, 0, 0x53, rd, a, 0);
     let csrs_mstatus = i_type(0x300, 2, 0x73, 0, T0);
+    let csrr_mstatus_a3 = i_type(0x300, 2, 0x73, 13, 0);
     let auipc_data = (DATA as u32) | (T1 << 7) | 0x17;
     for fp_on in [true, false] {
         let mut code = vec![
@@ -473,6 +479,9 @@ fn fp_loads_stores_and_computations() {
             0x0000_22b7, // lui t0, 2 (mstatus.FS = Initial)
             if fp_on { csrs_mstatus } else { addi(0, 0, 0) },
             addi(S1, 0, 300),
+            // A compiled FLD, then mstatus read out of line: FS must be Dirty already.
+            fld(F1, T1, 0),
+            csrr_mstatus_a3,
         ];
         let top = code.len() as u32 * 4;
         code.extend([
