@@ -365,14 +365,15 @@ impl Hart {
                     Op::Remuw => set!(remuw(rs1!(), rs2!())),
                     // Not decoded (a store cleared it, or never executed), off the fetch
                     // page (the static slot), crossing into the next page, or the page's
-                    // sentinel. Off the fetch page, on a code page the MMU remembers, the
-                    // switch alone (counted as the slow fetch would count it), and the run
-                    // goes on from there. Else the slow fetch (`fetch_or_step`), after which
-                    // a new run starts at the instruction if it is now decoded on the fetch
-                    // page; or the interpreter's slow step, then a new entry.
+                    // sentinel. Off the fetch page, on a code page the MMU remembers or
+                    // its common translation serves, the switch alone (counted as the slow
+                    // fetch would count it), and the run goes on from there. Else the slow
+                    // fetch (`fetch_or_step`), after which a new run starts at the
+                    // instruction if it is now decoded on the fetch page; or the
+                    // interpreter's slow step, then a new entry.
                     Op::Undecoded | Op::CrossPage => {
                         let at = pc_of!(slot);
-                        if self.switch_fetch_page(at, steps) {
+                        if self.switch_fetch_page(at, steps, &bus.ram) {
                             pc = at;
                             continue 'entry;
                         }

@@ -11,7 +11,7 @@ use super::decode::{decode, out_of_line_ops, Insn, Op, REG_MASK};
 use super::trap::{irq::*, Exception};
 use super::{fpu, Halt, Hart, Priv, INSNS_PER_MTIME_TICK};
 use crate::addr::PhysAddr;
-use crate::bus::Bus;
+use crate::bus::{Bus, Ram};
 use crate::mmu::Access;
 
 /// Where instructions may be fetched from besides RAM (physical memory attributes: only RAM
@@ -269,14 +269,16 @@ impl Hart {
     }
 
     /// The block engine's cheap change of code page: when `pc` lies off the fetch page, on
-    /// a page the MMU remembers ([`crate::mmu::Mmu::remembered_fetch_page`]) whose slot for
-    /// pc is decoded, makes that page the fetch page for instruction `now`'s fetch, counted
-    /// as the slow fetch path would count it, and returns true: the engine then runs on
-    /// from pc's slot instead of stepping through [`Hart::step_slow`], which would do the
-    /// same translation and the same instruction, only slower. Otherwise changes nothing
-    /// the model or the guest can see and returns false.
+    /// a page whose slot for pc is decoded, and the MMU either remembers the page
+    /// ([`crate::mmu::Mmu::remembered_fetch_page`]) or serves the fetch by its common
+    /// translation ([`crate::mmu::Mmu::fetch_miss`]: a TLB hit, or a common miss walked and
+    /// refilled), makes that page the fetch page for instruction `now`'s fetch, counted as
+    /// the slow fetch path would count it, and returns true: the engine then runs on from
+    /// pc's slot instead of stepping through [`Hart::step_slow`], which would do the same
+    /// translation and the same instruction, only slower. Otherwise changes nothing the
+    /// model or the guest can see and returns false.
     #[inline(never)]
-    pub(super) fn switch_fetch_page(&mut self, pc: u64, now: u64) -> bool {
+    pub(super) fn switch_fetch_page(&mut self, pc: u64, now: u64, ram: &Ram) -> bool {
         // On the fetch page (an undecoded slot there, or a page-crossing instruction), or
         // an odd pc (which no tag matches): the slow step decides.
         if pc & !0xffe == self.icache.fetch_tag || pc & 1 != 0 {
@@ -288,14 +290,12 @@ impl Hart {
             // Fetches that need neither translation nor PMP (M-mode, `fetch_is_direct`)
             // read RAM at pc itself: the slow path's translation would only say so.
             None if self.fetch_is_direct() && self.icache.holds(pc) => pc & !0xfff,
-            None => return false,
+            None => return self.switch_fetch_miss(pc, now, ram),
         };
         // Creating the decoded page is invisible to the guest and the counters.
-        let idx = self.icache.page_for(pa_page);
-        let op = self.icache.slot(idx, pa_page | (pc & 0xfff)).op;
-        if matches!(op, Op::Undecoded | Op::CrossPage) {
+        let Some(idx) = self.icache.decoded_page(pa_page, pc) else {
             return false; // to be decoded (or read across pages) by the slow path
-        }
+        };
         self.steps = now;
         match remembered {
             Some((_, slot)) => self.enter_fetch_page(pc, slot, idx),
@@ -306,6 +306,24 @@ impl Hart {
                 self.icache.set_fetch_page(pc & !0xfff, idx);
             }
         }
+        true
+    }
+
+    /// [`Hart::switch_fetch_page`] to a page the MMU does not remember: by the common
+    /// translation of the fetch, if it serves it and pc's slot there is decoded.
+    #[cold]
+    fn switch_fetch_miss(&mut self, pc: u64, now: u64, ram: &Ram) -> bool {
+        let icache = &mut self.icache;
+        let found = self
+            .mmu
+            .fetch_miss(pc, self.csr.satp, self.prv, now, ram, |pa_page| {
+                icache.decoded_page(pa_page, pc)
+            });
+        let Some((_, idx)) = found else {
+            return false;
+        };
+        self.steps = now;
+        self.icache.set_fetch_page(pc & !0xfff, idx);
         true
     }
 

@@ -135,6 +135,16 @@ impl ICache {
         self.pages[idx][((pa & 0xfff) >> 1) as usize]
     }
 
+    /// The decoded page of RAM page `pa_page` (created if new, which is invisible to the
+    /// guest and the counters) when its slot for `pc` holds an instruction decoded on it:
+    /// not undecoded, nor one read across pages.
+    #[inline]
+    pub fn decoded_page(&mut self, pa_page: u64, pc: u64) -> Option<usize> {
+        let idx = self.page_for(pa_page);
+        let op = self.slot(idx, pa_page | (pc & 0xfff)).op;
+        (!matches!(op, Op::Undecoded | Op::CrossPage)).then_some(idx)
+    }
+
     /// Stores a decoded instruction.
     #[inline]
     pub fn fill(&mut self, idx: usize, pa: u64, insn: Insn) {

@@ -168,6 +168,54 @@ impl Mmu {
         }
     }
 
+    /// A change of the hart's fetch page to `va`'s page, for instruction `insn` in
+    /// privilege `prv` under `satp`, when the MMU does not remember the page
+    /// ([`Mmu::remembered_fetch_page`]) but the common translation serves the fetch (a TLB
+    /// hit the fast table forgot, or a common 4 KiB miss): exactly what the slow fetch path
+    /// leaves there — the old run's fetches counted up to the instruction before, the
+    /// lookup (and walk and refill) of this fetch counted at phase 0 (`insn * 4`), the page
+    /// remembered, and a run opened on it. `usable` is asked first, with the physical page,
+    /// whether the caller can go on there (its decoded slot for `va`); returns its answer
+    /// with the physical page. None: nothing the guest or the counters can see changed
+    /// (tracing, the fast path off, Bare, a translation the general path must make, or
+    /// `usable` said no).
+    #[inline(never)]
+    pub fn fetch_miss<T>(
+        &mut self,
+        va: u64,
+        satp: u64,
+        prv: Priv,
+        insn: u64,
+        ram: &Ram,
+        usable: impl FnOnce(u64) -> Option<T>,
+    ) -> Option<(u64, T)> {
+        if !self.fast_on() || self.tracing {
+            return None;
+        }
+        // SUM and MXR play no part in a fetch's leaf check.
+        let ctx = PagedCtx::new(satp, prv, false, false)?;
+        self.bind_ram(ram);
+        // The slow path ends the run before its lookup, so the lookup's victim choice sees
+        // the run's entry stamped with its last fetch. Counting the run's fetches so far
+        // gives the stamps that choice sees, and changes nothing else: every later end of
+        // this run counts up to this instruction at least (they were all fetched there).
+        let last = insn.saturating_sub(1);
+        self.catch_up_fetch_run(last);
+        let c = self.find_common(va, Access::Fetch, &ctx, ram)?;
+        let pa_page = match &c {
+            Common::Hit { pa_page, .. } => *pa_page,
+            Common::Miss(m) => m.pte.ppn() << crate::addr::PAGE_SHIFT,
+        };
+        let answer = usable(pa_page)?;
+        self.end_fetch_run(last);
+        let (pa, slot) = self.commit_common(va, Access::Fetch, insn * 4, c);
+        debug_assert_eq!(pa & !0xfff, pa_page);
+        let slot = slot.expect("a fetch's common translation ties the page to a slot");
+        self.fast.fetch_fill(va, pa_page, slot);
+        self.open_fetch_run(slot, va & !0xfff, insn);
+        Some((pa_page, answer))
+    }
+
     /// The common translation (a TLB hit, or a common TLB miss) in one place, for the hart's
     /// loads and stores that the fast path's tables did not serve: [`Mmu::translate`] with the same outcome when it returns `Some(pa)`
     /// (see [`Mmu::find_common`]); None when it changed nothing and the caller must ask

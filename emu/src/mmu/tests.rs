@@ -154,7 +154,7 @@ fn the_common_path_agrees_with_the_general_path() {
     for mode in [&mode::SV39, &mode::SV48, &mode::SV57] {
         for ad in [walk::AdMode::Hardware, walk::AdMode::Fault] {
             for tlb in ["64x4", "8x2", "4xfull"] {
-                let mut ram: Vec<Ram> = (0..3).map(|_| Ram::new(64 * MIB).unwrap()).collect();
+                let mut ram: Vec<Ram> = (0..4).map(|_| Ram::new(64 * MIB).unwrap()).collect();
                 let vas = build(&mut ram[0], mode);
                 build(&mut ram[1], mode);
                 build(&mut ram[2], mode);
@@ -346,8 +346,12 @@ struct FetchSim {
     page: Option<(u64, u64)>,
     /// Whether changes of page use the remembered pages.
     remembered: bool,
-    /// Switches the remembered pages served.
+    /// Whether a change of page the remembered pages do not serve tries the common
+    /// translation next (`Mmu::fetch_miss`, as `Hart::switch_fetch_page` does).
+    common: bool,
+    /// Switches the remembered pages served, and `Mmu::fetch_miss`.
     switched: u64,
+    missed: u64,
 }
 
 impl FetchSim {
@@ -370,6 +374,16 @@ impl FetchSim {
                 self.m.switch_fetch_run(va & !0xfff, slot, insn);
                 self.page = Some((va & !0xfff, pa_page));
                 self.switched += 1;
+                return Ok(pa_page | (va & 0xfff));
+            }
+        }
+        if self.common {
+            let found = self
+                .m
+                .fetch_miss(va, ctx.satp, ctx.prv, insn, ram, |_| Some(()));
+            if let Some((pa_page, ())) = found {
+                self.page = Some((va & !0xfff, pa_page));
+                self.missed += 1;
                 return Ok(pa_page | (va & 0xfff));
             }
         }
@@ -416,9 +430,10 @@ impl FetchSim {
 
 /// The remembered fetch pages against the general path: random fetch sequences across code
 /// pages (and within them), with data accesses whose refills evict the code pages' entries,
-/// SFENCE.VMA, changes of ASID, privilege, satp mode (Bare included) and PMP, on three MMUs
+/// SFENCE.VMA, changes of ASID, privilege, satp mode (Bare included) and PMP, on four MMUs
 /// driven as the hart drives them: page changes through the remembered pages, the same
-/// MMU always translating, and the fast path off (every fetch a lookup). Results, every
+/// MMU always translating, the fast path off (every fetch a lookup), and page changes
+/// through the remembered pages or else the common translation (`Mmu::fetch_miss`). Results, every
 /// counter, the TLB's entries with their stamps, and the fast path's tables must agree.
 #[test]
 fn remembered_fetch_pages_agree_with_the_general_path() {
@@ -432,17 +447,24 @@ fn remembered_fetch_pages_agree_with_the_general_path() {
     for mode in [&mode::SV39, &mode::SV48] {
         for ad in [walk::AdMode::Hardware, walk::AdMode::Fault] {
             for tlb in ["64x4", "8x2", "4xfull"] {
-                let mut ram: Vec<Ram> = (0..3).map(|_| Ram::new(64 * MIB).unwrap()).collect();
+                let mut ram: Vec<Ram> = (0..4).map(|_| Ram::new(64 * MIB).unwrap()).collect();
                 for r in &mut ram {
                     build_code(r, mode);
                 }
-                let mut sims =
-                    [(true, true), (true, false), (false, false)].map(|(fast, rem)| FetchSim {
-                        m: mmu(fast, true, ad, tlb),
-                        page: None,
-                        remembered: rem,
-                        switched: 0,
-                    });
+                let mut sims = [
+                    (true, true, false),
+                    (true, false, false),
+                    (false, false, false),
+                    (true, true, true),
+                ]
+                .map(|(fast, remembered, common)| FetchSim {
+                    m: mmu(fast, true, ad, tlb),
+                    page: None,
+                    remembered,
+                    common,
+                    switched: 0,
+                    missed: 0,
+                });
                 let paged = |asid: u64| mode.satp_mode << 60 | asid << 44 | PT >> 12;
                 let mut ctx = TranslateCtx {
                     satp: paged(5),
@@ -484,8 +506,9 @@ fn remembered_fetch_pages_agree_with_the_general_path() {
                         .zip(ram.iter_mut())
                         .map(|(s, r)| s.fetch(va, insn, &fctx, r))
                         .collect();
-                    assert_eq!(got[0], got[1], "{what}");
-                    assert_eq!(got[0], got[2], "{what}");
+                    for g in &got[1..] {
+                        assert_eq!(got[0], *g, "{what}");
+                    }
                     // What else the instruction does.
                     match rand(200) {
                         // A load or store, whose refill may evict a code page's entry.
@@ -506,8 +529,9 @@ fn remembered_fetch_pages_agree_with_the_general_path() {
                                 .zip(ram.iter_mut())
                                 .map(|(s, r)| s.data(dva, access, &dctx, r))
                                 .collect();
-                            assert_eq!(got[0], got[1], "{what}: {access:?} {dva:#x}");
-                            assert_eq!(got[0], got[2], "{what}: {access:?} {dva:#x}");
+                            for g in &got[1..] {
+                                assert_eq!(got[0], *g, "{what}: {access:?} {dva:#x}");
+                            }
                         }
                         // SFENCE.VMA, all of it or one page of one address space.
                         60 => {
@@ -553,6 +577,7 @@ fn remembered_fetch_pages_agree_with_the_general_path() {
                             assert!(sims[0].m.tlb.entries().eq(s.m.tlb.entries()), "{what}");
                         }
                         assert_eq!(sims[0].m.fetch_run, sims[1].m.fetch_run, "{what}");
+                        assert_eq!(sims[0].m.fetch_run, sims[3].m.fetch_run, "{what}");
                         for page in 0..CODE_PAGES + 32 {
                             let pva = if page < CODE_PAGES {
                                 CODE + page * 4096
@@ -560,8 +585,9 @@ fn remembered_fetch_pages_agree_with_the_general_path() {
                                 DATA_VA + (page - CODE_PAGES) * 4096
                             };
                             for a in [Access::Load, Access::Store] {
-                                let fast = [&sims[0], &sims[1]].map(|s| s.m.fast.lookup(pva, a));
+                                let fast = [0, 1, 3].map(|i| sims[i].m.fast.lookup(pva, a));
                                 assert_eq!(fast[0], fast[1], "{what}: {pva:#x} {a:?}");
+                                assert_eq!(fast[0], fast[2], "{what}: {pva:#x} {a:?}");
                             }
                         }
                     }
@@ -573,6 +599,9 @@ fn remembered_fetch_pages_agree_with_the_general_path() {
                     mode.name
                 );
                 assert_eq!(sims[1].switched + sims[2].switched, 0);
+                let missed = sims[3].missed;
+                assert!(missed > 100, "{} {ad:?} {tlb}: missed {missed}", mode.name);
+                assert_eq!(sims[0].missed + sims[1].missed + sims[2].missed, 0);
             }
         }
     }

@@ -178,8 +178,8 @@ pub(crate) type NextFn = unsafe extern "C" fn(*mut JitCtx, u64, u64) -> u64;
 /// At a region's normal exit to `pc` at count `steps`, with at least `MAX_RUN` steps left
 /// before `stop_at` (`steps <= ctx.limit`): what the block engine's entry would do there,
 /// up to running a region. If pc is off the fetch page, the block engine would change
-/// page by [`Hart::switch_fetch_page`] (on a page the MMU remembers, its slot decoded:
-/// counted as the slow fetch path counts it) and this does it for it, so it happens once
+/// page by [`Hart::switch_fetch_page`] (on a page the MMU remembers or its common
+/// translation serves, its slot decoded: counted as the slow fetch path counts it) and this does it for it, so it happens once
 /// either way. Then, if pc's entry names a region compiled for this virtual page and this
 /// kind of data access (not given up), returns its code for the caller to jump to, having
 /// noted it in `ctx` as the running region; else 0, and the caller returns to the host,
@@ -197,7 +197,9 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
         if let Some(code) = jit.switched_before(hart, ctx, pc, steps) {
             return code;
         }
-        if !hart.switch_fetch_page(pc, steps) {
+        // SAFETY: `ram` is the bus's RAM (`Hart::jit_call`), not otherwise referenced
+        // during the call.
+        if !hart.switch_fetch_page(pc, steps, unsafe { &*ctx.ram }) {
             return 0;
         }
         ctx.gen = hart.mmu.fast.jit_view().gen;
