@@ -197,7 +197,7 @@ impl ICache {
     }
 
     /// Makes page `idx` the fetch fast path's, for pcs on the page starting at `tag`.
-    #[inline]
+    #[inline(always)]
     pub fn set_fetch_page(&mut self, tag: u64, idx: usize) {
         self.fetch_tag = tag;
         self.fetch_base = (self.pages[idx].as_ptr() as *const u8).wrapping_sub((tag as usize) << 3);

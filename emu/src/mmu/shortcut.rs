@@ -159,7 +159,7 @@ impl Mmu {
     /// TLB lookup of this fetch (phase 0: `insn * 4`) counted as a hit on `slot` with its
     /// stamp, and a run opened on the new page — or, with [`fast::NO_SLOT`], nothing
     /// counted and no run (no TLB takes part in a Bare translation).
-    #[inline]
+    #[inline(always)]
     pub fn switch_fetch_run(&mut self, va_page: u64, slot: usize, insn: u64) {
         self.end_fetch_run(insn.saturating_sub(1));
         if slot != fast::NO_SLOT {

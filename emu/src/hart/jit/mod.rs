@@ -223,8 +223,10 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
                         pc,
                         pa_page,
                         table,
+                        code: r.code,
                         idx: idx as u32,
                         region: i as u32,
+                        direct: r.direct,
                     };
                 }
             }
@@ -242,19 +244,23 @@ fn switch_index(pc: u64) -> usize {
 }
 
 /// A change of code page [`jit_next`] made into a region: the pc, its page's translation
-/// and decoded page with the identity of its entry table then, and the region. While the
-/// MMU remembers the same translation for pc and the table is the same (no store cleared
-/// a slot of the page, the cache was not emptied), the slot at pc is still decoded and its
-/// entry still names the region (unless given up, which `Region::runs_at` checks): the
-/// switch can go there without reading the page's slot or entry table, whose cache lines
-/// were the cost of a change of page (a call or return between two of SQLite's pages).
+/// and decoded page with the identity of its entry table then, and the region (its index,
+/// code and kind of data access). While the MMU remembers the same translation for pc and
+/// the table is the same (no store cleared a slot of the page, the cache was not emptied),
+/// the slot at pc is still decoded and its entry still names the region, compiled for pc's
+/// virtual page: the switch can go there, for the same kind of data access, without
+/// reading the page's slot or entry table or the region, whose cache lines were the cost
+/// of a change of page (a call or return between two of SQLite's pages). A region given up
+/// takes its switches with it ([`Jit::forget_switches_into`]), and a flush all of them.
 #[derive(Clone, Copy)]
 struct Switch {
     pc: u64,
     pa_page: u64,
     table: u64,
+    code: RegionCode,
     idx: u32,
     region: u32,
+    direct: bool,
 }
 
 impl Switch {
@@ -262,8 +268,10 @@ impl Switch {
         pc: u64::MAX,
         pa_page: 0,
         table: 0,
+        code: RegionCode(core::ptr::null()),
         idx: 0,
         region: 0,
+        direct: false,
     };
 }
 
@@ -279,22 +287,30 @@ impl Jit {
         pc: u64,
         steps: u64,
     ) -> Option<u64> {
-        let s = self.switches[switch_index(pc)];
-        if s.pc != pc {
+        let s = &self.switches[switch_index(pc)];
+        if s.pc != pc || s.direct != hart.data_direct {
             return None;
         }
         let (pa_page, slot) = hart.mmu.remembered_fetch_page(pc)?;
-        let r = self.regions.get(s.region as usize)?;
-        if pa_page != s.pa_page
-            || !hart.icache.jit_table_is(s.idx as usize, s.table)
-            || !r.runs_at(pc, hart.data_direct)
-        {
+        if pa_page != s.pa_page || !hart.icache.jit_table_is(s.idx as usize, s.table) {
             return None;
         }
         hart.steps = steps;
         hart.enter_fetch_page(pc, slot, s.idx as usize);
         ctx.gen = hart.mmu.fast.jit_view().gen;
-        Some(ctx.chain_to(s.region as usize, steps, r.code))
+        Some(ctx.chain_to(s.region as usize, steps, s.code))
+    }
+
+    /// Forgets the switches into region `index` (given up: its entries no longer run it).
+    #[cold]
+    fn forget_switches_into(&mut self, index: usize) {
+        for s in self
+            .switches
+            .iter_mut()
+            .filter(|s| s.region as usize == index)
+        {
+            *s = Switch::EMPTY;
+        }
     }
 }
 
@@ -874,6 +890,7 @@ impl Hart {
             if r.calls >= DEMOTE_AFTER && r.steps < r.side_exits * STEPS_PER_SIDE_EXIT {
                 r.demoted = true;
                 jit.stats.demoted += 1;
+                jit.forget_switches_into(ctx.region as usize);
             }
         }
         match kind {

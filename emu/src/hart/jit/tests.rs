@@ -716,3 +716,46 @@ fn remembered_page_changes_see_rewritten_code() {
     });
     assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
 }
+
+/// A region given up (it side-exits at every call: its first instruction loads from a
+/// device, which no compiled load serves) is entered no more, also not through a change
+/// of page `jit_next` remembered into it (`Jit::switches`). Under Sv39 with the kernel's
+/// gigapage map, a loop calls a function on the next page that reads the finisher; after
+/// its demotion the block engine runs the function, so the side exits stop near the
+/// demotion threshold instead of growing with the calls. The state is the interpreter's.
+#[test]
+fn a_region_given_up_is_not_entered_through_a_remembered_switch() {
+    const RA: u32 = 1;
+    const S8: u32 = 24;
+    const CALLS: i32 = 2000;
+    let mut code = vec![
+        addi(S1, 0, CALLS),    // 0
+        jal_fwd(RA, 4096 - 4), // 4: loop: jal ra, func
+        addi(S1, S1, -1),      // 8
+        bne_back(S1, 0, 8),    // 12: bnez s1, loop
+        0x0000_5f37,           // 16: lui t5, 0x5
+        0x555f_0f1b,           // 20: addiw t5, t5, 1365
+        0x01ec_2023,           // 24: sw t5, 0(s8) (pass)
+        0x0000_006f,           // 28: j .
+    ];
+    code.resize(1024, addi(0, 0, 0));
+    // 4096: func: a load from the finisher (a device), then back.
+    code.extend([lw(A2, S8, 0), addi(A0, A0, 1), i_type(0, 0, 0x67, 0, RA)]);
+    let w = sv39_workload("demoted", code, true);
+    let ends = [Engine::Interp, Engine::Jit].map(|engine| {
+        let mut m = prepared(&w, engine);
+        assert_eq!(m.run(), Exit::Pass, "{engine:?}");
+        assert_eq!(m.hart.x[10], CALLS as u64, "{engine:?}: every call ran");
+        if engine == Engine::Jit {
+            let j = entered(&m);
+            assert_eq!(j.demoted, 1, "{j:?}");
+            assert!(j.chained > CALLS as u64, "regions chain: {j:?}");
+            assert!(
+                j.side_exits < 2 * DEMOTE_AFTER as u64,
+                "the region given up still runs: {j:?}"
+            );
+        }
+        state(&m)
+    });
+    assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
+}
