@@ -94,6 +94,12 @@ pub(super) struct Worker {
     /// None only while dropping.
     orders: Option<Sender<Order>>,
     replies: Receiver<Reply>,
+    /// Replies the thread has sent (raised once more when it ends), and those taken from
+    /// the channel: while equal, [`Worker::poll`] need not look at the channel, whose
+    /// `try_recv` costs far more than one load (it was 1% of SQLite's run, polled at each
+    /// entry of a pending region).
+    sent: Arc<AtomicU64>,
+    taken: u64,
     /// Raised at each flush; the worker skips requests made in an older one.
     generation: Arc<AtomicU64>,
     thread: Option<JoinHandle<()>>,
@@ -109,10 +115,18 @@ impl Worker {
         let (orders, their_orders) = mpsc::channel();
         let (their_replies, replies) = mpsc::channel();
         let generation = Arc::new(AtomicU64::new(0));
-        let theirs = Arc::clone(&generation);
+        let sent = Arc::new(AtomicU64::new(0));
+        let (theirs, their_sent) = (Arc::clone(&generation), Arc::clone(&sent));
         let spawned = std::thread::Builder::new()
             .name("rvmmu-jit".into())
-            .spawn(move || serve(their_orders, their_replies, theirs));
+            .spawn(move || {
+                let _ended = Ended(their_sent.clone());
+                let replies = Replies {
+                    channel: their_replies,
+                    sent: their_sent,
+                };
+                serve(their_orders, replies, theirs)
+            });
         let thread = match spawned {
             Ok(t) => t,
             Err(e) => {
@@ -123,11 +137,13 @@ impl Worker {
         let mut w = Worker {
             orders: Some(orders),
             replies,
+            sent,
+            taken: 0,
             generation,
             thread: Some(thread),
             pending: 0,
         };
-        match w.replies.recv() {
+        match w.recv() {
             Ok(Reply::Started) => Some(w),
             _ => {
                 // The thread made no compiler and ended; `Drop` joins it.
@@ -155,8 +171,14 @@ impl Worker {
 
     /// The next result if one has come, without blocking.
     pub(super) fn poll(&mut self) -> Answer {
+        if self.sent.load(Ordering::Acquire) == self.taken {
+            return Answer::NotYet;
+        }
         match self.replies.try_recv() {
-            Ok(reply) => self.answer(reply),
+            Ok(reply) => {
+                self.taken += 1;
+                self.answer(reply)
+            }
             Err(TryRecvError::Empty) => Answer::NotYet,
             Err(TryRecvError::Disconnected) => Answer::Gone,
         }
@@ -164,10 +186,17 @@ impl Worker {
 
     /// The next result, waiting for it (there must be one pending).
     pub(super) fn wait(&mut self) -> Answer {
-        match self.replies.recv() {
+        match self.recv() {
             Ok(reply) => self.answer(reply),
             Err(RecvError) => Answer::Gone,
         }
+    }
+
+    /// The next reply, waiting for it.
+    fn recv(&mut self) -> Result<Reply, RecvError> {
+        let reply = self.replies.recv()?;
+        self.taken += 1;
+        Ok(reply)
     }
 
     fn answer(&mut self, reply: Reply) -> Answer {
@@ -199,7 +228,7 @@ impl Worker {
         {
             // Replies come in order: those before the acknowledgement hold code from
             // before the flush; none after it does.
-            while let Ok(reply) = self.replies.recv() {
+            while let Ok(reply) = self.recv() {
                 match reply {
                     Reply::Done(d) => dropped.push(d),
                     Reply::Flushed => break,
@@ -228,8 +257,32 @@ impl Drop for Worker {
     }
 }
 
+/// The thread's end of the replies: each one sent is counted (`Worker::sent`).
+struct Replies {
+    channel: Sender<Reply>,
+    sent: Arc<AtomicU64>,
+}
+
+impl Replies {
+    fn send(&self, reply: Reply) -> Result<(), mpsc::SendError<Reply>> {
+        self.channel.send(reply)?;
+        self.sent.fetch_add(1, Ordering::Release);
+        Ok(())
+    }
+}
+
+/// Raises `Worker::sent` once more when the thread ends, however it ends, so that the
+/// next poll looks at the channel and finds it closed.
+struct Ended(Arc<AtomicU64>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+}
+
 /// The thread: compiles what it is asked, in order, until the JIT drops its end.
-fn serve(orders: Receiver<Order>, replies: Sender<Reply>, generation: Arc<AtomicU64>) {
+fn serve(orders: Receiver<Order>, replies: Replies, generation: Arc<AtomicU64>) {
     batch_scheduling();
     let Ok(mut compiler) = Compiler::new() else {
         // `Worker::start` sees the channel close, and the JIT makes its own compiler,
