@@ -652,7 +652,14 @@ impl Hart {
     /// CSRRW/CSRRS/CSRRC and their immediate forms (unpriv/zicsr.adoc): CSRRS/CSRRC with
     /// rs1 = x0 (or uimm = 0) do not write, so they are legal on read-only CSRs.
     #[inline(never)]
-    fn exec_csr(&mut self, op: Op, rd: u8, rs1: u8, csr: i32, raw: u32) -> Result<(), Exception> {
+    pub(super) fn exec_csr(
+        &mut self,
+        op: Op,
+        rd: u8,
+        rs1: u8,
+        csr: i32,
+        raw: u32,
+    ) -> Result<(), Exception> {
         let ill = Exception::IllegalInstruction(raw as u64);
         let csr = (csr as u32 & 0xfff) as u16;
         let (src, writes) = match op {

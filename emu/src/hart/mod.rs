@@ -402,14 +402,27 @@ impl Hart {
         if csr::is_read_only(csr) {
             return Err(());
         }
+        // The FP unit's own state, which nothing the other CSRs' writes update depends on:
+        // the data access context, the fetch page and the interrupts stay as they are
+        // (and the MMU's fast tables with them: libm sets and clears fflags often).
+        let fp = &mut self.fp;
+        match csr {
+            num::FFLAGS => fp.fflags = (val & 0x1f) as u8,
+            num::FRM => fp.frm = (val & 7) as u8,
+            num::FCSR => {
+                fp.fflags = (val & 0x1f) as u8;
+                fp.frm = ((val >> 5) & 7) as u8;
+            }
+            _ => return self.csr_write_system(csr, val),
+        }
+        self.csr.set_fs_dirty();
+        Ok(())
+    }
+
+    /// [`Hart::csr_write`] of a CSR other than the FP unit's.
+    fn csr_write_system(&mut self, csr: u16, val: u64) -> Result<(), ()> {
         let c = &mut self.csr;
         match csr {
-            num::FFLAGS => self.fp.fflags = (val & 0x1f) as u8,
-            num::FRM => self.fp.frm = (val & 7) as u8,
-            num::FCSR => {
-                self.fp.fflags = (val & 0x1f) as u8;
-                self.fp.frm = ((val >> 5) & 7) as u8;
-            }
             num::SSTATUS => c.write_mstatus(val, ms::S_WRITABLE),
             num::SIE => {
                 let mask = csr::MIDELEG_WRITABLE & c.mideleg;
@@ -476,9 +489,6 @@ impl Hart {
                 self.request_event_check();
             }
             _ => return Err(()),
-        }
-        if matches!(csr, num::FFLAGS | num::FRM | num::FCSR) {
-            self.csr.set_fs_dirty();
         }
         if matches!(csr, num::PMPCFG0..=num::PMPCFG15 | num::PMPADDR0..=num::PMPADDR63) {
             // What M-mode may skip, and what a remembered fetch page was allowed, may change.

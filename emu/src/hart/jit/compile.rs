@@ -15,7 +15,7 @@ use super::{
     exit, JitCtx, RegionCode, TrampolineFn, MAX_REGION_INSNS, MISS_FETCH_DROPPED, MISS_NOT_SERVED,
 };
 use crate::bus::RAM_BASE;
-use crate::hart::csr::ms;
+use crate::hart::csr::{ms, num};
 use crate::hart::decode::{out_of_line_ops, Insn, Op, SINK};
 use crate::hart::icache::SLOTS;
 use crate::hart::NO_RESERVATION;
@@ -317,8 +317,20 @@ fn compilable(insn: &Insn) -> bool {
         Op::Flw | Op::Fld => insn.rs1 < 32 && insn.rd < 32 && len_ok,
         Op::Fsw | Op::Fsd => insn.rs1 < 32 && insn.rs2 < 32 && len_ok,
         Op::Fp => len_ok,
+        Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
+            len_ok && fp_csr(insn)
+        }
         op => !matches!(op, out_of_line_ops!()) && regs_ok && len_ok,
     }
+}
+
+/// Whether a CSR instruction accesses one of the FP unit's CSRs (fflags, frm, fcsr), which
+/// `jit_fp` runs: their writes change nothing a region depends on (`Hart::csr_write`).
+fn fp_csr(insn: &Insn) -> bool {
+    matches!(
+        (insn.imm as u32 & 0xfff) as u16,
+        num::FFLAGS | num::FRM | num::FCSR
+    )
 }
 
 /// Which register fields an operation uses: (rs1, rs2, rd).
@@ -327,9 +339,11 @@ fn reads(op: Op) -> (bool, bool, bool) {
         Op::Lui | Op::Li | Op::Auipc | Op::Jal => (false, false, true),
         Op::Beqz | Op::Bnez => (true, false, false),
         // Their other register fields name f registers; `jit_fp` reads and writes what it
-        // needs itself.
+        // needs itself (of the x registers too, for FP CSR accesses).
         Op::Flw | Op::Fld | Op::Fsw | Op::Fsd => (true, false, false),
-        Op::Fp => (false, false, false),
+        Op::Fp | Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
+            (false, false, false)
+        }
         Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => (true, true, false),
         Op::Sb | Op::Sh | Op::Sw | Op::Sd => (true, true, false),
         Op::Jalr
@@ -768,8 +782,10 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.pending += 1;
                 return self.fall_through(here, fall, next);
             }
-            Op::Fp => {
-                // `jit_fp`: retired, or a side exit where it would trap.
+            Op::Fp | Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
+                // `jit_fp` (an FP computation or an FP CSR access, `compilable`): retired,
+                // or a side exit where it would trap. It writes its x register in memory
+                // and sets none of `last`: the next instruction reads it from there.
                 let now = self.now();
                 let side = self.side(at, now);
                 let f = self.cx(offset_of!(JitCtx, fp_op));

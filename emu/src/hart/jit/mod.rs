@@ -57,6 +57,7 @@ mod tests;
 mod worker;
 
 use super::block::MAX_RUN;
+use super::decode::decode;
 use super::icache::ICache;
 use super::Hart;
 use crate::bus::{Bus, Ram, RAM_BASE};
@@ -159,18 +160,30 @@ pub(crate) type DataMissFn = unsafe extern "C" fn(*mut JitCtx, u64, u64, u64) ->
 /// [`jit_fp`]'s type.
 pub(crate) type FpFn = unsafe extern "C" fn(*mut JitCtx, u64) -> u64;
 
-/// An F or D computation (`raw`, OP-FP or a fused multiply-add) from compiled code, as the
-/// block engine runs it ([`Hart::exec_fp`]): returns 0 when it retired; 1 when it would
-/// trap (the FP unit off, an encoding or rounding mode it rejects), having changed nothing:
-/// a side exit, the block engine then runs it and takes the trap.
+/// An F or D computation (`raw`, OP-FP or a fused multiply-add), or a CSR instruction on
+/// fflags, frm or fcsr, from compiled code, as the block engine runs it ([`Hart::exec_fp`],
+/// [`Hart::exec_csr`]): returns 0 when it retired; 1 when it would trap (the FP unit off,
+/// an encoding or rounding mode it rejects), having changed nothing: a side exit, the
+/// block engine then runs it and takes the trap. Neither changes what a region depends on
+/// (the fast tables, the data access context, the fetch page, the count).
 ///
 /// # Safety
 /// As [`jit_next`]'s.
 pub(crate) unsafe extern "C" fn jit_fp(ctx: *mut JitCtx, raw: u64) -> u64 {
     // SAFETY: as `jit_next`'s.
     let hart = unsafe { &mut *(*ctx).hart };
-    hart.exec_fp(raw as u32).is_err() as u64
+    let raw = raw as u32;
+    let r = if raw & 0x7f == SYSTEM_OPCODE {
+        let i = decode(raw);
+        hart.exec_csr(i.op, i.rd, i.rs1, i.imm, raw)
+    } else {
+        hart.exec_fp(raw)
+    };
+    r.is_err() as u64
 }
+
+/// The major opcode of CSR instructions (unpriv/zicsr.adoc).
+const SYSTEM_OPCODE: u32 = 0x73;
 
 /// [`jit_next`]'s type.
 pub(crate) type NextFn = unsafe extern "C" fn(*mut JitCtx, u64, u64) -> u64;

@@ -470,6 +470,16 @@ fn fp_loads_stores_and_computations() {
     let fadd_d = |rd, a, b| r_type(0b000_0001, 7, 0x53, rd, a, b);
     let fmul_d = |rd, a, b| r_type(0b000_1001, 7, 0x53, rd, a, b);
     let fmv_x_d = |rd, a| r_type(0b111_0001, 0, 0x53, rd, a, 0);
+    // FP CSR accesses (compiled through `jit_fp`): frflags, fsflags from a register,
+    // fcsr read by the immediate form, frm written by it (rd = x0).
+    const A4: u32 = 14;
+    const A5: u32 = 15;
+    const A6: u32 = 16;
+    const A7: u32 = 17;
+    let frflags = |rd| i_type(0x001, 2, 0x73, rd, 0);
+    let csrrw_fflags = |rd, rs1| i_type(0x001, 1, 0x73, rd, rs1);
+    let csrrsi_fcsr = |rd, uimm| i_type(0x003, 6, 0x73, rd, uimm);
+    let csrwi_frm = |uimm| i_type(0x002, 5, 0x73, 0, uimm);
     let csrs_mstatus = i_type(0x300, 2, 0x73, 0, T0);
     let csrr_mstatus_a3 = i_type(0x300, 2, 0x73, 13, 0);
     let auipc_data = (DATA as u32) | (T1 << 7) | 0x17;
@@ -494,6 +504,13 @@ fn fp_loads_stores_and_computations() {
             fsw(F5, T1, 28),
             fmv_x_d(A0, F4),
             fsd(F3, T1, 0),
+            // a4 written just before the CSR read replaces it, and read just after.
+            addi(A4, S1, 7),
+            frflags(A4),
+            addi(A7, A4, 1),
+            csrrw_fflags(A5, S1),
+            csrrsi_fcsr(A6, 0),
+            csrwi_frm(0),
             addi(S1, S1, -1),
         ]);
         let here = code.len() as u32 * 4;
@@ -514,8 +531,10 @@ fn fp_loads_stores_and_computations() {
             }
             if engine == Engine::Jit && fp_on {
                 let j = entered(&m);
+                // The loop, 300 times 17 instructions, runs compiled, its CSR accesses
+                // too.
                 assert!(
-                    j.compiled > 0 && j.steps > 2000,
+                    j.compiled > 0 && j.steps > 5000 && j.side_exits <= 1,
                     "compiled FP code ran: {j:?}"
                 );
             }
