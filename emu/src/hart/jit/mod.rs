@@ -64,8 +64,10 @@ use crate::bus::{Bus, Ram, RAM_BASE};
 use crate::mmu::{Access, Mmu};
 use compile::Compiler;
 
-/// The most instructions a region compiles.
-pub const MAX_REGION_INSNS: usize = 128;
+/// The most instructions a region compiles. (Measured on SQLite at 50k rows: 64 ran 3%
+/// slower than 128, with 13% more changes of region; 256 ran 1% faster, with 2% fewer, and
+/// 512 as 256: most regions end at calls and returns long before.)
+pub const MAX_REGION_INSNS: usize = 256;
 
 /// Regions beyond which all compiled code is dropped (and recompiled as it gets hot again).
 const MAX_REGIONS: usize = 1 << 15;
