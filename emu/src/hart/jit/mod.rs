@@ -194,11 +194,12 @@ pub(crate) type NextFn = unsafe extern "C" fn(*mut JitCtx, u64, u64) -> u64;
 /// before `stop_at` (`steps <= ctx.limit`): what the block engine's entry would do there,
 /// up to running a region. If pc is off the fetch page, the block engine would change
 /// page by [`Hart::switch_fetch_page`] (on a page the MMU remembers or its common
-/// translation serves, its slot decoded: counted as the slow fetch path counts it) and this does it for it, so it happens once
-/// either way. Then, if pc's entry names a region compiled for this virtual page and this
-/// kind of data access (not given up), returns its code for the caller to jump to, having
-/// noted it in `ctx` as the running region; else 0, and the caller returns to the host,
-/// whose block engine goes on at pc on the page this left as the fetch page.
+/// translation serves, its slot decoded: counted as the slow fetch path counts it), and
+/// this does it for it, so it happens once either way. Then, if pc's entry names a region
+/// compiled for this virtual page and this kind of data access (not given up), returns
+/// its code for the caller to jump to, having noted it in `ctx` as the running region;
+/// else 0, and the caller returns to the host, whose block engine goes on at pc on the
+/// page this left as the fetch page.
 ///
 /// # Safety
 /// `ctx` is the context [`Hart::jit_call`] built for the running call, whose `hart` and
