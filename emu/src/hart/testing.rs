@@ -77,6 +77,15 @@ pub const PASS: [u32; 5] = [
     0x0000_006f, // j .
 ];
 
+/// [`PASS`] for a paged bench workload (`bench::Paged`), which holds the test finisher's
+/// address in s8 (its map has the devices too).
+pub const PAGED_PASS: [u32; 4] = [
+    0x0000_5f37, // lui t5, 0x5
+    0x555f_0f1b, // addiw t5, t5, 1365 (0x5555: pass)
+    0x01ec_2023, // sw t5, 0(s8)
+    0x0000_006f, // j .
+];
+
 /// A machine with `code` at the start of RAM, booted to it, on `engine`.
 pub fn machine(code: &[u32], engine: Engine, max_insns: Option<u64>, threshold: u32) -> Machine {
     let cfg = MachineConfig {

@@ -37,6 +37,16 @@ fn sv39_workload(name: &'static str, code: Vec<u32>, kernel_map: bool) -> Worklo
     }
 }
 
+/// A paged workload under the kernel's gigapage map ([`sv39_workload`]): `caller`, then
+/// the pass, on the code's first page, and `func` at the start of the next (4096 bytes on).
+fn caller_and_callee(name: &'static str, caller: &[u32], func: &[u32]) -> Workload {
+    let mut code = caller.to_vec();
+    code.extend(PAGED_PASS);
+    code.resize(1024, addi(0, 0, 0));
+    code.extend(func);
+    sv39_workload(name, code, true)
+}
+
 /// Workload `w` ready to run one iteration on `engine` (the JIT compiling at once, at the
 /// first entry).
 fn prepared(w: &Workload, engine: Engine) -> Machine {
@@ -325,7 +335,7 @@ fn paged_workloads_count_the_same_tlb_hits_and_misses() {
 fn one_code_page_at_two_virtual_addresses() {
     const S10: u32 = 26;
     const T2: u32 = 7;
-    let code: Vec<u32> = vec![
+    let mut code: Vec<u32> = vec![
         0x0000_0297,                    // 0: auipc t0, 0 (this page's virtual address)
         addi(T1, 0, 300),               // 4: li t1, 300
         addi(A0, A0, 1),                // 8: loop: addi a0, a0, 1
@@ -337,11 +347,8 @@ fn one_code_page_at_two_virtual_addresses() {
         0x0000_13b7,                    // 32: lui t2, 1
         r_type(0, 0, 0x33, T2, T0, T2), // 36: add t2, t0, t2
         0x0003_8067,                    // 40: jr t2 (the same code, one page up)
-        0x0000_5f37,                    // 44: done: lui t5, 0x5
-        0x555f_0f1b,                    // 48: addiw t5, t5, 1365
-        0x01ec_2023,                    // 52: sw t5, 0(s8)
-        0x0000_006f,                    // 56: j .
     ];
+    code.extend(PAGED_PASS); // 44: done
     let w = sv39_workload("two-vas", code, false);
     let mut ends = Vec::new();
     for engine in [Engine::Interp, Engine::Jit] {
@@ -690,7 +697,7 @@ fn a_flush_drops_what_the_worker_was_compiling() {
 fn remembered_page_changes_see_rewritten_code() {
     const RA: u32 = 1;
     const T2: u32 = 7;
-    let mut code = vec![
+    let code = vec![
         (0x50000 << 12) | (T0 << 7) | 0x37, // 0: lui t0, 0x50000 (S_DATA_VA)
         addi(S1, 0, 2000),                  // 4
         (0x250 << 12) | (T1 << 7) | 0x37,   // 8: lui t1, 0x250
@@ -701,15 +708,9 @@ fn remembered_page_changes_see_rewritten_code() {
         bne_fwd(S1, T2, 8),                 // 28: bne s1, t2, 36
         sw(T1, T0, 0),                      // 32: rewrite the function's first instruction
         bne_back(S1, 0, 16),                // 36: bnez s1, loop
-        0x0000_5f37,                        // 40: lui t5, 0x5
-        0x555f_0f1b,                        // 44: addiw t5, t5, 1365
-        0x01ec_2023,                        // 48: sw t5, 0(s8) (pass)
-        0x0000_006f,                        // 52: j .
     ];
-    code.resize(1024, addi(0, 0, 0));
-    // 4096: func
-    code.extend([addi(A0, A0, 1), addi(A1, A1, 3), i_type(0, 0, 0x67, 0, RA)]);
-    let w = sv39_workload("rewrite", code, true);
+    let func = [addi(A0, A0, 1), addi(A1, A1, 3), i_type(0, 0, 0x67, 0, RA)];
+    let w = caller_and_callee("rewrite", &code, &func);
     let ends = [Engine::Interp, Engine::Jit].map(|engine| {
         let mut m = prepared(&w, engine);
         // Point the data page's leaf at the function's physical page, keeping its flags
@@ -745,22 +746,17 @@ fn remembered_page_changes_see_rewritten_code() {
 #[test]
 fn a_region_given_up_is_not_entered_through_a_remembered_switch() {
     const RA: u32 = 1;
-    const S8: u32 = 24;
+    const S8: u32 = 24; // the finisher's address (`PAGED_PASS`)
     const CALLS: i32 = 2000;
-    let mut code = vec![
+    let code = vec![
         addi(S1, 0, CALLS),    // 0
         jal_fwd(RA, 4096 - 4), // 4: loop: jal ra, func
         addi(S1, S1, -1),      // 8
         bne_back(S1, 0, 8),    // 12: bnez s1, loop
-        0x0000_5f37,           // 16: lui t5, 0x5
-        0x555f_0f1b,           // 20: addiw t5, t5, 1365
-        0x01ec_2023,           // 24: sw t5, 0(s8) (pass)
-        0x0000_006f,           // 28: j .
     ];
-    code.resize(1024, addi(0, 0, 0));
-    // 4096: func: a load from the finisher (a device), then back.
-    code.extend([lw(A2, S8, 0), addi(A0, A0, 1), i_type(0, 0, 0x67, 0, RA)]);
-    let w = sv39_workload("demoted", code, true);
+    // func: a load from the finisher (a device), then back.
+    let func = [lw(A2, S8, 0), addi(A0, A0, 1), i_type(0, 0, 0x67, 0, RA)];
+    let w = caller_and_callee("demoted", &code, &func);
     let ends = [Engine::Interp, Engine::Jit].map(|engine| {
         let mut m = prepared(&w, engine);
         assert_eq!(m.run(), Exit::Pass, "{engine:?}");
