@@ -637,6 +637,29 @@ fn finish_the_loop(mut m: Machine) -> JitStats {
     j
 }
 
+/// A region the worker has compiled is installed by polling alone (`Hart::jit_poll`, as
+/// the run loop and pending entries do), without waiting for the worker: the poll sees
+/// from the worker's count of replies that one has come.
+#[test]
+fn a_pending_region_is_installed_by_polling() {
+    let (mut m, pc) = paused_in_a_loop();
+    assert_eq!(ask(&mut m, pc), PENDING);
+    // A bound for a stuck worker only, far beyond a millisecond's compile.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while entry(&m, pc) == PENDING {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker's result was never polled in"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        let mut jit = m.hart.icache.jit.take().expect("the JIT is on");
+        m.hart.jit_poll(&mut jit);
+        m.hart.icache.jit = Some(jit);
+    }
+    assert_eq!(entry(&m, pc), COMPILED, "the first region");
+    finish_the_loop(m);
+}
+
 /// A region compiled in the background for an entry table that a store into the page's
 /// code has reset since is not installed (it was made from slots the store cleared); asked
 /// again, it is.
