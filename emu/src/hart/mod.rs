@@ -107,6 +107,21 @@ pub enum Halt {
     Deadlock(String),
 }
 
+/// How loads and stores reach RAM in a data context (after MPRV): what the MMU's fast
+/// tables hold in it, which compiled code is specialised for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum DataPath {
+    /// Effective privilege M and PMP unable to object: the address is the physical one,
+    /// nothing is consulted.
+    Direct,
+    /// No translation (M-mode, or satp Bare) but PMP consulted: the fast tables' entries
+    /// stand for no TLB slot ([`crate::mmu::fast::NO_SLOT`]) and count nothing.
+    Bare,
+    /// Translated (S or U-mode under a paging mode): every fast-table entry stands for a
+    /// TLB slot, its hits counted on that slot.
+    Paged,
+}
+
 /// The hart.
 pub struct Hart {
     /// x0..x31, the write sink at index 32 ([`decode::SINK`]), and padding (see
@@ -142,10 +157,10 @@ pub struct Hart {
     pub(crate) icache: icache::ICache,
     /// Cached `mmu.pmp.m_mode_exempt()`, recomputed on every PMP register write.
     pmp_m_exempt: bool,
-    /// Loads and stores need neither translation nor PMP: the effective privilege (after
-    /// MPRV) is M and PMP cannot object. Derived from prv, mstatus and PMP; refreshed by
-    /// [`Hart::refresh_data_direct`] wherever those change (trap entry, xRET, CSR writes).
-    data_direct: bool,
+    /// How loads and stores reach RAM in the current data context. Derived from prv,
+    /// mstatus, satp and PMP; refreshed by [`Hart::refresh_data_direct`] wherever those
+    /// change (trap entry, xRET, CSR writes).
+    data_path: DataPath,
     /// The exception of the last load `load_slow` could not make (it returns None): read
     /// right after by the caller, meaningless otherwise.
     slow_exception: Exception,
@@ -184,7 +199,7 @@ impl Hart {
             irq_hw: 0,
             icache: icache::ICache::new(ram_size),
             pmp_m_exempt: true,
-            data_direct: true,
+            data_path: DataPath::Direct,
             slow_exception: Exception::LoadAccessFault(0),
             trap_stats: TrapStats::default(),
             halt: None,
@@ -520,7 +535,14 @@ impl Hart {
         }
     }
 
-    /// Recomputes `data_direct` after a change of privilege, mstatus, satp or PMP, and drops
+    /// Loads and stores need neither translation nor PMP: the effective privilege (after
+    /// MPRV) is M and PMP cannot object.
+    #[inline(always)]
+    pub(crate) fn data_direct(&self) -> bool {
+        self.data_path == DataPath::Direct
+    }
+
+    /// Recomputes `data_path` after a change of privilege, mstatus, satp or PMP, and drops
     /// the MMU's data fast path, whose entries were made for the old context.
     #[inline]
     pub(crate) fn refresh_data_direct(&mut self) {
@@ -528,7 +550,13 @@ impl Hart {
         // An armed load or store trigger sends every load and store to the slow paths,
         // which check it: no direct accesses, no data fast path.
         let watch = self.triggers.armed_data();
-        self.data_direct = prv == Priv::M && self.pmp_m_exempt && !watch;
+        self.data_path = if prv == Priv::M && self.pmp_m_exempt && !watch {
+            DataPath::Direct
+        } else if prv != Priv::M && self.csr.satp >> 60 != crate::mmu::satp_mode::BARE {
+            DataPath::Paged
+        } else {
+            DataPath::Bare
+        };
         self.mmu.fast_suspended = watch;
         self.mmu.fast.flush();
         let s = self.csr.mstatus;
@@ -730,7 +758,7 @@ impl Hart {
         if va & (N as u64 - 1) != 0 {
             // Misaligned: the slow path performs or traps it.
             None
-        } else if self.data_direct {
+        } else if self.data_direct() {
             bus.ram.read_le::<N>(crate::addr::PhysAddr(va))
         } else {
             // The MMU's fast path, whose pages are RAM.
@@ -749,7 +777,7 @@ impl Hart {
         va: u64,
         now: u64,
     ) -> Result<u64, Exception> {
-        if va & (N as u64 - 1) == 0 && !self.data_direct {
+        if va & (N as u64 - 1) == 0 && !self.data_direct() {
             // The MMU's common translation (out of line there), whose pages are RAM too.
             if let Some(pa) = self.data_miss(bus, va, Access::Load, now) {
                 // SAFETY: the common translation's pages are RAM too (see above).
@@ -826,7 +854,7 @@ impl Hart {
     ) -> bool {
         if va & (N as u64 - 1) != 0 {
             // Misaligned: the slow path performs or traps it.
-        } else if self.data_direct {
+        } else if self.data_direct() {
             let bytes: [u8; N] = val.to_le_bytes()[..N].try_into().unwrap_or([0; N]);
             if bus.ram.write::<N>(crate::addr::PhysAddr(va), bytes) {
                 self.after_ram_store(va, N as u64);
@@ -1181,7 +1209,7 @@ mod tests {
         h.csr_write(num::TDATA2, RAM_BASE + 8).unwrap();
         let cfg = trigger::TYPE_MCONTROL << 60 | trigger::M | trigger::STORE;
         h.csr_write(num::TDATA1, cfg).unwrap();
-        assert!(!h.data_direct, "armed: no direct path");
+        assert!(!h.data_direct(), "armed: no direct path");
         assert_eq!(
             h.store::<8>(bus, RAM_BASE + 8, 0, 0),
             Err(Exception::Breakpoint(RAM_BASE + 8))
@@ -1189,7 +1217,7 @@ mod tests {
         assert_eq!(bus.ram.read_le::<1>(PhysAddr(RAM_BASE + 8)), Some(0x88));
         assert_eq!(h.load::<8>(bus, RAM_BASE + 8, 0), Ok(0x8f8e_8d8c_8b8a_8988));
         h.csr_write(num::TDATA1, 0).unwrap();
-        assert!(h.data_direct, "disarmed: direct again");
+        assert!(h.data_direct(), "disarmed: direct again");
     }
 
     /// Satp Bare in U-mode: a page PMP is uniform over is served by the MMU's fast path

@@ -539,6 +539,12 @@ impl Mmu {
     #[inline(always)]
     pub fn fast_data(&mut self, va: u64, access: Access, now: u64) -> Option<u64> {
         let (pa, slot) = self.fast.lookup(va, access)?;
+        // Compiled code relies on it (`DataPath::Paged`): the tables are emptied at every
+        // change of context, and a translating one fills them from TLB slots only.
+        debug_assert!(
+            slot != fast::NO_SLOT || self.data_ctx.is_none(),
+            "a paged context's fast-table entry stands for a TLB slot"
+        );
         if slot != fast::NO_SLOT {
             self.tlb.count_fast_hit(slot, access, now);
         }

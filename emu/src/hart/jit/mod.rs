@@ -52,6 +52,7 @@
 //! block engine counts it.
 
 mod compile;
+mod perf_map;
 #[cfg(test)]
 mod tests;
 mod worker;
@@ -59,7 +60,7 @@ mod worker;
 use super::block::MAX_RUN;
 use super::decode::decode;
 use super::icache::ICache;
-use super::Hart;
+use super::{DataPath, Hart};
 use crate::bus::{Bus, Ram, RAM_BASE};
 use crate::mmu::{Access, Mmu};
 use compile::Compiler;
@@ -228,7 +229,7 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
     }
     let i = (e & !COMPILED) as usize;
     match jit.regions.get(i) {
-        Some(r) if r.runs_at(pc, hart.data_direct) => {
+        Some(r) if r.runs_at(pc, hart.data_path) => {
             let code = ctx.chain_to(i, steps, r.code);
             if switched {
                 let (idx, table) = hart.icache.jit_fetch_table();
@@ -242,7 +243,7 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
                         code: r.code,
                         idx: idx as u32,
                         region: i as u32,
-                        direct: r.direct,
+                        data: r.data,
                     };
                 }
             }
@@ -276,7 +277,7 @@ struct Switch {
     code: RegionCode,
     idx: u32,
     region: u32,
-    direct: bool,
+    data: DataPath,
 }
 
 impl Switch {
@@ -287,7 +288,7 @@ impl Switch {
         code: RegionCode(core::ptr::null()),
         idx: 0,
         region: 0,
-        direct: false,
+        data: DataPath::Direct,
     };
 }
 
@@ -304,7 +305,7 @@ impl Jit {
         steps: u64,
     ) -> Option<u64> {
         let s = &self.switches[switch_index(pc)];
-        if s.pc != pc || s.direct != hart.data_direct {
+        if s.pc != pc || s.data != hart.data_path {
             return None;
         }
         let (pa_page, slot) = hart.mmu.remembered_fetch_page(pc)?;
@@ -414,8 +415,8 @@ pub(crate) type TrampolineFn = unsafe extern "C" fn(*mut JitCtx, *const u8) -> u
 struct Region {
     /// The virtual page it was compiled for (its pcs are constants).
     va_page: u64,
-    /// Compiled for direct data accesses (`Hart::data_direct`) or for the MMU's fast tables.
-    direct: bool,
+    /// The data context it was compiled for (`Hart::data_path`).
+    data: DataPath,
     code: RegionCode,
     /// Runs ended in it (returns to the host), the steps run in it then, and the side
     /// exits: a region that side-exits every few instructions (its loads miss the fast
@@ -431,8 +432,8 @@ impl Region {
     /// Whether the region may run at `pc` (whose page's entry names it): compiled for pc's
     /// virtual page, for the hart's kind of data access, and not given up.
     #[inline(always)]
-    fn runs_at(&self, pc: u64, direct: bool) -> bool {
-        self.va_page == pc & !0xfff && self.direct == direct && !self.demoted
+    fn runs_at(&self, pc: u64, data: DataPath) -> bool {
+        self.va_page == pc & !0xfff && self.data == data && !self.demoted
     }
 }
 
@@ -540,7 +541,7 @@ impl Jit {
     /// when none was compiled or it is not kept).
     fn finish(
         &mut self,
-        (pc, direct): (u64, bool),
+        (pc, data): (u64, DataPath),
         result: CompileResult,
         micros: u64,
         install: bool,
@@ -556,7 +557,7 @@ impl Jit {
                 }
                 self.regions.push(Region {
                     va_page: pc & !0xfff,
-                    direct,
+                    data,
                     code,
                     calls: 0,
                     steps: 0,
@@ -667,7 +668,7 @@ impl Hart {
                 unsafe { *entry = NEVER };
                 return None;
             }
-            if !r.runs_at(pc, self.data_direct) {
+            if !r.runs_at(pc, self.data_path) {
                 // Compiled for another virtual address of this physical page, or for the
                 // other kind of data access.
                 return None;
@@ -697,7 +698,7 @@ impl Hart {
         if jit.regions.len() >= MAX_REGIONS || jit.code_bytes >= MAX_CODE_BYTES {
             self.jit_flush(jit);
         }
-        let direct = self.data_direct;
+        let data = self.data_path;
         // Install what the worker has finished first: once the request is sent, its own
         // result may come before the caller marks its entry pending (the worker may run
         // at once, on this core), and would then be dropped as stale.
@@ -706,7 +707,7 @@ impl Hart {
             let (frame, table, slots) = self.icache.jit_fetch_page();
             let ticket = Ticket {
                 pc,
-                direct,
+                data,
                 frame,
                 table,
             };
@@ -721,9 +722,9 @@ impl Hart {
         // Host time, for the statistics only: nothing depends on it.
         let start = std::time::Instant::now();
         let icache = &self.icache;
-        let result = compiler.compile(pc, direct, |at| icache.fetch_page_slot(at));
+        let result = compiler.compile(pc, data, |at| icache.fetch_page_slot(at));
         let micros = start.elapsed().as_micros() as u64;
-        jit.finish((pc, direct), result, micros, true)
+        jit.finish((pc, data), result, micros, true)
     }
 
     /// Drops all compiled code (a cap was reached). Only between calls: no compiled code is
@@ -735,7 +736,7 @@ impl Hart {
             Backend::Worker(w) => {
                 // Waits for the worker: nothing from before is installed afterwards.
                 for d in w.flush() {
-                    jit.finish((d.ticket.pc, d.ticket.direct), d.result, d.micros, false);
+                    jit.finish((d.ticket.pc, d.ticket.data), d.result, d.micros, false);
                 }
             }
             Backend::Off => {}
@@ -774,7 +775,7 @@ impl Hart {
     /// same table, else only accounted for.
     fn jit_install(&mut self, jit: &mut Jit, d: Done) {
         let at = d.ticket;
-        let region = (at.pc, at.direct);
+        let region = (at.pc, at.data);
         match self.icache.jit_pending_entry(at.frame, at.table, at.pc) {
             Some(entry) => *entry = jit.finish(region, d.result, d.micros, true),
             None => {

@@ -797,3 +797,60 @@ fn a_region_given_up_is_not_entered_through_a_remembered_switch() {
     });
     assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
 }
+
+/// M-mode under a locked PMP entry: loads and stores are neither direct (PMP may object) nor
+/// translated, and the fast tables' entries stand for no TLB slot. Regions compiled for
+/// that context (`DataPath::Bare`) count no TLB hits and write no stamps, and leave the
+/// state the interpreter leaves; the TLB counts nothing throughout.
+#[test]
+fn m_mode_under_a_locked_pmp_entry_runs_bare_regions() {
+    let csrw = |csr: i32, rs1: u32| i_type(csr, 1, 0x73, 0, rs1);
+    let mut code = vec![
+        (DATA as u32) | (T0 << 7) | 0x17, // auipc t0, DATA >> 12: t0 = RAM_BASE + DATA
+        addi(A2, 0, -1),
+        csrw(0x3b0, A2), // pmpaddr0: all of memory (NAPOT)
+        addi(A2, 0, 0x9f),
+        csrw(0x3a0, A2), // pmpcfg0: locked, NAPOT, RWX
+        addi(S1, 0, 50),
+    ];
+    // The loop: a load, an add and a store on each of four pages.
+    let top = code.len() * 4;
+    for page in 0..4 {
+        code.push(addi(T1, T0, 0));
+        for _ in 0..page {
+            code.push(addi(T1, T1, 0x7ff));
+            code.push(addi(T1, T1, 0x7ff));
+            code.push(addi(T1, T1, 2));
+        }
+        code.push(ld(A0, T1, 8));
+        code.push(addi(A0, A0, page + 1));
+        code.push(sd(A0, T1, 8));
+    }
+    code.push(addi(S1, S1, -1));
+    let here = code.len() * 4;
+    code.push(bne_back(S1, 0, (here - top) as u32));
+    code.extend(PASS);
+    let mut ends = Vec::new();
+    for engine in [Engine::Interp, Engine::Jit] {
+        let mut m = machine(&code, engine, Some(1_000_000), 1);
+        assert_eq!(m.run(), Exit::Pass, "{engine:?}");
+        for page in 0..4u64 {
+            let pa = PhysAddr(RAM_BASE + DATA + page * 4096 + 8);
+            assert_eq!(m.bus.ram.read_u64(pa), Some(50 * (page + 1)), "{engine:?}");
+        }
+        let tlb = m.hart.mmu.tlb.stats();
+        assert_eq!(
+            tlb.load.lookups + tlb.store.lookups,
+            0,
+            "{engine:?}: {tlb:?}"
+        );
+        if engine == Engine::Jit {
+            let j = entered(&m);
+            assert!(j.entered > 0, "{j:?}");
+            let jit = m.hart.icache.jit.as_ref().expect("the JIT is on");
+            assert!(jit.regions.iter().any(|r| r.data == DataPath::Bare));
+        }
+        ends.push(state(&m));
+    }
+    assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
+}

@@ -38,6 +38,7 @@
 use super::compile::Compiler;
 use super::RegionCode;
 use crate::hart::decode::Insn;
+use crate::hart::DataPath;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvError, Sender, TryRecvError};
 use std::sync::Arc;
@@ -50,8 +51,8 @@ use std::time::Instant;
 pub(super) struct Ticket {
     /// The entry's pc (on the region's virtual page).
     pub pc: u64,
-    /// Compiled for direct data accesses (`Hart::data_direct`) or the MMU's fast tables.
-    pub direct: bool,
+    /// The data context to compile for (`Hart::data_path`).
+    pub data: DataPath,
     /// The RAM frame of the page and the identity of its entry table
     /// (`ICache::jit_fetch_page`).
     pub frame: u32,
@@ -333,7 +334,7 @@ fn serve(orders: Receiver<Order>, replies: Replies, generation: Arc<AtomicU64>) 
         }
         let start = Instant::now();
         let slots = &r.slots;
-        let result = compiler.compile(r.ticket.pc, r.ticket.direct, |at| {
+        let result = compiler.compile(r.ticket.pc, r.ticket.data, |at| {
             slots[((at & 0xfff) >> 1) as usize]
         });
         let reply = Reply::Done(Done {
