@@ -51,16 +51,20 @@ pub const NO_SLOT: usize = u32::MAX as usize;
 /// shell is 1.5 MiB) rarely share an entry; a flush is O(1) by generation whatever the size.
 pub const FETCH_ENTRIES: usize = 512;
 
+/// 32 bytes, aligned: compiled code finds an entry with a shift, and none straddles a cache
+/// line.
 #[derive(Clone, Copy, Debug)]
+#[repr(C, align(32))]
 struct Entry {
     /// The virtual page number (`va >> 12`, at most 52 bits) in bits 51:0 and the
     /// generation it was filled in in bits 63:52: one compare checks both. 0 when empty
     /// (generations start at 1).
     key: u64,
+    /// The physical address of the 4 KiB page less the virtual one (wrapping): an address
+    /// on the page plus this is its physical address.
+    delta: u64,
     /// The TLB slot holding the translation.
     slot: u32,
-    /// Physical address of the 4 KiB page.
-    pa_page: u64,
 }
 
 /// Bits of an [`Entry`] key holding the VPN.
@@ -69,8 +73,8 @@ const VPN_MASK: u64 = (1 << 52) - 1;
 /// tables are cleared.
 const EMPTY: Entry = Entry {
     key: 0,
+    delta: 0,
     slot: 0,
-    pa_page: 0,
 };
 
 /// The data part: one table for loads, one for stores.
@@ -131,7 +135,7 @@ impl FastTlb {
     pub fn lookup(&self, va: u64, access: Access) -> Option<(u64, usize)> {
         let vpn = va >> 12;
         let e = &self.table(access)[index(vpn)];
-        (e.key == vpn | self.gen).then_some((e.pa_page | (va & 0xfff), e.slot as usize))
+        (e.key == vpn | self.gen).then_some((va.wrapping_add(e.delta), e.slot as usize))
     }
 
     /// Remembers that `va`'s page maps to `pa_page` through TLB slot `slot` for `access`
@@ -149,8 +153,8 @@ impl FastTlb {
         let vpn = (va >> 12) & VPN_MASK;
         let new = Entry {
             key: vpn | self.gen,
+            delta: pa_page.wrapping_sub(va & !0xfff),
             slot: slot as u32,
-            pa_page,
         };
         (vpn, new)
     }
@@ -161,7 +165,8 @@ impl FastTlb {
     pub fn fetch_lookup(&self, va: u64) -> Option<(u64, usize)> {
         let vpn = (va >> 12) & VPN_MASK;
         let e = &self.fetch[fetch_index(vpn)];
-        (e.key == vpn | self.gen).then_some((e.pa_page, e.slot as usize))
+        let pa_page = (va & !0xfff).wrapping_add(e.delta);
+        (e.key == vpn | self.gen).then_some((pa_page, e.slot as usize))
     }
 
     /// Remembers that fetches from `va`'s page go to `pa_page` through TLB slot `slot` (or
@@ -257,14 +262,15 @@ pub struct FastView {
     pub gen: u64,
 }
 
-/// Where compiled code finds an entry's fields: the size of an entry, and the offsets of
-/// `key` (u64), `slot` (u32) and `pa_page` (u64).
+/// Where compiled code finds an entry's fields: the size of an entry (a power of two), and
+/// the offsets of `key` (u64), `slot` (u32) and `delta` (u64: the physical address of `va`
+/// on the page is `va + delta`, wrapping).
 #[derive(Clone, Copy, Debug)]
 pub struct EntryLayout {
     pub size: usize,
     pub key: usize,
     pub slot: usize,
-    pub pa_page: usize,
+    pub delta: usize,
 }
 
 /// The layout of the data tables' entries ([`FastTlb::jit_view`]).
@@ -272,8 +278,9 @@ pub const ENTRY_LAYOUT: EntryLayout = EntryLayout {
     size: core::mem::size_of::<Entry>(),
     key: core::mem::offset_of!(Entry, key),
     slot: core::mem::offset_of!(Entry, slot),
-    pa_page: core::mem::offset_of!(Entry, pa_page),
+    delta: core::mem::offset_of!(Entry, delta),
 };
+const _: () = assert!(ENTRY_LAYOUT.size.is_power_of_two());
 
 /// The fetch part: the page the hart is executing from, tied to a TLB slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

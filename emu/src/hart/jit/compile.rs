@@ -1104,8 +1104,13 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.cx(offset_of!(JitCtx, load_table))
         };
         let vpn = self.b.ins().ushr_imm_s(va, 12);
-        let idx = self.b.ins().band_imm_s(vpn, ENTRIES as i64 - 1);
-        let byte = self.b.ins().imul_imm_s(idx, layout.size as i64);
+        // The entry's offset, `(vpn % ENTRIES) * size`, in two operations.
+        let shift = layout.size.trailing_zeros() as i64;
+        let byte = self.b.ins().ushr_imm_s(va, 12 - shift);
+        let byte = self
+            .b
+            .ins()
+            .band_imm_s(byte, ((ENTRIES - 1) * layout.size) as i64);
         let e = self.b.ins().iadd(table, byte);
         let key = self.b.ins().load(I64, mem(), e, layout.key as i32);
         let c_gen = self.cx(offset_of!(JitCtx, gen));
@@ -1157,9 +1162,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
         }
         self.b.switch_to_block(on_hit);
-        let page = self.b.ins().load(I64, mem(), e, layout.pa_page as i32);
-        let low = self.b.ins().band_imm_s(va, 0xfff);
-        let pa_mapped = self.b.ins().bor(page, low);
+        let delta = self.b.ins().load(I64, mem(), e, layout.delta as i32);
+        let pa_mapped = self.b.ins().iadd(va, delta);
         if paged {
             // A hit stands for one on its TLB slot (`Tlb::count_fast_hit`): the access
             // type's lookups and hits (`pending_hits`, below), and the slot's stamp
