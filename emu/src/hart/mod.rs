@@ -127,6 +127,10 @@ pub struct Hart {
     /// x0..x31, the write sink at index 32 ([`decode::SINK`]), and padding (see
     /// [`decode::REG_SLOTS`]).
     pub x: [u64; decode::REG_SLOTS],
+    /// The context compiled code runs with, set at each entry (`Hart::jit_call`): beside
+    /// the registers, which regions reach at a fixed offset from it ([`jit::X_FROM_CTX`]).
+    #[cfg(feature = "jit")]
+    pub(crate) jit_ctx: jit::JitCtx,
     pub pc: u64,
     pub prv: Priv,
     pub csr: Csrs,
@@ -182,6 +186,8 @@ impl Hart {
     pub fn new(reset_pc: u64, mmu: Mmu, ram_size: u64) -> Hart {
         Hart {
             x: [0; decode::REG_SLOTS],
+            #[cfg(feature = "jit")]
+            jit_ctx: jit::JitCtx::default(),
             pc: reset_pc,
             prv: Priv::M,
             csr: Csrs::default(),

@@ -12,7 +12,8 @@
 //! kept by the translator. Every exit jumps to one block that reports where and why.
 
 use super::{
-    exit, JitCtx, RegionCode, TrampolineFn, MAX_REGION_INSNS, MISS_FETCH_DROPPED, MISS_NOT_SERVED,
+    exit, from_ctx, JitCtx, RegionCode, TrampolineFn, MAX_REGION_INSNS, MISS_FETCH_DROPPED,
+    MISS_NOT_SERVED,
 };
 use crate::bus::RAM_BASE;
 use crate::hart::csr::{ms, num};
@@ -442,7 +443,6 @@ enum Deferred {
 /// allocation under that pressure was most of the compile time.
 struct CtxVals {
     ctx: Value,
-    x: Value,
 }
 
 struct Translator<'a, 'b> {
@@ -501,9 +501,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         b.switch_to_block(start);
         let ctx = b.block_params(start)[0];
         let field = |b: &mut FunctionBuilder, off: usize| b.ins().load(I64, mem(), ctx, off as i32);
-        let x = field(&mut b, offset_of!(JitCtx, x));
         let steps0 = field(&mut b, offset_of!(JitCtx, steps));
-        let c = CtxVals { ctx, x };
+        let c = CtxVals { ctx };
         let steps = b.declare_var(I64);
         b.def_var(steps, steps0);
         let hits = [(); 2].map(|_| b.declare_var(I64));
@@ -650,20 +649,20 @@ impl<'a, 'b> Translator<'a, 'b> {
         } else if let Some((_, v)) = self.prev.filter(|&(p, _)| p == r) {
             v
         } else {
-            let x = self.c.x;
+            let ctx = self.c.ctx;
             self.b
                 .ins()
-                .load(I64, mem(), x, (r as usize & 31) as i32 * 8)
+                .load(I64, mem(), ctx, from_ctx::X + (r as i32 & 31) * 8)
         }
     }
 
     fn set(&mut self, rd: u8, v: Value) {
         // x0 is SINK (decode.rs); writes there are dropped.
         if rd != 0 && rd != SINK {
-            let x = self.c.x;
+            let ctx = self.c.ctx;
             self.b
                 .ins()
-                .store(mem(), v, x, (rd as usize & 31) as i32 * 8);
+                .store(mem(), v, ctx, from_ctx::X + (rd as i32 & 31) * 8);
             self.last = Some((rd, v));
         }
     }
@@ -810,8 +809,8 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.require_fp_on(at);
                 let a = a!();
                 let va = ins!().iadd_imm_s(a, imm);
-                let fregs = self.cx(offset_of!(JitCtx, fregs));
-                let v = ins!().load(I64, mem(), fregs, (i.rs2 as i32 & 31) * 8);
+                let f = from_ctx::FREGS + (i.rs2 as i32 & 31) * 8;
+                let v = ins!().load(I64, mem(), self.c.ctx, f);
                 let n = if i.op == Op::Fsw { 4 } else { 8 };
                 self.store(n, at, fall, va, v);
                 self.pending += 1;
@@ -1241,12 +1240,12 @@ impl<'a, 'b> Translator<'a, 'b> {
                 } else {
                     self.load_at(Op::Ld, pa)
                 };
-                let fregs = self.cx(offset_of!(JitCtx, fregs));
-                self.b.ins().store(mem(), v, fregs, (rd as i32 & 31) * 8);
-                let c_mstatus = self.cx(offset_of!(JitCtx, mstatus));
-                let m = self.b.ins().load(I64, mem(), c_mstatus, 0);
+                let ctx = self.c.ctx;
+                let f = from_ctx::FREGS + (rd as i32 & 31) * 8;
+                self.b.ins().store(mem(), v, ctx, f);
+                let m = self.b.ins().load(I64, mem(), ctx, from_ctx::MSTATUS);
                 let m = self.b.ins().bor_imm_s(m, ms::FS as i64);
-                self.b.ins().store(mem(), m, c_mstatus, 0);
+                self.b.ins().store(mem(), m, ctx, from_ctx::MSTATUS);
             }
             _ => {
                 let v = self.load_at(op, pa);
@@ -1261,8 +1260,8 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn require_fp_on(&mut self, at: u64) {
         let now = self.now();
         let side = self.side(at, now);
-        let c_mstatus = self.cx(offset_of!(JitCtx, mstatus));
-        let m = self.b.ins().load(I64, mem(), c_mstatus, 0);
+        let ctx = self.c.ctx;
+        let m = self.b.ins().load(I64, mem(), ctx, from_ctx::MSTATUS);
         let fs = self.b.ins().band_imm_s(m, ms::FS as i64);
         let on = self.b.ins().icmp_imm_s(IntCC::NotEqual, fs, 0);
         self.require(on, side);
@@ -1301,8 +1300,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         };
         // A store to the reserved granule clears the reservation.
         let granule = self.b.ins().band_imm_s(pa, !7);
-        let c_reservation = self.cx(offset_of!(JitCtx, reservation));
-        let r = self.b.ins().load(I64, mem(), c_reservation, 0);
+        let ctx = self.c.ctx;
+        let r = self.b.ins().load(I64, mem(), ctx, from_ctx::RESERVATION);
         let hit = self.b.ins().icmp(IntCC::Equal, granule, r);
         let clear = self.b.create_block();
         let after = self.b.create_block();
@@ -1310,8 +1309,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.set_cold_block(clear);
         self.b.switch_to_block(clear);
         let none = self.konst(NO_RESERVATION);
-        let c_reservation = self.cx(offset_of!(JitCtx, reservation));
-        self.b.ins().store(mem(), none, c_reservation, 0);
+        self.b.ins().store(mem(), none, ctx, from_ctx::RESERVATION);
         self.b.ins().jump(after, &[]);
         self.b.switch_to_block(after);
         // The frame's flags (`ICache::note_store`): nonzero, the hart must see the store.

@@ -99,8 +99,6 @@ pub(crate) mod exit {
 /// reads the fields at their `offset_of!` offsets.
 #[repr(C)]
 pub(crate) struct JitCtx {
-    /// `Hart::x`.
-    pub x: *mut u64,
     /// The count at entry.
     pub steps: u64,
     /// A backward jump stays in the region while the count after it is at most this
@@ -119,8 +117,6 @@ pub(crate) struct JitCtx {
     pub ram_size: u64,
     /// `ICache`'s flags per RAM frame.
     pub flags: *const u8,
-    /// `Hart::reservation`.
-    pub reservation: *mut u64,
     /// [`jit_data_miss`], which compiled code calls (`call_indirect`) on a fast-table miss,
     /// and what it reaches: the hart's MMU and decoded-instruction cache, and RAM.
     pub data_miss: DataMissFn,
@@ -139,11 +135,8 @@ pub(crate) struct JitCtx {
     pub region_steps: u64,
     /// Regions entered by chaining ([`jit_next`]).
     pub chained: u64,
-    /// [`jit_fp`], which compiled code calls for an F/D computation, and what FP loads
-    /// and stores use inline: `Csrs::mstatus` (its FS field) and `FpRegs::f`.
+    /// [`jit_fp`], which compiled code calls for an F/D computation.
     pub fp_op: FpFn,
-    pub mstatus: *mut u64,
-    pub fregs: *mut u64,
     /// Accesses [`jit_data_miss`] served, and of those the ones after which the fetch page
     /// was forgotten (for the statistics).
     pub served: u64,
@@ -155,6 +148,57 @@ pub(crate) struct JitCtx {
     pub out_kind: u64,
     pub out_pa: u64,
     pub out_len: u64,
+}
+
+/// Where the hart's state regions use is from the hart's `JitCtx` (bytes): regions reach
+/// it through the context, with no pointer of its own to keep in a register. `Hart::x`,
+/// `Hart::reservation`, `Csrs::mstatus` (FP loads and stores check and set its FS field)
+/// and `FpRegs::f`.
+pub(crate) mod from_ctx {
+    use super::Hart;
+    use core::mem::offset_of;
+
+    const CTX: i32 = offset_of!(Hart, jit_ctx) as i32;
+    pub(crate) const X: i32 = offset_of!(Hart, x) as i32 - CTX;
+    pub(crate) const RESERVATION: i32 = offset_of!(Hart, reservation) as i32 - CTX;
+    pub(crate) const MSTATUS: i32 = offset_of!(Hart, csr.mstatus) as i32 - CTX;
+    pub(crate) const FREGS: i32 = offset_of!(Hart, fp.f) as i32 - CTX;
+}
+
+impl Default for JitCtx {
+    /// Nothing to run with: `Hart::jit_call` sets every field before compiled code runs.
+    fn default() -> JitCtx {
+        JitCtx {
+            steps: 0,
+            limit: 0,
+            load_table: core::ptr::null(),
+            store_table: core::ptr::null(),
+            gen: 0,
+            stats: core::ptr::null_mut(),
+            stamps: core::ptr::null_mut(),
+            ram0: core::ptr::null_mut(),
+            ram_size: 0,
+            flags: core::ptr::null(),
+            data_miss: jit_data_miss,
+            mmu: core::ptr::null_mut(),
+            icache: core::ptr::null_mut(),
+            ram: core::ptr::null(),
+            next: jit_next,
+            hart: core::ptr::null_mut(),
+            jit: core::ptr::null_mut(),
+            region: 0,
+            region_steps: 0,
+            chained: 0,
+            fp_op: jit_fp,
+            served: 0,
+            served_dropped: 0,
+            out_pc: 0,
+            out_steps: 0,
+            out_kind: 0,
+            out_pa: 0,
+            out_len: 0,
+        }
+    }
 }
 
 /// [`jit_data_miss`]'s type.
@@ -834,9 +878,7 @@ impl Hart {
                 (*icache).flags_ptr(),
             )
         };
-        let mut ctx = JitCtx {
-            // SAFETY: as above.
-            x: unsafe { (*hart).x.as_mut_ptr() },
+        let new = JitCtx {
             steps,
             limit,
             load_table: view.load,
@@ -850,18 +892,12 @@ impl Hart {
                 .wrapping_sub(RAM_BASE as usize),
             ram_size: bus.ram.size(),
             flags,
-            // SAFETY: as above.
-            reservation: unsafe { &raw mut (*hart).reservation },
             data_miss: jit_data_miss,
             mmu,
             icache,
             ram: &bus.ram,
             next: jit_next,
             fp_op: jit_fp,
-            // SAFETY: as above.
-            mstatus: unsafe { &raw mut (*hart).csr.mstatus },
-            // SAFETY: as above.
-            fregs: unsafe { (*hart).fp.f.as_mut_ptr() },
             hart,
             jit,
             region: index as u64,
@@ -889,7 +925,12 @@ impl Hart {
         // and the bus's RAM: from here until the call returns no Rust reference to them is
         // used, so the helpers' are the only ones meanwhile. `jit_next` names regions of
         // the same JIT, checked as here.
-        let kind = unsafe { trampoline(&mut ctx, code.0) };
+        let kind = unsafe {
+            (*hart).jit_ctx = new;
+            trampoline(&raw mut (*hart).jit_ctx, code.0)
+        };
+        // The call is over: what it left in the context.
+        let ctx = &self.jit_ctx;
         // SAFETY: the call is over; `jit` is the caller's `&mut Jit` again.
         let jit = unsafe { &mut *jit };
         jit.stats.entered += 1;
@@ -916,11 +957,12 @@ impl Hart {
                 (ctx.out_pc, ctx.out_steps, true)
             }
             exit::FLAGGED_STORE => {
+                let out = (ctx.out_pc, ctx.out_steps, false);
                 // The rest of `after_ram_store`, whose reservation part the region did.
                 if self.icache.note_store(ctx.out_pa, ctx.out_len) {
                     self.request_event_check();
                 }
-                (ctx.out_pc, ctx.out_steps, false)
+                out
             }
             _ => (ctx.out_pc, ctx.out_steps, false),
         }
