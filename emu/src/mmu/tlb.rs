@@ -943,10 +943,20 @@ impl Tlb {
     }
 
     /// For compiled code that counts the fast path's hits itself (`hart::jit`, as
-    /// [`Tlb::count_fast_hit`]): the counters and the stamps array (one `u64` per slot).
-    /// Valid while `self` is neither moved nor dropped.
-    pub fn jit_counters(&mut self) -> (*mut TlbStats, *mut u64) {
-        (&mut self.stats, self.stamps.as_mut_ptr())
+    /// [`Tlb::count_fast_hit`]): the stamps array (one `u64` per slot), which it writes at
+    /// each hit. Valid while `self` is neither moved nor dropped.
+    pub fn jit_stamps(&mut self) -> *mut u64 {
+        self.stamps.as_mut_ptr()
+    }
+
+    /// `loads` and `stores` fast-path hits whose stamps were written where they happened
+    /// (by compiled code): each one lookup and one hit.
+    pub fn count_hits_elsewhere(&mut self, loads: u64, stores: u64) {
+        for (access, n) in [(Access::Load, loads), (Access::Store, stores)] {
+            let s = self.stats.access_mut(access);
+            s.lookups += n;
+            s.hits += n;
+        }
     }
 }
 

@@ -21,7 +21,6 @@ use crate::hart::decode::{out_of_line_ops, Insn, Op, SINK};
 use crate::hart::icache::SLOTS;
 use crate::hart::{DataPath, NO_RESERVATION};
 use crate::mmu::fast::{ENTRIES, ENTRY_LAYOUT};
-use crate::mmu::tlb::{AccessStats, TlbStats};
 use core::mem::offset_of;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
@@ -465,6 +464,8 @@ struct Translator<'a, 'b> {
     /// instructions.)
     hits: [Variable; 2],
     pending_hits: [i64; 2],
+    /// Whether the region counts hits of loads, of stores (it has some, and is paged).
+    counts: [bool; 2],
     /// The register the instruction being translated wrote and its value (`last`), and
     /// the one the instruction before it wrote (`prev`), which its reads take instead of
     /// loading it back: the dependent instruction then does not wait for the store to be
@@ -545,6 +546,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             pending: 0,
             hits,
             pending_hits: [0; 2],
+            counts: [false; 2],
             last: None,
             prev: None,
             c,
@@ -1183,6 +1185,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(join);
         if paged {
             self.pending_hits[store as usize] += 1;
+            self.counts[store as usize] = true;
         }
         (pa_joined, dropped_joined)
     }
@@ -1429,25 +1432,19 @@ impl<'a, 'b> Translator<'a, 'b> {
             .jump(exit, &[pc.into(), steps.into(), kind.into()]);
     }
 
-    /// Adds the fast-table hits counted since the entry to the TLB's counters: lookups and
-    /// hits of loads and of stores. Once on each way out of the region (`fill_exit`).
+    /// Adds the fast-table hits counted since the entry to the call's (`JitCtx::hits`),
+    /// loads and stores: once on each way out of the region (`fill_exit`), for the kinds
+    /// of access it makes.
     fn flush_hits(&mut self) {
-        for (hits, access) in self
-            .hits
-            .into_iter()
-            .zip([offset_of!(TlbStats, load), offset_of!(TlbStats, store)])
-        {
-            let n = self.b.use_var(hits);
-            for field in [
-                offset_of!(AccessStats, lookups),
-                offset_of!(AccessStats, hits),
-            ] {
-                let off = (access + field) as i32;
-                let c_stats = self.cx(offset_of!(JitCtx, stats));
-                let v = self.b.ins().load(I64, mem(), c_stats, off);
-                let v = self.b.ins().iadd(v, n);
-                self.b.ins().store(mem(), v, c_stats, off);
+        for (i, hits) in self.hits.into_iter().enumerate() {
+            if !self.counts[i] {
+                continue;
             }
+            let n = self.b.use_var(hits);
+            let off = (offset_of!(JitCtx, hits) + i * 8) as i32;
+            let v = self.b.ins().load(I64, mem(), self.c.ctx, off);
+            let v = self.b.ins().iadd(v, n);
+            self.b.ins().store(mem(), v, self.c.ctx, off);
         }
     }
 

@@ -108,8 +108,11 @@ pub(crate) struct JitCtx {
     pub load_table: *const u8,
     pub store_table: *const u8,
     pub gen: u64,
-    /// `TlbStats` and the stamps of the TLB's slots.
-    pub stats: *mut u8,
+    /// The fast-table hits of loads and of stores regions counted during the call (each one
+    /// TLB lookup and hit), added to the TLB's counters when it returns: nothing reads
+    /// those before.
+    pub hits: [u64; 2],
+    /// The stamps of the TLB's slots.
     pub stamps: *mut u64,
     /// The host address of guest physical 0 (wrapping: RAM's host address minus
     /// `RAM_BASE`), and RAM's size.
@@ -174,7 +177,7 @@ impl Default for JitCtx {
             load_table: core::ptr::null(),
             store_table: core::ptr::null(),
             gen: 0,
-            stats: core::ptr::null_mut(),
+            hits: [0; 2],
             stamps: core::ptr::null_mut(),
             ram0: core::ptr::null_mut(),
             ram_size: 0,
@@ -871,10 +874,10 @@ impl Hart {
             )
         };
         // SAFETY: as above.
-        let (view, (stats, stamps), flags) = unsafe {
+        let (view, stamps, flags) = unsafe {
             (
                 (*mmu).fast.jit_view(),
-                (*mmu).tlb.jit_counters(),
+                (*mmu).tlb.jit_stamps(),
                 (*icache).flags_ptr(),
             )
         };
@@ -884,7 +887,7 @@ impl Hart {
             load_table: view.load,
             store_table: view.store,
             gen: view.gen,
-            stats: stats as *mut u8,
+            hits: [0; 2],
             stamps,
             ram0: bus
                 .ram
@@ -931,6 +934,8 @@ impl Hart {
         };
         // The call is over: what it left in the context.
         let ctx = &self.jit_ctx;
+        let [loads, stores] = ctx.hits;
+        self.mmu.tlb.count_hits_elsewhere(loads, stores);
         // SAFETY: the call is over; `jit` is the caller's `&mut Jit` again.
         let jit = unsafe { &mut *jit };
         jit.stats.entered += 1;
