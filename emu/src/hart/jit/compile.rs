@@ -412,11 +412,11 @@ fn mem() -> MemFlagsData {
 
 /// A block filled after the instructions (then nothing else is being filled).
 enum Deferred {
-    /// Exit to `pc` at count `steps` (the count variable where None).
+    /// Exit to `pc` at count `steps` past the count variable.
     Exit {
         block: Block,
         pc: u64,
-        steps: Option<Value>,
+        steps: i64,
         kind: u64,
         /// The fast-table hits not yet in their variables there ([`Translator::pending_hits`]).
         hits: [i64; 2],
@@ -432,7 +432,8 @@ enum Deferred {
         op: Op,
         rd: u8,
         fall: u64,
-        now: Value,
+        /// The load's count, past the count variable.
+        now: i64,
         hits: [i64; 2],
     },
 }
@@ -637,11 +638,18 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// The count before the current instruction.
     fn now(&mut self) -> Value {
+        self.count_at(self.pending)
+    }
+
+    /// The count variable plus `k`, in the current block. (A block off the straight line
+    /// computes the count it needs itself: the variable is the same there as where the
+    /// block was made, and the straight line computes nothing it does not use.)
+    fn count_at(&mut self, k: i64) -> Value {
         let s = self.b.use_var(self.steps);
-        if self.pending == 0 {
+        if k == 0 {
             s
         } else {
-            self.b.ins().iadd_imm_s(s, self.pending)
+            self.b.ins().iadd_imm_s(s, k)
         }
     }
 
@@ -680,7 +688,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     }
 
     /// A block that exits to `pc` at count `steps` (the count variable where None).
-    fn exit_block(&mut self, pc: u64, steps: Option<Value>, kind: u64) -> Block {
+    fn exit_block(&mut self, pc: u64, steps: i64, kind: u64) -> Block {
         let block = self.b.create_block();
         if kind != exit::NORMAL {
             // Out of the straight line: taken rarely.
@@ -710,7 +718,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 return block;
             }
         }
-        self.exit_block(pc, None, exit::NORMAL)
+        self.exit_block(pc, 0, exit::NORMAL)
     }
 
     /// Translates the instruction at `at`; `next` is the parcel translated after it.
@@ -822,8 +830,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 // `jit_fp` (an FP computation or an FP CSR access, `compilable`): retired,
                 // or a side exit where it would trap. It writes its x register in memory
                 // and sets none of `last`: the next instruction reads it from there.
-                let now = self.now();
-                let side = self.side(at, now);
+                let side = self.side(at);
                 let f = self.cx(offset_of!(JitCtx, fp_op));
                 let (ctx, raw) = (self.c.ctx, self.konst(i.raw as u64));
                 let call = ins!().call_indirect(self.fp_sig, f, &[ctx, raw]);
@@ -1056,9 +1063,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         false
     }
 
-    /// A block that leaves by a side exit at the instruction at `at`, counted `now`.
-    fn side(&mut self, at: u64, now: Value) -> Block {
-        self.exit_block(at, Some(now), exit::SIDE)
+    /// A block that leaves by a side exit at the instruction at `at` (which did not run).
+    fn side(&mut self, at: u64) -> Block {
+        self.exit_block(at, self.pending, exit::SIDE)
     }
 
     /// Branches to `side` unless `ok`, and goes on in a new block.
@@ -1080,7 +1087,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         n: i64,
         store: bool,
         side: Block,
-        now: Value,
         dropped: Option<Block>,
     ) -> (Value, Option<Value>) {
         if n > 1 {
@@ -1131,6 +1137,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.set_cold_block(miss);
         self.b.switch_to_block(miss);
         let f = self.cx(offset_of!(JitCtx, data_miss));
+        let now = self.now();
         let kind = self.konst(store as u64);
         let ctx = self.c.ctx;
         let call = self
@@ -1171,8 +1178,9 @@ impl<'a, 'b> Translator<'a, 'b> {
             // `now * 4 + 2` (the data phase). (Under a Bare translation the entries stand
             // for no slot, and a hit counts nothing.)
             let slot = self.b.ins().uload32(mem(), e, layout.slot as i32);
-            let stamp = self.b.ins().ishl_imm_s(now, 2);
-            let stamp = self.b.ins().iadd_imm_s(stamp, 2);
+            let s = self.b.use_var(self.steps);
+            let stamp = self.b.ins().ishl_imm_s(s, 2);
+            let stamp = self.b.ins().iadd_imm_s(stamp, self.pending * 4 + 2);
             let c_stamps = self.cx(offset_of!(JitCtx, stamps));
             let at = self.b.ins().ishl_imm_s(slot, 3);
             let at = self.b.ins().iadd(c_stamps, at);
@@ -1192,7 +1200,7 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// The block a load's served miss that dropped the fetch page goes to (None: direct, no
     /// miss is served); filled after the instructions ([`Deferred::Dropped`]).
-    fn dropped_block(&mut self, op: Op, rd: u8, fall: u64, now: Value) -> Option<Block> {
+    fn dropped_block(&mut self, op: Op, rd: u8, fall: u64) -> Option<Block> {
         if self.data == DataPath::Direct {
             return None;
         }
@@ -1210,7 +1218,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             op,
             rd,
             fall,
-            now,
+            now: self.pending,
             hits,
         });
         Some(block)
@@ -1219,16 +1227,15 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// A load (`Hart::load_hit`, or `load_miss`'s common translation), its value extended
     /// as `op` says, for `rd`, falling through to `fall`.
     fn load(&mut self, op: Op, rd: u8, at: u64, fall: u64, va: Value) {
-        let now = self.now();
-        let side = self.side(at, now);
+        let side = self.side(at);
         let n = match op {
             Op::Lb | Op::Lbu => 1,
             Op::Lh | Op::Lhu => 2,
             Op::Lw | Op::Lwu | Op::Flw => 4,
             _ => 8,
         };
-        let dropped = self.dropped_block(op, rd, fall, now);
-        let (pa, _) = self.address(va, n, false, side, now, dropped);
+        let dropped = self.dropped_block(op, rd, fall);
+        let (pa, _) = self.address(va, n, false, side, dropped);
         self.load_to(op, rd, pa);
     }
 
@@ -1261,8 +1268,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Off): an FP load or store would raise an illegal-instruction exception, which the
     /// block engine takes.
     fn require_fp_on(&mut self, at: u64) {
-        let now = self.now();
-        let side = self.side(at, now);
+        let side = self.side(at);
         let ctx = self.c.ctx;
         let m = self.b.ins().load(I64, mem(), ctx, from_ctx::MSTATUS);
         let fs = self.b.ins().band_imm_s(m, ms::FS as i64);
@@ -1290,9 +1296,8 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// the reservation here, and for a page with flags an exit to `fall` that has the hart
     /// call `note_store`.
     fn store(&mut self, n: i64, at: u64, fall: u64, va: Value, v: Value) {
-        let now = self.now();
-        let side = self.side(at, now);
-        let (pa, dropped) = self.address(va, n, true, side, now, None);
+        let side = self.side(at);
+        let (pa, dropped) = self.address(va, n, true, side, None);
         let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
         let host = self.b.ins().iadd(c_ram0, pa);
         match n {
@@ -1341,7 +1346,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b
             .ins()
             .store(mem(), len, self.c.ctx, offset_of!(JitCtx, out_len) as i32);
-        let after_steps = self.b.ins().iadd_imm_s(now, 1);
+        let after_steps = self.count_at(self.pending + 1);
         let pc = self.konst(fall);
         self.leave(pc, after_steps, exit::FLAGGED_STORE);
         self.b.switch_to_block(cont);
@@ -1363,10 +1368,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 } => {
                     self.b.switch_to_block(block);
                     self.pending_hits = hits;
-                    let s = match steps {
-                        Some(s) => s,
-                        None => self.b.use_var(self.steps),
-                    };
+                    let s = self.count_at(steps);
                     let pc = self.konst(pc);
                     self.leave(pc, s, kind);
                 }
@@ -1401,7 +1403,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     self.load_to(op, rd, pa);
                     // Retired; the block engine goes on at `fall`, from its entry (which
                     // finds the fetch page again), as after its own miss (`after_memory!`).
-                    let s = self.b.ins().iadd_imm_s(now, 1);
+                    let s = self.count_at(now + 1);
                     let pc = self.konst(fall);
                     self.leave(pc, s, exit::NORMAL);
                 }
