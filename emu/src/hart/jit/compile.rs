@@ -683,6 +683,15 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().load(I64, mem(), ctx, off as i32)
     }
 
+    /// `v + imm`; `v` itself when imm is 0 (Cranelift, not optimising, would add 0).
+    fn add_imm(&mut self, v: Value, imm: i64) -> Value {
+        if imm == 0 {
+            v
+        } else {
+            self.b.ins().iadd_imm_s(v, imm)
+        }
+    }
+
     fn konst(&mut self, v: u64) -> Value {
         self.b.ins().iconst(I64, v as i64)
     }
@@ -765,7 +774,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Jalr => {
                 // The target before rd is written (rd may be rs1).
                 let a = a!();
-                let t = ins!().iadd_imm_s(a, imm);
+                let t = self.add_imm(a, imm);
                 let t = ins!().band_imm_s(t, !1);
                 let link = self.konst(fall);
                 self.set(i.rd, link);
@@ -810,7 +819,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     self.require_fp_on(at);
                 }
                 let a = a!();
-                let va = ins!().iadd_imm_s(a, imm);
+                let va = self.add_imm(a, imm);
                 self.load(i.op, i.rd, at, fall, va);
                 self.pending += 1;
                 return self.fall_through(here, fall, next);
@@ -818,7 +827,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             Op::Fsw | Op::Fsd => {
                 self.require_fp_on(at);
                 let a = a!();
-                let va = ins!().iadd_imm_s(a, imm);
+                let va = self.add_imm(a, imm);
                 let f = from_ctx::FREGS + (i.rs2 as i32 & 31) * 8;
                 let v = ins!().load(I64, mem(), self.c.ctx, f);
                 let n = if i.op == Op::Fsw { 4 } else { 8 };
@@ -842,7 +851,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             Op::Sb | Op::Sh | Op::Sw | Op::Sd => {
                 let a = a!();
-                let va = ins!().iadd_imm_s(a, imm);
+                let va = self.add_imm(a, imm);
                 let v = bb!();
                 let n = match i.op {
                     Op::Sb => 1,
@@ -856,7 +865,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
             Op::Addi => {
                 let a = a!();
-                ins!().iadd_imm_s(a, imm)
+                self.add_imm(a, imm)
             }
             Op::Slti => {
                 let a = a!();
