@@ -349,6 +349,27 @@ impl ICache {
         (self.jit_fetch_idx, self.jit_ids[self.jit_fetch_idx])
     }
 
+    /// The fetch page's biased bases (`fetch_base`, `jit_base`), for
+    /// [`ICache::restore_fetch_page`]. With the JIT tables on and the fetch page set.
+    pub fn jit_fetch_bases(&self) -> (*const u8, *mut u8) {
+        debug_assert!(self.jit_on && self.fetch_tag != u64::MAX);
+        (self.fetch_base, self.jit_base)
+    }
+
+    /// [`ICache::set_fetch_page`]`(tag, idx)` with the bases it computed then
+    /// ([`ICache::jit_fetch_bases`]), when page `idx` still has the entry table it had then
+    /// ([`ICache::jit_table_is`]): its slots and table are where they were (they are only
+    /// freed by `clear`, which changes every identity), and it is still marked dirty (only
+    /// a new identity clears the mark).
+    #[inline(always)]
+    pub fn restore_fetch_page(&mut self, tag: u64, idx: usize, (fetch, jit): (*const u8, *mut u8)) {
+        debug_assert!(self.jit_dirty[idx]);
+        self.fetch_tag = tag;
+        self.fetch_base = fetch;
+        self.jit_base = jit;
+        self.jit_fetch_idx = idx;
+    }
+
     /// Whether decoded page `idx` (still) has JIT entry table `id`: no store has cleared
     /// a slot of it, nor has the cache been emptied, since the identity was read.
     #[inline(always)]

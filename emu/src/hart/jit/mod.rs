@@ -280,6 +280,7 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
             let code = ctx.chain_to(i, steps, r.code);
             if switched {
                 let (idx, table) = hart.icache.jit_fetch_table();
+                let bases = hart.icache.jit_fetch_bases();
                 // Remembered with the page's translation (`switched_before` compares it);
                 // a Bare M-mode page is not (no remembered page to compare).
                 if let Some((pa_page, _)) = hart.mmu.remembered_fetch_page(pc) {
@@ -288,6 +289,7 @@ pub(crate) unsafe extern "C" fn jit_next(ctx: *mut JitCtx, pc: u64, steps: u64) 
                         pa_page,
                         table,
                         code: r.code,
+                        bases,
                         idx: idx as u32,
                         region: i as u32,
                         data: r.data,
@@ -314,14 +316,18 @@ fn switch_index(pc: u64) -> usize {
 /// the slot at pc is still decoded and its entry still names the region, compiled for pc's
 /// virtual page: the switch can go there, for the same kind of data access, without
 /// reading the page's slot or entry table or the region, whose cache lines were the cost
-/// of a change of page (a call or return between two of SQLite's pages). A region given up
-/// takes its switches with it ([`Jit::forget_switches_into`]), and a flush all of them.
+/// of a change of page (a call or return between two of SQLite's pages); nor the page's
+/// slots and table pointers, whose biased forms it keeps (`ICache::restore_fetch_page`).
+/// A region given up takes its switches with it ([`Jit::forget_switches_into`]), and a
+/// flush all of them. One cache line each.
 #[derive(Clone, Copy)]
+#[repr(align(64))]
 struct Switch {
     pc: u64,
     pa_page: u64,
     table: u64,
     code: RegionCode,
+    bases: (*const u8, *mut u8),
     idx: u32,
     region: u32,
     data: DataPath,
@@ -333,6 +339,7 @@ impl Switch {
         pa_page: 0,
         table: 0,
         code: RegionCode(core::ptr::null()),
+        bases: (core::ptr::null(), core::ptr::null_mut()),
         idx: 0,
         region: 0,
         data: DataPath::Direct,
@@ -360,7 +367,9 @@ impl Jit {
             return None;
         }
         hart.steps = steps;
-        hart.enter_fetch_page(pc, slot, s.idx as usize);
+        hart.mmu.switch_fetch_run(pc & !0xfff, slot, steps);
+        hart.icache
+            .restore_fetch_page(pc & !0xfff, s.idx as usize, s.bases);
         ctx.gen = hart.mmu.fast.jit_view().gen;
         Some(ctx.chain_to(s.region as usize, steps, s.code))
     }
