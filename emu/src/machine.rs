@@ -176,7 +176,7 @@ impl Default for MachineConfig {
 }
 
 /// [`MachineConfig::jit_threshold`]'s default.
-pub const DEFAULT_JIT_THRESHOLD: u32 = 5000;
+pub const DEFAULT_JIT_THRESHOLD: u32 = 2000;
 
 /// Counters reported by `--stats`.
 #[derive(Clone, Debug)]
