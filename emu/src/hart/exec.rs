@@ -710,7 +710,7 @@ impl Hart {
         self.prv = new;
         self.triggers.mret();
         self.icache.forget_fetch_page();
-        self.refresh_data_direct();
+        self.refresh_data_path();
         self.request_event_check();
         Ok(self.csr.mepc)
     }
@@ -733,7 +733,7 @@ impl Hart {
         self.csr.mstatus = s;
         self.prv = new;
         self.icache.forget_fetch_page();
-        self.refresh_data_direct();
+        self.refresh_data_path();
         self.request_event_check();
         Ok(self.csr.sepc)
     }

@@ -162,7 +162,7 @@ pub struct Hart {
     /// Cached `mmu.pmp.m_mode_exempt()`, recomputed on every PMP register write.
     pmp_m_exempt: bool,
     /// How loads and stores reach RAM in the current data context. Derived from prv,
-    /// mstatus, satp and PMP; refreshed by [`Hart::refresh_data_direct`] wherever those
+    /// mstatus, satp and PMP; refreshed by [`Hart::refresh_data_path`] wherever those
     /// change (trap entry, xRET, CSR writes).
     data_path: DataPath,
     /// The exception of the last load `load_slow` could not make (it returns None): read
@@ -299,7 +299,7 @@ impl Hart {
             self.triggers.trap_to_m();
         }
         self.icache.forget_fetch_page();
-        self.refresh_data_direct();
+        self.refresh_data_path();
     }
 
     /// The interrupt to take now, if any (priv/machine.adoc, "Machine Interrupt Registers"):
@@ -516,7 +516,7 @@ impl Hart {
             self.pmp_m_exempt = self.mmu.pmp.m_mode_exempt();
             self.icache.forget_fetch_page();
         }
-        self.refresh_data_direct();
+        self.refresh_data_path();
         // Anything that can make an interrupt pending-and-enabled is looked at before the
         // next instruction.
         if matches!(
@@ -551,7 +551,7 @@ impl Hart {
     /// Recomputes `data_path` after a change of privilege, mstatus, satp or PMP, and drops
     /// the MMU's data fast path, whose entries were made for the old context.
     #[inline]
-    pub(crate) fn refresh_data_direct(&mut self) {
+    pub(crate) fn refresh_data_path(&mut self) {
         let prv = self.data_priv();
         // An armed load or store trigger sends every load and store to the slow paths,
         // which check it: no direct accesses, no data fast path.
@@ -695,7 +695,7 @@ impl Hart {
     pub fn set_tracer(&mut self, tracer: Option<Box<crate::trace::Tracer>>) {
         self.mmu.tracing = tracer.is_some();
         self.tracer = tracer;
-        self.refresh_data_direct();
+        self.refresh_data_path();
     }
 
     /// An aligned load or store of at most 8 bytes at `va` that the fast path did not serve,
@@ -705,7 +705,7 @@ impl Hart {
     /// [`Hart::translate`].
     #[inline(always)]
     fn data_miss(&mut self, bus: &mut Bus, va: u64, access: Access, now: u64) -> Option<u64> {
-        // The context was set where it last changed (`refresh_data_direct`); there is none
+        // The context was set where it last changed (`refresh_data_path`); there is none
         // with the fast path off or a tracer set, so the MMU serves nothing then.
         debug_assert_eq!(self.mmu.data_ctx(), {
             let (s, prv) = (self.csr.mstatus, self.data_priv());
@@ -1240,7 +1240,7 @@ mod tests {
         h.csr_write(num::PMPADDR0 + 1, hi >> 2).unwrap();
         h.csr_write(num::PMPCFG0, TOR_RW << 8).unwrap();
         h.prv = Priv::U;
-        h.refresh_data_direct();
+        h.refresh_data_path();
         assert_eq!(h.store::<8>(bus, lo + 8, 7, 0), Ok(()));
         assert_eq!(
             h.mmu.fast.lookup(lo + 16, Access::Load),

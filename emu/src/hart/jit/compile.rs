@@ -421,8 +421,6 @@ enum Deferred {
         /// The fast-table hits not yet in their variables there ([`Translator::pending_hits`]).
         hits: [i64; 2],
     },
-    /// A backward jump to parcel `target`: on while the count allows, else exit there.
-    Check { block: Block, target: usize },
     /// A load whose miss `jit_data_miss` served and whose refill made the hart forget the
     /// fetch page (`block` takes the physical address): the load as on the main path, then
     /// an exit to `fall`, where the block engine checks the fetch page. (A store's takes
@@ -476,6 +474,9 @@ struct Translator<'a, 'b> {
     prev: Option<(u8, Value)>,
     c: CtxVals,
     deferred: Vec<Deferred>,
+    /// The checks of the backward jumps the current block ends with, filled right after it
+    /// ([`Translator::fill_check`]).
+    checks: Vec<(Block, usize)>,
     /// The shared exit, taking where the region ended and why.
     exit: Block,
     /// The chaining exit (see [`Translator::fill_exit`]), taking pc and count.
@@ -552,6 +553,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             prev: None,
             c,
             deferred: Vec::new(),
+            checks: Vec::new(),
             exit,
             chain,
             data,
@@ -604,8 +606,34 @@ impl<'a, 'b> Translator<'a, 'b> {
             let last = self.last.take();
             self.prev = last;
             open = self.insn(&insn, self.page | (o as u64) << 1, next);
+            if !open {
+                for (block, target) in std::mem::take(&mut self.checks) {
+                    self.fill_check(block, target);
+                }
+            }
         }
         debug_assert!(!open, "the last instruction falls out of the region");
+    }
+
+    /// The check of a backward jump to parcel `target`, right after the block that jumps
+    /// (so that a loop's way back is one taken branch): the block engine's rule, a jump
+    /// stays in the run while `steps <= limit`, so that at least `MAX_RUN` steps remain
+    /// before `stop_at`; else back to the host at the target.
+    fn fill_check(&mut self, block: Block, target: usize) {
+        self.b.switch_to_block(block);
+        // Reached by a jump: everything was flushed.
+        self.pending_hits = [0; 2];
+        let s = self.b.use_var(self.steps);
+        let limit = self.cx(offset_of!(JitCtx, limit));
+        let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, s, limit);
+        let stay = self.block(target);
+        let leave = self.b.create_block();
+        self.b.ins().brif(ok, stay, &[], leave, &[]);
+        self.b.set_cold_block(leave);
+        self.b.switch_to_block(leave);
+        let pc = self.konst(self.page | (target as u64) << 1);
+        // Back to the host: the budget is spent, no region may follow.
+        self.ret(pc, s, exit::NORMAL);
     }
 
     /// Brings the count variable up to date.
@@ -723,7 +751,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                     return self.block(o);
                 }
                 let block = self.b.create_block();
-                self.deferred.push(Deferred::Check { block, target: o });
+                self.checks.push((block, o));
                 return block;
             }
         }
@@ -1380,23 +1408,6 @@ impl<'a, 'b> Translator<'a, 'b> {
                     let s = self.count_at(steps);
                     let pc = self.konst(pc);
                     self.leave(pc, s, kind);
-                }
-                Deferred::Check { block, target } => {
-                    // The block engine's rule: a jump stays in the run while `steps <=
-                    // limit`, so at least `MAX_RUN` steps remain before `stop_at`.
-                    self.b.switch_to_block(block);
-                    // Reached by a jump: everything was flushed.
-                    self.pending_hits = [0; 2];
-                    let s = self.b.use_var(self.steps);
-                    let limit = self.cx(offset_of!(JitCtx, limit));
-                    let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, s, limit);
-                    let stay = self.block(target);
-                    let leave = self.b.create_block();
-                    self.b.ins().brif(ok, stay, &[], leave, &[]);
-                    self.b.switch_to_block(leave);
-                    let pc = self.konst(self.page | (target as u64) << 1);
-                    // Back to the host: the budget is spent, no region may follow.
-                    self.ret(pc, s, exit::NORMAL);
                 }
                 Deferred::Dropped {
                     block,
