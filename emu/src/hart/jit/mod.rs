@@ -370,7 +370,8 @@ impl Jit {
         hart.mmu.switch_fetch_run(pc & !0xfff, slot, steps);
         hart.icache
             .restore_fetch_page(pc & !0xfff, s.idx as usize, s.bases);
-        ctx.gen = hart.mmu.fast.jit_view().gen;
+        // No refill, no flush: the fast tables' generation is still `ctx.gen`.
+        debug_assert_eq!(ctx.gen, hart.mmu.fast.jit_view().gen);
         Some(ctx.chain_to(s.region as usize, steps, s.code))
     }
 
