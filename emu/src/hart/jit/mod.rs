@@ -169,7 +169,8 @@ pub(crate) mod from_ctx {
 }
 
 impl Default for JitCtx {
-    /// Nothing to run with: `Hart::jit_call` sets every field before compiled code runs.
+    /// The helpers, and nothing to run with: `Hart::jit_call` sets the rest before compiled
+    /// code runs.
     fn default() -> JitCtx {
         JitCtx {
             steps: 0,
@@ -897,7 +898,6 @@ impl Hart {
             load_table: view.load,
             store_table: view.store,
             gen: view.gen,
-            hits: [0; 2],
             stamps,
             ram0: bus
                 .ram
@@ -905,24 +905,15 @@ impl Hart {
                 .wrapping_sub(RAM_BASE as usize),
             ram_size: bus.ram.size(),
             flags,
-            data_miss: jit_data_miss,
             mmu,
             icache,
             ram: &bus.ram,
-            next: jit_next,
-            fp_op: jit_fp,
             hart,
             jit,
             region: index as u64,
             region_steps: steps,
-            chained: 0,
-            served: 0,
-            served_dropped: 0,
-            out_pc: 0,
-            out_steps: 0,
-            out_kind: 0,
-            out_pa: 0,
-            out_len: 0,
+            // The helpers; the counts and the outputs from 0.
+            ..JitCtx::default()
         };
         // SAFETY: `code` is a live region (compiled by the JIT's compiler, here or on the
         // worker's thread, whose code is only freed by `jit_flush`, between calls, and when
