@@ -63,6 +63,9 @@ struct Entry {
     /// The physical address of the 4 KiB page less the virtual one (wrapping): an address
     /// on the page plus this is its physical address.
     delta: u64,
+    /// `delta` plus the host bias ([`FastTlb::set_host_bias`]): an address on the page plus
+    /// this is the host address of its byte, for compiled loads.
+    host: u64,
     /// The TLB slot holding the translation.
     slot: u32,
 }
@@ -74,6 +77,7 @@ const VPN_MASK: u64 = (1 << 52) - 1;
 const EMPTY: Entry = Entry {
     key: 0,
     delta: 0,
+    host: 0,
     slot: 0,
 };
 
@@ -92,6 +96,8 @@ pub struct FastTlb {
     /// The current generation, shifted into place (bits 63:52 of a key); entries of another
     /// generation are stale.
     gen: u64,
+    /// The host address of guest physical address 0 (wrapping), as entries' `host` holds it.
+    host_bias: u64,
 }
 
 impl Default for FastTlb {
@@ -101,6 +107,7 @@ impl Default for FastTlb {
             store: [EMPTY; ENTRIES],
             fetch: [EMPTY; FETCH_ENTRIES],
             gen: 1 << 52,
+            host_bias: 0,
         }
     }
 }
@@ -151,9 +158,11 @@ impl FastTlb {
     #[inline(always)]
     fn entry_for(&self, va: u64, pa_page: u64, slot: usize) -> (u64, Entry) {
         let vpn = (va >> 12) & VPN_MASK;
+        let delta = pa_page.wrapping_sub(va & !0xfff);
         let new = Entry {
             key: vpn | self.gen,
-            delta: pa_page.wrapping_sub(va & !0xfff),
+            delta,
+            host: delta.wrapping_add(self.host_bias),
             slot: slot as u32,
         };
         (vpn, new)
@@ -188,6 +197,17 @@ impl FastTlb {
         }
         if mask & 4 != 0 {
             self.store[i] = new;
+        }
+    }
+
+    /// Makes entries hold host addresses for guest RAM whose physical address 0 is at host
+    /// address `bias` (wrapping; compiled code's, `Hart::jit_call`). A new bias forgets
+    /// every entry, whose `host` was for the old one.
+    #[inline]
+    pub fn set_host_bias(&mut self, bias: u64) {
+        if bias != self.host_bias {
+            self.host_bias = bias;
+            self.flush();
         }
     }
 
@@ -263,14 +283,16 @@ pub struct FastView {
 }
 
 /// Where compiled code finds an entry's fields: the size of an entry (a power of two), and
-/// the offsets of `key` (u64), `slot` (u32) and `delta` (u64: the physical address of `va`
-/// on the page is `va + delta`, wrapping).
+/// the offsets of `key` (u64), `slot` (u32), `delta` (u64: the physical address of `va`
+/// on the page is `va + delta`, wrapping) and `host` (u64: its host address is `va + host`,
+/// for the bias last set).
 #[derive(Clone, Copy, Debug)]
 pub struct EntryLayout {
     pub size: usize,
     pub key: usize,
     pub slot: usize,
     pub delta: usize,
+    pub host: usize,
 }
 
 /// The layout of the data tables' entries ([`FastTlb::jit_view`]).
@@ -279,6 +301,7 @@ pub const ENTRY_LAYOUT: EntryLayout = EntryLayout {
     key: core::mem::offset_of!(Entry, key),
     slot: core::mem::offset_of!(Entry, slot),
     delta: core::mem::offset_of!(Entry, delta),
+    host: core::mem::offset_of!(Entry, host),
 };
 const _: () = assert!(ENTRY_LAYOUT.size.is_power_of_two());
 
@@ -348,6 +371,29 @@ mod tests {
         assert_eq!(f.lookup(u64::MAX, Access::Load), Some((0x8000_5fff, 3)));
         f.forget(&leaf(top, 0));
         assert_eq!(f.lookup(top, Access::Load), None);
+    }
+
+    #[test]
+    fn a_new_host_bias_forgets_entries_and_later_ones_hold_it() {
+        let mut f = FastTlb::default();
+        f.fill(0x1000, Access::Load, 0x8000_5000, 1);
+        f.set_host_bias(0x7000_0000_0000);
+        assert_eq!(
+            f.lookup(0x1000, Access::Load),
+            None,
+            "filled for the old bias"
+        );
+        f.fill(0x1000, Access::Load, 0x8000_5000, 1);
+        let e = f.load[index(1)];
+        // va + host: the host address of the physical byte, as compiled loads compute it.
+        assert_eq!(
+            0x1234u64.wrapping_add(e.host),
+            0x7000_0000_0000 + 0x8000_5234
+        );
+        assert_eq!(f.lookup(0x1234, Access::Load), Some((0x8000_5234, 1)));
+        let gen = f.gen;
+        f.set_host_bias(0x7000_0000_0000);
+        assert_eq!(f.gen, gen, "the same bias again forgets nothing");
     }
 
     #[test]

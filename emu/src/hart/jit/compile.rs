@@ -422,7 +422,7 @@ enum Deferred {
         hits: [i64; 2],
     },
     /// A load whose miss `jit_data_miss` served and whose refill made the hart forget the
-    /// fetch page (`block` takes the physical address): the load as on the main path, then
+    /// fetch page (`block` takes the host address): the load as on the main path, then
     /// an exit to `fall`, where the block engine checks the fetch page. (A store's takes
     /// its exit after a store to a page with flags.)
     Dropped {
@@ -1113,8 +1113,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(cont);
     }
 
-    /// The physical address of `va` for an access of `n` bytes, as `load_hit` and
-    /// `store_hit` find it, counting the TLB hit; on a fast-table miss (aligned, not
+    /// The physical address of `va` for a store of `n` bytes (for a load, the host
+    /// address of that), as `load_hit` and `store_hit` find it, counting the TLB hit; on a fast-table miss (aligned, not
     /// direct), as `load_miss` and `store_miss` find it with the MMU's common translation
     /// (`jit_data_miss`); `side` where none of them would serve it. When that translation
     /// made the hart forget the fetch page, a load goes to `dropped` (with the address);
@@ -1139,7 +1139,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             let max = self.b.ins().iadd_imm_s(c_ram_size, -n);
             let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, off, max);
             self.require(ok, side);
-            return (va, None);
+            return (if store { va } else { self.host_of(va) }, None);
         }
         // Mapped: the MMU's fast table (`FastTlb::lookup`, `Mmu::fast_data`).
         let layout = ENTRY_LAYOUT;
@@ -1196,6 +1196,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.add_to_var(self.hits[store as usize], -1);
         }
         let pa = self.b.ins().band_imm_s(r, !(MISS_FETCH_DROPPED as i64));
+        let pa = if store { pa } else { self.host_of(pa) };
         let bit = self.b.ins().ushr_imm_s(r, 63);
         match dropped {
             Some(dropped) if !store => {
@@ -1208,7 +1209,10 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
         }
         self.b.switch_to_block(on_hit);
-        let delta = self.b.ins().load(I64, mem(), e, layout.delta as i32);
+        // A load's host address (the entry's delta with RAM's host address added in:
+        // `FastTlb::set_host_bias`), a store's physical one.
+        let field = if store { layout.delta } else { layout.host };
+        let delta = self.b.ins().load(I64, mem(), e, field as i32);
         let pa_mapped = self.b.ins().iadd(va, delta);
         if paged {
             // A hit stands for one on its TLB slot (`Tlb::count_fast_hit`): the access
@@ -1234,6 +1238,12 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.counts[store as usize] = true;
         }
         (pa_joined, dropped_joined)
+    }
+
+    /// The host address of physical address `pa` (RAM).
+    fn host_of(&mut self, pa: Value) -> Value {
+        let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
+        self.b.ins().iadd(c_ram0, pa)
     }
 
     /// The block a load's served miss that dropped the fetch page goes to (None: direct, no
@@ -1273,20 +1283,20 @@ impl<'a, 'b> Translator<'a, 'b> {
             _ => 8,
         };
         let dropped = self.dropped_block(op, rd, fall);
-        let (pa, _) = self.address(va, n, false, side, dropped);
-        self.load_to(op, rd, pa);
+        let (host, _) = self.address(va, n, false, side, dropped);
+        self.load_to(op, rd, host);
     }
 
-    /// The load of `op` at physical address `pa` (RAM) into its destination: `rd`, or for
+    /// The load of `op` at host address `host` (RAM's) into its destination: `rd`, or for
     /// FLW and FLD the f register `rd` (NaN-boxed from single), the FP state then Dirty.
-    fn load_to(&mut self, op: Op, rd: u8, pa: Value) {
+    fn load_to(&mut self, op: Op, rd: u8, host: Value) {
         match op {
             Op::Flw | Op::Fld => {
                 let v = if op == Op::Flw {
-                    let v = self.load_at(Op::Lwu, pa);
+                    let v = self.load_at(Op::Lwu, host);
                     self.b.ins().bor_imm_s(v, 0xffff_ffff_0000_0000u64 as i64)
                 } else {
-                    self.load_at(Op::Ld, pa)
+                    self.load_at(Op::Ld, host)
                 };
                 let ctx = self.c.ctx;
                 let f = from_ctx::FREGS + (rd as i32 & 31) * 8;
@@ -1296,7 +1306,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.b.ins().store(mem(), m, ctx, from_ctx::MSTATUS);
             }
             _ => {
-                let v = self.load_at(op, pa);
+                let v = self.load_at(op, host);
                 self.set(rd, v);
             }
         }
@@ -1314,10 +1324,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.require(on, side);
     }
 
-    /// The load of `op` at physical address `pa` (RAM).
-    fn load_at(&mut self, op: Op, pa: Value) -> Value {
-        let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
-        let host = self.b.ins().iadd(c_ram0, pa);
+    /// The load of `op` at host address `host` (RAM's).
+    fn load_at(&mut self, op: Op, host: Value) -> Value {
         let ins = self.b.ins();
         match op {
             Op::Lb => ins.sload8(I64, mem(), host, 0),
@@ -1420,8 +1428,8 @@ impl<'a, 'b> Translator<'a, 'b> {
                 } => {
                     self.b.switch_to_block(block);
                     self.pending_hits = hits;
-                    let pa = self.b.block_params(block)[0];
-                    self.load_to(op, rd, pa);
+                    let host = self.b.block_params(block)[0];
+                    self.load_to(op, rd, host);
                     // Retired; the block engine goes on at `fall`, from its entry (which
                     // finds the fetch page again), as after its own miss (`after_memory!`).
                     let s = self.count_at(now + 1);

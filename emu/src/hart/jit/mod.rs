@@ -884,8 +884,14 @@ impl Hart {
                 (*jit).trampoline,
             )
         };
+        let ram0 = bus
+            .ram
+            .host_ptr(crate::addr::PhysAddr(RAM_BASE))
+            .wrapping_sub(RAM_BASE as usize);
         // SAFETY: as above.
         let (view, stamps, flags) = unsafe {
+            // Entries hold host addresses for this RAM (a flush the first time).
+            (*mmu).fast.set_host_bias(ram0 as u64);
             (
                 (*mmu).fast.jit_view(),
                 (*mmu).tlb.jit_stamps(),
@@ -899,10 +905,7 @@ impl Hart {
             store_table: view.store,
             gen: view.gen,
             stamps,
-            ram0: bus
-                .ram
-                .host_ptr(crate::addr::PhysAddr(RAM_BASE))
-                .wrapping_sub(RAM_BASE as usize),
+            ram0,
             ram_size: bus.ram.size(),
             flags,
             mmu,
