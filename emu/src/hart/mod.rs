@@ -128,7 +128,7 @@ pub struct Hart {
     /// [`decode::REG_SLOTS`]).
     pub x: [u64; decode::REG_SLOTS],
     /// The context compiled code runs with, set at each entry (`Hart::jit_call`): beside
-    /// the registers, which regions reach at a fixed offset from it ([`jit::X_FROM_CTX`]).
+    /// the registers, which regions reach at a fixed offset from it ([`jit::from_ctx`]).
     #[cfg(feature = "jit")]
     pub(crate) jit_ctx: jit::JitCtx,
     pub pc: u64,
@@ -556,9 +556,11 @@ impl Hart {
         // An armed load or store trigger sends every load and store to the slow paths,
         // which check it: no direct accesses, no data fast path.
         let watch = self.triggers.armed_data();
+        // The MMU translates (`PagedCtx::new`'s rule): every entry it fills has a slot.
+        let paged = crate::mmu::mode::PagingMode::from_satp(self.csr.satp).is_some();
         self.data_path = if prv == Priv::M && self.pmp_m_exempt && !watch {
             DataPath::Direct
-        } else if prv != Priv::M && self.csr.satp >> 60 != crate::mmu::satp_mode::BARE {
+        } else if prv != Priv::M && paged {
             DataPath::Paged
         } else {
             DataPath::Bare

@@ -650,10 +650,16 @@ impl Tlb {
     /// path's way of catching up (its caller guarantees those lookups would have hit there).
     #[inline]
     pub fn count_hits(&mut self, slot: usize, access: Access, n: u64, last: u64) {
+        self.count_lookups_hit(access, n);
+        self.restamp(slot, last);
+    }
+
+    /// `n` lookups of type `access` that hit: the counters only.
+    #[inline(always)]
+    fn count_lookups_hit(&mut self, access: Access, n: u64) {
         let s = self.stats.access_mut(access);
         s.lookups += n;
         s.hits += n;
-        self.restamp(slot, last);
     }
 
     /// One hit of a load or store at `now` on the valid entry in `slot`, counted for the
@@ -952,11 +958,8 @@ impl Tlb {
     /// `loads` and `stores` fast-path hits whose stamps were written where they happened
     /// (by compiled code): each one lookup and one hit.
     pub fn count_hits_elsewhere(&mut self, loads: u64, stores: u64) {
-        for (access, n) in [(Access::Load, loads), (Access::Store, stores)] {
-            let s = self.stats.access_mut(access);
-            s.lookups += n;
-            s.hits += n;
-        }
+        self.count_lookups_hit(Access::Load, loads);
+        self.count_lookups_hit(Access::Store, stores);
     }
 }
 

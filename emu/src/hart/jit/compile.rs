@@ -725,7 +725,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().iconst(I64, v as i64)
     }
 
-    /// A block that exits to `pc` at count `steps` (the count variable where None).
+    /// A block that exits to `pc` at count `steps` past the count variable.
     fn exit_block(&mut self, pc: u64, steps: i64, kind: u64) -> Block {
         let block = self.b.create_block();
         if kind != exit::NORMAL {
@@ -1113,10 +1113,10 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(cont);
     }
 
-    /// The physical address of `va` for a store of `n` bytes (for a load, the host
-    /// address of that), as `load_hit` and `store_hit` find it, counting the TLB hit; on a fast-table miss (aligned, not
-    /// direct), as `load_miss` and `store_miss` find it with the MMU's common translation
-    /// (`jit_data_miss`); `side` where none of them would serve it. When that translation
+    /// The physical address of `va` for a store of `n` bytes (for a load, the host address
+    /// of that), as `load_hit` and `store_hit` find it, counting the TLB hit; on a
+    /// fast-table miss (aligned, not direct), as `load_miss` and `store_miss` find it with
+    /// the MMU's common translation (`jit_data_miss`); `side` where none of them would serve it. When that translation
     /// made the hart forget the fetch page, a load goes to `dropped` (with the address);
     /// for a store, the second value returned is then nonzero (None: direct).
     fn address(
@@ -1344,8 +1344,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn store(&mut self, n: i64, at: u64, fall: u64, va: Value, v: Value) {
         let side = self.side(at);
         let (pa, dropped) = self.address(va, n, true, side, None);
-        let c_ram0 = self.cx(offset_of!(JitCtx, ram0));
-        let host = self.b.ins().iadd(c_ram0, pa);
+        let host = self.host_of(pa);
         match n {
             1 => self.b.ins().istore8(mem(), v, host, 0),
             2 => self.b.ins().istore16(mem(), v, host, 0),

@@ -924,7 +924,8 @@ impl Hart {
         // (`jit_enter_with` checked the virtual page; the entry tables are reset whenever
         // a slot it copied is cleared), and `trampoline` calls it as its calling
         // convention requires. Regions read and write through `ctx`'s pointers only, each
-        // valid for the call: the hart's registers, reservation and MMU state, and guest
+        // valid for the call, and at `from_ctx`'s fixed offsets from `ctx`, which is the
+        // hart's own: the hart's registers, reservation, FP state and MMU state, and guest
         // RAM at addresses they checked as `load_hit` and `store_hit` do (inside RAM, or on
         // a fast-table page, which is RAM), or that `jit_data_miss` returned (a common
         // translation's page, RAM too). They call `jit_data_miss` and `jit_next` with
