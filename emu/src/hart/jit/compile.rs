@@ -91,12 +91,17 @@ fn new_module() -> Result<JITModule, String> {
 /// A region's signature: the context in; out, the code of the region to go on in, or 0
 /// when the run goes back to the host (the exit kind then in `JitCtx::out_kind`).
 ///
+/// Cranelift's `Winch` calling convention, which has no callee-saved registers: a region
+/// saves and restores none, and the trampoline, which calls regions in the host's
+/// convention, saves the host's once per call from the host. (Measured: the five saves
+/// and five restores in every region were 1.7% of SQLite's time.)
+///
 /// (Measured: regions ending by a tail call into the next, Cranelift's `tail` calling
 /// convention, needed a frame pointer in every region, one register fewer, and the
 /// TLB-resident loops ran 20% slower; going on through the trampoline's loop costs a
 /// return and an indirect call.)
-fn region_signature(call_conv: CallConv) -> Signature {
-    let mut sig = Signature::new(call_conv);
+fn region_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::Winch);
     sig.params.push(AbiParam::new(I64));
     sig.returns.push(AbiParam::new(I64));
     sig
@@ -122,7 +127,7 @@ pub(super) fn trampoline() -> Result<(JITModule, TrampolineFn), String> {
         b.ins().jump(call, &[code.into()]);
         b.switch_to_block(call);
         let code = b.append_block_param(call, I64);
-        let sig = b.import_signature(region_signature(target.default_call_conv));
+        let sig = b.import_signature(region_signature());
         let inst = b.ins().call_indirect(sig, code, &[jctx]);
         let next = b.inst_results(inst)[0];
         b.ins().brif(next, call, &[next.into()], done, &[]);
@@ -201,7 +206,7 @@ impl Compiler {
         module.clear_context(&mut self.ctx);
         let ptr = module.target_config().pointer_type();
         debug_assert_eq!(ptr, I64);
-        self.ctx.func.signature = region_signature(module.target_config().default_call_conv);
+        self.ctx.func.signature = region_signature();
         {
             let b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fctx);
             let target = module.target_config();
@@ -374,6 +379,41 @@ fn reads(op: Op) -> (bool, bool, bool) {
     }
 }
 
+/// The most registers plain computations leave to store later ([`Translator::dirty`]).
+const DIRTY: usize = 8;
+
+/// Whether the operation is a plain computation: translated inline, into a register, with
+/// no exit, no call and no access but to the registers (div and rem too: M defines every
+/// case, `Translator::divide`).
+fn plain(op: Op) -> bool {
+    !is_jump(op)
+        && !matches!(
+            op,
+            Op::Lb
+                | Op::Lh
+                | Op::Lw
+                | Op::Ld
+                | Op::Lbu
+                | Op::Lhu
+                | Op::Lwu
+                | Op::Flw
+                | Op::Fld
+                | Op::Fsw
+                | Op::Fsd
+                | Op::Sb
+                | Op::Sh
+                | Op::Sw
+                | Op::Sd
+                | Op::Fp
+                | Op::Csrrw
+                | Op::Csrrs
+                | Op::Csrrc
+                | Op::Csrrwi
+                | Op::Csrrsi
+                | Op::Csrrci
+        )
+}
+
 /// Whether the operation is a control transfer (it does not simply fall through).
 fn is_jump(op: Op) -> bool {
     matches!(
@@ -473,6 +513,15 @@ struct Translator<'a, 'b> {
     /// longer cost registers, and measured slower.
     last: Option<(u8, Value)>,
     prev: Option<(u8, Value)>,
+    /// The registers a run of plain computations ([`plain`]: no exit, no call, no memory
+    /// but the registers) wrote and has not stored yet, oldest first, at most [`DIRTY`]:
+    /// they are stored before any other instruction and at the end of the block
+    /// ([`Translator::write_back`]), so that whatever leaves the straight line sees the
+    /// registers in memory; meanwhile reads take the values, and a register written twice
+    /// in the run is stored once.
+    dirty: Vec<(u8, Value)>,
+    /// Whether the instruction being translated is plain (its writes wait in `dirty`).
+    plain: bool,
     c: CtxVals,
     deferred: Vec<Deferred>,
     /// The checks of the backward jumps the current block ends with, filled right after it
@@ -552,6 +601,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             counts: [false; 2],
             last: None,
             prev: None,
+            dirty: Vec::with_capacity(DIRTY + 1),
+            plain: false,
             c,
             deferred: Vec::new(),
             checks: Vec::new(),
@@ -600,6 +651,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.b.switch_to_block(blk);
                 // A jump target: the previous instruction's value need not reach it.
                 self.last = None;
+                debug_assert!(self.dirty.is_empty(), "stored before the block ended");
             }
             let insn = self.slots[o].unwrap_or(Insn::UNDECODED);
             let next = self.order.get(i + 1).map(|&n| n as usize);
@@ -614,6 +666,9 @@ impl<'a, 'b> Translator<'a, 'b> {
             }
         }
         debug_assert!(!open, "the last instruction falls out of the region");
+        // The blocks filled after (`fill_deferred`) store what they write at once.
+        self.plain = false;
+        debug_assert!(self.dirty.is_empty());
     }
 
     /// The check of a backward jump to parcel `target`, right after the block that jumps
@@ -637,8 +692,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.ret(pc, s, exit::NORMAL);
     }
 
-    /// Brings the count variable up to date.
+    /// Brings the count variable and the registers in memory up to date.
     fn flush(&mut self) {
+        self.write_back();
         if self.pending != 0 {
             let s = self.b.use_var(self.steps);
             let s = self.b.ins().iadd_imm_s(s, self.pending);
@@ -685,6 +741,8 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn reg(&mut self, r: u8) -> Value {
         if r == 0 {
             self.b.ins().iconst(I64, 0)
+        } else if let Some(&(_, v)) = self.dirty.iter().find(|&&(d, _)| d == r) {
+            v
         } else if let Some((_, v)) = self.prev.filter(|&(p, _)| p == r) {
             v
         } else {
@@ -698,11 +756,35 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn set(&mut self, rd: u8, v: Value) {
         // x0 is SINK (decode.rs); writes there are dropped.
         if rd != 0 && rd != SINK {
-            let ctx = self.c.ctx;
-            self.b
-                .ins()
-                .store(mem(), v, ctx, from_ctx::X + (rd as i32 & 31) * 8);
             self.last = Some((rd, v));
+            if self.plain {
+                if let Some(d) = self.dirty.iter_mut().find(|d| d.0 == rd) {
+                    d.1 = v;
+                    return;
+                }
+                self.dirty.push((rd, v));
+                if self.dirty.len() <= DIRTY {
+                    return;
+                }
+                let (rd, v) = self.dirty.remove(0);
+                self.store_reg(rd, v);
+            } else {
+                self.store_reg(rd, v);
+            }
+        }
+    }
+
+    fn store_reg(&mut self, rd: u8, v: Value) {
+        let ctx = self.c.ctx;
+        self.b
+            .ins()
+            .store(mem(), v, ctx, from_ctx::X + (rd as i32 & 31) * 8);
+    }
+
+    /// Stores the registers plain computations wrote (`dirty`), in the current block.
+    fn write_back(&mut self) {
+        for (rd, v) in std::mem::take(&mut self.dirty) {
+            self.store_reg(rd, v);
         }
     }
 
@@ -727,6 +809,10 @@ impl<'a, 'b> Translator<'a, 'b> {
 
     /// A block that exits to `pc` at count `steps` past the count variable.
     fn exit_block(&mut self, pc: u64, steps: i64, kind: u64) -> Block {
+        debug_assert!(
+            self.dirty.is_empty(),
+            "an exit before the registers are stored"
+        );
         let block = self.b.create_block();
         if kind != exit::NORMAL {
             // Out of the straight line: taken rarely.
@@ -762,6 +848,11 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Translates the instruction at `at`; `next` is the parcel translated after it.
     /// Returns whether the current block is still open (it fell through into `next`).
     fn insn(&mut self, i: &Insn, at: u64, next: Option<usize>) -> bool {
+        self.plain = plain(i.op);
+        if !self.plain {
+            // It may leave the straight line or call a helper: the registers in memory.
+            self.write_back();
+        }
         let here = parcel(at);
         let imm = i.imm as i64;
         let len = i.len as u64;

@@ -399,6 +399,42 @@ fn forward_branches_and_x0() {
     assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
 }
 
+/// A run of plain computations writes more registers than wait to be stored
+/// (`compile::DIRTY`), one of them twice, then a load from a device, a side exit: the
+/// block engine, which runs the load, must find every register the run wrote in memory.
+/// (Threshold 3: the loop is decoded when its region is compiled.)
+#[test]
+fn registers_a_plain_run_wrote_are_stored_before_a_side_exit() {
+    // lui s2, 0x2000 (s2 = CLINT_BASE: msip of hart 0, a device).
+    let lui_s2 = ((crate::bus::CLINT_BASE as u32) & !0xfff) | 18 << 7 | 0x37;
+    let mut code = vec![lui_s2, addi(S1, 0, 100)];
+    let top = code.len();
+    code.extend([addi(A0, A0, 1), addi(A1, A0, 3), addi(A0, A1, 5)]);
+    // a2..a7, t0..t6: each from the one before (reads of values not yet stored).
+    let regs = [12, 13, 14, 15, 16, 17, 5, 6, 7, 28, 29, 30, 31];
+    let mut from = A0;
+    for r in regs {
+        code.push(addi(r, from, 1));
+        from = r;
+    }
+    code.push(lw(19, 18, 0)); // lw s3, 0(s2): a side exit
+    code.push(addi(S1, S1, -1));
+    let back = ((code.len() - top) * 4) as u32;
+    code.push(bne_back(S1, 0, back));
+    code.extend(PASS);
+    let mut ends = Vec::new();
+    for engine in [Engine::Interp, Engine::Jit] {
+        let mut m = machine(&code, engine, Some(1_000_000), 3);
+        assert_eq!(m.run(), Exit::Pass, "{engine:?}");
+        if engine == Engine::Jit {
+            let j = entered(&m);
+            assert!(j.side_exits >= 50, "{j:?}");
+        }
+        ends.push(state(&m));
+    }
+    assert_eq!(ends[0], ends[1], "interpreter (left), JIT");
+}
+
 /// JAL with link register `rd` and a positive offset `fwd` (a multiple of 2).
 fn jal_fwd(rd: u32, fwd: u32) -> u32 {
     let off = fwd & 0x1f_ffff;
