@@ -493,6 +493,9 @@ struct Translator<'a, 'b> {
     steps: Variable,
     /// Instructions retired since `steps` was last brought up to date.
     pending: i64,
+    /// `steps * 4` (the stamps' unit, `Translator::address`), computed once in the straight
+    /// line (the count variable changes only where it ends).
+    steps4: Option<Value>,
     /// Fast-table hits behind a TLB slot since the region's entry, loads and stores: each
     /// one lookup and one hit of the TLB's counters, added to the call's (`JitCtx::hits`)
     /// at the exits ([`Translator::flush_hits`]; nothing reads them before the call
@@ -596,6 +599,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             blocks,
             steps,
             pending: 0,
+            steps4: None,
             hits,
             pending_hits: [0; 2],
             counts: [false; 2],
@@ -651,6 +655,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.b.switch_to_block(blk);
                 // A jump target: the previous instruction's value need not reach it.
                 self.last = None;
+                self.steps4 = None;
                 debug_assert!(self.dirty.is_empty(), "stored before the block ended");
             }
             let insn = self.slots[o].unwrap_or(Insn::UNDECODED);
@@ -677,6 +682,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// before `stop_at`; else back to the host at the target.
     fn fill_check(&mut self, block: Block, target: usize) {
         self.b.switch_to_block(block);
+        self.steps4 = None;
         // Reached by a jump: everything was flushed.
         self.pending_hits = [0; 2];
         let s = self.b.use_var(self.steps);
@@ -695,6 +701,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Brings the count variable and the registers in memory up to date.
     fn flush(&mut self) {
         self.write_back();
+        self.steps4 = None;
         if self.pending != 0 {
             let s = self.b.use_var(self.steps);
             let s = self.b.ins().iadd_imm_s(s, self.pending);
@@ -1252,6 +1259,18 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c_gen = self.cx(offset_of!(JitCtx, gen));
         let want = self.b.ins().bor(vpn, c_gen);
         let hit = self.b.ins().icmp(IntCC::Equal, key, want);
+        // Before the branch: the straight line's later accesses use it too.
+        let paged = self.data == DataPath::Paged;
+        let steps4 = match self.steps4 {
+            Some(v) if paged => Some(v),
+            _ if paged => {
+                let s = self.b.use_var(self.steps);
+                let v = self.b.ins().ishl_imm_s(s, 2);
+                self.steps4 = Some(v);
+                Some(v)
+            }
+            _ => None,
+        };
         let join = self.b.create_block();
         let pa_joined = self.b.append_block_param(join, I64);
         let dropped_joined = store.then(|| self.b.append_block_param(join, I64));
@@ -1281,7 +1300,6 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().brif(none, side, &[], served, &[]);
         self.b.set_cold_block(served);
         self.b.switch_to_block(served);
-        let paged = self.data == DataPath::Paged;
         if paged {
             // The MMU counted this lookup: it is no fast-table hit.
             self.add_to_var(self.hits[store as usize], -1);
@@ -1305,15 +1323,13 @@ impl<'a, 'b> Translator<'a, 'b> {
         let field = if store { layout.delta } else { layout.host };
         let delta = self.b.ins().load(I64, mem(), e, field as i32);
         let pa_mapped = self.b.ins().iadd(va, delta);
-        if paged {
+        if let Some(steps4) = steps4 {
             // A hit stands for one on its TLB slot (`Tlb::count_fast_hit`): the access
             // type's lookups and hits (`pending_hits`, below), and the slot's stamp
             // `now * 4 + 2` (the data phase). (Under a Bare translation the entries stand
             // for no slot, and a hit counts nothing.)
             let slot = self.b.ins().uload32(mem(), e, layout.slot as i32);
-            let s = self.b.use_var(self.steps);
-            let stamp = self.b.ins().ishl_imm_s(s, 2);
-            let stamp = self.b.ins().iadd_imm_s(stamp, self.pending * 4 + 2);
+            let stamp = self.b.ins().iadd_imm_s(steps4, self.pending * 4 + 2);
             let c_stamps = self.cx(offset_of!(JitCtx, stamps));
             let at = self.b.ins().ishl_imm_s(slot, 3);
             let at = self.b.ins().iadd(c_stamps, at);
@@ -1491,6 +1507,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// The blocks made during the translation that it could not fill then.
     fn fill_deferred(&mut self) {
         (self.last, self.prev) = (None, None);
+        self.steps4 = None;
         let mut i = 0;
         // Filling a check may defer nothing more (its exit is filled at once).
         while i < self.deferred.len() {
