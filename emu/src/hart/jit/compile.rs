@@ -525,6 +525,9 @@ struct Translator<'a, 'b> {
     dirty: Vec<(u8, Value)>,
     /// Whether the instruction being translated is plain (its writes wait in `dirty`).
     plain: bool,
+    /// What `dirty` held before the instruction being translated, which stored it first
+    /// (it is not plain): its reads take the values.
+    stored: Vec<(u8, Value)>,
     c: CtxVals,
     deferred: Vec<Deferred>,
     /// The checks of the backward jumps the current block ends with, filled right after it
@@ -607,6 +610,7 @@ impl<'a, 'b> Translator<'a, 'b> {
             prev: None,
             dirty: Vec::with_capacity(DIRTY + 1),
             plain: false,
+            stored: Vec::with_capacity(DIRTY + 1),
             c,
             deferred: Vec::new(),
             checks: Vec::new(),
@@ -643,6 +647,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Every instruction, in address order.
     fn body(&mut self) {
         let mut open = false;
+        self.stored.clear();
         for (i, &o) in self.order.iter().enumerate() {
             let o = o as usize;
             if self.leader[o] || self.blocks[o].is_some() {
@@ -673,6 +678,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         debug_assert!(!open, "the last instruction falls out of the region");
         // The blocks filled after (`fill_deferred`) store what they write at once.
         self.plain = false;
+        self.stored.clear();
         debug_assert!(self.dirty.is_empty());
     }
 
@@ -750,6 +756,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.b.ins().iconst(I64, 0)
         } else if let Some(&(_, v)) = self.dirty.iter().find(|&&(d, _)| d == r) {
             v
+        } else if let Some(&(_, v)) = self.stored.iter().find(|&&(d, _)| d == r) {
+            v
         } else if let Some((_, v)) = self.prev.filter(|&(p, _)| p == r) {
             v
         } else {
@@ -764,6 +772,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         // x0 is SINK (decode.rs); writes there are dropped.
         if rd != 0 && rd != SINK {
             self.last = Some((rd, v));
+            self.stored.retain(|s| s.0 != rd);
             if self.plain {
                 if let Some(d) = self.dirty.iter_mut().find(|d| d.0 == rd) {
                     d.1 = v;
@@ -856,8 +865,13 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// Returns whether the current block is still open (it fell through into `next`).
     fn insn(&mut self, i: &Insn, at: u64, next: Option<usize>) -> bool {
         self.plain = plain(i.op);
+        self.stored.clear();
         if !self.plain {
-            // It may leave the straight line or call a helper: the registers in memory.
+            // It may leave the straight line or call a helper: the registers in memory
+            // (and their values for its own reads).
+            for &(rd, v) in &self.dirty {
+                self.stored.push((rd, v));
+            }
             self.write_back();
         }
         let here = parcel(at);
@@ -1302,7 +1316,14 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(served);
         if paged {
             // The MMU counted this lookup: it is no fast-table hit.
-            self.add_to_var(self.hits[store as usize], -1);
+            // Taken off the call's count in memory, not the variable: a new value of the
+            // variable here would make the join a merge point for it, which register
+            // allocation pays for at every access.
+            let off = (offset_of!(JitCtx, hits) + store as usize * 8) as i32;
+            let ctx = self.c.ctx;
+            let v = self.b.ins().load(I64, mem(), ctx, off);
+            let v = self.b.ins().iadd_imm_s(v, -1);
+            self.b.ins().store(mem(), v, ctx, off);
         }
         let pa = self.b.ins().band_imm_s(r, !(MISS_FETCH_DROPPED as i64));
         let pa = if store { pa } else { self.host_of(pa) };
