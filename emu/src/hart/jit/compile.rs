@@ -324,6 +324,22 @@ fn compilable(insn: &Insn) -> bool {
         Op::Flw | Op::Fld => insn.rs1 < 32 && insn.rd < 32 && len_ok,
         Op::Fsw | Op::Fsd => insn.rs1 < 32 && insn.rs2 < 32 && len_ok,
         Op::Fp => len_ok,
+        Op::AmoW | Op::AmoD => {
+            let f = insn.imm as u32;
+            let known = matches!(
+                f,
+                AMO_SWAP
+                    | AMO_ADD
+                    | AMO_XOR
+                    | AMO_AND
+                    | AMO_OR
+                    | AMO_MIN
+                    | AMO_MAX
+                    | AMO_MINU
+                    | AMO_MAXU
+            );
+            known && regs_ok && len_ok
+        }
         Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
             len_ok && fp_csr(insn)
         }
@@ -379,6 +395,17 @@ fn reads(op: Op) -> (bool, bool, bool) {
     }
 }
 
+/// The AMOs' funct5 (unpriv/a-st-ext.adoc; the decoder keeps it in `Insn::imm`).
+const AMO_ADD: u32 = 0b00000;
+const AMO_SWAP: u32 = 0b00001;
+const AMO_XOR: u32 = 0b00100;
+const AMO_OR: u32 = 0b01000;
+const AMO_AND: u32 = 0b01100;
+const AMO_MIN: u32 = 0b10000;
+const AMO_MAX: u32 = 0b10100;
+const AMO_MINU: u32 = 0b11000;
+const AMO_MAXU: u32 = 0b11100;
+
 /// The most registers plain computations leave to store later ([`Translator::dirty`]).
 const DIRTY: usize = 8;
 
@@ -405,6 +432,8 @@ fn plain(op: Op) -> bool {
                 | Op::Sw
                 | Op::Sd
                 | Op::Fp
+                | Op::AmoW
+                | Op::AmoD
                 | Op::Csrrw
                 | Op::Csrrs
                 | Op::Csrrc
@@ -990,6 +1019,13 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.pending += 1;
                 return self.fall_through(here, fall, next);
             }
+            Op::AmoW | Op::AmoD => {
+                let (va, src) = (a!(), bb!());
+                let n = if i.op == Op::AmoW { 4 } else { 8 };
+                self.amo(i.imm as u32, n, i.rd, at, fall, va, src);
+                self.pending += 1;
+                return self.fall_through(here, fall, next);
+            }
             Op::Sb | Op::Sh | Op::Sw | Op::Sd => {
                 let a = a!();
                 let va = self.add_imm(a, imm);
@@ -1473,12 +1509,77 @@ impl<'a, 'b> Translator<'a, 'b> {
         let side = self.side(at);
         let (pa, dropped) = self.address(va, n, true, side, None);
         let host = self.host_of(pa);
+        self.store_at(n, host, v);
+        self.after_store(n, fall, pa, dropped);
+    }
+
+    /// The store of the low `n` bytes of `v` at host address `host` (RAM's).
+    fn store_at(&mut self, n: i64, host: Value, v: Value) {
         match n {
             1 => self.b.ins().istore8(mem(), v, host, 0),
             2 => self.b.ins().istore16(mem(), v, host, 0),
             4 => self.b.ins().istore32(mem(), v, host, 0),
             _ => self.b.ins().store(mem(), v, host, 0),
         };
+    }
+
+    /// An AMO of `n` bytes (4: .W, 8: .D) at `va` with the source value `src`, `funct5`
+    /// its operation: as the block engine runs it (`Hart::execute_rare`), a store's
+    /// translation (`Access::Store`, one TLB lookup; the fast table or the common
+    /// translation, else a side exit: misaligned, a fault, a device...), the old value
+    /// read, the operation's result written, `after_ram_store`, and the old value
+    /// (sign-extended from 32 bits for .W) into `rd`. (unpriv/a-st-ext.adoc, "Atomic
+    /// Memory Operations"; one hart, so the read and the write need no atomicity.)
+    #[allow(clippy::too_many_arguments)]
+    fn amo(&mut self, funct5: u32, n: i64, rd: u8, at: u64, fall: u64, va: Value, src: Value) {
+        let side = self.side(at);
+        let (pa, dropped) = self.address(va, n, true, side, None);
+        let host = self.host_of(pa);
+        let old = if n == 4 {
+            self.b.ins().sload32(mem(), host, 0)
+        } else {
+            self.b.ins().load(I64, mem(), host, 0)
+        };
+        // Comparisons on the operands as .W or .D sees them: signed on the sign-extended
+        // values, unsigned on the zero-extended ones (`old` is sign-extended already).
+        let ext = |t: &mut Self, v: Value, signed: bool| {
+            if n == 8 {
+                return v;
+            }
+            let v = t.b.ins().ireduce(I32, v);
+            if signed {
+                t.b.ins().sextend(I64, v)
+            } else {
+                t.b.ins().uextend(I64, v)
+            }
+        };
+        let pick = |t: &mut Self, cc: IntCC, signed: bool| {
+            let (a, b) = (ext(t, old, signed), ext(t, src, signed));
+            let keep = t.b.ins().icmp(cc, a, b);
+            t.b.ins().select(keep, old, src)
+        };
+        let new = match funct5 {
+            AMO_SWAP => src,
+            AMO_ADD => self.b.ins().iadd(old, src),
+            AMO_XOR => self.b.ins().bxor(old, src),
+            AMO_AND => self.b.ins().band(old, src),
+            AMO_OR => self.b.ins().bor(old, src),
+            AMO_MIN => pick(self, IntCC::SignedLessThanOrEqual, true),
+            AMO_MAX => pick(self, IntCC::SignedGreaterThanOrEqual, true),
+            AMO_MINU => pick(self, IntCC::UnsignedLessThanOrEqual, false),
+            // `compilable` lets no other operation reach here.
+            _ => pick(self, IntCC::UnsignedGreaterThanOrEqual, false),
+        };
+        self.store_at(n, host, new);
+        // Retired with the store: rd before a flagged store's exit.
+        self.set(rd, old);
+        self.after_store(n, fall, pa, dropped);
+    }
+
+    /// The rest of a store of `n` bytes at physical address `pa` (`after_ram_store`): the
+    /// reservation here, and for a page with flags (or a served miss that dropped the
+    /// fetch page, `dropped`) an exit to `fall` that has the hart call `note_store`.
+    fn after_store(&mut self, n: i64, fall: u64, pa: Value, dropped: Option<Value>) {
         // A store to the reserved granule clears the reservation.
         let granule = self.b.ins().band_imm_s(pa, !7);
         let ctx = self.c.ctx;

@@ -24,9 +24,10 @@
 //! whenever a store clears a decoded slot of the page (`ICache::note_store`). It exits
 //! (at an exact pc and count) at anything else: JALR (retired, exit to its target), a jump
 //! or a fall-through leaving the page or the region, an undecoded slot, any out-of-line
-//! operation but F/D (CSRs, xRET, fences, ECALL, WFI, atomics), a backward jump with less
-//! than `MAX_RUN` steps left before `stop_at`, and a store to a page of code or to the
-//! watched word (retired; the hart then calls `note_store`, which may lower `stop_at`).
+//! operation but F/D and AMOs (CSRs, xRET, fences, ECALL, WFI, LR/SC), a backward jump
+//! with less than `MAX_RUN` steps left before `stop_at`, and a store to a page of code or
+//! to the watched word (retired; the hart then calls `note_store`, which may lower
+//! `stop_at`).
 //!
 //! **Chaining.** A normal exit with the budget left for another run (`steps <= limit`)
 //! asks [`jit_next`] for the region to go on in: what the block engine's entry would do
@@ -36,12 +37,13 @@
 //! flagged store, the budget's end, or a pc without a region.
 //!
 //! **Exactly the block engine.** Loads and stores take the same fast paths as
-//! [`Hart::load_hit`] and [`Hart::store_hit`] inline (the direct path; else the MMU's fast
-//! tables, counting the TLB hit and stamping the slot with `steps * 4 + 2`); an aligned
-//! access missing the fast table asks the MMU's common translation, as `load_miss` and
-//! `store_miss` do first ([`jit_data_miss`], called from compiled code; a refill that drops
-//! the fetch page ends the region after the instruction); anything else they would not
-//! serve (misaligned, not RAM, the MMU's general path) is a *side exit*: the
+//! [`Hart::load_hit`] and [`Hart::store_hit`] inline, an AMO as a store that reads the old
+//! value first (the block engine translates it for a store too): the direct path; else
+//! the MMU's fast tables, counting the TLB hit and stamping the slot with `steps * 4 + 2`;
+//! an aligned access missing the fast table asks the MMU's common translation, as
+//! `load_miss` and `store_miss` do first ([`jit_data_miss`], called from compiled code; a
+//! refill that drops the fetch page ends the region after the instruction); anything else
+//! they would not serve (misaligned, not RAM, the MMU's general path) is a *side exit*: the
 //! instruction did not happen, and the block engine runs it (the next entry skips the JIT,
 //! so a region is never re-entered at once at the instruction it could not run). The
 //! budget invariant is the block engine's: a run entered with `MAX_RUN` steps left takes

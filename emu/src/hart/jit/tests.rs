@@ -185,6 +185,78 @@ fn register_operations_match_the_interpreter_on_edge_values() {
     }
 }
 
+/// Every AMO, .W and .D, on every pair of edge values (the word in memory, the source):
+/// the interpreter and compiled code leave the same memory, registers and counters.
+#[test]
+fn amos_match_the_interpreter_on_edge_values() {
+    const T2: u32 = 7;
+    let pairs = all_pairs();
+    for f3 in [2, 3] {
+        for f5 in [
+            0b00000, 0b00001, 0b00100, 0b01000, 0b01100, 0b10000, 0b10100, 0b11000, 0b11100,
+        ] {
+            let what = format!("amo funct5 {f5:#07b} funct3 {f3}");
+            // amo<op> a2, a1, (t2)
+            let amo = f5 << 27 | A1 << 20 | T2 << 15 | f3 << 12 | A2 << 7 | 0x2f;
+            // auipc t0, DATA >> 12; three passes (s1), each with t1 = t0 + 0x800: per pair,
+            // the old value to 0(t2), the AMO, its result (the old value) to 8(t2).
+            let auipc = (DATA as u32) | (T0 << 7) | 0x17;
+            let mut code = vec![auipc, addi(S1, 0, 3), addi(T1, T0, 0x7ff), addi(T1, T1, 1)];
+            let top = 2 * 4;
+            for (k, &(i, j)) in pairs.iter().enumerate() {
+                code.push(ld(A0, T0, (i * 8) as i32));
+                code.push(ld(A1, T0, (j * 8) as i32));
+                code.push(addi(T2, T1, ((k % 128) * 16) as i32));
+                code.push(sd(A0, T2, 0));
+                code.push(amo);
+                code.push(sd(A2, T2, 8));
+                if k % 128 == 127 {
+                    code.push(addi(T1, T1, 0x7ff));
+                    code.push(addi(T1, T1, 1));
+                }
+            }
+            code.push(addi(S1, S1, -1));
+            code.push(beq_fwd(S1, 0, 8));
+            let here = (code.len() * 4) as u32;
+            code.push(j_back(here - top));
+            code.extend(PASS);
+            let words = pairs.len().div_ceil(128) * 128 * 2;
+            let mut ends = Vec::new();
+            for engine in [Engine::Interp, Engine::Jit] {
+                let mut m = machine(&code, engine, Some(10_000_000), 2);
+                for (i, v) in VALUES.iter().enumerate() {
+                    let pa = PhysAddr(RAM_BASE + DATA + i as u64 * 8);
+                    m.bus.ram.write_bytes(pa, &v.to_le_bytes()).expect("RAM");
+                }
+                assert_eq!(m.run(), Exit::Pass, "{what} {engine:?}");
+                let out: Vec<u64> = (0..words as u64)
+                    .map(|w| {
+                        let pa = PhysAddr(RAM_BASE + DATA + 0x800 + w * 8);
+                        m.bus.ram.read_u64(pa).expect("RAM")
+                    })
+                    .collect();
+                if engine == Engine::Jit {
+                    // Run in compiled code: no side exit, most steps there.
+                    let j = entered(&m);
+                    assert!(
+                        j.side_exits == 0 && j.steps * 2 > m.hart.steps,
+                        "{what}: {j:?}"
+                    );
+                }
+                ends.push((state(&m), out));
+            }
+            assert_eq!(
+                ends[0].1, ends[1].1,
+                "{what}: memory, interpreter (left), JIT"
+            );
+            assert_eq!(
+                ends[0].0, ends[1].0,
+                "{what}: state, interpreter (left), JIT"
+            );
+        }
+    }
+}
+
 #[test]
 fn immediate_operations_match_the_interpreter_on_edge_values() {
     let firsts: Vec<(usize, usize)> = (0..VALUES.len()).map(|i| (i, 0)).collect();
