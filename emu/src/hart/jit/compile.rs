@@ -310,6 +310,18 @@ fn parcel(pc: u64) -> usize {
     ((pc & 0xfff) >> 1) as usize
 }
 
+/// The integer loads and stores, as a pattern (`plain`, `reads`, `Translator::insn`).
+macro_rules! int_loads {
+    () => {
+        Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu
+    };
+}
+macro_rules! int_stores {
+    () => {
+        Op::Sb | Op::Sh | Op::Sw | Op::Sd
+    };
+}
+
 /// Whether a region runs this instruction (compiled inline); the rest end it.
 fn compilable(insn: &Insn) -> bool {
     let (r1, r2, w) = reads(insn.op);
@@ -368,16 +380,10 @@ fn reads(op: Op) -> (bool, bool, bool) {
             (false, false, false)
         }
         Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => (true, true, false),
-        Op::Sb | Op::Sh | Op::Sw | Op::Sd => (true, true, false),
-        Op::Jalr
+        int_stores!() => (true, true, false),
+        int_loads!()
+        | Op::Jalr
         | Op::Mv
-        | Op::Lb
-        | Op::Lh
-        | Op::Lw
-        | Op::Ld
-        | Op::Lbu
-        | Op::Lhu
-        | Op::Lwu
         | Op::Addi
         | Op::Slti
         | Op::Sltiu
@@ -411,36 +417,10 @@ const DIRTY: usize = 8;
 
 /// Whether the operation is a plain computation: translated inline, into a register, with
 /// no exit, no call and no access but to the registers (div and rem too: M defines every
-/// case, `Translator::divide`).
+/// case, `Translator::divide`). The rest a region compiles are jumps, memory accesses and
+/// the out-of-line operations it runs (F/D, FP CSRs, AMOs).
 fn plain(op: Op) -> bool {
-    !is_jump(op)
-        && !matches!(
-            op,
-            Op::Lb
-                | Op::Lh
-                | Op::Lw
-                | Op::Ld
-                | Op::Lbu
-                | Op::Lhu
-                | Op::Lwu
-                | Op::Flw
-                | Op::Fld
-                | Op::Fsw
-                | Op::Fsd
-                | Op::Sb
-                | Op::Sh
-                | Op::Sw
-                | Op::Sd
-                | Op::Fp
-                | Op::AmoW
-                | Op::AmoD
-                | Op::Csrrw
-                | Op::Csrrs
-                | Op::Csrrc
-                | Op::Csrrwi
-                | Op::Csrrsi
-                | Op::Csrrci
-        )
+    !is_jump(op) && !matches!(op, int_loads!() | int_stores!() | out_of_line_ops!())
 }
 
 /// Whether the operation is a control transfer (it does not simply fall through).
@@ -983,7 +963,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 }
                 return false;
             }
-            Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu | Op::Flw | Op::Fld => {
+            int_loads!() | Op::Flw | Op::Fld => {
                 if matches!(i.op, Op::Flw | Op::Fld) {
                     // The FP unit off: illegal, before any access (the block engine traps).
                     self.require_fp_on(at);
@@ -1026,7 +1006,7 @@ impl<'a, 'b> Translator<'a, 'b> {
                 self.pending += 1;
                 return self.fall_through(here, fall, next);
             }
-            Op::Sb | Op::Sh | Op::Sw | Op::Sd => {
+            int_stores!() => {
                 let a = a!();
                 let va = self.add_imm(a, imm);
                 let v = bb!();
