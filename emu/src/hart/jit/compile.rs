@@ -401,6 +401,12 @@ fn reads(op: Op) -> (bool, bool, bool) {
     }
 }
 
+/// What a fast-table hit adds to the packed count of hits (`JitCtx::hits`): a load's, a
+/// store's. A call's loads and stores are fewer than 2^32 each (one per step, and a call
+/// runs at most a slice of the run loop, 2^20 steps), so the sum, wrapping through any
+/// transient borrow, gives both.
+const HIT: [i64; 2] = [1, 1 << 32];
+
 /// The AMOs' funct5 (unpriv/a-st-ext.adoc; the decoder keeps it in `Insn::imm`).
 const AMO_ADD: u32 = 0b00000;
 const AMO_SWAP: u32 = 0b00001;
@@ -467,8 +473,8 @@ enum Deferred {
         pc: u64,
         steps: i64,
         kind: u64,
-        /// The fast-table hits not yet in their variables there ([`Translator::pending_hits`]).
-        hits: [i64; 2],
+        /// The fast-table hits not yet in their variable there ([`Translator::pending_hits`]).
+        hits: i64,
     },
     /// A load whose miss `jit_data_miss` served and whose refill made the hart forget the
     /// fetch page (`block` takes the host address): the load as on the main path, then
@@ -481,7 +487,7 @@ enum Deferred {
         fall: u64,
         /// The load's count, past the count variable.
         now: i64,
-        hits: [i64; 2],
+        hits: i64,
     },
 }
 
@@ -505,19 +511,20 @@ struct Translator<'a, 'b> {
     /// `steps * 4` (the stamps' unit, `Translator::address`), computed once in the straight
     /// line (the count variable changes only where it ends).
     steps4: Option<Value>,
-    /// Fast-table hits behind a TLB slot since the region's entry, loads and stores: each
-    /// one lookup and one hit of the TLB's counters, added to the call's (`JitCtx::hits`)
-    /// at the exits ([`Translator::flush_hits`]; nothing reads them before the call
-    /// returns). Brought up to date as the count is: each access adds 1 to `pending_hits`
-    /// as it is translated (as if it hit; the path of a served miss, which the MMU counted
-    /// itself, takes 1 off the variable), and the variables get those where control flow
-    /// joins or leaves. (Before, each hit added 1 to its variable, which was spilled to
-    /// the stack: three of the access's host instructions, and SQLite ran 4.6% slower with
-    /// that and a test of the entry for a slot.)
-    hits: [Variable; 2],
-    pending_hits: [i64; 2],
-    /// Whether the region counts hits of loads, of stores (it has some, and is paged).
-    counts: [bool; 2],
+    /// Fast-table hits behind a TLB slot since the region's entry, loads and stores packed
+    /// in one count ([`HIT`]): each one lookup and one hit of the TLB's counters, added to
+    /// the call's (`JitCtx::hits`) at the exits ([`Translator::flush_hits`]; nothing reads
+    /// them before the call returns). Brought up to date as the step count is: each access
+    /// adds its unit to `pending_hits` as it is translated (as if it hit; the path of a
+    /// served miss, which the MMU counted itself, takes it off the call's count), and the
+    /// variable gets those where control flow joins or leaves. (Before, each hit added 1 to
+    /// its variable, which was spilled to the stack: three of the access's host
+    /// instructions, and SQLite ran 4.6% slower with that and a test of the entry for a
+    /// slot.)
+    hits: Variable,
+    pending_hits: i64,
+    /// Whether the region counts hits (it makes accesses, and is paged).
+    counts: bool,
     /// The register the instruction being translated wrote and its value (`last`), and
     /// the one the instruction before it wrote (`prev`), which its reads take instead of
     /// loading it back: the dependent instruction then does not wait for the store to be
@@ -573,11 +580,9 @@ impl<'a, 'b> Translator<'a, 'b> {
         let c = CtxVals { ctx };
         let steps = b.declare_var(I64);
         b.def_var(steps, steps0);
-        let hits = [(); 2].map(|_| b.declare_var(I64));
-        for v in hits {
-            let zero = b.ins().iconst(I64, 0);
-            b.def_var(v, zero);
-        }
+        let hits = b.declare_var(I64);
+        let zero = b.ins().iconst(I64, 0);
+        b.def_var(hits, zero);
         let exit = b.create_block();
         for _ in 0..3 {
             b.append_block_param(exit, I64);
@@ -613,8 +618,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             pending: 0,
             steps4: None,
             hits,
-            pending_hits: [0; 2],
-            counts: [false; 2],
+            pending_hits: 0,
+            counts: false,
             last: None,
             prev: None,
             dirty: Vec::with_capacity(DIRTY + 1),
@@ -699,7 +704,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.switch_to_block(block);
         self.steps4 = None;
         // Reached by a jump: everything was flushed.
-        self.pending_hits = [0; 2];
+        self.pending_hits = 0;
         let s = self.b.use_var(self.steps);
         let limit = self.cx(offset_of!(JitCtx, limit));
         let ok = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, s, limit);
@@ -724,15 +729,13 @@ impl<'a, 'b> Translator<'a, 'b> {
             self.pending = 0;
         }
         self.commit_hits();
-        self.pending_hits = [0; 2];
+        self.pending_hits = 0;
     }
 
     /// Adds the pending hits to their variables in the current block (the translator's
     /// `pending_hits` unchanged: a block that leaves does this for its own way out).
     fn commit_hits(&mut self) {
-        for (v, n) in self.hits.into_iter().zip(self.pending_hits) {
-            self.add_to_var(v, n);
-        }
+        self.add_to_var(self.hits, self.pending_hits);
     }
 
     fn add_to_var(&mut self, v: Variable, n: i64) {
@@ -1335,10 +1338,10 @@ impl<'a, 'b> Translator<'a, 'b> {
             // Taken off the call's count in memory, not the variable: a new value of the
             // variable here would make the join a merge point for it, which register
             // allocation pays for at every access.
-            let off = (offset_of!(JitCtx, hits) + store as usize * 8) as i32;
+            let off = offset_of!(JitCtx, hits) as i32;
             let ctx = self.c.ctx;
             let v = self.b.ins().load(I64, mem(), ctx, off);
-            let v = self.b.ins().iadd_imm_s(v, -1);
+            let v = self.b.ins().iadd_imm_s(v, -HIT[store as usize]);
             self.b.ins().store(mem(), v, ctx, off);
         }
         let pa = self.b.ins().band_imm_s(r, !(MISS_FETCH_DROPPED as i64));
@@ -1378,8 +1381,8 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.b.ins().jump(join, &args[..1 + store as usize]);
         self.b.switch_to_block(join);
         if paged {
-            self.pending_hits[store as usize] += 1;
-            self.counts[store as usize] = true;
+            self.pending_hits += HIT[store as usize];
+            self.counts = true;
         }
         (pa_joined, dropped_joined)
     }
@@ -1403,7 +1406,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         // served miss.
         let mut hits = self.pending_hits;
         if self.data == DataPath::Paged {
-            hits[0] += 1;
+            hits += HIT[0];
         }
         self.deferred.push(Deferred::Dropped {
             block,
@@ -1672,16 +1675,12 @@ impl<'a, 'b> Translator<'a, 'b> {
             .jump(exit, &[pc.into(), steps.into(), kind.into()]);
     }
 
-    /// Adds the fast-table hits counted since the entry to the call's (`JitCtx::hits`),
-    /// loads and stores: once on each way out of the region (`fill_exit`), for the kinds
-    /// of access it makes.
+    /// Adds the fast-table hits counted since the entry to the call's (`JitCtx::hits`): once
+    /// on each way out of the region (`fill_exit`), if it counts any.
     fn flush_hits(&mut self) {
-        for (i, hits) in self.hits.into_iter().enumerate() {
-            if !self.counts[i] {
-                continue;
-            }
-            let n = self.b.use_var(hits);
-            let off = (offset_of!(JitCtx, hits) + i * 8) as i32;
+        if self.counts {
+            let n = self.b.use_var(self.hits);
+            let off = offset_of!(JitCtx, hits) as i32;
             let v = self.b.ins().load(I64, mem(), self.c.ctx, off);
             let v = self.b.ins().iadd(v, n);
             self.b.ins().store(mem(), v, self.c.ctx, off);
@@ -1702,7 +1701,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn fill_exit(&mut self) {
         let (exit, chain, ctx) = (self.exit, self.chain, self.c.ctx);
         // Every way here brought the hits' variables up to date.
-        self.pending_hits = [0; 2];
+        self.pending_hits = 0;
         self.b.switch_to_block(chain);
         let [pc, steps] = [0, 1].map(|i| self.b.block_params(chain)[i]);
         let (next, to_host) = (self.b.create_block(), self.b.create_block());

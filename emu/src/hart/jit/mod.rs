@@ -110,10 +110,10 @@ pub(crate) struct JitCtx {
     pub load_table: *const u8,
     pub store_table: *const u8,
     pub gen: u64,
-    /// The fast-table hits of loads and of stores regions counted during the call (each one
-    /// TLB lookup and hit), added to the TLB's counters when it returns: nothing reads
-    /// those before.
-    pub hits: [u64; 2],
+    /// The fast-table hits regions counted during the call (each one TLB lookup and hit),
+    /// loads in the low 32 bits and stores in the high ones (`compile::HIT`), added to the
+    /// TLB's counters when it returns: nothing reads those before.
+    pub hits: u64,
     /// The stamps of the TLB's slots.
     pub stamps: *mut u64,
     /// The host address of guest physical 0 (wrapping: RAM's host address minus
@@ -180,7 +180,7 @@ impl Default for JitCtx {
             load_table: core::ptr::null(),
             store_table: core::ptr::null(),
             gen: 0,
-            hits: [0; 2],
+            hits: 0,
             stamps: core::ptr::null_mut(),
             ram0: core::ptr::null_mut(),
             ram_size: 0,
@@ -941,7 +941,9 @@ impl Hart {
         };
         // The call is over: what it left in the context.
         let ctx = &self.jit_ctx;
-        let [loads, stores] = ctx.hits;
+        // Each access is one step: fewer than 2^32 of either kind, which the packing needs.
+        debug_assert!(ctx.out_steps - steps < 1 << 32);
+        let (loads, stores) = (ctx.hits & 0xffff_ffff, ctx.hits >> 32);
         self.mmu.tlb.count_hits_elsewhere(loads, stores);
         // SAFETY: the call is over; `jit` is the caller's `&mut Jit` again.
         let jit = unsafe { &mut *jit };
