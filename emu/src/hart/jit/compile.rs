@@ -336,22 +336,7 @@ fn compilable(insn: &Insn) -> bool {
         Op::Flw | Op::Fld => insn.rs1 < 32 && insn.rd < 32 && len_ok,
         Op::Fsw | Op::Fsd => insn.rs1 < 32 && insn.rs2 < 32 && len_ok,
         Op::Fp => len_ok,
-        Op::AmoW | Op::AmoD => {
-            let f = insn.imm as u32;
-            let known = matches!(
-                f,
-                AMO_SWAP
-                    | AMO_ADD
-                    | AMO_XOR
-                    | AMO_AND
-                    | AMO_OR
-                    | AMO_MIN
-                    | AMO_MAX
-                    | AMO_MINU
-                    | AMO_MAXU
-            );
-            known && regs_ok && len_ok
-        }
+        Op::AmoW | Op::AmoD => regs_ok && len_ok,
         Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
             len_ok && fp_csr(insn)
         }
@@ -407,7 +392,8 @@ fn reads(op: Op) -> (bool, bool, bool) {
 /// transient borrow, gives both.
 const HIT: [i64; 2] = [1, 1 << 32];
 
-/// The AMOs' funct5 (unpriv/a-st-ext.adoc; the decoder keeps it in `Insn::imm`).
+/// The AMOs' funct5 (unpriv/a-st-ext.adoc; the decoder keeps it in `Insn::imm`), AMOMAXU's
+/// aside (`Translator::amo`).
 const AMO_ADD: u32 = 0b00000;
 const AMO_SWAP: u32 = 0b00001;
 const AMO_XOR: u32 = 0b00100;
@@ -416,7 +402,6 @@ const AMO_AND: u32 = 0b01100;
 const AMO_MIN: u32 = 0b10000;
 const AMO_MAX: u32 = 0b10100;
 const AMO_MINU: u32 = 0b11000;
-const AMO_MAXU: u32 = 0b11100;
 
 /// The most registers plain computations leave to store later ([`Translator::dirty`]).
 const DIRTY: usize = 8;
@@ -732,7 +717,7 @@ impl<'a, 'b> Translator<'a, 'b> {
         self.pending_hits = 0;
     }
 
-    /// Adds the pending hits to their variables in the current block (the translator's
+    /// Adds the pending hits to their variable in the current block (the translator's
     /// `pending_hits` unchanged: a block that leaves does this for its own way out).
     fn commit_hits(&mut self) {
         self.add_to_var(self.hits, self.pending_hits);
@@ -1247,9 +1232,10 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// The physical address of `va` for a store of `n` bytes (for a load, the host address
     /// of that), as `load_hit` and `store_hit` find it, counting the TLB hit; on a
     /// fast-table miss (aligned, not direct), as `load_miss` and `store_miss` find it with
-    /// the MMU's common translation (`jit_data_miss`); `side` where none of them would serve it. When that translation
-    /// made the hart forget the fetch page, a load goes to `dropped` (with the address);
-    /// for a store, the second value returned is then nonzero (None: direct).
+    /// the MMU's common translation (`jit_data_miss`); `side` where none of them would
+    /// serve it. When that translation made the hart forget the fetch page, a load goes to
+    /// `dropped` (with the address); for a store, the second value returned is then
+    /// nonzero (None: direct).
     fn address(
         &mut self,
         va: Value,
@@ -1550,7 +1536,8 @@ impl<'a, 'b> Translator<'a, 'b> {
             AMO_MIN => pick(self, IntCC::SignedLessThanOrEqual, true),
             AMO_MAX => pick(self, IntCC::SignedGreaterThanOrEqual, true),
             AMO_MINU => pick(self, IntCC::UnsignedLessThanOrEqual, false),
-            // `compilable` lets no other operation reach here.
+            // AMOMAXU (0b11100): the decoder makes AMOs of these nine operations only (and
+            // the block engine's `exec::amo` reads any other as this one too).
             _ => pick(self, IntCC::UnsignedGreaterThanOrEqual, false),
         };
         self.store_at(n, host, new);
@@ -1613,10 +1600,9 @@ impl<'a, 'b> Translator<'a, 'b> {
     fn fill_deferred(&mut self) {
         (self.last, self.prev) = (None, None);
         self.steps4 = None;
-        let mut i = 0;
-        // Filling a check may defer nothing more (its exit is filled at once).
-        while i < self.deferred.len() {
-            match self.deferred[i] {
+        // Filling one defers nothing more.
+        for d in std::mem::take(&mut self.deferred) {
+            match d {
                 Deferred::Exit {
                     block,
                     pc,
@@ -1649,8 +1635,8 @@ impl<'a, 'b> Translator<'a, 'b> {
                     self.leave(pc, s, exit::NORMAL);
                 }
             }
-            i += 1;
         }
+        debug_assert!(self.deferred.is_empty());
     }
 
     /// An exit (ending the current block), with where the region ended and why (registers
@@ -1700,7 +1686,7 @@ impl<'a, 'b> Translator<'a, 'b> {
     /// goes on at pc.
     fn fill_exit(&mut self) {
         let (exit, chain, ctx) = (self.exit, self.chain, self.c.ctx);
-        // Every way here brought the hits' variables up to date.
+        // Every way here brought the hits' variable up to date.
         self.pending_hits = 0;
         self.b.switch_to_block(chain);
         let [pc, steps] = [0, 1].map(|i| self.b.block_params(chain)[i]);
